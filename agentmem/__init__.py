@@ -1,0 +1,1 @@
+"""agentmem: memory for LLM agents."""

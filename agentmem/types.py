@@ -1,0 +1,263 @@
+"""Value types shared by every module. Defined once here; no module keeps its own copy."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from agentmem.errors import ScopeError
+
+Kind = Literal["fact", "summary", "episode", "note"]
+Status = Literal["active", "superseded", "deleted", "archived"]
+EventOp = Literal["ADD", "UPDATE", "SUPERSEDE", "DELETE", "MERGE", "RESTORE", "REINFORCE", "ARCHIVE"]
+Role = Literal["user", "assistant", "system", "tool", "document"]
+SearchMode = Literal["hybrid", "semantic", "fulltext"]
+
+KINDS: tuple[str, ...] = ("fact", "summary", "episode", "note")
+STATUSES: tuple[str, ...] = ("active", "superseded", "deleted", "archived")
+ROLES: tuple[str, ...] = ("user", "assistant", "system", "tool", "document")
+SEARCH_MODES: tuple[str, ...] = ("hybrid", "semantic", "fulltext")
+MAX_SCOPE_ID = 256
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC; every stored time is UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (SQLite returns them naive)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _check_scope_id(name: str, value: str | None, required: bool) -> None:
+    if value is None:
+        if required:
+            raise ScopeError(f"scope.{name} is required, got None; pass Scope({name}='...')")
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ScopeError(f"scope.{name} must be a non-empty string, got {value!r}")
+    if len(value) > MAX_SCOPE_ID or "\x00" in value:
+        raise ScopeError(
+            f"scope.{name} must be at most {MAX_SCOPE_ID} characters without NUL, "
+            f"got {value[:40]!r}... ({len(value)} characters)"
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who a memory belongs to. `user_id` is a hard partition; agent and session narrow it."""
+
+    user_id: str
+    agent_id: str | None = None
+    session_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_scope_id("user_id", self.user_id, required=True)
+        _check_scope_id("agent_id", self.agent_id, required=False)
+        _check_scope_id("session_id", self.session_id, required=False)
+
+    @classmethod
+    def coerce(cls, value: Scope | str | dict | None) -> Scope:
+        """Accept a Scope, a bare user id or a dict; anything else is a ScopeError."""
+        if isinstance(value, Scope):
+            return value
+        if isinstance(value, str):
+            return cls(user_id=value)
+        if isinstance(value, dict):
+            unknown = set(value) - {"user_id", "agent_id", "session_id"}
+            if unknown:
+                raise ScopeError(f"unknown scope keys {sorted(unknown)}; use user_id/agent_id/session_id")
+            return cls(**value)
+        raise ScopeError(f"scope must be a Scope with a user_id, got {value!r}")
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"user_id": self.user_id, "agent_id": self.agent_id, "session_id": self.session_id}
+
+
+class _Record:
+    """Serialisation shared by the record dataclasses."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, Scope):
+                value = value.to_dict()
+            elif dataclasses.is_dataclass(value) and hasattr(value, "to_dict"):
+                value = value.to_dict()
+            out[f.name] = value
+        return out
+
+
+@dataclass
+class Episode(_Record):
+    """One raw input, logged before anything else happens to it."""
+
+    id: str
+    scope: Scope
+    role: str
+    content: str
+    created_at: datetime
+    salience: float = 0.0
+    seq: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    consolidated: bool = False
+
+
+@dataclass
+class MemoryRecord(_Record):
+    """A long-term text memory: a fact, a summary, a note or a promoted episode."""
+
+    id: str
+    text: str
+    scope: Scope
+    kind: str = "note"
+    subject: str | None = None
+    attribute: str | None = None
+    value: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    importance: float = 0.5
+    confidence: float = 1.0
+    source: str = "user"
+    access_count: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    valid_from: datetime = field(default_factory=utcnow)
+    valid_to: datetime | None = None
+    recorded_at: datetime = field(default_factory=utcnow)
+    superseded_by: str | None = None
+    status: str = "active"
+    version: int = 1
+    last_accessed_at: datetime | None = None
+
+    @property
+    def is_fact(self) -> bool:
+        return self.kind == "fact" and self.attribute is not None
+
+    def valid_at(self, t: datetime) -> bool:
+        """Was this record the valid state of the world at time t (as recorded by t)?"""
+        t = as_utc(t)
+        if as_utc(self.recorded_at) > t or as_utc(self.valid_from) > t:
+            return False
+        return self.valid_to is None or as_utc(self.valid_to) > t
+
+
+@dataclass
+class SearchHit(_Record):
+    """One search result; `score` is in [0, 1], higher is better."""
+
+    record: MemoryRecord
+    score: float
+    explanation: dict[str, float] | None = None
+
+
+@dataclass
+class MemoryEvent(_Record):
+    """An append-only audit entry: what changed, from what to what, by whom, and why."""
+
+    id: str
+    memory_id: str
+    scope: Scope
+    op: str
+    old_text: str | None
+    new_text: str | None
+    actor: str
+    reason: str
+    created_at: datetime
+    related_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Conflict(_Record):
+    """Two or more facts that could not be reconciled automatically; open until resolved."""
+
+    id: str
+    scope: Scope
+    memory_ids: list[str]
+    reason: str
+    status: str = "open"
+    created_at: datetime = field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+
+
+@dataclass
+class Fact(_Record):
+    """A subject/attribute/value statement extracted from input, before it is stored."""
+
+    subject: str
+    attribute: str
+    value: str
+    text: str
+    negated: bool = False
+    confidence: float = 0.9
+    source: str = "user"
+    valid_from: datetime | None = None
+    episode_id: str | None = None
+
+
+@dataclass
+class Observation(_Record):
+    """What `Memory.observe` did with one input."""
+
+    episode_ids: list[str]
+    salience: float
+    facts: list[MemoryRecord] = field(default_factory=list)
+    events: list[MemoryEvent] = field(default_factory=list)
+    consolidated: bool = False
+
+
+@dataclass
+class Context(_Record):
+    """A prompt context: chat messages plus an accounting of what went in and what did not."""
+
+    messages: list[dict[str, str]]
+    memories: list[MemoryRecord] = field(default_factory=list)
+    tokens: int = 0
+    included: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ConsolidationReport(_Record):
+    """What one consolidation pass did."""
+
+    episodes: int = 0
+    summary_id: str | None = None
+    facts: list[MemoryRecord] = field(default_factory=list)
+    events: list[MemoryEvent] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChatReply(_Record):
+    """A reply from `Memory.chat` and what produced it."""
+
+    text: str
+    tiers: list[str] = field(default_factory=list)
+    context_tokens: int = 0
+    memories: list[str] = field(default_factory=list)
+    adapter_id: str | None = None
+    kv: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AdapterInfo(_Record):
+    """A LoRA adapter in the registry."""
+
+    id: str
+    scope: Scope
+    version: int
+    base_fingerprint: str
+    fact_ids: dict[str, int]
+    path: str
+    created_at: datetime
+    status: str = "ready"
+    config: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)

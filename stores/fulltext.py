@@ -1,0 +1,144 @@
+"""Full-text search over memories: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
+
+The only module with dialect-specific SQL. The index follows the memories table inside
+the same transaction (SQLite triggers; a generated column on PostgreSQL), so a committed
+memory is always searchable and a rolled-back one never is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from agentmem.stores.schema import memories
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_TERMS = 32
+
+# Words that match nearly every memory; searching for them only costs time.
+STOPWORDS = frozenset(
+    """a an and are as at be but by did do does for from had has have he her hers him his how i
+    i'm is it its me my of on or our she so that the their them they this to was we were what
+    when where which who whom why will with you your yours""".split()
+)
+
+
+def scope_token(user_id: str) -> str:
+    """The token that confines a full-text query to one user (matches SQLite's hex())."""
+    return "u" + user_id.encode("utf-8").hex()
+
+
+def query_terms(query: str) -> list[str]:
+    """Lower-cased, de-duplicated content words of a query, at most MAX_QUERY_TERMS."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(query.lower()):
+        if word not in STOPWORDS and word not in seen:
+            seen[word] = None
+    terms = list(seen)
+    if not terms:  # a query of stopwords only still deserves an answer
+        terms = list(dict.fromkeys(_WORD.findall(query.lower())))
+    return terms[:MAX_QUERY_TERMS]
+
+
+_SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5("
+    "text, scope, tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS memories_fts_ai AFTER INSERT ON memories BEGIN "
+    "INSERT INTO memories_fts(rowid, text, scope) VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
+    "END",
+    "CREATE TRIGGER IF NOT EXISTS memories_fts_ad AFTER DELETE ON memories BEGIN "
+    "DELETE FROM memories_fts WHERE rowid = old.pk; END",
+    "CREATE TRIGGER IF NOT EXISTS memories_fts_au AFTER UPDATE OF text, user_id ON memories BEGIN "
+    "DELETE FROM memories_fts WHERE rowid = old.pk; "
+    "INSERT INTO memories_fts(rowid, text, scope) VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
+    "END",
+]
+
+_POSTGRES_DDL = [
+    "ALTER TABLE memories ADD COLUMN IF NOT EXISTS text_tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_memories_text_tsv ON memories USING GIN (text_tsv)",
+]
+
+
+def create(conn: Connection) -> None:
+    """Create the full-text index for this connection's dialect (called by a migration)."""
+    name = conn.dialect.name
+    ddl = {"sqlite": _SQLITE_DDL, "postgresql": _POSTGRES_DDL}.get(name)
+    if ddl is None:
+        raise NotImplementedError(f"full-text search is not implemented for {name!r}")
+    for statement in ddl:
+        conn.execute(text(statement))
+    if name == "sqlite":  # index rows that existed before the index did
+        conn.execute(text(
+            "INSERT INTO memories_fts(rowid, text, scope) "
+            "SELECT pk, text, 'u' || hex(user_id) FROM memories "
+            "WHERE pk NOT IN (SELECT rowid FROM memories_fts)"
+        ))
+
+
+def drop(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for name in ("memories_fts_ai", "memories_fts_ad", "memories_fts_au"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        conn.execute(text("DROP TABLE IF EXISTS memories_fts"))
+    else:
+        conn.execute(text("DROP INDEX IF EXISTS ix_memories_text_tsv"))
+        conn.execute(text("ALTER TABLE memories DROP COLUMN IF EXISTS text_tsv"))
+
+
+def search(conn: Connection, query: str, user_id: str, where: ColumnElement[bool],
+           limit: int) -> list[tuple[str, float]]:
+    """Return (memory id, score in [0, 1]) best first, for one user's memories.
+
+    `where` is a further condition on the memories table (scope, status, time, kind, ...).
+    """
+    terms = query_terms(query)
+    if not terms:
+        return []
+    if conn.dialect.name == "sqlite":
+        stmt = _select_sqlite(terms, user_id)
+    else:
+        stmt = _select_postgres(terms)
+        if stmt is None:
+            return []
+    stmt = stmt.where(memories.c.user_id == user_id, where).limit(limit)
+    return _normalise(conn.execute(stmt).all())
+
+
+_FTS = table("memories_fts", column("rowid"))
+_BM25 = literal_column("bm25(memories_fts, 1.0, 0.0)")
+
+
+def _select_sqlite(terms: list[str], user_id: str):
+    words = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    match = f'scope : "{scope_token(user_id)}" AND ({words})'
+    return (
+        select(memories.c.id, (-_BM25).label("score"))
+        .select_from(_FTS.join(memories, memories.c.pk == _FTS.c.rowid))
+        .where(text("memories_fts MATCH :match").bindparams(match=match))
+        .order_by(_BM25)
+    )
+
+
+def _select_postgres(terms: list[str]):
+    words = [re.sub(r"[^\w]", "", t) for t in terms]
+    tsquery = " | ".join(w for w in words if w)
+    if not tsquery:
+        return None
+    q = func.to_tsquery("simple", tsquery)
+    tsv = literal_column("memories.text_tsv")
+    score = func.ts_rank_cd(tsv, q).label("score")
+    return select(memories.c.id, score).where(tsv.op("@@")(q)).order_by(score.desc())
+
+
+def _normalise(rows: Sequence) -> list[tuple[str, float]]:
+    """Scale raw relevance to [0, 1] relative to the best hit of this query."""
+    if not rows:
+        return []
+    top = max(float(r[1]) for r in rows) or 1.0
+    return [(r[0], max(0.0, min(1.0, float(r[1]) / top))) for r in rows]

@@ -1,0 +1,137 @@
+"""SQL schema (SQLAlchemy Core). Migrations in `migrations/versions` create exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+ID = 36
+SCOPE_ID = 256
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC in every dialect, returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _scope_columns() -> list[Column]:
+    return [
+        Column("user_id", String(SCOPE_ID), nullable=False),
+        Column("agent_id", String(SCOPE_ID)),
+        Column("session_id", String(SCOPE_ID)),
+    ]
+
+
+episodes = Table(
+    "episodes",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID), nullable=False, unique=True),
+    *_scope_columns(),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("role", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("salience", Float, nullable=False, default=0.0),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("consolidated", Boolean, nullable=False, default=False),
+    Index("ix_episodes_scope", "user_id", "session_id", "seq"),
+)
+
+memories = Table(
+    "memories",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID), nullable=False, unique=True),
+    *_scope_columns(),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("subject", String(256)),
+    Column("attribute", String(256)),
+    Column("value", Text),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("importance", Float, nullable=False, default=0.5),
+    Column("confidence", Float, nullable=False, default=1.0),
+    Column("source", String(32), nullable=False, default="user"),
+    Column("access_count", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("superseded_by", String(ID)),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("version", Integer, nullable=False, default=1),
+    Column("last_accessed_at", UTCDateTime),
+    # Set in the same transaction as any change; cleared once the vector index has it.
+    Column("index_dirty", Boolean, nullable=False, default=True),
+    Index("ix_memories_user_status", "user_id", "status"),
+    Index("ix_memories_scope", "user_id", "agent_id", "session_id"),
+    Index("ix_memories_slot", "user_id", "subject", "attribute", "status"),
+    Index("ix_memories_dirty", "index_dirty"),
+)
+
+memory_events = Table(
+    "memory_events",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID), nullable=False, unique=True),
+    Column("memory_id", String(ID), nullable=False, index=True),
+    *_scope_columns(),
+    Column("op", String(16), nullable=False),
+    Column("old_text", Text),
+    Column("new_text", Text),
+    Column("actor", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("related_id", String(ID)),
+    Column("details", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_events_user", "user_id", "created_at"),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID), nullable=False, unique=True),
+    *_scope_columns(),
+    Column("memory_ids", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolution", Text),
+    Index("ix_conflicts_user_status", "user_id", "status"),
+)
+
+# Tables a caller may read through Memory.sql, each exposed as a view confined to the scope.
+READABLE = {"memories": memories, "episodes": episodes, "memory_events": memory_events,
+            "conflicts": conflicts}

@@ -1,0 +1,358 @@
+"""The SQL store: the source of truth for episodes, memories, audit events and conflicts.
+
+Written against SQLAlchemy Core so that SQLite (embedded default) and PostgreSQL share one
+code path; dialect-specific SQL lives in `fulltext.py` only. Every read takes a user id:
+the store never returns a row of another user.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, create_engine, event, false, func, or_, select, true, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
+
+from agentmem.errors import StoreError
+from agentmem.stores import fulltext
+from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
+from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class MemoryQuery:
+    """Which memories of one user a read may see (the parts of a search's `filters`)."""
+
+    user_id: str
+    agent_id: str | None = None
+    kinds: Sequence[str] | None = None
+    statuses: Sequence[str] | None = ("active",)
+    as_of: datetime | None = None
+    session_id: str | None = None
+    subject: str | None = None
+    attribute: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def condition(self) -> ColumnElement[bool]:
+        m = memories.c
+        parts: list[ColumnElement[bool]] = [m.user_id == self.user_id]
+        if self.agent_id is not None:  # an agent sees its own and the user's shared memories
+            parts.append(or_(m.agent_id == self.agent_id, m.agent_id.is_(None)))
+        if self.as_of is not None:
+            parts += [m.valid_from <= self.as_of, m.recorded_at <= self.as_of,
+                      or_(m.valid_to.is_(None), m.valid_to > self.as_of)]
+        elif self.statuses:
+            parts.append(m.status.in_(list(self.statuses)))
+        if self.kinds:
+            parts.append(m.kind.in_(list(self.kinds)))
+        for column in ("session_id", "subject", "attribute"):
+            if getattr(self, column) is not None:
+                parts.append(m[column] == getattr(self, column))
+        if self.created_after is not None:
+            parts.append(m.created_at >= self.created_after)
+        if self.created_before is not None:
+            parts.append(m.created_at < self.created_before)
+        for key, value in self.metadata.items():
+            parts.append(_json_equals(m.meta[key], value))
+        return and_(*parts)
+
+
+def _json_equals(element, value: Any) -> ColumnElement[bool]:
+    if isinstance(value, bool):
+        return element.as_boolean() == value
+    if isinstance(value, int):
+        return element.as_integer() == value
+    if isinstance(value, float):
+        return element.as_float() == value
+    return element.as_string() == str(value)
+
+
+class SQLStore:
+    """Episodes, memories, events and conflicts in one SQL database."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) -> None:
+        self.url = url
+        self.engine = _make_engine(url, busy_timeout_ms, echo)
+        self.migrate()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (idempotent; run on every open)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not migrate database {self.safe_url}: {exc}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction; committed on success, rolled back on any exception."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- memories -------------------------------------------------------------------
+    def insert_memories(self, conn: Connection, records: Sequence[MemoryRecord]) -> None:
+        if records:
+            conn.execute(memories.insert(), [_memory_row(r) for r in records])
+
+    def update_memory(self, conn: Connection, memory_id: str, user_id: str, **values: Any) -> None:
+        values.setdefault("index_dirty", True)
+        if "metadata" in values:
+            values["meta"] = values.pop("metadata")
+        conn.execute(update(memories)
+                     .where(memories.c.id == memory_id, memories.c.user_id == user_id)
+                     .values(**values))
+
+    def get_memory(self, conn: Connection, memory_id: str, user_id: str) -> MemoryRecord | None:
+        row = conn.execute(select(memories).where(
+            memories.c.id == memory_id, memories.c.user_id == user_id)).first()
+        return None if row is None else _memory(row)
+
+    def get_memories(self, conn: Connection, ids: Iterable[str], query: MemoryQuery
+                     ) -> dict[str, MemoryRecord]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = conn.execute(select(memories).where(memories.c.id.in_(ids), query.condition()))
+        return {r.id: _memory(r) for r in rows}
+
+    def find_memories(self, conn: Connection, query: MemoryQuery, *, limit: int | None = None,
+                      newest_first: bool = True) -> list[MemoryRecord]:
+        order = memories.c.pk.desc() if newest_first else memories.c.pk.asc()
+        stmt = select(memories).where(query.condition()).order_by(order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_memory(r) for r in conn.execute(stmt)]
+
+    def count_memories(self, conn: Connection, user_id: str | None = None) -> int:
+        stmt = select(func.count()).select_from(memories)
+        if user_id is not None:
+            stmt = stmt.where(memories.c.user_id == user_id)
+        return int(conn.execute(stmt).scalar_one())
+
+    def fulltext(self, conn: Connection, text: str, query: MemoryQuery, limit: int
+                 ) -> list[tuple[str, float]]:
+        return fulltext.search(conn, text, query.user_id, query.condition(), limit)
+
+    def touch(self, conn: Connection, ids: Sequence[str], user_id: str, now: datetime) -> None:
+        """Count an access of each memory (used by ranking and by lifecycle decay)."""
+        if ids:
+            conn.execute(update(memories)
+                         .where(memories.c.id.in_(list(ids)), memories.c.user_id == user_id)
+                         .values(access_count=memories.c.access_count + 1, last_accessed_at=now))
+
+    def dirty_memories(self, conn: Connection, limit: int = 10_000) -> list[MemoryRecord]:
+        rows = conn.execute(select(memories).where(memories.c.index_dirty == true()).limit(limit))
+        return [_memory(r) for r in rows]
+
+    def mark_indexed(self, conn: Connection, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            conn.execute(update(memories).where(memories.c.id.in_(chunk))
+                         .values(index_dirty=False))
+
+    def iter_all_memories(self, conn: Connection, batch: int = 2_000) -> Iterator[list[MemoryRecord]]:
+        last = 0
+        while True:
+            rows = conn.execute(select(memories).where(memories.c.pk > last)
+                                .order_by(memories.c.pk).limit(batch)).all()
+            if not rows:
+                return
+            last = rows[-1].pk
+            yield [_memory(r) for r in rows]
+
+    # --- events ---------------------------------------------------------------------
+    def insert_events(self, conn: Connection, events: Sequence[MemoryEvent]) -> None:
+        if events:
+            conn.execute(memory_events.insert(), [_event_row(e) for e in events])
+
+    def events_for(self, conn: Connection, memory_ids: Sequence[str], user_id: str
+                   ) -> list[MemoryEvent]:
+        e = memory_events.c
+        rows = conn.execute(select(memory_events)
+                            .where(e.user_id == user_id,
+                                   or_(e.memory_id.in_(list(memory_ids)),
+                                       e.related_id.in_(list(memory_ids))))
+                            .order_by(e.pk))
+        return [_event(r) for r in rows]
+
+    def get_event(self, conn: Connection, event_id: str, user_id: str) -> MemoryEvent | None:
+        row = conn.execute(select(memory_events).where(
+            memory_events.c.id == event_id, memory_events.c.user_id == user_id)).first()
+        return None if row is None else _event(row)
+
+    # --- episodes -------------------------------------------------------------------
+    def insert_episodes(self, conn: Connection, items: Sequence[Episode]) -> None:
+        if items:
+            conn.execute(episodes.insert(), [_episode_row(e) for e in items])
+
+    def next_episode_seq(self, conn: Connection, scope: Scope) -> int:
+        stmt = select(func.coalesce(func.max(episodes.c.seq), 0)).where(
+            episodes.c.user_id == scope.user_id, _eq_or_null(episodes.c.session_id, scope.session_id))
+        return int(conn.execute(stmt).scalar_one()) + 1
+
+    def list_episodes(self, conn: Connection, scope: Scope, *, after_seq: int = 0,
+                      limit: int | None = None, unconsolidated: bool = False,
+                      newest_first: bool = False) -> list[Episode]:
+        c = episodes.c
+        stmt = select(episodes).where(c.user_id == scope.user_id, c.seq > after_seq,
+                                      _eq_or_null(c.session_id, scope.session_id))
+        if unconsolidated:
+            stmt = stmt.where(c.consolidated == false())
+        stmt = stmt.order_by(c.seq.desc() if newest_first else c.seq.asc())
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_episode(r) for r in conn.execute(stmt)]
+
+    def mark_consolidated(self, conn: Connection, ids: Sequence[str], user_id: str) -> None:
+        if ids:
+            conn.execute(update(episodes)
+                         .where(episodes.c.id.in_(list(ids)), episodes.c.user_id == user_id)
+                         .values(consolidated=True))
+
+    # --- conflicts ------------------------------------------------------------------
+    def insert_conflict(self, conn: Connection, item: Conflict) -> None:
+        conn.execute(conflicts.insert(), [_conflict_row(item)])
+
+    def list_conflicts(self, conn: Connection, user_id: str, status: str | None = "open"
+                       ) -> list[Conflict]:
+        stmt = select(conflicts).where(conflicts.c.user_id == user_id).order_by(conflicts.c.pk)
+        if status is not None:
+            stmt = stmt.where(conflicts.c.status == status)
+        return [_conflict(r) for r in conn.execute(stmt)]
+
+    def update_conflict(self, conn: Connection, conflict_id: str, user_id: str, **values) -> None:
+        conn.execute(update(conflicts)
+                     .where(conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)
+                     .values(**values))
+
+    # --- whole-user deletion ----------------------------------------------------------
+    def purge_user(self, conn: Connection, user_id: str) -> list[str]:
+        """Hard-delete every row of a user; returns the memory ids (for the vector index)."""
+        ids = list(conn.execute(select(memories.c.id).where(memories.c.user_id == user_id))
+                   .scalars())
+        for table in (memories, memory_events, episodes, conflicts):
+            conn.execute(table.delete().where(table.c.user_id == user_id))
+        return ids
+
+
+def _eq_or_null(column, value) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={
+            "timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(busy_timeout_ms: int):
+    def on_connect(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+    return on_connect
+
+
+# --- row <-> record -----------------------------------------------------------------
+def _scope(row) -> Scope:
+    return Scope(user_id=row.user_id, agent_id=row.agent_id, session_id=row.session_id)
+
+
+def _memory_row(r: MemoryRecord) -> dict[str, Any]:
+    row = {k: v for k, v in r.to_dict().items() if k not in ("scope", "metadata")}
+    for key in ("created_at", "updated_at", "valid_from", "valid_to", "recorded_at",
+                "last_accessed_at"):
+        row[key] = getattr(r, key)
+    row.update(r.scope.to_dict(), meta=r.metadata, index_dirty=True)
+    return row
+
+
+def _memory(row) -> MemoryRecord:
+    return MemoryRecord(
+        id=row.id, text=row.text, scope=_scope(row), kind=row.kind, subject=row.subject,
+        attribute=row.attribute, value=row.value, metadata=row.meta or {},
+        importance=row.importance, confidence=row.confidence, source=row.source,
+        access_count=row.access_count, created_at=row.created_at, updated_at=row.updated_at,
+        valid_from=row.valid_from, valid_to=row.valid_to, recorded_at=row.recorded_at,
+        superseded_by=row.superseded_by, status=row.status, version=row.version,
+        last_accessed_at=row.last_accessed_at,
+    )
+
+
+def _event_row(e: MemoryEvent) -> dict[str, Any]:
+    return {"id": e.id, "memory_id": e.memory_id, **e.scope.to_dict(), "op": e.op,
+            "old_text": e.old_text, "new_text": e.new_text, "actor": e.actor,
+            "reason": e.reason, "related_id": e.related_id, "details": e.details,
+            "created_at": e.created_at}
+
+
+def _event(row) -> MemoryEvent:
+    return MemoryEvent(id=row.id, memory_id=row.memory_id, scope=_scope(row), op=row.op,
+                       old_text=row.old_text, new_text=row.new_text, actor=row.actor,
+                       reason=row.reason, created_at=row.created_at, related_id=row.related_id,
+                       details=row.details or {})
+
+
+def _episode_row(e: Episode) -> dict[str, Any]:
+    return {"id": e.id, **e.scope.to_dict(), "seq": e.seq, "role": e.role, "content": e.content,
+            "salience": e.salience, "meta": e.metadata, "created_at": e.created_at,
+            "consolidated": e.consolidated}
+
+
+def _episode(row) -> Episode:
+    return Episode(id=row.id, scope=_scope(row), role=row.role, content=row.content,
+                   created_at=row.created_at, salience=row.salience, seq=row.seq,
+                   metadata=row.meta or {}, consolidated=row.consolidated)
+
+
+def _conflict_row(c: Conflict) -> dict[str, Any]:
+    return {"id": c.id, **c.scope.to_dict(), "memory_ids": c.memory_ids, "reason": c.reason,
+            "status": c.status, "created_at": c.created_at, "resolved_at": c.resolved_at,
+            "resolution": c.resolution}
+
+
+def _conflict(row) -> Conflict:
+    return Conflict(id=row.id, scope=_scope(row), memory_ids=list(row.memory_ids),
+                    reason=row.reason, status=row.status, created_at=row.created_at,
+                    resolved_at=row.resolved_at, resolution=row.resolution)
+
+
+__all__ = ["MemoryQuery", "SQLStore", "metadata"]

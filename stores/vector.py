@@ -1,0 +1,159 @@
+"""The vector index: Chroma, one collection per user, embeddings always supplied by agentmem.
+
+The index is derived from SQL and can be rebuilt from it at any time. A collection per user
+makes the scope a physical partition (and keeps queries fast: a metadata filter over one
+shared collection costs ~20 ms at 20k vectors on this class of machine, a small collection
+~1.5 ms); every query still passes the user id in its `where` as a second guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agentmem.errors import StoreError
+from agentmem.types import MemoryRecord
+
+log = logging.getLogger(__name__)
+OPEN_END = 4.0e9  # valid_to of a record that is still valid (epoch seconds, year 2096)
+
+
+def _collection_name(prefix: str, user_id: str) -> str:
+    return f"{prefix}-{hashlib.sha256(user_id.encode('utf-8')).hexdigest()[:40]}"
+
+
+def _metadata(record: MemoryRecord) -> dict[str, Any]:
+    return {
+        "user_id": record.scope.user_id,
+        "agent_id": record.scope.agent_id or "",
+        "kind": record.kind,
+        "status": record.status,
+        "valid_from": record.valid_from.timestamp(),
+        "valid_to": record.valid_to.timestamp() if record.valid_to else OPEN_END,
+    }
+
+
+class VectorIndex:
+    """Chroma collections of memory vectors: embedded (`path`) or a server (`host`, `port`)."""
+
+    def __init__(self, *, path: Path | None = None, host: str | None = None, port: int = 8000,
+                 prefix: str = "agentmem_memories") -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False, allow_reset=True)
+        try:
+            if host:
+                self.client = chromadb.HttpClient(host=host, port=port, settings=settings)
+            else:
+                if path is None:
+                    raise StoreError("the vector index needs chroma.path or chroma.host")
+                path.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(path), settings=settings)
+        except StoreError:
+            raise
+        except Exception as exc:
+            where = f"{host}:{port}" if host else str(path)
+            raise StoreError(f"could not open the Chroma index at {where}: {exc}") from exc
+        self.prefix = prefix
+        self._collections: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _collection(self, user_id: str, create: bool = True):
+        with self._lock:
+            col = self._collections.get(user_id)
+            if col is not None:
+                return col
+            name = _collection_name(self.prefix, user_id)
+            if create:
+                col = self.client.get_or_create_collection(
+                    name, embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"user_id": user_id},
+                )
+            else:
+                try:
+                    col = self.client.get_collection(name, embedding_function=None)
+                except Exception:  # chroma raises NotFoundError/ValueError by version
+                    return None
+            self._collections[user_id] = col
+            return col
+
+    def upsert(self, records: Sequence[MemoryRecord], vectors: np.ndarray) -> None:
+        """Add or replace the vectors of these records (grouped into per-user collections)."""
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, record in enumerate(records):
+            groups[record.scope.user_id].append(i)
+        for user_id, rows in groups.items():
+            self._collection(user_id).upsert(
+                ids=[records[i].id for i in rows],
+                embeddings=np.asarray(vectors[rows], dtype=np.float32),
+                metadatas=[_metadata(records[i]) for i in rows],
+            )
+
+    def update_metadata(self, records: Sequence[MemoryRecord]) -> None:
+        """Refresh status and validity of records whose text did not change."""
+        groups: dict[str, list[MemoryRecord]] = defaultdict(list)
+        for record in records:
+            groups[record.scope.user_id].append(record)
+        for user_id, items in groups.items():
+            self._collection(user_id).update(ids=[r.id for r in items],
+                                             metadatas=[_metadata(r) for r in items])
+
+    def query(self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
+              ) -> list[tuple[str, float]]:
+        """Nearest memories of one user: (id, cosine similarity clipped to [0, 1])."""
+        col = self._collection(user_id, create=False)
+        if col is None:
+            return []
+        where: dict[str, Any] = {"user_id": user_id}
+        if active_only:
+            where = {"$and": [where, {"status": "active"}]}
+        n = min(k, col.count())
+        if n == 0:
+            return []
+        result = col.query(query_embeddings=np.asarray([vector], dtype=np.float32),
+                           n_results=n, where=where, include=["distances"])
+        ids, dists = result["ids"][0], result["distances"][0]
+        return [(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
+
+    def ids(self, user_id: str) -> set[str]:
+        col = self._collection(user_id, create=False)
+        return set() if col is None else set(col.get(include=[])["ids"])
+
+    def count(self, user_id: str) -> int:
+        col = self._collection(user_id, create=False)
+        return 0 if col is None else col.count()
+
+    def total(self) -> int:
+        return sum(c.count() for c in self._own_collections())
+
+    def delete(self, user_id: str, ids: Sequence[str]) -> None:
+        col = self._collection(user_id, create=False)
+        if col is not None and ids:
+            col.delete(ids=list(ids))
+
+    def drop_user(self, user_id: str) -> None:
+        """Remove a user's whole collection (purge)."""
+        with self._lock:
+            self._collections.pop(user_id, None)
+        name = _collection_name(self.prefix, user_id)
+        if name in {c.name for c in self._own_collections()}:
+            self.client.delete_collection(name)
+
+    def drop_all(self) -> None:
+        """Remove every agentmem collection (before a full rebuild)."""
+        with self._lock:
+            self._collections.clear()
+        for col in self._own_collections():
+            self.client.delete_collection(col.name)
+
+    def _own_collections(self) -> list:
+        return [c for c in self.client.list_collections() if c.name.startswith(self.prefix + "-")]
