@@ -80,8 +80,13 @@ class MiniLMEmbedder(Embedder):
         if not self.path.is_dir():
             raise ConfigError(f"embedding.model path {str(self.path)!r} is not a directory")
         self.batch_size = batch_size
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 384)
+        dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dimension = int(dim() or 384)
         if path:
             self.name = self.path.name
 

@@ -43,6 +43,7 @@ class MemoryQuery:
     attribute: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def condition(self) -> ColumnElement[bool]:
@@ -64,6 +65,8 @@ class MemoryQuery:
             parts.append(m.created_at >= self.created_after)
         if self.created_before is not None:
             parts.append(m.created_at < self.created_before)
+        if self.text_equals is not None:
+            parts.append(func.lower(m.text) == func.lower(self.text_equals))
         for key, value in self.metadata.items():
             parts.append(_json_equals(m.meta[key], value))
         return and_(*parts)
@@ -151,6 +154,12 @@ class SQLStore:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_memory(r) for r in conn.execute(stmt)]
+
+    def predecessors(self, conn: Connection, memory_id: str, user_id: str) -> list[str]:
+        """Ids of the records that `memory_id` superseded."""
+        rows = conn.execute(select(memories.c.id).where(
+            memories.c.user_id == user_id, memories.c.superseded_by == memory_id))
+        return list(rows.scalars())
 
     def count_memories(self, conn: Connection, user_id: str | None = None) -> int:
         stmt = select(func.count()).select_from(memories)

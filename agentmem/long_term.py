@@ -1,0 +1,263 @@
+"""Long-term text memory: SQL rows (the truth), a derived vector index, and search over both.
+
+Every change goes through `apply(WritePlan)`: one SQL transaction writes rows, audit events
+and conflicts together; the vector index follows afterwards and is repaired from SQL
+(`index_dirty`) if the process dies in between.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from agentmem import retrieval
+from agentmem.adapters.embeddings import Embedder, make_embedder
+from agentmem.config import MemoryConfig
+from agentmem.errors import NotFoundError, ValidationError
+from agentmem.stores.sql import MemoryQuery, SQLStore
+from agentmem.stores.vector import VectorIndex
+from agentmem.types import Conflict, MemoryEvent, MemoryRecord, Scope, SearchHit, utcnow
+
+log = logging.getLogger(__name__)
+MAX_METADATA_BYTES = 64 * 1024
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def event(op: str, record: MemoryRecord, *, actor: str, reason: str, old_text: str | None = None,
+          new_text: str | None = None, related_id: str | None = None,
+          details: dict[str, Any] | None = None, at: datetime | None = None) -> MemoryEvent:
+    """An audit event about `record`, in the record's scope."""
+    return MemoryEvent(id=new_id(), memory_id=record.id, scope=record.scope, op=op,
+                       old_text=old_text, new_text=new_text, actor=actor, reason=reason,
+                       created_at=at or utcnow(), related_id=related_id, details=details or {})
+
+
+@dataclass
+class WritePlan:
+    """Everything one logical change writes, applied atomically by `LongTermMemory.apply`."""
+
+    inserts: list[MemoryRecord] = field(default_factory=list)
+    updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # id, user, values
+    events: list[MemoryEvent] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    conflict_updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def extend(self, other: WritePlan) -> None:
+        for name in ("inserts", "updates", "events", "conflicts", "conflict_updates"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+class LongTermMemory:
+    """SQL store + vector index + embedder, behind record-level operations."""
+
+    def __init__(self, config: MemoryConfig, embedder: Embedder | None = None) -> None:
+        self.config = config
+        self.sql = SQLStore(str(config.database_url))
+        chroma = config.chroma
+        fresh_index = chroma.host is None and not (chroma.path and any(chroma.path.glob("*")))
+        self.index = VectorIndex(path=chroma.path, host=chroma.host, port=chroma.port,
+                                 prefix=chroma.collection)
+        self._embedder = embedder
+        if fresh_index and self._has_rows():
+            self.reindex()
+        else:
+            self.repair()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:  # loading the model costs a second or two: only when needed
+            e = self.config.embedding
+            self._embedder = make_embedder(e.model, e.batch_size, e.dimension)
+        return self._embedder
+
+    def close(self) -> None:
+        self.sql.close()
+
+    # --- writing --------------------------------------------------------------------
+    def apply(self, plan: WritePlan) -> None:
+        """Write the plan in one SQL transaction, then bring the vector index up to date."""
+        texts = [r.text for r in plan.inserts] + [v["text"] for _, _, v in plan.updates
+                                                   if "text" in v]
+        vectors = self.embedder.embed(texts) if texts else None  # before SQL: fail early
+        with self.sql.begin() as conn:
+            self.sql.insert_memories(conn, plan.inserts)
+            for memory_id, user_id, values in plan.updates:
+                self.sql.update_memory(conn, memory_id, user_id, **values)
+            self.sql.insert_events(conn, plan.events)
+            for item in plan.conflicts:
+                self.sql.insert_conflict(conn, item)
+            for conflict_id, user_id, values in plan.conflict_updates:
+                self.sql.update_conflict(conn, conflict_id, user_id, **values)
+        self._sync_index(plan, vectors)
+
+    def _sync_index(self, plan: WritePlan, vectors: np.ndarray | None) -> None:
+        changed_text = [mid for mid, _, v in plan.updates if "text" in v]
+        others = [(mid, uid) for mid, uid, v in plan.updates if "text" not in v]
+        try:
+            if plan.inserts or changed_text:
+                with self.sql.begin() as conn:
+                    fresh = [self.sql.get_memory(conn, mid, uid)
+                             for mid, uid, v in plan.updates if "text" in v]
+                self.index.upsert([*plan.inserts, *fresh], vectors)
+            if others:
+                with self.sql.begin() as conn:
+                    records = [self.sql.get_memory(conn, mid, uid) for mid, uid in others]
+                self.index.update_metadata([r for r in records if r is not None])
+            ids = [r.id for r in plan.inserts] + [mid for mid, _, _ in plan.updates]
+            with self.sql.begin() as conn:
+                self.sql.mark_indexed(conn, ids)
+        except Exception:
+            # SQL has the change; the rows stay marked dirty and the next repair() indexes them.
+            log.exception("vector index update failed; it will be repaired from SQL")
+
+    def repair(self) -> int:
+        """Index every row SQL marks as not yet indexed; returns how many were repaired."""
+        repaired = 0
+        while True:
+            with self.sql.begin() as conn:
+                dirty = self.sql.dirty_memories(conn, limit=1000)
+            if not dirty:
+                return repaired
+            self.index.upsert(dirty, self.embedder.embed([r.text for r in dirty]))
+            with self.sql.begin() as conn:
+                self.sql.mark_indexed(conn, [r.id for r in dirty])
+            repaired += len(dirty)
+            log.info("repaired %d vector index entries from SQL", len(dirty))
+
+    def reindex(self) -> int:
+        """Rebuild the whole vector index from SQL; returns the number of vectors."""
+        self.index.drop_all()
+        total = 0
+        with self.sql.begin() as conn:
+            batches = list(self.sql.iter_all_memories(conn))
+        for batch in batches:
+            self.index.upsert(batch, self.embedder.embed([r.text for r in batch]))
+            with self.sql.begin() as conn:
+                self.sql.mark_indexed(conn, [r.id for r in batch])
+            total += len(batch)
+        return total
+
+    def _has_rows(self) -> bool:
+        with self.sql.begin() as conn:
+            return self.sql.count_memories(conn) > 0
+
+    # --- reading --------------------------------------------------------------------
+    def get(self, memory_id: str, scope: Scope, *, as_of: datetime | None = None) -> MemoryRecord:
+        with self.sql.begin() as conn:
+            record = self.sql.get_memory(conn, memory_id, scope.user_id)
+        if record is None or not _visible(record, scope):
+            raise NotFoundError(f"no memory {memory_id!r} in the scope of user "
+                                f"{scope.user_id!r}; check the id and the user_id")
+        if as_of is not None and not record.valid_at(as_of):
+            for version in self.versions(memory_id, scope):
+                if version.valid_at(as_of):
+                    return version
+            raise NotFoundError(f"memory {memory_id!r} had no valid version at {as_of}")
+        return record
+
+    def find(self, query: MemoryQuery, limit: int | None = None) -> list[MemoryRecord]:
+        with self.sql.begin() as conn:
+            return self.sql.find_memories(conn, query, limit=limit)
+
+    def search(self, text: str, scope: Scope, *, mode: str = "hybrid", top_k: int = 10,
+               filters: dict[str, Any] | None = None, as_of: datetime | None = None,
+               explain: bool = False) -> list[SearchHit]:
+        retrieval.check_request(text, mode, top_k, self.config.max_text_chars)
+        query = retrieval.build_query(scope, filters, as_of)
+        settings = self.config.search
+        n = max(settings.candidates, top_k)
+        fulltext: list[tuple[str, float]] = []
+        semantic: list[tuple[str, float]] = []
+        with self.sql.begin() as conn:
+            if mode in ("hybrid", "fulltext"):
+                fulltext = self.sql.fulltext(conn, text, query, n)
+        if mode in ("hybrid", "semantic"):
+            current_only = query.as_of is None and list(query.statuses or []) == ["active"]
+            width = n if current_only and not _narrowing(query) else n * 4
+            vector = self.embedder.embed_query(text)
+            semantic = self.index.query(scope.user_id, vector, width, active_only=current_only)
+        candidates = retrieval.fuse(mode, fulltext, semantic, settings)
+        with self.sql.begin() as conn:
+            records = self.sql.get_memories(conn, candidates.keys(), query)
+            semantic_kept = [(i, s) for i, s in semantic if i in records][:n]
+            if len(semantic_kept) != len(semantic):  # re-rank after the SQL filter
+                candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
+            ranked = retrieval.final_scores(candidates, records, settings)[:top_k]
+        return [SearchHit(record=records[mid], score=score,
+                          explanation=retrieval.explain(candidates[mid]) if explain else None)
+                for mid, score in ranked]
+
+    def versions(self, memory_id: str, scope: Scope) -> list[MemoryRecord]:
+        """Every record in the supersession chain of `memory_id`, oldest first."""
+        seen: dict[str, MemoryRecord] = {}
+        frontier = [memory_id]
+        with self.sql.begin() as conn:
+            while frontier:
+                mid = frontier.pop()
+                if mid in seen:
+                    continue
+                record = self.sql.get_memory(conn, mid, scope.user_id)
+                if record is None:
+                    continue
+                seen[mid] = record
+                if record.superseded_by:
+                    frontier.append(record.superseded_by)
+                frontier += self.sql.predecessors(conn, mid, scope.user_id)
+        return sorted(seen.values(), key=lambda r: (r.recorded_at, r.version))
+
+    def history(self, memory_id: str, scope: Scope) -> list[MemoryEvent]:
+        self.get(memory_id, scope)  # NotFoundError outside the scope
+        ids = [r.id for r in self.versions(memory_id, scope)]
+        with self.sql.begin() as conn:
+            events = self.sql.events_for(conn, ids, scope.user_id)
+        return sorted(events, key=lambda e: (e.created_at, e.id))
+
+
+def _visible(record: MemoryRecord, scope: Scope) -> bool:
+    """A user's record is visible to an agent scope if it is the agent's or shared."""
+    return scope.agent_id is None or record.scope.agent_id in (None, scope.agent_id)
+
+
+def _narrowing(query: MemoryQuery) -> bool:
+    return bool(query.kinds or query.metadata or query.session_id or query.subject
+                or query.attribute or query.created_after or query.created_before)
+
+
+def check_text(text: Any, max_chars: int, name: str = "text") -> str:
+    """Refuse empty or over-long text with a message that names the fix."""
+    if not isinstance(text, str):
+        raise ValidationError(f"{name} must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise ValidationError(f"{name} must not be empty or whitespace; pass the memory's text")
+    if len(text) > max_chars:
+        raise ValidationError(f"{name} has {len(text)} characters, over max_text_chars="
+                              f"{max_chars}; split it or raise max_text_chars in the config")
+    return text
+
+
+def check_metadata(metadata: Any) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict) or any(not isinstance(k, str) for k in metadata):
+        raise ValidationError(f"metadata must be a dict with string keys, got {metadata!r:.80}")
+    try:
+        size = len(json.dumps(metadata))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValidationError(f"metadata must be JSON-serialisable and not too deeply nested: "
+                              f"{type(exc).__name__}") from None
+    if size > MAX_METADATA_BYTES:
+        raise ValidationError(f"metadata is {size} bytes as JSON, over {MAX_METADATA_BYTES}; "
+                              "store large content as text instead")
+    return dict(metadata)
+
+
+__all__ = ["LongTermMemory", "WritePlan", "check_metadata", "check_text", "event", "new_id"]

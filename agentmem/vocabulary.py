@@ -1,0 +1,69 @@
+"""The attribute vocabulary of facts: canonical names, cardinality and synonyms (data only).
+
+Fact extraction emits canonical attribute names; conflict resolution maps any phrase a
+user or an LLM extractor produces ("moved to", "resides in", "based in") onto them and
+decides by cardinality whether a new value replaces the old one (single) or joins it
+(multi). Extend it through the config (`conflicts.synonyms`, `conflicts.multi_valued`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    multi: bool = False
+    synonyms: tuple[str, ...] = ()
+
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("name", synonyms=("is called", "am called", "named", "my name is", "goes by")),
+    Attribute("age", synonyms=("years old", "aged")),
+    Attribute("lives_in", synonyms=("lives in", "live in", "moved to", "resides in",
+                                    "based in", "living in", "home", "location", "city")),
+    Attribute("from", synonyms=("comes from", "born in", "grew up in", "hometown")),
+    Attribute("works_at", synonyms=("works at", "work at", "works for", "employed by",
+                                    "employer", "job at", "joined")),
+    Attribute("job_title", synonyms=("works as", "job", "occupation", "profession", "role")),
+    Attribute("spouse", synonyms=("married to", "wife", "husband", "partner")),
+    Attribute("birthday", synonyms=("born on", "birth date", "date of birth")),
+    Attribute("likes", multi=True, synonyms=("like", "loves", "love", "enjoys", "enjoy",
+                                             "favourite", "favorite", "prefers", "into")),
+    Attribute("dislikes", multi=True, synonyms=("dislike", "hates", "hate", "can't stand")),
+    Attribute("speaks", multi=True, synonyms=("languages", "language", "speak")),
+    Attribute("has_pet", multi=True, synonyms=("pet", "pets", "owns a dog", "has a cat")),
+    Attribute("pet_name", multi=True, synonyms=("pet's name", "dog's name", "cat's name")),
+    Attribute("has_child", multi=True, synonyms=("child", "children", "son", "daughter", "kids")),
+    Attribute("has_sibling", multi=True, synonyms=("sibling", "siblings", "brother", "sister")),
+    Attribute("owns", multi=True, synonyms=("has", "possesses", "bought", "drives")),
+    Attribute("plans", multi=True, synonyms=("plan", "plans to", "going to", "will", "intends to")),
+    Attribute("allergic_to", multi=True, synonyms=("allergy", "allergies", "allergic")),
+)
+
+_BY_NAME = {a.name: a for a in ATTRIBUTES}
+_SYNONYMS = {s: a.name for a in ATTRIBUTES for s in (a.name.replace("_", " "), *a.synonyms)}
+
+
+def normalise_phrase(text: str) -> str:
+    """Lower case, single spaces, underscores as spaces: the form synonyms are keyed by."""
+    return re.sub(r"\s+", " ", text.replace("_", " ").strip().lower())
+
+
+def canonical(attribute: str, extra: dict[str, str] | None = None) -> str:
+    """Map an attribute phrase to its canonical name; unknown phrases keep a normal form."""
+    key = normalise_phrase(attribute)
+    if extra and key in extra:
+        return extra[key]
+    if key.replace(" ", "_") in _BY_NAME:
+        return key.replace(" ", "_")
+    return _SYNONYMS.get(key, key.replace(" ", "_"))
+
+
+def is_multi_valued(attribute: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Multi-valued attributes accumulate values and conflict only on negation."""
+    name = canonical(attribute)
+    known = _BY_NAME.get(name)
+    return name in extra or (known is not None and known.multi)
