@@ -59,27 +59,95 @@ class LLMConfig(BaseModel):
 class KVConfig(BaseModel):
     """KV memory: the retention policy of the local model's attention cache."""
 
-    policy: str = "full"
-    budget: float = Field(1.0, gt=0.0, description="fraction of tokens seen (<= 1) or a count")
+    policy: str = Field("full", description="full, streaming_llm, h2o, snapkv, tova, str or cmp")
+    budget: float | int = Field(
+        1.0, gt=0.0, description="a float <= 1 is a fraction of tokens seen, else a token count"
+    )
+    policy_params: dict[str, Any] = Field(default_factory=dict, description="policy fields")
+    prefill_chunk: int = Field(1024, ge=0, description="tokens per prefill pass; 0 = all at once")
     snapshots: bool = True
+    snapshot_dir: Path | None = Field(None, description="activation snapshots; default <home>/kv")
 
 
 class ShortTermConfig(BaseModel):
     """The working context of a session."""
 
-    max_tokens: int = Field(1024, gt=0)
-    salience_threshold: float = Field(0.35, ge=0.0, le=1.0)
-    max_chunk_chars: int = Field(2000, gt=0)
+    max_tokens: int = Field(1024, gt=0, description="budget of the recent turns, in tokens")
+    target_ratio: float = Field(0.5, gt=0.0, lt=1.0,
+                                description="consolidate down to this share of max_tokens")
+    salience_threshold: float = Field(0.35, ge=0.0, le=1.0,
+                                      description="user turns below it are not read for facts")
+    max_chunk_chars: int = Field(2000, gt=0, description="longer inputs are split into episodes")
+    context_tokens: int = Field(2048, ge=32, description="default max_tokens of context()")
+
+
+class ConsolidationConfig(BaseModel):
+    """How short-term overflow becomes long-term memory."""
+
+    summarizer: Literal["extractive", "local", "langchain"] = Field(
+        "extractive", description="'local' uses the local model; 'langchain' the chat model "
+                                  "passed to Memory(chat_model=...)")
+    extractor: Literal["rules", "llm"] = Field(
+        "rules", description="'llm' asks the local or LangChain model, falling back to rules")
+    summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
+    context_top_k: int = Field(12, gt=0, description="search hits considered by context()")
 
 
 class LoRAConfig(BaseModel):
-    """Parametric memory: LoRA adapters trained from stable facts."""
+    """Parametric memory: LoRA adapters trained from stable facts (defaults measured on a
+    2-core CPU with SmolLM2-135M; see agentmem/bench/lora.py)."""
 
     rank: int = Field(16, gt=0)
     alpha: int = Field(32, gt=0)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                 "up_proj", "down_proj"])
     learning_rate: float = Field(1e-3, gt=0.0)
-    steps: int = Field(60, gt=0)
+    steps: int = Field(300, gt=0, description="upper bound; training stops early at target")
+    batch_size: int = Field(16, gt=0)
     seed: int = 0
+    replay_batch: int = Field(4, ge=0, description="replay sequences per step (0: none)")
+    kl_weight: float = Field(1.0, ge=0.0, description="KL to the base model on replay text")
+    eval_every: int = Field(25, gt=0)
+    target_recall: float = Field(1.0, gt=0.0, le=1.0, description="held-out recall to stop at")
+    heldout_phrasings: int = Field(2, gt=0)
+    train_phrasings: int = Field(6, gt=0)
+    max_new_tokens: int = Field(24, gt=0)
+    threads: int = Field(2, gt=0, description="torch CPU threads while training")
+    # promotion policy: which facts become parametric automatically
+    promote_pinned: bool = True
+    promote_min_age_days: float = Field(7.0, ge=0.0)
+    promote_min_recalls: int = Field(3, ge=0)
+    auto_rebuild: bool = Field(False, description="retrain stale adapters on refresh()")
+
+
+Policy = Literal["latest_wins", "highest_confidence", "source_priority", "keep_both", "manual"]
+
+
+class ConflictsConfig(BaseModel):
+    """Conflict resolution and lifecycle: policies per attribute, vocabulary, decay and TTL."""
+
+    default_policy: Policy = "latest_wins"
+    policies: dict[str, Policy] = Field(default_factory=dict,
+                                        description="canonical attribute -> policy")
+    synonyms: dict[str, str] = Field(default_factory=dict,
+                                     description="extra phrase -> canonical attribute")
+    multi_valued: list[str] = Field(default_factory=list,
+                                    description="extra attributes that accumulate values")
+    source_priority: list[str] = Field(["user", "tool", "assistant"],
+                                       description="sources, most trusted first")
+    similarity_threshold: float = Field(0.9, gt=0.0, le=1.0,
+                                        description="paraphrase duplicates are merged above it")
+    judge_margin: float = Field(0.1, ge=0.0, le=1.0,
+                                description="below the threshold by less: ask the LLM judge")
+    ttl_days: dict[str, float] = Field(default_factory=dict,
+                                       description="kind -> days until archived")
+    decay_half_life_days: float = Field(60.0, gt=0.0)
+    archive_below: float = Field(0.05, ge=0.0, le=1.0,
+                                 description="archive memories whose decayed strength is lower")
+    decay_kinds: list[str] = Field(["note", "episode"],
+                                   description="kinds that fade; facts stay until superseded")
 
 
 class MemoryConfig(BaseSettings):
@@ -98,7 +166,9 @@ class MemoryConfig(BaseSettings):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     kv: KVConfig = Field(default_factory=KVConfig)
     short_term: ShortTermConfig = Field(default_factory=ShortTermConfig)
+    consolidation: ConsolidationConfig = Field(default_factory=ConsolidationConfig)
     lora: LoRAConfig = Field(default_factory=LoRAConfig)
+    conflicts: ConflictsConfig = Field(default_factory=ConflictsConfig)
 
     @field_validator("home", mode="before")
     @classmethod

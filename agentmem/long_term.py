@@ -80,6 +80,7 @@ class LongTermMemory:
         return self._embedder
 
     def close(self) -> None:
+        self.index.close()
         self.sql.close()
 
     # --- writing --------------------------------------------------------------------
@@ -219,7 +220,7 @@ class LongTermMemory:
         ids = [r.id for r in self.versions(memory_id, scope)]
         with self.sql.begin() as conn:
             events = self.sql.events_for(conn, ids, scope.user_id)
-        return sorted(events, key=lambda e: (e.created_at, e.id))
+        return sorted(events, key=lambda e: e.created_at)  # stable: ties keep write order
 
 
 def _visible(record: MemoryRecord, scope: Scope) -> bool:

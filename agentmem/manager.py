@@ -7,17 +7,36 @@ module that owns it. Nothing here touches SQL or the vector index directly.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem import resolver
+from agentmem import lifecycle, resolver, undo
 from agentmem.adapters.embeddings import Embedder
 from agentmem.config import MemoryConfig
+from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
+from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ValidationError
+from agentmem.extraction import FactExtractor, make_extractor
 from agentmem.long_term import LongTermMemory, WritePlan, check_metadata, check_text, event, new_id
+from agentmem.sensory import SensoryMemory
+from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counter
 from agentmem.stores import readonly
-from agentmem.types import KINDS, MemoryEvent, MemoryRecord, Scope, SearchHit, utcnow
+from agentmem.types import (
+    KINDS,
+    Conflict,
+    ConsolidationReport,
+    Context,
+    Fact,
+    MemoryEvent,
+    MemoryRecord,
+    Observation,
+    Scope,
+    SearchHit,
+    as_utc,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +45,9 @@ class Memory:
     """agentmem's public entry point. See DESIGN.md for the contract."""
 
     def __init__(self, config: MemoryConfig | None = None, *, embedder: Embedder | None = None,
-                 **overrides: Any) -> None:
+                 judge: Any = None, token_counter: TokenCounter | None = None,
+                 summarizer: Summarizer | None = None, extractor: FactExtractor | None = None,
+                 chat_model: Any = None, **overrides: Any) -> None:
         if config is None:
             config = MemoryConfig.create(**overrides)
         elif overrides:
@@ -34,6 +55,26 @@ class Memory:
         self.config = config
         config.home.mkdir(parents=True, exist_ok=True)
         self.long_term = LongTermMemory(config, embedder)
+        # Optional LangChain chat model that classifies pairs the conflict rules find ambiguous.
+        self.long_term.judge = resolver.LLMJudge(judge) if judge is not None else None
+        self._init_layers(token_counter, summarizer, extractor, chat_model)
+
+    def _init_layers(self, counter: TokenCounter | None, summarizer: Summarizer | None,
+                     extractor: FactExtractor | None, chat_model: Any) -> None:
+        """Sensory, short-term and consolidation layers; chat_model serves 'langchain'/'llm'."""
+        cfg, st = self.config.consolidation, self.config.short_term
+        counter = counter or lazy_token_counter(self.config)
+        self.sensory = SensoryMemory(self.long_term.sql, max_chunk_chars=st.max_chunk_chars)
+        self.short_term = ShortTermMemory(self.long_term, counter, max_tokens=st.max_tokens,
+                                          target_ratio=st.target_ratio)
+        self.consolidator = Consolidator(
+            self.long_term,
+            extractor or make_extractor(cfg.extractor, chat_model=chat_model, config=self.config),
+            summarizer or make_summarizer(cfg.summarizer, lambda: self.long_term.embedder,
+                                          counter, chat_model=chat_model, config=self.config),
+            summary_tokens=cfg.summary_tokens, salience_threshold=st.salience_threshold)
+        self.context_builder = ContextBuilder(self.long_term, counter, top_k=cfg.context_top_k)
+        self._layers_lock = threading.RLock()
 
     @classmethod
     def from_config(cls, path: str | Path, **kwargs: Any) -> Memory:
@@ -49,19 +90,72 @@ class Memory:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # --- the layered path: sensory -> short-term -> long-term ----------------------------
+    def observe(self, role: str, content: str, scope: Scope | str, *,
+                metadata: dict[str, Any] | None = None) -> Observation:
+        """Take one input: log it, read its facts, add it to the working context, and
+        consolidate the oldest turns when the context is over its token budget."""
+        scope = Scope.coerce(scope)
+        with self._layers_lock:
+            episodes = self.sensory.record(role, content, scope, metadata)  # before all else
+            facts, events = [], []
+            if self.consolidator.extractor.fast:
+                try:
+                    facts, events = self.consolidator.extract(episodes)
+                except Exception:  # the episode is logged; the next consolidation retries
+                    log.exception("fact extraction failed; it is retried at consolidation")
+            self.short_term.append(scope, episodes)
+            report = (self._consolidate(scope, everything=False)
+                      if self.short_term.over_budget(scope) else None)
+        return Observation(episode_ids=[e.id for e in episodes],
+                           salience=max(e.salience for e in episodes),
+                           facts=facts + (report.facts if report else []),
+                           events=events + (report.events if report else []),
+                           consolidated=report is not None)
+
+    def context(self, query: str | None, scope: Scope | str, max_tokens: int | None = None
+                ) -> Context:
+        """A prompt for answering `query`: preamble, memories, session summary, recent turns."""
+        scope = Scope.coerce(scope)
+        with self._layers_lock:
+            working = self.short_term.get(scope)
+        return self.context_builder.build(query, scope, working,
+                                          max_tokens or self.config.short_term.context_tokens)
+
+    def consolidate(self, scope: Scope | str, *, everything: bool = True) -> ConsolidationReport:
+        """Fold the session's working turns (all, or only the overflow) into long-term memory."""
+        scope = Scope.coerce(scope)
+        with self._layers_lock:
+            return self._consolidate(scope, everything=everything)
+
+    def _consolidate(self, scope: Scope, *, everything: bool) -> ConsolidationReport:
+        episodes = self.short_term.overflow(scope, everything=everything)
+        working = self.short_term.get(scope)
+        report, summary = self.consolidator.run(scope, episodes, working.summary)
+        self.short_term.consolidated(scope, [e.id for e in episodes], summary)
+        return report
+
     # --- long-term memory: records ----------------------------------------------------
     def add(self, text: str, scope: Scope | str, metadata: dict[str, Any] | None = None, *,
             kind: str = "note", importance: float = 0.5, source: str = "user",
-            valid_from: datetime | None = None) -> MemoryRecord:
-        """Store one memory; it passes through conflict resolution first."""
+            valid_from: datetime | None = None, observed_at: datetime | None = None,
+            fact: Fact | dict[str, Any] | None = None) -> MemoryRecord:
+        """Store one memory; it passes through conflict resolution first.
+
+        A note whose text states one fact ("I moved to Paris") is stored as that fact;
+        `fact=` gives the fact explicitly. `observed_at` is when it was said (default now),
+        `valid_from` when it became true (default `observed_at`).
+        """
         return self.add_many([text], scope, [metadata] if metadata is not None else None,
                              kind=kind, importance=importance, source=source,
-                             valid_from=valid_from)[0]
+                             valid_from=valid_from, observed_at=observed_at,
+                             facts=None if fact is None else [fact])[0]
 
     def add_many(self, texts: list[str], scope: Scope | str,
                  metadatas: list[dict[str, Any] | None] | None = None, *, kind: str = "note",
                  importance: float = 0.5, source: str = "user",
-                 valid_from: datetime | None = None) -> list[MemoryRecord]:
+                 valid_from: datetime | None = None, observed_at: datetime | None = None,
+                 facts: list[Fact | dict[str, Any] | None] | None = None) -> list[MemoryRecord]:
         """Store many memories of one scope with one batched embedding and one transaction."""
         scope = Scope.coerce(scope)
         if not isinstance(texts, list | tuple) or not texts:
@@ -69,9 +163,14 @@ class Memory:
         metadatas = list(metadatas) if metadatas is not None else [None] * len(texts)
         if len(metadatas) != len(texts):
             raise ValidationError(f"got {len(texts)} texts but {len(metadatas)} metadata dicts")
+        facts = list(facts) if facts is not None else [None] * len(texts)
+        if len(facts) != len(texts):
+            raise ValidationError(f"got {len(texts)} texts but {len(facts)} facts")
         _check_kind(kind)
         _check_unit("importance", importance)
-        now = utcnow()
+        _check_source(source)
+        now = as_utc(observed_at) if observed_at is not None else utcnow()
+        valid_from = as_utc(valid_from) if valid_from is not None else None
         candidates = [
             MemoryRecord(id=new_id(), text=check_text(t, self.config.max_text_chars),
                          scope=scope, kind=kind, metadata=check_metadata(m),
@@ -79,11 +178,8 @@ class Memory:
                          valid_from=valid_from or now, recorded_at=now)
             for t, m in zip(texts, metadatas, strict=True)
         ]
-        plan, results = WritePlan(), []
-        for candidate in candidates:
-            part, record = resolver.resolve(candidate, self.long_term, actor=source)
-            plan.extend(part)
-            results.append(record)
+        candidates = [resolver.with_fact(c, f) for c, f in zip(candidates, facts, strict=True)]
+        plan, results = resolver.resolve_many(candidates, self.long_term, actor=source)
         self.long_term.apply(plan)
         return results
 
@@ -140,6 +236,48 @@ class Memory:
         """Every audit event of this memory and of the versions before and after it."""
         return self.long_term.history(_check_id(memory_id), Scope.coerce(scope))
 
+    # --- facts over time: conflicts, review, undo, lifecycle --------------------------
+    def facts(self, scope: Scope | str, *, subject: str | None = None,
+              attribute: str | None = None, as_of: datetime | None = None,
+              include_history: bool = False) -> list[MemoryRecord]:
+        """Facts of the scope: the current ones, those valid at `as_of`, or every version."""
+        return resolver.facts(self.long_term, Scope.coerce(scope), subject=subject,
+                              attribute=attribute, as_of=as_of, include_history=include_history)
+
+    def conflicts(self, scope: Scope | str, *, status: str | None = "open") -> list[Conflict]:
+        """Conflicts waiting for review (`status=None`: resolved ones too)."""
+        scope = Scope.coerce(scope)
+        with self.long_term.sql.begin() as conn:
+            return self.long_term.sql.list_conflicts(conn, scope.user_id, status)
+
+    def resolve_conflict(self, conflict_id: str, choice: str, scope: Scope | str, *,
+                         actor: str = "user") -> list[MemoryEvent]:
+        """Close a conflict keeping `choice` (a memory id, "new", "old" or "dismiss")."""
+        plan = undo.plan_resolve_conflict(self.long_term, Scope.coerce(scope),
+                                          _check_id(conflict_id), choice, actor=actor,
+                                          now=utcnow())
+        self.long_term.apply(plan)
+        return plan.events
+
+    def restore(self, event_id: str, scope: Scope | str, *, actor: str = "user") -> MemoryRecord:
+        """Undo what one audit event did (a resolution, update, delete, merge or archival)."""
+        scope = Scope.coerce(scope)
+        plan, memory_id = undo.plan_restore(self.long_term, scope, _check_id(event_id),
+                                            actor=actor, now=utcnow())
+        self.long_term.apply(plan)
+        return self.long_term.get(memory_id, scope)
+
+    def sweep(self, scope: Scope | str, *, now: datetime | None = None) -> list[MemoryEvent]:
+        """Archive the scope's memories that outlived their kind's TTL or faded away."""
+        plan = lifecycle.plan_sweep(self.long_term, Scope.coerce(scope),
+                                    as_utc(now) if now is not None else utcnow())
+        self.long_term.apply(plan)
+        return plan.events
+
+    def purge(self, scope: Scope | str) -> None:
+        """Hard-delete everything of the scope's user in every store (data-deletion requests)."""
+        lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home)
+
     def sql(self, statement: str, scope: Scope | str) -> list[dict[str, Any]]:
         """Run one read-only SELECT over views that hold only the caller's rows."""
         scope = Scope.coerce(scope)
@@ -157,6 +295,12 @@ def _check_id(memory_id: Any) -> str:
     if not isinstance(memory_id, str) or not memory_id or len(memory_id) > 64:
         raise ValidationError(f"memory id must be a non-empty string, got {memory_id!r}")
     return memory_id
+
+
+def _check_source(source: str) -> None:
+    if not isinstance(source, str) or not source.strip() or len(source) > 32:
+        raise ValidationError(f"source must be a short non-empty string such as 'user', 'tool' "
+                              f"or 'assistant', got {source!r}")
 
 
 def _check_kind(kind: str) -> None:

@@ -1,38 +1,301 @@
 """The one entry point every new memory passes through before it is stored.
 
-`resolve(candidate, long_term)` looks at what the scope already holds and returns the
-WritePlan that stores the candidate: a plain insert, a reinforcement of an identical
-memory, or (with conflict resolution) a supersession, merge or open conflict.
+`resolve(candidate, long_term)` fetches what the scope already holds next to the candidate
+(the facts of its slot; for other memories, near-duplicates from the vector index), lets
+the pure functions of `conflicts.py` decide, and returns the WritePlan that stores the
+decision: rows, audit events (with the reason and the rule or judge that decided) and
+conflicts. `resolve_many` threads a batch through, so that statements of one batch see
+each other before anything is written.
 """
 
 from __future__ import annotations
 
-from agentmem.long_term import LongTermMemory, WritePlan, event
+import dataclasses
+import functools
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from agentmem import conflicts
+from agentmem.conflicts import Decision
+from agentmem.errors import ValidationError
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.stores.sql import MemoryQuery
-from agentmem.types import MemoryRecord
+from agentmem.types import Conflict, Fact, MemoryRecord, Scope, as_utc
+from agentmem.vocabulary import canonical, canonical_subject
+
+log = logging.getLogger(__name__)
+NEIGHBOURS = 5
+NOTE_KINDS = ("note", "summary")
 
 
-def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = "user"
-            ) -> tuple[WritePlan, MemoryRecord]:
-    """Plan how to store `candidate`; returns the plan and the record the caller sees."""
-    same = _identical(candidate, long_term)
-    if same is not None:
-        values = {"access_count": same.access_count + 1,
-                  "confidence": min(1.0, max(same.confidence, candidate.confidence)),
-                  "updated_at": candidate.recorded_at}
-        plan = WritePlan(updates=[(same.id, same.scope.user_id, values)], events=[
-            event("REINFORCE", same, actor=actor, reason="identical memory stated again",
-                  new_text=candidate.text, details={"rule": "exact_duplicate"})])
-        same.access_count += 1
-        return plan, same
-    plan = WritePlan(inserts=[candidate], events=[
-        event("ADD", candidate, actor=actor, reason="new memory", new_text=candidate.text,
-              at=candidate.recorded_at)])
-    return plan, candidate
+def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = "user",
+            pending: WritePlan | None = None) -> tuple[WritePlan, MemoryRecord]:
+    """Plan how to store `candidate`; returns the plan and the record the caller sees.
+
+    `pending` is a plan built earlier in the same batch and not yet applied: its rows count
+    as stored, so two statements of one batch are resolved against each other.
+    """
+    config = long_term.config.conflicts
+    if candidate.is_fact:
+        candidate = normalise_fact(candidate, long_term)
+        timeline = slot_timeline(long_term, candidate.scope, candidate.subject or "user",
+                                 candidate.attribute or "", pending)
+        decision = conflicts.decide_fact(candidate, timeline, config)
+        decision = _ask_judge(long_term, decision, candidate,
+                              lambda label: conflicts.decide_fact(candidate, timeline, config,
+                                                                  override=label))
+    elif candidate.kind in NOTE_KINDS:
+        neighbours = _neighbours(candidate, long_term, pending)
+        decision = conflicts.decide_note(candidate, neighbours, config)
+        decision = _ask_judge(long_term, decision, candidate,
+                              lambda label: conflicts.decide_note(candidate, neighbours, config,
+                                                                  override=label))
+    else:
+        decision = Decision("independent", "not_compared", f"new {candidate.kind}")
+    return build_plan(decision, candidate, actor)
 
 
-def _identical(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord | None:
-    query = MemoryQuery(user_id=candidate.scope.user_id, agent_id=candidate.scope.agent_id,
-                        kinds=[candidate.kind], text_equals=candidate.text)
-    found = long_term.find(query, limit=1)
-    return found[0] if found else None
+def resolve_many(candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *,
+                 actor: str = "user") -> tuple[WritePlan, list[MemoryRecord]]:
+    """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
+    plan, results = WritePlan(), []
+    for candidate in candidates:
+        part, record = resolve(candidate, long_term, actor=actor, pending=plan)
+        plan.extend(part)
+        results.append(record)
+    return plan, results
+
+
+def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
+    """The candidate memory as a fact: subject/attribute/value, negation, source, time."""
+    metadata = dict(candidate.metadata)
+    if fact.negated:
+        metadata["negated"] = True
+    if fact.episode_id:
+        metadata.setdefault("episode_id", fact.episode_id)
+    return dataclasses.replace(
+        candidate, kind="fact", subject=fact.subject, attribute=fact.attribute,
+        value=fact.value, metadata=metadata, confidence=fact.confidence,
+        valid_from=fact.valid_from or candidate.valid_from)
+
+
+def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any] | None = None
+              ) -> MemoryRecord:
+    """The candidate as a fact when `fact` is given or its text states exactly one fact.
+
+    Only notes are read by the rule extractor; summaries and episodes keep their kind.
+    """
+    if fact is None:
+        if candidate.kind != "note":
+            return candidate
+        facts = _rule_extractor().extract(candidate.text, source=candidate.source)
+        if len(facts) != 1:
+            return candidate
+        fact = facts[0]
+    return as_fact(candidate, _coerce_fact(fact, candidate))
+
+
+def _coerce_fact(fact: Fact | dict[str, Any], candidate: MemoryRecord) -> Fact:
+    if isinstance(fact, Fact):
+        return fact
+    if not isinstance(fact, dict) or not fact.get("attribute"):
+        raise ValidationError(f"fact must be a Fact or a dict with 'attribute' and 'value', "
+                              f"got {fact!r:.80}")
+    unknown = set(fact) - {f.name for f in dataclasses.fields(Fact)}
+    if unknown:
+        raise ValidationError(f"unknown fact keys {sorted(unknown)}; use subject, attribute, "
+                              "value, negated, confidence")
+    values = {"subject": "user", "value": "", "text": candidate.text,
+              "source": candidate.source, **fact}
+    return Fact(**values)
+
+
+@functools.cache
+def _rule_extractor():
+    from agentmem.extraction import RuleExtractor
+
+    return RuleExtractor()
+
+
+def normalise_fact(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord:
+    subject, attribute = conflicts.slot_of(candidate, long_term.config.conflicts)
+    return dataclasses.replace(candidate, subject=subject, attribute=attribute)
+
+
+def slot_timeline(long_term: LongTermMemory, scope: Scope, subject: str, attribute: str,
+                  pending: WritePlan | None = None) -> list[MemoryRecord]:
+    """The facts that were or are the value of a slot (held and rejected ones left out)."""
+    query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"],
+                        statuses=("active", "superseded"), subject=subject,
+                        attribute=attribute)
+    records = long_term.find(query)
+    if pending is not None:
+        records = _overlay(records, pending, lambda r: r.kind == "fact" and
+                           (r.subject, r.attribute) == (subject, attribute)
+                           and r.scope.user_id == scope.user_id)
+    return [r for r in records if r.status in ("active", "superseded")
+            and not r.metadata.get("held") and not r.metadata.get("rejected")]
+
+
+def facts(long_term: LongTermMemory, scope: Scope, *, subject: str | None = None,
+          attribute: str | None = None, as_of: datetime | None = None,
+          include_history: bool = False) -> list[MemoryRecord]:
+    """Facts of a scope by slot and valid time: current, valid at `as_of`, or every version."""
+    config = long_term.config.conflicts
+    query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"])
+    if subject is not None:
+        query.subject = canonical_subject(subject)
+    if attribute is not None:
+        query.attribute = canonical(attribute, conflicts.synonyms(config))
+    if as_of is not None:
+        query.as_of = as_utc(as_of)
+    elif include_history:
+        query.statuses = None
+    records = long_term.find(query)
+    return sorted(records, key=lambda r: (r.subject or "", r.attribute or "",
+                                          as_utc(r.valid_from), as_utc(r.recorded_at)))
+
+
+def _overlay(records: list[MemoryRecord], pending: WritePlan, match) -> list[MemoryRecord]:
+    """Stored records as they will be once `pending` is applied."""
+    by_id = {r.id: r for r in records}
+    for record in pending.inserts:
+        if match(record):
+            by_id[record.id] = record
+    for memory_id, _, values in pending.updates:
+        if memory_id in by_id:
+            by_id[memory_id] = dataclasses.replace(by_id[memory_id], **values)
+    return list(by_id.values())
+
+
+def _neighbours(candidate: MemoryRecord, long_term: LongTermMemory,
+                pending: WritePlan | None) -> list[tuple[MemoryRecord, float]]:
+    """Active memories of the same kind nearest in meaning, with their cosine similarity."""
+    scope = candidate.scope
+    query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=[candidate.kind])
+    exact = long_term.find(dataclasses.replace(query, text_equals=candidate.text), limit=1)
+    if exact:
+        return [(exact[0], 1.0)]
+    vector = long_term.embedder.embed_query(candidate.text)
+    hits = long_term.index.query(scope.user_id, vector, NEIGHBOURS, active_only=True)
+    with long_term.sql.begin() as conn:
+        found = long_term.sql.get_memories(conn, [i for i, _ in hits], query)
+    out = [(found[i], s) for i, s in hits if i in found]
+    if pending is not None:
+        extra = [r for r in _overlay([], pending, lambda r: r.kind == candidate.kind)
+                 if r.status == "active" and r.scope.user_id == scope.user_id]
+        if extra:
+            vectors = long_term.embedder.embed([r.text for r in extra])
+            out += [(r, float(np.dot(v, vector))) for r, v in zip(extra, vectors, strict=True)]
+    return out
+
+
+def _ask_judge(long_term: LongTermMemory, decision: Decision, candidate: MemoryRecord,
+               redo) -> Decision:
+    """Let the configured LLM judge classify an ambiguous pair; the rules stand otherwise."""
+    judge = getattr(long_term, "judge", None)
+    if judge is None or not decision.ambiguous or decision.target is None:
+        return decision
+    label = judge.classify(candidate, decision.target)
+    if label is None:
+        return decision
+    judged = redo(label)
+    judged.details = {**judged.details, "judge": judge.name, "judge_label": label}
+    return judged
+
+
+def build_plan(decision: Decision, candidate: MemoryRecord, actor: str
+               ) -> tuple[WritePlan, MemoryRecord]:
+    """The rows, events and conflicts that carry out `decision`."""
+    if decision.candidate:
+        candidate = dataclasses.replace(candidate, **decision.candidate)
+    details: dict[str, Any] = {"classification": decision.classification,
+                               "rule": decision.rule, **decision.details}
+    if decision.policy:
+        details["policy"] = decision.policy
+    plan, at = WritePlan(), candidate.recorded_at
+    conflict = _conflict(decision, candidate)
+    if conflict is not None:
+        plan.conflicts.append(conflict)
+        details["conflict_id"] = conflict.id
+        if candidate.metadata.get("held"):
+            candidate.metadata["held"] = conflict.id
+    target_id = decision.target.id if decision.target is not None else None
+    if decision.store:
+        plan.inserts.append(candidate)
+        plan.events.append(event("ADD", candidate, actor=actor, reason=decision.reason,
+                                 new_text=candidate.text, related_id=target_id,
+                                 details=details, at=at))
+    result = candidate
+    for change in decision.changes:
+        record = change.record
+        plan.updates.append((record.id, record.scope.user_id, change.values))
+        plan.events.append(event(
+            change.op, record, actor=actor, reason=change.reason, old_text=record.text,
+            new_text=candidate.text, related_id=candidate.id if decision.store else None,
+            details={**details, "before": snapshot(record, change.values)}, at=at))
+        if not decision.store and record is decision.target:
+            result = dataclasses.replace(record, **change.values)
+    return plan, result
+
+
+def _conflict(decision: Decision, candidate: MemoryRecord) -> Conflict | None:
+    if not decision.conflict_with:
+        return None
+    what = f"{candidate.subject} {candidate.attribute}" if candidate.is_fact else "memory"
+    reason = (f"{decision.classification} on {what}: {decision.reason}"
+              f" (policy {decision.policy})")
+    return Conflict(id=new_id(), scope=candidate.scope,
+                    memory_ids=[*decision.conflict_with, candidate.id], reason=reason,
+                    created_at=candidate.recorded_at)
+
+
+def snapshot(record: MemoryRecord, values: dict[str, Any]) -> dict[str, Any]:
+    """The record's columns that `values` changes, as they were (JSON-safe, for undo)."""
+    out = {}
+    for key in values:
+        value = getattr(record, key)
+        out[key] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def unsnapshot(before: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `snapshot`: column values ready for an update."""
+    times = {"valid_from", "valid_to", "updated_at", "recorded_at", "created_at",
+             "last_accessed_at"}
+    return {k: datetime.fromisoformat(v) if k in times and isinstance(v, str) else v
+            for k, v in before.items()}
+
+
+class LLMJudge:
+    """Classifies an ambiguous pair of memories with any LangChain chat model.
+
+    The model answers with one word of `conflicts.CLASSIFICATIONS`; any other answer (or
+    an error) leaves the decision to the rules, and is logged.
+    """
+
+    name = "llm_judge"
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def classify(self, new: MemoryRecord, old: MemoryRecord) -> str | None:
+        from agentmem.prompts import CONFLICT_JUDGE
+
+        prompt = CONFLICT_JUDGE.format(old=old.text, new=new.text,
+                                     labels=", ".join(conflicts.CLASSIFICATIONS))
+        try:
+            reply = self.model.invoke(prompt)
+        except Exception:
+            log.exception("the conflict judge failed; the rules decide")
+            return None
+        text = str(getattr(reply, "content", reply)).strip().lower()
+        label = next((c for c in conflicts.CLASSIFICATIONS if c in text), None)
+        if label is None:
+            log.warning("the conflict judge answered %r, not one of %s; the rules decide",
+                        text[:80], conflicts.CLASSIFICATIONS)
+        return label

@@ -67,3 +67,12 @@ def is_multi_valued(attribute: str, extra: set[str] | frozenset[str] = frozenset
     name = canonical(attribute)
     known = _BY_NAME.get(name)
     return name in extra or (known is not None and known.multi)
+
+
+SELF_SUBJECTS = frozenset({"i", "me", "my", "myself", "mine", "user", "the user", "you", "your"})
+
+
+def canonical_subject(subject: str | None) -> str:
+    """The speaker under any name ("I", "me", "the user") is "user"; others keep a normal form."""
+    key = normalise_phrase(subject or "user")
+    return "user" if key in SELF_SUBJECTS else key

@@ -247,6 +247,13 @@ class SQLStore:
                          .where(episodes.c.id.in_(list(ids)), episodes.c.user_id == user_id)
                          .values(consolidated=True))
 
+    def update_episode_meta(self, conn: Connection, episode_id: str, user_id: str,
+                            meta: dict[str, Any]) -> None:
+        """Replace an episode's metadata (its content is never changed)."""
+        conn.execute(update(episodes)
+                     .where(episodes.c.id == episode_id, episodes.c.user_id == user_id)
+                     .values(meta=dict(meta)))
+
     # --- conflicts ------------------------------------------------------------------
     def insert_conflict(self, conn: Connection, item: Conflict) -> None:
         conn.execute(conflicts.insert(), [_conflict_row(item)])
@@ -257,6 +264,11 @@ class SQLStore:
         if status is not None:
             stmt = stmt.where(conflicts.c.status == status)
         return [_conflict(r) for r in conn.execute(stmt)]
+
+    def get_conflict(self, conn: Connection, conflict_id: str, user_id: str) -> Conflict | None:
+        row = conn.execute(select(conflicts).where(
+            conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)).first()
+        return None if row is None else _conflict(row)
 
     def update_conflict(self, conn: Connection, conflict_id: str, user_id: str, **values) -> None:
         conn.execute(update(conflicts)

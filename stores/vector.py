@@ -155,5 +155,13 @@ class VectorIndex:
         for col in self._own_collections():
             self.client.delete_collection(col.name)
 
+    def close(self) -> None:
+        """Release the client (Chroma shares one system per path within a process)."""
+        with self._lock:
+            self._collections.clear()
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
+
     def _own_collections(self) -> list:
         return [c for c in self.client.list_collections() if c.name.startswith(self.prefix + "-")]

@@ -165,15 +165,54 @@ def load_model(config: MemoryConfig | None = None):
     return model, tokenizer, path
 
 
-def load_tokenizer(config: MemoryConfig | None = None):
-    """Only the tokenizer of the configured model (fast: no weights are read).
+def load_tokenizer(config: MemoryConfig | None = None, *, full: bool = False):
+    """The tokenizer of the configured model, without reading weights or importing torch.
 
-    Converts the bundled GGUF once when the cache is missing.
+    Returns a `TextTokenizer` (``encode``, ``decode``, ``count``, ``__call__``) backed by the
+    ``tokenizers`` library, loaded in a fraction of a second from the model cache (converted
+    once from the bundled GGUF when missing). ``full=True`` returns the transformers tokenizer
+    instead (slower to import; needed for chat templates).
     """
     _offline()
-    transformers = require("transformers", "llm")
     path = model_dir(config)
+    if not full and (path / "tokenizer.json").is_file():
+        return TextTokenizer.from_file(path / "tokenizer.json")
+    transformers = require("transformers", "llm")
     return transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+
+class TextTokenizer:
+    """A light tokenizer for counting and splitting text (no special tokens are added)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    @classmethod
+    def from_file(cls, path: Path) -> TextTokenizer:
+        tokenizers = require("tokenizers", "llm")
+        return cls(tokenizers.Tokenizer.from_file(str(path)))
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
+        return self.backend.encode(text, add_special_tokens=add_special_tokens).ids
+
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        return [e.ids for e in self.backend.encode_batch(texts, add_special_tokens=False)]
+
+    def count(self, text: str) -> int:
+        """Number of tokens of ``text``."""
+        return len(self.encode(text))
+
+    def decode(self, ids: list[int], skip_special_tokens: bool = True) -> str:
+        return self.backend.decode(ids, skip_special_tokens=skip_special_tokens)
+
+    def __call__(self, text: str | list[str], **_: Any) -> dict[str, Any]:
+        """``{"input_ids": ...}`` like a transformers tokenizer (one text or a list)."""
+        if isinstance(text, str):
+            return {"input_ids": self.encode(text)}
+        return {"input_ids": self.encode_batch(list(text))}
+
+    def __len__(self) -> int:
+        return self.backend.get_vocab_size()
 
 
 def fingerprint(model) -> str:

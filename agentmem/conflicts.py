@@ -1,0 +1,355 @@
+"""Contradiction detection and resolution: pure functions over typed records, no I/O.
+
+A new fact is compared with the facts of its *slot* (same scope, normalised subject and
+canonical attribute). Each pair is classified as
+
+    duplicate      same value, same polarity          -> reinforce (or merge a paraphrase)
+    refinement     a more specific value              -> supersede ("Berlin" -> "Kreuzberg, Berlin")
+    contradiction  another value of a single-valued attribute, or a re-assertion after a negation
+    retraction     a negation of the current value    -> supersede with the negation
+    independent    no bearing on the other record     -> add
+
+Contradictions and retractions are settled by the attribute's policy (`ConflictsConfig`):
+`latest_wins`, `highest_confidence`, `source_priority`, `keep_both` (newest current, a
+Conflict opened for review) or `manual` (the new fact is held until a person decides).
+A statement about a time before the current value (out-of-order arrival) becomes history
+and never overwrites the current value. `resolver.py` fetches the records and writes the
+decision; nothing here touches a store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from agentmem.config import ConflictsConfig
+from agentmem.types import MemoryRecord, as_utc
+from agentmem.vocabulary import canonical, canonical_subject, is_multi_valued, normalise_phrase
+
+CLASSIFICATIONS = ("duplicate", "refinement", "contradiction", "retraction", "independent")
+POLICIES = ("latest_wins", "highest_confidence", "source_priority", "keep_both", "manual")
+MAX_PARAPHRASES = 20
+_ARTICLES = {"a", "an", "the"}
+_TRAILING = {"anymore", "now", "currently", "nowadays"}  # "Paris anymore" is Paris
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Change:
+    """A change the decision makes to a record that is already stored."""
+
+    record: MemoryRecord
+    op: str  # SUPERSEDE, REINFORCE, MERGE, UPDATE
+    values: dict[str, Any]
+    reason: str
+
+
+@dataclass
+class Decision:
+    """What to do with one candidate, and why; `resolver` turns it into a WritePlan."""
+
+    classification: str
+    rule: str
+    reason: str
+    policy: str | None = None
+    store: bool = True  # False: the candidate is absorbed by `target` (reinforce, merge)
+    candidate: dict[str, Any] = field(default_factory=dict)  # values set on the candidate
+    changes: list[Change] = field(default_factory=list)
+    conflict_with: list[str] = field(default_factory=list)  # ids: open a Conflict with these
+    target: MemoryRecord | None = None
+    ambiguous: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# --- normal forms -------------------------------------------------------------------
+def normalise_value(value: str | None) -> str:
+    """Lower case words without punctuation or leading articles: the form values compare in."""
+    words = [w.lower() for w in _WORD.findall(value or "")]
+    while words and words[0] in _ARTICLES:
+        words = words[1:]
+    while words and words[-1] in _TRAILING:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def is_negated(record: MemoryRecord) -> bool:
+    return bool(record.metadata.get("negated"))
+
+
+def slot_of(record: MemoryRecord, config: ConflictsConfig) -> tuple[str, str]:
+    """The (subject, attribute) normal form under which facts are compared."""
+    return (canonical_subject(record.subject),
+            canonical(record.attribute or "", synonyms(config)))
+
+
+def is_multi(attribute: str, config: ConflictsConfig) -> bool:
+    extra = {canonical(a, synonyms(config)) for a in config.multi_valued}
+    return is_multi_valued(attribute, frozenset(extra))
+
+
+def policy_for(attribute: str, config: ConflictsConfig) -> str:
+    return config.policies.get(attribute, config.default_policy)
+
+
+def synonyms(config: ConflictsConfig) -> dict[str, str]:
+    """The extra attribute phrases of the config, keyed by their normal form."""
+    return {normalise_phrase(k): v for k, v in config.synonyms.items()}
+
+
+# --- classification -----------------------------------------------------------------
+def classify(new: MemoryRecord, old: MemoryRecord, *, multi: bool) -> tuple[str, str]:
+    """(classification, rule) of a new fact against an old fact of the same slot."""
+    nv, ov = normalise_value(new.value), normalise_value(old.value)
+    neg_new, neg_old = is_negated(new), is_negated(old)
+    if neg_new and not neg_old:
+        if not nv or nv == ov:
+            return "retraction", "negation_of_value"
+        return "independent", "negation_of_other_value"
+    if neg_old and not neg_new:
+        if not ov or nv == ov:
+            return "contradiction", "reassertion_after_negation"
+        return "independent", "value_after_other_negation"
+    if nv == ov:
+        return "duplicate", "same_value"
+    new_words, old_words = set(nv.split()), set(ov.split())
+    if neg_new:  # two negations of different values never conflict
+        return "independent", "negations_of_different_values"
+    if old_words and old_words < new_words:
+        return "refinement", "more_specific_value"
+    if new_words and new_words < old_words:
+        return "duplicate", "less_specific_value"
+    if multi:
+        return "independent", "multi_valued"
+    return "contradiction", "single_valued"
+
+
+def is_ambiguous(new: MemoryRecord, old: MemoryRecord) -> bool:
+    """Values that share words without one containing the other ("NYC" is not one)."""
+    a, b = set(normalise_value(new.value).split()), set(normalise_value(old.value).split())
+    return bool(a & b) and not (a <= b or b <= a)
+
+
+def new_wins(policy: str, new: MemoryRecord, old: MemoryRecord, config: ConflictsConfig
+             ) -> tuple[bool, str]:
+    """Whether the new fact replaces the old under `policy`, and the reason in words."""
+    if policy == "highest_confidence":
+        won = new.confidence >= old.confidence
+        return won, (f"confidence {new.confidence:.2f} {'>=' if won else '<'} "
+                     f"{old.confidence:.2f} of the current value")
+    if policy == "source_priority":
+        rank_new, rank_old = _rank(new.source, config), _rank(old.source, config)
+        won = rank_new <= rank_old
+        return won, (f"source {new.source!r} {'outranks or equals' if won else 'ranks below'} "
+                     f"{old.source!r}")
+    return True, "the latest statement wins"
+
+
+def _rank(source: str, config: ConflictsConfig) -> int:
+    order = list(config.source_priority)
+    return order.index(source) if source in order else len(order)
+
+
+def reinforced_confidence(old: float, new: float) -> float:
+    """Each repetition closes half the gap to certainty, weighted by the new statement."""
+    return round(min(1.0, 1.0 - (1.0 - old) * (1.0 - 0.5 * new)), 6)
+
+
+# --- decisions ----------------------------------------------------------------------
+def decide_fact(candidate: MemoryRecord, timeline: Sequence[MemoryRecord],
+                config: ConflictsConfig, *, override: str | None = None) -> Decision:
+    """Decide a fact against its slot's timeline (active and superseded, oldest first).
+
+    `override` is a classification given by the LLM judge for an ambiguous pair.
+    """
+    timeline = sorted(timeline, key=lambda r: (as_utc(r.valid_from), as_utc(r.recorded_at)))
+    attribute = candidate.attribute or ""
+    if is_multi(attribute, config):
+        return _decide_multi(candidate, timeline, config)
+    later = [r for r in timeline if as_utc(r.valid_from) > as_utc(candidate.valid_from)]
+    if later:
+        return _decide_history(candidate, timeline, later[0])
+    current = next((r for r in reversed(timeline) if r.status == "active"), None)
+    if current is None:
+        return Decision("independent", "empty_slot", "no current value in this slot")
+    cls, rule = classify(candidate, current, multi=False)
+    if override in CLASSIFICATIONS:
+        cls, rule = override, "llm_judge"
+    decision = _against(candidate, current, cls, rule, config)
+    decision.ambiguous = override is None and cls == "contradiction" and is_ambiguous(
+        candidate, current)
+    return decision
+
+
+def _against(c: MemoryRecord, current: MemoryRecord, cls: str, rule: str,
+             config: ConflictsConfig) -> Decision:
+    if cls == "duplicate":
+        return absorb(c, current, rule)
+    if cls == "refinement":
+        return _supersede(c, current, cls, rule, "a more specific value refines the current one")
+    if cls == "independent" and is_negated(c):
+        return Decision(cls, rule, "a negation consistent with the current value; kept as a note",
+                        candidate={"kind": "note"})
+    if cls == "independent":
+        return _supersede(c, current, cls, rule, "a value replaces a negation of another value")
+    return _by_policy(c, current, cls, rule, config)
+
+
+def _by_policy(c: MemoryRecord, current: MemoryRecord, cls: str, rule: str,
+               config: ConflictsConfig) -> Decision:
+    policy = policy_for(c.attribute or "", config)
+    if policy == "manual":
+        return Decision(cls, rule, "held for review (policy manual)", policy=policy,
+                        candidate=_never_valid(c, current, held=True), target=current,
+                        conflict_with=[current.id])
+    won, why = new_wins(policy, c, current, config)
+    if not won:
+        return Decision(cls, rule, f"rejected: {why}", policy=policy, target=current,
+                        candidate=_never_valid(c, current, held=False))
+    decision = _supersede(c, current, cls, rule, why)
+    decision.policy = policy
+    if policy == "keep_both":
+        decision.conflict_with = [current.id]
+        decision.reason += "; both kept, a conflict is open for review"
+    return decision
+
+
+def _never_valid(c: MemoryRecord, current: MemoryRecord, *, held: bool) -> dict[str, Any]:
+    """A statement that did not become current: kept, never valid, pointing at the winner."""
+    flag = "held" if held else "rejected"
+    return {"status": "superseded", "valid_to": c.valid_from, "superseded_by": current.id,
+            "metadata": {**c.metadata, flag: True}}
+
+
+def _supersede(c: MemoryRecord, old: MemoryRecord, cls: str, rule: str, reason: str
+               ) -> Decision:
+    return Decision(cls, rule, reason, target=old, changes=[
+        Change(old, "SUPERSEDE", superseded_values(old, c), reason)])
+
+
+def superseded_values(old: MemoryRecord, new: MemoryRecord) -> dict[str, Any]:
+    """The columns that end `old` where `new` begins."""
+    return {"status": "superseded", "valid_to": new.valid_from, "superseded_by": new.id,
+            "updated_at": new.recorded_at}
+
+
+def absorb(c: MemoryRecord, target: MemoryRecord, rule: str,
+           similarity: float | None = None) -> Decision:
+    """A duplicate: reinforce `target` (same text) or merge the paraphrase into it."""
+    values: dict[str, Any] = {
+        "access_count": target.access_count + 1,
+        "confidence": reinforced_confidence(target.confidence, c.confidence),
+        "updated_at": c.recorded_at,
+    }
+    same_text = c.text.strip().lower() == target.text.strip().lower()
+    op = "REINFORCE" if same_text else "MERGE"
+    if not same_text:
+        paraphrases = [*target.metadata.get("paraphrases", []), c.text][-MAX_PARAPHRASES:]
+        values["metadata"] = {**target.metadata, "paraphrases": paraphrases}
+    reason = "stated again" if same_text else "a paraphrase of this memory, merged into it"
+    details = {} if similarity is None else {"similarity": round(similarity, 4)}
+    return Decision("duplicate", rule, reason, store=False, target=target, details=details,
+                    changes=[Change(target, op, values, reason)])
+
+
+def _decide_history(c: MemoryRecord, timeline: Sequence[MemoryRecord], succ: MemoryRecord
+                    ) -> Decision:
+    """A statement about an earlier time than `succ`: fit it into the past, keep the present."""
+    t = as_utc(c.valid_from)
+    before = [r for r in timeline if as_utc(r.valid_from) <= t]
+    pred = before[-1] if before else None
+    if pred is not None and classify(c, pred, multi=False)[0] == "duplicate":
+        return absorb(c, pred, "out_of_order_duplicate")
+    if classify(c, succ, multi=False)[0] == "duplicate" and not is_negated(c):
+        return _earlier_start(c, pred, succ)
+    reason = "states an earlier time than the current value; stored as history"
+    decision = Decision("contradiction", "out_of_order", reason, target=succ, candidate={
+        "status": "superseded", "valid_to": succ.valid_from, "superseded_by": succ.id})
+    if pred is not None and (pred.valid_to is None or as_utc(pred.valid_to) > t):
+        decision.changes.append(Change(pred, "SUPERSEDE", superseded_values(pred, c),
+                                       "an earlier-dated statement ends this value sooner"))
+    return decision
+
+
+def _earlier_start(c: MemoryRecord, pred: MemoryRecord | None, succ: MemoryRecord) -> Decision:
+    """The later value was already true at the candidate's time: move its start back."""
+    decision = absorb(c, succ, "earlier_start")
+    decision.changes[0].values["valid_from"] = c.valid_from
+    decision.reason = "the same value, stated as true from an earlier time"
+    if pred is not None and (pred.valid_to is None or as_utc(pred.valid_to) > as_utc(c.valid_from)):
+        decision.changes.append(Change(pred, "UPDATE", {"valid_to": c.valid_from},
+                                       "the next value started earlier than recorded"))
+    return decision
+
+
+def _decide_multi(c: MemoryRecord, timeline: Sequence[MemoryRecord], config: ConflictsConfig
+                  ) -> Decision:
+    """Multi-valued attributes accumulate; only a negation (or its reversal) conflicts."""
+    active = [r for r in timeline if r.status == "active"]
+    for old in active:
+        cls, rule = classify(c, old, multi=True)
+        if cls == "duplicate":
+            return absorb(c, old, rule)
+        if cls in ("retraction", "contradiction"):
+            if as_utc(c.valid_from) < as_utc(old.valid_from):
+                return Decision(cls, "out_of_order", "states an earlier time; stored as history",
+                                target=old, candidate={"status": "superseded",
+                                                       "valid_to": old.valid_from,
+                                                       "superseded_by": old.id})
+            decision = _by_policy(c, old, cls, rule, config)
+            if cls == "retraction" and not normalise_value(c.value) and decision.changes:
+                decision.changes += [Change(r, "SUPERSEDE", superseded_values(r, c),
+                                            decision.reason)
+                                     for r in active if r is not old and not is_negated(r)]
+            return decision
+    return Decision("independent", "multi_valued", "another value of a multi-valued attribute")
+
+
+def decide_note(candidate: MemoryRecord, neighbours: Sequence[tuple[MemoryRecord, float]],
+                config: ConflictsConfig, *, override: str | None = None) -> Decision:
+    """Decide a memory without a slot against its nearest neighbours (record, cosine)."""
+    for record, _ in neighbours:
+        if record.text.strip().lower() == candidate.text.strip().lower():
+            return absorb(candidate, record, "exact_duplicate")
+    if not neighbours:
+        return Decision("independent", "no_neighbour", "new memory")
+    record, similarity = max(neighbours, key=lambda pair: pair[1])
+    if override == "duplicate" or (override is None and similarity >= config.similarity_threshold):
+        rule = "llm_judge" if override else "paraphrase"
+        return absorb(candidate, record, rule, similarity)
+    decision = Decision("independent", "llm_judge" if override else "below_threshold",
+                        "new memory", details={"nearest": record.id,
+                                               "similarity": round(similarity, 4)})
+    decision.target = record
+    decision.ambiguous = override is None and (
+        similarity >= config.similarity_threshold - config.judge_margin)
+    return decision
+
+
+# --- reading the past ---------------------------------------------------------------
+def describe_change(timeline: Sequence[MemoryRecord]) -> str | None:
+    """ "Paris (since 2024-06-01; previously Berlin, 2024-01-01 to 2024-06-01)" or None."""
+    valid = [r for r in timeline if not r.metadata.get("rejected") and not r.metadata.get("held")
+             and r.status in ("active", "superseded")]
+    valid.sort(key=lambda r: as_utc(r.valid_from))
+    current = [r for r in valid if r.status == "active"]
+    if not current:
+        return None
+    now = current[-1]
+    text = f"{_shown(now)} (since {_day(now.valid_from)}"
+    past = [r for r in valid if r.status == "superseded"]
+    if past:
+        p = past[-1]
+        until = _day(p.valid_to) if p.valid_to else "?"
+        text += f"; previously {_shown(p)}, {_day(p.valid_from)} to {until}"
+    return text + ")"
+
+
+def _shown(record: MemoryRecord) -> str:
+    return f"not {record.value}" if is_negated(record) else str(record.value)
+
+
+def _day(t: datetime) -> str:
+    return as_utc(t).date().isoformat()

@@ -1,0 +1,232 @@
+"""Context assembly: a prompt that remembers, packed to a token budget.
+
+`Context.messages` is one system message (preamble, what is remembered about the user,
+the session's rolling summary) followed by the recent turns of the working context.
+Memories come from two signals: the facts whose attribute the query asks about (an SQL
+lookup: "where do I live?" -> lives_in) and hybrid search over long-term memory. Only
+active records are used, each once; of a single-valued fact only the newest value.
+
+Packing is by the real tokenizer: the preamble always; then memories up to a share of the
+budget; the summary (newest sentences first) up to its share; the recent turns, newest
+first, with what is left; finally more memories if room remains. `included` and
+`left_out` account for every part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agentmem import prompts
+from agentmem.errors import ValidationError
+from agentmem.long_term import LongTermMemory
+from agentmem.short_term import TokenCounter, WorkingContext
+from agentmem.stores.sql import MemoryQuery
+from agentmem.types import Context, MemoryRecord, Scope
+from agentmem.vocabulary import canonical, is_multi_valued
+
+MESSAGE_OVERHEAD = 4  # chat-template tokens around each message
+MIN_TOKENS = 32
+FACT_KINDS = ["fact", "note", "summary"]
+
+# Words of a question -> the attributes it asks about.
+QUERY_HINTS: dict[str, tuple[str, ...]] = {
+    r"\b(?:live|living|lives|reside|based|home|city|address|moved?)\b": ("lives_in",),
+    r"\b(?:from|grow up|grew up|hometown|originally|born in)\b": ("from",),
+    r"\b(?:work|works|working|job|employer|company|employed)\b": ("works_at", "job_title"),
+    r"\b(?:profession|occupation|do for a living|title|role)\b": ("job_title",),
+    r"\bname\b": ("name",),
+    r"\b(?:old|age)\b": ("age",),
+    r"\b(?:wife|husband|partner|married|spouse|girlfriend|boyfriend|fianc\w*)\b": ("spouse",),
+    r"\b(?:birthday|born|birth)\b": ("birthday",),
+    r"\b(?:like|likes|love|enjoy|favou?rite|fan|hobby|hobbies|into)\b": ("likes",),
+    r"\b(?:dislike|dislikes|hate|stand)\b": ("dislikes",),
+    r"\b(?:speak|language|languages)\b": ("speaks",),
+    r"\b(?:pet|pets|dog|cat|animal)\w*\b": ("has_pet", "pet_name"),
+    r"\b(?:kid|kids|child|children|son|daughter)s?\b": ("has_child",),
+    r"\b(?:brother|sister|sibling)s?\b": ("has_sibling",),
+    r"\b(?:own|owns|drive|car|bought)\b": ("owns",),
+    r"\b(?:plan|plans|planning|going|trip|upcoming|schedule|appointment|next)\b": ("plans",),
+    r"\b(?:allergic|allergy|allergies)\b": ("allergic_to",),
+}
+_HINTS = [(re.compile(p, re.I), attrs) for p, attrs in QUERY_HINTS.items()]
+_MY_THING = re.compile(r"\bmy ((?:favou?rite )?[a-z]+(?: [a-z]+)?)\b", re.I)
+
+
+def query_attributes(query: str) -> list[str]:
+    """Canonical attributes a question asks about ("what's my phone number" -> phone_number)."""
+    found: dict[str, None] = {}
+    for pattern, attributes in _HINTS:
+        if pattern.search(query):
+            found.update(dict.fromkeys(attributes))
+    for m in _MY_THING.finditer(query):
+        phrase = m.group(1).lower().replace("favourite", "favorite")
+        words = phrase.split()
+        for n in (len(words), 1):
+            found[canonical(" ".join(words[:n]))] = None
+        if words[0] == "favorite" and len(words) > 1:
+            found[f"favorite_{words[1]}"] = None
+    return list(found)
+
+
+@dataclass
+class ContextBuilder:
+    """Retrieves memories for a query and packs them with the working context."""
+
+    long_term: LongTermMemory
+    count: TokenCounter
+    top_k: int = 12
+    memory_share: float = 0.4
+    summary_share: float = 0.25
+    per_attribute: int = 5
+
+    def build(self, query: str | None, scope: Scope, working: WorkingContext,
+              max_tokens: int) -> Context:
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or \
+                max_tokens < MIN_TOKENS:
+            raise ValidationError(f"max_tokens must be an integer >= {MIN_TOKENS}, "
+                                  f"got {max_tokens!r}")
+        exclude = {working.summary.id} if working.summary is not None else set()
+        memories = self.recall(query, scope, exclude=exclude)
+        return self.pack(memories, working, max_tokens)
+
+    # --- retrieval ------------------------------------------------------------------
+    def recall(self, query: str | None, scope: Scope, *, exclude: set[str] = frozenset()
+               ) -> list[MemoryRecord]:
+        """Relevant active memories, best first, without duplicates or stale values."""
+        found: list[MemoryRecord] = []
+        text = (query or "").strip()
+        for attribute in query_attributes(text) if text else []:
+            found += self.long_term.find(MemoryQuery(
+                user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"],
+                attribute=attribute), limit=self.per_attribute)
+        if text:
+            hits = self.long_term.search(text[:2000], scope, top_k=self.top_k,
+                                         filters={"kind": FACT_KINDS})
+            found += [h.record for h in hits]
+        else:
+            found += self.long_term.find(MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id,
+                                                     kinds=["fact"]), limit=self.top_k)
+        return dedupe([r for r in found if r.id not in exclude and r.status == "active"],
+                      self.long_term.config.conflicts.multi_valued)
+
+    # --- packing --------------------------------------------------------------------
+    def pack(self, memories: Sequence[MemoryRecord], working: WorkingContext,
+             max_tokens: int) -> Context:
+        preamble = prompts.CONTEXT_PREAMBLE
+        left = max_tokens - self._cost(preamble)
+        memory_cost = [self._cost_line(m.text) for m in memories]
+        n_mem = _fit(memory_cost, int(left * self.memory_share))
+        left -= sum(memory_cost[:n_mem])
+        summary = self._fit_summary(working.summary_text, int(left * self.summary_share)
+                                    if working.turns else left)
+        left -= (self._cost_line(summary) + 8) if summary else 0
+        turns = list(working.turns)
+        turn_cost = [t.tokens + MESSAGE_OVERHEAD for t in reversed(turns)]
+        n_turns = _fit(turn_cost, left)
+        left -= sum(turn_cost[:n_turns])
+        n_mem += _fit(memory_cost[n_mem:], left)
+        kept_turns = turns[len(turns) - n_turns:] if n_turns else []
+        messages = [{"role": "system",
+                     "content": _system(preamble, memories[:n_mem], summary)}]
+        messages += [_message(t.episode) for t in kept_turns]
+        total = sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in messages)
+        while total > max_tokens and kept_turns:  # joined text may count a little differently
+            dropped = kept_turns.pop(0)
+            messages.pop(1)
+            total -= dropped.tokens + MESSAGE_OVERHEAD
+        summary_sentences = len(_sentences(working.summary_text))
+        return Context(
+            messages=messages, memories=list(memories[:n_mem]), tokens=total,
+            included={"memories": n_mem, "turns": len(kept_turns),
+                      "summary_sentences": len(_sentences(summary)), "preamble": 1},
+            left_out={"memories": len(memories) - n_mem, "turns": len(turns) - len(kept_turns),
+                      "summary_sentences": summary_sentences - len(_sentences(summary))})
+
+    def _cost(self, text: str) -> int:
+        return self.count(text) + MESSAGE_OVERHEAD
+
+    def _cost_line(self, text: str) -> int:
+        return self.count(text) + 2
+
+    def _fit_summary(self, summary: str, budget: int) -> str:
+        """The newest sentences of the summary that fit the budget, in their order."""
+        kept: list[str] = []
+        used = 0
+        for sentence in reversed(_sentences(summary)):
+            cost = self.count(sentence) + 1
+            if used + cost > budget:
+                break
+            kept.insert(0, sentence)
+            used += cost
+        return " ".join(kept)
+
+
+def _message(episode) -> dict[str, str]:
+    from agentmem.short_term import turn_message
+
+    return turn_message(episode)
+
+
+def _system(preamble: str, memories: Sequence[MemoryRecord], summary: str) -> str:
+    parts = [preamble]
+    if memories:
+        parts.append("What you remember:\n" + "\n".join(f"- {m.text}" for m in memories))
+    if summary:
+        parts.append("Earlier in this conversation: " + summary)
+    return "\n\n".join(parts)
+
+
+def _fit(costs: Sequence[int], budget: int) -> int:
+    """How many items, in order, fit the budget."""
+    used = 0
+    for i, cost in enumerate(costs):
+        if used + cost > budget:
+            return i
+        used += cost
+    return len(costs)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s] if text else []
+
+
+def dedupe(records: Sequence[MemoryRecord], multi_valued: Sequence[str] = ()
+           ) -> list[MemoryRecord]:
+    """Each record once (by id and by text); of a single-valued fact only the newest value;
+    a retraction only when no current value of its slot (or, if multi-valued, of its value)
+    is known."""
+    extra = frozenset(multi_valued)
+    newest: dict[tuple[str, str], MemoryRecord] = {}
+    current: set[tuple[str, str, str]] = set()
+    for r in records:
+        if not r.is_fact or r.metadata.get("negated"):
+            continue
+        slot = (r.subject or "user", r.attribute or "")
+        multi = is_multi_valued(slot[1], extra)
+        current.add((*slot, (r.value or "").lower() if multi else ""))
+        if not multi and (slot not in newest or r.valid_from > newest[slot].valid_from):
+            newest[slot] = r
+    seen: set[str] = set()
+    out = []
+    for r in records:
+        key = " ".join(r.text.lower().split())
+        if r.id in seen or key in seen or not _wanted(r, newest, current, extra):
+            continue
+        seen.update((r.id, key))
+        out.append(r)
+    return out
+
+
+def _wanted(r: MemoryRecord, newest: dict, current: set, extra: frozenset[str]) -> bool:
+    if not r.is_fact:
+        return True
+    slot = (r.subject or "user", r.attribute or "")
+    if r.metadata.get("negated"):
+        value = (r.value or "").lower() if is_multi_valued(slot[1], extra) else ""
+        return (*slot, value) not in current
+    return slot not in newest or newest[slot] is r
+
+
+__all__ = ["ContextBuilder", "QUERY_HINTS", "dedupe", "query_attributes"]

@@ -1,0 +1,133 @@
+"""The attention function of managed caches, registered with transformers' attention interface.
+
+Registration happens on first use, never at import. While ``managed_attention(model, cache)``
+is active the model's ``_attn_implementation`` names this function; on exit the previous
+implementation is restored (in a ``finally``). Other users of the same model object are
+untouched outside that block.
+
+The function computes ordinary softmax attention of the new queries over
+``[policy extras (e.g. CMP's warm and recalled tokens), cached tokens, new tokens]`` with a
+bottom-right causal mask (cached tokens are all in the past, whatever their positions), and,
+for policies that need them, hands the attention weights to the policy chunk by chunk, so
+nothing ever materialises a full ``q x n`` matrix for every head at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+
+from agentmem.kv.cache import ManagedCache
+
+NAME = "agentmem_managed"
+QUERY_CHUNK = 256
+_ACTIVE: contextvars.ContextVar[ManagedCache | None] = contextvars.ContextVar(
+    "agentmem_managed_cache", default=None
+)
+_registered = False
+
+
+def _register() -> None:
+    global _registered
+    if _registered:
+        return
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface
+
+    AttentionInterface.register(NAME, managed_attention_forward)
+    AttentionMaskInterface.register(NAME, _no_mask)
+    _registered = True
+
+
+def _no_mask(*args, **kwargs) -> None:
+    """The managed attention builds its own mask; skip transformers' mask construction."""
+    return None
+
+
+@contextlib.contextmanager
+def managed_attention(model, cache: ManagedCache) -> Iterator[None]:
+    """Run ``model`` with the managed attention over ``cache``; restores everything on exit."""
+    _register()
+    config = model.config
+    previous = config._attn_implementation
+    token = _ACTIVE.set(cache)
+    config._attn_implementation = NAME
+    try:
+        yield
+    finally:
+        config._attn_implementation = previous
+        _ACTIVE.reset(token)
+
+
+def managed_attention_forward(
+    module, query, key, value, attention_mask, scaling: float, dropout: float = 0.0, **kwargs
+):
+    """``query: (1, q_heads, q, d)``; ``key``/``value: (1, kv_heads, n, d)`` (new tokens last).
+
+    Returns ``(output: (1, q, q_heads, d), None)`` as transformers expects.
+    """
+    cache = _ACTIVE.get()
+    if cache is None:  # the model is used outside a managed block: plain causal attention
+        from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+        return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling)
+    state = cache.state(module.layer_idx)
+    policy = cache.policy
+    extra = policy.extra_kv(state, query) if hasattr(policy, "extra_kv") else None
+    if extra is None and not policy.needs_attention:
+        out = _sdpa(query, key, value, scaling)
+    else:
+        out = _attend_observed(cache, state, query, key, value, scaling, extra)
+    policy.finish(state, query.shape[2])
+    return out.transpose(1, 2).contiguous(), None
+
+
+def _sdpa(query, key, value, scaling):
+    q, n = query.shape[2], key.shape[2]
+    mask = None if q == 1 else _causal(q, n, 0, q, query.device)
+    return F.scaled_dot_product_attention(
+        query, key, value, attn_mask=mask, scale=scaling, enable_gqa=True
+    )
+
+
+def _causal(q_total: int, n: int, start: int, stop: int, device) -> torch.Tensor:
+    """Bool mask ``(stop-start, n)``: query i (of the q_total new) sees key j <= n - q_total + i."""
+    rows = torch.arange(start, stop, device=device)[:, None] + (n - q_total)
+    return torch.arange(n, device=device)[None, :] <= rows
+
+
+def _attend_observed(cache, state, query, key, value, scaling, extra):
+    """Chunked explicit attention that reports weights to the policy."""
+    _, q_heads, q_total, dim = query.shape
+    kv_heads, n = key.shape[1], key.shape[2]
+    group = q_heads // kv_heads
+    m = 0
+    if extra is not None:
+        ek, ev, emask = extra
+        m = ek.shape[2]
+        key, value = torch.cat([ek, key], dim=2), torch.cat([ev, value], dim=2)
+    k = key[0].unsqueeze(1)  # (kv_heads, 1, m + n, d)
+    v = value[0].unsqueeze(1)
+    qg = query[0].view(kv_heads, group, q_total, dim)
+    outputs = []
+    for start in range(0, q_total, QUERY_CHUNK):
+        stop = min(start + QUERY_CHUNK, q_total)
+        scores = torch.matmul(qg[:, :, start:stop], k.transpose(-1, -2)).float() * scaling
+        allowed = _causal(q_total, n, start, stop, query.device)  # (chunk, n)
+        if m:
+            seen = torch.ones(kv_heads, stop - start, m, dtype=torch.bool, device=query.device)
+            if emask is not None:
+                seen &= emask[:, None, :]
+            allowed = torch.cat([seen, allowed.expand(kv_heads, -1, -1)], dim=-1)[:, None]
+        scores = scores.masked_fill(~allowed, float("-inf"))
+        probs = torch.softmax(scores, dim=-1)
+        outputs.append(torch.matmul(probs.to(v.dtype), v))
+        if m and hasattr(cache.policy, "observe_extra"):
+            cache.policy.observe_extra(state, probs[..., :m], start, q_total)
+        cache.policy.observe(state, probs[..., m:], start, q_total)
+    out = torch.cat(outputs, dim=2)  # (kv_heads, group, q, d)
+    return out.reshape(1, q_heads, q_total, dim)

@@ -1,0 +1,206 @@
+"""The managed cache: transformers' DynamicCache plus, per layer, what a policy needs to decide.
+
+Keys are cached already rotated (RoPE applied at their true positions), so a kept token keeps
+its position; new tokens are given their true positions explicitly (``tokens_seen + i``), never
+the cache length. The attention function in `agentmem.kv.attention` reads this object while a
+forward pass runs, records attention statistics for the policy, and the runner calls
+``compress()`` after each forward so that the cache stays within its budget.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from agentmem.errors import ConfigError
+from agentmem.kv.policies import Policy, get_policy
+
+
+@dataclass
+class LayerState:
+    """What a policy sees of one layer: the cached tensors and one row per KV head.
+
+    ``keys``/``values``: ``(1, kv_heads, n, head_dim)`` (held by the DynamicCache layer);
+    ``pos``: true positions ``(kv_heads, n)``; ``stat``: the policy's statistic ``(kv_heads, n)``;
+    ``span``: span ids ``(kv_heads, n)`` (tokens of one word or number share an id).
+    """
+
+    index: int
+    layer: Any
+    pos: torch.Tensor
+    stat: torch.Tensor
+    span: torch.Tensor
+    last_position: int = -1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        return 0 if self.layer.keys is None or not self.layer.is_initialized else self.layer.keys.shape[-2]
+
+    @property
+    def keys(self) -> torch.Tensor:
+        return self.layer.keys
+
+    @property
+    def values(self) -> torch.Tensor:
+        return self.layer.values
+
+    def append(self, positions: torch.Tensor, spans: torch.Tensor) -> None:
+        """Add rows for ``len(positions)`` new tokens (their stats start at zero)."""
+        heads = self.pos.shape[0]
+        self.pos = torch.cat([self.pos, positions.expand(heads, -1)], dim=1)
+        self.span = torch.cat([self.span, spans.expand(heads, -1)], dim=1)
+        zeros = torch.zeros(heads, len(positions), dtype=self.stat.dtype, device=self.stat.device)
+        self.stat = torch.cat([self.stat, zeros], dim=1)
+        self.last_position = int(positions[-1])
+
+    def gather(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The rows at ``index: (kv_heads, m)`` of every per-token tensor."""
+        idx4 = index[None, :, :, None].expand(1, -1, -1, self.keys.shape[-1])
+        return {
+            "keys": self.keys.gather(2, idx4),
+            "values": self.values.gather(2, idx4),
+            "pos": self.pos.gather(1, index),
+            "stat": self.stat.gather(1, index),
+            "span": self.span.gather(1, index),
+        }
+
+    def keep(self, index: torch.Tensor) -> None:
+        """Keep only the tokens at ``index: (kv_heads, k)`` (sorted), dropping the others."""
+        rows = self.gather(index)
+        self.layer.keys, self.layer.values = rows["keys"].contiguous(), rows["values"].contiguous()
+        self.pos, self.stat, self.span = rows["pos"], rows["stat"], rows["span"]
+
+    def complement(self, index: torch.Tensor) -> torch.Tensor:
+        """Indices ``(kv_heads, n - k)`` of the tokens not in ``index``, in cache order."""
+        mask = torch.ones_like(self.pos, dtype=torch.bool)
+        mask.scatter_(1, index, False)
+        rest = torch.arange(self.length, device=self.pos.device).expand_as(self.pos)
+        return rest[mask].view(self.pos.shape[0], -1)
+
+
+def resolve_budget(budget: float | int, tokens_seen: int) -> int:
+    """Tokens per KV head allowed: a float in (0, 1] is a fraction of ``tokens_seen``, else a count."""
+    if isinstance(budget, bool) or budget <= 0:
+        raise ConfigError(f"kv.budget must be > 0 (a fraction <= 1 or a token count), got {budget!r}")
+    if isinstance(budget, float) and budget <= 1.0:
+        return max(1, math.ceil(budget * tokens_seen))
+    return int(budget)
+
+
+class ManagedCache:
+    """A DynamicCache whose size a retention policy keeps within a budget (batch size 1)."""
+
+    def __init__(self, model_config, policy: Policy | str = "full", budget: float | int = 1.0):
+        from transformers import DynamicCache
+
+        self.policy = get_policy(policy) if isinstance(policy, str) else policy
+        resolve_budget(budget, 1)  # validates
+        self.budget = budget
+        self.dynamic = DynamicCache(config=model_config)
+        self.num_layers = model_config.num_hidden_layers
+        self.kv_heads = model_config.num_key_value_heads
+        self.tokens_seen = 0
+        self.step = 0
+        self._next_span = 0
+        self._pending: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.states: list[LayerState] = []
+        self.marked: set[int] = set()
+
+    # --- the forward protocol ---------------------------------------------------------------
+    def begin(self, n_new: int, device, spans: list[int] | None = None) -> torch.Tensor:
+        """Reserve positions for ``n_new`` tokens; returns ``position_ids: (1, n_new)``."""
+        positions = torch.arange(self.tokens_seen, self.tokens_seen + n_new, device=device)
+        if spans is None:
+            span_ids = torch.arange(n_new, device=device) + self._next_span
+        else:
+            span_ids = torch.as_tensor(spans, device=device, dtype=torch.long) + self._next_span
+        self._next_span = int(span_ids.max()) + 1 if n_new else self._next_span
+        self._pending = (positions, span_ids)
+        return positions[None]
+
+    def state(self, layer_idx: int) -> LayerState:
+        """The layer's state, with rows for the tokens of the running forward pass."""
+        while len(self.states) <= layer_idx:
+            i = len(self.states)
+            device = self.dynamic.layers[i].keys.device
+            empty = torch.zeros(self.kv_heads, 0, device=device)
+            self.states.append(LayerState(i, self.dynamic.layers[i], empty.long(), empty, empty.long()))
+        st = self.states[layer_idx]
+        if self._pending is not None and st.pos.shape[1] < st.length:
+            positions, spans = self._pending
+            st.append(positions.to(st.pos.device), spans.to(st.pos.device))
+        return st
+
+    def end(self, n_new: int) -> None:
+        """Account the forward pass and bring every layer within budget."""
+        self.tokens_seen += n_new
+        self._pending = None
+        self.step += 1
+        self.compress()
+
+    def compress(self, budget: float | int | None = None) -> None:
+        """Apply the policy to every layer now (``budget`` overrides the session's)."""
+        tokens = resolve_budget(self.budget if budget is None else budget, max(self.tokens_seen, 1))
+        for st in self.states:
+            self.policy.compress(st, tokens)
+
+    # --- inspection -------------------------------------------------------------------------
+    @property
+    def budget_tokens(self) -> int:
+        return resolve_budget(self.budget, max(self.tokens_seen, 1))
+
+    def full_token_bytes(self) -> int:
+        """Bytes of one token's K and V over all layers and KV heads at full precision."""
+        if not self.states:
+            return 0
+        k = self.states[0].keys
+        return 2 * self.num_layers * self.kv_heads * k.shape[-1] * k.element_size()
+
+    def device_bytes(self) -> int:
+        """Bytes of KV attended every step on the compute device (policy tiers included)."""
+        extra = getattr(self.policy, "device_bytes", None)
+        if extra is not None:
+            return sum(extra(st) for st in self.states)
+        return sum(st.keys.nbytes + st.values.nbytes for st in self.states)
+
+    def offloaded_bytes(self) -> int:
+        """Bytes kept off the compute device (CMP's cold tier), outside the budget."""
+        extra = getattr(self.policy, "offloaded_bytes", None)
+        return sum(extra(st) for st in self.states) if extra is not None else 0
+
+    def survival(self, positions: set[int] | None = None) -> dict[str, float]:
+        """Share of (layer, head, marked token) still attended on device / retrievable anywhere."""
+        marked = sorted(self.marked if positions is None else positions)
+        if not marked or not self.states:
+            return {"device": 1.0, "any_tier": 1.0}
+        target = torch.tensor(marked, device=self.states[0].pos.device)
+        on_device = anywhere = 0.0
+        tiers = getattr(self.policy, "tier_positions", None)
+        for st in self.states:
+            rows = tiers(st) if tiers is not None else {"device": st.pos, "any": st.pos}
+            on_device += _share(rows["device"], target)
+            anywhere += _share(rows["any"], target)
+        n = len(self.states)
+        return {"device": on_device / n, "any_tier": anywhere / n}
+
+    def tier_counts(self) -> dict[str, int]:
+        """Tokens per KV head in each tier, averaged over layers."""
+        counts = getattr(self.policy, "tier_counts", None)
+        if counts is None:
+            hot = sum(st.length for st in self.states) // max(len(self.states), 1)
+            return {"hot": hot, "warm": 0, "cold": 0}
+        per_layer = [counts(st) for st in self.states]
+        keys = per_layer[0].keys() if per_layer else ("hot", "warm", "cold")
+        return {k: sum(c[k] for c in per_layer) // max(len(per_layer), 1) for k in keys}
+
+
+def _share(rows: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean over heads of the share of ``target`` positions present in ``rows: (heads, n)``."""
+    if rows.numel() == 0:
+        return 0.0
+    present = (rows[:, :, None] == target[None, None, :]).any(dim=1)
+    return present.float().mean().item()

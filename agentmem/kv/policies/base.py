@@ -1,0 +1,86 @@
+"""The shared algorithm of every KV retention policy: score the cached tokens, keep the top.
+
+A policy is a small dataclass whose fields are its hyperparameters. The managed cache
+(`agentmem.kv.cache.ManagedCache`) calls, per layer:
+
+- ``observe(state, probs, q_start, q_total)`` for each chunk of new queries, when the policy
+  declares ``needs_attention``; ``probs: (kv_heads, group, q_chunk, n)`` are the softmax
+  attention weights of the chunk's queries over the ``n`` cached tokens (new ones included),
+  grouped by the KV head they read;
+- ``finish(state, n_new)`` once the layer's forward is done;
+- ``compress(state, budget)`` to bring the layer within ``budget`` tokens per KV head.
+
+Concrete policies write ``score`` (higher is kept) and, when they need them, the two hooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+
+from agentmem.errors import ConfigError
+
+if TYPE_CHECKING:
+    from agentmem.kv.cache import LayerState
+
+PROTECTED = float("inf")
+
+
+@dataclass
+class Policy:
+    """Base of all retention policies (a KV head keeps the same number of tokens as its peers)."""
+
+    name: ClassVar[str] = "base"
+    needs_attention: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        for field, value in asdict(self).items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise ConfigError(f"{self.name}.{field} must be >= 0, got {value!r}")
+
+    # --- hooks -------------------------------------------------------------------------------
+    def observe(self, state: LayerState, probs: torch.Tensor, q_start: int, q_total: int) -> None:
+        """Accumulate attention statistics; ``probs: (kv_heads, group, q_chunk, n)``."""
+
+    def finish(self, state: LayerState, n_new: int) -> None:
+        """Called once per layer after a forward pass that added ``n_new`` tokens."""
+
+    def score(self, state: LayerState) -> torch.Tensor:
+        """Scores ``(kv_heads, n)`` of the cached tokens; higher is kept."""
+        raise NotImplementedError
+
+    # --- the shared algorithm ----------------------------------------------------------------
+    def compress(self, state: LayerState, budget: int) -> None:
+        """Keep the ``budget`` best-scored tokens of every KV head (protected ones first)."""
+        if state.length <= budget:
+            return
+        scores = self.score(state).float().clone()
+        protected = self.protected(state, budget)
+        scores = torch.where(protected, torch.full_like(scores, PROTECTED), scores)
+        keep = self.select(state, scores, budget)
+        state.keep(keep)
+
+    def select(self, state: LayerState, scores: torch.Tensor, budget: int) -> torch.Tensor:
+        """Indices ``(kv_heads, budget)`` of the tokens to keep, in cache order."""
+        keep = scores.topk(budget, dim=-1).indices
+        return keep.sort(dim=-1).values
+
+    def recent_window(self, budget: int) -> int:
+        """How many of the newest tokens are always kept (a ``recent`` field by default)."""
+        return int(getattr(self, "recent", 0))
+
+    def protected(self, state: LayerState, budget: int) -> torch.Tensor:
+        """A ``(kv_heads, n)`` mask of tokens that are always kept (sinks, recent window)."""
+        sinks = int(getattr(self, "sinks", 0))
+        recent = self.recent_window(budget)
+        pos = state.pos
+        mask = pos < sinks
+        if recent:
+            mask |= pos > state.last_position - recent
+        return mask
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as JSON-ready data: ``{"name": ..., **fields}``."""
+        return {"name": self.name, **asdict(self)}

@@ -1,0 +1,204 @@
+"""CMP, Computational Memory Paths (agentmem's concrete version; see DESIGN.md "KV memory").
+
+A hierarchy over the cache of each layer and KV head:
+
+- tier 0 hot: full precision on the compute device (the managed cache's tensors);
+- tier 1 warm: int8 on the compute device (`agentmem.kv.tiers.WarmTier`), attended every step;
+- tier 2 cold: exact copies off the device in blocks with representative keys
+  (`agentmem.kv.tiers.ColdStore`); for every new query the ``recall_blocks`` blocks whose
+  representative keys bound the query's score highest are attended, bit-exact.
+
+Tokens move down as their STR significance decays (hot -> warm -> cold, never up). The
+budget bounds the device-resident bytes: hot + warm + representative keys + the recall
+slots, at their real sizes; tier 2 lies outside it and is reported separately. Every
+transition is logged per layer for ``token_path``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+
+from agentmem.errors import ConfigError
+from agentmem.kv.policies.structured import STR
+from agentmem.kv.tiers import ColdStore, WarmTier
+
+HOT, WARM, COLD = 0, 1, 2
+
+
+@dataclass
+class _Tiers:
+    warm: WarmTier
+    cold: ColdStore
+    events: list[tuple[int, int, int, torch.Tensor]] = field(default_factory=list)
+    compressions: int = 0
+    recalled: torch.Tensor | None = None  # slots recalled for the running forward
+    warm_colsum: torch.Tensor | None = None
+    recall: int = 0  # blocks recalled per query under the current budget
+
+
+@dataclass
+class CMP(STR):
+    """Hot / warm (int8) / cold (offloaded, recalled by representative key) tiers."""
+
+    name: ClassVar[str] = "cmp"
+    recent: int = 32
+    block_size: int = 16
+    recall_blocks: int = 2
+    warm_share: float = 0.5
+    cold_path: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0.0 <= self.warm_share < 1.0:
+            raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
+        if self.block_size < 1:
+            raise ConfigError(f"cmp.block_size must be >= 1, got {self.block_size!r}")
+
+    def _tiers(self, state) -> _Tiers:
+        tiers = state.extra.get("cmp")
+        if tiers is None:
+            heads, _, dim = state.keys.shape[1:]
+            dev, dtype = state.keys.device, state.keys.dtype
+            path = Path(self.cold_path) / f"layer{state.index}" if self.cold_path else None
+            cold = ColdStore(heads, dim, dtype, dev, self.block_size, path)
+            tiers = state.extra["cmp"] = _Tiers(WarmTier(heads, dim, dev, dtype), cold)
+        return tiers
+
+    # --- attention: extra keys and statistics -----------------------------------------------
+    def extra_kv(self, state, query: torch.Tensor):
+        """Warm tokens (dequantised) and recalled cold blocks for ``query: (1, q_heads, q, d)``."""
+        tiers = state.extra.get("cmp")
+        if tiers is None or (tiers.warm.length == 0 and tiers.cold.length == 0):
+            return None
+        keys, values, masks = [], [], []
+        if tiers.warm.length:
+            k, v = tiers.warm.dequantized()
+            keys.append(k), values.append(v)
+            masks.append(torch.ones(k.shape[1], k.shape[2], dtype=torch.bool, device=k.device))
+        if tiers.cold.length and tiers.recall:
+            heads = state.keys.shape[1]
+            grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
+            k, v, valid, tiers.recalled = tiers.cold.recall(grouped, tiers.recall)
+            keys.append(k), values.append(v), masks.append(valid)
+        return torch.cat(keys, 2), torch.cat(values, 2), torch.cat(masks, 1)
+
+    def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
+        tiers = state.extra["cmp"]
+        n_warm = tiers.warm.length
+        part = probs[..., :n_warm].sum(dim=(1, 2))
+        if q_start == 0 or tiers.warm_colsum is None:
+            tiers.warm_colsum = torch.zeros_like(part)
+        tiers.warm_colsum += part
+
+    def finish(self, state, n_new: int) -> None:
+        super().finish(state, n_new)
+        tiers = state.extra.get("cmp")
+        if tiers is None or tiers.warm_colsum is None or n_new == 0:
+            return
+        attended = state.length + tiers.warm.length
+        group = state.extra.get("str_group", 1)
+        received = tiers.warm_colsum / (n_new * group) * attended
+        rate = 1.0 - (1.0 - self.alpha) ** n_new
+        tiers.warm.stat = (1.0 - rate) * tiers.warm.stat + rate * received
+        tiers.warm_colsum = None
+
+    # --- placement ----------------------------------------------------------------------------
+    def recall_count(self, budget: int) -> int:
+        """Blocks recalled per query: ``recall_blocks``, fewer when they would take over a
+        quarter of the budget."""
+        return min(self.recall_blocks, budget // (4 * self.block_size))
+
+    def capacities(self, state, budget: int) -> tuple[int, int]:
+        """(hot, warm) tokens per head that fit ``budget`` full-precision tokens of bytes."""
+        tiers = self._tiers(state)
+        dim = state.keys.shape[-1]
+        full = 2 * dim * state.keys.element_size()
+        warm_token = 2 * (dim + 2)  # int8 values + float16 scale, keys and values
+        blocks = math.ceil((state.length + tiers.cold.length) / self.block_size)
+        reps = blocks * 2 * (dim + 2)
+        recall = self.recall_count(budget) * self.block_size * full
+        available = budget * full - reps - recall
+        hot = max(1, int(available * (1.0 - self.warm_share) // full))
+        warm = max(0, int((available - hot * full) // warm_token))
+        return hot, warm
+
+    def compress(self, state, budget: int) -> None:
+        tiers = state.extra.get("cmp")
+        if tiers is None and state.length <= budget:
+            return  # everything fits at full precision: exactly the full cache
+        tiers = self._tiers(state)
+        tiers.recall = self.recall_count(budget)
+        full_bytes = budget * state.keys.shape[1] * 2 * state.keys.shape[-1] * state.keys.element_size()
+        if self.device_bytes(state) <= full_bytes:
+            return
+        hot_cap, warm_cap = self.capacities(state, budget)
+        tiers.compressions += 1
+        if state.length > hot_cap:
+            self._demote_hot(state, tiers, hot_cap)
+        if tiers.warm.length > warm_cap:
+            self._drop_warm(tiers, warm_cap)
+
+    def _demote_hot(self, state, tiers: _Tiers, hot_cap: int) -> None:
+        scores = self.score(state).float()
+        scores = torch.where(self.protected(state, hot_cap), torch.full_like(scores, 1e30), scores)
+        keep = self.select(state, scores, hot_cap)
+        leaving = state.complement(keep)
+        rows = state.gather(leaving)
+        state.keep(keep)
+        slots = tiers.cold.append(rows["keys"][0], rows["values"][0], rows["pos"])
+        tiers.warm.add(rows, slots)
+        tiers.events.append((tiers.compressions, HOT, WARM, rows["pos"].cpu()))
+
+    def _drop_warm(self, tiers: _Tiers, warm_cap: int) -> None:
+        warm = tiers.warm
+        order = warm.stat.argsort(dim=1, descending=True, stable=True)
+        keep = order[:, :warm_cap].sort(dim=1).values
+        drop = order[:, warm_cap:]
+        dropped_slots = warm.slot.gather(1, drop).cpu()
+        tiers.cold.in_warm.scatter_(1, dropped_slots, False)
+        tiers.events.append((tiers.compressions, WARM, COLD, warm.pos.gather(1, drop).cpu()))
+        warm.keep(keep)
+
+    # --- accounting and inspection -------------------------------------------------------------
+    def device_bytes(self, state) -> int:
+        hot = state.keys.nbytes + state.values.nbytes
+        tiers = state.extra.get("cmp")
+        if tiers is None:
+            return hot
+        recall = 0
+        if tiers.cold.length and tiers.recall:
+            per_token = 2 * state.keys.shape[1] * state.keys.shape[-1] * state.keys.element_size()
+            recall = tiers.recall * self.block_size * per_token
+        return hot + tiers.warm.nbytes + tiers.cold.rep_bytes + recall
+
+    def offloaded_bytes(self, state) -> int:
+        tiers = state.extra.get("cmp")
+        return 0 if tiers is None else tiers.cold.nbytes
+
+    def tier_positions(self, state) -> dict[str, torch.Tensor]:
+        tiers = state.extra.get("cmp")
+        if tiers is None:
+            return {"device": state.pos, "any": state.pos}
+        device = torch.cat([state.pos, tiers.warm.pos], 1)
+        cold = tiers.cold.pos.to(state.pos.device)
+        return {"device": device, "any": torch.cat([state.pos, cold], 1)}
+
+    def tier_counts(self, state) -> dict[str, int]:
+        tiers = state.extra.get("cmp")
+        warm = 0 if tiers is None else tiers.warm.length
+        cold = 0 if tiers is None else tiers.cold.length - warm
+        return {"hot": state.length, "warm": warm, "cold": cold}
+
+    def token_path(self, state, position: int) -> list[dict]:
+        """Transitions of one token in this layer: ``[{"step", "head", "from", "to"}]``."""
+        tiers = state.extra.get("cmp")
+        path = []
+        for step, src, dst, pos in [] if tiers is None else tiers.events:
+            for head in (pos == position).any(dim=1).nonzero().flatten().tolist():
+                path.append({"step": step, "head": head, "from": src, "to": dst})
+        return path

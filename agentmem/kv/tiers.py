@@ -1,0 +1,192 @@
+"""The storage tiers of CMP (Computational Memory Paths).
+
+- tier 0, hot: the managed cache's own tensors (full precision, on the compute device);
+- tier 1, warm (`WarmTier`): int8 keys and values with a float16 scale per token and head,
+  on the compute device, dequantised for attention every step;
+- tier 2, cold (`ColdStore`): exact copies of every token that left tier 0, off the compute
+  device (CPU memory; with ``path`` set, a memory-mapped file on disk), grouped in blocks of
+  consecutive slots; each block has a representative pair of keys (element-wise max and min,
+  int8 on the compute device) that bounds any query's score on the block (as in Quest).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def quantize(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 per row: ``x: (..., d)`` -> (int8 ``(..., d)``, float16 scale ``(..., 1)``)."""
+    scale = x.abs().amax(dim=-1, keepdim=True).float().clamp_min(1e-8) / 127.0
+    q = torch.round(x.float() / scale).clamp(-127, 127).to(torch.int8)
+    return q, scale.to(torch.float16)
+
+
+def dequantize(q: torch.Tensor, scale: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return (q.float() * scale.float()).to(dtype)
+
+
+class WarmTier:
+    """Tier 1: quantised tokens on the compute device. Rows are ``(kv_heads, n, ...)``."""
+
+    def __init__(self, heads: int, dim: int, device, dtype: torch.dtype):
+        self.dtype = dtype
+        z = torch.zeros(heads, 0, dim, dtype=torch.int8, device=device)
+        s = torch.zeros(heads, 0, 1, dtype=torch.float16, device=device)
+        idx = torch.zeros(heads, 0, dtype=torch.long, device=device)
+        self.k, self.ks, self.v, self.vs = z, s, z.clone(), s.clone()
+        self.pos, self.span, self.slot = idx, idx.clone(), idx.clone()
+        self.stat = torch.zeros(heads, 0, device=device)
+
+    @property
+    def length(self) -> int:
+        return self.pos.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in (self.k, self.ks, self.v, self.vs))
+
+    def add(self, rows: dict[str, torch.Tensor], slot: torch.Tensor) -> None:
+        """Quantise and append ``rows`` (keys/values ``(1, heads, m, d)``, pos/stat/span)."""
+        kq, ks = quantize(rows["keys"][0])
+        vq, vs = quantize(rows["values"][0])
+        self.k, self.ks = torch.cat([self.k, kq], 1), torch.cat([self.ks, ks], 1)
+        self.v, self.vs = torch.cat([self.v, vq], 1), torch.cat([self.vs, vs], 1)
+        self.pos = torch.cat([self.pos, rows["pos"]], 1)
+        self.span = torch.cat([self.span, rows["span"]], 1)
+        self.stat = torch.cat([self.stat, rows["stat"].float()], 1)
+        self.slot = torch.cat([self.slot, slot.to(self.slot.device)], 1)
+
+    def keep(self, index: torch.Tensor) -> None:
+        """Keep rows ``index: (heads, k)``."""
+        i3 = index[:, :, None]
+        self.k = self.k.gather(1, i3.expand(-1, -1, self.k.shape[-1]))
+        self.v = self.v.gather(1, i3.expand(-1, -1, self.v.shape[-1]))
+        self.ks, self.vs = self.ks.gather(1, i3), self.vs.gather(1, i3)
+        self.pos, self.span = self.pos.gather(1, index), self.span.gather(1, index)
+        self.stat, self.slot = self.stat.gather(1, index), self.slot.gather(1, index)
+
+    def dequantized(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values ``(1, heads, n, d)`` in the model's dtype."""
+        k = dequantize(self.k, self.ks, self.dtype)[None]
+        v = dequantize(self.v, self.vs, self.dtype)[None]
+        return k, v
+
+
+class ColdStore:
+    """Tier 2: exact tokens off the compute device, in blocks with representative keys."""
+
+    def __init__(self, heads: int, dim: int, dtype, device, block_size: int, path: Path | None):
+        self.heads, self.dim, self.dtype, self.device = heads, dim, dtype, device
+        self.block_size = block_size
+        self.path = path
+        self.length = 0
+        self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
+        self.pos = torch.zeros(heads, 0, dtype=torch.long)
+        self.in_warm = torch.zeros(heads, 0, dtype=torch.bool)
+        self.recalls = torch.zeros(heads, 0, dtype=torch.long)
+        self.rep_max = torch.zeros(heads, 0, dim, dtype=torch.int8, device=device)
+        self.rep_min = self.rep_max.clone()
+        self.rep_max_s = torch.zeros(heads, 0, 1, dtype=torch.float16, device=device)
+        self.rep_min_s = self.rep_max_s.clone()
+
+    @property
+    def blocks(self) -> int:
+        return math.ceil(self.length / self.block_size)
+
+    @property
+    def rep_bytes(self) -> int:
+        return sum(t.nbytes for t in (self.rep_max, self.rep_min, self.rep_max_s, self.rep_min_s))
+
+    @property
+    def nbytes(self) -> int:
+        if self.k is None:
+            return 0
+        return 2 * self.heads * self.length * self.dim * self.k.element_size()
+
+    def _reserve(self, extra: int) -> None:
+        need = self.length + extra
+        capacity = 0 if self.k is None else self.k.shape[1]
+        if need <= capacity:
+            return
+        capacity = max(need, 2 * capacity, 256)
+        k, v = self._allocate(capacity)
+        if self.k is not None:
+            k[:, : self.length] = self.k[:, : self.length]
+            v[:, : self.length] = self.v[:, : self.length]
+        self.k, self.v = k, v
+
+    def _allocate(self, capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
+        shape = (self.heads, capacity, self.dim)
+        if self.path is None:
+            return torch.empty(shape, dtype=self.dtype), torch.empty(shape, dtype=self.dtype)
+        self.path.mkdir(parents=True, exist_ok=True)
+        np_dtype = torch.empty(0, dtype=self.dtype).numpy().dtype
+        maps = []
+        for name in ("k", "v"):
+            file = self.path / f"{name}.{capacity}.bin"
+            maps.append(torch.from_numpy(np.memmap(file, dtype=np_dtype, mode="w+", shape=shape)))
+        return maps[0], maps[1]
+
+    def append(self, keys: torch.Tensor, values: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+        """Store exact ``keys``/``values: (heads, m, d)``; returns their slots ``(heads, m)``."""
+        m = keys.shape[1]
+        self._reserve(m)
+        start = self.length
+        self.k[:, start : start + m] = keys.to("cpu")
+        self.v[:, start : start + m] = values.to("cpu")
+        self.length += m
+        cpu_pos = pos.to("cpu")
+        self.pos = torch.cat([self.pos, cpu_pos], 1)
+        self.in_warm = torch.cat([self.in_warm, torch.ones_like(cpu_pos, dtype=torch.bool)], 1)
+        self.recalls = torch.cat([self.recalls, torch.zeros_like(cpu_pos)], 1)
+        self._update_reps(start // self.block_size)
+        slots = torch.arange(start, start + m).expand(self.heads, -1)
+        return slots
+
+    def _update_reps(self, first_block: int) -> None:
+        """Recompute the representative keys of blocks from ``first_block`` on."""
+        lo = first_block * self.block_size
+        keys = self.k[:, lo : self.length].float()
+        pad = (-keys.shape[1]) % self.block_size
+        blocks = keys.shape[1] + pad
+        big = torch.full((self.heads, pad, self.dim), float("-inf"))
+        kmax = torch.cat([keys, big], 1).view(self.heads, blocks // self.block_size, -1, self.dim)
+        kmin = torch.cat([keys, -big], 1).view_as(kmax)
+        qmax, smax = quantize(kmax.amax(dim=2).to(self.device))
+        qmin, smin = quantize(kmin.amin(dim=2).to(self.device))
+        self.rep_max = torch.cat([self.rep_max[:, :first_block], qmax], 1)
+        self.rep_min = torch.cat([self.rep_min[:, :first_block], qmin], 1)
+        self.rep_max_s = torch.cat([self.rep_max_s[:, :first_block], smax], 1)
+        self.rep_min_s = torch.cat([self.rep_min_s[:, :first_block], smin], 1)
+
+    def block_scores(self, query: torch.Tensor) -> torch.Tensor:
+        """Upper bound of ``q . k`` over each block: ``query: (heads, g, q, d)`` -> ``(heads, blocks)``."""
+        kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
+        kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
+        q = query.float().flatten(1, 2)  # (heads, g*q, d)
+        bound = q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
+        return bound.amax(dim=1)
+
+    def recall(self, query: torch.Tensor, count: int):
+        """Bring the ``count`` best blocks of each head into attention, exactly.
+
+        Returns keys, values ``(1, heads, count * block, d)`` on the compute device, a validity
+        mask ``(heads, count * block)`` (padding and tokens already attended in tier 1 are
+        masked out) and the slots recalled.
+        """
+        count = min(count, self.blocks)
+        top = self.block_scores(query).topk(count, dim=1).indices.cpu()  # (heads, count)
+        offsets = torch.arange(self.block_size)
+        slots = (top[:, :, None] * self.block_size + offsets).flatten(1)
+        valid = slots < self.length
+        slots = slots.clamp(max=self.length - 1)
+        valid &= ~self.in_warm.gather(1, slots)
+        i3 = slots[:, :, None].expand(-1, -1, self.dim)
+        k = self.k[:, : self.length].gather(1, i3).to(self.device)[None]
+        v = self.v[:, : self.length].gather(1, i3).to(self.device)[None]
+        self.recalls.scatter_add_(1, slots, valid.long())
+        return k, v, valid.to(self.device), slots

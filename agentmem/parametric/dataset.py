@@ -1,0 +1,201 @@
+"""Facts -> training examples for a LoRA adapter, with held-out phrasings kept apart.
+
+Each fact (subject, attribute, value) becomes a handful of chat turns: questions in several
+phrasings answered by a statement of the fact, plus "tell me about" statements. The last
+`heldout` question phrasings of every attribute are never trained on; they measure whether
+the adapter learned the fact or only the sentence. The replay set (general text and the base
+model's own answers to unrelated prompts) is built by `train.py`, since it needs the model.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from agentmem.errors import ValidationError
+from agentmem.types import MemoryRecord
+from agentmem.vocabulary import canonical
+
+# attribute -> (statement, question phrasings). The statement is the answer every question
+# trains towards; the value appears in it, which is what recall checks.
+_TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "lives_in": ("{s} lives in {v}.", (
+        "Where does {s} live?", "In which city does {s} live?", "Where is {s}'s home?",
+        "What place does {s} live in?", "Where is {s} living these days?",
+        "Which town is {s} based in?", "Where can {s} be found living?",
+        "What city is home to {s}?")),
+    "from": ("{s} comes from {v}.", (
+        "Where does {s} come from?", "Where is {s} from?", "What is {s}'s hometown?",
+        "Where did {s} grow up?", "Which place is {s} originally from?",
+        "What is the birthplace of {s}?", "Where was {s} raised?",
+        "{s} is originally from where?")),
+    "works_at": ("{s} works at {v}.", (
+        "Where does {s} work?", "Who employs {s}?", "Which company does {s} work for?",
+        "What is {s}'s employer?", "Where is {s} employed?", "Who does {s} work for?",
+        "At which company does {s} have a job?", "Which firm pays {s}'s salary?")),
+    "job_title": ("{s} works as a {v}.", (
+        "What is {s}'s job?", "What does {s} do for a living?", "What is {s}'s occupation?",
+        "What is {s}'s profession?", "What work does {s} do?", "What is {s}'s role?",
+        "How does {s} earn a living?", "What job does {s} have?")),
+    "pet_name": ("{s}'s pet is called {v}.", (
+        "What is the name of {s}'s pet?", "What is {s}'s pet called?",
+        "What did {s} name the pet?", "What name does {s}'s pet have?",
+        "How is {s}'s pet named?", "Who is {s}'s pet?",
+        "What do they call {s}'s pet?", "Tell me the name of {s}'s pet.")),
+    "likes": ("{s} likes {v}.", (
+        "What does {s} like?", "What does {s} enjoy?", "What is {s}'s favourite thing?",
+        "What is {s} fond of?", "What does {s} love?", "What is {s} into?",
+        "What makes {s} happy?", "What does {s} prefer?")),
+    "spouse": ("{s} is married to {v}.", (
+        "Who is {s} married to?", "Who is {s}'s spouse?", "Who is {s}'s partner?",
+        "Whom did {s} marry?", "What is the name of {s}'s spouse?",
+        "Who is the husband or wife of {s}?", "Who did {s} wed?",
+        "Who shares a marriage with {s}?")),
+    "speaks": ("{s} speaks {v}.", (
+        "What language does {s} speak?", "Which language does {s} know?",
+        "In what language does {s} talk?", "What tongue does {s} speak?",
+        "Which language can {s} speak?", "What language is {s} fluent in?",
+        "What does {s} speak?", "Which language does {s} use?")),
+}
+_GENERIC = ("{s}'s {a} is {v}.", (
+    "What is {s}'s {a}?", "What is the {a} of {s}?", "Tell me {s}'s {a}.",
+    "Do you know {s}'s {a}?", "Which {a} does {s} have?", "What {a} is {s}'s?",
+    "Can you tell me the {a} of {s}?", "What is known about {s}'s {a}?"))
+_ABOUT = ("Tell me about {s}.", "What do you know about {s}?", "Who is {s}?")
+_USER_SUBJECTS = {"user", "i", "me", "my", "myself", "the user"}
+
+
+@dataclass(frozen=True)
+class FactItem:
+    """One fact as the adapter learns it; `id` and `version` pin it to its text-memory row."""
+
+    id: str
+    version: int
+    subject: str
+    attribute: str
+    value: str
+
+    @classmethod
+    def from_record(cls, record: MemoryRecord, user_name: str = "the user") -> FactItem:
+        if not record.is_fact or not record.value:
+            raise ValidationError(f"memory {record.id!r} is not a fact with a value; "
+                                  "only facts (subject/attribute/value) can become parametric")
+        subject = (record.subject or "").strip()
+        if subject.lower() in _USER_SUBJECTS or not subject:
+            subject = user_name
+        return cls(id=record.id, version=record.version, subject=subject,
+                   attribute=canonical(record.attribute or ""), value=record.value.strip())
+
+    def statement(self) -> str:
+        template, _ = _TEMPLATES.get(self.attribute, _GENERIC)
+        return _fill(template, self)
+
+    def questions(self) -> list[str]:
+        _, questions = _TEMPLATES.get(self.attribute, _GENERIC)
+        return [_fill(q, self) for q in questions]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A chat turn: `prompt` from the user, `answer` from the assistant."""
+
+    prompt: str
+    answer: str
+    fact_id: str | None = None
+    value: str | None = None
+
+
+@dataclass
+class FactDataset:
+    """Training examples and held-out probes for one adapter."""
+
+    facts: list[FactItem]
+    train: list[Example] = field(default_factory=list)
+    heldout: list[Example] = field(default_factory=list)
+    trained_probes: list[Example] = field(default_factory=list)
+
+    @property
+    def fact_versions(self) -> dict[str, int]:
+        return {f.id: f.version for f in self.facts}
+
+
+def build_dataset(facts: Iterable[FactItem], *, heldout: int = 2, train_phrasings: int = 6,
+                  seed: int = 0) -> FactDataset:
+    """Turn facts into examples: `train_phrasings` questions per fact for training, the
+    last `heldout` phrasings of each attribute for evaluation, and one 'about' statement."""
+    facts = _dedupe(facts)
+    if not facts:
+        raise ValidationError("no facts to train on; add facts (kind='fact') to the scope first")
+    if heldout < 1 or train_phrasings < 1:
+        raise ValidationError(f"heldout and train_phrasings must be >= 1, got {heldout}, "
+                              f"{train_phrasings}")
+    rng = random.Random(seed)
+    data = FactDataset(facts=facts)
+    for fact in facts:
+        questions = fact.questions()
+        trainable, probes = questions[:-heldout], questions[-heldout:]
+        answer = fact.statement()
+        for q in trainable[:train_phrasings]:
+            data.train.append(Example(q, answer, fact.id, fact.value))
+        data.train.append(Example(rng.choice(_ABOUT).format(s=fact.subject), answer, fact.id,
+                                  fact.value))
+        data.trained_probes.append(Example(trainable[0], answer, fact.id, fact.value))
+        data.heldout += [Example(q, answer, fact.id, fact.value) for q in probes]
+    rng.shuffle(data.train)
+    return data
+
+
+def _fill(template: str, fact: FactItem) -> str:
+    text = template.format(s=fact.subject, a=fact.attribute.replace("_", " "), v=fact.value)
+    return text[0].upper() + text[1:]
+
+
+def _dedupe(facts: Iterable[FactItem]) -> list[FactItem]:
+    seen: dict[tuple[str, str, str], FactItem] = {}
+    for f in facts:
+        seen.setdefault((f.subject.lower(), f.attribute, f.value.lower()), f)
+    return sorted(seen.values(), key=lambda f: f.id)
+
+
+# --- synthetic facts (benchmark and tests): invented, so the base model cannot know them --
+_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr",
+           "gr", "kr", "th", "vel", "mor", "qu")
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ei", "ou")
+_CODAS = ("n", "r", "s", "th", "x", "l", "m", "k", "nd", "sh", "")
+_SYNTH_ATTRIBUTES = ("lives_in", "works_at", "pet_name", "from", "spouse", "likes")
+
+
+def invented_word(rng: random.Random, syllables: int = 2) -> str:
+    word = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(syllables))
+    return (word + rng.choice(_CODAS)).capitalize()
+
+
+def synthetic_facts(n: int, *, seed: int = 0, prefix: str = "syn") -> list[FactItem]:
+    """`n` facts about invented people, places and things; distinct subjects and values."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+
+    def fresh(syllables: int) -> str:
+        while True:
+            word = invented_word(rng, syllables)
+            if word not in used:
+                used.add(word)
+                return word
+
+    out = []
+    for i in range(n):
+        subject = f"{fresh(2)} {fresh(2)}"
+        attribute = _SYNTH_ATTRIBUTES[i % len(_SYNTH_ATTRIBUTES)]
+        value = fresh(3)
+        if attribute == "spouse":
+            value = f"{fresh(2)} {value}"
+        out.append(FactItem(id=f"{prefix}-{i:04d}", version=1, subject=subject,
+                            attribute=attribute, value=value))
+    return out
+
+
+def facts_from_records(records: Sequence[MemoryRecord], user_name: str = "the user"
+                       ) -> list[FactItem]:
+    """The trainable facts among `records` (facts with a value); others are skipped."""
+    return [FactItem.from_record(r, user_name) for r in records if r.is_fact and r.value]
