@@ -33,7 +33,10 @@ class EmbeddingConfig(BaseModel):
     """Which embedder turns text into vectors."""
 
     model: str = Field("minilm", description="'minilm' (bundled), 'hash' (tests), or a local path")
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx: the model exported once to ONNX Runtime (faster on CPU)")
     batch_size: int = Field(64, gt=0)
+    threads: int = Field(2, gt=0, description="CPU threads of the embedder")
     dimension: int = Field(384, gt=0, description="used by the hash embedder only")
 
 
@@ -122,6 +125,16 @@ class LoRAConfig(BaseModel):
     auto_rebuild: bool = Field(False, description="retrain stale adapters on refresh()")
 
 
+class ApiConfig(BaseModel):
+    """The HTTP service: API keys and request limits. Keys also come from the environment
+    variable AGENTMEM_API_KEYS="key1:alice,bob;key2:carol" ("*" lets a key act for anyone)."""
+
+    keys: dict[str, list[str]] = Field(default_factory=dict,
+                                       description="API key -> user ids it may act for")
+    max_body_bytes: int = Field(1_000_000, gt=0, description="larger requests get 413")
+    max_new_tokens: int = Field(256, gt=0, description="cap on a chat request's max_tokens")
+
+
 Policy = Literal["latest_wins", "highest_confidence", "source_priority", "keep_both", "manual"]
 
 
@@ -169,6 +182,7 @@ class MemoryConfig(BaseSettings):
     consolidation: ConsolidationConfig = Field(default_factory=ConsolidationConfig)
     lora: LoRAConfig = Field(default_factory=LoRAConfig)
     conflicts: ConflictsConfig = Field(default_factory=ConflictsConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
 
     @field_validator("home", mode="before")
     @classmethod

@@ -90,12 +90,12 @@ class ExtractiveSummarizer(Summarizer):
     def _summarize(self, previous: str, turns: list[tuple[str, str]], max_tokens: int) -> str:
         from agentmem.sensory import salience
 
-        items = [(s, 0.2 + salience(s)) for s in _sentences(previous)]
+        # older sentences fade a little, so that new information wins a tie
+        items = [(s, 0.9 * salience(*_unlabel(s))) for s in _sentences(previous)]
         for role, content in turns:
-            if role in ("user", "assistant", "tool", "document"):
-                speaker = "User" if role == "user" else role.capitalize()
-                items += [(f"{speaker}: {s}" if role != "user" or not s.startswith("User") else s,
-                           salience(s, role)) for s in _sentences(content)]
+            if role != "system":
+                items += [(f"{role.capitalize()}: {s}", salience(s, role))
+                          for s in _sentences(content)]
         items = list(dict.fromkeys(items))
         if not items:
             return previous
@@ -128,6 +128,14 @@ class ExtractiveSummarizer(Summarizer):
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return np.stack([self._cache[s] for s in sentences])
+
+
+def _unlabel(sentence: str) -> tuple[str, str]:
+    """'User: I live in Oslo.' -> ('I live in Oslo.', 'user')."""
+    head, sep, rest = sentence.partition(": ")
+    if sep and head.lower() in ("user", "assistant", "tool", "document"):
+        return rest, head.lower()
+    return sentence, "user"
 
 
 def _sentences(text: str) -> list[str]:
@@ -232,7 +240,8 @@ def make_summarizer(kind: str, embedder: Embedder | Callable[[], Embedder],
         return LangChainSummarizer(chat_model, extractive, counter)
     if kind == "local":
         return LocalLLMSummarizer(extractive, counter, config=config)
-    raise ValueError(f"consolidation.summarizer must be extractive, local or langchain, got {kind!r}")
+    raise ValueError(f"consolidation.summarizer must be extractive, local or langchain, "
+                     f"got {kind!r}")
 
 
 @dataclass
@@ -301,7 +310,8 @@ class Consolidator:
         return report, summary
 
     def _write_summary(self, scope: Scope, current: MemoryRecord | None, text: str,
-                       episodes: Sequence[Episode]) -> tuple[MemoryRecord | None, list[MemoryEvent]]:
+                       episodes: Sequence[Episode]
+                       ) -> tuple[MemoryRecord | None, list[MemoryEvent]]:
         if not text or (current is not None and text == current.text):
             return current, []
         now = utcnow()

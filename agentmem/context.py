@@ -36,7 +36,6 @@ QUERY_HINTS: dict[str, tuple[str, ...]] = {
     r"\b(?:from|grow up|grew up|hometown|originally|born in)\b": ("from",),
     r"\b(?:work|works|working|job|employer|company|employed)\b": ("works_at", "job_title"),
     r"\b(?:profession|occupation|do for a living|title|role)\b": ("job_title",),
-    r"\bname\b": ("name",),
     r"\b(?:old|age)\b": ("age",),
     r"\b(?:wife|husband|partner|married|spouse|girlfriend|boyfriend|fianc\w*)\b": ("spouse",),
     r"\b(?:birthday|born|birth)\b": ("birthday",),
@@ -49,6 +48,7 @@ QUERY_HINTS: dict[str, tuple[str, ...]] = {
     r"\b(?:own|owns|drive|car|bought)\b": ("owns",),
     r"\b(?:plan|plans|planning|going|trip|upcoming|schedule|appointment|next)\b": ("plans",),
     r"\b(?:allergic|allergy|allergies)\b": ("allergic_to",),
+    r"\bname\b": ("name",),  # last: "my dog's name" asks about the dog first
 }
 _HINTS = [(re.compile(p, re.I), attrs) for p, attrs in QUERY_HINTS.items()]
 _MY_THING = re.compile(r"\bmy ((?:favou?rite )?[a-z]+(?: [a-z]+)?)\b", re.I)

@@ -151,7 +151,8 @@ def _split(value: str) -> list[str]:
 def _clean(value: str) -> str:
     value = re.sub(r"\s+", " ", value).strip(" \t'\"`-.,;:!?")
     value = re.sub(r"^(?:a|an|some|my)\s+", "", value, flags=re.I)
-    value = re.sub(r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value, flags=re.I)
+    value = re.sub(r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value,
+                   flags=re.I)
     words = value.split()
     if not words or len(words) > MAX_VALUE_WORDS or words[0].lower() in _NOT_VALUES:
         return ""
@@ -266,7 +267,8 @@ RULES: tuple[_Rule, ...] = (
     _rule(_I + r"(?:do not|no longer) (?:work|am working) (?:at|for) " + _ORG,
           _one("works_at", negated=True, check=_is_org)),
     _rule(_I + r"(?:have )?(?:left|quit|resigned from|retired from|was laid off from|was fired "
-          r"from|got fired from|got laid off from)(?: my (?:job|position|role) (?:at|with))? " + _ORG,
+          r"from|got fired from|got laid off from)(?: my (?:job|position|role) (?:at|with))? "
+          + _ORG,
           _one("works_at", negated=True, check=_is_org)),
     _rule(_I + r"am not (?:a|an) ([\w -]+?)" + _STOP, _one("job_title", negated=True,
                                                           check=_is_occupation)),
@@ -283,7 +285,8 @@ RULES: tuple[_Rule, ...] = (
     _rule(r"\bmy (?:first |full |real )?name is " + _NAME, _one("name", check=_is_name)),
     _rule(r"\b(?:call me|I am called|I am named|I go by|people call me|everyone calls me) "
           + _NAME, _one("name", check=_is_name)),
-    _rule(r"(?:^|\b(?:hi|hello|hey|greetings)\b[,!.]?\s+)I am (" + _CAP + r"[\w'-]+(?: " + _CAP + r"[\w'-]+)?)"
+    _rule(r"(?:^|\b(?:hi|hello|hey|greetings)\b[,!.]?\s+)I am (" + _CAP + r"[\w'-]+(?: "
+          + _CAP + r"[\w'-]+)?)"
           r"(?=\s*(?:[,.;!]|$|and\b|here\b))", _name_intro),
     _rule(_I + r"am (\d{1,3})(?:\s+years?\s+old|\s+yrs?\s+old|\s+y/?o)?(?=\s*(?:[,.;!]|$|and\b|"
           r"but\b|now\b|this year\b))", _one("age")),
@@ -310,7 +313,8 @@ RULES: tuple[_Rule, ...] = (
     _rule(_I + r"(?:work|am working|have been working|have worked|started working|am employed|"
           r"am an employee|am employed) (?:at|for|by|with) " + _ORG, _one("works_at",
                                                                           check=_is_org)),
-    _rule(_I + r"(?:have )?(?:joined|got a (?:new )?job (?:at|with)|was hired by|got hired (?:at|by)"
+    _rule(_I + r"(?:have )?(?:joined|got a (?:new )?job (?:at|with)|was hired by|"
+          r"got hired (?:at|by)"
           r"|started (?:a |my )?(?:new )?(?:job|position|role) at) " + _ORG,
           _one("works_at", check=_is_org)),
     _rule(r"\bmy (?:employer|company) is " + _ORG, _one("works_at", check=_is_org)),
@@ -325,13 +329,16 @@ RULES: tuple[_Rule, ...] = (
     # family and pets
     _rule(r"\bmy (?P<rel>" + _SPOUSES + r"|son|daughter|brother|sister|mother|father|mom|mum|"
           r"dad|boss|best friend|roommate|grandmother|grandfather)(?:'s name is| is called| is "
-          r"named|, | named | called ) ?(?P<name>" + _CAP + r"[\w'-]+(?: " + _CAP + r"[\w'-]+)?)", _relative_named),
+          r"named|, | named | called ) ?(?P<name>" + _CAP + r"[\w'-]+(?: " + _CAP
+          + r"[\w'-]+)?)", _relative_named),
     _rule(_I + r"am (?:married|engaged) to " + _NAME, _one("spouse", check=_is_name)),
     _rule(_I + r"(?:have|got) (?P<num>" + _NUM + r") (?:(?:little|older|younger|big|baby|"
           r"twin|[a-z]+-year-old) )?(?P<rel>sons?|daughters?|kids?|child|children|baby|twins|"
-          r"boys?|girls?|brothers?|sisters?|siblings?)\b(?: (?:named|called) (?P<name>" + _CAP + r"[\w'-]+))?", _relatives),
+          r"boys?|girls?|brothers?|sisters?|siblings?)\b(?: (?:named|called) (?P<name>" + _CAP
+          + r"[\w'-]+))?", _relatives),
     _rule(_I + r"(?:have|own|got|adopted) (?:a|an|one|two|three|\d+) (?:(?:[\w-]+ ){0,2}?)"
-          r"(?P<kind>" + _PETS + r")\b(?:,? (?:named|called) (?P<name>" + _CAP + r"[\w'-]+))?", _pet),
+          r"(?P<kind>" + _PETS + r")\b(?:,? (?:named|called) (?P<name>" + _CAP
+          + r"[\w'-]+))?", _pet),
     _rule(r"\bmy (?P<kind>" + _PETS + r")(?:'s name is| is called| is named|, | named | called )"
           r" ?(?P<name>" + _CAP + r"[\w'-]+)", _pet_named),
     # likes and dislikes
@@ -352,7 +359,8 @@ RULES: tuple[_Rule, ...] = (
     _rule(_I + r"have (?:a|an) ([\w -]+?) allergy\b", _one("allergic_to")),
     _rule(_I + r"(?:own|drive|bought|have bought|purchased|have purchased) (?:a |an |the |my )?"
           + _VAL, _one("owns", check=lambda v: v.split()[0].lower() not in ("car", "house"))),
-    _rule(_I + r"have (?:a|an) (" + _CAP + r"[\w-]*(?: (?-i:[A-Z0-9])[\w-]*)*)(?=\s*(?:[,.;!]|$|and\b))",
+    _rule(_I + r"have (?:a|an) (" + _CAP + r"[\w-]*(?: (?-i:[A-Z0-9])[\w-]*)*)"
+          r"(?=\s*(?:[,.;!]|$|and\b))",
           _one("owns")),
     # plans
     _rule(_I + r"(?:am|will be) (?:going|moving|flying|travelling|traveling|driving|heading) "

@@ -25,8 +25,10 @@ from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord, Scope, as_utc
 
 log = logging.getLogger(__name__)
-# Stores that other parts of agentmem own; each module offers purge_user(home, user_id).
-FILE_STORES = {"kv_snapshots": "agentmem.kv.snapshots", "adapters": "agentmem.parametric.registry"}
+# Stores that other parts of agentmem own: name -> (module, what its purge_user(x, user_id)
+# takes as x: "home", the agentmem home directory, or "memory", the Memory being purged).
+FILE_STORES = {"kv_snapshots": ("agentmem.kv.snapshots", "home"),
+               "adapters": ("agentmem.parametric.registry", "memory")}
 
 
 def strength(record: MemoryRecord, now: datetime, config: ConflictsConfig) -> float:
@@ -78,17 +80,22 @@ def plan_sweep(long_term: LongTermMemory, scope: Scope, now: datetime, *,
     return plan
 
 
-def purge(long_term: LongTermMemory, scope: Scope, home: Path) -> dict[str, Any]:
-    """Hard-delete everything of `scope.user_id` in every store; returns what was removed."""
+def purge(long_term: LongTermMemory, scope: Scope, home: Path, owner: Any = None
+          ) -> dict[str, Any]:
+    """Hard-delete everything of `scope.user_id` in every store; returns what was removed.
+
+    `owner` is the Memory being purged (file stores may unload what it has live).
+    """
     user_id = scope.user_id
     with long_term.sql.begin() as conn:
         ids = long_term.sql.purge_user(conn, user_id)
     long_term.index.drop_user(user_id)
     removed: dict[str, Any] = {"memories": len(ids)}
-    for name, module in FILE_STORES.items():
+    for name, (module, takes) in FILE_STORES.items():
         purge_user = _optional(module, "purge_user")
         if purge_user is not None:
-            removed[name] = purge_user(home, user_id)
+            target = home if takes == "home" or owner is None else owner
+            removed[name] = purge_user(target, user_id)
     log.info("purged user %r: %s", user_id, removed)
     return removed
 

@@ -20,6 +20,7 @@ from agentmem import retrieval
 from agentmem.adapters.embeddings import Embedder, make_embedder
 from agentmem.config import MemoryConfig
 from agentmem.errors import NotFoundError, ValidationError
+from agentmem.stores.schema import memories
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
 from agentmem.types import Conflict, MemoryEvent, MemoryRecord, Scope, SearchHit, utcnow
@@ -76,7 +77,9 @@ class LongTermMemory:
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loading the model costs a second or two: only when needed
             e = self.config.embedding
-            self._embedder = make_embedder(e.model, e.batch_size, e.dimension)
+            self._embedder = make_embedder(e.model, e.batch_size, e.dimension,
+                                           backend=e.backend, threads=e.threads,
+                                           cache_dir=self.config.llm.cache_dir)
         return self._embedder
 
     def close(self) -> None:
@@ -90,6 +93,7 @@ class LongTermMemory:
                                                    if "text" in v]
         vectors = self.embedder.embed(texts) if texts else None  # before SQL: fail early
         with self.sql.begin() as conn:
+            self._serialise(conn, plan)
             self.sql.insert_memories(conn, plan.inserts)
             for memory_id, user_id, values in plan.updates:
                 self.sql.update_memory(conn, memory_id, user_id, **values)
@@ -99,6 +103,21 @@ class LongTermMemory:
             for conflict_id, user_id, values in plan.conflict_updates:
                 self.sql.update_conflict(conn, conflict_id, user_id, **values)
         self._sync_index(plan, vectors)
+
+    def _serialise(self, conn, plan: WritePlan) -> None:
+        """Make the plan safe against writers that planned at the same time (threads,
+        processes, servers sharing the database).
+
+        The users' write locks are held to the end of the transaction, so the checks
+        below see every write committed before this one: an insert whose identical text
+        another writer stored meanwhile becomes a reinforcement of that memory (one wins,
+        the other reinforces), and counters are incremented rather than overwritten.
+        """
+        for user_id in sorted({r.scope.user_id for r in plan.inserts}
+                              | {uid for _, uid, _ in plan.updates}):
+            self.sql.lock_user(conn, user_id)
+        _absorb_concurrent_duplicates(self.sql, conn, plan)
+        _relative_counters(plan)
 
     def _sync_index(self, plan: WritePlan, vectors: np.ndarray | None) -> None:
         changed_text = [mid for mid, _, v in plan.updates if "text" in v]
@@ -221,6 +240,80 @@ class LongTermMemory:
         with self.sql.begin() as conn:
             events = self.sql.events_for(conn, ids, scope.user_id)
         return sorted(events, key=lambda e: e.created_at)  # stable: ties keep write order
+
+
+DEDUPLICATED_KINDS = ("fact", "note", "summary")
+
+
+def _plain(record: MemoryRecord) -> bool:
+    return (record.status == "active" and record.kind in DEDUPLICATED_KINDS
+            and not record.metadata.get("held") and not record.metadata.get("rejected"))
+
+
+def _absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan) -> None:
+    """Turn an insert that another writer has just stored (same user, agent, kind, text
+    and, for a fact, the same slot and value; still active) into a reinforcement of it."""
+    own = {r.id for r in plan.inserts}
+    winners: dict[str, MemoryRecord] = {}
+    for candidate in [r for r in plan.inserts if _plain(r)]:
+        query = MemoryQuery(user_id=candidate.scope.user_id, kinds=[candidate.kind],
+                            text_equals=candidate.text, subject=candidate.subject,
+                            attribute=candidate.attribute)
+        stored = [r for r in sql.find_memories(conn, query, limit=5, newest_first=False)
+                  if r.id not in own and r.scope.agent_id == candidate.scope.agent_id
+                  and (r.value or "").lower() == (candidate.value or "").lower() and _plain(r)]
+        if stored:
+            winners[candidate.id] = stored[0]
+    if winners:
+        _rewrite_as_reinforcements(plan, winners)
+
+
+def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:
+    import dataclasses
+
+    from agentmem.conflicts import reinforced_confidence
+
+    def remap(value: Any) -> Any:
+        if isinstance(value, str):
+            return winners[value].id if value in winners else value
+        return value
+
+    losers = [r for r in plan.inserts if r.id in winners]
+    plan.inserts = [r for r in plan.inserts if r.id not in winners]
+    plan.events = [e for e in plan.events if not (e.op == "ADD" and e.memory_id in winners)]
+    plan.updates = [(mid, uid, {k: remap(v) for k, v in values.items()})
+                    for mid, uid, values in plan.updates if mid not in winners]
+    for e in plan.events:
+        e.memory_id, e.related_id = remap(e.memory_id), remap(e.related_id)
+    for c in plan.conflicts:
+        c.memory_ids = [remap(i) for i in c.memory_ids]
+    for loser in losers:
+        winner = winners[loser.id]
+        values = {"access_count": winner.access_count + 1, "updated_at": loser.recorded_at,
+                  "confidence": reinforced_confidence(winner.confidence, loser.confidence)}
+        plan.updates.append((winner.id, winner.scope.user_id, values))
+        plan.events.append(event(
+            "REINFORCE", winner, actor="concurrency", old_text=winner.text,
+            new_text=loser.text, at=loser.recorded_at,
+            reason="stated again by a concurrent writer",
+            details={"rule": "concurrent_duplicate", "before": {
+                "access_count": winner.access_count, "confidence": winner.confidence,
+                "updated_at": winner.updated_at.isoformat()}}))
+        # the caller holds `loser` as the result of its add: it now is the stored memory
+        for f in dataclasses.fields(winner):
+            setattr(loser, f.name, getattr(dataclasses.replace(winner, **values), f.name))
+
+
+def _relative_counters(plan: WritePlan) -> None:
+    """`access_count = n + 1` planned from a read is written as `access_count + 1`, so that
+    two concurrent reinforcements count twice (the base comes from the event's `before`)."""
+    bases = {e.memory_id: e.details["before"]["access_count"] for e in plan.events
+             if isinstance((e.details or {}).get("before"), dict)
+             and isinstance(e.details["before"].get("access_count"), int)}
+    for memory_id, _, values in plan.updates:
+        target = values.get("access_count")
+        if isinstance(target, int) and memory_id in bases:
+            values["access_count"] = memories.c.access_count + (target - bases[memory_id])
 
 
 def _visible(record: MemoryRecord, scope: Scope) -> bool:

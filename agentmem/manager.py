@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem import lifecycle, resolver, undo
+from agentmem import chat, lifecycle, resolver, undo
 from agentmem.adapters.embeddings import Embedder
 from agentmem.config import MemoryConfig
 from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
@@ -25,6 +25,7 @@ from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counte
 from agentmem.stores import readonly
 from agentmem.types import (
     KINDS,
+    ChatReply,
     Conflict,
     ConsolidationReport,
     Context,
@@ -276,7 +277,7 @@ class Memory:
 
     def purge(self, scope: Scope | str) -> None:
         """Hard-delete everything of the scope's user in every store (data-deletion requests)."""
-        lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home)
+        lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
 
     def sql(self, statement: str, scope: Scope | str) -> list[dict[str, Any]]:
         """Run one read-only SELECT over views that hold only the caller's rows."""
@@ -289,6 +290,60 @@ class Memory:
     def reindex(self) -> int:
         """Rebuild the vector index from SQL; returns the number of vectors written."""
         return self.long_term.reindex()
+
+    # --- chat: context -> local model (KV policy, adapter) -> reply, observed ------------
+    @property
+    def llm(self) -> Any:
+        """The local language model (`agentmem.llm.LocalLLM`), loaded on first use."""
+        with self._layers_lock:
+            if getattr(self, "_llm", None) is None:
+                from agentmem.llm import LocalLLM
+
+                self._llm = LocalLLM.load(self.config)
+            return self._llm
+
+    @llm.setter
+    def llm(self, value: Any) -> None:
+        self._llm = value
+
+    def chat(self, message: str, scope: Scope | str, *, tiers: list[str] | None = None,
+             messages: list[dict[str, str]] | None = None,
+             max_new_tokens: int | None = None) -> ChatReply:
+        """Answer `message` with the local model and memory; the turn is observed."""
+        stream = self.chat_stream(message, scope, tiers=tiers, messages=messages,
+                                  max_new_tokens=max_new_tokens)
+        stream.text()
+        return stream.reply
+
+    def chat_stream(self, message: str, scope: Scope | str, *,
+                    tiers: list[str] | None = None,
+                    messages: list[dict[str, str]] | None = None,
+                    max_new_tokens: int | None = None) -> chat.ChatStream:
+        """Like `chat`, as text pieces while the model decodes (`.reply` at the end).
+
+        `messages` is a conversation the client keeps (OpenAI style); memory then adds its
+        memories and summary in front of it instead of its own recent turns."""
+        scope = Scope.coerce(scope)
+        tiers = chat.check_tiers(tiers)
+        client = chat.check_messages(messages) if messages is not None else None
+        self.observe("user", message, scope)
+        ctx = self.context(message, scope) if "text" in tiers else None
+        prompt = chat.build_prompt(message, ctx, client)
+        llm = self.llm
+        session = llm.session() if "kv" in tiers else llm.session("full", 1.0)
+        pieces = llm.stream(prompt, max_new_tokens, session=session)
+
+        def finish(text: str) -> ChatReply:
+            if text:
+                self.observe("assistant", text, scope)
+            kv = chat.save_last_chat(Path(self.config.kv.snapshot_dir or self.config.home / "kv"),
+                                     session, scope.user_id)
+            return ChatReply(text=text, tiers=tiers, context_tokens=ctx.tokens if ctx else 0,
+                             memories=[m.id for m in ctx.memories] if ctx else [], kv=kv)
+
+        with self._layers_lock:
+            lock = self.__dict__.setdefault("_chat_lock", threading.Lock())
+        return chat.ChatStream(pieces, finish, lock)
 
 
 def _check_id(memory_id: Any) -> str:

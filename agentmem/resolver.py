@@ -29,7 +29,7 @@ from agentmem.vocabulary import canonical, canonical_subject
 
 log = logging.getLogger(__name__)
 NEIGHBOURS = 5
-NOTE_KINDS = ("note", "summary")
+NOTE_KINDS = ("note", "summary", "fact")  # compared by meaning when they have no slot
 
 
 def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = "user",
@@ -87,10 +87,11 @@ def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any] | None = None
               ) -> MemoryRecord:
     """The candidate as a fact when `fact` is given or its text states exactly one fact.
 
-    Only notes are read by the rule extractor; summaries and episodes keep their kind.
+    Only notes and facts are read by the rule extractor; summaries and episodes keep
+    their kind.
     """
     if fact is None:
-        if candidate.kind != "note":
+        if candidate.kind not in ("note", "fact"):
             return candidate
         facts = _rule_extractor().extract(candidate.text, source=candidate.source)
         if len(facts) != 1:
@@ -224,7 +225,9 @@ def build_plan(decision: Decision, candidate: MemoryRecord, actor: str
         details["conflict_id"] = conflict.id
         if candidate.metadata.get("held"):
             candidate.metadata["held"] = conflict.id
-    target_id = decision.target.id if decision.target is not None else None
+    related = decision.target is not None and (decision.changes or decision.candidate
+                                               or decision.classification != "independent")
+    target_id = decision.target.id if related else None  # a mere nearest neighbour is not
     if decision.store:
         plan.inserts.append(candidate)
         plan.events.append(event("ADD", candidate, actor=actor, reason=decision.reason,
@@ -247,8 +250,9 @@ def _conflict(decision: Decision, candidate: MemoryRecord) -> Conflict | None:
     if not decision.conflict_with:
         return None
     what = f"{candidate.subject} {candidate.attribute}" if candidate.is_fact else "memory"
-    reason = (f"{decision.classification} on {what}: {decision.reason}"
-              f" (policy {decision.policy})")
+    reason = f"{decision.classification} on {what}: {decision.reason}"
+    if decision.policy and decision.policy not in reason:
+        reason += f" (policy {decision.policy})"
     return Conflict(id=new_id(), scope=candidate.scope,
                     memory_ids=[*decision.conflict_with, candidate.id], reason=reason,
                     created_at=candidate.recorded_at)

@@ -19,7 +19,8 @@ that agentmem resolves *their* cases as they expect: `agentmem check-conflicts F
 Step keys: say/add (text; with user, agent, at, valid_from, source, kind, fact, metadata,
 as), observe, update, delete, restore, resolve_conflict, sweep, purge, and `error:` (the
 exception class a step must raise). Expectation keys: current, past, as_of, status,
-events, history, rule, conflicts, search, count, empty. The README lists every key.
+events, history, rule, conflicts, search, count, empty (`scenario_checks.py` documents
+each).
 """
 
 from __future__ import annotations
@@ -254,14 +255,12 @@ def run_scenario(scenario: Scenario, memory: Any, namespace: str = "") -> Scenar
 def check_conflicts(paths: Sequence[str | Path], *, memory: Any = None,
                     home: str | Path | None = None) -> Report:
     """Run the scenarios of every file on one fresh memory (hash embeddings unless given)."""
-    from agentmem.manager import Memory
-
     scenarios = [s for p in _expand(paths) for s in load(p)]
     report = Report()
     with tempfile.TemporaryDirectory(prefix="agentmem-scenarios-") as tmp:
         own = memory is None
         if own:
-            memory = Memory(home=Path(home or tmp), embedding={"model": "hash"})
+            memory = scenario_memory(Path(home or tmp))
         try:
             for i, scenario in enumerate(scenarios):
                 report.results.append(run_scenario(scenario, memory, namespace=f"s{i}:"))
@@ -269,6 +268,14 @@ def check_conflicts(paths: Sequence[str | Path], *, memory: Any = None,
             if own:
                 memory.close()
     return report
+
+
+def scenario_memory(home: Path) -> Any:
+    """A Memory for scenarios: hash embeddings and a word counter, so no model is loaded."""
+    from agentmem.manager import Memory
+    from agentmem.short_term import word_counter
+
+    return Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter)
 
 
 def _expand(paths: Sequence[str | Path]) -> list[Path]:

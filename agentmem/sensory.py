@@ -25,7 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|my|mine|me|myself)\b")
+_FIRST_PERSON = re.compile(r"\b(?:I|i|I'm|I've|I'd|I'll|(?i:my|mine|me|myself))\b")
 _PREFERENCE = re.compile(r"\b(?:like|love|enjoy|hate|dislike|prefer|favou?rite|allergic|"
                          r"can't stand|fan of)\b", re.I)
 _PLAN = re.compile(r"\b(?:plan|planning|going to|will|tomorrow|next (?:week|month|year)|"

@@ -167,7 +167,10 @@ class ShortTermMemory:
     def append(self, scope: Scope, episodes: Iterable[Episode]) -> WorkingContext:
         with self._lock:
             ctx = self.get(scope)
+            known = {t.episode.id for t in ctx.turns}  # a fresh rebuild may hold them already
             for episode in episodes:
+                if episode.id in known:
+                    continue
                 turn = Turn(episode, self.count(turn_message(episode)["content"]))
                 ctx.turns.append(turn)
                 ctx.tokens += turn.tokens

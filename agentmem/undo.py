@@ -192,7 +192,8 @@ def plan_resolve_conflict(long_term: LongTermMemory, scope: Scope, conflict_id: 
 
 def _winner(conflict: Conflict, choice: str) -> str | None:
     if not isinstance(choice, str):
-        raise ValidationError(f"choice must be a memory id or 'new'/'old'/'dismiss', got {choice!r}")
+        raise ValidationError(f"choice must be a memory id or 'new', 'old', 'dismiss'; "
+                              f"got {choice!r}")
     if choice in conflict.memory_ids:
         return choice
     if choice in NEWEST:

@@ -58,9 +58,24 @@ _SQLITE_DDL = [
     "END",
 ]
 
+# A text search configuration like 'simple' that also folds diacritics (as FTS5's
+# remove_diacritics does) when the unaccent extension is available (PostgreSQL contrib).
+PG_CONFIG = "agentmem_fts"
 _POSTGRES_DDL = [
+    f"""DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_CONFIG}') THEN
+        CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = simple);
+        BEGIN
+          CREATE EXTENSION IF NOT EXISTS unaccent;
+          ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG}
+            ALTER MAPPING FOR hword, hword_part, word, numword, numhword WITH unaccent, simple;
+        EXCEPTION WHEN OTHERS THEN
+          RAISE WARNING 'unaccent is unavailable: full-text search keeps diacritics';
+        END;
+      END IF;
+    END $$""",
     "ALTER TABLE memories ADD COLUMN IF NOT EXISTS text_tsv tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+    f"GENERATED ALWAYS AS (to_tsvector('{PG_CONFIG}'::regconfig, text)) STORED",
     "CREATE INDEX IF NOT EXISTS ix_memories_text_tsv ON memories USING GIN (text_tsv)",
 ]
 
@@ -89,6 +104,7 @@ def drop(conn: Connection) -> None:
     else:
         conn.execute(text("DROP INDEX IF EXISTS ix_memories_text_tsv"))
         conn.execute(text("ALTER TABLE memories DROP COLUMN IF EXISTS text_tsv"))
+        conn.execute(text(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}"))
 
 
 def search(conn: Connection, query: str, user_id: str, where: ColumnElement[bool],
@@ -126,11 +142,15 @@ def _select_sqlite(terms: list[str], user_id: str):
 
 
 def _select_postgres(terms: list[str]):
-    words = [re.sub(r"[^\w]", "", t) for t in terms]
-    tsquery = " | ".join(w for w in words if w)
-    if not tsquery:
+    words = [w for w in (re.sub(r"[^\w]", " ", t).strip() for t in terms) if w]
+    if not words:
         return None
-    q = func.to_tsquery("simple", tsquery)
+    # plainto_tsquery never fails on syntax; OR-ing the terms matches any of them
+    queries = [func.plainto_tsquery(literal_column(f"'{PG_CONFIG}'::regconfig"), w)
+               for w in words]
+    q = queries[0]
+    for other in queries[1:]:
+        q = q.op("||")(other)
     tsv = literal_column("memories.text_tsv")
     score = func.ts_rank_cd(tsv, q).label("score")
     return select(memories.c.id, score).where(tsv.op("@@")(q)).order_by(score.desc())

@@ -28,8 +28,15 @@ _FORBIDDEN_WORDS = {
     "load_extension", "readfile", "writefile", "fts3_tokenizer", "zeroblob",
     "pg_read_file", "pg_sleep", "lo_import", "lo_export", "dblink", "current_setting",
     "randomblob", "into", "returning", "notify", "listen",
+    # PostgreSQL functions that run a query given as a string (it would see the real
+    # tables, not the caller's views) or change session state
+    "query_to_xml", "query_to_xml_and_xmlschema", "query_to_xmlschema", "cursor_to_xml",
+    "cursor_to_xmlschema", "ts_stat", "ts_rewrite", "set_config", "xpath", "xpath_exists",
+    "xmltable", "only", "tablesample",
 }
-_FORBIDDEN_PREFIXES = ("sqlite_", "pg_", "information_schema", "memories_fts")
+_FORBIDDEN_PREFIXES = ("sqlite_", "pg_", "information_schema", "memories_fts", "table_to_",
+                       "schema_to_", "database_to_", "lo_", "dblink", "txid_", "set_",
+                       "currval", "nextval", "setval", "has_", "row_security")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _STRING = re.compile(r"'(?:[^']|'')*'")
 
@@ -91,7 +98,10 @@ def run(engine: Engine, statement: str, user_id: str, existing_tables: set[str])
         rest = body[4:].lstrip()
         recursive = rest.lower().startswith("recursive")
         rest = rest[len("recursive"):].lstrip() if recursive else rest
-        sql = f"WITH {'RECURSIVE ' if recursive else ''}{views}, {rest}"
+        if recursive and not prefix:  # PostgreSQL would read each view as recursive
+            sql = f"WITH {views} SELECT * FROM ({body}) AS caller_query"
+        else:
+            sql = f"WITH {'RECURSIVE ' if recursive else ''}{views}, {rest}"
     else:
         sql = f"WITH {views} {body}"
     with engine.connect() as conn:

@@ -135,3 +135,23 @@ conflicts = Table(
 # Tables a caller may read through Memory.sql, each exposed as a view confined to the scope.
 READABLE = {"memories": memories, "episodes": episodes, "memory_events": memory_events,
             "conflicts": conflicts}
+
+# Parametric memory (issue 6): one row per trained LoRA adapter version of a (user, agent) scope.
+adapters = Table(
+    "adapters",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(ID), nullable=False, unique=True),
+    *_scope_columns(),
+    Column("version", Integer, nullable=False),
+    # "active" (in use), "stale" (in use, a fact changed since), "inactive" (kept for rollback)
+    Column("status", String(16), nullable=False, default="active"),
+    Column("base_fingerprint", String(64), nullable=False),
+    Column("fact_ids", JSON, nullable=False, default=dict),  # memory id -> version trained
+    Column("config", JSON, nullable=False, default=dict),
+    Column("metrics", JSON, nullable=False, default=dict),
+    Column("path", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_adapters_scope", "user_id", "agent_id", "version"),
+)
+READABLE["adapters"] = adapters

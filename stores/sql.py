@@ -7,6 +7,7 @@ the store never returns a row of another user.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, create_engine, event, false, func, or_, select, true, update
+from sqlalchemy import and_, create_engine, event, false, func, or_, select, text, true, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
@@ -118,6 +119,21 @@ class SQLStore:
         with self.engine.begin() as conn:
             yield conn
 
+    def lock_user(self, conn: Connection, user_id: str) -> None:
+        """Hold the write lock for `user_id`'s rows until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock per user. SQLite has one writer at a
+        time: a write statement that changes nothing takes the database's write lock now
+        (waiting up to the busy timeout), so that the reads that follow in the transaction
+        see every committed write and no other writer can come between them and ours.
+        """
+        if self.dialect == "postgresql":
+            key = int.from_bytes(hashlib.sha256(user_id.encode("utf-8")).digest()[:8], "big",
+                                 signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        elif self.dialect == "sqlite":
+            conn.exec_driver_sql("UPDATE memories SET index_dirty = index_dirty WHERE pk < 0")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -135,6 +151,8 @@ class SQLStore:
                      .values(**values))
 
     def get_memory(self, conn: Connection, memory_id: str, user_id: str) -> MemoryRecord | None:
+        if not _storable(memory_id):
+            return None
         row = conn.execute(select(memories).where(
             memories.c.id == memory_id, memories.c.user_id == user_id)).first()
         return None if row is None else _memory(row)
@@ -214,6 +232,8 @@ class SQLStore:
         return [_event(r) for r in rows]
 
     def get_event(self, conn: Connection, event_id: str, user_id: str) -> MemoryEvent | None:
+        if not _storable(event_id):
+            return None
         row = conn.execute(select(memory_events).where(
             memory_events.c.id == event_id, memory_events.c.user_id == user_id)).first()
         return None if row is None else _event(row)
@@ -266,6 +286,8 @@ class SQLStore:
         return [_conflict(r) for r in conn.execute(stmt)]
 
     def get_conflict(self, conn: Connection, conflict_id: str, user_id: str) -> Conflict | None:
+        if not _storable(conflict_id):
+            return None
         row = conn.execute(select(conflicts).where(
             conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)).first()
         return None if row is None else _conflict(row)
@@ -280,9 +302,15 @@ class SQLStore:
         """Hard-delete every row of a user; returns the memory ids (for the vector index)."""
         ids = list(conn.execute(select(memories.c.id).where(memories.c.user_id == user_id))
                    .scalars())
-        for table in (memories, memory_events, episodes, conflicts):
-            conn.execute(table.delete().where(table.c.user_id == user_id))
+        for table in metadata.sorted_tables:  # every table of the schema, present and future
+            if "user_id" in table.c:
+                conn.execute(table.delete().where(table.c.user_id == user_id))
         return ids
+
+
+def _storable(key: str) -> bool:
+    """An id that no row can have (PostgreSQL text cannot even hold a NUL) finds nothing."""
+    return isinstance(key, str) and "\x00" not in key
 
 
 def _eq_or_null(column, value) -> ColumnElement[bool]:

@@ -39,7 +39,36 @@ def bob():
 
 
 @pytest.fixture(scope="session")
-def minilm():
-    from agentmem.adapters.embeddings import MiniLMEmbedder
+def minilm(tmp_path_factory):
+    """The bundled MiniLM as the product runs it (ONNX Runtime), exported once per session."""
+    from agentmem.adapters.embeddings import OnnxMiniLMEmbedder
 
-    return MiniLMEmbedder()
+    return OnnxMiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
+
+
+# --- servers for the contract, concurrency and tenant suites (tests/servers.py) -----------
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the whole run; fails loudly if it cannot start."""
+    import servers
+
+    with servers.postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chroma_server():
+    """A `chroma run` server for the whole run; fails loudly if it cannot start."""
+    import servers
+
+    with servers.chroma_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres, request):
+    """The URL of a fresh, empty PostgreSQL database for one test."""
+    import re
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + os.urandom(3).hex()
+    return postgres.create_database(name)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmem import Memory
-from agentmem.scenarios import check_conflicts, load, main, run_scenario
+from agentmem.scenarios import check_conflicts, load, main, run_scenario, scenario_memory
 
 HERE = Path(__file__).parent / "conflicts"
 FILES = sorted(HERE.glob("*.yaml"))
@@ -17,7 +16,7 @@ SCENARIOS = [s for f in FILES for s in load(f)]
 @pytest.fixture(scope="module")
 def shared_memory(tmp_path_factory):
     """One memory for all scenarios: each runs under its own users (a hard partition)."""
-    with Memory(home=tmp_path_factory.mktemp("scenarios"), embedding={"model": "hash"}) as m:
+    with scenario_memory(tmp_path_factory.mktemp("scenarios")) as m:
         yield m
 
 

@@ -1,7 +1,7 @@
 """The storage tiers of CMP (Computational Memory Paths).
 
 - tier 0, hot: the managed cache's own tensors (full precision, on the compute device);
-- tier 1, warm (`WarmTier`): int8 keys and values with a float16 scale per token and head,
+- tier 1, warm (`WarmTier`): int8 keys and values with a float32 scale per token and head,
   on the compute device, dequantised for attention every step;
 - tier 2, cold (`ColdStore`): exact copies of every token that left tier 0, off the compute
   device (CPU memory; with ``path`` set, a memory-mapped file on disk), grouped in blocks of
@@ -19,10 +19,13 @@ import torch
 
 
 def quantize(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Symmetric int8 per row: ``x: (..., d)`` -> (int8 ``(..., d)``, float16 scale ``(..., 1)``)."""
+    """Symmetric int8 per row: ``x: (..., d)`` -> (int8 ``(..., d)``, float32 scale ``(..., 1)``).
+
+    The error of every element is at most half its row's scale.
+    """
     scale = x.abs().amax(dim=-1, keepdim=True).float().clamp_min(1e-8) / 127.0
     q = torch.round(x.float() / scale).clamp(-127, 127).to(torch.int8)
-    return q, scale.to(torch.float16)
+    return q, scale
 
 
 def dequantize(q: torch.Tensor, scale: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -35,7 +38,7 @@ class WarmTier:
     def __init__(self, heads: int, dim: int, device, dtype: torch.dtype):
         self.dtype = dtype
         z = torch.zeros(heads, 0, dim, dtype=torch.int8, device=device)
-        s = torch.zeros(heads, 0, 1, dtype=torch.float16, device=device)
+        s = torch.zeros(heads, 0, 1, dtype=torch.float32, device=device)
         idx = torch.zeros(heads, 0, dtype=torch.long, device=device)
         self.k, self.ks, self.v, self.vs = z, s, z.clone(), s.clone()
         self.pos, self.span, self.slot = idx, idx.clone(), idx.clone()
@@ -90,7 +93,7 @@ class ColdStore:
         self.recalls = torch.zeros(heads, 0, dtype=torch.long)
         self.rep_max = torch.zeros(heads, 0, dim, dtype=torch.int8, device=device)
         self.rep_min = self.rep_max.clone()
-        self.rep_max_s = torch.zeros(heads, 0, 1, dtype=torch.float16, device=device)
+        self.rep_max_s = torch.zeros(heads, 0, 1, dtype=torch.float32, device=device)
         self.rep_min_s = self.rep_max_s.clone()
 
     @property

@@ -118,9 +118,9 @@ class CMP(STR):
         tiers = self._tiers(state)
         dim = state.keys.shape[-1]
         full = 2 * dim * state.keys.element_size()
-        warm_token = 2 * (dim + 2)  # int8 values + float16 scale, keys and values
+        warm_token = 2 * (dim + 4)  # int8 values + float32 scale, keys and values
         blocks = math.ceil((state.length + tiers.cold.length) / self.block_size)
-        reps = blocks * 2 * (dim + 2)
+        reps = blocks * 2 * (dim + 4)
         recall = self.recall_count(budget) * self.block_size * full
         available = budget * full - reps - recall
         hot = max(1, int(available * (1.0 - self.warm_share) // full))

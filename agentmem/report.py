@@ -1,0 +1,154 @@
+"""Store statistics (`agentmem stats`) and the demo's HTML report with matplotlib plots.
+
+The HTML report is one self-contained file: plots are embedded as base64 PNGs, so it can be
+mailed or archived as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from agentmem.stores.schema import conflicts, episodes, memories, memory_events
+
+
+def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
+    """Counts per tier, store sizes and vector-index health (of one user, or of all)."""
+    sql = memory.long_term.sql
+
+    def where(stmt, table):
+        return stmt if user_id is None else stmt.where(table.c.user_id == user_id)
+
+    with sql.begin() as conn:
+        by_kind = conn.execute(where(select(memories.c.kind, memories.c.status, func.count())
+                                     .group_by(memories.c.kind, memories.c.status), memories))
+        text: dict[str, int] = {}
+        for kind, status, n in by_kind:
+            text[f"{kind} ({status})"] = int(n)
+        n_episodes = conn.execute(where(select(func.count()).select_from(episodes),
+                                        episodes)).scalar_one()
+        pending = conn.execute(where(select(func.count()).select_from(episodes)
+                                     .where(episodes.c.consolidated.is_(False)), episodes)
+                               ).scalar_one()
+        n_events = conn.execute(where(select(func.count()).select_from(memory_events),
+                                      memory_events)).scalar_one()
+        n_open = conn.execute(where(select(func.count()).select_from(conflicts)
+                                    .where(conflicts.c.status == "open"), conflicts)).scalar_one()
+        rows = conn.execute(where(select(func.count()).select_from(memories), memories)
+                            ).scalar_one()
+        dirty = conn.execute(where(select(func.count()).select_from(memories)
+                                   .where(memories.c.index_dirty.is_(True)), memories)
+                             ).scalar_one()
+    index = memory.long_term.index
+    vectors = index.count(user_id) if user_id is not None else index.total()
+    home = Path(memory.config.home)
+    kv_dir = Path(memory.config.kv.snapshot_dir or home / "kv")
+    return {
+        "home": str(home),
+        "tiers": {
+            "sensory": {"episodes": int(n_episodes)},
+            "short-term": {"turns not yet consolidated": int(pending)},
+            "long-term text": {**text, "audit events": int(n_events),
+                               "open conflicts": int(n_open)},
+            "long-term KV": {"snapshots": _count(kv_dir, "*.safetensors")},
+            "parametric": {"adapters": _count(home / "adapters", "adapter_config.json")},
+        },
+        "sizes": {"sql": _sql_bytes(memory), "vector index": _bytes(memory.config.chroma.path),
+                  "kv snapshots": _bytes(kv_dir), "adapters": _bytes(home / "adapters")},
+        "index": {"rows": int(rows), "vectors": int(vectors), "dirty": int(dirty),
+                  "healthy": int(dirty) == 0 and int(vectors) == int(rows)},
+    }
+
+
+def _count(folder: Path, pattern: str) -> int:
+    return sum(1 for _ in folder.rglob(pattern)) if folder.is_dir() else 0
+
+
+def _bytes(path: Path | None) -> int:
+    if path is None or not Path(path).exists():
+        return 0
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _sql_bytes(memory: Any) -> int:
+    if not memory.config.is_sqlite:
+        return 0
+    db = Path(str(memory.config.database_url).split("///", 1)[-1])
+    return sum(_bytes(db.with_name(db.name + suffix)) for suffix in ("", "-wal", "-shm"))
+
+
+# --- the demo's HTML report ---------------------------------------------------------------
+def bar_plot(title: str, labels: Sequence[str], values: Sequence[float], ylabel: str,
+             *, highlight: str | None = None) -> str:
+    """A bar chart as a base64 PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    colors = ["#d95f02" if label == highlight else "#1b9e77" for label in labels]
+    ax.bar(list(labels), list(values), color=colors)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    for i, v in enumerate(values):
+        ax.annotate(f"{v:.2g}", (i, v), ha="center", va="bottom", fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:
+    """Write a report: each section has a heading, optional text, table rows and plots."""
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>",
+             "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;"
+             "color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid "
+             "#ccc;padding:3px 8px;font-size:14px;text-align:left}th{background:#f3f3f3}"
+             "h2{border-bottom:2px solid #1b9e77;padding-bottom:2px}.ok{color:#1b7e2f}"
+             "pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}</style></head><body>",
+             f"<h1>{_e(title)}</h1>"]
+    for section in sections:
+        parts.append(f"<h2>{_e(section['heading'])}</h2>")
+        if section.get("text"):
+            parts.append(f"<p>{_e(section['text'])}</p>")
+        rows = section.get("rows")
+        if rows:
+            header = list(rows[0].keys())
+            parts.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>")
+            for row in rows:
+                parts.append("<tr>" + "".join(f"<td>{_e(_cell(row.get(h)))}</td>"
+                                              for h in header) + "</tr>")
+            parts.append("</table>")
+        for png in section.get("plots", []):
+            parts.append(f"<img alt='plot' src='data:image/png;base64,{png}'>")
+        if section.get("json") is not None:
+            parts.append(f"<pre>{_e(json.dumps(section['json'], indent=2, default=str))}</pre>")
+    parts.append("</body></html>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "" if value is None else str(value)
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text))
+
+
+__all__ = ["bar_plot", "collect_stats", "write_html"]
