@@ -106,6 +106,9 @@ class LoRAConfig(BaseModel):
     target_modules: list[str] = Field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                                  "up_proj", "down_proj"])
+    top_layers: int | None = Field(
+        10, gt=0, description="adapt only the top N transformer layers (None: all); "
+        "backward then stops there, which is most of the CPU saving")
     learning_rate: float = Field(1e-3, gt=0.0)
     steps: int = Field(300, gt=0, description="upper bound; training stops early at target")
     batch_size: int = Field(16, gt=0)

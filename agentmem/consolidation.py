@@ -30,7 +30,7 @@ from agentmem import prompts, resolver
 from agentmem.adapters.embeddings import Embedder
 from agentmem.extraction import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
-from agentmem.short_term import TokenCounter, summary_query
+from agentmem.short_term import TokenCounter
 from agentmem.types import (
     ConsolidationReport,
     Episode,
@@ -351,10 +351,5 @@ def fact_record(fact: Fact, episode: Episode) -> MemoryRecord:
                         valid_from=fact.valid_from or episode.created_at, recorded_at=now)
 
 
-def find_summary(long_term: LongTermMemory, scope: Scope) -> MemoryRecord | None:
-    found = long_term.find(summary_query(scope), limit=1)
-    return found[0] if found else None
-
-
 __all__ = ["Consolidator", "ExtractiveSummarizer", "LangChainSummarizer", "LocalLLMSummarizer",
-           "ModelSummarizer", "Summarizer", "fact_record", "find_summary", "make_summarizer"]
+           "ModelSummarizer", "Summarizer", "fact_record", "make_summarizer"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from agentmem import prompts
 from agentmem.errors import ValidationError
 from agentmem.long_term import LongTermMemory
-from agentmem.short_term import TokenCounter, WorkingContext
+from agentmem.short_term import TokenCounter, WorkingContext, turn_message
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Context, MemoryRecord, Scope
 from agentmem.vocabulary import canonical, is_multi_valued
@@ -130,7 +130,7 @@ class ContextBuilder:
         kept_turns = turns[len(turns) - n_turns:] if n_turns else []
         messages = [{"role": "system",
                      "content": _system(preamble, memories[:n_mem], summary)}]
-        messages += [_message(t.episode) for t in kept_turns]
+        messages += [turn_message(t.episode) for t in kept_turns]
         total = sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in messages)
         while total > max_tokens and kept_turns:  # joined text may count a little differently
             dropped = kept_turns.pop(0)
@@ -161,12 +161,6 @@ class ContextBuilder:
             kept.insert(0, sentence)
             used += cost
         return " ".join(kept)
-
-
-def _message(episode) -> dict[str, str]:
-    from agentmem.short_term import turn_message
-
-    return turn_message(episode)
 
 
 def _system(preamble: str, memories: Sequence[MemoryRecord], summary: str) -> str:

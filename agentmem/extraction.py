@@ -156,7 +156,7 @@ def _clean(value: str) -> str:
     words = value.split()
     if not words or len(words) > MAX_VALUE_WORDS or words[0].lower() in _NOT_VALUES:
         return ""
-    if words[0].lower() in ("to", "i") and len(words) > 1 and words[0].lower() == "to":
+    if words[0].lower() == "to" and len(words) > 1:  # "I love to cook" -> "cook"
         value = " ".join(words[1:])
     return value
 

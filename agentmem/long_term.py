@@ -20,6 +20,7 @@ from agentmem import retrieval
 from agentmem.adapters.embeddings import Embedder, make_embedder
 from agentmem.config import MemoryConfig
 from agentmem.errors import NotFoundError, ValidationError
+from agentmem.indexer import IndexSync
 from agentmem.stores.schema import memories
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
@@ -65,13 +66,25 @@ class LongTermMemory:
         self.sql = SQLStore(str(config.database_url))
         chroma = config.chroma
         fresh_index = chroma.host is None and not (chroma.path and any(chroma.path.glob("*")))
-        self.index = VectorIndex(path=chroma.path, host=chroma.host, port=chroma.port,
-                                 prefix=chroma.collection)
+        self._index = VectorIndex(path=chroma.path, host=chroma.host, port=chroma.port,
+                                  prefix=chroma.collection)
         self._embedder = embedder
         if fresh_index and self._has_rows():
             self.reindex()
         else:
             self.repair()
+        self.indexer = IndexSync(self.sql, self._index)
+
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index, with every write submitted so far already in it."""
+        if hasattr(self, "indexer"):
+            self.indexer.flush()
+        return self._index
+
+    def flush(self) -> None:
+        """Wait until the vector index holds every write made so far."""
+        self.indexer.flush()
 
     @property
     def embedder(self) -> Embedder:
@@ -83,15 +96,17 @@ class LongTermMemory:
         return self._embedder
 
     def close(self) -> None:
-        self.index.close()
+        self.indexer.close()
+        self._index.close()
         self.sql.close()
 
     # --- writing --------------------------------------------------------------------
     def apply(self, plan: WritePlan) -> None:
         """Write the plan in one SQL transaction, then bring the vector index up to date."""
-        texts = [r.text for r in plan.inserts] + [v["text"] for _, _, v in plan.updates
-                                                   if "text" in v]
-        vectors = self.embedder.embed(texts) if texts else None  # before SQL: fail early
+        embedded = [(r.id, r.scope.user_id, r.text) for r in plan.inserts] + [
+            (mid, uid, v["text"]) for mid, uid, v in plan.updates if "text" in v]
+        vectors = self.embedder.embed([t for _, _, t in embedded]) if embedded else []
+        by_id = {mid: (uid, vec) for (mid, uid, _), vec in zip(embedded, vectors, strict=True)}
         with self.sql.begin() as conn:
             self._serialise(conn, plan)
             self.sql.insert_memories(conn, plan.inserts)
@@ -102,7 +117,8 @@ class LongTermMemory:
                 self.sql.insert_conflict(conn, item)
             for conflict_id, user_id, values in plan.conflict_updates:
                 self.sql.update_conflict(conn, conflict_id, user_id, **values)
-        self._sync_index(plan, vectors)
+        ids = [r.id for r in plan.inserts] + [mid for mid, _, _ in plan.updates]
+        self.indexer.submit(ids, {i: by_id[i] for i in ids if i in by_id})
 
     def _serialise(self, conn, plan: WritePlan) -> None:
         """Make the plan safe against writers that planned at the same time (threads,
@@ -119,26 +135,6 @@ class LongTermMemory:
         _absorb_concurrent_duplicates(self.sql, conn, plan)
         _relative_counters(plan)
 
-    def _sync_index(self, plan: WritePlan, vectors: np.ndarray | None) -> None:
-        changed_text = [mid for mid, _, v in plan.updates if "text" in v]
-        others = [(mid, uid) for mid, uid, v in plan.updates if "text" not in v]
-        try:
-            if plan.inserts or changed_text:
-                with self.sql.begin() as conn:
-                    fresh = [self.sql.get_memory(conn, mid, uid)
-                             for mid, uid, v in plan.updates if "text" in v]
-                self.index.upsert([*plan.inserts, *fresh], vectors)
-            if others:
-                with self.sql.begin() as conn:
-                    records = [self.sql.get_memory(conn, mid, uid) for mid, uid in others]
-                self.index.update_metadata([r for r in records if r is not None])
-            ids = [r.id for r in plan.inserts] + [mid for mid, _, _ in plan.updates]
-            with self.sql.begin() as conn:
-                self.sql.mark_indexed(conn, ids)
-        except Exception:
-            # SQL has the change; the rows stay marked dirty and the next repair() indexes them.
-            log.exception("vector index update failed; it will be repaired from SQL")
-
     def repair(self) -> int:
         """Index every row SQL marks as not yet indexed; returns how many were repaired."""
         repaired = 0
@@ -147,7 +143,7 @@ class LongTermMemory:
                 dirty = self.sql.dirty_memories(conn, limit=1000)
             if not dirty:
                 return repaired
-            self.index.upsert(dirty, self.embedder.embed([r.text for r in dirty]))
+            self._index.upsert(dirty, self.embedder.embed([r.text for r in dirty]))
             with self.sql.begin() as conn:
                 self.sql.mark_indexed(conn, [r.id for r in dirty])
             repaired += len(dirty)
@@ -155,12 +151,12 @@ class LongTermMemory:
 
     def reindex(self) -> int:
         """Rebuild the whole vector index from SQL; returns the number of vectors."""
-        self.index.drop_all()
+        self.index.drop_all()  # the property waits for queued writes first
         total = 0
         with self.sql.begin() as conn:
             batches = list(self.sql.iter_all_memories(conn))
         for batch in batches:
-            self.index.upsert(batch, self.embedder.embed([r.text for r in batch]))
+            self._index.upsert(batch, self.embedder.embed([r.text for r in batch]))
             with self.sql.begin() as conn:
                 self.sql.mark_indexed(conn, [r.id for r in batch])
             total += len(batch)
@@ -204,7 +200,7 @@ class LongTermMemory:
             current_only = query.as_of is None and list(query.statuses or []) == ["active"]
             width = n if current_only and not _narrowing(query) else n * 4
             vector = self.embedder.embed_query(text)
-            semantic = self.index.query(scope.user_id, vector, width, active_only=current_only)
+            semantic = self.nearest(scope.user_id, vector, width, active_only=current_only)
         candidates = retrieval.fuse(mode, fulltext, semantic, settings)
         with self.sql.begin() as conn:
             records = self.sql.get_memories(conn, candidates.keys(), query)
@@ -215,6 +211,17 @@ class LongTermMemory:
         return [SearchHit(record=records[mid], score=score,
                           explanation=retrieval.explain(candidates[mid]) if explain else None)
                 for mid, score in ranked]
+
+    def nearest(self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
+                ) -> list[tuple[str, float]]:
+        """The k memories of a user nearest to `vector`, from the index and from the writes
+        still queued for it (those win: they are newer). Status is checked by the caller
+        against SQL, the source of truth."""
+        pending = self.indexer.pending(user_id, vector, k)
+        seen = {i for i, _ in pending}
+        indexed = [h for h in self._index.query(user_id, vector, k, active_only=active_only)
+                   if h[0] not in seen]
+        return sorted(pending + indexed, key=lambda h: -h[1])[:k]
 
     def versions(self, memory_id: str, scope: Scope) -> list[MemoryRecord]:
         """Every record in the supersession chain of `memory_id`, oldest first."""
@@ -335,6 +342,8 @@ def check_text(text: Any, max_chars: int, name: str = "text") -> str:
     if len(text) > max_chars:
         raise ValidationError(f"{name} has {len(text)} characters, over max_text_chars="
                               f"{max_chars}; split it or raise max_text_chars in the config")
+    if "\x00" in text:  # PostgreSQL cannot store it; refused everywhere alike
+        raise ValidationError(f"{name} contains a NUL character (\\x00); remove it")
     return text
 
 
@@ -344,14 +353,31 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
     if not isinstance(metadata, dict) or any(not isinstance(k, str) for k in metadata):
         raise ValidationError(f"metadata must be a dict with string keys, got {metadata!r:.80}")
     try:
-        size = len(json.dumps(metadata))
+        dumped = json.dumps(metadata)
+        size = len(dumped)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ValidationError(f"metadata must be JSON-serialisable and not too deeply nested: "
                               f"{type(exc).__name__}") from None
+    if "\\u0000" in dumped and _has_nul(metadata):
+        raise ValidationError("metadata contains a NUL character (\\x00) in a key or value; "
+                              "remove it")
     if size > MAX_METADATA_BYTES:
         raise ValidationError(f"metadata is {size} bytes as JSON, over {MAX_METADATA_BYTES}; "
                               "store large content as text instead")
     return dict(metadata)
+
+
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list | tuple):
+            stack += list(item)
+    return False
 
 
 __all__ = ["LongTermMemory", "WritePlan", "check_metadata", "check_text", "event", "new_id"]

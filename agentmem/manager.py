@@ -25,6 +25,7 @@ from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counte
 from agentmem.stores import readonly
 from agentmem.types import (
     KINDS,
+    AdapterInfo,
     ChatReply,
     Conflict,
     ConsolidationReport,
@@ -180,8 +181,9 @@ class Memory:
             for t, m in zip(texts, metadatas, strict=True)
         ]
         candidates = [resolver.with_fact(c, f) for c, f in zip(candidates, facts, strict=True)]
-        plan, results = resolver.resolve_many(candidates, self.long_term, actor=source)
-        self.long_term.apply(plan)
+        with self._layers_lock:  # plan and write as one step: no other thread plans between
+            plan, results = resolver.resolve_many(candidates, self.long_term, actor=source)
+            self.long_term.apply(plan)
         return results
 
     def get(self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None
@@ -254,18 +256,20 @@ class Memory:
     def resolve_conflict(self, conflict_id: str, choice: str, scope: Scope | str, *,
                          actor: str = "user") -> list[MemoryEvent]:
         """Close a conflict keeping `choice` (a memory id, "new", "old" or "dismiss")."""
-        plan = undo.plan_resolve_conflict(self.long_term, Scope.coerce(scope),
-                                          _check_id(conflict_id), choice, actor=actor,
-                                          now=utcnow())
-        self.long_term.apply(plan)
+        with self._layers_lock:
+            plan = undo.plan_resolve_conflict(self.long_term, Scope.coerce(scope),
+                                              _check_id(conflict_id), choice, actor=actor,
+                                              now=utcnow())
+            self.long_term.apply(plan)
         return plan.events
 
     def restore(self, event_id: str, scope: Scope | str, *, actor: str = "user") -> MemoryRecord:
         """Undo what one audit event did (a resolution, update, delete, merge or archival)."""
         scope = Scope.coerce(scope)
-        plan, memory_id = undo.plan_restore(self.long_term, scope, _check_id(event_id),
-                                            actor=actor, now=utcnow())
-        self.long_term.apply(plan)
+        with self._layers_lock:
+            plan, memory_id = undo.plan_restore(self.long_term, scope, _check_id(event_id),
+                                                actor=actor, now=utcnow())
+            self.long_term.apply(plan)
         return self.long_term.get(memory_id, scope)
 
     def sweep(self, scope: Scope | str, *, now: datetime | None = None) -> list[MemoryEvent]:
@@ -278,6 +282,7 @@ class Memory:
     def purge(self, scope: Scope | str) -> None:
         """Hard-delete everything of the scope's user in every store (data-deletion requests)."""
         lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
+        self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
 
     def sql(self, statement: str, scope: Scope | str) -> list[dict[str, Any]]:
         """Run one read-only SELECT over views that hold only the caller's rows."""
@@ -290,6 +295,31 @@ class Memory:
     def reindex(self) -> int:
         """Rebuild the vector index from SQL; returns the number of vectors written."""
         return self.long_term.reindex()
+
+    # --- parametric memory: LoRA adapters of a scope's stable facts ---------------------
+    @property
+    def parametric(self) -> Any:
+        """The scope adapters over the local model (`agentmem.parametric.ParametricMemory`),
+        sharing `self.llm`'s weights; created on first use."""
+        with self._layers_lock:
+            if getattr(self, "_parametric", None) is None:
+                from agentmem.parametric.model import BaseLM
+                from agentmem.parametric.service import ParametricMemory
+
+                llm = self.llm
+                base = BaseLM(llm.model, llm.tokenizer, str(llm.fingerprint))
+                self._parametric = ParametricMemory(self.config, self.long_term, base=base)
+            return self._parametric
+
+    def train_adapter(self, scope: Scope | str, *, progress: bool = False,
+                      cancel: Any = None) -> AdapterInfo:
+        """Train a new adapter version on every active fact of the scope (user-level facts,
+        or the agent's own when the scope names an agent) and make it current."""
+        return self.parametric.train(Scope.coerce(scope), progress=progress, cancel=cancel)
+
+    def adapters(self, scope: Scope | str) -> list[AdapterInfo]:
+        """The scope's adapters, newest version first (status active, stale or inactive)."""
+        return self.parametric.adapters(Scope.coerce(scope))
 
     # --- chat: context -> local model (KV policy, adapter) -> reply, observed ------------
     @property

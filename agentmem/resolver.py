@@ -62,6 +62,9 @@ def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = 
 def resolve_many(candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *,
                  actor: str = "user") -> tuple[WritePlan, list[MemoryRecord]]:
     """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
+    notes = [c.text for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
+    if len(notes) > 1:  # one batched embedding; the per-candidate lookups hit the cache
+        long_term.embedder.embed(notes)
     plan, results = WritePlan(), []
     for candidate in candidates:
         part, record = resolve(candidate, long_term, actor=actor, pending=plan)
@@ -182,7 +185,7 @@ def _neighbours(candidate: MemoryRecord, long_term: LongTermMemory,
     if exact:
         return [(exact[0], 1.0)]
     vector = long_term.embedder.embed_query(candidate.text)
-    hits = long_term.index.query(scope.user_id, vector, NEIGHBOURS, active_only=True)
+    hits = long_term.nearest(scope.user_id, vector, NEIGHBOURS, active_only=True)
     with long_term.sql.begin() as conn:
         found = long_term.sql.get_memories(conn, [i for i, _ in hits], query)
     out = [(found[i], s) for i, s in hits if i in found]

@@ -69,6 +69,8 @@ def build_query(scope: Scope, filters: dict[str, Any] | None, as_of: datetime | 
         if key in filters:
             if not isinstance(filters[key], str):
                 raise ValidationError(f"filters[{key!r}] must be a string, got {filters[key]!r}")
+            if "\x00" in filters[key]:
+                raise ValidationError(f"filters[{key!r}] contains a NUL character; remove it")
             setattr(query, key, filters[key])
     for key in ("created_after", "created_before"):
         if key in filters:
@@ -104,6 +106,10 @@ def _metadata_filter(value: Any) -> dict[str, Any]:
     for key, item in value.items():
         if not isinstance(key, str) or not key or len(key) > 128:
             raise ValidationError(f"metadata filter keys must be short strings, got {key!r}")
+        if isinstance(item, str) and "\x00" in item or "\x00" in key:
+            raise ValidationError(f"metadata filter {key!r} contains a NUL character; remove it")
+        if isinstance(item, int) and not -(2**63) <= item < 2**63:
+            raise ValidationError(f"metadata filter {key!r} is out of the 64-bit range: {item}")
         if not isinstance(item, str | int | float | bool):
             raise ValidationError(
                 f"metadata filter values must be str, int, float or bool, got {item!r} for {key!r}")

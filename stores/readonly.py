@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agentmem.stores.schema import READABLE
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from agentmem.errors import QueryRefusedError
-from agentmem.stores.schema import READABLE
 
 MAX_ROWS = 1000
 MAX_STATEMENT = 10_000

@@ -16,18 +16,37 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, create_engine, event, false, func, or_, select, text, true, update
+from agentmem.stores import fulltext
+from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
+from sqlalchemy import (
+    Numeric,
+    and_,
+    cast,
+    create_engine,
+    event,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.errors import StoreError
-from agentmem.stores import fulltext
-from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite migrations are not serialised across processes
+    fcntl = None
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x61676D6D  # advisory lock key while migrating a PostgreSQL database
 
 
 @dataclass
@@ -47,7 +66,7 @@ class MemoryQuery:
     text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def condition(self) -> ColumnElement[bool]:
+    def condition(self, dialect: str = "sqlite") -> ColumnElement[bool]:
         m = memories.c
         parts: list[ColumnElement[bool]] = [m.user_id == self.user_id]
         if self.agent_id is not None:  # an agent sees its own and the user's shared memories
@@ -69,11 +88,17 @@ class MemoryQuery:
         if self.text_equals is not None:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
         for key, value in self.metadata.items():
-            parts.append(_json_equals(m.meta[key], value))
+            parts.append(_json_equals(m.meta[key], value, dialect))
         return and_(*parts)
 
 
-def _json_equals(element, value: Any) -> ColumnElement[bool]:
+def _json_equals(element, value: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql" and isinstance(value, bool | int | float):
+        # a cast of another user-supplied JSON type would raise: compare typed values only
+        kind = "boolean" if isinstance(value, bool) else "number"
+        typed = (element.as_boolean() if isinstance(value, bool)
+                 else cast(element.as_string(), Numeric))
+        return and_(func.json_typeof(element) == kind, typed == value)
     if isinstance(value, bool):
         return element.as_boolean() == value
     if isinstance(value, int):
@@ -103,11 +128,29 @@ class SQLStore:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
+            with self._migration_lock(), self.engine.begin() as conn:
+                if self.dialect == "postgresql":  # processes opening a new database at once
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": MIGRATION_LOCK})
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
             raise StoreError(f"could not migrate database {self.safe_url}: {exc}") from exc
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """SQLite runs DDL outside transactions: processes opening one new file at once
+        take turns through a lock file next to it."""
+        database = self.engine.url.database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:" or fcntl is None:
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @property
     def safe_url(self) -> str:
@@ -162,13 +205,23 @@ class SQLStore:
         ids = list(ids)
         if not ids:
             return {}
-        rows = conn.execute(select(memories).where(memories.c.id.in_(ids), query.condition()))
+        rows = conn.execute(select(memories).where(memories.c.id.in_(ids),
+                                                   query.condition(conn.dialect.name)))
         return {r.id: _memory(r) for r in rows}
+
+    def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:
+        """Rows by id regardless of user (the index writer's bookkeeping only)."""
+        out: list[MemoryRecord] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            out += [_memory(r) for r in conn.execute(select(memories)
+                                                     .where(memories.c.id.in_(chunk)))]
+        return out
 
     def find_memories(self, conn: Connection, query: MemoryQuery, *, limit: int | None = None,
                       newest_first: bool = True) -> list[MemoryRecord]:
         order = memories.c.pk.desc() if newest_first else memories.c.pk.asc()
-        stmt = select(memories).where(query.condition()).order_by(order)
+        stmt = select(memories).where(query.condition(conn.dialect.name)).order_by(order)
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_memory(r) for r in conn.execute(stmt)]
@@ -187,7 +240,8 @@ class SQLStore:
 
     def fulltext(self, conn: Connection, text: str, query: MemoryQuery, limit: int
                  ) -> list[tuple[str, float]]:
-        return fulltext.search(conn, text, query.user_id, query.condition(), limit)
+        where = query.condition(conn.dialect.name)
+        return fulltext.search(conn, text, query.user_id, where, limit)
 
     def touch(self, conn: Connection, ids: Sequence[str], user_id: str, now: datetime) -> None:
         """Count an access of each memory (used by ranking and by lifecycle decay)."""

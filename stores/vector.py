@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from agentmem.errors import StoreError
 from agentmem.types import MemoryRecord
 
 log = logging.getLogger(__name__)
+MISSING_TTL = 1.0  # seconds a "no collection for this user" answer is reused
 OPEN_END = 4.0e9  # valid_to of a record that is still valid (epoch seconds, year 2096)
 
 
@@ -64,9 +66,12 @@ class VectorIndex:
             raise StoreError(f"could not open the Chroma index at {where}: {exc}") from exc
         self.prefix = prefix
         self._collections: dict[str, Any] = {}
+        self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
         self._lock = threading.Lock()
 
     def _collection(self, user_id: str, create: bool = True):
+        from chromadb.errors import NotFoundError
+
         with self._lock:
             col = self._collections.get(user_id)
             if col is not None:
@@ -79,10 +84,15 @@ class VectorIndex:
                     metadata={"user_id": user_id},
                 )
             else:
+                missing_since = self._missing.get(user_id)
+                if missing_since is not None and time.monotonic() - missing_since < MISSING_TTL:
+                    return None  # asked a moment ago; another process may create it later
                 try:
                     col = self.client.get_collection(name, embedding_function=None)
-                except Exception:  # chroma raises NotFoundError/ValueError by version
+                except NotFoundError:
+                    self._missing[user_id] = time.monotonic()
                     return None
+            self._missing.pop(user_id, None)
             self._collections[user_id] = col
             return col
 
@@ -116,11 +126,8 @@ class VectorIndex:
         where: dict[str, Any] = {"user_id": user_id}
         if active_only:
             where = {"$and": [where, {"status": "active"}]}
-        n = min(k, col.count())
-        if n == 0:
-            return []
         result = col.query(query_embeddings=np.asarray([vector], dtype=np.float32),
-                           n_results=n, where=where, include=["distances"])
+                           n_results=k, where=where, include=["distances"])
         ids, dists = result["ids"][0], result["distances"][0]
         return [(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
 
@@ -144,6 +151,7 @@ class VectorIndex:
         """Remove a user's whole collection (purge)."""
         with self._lock:
             self._collections.pop(user_id, None)
+            self._missing.pop(user_id, None)
         name = _collection_name(self.prefix, user_id)
         if name in {c.name for c in self._own_collections()}:
             self.client.delete_collection(name)
@@ -152,6 +160,7 @@ class VectorIndex:
         """Remove every agentmem collection (before a full rebuild)."""
         with self._lock:
             self._collections.clear()
+            self._missing.clear()
         for col in self._own_collections():
             self.client.delete_collection(col.name)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from agentmem.stores.sql import MemoryQuery, SQLStore
 from sqlalchemy import inspect
 
 from agentmem import Memory, QueryRefusedError, Scope
 from agentmem.long_term import WritePlan
-from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord
 
 

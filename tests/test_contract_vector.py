@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-
-from agentmem import Memory
 from agentmem.adapters.embeddings import make_embedder
 from agentmem.stores.vector import VectorIndex
+
+from agentmem import Memory
 from agentmem.types import MemoryRecord, Scope
 
 
@@ -104,9 +104,8 @@ def test_memory_on_each_index_kind_repairs_and_reindexes(where, tmp_path, alice)
         kept = mem.add("I grow tomatoes on the balcony", alice)
         lost = mem.add("I collect vinyl records", alice)
         mem.long_term.index.delete("alice", [lost.id])
-        from sqlalchemy import update
-
         from agentmem.stores.schema import memories
+        from sqlalchemy import update
         with mem.long_term.sql.begin() as conn:
             conn.execute(update(memories).where(memories.c.id == lost.id)
                          .values(index_dirty=True))

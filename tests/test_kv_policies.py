@@ -154,7 +154,9 @@ def test_str_keeps_spans_whole(tiny):
     from agentmem.kv.attention import managed_attention
 
     with managed_attention(tiny.model, cache), torch.no_grad():
-        tiny.model(torch.tensor([session_ids]), position_ids=positions, past_key_values=cache.dynamic)
+        tiny.model(
+            torch.tensor([session_ids]), position_ids=positions, past_key_values=cache.dynamic
+        )
     cache.end(12)
     st = cache.states[0]
     st.stat = torch.zeros_like(st.stat)

@@ -1,7 +1,7 @@
 """KV memory: retention policies, the managed cache, CMP tiers, metrics and activation snapshots.
 
-    from agentmem.kv import ManagedCache, get_policy
-    from agentmem.kv.snapshots import SnapshotStore, purge_user
+from agentmem.kv import ManagedCache, get_policy
+from agentmem.kv.snapshots import SnapshotStore, purge_user
 """
 
 from __future__ import annotations

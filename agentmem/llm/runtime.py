@@ -77,7 +77,9 @@ class LocalLLM:
         chunk = kv.prefill_chunk if prefill_chunk is None else prefill_chunk
         return Session(self, policy, kv.budget if budget is None else budget, chunk)
 
-    def encode(self, messages_or_prompt: Messages, *, add_generation_prompt: bool = True) -> list[int]:
+    def encode(
+        self, messages_or_prompt: Messages, *, add_generation_prompt: bool = True
+    ) -> list[int]:
         """Token ids of a prompt string, or of chat messages through the chat template."""
         if isinstance(messages_or_prompt, str):
             return self.tokenizer(messages_or_prompt, add_special_tokens=False)["input_ids"]
@@ -131,11 +133,58 @@ class LocalLLM:
         limit = max_new_tokens or self.config.llm.max_new_tokens
         yield from s.decode(limit, temperature=temperature)
 
+    def chat(
+        self,
+        system: str,
+        messages: Sequence[dict[str, str]],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        max_new_tokens: int | None = None,
+        policy: str | Policy | None = None,
+        budget: float | int | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """Reply to ``messages`` after a ``system`` prefix (preamble + core memories).
+
+        With ``user_id`` and ``config.kv.snapshots`` on, the prefix's KV comes from the
+        scope's activation snapshot (computed and saved on a miss). Returns the reply and the
+        session's stats (with ``"snapshot_hit"``).
+        """
+        prefix = self.render([{"role": "system", "content": system}], generation=False)
+        whole = self.render([{"role": "system", "content": system}, *messages], generation=True)
+        if not whole.startswith(prefix):  # a template that rewrites earlier turns
+            prefix, rest = "", whole
+        else:
+            rest = whole[len(prefix) :]
+        hit = False
+        if prefix and user_id is not None and self.config.kv.snapshots:
+            from agentmem.kv.snapshots import SnapshotStore
+
+            store = SnapshotStore.for_config(self.config)
+            session, hit = store.session(
+                self, user_id, agent_id, prefix, policy=policy, budget=budget
+            )
+        else:
+            session = self.session(policy, budget)
+            session.feed(prefix)
+        session.feed(rest)
+        limit = max_new_tokens or self.config.llm.max_new_tokens
+        reply = "".join(session.decode(limit)).strip()
+        return reply, {**session.stats(), "snapshot_hit": hit}
+
+    def render(self, messages: Sequence[dict[str, str]], *, generation: bool) -> str:
+        """The chat template applied to ``messages``, as text."""
+        return self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=generation, tokenize=False
+        )
+
 
 class Session:
     """One managed KV cache over a LocalLLM; ``feed`` and ``ask`` grow it, the policy trims it."""
 
-    def __init__(self, llm: LocalLLM, policy: Policy, budget: float | int, prefill_chunk: int = 512):
+    def __init__(
+        self, llm: LocalLLM, policy: Policy, budget: float | int, prefill_chunk: int = 512
+    ):
         self.llm = llm
         self.cache = ManagedCache(llm.model.config, policy, budget)
         self.prefill_chunk = prefill_chunk if prefill_chunk and prefill_chunk > 0 else 1 << 30
@@ -163,7 +212,9 @@ class Session:
         self.cache.marked.update(start + i for i in marked)
         return len(ids)
 
-    def encode_spans(self, text: str, mark: str | bool = False) -> tuple[list[int], list[int], list[int]]:
+    def encode_spans(
+        self, text: str, mark: str | bool = False
+    ) -> tuple[list[int], list[int], list[int]]:
         """Token ids, span ids (a word or number shares one) and the indices to mark."""
         enc = self.llm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids, offsets = enc["input_ids"], enc["offset_mapping"]
@@ -181,7 +232,7 @@ class Session:
     def feed_ids(
         self, ids: Sequence[int], spans: Sequence[int] | None = None, *, return_logits: bool = False
     ) -> torch.Tensor | None:
-        """Prefill token ids in chunks of ``prefill_chunk``; optionally all logits ``(n, vocab)``."""
+        """Prefill ids in chunks of ``prefill_chunk``; optionally all logits ``(n, vocab)``."""
         if len(ids) == 0:
             return None
         started = time.perf_counter()
@@ -196,8 +247,14 @@ class Session:
         self.timings["prefill_tokens"] += len(ids)
         return torch.cat(collected) if return_logits else None
 
-    @torch.inference_mode()
-    def _forward(self, ids: list[int], spans: list[int] | None, keep_all: bool = False):
+    def probe(self, ids: Sequence[int]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Feed ``ids`` in one pass; returns the last logits ``(vocab,)`` and the hidden state of
+        every layer at the last token (for error-propagation measures)."""
+        out = self._forward(list(ids), None, hidden=True)
+        return self._last_logits, [h[0, -1].float() for h in out.hidden_states]
+
+    @torch.no_grad()
+    def _forward(self, ids: list[int], spans: list[int] | None, keep_all=False, hidden=False):
         model = self.llm.model
         device = self.llm.device
         input_ids = torch.tensor([ids], device=device)
@@ -209,13 +266,18 @@ class Session:
                 past_key_values=self.cache.dynamic,
                 use_cache=True,
                 logits_to_keep=0 if keep_all else 1,
+                output_hidden_states=hidden,
             )
         self.cache.end(len(ids))
         self._last_logits = out.logits[0, -1].float()
+        if hidden:
+            return out
         return out.logits[0].float() if keep_all else None
 
     # --- decoding -------------------------------------------------------------------------------
-    def decode(self, max_new_tokens: int, *, temperature: float = 0.0, seed: int = 0) -> Iterator[str]:
+    def decode(
+        self, max_new_tokens: int, *, temperature: float = 0.0, seed: int = 0
+    ) -> Iterator[str]:
         """Yield text pieces of up to ``max_new_tokens`` tokens decoded from the cache."""
         if self._last_logits is None:
             raise ValidationError("nothing to decode from: feed some text first")
@@ -248,7 +310,9 @@ class Session:
         self.feed(text)
         return "".join(self.decode(max_new_tokens, temperature=temperature))
 
-    def stream(self, text: str, max_new_tokens: int = 16, *, temperature: float = 0.0) -> Iterator[str]:
+    def stream(
+        self, text: str, max_new_tokens: int = 16, *, temperature: float = 0.0
+    ) -> Iterator[str]:
         """Feed ``text``, then yield the reply piece by piece."""
         self.feed(text)
         yield from self.decode(max_new_tokens, temperature=temperature)
@@ -287,7 +351,9 @@ class Session:
         if path_of is None:
             return []
         return [
-            {"layer": st.index, **event} for st in self.cache.states for event in path_of(st, position)
+            {"layer": st.index, **event}
+            for st in self.cache.states
+            for event in path_of(st, position)
         ]
 
 

@@ -14,6 +14,9 @@ from typing import Any
 from agentmem.config import MemoryConfig
 
 _PLAIN_USER = "User: {q}\nAssistant: "  # tokenizers without a chat template (test models)
+# A short system turn: without one SmolLM2's template inserts a 20-token default, and every
+# token of every training example costs CPU time.
+SYSTEM = "You are a helpful assistant."
 
 
 class ChatCodec:
@@ -40,7 +43,8 @@ class ChatCodec:
     def prompt_ids(self, question: str) -> list[int]:
         if self.templated:
             text = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": question}], tokenize=False,
+                [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
+                tokenize=False,
                 add_generation_prompt=True)
             return self.encode(text)
         return self.encode(_PLAIN_USER.format(q=question))

@@ -77,7 +77,8 @@ class ParametricMemory:
         adapter_id, version = new_id(), self.registry.next_version(scope)
         name = _name(adapter_id)
         with self._lock:
-            model = self._attach(name, trainer.peft_config(cfg), cfg.seed)
+            layers = self.base.model.config.num_hidden_layers
+            model = self._attach(name, trainer.peft_config(cfg, layers), cfg.seed)
             try:
                 replay = trainer.replay_pool(model, self.base.codec) if cfg.kl_weight > 0 else []
                 result = trainer.train(model, self.base.codec, data, cfg, replay=replay,

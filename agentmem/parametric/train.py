@@ -42,13 +42,16 @@ class TrainResult:
                 "heldout_recall": self.heldout_recall, "history": self.history}
 
 
-def peft_config(cfg: LoRAConfig) -> Any:
-    """The peft LoraConfig for our settings."""
+def peft_config(cfg: LoRAConfig, num_layers: int) -> Any:
+    """The peft LoraConfig for our settings on a model with `num_layers` layers."""
     from peft import LoraConfig
 
+    kwargs: dict[str, Any] = {}
+    if cfg.top_layers is not None and cfg.top_layers < num_layers:
+        kwargs["layers_to_transform"] = list(range(num_layers - cfg.top_layers, num_layers))
     return LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                       target_modules=list(cfg.target_modules), bias="none",
-                      task_type="CAUSAL_LM")
+                      task_type="CAUSAL_LM", **kwargs)
 
 
 def replay_pool(model: Any, codec: ChatCodec, *, max_tokens: int = 96,
@@ -87,6 +90,7 @@ def train(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig, *,
     order: list[int] = []
     result = TrainResult(steps=0, seconds=0.0, stopped="steps")
     start = time.perf_counter()
+    runner = _runner(model, codec, examples, list(replay) if cfg.kl_weight > 0 else [])
     model.train()
     try:
         with _progress(progress, cfg.steps) as advance:
@@ -95,8 +99,12 @@ def train(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig, *,
                     result.stopped = "cancelled"
                     break
                 batch, order = _take(order, len(examples), cfg.batch_size, rng)
-                loss, parts = _step_loss(model, codec, [examples[i] for i in batch],
-                                         _sample(replay, cfg.replay_batch, rng), cfg)
+                loss = runner.fact_loss(batch)
+                parts = {"loss": loss.item()}
+                if runner.replay and cfg.kl_weight > 0 and cfg.replay_batch > 0:
+                    kl = runner.kl(_sample(len(runner.replay), cfg.replay_batch, rng))
+                    loss = loss + cfg.kl_weight * kl
+                    parts["kl"] = kl.item()
                 loss.backward()
                 optim.step()
                 optim.zero_grad(set_to_none=True)
@@ -118,36 +126,156 @@ def train(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig, *,
     return result
 
 
-def _step_loss(model: Any, codec: ChatCodec, batch: list[tuple[Sequence_, Sequence_]],
-               replay: list[Sequence_], cfg: LoRAConfig) -> tuple[Any, dict[str, float]]:
-    device = next(model.parameters()).device
-    ids, labels, mask = _pad(batch, codec.pad_id, device)
-    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-    parts = {"loss": float(loss)}
-    if replay and cfg.kl_weight > 0:
-        kl = _kl_to_base(model, replay, codec.pad_id, device)
-        loss = loss + cfg.kl_weight * kl
-        parts["kl"] = float(kl)
-    return loss, parts
+class _FullRunner:
+    """Losses by plain forward passes (any causal LM)."""
+
+    def __init__(self, model: Any, codec: ChatCodec, examples: list[tuple[Sequence_, Sequence_]],
+                 replay: Sequence[Sequence_]) -> None:
+        self.model, self.codec, self.examples, self.replay = model, codec, examples, replay
+        self.device = next(model.parameters()).device
+
+    def fact_loss(self, idx: list[int]) -> Any:
+        ids, labels, mask = _pad([self.examples[i] for i in idx], self.codec.pad_id, self.device)
+        return self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
+
+    def kl(self, idx: list[int]) -> Any:
+        """Mean per-token KL(base || adapted) over replay sequences `idx`."""
+        import torch
+        import torch.nn.functional as F
+
+        seqs = [list(self.replay[i]) for i in idx]
+        ids, _, mask = _pad([(q, q) for q in seqs], self.codec.pad_id, self.device)
+        with torch.no_grad(), _adapters_off(self.model):
+            base = F.log_softmax(self.model(input_ids=ids, attention_mask=mask).logits.float(), -1)
+        adapted = F.log_softmax(self.model(input_ids=ids, attention_mask=mask).logits.float(), -1)
+        per_token = (base.exp() * (base - adapted)).sum(-1)
+        return (per_token * mask).sum() / mask.sum()
 
 
-def _kl_to_base(model: Any, seqs: list[Sequence_], pad_id: int, device: Any) -> Any:
-    """Mean per-token KL(base || adapted) over the replay sequences."""
+class _TrunkRunner(_FullRunner):
+    """Losses for a Llama-style decoder whose lowest `start` layers carry no adapter.
+
+    Their output never changes during training, so it is computed once per sequence; each
+    step runs only the adapted top layers, and the LM head only where a loss is taken. The
+    base model's distributions on the replay text are cached as well. On a CPU this is most
+    of the training time saved (see `LoRAConfig.top_layers`).
+    """
+
+    def __init__(self, model: Any, codec: ChatCodec, examples: list[tuple[Sequence_, Sequence_]],
+                 replay: Sequence[Sequence_], start: int) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        super().__init__(model, codec, examples, replay)
+        inner = model.get_base_model()
+        self.body, self.head, self.start = inner.model, inner.lm_head, start
+        with torch.no_grad():
+            self.hidden = [self._bottom(ids) for ids, _ in examples]
+            self.replay_hidden = [self._bottom(list(q)) for q in replay]
+            with _adapters_off(model):
+                self.replay_base = [
+                    F.log_softmax(self.head(self._top(h[None], _ones(h))[0]).float(), -1)
+                    .to(torch.bfloat16) for h in self.replay_hidden]
+
+    def _bottom(self, ids: Sequence_) -> Any:
+        import torch
+
+        x = torch.tensor([list(ids)], device=self.device)
+        h = self.body.embed_tokens(x)
+        pos = torch.arange(h.shape[1], device=self.device)[None]
+        mask = self._mask(h, torch.ones_like(x), pos)
+        emb = self.body.rotary_emb(h, position_ids=pos)
+        for layer in self.body.layers[: self.start]:
+            h = layer(h, attention_mask=mask, position_embeddings=emb, position_ids=pos)
+        return h[0]
+
+    def _mask(self, h: Any, attention: Any, pos: Any) -> Any:
+        from transformers.masking_utils import create_causal_mask
+
+        return create_causal_mask(config=self.body.config, inputs_embeds=h,
+                                  attention_mask=attention, past_key_values=None,
+                                  position_ids=pos)
+
+    def _top(self, h: Any, attention: Any) -> Any:
+        import torch
+
+        pos = torch.arange(h.shape[1], device=self.device)[None].expand(h.shape[0], -1)
+        mask, emb = self._mask(h, attention, pos), self.body.rotary_emb(h, position_ids=pos)
+        for layer in self.body.layers[self.start:]:
+            h = layer(h, attention_mask=mask, position_embeddings=emb, position_ids=pos)
+        return self.body.norm(h)
+
+    def _batch(self, hidden: list[Any]) -> tuple[Any, Any]:
+        import torch
+
+        width = max(h.shape[0] for h in hidden)
+        h = torch.stack([torch.nn.functional.pad(x, (0, 0, 0, width - x.shape[0]))
+                         for x in hidden])
+        mask = torch.tensor([[1] * x.shape[0] + [0] * (width - x.shape[0]) for x in hidden],
+                            device=self.device)
+        return h, mask
+
+    def fact_loss(self, idx: list[int]) -> Any:
+        import torch
+        import torch.nn.functional as F
+
+        h, mask = self._batch([self.hidden[i] for i in idx])
+        out = self._top(h, mask)
+        rows, cols, targets = [], [], []
+        for b, i in enumerate(idx):
+            labels = self.examples[i][1]
+            for t in range(len(labels) - 1):
+                if labels[t + 1] != -100:
+                    rows.append(b)
+                    cols.append(t)
+                    targets.append(labels[t + 1])
+        logits = self.head(out[rows, cols]).float()
+        return F.cross_entropy(logits, torch.tensor(targets, device=self.device))
+
+    def kl(self, idx: list[int]) -> Any:
+        import torch
+        import torch.nn.functional as F
+
+        h, mask = self._batch([self.replay_hidden[i] for i in idx])
+        out = self._top(h, mask)
+        adapted = F.log_softmax(self.head(out[mask.bool()]).float(), -1)
+        base = torch.cat([self.replay_base[i] for i in idx]).float()
+        return (base.exp() * (base - adapted)).sum(-1).mean()
+
+
+def _runner(model: Any, codec: ChatCodec, examples: list[tuple[Sequence_, Sequence_]],
+            replay: Sequence[Sequence_]) -> _FullRunner:
+    """The trunk runner when the model allows it, else plain forward passes."""
+    start = _first_adapted_layer(model)
+    if start:
+        return _TrunkRunner(model, codec, examples, replay, start)
+    return _FullRunner(model, codec, examples, replay)
+
+
+def _first_adapted_layer(model: Any) -> int | None:
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else None
+    body = getattr(inner, "model", None)
+    layers = getattr(body, "layers", None)
+    if layers is None or not all(hasattr(body, a) for a in ("embed_tokens", "rotary_emb", "norm")):
+        return None
+    for i, layer in enumerate(layers):
+        if any(p.requires_grad for p in layer.parameters()):
+            return i
+    return None
+
+
+def _ones(h: Any) -> Any:
     import torch
-    import torch.nn.functional as F
 
-    ids, _, mask = _pad([(s, s) for s in seqs], pad_id, device)
-    with torch.no_grad(), _adapters_off(model):
-        base = F.log_softmax(model(input_ids=ids, attention_mask=mask).logits.float(), -1)
-    adapted = F.log_softmax(model(input_ids=ids, attention_mask=mask).logits.float(), -1)
-    per_token = (base.exp() * (base - adapted)).sum(-1)
-    return (per_token * mask).sum() / mask.sum()
+    return torch.ones((1, h.shape[0]), dtype=torch.long, device=h.device)
 
 
 def _adapters_off(model: Any):
     import contextlib
 
-    return model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
+    if hasattr(model, "disable_adapter"):
+        return model.disable_adapter()
+    return contextlib.nullcontext()
 
 
 def _evaluate(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig) -> float:
@@ -181,10 +309,8 @@ def _take(order: list[int], n: int, size: int, rng: random.Random) -> tuple[list
     return batch, order
 
 
-def _sample(pool: Sequence[Sequence_], k: int, rng: random.Random) -> list[Sequence_]:
-    if not pool or k <= 0:
-        return []
-    return [list(pool[i]) for i in rng.sample(range(len(pool)), min(k, len(pool)))]
+def _sample(n: int, k: int, rng: random.Random) -> list[int]:
+    return rng.sample(range(n), min(k, n))
 
 
 def _cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:

@@ -1,8 +1,7 @@
 """Alembic environment: migrations run on the connection the store hands over."""
 
-from alembic import context
-
 from agentmem.stores.schema import metadata
+from alembic import context
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

@@ -16,8 +16,8 @@ from agentmem.kv.policies.cmp import CMP
 from agentmem.kv.policies.full import FullCache
 from agentmem.kv.policies.h2o import H2O
 from agentmem.kv.policies.snapkv import SnapKV
-from agentmem.kv.policies.structured import STR
 from agentmem.kv.policies.streaming_llm import StreamingLLM
+from agentmem.kv.policies.structured import STR
 from agentmem.kv.policies.tova import TOVA
 
 POLICIES: dict[str, type[Policy]] = {}
@@ -29,7 +29,8 @@ def register_policy(cls: type[Policy]) -> type[Policy]:
         raise ConfigError(f"register_policy expects a Policy subclass, got {cls!r}")
     if cls.name in POLICIES and POLICIES[cls.name] is not cls:
         raise ConfigError(
-            f"a KV policy named {cls.name!r} is already registered ({POLICIES[cls.name].__name__}); "
+            f"a KV policy named {cls.name!r} is already registered "
+            f"({POLICIES[cls.name].__name__}); "
             "give the new class another `name`"
         )
     POLICIES[cls.name] = cls
@@ -43,7 +44,7 @@ ALIASES = {"streamingllm": "streaming_llm", "streaming": "streaming_llm"}
 
 
 def get_policy(name: str | Policy | dict[str, Any], **params: Any) -> Policy:
-    """A policy instance from a name (with hyperparameters), a dict from ``to_dict()``, or itself."""
+    """A policy from a name (with hyperparameters), a dict from ``to_dict()``, or itself."""
     if isinstance(name, Policy):
         return name
     if isinstance(name, dict):

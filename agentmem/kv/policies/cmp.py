@@ -47,8 +47,8 @@ class CMP(STR):
 
     name: ClassVar[str] = "cmp"
     recent: int = 32
-    block_size: int = 16
-    recall_blocks: int = 2
+    block_size: int = 8
+    recall_blocks: int = 4
     warm_share: float = 0.5
     cold_path: str | None = None
 
@@ -109,9 +109,9 @@ class CMP(STR):
 
     # --- placement ----------------------------------------------------------------------------
     def recall_count(self, budget: int) -> int:
-        """Blocks recalled per query: ``recall_blocks``, fewer when they would take over a
-        quarter of the budget."""
-        return min(self.recall_blocks, budget // (4 * self.block_size))
+        """Blocks recalled per query: ``recall_blocks``, fewer when they would take over half
+        of the budget."""
+        return min(self.recall_blocks, budget // (2 * self.block_size))
 
     def capacities(self, state, budget: int) -> tuple[int, int]:
         """(hot, warm) tokens per head that fit ``budget`` full-precision tokens of bytes."""
@@ -133,7 +133,9 @@ class CMP(STR):
             return  # everything fits at full precision: exactly the full cache
         tiers = self._tiers(state)
         tiers.recall = self.recall_count(budget)
-        full_bytes = budget * state.keys.shape[1] * 2 * state.keys.shape[-1] * state.keys.element_size()
+        full_bytes = (
+            budget * state.keys.shape[1] * 2 * state.keys.shape[-1] * state.keys.element_size()
+        )
         if self.device_bytes(state) <= full_bytes:
             return
         hot_cap, warm_cap = self.capacities(state, budget)

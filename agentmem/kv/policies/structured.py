@@ -87,7 +87,7 @@ class STR(Policy):
         return pooled.gather(1, inverse)
 
     def persistence(self, scores: torch.Tensor, budget: int) -> torch.Tensor:
-        """``p = sigmoid((s - tau) / T)`` with ``tau`` bisected so that each row sums to ``budget``."""
+        """``p = sigmoid((s - tau) / T)``, ``tau`` bisected so that each row sums to ``budget``."""
         finite = torch.where(torch.isinf(scores), torch.full_like(scores, 1e6), scores)
         lo = finite.min(dim=1, keepdim=True).values - 50 * self.temperature
         hi = finite.max(dim=1, keepdim=True).values + 50 * self.temperature

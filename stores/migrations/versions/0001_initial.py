@@ -5,10 +5,9 @@ Revises:
 """
 
 import sqlalchemy as sa
-from alembic import op
-
 from agentmem.stores import fulltext
 from agentmem.stores.schema import UTCDateTime
+from alembic import op
 
 revision = "0001"
 down_revision = None

@@ -5,9 +5,8 @@ Revises: 0001
 """
 
 import sqlalchemy as sa
-from alembic import op
-
 from agentmem.stores.schema import UTCDateTime
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"

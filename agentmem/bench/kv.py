@@ -1,0 +1,366 @@
+"""`agentmem bench kv`: every KV policy at several budgets, side by side, on the local model.
+
+Tasks (all in one process, on the same inputs):
+
+- ``passkey``: a 5-digit key hidden at depths 10-90% in filler text of each length; the context
+  is prefilled once with the full cache while every policy records its statistics, then each
+  policy compresses a copy to its budget (query-agnostic: before the question) and answers,
+  compressing again after every decoded token. Also the survival of the key's tokens
+  (on device / in any tier), device KV bytes, and the error propagation of the question's
+  forward pass against the full cache (per-layer relative hidden error, next-token KL).
+- ``perplexity``: Python's own documentation text (``pydoc_data``), fed in chunks of
+  ``ppl_chunk`` tokens with the policy applied after each chunk.
+- ``cost``: prefill seconds, decode ms/token at the longest length (each policy at 25%),
+  and time-to-first-token with and without an activation snapshot of a 1k-token prefix.
+
+Output: ``{"model", "device", "torch", "config", "results": [{"task", "policy", "budget",
+"metric", "value", "n"}]}`` as JSON, and a PNG of score against budget per policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import random
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agentmem.kv.policies import POLICIES, Policy, get_policy
+
+FILLER = (
+    "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again. "
+)
+INTRO = (
+    "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it.\n"
+)
+QUESTION = "\nWhat is the pass key? The pass key is"
+ALL_POLICIES = ("full", "streaming_llm", "h2o", "snapkv", "tova", "str", "cmp")
+
+
+class _Fanout(Policy):
+    """Records the statistics of several policies during one full-cache prefill."""
+
+    needs_attention = True
+
+    def __init__(self, policies: dict[str, Policy]):
+        self.policies = {k: p for k, p in policies.items() if p.needs_attention}
+
+    def _each(self, state, call) -> None:
+        stat, extra = state.stat, state.extra
+        for key, policy in self.policies.items():
+            slot = extra.setdefault(f"fanout:{key}", {"stat": torch.zeros_like(stat), "extra": {}})
+            if slot["stat"].shape != stat.shape:  # new tokens arrived: extend with zeros
+                grow = stat.shape[1] - slot["stat"].shape[1]
+                slot["stat"] = torch.cat([slot["stat"], torch.zeros_like(stat[:, :grow])], dim=1)
+            state.stat, state.extra = slot["stat"], slot["extra"]
+            try:
+                call(policy, state)
+            finally:
+                slot["stat"] = state.stat
+                state.stat, state.extra = stat, extra
+
+    def observe(self, state, probs, q_start, q_total) -> None:
+        self._each(state, lambda p, st: p.observe(st, probs, q_start, q_total))
+
+    def finish(self, state, n_new) -> None:
+        self._each(state, lambda p, st: p.finish(st, n_new))
+
+    def compress(self, state, budget) -> None:
+        return None
+
+    def score(self, state):
+        return state.stat
+
+
+def _fork(llm, prefilled, name: str, policy: Policy, budget: float | int):
+    """A session holding a copy of ``prefilled``'s cache with ``policy``'s own statistics."""
+    session = llm.session(policy, budget, prefill_chunk=0)
+    src, dst = prefilled.cache, session.cache
+    dst.dynamic = copy.deepcopy(src.dynamic)
+    dst.tokens_seen, dst.step, dst._next_span = src.tokens_seen, src.step, src._next_span
+    dst.marked = set(src.marked)
+    for st in src.states:
+        dst.state(st.index)  # creates the state over the copied layer
+        new = dst.states[st.index]
+        new.pos, new.span, new.last_position = st.pos.clone(), st.span.clone(), st.last_position
+        slot = st.extra.get(f"fanout:{name}")
+        new.stat = slot["stat"].clone() if slot else torch.zeros_like(st.stat)
+    session._last_logits = prefilled.last_logits
+    dst.compress()
+    return session
+
+
+def _passkey_case(tokenizer, length: int, depth: float, rng: random.Random):
+    key = str(rng.randint(10000, 99999))
+    needle = f" The pass key is {key}. Remember it. {key} is the pass key. "
+    per = len(tokenizer(FILLER, add_special_tokens=False)["input_ids"])
+    fixed = len(tokenizer(INTRO + needle + QUESTION, add_special_tokens=False)["input_ids"])
+    repeats = max(1, (length - fixed) // per)
+    hay = FILLER * repeats
+    cut = hay.rfind(". ", 0, int(len(hay) * depth)) + 2 if depth > 0 else 0
+    return key, INTRO + hay[:cut] + needle + hay[cut:]
+
+
+def _kl(p_logits: torch.Tensor, q_logits: torch.Tensor) -> float:
+    p = torch.log_softmax(p_logits.float(), -1)
+    q = torch.log_softmax(q_logits.float(), -1)
+    return float((p.exp() * (p - q)).sum())
+
+
+def _row(task: str, policy: str, budget: float, metric: str, value: float, n: int) -> dict:
+    return {"task": task, "policy": policy, "budget": budget, "metric": metric, "value": value,
+            "n": n}  # fmt: skip
+
+
+def _rows(acc: dict, task: str) -> list[dict]:
+    rows = []
+    for (policy, budget, metric), values in sorted(acc.items(), key=lambda kv: str(kv[0])):
+        rows.append({
+            "task": task, "policy": policy, "budget": budget, "metric": metric,
+            "value": sum(values) / len(values), "n": len(values),
+        })  # fmt: skip
+    return rows
+
+
+def passkey(llm, lengths, budgets, policies, trials, seed=0, log=print) -> list[dict]:
+    acc: dict[tuple, list[float]] = defaultdict(list)
+    rng = random.Random(seed)
+    question = llm.encode(QUESTION)
+    for length in lengths:
+        for t in range(trials):
+            depth = 0.1 + 0.8 * (t / max(trials - 1, 1))
+            key, context = _passkey_case(llm.tokenizer, length, depth, rng)
+            objs = {name: get_policy(name) for name in policies}
+            prefilled = llm.session(_Fanout(objs), 1.0, prefill_chunk=0)
+            prefilled.feed(context, mark=key)
+            reference = _fork(llm, prefilled, "full", get_policy("full"), 1.0)
+            ref_logits, ref_hidden = reference.probe(question)
+            for name in policies:
+                for budget in [1.0] if name == "full" else budgets:
+                    s = _fork(llm, prefilled, name, get_policy(name), budget)
+                    logits, hidden = s.probe(question)
+                    answer = "".join(s.decode(8))
+                    stats = s.stats()
+                    errs = [float((h - r).norm() / r.norm().clamp_min(1e-9))
+                            for h, r in zip(hidden[1:], ref_hidden[1:], strict=True)]  # fmt: skip
+                    for metric, value in (
+                        ("accuracy", float(key in answer)),
+                        ("survival_device", stats["survival_device"]),
+                        ("survival_any_tier", stats["survival_any_tier"]),
+                        ("device_kv_ratio", stats["device_kv_ratio"]),
+                        ("kl_next_token", _kl(ref_logits, logits)),
+                        ("hidden_rel_error_mean", sum(errs) / len(errs)),
+                        ("hidden_rel_error_final", errs[-1]),
+                    ):
+                        acc[(name, budget, f"{metric}@{length}")].append(value)
+            log(f"passkey {length} trial {t + 1}/{trials} done")
+    return _rows(acc, "passkey")
+
+
+def perplexity_text() -> str:
+    import pydoc_data.topics as topics
+
+    return "\n\n".join(topics.topics[k] for k in sorted(topics.topics))
+
+
+def perplexity(llm, lengths, budgets, policies, chunk=32, log=print) -> list[dict]:
+    ids_all = llm.encode(perplexity_text())
+    rows = []
+    for length in lengths:
+        ids = ids_all[: length + 1]
+        for name in policies:
+            for budget in [1.0] if name == "full" else budgets:
+                s = llm.session(get_policy(name), budget, prefill_chunk=chunk)
+                logits = s.feed_ids(ids[:-1], return_logits=True)
+                nll = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]))
+                ppl = math.exp(float(nll))
+                rows.append(_row("perplexity", name, budget, f"ppl@{length}", ppl, 1))
+        log(f"perplexity {length} done")
+    return rows
+
+
+def cost(llm, length, policies, decode_tokens=16, prefix_tokens=1024, log=print) -> list[dict]:
+    rows = []
+    rng = random.Random(7)
+    _, context = _passkey_case(llm.tokenizer, length, 0.5, rng)
+    for name in policies:
+        budget = 1.0 if name == "full" else 0.25
+        s = llm.session(get_policy(name), budget, prefill_chunk=0)
+        started = time.perf_counter()
+        s.feed(context)
+        prefill = time.perf_counter() - started
+        s.feed(QUESTION)
+        started = time.perf_counter()
+        n = sum(1 for _ in s.decode(decode_tokens))
+        per_token = (time.perf_counter() - started) / max(s.timings["decode_tokens"], 1) * 1000
+        stats = s.stats()
+        for metric, value in (("prefill_s", prefill), ("decode_ms_per_token", per_token),
+                              ("device_kv_ratio", stats["device_kv_ratio"])):  # fmt: skip
+            rows.append(_row("cost", name, budget, f"{metric}@{length}", value, max(n, 1)))
+    rows.extend(_ttft(llm, prefix_tokens))
+    log("cost done")
+    return rows
+
+
+def _ttft(llm, prefix_tokens: int, repeats: int = 3) -> list[dict]:
+    from agentmem.kv.snapshots import load_snapshot, save_snapshot
+
+    ids = llm.encode(perplexity_text())[:prefix_tokens]
+    prefix = llm.tokenizer.decode(ids)
+    question = "\nQuestion: what is this text about? Answer:"
+    with tempfile.TemporaryDirectory() as tmp:
+        s = llm.session("full", 1.0, prefill_chunk=0)
+        s.feed(prefix)
+        save_snapshot(s, Path(tmp) / "prefix", prefix)
+        cold, warm = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            s = llm.session("full", 1.0, prefill_chunk=0)
+            s.feed(prefix)
+            s.feed(question)
+            next(iter(s.decode(1)), None)
+            cold.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            s = load_snapshot(llm, Path(tmp) / "prefix", prefix)
+            s.feed(question)
+            next(iter(s.decode(1)), None)
+            warm.append(time.perf_counter() - started)
+    a, b = min(cold), min(warm)
+    return [
+        _row("ttft", "full", 1.0, "ttft_recompute_s", a, repeats),
+        _row("ttft", "full", 1.0, "ttft_snapshot_s", b, repeats),
+        _row("ttft", "full", 1.0, "ttft_speedup", a / b, repeats),
+    ]
+
+
+def run(
+    *,
+    lengths: Sequence[int] = (1024, 2048, 4096),
+    budgets: Sequence[float] = (1.0, 0.5, 0.25, 0.125),
+    policies: Sequence[str] = ALL_POLICIES,
+    trials: int = 20,
+    ppl_lengths: Sequence[int] = (1024, 4096),
+    ppl_chunk: int = 32,
+    tasks: Sequence[str] = ("passkey", "perplexity", "cost"),
+    out_dir: str | Path | None = None,
+    plot: bool = True,
+    config=None,
+    llm=None,
+    threads: int | None = 2,
+    log: Callable[[str], Any] = print,
+) -> dict:
+    """Run the benchmark; writes ``kv.json`` (and ``kv.png``) into ``out_dir`` when given."""
+    from agentmem.llm.runtime import LocalLLM
+
+    unknown = [p for p in policies if p not in POLICIES]
+    if unknown:
+        raise ValueError(f"unknown policies {unknown}; choose from {sorted(POLICIES)}")
+    if threads:
+        torch.set_num_threads(threads)
+    llm = llm or LocalLLM.load(config)
+    results: list[dict] = []
+    started = time.perf_counter()
+    if "passkey" in tasks:
+        results += passkey(llm, lengths, budgets, policies, trials, log=log)
+    if "perplexity" in tasks:
+        results += perplexity(llm, ppl_lengths, budgets, policies, chunk=ppl_chunk, log=log)
+    if "cost" in tasks:
+        results += cost(llm, max(lengths), policies, log=log)
+    report = {
+        "model": str(llm.source or llm.model.config.name_or_path),
+        "fingerprint": llm.fingerprint,
+        "device": str(llm.device),
+        "torch": torch.__version__,
+        "config": {
+            "lengths": list(lengths),
+            "budgets": list(budgets),
+            "policies": list(policies),
+            "trials": trials,
+            "ppl_lengths": list(ppl_lengths),
+            "ppl_chunk": ppl_chunk,
+            "threads": threads,
+            "seconds": round(time.perf_counter() - started, 1),
+        },  # fmt: skip
+        "results": results,
+    }
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "kv.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        if plot:
+            report["plot"] = str(write_plot(report, out / "kv.png"))
+    return report
+
+
+def write_plot(report: dict, path: Path) -> Path:
+    """Score against budget per policy: passkey accuracy and perplexity panels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = report["results"]
+    panels = sorted({r["metric"] for r in rows if r["metric"].startswith(("accuracy@", "ppl@"))})
+    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(5 * max(len(panels), 1), 4))
+    axes = [axes] if len(panels) <= 1 else list(axes)
+    for ax, metric in zip(axes, panels, strict=False):
+        by_policy: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for r in rows:
+            if r["metric"] == metric:
+                by_policy[r["policy"]].append((r["budget"], r["value"]))
+        for policy, points in sorted(by_policy.items()):
+            points.sort()
+            if policy == "full":
+                ax.axhline(points[0][1], color="black", linestyle="--", label="full")
+            else:
+                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=policy)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("KV budget (fraction of tokens)")
+        ax.set_title(metric)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``agentmem bench kv [--quick] [--json] [--plot] [--out DIR] ...``"""
+    parser = argparse.ArgumentParser(prog="agentmem bench kv", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1k tokens, 5 trials, ppl at 1k")
+    parser.add_argument("--json", action="store_true", help="print the JSON report")
+    parser.add_argument("--plot", action="store_true", help="write kv.png next to kv.json")
+    parser.add_argument("--out", default="bench-results", help="output directory")
+    parser.add_argument("--lengths", type=int, nargs="+")
+    parser.add_argument("--budgets", type=float, nargs="+")
+    parser.add_argument("--policies", nargs="+")
+    parser.add_argument("--trials", type=int)
+    parser.add_argument("--ppl-lengths", type=int, nargs="+")
+    parser.add_argument("--tasks", nargs="+", choices=["passkey", "perplexity", "cost"])
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    options: dict[str, Any] = {}
+    if args.quick:
+        options.update(lengths=(1024,), trials=5, ppl_lengths=(1024,))
+    for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "tasks"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
+    report = run(out_dir=args.out, plot=args.plot, threads=args.threads, log=log, **options)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"wrote {Path(args.out) / 'kv.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Keeps the vector index following SQL in the background, without losing read-your-writes.
+
+A Chroma write costs tens of milliseconds (it commits its own database), several times what
+the rest of a memory write costs. So `LongTermMemory.apply` commits SQL (rows marked
+`index_dirty`), hands the changed ids to this worker and returns. The worker batches what
+has queued up, writes it to Chroma and clears the dirty marks. Until then the new vectors
+sit in an in-memory overlay that semantic search consults, so a memory is searchable the
+moment `apply` returns. A crash loses only the queue; the dirty marks in SQL bring the
+index up to date on the next open.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import defaultdict
+
+import numpy as np
+
+from agentmem.stores.sql import SQLStore
+from agentmem.stores.vector import VectorIndex
+
+log = logging.getLogger(__name__)
+_STOP = object()
+
+
+class IndexSync:
+    """A background writer from SQL to the vector index, plus the overlay of pending vectors."""
+
+    def __init__(self, sql: SQLStore, index: VectorIndex, max_batch: int = 2_000) -> None:
+        self.sql, self.index, self.max_batch = sql, index, max_batch
+        self._queue: queue.Queue = queue.Queue()
+        self._pending: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # user -> id -> vec
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._outstanding = 0
+        self._thread = threading.Thread(target=self._run, name="agentmem-indexer", daemon=True)
+        self._thread.start()
+
+    def submit(self, ids: list[str], vectors: dict[str, tuple[str, np.ndarray]]) -> None:
+        """Queue changed memory ids; `vectors` maps the ids whose text changed to (user, vec)."""
+        if not ids:
+            return
+        with self._lock:
+            for memory_id, (user_id, vector) in vectors.items():
+                self._pending[user_id][memory_id] = vector
+            self._outstanding += 1
+        self._queue.put((ids, vectors))
+
+    def pending(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Pending memories of one user nearest to `vector`: (id, cosine clipped to [0, 1])."""
+        with self._lock:
+            items = list(self._pending.get(user_id, {}).items())
+        if not items:
+            return []
+        sims = np.stack([v for _, v in items]) @ vector
+        best = np.argsort(-sims)[:k]
+        return [(items[i][0], float(max(0.0, min(1.0, sims[i])))) for i in best]
+
+    def flush(self) -> None:
+        """Wait until everything submitted so far is in the index."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._outstanding == 0)
+
+    def close(self) -> None:
+        self.flush()
+        self._queue.put(_STOP)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            jobs = [first]
+            while len(jobs) < self.max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    self._queue.put(_STOP)
+                    break
+                jobs.append(job)
+            try:
+                self._write(jobs)
+            except Exception:
+                log.exception("vector index update failed; SQL keeps the rows marked and the "
+                              "next open (or repair()) indexes them")
+            finally:
+                self._done(jobs)
+
+    def _write(self, jobs: list) -> None:
+        ids = list(dict.fromkeys(i for job_ids, _ in jobs for i in job_ids))
+        vectors = {k: v for _, job_vectors in jobs for k, v in job_vectors.items()}
+        with self.sql.begin() as conn:
+            records = self.sql.get_memories_by_id(conn, ids)
+        with_vectors = [r for r in records if r.id in vectors]
+        if with_vectors:
+            self.index.upsert(with_vectors, np.stack([vectors[r.id][1] for r in with_vectors]))
+        others = [r for r in records if r.id not in vectors]
+        if others:
+            self.index.update_metadata(others)
+        with self.sql.begin() as conn:
+            self.sql.mark_indexed(conn, [r.id for r in records])
+
+    def _done(self, jobs: list) -> None:
+        with self._lock:
+            for _, job_vectors in jobs:
+                for memory_id, (user_id, vector) in job_vectors.items():
+                    user = self._pending.get(user_id)
+                    if user is not None and user.get(memory_id) is vector:
+                        del user[memory_id]
+                        if not user:
+                            del self._pending[user_id]
+            self._outstanding -= len(jobs)
+            self._idle.notify_all()

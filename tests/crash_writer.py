@@ -1,0 +1,49 @@
+"""The writer that test_crash_safety kills with SIGKILL at random points.
+
+`run(home, tag, ack_path)` opens a Memory (cheap: hash embedder, word counter) and writes
+forever: batches of notes through `add_many`, and now and then an update or a delete of
+an earlier note. After each call returns, the acknowledgement is appended to `ack_path`
+and fsynced, so the file lists exactly the writes the caller was told had succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from mp_worker import note_text
+
+USER = "crash-user"
+BATCH = 4
+
+
+def run(home: str, tag: str, ack_path: str) -> None:
+    from agentmem import Memory
+    from agentmem.short_term import word_counter
+
+    rng = random.Random(tag)
+    with Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter) as mem, \
+            open(ack_path, "a", encoding="utf-8") as ack:
+
+        def acknowledge(entry: dict) -> None:
+            ack.write(json.dumps(entry) + "\n")
+            ack.flush()
+            os.fsync(ack.fileno())
+
+        i = 0
+        while True:
+            batch = f"{tag}-{i}"
+            texts = [note_text(batch, j) for j in range(BATCH)]
+            records = mem.add_many(texts, USER)
+            acknowledge({"op": "add", "batch": batch,
+                         "ids": [r.id for r in records], "texts": texts})
+            target = rng.choice(records)
+            if i % 3 == 1:
+                text = note_text(f"{batch}-updated", 0)
+                mem.update(target.id, text, USER)
+                acknowledge({"op": "update", "id": target.id, "text": text})
+            elif i % 5 == 2:
+                mem.delete(target.id, USER)
+                acknowledge({"op": "delete", "id": target.id})
+            i += 1
