@@ -26,6 +26,7 @@ from agentmem.errors import NotFoundError, ValidationError, require
 
 require("langchain_core", "langchain")
 
+from agentmem.stores.sql import MemoryQuery  # noqa: E402
 from langchain_core.callbacks import CallbackManagerForRetrieverRun  # noqa: E402
 from langchain_core.chat_history import BaseChatMessageHistory  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
@@ -48,7 +49,6 @@ from langchain_core.vectorstores import VectorStore  # noqa: E402
 from pydantic import ConfigDict, Field  # noqa: E402
 
 from agentmem.long_term import WritePlan, event  # noqa: E402
-from agentmem.stores.sql import MemoryQuery  # noqa: E402
 from agentmem.types import MemoryRecord, Scope, utcnow  # noqa: E402
 
 _NS = uuid.UUID("6f1c2a52-8f0e-4d0b-9a53-6c7d0e6b9a10")
@@ -375,9 +375,8 @@ class AgentMemChatMessageHistory(BaseChatMessageHistory):
         return await asyncio.to_thread(lambda: self.messages)
 
     def clear(self) -> None:
-        from sqlalchemy import delete
-
         from agentmem.stores.schema import episodes
+        from sqlalchemy import delete
 
         self.memory.consolidate(self.scope)
         c = episodes.c

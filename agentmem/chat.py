@@ -13,9 +13,11 @@ reply has been observed into memory like any other turn.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -75,15 +77,18 @@ class ChatStream:
     """Text pieces of a reply as the model decodes them; `.reply` once exhausted."""
 
     def __init__(self, pieces: Iterator[str], finish: Callable[[str], ChatReply],
-                 lock: threading.Lock) -> None:
+                 lock: threading.Lock,
+                 activate: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
         self._pieces = pieces
         self._finish = finish
         self._lock = lock
+        self._activate = activate or contextlib.nullcontext
         self.reply: ChatReply | None = None
 
     def __iter__(self) -> Iterator[str]:
         text: list[str] = []
-        with self._lock:  # one generation at a time on a model
+        # one generation at a time on a model, with the scope's adapter (if any) switched on
+        with self._lock, self._activate():
             for piece in self._pieces:
                 text.append(piece)
                 yield piece

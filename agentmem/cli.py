@@ -477,6 +477,9 @@ def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.
 
     keys = parse_api_keys(api_keys) if api_keys else None
     app_ = create_app(load_config(), api_keys=keys)
+    if not app_.state.api_keys:
+        err_console.print("[yellow]warning:[/] no API keys configured, so every request gets "
+                          "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys")
     err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
     uvicorn.run(app_, host=host, port=port, log_level="info")
 

@@ -39,7 +39,7 @@ SESSIONS = {
     ],
 }
 NEEDLE = "The code of Maya's locker at the hospital is 4817."
-POLICIES = ("full", "streaming_llm", "h2o", "str", "cmp")
+POLICIES = ("full", "streaming_llm", "str", "cmp")
 KV_BUDGET = 0.25
 
 
@@ -138,8 +138,8 @@ def _long_prompt() -> str:
         lines += [f"[{session}] {role}: {text}" for role, text in turns]
     filler = ("The ward was quiet in the afternoon; the nurses restocked supplies, checked "
               "charts and talked about the weather and the football. ")
-    return " ".join(lines[:4]) + " " + filler * 4 + NEEDLE + " " + filler * 6 + " ".join(
-        lines[4:])
+    return " ".join(lines[:3]) + " " + filler * 2 + NEEDLE + " " + filler * 3 + " ".join(
+        lines[3:6])
 
 
 def _kv(mem: Any, console: Console) -> list[dict[str, Any]]:
@@ -152,8 +152,8 @@ def _kv(mem: Any, console: Console) -> list[dict[str, Any]]:
         session = llm.session(name, 1.0 if name == "full" else KV_BUDGET)
         t0 = time.perf_counter()
         session.feed(prompt, mark="4817")
-        answer = session.ask("\nQuestion: What is the code of Maya's locker? Answer: ",
-                             max_new_tokens=6)
+        answer = session.ask("\nQuestion: what is the code of Maya's locker?\nAnswer: the "
+                             "code of Maya's locker is", max_new_tokens=5)
         s = session.stats()
         rows.append({"policy": name, "tokens seen": s["tokens_seen"],
                      "device KV kB": s["device_kv_bytes"] / 1e3,
@@ -182,6 +182,8 @@ def _lora(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     if train is None:
         console.print("[yellow]parametric memory is not available yet in this build[/]")
         return [{"heading": "Parametric memory", "text": "not available yet in this build"}]
+    lora = mem.config.lora  # a small adapter: a few facts, few steps (the bench trains fully)
+    lora.steps, lora.eval_every = min(lora.steps, 60), min(lora.eval_every, 20)
     with console.status("training a small LoRA adapter…"):
         info = train(scope)
     metrics = info.metrics or {}

@@ -136,6 +136,8 @@ def _read(handle: IO[str]) -> Iterator[dict[str, Any]]:
             raise ValidationError(f"line {number} of the import is not a row of one of "
                                   f"{list(TABLES)} with an id")
         yield item
+    if first:
+        raise ValidationError("not an agentmem export: the file is empty")
 
 
 def _encode(value: Any) -> Any:

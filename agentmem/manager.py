@@ -300,14 +300,16 @@ class Memory:
     @property
     def parametric(self) -> Any:
         """The scope adapters over the local model (`agentmem.parametric.ParametricMemory`),
-        sharing `self.llm`'s weights; created on first use."""
+        sharing `self.llm`'s weights, which load only when a model is needed."""
         with self._layers_lock:
             if getattr(self, "_parametric", None) is None:
                 from agentmem.parametric.model import BaseLM
                 from agentmem.parametric.service import ParametricMemory
 
-                llm = self.llm
-                base = BaseLM(llm.model, llm.tokenizer, str(llm.fingerprint))
+                def base() -> BaseLM:
+                    llm = self.llm
+                    return BaseLM(llm.model, llm.tokenizer, str(llm.fingerprint))
+
                 self._parametric = ParametricMemory(self.config, self.long_term, base=base)
             return self._parametric
 
@@ -360,6 +362,7 @@ class Memory:
         ctx = self.context(message, scope) if "text" in tiers else None
         prompt = chat.build_prompt(message, ctx, client)
         llm = self.llm
+        adapters = self.parametric.current(scope) if "parametric" in tiers else []
         session = llm.session() if "kv" in tiers else llm.session("full", 1.0)
         pieces = llm.stream(prompt, max_new_tokens, session=session)
 
@@ -369,11 +372,13 @@ class Memory:
             kv = chat.save_last_chat(Path(self.config.kv.snapshot_dir or self.config.home / "kv"),
                                      session, scope.user_id)
             return ChatReply(text=text, tiers=tiers, context_tokens=ctx.tokens if ctx else 0,
-                             memories=[m.id for m in ctx.memories] if ctx else [], kv=kv)
+                             memories=[m.id for m in ctx.memories] if ctx else [], kv=kv,
+                             adapter_id=adapters[0].id if adapters else None)
 
         with self._layers_lock:
             lock = self.__dict__.setdefault("_chat_lock", threading.Lock())
-        return chat.ChatStream(pieces, finish, lock)
+        activate = (lambda: self.parametric.activated(scope)) if adapters else None
+        return chat.ChatStream(pieces, finish, lock, activate)
 
 
 def _check_id(memory_id: Any) -> str:

@@ -118,6 +118,7 @@ class SensoryMemory:
         chunks = split(text, self.max_chunk_chars)
         now = utcnow()
         with self.sql.begin() as conn:
+            self.sql.lock_user(conn, scope.user_id)  # sequence numbers stay unique across writers
             seq = self.sql.next_episode_seq(conn, scope)
             items = [Episode(id=uuid.uuid4().hex, scope=scope, role=role, content=chunk,
                              created_at=now, salience=salience(chunk, role), seq=seq + i,

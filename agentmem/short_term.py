@@ -13,6 +13,7 @@ Tokens are counted with the local model's tokenizer (`load_token_counter`): its
 from __future__ import annotations
 
 import importlib.util
+import os
 import logging
 import re
 import threading
@@ -46,9 +47,9 @@ def load_token_counter(config: MemoryConfig) -> TokenCounter:
     Reads a `tokenizer.json` from the model directory or the cache; for the bundled model
     without a cache, reads the tokenizer (only) from the GGUF file once and caches it.
     """
-    path = _tokenizer_json(config)
-    key = str(path)
-    with _counters_lock:
+    with _counters_lock:  # the first call may convert the tokenizer: once per process
+        path = _tokenizer_json(config)
+        key = str(path)
         if key not in _counters:
             from tokenizers import Tokenizer
 
@@ -98,7 +99,7 @@ def _convert_gguf_tokenizer(target: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name,
                                               local_files_only=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_suffix(f".tmp{os.getpid()}")  # one per process sharing the home
     tokenizer.backend_tokenizer.save(str(tmp))
     tmp.replace(target)  # atomic: a concurrent reader sees the whole file or none
 

@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 
 from agentmem import Memory, QueryRefusedError, Scope
 from agentmem.long_term import WritePlan
+from agentmem.short_term import word_counter
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord
 
 
@@ -34,7 +35,8 @@ def store(url):
 
 @pytest.fixture
 def mem(url, tmp_path):
-    with Memory(home=tmp_path / "home", database_url=url, embedding={"model": "hash"}) as m:
+    with Memory(home=tmp_path / "home", database_url=url, embedding={"model": "hash"},
+                token_counter=word_counter) as m:
         yield m
 
 

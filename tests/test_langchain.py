@@ -17,6 +17,14 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("langchain_tests")
+from agentmem.adapters.langchain import (  # noqa: E402
+    AgentMemChatMessageHistory,
+    AgentMemEmbeddings,
+    AgentMemRetriever,
+    AgentMemStore,
+    AgentMemVectorStore,
+    ChatAgentMem,
+)
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage  # noqa: E402
 from langchain_tests.integration_tests import (  # noqa: E402
     BaseStoreAsyncTests,
@@ -29,14 +37,6 @@ from langchain_tests.integration_tests import (  # noqa: E402
 from langchain_tests.unit_tests import ChatModelUnitTests  # noqa: E402
 
 from agentmem import Memory, MemoryConfig, Scope  # noqa: E402
-from agentmem.adapters.langchain import (  # noqa: E402
-    AgentMemChatMessageHistory,
-    AgentMemEmbeddings,
-    AgentMemRetriever,
-    AgentMemStore,
-    AgentMemVectorStore,
-    ChatAgentMem,
-)
 
 pytestmark = pytest.mark.filterwarnings("ignore:The test <Function:pytest.PytestWarning")
 MODEL_CACHE = Path(os.environ.get("AGENTMEM_TEST_MODEL_CACHE",

@@ -275,3 +275,19 @@ def test_trunk_runner_matches_full_forward():
     assert torch.allclose(trunk.fact_loss([0, 3, 4]), full.fact_loss([0, 3, 4]), atol=1e-4)
     assert torch.allclose(trunk.kl([0, 2]), full.kl([0, 2]), atol=1e-2)
     assert float(full.kl([0, 2])) > 1e-4
+
+
+def test_memory_facade_trains_lists_and_purges(mem):
+    from types import SimpleNamespace
+
+    assert mem.adapters("alice") == []
+    assert getattr(mem, "_llm", None) is None  # listing never loads the model
+    tiny = tiny_base()
+    mem.llm = SimpleNamespace(model=tiny.model, tokenizer=tiny.tokenizer,
+                              fingerprint=tiny.fingerprint)
+    add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
+    info = mem.train_adapter("alice")
+    assert [a.id for a in mem.adapters("alice")] == [info.id]
+    mem.purge("alice")
+    assert mem.adapters("alice") == []
+    assert not __import__("pathlib").Path(info.path).exists()

@@ -335,7 +335,9 @@ def write_plot(report: dict, path: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     """``agentmem bench kv [--quick] [--json] [--plot] [--out DIR] ...``"""
     parser = argparse.ArgumentParser(prog="agentmem bench kv", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1k tokens, 5 trials, ppl at 1k")
+    parser.add_argument(
+        "--quick", action="store_true", help="1k tokens, 3 trials, budgets 50/25/12.5%%, ppl at 1k"
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     parser.add_argument("--plot", action="store_true", help="write kv.png next to kv.json")
     parser.add_argument("--out", default="bench-results", help="output directory")
@@ -345,11 +347,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--trials", type=int)
     parser.add_argument("--ppl-lengths", type=int, nargs="+")
     parser.add_argument("--tasks", nargs="+", choices=["passkey", "perplexity", "cost"])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="torch CPU threads (1 is fastest on a shared, busy CPU; 0 leaves torch's default)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     options: dict[str, Any] = {}
     if args.quick:
-        options.update(lengths=(1024,), trials=5, ppl_lengths=(1024,))
+        options.update(lengths=(1024,), trials=3, budgets=(0.5, 0.25, 0.125), ppl_lengths=(1024,))
     for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "tasks"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)

@@ -220,7 +220,9 @@ def run(*, memories: int = 100_000, clients: tuple[int, ...] = (8, 32),
                     s.bind(("127.0.0.1", 0))
                     port = s.getsockname()[1]
                 with serve(config, workers, port) as base:
-                    asyncio.run(drive(base, "search", 4, 50, 20, seed))  # warm-up
+                    # warm-up: every worker loads its embedder and tokenizer once
+                    asyncio.run(drive(base, "search", workers * 2, workers * 8, 120, seed))
+                    asyncio.run(drive(base, "observe", workers * 2, workers * 8, 300, seed))
                     for n in clients:
                         for op in ops:
                             cell = asyncio.run(drive(base, op, n, requests, seconds, seed))

@@ -17,7 +17,7 @@ import logging
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,8 @@ MAX_LOADED = 16
 class ParametricMemory:
     """Adapters of every scope over one shared base model."""
 
-    def __init__(self, config: MemoryConfig, long_term: Any, base: BaseLM | None = None) -> None:
+    def __init__(self, config: MemoryConfig, long_term: Any,
+                 base: BaseLM | Callable[[], BaseLM] | None = None) -> None:
         self.config = config
         self.long_term = long_term
         self.registry = AdapterRegistry(long_term.sql.engine, Path(config.home) / "adapters")
@@ -49,8 +50,9 @@ class ParametricMemory:
 
     @property
     def base(self) -> BaseLM:
-        if self._base is None:
-            self._base = load_base(self.config)
+        """The base model, loaded on first need (listing or purging adapters never loads it)."""
+        if not isinstance(self._base, BaseLM):
+            self._base = self._base() if callable(self._base) else load_base(self.config)
         return self._base
 
     # --- facts ----------------------------------------------------------------------
