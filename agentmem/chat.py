@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -27,6 +28,8 @@ from agentmem.types import ChatReply, Context
 TIERS = ("text", "kv", "parametric")
 _PATH_SAMPLE = 16  # tokens whose tier paths the last-chat record keeps
 TIER_NAMES = {0: "hot", 1: "warm", 2: "cold"}
+
+log = logging.getLogger(__name__)
 
 
 def check_tiers(tiers: Sequence[str] | None) -> list[str]:
@@ -113,8 +116,8 @@ def save_last_chat(folder: Path, session: Any, user_id: str) -> dict[str, Any]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "last_chat.json").write_text(json.dumps(record, default=str, indent=1))
-    except OSError:
-        pass  # inspection aid only; a read-only home must not fail the chat
+    except OSError as exc:  # inspection aid only; a read-only home must not fail the chat
+        log.warning("could not write %s: %s", folder / "last_chat.json", exc)
     return stats
 
 

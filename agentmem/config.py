@@ -215,7 +215,8 @@ class MemoryConfig(BaseSettings):
         """Read a TOML file; its keys are the field names, sections the nested groups."""
         path = Path(path)
         if not path.is_file():
-            raise ConfigError(f"config file {str(path)!r} does not exist; pass the path of a TOML file")
+            raise ConfigError(f"config file {str(path)!r} does not exist; "
+                              "pass the path of a TOML file")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

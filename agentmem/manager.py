@@ -363,14 +363,29 @@ class Memory:
         prompt = chat.build_prompt(message, ctx, client)
         llm = self.llm
         adapters = self.parametric.current(scope) if "parametric" in tiers else []
-        session = llm.session() if "kv" in tiers else llm.session("full", 1.0)
-        pieces = llm.stream(prompt, max_new_tokens, session=session)
+        policy, budget = (None, None) if "kv" in tiers else ("full", 1.0)
+        system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
+        turns = [m for m in prompt if m["role"] != "system"]
+        state: dict[str, Any] = {}
+
+        def pieces():  # runs inside ChatStream's lock and adapter activation, prefill included
+            # The system turn's KV comes from the scope's activation snapshot while its text is
+            # unchanged; with an adapter switched on, the base model's snapshot does not apply.
+            from agentmem.kv.snapshots import SnapshotStore
+
+            session, hit = llm.chat_session(
+                system, turns, user_id=None if adapters else scope.user_id,
+                agent_id=scope.agent_id, policy=policy, budget=budget,
+                snapshots=SnapshotStore.for_config(self.config))
+            state.update(session=session, snapshot_hit=hit)
+            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens)
 
         def finish(text: str) -> ChatReply:
             if text:
                 self.observe("assistant", text, scope)
             kv = chat.save_last_chat(Path(self.config.kv.snapshot_dir or self.config.home / "kv"),
-                                     session, scope.user_id)
+                                     state["session"], scope.user_id)
+            kv["snapshot_hit"] = state["snapshot_hit"]
             return ChatReply(text=text, tiers=tiers, context_tokens=ctx.tokens if ctx else 0,
                              memories=[m.id for m in ctx.memories] if ctx else [], kv=kv,
                              adapter_id=adapters[0].id if adapters else None)
@@ -378,7 +393,7 @@ class Memory:
         with self._layers_lock:
             lock = self.__dict__.setdefault("_chat_lock", threading.Lock())
         activate = (lambda: self.parametric.activated(scope)) if adapters else None
-        return chat.ChatStream(pieces, finish, lock, activate)
+        return chat.ChatStream(pieces(), finish, lock, activate)
 
 
 def _check_id(memory_id: Any) -> str:

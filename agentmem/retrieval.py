@@ -164,7 +164,8 @@ def final_scores(candidates: dict[str, Candidate], records: dict[str, MemoryReco
             recency=config.recency_weight * recency,
             importance=config.importance_weight * record.importance,
         )
-        score = relevance * relevance_weight + c.explanation["recency"] + c.explanation["importance"]
+        extra = c.explanation["recency"] + c.explanation["importance"]
+        score = relevance * relevance_weight + extra
         out.append((mid, max(0.0, min(1.0, score))))
     out.sort(key=lambda item: (-item[1], item[0]))
     return out

@@ -13,8 +13,8 @@ Tokens are counted with the local model's tokenizer (`load_token_counter`): its
 from __future__ import annotations
 
 import importlib.util
-import os
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict, deque

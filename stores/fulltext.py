@@ -47,13 +47,15 @@ _SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5("
     "text, scope, tokenize = 'unicode61 remove_diacritics 2')",
     "CREATE TRIGGER IF NOT EXISTS memories_fts_ai AFTER INSERT ON memories BEGIN "
-    "INSERT INTO memories_fts(rowid, text, scope) VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
+    "INSERT INTO memories_fts(rowid, text, scope) "
+    "VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
     "END",
     "CREATE TRIGGER IF NOT EXISTS memories_fts_ad AFTER DELETE ON memories BEGIN "
     "DELETE FROM memories_fts WHERE rowid = old.pk; END",
     "CREATE TRIGGER IF NOT EXISTS memories_fts_au AFTER UPDATE OF text, user_id ON memories BEGIN "
     "DELETE FROM memories_fts WHERE rowid = old.pk; "
-    "INSERT INTO memories_fts(rowid, text, scope) VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
+    "INSERT INTO memories_fts(rowid, text, scope) "
+    "VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
     "END",
 ]
 

@@ -90,7 +90,7 @@ def run(engine: Engine, statement: str, user_id: str, existing_tables: set[str])
                                 f"{sorted(READABLE)}")
     prefix = "main." if engine.dialect.name == "sqlite" else ""
     views = ", ".join(
-        f"{name} AS (SELECT {', '.join(c.name for c in table.columns if c.name not in HIDDEN_COLUMNS)} "
+        f"{name} AS (SELECT {_visible_columns(table)} "
         f"FROM {prefix}{name} WHERE user_id = :__scope_user)"
         for name, table in READABLE.items()
     )
@@ -119,6 +119,10 @@ def run(engine: Engine, statement: str, user_id: str, existing_tables: set[str])
             if engine.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA query_only = 0")
     return [_plain(row) for row in rows]
+
+
+def _visible_columns(table) -> str:
+    return ", ".join(c.name for c in table.columns if c.name not in HIDDEN_COLUMNS)
 
 
 def _first_line(exc: Exception) -> str:

@@ -260,7 +260,8 @@ class SQLStore:
             conn.execute(update(memories).where(memories.c.id.in_(chunk))
                          .values(index_dirty=False))
 
-    def iter_all_memories(self, conn: Connection, batch: int = 2_000) -> Iterator[list[MemoryRecord]]:
+    def iter_all_memories(self, conn: Connection, batch: int = 2_000
+                          ) -> Iterator[list[MemoryRecord]]:
         last = 0
         while True:
             rows = conn.execute(select(memories).where(memories.c.pk > last)
@@ -299,7 +300,8 @@ class SQLStore:
 
     def next_episode_seq(self, conn: Connection, scope: Scope) -> int:
         stmt = select(func.coalesce(func.max(episodes.c.seq), 0)).where(
-            episodes.c.user_id == scope.user_id, _eq_or_null(episodes.c.session_id, scope.session_id))
+            episodes.c.user_id == scope.user_id,
+            _eq_or_null(episodes.c.session_id, scope.session_id))
         return int(conn.execute(stmt).scalar_one()) + 1
 
     def list_episodes(self, conn: Connection, scope: Scope, *, after_seq: int = 0,

@@ -72,3 +72,17 @@ def pg_url(postgres, request):
 
     name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + os.urandom(3).hex()
     return postgres.create_database(name)
+
+
+@pytest.fixture(scope="session")
+def local_llm():
+    """The bundled model, converted once per machine and loaded once per test session."""
+    import tempfile
+    from pathlib import Path
+
+    from agentmem import MemoryConfig
+    from agentmem.llm import LocalLLM
+
+    cache = Path(os.environ.get("AGENTMEM_TEST_MODEL_CACHE",
+                                Path(tempfile.gettempdir()) / "agentmem-test-models"))
+    return LocalLLM.load(MemoryConfig.create(home=cache, llm={"cache_dir": cache}))

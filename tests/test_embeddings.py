@@ -1,5 +1,4 @@
 import numpy as np
-
 from agentmem.adapters.embeddings import (
     HashEmbedder,
     MiniLMEmbedder,

@@ -1,4 +1,5 @@
-"""agentmem.stores and agentmem.adapters import from a built wheel, not only the editable install."""
+"""agentmem.stores and agentmem.adapters import from a built wheel, not only from the editable
+install."""
 
 import subprocess
 import sys

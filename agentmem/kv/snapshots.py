@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from agentmem.llm.runtime import LocalLLM, Session
 
 FORMAT = 1
+
+log = logging.getLogger(__name__)
 
 
 def text_hash(text: str) -> str:
@@ -75,8 +79,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_snapshot(session: Session, path: str | Path, text: str) -> dict[str, Any]:
-    """Save the session's cache (the KV of ``text``, nothing evicted) to ``path`` (.safetensors)."""
+def save_snapshot(session: Session, path: str | Path, text: str, **labels: Any) -> dict[str, Any]:
+    """Save the session's cache (the KV of ``text``, nothing evicted) to ``path`` (.safetensors).
+
+    ``labels`` (e.g. ``user_id``) are stored in the metadata for inspection only.
+    """
     from safetensors.torch import save_file
 
     cache = session.cache
@@ -104,6 +111,8 @@ def save_snapshot(session: Session, path: str | Path, text: str) -> dict[str, An
         "layers": len(cache.states),
         "bytes": path.stat().st_size,
         "sha256": _sha256(path),
+        "created_at": datetime.now(UTC).isoformat(),
+        **labels,
     }
     meta_path = path.with_suffix(".json")
     _atomic_write(meta_path, lambda tmp: Path(tmp).write_text(json.dumps(meta), encoding="utf-8"))
@@ -205,14 +214,14 @@ class SnapshotStore:
         if path.with_suffix(".json").is_file():
             try:
                 return load_snapshot(llm, path, prefix, policy, budget), True
-            except ModelError:
-                pass  # another model, truncated or stale: recompute below
+            except ModelError as exc:  # another model, truncated or stale: recompute below
+                log.warning("activation snapshot %s not reused (%s); recomputing", path, exc)
         session = llm.session("full", 1.0)
         session.feed(prefix)
         for old in path.parent.glob("*.json"):
             old.unlink(missing_ok=True)
             old.with_suffix(".safetensors").unlink(missing_ok=True)
-        save_snapshot(session, path, prefix)
+        save_snapshot(session, path, prefix, user_id=user_id, agent_id=agent_id)
         target = llm.session(policy, budget)  # what governs the tokens after the prefix
         session.cache.policy, session.cache.budget = target.policy, target.cache.budget
         return session, False

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -26,6 +26,9 @@ from agentmem.kv.attention import managed_attention
 from agentmem.kv.cache import ManagedCache
 from agentmem.kv.policies import Policy, get_policy
 from agentmem.llm import loader
+
+if TYPE_CHECKING:
+    from agentmem.kv.snapshots import SnapshotStore
 
 Messages = str | Sequence[dict[str, str]]
 
@@ -133,6 +136,43 @@ class LocalLLM:
         limit = max_new_tokens or self.config.llm.max_new_tokens
         yield from s.decode(limit, temperature=temperature)
 
+    def chat_session(
+        self,
+        system: str,
+        messages: Sequence[dict[str, str]],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        policy: str | Policy | None = None,
+        budget: float | int | None = None,
+        snapshots: SnapshotStore | None = None,
+    ) -> tuple[Session, bool]:
+        """A session holding ``system`` + ``messages`` (chat template), ready to ``decode``.
+
+        With ``user_id`` and ``config.kv.snapshots`` on, the KV of the ``system`` turn (preamble
+        + core memories) comes from the scope's activation snapshot, computed and saved on a
+        miss. ``snapshots`` is the store to use (the caller's home); by default the one of
+        this model's config. Returns the session and whether the snapshot was reused.
+        """
+        system_turn = [{"role": "system", "content": system}]
+        prefix = self.render(system_turn, generation=False)
+        whole = self.render([*system_turn, *messages], generation=True)
+        if not whole.startswith(prefix):  # a template that rewrites earlier turns
+            prefix = ""
+        hit = False
+        if prefix and user_id is not None and self.config.kv.snapshots:
+            from agentmem.kv.snapshots import SnapshotStore
+
+            store = snapshots or SnapshotStore.for_config(self.config)
+            session, hit = store.session(
+                self, user_id, agent_id, prefix, policy=policy, budget=budget
+            )
+        else:
+            session = self.session(policy, budget)
+            session.feed(prefix)
+        session.feed(whole[len(prefix) :])
+        return session, hit
+
     def chat(
         self,
         system: str,
@@ -144,30 +184,11 @@ class LocalLLM:
         policy: str | Policy | None = None,
         budget: float | int | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        """Reply to ``messages`` after a ``system`` prefix (preamble + core memories).
-
-        With ``user_id`` and ``config.kv.snapshots`` on, the prefix's KV comes from the
-        scope's activation snapshot (computed and saved on a miss). Returns the reply and the
-        session's stats (with ``"snapshot_hit"``).
-        """
-        prefix = self.render([{"role": "system", "content": system}], generation=False)
-        whole = self.render([{"role": "system", "content": system}, *messages], generation=True)
-        if not whole.startswith(prefix):  # a template that rewrites earlier turns
-            prefix, rest = "", whole
-        else:
-            rest = whole[len(prefix) :]
-        hit = False
-        if prefix and user_id is not None and self.config.kv.snapshots:
-            from agentmem.kv.snapshots import SnapshotStore
-
-            store = SnapshotStore.for_config(self.config)
-            session, hit = store.session(
-                self, user_id, agent_id, prefix, policy=policy, budget=budget
-            )
-        else:
-            session = self.session(policy, budget)
-            session.feed(prefix)
-        session.feed(rest)
+        """The reply to ``messages`` after ``system`` (see ``chat_session``) and the session's
+        stats, with ``"snapshot_hit"``."""
+        session, hit = self.chat_session(
+            system, messages, user_id=user_id, agent_id=agent_id, policy=policy, budget=budget
+        )
         limit = max_new_tokens or self.config.llm.max_new_tokens
         reply = "".join(session.decode(limit)).strip()
         return reply, {**session.stats(), "snapshot_hit": hit}
