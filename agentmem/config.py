@@ -109,23 +109,27 @@ class LoRAConfig(BaseModel):
     top_layers: int | None = Field(
         10, gt=0, description="adapt only the top N transformer layers (None: all); "
         "backward then stops there, which is most of the CPU saving")
-    learning_rate: float = Field(1e-3, gt=0.0)
-    steps: int = Field(300, gt=0, description="upper bound; training stops early at target")
+    learning_rate: float = Field(2e-3, gt=0.0)
+    steps: int = Field(200, gt=0, description="upper bound; training stops early at target")
     batch_size: int = Field(16, gt=0)
     seed: int = 0
-    replay_batch: int = Field(4, ge=0, description="replay sequences per step (0: none)")
+    replay_batch: int = Field(2, ge=0, description="replay sequences per step (0: none)")
     kl_weight: float = Field(1.0, ge=0.0, description="KL to the base model on replay text")
     eval_every: int = Field(25, gt=0)
+    eval_probes: int = Field(48, gt=0, description="held-out probes checked for early stop")
     target_recall: float = Field(1.0, gt=0.0, le=1.0, description="held-out recall to stop at")
     heldout_phrasings: int = Field(2, gt=0)
     train_phrasings: int = Field(6, gt=0)
-    max_new_tokens: int = Field(24, gt=0)
+    max_new_tokens: int = Field(20, gt=0)
     threads: int = Field(2, gt=0, description="torch CPU threads while training")
     # promotion policy: which facts become parametric automatically
     promote_pinned: bool = True
     promote_min_age_days: float = Field(7.0, ge=0.0)
     promote_min_recalls: int = Field(3, ge=0)
     auto_rebuild: bool = Field(False, description="retrain stale adapters on refresh()")
+    combination: Literal["joint", "cat", "linear", "svd", "ties", "dare_linear"] = Field(
+        "joint", description="user + agent adapter: 'joint' trains the agent's adapter on both "
+        "fact sets (measured best); the others merge two adapters with peft")
 
 
 class ApiConfig(BaseModel):

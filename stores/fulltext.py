@@ -19,11 +19,20 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 32
 
 # Words that match nearly every memory; searching for them only costs time.
-STOPWORDS = frozenset(
-    """a an and are as at be but by did do does for from had has have he her hers him his how i
-    i'm is it its me my of on or our she so that the their them they this to was we were what
-    when where which who whom why will with you your yours""".split()
-)
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before
+being below between both but by can can't cannot could couldn't did didn't do does doesn't
+doing don't down during each few for from further had hadn't has hasn't have haven't having he
+he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if
+in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off on
+once only or other ought our ours ourselves out over own same shan't she she'd she'll she's
+should shouldn't so some such than that that's the their theirs them themselves then there
+there's these they they'd they'll they're they've this those through to too under until up
+very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
+which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
+your yours yourself yourselves s t d ll m re ve
+something anything thing things get gets got just also really please tell know
+""".split())
 
 
 def scope_token(user_id: str) -> str:

@@ -203,16 +203,30 @@ def test_changed_fact_marks_adapter_stale_and_text_wins(mem, pm):
     assert pm.overrides(Scope("alice")) == []
 
 
-def test_agent_adapter_combines_with_user_adapter(mem, pm):
+def test_agent_adapter_learns_user_facts_jointly(mem, pm):
+    user_fact = add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
+    agent_fact = add_fact(mem, "alice", "Helper", "likes", "Zentrel", agent="bot")
+    user = pm.train(Scope("alice"))
+    agent = pm.train(Scope("alice", agent_id="bot"))
+    assert user.fact_ids.keys() == {user_fact.id}
+    assert agent.scope.agent_id == "bot" and agent.fact_ids.keys() == {user_fact.id,
+                                                                       agent_fact.id}
+    assert [a.id for a in pm.current(Scope("alice", agent_id="bot"))] == [agent.id]
+    assert [a.id for a in pm.current(Scope("alice"))] == [user.id]
+    reply = pm.answer("Where does Alice live?", Scope("alice", agent_id="bot"), max_new_tokens=4)
+    assert reply.adapter_id == agent.id
+
+
+def test_agent_and_user_adapters_merged_by_peft(mem, pm):
+    pm.config.lora.combination = "cat"
     add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
     add_fact(mem, "alice", "Helper", "likes", "Zentrel", agent="bot")
     user = pm.train(Scope("alice"))
     agent = pm.train(Scope("alice", agent_id="bot"))
-    assert agent.scope.agent_id == "bot" and user.fact_ids.keys() != agent.fact_ids.keys()
+    assert len(agent.fact_ids) == 1
     assert [a.id for a in pm.current(Scope("alice", agent_id="bot"))] == [user.id, agent.id]
     reply = pm.answer("Where does Alice live?", Scope("alice", agent_id="bot"), max_new_tokens=4)
     assert reply.adapter_id == f"{user.id}+{agent.id}"
-    assert [a.id for a in pm.current(Scope("alice"))] == [user.id]
 
 
 def test_purge_user_removes_rows_files_and_loaded_adapters(mem, pm, tmp_path):

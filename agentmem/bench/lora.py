@@ -90,7 +90,7 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, *, lora: dict[str, Any] | None = N
         say(f"[{n}] {json.dumps({k: v for k, v in cell.items() if k != 'training'})} "
             f"train {cell['training']['seconds']}s/{cell['training']['steps']} steps")
         out["sizes"][str(n)] = cell
-        if n == (combine_size or sizes[0]):
+        if n == (sizes[0] if combine_size is None else combine_size):
             out["combined"] = _combinations(peft, codec, cfg, name, data, n, seed, methods,
                                             joint, fit, ppl_base, say)
         for label, overrides in (variants or {}).items():
@@ -201,7 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=JSON,...",
                         help="also train the first size with these overrides")
     parser.add_argument("--no-joint", action="store_true")
-    parser.add_argument("--combine-size", type=int, default=None)
+    parser.add_argument("--combine-size", type=int, default=None,
+                        help="facts per adapter for the combination test (0: skip it)")
     parser.add_argument("--home", default=None, help="agentmem home (model cache)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)

@@ -6,8 +6,11 @@ or a generation call, both under one lock, so the shared base model answers as t
 base model for everyone else: one user's adapter never answers another user.
 
 A scope's adapters are the user-level adapter (facts with no agent) and, when the scope
-names an agent, the agent-level adapter (that agent's facts of the same user). Both at once
-are served as one combined adapter built by `combine` (see the bench for why this method).
+names an agent, the agent-level adapter (that agent's facts of the same user). With the
+default `lora.combination = "joint"` the agent adapter is trained on both fact sets and
+answers alone for the (user, agent) scope: merging two separately trained adapters with
+peft ("cat", "svd", "linear") kept only about half of each one's recall in the bench.
+The other settings serve a peft combination of the two adapters instead.
 """
 
 from __future__ import annotations
@@ -62,6 +65,14 @@ class ParametricMemory:
                                                 kinds=["fact"]))
         return [r for r in found if r.scope.agent_id == scope.agent_id and r.value]
 
+    def learned_facts(self, scope: Scope) -> list[MemoryRecord]:
+        """The facts the slot's adapter learns: its own, plus the user's when an agent
+        adapter is trained jointly (`lora.combination == "joint"`)."""
+        own = self.facts(scope)
+        if scope.agent_id is None or self.config.lora.combination != "joint":
+            return own
+        return self.facts(Scope(user_id=scope.user_id)) + own
+
     # --- training -------------------------------------------------------------------
     def train(self, scope: Scope, *, records: Sequence[MemoryRecord] | None = None,
               progress: bool = False, cancel: Any = None) -> AdapterInfo:
@@ -70,7 +81,7 @@ class ParametricMemory:
         from agentmem.parametric import train as trainer
 
         scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id)
-        records = list(records) if records is not None else self.facts(scope)
+        records = list(records) if records is not None else self.learned_facts(scope)
         cfg = self.config.lora
         data = build_dataset(facts_from_records(records), heldout=cfg.heldout_phrasings,
                              train_phrasings=cfg.train_phrasings, seed=cfg.seed)
@@ -108,7 +119,7 @@ class ParametricMemory:
         current adapter's (or it is stale). Returns the new adapter, or None."""
         scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id)
         policy = promotion.PromotionPolicy.from_config(self.config.lora)
-        selected = policy.select(self.facts(scope))
+        selected = policy.select(self.learned_facts(scope))
         current = self.refresh(scope)
         if not promotion.needs_training(current, selected):
             return None
@@ -120,7 +131,8 @@ class ParametricMemory:
         current = self.registry.current(scope)
         if current is None:
             return None
-        if promotion.changed_facts(current, self.facts(scope)) and current.status != "stale":
+        changed = promotion.changed_facts(current, self.learned_facts(scope))
+        if changed and current.status != "stale":
             self.registry.set_status(current.id, scope, "stale")
             current.status = "stale"
             if self.config.lora.auto_rebuild:
@@ -134,8 +146,13 @@ class ParametricMemory:
         return self.registry.list(scope)
 
     def current(self, scope: Scope) -> list[AdapterInfo]:
-        """The adapters that answer for this scope: user-level, then agent-level."""
-        return [a for a in (self.refresh(s) for s in _slots(scope)) if a is not None]
+        """The adapters that answer for this scope: user-level, then agent-level; a joint
+        agent adapter answers alone, since it learned the user's facts too."""
+        found = [a for a in (self.refresh(s) for s in _slots(scope)) if a is not None]
+        joint = self.config.lora.combination == "joint"
+        if joint and len(found) == 2 and found[1].config.get("combination") == "joint":
+            return found[1:]
+        return found
 
     def rollback(self, scope: Scope, version: int | None = None) -> AdapterInfo:
         info = self.registry.rollback(Scope(user_id=scope.user_id, agent_id=scope.agent_id),
@@ -149,7 +166,7 @@ class ParametricMemory:
         for adapter in self.current(scope):
             if adapter.status != "stale":
                 continue
-            live = self.facts(adapter.scope)
+            live = self.learned_facts(adapter.scope)
             changed = set(promotion.changed_facts(adapter, live))
             trained = {fid for fid in adapter.fact_ids}
             out += [r for r in live if r.id in changed or r.id not in trained]
@@ -274,7 +291,7 @@ class ParametricMemory:
 
         combined = "c_" + "_".join(i.id[:12] for i in infos)
         if combined not in self._loaded:
-            combine(self._peft, names, combined)
+            combine(self._peft, names, combined, self.config.lora.combination)
             self._peft.base_model.disable_adapter_layers()
             self._loaded[combined] = "+".join(i.id for i in infos)
         return combined

@@ -170,24 +170,33 @@ class _TrunkRunner(_FullRunner):
         inner = model.get_base_model()
         self.body, self.head, self.start = inner.model, inner.lm_head, start
         with torch.no_grad():
-            self.hidden = [self._bottom(ids) for ids, _ in examples]
-            self.replay_hidden = [self._bottom(list(q)) for q in replay]
+            self.hidden = self._bottom([ids for ids, _ in examples])
+            self.replay_hidden = self._bottom([list(q) for q in replay])
             with _adapters_off(model):
                 self.replay_base = [
                     F.log_softmax(self.head(self._top(h[None], _ones(h))[0]).float(), -1)
                     .to(torch.bfloat16) for h in self.replay_hidden]
 
-    def _bottom(self, ids: Sequence_) -> Any:
+    def _bottom(self, seqs: list[Sequence_], size: int = 32) -> list[Any]:
+        """Hidden states entering layer `start`, one (len, hidden) tensor per sequence.
+        Batched with right padding: under a causal mask no real token sees a pad."""
         import torch
 
-        x = torch.tensor([list(ids)], device=self.device)
-        h = self.body.embed_tokens(x)
-        pos = torch.arange(h.shape[1], device=self.device)[None]
-        mask = self._mask(h, torch.ones_like(x), pos)
-        emb = self.body.rotary_emb(h, position_ids=pos)
-        for layer in self.body.layers[: self.start]:
-            h = layer(h, attention_mask=mask, position_embeddings=emb, position_ids=pos)
-        return h[0]
+        out: list[Any] = []
+        for first in range(0, len(seqs), size):
+            chunk = seqs[first:first + size]
+            width = max(len(q) for q in chunk)
+            x = torch.tensor([list(q) + [0] * (width - len(q)) for q in chunk], device=self.device)
+            attention = torch.tensor([[1] * len(q) + [0] * (width - len(q)) for q in chunk],
+                                     device=self.device)
+            h = self.body.embed_tokens(x)
+            pos = torch.arange(width, device=self.device)[None].expand(len(chunk), -1)
+            mask = self._mask(h, attention, pos)
+            emb = self.body.rotary_emb(h, position_ids=pos)
+            for layer in self.body.layers[: self.start]:
+                h = layer(h, attention_mask=mask, position_embeddings=emb, position_ids=pos)
+            out += [h[b, : len(q)].clone() for b, q in enumerate(chunk)]
+        return out
 
     def _mask(self, h: Any, attention: Any, pos: Any) -> Any:
         from transformers.masking_utils import create_causal_mask
@@ -281,10 +290,18 @@ def _adapters_off(model: Any):
 def _evaluate(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig) -> float:
     model.eval()
     try:
-        score, _ = recall(model, codec, data.heldout, max_new_tokens=cfg.max_new_tokens)
+        score, _ = recall(model, codec, _spread(data.heldout, cfg.eval_probes),
+                          max_new_tokens=cfg.max_new_tokens)
     finally:
         model.train()
     return score
+
+
+def _spread(items: list[Any], k: int) -> list[Any]:
+    """At most k items taken evenly across the list (every fact gets its turn)."""
+    if len(items) <= k:
+        return items
+    return [items[i * len(items) // k] for i in range(k)]
 
 
 def _pad(batch: Sequence[tuple[Sequence_, Sequence_]], pad_id: int, device: Any
