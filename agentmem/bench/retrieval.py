@@ -73,7 +73,7 @@ def _latency(mem: Memory, queries: list) -> dict[str, dict[str, float]]:
     for mode in ("fulltext", "semantic", "hybrid"):
         times = []
         for i, q in enumerate(queries):
-            text = f"{q.text} {i}"  # a fresh string: the query-embedding cache must not hit
+            text = f"{q.text} {mode} {i}"  # fresh: the query-embedding cache must not hit
             start = time.perf_counter()
             mem.search(text, q.user_id, mode=mode, top_k=5)
             times.append((time.perf_counter() - start) * 1000)
