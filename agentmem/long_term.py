@@ -203,11 +203,13 @@ class LongTermMemory:
             semantic = self.nearest(scope.user_id, vector, width, active_only=current_only)
         candidates = retrieval.fuse(mode, fulltext, semantic, settings)
         with self.sql.begin() as conn:
-            records = self.sql.get_memories(conn, candidates.keys(), query)
-            semantic_kept = [(i, s) for i, s in semantic if i in records][:n]
+            # Rank on the few columns ranking needs; load whole records for the winners only.
+            signals = self.sql.ranking_signals(conn, candidates.keys(), query)
+            semantic_kept = [(i, s) for i, s in semantic if i in signals][:n]
             if len(semantic_kept) != len(semantic):  # re-rank after the SQL filter
                 candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
-            ranked = retrieval.final_scores(candidates, records, settings)[:top_k]
+            ranked = retrieval.final_scores(candidates, signals, settings)[:top_k]
+            records = self.sql.get_memories(conn, [mid for mid, _ in ranked], query)
         return [SearchHit(record=records[mid], score=score,
                           explanation=retrieval.explain(candidates[mid]) if explain else None)
                 for mid, score in ranked]

@@ -17,7 +17,7 @@ from typing import Any
 from agentmem.config import SearchConfig
 from agentmem.errors import ValidationError
 from agentmem.stores.sql import MemoryQuery
-from agentmem.types import KINDS, SEARCH_MODES, STATUSES, MemoryRecord, Scope, as_utc, utcnow
+from agentmem.types import KINDS, SEARCH_MODES, STATUSES, Scope, as_utc, utcnow
 
 FILTER_KEYS = ("kind", "status", "session_id", "subject", "attribute", "created_after",
                "created_before", "metadata")
@@ -145,24 +145,28 @@ def _contribution(c: Candidate, signal: str, n: int, config: SearchConfig, mode:
     return score / n
 
 
-def final_scores(candidates: dict[str, Candidate], records: dict[str, MemoryRecord],
-                 config: SearchConfig, now: datetime | None = None) -> list[tuple[str, float]]:
-    """Blend the fused relevance with recency and importance; best first."""
+def final_scores(candidates: dict[str, Candidate],
+                 signals: dict[str, tuple[datetime, float]], config: SearchConfig,
+                 now: datetime | None = None) -> list[tuple[str, float]]:
+    """Blend the fused relevance with recency and importance; best first.
+
+    `signals` maps each memory that passed the SQL filter to (valid_from, importance).
+    """
     now = now or utcnow()
     relevance_weight = 1.0 - config.recency_weight - config.importance_weight
     out = []
     for mid, c in candidates.items():
-        record = records.get(mid)
-        if record is None:  # filtered out by SQL (status, time, kind, metadata)
+        if mid not in signals:  # filtered out by SQL (status, time, kind, metadata)
             continue
+        valid_from, importance = signals[mid]
         relevance = sum(v for k, v in c.explanation.items() if k in ("fulltext", "semantic"))
-        age_days = max(0.0, (now - as_utc(record.valid_from)).total_seconds() / 86400)
+        age_days = max(0.0, (now - as_utc(valid_from)).total_seconds() / 86400)
         recency = math.exp(-math.log(2) * age_days / config.recency_half_life_days)
         c.explanation.update(
             fulltext=c.explanation.get("fulltext", 0.0) * relevance_weight,
             semantic=c.explanation.get("semantic", 0.0) * relevance_weight,
             recency=config.recency_weight * recency,
-            importance=config.importance_weight * record.importance,
+            importance=config.importance_weight * importance,
         )
         extra = c.explanation["recency"] + c.explanation["importance"]
         score = relevance * relevance_weight + extra

@@ -209,6 +209,17 @@ class SQLStore:
                                                    query.condition(conn.dialect.name)))
         return {r.id: _memory(r) for r in rows}
 
+    def ranking_signals(self, conn: Connection, ids: Iterable[str], query: MemoryQuery
+                        ) -> dict[str, tuple[datetime, float]]:
+        """(valid_from, importance) of the given memories that pass the query's filter."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        m = memories.c
+        rows = conn.execute(select(m.id, m.valid_from, m.importance)
+                            .where(m.id.in_(ids), query.condition()))
+        return {r.id: (r.valid_from, r.importance) for r in rows}
+
     def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:
         """Rows by id regardless of user (the index writer's bookkeeping only)."""
         out: list[MemoryRecord] = []
