@@ -323,6 +323,10 @@ class Memory:
         """The scope's adapters, newest version first (status active, stale or inactive)."""
         return self.parametric.adapters(Scope.coerce(scope))
 
+    def rollback_adapter(self, scope: Scope | str, version: int | None = None) -> AdapterInfo:
+        """Make an earlier adapter version (default: the previous one) the active one."""
+        return self.parametric.rollback(Scope.coerce(scope), version)
+
     # --- chat: context -> local model (KV policy, adapter) -> reply, observed ------------
     @property
     def llm(self) -> Any:
@@ -365,6 +369,10 @@ class Memory:
         adapters = self.parametric.current(scope) if "parametric" in tiers else []
         policy, budget = (None, None) if "kv" in tiers else ("full", 1.0)
         system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
+        changed = self.parametric.overrides(scope) if adapters else []
+        if changed:  # a stale adapter: the text memory's current value wins in the prompt
+            system += "\n\nUpdated facts (they replace what you learned before): " + " ".join(
+                r.text for r in changed)
         turns = [m for m in prompt if m["role"] != "system"]
         state: dict[str, Any] = {}
 
