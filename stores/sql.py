@@ -19,13 +19,17 @@ from typing import Any
 from agentmem.stores import fulltext
 from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
 from sqlalchemy import (
+    Boolean,
     Numeric,
     and_,
+    case,
     cast,
     create_engine,
     event,
     false,
     func,
+    literal,
+    null,
     or_,
     select,
     text,
@@ -66,7 +70,7 @@ class MemoryQuery:
     text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def condition(self, dialect: str = "sqlite") -> ColumnElement[bool]:
+    def condition(self, dialect: str) -> ColumnElement[bool]:
         m = memories.c
         parts: list[ColumnElement[bool]] = [m.user_id == self.user_id]
         if self.agent_id is not None:  # an agent sees its own and the user's shared memories
@@ -94,11 +98,12 @@ class MemoryQuery:
 
 def _json_equals(element, value: Any, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql" and isinstance(value, bool | int | float):
-        # a cast of another user-supplied JSON type would raise: compare typed values only
-        kind = "boolean" if isinstance(value, bool) else "number"
-        typed = (element.as_boolean() if isinstance(value, bool)
-                 else cast(element.as_string(), Numeric))
-        return and_(func.json_typeof(element) == kind, typed == value)
+        # Cast only values of the matching JSON type (CASE, since AND does not short-circuit
+        # in SQL); bind numbers as NUMERIC: an int bound as INTEGER overflows above 2**31 - 1.
+        kind, target = ("boolean", Boolean()) if isinstance(value, bool) else ("number", Numeric())
+        typed = case((func.json_typeof(element) == kind, cast(element.as_string(), target)),
+                     else_=null())
+        return typed == literal(value, target)
     if isinstance(value, bool):
         return element.as_boolean() == value
     if isinstance(value, int):
@@ -217,7 +222,7 @@ class SQLStore:
             return {}
         m = memories.c
         rows = conn.execute(select(m.id, m.valid_from, m.importance)
-                            .where(m.id.in_(ids), query.condition()))
+                            .where(m.id.in_(ids), query.condition(conn.dialect.name)))
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
     def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:

@@ -298,3 +298,11 @@ def test_readonly_sql_refusals(mem, alice, bob):
     assert mem.sql("SELECT count(*) AS n FROM memories", bob) == [{"n": 1}]
     assert mem.sql("SELECT 'DROP TABLE memories; --' AS s", alice) == [
         {"s": "DROP TABLE memories; --"}]
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**62, 1.5, True, "2147483648"])
+def test_metadata_filter_on_large_and_mixed_values(mem, value):
+    kept = mem.add("tagged memory", "alice", {"n": value})
+    mem.add("other memory", "alice", {"n": "text"})
+    hits = mem.search("memory", "alice", filters={"metadata": {"n": value}})
+    assert [h.record.id for h in hits] == [kept.id]
