@@ -216,14 +216,15 @@ class LongTermMemory:
 
     def nearest(self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
                 ) -> list[tuple[str, float]]:
-        """The k memories of a user nearest to `vector`, from the index and from the writes
-        still queued for it (those win: they are newer). Status is checked by the caller
-        against SQL, the source of truth."""
-        pending = self.indexer.pending(user_id, vector, k)
+        """The memories of a user nearest to `vector`, from the index and from the writes
+        still queued for it (those win: they are newer). With `active_only` there are up to
+        twice k, since the index does not filter on status: the caller keeps those SQL (the
+        source of truth) confirms and cuts to k."""
+        width = k + min(k, 50) if active_only else k
+        pending = self.indexer.pending(user_id, vector, width)
         seen = {i for i, _ in pending}
-        indexed = [h for h in self._index.query(user_id, vector, k, active_only=active_only)
-                   if h[0] not in seen]
-        return sorted(pending + indexed, key=lambda h: -h[1])[:k]
+        indexed = [h for h in self._index.query(user_id, vector, width) if h[0] not in seen]
+        return sorted(pending + indexed, key=lambda h: -h[1])[:width]
 
     def versions(self, memory_id: str, scope: Scope) -> list[MemoryRecord]:
         """Every record in the supersession chain of `memory_id`, oldest first."""

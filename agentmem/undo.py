@@ -69,20 +69,31 @@ class _Undo:
         return [e for e in events if e.related_id == memory_id and e.memory_id != memory_id]
 
     def check_slots(self) -> None:
-        """Refuse to leave two current values in a single-valued slot."""
+        """Refuse to leave two current values in a single-valued slot, or the same value
+        twice in a multi-valued one (it was stated again after the change being undone)."""
         config = self.long_term.config.conflicts
         for record in list(self.state.values()):
-            if record.status != "active" or not record.is_fact or rules.is_multi(
-                    record.attribute or "", config):
+            if record.status != "active" or not record.is_fact:
                 continue
+            multi = rules.is_multi(record.attribute or "", config)
             for other in slot_timeline(self.long_term, self.scope, record.subject or "user",
                                        record.attribute or ""):
                 other = self.state.get(other.id, other)
-                if other.id != record.id and other.status == "active":
+                if other.id == record.id or other.status != "active":
+                    continue
+                if multi and _same_value(other.value, record.value):
+                    raise ConflictStateError(
+                        f"restoring would hold {record.value!r} twice for {record.attribute!r}; "
+                        f"it is current already as {other.id!r}")
+                if not multi:
                     raise ConflictStateError(
                         f"restoring would make {record.value!r} and {other.value!r} both current "
                         f"for {record.attribute!r}; undo the change that made {other.id!r} "
                         "current first (see history())")
+
+
+def _same_value(a: str | None, b: str | None) -> bool:
+    return " ".join((a or "").lower().split()) == " ".join((b or "").lower().split())
 
 
 def plan_restore(long_term: LongTermMemory, scope: Scope, event_id: str, *, actor: str,

@@ -69,15 +69,14 @@ def test_users_are_separate_collections(index):
     assert index.count("alice") == 0 and index.count("bob") == 1
 
 
-def test_status_metadata_filters_inactive(index):
+def test_status_metadata_follows_updates_and_queries_return_every_status(index):
     records = _records(["old address", "new address"])
     index.upsert(records, EMBED.embed([r.text for r in records]))
     records[0].status = "superseded"
     index.update_metadata(records[:1])
+    assert index.statuses("alice") == {"alice-0": "superseded", "alice-1": "active"}
     vector = EMBED.embed_query("address")
-    assert [i for i, _ in index.query("alice", vector, 5)] == ["alice-1"]
-    assert {i for i, _ in index.query("alice", vector, 5, active_only=False)} == {
-        "alice-0", "alice-1"}
+    assert {i for i, _ in index.query("alice", vector, 5)} == {"alice-0", "alice-1"}
 
 
 def test_delete_and_drop_all(index):
