@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from agentmem.errors import FingerprintMismatch, ModelError, ScopeError
+from agentmem.files import sha256_file
 
 if TYPE_CHECKING:
     from agentmem.config import MemoryConfig
@@ -71,14 +72,6 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_snapshot(session: Session, path: str | Path, text: str, **labels: Any) -> dict[str, Any]:
     """Save the session's cache (the KV of ``text``, nothing evicted) to ``path`` (.safetensors).
 
@@ -110,7 +103,7 @@ def save_snapshot(session: Session, path: str | Path, text: str, **labels: Any) 
         "dtype": str(cache.states[0].keys.dtype).removeprefix("torch."),
         "layers": len(cache.states),
         "bytes": path.stat().st_size,
-        "sha256": _sha256(path),
+        "sha256": sha256_file(path),
         "created_at": datetime.now(UTC).isoformat(),
         **labels,
     }
@@ -155,7 +148,7 @@ def load_snapshot(
     if (
         not path.is_file()
         or path.stat().st_size != meta.get("bytes")
-        or _sha256(path) != meta.get("sha256")
+        or sha256_file(path) != meta.get("sha256")
     ):
         raise ModelError(f"snapshot {path} is truncated or altered; delete it and recompute")
     try:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from agentmem.errors import FingerprintMismatch, ModelError, NotFoundError
+from agentmem.files import sha256_file
 from agentmem.stores.schema import adapters
 from agentmem.types import AdapterInfo, Scope
 
@@ -58,7 +59,8 @@ class AdapterRegistry:
                 shutil.copyfile(source / name, tmp / name)
             manifest = {"id": info.id, "scope": info.scope.to_dict(), "version": info.version,
                         "base_fingerprint": info.base_fingerprint, "fact_ids": info.fact_ids,
-                        "sha256": {n: _sha256(tmp / n) for n in ("adapter_config.json", WEIGHTS)}}
+                        "sha256": {n: sha256_file(tmp / n)
+                                   for n in ("adapter_config.json", WEIGHTS)}}
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             for path in tmp.iterdir():
                 _fsync(path)
@@ -86,7 +88,7 @@ class AdapterRegistry:
         if manifest.get("scope", {}).get("user_id") != info.scope.user_id:
             raise ModelError(f"adapter files at {path} belong to another scope; refusing them")
         for name, digest in manifest.get("sha256", {}).items():
-            if not (path / name).is_file() or _sha256(path / name) != digest:
+            if not (path / name).is_file() or sha256_file(path / name) != digest:
                 raise ModelError(f"adapter file {path / name} is missing, truncated or corrupt "
                                  "(checksum mismatch); roll back or retrain the adapter")
         return path
@@ -213,14 +215,6 @@ def _info(row: Any) -> AdapterInfo:
                        fact_ids=dict(row.fact_ids or {}), path=row.path,
                        created_at=row.created_at, status=row.status,
                        config=dict(row.config or {}), metrics=dict(row.metrics or {}))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync(path: Path) -> None:
