@@ -128,8 +128,18 @@ class VectorIndex:
         col = self._collection(user_id, create=False)
         if col is None:
             return []
-        result = col.query(query_embeddings=np.asarray([vector], dtype=np.float32),
-                           n_results=k, where={"user_id": user_id}, include=["distances"])
+        from chromadb.errors import ChromaError
+
+        try:
+            result = col.query(query_embeddings=np.asarray([vector], dtype=np.float32),
+                               n_results=k, where={"user_id": user_id}, include=["distances"])
+        except ChromaError as exc:
+            # A collection another process has just created has no segment on disk until
+            # its first write lands; it holds nothing yet (SQL and the overlay still answer).
+            if "Nothing found on disk" not in str(exc):
+                raise
+            log.warning("vector collection of %r not written yet: %s", user_id, exc)
+            return []
         ids, dists = result["ids"][0], result["distances"][0]
         return [(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
 
