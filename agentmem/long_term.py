@@ -52,8 +52,6 @@ class WritePlan:
     events: list[MemoryEvent] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     conflict_updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    # set by apply(): inserts another writer had just stored, and the id that stands for each
-    absorbed: dict[str, str] = field(default_factory=dict)
 
     def extend(self, other: WritePlan) -> None:
         for name in ("inserts", "updates", "events", "conflicts", "conflict_updates"):
@@ -278,7 +276,6 @@ def _absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan) -> None:
             winners[candidate.id] = stored[0]
     if winners:
         _rewrite_as_reinforcements(plan, winners)
-        plan.absorbed.update({loser: winner.id for loser, winner in winners.items()})
 
 
 def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:

@@ -184,9 +184,7 @@ class Memory:
         with self._layers_lock:  # plan and write as one step: no other thread plans between
             plan, results = resolver.resolve_many(candidates, self.long_term, actor=source)
             self.long_term.apply(plan)
-        # a statement another writer stored meanwhile became a reinforcement of that memory
-        return [self.long_term.get(plan.absorbed[r.id], scope) if r.id in plan.absorbed else r
-                for r in results]
+        return results
 
     def get(self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None
             ) -> MemoryRecord:
