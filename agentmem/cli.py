@@ -303,11 +303,13 @@ def resolve(conflict_id: str, choice: Annotated[str, typer.Argument(
 
 
 @app.command()
-def sql(statement: str, user: User, as_json: Json = False) -> None:
+def sql(statement: str, user: User, as_json: Json = False,
+        max_rows: Annotated[int, typer.Option(help="refuse a result longer than this")] = 1000
+        ) -> None:
     """Run one read-only SELECT over the user's rows (memories, episodes, memory_events,
     conflicts)."""
     with open_memory() as mem:
-        rows = mem.sql(statement, user)
+        rows = mem.sql(statement, user, max_rows=max_rows)
     def render(items: list[dict]) -> None:
         if not items:
             console.print("(no rows)")

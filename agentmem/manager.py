@@ -284,13 +284,16 @@ class Memory:
         lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
         self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
 
-    def sql(self, statement: str, scope: Scope | str) -> list[dict[str, Any]]:
-        """Run one read-only SELECT over views that hold only the caller's rows."""
+    def sql(self, statement: str, scope: Scope | str, *,
+            max_rows: int = readonly.MAX_ROWS) -> list[dict[str, Any]]:
+        """Run one read-only SELECT over views that hold only the caller's rows; a result
+        of more than `max_rows` rows is refused (QueryRefusedError), never cut short."""
         scope = Scope.coerce(scope)
         from sqlalchemy import inspect
 
         tables = set(inspect(self.long_term.sql.engine).get_table_names())
-        return readonly.run(self.long_term.sql.engine, statement, scope.user_id, tables)
+        return readonly.run(self.long_term.sql.engine, statement, scope.user_id, tables,
+                            max_rows=max_rows)
 
     def reindex(self) -> int:
         """Rebuild the vector index from SQL; returns the number of vectors written."""

@@ -80,8 +80,12 @@ def check(statement: str) -> str:
     return body
 
 
-def run(engine: Engine, statement: str, user_id: str, existing_tables: set[str]) -> list[dict]:
-    """Run a checked statement against views of `user_id`'s rows; at most MAX_ROWS rows."""
+def run(engine: Engine, statement: str, user_id: str, existing_tables: set[str], *,
+        max_rows: int = MAX_ROWS) -> list[dict]:
+    """Run a checked statement against views of `user_id`'s rows. A result longer than
+    `max_rows` is refused rather than cut short, so a caller never mistakes part for all."""
+    if max_rows < 1:
+        raise QueryRefusedError(f"max_rows must be at least 1, got {max_rows}")
     body = check(statement)
     words = {w.lower() for w in _WORD.findall(_STRING.sub(" __str__ ", body))}
     foreign = sorted((words & {t.lower() for t in existing_tables}) - set(READABLE))
@@ -111,13 +115,16 @@ def run(engine: Engine, statement: str, user_id: str, existing_tables: set[str])
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
         try:
             result = conn.execute(text(sql), {"__scope_user": user_id})
-            rows = [dict(r._mapping) for r in result.fetchmany(MAX_ROWS)]
+            rows = [dict(r._mapping) for r in result.fetchmany(max_rows + 1)]
         except Exception as exc:
             raise QueryRefusedError(f"the statement failed: {_first_line(exc)}") from None
         finally:
             conn.rollback()
             if engine.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA query_only = 0")
+    if len(rows) > max_rows:
+        raise QueryRefusedError(f"the statement returns more than {max_rows} rows; add a LIMIT "
+                                "or a narrower WHERE, or raise max_rows")
     return [_plain(row) for row in rows]
 
 

@@ -27,6 +27,7 @@ from agentmem import Memory, Scope
 from agentmem.short_term import word_counter
 
 CYCLES = 100
+ROWS = 1_000_000  # the checks read whole tables
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +78,18 @@ def _verify(home: Path, acks: list[dict]) -> None:
             assert conn.execute(text(
                 "SELECT count(*) FROM memories WHERE index_dirty")).scalar() == 0
         stored = {r["id"]: r for r in mem.sql(
-            "SELECT id, text, status FROM memories WHERE status <> 'superseded'", scope)}
+            "SELECT id, text, status FROM memories WHERE status <> 'superseded'", scope,
+            max_rows=ROWS)}
         for memory_id, allowed in _expected(acks).items():
             got = stored.get(memory_id)
-            assert got is not None, f"acknowledged memory {memory_id} lost"
+            assert got is not None, (f"acknowledged memory {memory_id} lost: "
+                                     f"{_trace(mem, scope, memory_id)}")
             assert (got["text"], got["status"]) in allowed
-        every = mem.sql("SELECT id, text FROM memories", scope)  # archived copies too
+        every = mem.sql("SELECT id, text FROM memories", scope, max_rows=ROWS)  # archived too
         batches = Counter(m.group(1) for r in every
                           if (m := re.match(r"note (\w+-\d+)-\d+:", r["text"])))
         assert set(batches.values()) <= {crash_writer.BATCH}, "a half-written batch"
-        events = mem.sql("SELECT memory_id, op FROM memory_events", scope)
+        events = mem.sql("SELECT memory_id, op FROM memory_events", scope, max_rows=ROWS)
         added = {e["memory_id"] for e in events if e["op"] == "ADD"}
         assert set(stored) <= added, "a memory without its ADD event"
         all_ids = {r["id"] for r in every}
@@ -98,6 +101,16 @@ def _verify(home: Path, acks: list[dict]) -> None:
             hits = mem.search(stored[memory_id]["text"], scope, mode="fulltext", top_k=3,
                               filters={"status": ["active", "deleted"]})
             assert memory_id in {h.record.id for h in hits}
+
+
+def _trace(mem: Memory, scope: Scope, memory_id: str) -> str:
+    """What became of a memory: its row and every event that names it."""
+    assert re.fullmatch(r"[0-9a-f]+", memory_id)
+    row = mem.sql(f"SELECT status, text, superseded_by FROM memories WHERE id = '{memory_id}'",
+                  scope)
+    events = mem.sql("SELECT op, reason, memory_id, related_id, new_text FROM memory_events "
+                     f"WHERE memory_id = '{memory_id}' OR related_id = '{memory_id}'", scope)
+    return f"row {row}, events {events}"
 
 
 @pytest.mark.slow

@@ -68,3 +68,11 @@ def test_refused(filled, alice, statement):
 def test_bad_sql_is_reported_not_raised_raw(filled, alice):
     with pytest.raises(QueryRefusedError, match="the statement failed"):
         filled.sql("SELECT nonexistent_column FROM memories", alice)
+
+
+def test_a_longer_result_than_max_rows_is_refused_not_cut_short(filled, alice):
+    statement = "SELECT text FROM memories ORDER BY text"
+    assert len(filled.sql(statement, alice, max_rows=2)) == 2
+    with pytest.raises(QueryRefusedError, match="more than 1 rows; add a LIMIT"):
+        filled.sql(statement, alice, max_rows=1)
+    assert filled.sql(statement + " LIMIT 1", alice, max_rows=1) == [{"text": "I live in Berlin"}]
