@@ -50,13 +50,20 @@ class IndexSync:
 
     def pending(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Pending memories of one user nearest to `vector`: (id, cosine clipped to [0, 1])."""
+        return self.pending_many(user_id, np.asarray([vector]), k)[0]
+
+    def pending_many(self, user_id: str, vectors: np.ndarray, k: int
+                     ) -> list[list[tuple[str, float]]]:
+        """`pending` for each row of `vectors`, over one snapshot of the queue."""
         with self._lock:
             items = list(self._pending.get(user_id, {}).items())
         if not items:
-            return []
-        sims = np.stack([v for _, v in items]) @ vector
-        best = np.argsort(-sims)[:k]
-        return [(items[i][0], float(max(0.0, min(1.0, sims[i])))) for i in best]
+            return [[] for _ in vectors]
+        ids = [i for i, _ in items]
+        sims = np.clip(np.asarray(vectors) @ np.stack([v for _, v in items]).T, 0.0, 1.0)
+        best = np.argsort(-sims, axis=1)[:, :k]
+        return [[(ids[j], float(row[j])) for j in order]
+                for row, order in zip(sims, best, strict=True)]
 
     def flush(self) -> None:
         """Wait until everything submitted so far is in the index."""

@@ -220,11 +220,21 @@ class LongTermMemory:
         still queued for it (those win: they are newer). With `active_only` there are up to
         twice k, since the index does not filter on status: the caller keeps those SQL (the
         source of truth) confirms and cuts to k."""
+        return self.nearest_many(user_id, np.asarray([vector]), k, active_only=active_only)[0]
+
+    def nearest_many(self, user_id: str, vectors: np.ndarray, k: int, *,
+                     active_only: bool = True) -> list[list[tuple[str, float]]]:
+        """`nearest` for each row of `vectors`, with one query to the index."""
         width = k + min(k, 50) if active_only else k
-        pending = self.indexer.pending(user_id, vector, width)
-        seen = {i for i, _ in pending}
-        indexed = [h for h in self._index.query(user_id, vector, width) if h[0] not in seen]
-        return sorted(pending + indexed, key=lambda h: -h[1])[:width]
+        # the queue first: a write that leaves it meanwhile is then found in the index
+        pending = self.indexer.pending_many(user_id, vectors, width)
+        indexed = self._index.query_many(user_id, vectors, width)
+        out = []
+        for queued, stored in zip(pending, indexed, strict=True):
+            seen = {i for i, _ in queued}
+            hits = queued + [h for h in stored if h[0] not in seen]
+            out.append(sorted(hits, key=lambda h: -h[1])[:width])
+        return out
 
     def versions(self, memory_id: str, scope: Scope) -> list[MemoryRecord]:
         """Every record in the supersession chain of `memory_id`, oldest first."""
@@ -260,22 +270,36 @@ def _plain(record: MemoryRecord) -> bool:
             and not record.metadata.get("held") and not record.metadata.get("rejected"))
 
 
-def _absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan) -> None:
+def _absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan, chunk: int = 200
+                                  ) -> None:
     """Turn an insert that another writer has just stored (same user, agent, kind, text
     and, for a fact, the same slot and value; still active) into a reinforcement of it."""
     own = {r.id for r in plan.inserts}
+    groups: dict[tuple[str, str], list[MemoryRecord]] = {}
+    for candidate in plan.inserts:
+        if _plain(candidate):
+            groups.setdefault((candidate.scope.user_id, candidate.kind), []).append(candidate)
     winners: dict[str, MemoryRecord] = {}
-    for candidate in [r for r in plan.inserts if _plain(r)]:
-        query = MemoryQuery(user_id=candidate.scope.user_id, kinds=[candidate.kind],
-                            text_equals=candidate.text, subject=candidate.subject,
-                            attribute=candidate.attribute)
-        stored = [r for r in sql.find_memories(conn, query, limit=5, newest_first=False)
-                  if r.id not in own and r.scope.agent_id == candidate.scope.agent_id
-                  and (r.value or "").lower() == (candidate.value or "").lower() and _plain(r)]
-        if stored:
-            winners[candidate.id] = stored[0]
+    for (user_id, kind), group in groups.items():
+        for start in range(0, len(group), chunk):
+            part = group[start:start + chunk]
+            query = MemoryQuery(user_id=user_id, kinds=[kind], text_in=[c.text for c in part])
+            stored = [r for r in sql.find_memories(conn, query, newest_first=False)
+                      if r.id not in own and _plain(r)]
+            for candidate in part:
+                same = [r for r in stored if _same_statement(r, candidate)]
+                if same:
+                    winners[candidate.id] = same[0]
     if winners:
         _rewrite_as_reinforcements(plan, winners)
+
+
+def _same_statement(stored: MemoryRecord, candidate: MemoryRecord) -> bool:
+    return (stored.text.lower() == candidate.text.lower()
+            and stored.scope.agent_id == candidate.scope.agent_id
+            and (candidate.subject is None or stored.subject == candidate.subject)
+            and (candidate.attribute is None or stored.attribute == candidate.attribute)
+            and (stored.value or "").lower() == (candidate.value or "").lower())
 
 
 def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:

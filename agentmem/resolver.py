@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
 from agentmem import conflicts
 from agentmem.conflicts import Decision
 from agentmem.errors import ValidationError
@@ -33,11 +31,13 @@ NOTE_KINDS = ("note", "summary", "fact")  # compared by meaning when they have n
 
 
 def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = "user",
-            pending: WritePlan | None = None) -> tuple[WritePlan, MemoryRecord]:
+            pending: WritePlan | None = None, stored: StoredNearby | None = None
+            ) -> tuple[WritePlan, MemoryRecord]:
     """Plan how to store `candidate`; returns the plan and the record the caller sees.
 
     `pending` is a plan built earlier in the same batch and not yet applied: its rows count
-    as stored, so two statements of one batch are resolved against each other.
+    as stored, so two statements of one batch are resolved against each other. `stored`
+    is what the batch read of the stored state at once (`_read_stored`).
     """
     config = long_term.config.conflicts
     if candidate.is_fact:
@@ -49,7 +49,7 @@ def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = 
                               lambda label: conflicts.decide_fact(candidate, timeline, config,
                                                                   override=label))
     elif candidate.kind in NOTE_KINDS:
-        neighbours = _neighbours(candidate, long_term, pending)
+        neighbours = _neighbours(candidate, long_term, pending, stored)
         decision = conflicts.decide_note(candidate, neighbours, config)
         decision = _ask_judge(long_term, decision, candidate,
                               lambda label: conflicts.decide_note(candidate, neighbours, config,
@@ -62,12 +62,11 @@ def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = 
 def resolve_many(candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *,
                  actor: str = "user") -> tuple[WritePlan, list[MemoryRecord]]:
     """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
-    notes = [c.text for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
-    if len(notes) > 1:  # one batched embedding; the per-candidate lookups hit the cache
-        long_term.embedder.embed(notes)
+    notes = [c for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
+    stored = _read_stored(notes, long_term)
     plan, results = WritePlan(), []
     for candidate in candidates:
-        part, record = resolve(candidate, long_term, actor=actor, pending=plan)
+        part, record = resolve(candidate, long_term, actor=actor, pending=plan, stored=stored)
         plan.extend(part)
         results.append(record)
     return plan, results
@@ -170,31 +169,77 @@ def _overlay(records: list[MemoryRecord], pending: WritePlan, match) -> list[Mem
     for record in pending.inserts:
         if match(record):
             by_id[record.id] = record
+    changes: dict[str, dict[str, Any]] = {}
     for memory_id, _, values in pending.updates:
         if memory_id in by_id:
-            by_id[memory_id] = dataclasses.replace(by_id[memory_id], **values)
+            changes.setdefault(memory_id, {}).update(values)
+    for memory_id, values in changes.items():
+        by_id[memory_id] = dataclasses.replace(by_id[memory_id], **values)
     return list(by_id.values())
 
 
+@dataclasses.dataclass
+class StoredNearby:
+    """What the stored state holds next to a batch's notes, read in a few queries: an
+    active memory with the same text, else the nearest by meaning. Reading it once is
+    exact, since nothing is written until the batch's plan is applied."""
+
+    exact: dict[str, MemoryRecord] = dataclasses.field(default_factory=dict)
+    near: dict[str, list[tuple[MemoryRecord, float]]] = dataclasses.field(default_factory=dict)
+
+    def covers(self, candidate: MemoryRecord) -> bool:
+        return candidate.id in self.exact or candidate.id in self.near
+
+
+def _read_stored(candidates: Sequence[MemoryRecord], long_term: LongTermMemory,
+                 chunk: int = 100) -> StoredNearby:
+    """Same-text and nearest active memories of the same kind for every candidate: one
+    text lookup, one index query and one row read per scope, kind and chunk."""
+    out = StoredNearby()
+    groups: dict[tuple[str, str | None, str], list[MemoryRecord]] = {}
+    for c in candidates:
+        groups.setdefault((c.scope.user_id, c.scope.agent_id, c.kind), []).append(c)
+    for (user_id, agent_id, kind), group in groups.items():
+        query = MemoryQuery(user_id=user_id, agent_id=agent_id, kinds=[kind])
+        for start in range(0, len(group), chunk):
+            part = group[start:start + chunk]
+            same_text: dict[str, MemoryRecord] = {}
+            for r in long_term.find(dataclasses.replace(query, text_in=[c.text for c in part])):
+                same_text.setdefault(r.text.lower(), r)  # newest first: the newest wins
+            rest = []
+            for c in part:
+                if (r := same_text.get(c.text.lower())) is not None:
+                    out.exact[c.id] = r
+                else:
+                    rest.append(c)
+            if not rest:
+                continue
+            vectors = long_term.embedder.embed([c.text for c in rest])
+            hits = long_term.nearest_many(user_id, vectors, NEIGHBOURS, active_only=True)
+            with long_term.sql.begin() as conn:
+                found = long_term.sql.get_memories(conn, {i for h in hits for i, _ in h}, query)
+            for c, h in zip(rest, hits, strict=True):
+                out.near[c.id] = [(found[i], s) for i, s in h if i in found]
+    return out
+
+
 def _neighbours(candidate: MemoryRecord, long_term: LongTermMemory,
-                pending: WritePlan | None) -> list[tuple[MemoryRecord, float]]:
+                pending: WritePlan | None, stored: StoredNearby | None = None
+                ) -> list[tuple[MemoryRecord, float]]:
     """Active memories of the same kind nearest in meaning, with their cosine similarity."""
-    scope = candidate.scope
-    query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=[candidate.kind])
-    exact = long_term.find(dataclasses.replace(query, text_equals=candidate.text), limit=1)
-    if exact:
-        return [(exact[0], 1.0)]
-    vector = long_term.embedder.embed_query(candidate.text)
-    hits = long_term.nearest(scope.user_id, vector, NEIGHBOURS, active_only=True)
-    with long_term.sql.begin() as conn:
-        found = long_term.sql.get_memories(conn, [i for i, _ in hits], query)
-    out = [(found[i], s) for i, s in hits if i in found]
+    if stored is None or not stored.covers(candidate):
+        stored = _read_stored([candidate], long_term)
+    if candidate.id in stored.exact:
+        return [(stored.exact[candidate.id], 1.0)]
+    out = list(stored.near[candidate.id])
     if pending is not None:
+        user_id = candidate.scope.user_id
         extra = [r for r in _overlay([], pending, lambda r: r.kind == candidate.kind)
-                 if r.status == "active" and r.scope.user_id == scope.user_id]
+                 if r.status == "active" and r.scope.user_id == user_id]
         if extra:
+            vector = long_term.embedder.embed_query(candidate.text)
             vectors = long_term.embedder.embed([r.text for r in extra])
-            out += [(r, float(np.dot(v, vector))) for r, v in zip(extra, vectors, strict=True)]
+            out += [(r, float(s)) for r, s in zip(extra, vectors @ vector, strict=True)]
     return out
 
 

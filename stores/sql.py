@@ -68,6 +68,7 @@ class MemoryQuery:
     created_after: datetime | None = None
     created_before: datetime | None = None
     text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
+    text_in: Sequence[str] | None = None  # case-insensitive: any of these texts
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def condition(self, dialect: str) -> ColumnElement[bool]:
@@ -91,6 +92,8 @@ class MemoryQuery:
             parts.append(m.created_at < self.created_before)
         if self.text_equals is not None:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
+        if self.text_in is not None:
+            parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in self.text_in]))
         for key, value in self.metadata.items():
             parts.append(_json_equals(m.meta[key], value, dialect))
         return and_(*parts)

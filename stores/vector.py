@@ -125,13 +125,18 @@ class VectorIndex:
         and made a query at 100k memories ~10x slower, and reading metadata back to filter
         here costs as much as the search itself.
         """
+        return self.query_many(user_id, np.asarray([vector]), k)[0]
+
+    def query_many(self, user_id: str, vectors: np.ndarray, k: int
+                   ) -> list[list[tuple[str, float]]]:
+        """`query` for each row of `vectors`, in one round trip to the index."""
         col = self._collection(user_id, create=False)
-        if col is None:
-            return []
+        if col is None or len(vectors) == 0:
+            return [[] for _ in vectors]
         from chromadb.errors import ChromaError
 
         try:
-            result = col.query(query_embeddings=np.asarray([vector], dtype=np.float32),
+            result = col.query(query_embeddings=np.asarray(vectors, dtype=np.float32),
                                n_results=k, where={"user_id": user_id}, include=["distances"])
         except ChromaError as exc:
             # A collection another process has just created has no segment on disk until
@@ -139,9 +144,9 @@ class VectorIndex:
             if "Nothing found on disk" not in str(exc):
                 raise
             log.warning("vector collection of %r not written yet: %s", user_id, exc)
-            return []
-        ids, dists = result["ids"][0], result["distances"][0]
-        return [(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
+            return [[] for _ in vectors]
+        return [[(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
+                for ids, dists in zip(result["ids"], result["distances"], strict=True)]
 
     def statuses(self, user_id: str) -> dict[str, str]:
         """The status each of a user's vectors carries in its metadata (for inspection)."""
