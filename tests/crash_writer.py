@@ -1,9 +1,11 @@
 """The writer that test_crash_safety kills with SIGKILL at random points.
 
-`run(home, tag, ack_path)` opens a Memory (cheap: hash embedder, word counter) and writes
-forever: batches of notes through `add_many`, and now and then an update or a delete of
-an earlier note. After each call returns, the acknowledgement is appended to `ack_path`
-and fsynced, so the file lists exactly the writes the caller was told had succeeded.
+`run(home, tag, ack_path, ready)` opens a Memory (cheap: hash embedder, word counter),
+sets `ready`, and writes forever: batches of notes through `add_many`, and now and then an
+update or a delete of an earlier note. After each call returns, the acknowledgement is
+appended to `ack_path` and fsynced, so the file lists exactly the writes the caller was
+told had succeeded. An exception is written to `<ack_path>.err` before the writer dies, so
+the test can say why.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import traceback
 
 from mp_worker import note_text
 
@@ -18,7 +21,16 @@ USER = "crash-user"
 BATCH = 4
 
 
-def run(home: str, tag: str, ack_path: str) -> None:
+def run(home: str, tag: str, ack_path: str, ready) -> None:
+    try:
+        _write_forever(home, tag, ack_path, ready)
+    except BaseException:
+        with open(f"{ack_path}.err", "a", encoding="utf-8") as err:
+            err.write(f"writer {tag}:\n{traceback.format_exc()}\n")
+        raise
+
+
+def _write_forever(home: str, tag: str, ack_path: str, ready) -> None:
     from agentmem import Memory
     from agentmem.short_term import word_counter
 
@@ -31,6 +43,7 @@ def run(home: str, tag: str, ack_path: str) -> None:
             ack.flush()
             os.fsync(ack.fileno())
 
+        ready.set()
         i = 0
         while True:
             batch = f"{tag}-{i}"

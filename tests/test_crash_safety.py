@@ -120,14 +120,20 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path, forkserve
     Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter).close()
     started = time.monotonic()
     for cycle in range(CYCLES):
+        ready = forkserver.Event()
         proc = forkserver.Process(target=crash_writer.run,
-                                  args=(str(home), f"c{cycle}", str(ack_path)))
+                                  args=(str(home), f"c{cycle}", str(ack_path), ready))
         proc.start()
-        # early kills land in open/repair, later ones in the middle of batches
-        time.sleep(rng.choice([rng.uniform(0.0, 0.3), rng.uniform(0.3, 1.2)]))
+        if rng.random() < 0.25:  # while it opens the store and repairs the index
+            time.sleep(rng.uniform(0.0, 0.3))
+        else:  # in the middle of its batches, however long opening took on this machine
+            ready.wait(60)
+            time.sleep(rng.uniform(0.0, 0.8))
         proc.kill()
         proc.join(10)
-        assert proc.exitcode is not None and proc.exitcode < 0, "the writer died by itself"
+        error = Path(f"{ack_path}.err")
+        assert proc.exitcode is not None and proc.exitcode < 0, (
+            f"the writer died by itself: {error.read_text() if error.exists() else '?'}")
         if cycle % 50 == 49:
             _verify(home, _acks(ack_path))
     acks = _acks(ack_path)
