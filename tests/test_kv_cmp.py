@@ -8,27 +8,14 @@ import torch
 from agentmem.kv import get_policy
 from agentmem.kv.policies.cmp import COLD, HOT, WARM
 from agentmem.kv.tiers import dequantize, quantize
-from agentmem.llm.runtime import LocalLLM
+from agentmem.llm.fakes import tiny_llm
 
-transformers = pytest.importorskip("transformers")
-
-
-class _NoTokenizer:
-    eos_token_id = None
-    unk_token_id = None
-
-    def convert_tokens_to_ids(self, token):
-        return None
+pytest.importorskip("transformers")
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, vocab_size=256, max_position_embeddings=1024,
-    )  # fmt: skip
-    return LocalLLM(transformers.LlamaForCausalLM(config).eval(), _NoTokenizer())
+    return tiny_llm()
 
 
 @pytest.fixture(scope="module")

@@ -8,30 +8,17 @@ import torch
 from agentmem.errors import ConfigError
 from agentmem.kv import ManagedCache, get_policy, resolve_budget
 from agentmem.kv.policies import POLICIES, Policy, register_policy
-from agentmem.llm.runtime import LocalLLM, token_spans
+from agentmem.llm.fakes import tiny_llm
+from agentmem.llm.runtime import token_spans
 
 transformers = pytest.importorskip("transformers")
 
 ALL = ["full", "streaming_llm", "h2o", "snapkv", "tova", "str", "cmp"]
 
 
-class _NoTokenizer:
-    eos_token_id = None
-    unk_token_id = None
-
-    def convert_tokens_to_ids(self, token):
-        return None
-
-
 @pytest.fixture(scope="module")
 def tiny():
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, vocab_size=256, max_position_embeddings=1024,
-    )  # fmt: skip
-    model = transformers.LlamaForCausalLM(config).eval()
-    return LocalLLM(model, _NoTokenizer())
+    return tiny_llm()
 
 
 @pytest.fixture(scope="module")

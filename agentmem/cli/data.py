@@ -1,0 +1,105 @@
+"""Data commands: reindex, export, import, check-conflicts and the benchmarks."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agentmem.cli.core import (
+    PASSTHROUGH,
+    Json,
+    app,
+    console,
+    emit,
+    err_console,
+    not_available,
+    open_memory,
+)
+
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (side by side, in one run).")
+app.add_typer(bench_app, name="bench")
+
+
+# --- maintenance --------------------------------------------------------------------------
+@app.command()
+def reindex() -> None:
+    """Rebuild the vector index from SQL."""
+    with console.status("rebuilding the vector index from SQL…"), open_memory() as mem:
+        n = mem.reindex()
+    console.print(f"reindexed {n} memories")
+
+
+@app.command("export")
+def export_(out: Annotated[Path, typer.Argument(help="JSONL file to write ('-': stdout)")],
+            user: Annotated[str | None, typer.Option("--user", "-u", help="only this user")]
+            = None) -> None:
+    """Write memories, history, episodes and conflicts as JSONL (lossless)."""
+    from agentmem import export
+
+    with open_memory() as mem:
+        if str(out) == "-":
+            export.export_jsonl(mem, sys.stdout, user)
+            return
+        n = export.export_jsonl(mem, out, user)
+    err_console.print(f"exported {n} rows to {out}")
+
+
+@app.command("import")
+def import_(source: Annotated[Path, typer.Argument(help="JSONL file written by export")],
+            as_json: Json = False) -> None:
+    """Read an export; rows already present are skipped, so importing twice is harmless."""
+    from rich.progress import Progress
+
+    from agentmem import export
+
+    total = export.count_rows(source) if source.is_file() else 0
+    with open_memory() as mem, Progress(console=err_console, transient=True,
+                                        disable=as_json) as bar:
+        task = bar.add_task("importing", total=total)
+        report = export.import_jsonl(mem, source, progress=lambda n: bar.advance(task, n))
+    emit(report.to_dict(), as_json, lambda r: console.print(
+        f"added {sum(r['added'].values())} rows, skipped {sum(r['skipped'].values())} already "
+        f"present, indexed {r['indexed']}: " + ", ".join(
+            f"{k} +{v}" for k, v in r["added"].items())))
+
+
+@app.command("check-conflicts", context_settings=PASSTHROUGH)
+def check_conflicts(ctx: typer.Context) -> None:
+    """Run conflict-resolution scenario files (YAML); see `check-conflicts --help`."""
+    from agentmem import scenarios
+
+    code = scenarios.main(list(ctx.args))
+    raise typer.Exit(code or 0)
+
+
+# --- benchmarks ---------------------------------------------------------------------------
+@bench_app.command("retrieval", context_settings=PASSTHROUGH)
+def bench_retrieval(ctx: typer.Context) -> None:
+    """Ingest throughput, search latency and recall (see --help of the module)."""
+    _bench("retrieval", ctx)
+
+
+def _bench(name: str, ctx: typer.Context) -> None:
+    try:
+        module = importlib.import_module(f"agentmem.bench.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"agentmem.bench.{name}":
+            raise
+        not_available(f"bench {name}", f"agentmem/bench/{name}.py")
+    result = module.main(list(ctx.args))
+    if isinstance(result, int) and result:
+        raise typer.Exit(result)
+
+
+for _name, _about in (("kv", "KV policies: accuracy, survival, memory and speed vs budget"),
+                      ("lora", "LoRA memory: fact recall and forgetting"),
+                      ("session", "long sessions: memory tiers over many turns"),
+                      ("load", "the HTTP service and stores under concurrent load")):
+    def _command(ctx: typer.Context, _n: str = _name) -> None:
+        _bench(_n, ctx)
+    _command.__doc__ = f"{_about} (see --help of the module)."
+    bench_app.command(_name, context_settings=PASSTHROUGH)(_command)
