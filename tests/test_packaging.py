@@ -1,6 +1,7 @@
 """agentmem.stores and agentmem.adapters import from a built wheel, not only from the editable
 install."""
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -31,8 +32,12 @@ def test_editable_install_maps_subpackages():
 
 @pytest.mark.slow
 def test_wheel_installs_and_imports_in_a_fresh_virtualenv(tmp_path):
-    dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+    # build from a clean copy: setuptools reuses ./build, whose stale files could hide a
+    # package missing from pyproject's list
+    src, dist = tmp_path / "src", tmp_path / "dist"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".agentmem", "tests"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
                     "--no-build-isolation", "-q", "-w", str(dist)], check=True)
     wheel = next(dist.glob("agentmem-*.whl"))
     env_dir = tmp_path / "fresh"
@@ -59,3 +64,13 @@ def test_wheel_installs_and_imports_in_a_fresh_virtualenv(tmp_path):
     assert out[0].startswith(str(fresh_site)) and out[0].endswith("agentmem/stores/sql.py")
     assert out[1].startswith(str(fresh_site)) and out[1].endswith("agentmem/adapters/embeddings.py")
     assert out[2] == "True"
+    # every source module ships (a package missing from pyproject's list would not), and
+    # the console script runs from the wheel
+    shipped = {str(p.relative_to(fresh_site / "agentmem"))
+               for p in (fresh_site / "agentmem").rglob("*.py")}
+    source = {str(p.relative_to(ROOT / "agentmem")) for p in (ROOT / "agentmem").rglob("*.py")}
+    source |= {f"{top}/{p.relative_to(ROOT / top)}" for top in ("stores", "adapters")
+               for p in (ROOT / top).rglob("*.py")}
+    assert source - shipped == set(), "modules left out of the wheel: add their packages"
+    help_text = subprocess.check_output([env_dir / "bin" / "agentmem", "--help"], text=True)
+    assert "search" in help_text and "serve" in help_text
