@@ -120,10 +120,12 @@ class VectorIndex:
     def query(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest memories of one user, any status: (id, cosine clipped to [0, 1]).
 
-        The `where` names only the user. Status is left to SQL, the source of truth: a
-        condition on it matches rows of every collection in Chroma's shared metadata table
-        and made a query at 100k memories ~10x slower, and reading metadata back to filter
-        here costs as much as the search itself.
+        The query has no `where`: the collection is the user's own, and status is left to
+        SQL, the source of truth (which also confirms the user of every hit). A metadata
+        condition matches rows of every collection in Chroma's shared metadata table (a
+        status filter made a query at 100k memories ~10x slower), and in a process whose
+        HNSW reader lags another process's writes, a filtered query fails with "Error
+        finding id" where an unfiltered one answers.
         """
         return self.query_many(user_id, np.asarray([vector]), k)[0]
 
@@ -137,7 +139,7 @@ class VectorIndex:
 
         try:
             result = col.query(query_embeddings=np.asarray(vectors, dtype=np.float32),
-                               n_results=k, where={"user_id": user_id}, include=["distances"])
+                               n_results=k, include=["distances"])
         except ChromaError as exc:
             # A collection another process has just created has no segment on disk until
             # its first write lands; it holds nothing yet (SQL and the overlay still answer).
