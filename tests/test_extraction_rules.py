@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentmem.extraction import RuleExtractor, render
+from agentmem.extraction import RULES, Rule, RuleExtractor, render
 from agentmem.vocabulary import ATTRIBUTES, canonical
 
 N = False
@@ -115,6 +115,66 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     ("My name is Omar. I'm 31 and I speak Arabic.",
      {("name", "Omar", N), ("age", "31", N), ("speaks", "Arabic", N)}),
     ("i live in Dublin", {("lives_in", "Dublin", N)}),
+    # starting a job: the same job_title / works_at as "I work as X" / "I work at X"
+    ("I started working as a nurse.", {("job_title", "nurse", N)}),
+    ("I've started working as a nurse.", {("job_title", "nurse", N)}),
+    ("I now work as a nurse.", {("job_title", "nurse", N)}),
+    ("I'm currently working as a nurse.", {("job_title", "nurse", N)}),
+    ("I'm employed as a nurse.", {("job_title", "nurse", N)}),
+    ("I just started working as a nurse at St Mary's.",
+     {("job_title", "nurse", N), ("works_at", "St Mary's", N)}),
+    ("I work as a consultant for Deloitte.",
+     {("job_title", "consultant", N), ("works_at", "Deloitte", N)}),
+    ("I work as an engineer.", {("job_title", "engineer", N)}),
+    ("I work as a nurse in Lisbon.", {("job_title", "nurse", N)}),
+    ("I've started working at Acme.", {("works_at", "Acme", N)}),
+    ("I recently started at Google.", {("works_at", "Google", N)}),
+    ("I recently started at Google as an engineer.",
+     {("works_at", "Google", N), ("job_title", "engineer", N)}),
+    ("I took a job at Initech.", {("works_at", "Initech", N)}),
+    ("I've got a new job at Stripe.", {("works_at", "Stripe", N)}),
+    ("I got a job as a chef.", {("job_title", "chef", N)}),
+    ("I got hired as a developer.", {("job_title", "developer", N)}),
+    ("I was hired by Acme as a nurse.", {("works_at", "Acme", N), ("job_title", "nurse", N)}),
+    ("I joined Acme as a data analyst.",
+     {("works_at", "Acme", N), ("job_title", "data analyst", N)}),
+    ("I became a pilot.", {("job_title", "pilot", N)}),
+    ("I'm now a teacher.", {("job_title", "teacher", N)}),
+    ("I got promoted to senior engineer.", {("job_title", "senior engineer", N)}),
+    # leaving a job or a home
+    ("I'm no longer a nurse.", {("job_title", "nurse", Y)}),
+    ("I no longer work as a nurse.", {("job_title", "nurse", Y)}),
+    ("I'm no longer working at Acme.", {("works_at", "Acme", Y)}),
+    ("I used to work for Initech.", {("works_at", "Initech", Y)}),
+    ("I used to be a teacher.", {("job_title", "teacher", Y)}),
+    ("I used to live in Paris but now I live in Rome.",
+     {("lives_in", "Paris", Y), ("lives_in", "Rome", N)}),
+    # moves
+    ("I just moved to Berlin.", {("lives_in", "Berlin", N)}),
+    ("I've just moved to Berlin.", {("lives_in", "Berlin", N)}),
+    ("I moved back to Dublin.", {("lives_in", "Dublin", N)}),
+    ("I moved here from Paris.", {("lives_in", "Paris", Y)}),
+    ("I'm now living in Oslo.", {("lives_in", "Oslo", N)}),
+    ("I'm currently based in Berlin.", {("lives_in", "Berlin", N)}),
+    ("I settled in Rome.", {("lives_in", "Rome", N)}),
+    # ... and what must not read as the user's job or home
+    ("My friend started working as a nurse.", set()),
+    ("She just moved to Berlin.", set()),
+    ("My sister recently started at Google.", set()),
+    ("My husband got a job at Acme.", set()),
+    ("If I started working as a nurse I would be happier.", set()),
+    ("Should I start working as a nurse?", set()),
+    ("I want to become a teacher.", set()),
+    ("I started at 9am.", set()),
+    ("I started at Christmas.", set()),
+    ("I started at the University of Oslo.", set()),
+    ("I started working out.", set()),
+    ("I started working on a novel.", set()),
+    ("I became a father.", set()),
+    ("I got a job offer from Acme.", set()),
+    ("I got a job interview at Acme.", set()),
+    ("I was promoted to the next level.", set()),
+    ("I'm used to living in Paris.", set()),
 ]
 
 
@@ -163,3 +223,23 @@ def test_rendered_text_reads_as_a_sentence():
     assert render("user", "lives_in", "Paris") == "The user lives in Paris"
     assert render("user", "lives_in", "Paris", True) == "The user no longer lives in Paris"
     assert render("user", "shoe_size", "42") == "The user's shoe size is 42"
+
+
+def test_the_table_is_extendable_with_a_row():
+    row = Rule(r"\bI (?:have|keep) (?:a|an) (\w+) garden\b", "has_garden")
+    extractor = RuleExtractor((*RULES, row))
+    assert [(f.attribute, f.value) for f in extractor.extract("I keep a herb garden.")] == [
+        ("has_garden", "herb")]
+    assert RuleExtractor().extract("I keep a herb garden.") == []
+
+
+def test_a_row_names_an_attribute_or_a_builder():
+    with pytest.raises(ValueError, match="attribute or a build"):
+        Rule(r"x", "likes", build="pet")
+    with pytest.raises(ValueError, match="attribute or a build"):
+        Rule(r"x")
+
+
+def test_an_unknown_check_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"'plac' is unknown.*'place'.*CHECKS"):
+        RuleExtractor([Rule(r"\bI live in (\w+)", "lives_in", check="plac")])

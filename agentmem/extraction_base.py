@@ -1,0 +1,71 @@
+"""The fact extractor interface, and the plain sentence every extracted fact is stored as.
+
+Implementations: `RuleExtractor` (`extraction_rules`, offline, microseconds) and
+`LLMExtractor` (`extraction_llm`, a chat model). Both emit facts whose `text` is `render`'s
+sentence, so a fact reads the same whichever extractor found it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from agentmem.types import Fact
+
+USER = "user"
+
+
+class FactExtractor(ABC):
+    """Text -> facts. `extract_many` is batch-first; implementations override `_extract`.
+
+    `fast` extractors (microseconds, no model) run on every observed turn; slow ones run in
+    consolidation passes over batches of turns.
+    """
+
+    name: str = "extractor"
+    fast: bool = False
+
+    def extract(self, text: str, *, source: str = "user") -> list[Fact]:
+        if not isinstance(text, str) or not text.strip():
+            return []
+        return self._extract(text, source=source)
+
+    def extract_many(self, texts: Sequence[str], *, source: str = "user") -> list[list[Fact]]:
+        return [self.extract(t, source=source) for t in texts]
+
+    @abstractmethod
+    def _extract(self, text: str, *, source: str) -> list[Fact]:
+        """Facts stated in a non-empty text."""
+
+
+_TEMPLATES = {
+    "name": ("{s}'s name is {v}", "{s}'s name is not {v}"),
+    "age": ("{s} is {v} years old", "{s} is not {v} years old"),
+    "lives_in": ("{s} lives in {v}", "{s} no longer lives in {v}"),
+    "from": ("{s} is from {v}", "{s} is not from {v}"),
+    "works_at": ("{s} works at {v}", "{s} no longer works at {v}"),
+    "job_title": ("{s} works as {v}", "{s} does not work as {v}"),
+    "spouse": ("{s}'s partner is {v}", "{s}'s partner is no longer {v}"),
+    "birthday": ("{s}'s birthday is {v}", "{s}'s birthday is not {v}"),
+    "likes": ("{s} likes {v}", "{s} no longer likes {v}"),
+    "dislikes": ("{s} dislikes {v}", "{s} no longer dislikes {v}"),
+    "speaks": ("{s} speaks {v}", "{s} does not speak {v}"),
+    "has_pet": ("{s} has a pet: {v}", "{s} no longer has a pet: {v}"),
+    "pet_name": ("{s}'s pet is named {v}", "{s} no longer has the pet {v}"),
+    "has_child": ("{s} has a child: {v}", "{s} does not have a child: {v}"),
+    "has_sibling": ("{s} has a sibling: {v}", "{s} does not have a sibling: {v}"),
+    "owns": ("{s} owns {v}", "{s} no longer owns {v}"),
+    "plans": ("{s} plans to {v}", "{s} no longer plans to {v}"),
+    "allergic_to": ("{s} is allergic to {v}", "{s} is not allergic to {v}"),
+}
+
+
+def render(subject: str, attribute: str, value: str, negated: bool = False) -> str:
+    """A fact as one plain sentence: 'The user lives in Paris'."""
+    s = "The user" if subject == USER else subject
+    positive, negative = _TEMPLATES.get(attribute, ("{s}'s {a} is {v}", "{s}'s {a} is not {v}"))
+    text = (negative if negated else positive).format(s=s, a=attribute.replace("_", " "), v=value)
+    return text[0].upper() + text[1:]
+
+
+__all__ = ["USER", "FactExtractor", "render"]
