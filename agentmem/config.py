@@ -47,6 +47,10 @@ class ChromaConfig(BaseModel):
     host: str | None = None
     port: int = Field(8000, gt=0, lt=65536)
     collection: str = "agentmem_memories"
+    ef_search: int = Field(
+        400, gt=0, description="HNSW search breadth of new collections: at least the nearest "
+        "lists asked for, so a user's results do not depend on the order the index was built "
+        "in (a live index and the same index reopened answer alike)")
 
 
 class LLMConfig(BaseModel):

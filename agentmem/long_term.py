@@ -67,7 +67,7 @@ class LongTermMemory:
         chroma = config.chroma
         fresh_index = chroma.host is None and not (chroma.path and any(chroma.path.glob("*")))
         self._index = VectorIndex(path=chroma.path, host=chroma.host, port=chroma.port,
-                                  prefix=chroma.collection)
+                                  prefix=chroma.collection, ef_search=chroma.ef_search)
         self._embedder = embedder
         if fresh_index and self._has_rows():
             self.reindex()

@@ -46,7 +46,7 @@ class VectorIndex:
     """Chroma collections of memory vectors: embedded (`path`) or a server (`host`, `port`)."""
 
     def __init__(self, *, path: Path | None = None, host: str | None = None, port: int = 8000,
-                 prefix: str = "agentmem_memories") -> None:
+                 prefix: str = "agentmem_memories", ef_search: int = 400) -> None:
         import chromadb
         from chromadb.config import Settings
 
@@ -64,7 +64,7 @@ class VectorIndex:
         except Exception as exc:
             where = f"{host}:{port}" if host else str(path)
             raise StoreError(f"could not open the Chroma index at {where}: {exc}") from exc
-        self.prefix = prefix
+        self.prefix, self.ef_search = prefix, ef_search
         self._collections: dict[str, Any] = {}
         self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
         self._lock = threading.Lock()
@@ -80,7 +80,7 @@ class VectorIndex:
             if create:
                 col = self.client.get_or_create_collection(
                     name, embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine"}},
+                    configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
                     metadata={"user_id": user_id},
                 )
             else:
