@@ -98,6 +98,12 @@ class ConsolidationConfig(BaseModel):
         "rules", description="'llm' asks the local or LangChain model, falling back to rules")
     summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
     context_top_k: int = Field(12, gt=0, description="search hits considered by context()")
+    background: bool = Field(
+        True, description="consolidate a session's overflow on a background thread (observe "
+                          "returns at once; Memory.flush() waits); False: inside observe")
+    max_backlog: float = Field(
+        16.0, ge=1.0, description="background: when a session's working context exceeds this "
+                                 "many times short_term.max_tokens, observe waits for its pass")
 
 
 class LoRAConfig(BaseModel):

@@ -16,11 +16,13 @@ off-format, so a summary always exists and never grows past its budget.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,6 +45,7 @@ from agentmem.types import (
 
 log = logging.getLogger(__name__)
 Turns = Sequence[tuple[str, str]]  # (role, content), oldest first
+_NO_LOCK = nullcontext()
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _OFF_FORMAT = re.compile(r"^\s*(?:[{\[]|```)|^(?:user|assistant|system|human)\s*:|"
                          r"summary so far|new conversation turns", re.I | re.M)
@@ -77,6 +80,7 @@ class ExtractiveSummarizer(Summarizer):
                  redundancy: float = 0.85, cache_size: int = 4096) -> None:
         self._embedder = embedder
         self.count = counter
+        self._tokens = functools.lru_cache(maxsize=cache_size)(counter)  # sentences recur
         self.redundancy = redundancy
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -88,13 +92,11 @@ class ExtractiveSummarizer(Summarizer):
         return self._embedder
 
     def _summarize(self, previous: str, turns: list[tuple[str, str]], max_tokens: int) -> str:
-        from agentmem.sensory import salience
-
         # older sentences fade a little, so that new information wins a tie
-        items = [(s, 0.9 * salience(*_unlabel(s))) for s in _sentences(previous)]
+        items = [(s, 0.9 * _salience(*_unlabel(s))) for s in _sentences(previous)]
         for role, content in turns:
             if role != "system":
-                items += [(f"{role.capitalize()}: {s}", salience(s, role))
+                items += [(f"{role.capitalize()}: {s}", _salience(s, role))
                           for s in _sentences(content)]
         items = list(dict.fromkeys(items))
         if not items:
@@ -109,7 +111,7 @@ class ExtractiveSummarizer(Summarizer):
         chosen: list[int] = []
         used = 0
         for i in np.argsort(-base, kind="stable"):
-            cost = self.count(items[i][0]) + 1
+            cost = self._tokens(items[i][0]) + 1
             if used + cost > budget:
                 continue
             if chosen and float(np.max(vectors[chosen] @ vectors[i])) > self.redundancy:
@@ -128,6 +130,13 @@ class ExtractiveSummarizer(Summarizer):
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return np.stack([self._cache[s] for s in sentences])
+
+
+@functools.lru_cache(maxsize=8192)
+def _salience(text: str, role: str) -> float:
+    from agentmem.sensory import salience  # the summary's own sentences are scored each pass
+
+    return salience(text, role)
 
 
 def _unlabel(sentence: str) -> tuple[str, str]:
@@ -254,17 +263,23 @@ class Consolidator:
     summary_tokens: int = 256
     salience_threshold: float = 0.35
 
-    def extract(self, episodes: Sequence[Episode]) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
-        """Facts of the user's salient episodes, resolved and stored; marks them extracted."""
+    def extract(self, episodes: Sequence[Episode], lock: AbstractContextManager = _NO_LOCK
+                ) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
+        """Facts of the user's salient episodes, resolved and stored; marks them extracted.
+
+        The extractor runs unlocked (it may be a model); resolution and the write hold
+        `lock`, so that no other writer of the scope's facts plans in between."""
         todo = [e for e in episodes if self.wants_facts(e)]
         if not todo:
             return [], []
         facts = [f for e in todo for f in self._facts(e)]
-        records, events = self.store_facts(facts) if facts else ([], [])
-        with self.long_term.sql.begin() as conn:
-            for e in todo:
-                e.metadata["extracted"] = True
-                self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id, e.metadata)
+        with lock:
+            records, events = self.store_facts(facts) if facts else ([], [])
+            with self.long_term.sql.begin() as conn:
+                for e in todo:
+                    e.metadata["extracted"] = True
+                    self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id,
+                                                           e.metadata)
         return records, events
 
     def wants_facts(self, episode: Episode) -> bool:
@@ -288,14 +303,18 @@ class Consolidator:
         self.long_term.apply(plan)
         return records, plan.events
 
-    def run(self, scope: Scope, episodes: Sequence[Episode], summary: MemoryRecord | None
+    def run(self, scope: Scope, episodes: Sequence[Episode], summary: MemoryRecord | None, *,
+            lock: AbstractContextManager = _NO_LOCK
             ) -> tuple[ConsolidationReport, MemoryRecord | None]:
-        """One pass over `episodes` (oldest first); returns the report and the new summary."""
+        """One pass over `episodes` (oldest first); returns the report and the new summary.
+
+        Only fact resolution holds `lock` (see `extract`). The rolling summary has a single
+        writer, the caller, which must serialise passes over the same scope."""
         report = ConsolidationReport(episodes=len(episodes))
         if not episodes:
             return report, summary
         try:
-            report.facts, report.events = self.extract(episodes)
+            report.facts, report.events = self.extract(episodes, lock)
         except Exception as exc:  # the turns stay logged; extraction is retried next pass
             log.exception("fact extraction failed during consolidation")
             report.errors.append(f"extraction: {type(exc).__name__}: {exc}")

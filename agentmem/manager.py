@@ -16,6 +16,7 @@ from agentmem import chat, lifecycle, resolver, undo
 from agentmem.adapters.embeddings import Embedder
 from agentmem.config import MemoryConfig
 from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
+from agentmem.consolidation_worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ValidationError
 from agentmem.extraction import FactExtractor, make_extractor
@@ -77,13 +78,25 @@ class Memory:
             summary_tokens=cfg.summary_tokens, salience_threshold=st.salience_threshold)
         self.context_builder = ContextBuilder(self.long_term, counter, top_k=cfg.context_top_k)
         self._layers_lock = threading.RLock()
+        self.consolidation_runner = ConsolidationRunner(
+            self.short_term, self.consolidator, self._layers_lock, background=cfg.background,
+            max_backlog=cfg.max_backlog)
 
     @classmethod
     def from_config(cls, path: str | Path, **kwargs: Any) -> Memory:
         """Open memory with the settings of a TOML file."""
         return cls(MemoryConfig.from_toml(path), **kwargs)
 
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait for background work: queued consolidation passes, then the vector index.
+        False if the passes did not finish within `timeout` seconds."""
+        done = self.consolidation_runner.flush(timeout)
+        self.long_term.flush()
+        return done
+
     def close(self) -> None:
+        """Finish queued background consolidation, then close the stores."""
+        self.consolidation_runner.close()
         self.long_term.close()
 
     def __enter__(self) -> Memory:
@@ -96,7 +109,8 @@ class Memory:
     def observe(self, role: str, content: str, scope: Scope | str, *,
                 metadata: dict[str, Any] | None = None) -> Observation:
         """Take one input: log it, read its facts, add it to the working context, and
-        consolidate the oldest turns when the context is over its token budget."""
+        consolidate the oldest turns when the context is over its token budget (on the
+        background worker unless `consolidation.background` is off)."""
         scope = Scope.coerce(scope)
         with self._layers_lock:
             episodes = self.sensory.record(role, content, scope, metadata)  # before all else
@@ -106,36 +120,27 @@ class Memory:
                     facts, events = self.consolidator.extract(episodes)
                 except Exception:  # the episode is logged; the next consolidation retries
                     log.exception("fact extraction failed; it is retried at consolidation")
-            self.short_term.append(scope, episodes)
-            report = (self._consolidate(scope, everything=False)
-                      if self.short_term.over_budget(scope) else None)
+            tokens = self.short_term.append(scope, episodes).tokens
+        report, scheduled = self.consolidation_runner.appended(scope, tokens)
         return Observation(episode_ids=[e.id for e in episodes],
                            salience=max(e.salience for e in episodes),
                            facts=facts + (report.facts if report else []),
                            events=events + (report.events if report else []),
-                           consolidated=report is not None)
+                           consolidated=bool(report and report.episodes),
+                           consolidation_scheduled=scheduled)
 
     def context(self, query: str | None, scope: Scope | str, max_tokens: int | None = None
                 ) -> Context:
         """A prompt for answering `query`: preamble, memories, session summary, recent turns."""
         scope = Scope.coerce(scope)
-        with self._layers_lock:
-            working = self.short_term.get(scope)
+        working = self.short_term.snapshot(scope)  # a background pass may change the original
         return self.context_builder.build(query, scope, working,
                                           max_tokens or self.config.short_term.context_tokens)
 
     def consolidate(self, scope: Scope | str, *, everything: bool = True) -> ConsolidationReport:
-        """Fold the session's working turns (all, or only the overflow) into long-term memory."""
-        scope = Scope.coerce(scope)
-        with self._layers_lock:
-            return self._consolidate(scope, everything=everything)
-
-    def _consolidate(self, scope: Scope, *, everything: bool) -> ConsolidationReport:
-        episodes = self.short_term.overflow(scope, everything=everything)
-        working = self.short_term.get(scope)
-        report, summary = self.consolidator.run(scope, episodes, working.summary)
-        self.short_term.consolidated(scope, [e.id for e in episodes], summary)
-        return report
+        """Fold the session's working turns (all, or only the overflow) into long-term memory;
+        waits for a background pass that is running."""
+        return self.consolidation_runner.run(Scope.coerce(scope), everything=everything)
 
     # --- long-term memory: records ----------------------------------------------------
     def add(self, text: str, scope: Scope | str, metadata: dict[str, Any] | None = None, *,
@@ -281,8 +286,9 @@ class Memory:
 
     def purge(self, scope: Scope | str) -> None:
         """Hard-delete everything of the scope's user in every store (data-deletion requests)."""
-        lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
-        self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
+        with self.consolidation_runner.paused():  # a running pass would write its summary back
+            lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
+            self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
 
     def sql(self, statement: str, scope: Scope | str, *,
             max_rows: int = readonly.MAX_ROWS) -> list[dict[str, Any]]:

@@ -165,6 +165,14 @@ class ShortTermMemory:
                 self._contexts.move_to_end(scope)
             return ctx
 
+    def snapshot(self, scope: Scope) -> WorkingContext:
+        """A copy of the session's working context that later appends and consolidation
+        passes (on other threads) do not change."""
+        with self._lock:
+            ctx = self.get(scope)
+            return WorkingContext(scope=scope, summary=ctx.summary, turns=deque(ctx.turns),
+                                  tokens=ctx.tokens)
+
     def append(self, scope: Scope, episodes: Iterable[Episode]) -> WorkingContext:
         with self._lock:
             ctx = self.get(scope)
@@ -193,7 +201,10 @@ class ShortTermMemory:
 
     def consolidated(self, scope: Scope, episode_ids: Iterable[str],
                      summary: MemoryRecord | None) -> None:
-        """Drop consolidated turns and take the new rolling summary."""
+        """Drop consolidated turns and take the new rolling summary.
+
+        Turns appended since the pass took its overflow are kept: a background pass
+        drops exactly the episodes it folded in."""
         done = set(episode_ids)
         with self._lock:
             ctx = self.get(scope)
@@ -224,5 +235,4 @@ class ShortTermMemory:
 
 
 __all__ = ["ShortTermMemory", "TokenCounter", "Turn", "WorkingContext", "lazy_token_counter",
-           "load_token_counter",
-           "summary_query", "turn_message", "word_counter"]
+           "load_token_counter", "summary_query", "turn_message", "word_counter"]

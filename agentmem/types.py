@@ -206,13 +206,20 @@ class Fact(_Record):
 
 @dataclass
 class Observation(_Record):
-    """What `Memory.observe` did with one input."""
+    """What `Memory.observe` did with one input.
+
+    `consolidated`: a consolidation pass ran inside this call (`consolidation.background`
+    off); its facts and events are included. `consolidation_scheduled`: the working context
+    went over its budget and a background pass was queued (or one was already queued);
+    it runs after `observe` returns, and `Memory.flush()` waits for it.
+    """
 
     episode_ids: list[str]
     salience: float
     facts: list[MemoryRecord] = field(default_factory=list)
     events: list[MemoryEvent] = field(default_factory=list)
     consolidated: bool = False
+    consolidation_scheduled: bool = False
 
 
 @dataclass

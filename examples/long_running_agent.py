@@ -42,14 +42,15 @@ def chat_session(mem: Memory, scope: Scope, lines: list[str], filler: int) -> No
         mem.observe("user", line, scope)
         mem.observe("assistant", reply(line), scope)
     mem.observe("tool", "weather(city=Lisbon) -> 21C, sunny", scope)
-    consolidated = 0
+    passes = mem.consolidation_runner.passes
     for i in range(filler):
-        obs = mem.observe("user", f"Can you suggest idea number {i} for the weekend?", scope)
-        consolidated += obs.consolidated
+        mem.observe("user", f"Can you suggest idea number {i} for the weekend?", scope)
         mem.observe("assistant", f"Idea {i}: a walk by the river and a good book.", scope)
+    mem.flush()  # overflow is consolidated in the background; wait for it
     working = mem.short_term.get(scope)
     print(f"  session {scope.session_id}: {working.tokens} tokens in working context "
-          f"(budget {mem.config.short_term.max_tokens}), {consolidated} automatic "
+          f"(budget {mem.config.short_term.max_tokens}), "
+          f"{mem.consolidation_runner.passes - passes} automatic "
           f"consolidations, summary: {working.summary is not None}")
 
 

@@ -107,8 +107,9 @@ def test_consolidate_moves_turns_into_summary_and_facts(home):
 
 
 def test_overflow_is_consolidated_automatically(home):
+    """Inline mode; background mode: tests/test_consolidation_background.py."""
     scope = Scope(user_id="dana", session_id="s1")
-    with _memory(home) as mem:
+    with _memory(home, consolidation={"background": False}) as mem:
         consolidated = [mem.observe("user", f"Filler turn number {i} about the weather.", scope)
                         .consolidated for i in range(30)]
         assert any(consolidated)

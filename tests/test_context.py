@@ -57,6 +57,7 @@ def test_context_has_preamble_memories_summary_and_recent_turns(memory):
         memory.observe("assistant" if i % 2 else "user", f"Chat line {i} about the weather.",
                        scope)
     memory.observe("user", "I moved to Bergen.", scope)
+    assert memory.flush()  # the rolling summary is written by a background pass
     ctx = memory.context("Where do I live?", scope, max_tokens=300)
     system = ctx.messages[0]
     assert system["role"] == "system" and "Bergen" in system["content"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "long_running_agent.py"
@@ -21,3 +22,4 @@ def test_long_running_agent_example(tmp_path, capsys, monkeypatch):
     assert "peanuts" in out and "Pepper" in out
     assert "current home: ['Lisbon']" in out
     assert "summary: True" in out
+    assert re.search(r"\b[1-9]\d* automatic consolidations", out)

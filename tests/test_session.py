@@ -11,18 +11,20 @@ from agentmem.short_term import word_counter
 TURNS = 200
 
 
-def _open(home) -> Memory:
+def _open(home, background: bool = True) -> Memory:
     return Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                  short_term={"max_tokens": 256, "context_tokens": 1024})
+                  short_term={"max_tokens": 256, "context_tokens": 1024},
+                  consolidation={"background": background})
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory):
+@pytest.fixture(scope="module", params=[True, False], ids=["background", "inline"])
+def session(tmp_path_factory, request):
     home = tmp_path_factory.mktemp("session") / "home"
     scope = Scope(user_id="priya", session_id="chat-1")
-    mem = _open(home)
+    mem = _open(home, request.param)
     observations = [mem.observe(role, text, scope) for role, text in
                     scripted_conversation(TURNS)]
+    assert mem.flush()  # the background passes queued by the last turns
     yield mem, scope, observations, home
     mem.close()
 
@@ -39,7 +41,12 @@ def test_the_rolling_summary_exists_and_the_context_stays_in_budget(session):
     working = mem.short_term.get(scope)
     assert working.summary is not None and working.summary.kind == "summary"
     assert working.tokens <= 256
-    assert sum(o.consolidated for o in observations) >= 5
+    if mem.config.consolidation.background:  # how many passes depends on the thread's pace
+        assert not any(o.consolidated for o in observations)
+        assert sum(o.consolidation_scheduled for o in observations) >= 5
+        assert mem.consolidation_runner.passes >= 1
+    else:
+        assert sum(o.consolidated for o in observations) >= 5
     summaries = mem.sql("SELECT count(*) AS n FROM memories WHERE kind = 'summary' "
                         "AND status = 'active'", scope)
     assert summaries[0]["n"] == 1
@@ -76,7 +83,7 @@ def test_restart_continuity(session):
     mem, scope, _, home = session
     before = {q: mem.context(q, scope) for q in ("Where do I live?", "What did we discuss?")}
     mem.close()
-    reopened = _open(home)
+    reopened = _open(home, mem.config.consolidation.background)
     try:
         for query, ctx in before.items():
             again = reopened.context(query, scope)

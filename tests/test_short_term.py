@@ -18,6 +18,7 @@ def test_working_context_stays_within_budget(home):
     with _open(home) as mem:
         for i in range(60):
             mem.observe("user" if i % 2 else "assistant", f"Message {i} about nothing much.", scope)
+            assert mem.flush()  # consolidation runs in the background
             assert mem.short_term.get(scope).tokens <= 50
         working = mem.short_term.get(scope)
         assert working.summary is not None
@@ -38,6 +39,7 @@ def test_working_context_is_rebuilt_after_restart(home):
     with _open(home) as mem:
         for i in range(30):
             mem.observe("user", f"Turn {i}: I like number {i}.", scope)
+        assert mem.flush()  # else close() would still consolidate after `before`
         before = mem.short_term.get(scope)
         turns, summary, tokens = before.messages(), before.summary_text, before.tokens
     with _open(home) as mem:

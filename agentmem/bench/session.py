@@ -4,7 +4,9 @@ One scripted conversation of N observed turns (user and assistant alternating) w
 planted early (two of them changed later) and deterministic filler in between. Measured:
 `observe` latency p50/p95/p99 over the first 100 turns and over the last 100, the working
 context's size, the process's resident memory at both points, and at the end the share of
-planted facts whose (newest) value `context("<question>")` contains.
+planted facts whose (newest) value `context("<question>")` contains, asked right after the
+last turn (background consolidation passes may still be queued) and again after
+`Memory.flush()`. `--inline` consolidates inside `observe` instead, for comparison.
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ def _rss_mb() -> float:
 
 def run(turns: int = 10_000, *, home: str | Path | None = None, embedding: str = "minilm",
         token_counter: Callable[[str], int] | None = None, seed: int = 0, window: int = 100,
-        progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        background: bool = True, progress: Callable[[int], None] | None = None
+        ) -> dict[str, Any]:
     """Observe `turns` scripted turns in one session; returns the measurements as a dict."""
     from agentmem import Memory, Scope
 
@@ -144,29 +147,37 @@ def run(turns: int = 10_000, *, home: str | Path | None = None, embedding: str =
     script = scripted_conversation(turns, seed)
     with tempfile.TemporaryDirectory(prefix="agentmem-bench-") as tmp:
         mem = Memory(home=Path(home or tmp), embedding={"model": embedding},
-                     token_counter=token_counter)
+                     token_counter=token_counter, consolidation={"background": background})
         scope = Scope(user_id="bench-user", session_id="long-session")
         try:
             warm = Scope(user_id="bench-warmup")  # loads tokenizer, embedder, index first
             mem.observe("user", "I live in Bergen and I like tea.", warm)
             mem.context("where do I live", warm)
-            times, working, consolidations = [], [], 0
+            times, working, scheduled = [], [], 0
             rss_early = 0.0
             t_start = time.perf_counter()
             for i, (role, text) in enumerate(script, start=1):
                 t0 = time.perf_counter()
                 obs = mem.observe(role, text, scope)
                 times.append((time.perf_counter() - t0) * 1000)
-                consolidations += obs.consolidated
+                scheduled += obs.consolidation_scheduled
                 working.append(mem.short_term.get(scope).tokens)
                 if i == window:
                     rss_early = _rss_mb()
                 if progress and i % 500 == 0:
                     progress(i)
             elapsed = time.perf_counter() - t_start
-            result = _summary(times, working, window, turns, consolidations, elapsed)
+            at_end = recall(mem, scope)  # as a caller sees it: passes may still be queued
+            t0 = time.perf_counter()
+            mem.flush()
+            drain = time.perf_counter() - t0
+            runner = mem.consolidation_runner
+            result = _summary(times, working, window, turns, runner.passes, elapsed)
             result.update(rss_mb_at_first_window=rss_early, rss_mb_at_end=_rss_mb(),
-                          recall=recall(mem, scope), embedding=embedding,
+                          recall=at_end, recall_after_flush=recall(mem, scope),
+                          background=background, turns_scheduling_a_pass=scheduled,
+                          failed_passes=runner.worker.failures if runner.worker else 0,
+                          flush_ms_at_end=round(drain * 1000, 1), embedding=embedding,
                           max_tokens=mem.config.short_term.max_tokens,
                           episodes=mem.sql("SELECT count(*) AS n FROM episodes", scope)[0]["n"],
                           summary_exists=mem.short_term.get(scope).summary is not None)
@@ -196,18 +207,21 @@ def _summary(times: list[float], working: list[int], window: int, turns: int,
 def _table(result: dict[str, Any]) -> str:
     obs = result["observe_ms"]
     keys = [k for k in obs if k != "all"]
+    mode = "background" if result["background"] else "inline"
     lines = [f"session benchmark: {result['turns']} turns, {result['seconds']} s, "
-             f"embedding={result['embedding']}",
+             f"embedding={result['embedding']}, consolidation {mode}",
              f"{'observe latency (ms)':<24}" + "".join(f"{k:>14}" for k in keys),
              *(f"{q:<24}" + "".join(f"{obs[k][q]:>14.2f}" for k in keys)
                for q in ("p50", "p95", "p99")),
              f"p95 ratio (last/first): {result['p95_ratio_last_vs_first']}",
              f"working context: max {result['working_tokens_max']} tokens "
-             f"(budget {result['max_tokens']}), {result['consolidations']} consolidations",
+             f"(budget {result['max_tokens']}), {result['consolidations']} consolidations, "
+             f"{result['flush_ms_at_end']} ms to flush at the end",
              f"resident memory: {result['rss_mb_at_first_window']} MB -> "
              f"{result['rss_mb_at_end']} MB",
              f"planted-fact recall in context(): {result['recall']['found']}/"
-             f"{result['recall']['planted']} = {result['recall']['recall']:.0%}"]
+             f"{result['recall']['planted']} = {result['recall']['recall']:.0%} "
+             f"({result['recall_after_flush']['recall']:.0%} after flush)"]
     return "\n".join(lines)
 
 
@@ -216,12 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=10_000)
     parser.add_argument("--embedding", default="minilm", help="'minilm' (default) or 'hash'")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--inline", action="store_true",
+                        help="consolidate inside observe (consolidation.background = false)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args(argv)
     if args.turns < 20:
         parser.error(f"--turns must be at least 20, got {args.turns}")
-    result = run(args.turns, embedding=args.embedding, seed=args.seed,
+    result = run(args.turns, embedding=args.embedding, seed=args.seed, background=not args.inline,
                  progress=None if args.json else lambda i: print(f"  {i} turns", file=sys.stderr))
     text = json.dumps(result, indent=2)
     if args.out:

@@ -43,7 +43,8 @@ def observe(content: str, user: User, agent: Agent = None, session: Session = No
     def render(o: dict) -> None:
         console.print(f"episode {', '.join(i[:8] for i in o['episode_ids'])} "
                       f"salience {o['salience']:.2f}"
-                      + (" — consolidated" if o["consolidated"] else ""))
+                      + (" — consolidated" if o["consolidated"] or o["consolidation_scheduled"]
+                         else ""))
         for f in o["facts"]:
             console.print(f"  fact: {f['text']}  [dim]{f['id'][:8]}[/]")
     emit(obs.to_dict(), as_json, render)
