@@ -87,6 +87,8 @@ def test_restart_continuity(session):
     try:
         for query, ctx in before.items():
             again = reopened.context(query, scope)
+            assert [m.text for m in again.memories] == [m.text for m in ctx.memories]
+            assert again.messages[1:] == ctx.messages[1:]  # the summary and the recent turns
             assert again.messages == ctx.messages
             assert again.included == ctx.included and again.tokens == ctx.tokens
         reopened.observe("user", "By the way, my cat is called Pixel.", scope)
