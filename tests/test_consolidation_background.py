@@ -55,6 +55,14 @@ def _memory(home, *, background: bool = True, max_backlog: float = 16.0, **kwarg
                                  "max_backlog": max_backlog}, **kwargs)
 
 
+def _observe_until_scheduled(mem: Memory, scope: Scope, topic: str = "the garden") -> None:
+    """Observe turns until one queues a background pass."""
+    for role, text in _turns(40, topic=topic):
+        if mem.observe(role, text, scope).consolidation_scheduled:
+            return
+    raise AssertionError("40 turns queued no consolidation pass")
+
+
 def _state(mem: Memory, scope: Scope) -> dict:
     working = mem.short_term.get(scope)
     rows = mem.sql("SELECT content, consolidated FROM episodes ORDER BY seq", scope)
@@ -143,9 +151,7 @@ def test_explicit_consolidate_waits_for_the_running_pass(home):
     gate = Gated()
     scope = Scope(user_id="dana", session_id="s1")
     with _memory(home, summarizer=gate) as mem:
-        for role, text in _turns(40):
-            if mem.observe(role, text, scope).consolidation_scheduled:
-                break
+        _observe_until_scheduled(mem, scope)
         assert gate.started.wait(WAIT)
         result = {}
         caller = threading.Thread(target=lambda: result.update(r=mem.consolidate(scope)))
@@ -167,9 +173,7 @@ def test_close_drains_the_queued_passes(home):
                                                                   session_id="s2")
     mem = _memory(home, summarizer=gate)
     for scope in (first, second):  # different turns: identical summaries would be merged
-        for role, text in _turns(40, topic=scope.session_id):
-            if mem.observe(role, text, scope).consolidation_scheduled:
-                break
+        _observe_until_scheduled(mem, scope, topic=scope.session_id)
     assert gate.started.wait(WAIT)
     closer = threading.Thread(target=mem.close)
     closer.start()
@@ -190,9 +194,7 @@ def test_observe_waits_when_the_worker_falls_far_behind(home):
     gate = Gated()
     scope = Scope(user_id="dana", session_id="s1")
     with _memory(home, summarizer=gate, max_backlog=2.0) as mem:
-        for role, text in _turns(40):
-            if mem.observe(role, text, scope).consolidation_scheduled:
-                break
+        _observe_until_scheduled(mem, scope)
         assert gate.started.wait(WAIT)
         results = []
 
@@ -219,9 +221,7 @@ def test_a_failing_pass_is_logged_and_retried(home, caplog):
     scope = Scope(user_id="dana", session_id="s1")
     with _memory(home, summarizer=gate) as mem:
         with caplog.at_level(logging.ERROR, logger="agentmem.consolidation_worker"):
-            for role, text in _turns(40):
-                if mem.observe(role, text, scope).consolidation_scheduled:
-                    break
+            _observe_until_scheduled(mem, scope)
             assert mem.flush(timeout=WAIT)
         assert "background consolidation" in caplog.text and "summariser bug" in caplog.text
         worker = mem.consolidation_runner.worker
@@ -261,9 +261,7 @@ def test_purge_waits_for_a_running_pass(home):
     gate = Gated()
     scope = Scope(user_id="dana", session_id="s1")
     with _memory(home, summarizer=gate) as mem:
-        for role, text in _turns(40):
-            if mem.observe(role, text, scope).consolidation_scheduled:
-                break
+        _observe_until_scheduled(mem, scope)
         assert gate.started.wait(WAIT)
         purger = threading.Thread(target=mem.purge, args=(scope,))
         purger.start()
