@@ -8,6 +8,7 @@
     ├── ConflictStateError        an operation does not fit the record's state
     ├── QueryRefusedError         a read-only SQL statement was refused
     ├── StoreError                a storage backend failed (SQL or vector index)
+    │   └── IndexDamagedError     a user's vector collection is unreadable (rebuilt from SQL)
     ├── ModelError                a model could not be loaded or run
     │   └── FingerprintMismatch   a file belongs to another model
     └── MissingDependencyError    an optional extra is not installed
@@ -51,6 +52,17 @@ class QueryRefusedError(ValidationError):
 
 class StoreError(AgentMemError):
     """A storage backend (SQL database or vector index) failed."""
+
+
+class IndexDamagedError(StoreError):
+    """A user's vector collection could not be read or written: its files are damaged
+    (a process killed while the index persisted). SQL holds the truth; agentmem rebuilds
+    the collection from it."""
+
+    def __init__(self, user_id: str, cause: str) -> None:
+        super().__init__(f"the vector index of user {user_id!r} is damaged ({cause}); "
+                         "it is rebuilt from SQL (or run `agentmem reindex`)")
+        self.user_id = user_id
 
 
 class ModelError(AgentMemError):

@@ -15,9 +15,11 @@ import logging
 import queue
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
+from agentmem.errors import IndexDamagedError
 from agentmem.stores.sql import SQLStore
 from agentmem.stores.vector import VectorIndex
 
@@ -28,8 +30,10 @@ _STOP = object()
 class IndexSync:
     """A background writer from SQL to the vector index, plus the overlay of pending vectors."""
 
-    def __init__(self, sql: SQLStore, index: VectorIndex, max_batch: int = 2_000) -> None:
+    def __init__(self, sql: SQLStore, index: VectorIndex, max_batch: int = 2_000,
+                 on_damage: Callable[[IndexDamagedError], object] | None = None) -> None:
         self.sql, self.index, self.max_batch = sql, index, max_batch
+        self.on_damage = on_damage  # rebuilds a damaged collection from SQL
         self._queue: queue.Queue = queue.Queue()
         self._pending: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # user -> id -> vec
         self._lock = threading.Lock()
@@ -92,11 +96,24 @@ class IndexSync:
                 jobs.append(job)
             try:
                 self._write(jobs)
+            except IndexDamagedError as damage:
+                self._recover(damage)
             except Exception:
                 log.exception("vector index update failed; SQL keeps the rows marked and the "
                               "next open (or repair()) indexes them")
             finally:
                 self._done(jobs)
+
+    def _recover(self, damage: IndexDamagedError) -> None:
+        """Rebuild the damaged collection (the rows of these jobs are still marked in SQL,
+        so the rebuild indexes them too) before the jobs leave the overlay."""
+        try:
+            if self.on_damage is None:
+                raise damage
+            self.on_damage(damage)
+        except Exception:
+            log.exception("rebuilding a damaged vector collection failed; SQL keeps the rows "
+                          "marked and the next open (or `agentmem reindex`) indexes them")
 
     def _write(self, jobs: list) -> None:
         ids = list(dict.fromkeys(i for job_ids, _ in jobs for i in job_ids))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 from agentmem import retrieval
 from agentmem.adapters.embeddings import Embedder, make_embedder
 from agentmem.config import MemoryConfig
-from agentmem.errors import NotFoundError, ValidationError
+from agentmem.errors import IndexDamagedError, NotFoundError, ValidationError
 from agentmem.indexer import IndexSync
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
@@ -45,11 +46,13 @@ class LongTermMemory:
         self._index = VectorIndex(path=chroma.path, host=chroma.host, port=chroma.port,
                                   prefix=chroma.collection, ef_search=chroma.ef_search)
         self._embedder = embedder
+        self._recovering = threading.Lock()
+        self._rebuild_replaced()
         if fresh_index and self._has_rows():
             self.reindex()
         else:
             self.repair()
-        self.indexer = IndexSync(self.sql, self._index)
+        self.indexer = IndexSync(self.sql, self._index, on_damage=self.recover)
 
     @property
     def index(self) -> VectorIndex:
@@ -112,18 +115,56 @@ class LongTermMemory:
         relative_counters(plan)
 
     def repair(self) -> int:
-        """Index every row SQL marks as not yet indexed; returns how many were repaired."""
-        repaired = 0
+        """Index every row SQL marks as not yet indexed; returns how many were repaired.
+
+        A user's collection that turns out damaged is emptied and all of that user's rows
+        marked, so the same loop rebuilds it from SQL (once; a second failure is raised).
+        """
+        repaired, rebuilt = 0, set()
         while True:
             with self.sql.begin() as conn:
                 dirty = self.sql.dirty_memories(conn, limit=1000)
             if not dirty:
+                if rebuilt:
+                    self._index.reconnect()
                 return repaired
-            self._index.upsert(dirty, self.embedder.embed([r.text for r in dirty]))
+            try:
+                self._index.upsert(dirty, self.embedder.embed([r.text for r in dirty]))
+            except IndexDamagedError as exc:
+                if exc.user_id in rebuilt:
+                    raise
+                rebuilt.add(exc.user_id)
+                self._reset(exc)
+                continue
             with self.sql.begin() as conn:
                 self.sql.mark_indexed(conn, [r.id for r in dirty])
             repaired += len(dirty)
             log.info("repaired %d vector index entries from SQL", len(dirty))
+
+    def _rebuild_replaced(self) -> None:
+        """Mark for indexing every row of the users whose damaged collections the index
+        replaced on open (the repair that follows rebuilds them)."""
+        if not self._index.damaged:
+            return
+        with self.sql.begin() as conn:
+            for user_id in self.sql.memory_users(conn):
+                if self._index.collection_name(user_id) in self._index.damaged:
+                    self.sql.mark_user_dirty(conn, user_id)
+
+    def recover(self, damage: IndexDamagedError) -> int:
+        """Rebuild the damaged collection of `damage.user_id` from SQL; returns how many
+        rows were indexed. Called by the background indexer and by search."""
+        with self._recovering:
+            self._reset(damage)
+            repaired = self.repair()
+            self._index.reconnect()
+            return repaired
+
+    def _reset(self, damage: IndexDamagedError) -> None:
+        log.warning("%s", damage)
+        self._index.reset_user(damage.user_id)
+        with self.sql.begin() as conn:
+            self.sql.mark_user_dirty(conn, damage.user_id)
 
     def reindex(self) -> int:
         """Rebuild the whole vector index from SQL; returns the number of vectors."""
@@ -204,13 +245,27 @@ class LongTermMemory:
         width = k + min(k, 50) if active_only else k
         # the queue first: a write that leaves it meanwhile is then found in the index
         pending = self.indexer.pending_many(user_id, vectors, width)
-        indexed = self._index.query_many(user_id, vectors, width)
+        indexed = self._query_index(user_id, vectors, width)
         out = []
         for queued, stored in zip(pending, indexed, strict=True):
             seen = {i for i, _ in queued}
             hits = queued + [h for h in stored if h[0] not in seen]
             out.append(sorted(hits, key=lambda h: -h[1])[:width])
         return out
+
+    def _query_index(self, user_id: str, vectors: np.ndarray, k: int
+                     ) -> list[list[tuple[str, float]]]:
+        """Query the index; a collection reported damaged is asked once more (with a fresh
+        handle: another process may have just rebuilt it), then rebuilt from SQL."""
+        for attempt in range(3):
+            try:
+                return self._index.query_many(user_id, vectors, k)
+            except IndexDamagedError as damage:
+                if attempt == 1:
+                    self.recover(damage)
+                elif attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def versions(self, memory_id: str, scope: Scope) -> list[MemoryRecord]:
         """Every record in the supersession chain of `memory_id`, oldest first."""

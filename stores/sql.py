@@ -273,6 +273,15 @@ class SQLStore:
         rows = conn.execute(select(memories).where(memories.c.index_dirty == true()).limit(limit))
         return [_memory(r) for r in rows]
 
+    def memory_users(self, conn: Connection) -> list[str]:
+        """Every user id that has memories."""
+        return list(conn.execute(select(memories.c.user_id).distinct()).scalars())
+
+    def mark_user_dirty(self, conn: Connection, user_id: str) -> None:
+        """Mark every memory of a user as not indexed (its vector collection is rebuilt)."""
+        conn.execute(update(memories).where(memories.c.user_id == user_id)
+                     .values(index_dirty=True))
+
     def mark_indexed(self, conn: Connection, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start:start + 500])

@@ -3,7 +3,11 @@
 The index is derived from SQL and can be rebuilt from it at any time. A collection per user
 makes the scope a physical partition (and keeps queries fast: a metadata filter over one
 shared collection costs ~20 ms at 20k vectors on this class of machine, a small collection
-~1.5 ms); every query still passes the user id in its `where` as a second guard.
+~1.5 ms); SQL confirms the user of every hit.
+
+Embedded Chroma can leave a collection's files damaged when its process is killed while it
+persists them; every call on a collection reports that as IndexDamagedError, and the
+caller rebuilds the collection from SQL (`LongTermMemory.recover`).
 """
 
 from __future__ import annotations
@@ -13,18 +17,24 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from agentmem.stores.hnsw_files import damaged_collections
 
-from agentmem.errors import StoreError
+from agentmem.errors import IndexDamagedError, StoreError
 from agentmem.types import MemoryRecord
 
 log = logging.getLogger(__name__)
 MISSING_TTL = 1.0  # seconds a "no collection for this user" answer is reused
 OPEN_END = 4.0e9  # valid_to of a record that is still valid (epoch seconds, year 2096)
+# What embedded Chroma says when a collection's HNSW files are damaged, as a SIGKILL while
+# it persists them leaves them: a truncated header or id map fails to load, a data file
+# out of step with the log fails compaction or a lookup.
+DAMAGE_SIGNS = ("hnsw", "compaction", "pickle", "error finding id")
 
 
 def _collection_name(prefix: str, user_id: str) -> str:
@@ -47,27 +57,52 @@ class VectorIndex:
 
     def __init__(self, *, path: Path | None = None, host: str | None = None, port: int = 8000,
                  prefix: str = "agentmem_memories", ef_search: int = 400) -> None:
-        import chromadb
         from chromadb.config import Settings
 
         settings = Settings(anonymized_telemetry=False, allow_reset=True)
+        self._open_args = (host, port, path, settings)
+        # collection name -> why its files are short; checked before anything loads them
+        self.damaged: dict[str, str] = {} if host or path is None else damaged_collections(path)
+        self.client = self._connect()
+        self.prefix, self.ef_search = prefix, ef_search
+        self._collections: dict[str, Any] = {}
+        self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
+        self._lock = threading.Lock()
+        for name, reason in self.damaged.items():
+            log.warning("vector collection %s is damaged (%s); replacing it", name, reason)
+            self.client.delete_collection(name)
+
+    def _connect(self):
+        import chromadb
+
+        host, port, path, settings = self._open_args
         try:
             if host:
-                self.client = chromadb.HttpClient(host=host, port=port, settings=settings)
-            else:
-                if path is None:
-                    raise StoreError("the vector index needs chroma.path or chroma.host")
-                path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(path), settings=settings)
+                return chromadb.HttpClient(host=host, port=port, settings=settings)
+            if path is None:
+                raise StoreError("the vector index needs chroma.path or chroma.host")
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=settings)
         except StoreError:
             raise
         except Exception as exc:
             where = f"{host}:{port}" if host else str(path)
             raise StoreError(f"could not open the Chroma index at {where}: {exc}") from exc
-        self.prefix, self.ef_search = prefix, ef_search
-        self._collections: dict[str, Any] = {}
-        self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
-        self._lock = threading.Lock()
+
+    def reconnect(self) -> None:
+        """Close the client and open a new one. After a damaged collection was replaced,
+        embedded Chroma's cached HNSW state can keep serving queries without the vectors
+        written since; a new client reads them from disk."""
+        with self._lock:
+            self._collections.clear()
+            self._missing.clear()
+            close = getattr(self.client, "close", None)
+            if close is not None:
+                close()
+            self.client = self._connect()
+
+    def collection_name(self, user_id: str) -> str:
+        return _collection_name(self.prefix, user_id)
 
     def _collection(self, user_id: str, create: bool = True):
         from chromadb.errors import NotFoundError
@@ -96,17 +131,47 @@ class VectorIndex:
             self._collections[user_id] = col
             return col
 
+    @contextmanager
+    def _guard(self, user_id: str) -> Iterator[None]:
+        """Turn Chroma's reports of damaged files into IndexDamagedError, and forget the
+        cached collection after any Chroma error (another process may have rebuilt it)."""
+        from chromadb.errors import ChromaError
+
+        try:
+            yield
+        except ChromaError as exc:
+            with self._lock:
+                self._collections.pop(user_id, None)
+            if any(sign in str(exc).lower() for sign in DAMAGE_SIGNS):
+                raise IndexDamagedError(user_id, str(exc).strip()) from exc
+            raise
+
+    def reset_user(self, user_id: str) -> None:
+        """Replace a user's collection with an empty one (before rebuilding it from SQL).
+        Deleting works even when the collection's files no longer load."""
+        from chromadb.errors import NotFoundError
+
+        with self._lock:
+            self._collections.pop(user_id, None)
+            self._missing.pop(user_id, None)
+        try:
+            self.client.delete_collection(_collection_name(self.prefix, user_id))
+        except NotFoundError:
+            pass  # nothing to replace
+        self._collection(user_id)
+
     def upsert(self, records: Sequence[MemoryRecord], vectors: np.ndarray) -> None:
         """Add or replace the vectors of these records (grouped into per-user collections)."""
         groups: dict[str, list[int]] = defaultdict(list)
         for i, record in enumerate(records):
             groups[record.scope.user_id].append(i)
         for user_id, rows in groups.items():
-            self._collection(user_id).upsert(
-                ids=[records[i].id for i in rows],
-                embeddings=np.asarray(vectors[rows], dtype=np.float32),
-                metadatas=[_metadata(records[i]) for i in rows],
-            )
+            with self._guard(user_id):
+                self._collection(user_id).upsert(
+                    ids=[records[i].id for i in rows],
+                    embeddings=np.asarray(vectors[rows], dtype=np.float32),
+                    metadatas=[_metadata(records[i]) for i in rows],
+                )
 
     def update_metadata(self, records: Sequence[MemoryRecord]) -> None:
         """Refresh status and validity of records whose text did not change."""
@@ -114,8 +179,9 @@ class VectorIndex:
         for record in records:
             groups[record.scope.user_id].append(record)
         for user_id, items in groups.items():
-            self._collection(user_id).update(ids=[r.id for r in items],
-                                             metadatas=[_metadata(r) for r in items])
+            with self._guard(user_id):
+                self._collection(user_id).update(ids=[r.id for r in items],
+                                                 metadatas=[_metadata(r) for r in items])
 
     def query(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest memories of one user, any status: (id, cosine clipped to [0, 1]).
@@ -138,8 +204,11 @@ class VectorIndex:
         from chromadb.errors import ChromaError
 
         try:
-            result = col.query(query_embeddings=np.asarray(vectors, dtype=np.float32),
-                               n_results=k, include=["distances"])
+            with self._guard(user_id):
+                result = col.query(query_embeddings=np.asarray(vectors, dtype=np.float32),
+                                   n_results=k, include=["distances"])
+        except IndexDamagedError:
+            raise
         except ChromaError as exc:
             # A collection another process has just created has no segment on disk until
             # its first write lands; it holds nothing yet (SQL and the overlay still answer).
@@ -155,16 +224,23 @@ class VectorIndex:
         col = self._collection(user_id, create=False)
         if col is None:
             return {}
-        got = col.get(include=["metadatas"])
+        with self._guard(user_id):
+            got = col.get(include=["metadatas"])
         return {i: m.get("status", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def ids(self, user_id: str) -> set[str]:
         col = self._collection(user_id, create=False)
-        return set() if col is None else set(col.get(include=[])["ids"])
+        if col is None:
+            return set()
+        with self._guard(user_id):
+            return set(col.get(include=[])["ids"])
 
     def count(self, user_id: str) -> int:
         col = self._collection(user_id, create=False)
-        return 0 if col is None else col.count()
+        if col is None:
+            return 0
+        with self._guard(user_id):
+            return col.count()
 
     def total(self) -> int:
         return sum(c.count() for c in self._own_collections())
@@ -172,7 +248,8 @@ class VectorIndex:
     def delete(self, user_id: str, ids: Sequence[str]) -> None:
         col = self._collection(user_id, create=False)
         if col is not None and ids:
-            col.delete(ids=list(ids))
+            with self._guard(user_id):
+                col.delete(ids=list(ids))
 
     def drop_user(self, user_id: str) -> None:
         """Remove a user's whole collection (purge)."""
