@@ -87,6 +87,8 @@ def test_threads_share_one_store(config):
             t.join(300)
         assert not errors, errors
         _check_store(shared, workers, n)
+        for m in [shared, *own]:  # each Memory's index writer drains its own queue
+            m.flush()
         assert shared.long_term.repair() == 0  # the index kept up with every write
     finally:
         for m in [shared, *own]:
