@@ -238,10 +238,9 @@ class LongTermMemory:
         twice k, since the index does not filter on status: the caller keeps those SQL (the
         source of truth) confirms and cuts to k.
 
-        A hit with no similarity at all (cosine <= 0) is no match and is left out. Equal
-        scores are ordered by id: the index returns ties in the order its graph happens to
-        visit them, which differs between a live index and the same one reloaded, and a
-        rank-fused search must not change its answer across a restart."""
+        Equal scores are ordered by id: the index returns ties in the order its graph
+        happens to visit them, which differs between a live index and the same one
+        reloaded, and a rank-fused search must not change its answer across a restart."""
         return self.nearest_many(user_id, np.asarray([vector]), k, active_only=active_only)[0]
 
     def nearest_many(self, user_id: str, vectors: np.ndarray, k: int, *,
@@ -254,7 +253,7 @@ class LongTermMemory:
         out = []
         for queued, stored in zip(pending, indexed, strict=True):
             seen = {i for i, _ in queued}
-            hits = [h for h in queued + [h for h in stored if h[0] not in seen] if h[1] > 0.0]
+            hits = queued + [h for h in stored if h[0] not in seen]
             out.append(sorted(hits, key=lambda h: (-h[1], h[0]))[:width])
         return out
 
