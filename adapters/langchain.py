@@ -26,7 +26,6 @@ from agentmem.errors import NotFoundError, ValidationError, require
 
 require("langchain_core", "langchain")
 
-from agentmem.stores.sql import MemoryQuery  # noqa: E402
 from langchain_core.callbacks import CallbackManagerForRetrieverRun  # noqa: E402
 from langchain_core.chat_history import BaseChatMessageHistory  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
@@ -49,6 +48,7 @@ from langchain_core.vectorstores import VectorStore  # noqa: E402
 from pydantic import ConfigDict, Field  # noqa: E402
 
 from agentmem.long_term import WritePlan, event  # noqa: E402
+from agentmem.stores.sql import MemoryQuery  # noqa: E402
 from agentmem.types import MemoryRecord, Scope, utcnow  # noqa: E402
 
 _NS = uuid.UUID("6f1c2a52-8f0e-4d0b-9a53-6c7d0e6b9a10")
@@ -88,46 +88,97 @@ class _Entries:
         now = utcnow()
         plan = WritePlan()
         with lt.sql.begin() as conn:
-            current = {key: lt.sql.get_memory(conn, self.memory_id(key), self.scope.user_id)
-                       for key, _, _ in items}
+            current = {
+                key: lt.sql.get_memory(conn, self.memory_id(key), self.scope.user_id)
+                for key, _, _ in items
+            }
         for key, text, metadata in items:
             meta = {**metadata, KEY: key, SPACE: self.space}
             old = current.get(key)
             if old is None:
-                record = MemoryRecord(id=self.memory_id(key), text=text, scope=self.scope,
-                                      kind="note", metadata=meta, source="langchain",
-                                      created_at=now, updated_at=now, valid_from=now,
-                                      recorded_at=now)
+                record = MemoryRecord(
+                    id=self.memory_id(key),
+                    text=text,
+                    scope=self.scope,
+                    kind="note",
+                    metadata=meta,
+                    source="langchain",
+                    created_at=now,
+                    updated_at=now,
+                    valid_from=now,
+                    recorded_at=now,
+                )
                 plan.inserts.append(record)
-                plan.events.append(event("ADD", record, actor="langchain", reason=f"set "
-                                         f"{self.space} key {key!r}", new_text=text, at=now))
+                plan.events.append(
+                    event(
+                        "ADD",
+                        record,
+                        actor="langchain",
+                        reason=f"set {self.space} key {key!r}",
+                        new_text=text,
+                        at=now,
+                    )
+                )
                 current[key] = record
                 continue
-            archived = MemoryRecord(**{**old.__dict__, "id": uuid.uuid4().hex,
-                                       "status": "superseded", "valid_to": now,
-                                       "superseded_by": old.id, "metadata": dict(old.metadata)})
+            archived = MemoryRecord(
+                **{
+                    **old.__dict__,
+                    "id": uuid.uuid4().hex,
+                    "status": "superseded",
+                    "valid_to": now,
+                    "superseded_by": old.id,
+                    "metadata": dict(old.metadata),
+                }
+            )
             plan.inserts.append(archived)
-            plan.updates.append((old.id, self.scope.user_id, {
-                "text": text, "metadata": meta, "status": "active", "valid_to": None,
-                "version": old.version + 1, "valid_from": now, "updated_at": now,
-                "recorded_at": now}))
-            plan.events.append(event("UPDATE", old, actor="langchain", reason=f"overwrote "
-                                     f"{self.space} key {key!r}", old_text=old.text,
-                                     new_text=text, related_id=archived.id, at=now))
+            plan.updates.append(
+                (
+                    old.id,
+                    self.scope.user_id,
+                    {
+                        "text": text,
+                        "metadata": meta,
+                        "status": "active",
+                        "valid_to": None,
+                        "version": old.version + 1,
+                        "valid_from": now,
+                        "updated_at": now,
+                        "recorded_at": now,
+                    },
+                )
+            )
+            plan.events.append(
+                event(
+                    "UPDATE",
+                    old,
+                    actor="langchain",
+                    reason=f"overwrote {self.space} key {key!r}",
+                    old_text=old.text,
+                    new_text=text,
+                    related_id=archived.id,
+                    at=now,
+                )
+            )
         lt.apply(plan)
 
     def delete(self, keys: Sequence[str]) -> bool:
         found = False
         for key, record in zip(keys, self.get(keys), strict=True):
             if record is not None:
-                self.memory.delete(record.id, self.scope, actor="langchain",
-                                   reason=f"deleted {self.space} key {key!r}")
+                self.memory.delete(
+                    record.id,
+                    self.scope,
+                    actor="langchain",
+                    reason=f"deleted {self.space} key {key!r}",
+                )
                 found = True
         return found
 
     def records(self) -> list[MemoryRecord]:
-        query = MemoryQuery(user_id=self.scope.user_id, agent_id=self.scope.agent_id,
-                            metadata={SPACE: self.space})
+        query = MemoryQuery(
+            user_id=self.scope.user_id, agent_id=self.scope.agent_id, metadata={SPACE: self.space}
+        )
         return self.memory.long_term.find(query)
 
 
@@ -180,8 +231,9 @@ def _encode_value(value: Any) -> tuple[str, dict[str, Any]]:
     try:
         return json.dumps(value), {KIND_OF_VALUE: "json"}
     except (TypeError, ValueError):
-        raise ValidationError(f"store values must be str, bytes or JSON-serialisable, got "
-                              f"{type(value).__name__}") from None
+        raise ValidationError(
+            f"store values must be str, bytes or JSON-serialisable, got {type(value).__name__}"
+        ) from None
 
 
 def _decode_value(record: MemoryRecord) -> Any:
@@ -225,8 +277,9 @@ class AgentMemVectorStore(VectorStore):
     found by meaning and by its words; scores are agentmem's, in [0, 1].
     """
 
-    def __init__(self, *, memory: Any, scope: Scope | str, namespace: str = "docs",
-                 mode: str = "semantic") -> None:
+    def __init__(
+        self, *, memory: Any, scope: Scope | str, namespace: str = "docs", mode: str = "semantic"
+    ) -> None:
         self.memory = memory
         self.scope = Scope.coerce(scope)
         self.mode = mode
@@ -236,22 +289,33 @@ class AgentMemVectorStore(VectorStore):
     def embeddings(self) -> Embeddings:
         return AgentMemEmbeddings(self.memory)
 
-    def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, *,
-                  ids: list[str] | None = None, **kwargs: Any) -> list[str]:
+    def add_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: list[dict] | None = None,
+        *,
+        ids: list[str] | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
         texts = list(texts)
         metadatas = metadatas or [{} for _ in texts]
         ids = [i or uuid.uuid4().hex for i in ids] if ids else [uuid.uuid4().hex for _ in texts]
         if not len(texts) == len(metadatas) == len(ids):
             raise ValidationError("texts, metadatas and ids must have the same length")
         if texts:
-            self._entries.put([(i, t, dict(m or {})) for i, t, m in
-                               zip(ids, texts, metadatas, strict=True)])
+            self._entries.put(
+                [(i, t, dict(m or {})) for i, t, m in zip(ids, texts, metadatas, strict=True)]
+            )
         return ids
 
     def add_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
         ids = kwargs.pop("ids", None) or [d.id for d in documents]
-        return self.add_texts([d.page_content for d in documents],
-                              [dict(d.metadata) for d in documents], ids=list(ids), **kwargs)
+        return self.add_texts(
+            [d.page_content for d in documents],
+            [dict(d.metadata) for d in documents],
+            ids=list(ids),
+            **kwargs,
+        )
 
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
         if ids is None:
@@ -261,15 +325,18 @@ class AgentMemVectorStore(VectorStore):
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         return [_document(r) for r in self._entries.get(list(ids)) if r is not None]
 
-    def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any
-                                     ) -> list[tuple[Document, float]]:
+    def similarity_search_with_score(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
         filters = {"metadata": {SPACE: self._entries.space}}
-        hits = self.memory.search(query, self.scope, mode=kwargs.get("mode", self.mode),
-                                  top_k=k, filters=filters)
+        hits = self.memory.search(
+            query, self.scope, mode=kwargs.get("mode", self.mode), top_k=k, filters=filters
+        )
         return [(_document(h.record), h.score) for h in hits]
 
-    def _similarity_search_with_relevance_scores(self, query: str, k: int = 4, **kwargs: Any
-                                                 ) -> list[tuple[Document, float]]:
+    def _similarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
         return self.similarity_search_with_score(query, k, **kwargs)
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
@@ -278,8 +345,9 @@ class AgentMemVectorStore(VectorStore):
     async def aadd_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
         return await asyncio.to_thread(self.add_documents, documents, **kwargs)
 
-    async def aadd_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None,
-                         **kwargs: Any) -> list[str]:
+    async def aadd_texts(
+        self, texts: Iterable[str], metadatas: list[dict] | None = None, **kwargs: Any
+    ) -> list[str]:
         return await asyncio.to_thread(self.add_texts, list(texts), metadatas, **kwargs)
 
     async def adelete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
@@ -292,9 +360,16 @@ class AgentMemVectorStore(VectorStore):
         return await asyncio.to_thread(self.similarity_search, query, k, **kwargs)
 
     @classmethod
-    def from_texts(cls, texts: list[str], embedding: Embeddings | None = None,
-                   metadatas: list[dict] | None = None, *, memory: Any = None,
-                   scope: Scope | str | None = None, **kwargs: Any) -> AgentMemVectorStore:
+    def from_texts(
+        cls,
+        texts: list[str],
+        embedding: Embeddings | None = None,
+        metadatas: list[dict] | None = None,
+        *,
+        memory: Any = None,
+        scope: Scope | str | None = None,
+        **kwargs: Any,
+    ) -> AgentMemVectorStore:
         """Build a store over `memory` and `scope` (agentmem embeds with its own model)."""
         if memory is None or scope is None:
             raise ValidationError("AgentMemVectorStore.from_texts needs memory= and scope=")
@@ -304,8 +379,11 @@ class AgentMemVectorStore(VectorStore):
 
 
 def _document(record: MemoryRecord) -> Document:
-    return Document(page_content=record.text, metadata=_public(record.metadata),
-                    id=record.metadata.get(KEY, record.id))
+    return Document(
+        page_content=record.text,
+        metadata=_public(record.metadata),
+        id=record.metadata.get(KEY, record.id),
+    )
 
 
 # --- BaseRetriever -----------------------------------------------------------------------
@@ -320,16 +398,32 @@ class AgentMemRetriever(BaseRetriever):
     filters: dict[str, Any] | None = None
     explain: bool = False
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                **kwargs: Any) -> list[Document]:
-        hits = self.memory.search(query, Scope.coerce(self.scope), top_k=kwargs.get("k", self.k),
-                                  mode=kwargs.get("mode", self.mode),
-                                  filters=kwargs.get("filters", self.filters),
-                                  explain=kwargs.get("explain", self.explain))
-        return [Document(page_content=h.record.text, id=h.record.id, metadata={
-            **_public(h.record.metadata), "id": h.record.id, "kind": h.record.kind,
-            "score": h.score, "created_at": h.record.created_at.isoformat(),
-            **({"explanation": h.explanation} if h.explanation else {})}) for h in hits]
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        hits = self.memory.search(
+            query,
+            Scope.coerce(self.scope),
+            top_k=kwargs.get("k", self.k),
+            mode=kwargs.get("mode", self.mode),
+            filters=kwargs.get("filters", self.filters),
+            explain=kwargs.get("explain", self.explain),
+        )
+        return [
+            Document(
+                page_content=h.record.text,
+                id=h.record.id,
+                metadata={
+                    **_public(h.record.metadata),
+                    "id": h.record.id,
+                    "kind": h.record.kind,
+                    "score": h.score,
+                    "created_at": h.record.created_at.isoformat(),
+                    **({"explanation": h.explanation} if h.explanation else {}),
+                },
+            )
+            for h in hits
+        ]
 
 
 # --- BaseChatMessageHistory ----------------------------------------------------------------
@@ -365,8 +459,12 @@ class AgentMemChatMessageHistory(BaseChatMessageHistory):
         for m in messages:
             role = _ROLES.get(m.type, "user" if m.type == "chat" else "tool")
             text = m.content if isinstance(m.content, str) else m.text
-            self.memory.observe(role, text or "(empty)", self.scope, metadata={
-                "lc_message": message_to_dict(m), "lc_id": uuid.uuid4().hex})
+            self.memory.observe(
+                role,
+                text or "(empty)",
+                self.scope,
+                metadata={"lc_message": message_to_dict(m), "lc_id": uuid.uuid4().hex},
+            )
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         await asyncio.to_thread(self.add_messages, messages)
@@ -375,14 +473,18 @@ class AgentMemChatMessageHistory(BaseChatMessageHistory):
         return await asyncio.to_thread(lambda: self.messages)
 
     def clear(self) -> None:
-        from agentmem.stores.schema import episodes
         from sqlalchemy import delete
+
+        from agentmem.stores.schema import episodes
 
         self.memory.consolidate(self.scope)
         c = episodes.c
-        where = [c.user_id == self.scope.user_id,
-                 c.session_id.is_(None) if self.scope.session_id is None
-                 else c.session_id == self.scope.session_id]
+        where = [
+            c.user_id == self.scope.user_id,
+            c.session_id.is_(None)
+            if self.scope.session_id is None
+            else c.session_id == self.scope.session_id,
+        ]
         with self.memory.long_term.sql.begin() as conn:
             conn.execute(delete(episodes).where(*where))
         self.memory.short_term.forget(self.scope)
@@ -421,39 +523,65 @@ class ChatAgentMem(BaseChatModel):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
         params = super()._get_ls_params(stop=stop, **kwargs)
-        params.update(ls_provider="agentmem", ls_model_name=kwargs.get("model", self.model_name),
-                      ls_max_tokens=self.max_tokens, ls_temperature=self.temperature)
+        params.update(
+            ls_provider="agentmem",
+            ls_model_name=kwargs.get("model", self.model_name),
+            ls_max_tokens=self.max_tokens,
+            ls_temperature=self.temperature,
+        )
         return params
 
     def _start(self, messages: list[BaseMessage], **kwargs: Any):
-        conversation = [{"role": _ROLES.get(m.type, "user"),
-                         "content": m.content if isinstance(m.content, str) else m.text}
-                        for m in messages]
-        last = next((c["content"] for c in reversed(conversation) if c["role"] == "user"),
-                    None) or conversation[-1]["content"] or "(empty)"
-        conversation = [c if c["role"] != "tool" else {**c, "role": "user"}
-                        for c in conversation]
-        return self.memory.chat_stream(last, Scope.coerce(self.scope), tiers=self.tiers,
-                                       messages=conversation,
-                                       max_new_tokens=kwargs.get("max_tokens", self.max_tokens))
+        conversation = [
+            {
+                "role": _ROLES.get(m.type, "user"),
+                "content": m.content if isinstance(m.content, str) else m.text,
+            }
+            for m in messages
+        ]
+        last = (
+            next((c["content"] for c in reversed(conversation) if c["role"] == "user"), None)
+            or conversation[-1]["content"]
+            or "(empty)"
+        )
+        conversation = [c if c["role"] != "tool" else {**c, "role": "user"} for c in conversation]
+        return self.memory.chat_stream(
+            last,
+            Scope.coerce(self.scope),
+            tiers=self.tiers,
+            messages=conversation,
+            max_new_tokens=kwargs.get("max_tokens", self.max_tokens),
+        )
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         stream = self._start(messages, **kwargs)
         text = _cut(stream.text(), stop)
-        message = AIMessage(content=text, usage_metadata=_usage(stream.reply),
-                            response_metadata={"model_name": self.model_name,
-                                               "finish_reason": "stop"})
+        message = AIMessage(
+            content=text,
+            usage_metadata=_usage(stream.reply),
+            response_metadata={"model_name": self.model_name, "finish_reason": "stop"},
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         stream = self._start(messages, **kwargs)
         pieces = iter(stream)
         emitted = ""
         for piece in pieces:
             text = _cut(emitted + piece, stop)
-            delta, emitted = text[len(emitted):], text
+            delta, emitted = text[len(emitted) :], text
             if delta:
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
                 if run_manager:
@@ -463,10 +591,14 @@ class ChatAgentMem(BaseChatModel):
                 break
         for _ in pieces:  # finish the turn (observed into memory) even after a stop word
             pass
-        yield ChatGenerationChunk(message=AIMessageChunk(
-            content="", usage_metadata=_usage(stream.reply),
-            response_metadata={"model_name": self.model_name, "finish_reason": "stop"},
-            chunk_position="last"))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata=_usage(stream.reply),
+                response_metadata={"model_name": self.model_name, "finish_reason": "stop"},
+                chunk_position="last",
+            )
+        )
 
 
 def _cut(text: str, stop: list[str] | None) -> str:
@@ -479,9 +611,18 @@ def _cut(text: str, stop: list[str] | None) -> str:
 def _usage(reply: Any) -> dict[str, int]:
     kv = reply.kv if reply is not None else {}
     prompt, completion = int(kv.get("prefill_tokens", 0)), int(kv.get("decode_tokens", 0))
-    return {"input_tokens": prompt, "output_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
-__all__ = ["AgentMemChatMessageHistory", "AgentMemEmbeddings", "AgentMemRetriever",
-           "AgentMemStore", "AgentMemVectorStore", "ChatAgentMem"]
+__all__ = [
+    "AgentMemChatMessageHistory",
+    "AgentMemEmbeddings",
+    "AgentMemRetriever",
+    "AgentMemStore",
+    "AgentMemVectorStore",
+    "ChatAgentMem",
+]

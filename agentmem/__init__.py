@@ -1,9 +1,9 @@
 """agentmem: memory for LLM agents and chatbots — text, KV-cache and parametric memory.
 
-    from agentmem import Memory, MemoryConfig, Scope
-    with Memory() as mem:
-        mem.add("I live in Berlin", Scope(user_id="alice"))
-        hits = mem.search("where does alice live?", Scope(user_id="alice"))
+from agentmem import Memory, MemoryConfig, Scope
+with Memory() as mem:
+    mem.add("I live in Berlin", Scope(user_id="alice"))
+    hits = mem.search("where does alice live?", Scope(user_id="alice"))
 """
 
 from agentmem.config import MemoryConfig

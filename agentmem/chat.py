@@ -49,17 +49,22 @@ def check_messages(messages: Any) -> list[dict[str, str]]:
         raise ValidationError("messages must be a non-empty list of {'role', 'content'} dicts")
     out = []
     for m in messages:
-        if (not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant",
-                                                            "tool")
-                or not isinstance(m.get("content"), str)):
-            raise ValidationError(f"each message needs a role (system, user, assistant, tool) "
-                                  f"and string content, got {str(m)[:80]!r}")
+        if (
+            not isinstance(m, dict)
+            or m.get("role") not in ("system", "user", "assistant", "tool")
+            or not isinstance(m.get("content"), str)
+        ):
+            raise ValidationError(
+                f"each message needs a role (system, user, assistant, tool) "
+                f"and string content, got {str(m)[:80]!r}"
+            )
         out.append({"role": m["role"], "content": m["content"]})
     return out
 
 
-def build_prompt(message: str, context: Context | None,
-                 messages: list[dict[str, str]] | None) -> list[dict[str, str]]:
+def build_prompt(
+    message: str, context: Context | None, messages: list[dict[str, str]] | None
+) -> list[dict[str, str]]:
     """The model's input: memory's context (when the text tier is on), then the turn.
 
     With a client-held conversation (`messages`), memory contributes only its system part
@@ -79,9 +84,13 @@ def build_prompt(message: str, context: Context | None,
 class ChatStream:
     """Text pieces of a reply as the model decodes them; `.reply` once exhausted."""
 
-    def __init__(self, pieces: Iterator[str], finish: Callable[[str], ChatReply],
-                 lock: threading.Lock,
-                 activate: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        pieces: Iterator[str],
+        finish: Callable[[str], ChatReply],
+        lock: threading.Lock,
+        activate: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
         self._pieces = pieces
         self._finish = finish
         self._lock = lock
@@ -111,8 +120,11 @@ def save_last_chat(folder: Path, session: Any, user_id: str) -> dict[str, Any]:
     seen = int(stats.get("tokens_seen", 0))
     step = max(1, seen // _PATH_SAMPLE)
     paths = {str(p): _summarise_path(session.token_path(p)) for p in range(0, seen, step)}
-    record = {"user_id": user_id, "stats": stats,
-              "paths": {k: v for k, v in paths.items() if v["moves"]}}
+    record = {
+        "user_id": user_id,
+        "stats": stats,
+        "paths": {k: v for k, v in paths.items() if v["moves"]},
+    }
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "last_chat.json").write_text(json.dumps(record, default=str, indent=1))
@@ -125,14 +137,21 @@ def _summarise_path(events: list[dict[str, Any]]) -> dict[str, Any]:
     """A token's tier moves, counted over layers and heads, and its path in layer 0, head 0."""
     moves: dict[str, int] = {}
     for e in events:
-        key = f"{TIER_NAMES.get(e.get('from'), e.get('from'))}->" \
-              f"{TIER_NAMES.get(e.get('to'), e.get('to'))}"
+        key = (
+            f"{TIER_NAMES.get(e.get('from'), e.get('from'))}->"
+            f"{TIER_NAMES.get(e.get('to'), e.get('to'))}"
+        )
         moves[key] = moves.get(key, 0) + 1
-    first = [{"step": e.get("step"), "from": TIER_NAMES.get(e.get("from"), e.get("from")),
-              "to": TIER_NAMES.get(e.get("to"), e.get("to"))}
-             for e in events if e.get("layer") == 0 and e.get("head", 0) == 0]
+    first = [
+        {
+            "step": e.get("step"),
+            "from": TIER_NAMES.get(e.get("from"), e.get("from")),
+            "to": TIER_NAMES.get(e.get("to"), e.get("to")),
+        }
+        for e in events
+        if e.get("layer") == 0 and e.get("head", 0) == 0
+    ]
     return {"moves": moves, "layer0_head0": first}
 
 
-__all__ = ["TIERS", "ChatStream", "build_prompt", "check_messages", "check_tiers",
-           "save_last_chat"]
+__all__ = ["TIERS", "ChatStream", "build_prompt", "check_messages", "check_tiers", "save_last_chat"]

@@ -34,7 +34,8 @@ class EmbeddingConfig(BaseModel):
 
     model: str = Field("minilm", description="'minilm' (bundled), 'hash' (tests), or a local path")
     backend: Literal["onnx", "torch"] = Field(
-        "onnx", description="onnx: the model exported once to ONNX Runtime (faster on CPU)")
+        "onnx", description="onnx: the model exported once to ONNX Runtime (faster on CPU)"
+    )
     batch_size: int = Field(64, gt=0)
     threads: int = Field(2, gt=0, description="CPU threads of the embedder")
     dimension: int = Field(384, gt=0, description="used by the hash embedder only")
@@ -48,9 +49,12 @@ class ChromaConfig(BaseModel):
     port: int = Field(8000, gt=0, lt=65536)
     collection: str = "agentmem_memories"
     ef_search: int = Field(
-        400, gt=0, description="HNSW search breadth of new collections: at least the nearest "
+        400,
+        gt=0,
+        description="HNSW search breadth of new collections: at least the nearest "
         "lists asked for, so a user's results do not depend on the order the index was built "
-        "in (a live index and the same index reopened answer alike)")
+        "in (a live index and the same index reopened answer alike)",
+    )
 
 
 class LLMConfig(BaseModel):
@@ -80,10 +84,12 @@ class ShortTermConfig(BaseModel):
     """The working context of a session."""
 
     max_tokens: int = Field(1024, gt=0, description="budget of the recent turns, in tokens")
-    target_ratio: float = Field(0.5, gt=0.0, lt=1.0,
-                                description="consolidate down to this share of max_tokens")
-    salience_threshold: float = Field(0.35, ge=0.0, le=1.0,
-                                      description="user turns below it are not read for facts")
+    target_ratio: float = Field(
+        0.5, gt=0.0, lt=1.0, description="consolidate down to this share of max_tokens"
+    )
+    salience_threshold: float = Field(
+        0.35, ge=0.0, le=1.0, description="user turns below it are not read for facts"
+    )
     max_chunk_chars: int = Field(2000, gt=0, description="longer inputs are split into episodes")
     context_tokens: int = Field(2048, ge=32, description="default max_tokens of context()")
 
@@ -92,18 +98,26 @@ class ConsolidationConfig(BaseModel):
     """How short-term overflow becomes long-term memory."""
 
     summarizer: Literal["extractive", "local", "langchain"] = Field(
-        "extractive", description="'local' uses the local model; 'langchain' the chat model "
-                                  "passed to Memory(chat_model=...)")
+        "extractive",
+        description="'local' uses the local model; 'langchain' the chat model "
+        "passed to Memory(chat_model=...)",
+    )
     extractor: Literal["rules", "llm"] = Field(
-        "rules", description="'llm' asks the local or LangChain model, falling back to rules")
+        "rules", description="'llm' asks the local or LangChain model, falling back to rules"
+    )
     summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
     context_top_k: int = Field(12, gt=0, description="search hits considered by context()")
     background: bool = Field(
-        True, description="consolidate a session's overflow on a background thread (observe "
-                          "returns at once; Memory.flush() waits); False: inside observe")
+        True,
+        description="consolidate a session's overflow on a background thread (observe "
+        "returns at once; Memory.flush() waits); False: inside observe",
+    )
     max_backlog: float = Field(
-        16.0, ge=1.0, description="background: when a session's working context exceeds this "
-                                 "many times short_term.max_tokens, observe waits for its pass")
+        16.0,
+        ge=1.0,
+        description="background: when a session's working context exceeds this "
+        "many times short_term.max_tokens, observe waits for its pass",
+    )
 
 
 class LoRAConfig(BaseModel):
@@ -114,11 +128,22 @@ class LoRAConfig(BaseModel):
     alpha: int = Field(32, gt=0)
     dropout: float = Field(0.0, ge=0.0, lt=1.0)
     target_modules: list[str] = Field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
-                                 "up_proj", "down_proj"])
+        default_factory=lambda: [
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ]
+    )
     top_layers: int | None = Field(
-        10, gt=0, description="adapt only the top N transformer layers (None: all); "
-        "backward then stops there, which is most of the CPU saving")
+        10,
+        gt=0,
+        description="adapt only the top N transformer layers (None: all); "
+        "backward then stops there, which is most of the CPU saving",
+    )
     learning_rate: float = Field(2e-3, gt=0.0)
     steps: int = Field(200, gt=0, description="upper bound; training stops early at target")
     batch_size: int = Field(16, gt=0)
@@ -138,16 +163,19 @@ class LoRAConfig(BaseModel):
     promote_min_recalls: int = Field(3, ge=0)
     auto_rebuild: bool = Field(False, description="retrain stale adapters on refresh()")
     combination: Literal["joint", "cat", "linear", "svd", "ties", "dare_linear"] = Field(
-        "joint", description="user + agent adapter: 'joint' trains the agent's adapter on both "
-        "fact sets (measured best); the others merge two adapters with peft")
+        "joint",
+        description="user + agent adapter: 'joint' trains the agent's adapter on both "
+        "fact sets (measured best); the others merge two adapters with peft",
+    )
 
 
 class ApiConfig(BaseModel):
     """The HTTP service: API keys and request limits. Keys also come from the environment
     variable AGENTMEM_API_KEYS="key1:alice,bob;key2:carol" ("*" lets a key act for anyone)."""
 
-    keys: dict[str, list[str]] = Field(default_factory=dict,
-                                       description="API key -> user ids it may act for")
+    keys: dict[str, list[str]] = Field(
+        default_factory=dict, description="API key -> user ids it may act for"
+    )
     max_body_bytes: int = Field(1_000_000, gt=0, description="larger requests get 413")
     max_new_tokens: int = Field(256, gt=0, description="cap on a chat request's max_tokens")
 
@@ -159,25 +187,34 @@ class ConflictsConfig(BaseModel):
     """Conflict resolution and lifecycle: policies per attribute, vocabulary, decay and TTL."""
 
     default_policy: Policy = "latest_wins"
-    policies: dict[str, Policy] = Field(default_factory=dict,
-                                        description="canonical attribute -> policy")
-    synonyms: dict[str, str] = Field(default_factory=dict,
-                                     description="extra phrase -> canonical attribute")
-    multi_valued: list[str] = Field(default_factory=list,
-                                    description="extra attributes that accumulate values")
-    source_priority: list[str] = Field(["user", "tool", "assistant"],
-                                       description="sources, most trusted first")
-    similarity_threshold: float = Field(0.9, gt=0.0, le=1.0,
-                                        description="paraphrase duplicates are merged above it")
-    judge_margin: float = Field(0.1, ge=0.0, le=1.0,
-                                description="below the threshold by less: ask the LLM judge")
-    ttl_days: dict[str, float] = Field(default_factory=dict,
-                                       description="kind -> days until archived")
+    policies: dict[str, Policy] = Field(
+        default_factory=dict, description="canonical attribute -> policy"
+    )
+    synonyms: dict[str, str] = Field(
+        default_factory=dict, description="extra phrase -> canonical attribute"
+    )
+    multi_valued: list[str] = Field(
+        default_factory=list, description="extra attributes that accumulate values"
+    )
+    source_priority: list[str] = Field(
+        ["user", "tool", "assistant"], description="sources, most trusted first"
+    )
+    similarity_threshold: float = Field(
+        0.9, gt=0.0, le=1.0, description="paraphrase duplicates are merged above it"
+    )
+    judge_margin: float = Field(
+        0.1, ge=0.0, le=1.0, description="below the threshold by less: ask the LLM judge"
+    )
+    ttl_days: dict[str, float] = Field(
+        default_factory=dict, description="kind -> days until archived"
+    )
     decay_half_life_days: float = Field(60.0, gt=0.0)
-    archive_below: float = Field(0.05, ge=0.0, le=1.0,
-                                 description="archive memories whose decayed strength is lower")
-    decay_kinds: list[str] = Field(["note", "episode"],
-                                   description="kinds that fade; facts stay until superseded")
+    archive_below: float = Field(
+        0.05, ge=0.0, le=1.0, description="archive memories whose decayed strength is lower"
+    )
+    decay_kinds: list[str] = Field(
+        ["note", "episode"], description="kinds that fade; facts stay until superseded"
+    )
 
 
 class MemoryConfig(BaseSettings):
@@ -229,8 +266,9 @@ class MemoryConfig(BaseSettings):
         """Read a TOML file; its keys are the field names, sections the nested groups."""
         path = Path(path)
         if not path.is_file():
-            raise ConfigError(f"config file {str(path)!r} does not exist; "
-                              "pass the path of a TOML file")
+            raise ConfigError(
+                f"config file {str(path)!r} does not exist; pass the path of a TOML file"
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

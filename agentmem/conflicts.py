@@ -81,8 +81,7 @@ def is_negated(record: MemoryRecord) -> bool:
 
 def slot_of(record: MemoryRecord, config: ConflictsConfig) -> tuple[str, str]:
     """The (subject, attribute) normal form under which facts are compared."""
-    return (canonical_subject(record.subject),
-            canonical(record.attribute or "", synonyms(config)))
+    return (canonical_subject(record.subject), canonical(record.attribute or "", synonyms(config)))
 
 
 def is_multi(attribute: str, config: ConflictsConfig) -> bool:
@@ -132,18 +131,22 @@ def is_ambiguous(new: MemoryRecord, old: MemoryRecord) -> bool:
     return bool(a & b) and not (a <= b or b <= a)
 
 
-def new_wins(policy: str, new: MemoryRecord, old: MemoryRecord, config: ConflictsConfig
-             ) -> tuple[bool, str]:
+def new_wins(
+    policy: str, new: MemoryRecord, old: MemoryRecord, config: ConflictsConfig
+) -> tuple[bool, str]:
     """Whether the new fact replaces the old under `policy`, and the reason in words."""
     if policy == "highest_confidence":
         won = new.confidence >= old.confidence
-        return won, (f"confidence {new.confidence:.2f} {'>=' if won else '<'} "
-                     f"{old.confidence:.2f} of the current value")
+        return won, (
+            f"confidence {new.confidence:.2f} {'>=' if won else '<'} "
+            f"{old.confidence:.2f} of the current value"
+        )
     if policy == "source_priority":
         rank_new, rank_old = _rank(new.source, config), _rank(old.source, config)
         won = rank_new <= rank_old
-        return won, (f"source {new.source!r} {'outranks or equals' if won else 'ranks below'} "
-                     f"{old.source!r}")
+        return won, (
+            f"source {new.source!r} {'outranks or equals' if won else 'ranks below'} {old.source!r}"
+        )
     return True, "the latest statement wins"
 
 
@@ -158,8 +161,13 @@ def reinforced_confidence(old: float, new: float) -> float:
 
 
 # --- decisions ----------------------------------------------------------------------
-def decide_fact(candidate: MemoryRecord, timeline: Sequence[MemoryRecord],
-                config: ConflictsConfig, *, override: str | None = None) -> Decision:
+def decide_fact(
+    candidate: MemoryRecord,
+    timeline: Sequence[MemoryRecord],
+    config: ConflictsConfig,
+    *,
+    override: str | None = None,
+) -> Decision:
     """Decide a fact against its slot's timeline (active and superseded, oldest first).
 
     `override` is a classification given by the LLM judge for an ambiguous pair.
@@ -178,36 +186,55 @@ def decide_fact(candidate: MemoryRecord, timeline: Sequence[MemoryRecord],
     if override in CLASSIFICATIONS:
         cls, rule = override, "llm_judge"
     decision = _against(candidate, current, cls, rule, config)
-    decision.ambiguous = override is None and cls == "contradiction" and is_ambiguous(
-        candidate, current)
+    decision.ambiguous = (
+        override is None and cls == "contradiction" and is_ambiguous(candidate, current)
+    )
     return decision
 
 
-def _against(c: MemoryRecord, current: MemoryRecord, cls: str, rule: str,
-             config: ConflictsConfig) -> Decision:
+def _against(
+    c: MemoryRecord, current: MemoryRecord, cls: str, rule: str, config: ConflictsConfig
+) -> Decision:
     if cls == "duplicate":
         return absorb(c, current, rule)
     if cls == "refinement":
         return _supersede(c, current, cls, rule, "a more specific value refines the current one")
     if cls == "independent" and is_negated(c):
-        return Decision(cls, rule, "a negation consistent with the current value; kept as a note",
-                        candidate={"kind": "note"})
+        return Decision(
+            cls,
+            rule,
+            "a negation consistent with the current value; kept as a note",
+            candidate={"kind": "note"},
+        )
     if cls == "independent":
         return _supersede(c, current, cls, rule, "a value replaces a negation of another value")
     return _by_policy(c, current, cls, rule, config)
 
 
-def _by_policy(c: MemoryRecord, current: MemoryRecord, cls: str, rule: str,
-               config: ConflictsConfig) -> Decision:
+def _by_policy(
+    c: MemoryRecord, current: MemoryRecord, cls: str, rule: str, config: ConflictsConfig
+) -> Decision:
     policy = policy_for(c.attribute or "", config)
     if policy == "manual":
-        return Decision(cls, rule, "held for review (policy manual)", policy=policy,
-                        candidate=_never_valid(c, current, held=True), target=current,
-                        conflict_with=[current.id])
+        return Decision(
+            cls,
+            rule,
+            "held for review (policy manual)",
+            policy=policy,
+            candidate=_never_valid(c, current, held=True),
+            target=current,
+            conflict_with=[current.id],
+        )
     won, why = new_wins(policy, c, current, config)
     if not won:
-        return Decision(cls, rule, f"rejected: {why}", policy=policy, target=current,
-                        candidate=_never_valid(c, current, held=False))
+        return Decision(
+            cls,
+            rule,
+            f"rejected: {why}",
+            policy=policy,
+            target=current,
+            candidate=_never_valid(c, current, held=False),
+        )
     decision = _supersede(c, current, cls, rule, why)
     decision.policy = policy
     if policy == "keep_both":
@@ -219,24 +246,37 @@ def _by_policy(c: MemoryRecord, current: MemoryRecord, cls: str, rule: str,
 def _never_valid(c: MemoryRecord, current: MemoryRecord, *, held: bool) -> dict[str, Any]:
     """A statement that did not become current: kept, never valid, pointing at the winner."""
     flag = "held" if held else "rejected"
-    return {"status": "superseded", "valid_to": c.valid_from, "superseded_by": current.id,
-            "metadata": {**c.metadata, flag: True}}
+    return {
+        "status": "superseded",
+        "valid_to": c.valid_from,
+        "superseded_by": current.id,
+        "metadata": {**c.metadata, flag: True},
+    }
 
 
-def _supersede(c: MemoryRecord, old: MemoryRecord, cls: str, rule: str, reason: str
-               ) -> Decision:
-    return Decision(cls, rule, reason, target=old, changes=[
-        Change(old, "SUPERSEDE", superseded_values(old, c), reason)])
+def _supersede(c: MemoryRecord, old: MemoryRecord, cls: str, rule: str, reason: str) -> Decision:
+    return Decision(
+        cls,
+        rule,
+        reason,
+        target=old,
+        changes=[Change(old, "SUPERSEDE", superseded_values(old, c), reason)],
+    )
 
 
 def superseded_values(old: MemoryRecord, new: MemoryRecord) -> dict[str, Any]:
     """The columns that end `old` where `new` begins."""
-    return {"status": "superseded", "valid_to": new.valid_from, "superseded_by": new.id,
-            "updated_at": new.recorded_at}
+    return {
+        "status": "superseded",
+        "valid_to": new.valid_from,
+        "superseded_by": new.id,
+        "updated_at": new.recorded_at,
+    }
 
 
-def absorb(c: MemoryRecord, target: MemoryRecord, rule: str,
-           similarity: float | None = None) -> Decision:
+def absorb(
+    c: MemoryRecord, target: MemoryRecord, rule: str, similarity: float | None = None
+) -> Decision:
     """A duplicate: reinforce `target` (same text) or merge the paraphrase into it."""
     values: dict[str, Any] = {
         "access_count": target.access_count + 1,
@@ -250,12 +290,20 @@ def absorb(c: MemoryRecord, target: MemoryRecord, rule: str,
         values["metadata"] = {**target.metadata, "paraphrases": paraphrases}
     reason = "stated again" if same_text else "a paraphrase of this memory, merged into it"
     details = {} if similarity is None else {"similarity": round(similarity, 4)}
-    return Decision("duplicate", rule, reason, store=False, target=target, details=details,
-                    changes=[Change(target, op, values, reason)])
+    return Decision(
+        "duplicate",
+        rule,
+        reason,
+        store=False,
+        target=target,
+        details=details,
+        changes=[Change(target, op, values, reason)],
+    )
 
 
-def _decide_history(c: MemoryRecord, timeline: Sequence[MemoryRecord], succ: MemoryRecord
-                    ) -> Decision:
+def _decide_history(
+    c: MemoryRecord, timeline: Sequence[MemoryRecord], succ: MemoryRecord
+) -> Decision:
     """A statement about an earlier time than `succ`: fit it into the past, keep the present."""
     t = as_utc(c.valid_from)
     before = [r for r in timeline if as_utc(r.valid_from) <= t]
@@ -265,11 +313,22 @@ def _decide_history(c: MemoryRecord, timeline: Sequence[MemoryRecord], succ: Mem
     if classify(c, succ, multi=False)[0] == "duplicate" and not is_negated(c):
         return _earlier_start(c, pred, succ)
     reason = "states an earlier time than the current value; stored as history"
-    decision = Decision("contradiction", "out_of_order", reason, target=succ, candidate={
-        "status": "superseded", "valid_to": succ.valid_from, "superseded_by": succ.id})
+    decision = Decision(
+        "contradiction",
+        "out_of_order",
+        reason,
+        target=succ,
+        candidate={"status": "superseded", "valid_to": succ.valid_from, "superseded_by": succ.id},
+    )
     if pred is not None and (pred.valid_to is None or as_utc(pred.valid_to) > t):
-        decision.changes.append(Change(pred, "SUPERSEDE", superseded_values(pred, c),
-                                       "an earlier-dated statement ends this value sooner"))
+        decision.changes.append(
+            Change(
+                pred,
+                "SUPERSEDE",
+                superseded_values(pred, c),
+                "an earlier-dated statement ends this value sooner",
+            )
+        )
     return decision
 
 
@@ -279,13 +338,20 @@ def _earlier_start(c: MemoryRecord, pred: MemoryRecord | None, succ: MemoryRecor
     decision.changes[0].values["valid_from"] = c.valid_from
     decision.reason = "the same value, stated as true from an earlier time"
     if pred is not None and (pred.valid_to is None or as_utc(pred.valid_to) > as_utc(c.valid_from)):
-        decision.changes.append(Change(pred, "UPDATE", {"valid_to": c.valid_from},
-                                       "the next value started earlier than recorded"))
+        decision.changes.append(
+            Change(
+                pred,
+                "UPDATE",
+                {"valid_to": c.valid_from},
+                "the next value started earlier than recorded",
+            )
+        )
     return decision
 
 
-def _decide_multi(c: MemoryRecord, timeline: Sequence[MemoryRecord], config: ConflictsConfig
-                  ) -> Decision:
+def _decide_multi(
+    c: MemoryRecord, timeline: Sequence[MemoryRecord], config: ConflictsConfig
+) -> Decision:
     """Multi-valued attributes accumulate; only a negation (or its reversal) conflicts."""
     active = [r for r in timeline if r.status == "active"]
     for old in active:
@@ -294,21 +360,35 @@ def _decide_multi(c: MemoryRecord, timeline: Sequence[MemoryRecord], config: Con
             return absorb(c, old, rule)
         if cls in ("retraction", "contradiction"):
             if as_utc(c.valid_from) < as_utc(old.valid_from):
-                return Decision(cls, "out_of_order", "states an earlier time; stored as history",
-                                target=old, candidate={"status": "superseded",
-                                                       "valid_to": old.valid_from,
-                                                       "superseded_by": old.id})
+                return Decision(
+                    cls,
+                    "out_of_order",
+                    "states an earlier time; stored as history",
+                    target=old,
+                    candidate={
+                        "status": "superseded",
+                        "valid_to": old.valid_from,
+                        "superseded_by": old.id,
+                    },
+                )
             decision = _by_policy(c, old, cls, rule, config)
             if cls == "retraction" and not normalise_value(c.value) and decision.changes:
-                decision.changes += [Change(r, "SUPERSEDE", superseded_values(r, c),
-                                            decision.reason)
-                                     for r in active if r is not old and not is_negated(r)]
+                decision.changes += [
+                    Change(r, "SUPERSEDE", superseded_values(r, c), decision.reason)
+                    for r in active
+                    if r is not old and not is_negated(r)
+                ]
             return decision
     return Decision("independent", "multi_valued", "another value of a multi-valued attribute")
 
 
-def decide_note(candidate: MemoryRecord, neighbours: Sequence[tuple[MemoryRecord, float]],
-                config: ConflictsConfig, *, override: str | None = None) -> Decision:
+def decide_note(
+    candidate: MemoryRecord,
+    neighbours: Sequence[tuple[MemoryRecord, float]],
+    config: ConflictsConfig,
+    *,
+    override: str | None = None,
+) -> Decision:
     """Decide a memory without a slot against its nearest neighbours (record, cosine)."""
     for record, _ in neighbours:
         if record.text.strip().lower() == candidate.text.strip().lower():
@@ -319,20 +399,29 @@ def decide_note(candidate: MemoryRecord, neighbours: Sequence[tuple[MemoryRecord
     if override == "duplicate" or (override is None and similarity >= config.similarity_threshold):
         rule = "llm_judge" if override else "paraphrase"
         return absorb(candidate, record, rule, similarity)
-    decision = Decision("independent", "llm_judge" if override else "below_threshold",
-                        "new memory", details={"nearest": record.id,
-                                               "similarity": round(similarity, 4)})
+    decision = Decision(
+        "independent",
+        "llm_judge" if override else "below_threshold",
+        "new memory",
+        details={"nearest": record.id, "similarity": round(similarity, 4)},
+    )
     decision.target = record
     decision.ambiguous = override is None and (
-        similarity >= config.similarity_threshold - config.judge_margin)
+        similarity >= config.similarity_threshold - config.judge_margin
+    )
     return decision
 
 
 # --- reading the past ---------------------------------------------------------------
 def describe_change(timeline: Sequence[MemoryRecord]) -> str | None:
     """ "Paris (since 2024-06-01; previously Berlin, 2024-01-01 to 2024-06-01)" or None."""
-    valid = [r for r in timeline if not r.metadata.get("rejected") and not r.metadata.get("held")
-             and r.status in ("active", "superseded")]
+    valid = [
+        r
+        for r in timeline
+        if not r.metadata.get("rejected")
+        and not r.metadata.get("held")
+        and r.status in ("active", "superseded")
+    ]
     valid.sort(key=lambda r: as_utc(r.valid_from))
     current = [r for r in valid if r.status == "active"]
     if not current:

@@ -47,8 +47,11 @@ log = logging.getLogger(__name__)
 Turns = Sequence[tuple[str, str]]  # (role, content), oldest first
 _NO_LOCK = nullcontext()
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_OFF_FORMAT = re.compile(r"^\s*(?:[{\[]|```)|^(?:user|assistant|system|human)\s*:|"
-                         r"summary so far|new conversation turns", re.I | re.M)
+_OFF_FORMAT = re.compile(
+    r"^\s*(?:[{\[]|```)|^(?:user|assistant|system|human)\s*:|"
+    r"summary so far|new conversation turns",
+    re.I | re.M,
+)
 
 
 class Summarizer(ABC):
@@ -76,8 +79,14 @@ class ExtractiveSummarizer(Summarizer):
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder | Callable[[], Embedder], counter: TokenCounter, *,
-                 redundancy: float = 0.85, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | Callable[[], Embedder],
+        counter: TokenCounter,
+        *,
+        redundancy: float = 0.85,
+        cache_size: int = 4096,
+    ) -> None:
         self._embedder = embedder
         self.count = counter
         self._tokens = functools.lru_cache(maxsize=cache_size)(counter)  # sentences recur
@@ -96,8 +105,9 @@ class ExtractiveSummarizer(Summarizer):
         items = [(s, 0.9 * _salience(*_unlabel(s))) for s in _sentences(previous)]
         for role, content in turns:
             if role != "system":
-                items += [(f"{role.capitalize()}: {s}", _salience(s, role))
-                          for s in _sentences(content)]
+                items += [
+                    (f"{role.capitalize()}: {s}", _salience(s, role)) for s in _sentences(content)
+                ]
         items = list(dict.fromkeys(items))
         if not items:
             return previous
@@ -159,8 +169,14 @@ class ModelSummarizer(Summarizer):
     prompt). `failures` counts the fallbacks.
     """
 
-    def __init__(self, fallback: Summarizer, counter: TokenCounter, *, max_words: int = 120,
-                 tolerance: float = 1.5) -> None:
+    def __init__(
+        self,
+        fallback: Summarizer,
+        counter: TokenCounter,
+        *,
+        max_words: int = 120,
+        tolerance: float = 1.5,
+    ) -> None:
         self.fallback = fallback
         self.count = counter
         self.max_words = max_words
@@ -178,8 +194,9 @@ class ModelSummarizer(Summarizer):
         if problem is None:
             return text
         self.failures += 1
-        log.warning("summariser %s: %s; using the %s fallback", self.name, problem,
-                    self.fallback.name)
+        log.warning(
+            "summariser %s: %s; using the %s fallback", self.name, problem, self.fallback.name
+        )
         return self.fallback.summarize(previous, turns, max_tokens)
 
     def _problem(self, text: str, max_tokens: int) -> str | None:
@@ -201,8 +218,9 @@ class LangChainSummarizer(ModelSummarizer):
 
     name = "langchain"
 
-    def __init__(self, model: Any, fallback: Summarizer, counter: TokenCounter, **kwargs: Any
-                 ) -> None:
+    def __init__(
+        self, model: Any, fallback: Summarizer, counter: TokenCounter, **kwargs: Any
+    ) -> None:
         super().__init__(fallback, counter, **kwargs)
         self.model = model
 
@@ -218,8 +236,15 @@ class LocalLLMSummarizer(ModelSummarizer):
 
     name = "local-llm"
 
-    def __init__(self, fallback: Summarizer, counter: TokenCounter, *, llm: Any = None,
-                 config: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        fallback: Summarizer,
+        counter: TokenCounter,
+        *,
+        llm: Any = None,
+        config: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(fallback, counter, **kwargs)
         self._llm = llm
         self._config = config
@@ -236,9 +261,14 @@ class LocalLLMSummarizer(ModelSummarizer):
         return str(self.llm.generate(messages, max_new_tokens=max_tokens))
 
 
-def make_summarizer(kind: str, embedder: Embedder | Callable[[], Embedder],
-                    counter: TokenCounter, *, chat_model: Any = None, config: Any = None
-                    ) -> Summarizer:
+def make_summarizer(
+    kind: str,
+    embedder: Embedder | Callable[[], Embedder],
+    counter: TokenCounter,
+    *,
+    chat_model: Any = None,
+    config: Any = None,
+) -> Summarizer:
     """The summariser a config names, each model-backed one over the extractive fallback."""
     extractive = ExtractiveSummarizer(embedder, counter)
     if kind == "extractive":
@@ -249,8 +279,9 @@ def make_summarizer(kind: str, embedder: Embedder | Callable[[], Embedder],
         return LangChainSummarizer(chat_model, extractive, counter)
     if kind == "local":
         return LocalLLMSummarizer(extractive, counter, config=config)
-    raise ValueError(f"consolidation.summarizer must be extractive, local or langchain, "
-                     f"got {kind!r}")
+    raise ValueError(
+        f"consolidation.summarizer must be extractive, local or langchain, got {kind!r}"
+    )
 
 
 @dataclass
@@ -263,8 +294,9 @@ class Consolidator:
     summary_tokens: int = 256
     salience_threshold: float = 0.35
 
-    def extract(self, episodes: Sequence[Episode], lock: AbstractContextManager = _NO_LOCK
-                ) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
+    def extract(
+        self, episodes: Sequence[Episode], lock: AbstractContextManager = _NO_LOCK
+    ) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
         """Facts of the user's salient episodes, resolved and stored; marks them extracted.
 
         The extractor runs unlocked (it may be a model); resolution and the write hold
@@ -278,34 +310,45 @@ class Consolidator:
             with self.long_term.sql.begin() as conn:
                 for e in todo:
                     e.metadata["extracted"] = True
-                    self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id,
-                                                           e.metadata)
+                    self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id, e.metadata)
         return records, events
 
     def wants_facts(self, episode: Episode) -> bool:
-        return (episode.role == "user" and episode.salience >= self.salience_threshold
-                and not episode.metadata.get("extracted"))
+        return (
+            episode.role == "user"
+            and episode.salience >= self.salience_threshold
+            and not episode.metadata.get("extracted")
+        )
 
     def _facts(self, episode: Episode) -> list[tuple[Episode, Fact]]:
         return [(episode, f) for f in self.extractor.extract(episode.content, source="user")]
 
-    def store_facts(self, facts: Sequence[tuple[Episode, Fact]]
-                    ) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
+    def store_facts(
+        self, facts: Sequence[tuple[Episode, Fact]]
+    ) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
         """Resolve each fact against what the scope holds (and the facts before it), then
         apply them in one plan: "I moved from Paris to Berlin" retracts Paris, adds Berlin."""
         plan, records = WritePlan(), []
         for episode, fact in facts:
-            part, record = resolver.resolve(fact_record(fact, episode), self.long_term,
-                                            actor=f"extractor:{self.extractor.name}",
-                                            pending=plan)
+            part, record = resolver.resolve(
+                fact_record(fact, episode),
+                self.long_term,
+                actor=f"extractor:{self.extractor.name}",
+                pending=plan,
+            )
             plan.extend(part)
             records.append(record)
         self.long_term.apply(plan)
         return records, plan.events
 
-    def run(self, scope: Scope, episodes: Sequence[Episode], summary: MemoryRecord | None, *,
-            lock: AbstractContextManager = _NO_LOCK
-            ) -> tuple[ConsolidationReport, MemoryRecord | None]:
+    def run(
+        self,
+        scope: Scope,
+        episodes: Sequence[Episode],
+        summary: MemoryRecord | None,
+        *,
+        lock: AbstractContextManager = _NO_LOCK,
+    ) -> tuple[ConsolidationReport, MemoryRecord | None]:
         """One pass over `episodes` (oldest first); returns the report and the new summary.
 
         Only fact resolution holds `lock` (see `extract`). The rolling summary has a single
@@ -328,33 +371,87 @@ class Consolidator:
             self.long_term.sql.mark_consolidated(conn, [e.id for e in episodes], scope.user_id)
         return report, summary
 
-    def _write_summary(self, scope: Scope, current: MemoryRecord | None, text: str,
-                       episodes: Sequence[Episode]
-                       ) -> tuple[MemoryRecord | None, list[MemoryEvent]]:
+    def _write_summary(
+        self, scope: Scope, current: MemoryRecord | None, text: str, episodes: Sequence[Episode]
+    ) -> tuple[MemoryRecord | None, list[MemoryEvent]]:
         if not text or (current is not None and text == current.text):
             return current, []
         now = utcnow()
-        meta = {"rolling_session": scope.session_id or "-", "through_seq": episodes[-1].seq,
-                "summarizer": self.summarizer.name}
+        meta = {
+            "rolling_session": scope.session_id or "-",
+            "through_seq": episodes[-1].seq,
+            "summarizer": self.summarizer.name,
+        }
         actor = f"consolidation:{self.summarizer.name}"
         if current is None:
-            record = MemoryRecord(id=new_id(), text=text, scope=scope, kind="summary",
-                                  metadata=meta, importance=0.6, source="consolidation",
-                                  created_at=now, updated_at=now, valid_from=now, recorded_at=now)
-            plan = WritePlan(inserts=[record], events=[
-                event("ADD", record, actor=actor, reason="session summary started",
-                      new_text=text, at=now)])
+            record = MemoryRecord(
+                id=new_id(),
+                text=text,
+                scope=scope,
+                kind="summary",
+                metadata=meta,
+                importance=0.6,
+                source="consolidation",
+                created_at=now,
+                updated_at=now,
+                valid_from=now,
+                recorded_at=now,
+            )
+            plan = WritePlan(
+                inserts=[record],
+                events=[
+                    event(
+                        "ADD",
+                        record,
+                        actor=actor,
+                        reason="session summary started",
+                        new_text=text,
+                        at=now,
+                    )
+                ],
+            )
         else:
-            old = replace(current, id=new_id(), status="superseded", valid_to=now,
-                          superseded_by=current.id, metadata=dict(current.metadata))
-            record = replace(current, text=text, metadata={**current.metadata, **meta},
-                             version=current.version + 1, valid_from=now, updated_at=now,
-                             recorded_at=now)
-            values = {"text": text, "metadata": record.metadata, "version": record.version,
-                      "valid_from": now, "updated_at": now, "recorded_at": now}
-            plan = WritePlan(inserts=[old], updates=[(current.id, scope.user_id, values)], events=[
-                event("UPDATE", current, actor=actor, reason=f"{len(episodes)} turns summarised",
-                      old_text=current.text, new_text=text, related_id=old.id, at=now)])
+            old = replace(
+                current,
+                id=new_id(),
+                status="superseded",
+                valid_to=now,
+                superseded_by=current.id,
+                metadata=dict(current.metadata),
+            )
+            record = replace(
+                current,
+                text=text,
+                metadata={**current.metadata, **meta},
+                version=current.version + 1,
+                valid_from=now,
+                updated_at=now,
+                recorded_at=now,
+            )
+            values = {
+                "text": text,
+                "metadata": record.metadata,
+                "version": record.version,
+                "valid_from": now,
+                "updated_at": now,
+                "recorded_at": now,
+            }
+            plan = WritePlan(
+                inserts=[old],
+                updates=[(current.id, scope.user_id, values)],
+                events=[
+                    event(
+                        "UPDATE",
+                        current,
+                        actor=actor,
+                        reason=f"{len(episodes)} turns summarised",
+                        old_text=current.text,
+                        new_text=text,
+                        related_id=old.id,
+                        at=now,
+                    )
+                ],
+            )
         self.long_term.apply(plan)
         return record, plan.events
 
@@ -363,12 +460,32 @@ def fact_record(fact: Fact, episode: Episode) -> MemoryRecord:
     """The candidate long-term record of an extracted fact (before conflict resolution)."""
     now = utcnow()
     meta: dict[str, Any] = {"episode_id": episode.id, "negated": fact.negated}
-    return MemoryRecord(id=new_id(), text=fact.text, scope=episode.scope, kind="fact",
-                        subject=fact.subject, attribute=fact.attribute, value=fact.value,
-                        metadata=meta, importance=0.7, confidence=fact.confidence,
-                        source=fact.source, created_at=now, updated_at=now,
-                        valid_from=fact.valid_from or episode.created_at, recorded_at=now)
+    return MemoryRecord(
+        id=new_id(),
+        text=fact.text,
+        scope=episode.scope,
+        kind="fact",
+        subject=fact.subject,
+        attribute=fact.attribute,
+        value=fact.value,
+        metadata=meta,
+        importance=0.7,
+        confidence=fact.confidence,
+        source=fact.source,
+        created_at=now,
+        updated_at=now,
+        valid_from=fact.valid_from or episode.created_at,
+        recorded_at=now,
+    )
 
 
-__all__ = ["Consolidator", "ExtractiveSummarizer", "LangChainSummarizer", "LocalLLMSummarizer",
-           "ModelSummarizer", "Summarizer", "fact_record", "make_summarizer"]
+__all__ = [
+    "Consolidator",
+    "ExtractiveSummarizer",
+    "LangChainSummarizer",
+    "LocalLLMSummarizer",
+    "ModelSummarizer",
+    "Summarizer",
+    "fact_record",
+    "make_summarizer",
+]

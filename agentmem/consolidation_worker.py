@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 class ConsolidationWorker:
     """One daemon thread running `job(scope)` for each scheduled scope, oldest first."""
 
-    def __init__(self, job: Callable[[Scope], object],
-                 name: str = "agentmem-consolidation") -> None:
+    def __init__(
+        self, job: Callable[[Scope], object], name: str = "agentmem-consolidation"
+    ) -> None:
         self._job, self._name = job, name
         self._queued: OrderedDict[Scope, None] = OrderedDict()
         self._running: Scope | None = None
@@ -59,8 +60,7 @@ class ConsolidationWorker:
             if scope not in self._queued:
                 self._queued[scope] = None
                 if self._thread is None:  # started on first use: most Memory objects never need it
-                    self._thread = threading.Thread(target=self._run, name=self._name,
-                                                    daemon=True)
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
                 self._cond.notify_all()
             return True
@@ -71,7 +71,8 @@ class ConsolidationWorker:
             return False
         with self._cond:
             return self._cond.wait_for(
-                lambda: scope not in self._queued and self._running != scope, timeout)
+                lambda: scope not in self._queued and self._running != scope, timeout
+            )
 
     def busy(self, scope: Scope | None = None) -> bool:
         """Whether a pass (for `scope`, or any) is queued or running."""
@@ -85,8 +86,7 @@ class ConsolidationWorker:
         if self._thread is threading.current_thread():
             return False  # a pass waiting for itself would never return
         with self._cond:
-            return self._cond.wait_for(lambda: not self._queued and self._running is None,
-                                       timeout)
+            return self._cond.wait_for(lambda: not self._queued and self._running is None, timeout)
 
     def close(self, timeout: float | None = None) -> bool:
         """Run what is queued, then stop the thread. False if it did not stop in time (its
@@ -99,9 +99,11 @@ class ConsolidationWorker:
             return True
         thread.join(timeout)
         if thread.is_alive():
-            log.warning("background consolidation still running after %ss; its episodes stay "
-                        "in the working context and are consolidated after the next open",
-                        timeout)
+            log.warning(
+                "background consolidation still running after %ss; its episodes stay "
+                "in the working context and are consolidated after the next open",
+                timeout,
+            )
             return False
         return True
 
@@ -119,9 +121,11 @@ class ConsolidationWorker:
             except Exception as exc:  # the turns stay in the working context: retried later
                 self.failures += 1
                 self.last_error = exc
-                log.exception("background consolidation of %s failed; its turns stay in the "
-                              "working context and the pass is retried at the next trigger",
-                              scope)
+                log.exception(
+                    "background consolidation of %s failed; its turns stay in the "
+                    "working context and the pass is retried at the next trigger",
+                    scope,
+                )
             finally:
                 with self._cond:
                     self._running = None
@@ -138,9 +142,15 @@ class ConsolidationRunner:
     Lock order: `_lock` before `layers_lock`, never after.
     """
 
-    def __init__(self, short_term: ShortTermMemory, consolidator: Consolidator,
-                 layers_lock: threading.RLock, *, background: bool,
-                 max_backlog: float = 16.0) -> None:
+    def __init__(
+        self,
+        short_term: ShortTermMemory,
+        consolidator: Consolidator,
+        layers_lock: threading.RLock,
+        *,
+        background: bool,
+        max_backlog: float = 16.0,
+    ) -> None:
         self.short_term, self.consolidator = short_term, consolidator
         self._layers_lock = layers_lock
         self._lock = threading.RLock()
@@ -165,8 +175,9 @@ class ConsolidationRunner:
             self.worker.wait(scope)
         return None, scheduled
 
-    def run(self, scope: Scope, *, everything: bool, if_over_budget: bool = False
-            ) -> ConsolidationReport:
+    def run(
+        self, scope: Scope, *, everything: bool, if_over_budget: bool = False
+    ) -> ConsolidationReport:
         """One pass over the session's overflow (or all its turns); waits for a running one."""
         with self._lock:
             with self._layers_lock:
@@ -174,8 +185,9 @@ class ConsolidationRunner:
                     return ConsolidationReport()  # an earlier pass got there first
                 episodes = self.short_term.overflow(scope, everything=everything)
                 summary = self.short_term.get(scope).summary
-            report, summary = self.consolidator.run(scope, episodes, summary,
-                                                    lock=self._layers_lock)
+            report, summary = self.consolidator.run(
+                scope, episodes, summary, lock=self._layers_lock
+            )
             with self._layers_lock:
                 self.short_term.consolidated(scope, [e.id for e in episodes], summary)
             self.passes += bool(episodes)

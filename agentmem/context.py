@@ -81,55 +81,73 @@ class ContextBuilder:
     summary_share: float = 0.25
     per_attribute: int = 5
 
-    def build(self, query: str | None, scope: Scope, working: WorkingContext,
-              max_tokens: int) -> Context:
-        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or \
-                max_tokens < MIN_TOKENS:
-            raise ValidationError(f"max_tokens must be an integer >= {MIN_TOKENS}, "
-                                  f"got {max_tokens!r}")
+    def build(
+        self, query: str | None, scope: Scope, working: WorkingContext, max_tokens: int
+    ) -> Context:
+        if (
+            isinstance(max_tokens, bool)
+            or not isinstance(max_tokens, int)
+            or max_tokens < MIN_TOKENS
+        ):
+            raise ValidationError(
+                f"max_tokens must be an integer >= {MIN_TOKENS}, got {max_tokens!r}"
+            )
         exclude = {working.summary.id} if working.summary is not None else set()
         memories = self.recall(query, scope, exclude=exclude)
         return self.pack(memories, working, max_tokens)
 
     # --- retrieval ------------------------------------------------------------------
-    def recall(self, query: str | None, scope: Scope, *, exclude: set[str] = frozenset()
-               ) -> list[MemoryRecord]:
+    def recall(
+        self, query: str | None, scope: Scope, *, exclude: set[str] = frozenset()
+    ) -> list[MemoryRecord]:
         """Relevant active memories, best first, without duplicates or stale values."""
         found: list[MemoryRecord] = []
         text = (query or "").strip()
         for attribute in query_attributes(text) if text else []:
-            found += self.long_term.find(MemoryQuery(
-                user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"],
-                attribute=attribute), limit=self.per_attribute)
+            found += self.long_term.find(
+                MemoryQuery(
+                    user_id=scope.user_id,
+                    agent_id=scope.agent_id,
+                    kinds=["fact"],
+                    attribute=attribute,
+                ),
+                limit=self.per_attribute,
+            )
         if text:
-            hits = self.long_term.search(text[:2000], scope, top_k=self.top_k,
-                                         filters={"kind": FACT_KINDS})
+            hits = self.long_term.search(
+                text[:2000], scope, top_k=self.top_k, filters={"kind": FACT_KINDS}
+            )
             found += [h.record for h in hits]
         else:
-            found += self.long_term.find(MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id,
-                                                     kinds=["fact"]), limit=self.top_k)
-        return dedupe([r for r in found if r.id not in exclude and r.status == "active"],
-                      self.long_term.config.conflicts.multi_valued)
+            found += self.long_term.find(
+                MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"]),
+                limit=self.top_k,
+            )
+        return dedupe(
+            [r for r in found if r.id not in exclude and r.status == "active"],
+            self.long_term.config.conflicts.multi_valued,
+        )
 
     # --- packing --------------------------------------------------------------------
-    def pack(self, memories: Sequence[MemoryRecord], working: WorkingContext,
-             max_tokens: int) -> Context:
+    def pack(
+        self, memories: Sequence[MemoryRecord], working: WorkingContext, max_tokens: int
+    ) -> Context:
         preamble = prompts.CONTEXT_PREAMBLE
         left = max_tokens - self._cost(preamble)
         memory_cost = [self._cost_line(m.text) for m in memories]
         n_mem = _fit(memory_cost, int(left * self.memory_share))
         left -= sum(memory_cost[:n_mem])
-        summary = self._fit_summary(working.summary_text, int(left * self.summary_share)
-                                    if working.turns else left)
+        summary = self._fit_summary(
+            working.summary_text, int(left * self.summary_share) if working.turns else left
+        )
         left -= (self._cost_line(summary) + 8) if summary else 0
         turns = list(working.turns)
         turn_cost = [t.tokens + MESSAGE_OVERHEAD for t in reversed(turns)]
         n_turns = _fit(turn_cost, left)
         left -= sum(turn_cost[:n_turns])
         n_mem += _fit(memory_cost[n_mem:], left)
-        kept_turns = turns[len(turns) - n_turns:] if n_turns else []
-        messages = [{"role": "system",
-                     "content": _system(preamble, memories[:n_mem], summary)}]
+        kept_turns = turns[len(turns) - n_turns :] if n_turns else []
+        messages = [{"role": "system", "content": _system(preamble, memories[:n_mem], summary)}]
         messages += [turn_message(t.episode) for t in kept_turns]
         total = sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in messages)
         while total > max_tokens and kept_turns:  # joined text may count a little differently
@@ -138,11 +156,21 @@ class ContextBuilder:
             total -= dropped.tokens + MESSAGE_OVERHEAD
         summary_sentences = len(_sentences(working.summary_text))
         return Context(
-            messages=messages, memories=list(memories[:n_mem]), tokens=total,
-            included={"memories": n_mem, "turns": len(kept_turns),
-                      "summary_sentences": len(_sentences(summary)), "preamble": 1},
-            left_out={"memories": len(memories) - n_mem, "turns": len(turns) - len(kept_turns),
-                      "summary_sentences": summary_sentences - len(_sentences(summary))})
+            messages=messages,
+            memories=list(memories[:n_mem]),
+            tokens=total,
+            included={
+                "memories": n_mem,
+                "turns": len(kept_turns),
+                "summary_sentences": len(_sentences(summary)),
+                "preamble": 1,
+            },
+            left_out={
+                "memories": len(memories) - n_mem,
+                "turns": len(turns) - len(kept_turns),
+                "summary_sentences": summary_sentences - len(_sentences(summary)),
+            },
+        )
 
     def _cost(self, text: str) -> int:
         return self.count(text) + MESSAGE_OVERHEAD
@@ -186,8 +214,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s] if text else []
 
 
-def dedupe(records: Sequence[MemoryRecord], multi_valued: Sequence[str] = ()
-           ) -> list[MemoryRecord]:
+def dedupe(records: Sequence[MemoryRecord], multi_valued: Sequence[str] = ()) -> list[MemoryRecord]:
     """Each record once (by id and by text); of a single-valued fact only the newest value;
     a retraction only when no current value of its slot (or, if multi-valued, of its value)
     is known."""

@@ -61,8 +61,9 @@ def run(open_memory: Callable[[], Any], console: Console, *, use_model: bool = T
         stats = report.collect_stats(mem, USER)
         sections.append(_tiers_section(stats))
         elapsed = time.perf_counter() - started
-        path = report.write_html(Path(mem.config.home) / "demo-report.html",
-                                 f"agentmem demo ({elapsed:.0f} s)", sections)
+        path = report.write_html(
+            Path(mem.config.home) / "demo-report.html", f"agentmem demo ({elapsed:.0f} s)", sections
+        )
     _summary(console, stats, sections, elapsed, path)
     return path
 
@@ -75,23 +76,50 @@ def _sessions(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
         for role, text in turns:
             obs = mem.observe(role, text, s)
             facts = "; ".join(f.text for f in obs.facts)
-            rows.append({"session": session, "role": role, "text": text,
-                         "salience": obs.salience, "facts extracted": facts})
+            rows.append(
+                {
+                    "session": session,
+                    "role": role,
+                    "text": text,
+                    "salience": obs.salience,
+                    "facts extracted": facts,
+                }
+            )
         report_ = mem.consolidate(s)
         summary = mem.get(report_.summary_id, scope).text if report_.summary_id else ""
-        rows.append({"session": session, "role": "(consolidation)", "text": summary,
-                     "salience": None, "facts extracted": f"{len(report_.facts)} facts"})
+        rows.append(
+            {
+                "session": session,
+                "role": "(consolidation)",
+                "text": summary,
+                "salience": None,
+                "facts extracted": f"{len(report_.facts)} facts",
+            }
+        )
     table = Table("session", "role", "text", "facts extracted")
     for r in rows:
         table.add_row(r["session"], r["role"], r["text"], r["facts extracted"])
     console.print(table)
     facts = mem.facts(scope)
-    console.print(f"[bold]{len(facts)} current facts:[/] " + "; ".join(
-        f"{f.attribute}={f.value}" for f in facts))
-    return [{"heading": "Sessions: episodes, summaries and extracted facts", "rows": rows},
-            {"heading": "Current facts", "rows": [
-                {"subject": f.subject, "attribute": f.attribute, "value": f.value,
-                 "since": f.valid_from.isoformat()[:19]} for f in facts]}]
+    console.print(
+        f"[bold]{len(facts)} current facts:[/] "
+        + "; ".join(f"{f.attribute}={f.value}" for f in facts)
+    )
+    return [
+        {"heading": "Sessions: episodes, summaries and extracted facts", "rows": rows},
+        {
+            "heading": "Current facts",
+            "rows": [
+                {
+                    "subject": f.subject,
+                    "attribute": f.attribute,
+                    "value": f.value,
+                    "since": f.valid_from.isoformat()[:19],
+                }
+                for f in facts
+            ],
+        },
+    ]
 
 
 def _contradiction(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
@@ -101,8 +129,15 @@ def _contradiction(mem: Any, scope: Scope, console: Console) -> list[dict[str, A
     rows = []
     if current:
         for e in mem.history(current[0].id, scope):
-            rows.append({"when": e.created_at.isoformat()[:19], "op": e.op,
-                         "old": e.old_text, "new": e.new_text, "reason": e.reason})
+            rows.append(
+                {
+                    "when": e.created_at.isoformat()[:19],
+                    "op": e.op,
+                    "old": e.old_text,
+                    "new": e.new_text,
+                    "reason": e.reason,
+                }
+            )
     table = Table("op", "old", "new", "reason")
     for r in rows:
         table.add_row(r["op"], r["old"] or "", r["new"] or "", r["reason"])
@@ -114,32 +149,58 @@ def _search(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     console.rule("3. search, explained")
     query = "where does my sister live?"
     hits = mem.search(query, scope, top_k=5, explain=True)
-    rows = [{"score": h.score, "text": h.record.text, "kind": h.record.kind,
-             **{k: v for k, v in (h.explanation or {}).items() if k in ("fulltext", "semantic",
-                                                                     "recency", "importance")}}
-            for h in hits]
+    rows = [
+        {
+            "score": h.score,
+            "text": h.record.text,
+            "kind": h.record.kind,
+            **{
+                k: v
+                for k, v in (h.explanation or {}).items()
+                if k in ("fulltext", "semantic", "recency", "importance")
+            },
+        }
+        for h in hits
+    ]
     table = Table("score", "text", "kind", "fulltext", "semantic")
     for r in rows:
-        table.add_row(f"{r['score']:.3f}", r["text"], r["kind"], f"{r.get('fulltext', 0):.3f}",
-                      f"{r.get('semantic', 0):.3f}")
+        table.add_row(
+            f"{r['score']:.3f}",
+            r["text"],
+            r["kind"],
+            f"{r.get('fulltext', 0):.3f}",
+            f"{r.get('semantic', 0):.3f}",
+        )
     console.print(f"query: [bold]{query}[/]")
     console.print(table)
-    plot = report.bar_plot(f"top hit: signal contributions\n{query!r}",
-                           ["fulltext", "semantic"],
-                           [rows[0].get("fulltext", 0.0), rows[0].get("semantic", 0.0)],
-                           "part of the score") if rows else None
-    return [{"heading": f"Search with explanations: {query!r}", "rows": rows,
-             "plots": [plot] if plot else []}]
+    plot = (
+        report.bar_plot(
+            f"top hit: signal contributions\n{query!r}",
+            ["fulltext", "semantic"],
+            [rows[0].get("fulltext", 0.0), rows[0].get("semantic", 0.0)],
+            "part of the score",
+        )
+        if rows
+        else None
+    )
+    return [
+        {
+            "heading": f"Search with explanations: {query!r}",
+            "rows": rows,
+            "plots": [plot] if plot else [],
+        }
+    ]
 
 
 def _long_prompt() -> str:
     lines = []
     for session, turns in SESSIONS.items():
         lines += [f"[{session}] {role}: {text}" for role, text in turns]
-    filler = ("The ward was quiet in the afternoon; the nurses restocked supplies, checked "
-              "charts and talked about the weather and the football. ")
-    return " ".join(lines[:3]) + " " + filler * 2 + NEEDLE + " " + filler * 3 + " ".join(
-        lines[3:6])
+    filler = (
+        "The ward was quiet in the afternoon; the nurses restocked supplies, checked "
+        "charts and talked about the weather and the football. "
+    )
+    return " ".join(lines[:3]) + " " + filler * 2 + NEEDLE + " " + filler * 3 + " ".join(lines[3:6])
 
 
 def _kv(mem: Any, console: Console) -> list[dict[str, Any]]:
@@ -152,28 +213,53 @@ def _kv(mem: Any, console: Console) -> list[dict[str, Any]]:
         session = llm.session(name, 1.0 if name == "full" else KV_BUDGET)
         t0 = time.perf_counter()
         session.feed(prompt, mark="4817")
-        answer = session.ask("\nQuestion: what is the code of Maya's locker?\nAnswer: the "
-                             "code of Maya's locker is", max_new_tokens=5)
+        answer = session.ask(
+            "\nQuestion: what is the code of Maya's locker?\nAnswer: the code of Maya's locker is",
+            max_new_tokens=5,
+        )
         s = session.stats()
-        rows.append({"policy": name, "tokens seen": s["tokens_seen"],
-                     "device KV kB": s["device_kv_bytes"] / 1e3,
-                     "device / full": s["device_kv_ratio"],
-                     "needle kept": s["survival_any_tier"], "answer": answer.strip(),
-                     "correct": "4817" in answer, "seconds": time.perf_counter() - t0})
+        rows.append(
+            {
+                "policy": name,
+                "tokens seen": s["tokens_seen"],
+                "device KV kB": s["device_kv_bytes"] / 1e3,
+                "device / full": s["device_kv_ratio"],
+                "needle kept": s["survival_any_tier"],
+                "answer": answer.strip(),
+                "correct": "4817" in answer,
+                "seconds": time.perf_counter() - t0,
+            }
+        )
     table = Table("policy", "device KV", "of full", "needle kept", "answer", "s")
     for r in rows:
-        table.add_row(r["policy"], f"{r['device KV kB']:.0f} kB", f"{r['device / full']:.0%}",
-                      f"{r['needle kept']:.0%}", r["answer"] + (" ✓" if r["correct"] else ""),
-                      f"{r['seconds']:.1f}")
+        table.add_row(
+            r["policy"],
+            f"{r['device KV kB']:.0f} kB",
+            f"{r['device / full']:.0%}",
+            f"{r['needle kept']:.0%}",
+            r["answer"] + (" ✓" if r["correct"] else ""),
+            f"{r['seconds']:.1f}",
+        )
     console.print(table)
-    plots = [report.bar_plot("device KV bytes (share of the full cache)",
-                             [r["policy"] for r in rows], [r["device / full"] for r in rows],
-                             "share", highlight="cmp"),
-             report.bar_plot("needle tokens still retrievable (any tier)",
-                             [r["policy"] for r in rows], [r["needle kept"] for r in rows],
-                             "survival", highlight="cmp")]
-    return [{"heading": "KV memory: policy savings on one long prompt", "rows": rows,
-             "plots": plots}]
+    plots = [
+        report.bar_plot(
+            "device KV bytes (share of the full cache)",
+            [r["policy"] for r in rows],
+            [r["device / full"] for r in rows],
+            "share",
+            highlight="cmp",
+        ),
+        report.bar_plot(
+            "needle tokens still retrievable (any tier)",
+            [r["policy"] for r in rows],
+            [r["needle kept"] for r in rows],
+            "survival",
+            highlight="cmp",
+        ),
+    ]
+    return [
+        {"heading": "KV memory: policy savings on one long prompt", "rows": rows, "plots": plots}
+    ]
 
 
 def _lora(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
@@ -187,8 +273,9 @@ def _lora(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     with console.status("training a small LoRA adapter…"):
         info = train(scope)
     metrics = info.metrics or {}
-    console.print(f"adapter {info.id[:12]} v{info.version}: {len(info.fact_ids)} facts, "
-                  f"metrics {metrics}")
+    console.print(
+        f"adapter {info.id[:12]} v{info.version}: {len(info.fact_ids)} facts, metrics {metrics}"
+    )
     return [{"heading": "Parametric memory: LoRA adapter", "json": info.to_dict()}]
 
 
@@ -199,24 +286,49 @@ def _chat(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     for question in ("Where do I live now?", "What is my dog called?"):
         reply = mem.chat(question, s, max_new_tokens=32)
         console.print(f"[bold cyan]user>[/] {question}\n[bold green]agent>[/] {reply.text}")
-        rows.append({"question": question, "reply": reply.text, "tiers": ", ".join(reply.tiers),
-                     "memories used": len(reply.memories),
-                     "adapter": reply.adapter_id or "-"})
+        rows.append(
+            {
+                "question": question,
+                "reply": reply.text,
+                "tiers": ", ".join(reply.tiers),
+                "memories used": len(reply.memories),
+                "adapter": reply.adapter_id or "-",
+            }
+        )
     return [{"heading": "Chat (text + KV + parametric tiers)", "rows": rows}]
 
 
 def _tiers_section(stats: dict[str, Any]) -> dict[str, Any]:
-    counts = {f"{tier}: {what}": n for tier, items in stats["tiers"].items()
-              for what, n in items.items() if n}
-    plot = report.bar_plot("what the demo user's memory holds", list(counts)[:10],
-                           list(counts.values())[:10], "count") if counts else None
-    return {"heading": "Memory tiers after the demo",
-            "rows": [{"tier and kind": k, "count": v} for k, v in counts.items()],
-            "plots": [plot] if plot else []}
+    counts = {
+        f"{tier}: {what}": n
+        for tier, items in stats["tiers"].items()
+        for what, n in items.items()
+        if n
+    }
+    plot = (
+        report.bar_plot(
+            "what the demo user's memory holds",
+            list(counts)[:10],
+            list(counts.values())[:10],
+            "count",
+        )
+        if counts
+        else None
+    )
+    return {
+        "heading": "Memory tiers after the demo",
+        "rows": [{"tier and kind": k, "count": v} for k, v in counts.items()],
+        "plots": [plot] if plot else [],
+    }
 
 
-def _summary(console: Console, stats: dict[str, Any], sections: list[dict[str, Any]],
-             elapsed: float, path: Path) -> None:
+def _summary(
+    console: Console,
+    stats: dict[str, Any],
+    sections: list[dict[str, Any]],
+    elapsed: float,
+    path: Path,
+) -> None:
     console.rule("report")
     table = Table("tier", "what", "count")
     for tier, items in stats["tiers"].items():

@@ -60,8 +60,10 @@ class IndexDamagedError(StoreError):
     the collection from it."""
 
     def __init__(self, user_id: str, cause: str) -> None:
-        super().__init__(f"the vector index of user {user_id!r} is damaged ({cause}); "
-                         "it is rebuilt from SQL (or run `agentmem reindex`)")
+        super().__init__(
+            f"the vector index of user {user_id!r} is damaged ({cause}); "
+            "it is rebuilt from SQL (or run `agentmem reindex`)"
+        )
         self.user_id = user_id
 
 

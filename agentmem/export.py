@@ -27,8 +27,12 @@ from agentmem.types import Scope
 
 FORMAT_VERSION = 1
 # Order matters on import: memories before the events and conflicts that point at them.
-TABLES: dict[str, Table] = {"memories": memories, "memory_events": memory_events,
-                            "episodes": episodes, "conflicts": conflicts}
+TABLES: dict[str, Table] = {
+    "memories": memories,
+    "memory_events": memory_events,
+    "episodes": episodes,
+    "conflicts": conflicts,
+}
 _SKIP_COLUMNS = {"pk", "index_dirty"}  # database-local: the row key and the index flag
 
 
@@ -55,12 +59,13 @@ def export_rows(memory: Any, scope: Scope | str | None = None) -> Iterator[dict[
         with sql.begin() as conn:
             rows = conn.execute(stmt).mappings().all()
         for row in rows:
-            yield {"table": name, "row": {k: _encode(v) for k, v in row.items()
-                                          if k not in _SKIP_COLUMNS}}
+            yield {
+                "table": name,
+                "row": {k: _encode(v) for k, v in row.items() if k not in _SKIP_COLUMNS},
+            }
 
 
-def export_jsonl(memory: Any, out: str | Path | IO[str], scope: Scope | str | None = None
-                 ) -> int:
+def export_jsonl(memory: Any, out: str | Path | IO[str], scope: Scope | str | None = None) -> int:
     """Write the export to a path or an open text file; returns the number of rows."""
     if isinstance(out, str | Path):
         with open(out, "w", encoding="utf-8") as handle:
@@ -73,8 +78,9 @@ def export_jsonl(memory: Any, out: str | Path | IO[str], scope: Scope | str | No
     return n
 
 
-def import_jsonl(memory: Any, source: str | Path | IO[str], *,
-                 progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_jsonl(
+    memory: Any, source: str | Path | IO[str], *, progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Read an export; rows whose id already exists are skipped. Then index the new rows."""
     if isinstance(source, str | Path):
         path = Path(source)
@@ -91,8 +97,11 @@ def import_jsonl(memory: Any, source: str | Path | IO[str], *,
         rows = [_decode(table, row) for row in batches[name]]
         with sql.begin() as conn:
             for chunk in _chunks(rows, 500):
-                have = set(conn.execute(select(table.c.id).where(
-                    table.c.id.in_([r["id"] for r in chunk]))).scalars())
+                have = set(
+                    conn.execute(
+                        select(table.c.id).where(table.c.id.in_([r["id"] for r in chunk]))
+                    ).scalars()
+                )
                 fresh = [r for r in chunk if r["id"] not in have]
                 if name == "memories":
                     for r in fresh:
@@ -128,13 +137,20 @@ def _read(handle: IO[str]) -> Iterator[dict[str, Any]]:
         if first:
             first = False
             if not isinstance(item, dict) or item.get("agentmem_export") != FORMAT_VERSION:
-                raise ValidationError("not an agentmem export: the first line must be "
-                                      f'{{"agentmem_export": {FORMAT_VERSION}, ...}}')
+                raise ValidationError(
+                    "not an agentmem export: the first line must be "
+                    f'{{"agentmem_export": {FORMAT_VERSION}, ...}}'
+                )
             continue
-        if (not isinstance(item, dict) or item.get("table") not in TABLES
-                or not isinstance(item.get("row"), dict) or "id" not in item["row"]):
-            raise ValidationError(f"line {number} of the import is not a row of one of "
-                                  f"{list(TABLES)} with an id")
+        if (
+            not isinstance(item, dict)
+            or item.get("table") not in TABLES
+            or not isinstance(item.get("row"), dict)
+            or "id" not in item["row"]
+        ):
+            raise ValidationError(
+                f"line {number} of the import is not a row of one of {list(TABLES)} with an id"
+            )
         yield item
     if first:
         raise ValidationError("not an agentmem export: the file is empty")
@@ -150,8 +166,10 @@ def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in row.items():
         if key not in table.c:
-            raise ValidationError(f"table {table.name!r} has no column {key!r}; was the export "
-                                  "written by a newer agentmem?")
+            raise ValidationError(
+                f"table {table.name!r} has no column {key!r}; was the export "
+                "written by a newer agentmem?"
+            )
         if isinstance(table.c[key].type, UTCDateTime) and isinstance(value, str):
             value = datetime.fromisoformat(value)
         out[key] = value
@@ -160,7 +178,7 @@ def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 __all__ = ["ImportReport", "count_rows", "export_jsonl", "export_rows", "import_jsonl"]

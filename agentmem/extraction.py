@@ -19,8 +19,9 @@ from agentmem.extraction_patterns import RULES, Rule
 from agentmem.extraction_rules import RuleExtractor, clauses
 
 
-def make_extractor(kind: str = "rules", *, chat_model: Any = None, config: Any = None
-                   ) -> FactExtractor:
+def make_extractor(
+    kind: str = "rules", *, chat_model: Any = None, config: Any = None
+) -> FactExtractor:
     """The extractor a config names: 'rules', or 'llm' (the chat model if given, else local)."""
     if kind == "rules":
         return RuleExtractor()
@@ -31,5 +32,16 @@ def make_extractor(kind: str = "rules", *, chat_model: Any = None, config: Any =
     raise ValueError(f"consolidation.extractor must be 'rules' or 'llm', got {kind!r}")
 
 
-__all__ = ["RULES", "USER", "FactExtractor", "LLMExtractor", "Rule", "RuleExtractor", "clauses",
-           "local_model_completion", "make_extractor", "parse_facts", "render"]
+__all__ = [
+    "RULES",
+    "USER",
+    "FactExtractor",
+    "LLMExtractor",
+    "Rule",
+    "RuleExtractor",
+    "clauses",
+    "local_model_completion",
+    "make_extractor",
+    "parse_facts",
+    "render",
+]

@@ -31,8 +31,13 @@ class LLMExtractor(FactExtractor):
 
     name = "llm"
 
-    def __init__(self, complete: Callable[[list[dict[str, str]]], str], *,
-                 fallback: FactExtractor | None = None, max_facts: int = 20) -> None:
+    def __init__(
+        self,
+        complete: Callable[[list[dict[str, str]]], str],
+        *,
+        fallback: FactExtractor | None = None,
+        max_facts: int = 20,
+    ) -> None:
         self.complete = complete
         self.fallback = fallback or RuleExtractor()
         self.max_facts = max_facts
@@ -69,12 +74,14 @@ def local_model_completion(config: Any = None) -> Callable[[list[dict[str, str]]
 
             state["llm"] = LocalLLM.load(config)
         return str(state["llm"].generate(messages, max_new_tokens=256))
+
     return complete
 
 
 def _invoke_chat_model(model: Any, messages: list[dict[str, str]]) -> str:
-    reply = model.invoke([(m["role"] if m["role"] != "user" else "human", m["content"])
-                          for m in messages])
+    reply = model.invoke(
+        [(m["role"] if m["role"] != "user" else "human", m["content"]) for m in messages]
+    )
     content = getattr(reply, "content", reply)
     return content if isinstance(content, str) else json.dumps(content)
 
@@ -96,7 +103,7 @@ def parse_facts(raw: str, *, source: str = "user") -> list[Fact]:
         raise ValueError(f"invalid JSON: {exc}") from None
     items = data.get("facts") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise ValueError("expected {\"facts\": [...]}")
+        raise ValueError('expected {"facts": [...]}')
     return [f for f in (_fact_from_json(item, source) for item in items) if f is not None]
 
 
@@ -114,9 +121,15 @@ def _fact_from_json(item: Any, source: str) -> Fact | None:
     subject = USER if subject in ("i", "me", "user", "the user", "myself") else subject
     negated = bool(item.get("negated", False))
     confidence = float(item.get("confidence", 0.8))
-    return Fact(subject=subject, attribute=attribute, value=value, negated=negated,
-                text=render(subject, attribute, value, negated),
-                confidence=min(1.0, max(0.0, confidence)), source=source)
+    return Fact(
+        subject=subject,
+        attribute=attribute,
+        value=value,
+        negated=negated,
+        text=render(subject, attribute, value, negated),
+        confidence=min(1.0, max(0.0, confidence)),
+        source=source,
+    )
 
 
 __all__ = ["LLMExtractor", "local_model_completion", "parse_facts"]

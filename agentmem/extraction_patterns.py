@@ -44,35 +44,57 @@ class Rule:
 
     def __post_init__(self) -> None:
         if bool(self.attribute) == bool(self.build):
-            raise ValueError(f"a Rule names an attribute or a build function (not both, not "
-                             f"neither), got attribute={self.attribute!r}, build={self.build!r} "
-                             f"for {self.regex[:60]!r}")
+            raise ValueError(
+                f"a Rule names an attribute or a build function (not both, not "
+                f"neither), got attribute={self.attribute!r}, build={self.build!r} "
+                f"for {self.regex[:60]!r}"
+            )
 
 
 # --- reading clauses ---------------------------------------------------------------------
-CONTRACTIONS = [(re.compile(p, re.I), r) for p, r in [
-    (r"\bI'm\b", "I am"), (r"\bI've\b", "I have"), (r"\bI'd\b", "I would"), (r"\bI'll\b", "I will"),
-    (r"\bdon't\b", "do not"), (r"\bdoesn't\b", "does not"), (r"\bdidn't\b", "did not"),
-    (r"\bcan't\b", "cannot"), (r"\bcan not\b", "cannot"), (r"\bwon't\b", "will not"),
-    (r"\baren't\b", "are not"), (r"\bisn't\b", "is not"), (r"\bwasn't\b", "was not"),
-    (r"\bain't\b", "am not"), (r"\bI've got\b", "I have"), (r"\bI have got\b", "I have"),
-]]
+CONTRACTIONS = [
+    (re.compile(p, re.I), r)
+    for p, r in [
+        (r"\bI'm\b", "I am"),
+        (r"\bI've\b", "I have"),
+        (r"\bI'd\b", "I would"),
+        (r"\bI'll\b", "I will"),
+        (r"\bdon't\b", "do not"),
+        (r"\bdoesn't\b", "does not"),
+        (r"\bdidn't\b", "did not"),
+        (r"\bcan't\b", "cannot"),
+        (r"\bcan not\b", "cannot"),
+        (r"\bwon't\b", "will not"),
+        (r"\baren't\b", "are not"),
+        (r"\bisn't\b", "is not"),
+        (r"\bwasn't\b", "was not"),
+        (r"\bain't\b", "am not"),
+        (r"\bI've got\b", "I have"),
+        (r"\bI have got\b", "I have"),
+    ]
+]
 HYPOTHETICAL = re.compile(
     r"\b(?:if|unless|wish|would|could|should|might|imagine|pretend|suppose|supposing|"
-    r"dream(?:ed|t)? (?:of|about|that)|hypothetically|what about|whether|someday|one day)\b", re.I)
+    r"dream(?:ed|t)? (?:of|about|that)|hypothetically|what about|whether|someday|one day)\b",
+    re.I,
+)
 HEDGE = re.compile(r"\b(?:think|guess|probably|maybe|perhaps|not sure|might)\b", re.I)
 CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;])\s+|\n+|,?\s+(?:and|but|so|because|although|though|while|plus)\s+(?=(?:I|my)\b)"
-    r"|,\s+(?=(?:I|my)\b)")
+    r"|,\s+(?=(?:I|my)\b)"
+)
 TIME = re.compile(
     r"\b(?:tomorrow|tonight|today|next|this (?:week|weekend|month|year|summer|winter|spring|"
     r"autumn|fall|morning|evening|afternoon)|soon|later|on (?:mon|tues|wednes|thurs|fri|satur|sun)"
     r"day|in (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in \d+ (?:days|weeks|"
     r"months|years)|(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-    r"oct|nov|dec)[a-z]* \d{1,2})\b", re.I)
+    r"oct|nov|dec)[a-z]* \d{1,2})\b",
+    re.I,
+)
 
 # --- words -------------------------------------------------------------------------------
-OCCUPATIONS = frozenset("""
+OCCUPATIONS = frozenset(
+    """
 engineer developer programmer teacher professor doctor nurse designer manager lawyer accountant
 student writer author artist chef cook scientist researcher analyst consultant architect pilot
 pharmacist dentist musician photographer journalist electrician plumber mechanic firefighter
@@ -85,191 +107,417 @@ marketer strategist secretary receptionist assistant clerk janitor cleaner garde
 sergeant lieutenant captain detective policeman policewoman fireman postman tailor hairdresser
 barber optometrist radiologist anesthesiologist pediatrician psychiatrist surveyor geologist
 astronaut blogger streamer youtuber podcaster copywriter illustrator animator retiree freelancer
-""".split())
-CHILDREN = {"son": "son", "sons": "son", "daughter": "daughter", "daughters": "daughter",
-            "kid": "child", "kids": "child", "child": "child", "children": "child",
-            "baby": "child", "twins": "child", "boy": "son", "girl": "daughter"}
-SIBLINGS = {"brother": "brother", "brothers": "brother", "sister": "sister",
-            "sisters": "sister", "sibling": "sibling", "siblings": "sibling"}
+""".split()
+)
+CHILDREN = {
+    "son": "son",
+    "sons": "son",
+    "daughter": "daughter",
+    "daughters": "daughter",
+    "kid": "child",
+    "kids": "child",
+    "child": "child",
+    "children": "child",
+    "baby": "child",
+    "twins": "child",
+    "boy": "son",
+    "girl": "daughter",
+}
+SIBLINGS = {
+    "brother": "brother",
+    "brothers": "brother",
+    "sister": "sister",
+    "sisters": "sister",
+    "sibling": "sibling",
+    "siblings": "sibling",
+}
 SPOUSES = "wife|husband|partner|spouse|girlfriend|boyfriend|fiancee|fiancée|fiance|fiancé"
-NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-NOT_VALUES = frozenset("""it this that these those them him her you me us something anything
-everything nothing someone anyone everybody nobody there here so too lot lots much""".split())
+NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+NOT_VALUES = frozenset(
+    """it this that these those them him her you me us something anything
+everything nothing someone anyone everybody nobody there here so too lot lots much""".split()
+)
 NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|ch|can|ican|ic|i)$")
 # "I started at X" names a new employer, unless X is a time, a school or a step
 NOT_EMPLOYERS = re.compile(
     r"\d|\b(?:university|college|school|academy|uni|kindergarten|christmas|easter|thanksgiving|"
     r"halloween|new year|noon|midnight|level|chapter|page|step|stage|lesson|week|day|month|year|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-    r"may|june|july|august|september|october|november|december)\b", re.I)
+    r"may|june|july|august|september|october|november|december)\b",
+    re.I,
+)
 # "my X is Y" reads only numbers and addresses; these attributes have their own rows
-SPECIFIC_ATTRIBUTES = frozenset({"name", "age", "birthday", "lives_in", "from", "works_at",
-                                 "job_title", "spouse"})
-_PETS = ("dog|dogs|cat|cats|puppy|kitten|parrot|hamster|rabbit|bunny|goldfish|fish|turtle|"
-         "tortoise|snake|lizard|horse|pony|guinea pig|ferret|bird|gecko|budgie|cockatiel|"
-         "retriever|labrador|poodle|terrier|beagle|husky|bulldog|spaniel|dachshund|corgi|"
-         "chihuahua|pug|collie|shepherd|iguana|hedgehog|chinchilla|rat|mouse|canary")
+SPECIFIC_ATTRIBUTES = frozenset(
+    {"name", "age", "birthday", "lives_in", "from", "works_at", "job_title", "spouse"}
+)
+_PETS = (
+    "dog|dogs|cat|cats|puppy|kitten|parrot|hamster|rabbit|bunny|goldfish|fish|turtle|"
+    "tortoise|snake|lizard|horse|pony|guinea pig|ferret|bird|gecko|budgie|cockatiel|"
+    "retriever|labrador|poodle|terrier|beagle|husky|bulldog|spaniel|dachshund|corgi|"
+    "chihuahua|pug|collie|shepherd|iguana|hedgehog|chinchilla|rat|mouse|canary"
+)
 _NUM = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
 
 # --- regex fragments ---------------------------------------------------------------------
-_ADV = (r"(?:(?:really|also|still|now|currently|actually|just|recently|finally|absolutely|"
-        r"truly|totally|definitely|usually|always|mostly|honestly|kind of|sort of|very much|"
-        r"officially|happily|proudly|already|even)\s+)*")
-_STOP_WORDS = (r"and|but|with|because|since|so|when|while|where|which|who|although|though|"
-               r"now|anymore|any more|these days|nowadays|at the moment|right now|currently|as|"
-               r"until|after|before|for|from|near|last|this|next|in (?:19|20)\d\d")
+_ADV = (
+    r"(?:(?:really|also|still|now|currently|actually|just|recently|finally|absolutely|"
+    r"truly|totally|definitely|usually|always|mostly|honestly|kind of|sort of|very much|"
+    r"officially|happily|proudly|already|even)\s+)*"
+)
+_STOP_WORDS = (
+    r"and|but|with|because|since|so|when|while|where|which|who|although|though|"
+    r"now|anymore|any more|these days|nowadays|at the moment|right now|currently|as|"
+    r"until|after|before|for|from|near|last|this|next|in (?:19|20)\d\d"
+)
 _END = r"\s*[,;:.!?()\"]|\s+-\s|$"
 _STOP = r"(?=\s+(?:" + _STOP_WORDS + r")\b|" + _END + r")"
 # a job title also ends before where and for whom: "a nurse at St Mary's", "a nurse in Oslo"
 _TITLE = r"(?:(?:a|an|the) )?([\w -]+?)(?=\s+(?:at|in|by|on|" + _STOP_WORDS + r")\b|" + _END + r")"
 _CAP = r"(?-i:[A-Z])"  # a capital letter even inside a case-insensitive pattern
 _NAME = r"(" + _CAP + r"[\w'-]+(?: " + _CAP + r"[\w'-]+){0,2})"
-_PLACE = (r"((?:the )?" + _CAP + r"[\w'.-]*(?:,? (?:" + _CAP + r"[\w'.-]*|(?-i:de|la|le|del|di|"
-          r"da|du|of|upon|am|on|sur|en|y))(?= |$|[,.;!?]))*)")
+_PLACE = (
+    r"((?:the )?" + _CAP + r"[\w'.-]*(?:,? (?:" + _CAP + r"[\w'.-]*|(?-i:de|la|le|del|di|"
+    r"da|du|of|upon|am|on|sur|en|y))(?= |$|[,.;!?]))*)"
+)
 _VAL = r"(.+?)" + _STOP
-_ORG = (r"((?:the )?(?-i:[A-Z0-9])[\w&'.-]*(?: (?:(?-i:[A-Z0-9&])[\w&'.-]*|(?-i:of|and|for|de|"
-        r"the))(?= |$|[,.;!?]))*)")
-_LIST = (r"(.+?)(?=\s*[;.!?]|\s+(?:but|because|since|so|when|while|although|though|anymore|"
-         r"any more|now|these days|nowadays)\b|$)")
+_ORG = (
+    r"((?:the )?(?-i:[A-Z0-9])[\w&'.-]*(?: (?:(?-i:[A-Z0-9&])[\w&'.-]*|(?-i:of|and|for|de|"
+    r"the))(?= |$|[,.;!?]))*)"
+)
+_LIST = (
+    r"(.+?)(?=\s*[;.!?]|\s+(?:but|because|since|so|when|while|although|though|anymore|"
+    r"any more|now|these days|nowadays)\b|$)"
+)
 _I = r"\bI " + _ADV
 _AM = r"am " + _ADV  # adverbs after an auxiliary too: "I am now living", "I have just moved"
 _HAVE = r"(?:have " + _ADV + r")"
 _BEEN = _HAVE + r"been " + _ADV
 # fragments ending in a space: what comes next is "at Acme" or "as a nurse"
-_EMPLOYED = (r"(?:work|" + _AM + r"(?:working|employed)|" + _BEEN + r"working|" + _HAVE
-             + r"?(?:started|began|begun) working) " + _ADV)
-_NEW_JOB = (_HAVE + r"?(?:started|began|begun|took|taken|got|gotten|accepted|landed|found|have) "
-            r"(?:a |my |the )?(?:new )?(?:job|position|role) ")
+_EMPLOYED = (
+    r"(?:work|"
+    + _AM
+    + r"(?:working|employed)|"
+    + _BEEN
+    + r"working|"
+    + _HAVE
+    + r"?(?:started|began|begun) working) "
+    + _ADV
+)
+_NEW_JOB = (
+    _HAVE + r"?(?:started|began|begun|took|taken|got|gotten|accepted|landed|found|have) "
+    r"(?:a |my |the )?(?:new )?(?:job|position|role) "
+)
 _PASSIVE = r"(?:(?:was|got) " + _ADV + r"|" + _BEEN + r")"
 _HIRED = _PASSIVE + r"hired "
 _JOB_START = r"(?:" + _NEW_JOB + r"|" + _HIRED + r")"
 _BECOME = r"(?:am|" + _HAVE + r"?(?:become|became)) " + _ADV
-_AT_JOB = (r"(?:" + _EMPLOYED + r"|am |" + _HAVE + r"worked |" + _JOB_START + r"|" + _HAVE
-           + r"?(?:started|began) )(?:at|for|by) ")
+_AT_JOB = (
+    r"(?:"
+    + _EMPLOYED
+    + r"|am |"
+    + _HAVE
+    + r"worked |"
+    + _JOB_START
+    + r"|"
+    + _HAVE
+    + r"?(?:started|began) )(?:at|for|by) "
+)
 _NAMED = r"(?:,? (?:named|called) (?P<name>" + _CAP + r"[\w'-]+))?"
 _CALLED = r"(?:'s name is| is called| is named|, | named | called ) ?"
 
 RULES: tuple[Rule, ...] = (
     # retractions first: they share words with the positive patterns
-    Rule(_I + r"(?:(?:do not|no longer|cannot|did not|used to) (?:live|reside|stay)|am no longer "
-         r"(?:living|based|staying)) (?:in|at) " + _PLACE, "lives_in", negated=True, check="place"),
-    Rule(_I + _HAVE + r"?(?:moved|relocated) (?:(?:away|here|back) )?(?:from|out of) " + _PLACE,
-         "lives_in", negated=True, check="place"),
-    Rule(_I + r"(?:(?:do not|no longer) (?:work|am working)|am no longer (?:working|employed)|used "
-         r"to work) (?:at|for|by) " + _ORG, "works_at", negated=True, check="org"),
-    Rule(_I + r"(?:(?:do not|no longer) work|am no longer working|used to work) as " + _TITLE,
-         "job_title", negated=True),
-    Rule(_I + r"(?:have )?(?:left|quit|resigned from|retired from|was laid off from|was fired "
-         r"from|got fired from|got laid off from)(?: my (?:job|position|role) (?:at|with))? "
-         + _ORG, "works_at", negated=True, check="org"),
-    Rule(_I + r"(?:am not|am no longer|used to be) (?:a|an) ([\w -]+?)" + _STOP, "job_title",
-         negated=True, check="occupation"),
-    Rule(_I + r"(?:am not|am no longer) allergic to " + _LIST, "allergic_to", negated=True,
-         split=True),
-    Rule(_I + r"(?:do not|no longer|do no longer) (?:like|love|enjoy) (.+?) any ?more\b",
-         "likes", negated=True, split=True),
+    Rule(
+        _I + r"(?:(?:do not|no longer|cannot|did not|used to) (?:live|reside|stay)|am no longer "
+        r"(?:living|based|staying)) (?:in|at) " + _PLACE,
+        "lives_in",
+        negated=True,
+        check="place",
+    ),
+    Rule(
+        _I + _HAVE + r"?(?:moved|relocated) (?:(?:away|here|back) )?(?:from|out of) " + _PLACE,
+        "lives_in",
+        negated=True,
+        check="place",
+    ),
+    Rule(
+        _I + r"(?:(?:do not|no longer) (?:work|am working)|am no longer (?:working|employed)|used "
+        r"to work) (?:at|for|by) " + _ORG,
+        "works_at",
+        negated=True,
+        check="org",
+    ),
+    Rule(
+        _I + r"(?:(?:do not|no longer) work|am no longer working|used to work) as " + _TITLE,
+        "job_title",
+        negated=True,
+    ),
+    Rule(
+        _I + r"(?:have )?(?:left|quit|resigned from|retired from|was laid off from|was fired "
+        r"from|got fired from|got laid off from)(?: my (?:job|position|role) (?:at|with))? " + _ORG,
+        "works_at",
+        negated=True,
+        check="org",
+    ),
+    Rule(
+        _I + r"(?:am not|am no longer|used to be) (?:a|an) ([\w -]+?)" + _STOP,
+        "job_title",
+        negated=True,
+        check="occupation",
+    ),
+    Rule(
+        _I + r"(?:am not|am no longer) allergic to " + _LIST,
+        "allergic_to",
+        negated=True,
+        split=True,
+    ),
+    Rule(
+        _I + r"(?:do not|no longer|do no longer) (?:like|love|enjoy) (.+?) any ?more\b",
+        "likes",
+        negated=True,
+        split=True,
+    ),
     Rule(_I + r"no longer (?:like|love|enjoy) " + _LIST, "likes", negated=True, split=True),
-    Rule(_I + r"(?:do not|no longer) (?:have|own) (?:a|an|my) (?P<kind>" + _PETS + r")\b",
-         "has_pet", negated=True, group="kind", lower=True),
+    Rule(
+        _I + r"(?:do not|no longer) (?:have|own) (?:a|an|my) (?P<kind>" + _PETS + r")\b",
+        "has_pet",
+        negated=True,
+        group="kind",
+        lower=True,
+    ),
     Rule(_I + r"am not (?:from|originally from) " + _PLACE, "from", negated=True, check="place"),
     # name and age
     Rule(r"\bmy (?:first |full |real )?name is " + _NAME, "name", check="name"),
-    Rule(r"\b(?:call me|I am called|I am named|I go by|people call me|everyone calls me) "
-         + _NAME, "name", check="name"),
-    Rule(r"(?:^|\b(?:hi|hello|hey|greetings)\b[,!.]?\s+)I am (" + _CAP + r"[\w'-]+(?: "
-         + _CAP + r"[\w'-]+)?)(?=\s*(?:[,.;!]|$|and\b|here\b))", build="name_intro"),
-    Rule(_I + r"am (\d{1,3})(?:\s+years?\s+old|\s+yrs?\s+old|\s+y/?o)?(?=\s*(?:[,.;!]|$|and\b|"
-         r"but\b|now\b|this year\b))", "age"),
+    Rule(
+        r"\b(?:call me|I am called|I am named|I go by|people call me|everyone calls me) " + _NAME,
+        "name",
+        check="name",
+    ),
+    Rule(
+        r"(?:^|\b(?:hi|hello|hey|greetings)\b[,!.]?\s+)I am ("
+        + _CAP
+        + r"[\w'-]+(?: "
+        + _CAP
+        + r"[\w'-]+)?)(?=\s*(?:[,.;!]|$|and\b|here\b))",
+        build="name_intro",
+    ),
+    Rule(
+        _I + r"am (\d{1,3})(?:\s+years?\s+old|\s+yrs?\s+old|\s+y/?o)?(?=\s*(?:[,.;!]|$|and\b|"
+        r"but\b|now\b|this year\b))",
+        "age",
+    ),
     Rule(_I + r"(?:just |recently )?turned (\d{1,3})\b(?!\s*(?:%|percent|[a-z]))", "age"),
     Rule(r"\bmy age is (\d{1,3})\b", "age"),
     # home, origin, moves
-    Rule(_I + r"(?:live|reside|settled|" + _AM + r"(?:living|based|staying|settled)|" + _BEEN
-         + r"(?:living|based)|" + _HAVE + r"(?:lived|settled)) (?:in|at) " + _PLACE, "lives_in",
-         check="place"),
-    Rule(_I + _HAVE + r"?(?:moved|relocated|emigrated|immigrated) (?:(?:back|home|over|out) )"
-         r"{0,2}(?:from " + _CAP + r"[\w ]*? )?(?:to|into) " + _PLACE, "lives_in", check="place"),
+    Rule(
+        _I
+        + r"(?:live|reside|settled|"
+        + _AM
+        + r"(?:living|based|staying|settled)|"
+        + _BEEN
+        + r"(?:living|based)|"
+        + _HAVE
+        + r"(?:lived|settled)) (?:in|at) "
+        + _PLACE,
+        "lives_in",
+        check="place",
+    ),
+    Rule(
+        _I + _HAVE + r"?(?:moved|relocated|emigrated|immigrated) (?:(?:back|home|over|out) )"
+        r"{0,2}(?:from " + _CAP + r"[\w ]*? )?(?:to|into) " + _PLACE,
+        "lives_in",
+        check="place",
+    ),
     Rule(r"\bmy (?:home|house|flat|apartment|place) is in " + _PLACE, "lives_in", check="place"),
     Rule(_I + r"(?:am|come|hail) (?:originally )?from " + _PLACE, "from", check="place"),
     Rule(_I + r"(?:grew up|was raised|was born) in " + _PLACE, "from", check="place"),
     Rule(r"\bmy (?:hometown|home town|home country) is " + _PLACE, "from", check="place"),
-    Rule(_I + r"was born (?:in|on) ((?:\d{1,2}(?:st|nd|rd|th)? )?(?:of )?(?:[A-Z][a-z]+ )?"
-         r"\d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d\d|(?:19|20)\d\d|[A-Z][a-z]+ \d{1,2}(?:st|nd|"
-         r"rd|th)?)", "birthday"),
+    Rule(
+        _I + r"was born (?:in|on) ((?:\d{1,2}(?:st|nd|rd|th)? )?(?:of )?(?:[A-Z][a-z]+ )?"
+        r"\d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d\d|(?:19|20)\d\d|[A-Z][a-z]+ \d{1,2}(?:st|nd|"
+        r"rd|th)?)",
+        "birthday",
+    ),
     Rule(r"\bmy birthday is (?:on )?" + _VAL, "birthday"),
     # work
     # "I'm now a nurse at St Mary's"
-    Rule(_I + _BECOME + r"(?:a|an) (?P<title>[\w -]+?) (?:at|for|with) (?P<org>" + _ORG[1:],
-         build="works_with_title"),
+    Rule(
+        _I + _BECOME + r"(?:a|an) (?P<title>[\w -]+?) (?:at|for|with) (?P<org>" + _ORG[1:],
+        build="works_with_title",
+    ),
     # "I work for Acme", "I've started working at Acme"
-    Rule(_I + r"(?:" + _EMPLOYED + r"|" + _HAVE + r"worked |" + _AM + r"an employee )(?:at|for|by"
-         r"|with) " + _ORG, "works_at", check="org"),
+    Rule(
+        _I + r"(?:" + _EMPLOYED + r"|" + _HAVE + r"worked |" + _AM + r"an employee )(?:at|for|by"
+        r"|with) " + _ORG,
+        "works_at",
+        check="org",
+    ),
     # "I joined Acme", "I took a job at Acme", "I was hired by Acme"
-    Rule(_I + r"(?:" + _HAVE + r"?joined |" + _NEW_JOB + r"(?:at|with) |" + _HIRED + r"(?:at|by) )"
-         + _ORG, "works_at", check="org"),
+    Rule(
+        _I
+        + r"(?:"
+        + _HAVE
+        + r"?joined |"
+        + _NEW_JOB
+        + r"(?:at|with) |"
+        + _HIRED
+        + r"(?:at|by) )"
+        + _ORG,
+        "works_at",
+        check="org",
+    ),
     # "I recently started at Google" (not "at 9am", "at Christmas", "at the University")
     Rule(_I + _HAVE + r"?(?:started|began) at " + _ORG, "works_at", check="employer"),
     Rule(r"\bmy (?:employer|company) is " + _ORG, "works_at", check="org"),
     # "I work at Google as an engineer", "I joined Acme as a data analyst"
-    Rule(_I + r"(?:" + _AT_JOB + r"|" + _HAVE + r"?joined )[^,.;!?]+? as (?:(?:a|an|the) )?"
-         r"([\w -]+?)" + _STOP, "job_title"),
+    Rule(
+        _I + r"(?:" + _AT_JOB + r"|" + _HAVE + r"?joined )[^,.;!?]+? as (?:(?:a|an|the) )?"
+        r"([\w -]+?)" + _STOP,
+        "job_title",
+    ),
     # "I've started working as a nurse (at St Mary's)", "I got a job as a chef"
     Rule(_I + r"(?:" + _EMPLOYED + r"|" + _JOB_START + r")as " + _TITLE, "job_title"),
-    Rule(_I + r"(?:" + _EMPLOYED + r"|" + _JOB_START + r")as [\w -]+? (?:at|for) " + _ORG,
-         "works_at", check="org"),
-    Rule(r"\bmy (?:job|job title|occupation|profession|role) is (?:a |an )?([\w -]+?)" + _STOP,
-         "job_title"),
+    Rule(
+        _I + r"(?:" + _EMPLOYED + r"|" + _JOB_START + r")as [\w -]+? (?:at|for) " + _ORG,
+        "works_at",
+        check="org",
+    ),
+    Rule(
+        r"\bmy (?:job|job title|occupation|profession|role) is (?:a |an )?([\w -]+?)" + _STOP,
+        "job_title",
+    ),
     # "I am a nurse", "I became a pilot" (an occupation: not "a father", "a fan")
-    Rule(_I + _BECOME + r"(?:a|an) ((?:[\w-]+ ){0,3}?[\w-]+)(?: by (?:profession|trade))?"
-         + _STOP, "job_title", check="occupation"),
-    Rule(_I + _PASSIVE + r"promoted to (?:a |an |the )?((?:[\w-]+ ){0,3}?[\w-]+)" + _STOP,
-         "job_title", check="occupation"),
+    Rule(
+        _I + _BECOME + r"(?:a|an) ((?:[\w-]+ ){0,3}?[\w-]+)(?: by (?:profession|trade))?" + _STOP,
+        "job_title",
+        check="occupation",
+    ),
+    Rule(
+        _I + _PASSIVE + r"promoted to (?:a |an |the )?((?:[\w-]+ ){0,3}?[\w-]+)" + _STOP,
+        "job_title",
+        check="occupation",
+    ),
     # family and pets
-    Rule(r"\bmy (?P<rel>" + SPOUSES + r"|son|daughter|brother|sister|mother|father|mom|mum|"
-         r"dad|boss|best friend|roommate|grandmother|grandfather)" + _CALLED + r"(?P<name>"
-         + _CAP + r"[\w'-]+(?: " + _CAP + r"[\w'-]+)?)", build="relative_named"),
+    Rule(
+        r"\bmy (?P<rel>" + SPOUSES + r"|son|daughter|brother|sister|mother|father|mom|mum|"
+        r"dad|boss|best friend|roommate|grandmother|grandfather)"
+        + _CALLED
+        + r"(?P<name>"
+        + _CAP
+        + r"[\w'-]+(?: "
+        + _CAP
+        + r"[\w'-]+)?)",
+        build="relative_named",
+    ),
     Rule(_I + r"am (?:married|engaged) to " + _NAME, "spouse", check="name"),
-    Rule(_I + r"(?:have|got) (?P<num>" + _NUM + r") (?:(?:little|older|younger|big|baby|"
-         r"twin|[a-z]+-year-old) )?(?P<rel>sons?|daughters?|kids?|child|children|baby|twins|"
-         r"boys?|girls?|brothers?|sisters?|siblings?)\b(?: (?:named|called) (?P<name>" + _CAP
-         + r"[\w'-]+))?", build="relatives"),
-    Rule(_I + r"(?:have|own|got|adopted) (?:a|an|one|two|three|\d+) (?:(?:[\w-]+ ){0,2}?)"
-         r"(?P<kind>" + _PETS + r")\b" + _NAMED, build="pet"),
-    Rule(r"\bmy (?P<kind>" + _PETS + r")" + _CALLED + r"(?P<name>" + _CAP + r"[\w'-]+)",
-         build="pet_named"),
+    Rule(
+        _I + r"(?:have|got) (?P<num>" + _NUM + r") (?:(?:little|older|younger|big|baby|"
+        r"twin|[a-z]+-year-old) )?(?P<rel>sons?|daughters?|kids?|child|children|baby|twins|"
+        r"boys?|girls?|brothers?|sisters?|siblings?)\b(?: (?:named|called) (?P<name>"
+        + _CAP
+        + r"[\w'-]+))?",
+        build="relatives",
+    ),
+    Rule(
+        _I + r"(?:have|own|got|adopted) (?:a|an|one|two|three|\d+) (?:(?:[\w-]+ ){0,2}?)"
+        r"(?P<kind>" + _PETS + r")\b" + _NAMED,
+        build="pet",
+    ),
+    Rule(
+        r"\bmy (?P<kind>" + _PETS + r")" + _CALLED + r"(?P<name>" + _CAP + r"[\w'-]+)",
+        build="pet_named",
+    ),
     # likes and dislikes
-    Rule(_I + r"(?:do not like|do not enjoy|dislike|hate|detest|loathe|cannot stand|am not a "
-         r"(?:big )?fan of|despise|cannot bear) " + _LIST, "dislikes", split=True),
-    Rule(_I + r"(?:like|love|enjoy|adore|am into|am a (?:big |huge )?fan of|am passionate "
-         r"about|prefer|am obsessed with) (?!to (?:think|say|know|ask|tell|hear|see)\b)" + _LIST,
-         "likes", split=True, check="not_time"),
-    Rule(r"\bmy (?:absolute )?favou?rite (?P<thing>[a-z]+(?: [a-z]+)?) (?:is|are) (?P<value>.+?)"
-         + _STOP, build="favourite"),
+    Rule(
+        _I + r"(?:do not like|do not enjoy|dislike|hate|detest|loathe|cannot stand|am not a "
+        r"(?:big )?fan of|despise|cannot bear) " + _LIST,
+        "dislikes",
+        split=True,
+    ),
+    Rule(
+        _I + r"(?:like|love|enjoy|adore|am into|am a (?:big |huge )?fan of|am passionate "
+        r"about|prefer|am obsessed with) (?!to (?:think|say|know|ask|tell|hear|see)\b)" + _LIST,
+        "likes",
+        split=True,
+        check="not_time",
+    ),
+    Rule(
+        r"\bmy (?:absolute )?favou?rite (?P<thing>[a-z]+(?: [a-z]+)?) (?:is|are) (?P<value>.+?)"
+        + _STOP,
+        build="favourite",
+    ),
     # languages, allergies, possessions
-    Rule(_I + r"(?:speak|am fluent in|can speak) " + _LIST, "speaks", split=True,
-         check="place"),
-    Rule(r"\bmy (?:native|first|mother) (?:language|tongue) is " + _VAL, "speaks",
-         check="place"),
+    Rule(_I + r"(?:speak|am fluent in|can speak) " + _LIST, "speaks", split=True, check="place"),
+    Rule(r"\bmy (?:native|first|mother) (?:language|tongue) is " + _VAL, "speaks", check="place"),
     Rule(_I + r"am (?:severely |very |mildly )?allergic to " + _LIST, "allergic_to", split=True),
     Rule(_I + r"have (?:a|an) ([\w -]+?) allergy\b", "allergic_to"),
-    Rule(_I + r"(?:own|drive|bought|have bought|purchased|have purchased) (?:a |an |the |my )?"
-         + _VAL, "owns", check="not_car_or_house"),
-    Rule(_I + r"have (?:a|an) (" + _CAP + r"[\w-]*(?: (?-i:[A-Z0-9])[\w-]*)*)"
-         r"(?=\s*(?:[,.;!]|$|and\b))", "owns"),
+    Rule(
+        _I
+        + r"(?:own|drive|bought|have bought|purchased|have purchased) (?:a |an |the |my )?"
+        + _VAL,
+        "owns",
+        check="not_car_or_house",
+    ),
+    Rule(
+        _I + r"have (?:a|an) (" + _CAP + r"[\w-]*(?: (?-i:[A-Z0-9])[\w-]*)*)"
+        r"(?=\s*(?:[,.;!]|$|and\b))",
+        "owns",
+    ),
     # plans
-    Rule(_I + r"(?:am|will be) (?:going|moving|flying|travelling|traveling|driving|heading) "
-         r"to (?!be\b)(.+?)(?=\s*[,;.!?]|$)", "plans"),
-    Rule(_I + r"(?:am planning to|plan to|intend to|am about to|am hoping to|hope to|have "
-         r"decided to|decided to|am going to) (.+?)(?=\s*[,;.!?]|$)", "plans"),
-    Rule(_I + r"(?:have|got) (?:a|an|my) ((?:[\w-]+ )?(?:meeting|appointment|exam|interview|"
-         r"flight|trip|wedding|surgery|deadline|presentation|concert|vacation|holiday|"
-         r"conference|party|match|game|class)\b.*?)(?=\s*[,;.!?]|$)", "plans", check="dated"),
+    Rule(
+        _I + r"(?:am|will be) (?:going|moving|flying|travelling|traveling|driving|heading) "
+        r"to (?!be\b)(.+?)(?=\s*[,;.!?]|$)",
+        "plans",
+    ),
+    Rule(
+        _I + r"(?:am planning to|plan to|intend to|am about to|am hoping to|hope to|have "
+        r"decided to|decided to|am going to) (.+?)(?=\s*[,;.!?]|$)",
+        "plans",
+    ),
+    Rule(
+        _I + r"(?:have|got) (?:a|an|my) ((?:[\w-]+ )?(?:meeting|appointment|exam|interview|"
+        r"flight|trip|wedding|surgery|deadline|presentation|concert|vacation|holiday|"
+        r"conference|party|match|game|class)\b.*?)(?=\s*[,;.!?]|$)",
+        "plans",
+        check="dated",
+    ),
     Rule(_I + r"will ((?!be\b)\w+ .+?)(?=\s*[,;.!?]|$)", "plans", check="dated"),
     # numbers and other "my X is Y" statements
-    Rule(r"\bmy (?P<attr>[a-z]+(?: [a-z]+){0,2}) (?:is|are|was) (?P<value>.+?)"
-         r"(?=\s*[,;!?]|\.(?:\s|$)|$)", build="generic"),
+    Rule(
+        r"\bmy (?P<attr>[a-z]+(?: [a-z]+){0,2}) (?:is|are|was) (?P<value>.+?)"
+        r"(?=\s*[,;!?]|\.(?:\s|$)|$)",
+        build="generic",
+    ),
 )
 
-__all__ = ["CHILDREN", "CLAUSE_SPLIT", "CONTRACTIONS", "HEDGE", "HYPOTHETICAL", "NATIONALITY",
-           "NOT_EMPLOYERS", "NOT_VALUES", "NUMBERS", "OCCUPATIONS", "RULES", "SIBLINGS",
-           "SPECIFIC_ATTRIBUTES", "SPOUSES", "TIME", "Rule"]
+__all__ = [
+    "CHILDREN",
+    "CLAUSE_SPLIT",
+    "CONTRACTIONS",
+    "HEDGE",
+    "HYPOTHETICAL",
+    "NATIONALITY",
+    "NOT_EMPLOYERS",
+    "NOT_VALUES",
+    "NUMBERS",
+    "OCCUPATIONS",
+    "RULES",
+    "SIBLINGS",
+    "SPECIFIC_ATTRIBUTES",
+    "SPOUSES",
+    "TIME",
+    "Rule",
+]

@@ -51,8 +51,9 @@ def _split(value: str) -> list[str]:
 def _clean(value: str) -> str:
     value = re.sub(r"\s+", " ", value).strip(" \t'\"`-.,;:!?")
     value = re.sub(r"^(?:a|an|some|my)\s+", "", value, flags=re.I)
-    value = re.sub(r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value,
-                   flags=re.I)
+    value = re.sub(
+        r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value, flags=re.I
+    )
     words = value.split()
     if not words or len(words) > MAX_VALUE_WORDS or words[0].lower() in NOT_VALUES:
         return ""
@@ -198,6 +199,7 @@ def _one(rule: Rule) -> Builder:
             if value and (check is None or check(value)):
                 out.append((rule.attribute, value.lower() if rule.lower else value, rule.negated))
         return out
+
     return build
 
 
@@ -205,11 +207,15 @@ def _one(rule: Rule) -> Builder:
 def compile_rule(rule: Rule) -> _Compiled:
     """A table row as a compiled pattern and its builder; unknown names say where to add them."""
     if rule.check and rule.check not in CHECKS:
-        raise ValueError(f"Rule check {rule.check!r} is unknown; use one of {sorted(CHECKS)} "
-                         "or add it to agentmem.extraction_rules.CHECKS")
+        raise ValueError(
+            f"Rule check {rule.check!r} is unknown; use one of {sorted(CHECKS)} "
+            "or add it to agentmem.extraction_rules.CHECKS"
+        )
     if rule.build and rule.build not in BUILDERS:
-        raise ValueError(f"Rule build {rule.build!r} is unknown; use one of {sorted(BUILDERS)} "
-                         "or add it to agentmem.extraction_rules.BUILDERS")
+        raise ValueError(
+            f"Rule build {rule.build!r} is unknown; use one of {sorted(BUILDERS)} "
+            "or add it to agentmem.extraction_rules.BUILDERS"
+        )
     build = BUILDERS[rule.build] if rule.build else _one(rule)
     return _Compiled(re.compile(rule.regex, re.I), build)
 
@@ -255,9 +261,15 @@ class RuleExtractor(FactExtractor):
             for attribute, value, negated in self._match(clause):
                 key = (attribute, value.lower(), negated)
                 if key not in facts and not _shadowed(key, facts):
-                    facts[key] = Fact(subject=USER, attribute=attribute, value=value,
-                                      text=render(USER, attribute, value, negated),
-                                      negated=negated, confidence=confidence, source=source)
+                    facts[key] = Fact(
+                        subject=USER,
+                        attribute=attribute,
+                        value=value,
+                        text=render(USER, attribute, value, negated),
+                        negated=negated,
+                        confidence=confidence,
+                        source=source,
+                    )
         return list(facts.values())
 
     def _match(self, clause: str) -> Iterator[Reading]:

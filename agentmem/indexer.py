@@ -30,8 +30,13 @@ _STOP = object()
 class IndexSync:
     """A background writer from SQL to the vector index, plus the overlay of pending vectors."""
 
-    def __init__(self, sql: SQLStore, index: VectorIndex, max_batch: int = 2_000,
-                 on_damage: Callable[[IndexDamagedError], object] | None = None) -> None:
+    def __init__(
+        self,
+        sql: SQLStore,
+        index: VectorIndex,
+        max_batch: int = 2_000,
+        on_damage: Callable[[IndexDamagedError], object] | None = None,
+    ) -> None:
         self.sql, self.index, self.max_batch = sql, index, max_batch
         self.on_damage = on_damage  # rebuilds a damaged collection from SQL
         self._queue: queue.Queue = queue.Queue()
@@ -56,8 +61,9 @@ class IndexSync:
         """Pending memories of one user nearest to `vector`: (id, cosine clipped to [0, 1])."""
         return self.pending_many(user_id, np.asarray([vector]), k)[0]
 
-    def pending_many(self, user_id: str, vectors: np.ndarray, k: int
-                     ) -> list[list[tuple[str, float]]]:
+    def pending_many(
+        self, user_id: str, vectors: np.ndarray, k: int
+    ) -> list[list[tuple[str, float]]]:
         """`pending` for each row of `vectors`, over one snapshot of the queue."""
         with self._lock:
             items = list(self._pending.get(user_id, {}).items())
@@ -66,8 +72,9 @@ class IndexSync:
         ids = [i for i, _ in items]
         sims = np.clip(np.asarray(vectors) @ np.stack([v for _, v in items]).T, 0.0, 1.0)
         best = np.argsort(-sims, axis=1)[:, :k]
-        return [[(ids[j], float(row[j])) for j in order]
-                for row, order in zip(sims, best, strict=True)]
+        return [
+            [(ids[j], float(row[j])) for j in order] for row, order in zip(sims, best, strict=True)
+        ]
 
     def flush(self) -> None:
         """Wait until everything submitted so far is in the index."""
@@ -99,8 +106,10 @@ class IndexSync:
             except IndexDamagedError as damage:
                 self._recover(damage)
             except Exception:
-                log.exception("vector index update failed; SQL keeps the rows marked and the "
-                              "next open (or repair()) indexes them")
+                log.exception(
+                    "vector index update failed; SQL keeps the rows marked and the "
+                    "next open (or repair()) indexes them"
+                )
             finally:
                 self._done(jobs)
 
@@ -112,8 +121,10 @@ class IndexSync:
                 raise damage
             self.on_damage(damage)
         except Exception:
-            log.exception("rebuilding a damaged vector collection failed; SQL keeps the rows "
-                          "marked and the next open (or `agentmem reindex`) indexes them")
+            log.exception(
+                "rebuilding a damaged vector collection failed; SQL keeps the rows "
+                "marked and the next open (or `agentmem reindex`) indexes them"
+            )
 
     def _write(self, jobs: list) -> None:
         ids = list(dict.fromkeys(i for job_ids, _ in jobs for i in job_ids))

@@ -27,8 +27,10 @@ from agentmem.types import MemoryRecord, Scope, as_utc
 log = logging.getLogger(__name__)
 # Stores that other parts of agentmem own: name -> (module, what its purge_user(x, user_id)
 # takes as x: "home", the agentmem home directory, or "memory", the Memory being purged).
-FILE_STORES = {"kv_snapshots": ("agentmem.kv.snapshots", "home"),
-               "adapters": ("agentmem.parametric.registry", "memory")}
+FILE_STORES = {
+    "kv_snapshots": ("agentmem.kv.snapshots", "home"),
+    "adapters": ("agentmem.parametric.registry", "memory"),
+}
 
 
 def strength(record: MemoryRecord, now: datetime, config: ConflictsConfig) -> float:
@@ -58,8 +60,9 @@ def archive_reason(record: MemoryRecord, now: datetime, config: ConflictsConfig)
     return None
 
 
-def plan_sweep(long_term: LongTermMemory, scope: Scope, now: datetime, *,
-               actor: str = "lifecycle") -> WritePlan:
+def plan_sweep(
+    long_term: LongTermMemory, scope: Scope, now: datetime, *, actor: str = "lifecycle"
+) -> WritePlan:
     """ARCHIVE every active memory of the scope that expired or faded."""
     config = long_term.config.conflicts
     kinds = sorted(set(config.decay_kinds) | set(config.ttl_days))
@@ -73,15 +76,24 @@ def plan_sweep(long_term: LongTermMemory, scope: Scope, now: datetime, *,
             continue
         values = {"status": "archived", "updated_at": now}
         plan.updates.append((record.id, scope.user_id, values))
-        plan.events.append(event("ARCHIVE", record, actor=actor, reason=reason,
-                                 old_text=record.text, at=now,
-                                 details={"rule": "ttl" if "time to live" in reason else "decay",
-                                          "before": snapshot(record, values)}))
+        plan.events.append(
+            event(
+                "ARCHIVE",
+                record,
+                actor=actor,
+                reason=reason,
+                old_text=record.text,
+                at=now,
+                details={
+                    "rule": "ttl" if "time to live" in reason else "decay",
+                    "before": snapshot(record, values),
+                },
+            )
+        )
     return plan
 
 
-def purge(long_term: LongTermMemory, scope: Scope, home: Path, owner: Any = None
-          ) -> dict[str, Any]:
+def purge(long_term: LongTermMemory, scope: Scope, home: Path, owner: Any = None) -> dict[str, Any]:
     """Hard-delete everything of `scope.user_id` in every store; returns what was removed.
 
     `owner` is the Memory being purged (file stores may unload what it has live).

@@ -43,8 +43,13 @@ class LongTermMemory:
         self.sql = SQLStore(str(config.database_url))
         chroma = config.chroma
         fresh_index = chroma.host is None and not (chroma.path and any(chroma.path.glob("*")))
-        self._index = VectorIndex(path=chroma.path, host=chroma.host, port=chroma.port,
-                                  prefix=chroma.collection, ef_search=chroma.ef_search)
+        self._index = VectorIndex(
+            path=chroma.path,
+            host=chroma.host,
+            port=chroma.port,
+            prefix=chroma.collection,
+            ef_search=chroma.ef_search,
+        )
         self._embedder = embedder
         self._recovering = threading.Lock()
         self._rebuild_replaced()
@@ -69,9 +74,14 @@ class LongTermMemory:
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loading the model costs a second or two: only when needed
             e = self.config.embedding
-            self._embedder = make_embedder(e.model, e.batch_size, e.dimension,
-                                           backend=e.backend, threads=e.threads,
-                                           cache_dir=self.config.llm.cache_dir)
+            self._embedder = make_embedder(
+                e.model,
+                e.batch_size,
+                e.dimension,
+                backend=e.backend,
+                threads=e.threads,
+                cache_dir=self.config.llm.cache_dir,
+            )
         return self._embedder
 
     def close(self) -> None:
@@ -83,7 +93,8 @@ class LongTermMemory:
     def apply(self, plan: WritePlan) -> None:
         """Write the plan in one SQL transaction, then bring the vector index up to date."""
         embedded = [(r.id, r.scope.user_id, r.text) for r in plan.inserts] + [
-            (mid, uid, v["text"]) for mid, uid, v in plan.updates if "text" in v]
+            (mid, uid, v["text"]) for mid, uid, v in plan.updates if "text" in v
+        ]
         vectors = self.embedder.embed([t for _, _, t in embedded]) if embedded else []
         by_id = {mid: (uid, vec) for (mid, uid, _), vec in zip(embedded, vectors, strict=True)}
         with self.sql.begin() as conn:
@@ -108,8 +119,9 @@ class LongTermMemory:
         another writer stored meanwhile becomes a reinforcement of that memory (one wins,
         the other reinforces), and counters are incremented rather than overwritten.
         """
-        for user_id in sorted({r.scope.user_id for r in plan.inserts}
-                              | {uid for _, uid, _ in plan.updates}):
+        for user_id in sorted(
+            {r.scope.user_id for r in plan.inserts} | {uid for _, uid, _ in plan.updates}
+        ):
             self.sql.lock_user(conn, user_id)
         absorb_concurrent_duplicates(self.sql, conn, plan)
         relative_counters(plan)
@@ -188,8 +200,10 @@ class LongTermMemory:
         with self.sql.begin() as conn:
             record = self.sql.get_memory(conn, memory_id, scope.user_id)
         if record is None or not _visible(record, scope):
-            raise NotFoundError(f"no memory {memory_id!r} in the scope of user "
-                                f"{scope.user_id!r}; check the id and the user_id")
+            raise NotFoundError(
+                f"no memory {memory_id!r} in the scope of user "
+                f"{scope.user_id!r}; check the id and the user_id"
+            )
         if as_of is not None and not record.valid_at(as_of):
             for version in self.versions(memory_id, scope):
                 if version.valid_at(as_of):
@@ -201,9 +215,17 @@ class LongTermMemory:
         with self.sql.begin() as conn:
             return self.sql.find_memories(conn, query, limit=limit)
 
-    def search(self, text: str, scope: Scope, *, mode: str = "hybrid", top_k: int = 10,
-               filters: dict[str, Any] | None = None, as_of: datetime | None = None,
-               explain: bool = False) -> list[SearchHit]:
+    def search(
+        self,
+        text: str,
+        scope: Scope,
+        *,
+        mode: str = "hybrid",
+        top_k: int = 10,
+        filters: dict[str, Any] | None = None,
+        as_of: datetime | None = None,
+        explain: bool = False,
+    ) -> list[SearchHit]:
         retrieval.check_request(text, mode, top_k, self.config.max_text_chars)
         query = retrieval.build_query(scope, filters, as_of)
         settings = self.config.search
@@ -227,12 +249,18 @@ class LongTermMemory:
                 candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
             ranked = retrieval.final_scores(candidates, signals, settings)[:top_k]
             records = self.sql.get_memories(conn, [mid for mid, _ in ranked], query)
-        return [SearchHit(record=records[mid], score=score,
-                          explanation=retrieval.explain(candidates[mid]) if explain else None)
-                for mid, score in ranked]
+        return [
+            SearchHit(
+                record=records[mid],
+                score=score,
+                explanation=retrieval.explain(candidates[mid]) if explain else None,
+            )
+            for mid, score in ranked
+        ]
 
-    def nearest(self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
-                ) -> list[tuple[str, float]]:
+    def nearest(
+        self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
+    ) -> list[tuple[str, float]]:
         """The memories of a user nearest to `vector`, from the index and from the writes
         still queued for it (those win: they are newer). With `active_only` there are up to
         twice k, since the index does not filter on status: the caller keeps those SQL (the
@@ -243,8 +271,9 @@ class LongTermMemory:
         reloaded, and a rank-fused search must not change its answer across a restart."""
         return self.nearest_many(user_id, np.asarray([vector]), k, active_only=active_only)[0]
 
-    def nearest_many(self, user_id: str, vectors: np.ndarray, k: int, *,
-                     active_only: bool = True) -> list[list[tuple[str, float]]]:
+    def nearest_many(
+        self, user_id: str, vectors: np.ndarray, k: int, *, active_only: bool = True
+    ) -> list[list[tuple[str, float]]]:
         """`nearest` for each row of `vectors`, with one query to the index."""
         width = k + min(k, 50) if active_only else k
         # the queue first: a write that leaves it meanwhile is then found in the index
@@ -257,8 +286,9 @@ class LongTermMemory:
             out.append(sorted(hits, key=lambda h: (-h[1], h[0]))[:width])
         return out
 
-    def _query_index(self, user_id: str, vectors: np.ndarray, k: int
-                     ) -> list[list[tuple[str, float]]]:
+    def _query_index(
+        self, user_id: str, vectors: np.ndarray, k: int
+    ) -> list[list[tuple[str, float]]]:
         """Query the index; a collection reported damaged is asked once more (with a fresh
         handle: another process may have just rebuilt it), then rebuilt from SQL."""
         for attempt in range(3):
@@ -303,8 +333,15 @@ def _visible(record: MemoryRecord, scope: Scope) -> bool:
 
 
 def _narrowing(query: MemoryQuery) -> bool:
-    return bool(query.kinds or query.metadata or query.session_id or query.subject
-                or query.attribute or query.created_after or query.created_before)
+    return bool(
+        query.kinds
+        or query.metadata
+        or query.session_id
+        or query.subject
+        or query.attribute
+        or query.created_after
+        or query.created_before
+    )
 
 
 def check_text(text: Any, max_chars: int, name: str = "text") -> str:
@@ -314,8 +351,10 @@ def check_text(text: Any, max_chars: int, name: str = "text") -> str:
     if not text.strip():
         raise ValidationError(f"{name} must not be empty or whitespace; pass the memory's text")
     if len(text) > max_chars:
-        raise ValidationError(f"{name} has {len(text)} characters, over max_text_chars="
-                              f"{max_chars}; split it or raise max_text_chars in the config")
+        raise ValidationError(
+            f"{name} has {len(text)} characters, over max_text_chars="
+            f"{max_chars}; split it or raise max_text_chars in the config"
+        )
     if "\x00" in text:  # PostgreSQL cannot store it; refused everywhere alike
         raise ValidationError(f"{name} contains a NUL character (\\x00); remove it")
     return text
@@ -330,14 +369,18 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
         dumped = json.dumps(metadata)
         size = len(dumped)
     except (TypeError, ValueError, RecursionError) as exc:
-        raise ValidationError(f"metadata must be JSON-serialisable and not too deeply nested: "
-                              f"{type(exc).__name__}") from None
+        raise ValidationError(
+            f"metadata must be JSON-serialisable and not too deeply nested: {type(exc).__name__}"
+        ) from None
     if "\\u0000" in dumped and _has_nul(metadata):
-        raise ValidationError("metadata contains a NUL character (\\x00) in a key or value; "
-                              "remove it")
+        raise ValidationError(
+            "metadata contains a NUL character (\\x00) in a key or value; remove it"
+        )
     if size > MAX_METADATA_BYTES:
-        raise ValidationError(f"metadata is {size} bytes as JSON, over {MAX_METADATA_BYTES}; "
-                              "store large content as text instead")
+        raise ValidationError(
+            f"metadata is {size} bytes as JSON, over {MAX_METADATA_BYTES}; "
+            "store large content as text instead"
+        )
     return dict(metadata)
 
 

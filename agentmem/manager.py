@@ -47,10 +47,18 @@ log = logging.getLogger(__name__)
 class Memory:
     """agentmem's public entry point. See DESIGN.md for the contract."""
 
-    def __init__(self, config: MemoryConfig | None = None, *, embedder: Embedder | None = None,
-                 judge: Any = None, token_counter: TokenCounter | None = None,
-                 summarizer: Summarizer | None = None, extractor: FactExtractor | None = None,
-                 chat_model: Any = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: MemoryConfig | None = None,
+        *,
+        embedder: Embedder | None = None,
+        judge: Any = None,
+        token_counter: TokenCounter | None = None,
+        summarizer: Summarizer | None = None,
+        extractor: FactExtractor | None = None,
+        chat_model: Any = None,
+        **overrides: Any,
+    ) -> None:
         if config is None:
             config = MemoryConfig.create(**overrides)
         elif overrides:
@@ -62,25 +70,43 @@ class Memory:
         self.long_term.judge = resolver.LLMJudge(judge) if judge is not None else None
         self._init_layers(token_counter, summarizer, extractor, chat_model)
 
-    def _init_layers(self, counter: TokenCounter | None, summarizer: Summarizer | None,
-                     extractor: FactExtractor | None, chat_model: Any) -> None:
+    def _init_layers(
+        self,
+        counter: TokenCounter | None,
+        summarizer: Summarizer | None,
+        extractor: FactExtractor | None,
+        chat_model: Any,
+    ) -> None:
         """Sensory, short-term and consolidation layers; chat_model serves 'langchain'/'llm'."""
         cfg, st = self.config.consolidation, self.config.short_term
         counter = counter or lazy_token_counter(self.config)
         self.sensory = SensoryMemory(self.long_term.sql, max_chunk_chars=st.max_chunk_chars)
-        self.short_term = ShortTermMemory(self.long_term, counter, max_tokens=st.max_tokens,
-                                          target_ratio=st.target_ratio)
+        self.short_term = ShortTermMemory(
+            self.long_term, counter, max_tokens=st.max_tokens, target_ratio=st.target_ratio
+        )
         self.consolidator = Consolidator(
             self.long_term,
             extractor or make_extractor(cfg.extractor, chat_model=chat_model, config=self.config),
-            summarizer or make_summarizer(cfg.summarizer, lambda: self.long_term.embedder,
-                                          counter, chat_model=chat_model, config=self.config),
-            summary_tokens=cfg.summary_tokens, salience_threshold=st.salience_threshold)
+            summarizer
+            or make_summarizer(
+                cfg.summarizer,
+                lambda: self.long_term.embedder,
+                counter,
+                chat_model=chat_model,
+                config=self.config,
+            ),
+            summary_tokens=cfg.summary_tokens,
+            salience_threshold=st.salience_threshold,
+        )
         self.context_builder = ContextBuilder(self.long_term, counter, top_k=cfg.context_top_k)
         self._layers_lock = threading.RLock()
         self.consolidation_runner = ConsolidationRunner(
-            self.short_term, self.consolidator, self._layers_lock, background=cfg.background,
-            max_backlog=cfg.max_backlog)
+            self.short_term,
+            self.consolidator,
+            self._layers_lock,
+            background=cfg.background,
+            max_backlog=cfg.max_backlog,
+        )
 
     @classmethod
     def from_config(cls, path: str | Path, **kwargs: Any) -> Memory:
@@ -106,8 +132,9 @@ class Memory:
         self.close()
 
     # --- the layered path: sensory -> short-term -> long-term ----------------------------
-    def observe(self, role: str, content: str, scope: Scope | str, *,
-                metadata: dict[str, Any] | None = None) -> Observation:
+    def observe(
+        self, role: str, content: str, scope: Scope | str, *, metadata: dict[str, Any] | None = None
+    ) -> Observation:
         """Take one input: log it, read its facts, add it to the working context, and
         consolidate the oldest turns when the context is over its token budget (on the
         background worker unless `consolidation.background` is off)."""
@@ -122,20 +149,24 @@ class Memory:
                     log.exception("fact extraction failed; it is retried at consolidation")
             tokens = self.short_term.append(scope, episodes).tokens
         report, scheduled = self.consolidation_runner.appended(scope, tokens)
-        return Observation(episode_ids=[e.id for e in episodes],
-                           salience=max(e.salience for e in episodes),
-                           facts=facts + (report.facts if report else []),
-                           events=events + (report.events if report else []),
-                           consolidated=bool(report and report.episodes),
-                           consolidation_scheduled=scheduled)
+        return Observation(
+            episode_ids=[e.id for e in episodes],
+            salience=max(e.salience for e in episodes),
+            facts=facts + (report.facts if report else []),
+            events=events + (report.events if report else []),
+            consolidated=bool(report and report.episodes),
+            consolidation_scheduled=scheduled,
+        )
 
-    def context(self, query: str | None, scope: Scope | str, max_tokens: int | None = None
-                ) -> Context:
+    def context(
+        self, query: str | None, scope: Scope | str, max_tokens: int | None = None
+    ) -> Context:
         """A prompt for answering `query`: preamble, memories, session summary, recent turns."""
         scope = Scope.coerce(scope)
         working = self.short_term.snapshot(scope)  # a background pass may change the original
-        return self.context_builder.build(query, scope, working,
-                                          max_tokens or self.config.short_term.context_tokens)
+        return self.context_builder.build(
+            query, scope, working, max_tokens or self.config.short_term.context_tokens
+        )
 
     def consolidate(self, scope: Scope | str, *, everything: bool = True) -> ConsolidationReport:
         """Fold the session's working turns (all, or only the overflow) into long-term memory;
@@ -143,26 +174,50 @@ class Memory:
         return self.consolidation_runner.run(Scope.coerce(scope), everything=everything)
 
     # --- long-term memory: records ----------------------------------------------------
-    def add(self, text: str, scope: Scope | str, metadata: dict[str, Any] | None = None, *,
-            kind: str = "note", importance: float = 0.5, source: str = "user",
-            valid_from: datetime | None = None, observed_at: datetime | None = None,
-            fact: Fact | dict[str, Any] | None = None) -> MemoryRecord:
+    def add(
+        self,
+        text: str,
+        scope: Scope | str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        kind: str = "note",
+        importance: float = 0.5,
+        source: str = "user",
+        valid_from: datetime | None = None,
+        observed_at: datetime | None = None,
+        fact: Fact | dict[str, Any] | None = None,
+    ) -> MemoryRecord:
         """Store one memory; it passes through conflict resolution first.
 
         A note whose text states one fact ("I moved to Paris") is stored as that fact;
         `fact=` gives the fact explicitly. `observed_at` is when it was said (default now),
         `valid_from` when it became true (default `observed_at`).
         """
-        return self.add_many([text], scope, [metadata] if metadata is not None else None,
-                             kind=kind, importance=importance, source=source,
-                             valid_from=valid_from, observed_at=observed_at,
-                             facts=None if fact is None else [fact])[0]
+        return self.add_many(
+            [text],
+            scope,
+            [metadata] if metadata is not None else None,
+            kind=kind,
+            importance=importance,
+            source=source,
+            valid_from=valid_from,
+            observed_at=observed_at,
+            facts=None if fact is None else [fact],
+        )[0]
 
-    def add_many(self, texts: list[str], scope: Scope | str,
-                 metadatas: list[dict[str, Any] | None] | None = None, *, kind: str = "note",
-                 importance: float = 0.5, source: str = "user",
-                 valid_from: datetime | None = None, observed_at: datetime | None = None,
-                 facts: list[Fact | dict[str, Any] | None] | None = None) -> list[MemoryRecord]:
+    def add_many(
+        self,
+        texts: list[str],
+        scope: Scope | str,
+        metadatas: list[dict[str, Any] | None] | None = None,
+        *,
+        kind: str = "note",
+        importance: float = 0.5,
+        source: str = "user",
+        valid_from: datetime | None = None,
+        observed_at: datetime | None = None,
+        facts: list[Fact | dict[str, Any] | None] | None = None,
+    ) -> list[MemoryRecord]:
         """Store many memories of one scope with one batched embedding and one transaction."""
         scope = Scope.coerce(scope)
         if not isinstance(texts, list | tuple) or not texts:
@@ -179,10 +234,19 @@ class Memory:
         now = as_utc(observed_at) if observed_at is not None else utcnow()
         valid_from = as_utc(valid_from) if valid_from is not None else None
         candidates = [
-            MemoryRecord(id=new_id(), text=check_text(t, self.config.max_text_chars),
-                         scope=scope, kind=kind, metadata=check_metadata(m),
-                         importance=importance, source=source, created_at=now, updated_at=now,
-                         valid_from=valid_from or now, recorded_at=now)
+            MemoryRecord(
+                id=new_id(),
+                text=check_text(t, self.config.max_text_chars),
+                scope=scope,
+                kind=kind,
+                metadata=check_metadata(m),
+                importance=importance,
+                source=source,
+                created_at=now,
+                updated_at=now,
+                valid_from=valid_from or now,
+                recorded_at=now,
+            )
             for t, m in zip(texts, metadatas, strict=True)
         ]
         candidates = [resolver.with_fact(c, f) for c, f in zip(candidates, facts, strict=True)]
@@ -191,35 +255,68 @@ class Memory:
             self.long_term.apply(plan)
         return results
 
-    def get(self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None
-            ) -> MemoryRecord:
+    def get(
+        self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None
+    ) -> MemoryRecord:
         """The memory with this id in the caller's scope (its version valid at `as_of`)."""
         return self.long_term.get(_check_id(memory_id), Scope.coerce(scope), as_of=as_of)
 
-    def update(self, memory_id: str, text: str, scope: Scope | str, *,
-               metadata: dict[str, Any] | None = None, actor: str = "user",
-               reason: str = "updated by caller") -> MemoryRecord:
+    def update(
+        self,
+        memory_id: str,
+        text: str,
+        scope: Scope | str,
+        *,
+        metadata: dict[str, Any] | None = None,
+        actor: str = "user",
+        reason: str = "updated by caller",
+    ) -> MemoryRecord:
         """Replace a memory's text; the old version stays in history and in `as_of` reads."""
         scope = Scope.coerce(scope)
         text = check_text(text, self.config.max_text_chars)
         current = self.long_term.get(_check_id(memory_id), scope)
         if current.status != "active":
-            raise ConflictStateError(f"memory {memory_id!r} is {current.status}; restore it "
-                                     "before updating it")
+            raise ConflictStateError(
+                f"memory {memory_id!r} is {current.status}; restore it before updating it"
+            )
         now = utcnow()
         old = _archived_copy(current, now)
-        values = {"text": text, "version": current.version + 1, "valid_from": now,
-                  "updated_at": now, "recorded_at": now}
+        values = {
+            "text": text,
+            "version": current.version + 1,
+            "valid_from": now,
+            "updated_at": now,
+            "recorded_at": now,
+        }
         if metadata is not None:
             values["metadata"] = check_metadata(metadata)
-        plan = WritePlan(inserts=[old], updates=[(current.id, scope.user_id, values)], events=[
-            event("UPDATE", current, actor=actor, reason=reason, old_text=current.text,
-                  new_text=text, related_id=old.id, at=now)])
+        plan = WritePlan(
+            inserts=[old],
+            updates=[(current.id, scope.user_id, values)],
+            events=[
+                event(
+                    "UPDATE",
+                    current,
+                    actor=actor,
+                    reason=reason,
+                    old_text=current.text,
+                    new_text=text,
+                    related_id=old.id,
+                    at=now,
+                )
+            ],
+        )
         self.long_term.apply(plan)
         return self.long_term.get(current.id, scope)
 
-    def delete(self, memory_id: str, scope: Scope | str, *, actor: str = "user",
-               reason: str = "deleted by caller") -> None:
+    def delete(
+        self,
+        memory_id: str,
+        scope: Scope | str,
+        *,
+        actor: str = "user",
+        reason: str = "deleted by caller",
+    ) -> None:
         """Soft delete: the memory stops being valid now; its history is kept."""
         scope = Scope.coerce(scope)
         current = self.long_term.get(_check_id(memory_id), scope)
@@ -227,30 +324,64 @@ class Memory:
             return
         now = utcnow()
         plan = WritePlan(
-            updates=[(current.id, scope.user_id,
-                      {"status": "deleted", "valid_to": now, "updated_at": now})],
-            events=[event("DELETE", current, actor=actor, reason=reason,
-                          old_text=current.text, at=now)])
+            updates=[
+                (
+                    current.id,
+                    scope.user_id,
+                    {"status": "deleted", "valid_to": now, "updated_at": now},
+                )
+            ],
+            events=[
+                event("DELETE", current, actor=actor, reason=reason, old_text=current.text, at=now)
+            ],
+        )
         self.long_term.apply(plan)
 
-    def search(self, query: str, scope: Scope | str, *, mode: str = "hybrid", top_k: int = 10,
-               filters: dict[str, Any] | None = None, as_of: datetime | str | None = None,
-               explain: bool = False) -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        scope: Scope | str,
+        *,
+        mode: str = "hybrid",
+        top_k: int = 10,
+        filters: dict[str, Any] | None = None,
+        as_of: datetime | str | None = None,
+        explain: bool = False,
+    ) -> list[SearchHit]:
         """Find memories by full text, meaning, or both; scores are in [0, 1]."""
-        return self.long_term.search(query, Scope.coerce(scope), mode=mode, top_k=top_k,
-                                     filters=filters, as_of=as_of, explain=explain)
+        return self.long_term.search(
+            query,
+            Scope.coerce(scope),
+            mode=mode,
+            top_k=top_k,
+            filters=filters,
+            as_of=as_of,
+            explain=explain,
+        )
 
     def history(self, memory_id: str, scope: Scope | str) -> list[MemoryEvent]:
         """Every audit event of this memory and of the versions before and after it."""
         return self.long_term.history(_check_id(memory_id), Scope.coerce(scope))
 
     # --- facts over time: conflicts, review, undo, lifecycle --------------------------
-    def facts(self, scope: Scope | str, *, subject: str | None = None,
-              attribute: str | None = None, as_of: datetime | None = None,
-              include_history: bool = False) -> list[MemoryRecord]:
+    def facts(
+        self,
+        scope: Scope | str,
+        *,
+        subject: str | None = None,
+        attribute: str | None = None,
+        as_of: datetime | None = None,
+        include_history: bool = False,
+    ) -> list[MemoryRecord]:
         """Facts of the scope: the current ones, those valid at `as_of`, or every version."""
-        return resolver.facts(self.long_term, Scope.coerce(scope), subject=subject,
-                              attribute=attribute, as_of=as_of, include_history=include_history)
+        return resolver.facts(
+            self.long_term,
+            Scope.coerce(scope),
+            subject=subject,
+            attribute=attribute,
+            as_of=as_of,
+            include_history=include_history,
+        )
 
     def conflicts(self, scope: Scope | str, *, status: str | None = "open") -> list[Conflict]:
         """Conflicts waiting for review (`status=None`: resolved ones too)."""
@@ -258,13 +389,19 @@ class Memory:
         with self.long_term.sql.begin() as conn:
             return self.long_term.sql.list_conflicts(conn, scope.user_id, status)
 
-    def resolve_conflict(self, conflict_id: str, choice: str, scope: Scope | str, *,
-                         actor: str = "user") -> list[MemoryEvent]:
+    def resolve_conflict(
+        self, conflict_id: str, choice: str, scope: Scope | str, *, actor: str = "user"
+    ) -> list[MemoryEvent]:
         """Close a conflict keeping `choice` (a memory id, "new", "old" or "dismiss")."""
         with self._layers_lock:
-            plan = undo.plan_resolve_conflict(self.long_term, Scope.coerce(scope),
-                                              _check_id(conflict_id), choice, actor=actor,
-                                              now=utcnow())
+            plan = undo.plan_resolve_conflict(
+                self.long_term,
+                Scope.coerce(scope),
+                _check_id(conflict_id),
+                choice,
+                actor=actor,
+                now=utcnow(),
+            )
             self.long_term.apply(plan)
         return plan.events
 
@@ -272,15 +409,17 @@ class Memory:
         """Undo what one audit event did (a resolution, update, delete, merge or archival)."""
         scope = Scope.coerce(scope)
         with self._layers_lock:
-            plan, memory_id = undo.plan_restore(self.long_term, scope, _check_id(event_id),
-                                                actor=actor, now=utcnow())
+            plan, memory_id = undo.plan_restore(
+                self.long_term, scope, _check_id(event_id), actor=actor, now=utcnow()
+            )
             self.long_term.apply(plan)
         return self.long_term.get(memory_id, scope)
 
     def sweep(self, scope: Scope | str, *, now: datetime | None = None) -> list[MemoryEvent]:
         """Archive the scope's memories that outlived their kind's TTL or faded away."""
-        plan = lifecycle.plan_sweep(self.long_term, Scope.coerce(scope),
-                                    as_utc(now) if now is not None else utcnow())
+        plan = lifecycle.plan_sweep(
+            self.long_term, Scope.coerce(scope), as_utc(now) if now is not None else utcnow()
+        )
         self.long_term.apply(plan)
         return plan.events
 
@@ -290,16 +429,18 @@ class Memory:
             lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
             self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
 
-    def sql(self, statement: str, scope: Scope | str, *,
-            max_rows: int = readonly.MAX_ROWS) -> list[dict[str, Any]]:
+    def sql(
+        self, statement: str, scope: Scope | str, *, max_rows: int = readonly.MAX_ROWS
+    ) -> list[dict[str, Any]]:
         """Run one read-only SELECT over views that hold only the caller's rows; a result
         of more than `max_rows` rows is refused (QueryRefusedError), never cut short."""
         scope = Scope.coerce(scope)
         from sqlalchemy import inspect
 
         tables = set(inspect(self.long_term.sql.engine).get_table_names())
-        return readonly.run(self.long_term.sql.engine, statement, scope.user_id, tables,
-                            max_rows=max_rows)
+        return readonly.run(
+            self.long_term.sql.engine, statement, scope.user_id, tables, max_rows=max_rows
+        )
 
     def reindex(self) -> int:
         """Rebuild the vector index from SQL; returns the number of vectors written."""
@@ -322,8 +463,9 @@ class Memory:
                 self._parametric = ParametricMemory(self.config, self.long_term, base=base)
             return self._parametric
 
-    def train_adapter(self, scope: Scope | str, *, progress: bool = False,
-                      cancel: Any = None) -> AdapterInfo:
+    def train_adapter(
+        self, scope: Scope | str, *, progress: bool = False, cancel: Any = None
+    ) -> AdapterInfo:
         """Train a new adapter version on every active fact of the scope (user-level facts,
         or the agent's own when the scope names an agent) and make it current."""
         return self.parametric.train(Scope.coerce(scope), progress=progress, cancel=cancel)
@@ -351,19 +493,31 @@ class Memory:
     def llm(self, value: Any) -> None:
         self._llm = value
 
-    def chat(self, message: str, scope: Scope | str, *, tiers: list[str] | None = None,
-             messages: list[dict[str, str]] | None = None,
-             max_new_tokens: int | None = None) -> ChatReply:
+    def chat(
+        self,
+        message: str,
+        scope: Scope | str,
+        *,
+        tiers: list[str] | None = None,
+        messages: list[dict[str, str]] | None = None,
+        max_new_tokens: int | None = None,
+    ) -> ChatReply:
         """Answer `message` with the local model and memory; the turn is observed."""
-        stream = self.chat_stream(message, scope, tiers=tiers, messages=messages,
-                                  max_new_tokens=max_new_tokens)
+        stream = self.chat_stream(
+            message, scope, tiers=tiers, messages=messages, max_new_tokens=max_new_tokens
+        )
         stream.text()
         return stream.reply
 
-    def chat_stream(self, message: str, scope: Scope | str, *,
-                    tiers: list[str] | None = None,
-                    messages: list[dict[str, str]] | None = None,
-                    max_new_tokens: int | None = None) -> chat.ChatStream:
+    def chat_stream(
+        self,
+        message: str,
+        scope: Scope | str,
+        *,
+        tiers: list[str] | None = None,
+        messages: list[dict[str, str]] | None = None,
+        max_new_tokens: int | None = None,
+    ) -> chat.ChatStream:
         """Like `chat`, as text pieces while the model decodes (`.reply` at the end).
 
         `messages` is a conversation the client keeps (OpenAI style); memory then adds its
@@ -381,7 +535,8 @@ class Memory:
         changed = self.parametric.overrides(scope) if adapters else []
         if changed:  # a stale adapter: the text memory's current value wins in the prompt
             system += "\n\nUpdated facts (they replace what you learned before): " + " ".join(
-                r.text for r in changed)
+                r.text for r in changed
+            )
         turns = [m for m in prompt if m["role"] != "system"]
         state: dict[str, Any] = {}
 
@@ -391,21 +546,34 @@ class Memory:
             from agentmem.kv.snapshots import SnapshotStore
 
             session, hit = llm.chat_session(
-                system, turns, user_id=None if adapters else scope.user_id,
-                agent_id=scope.agent_id, policy=policy, budget=budget,
-                snapshots=SnapshotStore.for_config(self.config))
+                system,
+                turns,
+                user_id=None if adapters else scope.user_id,
+                agent_id=scope.agent_id,
+                policy=policy,
+                budget=budget,
+                snapshots=SnapshotStore.for_config(self.config),
+            )
             state.update(session=session, snapshot_hit=hit)
             yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens)
 
         def finish(text: str) -> ChatReply:
             if text:
                 self.observe("assistant", text, scope)
-            kv = chat.save_last_chat(Path(self.config.kv.snapshot_dir or self.config.home / "kv"),
-                                     state["session"], scope.user_id)
+            kv = chat.save_last_chat(
+                Path(self.config.kv.snapshot_dir or self.config.home / "kv"),
+                state["session"],
+                scope.user_id,
+            )
             kv["snapshot_hit"] = state["snapshot_hit"]
-            return ChatReply(text=text, tiers=tiers, context_tokens=ctx.tokens if ctx else 0,
-                             memories=[m.id for m in ctx.memories] if ctx else [], kv=kv,
-                             adapter_id=adapters[0].id if adapters else None)
+            return ChatReply(
+                text=text,
+                tiers=tiers,
+                context_tokens=ctx.tokens if ctx else 0,
+                memories=[m.id for m in ctx.memories] if ctx else [],
+                kv=kv,
+                adapter_id=adapters[0].id if adapters else None,
+            )
 
         with self._layers_lock:
             lock = self.__dict__.setdefault("_chat_lock", threading.Lock())
@@ -421,8 +589,10 @@ def _check_id(memory_id: Any) -> str:
 
 def _check_source(source: str) -> None:
     if not isinstance(source, str) or not source.strip() or len(source) > 32:
-        raise ValidationError(f"source must be a short non-empty string such as 'user', 'tool' "
-                              f"or 'assistant', got {source!r}")
+        raise ValidationError(
+            f"source must be a short non-empty string such as 'user', 'tool' "
+            f"or 'assistant', got {source!r}"
+        )
 
 
 def _check_kind(kind: str) -> None:
@@ -439,5 +609,11 @@ def _archived_copy(record: MemoryRecord, until: datetime) -> MemoryRecord:
     """The version a change replaces, kept as its own row so `as_of` reads still find it."""
     from dataclasses import replace
 
-    return replace(record, id=new_id(), status="superseded", valid_to=until,
-                   superseded_by=record.id, metadata=dict(record.metadata))
+    return replace(
+        record,
+        id=new_id(),
+        status="superseded",
+        valid_to=until,
+        superseded_by=record.id,
+        metadata=dict(record.metadata),
+    )

@@ -34,15 +34,15 @@ FACT_SCHEMA = {
 EXTRACTION_SYSTEM = (
     "You extract durable facts about the user from one message. Answer with JSON only, "
     "matching this schema:\n{schema}\n"
-    "Use subject \"user\" for the speaker. Prefer these attribute names: {attributes}. "
-    "Set negated to true when the user says something stopped being true (\"I no longer live "
-    "in Paris\"). Questions, hypotheticals and small talk contain no facts: return "
-    "{{\"facts\": []}}."
+    'Use subject "user" for the speaker. Prefer these attribute names: {attributes}. '
+    'Set negated to true when the user says something stopped being true ("I no longer live '
+    'in Paris"). Questions, hypotheticals and small talk contain no facts: return '
+    '{{"facts": []}}.'
 )
 
 EXTRACTION_RETRY = (
     "Your previous answer could not be parsed ({error}). Reply again with one JSON object "
-    "{{\"facts\": [...]}} and nothing else."
+    '{{"facts": [...]}} and nothing else.'
 )
 
 SUMMARY_SYSTEM = (
@@ -67,21 +67,33 @@ def extraction_messages(text: str) -> list[dict[str, str]]:
 
 
 def extraction_retry_messages(text: str, error: str) -> list[dict[str, str]]:
-    return [*extraction_messages(text),
-            {"role": "user", "content": EXTRACTION_RETRY.format(error=error[:200])}]
+    return [
+        *extraction_messages(text),
+        {"role": "user", "content": EXTRACTION_RETRY.format(error=error[:200])},
+    ]
 
 
-def summary_messages(previous: str, turns: list[tuple[str, str]], max_words: int
-                     ) -> list[dict[str, str]]:
+def summary_messages(
+    previous: str, turns: list[tuple[str, str]], max_words: int
+) -> list[dict[str, str]]:
     """`turns` are (role, content) pairs, oldest first."""
     lines = "\n".join(f"{role}: {content}" for role, content in turns)
-    return [{"role": "system", "content": SUMMARY_SYSTEM.format(max_words=max_words)},
-            {"role": "user", "content": SUMMARY_USER.format(previous=previous or "(none)",
-                                                            turns=lines)}]
+    return [
+        {"role": "system", "content": SUMMARY_SYSTEM.format(max_words=max_words)},
+        {
+            "role": "user",
+            "content": SUMMARY_USER.format(previous=previous or "(none)", turns=lines),
+        },
+    ]
 
 
-__all__ = ["CONTEXT_PREAMBLE", "FACT_SCHEMA", "extraction_messages",
-           "extraction_retry_messages", "summary_messages"]
+__all__ = [
+    "CONTEXT_PREAMBLE",
+    "FACT_SCHEMA",
+    "extraction_messages",
+    "extraction_retry_messages",
+    "summary_messages",
+]
 
 CONFLICT_JUDGE = (
     "Two statements from a user's memory may be about the same thing.\n"

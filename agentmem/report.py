@@ -27,25 +27,46 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
         return stmt if user_id is None else stmt.where(table.c.user_id == user_id)
 
     with sql.begin() as conn:
-        by_kind = conn.execute(where(select(memories.c.kind, memories.c.status, func.count())
-                                     .group_by(memories.c.kind, memories.c.status), memories))
+        by_kind = conn.execute(
+            where(
+                select(memories.c.kind, memories.c.status, func.count()).group_by(
+                    memories.c.kind, memories.c.status
+                ),
+                memories,
+            )
+        )
         text: dict[str, int] = {}
         for kind, status, n in by_kind:
             text[f"{kind} ({status})"] = int(n)
-        n_episodes = conn.execute(where(select(func.count()).select_from(episodes),
-                                        episodes)).scalar_one()
-        pending = conn.execute(where(select(func.count()).select_from(episodes)
-                                     .where(episodes.c.consolidated.is_(False)), episodes)
-                               ).scalar_one()
-        n_events = conn.execute(where(select(func.count()).select_from(memory_events),
-                                      memory_events)).scalar_one()
-        n_open = conn.execute(where(select(func.count()).select_from(conflicts)
-                                    .where(conflicts.c.status == "open"), conflicts)).scalar_one()
-        rows = conn.execute(where(select(func.count()).select_from(memories), memories)
-                            ).scalar_one()
-        dirty = conn.execute(where(select(func.count()).select_from(memories)
-                                   .where(memories.c.index_dirty.is_(True)), memories)
-                             ).scalar_one()
+        n_episodes = conn.execute(
+            where(select(func.count()).select_from(episodes), episodes)
+        ).scalar_one()
+        pending = conn.execute(
+            where(
+                select(func.count())
+                .select_from(episodes)
+                .where(episodes.c.consolidated.is_(False)),
+                episodes,
+            )
+        ).scalar_one()
+        n_events = conn.execute(
+            where(select(func.count()).select_from(memory_events), memory_events)
+        ).scalar_one()
+        n_open = conn.execute(
+            where(
+                select(func.count()).select_from(conflicts).where(conflicts.c.status == "open"),
+                conflicts,
+            )
+        ).scalar_one()
+        rows = conn.execute(
+            where(select(func.count()).select_from(memories), memories)
+        ).scalar_one()
+        dirty = conn.execute(
+            where(
+                select(func.count()).select_from(memories).where(memories.c.index_dirty.is_(True)),
+                memories,
+            )
+        ).scalar_one()
     index = memory.long_term.index
     vectors = index.count(user_id) if user_id is not None else index.total()
     home = Path(memory.config.home)
@@ -55,15 +76,26 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
         "tiers": {
             "sensory": {"episodes": int(n_episodes)},
             "short-term": {"turns not yet consolidated": int(pending)},
-            "long-term text": {**text, "audit events": int(n_events),
-                               "open conflicts": int(n_open)},
+            "long-term text": {
+                **text,
+                "audit events": int(n_events),
+                "open conflicts": int(n_open),
+            },
             "long-term KV": {"snapshots": _count(kv_dir, "*.safetensors")},
             "parametric": {"adapters": _count(home / "adapters", "adapter_config.json")},
         },
-        "sizes": {"sql": _sql_bytes(memory), "vector index": _bytes(memory.config.chroma.path),
-                  "kv snapshots": _bytes(kv_dir), "adapters": _bytes(home / "adapters")},
-        "index": {"rows": int(rows), "vectors": int(vectors), "dirty": int(dirty),
-                  "healthy": int(dirty) == 0 and int(vectors) == int(rows)},
+        "sizes": {
+            "sql": _sql_bytes(memory),
+            "vector index": _bytes(memory.config.chroma.path),
+            "kv snapshots": _bytes(kv_dir),
+            "adapters": _bytes(home / "adapters"),
+        },
+        "index": {
+            "rows": int(rows),
+            "vectors": int(vectors),
+            "dirty": int(dirty),
+            "healthy": int(dirty) == 0 and int(vectors) == int(rows),
+        },
     }
 
 
@@ -88,8 +120,14 @@ def _sql_bytes(memory: Any) -> int:
 
 
 # --- the demo's HTML report ---------------------------------------------------------------
-def bar_plot(title: str, labels: Sequence[str], values: Sequence[float], ylabel: str,
-             *, highlight: str | None = None) -> str:
+def bar_plot(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    ylabel: str,
+    *,
+    highlight: str | None = None,
+) -> str:
     """A bar chart as a base64 PNG."""
     import matplotlib
 
@@ -113,13 +151,15 @@ def bar_plot(title: str, labels: Sequence[str], values: Sequence[float], ylabel:
 
 def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:
     """Write a report: each section has a heading, optional text, table rows and plots."""
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>",
-             "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;"
-             "color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid "
-             "#ccc;padding:3px 8px;font-size:14px;text-align:left}th{background:#f3f3f3}"
-             "h2{border-bottom:2px solid #1b9e77;padding-bottom:2px}.ok{color:#1b7e2f}"
-             "pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}</style></head><body>",
-             f"<h1>{_e(title)}</h1>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;"
+        "color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid "
+        "#ccc;padding:3px 8px;font-size:14px;text-align:left}th{background:#f3f3f3}"
+        "h2{border-bottom:2px solid #1b9e77;padding-bottom:2px}.ok{color:#1b7e2f}"
+        "pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+    ]
     for section in sections:
         parts.append(f"<h2>{_e(section['heading'])}</h2>")
         if section.get("text"):
@@ -129,8 +169,9 @@ def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:
             header = list(rows[0].keys())
             parts.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>")
             for row in rows:
-                parts.append("<tr>" + "".join(f"<td>{_e(_cell(row.get(h)))}</td>"
-                                              for h in header) + "</tr>")
+                parts.append(
+                    "<tr>" + "".join(f"<td>{_e(_cell(row.get(h)))}</td>" for h in header) + "</tr>"
+                )
             parts.append("</table>")
         for png in section.get("plots", []):
             parts.append(f"<img alt='plot' src='data:image/png;base64,{png}'>")

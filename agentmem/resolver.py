@@ -30,9 +30,14 @@ NEIGHBOURS = 5
 NOTE_KINDS = ("note", "summary", "fact")  # compared by meaning when they have no slot
 
 
-def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = "user",
-            pending: WritePlan | None = None, stored: StoredNearby | None = None
-            ) -> tuple[WritePlan, MemoryRecord]:
+def resolve(
+    candidate: MemoryRecord,
+    long_term: LongTermMemory,
+    *,
+    actor: str = "user",
+    pending: WritePlan | None = None,
+    stored: StoredNearby | None = None,
+) -> tuple[WritePlan, MemoryRecord]:
     """Plan how to store `candidate`; returns the plan and the record the caller sees.
 
     `pending` is a plan built earlier in the same batch and not yet applied: its rows count
@@ -42,25 +47,37 @@ def resolve(candidate: MemoryRecord, long_term: LongTermMemory, *, actor: str = 
     config = long_term.config.conflicts
     if candidate.is_fact:
         candidate = normalise_fact(candidate, long_term)
-        timeline = slot_timeline(long_term, candidate.scope, candidate.subject or "user",
-                                 candidate.attribute or "", pending)
+        timeline = slot_timeline(
+            long_term,
+            candidate.scope,
+            candidate.subject or "user",
+            candidate.attribute or "",
+            pending,
+        )
         decision = conflicts.decide_fact(candidate, timeline, config)
-        decision = _ask_judge(long_term, decision, candidate,
-                              lambda label: conflicts.decide_fact(candidate, timeline, config,
-                                                                  override=label))
+        decision = _ask_judge(
+            long_term,
+            decision,
+            candidate,
+            lambda label: conflicts.decide_fact(candidate, timeline, config, override=label),
+        )
     elif candidate.kind in NOTE_KINDS:
         neighbours = _neighbours(candidate, long_term, pending, stored)
         decision = conflicts.decide_note(candidate, neighbours, config)
-        decision = _ask_judge(long_term, decision, candidate,
-                              lambda label: conflicts.decide_note(candidate, neighbours, config,
-                                                                  override=label))
+        decision = _ask_judge(
+            long_term,
+            decision,
+            candidate,
+            lambda label: conflicts.decide_note(candidate, neighbours, config, override=label),
+        )
     else:
         decision = Decision("independent", "not_compared", f"new {candidate.kind}")
     return build_plan(decision, candidate, actor)
 
 
-def resolve_many(candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *,
-                 actor: str = "user") -> tuple[WritePlan, list[MemoryRecord]]:
+def resolve_many(
+    candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *, actor: str = "user"
+) -> tuple[WritePlan, list[MemoryRecord]]:
     """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
     notes = [c for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
     stored = _read_stored(notes, long_term)
@@ -80,13 +97,18 @@ def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
     if fact.episode_id:
         metadata.setdefault("episode_id", fact.episode_id)
     return dataclasses.replace(
-        candidate, kind="fact", subject=fact.subject, attribute=fact.attribute,
-        value=fact.value, metadata=metadata, confidence=fact.confidence,
-        valid_from=fact.valid_from or candidate.valid_from)
+        candidate,
+        kind="fact",
+        subject=fact.subject,
+        attribute=fact.attribute,
+        value=fact.value,
+        metadata=metadata,
+        confidence=fact.confidence,
+        valid_from=fact.valid_from or candidate.valid_from,
+    )
 
 
-def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any] | None = None
-              ) -> MemoryRecord:
+def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any] | None = None) -> MemoryRecord:
     """The candidate as a fact when `fact` is given or its text states exactly one fact.
 
     Only notes and facts are read by the rule extractor; summaries and episodes keep
@@ -106,14 +128,22 @@ def _coerce_fact(fact: Fact | dict[str, Any], candidate: MemoryRecord) -> Fact:
     if isinstance(fact, Fact):
         return fact
     if not isinstance(fact, dict) or not fact.get("attribute"):
-        raise ValidationError(f"fact must be a Fact or a dict with 'attribute' and 'value', "
-                              f"got {fact!r:.80}")
+        raise ValidationError(
+            f"fact must be a Fact or a dict with 'attribute' and 'value', got {fact!r:.80}"
+        )
     unknown = set(fact) - {f.name for f in dataclasses.fields(Fact)}
     if unknown:
-        raise ValidationError(f"unknown fact keys {sorted(unknown)}; use subject, attribute, "
-                              "value, negated, confidence")
-    values = {"subject": "user", "value": "", "text": candidate.text,
-              "source": candidate.source, **fact}
+        raise ValidationError(
+            f"unknown fact keys {sorted(unknown)}; use subject, attribute, "
+            "value, negated, confidence"
+        )
+    values = {
+        "subject": "user",
+        "value": "",
+        "text": candidate.text,
+        "source": candidate.source,
+        **fact,
+    }
     return Fact(**values)
 
 
@@ -129,24 +159,51 @@ def normalise_fact(candidate: MemoryRecord, long_term: LongTermMemory) -> Memory
     return dataclasses.replace(candidate, subject=subject, attribute=attribute)
 
 
-def slot_timeline(long_term: LongTermMemory, scope: Scope, subject: str, attribute: str,
-                  pending: WritePlan | None = None) -> list[MemoryRecord]:
+def slot_timeline(
+    long_term: LongTermMemory,
+    scope: Scope,
+    subject: str,
+    attribute: str,
+    pending: WritePlan | None = None,
+) -> list[MemoryRecord]:
     """The facts that were or are the value of a slot (held and rejected ones left out)."""
-    query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"],
-                        statuses=("active", "superseded"), subject=subject,
-                        attribute=attribute)
+    query = MemoryQuery(
+        user_id=scope.user_id,
+        agent_id=scope.agent_id,
+        kinds=["fact"],
+        statuses=("active", "superseded"),
+        subject=subject,
+        attribute=attribute,
+    )
     records = long_term.find(query)
     if pending is not None:
-        records = _overlay(records, pending, lambda r: r.kind == "fact" and
-                           (r.subject, r.attribute) == (subject, attribute)
-                           and r.scope.user_id == scope.user_id)
-    return [r for r in records if r.status in ("active", "superseded")
-            and not r.metadata.get("held") and not r.metadata.get("rejected")]
+        records = _overlay(
+            records,
+            pending,
+            lambda r: (
+                r.kind == "fact"
+                and (r.subject, r.attribute) == (subject, attribute)
+                and r.scope.user_id == scope.user_id
+            ),
+        )
+    return [
+        r
+        for r in records
+        if r.status in ("active", "superseded")
+        and not r.metadata.get("held")
+        and not r.metadata.get("rejected")
+    ]
 
 
-def facts(long_term: LongTermMemory, scope: Scope, *, subject: str | None = None,
-          attribute: str | None = None, as_of: datetime | None = None,
-          include_history: bool = False) -> list[MemoryRecord]:
+def facts(
+    long_term: LongTermMemory,
+    scope: Scope,
+    *,
+    subject: str | None = None,
+    attribute: str | None = None,
+    as_of: datetime | None = None,
+    include_history: bool = False,
+) -> list[MemoryRecord]:
     """Facts of a scope by slot and valid time: current, valid at `as_of`, or every version."""
     config = long_term.config.conflicts
     query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"])
@@ -159,8 +216,15 @@ def facts(long_term: LongTermMemory, scope: Scope, *, subject: str | None = None
     elif include_history:
         query.statuses = None
     records = long_term.find(query)
-    return sorted(records, key=lambda r: (r.subject or "", r.attribute or "",
-                                          as_utc(r.valid_from), as_utc(r.recorded_at)))
+    return sorted(
+        records,
+        key=lambda r: (
+            r.subject or "",
+            r.attribute or "",
+            as_utc(r.valid_from),
+            as_utc(r.recorded_at),
+        ),
+    )
 
 
 def _overlay(records: list[MemoryRecord], pending: WritePlan, match) -> list[MemoryRecord]:
@@ -191,8 +255,9 @@ class StoredNearby:
         return candidate.id in self.exact or candidate.id in self.near
 
 
-def _read_stored(candidates: Sequence[MemoryRecord], long_term: LongTermMemory,
-                 chunk: int = 100) -> StoredNearby:
+def _read_stored(
+    candidates: Sequence[MemoryRecord], long_term: LongTermMemory, chunk: int = 100
+) -> StoredNearby:
     """Same-text and nearest active memories of the same kind for every candidate: one
     text lookup, one index query and one row read per scope, kind and chunk."""
     out = StoredNearby()
@@ -202,7 +267,7 @@ def _read_stored(candidates: Sequence[MemoryRecord], long_term: LongTermMemory,
     for (user_id, agent_id, kind), group in groups.items():
         query = MemoryQuery(user_id=user_id, agent_id=agent_id, kinds=[kind])
         for start in range(0, len(group), chunk):
-            part = group[start:start + chunk]
+            part = group[start : start + chunk]
             same_text: dict[str, MemoryRecord] = {}
             for r in long_term.find(dataclasses.replace(query, text_in=[c.text for c in part])):
                 same_text.setdefault(r.text.lower(), r)  # newest first: the newest wins
@@ -223,9 +288,12 @@ def _read_stored(candidates: Sequence[MemoryRecord], long_term: LongTermMemory,
     return out
 
 
-def _neighbours(candidate: MemoryRecord, long_term: LongTermMemory,
-                pending: WritePlan | None, stored: StoredNearby | None = None
-                ) -> list[tuple[MemoryRecord, float]]:
+def _neighbours(
+    candidate: MemoryRecord,
+    long_term: LongTermMemory,
+    pending: WritePlan | None,
+    stored: StoredNearby | None = None,
+) -> list[tuple[MemoryRecord, float]]:
     """Active memories of the same kind nearest in meaning, with their cosine similarity."""
     if stored is None or not stored.covers(candidate):
         stored = _read_stored([candidate], long_term)
@@ -234,8 +302,11 @@ def _neighbours(candidate: MemoryRecord, long_term: LongTermMemory,
     out = list(stored.near[candidate.id])
     if pending is not None:
         user_id = candidate.scope.user_id
-        extra = [r for r in _overlay([], pending, lambda r: r.kind == candidate.kind)
-                 if r.status == "active" and r.scope.user_id == user_id]
+        extra = [
+            r
+            for r in _overlay([], pending, lambda r: r.kind == candidate.kind)
+            if r.status == "active" and r.scope.user_id == user_id
+        ]
         if extra:
             vector = long_term.embedder.embed_query(candidate.text)
             vectors = long_term.embedder.embed([r.text for r in extra])
@@ -243,8 +314,9 @@ def _neighbours(candidate: MemoryRecord, long_term: LongTermMemory,
     return out
 
 
-def _ask_judge(long_term: LongTermMemory, decision: Decision, candidate: MemoryRecord,
-               redo) -> Decision:
+def _ask_judge(
+    long_term: LongTermMemory, decision: Decision, candidate: MemoryRecord, redo
+) -> Decision:
     """Let the configured LLM judge classify an ambiguous pair; the rules stand otherwise."""
     judge = getattr(long_term, "judge", None)
     if judge is None or not decision.ambiguous or decision.target is None:
@@ -257,13 +329,17 @@ def _ask_judge(long_term: LongTermMemory, decision: Decision, candidate: MemoryR
     return judged
 
 
-def build_plan(decision: Decision, candidate: MemoryRecord, actor: str
-               ) -> tuple[WritePlan, MemoryRecord]:
+def build_plan(
+    decision: Decision, candidate: MemoryRecord, actor: str
+) -> tuple[WritePlan, MemoryRecord]:
     """The rows, events and conflicts that carry out `decision`."""
     if decision.candidate:
         candidate = dataclasses.replace(candidate, **decision.candidate)
-    details: dict[str, Any] = {"classification": decision.classification,
-                               "rule": decision.rule, **decision.details}
+    details: dict[str, Any] = {
+        "classification": decision.classification,
+        "rule": decision.rule,
+        **decision.details,
+    }
     if decision.policy:
         details["policy"] = decision.policy
     plan, at = WritePlan(), candidate.recorded_at
@@ -273,22 +349,41 @@ def build_plan(decision: Decision, candidate: MemoryRecord, actor: str
         details["conflict_id"] = conflict.id
         if candidate.metadata.get("held"):
             candidate.metadata["held"] = conflict.id
-    related = decision.target is not None and (decision.changes or decision.candidate
-                                               or decision.classification != "independent")
+    related = decision.target is not None and (
+        decision.changes or decision.candidate or decision.classification != "independent"
+    )
     target_id = decision.target.id if related else None  # a mere nearest neighbour is not
     if decision.store:
         plan.inserts.append(candidate)
-        plan.events.append(event("ADD", candidate, actor=actor, reason=decision.reason,
-                                 new_text=candidate.text, related_id=target_id,
-                                 details=details, at=at))
+        plan.events.append(
+            event(
+                "ADD",
+                candidate,
+                actor=actor,
+                reason=decision.reason,
+                new_text=candidate.text,
+                related_id=target_id,
+                details=details,
+                at=at,
+            )
+        )
     result = candidate
     for change in decision.changes:
         record = change.record
         plan.updates.append((record.id, record.scope.user_id, change.values))
-        plan.events.append(event(
-            change.op, record, actor=actor, reason=change.reason, old_text=record.text,
-            new_text=candidate.text, related_id=candidate.id if decision.store else None,
-            details={**details, "before": snapshot(record, change.values)}, at=at))
+        plan.events.append(
+            event(
+                change.op,
+                record,
+                actor=actor,
+                reason=change.reason,
+                old_text=record.text,
+                new_text=candidate.text,
+                related_id=candidate.id if decision.store else None,
+                details={**details, "before": snapshot(record, change.values)},
+                at=at,
+            )
+        )
         if not decision.store and record is decision.target:
             result = dataclasses.replace(record, **change.values)
     return plan, result
@@ -301,9 +396,13 @@ def _conflict(decision: Decision, candidate: MemoryRecord) -> Conflict | None:
     reason = f"{decision.classification} on {what}: {decision.reason}"
     if decision.policy and decision.policy not in reason:
         reason += f" (policy {decision.policy})"
-    return Conflict(id=new_id(), scope=candidate.scope,
-                    memory_ids=[*decision.conflict_with, candidate.id], reason=reason,
-                    created_at=candidate.recorded_at)
+    return Conflict(
+        id=new_id(),
+        scope=candidate.scope,
+        memory_ids=[*decision.conflict_with, candidate.id],
+        reason=reason,
+        created_at=candidate.recorded_at,
+    )
 
 
 def snapshot(record: MemoryRecord, values: dict[str, Any]) -> dict[str, Any]:
@@ -317,10 +416,18 @@ def snapshot(record: MemoryRecord, values: dict[str, Any]) -> dict[str, Any]:
 
 def unsnapshot(before: dict[str, Any]) -> dict[str, Any]:
     """The inverse of `snapshot`: column values ready for an update."""
-    times = {"valid_from", "valid_to", "updated_at", "recorded_at", "created_at",
-             "last_accessed_at"}
-    return {k: datetime.fromisoformat(v) if k in times and isinstance(v, str) else v
-            for k, v in before.items()}
+    times = {
+        "valid_from",
+        "valid_to",
+        "updated_at",
+        "recorded_at",
+        "created_at",
+        "last_accessed_at",
+    }
+    return {
+        k: datetime.fromisoformat(v) if k in times and isinstance(v, str) else v
+        for k, v in before.items()
+    }
 
 
 class LLMJudge:
@@ -338,8 +445,9 @@ class LLMJudge:
     def classify(self, new: MemoryRecord, old: MemoryRecord) -> str | None:
         from agentmem.prompts import CONFLICT_JUDGE
 
-        prompt = CONFLICT_JUDGE.format(old=old.text, new=new.text,
-                                     labels=", ".join(conflicts.CLASSIFICATIONS))
+        prompt = CONFLICT_JUDGE.format(
+            old=old.text, new=new.text, labels=", ".join(conflicts.CLASSIFICATIONS)
+        )
         try:
             reply = self.model.invoke(prompt)
         except Exception:
@@ -348,6 +456,9 @@ class LLMJudge:
         text = str(getattr(reply, "content", reply)).strip().lower()
         label = next((c for c in conflicts.CLASSIFICATIONS if c in text), None)
         if label is None:
-            log.warning("the conflict judge answered %r, not one of %s; the rules decide",
-                        text[:80], conflicts.CLASSIFICATIONS)
+            log.warning(
+                "the conflict judge answered %r, not one of %s; the rules decide",
+                text[:80],
+                conflicts.CLASSIFICATIONS,
+            )
         return label

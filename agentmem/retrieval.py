@@ -19,8 +19,16 @@ from agentmem.errors import ValidationError
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import KINDS, SEARCH_MODES, STATUSES, Scope, as_utc, utcnow
 
-FILTER_KEYS = ("kind", "status", "session_id", "subject", "attribute", "created_after",
-               "created_before", "metadata")
+FILTER_KEYS = (
+    "kind",
+    "status",
+    "session_id",
+    "subject",
+    "attribute",
+    "created_after",
+    "created_before",
+    "metadata",
+)
 MAX_TOP_K = 1000
 
 
@@ -42,15 +50,17 @@ def check_request(query: str, mode: str, top_k: int, max_chars: int) -> None:
         raise ValidationError(f"query must be a non-empty string, got {query!r}")
     if len(query) > max_chars:
         raise ValidationError(
-            f"query has {len(query)} characters, over max_text_chars={max_chars}; shorten it")
+            f"query has {len(query)} characters, over max_text_chars={max_chars}; shorten it"
+        )
     if mode not in SEARCH_MODES:
         raise ValidationError(f"mode must be one of {list(SEARCH_MODES)}, got {mode!r}")
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
         raise ValidationError(f"top_k must be an integer in 1..{MAX_TOP_K}, got {top_k!r}")
 
 
-def build_query(scope: Scope, filters: dict[str, Any] | None, as_of: datetime | None
-                ) -> MemoryQuery:
+def build_query(
+    scope: Scope, filters: dict[str, Any] | None, as_of: datetime | None
+) -> MemoryQuery:
     """Turn a caller's `filters` into a MemoryQuery confined to the caller's scope."""
     filters = dict(filters or {})
     if not isinstance(filters, dict):
@@ -83,8 +93,9 @@ def build_query(scope: Scope, filters: dict[str, Any] | None, as_of: datetime | 
 def _choices(name: str, value: Any, allowed: Sequence[str]) -> list[str]:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list | tuple) or not values or any(v not in allowed for v in values):
-        raise ValidationError(f"filters[{name!r}] must be one or more of {list(allowed)}, "
-                              f"got {value!r}")
+        raise ValidationError(
+            f"filters[{name!r}] must be one or more of {list(allowed)}, got {value!r}"
+        )
     return list(values)
 
 
@@ -101,8 +112,9 @@ def _as_datetime(name: str, value: Any) -> datetime:
 
 def _metadata_filter(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
-        raise ValidationError(f"filters['metadata'] must be a non-empty dict of key: value, "
-                              f"got {value!r}")
+        raise ValidationError(
+            f"filters['metadata'] must be a non-empty dict of key: value, got {value!r}"
+        )
     for key, item in value.items():
         if not isinstance(key, str) or not key or len(key) > 128:
             raise ValidationError(f"metadata filter keys must be short strings, got {key!r}")
@@ -112,22 +124,32 @@ def _metadata_filter(value: Any) -> dict[str, Any]:
             raise ValidationError(f"metadata filter {key!r} is out of the 64-bit range: {item}")
         if not isinstance(item, str | int | float | bool):
             raise ValidationError(
-                f"metadata filter values must be str, int, float or bool, got {item!r} for {key!r}")
+                f"metadata filter values must be str, int, float or bool, got {item!r} for {key!r}"
+            )
     return dict(value)
 
 
-def fuse(mode: str, fulltext: list[tuple[str, float]], semantic: list[tuple[str, float]],
-         config: SearchConfig) -> dict[str, Candidate]:
+def fuse(
+    mode: str,
+    fulltext: list[tuple[str, float]],
+    semantic: list[tuple[str, float]],
+    config: SearchConfig,
+) -> dict[str, Candidate]:
     """Combine the signals of one query into a candidate per memory with its fused score."""
     candidates: dict[str, Candidate] = {}
     for rank, (mid, score) in enumerate(fulltext, start=1):
-        candidates.setdefault(mid, Candidate(mid)).__dict__.update(fulltext=score,
-                                                                   fulltext_rank=rank)
+        candidates.setdefault(mid, Candidate(mid)).__dict__.update(
+            fulltext=score, fulltext_rank=rank
+        )
     for rank, (mid, score) in enumerate(semantic, start=1):
-        candidates.setdefault(mid, Candidate(mid)).__dict__.update(semantic=score,
-                                                                   semantic_rank=rank)
-    signals = {"hybrid": ("fulltext", "semantic"), "fulltext": ("fulltext",),
-               "semantic": ("semantic",)}[mode]
+        candidates.setdefault(mid, Candidate(mid)).__dict__.update(
+            semantic=score, semantic_rank=rank
+        )
+    signals = {
+        "hybrid": ("fulltext", "semantic"),
+        "fulltext": ("fulltext",),
+        "semantic": ("semantic",),
+    }[mode]
     for c in candidates.values():
         for signal in signals:
             c.explanation[signal] = _contribution(c, signal, len(signals), config, mode)
@@ -145,9 +167,12 @@ def _contribution(c: Candidate, signal: str, n: int, config: SearchConfig, mode:
     return score / n
 
 
-def final_scores(candidates: dict[str, Candidate],
-                 signals: dict[str, tuple[datetime, float]], config: SearchConfig,
-                 now: datetime | None = None) -> list[tuple[str, float]]:
+def final_scores(
+    candidates: dict[str, Candidate],
+    signals: dict[str, tuple[datetime, float]],
+    config: SearchConfig,
+    now: datetime | None = None,
+) -> list[tuple[str, float]]:
     """Blend the fused relevance with recency and importance; best first.
 
     `signals` maps each memory that passed the SQL filter to (valid_from, importance).

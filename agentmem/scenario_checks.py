@@ -33,8 +33,7 @@ def _shown(records: list[MemoryRecord]) -> list[str]:
 
 
 def _never_valid(r: MemoryRecord) -> bool:
-    return bool(r.metadata.get("rejected") or r.metadata.get("held")
-                or r.metadata.get("undone_by"))
+    return bool(r.metadata.get("rejected") or r.metadata.get("held") or r.metadata.get("undone_by"))
 
 
 def check_current(run, scope: Scope, spec: dict[str, Any]) -> None:
@@ -44,11 +43,16 @@ def check_current(run, scope: Scope, spec: dict[str, Any]) -> None:
         if sorted(_norm(fact_label(r)) for r in current) != _labels(want):
             raise ExpectationFailed(f"{attribute}: expected {want!r}, current {_shown(current)}")
         for record in current:
-            hits = run.memory.search(record.text, scope, top_k=20,
-                                     filters={"kind": "fact", "attribute": record.attribute})
+            hits = run.memory.search(
+                record.text,
+                scope,
+                top_k=20,
+                filters={"kind": "fact", "attribute": record.attribute},
+            )
             if record.id not in {h.record.id for h in hits}:
-                raise ExpectationFailed(f"{attribute}: current {record.value!r} is not found "
-                                        "by search")
+                raise ExpectationFailed(
+                    f"{attribute}: current {record.value!r} is not found by search"
+                )
             if run.memory.get(record.id, scope).status != "active":
                 raise ExpectationFailed(f"{attribute}: get() says {record.value!r} is not active")
 
@@ -60,17 +64,24 @@ def check_past(run, scope: Scope, spec: list[dict[str, Any]]) -> None:
         bounds = {k: item.pop(k) for k in ("valid_from", "valid_to", "status") if k in item}
         ((attribute, value),) = item.items()
         versions = run.memory.facts(scope, attribute=attribute, include_history=True)
-        past = [r for r in versions if r.status != "active" and not _never_valid(r)
-                and _norm(fact_label(r)) == _norm(value)]
+        past = [
+            r
+            for r in versions
+            if r.status != "active" and not _never_valid(r) and _norm(fact_label(r)) == _norm(value)
+        ]
         matching = [r for r in past if _bounds_match(r, bounds)]
         if not matching:
             raise ExpectationFailed(
                 f"{attribute}: no past {value!r} with {bounds}; history: "
-                + ", ".join(f"{fact_label(r)} [{r.status} {_day(r.valid_from)}.."
-                            f"{_day(r.valid_to)}]" for r in versions))
+                + ", ".join(
+                    f"{fact_label(r)} [{r.status} {_day(r.valid_from)}..{_day(r.valid_to)}]"
+                    for r in versions
+                )
+            )
         record = matching[-1]
-        hits = run.memory.search(record.text, scope, top_k=20,
-                                 filters={"kind": "fact", "attribute": attribute})
+        hits = run.memory.search(
+            record.text, scope, top_k=20, filters={"kind": "fact", "attribute": attribute}
+        )
         if record.id in {h.record.id for h in hits}:
             raise ExpectationFailed(f"{attribute}: past {value!r} is still returned by search")
 
@@ -98,14 +109,17 @@ def check_as_of(run, scope: Scope, spec: dict[Any, dict[str, Any]]) -> None:
         for attribute, want in expected.items():
             valid = run.memory.facts(scope, attribute=attribute, as_of=t)
             if sorted(_norm(fact_label(r)) for r in valid) != _labels(want):
-                raise ExpectationFailed(f"at {t.date()}: {attribute} expected {want!r}, "
-                                        f"got {_shown(valid)}")
+                raise ExpectationFailed(
+                    f"at {t.date()}: {attribute} expected {want!r}, got {_shown(valid)}"
+                )
             for record in valid:
-                hits = run.memory.search(record.text, scope, as_of=t, top_k=20,
-                                         filters={"kind": "fact"})
+                hits = run.memory.search(
+                    record.text, scope, as_of=t, top_k=20, filters={"kind": "fact"}
+                )
                 if record.id not in {h.record.id for h in hits}:
-                    raise ExpectationFailed(f"at {t.date()}: search(as_of=...) misses "
-                                            f"{record.value!r}")
+                    raise ExpectationFailed(
+                        f"at {t.date()}: search(as_of=...) misses {record.value!r}"
+                    )
                 if run.memory.get(record.id, scope, as_of=t).id != record.id:
                     raise ExpectationFailed(f"at {t.date()}: get(as_of=...) disagrees")
 
@@ -152,11 +166,11 @@ def check_conflicts(run, scope: Scope, spec: int | list[list[str]]) -> None:
     open_ = run.memory.conflicts(scope)
     if isinstance(spec, int):
         if len(open_) != spec:
-            raise ExpectationFailed(f"expected {spec} open conflicts, got {len(open_)}: "
-                                    f"{[c.reason for c in open_]}")
+            raise ExpectationFailed(
+                f"expected {spec} open conflicts, got {len(open_)}: {[c.reason for c in open_]}"
+            )
         return
-    got = [sorted(_norm(fact_label(run.memory.get(i, scope))) for i in c.memory_ids)
-           for c in open_]
+    got = [sorted(_norm(fact_label(run.memory.get(i, scope))) for i in c.memory_ids) for c in open_]
     want = [_labels(values) for values in spec]
     if sorted(got) != sorted(want):
         raise ExpectationFailed(f"expected open conflicts about {spec}, got {got}")
@@ -169,18 +183,23 @@ def check_search(run, scope: Scope, spec: list[dict[str, Any]]) -> None:
         hits = run.memory.search(item["query"], scope, top_k=10, **kwargs)
         texts = [h.record.text.lower() for h in hits]
         if "top" in item and (not texts or str(item["top"]).lower() not in texts[0]):
-            raise ExpectationFailed(f"search {item['query']!r}: expected {item['top']!r} "
-                                    f"first, got {texts[:3]}")
+            raise ExpectationFailed(
+                f"search {item['query']!r}: expected {item['top']!r} first, got {texts[:3]}"
+            )
         for word in item.get("absent", []):
             if any(str(word).lower() in t for t in texts):
-                raise ExpectationFailed(f"search {item['query']!r}: {word!r} should not be "
-                                        f"returned, got {texts[:5]}")
+                raise ExpectationFailed(
+                    f"search {item['query']!r}: {word!r} should not be returned, got {texts[:5]}"
+                )
 
 
 def check_count(run, scope: Scope, spec: dict[str, int]) -> None:
     """{facts|memories|all: n}: how many active facts, active memories, rows of any status."""
-    where = {"facts": "status = 'active' AND kind = 'fact'", "memories": "status = 'active'",
-             "all": "1 = 1"}
+    where = {
+        "facts": "status = 'active' AND kind = 'fact'",
+        "memories": "status = 'active'",
+        "all": "1 = 1",
+    }
     for key, want in spec.items():
         rows = run.memory.sql(f"SELECT count(*) AS n FROM memories WHERE {where[key]}", scope)
         if rows[0]["n"] != want:
@@ -191,8 +210,10 @@ def check_empty(run, scope: Scope, spec: bool) -> None:
     """true: the user has nothing left in any table, the vector index or search."""
     if not spec:
         return
-    left = {table: run.memory.sql(f"SELECT count(*) AS n FROM {table}", scope)[0]["n"]
-            for table in ("memories", "memory_events", "conflicts", "episodes")}
+    left = {
+        table: run.memory.sql(f"SELECT count(*) AS n FROM {table}", scope)[0]["n"]
+        for table in ("memories", "memory_events", "conflicts", "episodes")
+    }
     left = {k: v for k, v in left.items() if v}
     if run.memory.long_term.index.count(scope.user_id):
         left["vectors"] = run.memory.long_term.index.count(scope.user_id)

@@ -40,8 +40,18 @@ from agentmem.config import ConflictsConfig
 from agentmem.errors import AgentMemError, ValidationError
 from agentmem.types import MemoryRecord, Scope
 
-STEP_KINDS = ("say", "add", "observe", "update", "delete", "restore", "resolve_conflict",
-              "sweep", "purge", "expect")
+STEP_KINDS = (
+    "say",
+    "add",
+    "observe",
+    "update",
+    "delete",
+    "restore",
+    "resolve_conflict",
+    "sweep",
+    "purge",
+    "expect",
+)
 
 
 class ExpectationFailed(AssertionError):
@@ -92,8 +102,11 @@ class Report:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "failed": self.failed,
-                "results": [r.__dict__ for r in self.results]}
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "results": [r.__dict__ for r in self.results],
+        }
 
 
 # --- loading ------------------------------------------------------------------------
@@ -109,8 +122,10 @@ def load(path: str | Path) -> list[Scenario]:
     items = data.get("scenarios") if isinstance(data, dict) and "scenarios" in data else [data]
     if not isinstance(items, list) or not items:
         raise ValidationError(f"{path}: expected a scenario mapping or a 'scenarios:' list")
-    return [_scenario(item, f"{path.name}#{i + 1}" if len(items) > 1 else path.name)
-            for i, item in enumerate(items)]
+    return [
+        _scenario(item, f"{path.name}#{i + 1}" if len(items) > 1 else path.name)
+        for i, item in enumerate(items)
+    ]
 
 
 def _scenario(item: Any, source: str) -> Scenario:
@@ -119,12 +134,18 @@ def _scenario(item: Any, source: str) -> Scenario:
     for step in item["steps"]:
         kinds = [k for k in STEP_KINDS if isinstance(step, dict) and k in step]
         if len(kinds) != 1:
-            raise ValidationError(f"{source}: each step needs exactly one of {STEP_KINDS}, "
-                                  f"got {step!r:.100}")
+            raise ValidationError(
+                f"{source}: each step needs exactly one of {STEP_KINDS}, got {step!r:.100}"
+            )
     config = item.get("config") or {}
     ConflictsConfig(**config)  # fail on a bad config before running anything
-    return Scenario(name=str(item.get("name", source)), steps=item["steps"], config=config,
-                    description=str(item.get("description", "")), source=source)
+    return Scenario(
+        name=str(item.get("name", source)),
+        steps=item["steps"],
+        config=config,
+        description=str(item.get("description", "")),
+        source=source,
+    )
 
 
 # --- running ------------------------------------------------------------------------
@@ -153,8 +174,9 @@ class _Run:
             raise
         except AgentMemError as exc:
             if expected_error != type(exc).__name__:
-                raise ExpectationFailed(f"{kind} {step[kind]!r:.60} raised "
-                                        f"{type(exc).__name__}: {exc}") from exc
+                raise ExpectationFailed(
+                    f"{kind} {step[kind]!r:.60} raised {type(exc).__name__}: {exc}"
+                ) from exc
             return
         if expected_error:
             raise ExpectationFailed(f"{kind} {step[kind]!r:.60} should raise {expected_error}")
@@ -162,14 +184,21 @@ class _Run:
     def _say(self, step: dict[str, Any]) -> None:
         fact = step.get("fact")
         if fact is not None:
-            fact = {**fact, **({"valid_from": _time(fact["valid_from"])}
-                               if "valid_from" in fact else {})}
+            fact = {
+                **fact,
+                **({"valid_from": _time(fact["valid_from"])} if "valid_from" in fact else {}),
+            }
         record = self.memory.add(
-            step.get("say", step.get("add")), self.scope(step), step.get("metadata"),
-            kind=step.get("kind", "note"), source=step.get("source", "user"),
+            step.get("say", step.get("add")),
+            self.scope(step),
+            step.get("metadata"),
+            kind=step.get("kind", "note"),
+            source=step.get("source", "user"),
             valid_from=_time(step["valid_from"]) if "valid_from" in step else None,
-            observed_at=_time(step["at"]) if "at" in step else None, fact=fact,
-            importance=step.get("importance", 0.5))
+            observed_at=_time(step["at"]) if "at" in step else None,
+            fact=fact,
+            importance=step.get("importance", 0.5),
+        )
         if "as" in step:
             self.names[step["as"]] = record.id
 
@@ -179,8 +208,10 @@ class _Run:
         obs = self.memory.observe(step.get("role", "user"), step["observe"], self.scope(step))
         if "as" in step:
             if len(obs.facts) != 1:
-                raise ExpectationFailed(f"observe {step['observe']!r} gave {len(obs.facts)} "
-                                        "facts; 'as:' needs exactly one")
+                raise ExpectationFailed(
+                    f"observe {step['observe']!r} gave {len(obs.facts)} "
+                    "facts; 'as:' needs exactly one"
+                )
             self.names[step["as"]] = obs.facts[0].id
 
     def _update(self, step: dict[str, Any]) -> None:
@@ -192,8 +223,11 @@ class _Run:
 
     def _restore(self, step: dict[str, Any]) -> None:
         spec = step["restore"]
-        events = [e for e in self.memory.history(self.id_of(spec["memory"]), self.scope(step))
-                  if e.memory_id == self.id_of(spec["memory"]) and e.op == spec["op"]]
+        events = [
+            e
+            for e in self.memory.history(self.id_of(spec["memory"]), self.scope(step))
+            if e.memory_id == self.id_of(spec["memory"]) and e.op == spec["op"]
+        ]
         if not events:
             raise ExpectationFailed(f"no {spec['op']} event on {spec['memory']!r} to restore")
         self.memory.restore(events[spec.get("index", -1)].id, self.scope(step))
@@ -248,12 +282,14 @@ def run_scenario(scenario: Scenario, memory: Any, namespace: str = "") -> Scenar
                     break
     finally:
         memory.long_term.config.conflicts = saved
-    return ScenarioResult(scenario.name, scenario.source, not failures, failures,
-                          time.perf_counter() - start)
+    return ScenarioResult(
+        scenario.name, scenario.source, not failures, failures, time.perf_counter() - start
+    )
 
 
-def check_conflicts(paths: Sequence[str | Path], *, memory: Any = None,
-                    home: str | Path | None = None) -> Report:
+def check_conflicts(
+    paths: Sequence[str | Path], *, memory: Any = None, home: str | Path | None = None
+) -> Report:
     """Run the scenarios of every file on one fresh memory (hash embeddings unless given)."""
     scenarios = [s for p in _expand(paths) for s in load(p)]
     report = Report()
@@ -308,8 +344,9 @@ def fact_label(record: MemoryRecord) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`agentmem check-conflicts FILE...`: run scenario files, print a pass/fail report."""
-    parser = argparse.ArgumentParser(prog="agentmem check-conflicts",
-                                     description="Run conflict-resolution scenario files.")
+    parser = argparse.ArgumentParser(
+        prog="agentmem check-conflicts", description="Run conflict-resolution scenario files."
+    )
     parser.add_argument("paths", nargs="+", help="YAML scenario files or directories")
     parser.add_argument("--json", action="store_true", help="print a JSON report")
     args = parser.parse_args(argv)

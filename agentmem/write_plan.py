@@ -24,13 +24,32 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def event(op: str, record: MemoryRecord, *, actor: str, reason: str, old_text: str | None = None,
-          new_text: str | None = None, related_id: str | None = None,
-          details: dict[str, Any] | None = None, at: datetime | None = None) -> MemoryEvent:
+def event(
+    op: str,
+    record: MemoryRecord,
+    *,
+    actor: str,
+    reason: str,
+    old_text: str | None = None,
+    new_text: str | None = None,
+    related_id: str | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> MemoryEvent:
     """An audit event about `record`, in the record's scope."""
-    return MemoryEvent(id=new_id(), memory_id=record.id, scope=record.scope, op=op,
-                       old_text=old_text, new_text=new_text, actor=actor, reason=reason,
-                       created_at=at or utcnow(), related_id=related_id, details=details or {})
+    return MemoryEvent(
+        id=new_id(),
+        memory_id=record.id,
+        scope=record.scope,
+        op=op,
+        old_text=old_text,
+        new_text=new_text,
+        actor=actor,
+        reason=reason,
+        created_at=at or utcnow(),
+        related_id=related_id,
+        details=details or {},
+    )
 
 
 @dataclass
@@ -52,12 +71,15 @@ DEDUPLICATED_KINDS = ("fact", "note", "summary")
 
 
 def _plain(record: MemoryRecord) -> bool:
-    return (record.status == "active" and record.kind in DEDUPLICATED_KINDS
-            and not record.metadata.get("held") and not record.metadata.get("rejected"))
+    return (
+        record.status == "active"
+        and record.kind in DEDUPLICATED_KINDS
+        and not record.metadata.get("held")
+        and not record.metadata.get("rejected")
+    )
 
 
-def absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan, chunk: int = 200
-                                  ) -> None:
+def absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan, chunk: int = 200) -> None:
     """Turn an insert that another writer has just stored (same user, agent, kind, text
     and, for a fact, the same slot and value; still active) into a reinforcement of it."""
     own = {r.id for r in plan.inserts}
@@ -68,10 +90,13 @@ def absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan, chunk: in
     winners: dict[str, MemoryRecord] = {}
     for (user_id, kind), group in groups.items():
         for start in range(0, len(group), chunk):
-            part = group[start:start + chunk]
+            part = group[start : start + chunk]
             query = MemoryQuery(user_id=user_id, kinds=[kind], text_in=[c.text for c in part])
-            stored = [r for r in sql.find_memories(conn, query, newest_first=False)
-                      if r.id not in own and _plain(r)]
+            stored = [
+                r
+                for r in sql.find_memories(conn, query, newest_first=False)
+                if r.id not in own and _plain(r)
+            ]
             for candidate in part:
                 same = [r for r in stored if _same_statement(r, candidate)]
                 if same:
@@ -81,11 +106,13 @@ def absorb_concurrent_duplicates(sql: SQLStore, conn, plan: WritePlan, chunk: in
 
 
 def _same_statement(stored: MemoryRecord, candidate: MemoryRecord) -> bool:
-    return (stored.text.lower() == candidate.text.lower()
-            and stored.scope.agent_id == candidate.scope.agent_id
-            and (candidate.subject is None or stored.subject == candidate.subject)
-            and (candidate.attribute is None or stored.attribute == candidate.attribute)
-            and (stored.value or "").lower() == (candidate.value or "").lower())
+    return (
+        stored.text.lower() == candidate.text.lower()
+        and stored.scope.agent_id == candidate.scope.agent_id
+        and (candidate.subject is None or stored.subject == candidate.subject)
+        and (candidate.attribute is None or stored.attribute == candidate.attribute)
+        and (stored.value or "").lower() == (candidate.value or "").lower()
+    )
 
 
 def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:
@@ -99,24 +126,42 @@ def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]
     losers = [r for r in plan.inserts if r.id in winners]
     plan.inserts = [r for r in plan.inserts if r.id not in winners]
     plan.events = [e for e in plan.events if not (e.op == "ADD" and e.memory_id in winners)]
-    plan.updates = [(mid, uid, {k: remap(v) for k, v in values.items()})
-                    for mid, uid, values in plan.updates if mid not in winners]
+    plan.updates = [
+        (mid, uid, {k: remap(v) for k, v in values.items()})
+        for mid, uid, values in plan.updates
+        if mid not in winners
+    ]
     for e in plan.events:
         e.memory_id, e.related_id = remap(e.memory_id), remap(e.related_id)
     for c in plan.conflicts:
         c.memory_ids = [remap(i) for i in c.memory_ids]
     for loser in losers:
         winner = winners[loser.id]
-        values = {"access_count": winner.access_count + 1, "updated_at": loser.recorded_at,
-                  "confidence": reinforced_confidence(winner.confidence, loser.confidence)}
+        values = {
+            "access_count": winner.access_count + 1,
+            "updated_at": loser.recorded_at,
+            "confidence": reinforced_confidence(winner.confidence, loser.confidence),
+        }
         plan.updates.append((winner.id, winner.scope.user_id, values))
-        plan.events.append(event(
-            "REINFORCE", winner, actor="concurrency", old_text=winner.text,
-            new_text=loser.text, at=loser.recorded_at,
-            reason="stated again by a concurrent writer",
-            details={"rule": "concurrent_duplicate", "before": {
-                "access_count": winner.access_count, "confidence": winner.confidence,
-                "updated_at": winner.updated_at.isoformat()}}))
+        plan.events.append(
+            event(
+                "REINFORCE",
+                winner,
+                actor="concurrency",
+                old_text=winner.text,
+                new_text=loser.text,
+                at=loser.recorded_at,
+                reason="stated again by a concurrent writer",
+                details={
+                    "rule": "concurrent_duplicate",
+                    "before": {
+                        "access_count": winner.access_count,
+                        "confidence": winner.confidence,
+                        "updated_at": winner.updated_at.isoformat(),
+                    },
+                },
+            )
+        )
         # the caller holds `loser` as the result of its add: it now is the stored memory
         for f in dataclasses.fields(winner):
             setattr(loser, f.name, getattr(dataclasses.replace(winner, **values), f.name))
@@ -125,9 +170,12 @@ def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]
 def relative_counters(plan: WritePlan) -> None:
     """`access_count = n + 1` planned from a read is written as `access_count + 1`, so that
     two concurrent reinforcements count twice (the base comes from the event's `before`)."""
-    bases = {e.memory_id: e.details["before"]["access_count"] for e in plan.events
-             if isinstance((e.details or {}).get("before"), dict)
-             and isinstance(e.details["before"].get("access_count"), int)}
+    bases = {
+        e.memory_id: e.details["before"]["access_count"]
+        for e in plan.events
+        if isinstance((e.details or {}).get("before"), dict)
+        and isinstance(e.details["before"].get("access_count"), int)
+    }
     for memory_id, _, values in plan.updates:
         target = values.get("access_count")
         if isinstance(target, int) and memory_id in bases:

@@ -25,18 +25,24 @@ def day(text: str) -> datetime:
 def walk_through() -> None:
     alice = Scope(user_id="alice")
     with tempfile.TemporaryDirectory() as home:
-        mem = Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                     conflicts={"policies": {"works_at": "manual"}})
+        mem = Memory(
+            home=home,
+            embedding={"model": "hash"},
+            token_counter=word_counter,
+            conflicts={"policies": {"works_at": "manual"}},
+        )
         mem.add("I live in Berlin", alice, observed_at=day("2024-01-01"))
         paris = mem.add("I moved to Paris", alice, observed_at=day("2024-06-01"))
         mem.add("I'm based in Paris", alice, observed_at=day("2024-07-01"))  # merged, no new row
-        mem.add("I live in Lyon", alice, observed_at=day("2024-08-01"),
-                valid_from=day("2019-01-01"))  # about the past: stored as history only
+        mem.add(
+            "I live in Lyon", alice, observed_at=day("2024-08-01"), valid_from=day("2019-01-01")
+        )  # about the past: stored as history only
 
         print("current:", [f.value for f in mem.facts(alice)])
         print("in March 2024:", [f.value for f in mem.facts(alice, as_of=day("2024-03-01"))])
-        print("change:", describe_change(mem.facts(alice, attribute="lives_in",
-                                                   include_history=True)))
+        print(
+            "change:", describe_change(mem.facts(alice, attribute="lives_in", include_history=True))
+        )
         print("audit of the Paris chain:")
         for e in mem.history(paris.id, alice):
             print(f"  {e.op:<10} {e.reason}  [{e.details.get('rule')}]")
@@ -50,8 +56,7 @@ def walk_through() -> None:
 
         supersede = next(e for e in mem.history(paris.id, alice) if e.op == "SUPERSEDE")
         mem.restore(supersede.id, alice)
-        print("after undoing the move:", [f.value for f in mem.facts(alice,
-                                                                     attribute="lives_in")])
+        print("after undoing the move:", [f.value for f in mem.facts(alice, attribute="lives_in")])
         mem.purge(alice)
         print("after purge:", mem.facts(alice, include_history=True), mem.search("Berlin", alice))
         mem.close()

@@ -1,7 +1,7 @@
 """agentmem inside LangChain: chat history, retriever, vector store and a chat model.
 
-    python examples/langchain_chat.py               # everything, with the local model
-    python examples/langchain_chat.py --no-model    # stores and retrieval only
+python examples/langchain_chat.py               # everything, with the local model
+python examples/langchain_chat.py --no-model    # stores and retrieval only
 """
 
 from __future__ import annotations
@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import tempfile
 
+from langchain_core.documents import Document
+from langchain_core.messages import AIMessage, HumanMessage
+
+from agentmem import Memory, Scope
 from agentmem.adapters.langchain import (
     AgentMemChatMessageHistory,
     AgentMemRetriever,
@@ -16,10 +20,6 @@ from agentmem.adapters.langchain import (
     AgentMemVectorStore,
     ChatAgentMem,
 )
-from langchain_core.documents import Document
-from langchain_core.messages import AIMessage, HumanMessage
-
-from agentmem import Memory, Scope
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,17 +29,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--embedding", default="minilm", help="'minilm' or 'hash'")
     args = parser.parse_args(argv)
     scope = Scope(user_id="alice", session_id="langchain-demo")
-    with Memory(home=args.home or tempfile.mkdtemp(prefix="lc-"),
-                embedding={"model": args.embedding}) as mem:
+    with Memory(
+        home=args.home or tempfile.mkdtemp(prefix="lc-"), embedding={"model": args.embedding}
+    ) as mem:
         history = AgentMemChatMessageHistory(memory=mem, scope=scope)
-        history.add_messages([HumanMessage("Hi, I'm Alice and I live in Lisbon."),
-                              AIMessage("Hello Alice!"),
-                              HumanMessage("My dog is called Rex.")])
+        history.add_messages(
+            [
+                HumanMessage("Hi, I'm Alice and I live in Lisbon."),
+                AIMessage("Hello Alice!"),
+                HumanMessage("My dog is called Rex."),
+            ]
+        )
         print("history:", [f"{m.type}: {m.content}" for m in history.messages])
 
         docs = AgentMemVectorStore(memory=mem, scope=scope, namespace="handbook")
-        docs.add_documents([Document("Dogs need a walk twice a day.", id="dogs"),
-                            Document("Lisbon trams run until midnight.", id="trams")])
+        docs.add_documents(
+            [
+                Document("Dogs need a walk twice a day.", id="dogs"),
+                Document("Lisbon trams run until midnight.", id="trams"),
+            ]
+        )
         print("vector store:", [d.id for d in docs.similarity_search("walking a dog", k=1)])
 
         store = AgentMemStore(memory=mem, scope=scope)

@@ -28,8 +28,12 @@ FIRST = [
     "I have a dog named Pepper.",
 ]
 LATER = ["Quick update: I moved to Lisbon last month.", "My favorite color is green."]
-QUESTIONS = ["Where do I live?", "What am I allergic to?", "What is my dog's name?",
-             "Where do I work?"]
+QUESTIONS = [
+    "Where do I live?",
+    "What am I allergic to?",
+    "What is my dog's name?",
+    "Where do I work?",
+]
 
 
 def reply(text: str) -> str:
@@ -48,10 +52,12 @@ def chat_session(mem: Memory, scope: Scope, lines: list[str], filler: int) -> No
         mem.observe("assistant", f"Idea {i}: a walk by the river and a good book.", scope)
     mem.flush()  # overflow is consolidated in the background; wait for it
     working = mem.short_term.get(scope)
-    print(f"  session {scope.session_id}: {working.tokens} tokens in working context "
-          f"(budget {mem.config.short_term.max_tokens}), "
-          f"{mem.consolidation_runner.passes - passes} automatic "
-          f"consolidations, summary: {working.summary is not None}")
+    print(
+        f"  session {scope.session_id}: {working.tokens} tokens in working context "
+        f"(budget {mem.config.short_term.max_tokens}), "
+        f"{mem.consolidation_runner.passes - passes} automatic "
+        f"consolidations, summary: {working.summary is not None}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,15 +84,22 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  Q: {q}")
                 for m in ctx.memories[:2]:
                     print(f"     - {m.text}")
-            print(f"  context: {ctx.tokens} tokens, included {ctx.included}, "
-                  f"left out {ctx.left_out}")
+            print(
+                f"  context: {ctx.tokens} tokens, included {ctx.included}, left out {ctx.left_out}"
+            )
             lives = mem.facts(second, attribute="lives_in")
-            print("  lives_in history:", [(f.value, f.status) for f in
-                                         mem.facts(second, attribute="lives_in",
-                                                   include_history=True)])
+            print(
+                "  lives_in history:",
+                [
+                    (f.value, f.status)
+                    for f in mem.facts(second, attribute="lives_in", include_history=True)
+                ],
+            )
             episodes = mem.sql("SELECT count(*) AS n FROM episodes", second)[0]["n"]
-            print(f"  {episodes} episodes logged for {USER}; current home: "
-                  f"{[f.value for f in lives if not f.metadata.get('negated')]}")
+            print(
+                f"  {episodes} episodes logged for {USER}; current home: "
+                f"{[f.value for f in lives if not f.metadata.get('negated')]}"
+            )
     return 0
 
 

@@ -19,16 +19,23 @@ from agentmem import Memory, Scope
 def main(home: str) -> None:
     with Memory(home=home, embedding={"model": "hash"}) as mem:
         alice, bob = Scope("alice"), Scope("bob")
-        facts = [("Vorla Tensk", "lives_in", "Quimbarrow"),
-                 ("Vorla Tensk", "works_at", "Draskelon"),
-                 ("Pemric Oddle", "pet_name", "Zubrik")]
+        facts = [
+            ("Vorla Tensk", "lives_in", "Quimbarrow"),
+            ("Vorla Tensk", "works_at", "Draskelon"),
+            ("Pemric Oddle", "pet_name", "Zubrik"),
+        ]
         for subject, attribute, value in facts:
-            mem.add(f"{subject} {attribute.replace('_', ' ')} {value}", alice,
-                    fact={"subject": subject, "attribute": attribute, "value": value})
+            mem.add(
+                f"{subject} {attribute.replace('_', ' ')} {value}",
+                alice,
+                fact={"subject": subject, "attribute": attribute, "value": value},
+            )
         info = mem.train_adapter(alice, progress=True)
-        print(f"adapter v{info.version}: {len(info.fact_ids)} facts, "
-              f"{info.metrics['steps']} steps in {info.metrics['seconds']}s, "
-              f"held-out recall {info.metrics['heldout_recall']:.0%}")
+        print(
+            f"adapter v{info.version}: {len(info.fact_ids)} facts, "
+            f"{info.metrics['steps']} steps in {info.metrics['seconds']}s, "
+            f"held-out recall {info.metrics['heldout_recall']:.0%}"
+        )
         question = "Which town is Vorla Tensk based in?"  # a phrasing never trained on
         for scope in (alice, bob):
             reply = mem.parametric.answer(question, scope, max_new_tokens=20)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agentmem.stores.schema import memories
 from sqlalchemy import column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
+
+from agentmem.stores.schema import memories
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 32
 
 # Words that match nearly every memory; searching for them only costs time.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all am an and any are aren't as at be because been before
 being below between both but by can can't cannot could couldn't did didn't do does doesn't
 doing don't down during each few for from further had hadn't has hasn't have haven't having he
@@ -32,7 +34,8 @@ very was wasn't we we'd we'll we're we've were weren't what what's when when's w
 which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
 your yours yourself yourselves s t d ll m re ve
 something anything thing things get gets got just also really please tell know
-""".split())
+""".split()
+)
 
 
 def scope_token(user_id: str) -> str:
@@ -99,11 +102,13 @@ def create(conn: Connection) -> None:
     for statement in ddl:
         conn.execute(text(statement))
     if name == "sqlite":  # index rows that existed before the index did
-        conn.execute(text(
-            "INSERT INTO memories_fts(rowid, text, scope) "
-            "SELECT pk, text, 'u' || hex(user_id) FROM memories "
-            "WHERE pk NOT IN (SELECT rowid FROM memories_fts)"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO memories_fts(rowid, text, scope) "
+                "SELECT pk, text, 'u' || hex(user_id) FROM memories "
+                "WHERE pk NOT IN (SELECT rowid FROM memories_fts)"
+            )
+        )
 
 
 def drop(conn: Connection) -> None:
@@ -117,8 +122,9 @@ def drop(conn: Connection) -> None:
         conn.execute(text(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}"))
 
 
-def search(conn: Connection, query: str, user_id: str, where: ColumnElement[bool],
-           limit: int) -> list[tuple[str, float]]:
+def search(
+    conn: Connection, query: str, user_id: str, where: ColumnElement[bool], limit: int
+) -> list[tuple[str, float]]:
     """Return (memory id, score in [0, 1]) best first, for one user's memories.
 
     `where` is a further condition on the memories table (scope, status, time, kind, ...).
@@ -156,8 +162,7 @@ def _select_postgres(terms: list[str]):
     if not words:
         return None
     # plainto_tsquery never fails on syntax; OR-ing the terms matches any of them
-    queries = [func.plainto_tsquery(literal_column(f"'{PG_CONFIG}'::regconfig"), w)
-               for w in words]
+    queries = [func.plainto_tsquery(literal_column(f"'{PG_CONFIG}'::regconfig"), w) for w in words]
     q = queries[0]
     for other in queries[1:]:
         q = q.op("||")(other)

@@ -39,11 +39,15 @@ def short_files(segment: Path) -> str | None:
     if len(header) < HEADER_BYTES:
         return f"header.bin has {len(header)} of {HEADER_BYTES} bytes"
     _, _, _, count, per_element, _, _ = HEADER.unpack_from(header)
-    sizes = {name: (segment / name).stat().st_size if (segment / name).exists() else -1
-             for name in ("data_level0.bin", "length.bin", "link_lists.bin")}
+    sizes = {
+        name: (segment / name).stat().st_size if (segment / name).exists() else -1
+        for name in ("data_level0.bin", "length.bin", "link_lists.bin")
+    }
     if sizes["data_level0.bin"] < count * per_element:
-        return (f"data_level0.bin has {sizes['data_level0.bin']} bytes, "
-                f"{count} elements need {count * per_element}")
+        return (
+            f"data_level0.bin has {sizes['data_level0.bin']} bytes, "
+            f"{count} elements need {count * per_element}"
+        )
     if sizes["length.bin"] < count * 4:
         return f"length.bin has {sizes['length.bin']} bytes, {count} elements need {count * 4}"
     if sizes["link_lists.bin"] < 0:
@@ -61,7 +65,8 @@ def damaged_collections(path: Path) -> dict[str, str]:
         with closing(sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)) as db:
             segments = db.execute(
                 "SELECT s.id, c.name FROM segments s JOIN collections c ON s.collection = c.id "
-                "WHERE s.scope = 'VECTOR'").fetchall()
+                "WHERE s.scope = 'VECTOR'"
+            ).fetchall()
     except sqlite3.Error as exc:  # another Chroma layout: leave the checks to Chroma itself
         log.warning("could not list Chroma's segments in %s to check them: %s", catalog, exc)
         return {}

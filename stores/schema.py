@@ -133,8 +133,12 @@ conflicts = Table(
 )
 
 # Tables a caller may read through Memory.sql, each exposed as a view confined to the scope.
-READABLE = {"memories": memories, "episodes": episodes, "memory_events": memory_events,
-            "conflicts": conflicts}
+READABLE = {
+    "memories": memories,
+    "episodes": episodes,
+    "memory_events": memory_events,
+    "conflicts": conflicts,
+}
 
 # Parametric memory (issue 6): one row per trained LoRA adapter version of a (user, agent) scope.
 adapters = Table(

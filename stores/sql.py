@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem.stores import fulltext
-from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
 from sqlalchemy import (
     Boolean,
     Numeric,
@@ -41,6 +39,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.errors import StoreError
+from agentmem.stores import fulltext
+from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
 
 try:
@@ -77,8 +77,11 @@ class MemoryQuery:
         if self.agent_id is not None:  # an agent sees its own and the user's shared memories
             parts.append(or_(m.agent_id == self.agent_id, m.agent_id.is_(None)))
         if self.as_of is not None:
-            parts += [m.valid_from <= self.as_of, m.recorded_at <= self.as_of,
-                      or_(m.valid_to.is_(None), m.valid_to > self.as_of)]
+            parts += [
+                m.valid_from <= self.as_of,
+                m.recorded_at <= self.as_of,
+                or_(m.valid_to.is_(None), m.valid_to > self.as_of),
+            ]
         elif self.statuses:
             parts.append(m.status.in_(list(self.statuses)))
         if self.kinds:
@@ -104,8 +107,9 @@ def _json_equals(element, value: Any, dialect: str) -> ColumnElement[bool]:
         # Cast only values of the matching JSON type (CASE, since AND does not short-circuit
         # in SQL); bind numbers as NUMERIC: an int bound as INTEGER overflows above 2**31 - 1.
         kind, target = ("boolean", Boolean()) if isinstance(value, bool) else ("number", Numeric())
-        typed = case((func.json_typeof(element) == kind, cast(element.as_string(), target)),
-                     else_=null())
+        typed = case(
+            (func.json_typeof(element) == kind, cast(element.as_string(), target)), else_=null()
+        )
         return typed == literal(value, target)
     if isinstance(value, bool):
         return element.as_boolean() == value
@@ -138,8 +142,9 @@ class SQLStore:
         try:
             with self._migration_lock(), self.engine.begin() as conn:
                 if self.dialect == "postgresql":  # processes opening a new database at once
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": MIGRATION_LOCK})
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
@@ -179,8 +184,9 @@ class SQLStore:
         see every committed write and no other writer can come between them and ours.
         """
         if self.dialect == "postgresql":
-            key = int.from_bytes(hashlib.sha256(user_id.encode("utf-8")).digest()[:8], "big",
-                                 signed=True)
+            key = int.from_bytes(
+                hashlib.sha256(user_id.encode("utf-8")).digest()[:8], "big", signed=True
+            )
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         elif self.dialect == "sqlite":
             conn.exec_driver_sql("UPDATE memories SET index_dirty = index_dirty WHERE pk < 0")
@@ -197,48 +203,64 @@ class SQLStore:
         values.setdefault("index_dirty", True)
         if "metadata" in values:
             values["meta"] = values.pop("metadata")
-        conn.execute(update(memories)
-                     .where(memories.c.id == memory_id, memories.c.user_id == user_id)
-                     .values(**values))
+        conn.execute(
+            update(memories)
+            .where(memories.c.id == memory_id, memories.c.user_id == user_id)
+            .values(**values)
+        )
 
     def get_memory(self, conn: Connection, memory_id: str, user_id: str) -> MemoryRecord | None:
         if not _storable(memory_id):
             return None
-        row = conn.execute(select(memories).where(
-            memories.c.id == memory_id, memories.c.user_id == user_id)).first()
+        row = conn.execute(
+            select(memories).where(memories.c.id == memory_id, memories.c.user_id == user_id)
+        ).first()
         return None if row is None else _memory(row)
 
-    def get_memories(self, conn: Connection, ids: Iterable[str], query: MemoryQuery
-                     ) -> dict[str, MemoryRecord]:
+    def get_memories(
+        self, conn: Connection, ids: Iterable[str], query: MemoryQuery
+    ) -> dict[str, MemoryRecord]:
         ids = list(ids)
         if not ids:
             return {}
-        rows = conn.execute(select(memories).where(memories.c.id.in_(ids),
-                                                   query.condition(conn.dialect.name)))
+        rows = conn.execute(
+            select(memories).where(memories.c.id.in_(ids), query.condition(conn.dialect.name))
+        )
         return {r.id: _memory(r) for r in rows}
 
-    def ranking_signals(self, conn: Connection, ids: Iterable[str], query: MemoryQuery
-                        ) -> dict[str, tuple[datetime, float]]:
+    def ranking_signals(
+        self, conn: Connection, ids: Iterable[str], query: MemoryQuery
+    ) -> dict[str, tuple[datetime, float]]:
         """(valid_from, importance) of the given memories that pass the query's filter."""
         ids = list(ids)
         if not ids:
             return {}
         m = memories.c
-        rows = conn.execute(select(m.id, m.valid_from, m.importance)
-                            .where(m.id.in_(ids), query.condition(conn.dialect.name)))
+        rows = conn.execute(
+            select(m.id, m.valid_from, m.importance).where(
+                m.id.in_(ids), query.condition(conn.dialect.name)
+            )
+        )
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
     def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:
         """Rows by id regardless of user (the index writer's bookkeeping only)."""
         out: list[MemoryRecord] = []
         for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
-            out += [_memory(r) for r in conn.execute(select(memories)
-                                                     .where(memories.c.id.in_(chunk)))]
+            chunk = list(ids[start : start + 500])
+            out += [
+                _memory(r) for r in conn.execute(select(memories).where(memories.c.id.in_(chunk)))
+            ]
         return out
 
-    def find_memories(self, conn: Connection, query: MemoryQuery, *, limit: int | None = None,
-                      newest_first: bool = True) -> list[MemoryRecord]:
+    def find_memories(
+        self,
+        conn: Connection,
+        query: MemoryQuery,
+        *,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[MemoryRecord]:
         order = memories.c.pk.desc() if newest_first else memories.c.pk.asc()
         stmt = select(memories).where(query.condition(conn.dialect.name)).order_by(order)
         if limit is not None:
@@ -247,8 +269,11 @@ class SQLStore:
 
     def predecessors(self, conn: Connection, memory_id: str, user_id: str) -> list[str]:
         """Ids of the records that `memory_id` superseded."""
-        rows = conn.execute(select(memories.c.id).where(
-            memories.c.user_id == user_id, memories.c.superseded_by == memory_id))
+        rows = conn.execute(
+            select(memories.c.id).where(
+                memories.c.user_id == user_id, memories.c.superseded_by == memory_id
+            )
+        )
         return list(rows.scalars())
 
     def count_memories(self, conn: Connection, user_id: str | None = None) -> int:
@@ -257,17 +282,20 @@ class SQLStore:
             stmt = stmt.where(memories.c.user_id == user_id)
         return int(conn.execute(stmt).scalar_one())
 
-    def fulltext(self, conn: Connection, text: str, query: MemoryQuery, limit: int
-                 ) -> list[tuple[str, float]]:
+    def fulltext(
+        self, conn: Connection, text: str, query: MemoryQuery, limit: int
+    ) -> list[tuple[str, float]]:
         where = query.condition(conn.dialect.name)
         return fulltext.search(conn, text, query.user_id, where, limit)
 
     def touch(self, conn: Connection, ids: Sequence[str], user_id: str, now: datetime) -> None:
         """Count an access of each memory (used by ranking and by lifecycle decay)."""
         if ids:
-            conn.execute(update(memories)
-                         .where(memories.c.id.in_(list(ids)), memories.c.user_id == user_id)
-                         .values(access_count=memories.c.access_count + 1, last_accessed_at=now))
+            conn.execute(
+                update(memories)
+                .where(memories.c.id.in_(list(ids)), memories.c.user_id == user_id)
+                .values(access_count=memories.c.access_count + 1, last_accessed_at=now)
+            )
 
     def dirty_memories(self, conn: Connection, limit: int = 10_000) -> list[MemoryRecord]:
         rows = conn.execute(select(memories).where(memories.c.index_dirty == true()).limit(limit))
@@ -279,21 +307,21 @@ class SQLStore:
 
     def mark_user_dirty(self, conn: Connection, user_id: str) -> None:
         """Mark every memory of a user as not indexed (its vector collection is rebuilt)."""
-        conn.execute(update(memories).where(memories.c.user_id == user_id)
-                     .values(index_dirty=True))
+        conn.execute(update(memories).where(memories.c.user_id == user_id).values(index_dirty=True))
 
     def mark_indexed(self, conn: Connection, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
-            conn.execute(update(memories).where(memories.c.id.in_(chunk))
-                         .values(index_dirty=False))
+            chunk = list(ids[start : start + 500])
+            conn.execute(update(memories).where(memories.c.id.in_(chunk)).values(index_dirty=False))
 
-    def iter_all_memories(self, conn: Connection, batch: int = 2_000
-                          ) -> Iterator[list[MemoryRecord]]:
+    def iter_all_memories(
+        self, conn: Connection, batch: int = 2_000
+    ) -> Iterator[list[MemoryRecord]]:
         last = 0
         while True:
-            rows = conn.execute(select(memories).where(memories.c.pk > last)
-                                .order_by(memories.c.pk).limit(batch)).all()
+            rows = conn.execute(
+                select(memories).where(memories.c.pk > last).order_by(memories.c.pk).limit(batch)
+            ).all()
             if not rows:
                 return
             last = rows[-1].pk
@@ -304,21 +332,28 @@ class SQLStore:
         if events:
             conn.execute(memory_events.insert(), [_event_row(e) for e in events])
 
-    def events_for(self, conn: Connection, memory_ids: Sequence[str], user_id: str
-                   ) -> list[MemoryEvent]:
+    def events_for(
+        self, conn: Connection, memory_ids: Sequence[str], user_id: str
+    ) -> list[MemoryEvent]:
         e = memory_events.c
-        rows = conn.execute(select(memory_events)
-                            .where(e.user_id == user_id,
-                                   or_(e.memory_id.in_(list(memory_ids)),
-                                       e.related_id.in_(list(memory_ids))))
-                            .order_by(e.pk))
+        rows = conn.execute(
+            select(memory_events)
+            .where(
+                e.user_id == user_id,
+                or_(e.memory_id.in_(list(memory_ids)), e.related_id.in_(list(memory_ids))),
+            )
+            .order_by(e.pk)
+        )
         return [_event(r) for r in rows]
 
     def get_event(self, conn: Connection, event_id: str, user_id: str) -> MemoryEvent | None:
         if not _storable(event_id):
             return None
-        row = conn.execute(select(memory_events).where(
-            memory_events.c.id == event_id, memory_events.c.user_id == user_id)).first()
+        row = conn.execute(
+            select(memory_events).where(
+                memory_events.c.id == event_id, memory_events.c.user_id == user_id
+            )
+        ).first()
         return None if row is None else _event(row)
 
     # --- episodes -------------------------------------------------------------------
@@ -329,15 +364,26 @@ class SQLStore:
     def next_episode_seq(self, conn: Connection, scope: Scope) -> int:
         stmt = select(func.coalesce(func.max(episodes.c.seq), 0)).where(
             episodes.c.user_id == scope.user_id,
-            _eq_or_null(episodes.c.session_id, scope.session_id))
+            _eq_or_null(episodes.c.session_id, scope.session_id),
+        )
         return int(conn.execute(stmt).scalar_one()) + 1
 
-    def list_episodes(self, conn: Connection, scope: Scope, *, after_seq: int = 0,
-                      limit: int | None = None, unconsolidated: bool = False,
-                      newest_first: bool = False) -> list[Episode]:
+    def list_episodes(
+        self,
+        conn: Connection,
+        scope: Scope,
+        *,
+        after_seq: int = 0,
+        limit: int | None = None,
+        unconsolidated: bool = False,
+        newest_first: bool = False,
+    ) -> list[Episode]:
         c = episodes.c
-        stmt = select(episodes).where(c.user_id == scope.user_id, c.seq > after_seq,
-                                      _eq_or_null(c.session_id, scope.session_id))
+        stmt = select(episodes).where(
+            c.user_id == scope.user_id,
+            c.seq > after_seq,
+            _eq_or_null(c.session_id, scope.session_id),
+        )
         if unconsolidated:
             stmt = stmt.where(c.consolidated == false())
         stmt = stmt.order_by(c.seq.desc() if newest_first else c.seq.asc())
@@ -347,23 +393,29 @@ class SQLStore:
 
     def mark_consolidated(self, conn: Connection, ids: Sequence[str], user_id: str) -> None:
         if ids:
-            conn.execute(update(episodes)
-                         .where(episodes.c.id.in_(list(ids)), episodes.c.user_id == user_id)
-                         .values(consolidated=True))
+            conn.execute(
+                update(episodes)
+                .where(episodes.c.id.in_(list(ids)), episodes.c.user_id == user_id)
+                .values(consolidated=True)
+            )
 
-    def update_episode_meta(self, conn: Connection, episode_id: str, user_id: str,
-                            meta: dict[str, Any]) -> None:
+    def update_episode_meta(
+        self, conn: Connection, episode_id: str, user_id: str, meta: dict[str, Any]
+    ) -> None:
         """Replace an episode's metadata (its content is never changed)."""
-        conn.execute(update(episodes)
-                     .where(episodes.c.id == episode_id, episodes.c.user_id == user_id)
-                     .values(meta=dict(meta)))
+        conn.execute(
+            update(episodes)
+            .where(episodes.c.id == episode_id, episodes.c.user_id == user_id)
+            .values(meta=dict(meta))
+        )
 
     # --- conflicts ------------------------------------------------------------------
     def insert_conflict(self, conn: Connection, item: Conflict) -> None:
         conn.execute(conflicts.insert(), [_conflict_row(item)])
 
-    def list_conflicts(self, conn: Connection, user_id: str, status: str | None = "open"
-                       ) -> list[Conflict]:
+    def list_conflicts(
+        self, conn: Connection, user_id: str, status: str | None = "open"
+    ) -> list[Conflict]:
         stmt = select(conflicts).where(conflicts.c.user_id == user_id).order_by(conflicts.c.pk)
         if status is not None:
             stmt = stmt.where(conflicts.c.status == status)
@@ -372,20 +424,24 @@ class SQLStore:
     def get_conflict(self, conn: Connection, conflict_id: str, user_id: str) -> Conflict | None:
         if not _storable(conflict_id):
             return None
-        row = conn.execute(select(conflicts).where(
-            conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)).first()
+        row = conn.execute(
+            select(conflicts).where(conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)
+        ).first()
         return None if row is None else _conflict(row)
 
     def update_conflict(self, conn: Connection, conflict_id: str, user_id: str, **values) -> None:
-        conn.execute(update(conflicts)
-                     .where(conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)
-                     .values(**values))
+        conn.execute(
+            update(conflicts)
+            .where(conflicts.c.id == conflict_id, conflicts.c.user_id == user_id)
+            .values(**values)
+        )
 
     # --- whole-user deletion ----------------------------------------------------------
     def purge_user(self, conn: Connection, user_id: str) -> list[str]:
         """Hard-delete every row of a user; returns the memory ids (for the vector index)."""
-        ids = list(conn.execute(select(memories.c.id).where(memories.c.user_id == user_id))
-                   .scalars())
+        ids = list(
+            conn.execute(select(memories.c.id).where(memories.c.user_id == user_id)).scalars()
+        )
         for table in metadata.sorted_tables:  # every table of the schema, present and future
             if "user_id" in table.c:
                 conn.execute(table.delete().where(table.c.user_id == user_id))
@@ -406,8 +462,11 @@ def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={
-            "timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -421,6 +480,7 @@ def _sqlite_pragmas(busy_timeout_ms: int):
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
     return on_connect
 
 
@@ -431,8 +491,14 @@ def _scope(row) -> Scope:
 
 def _memory_row(r: MemoryRecord) -> dict[str, Any]:
     row = {k: v for k, v in r.to_dict().items() if k not in ("scope", "metadata")}
-    for key in ("created_at", "updated_at", "valid_from", "valid_to", "recorded_at",
-                "last_accessed_at"):
+    for key in (
+        "created_at",
+        "updated_at",
+        "valid_from",
+        "valid_to",
+        "recorded_at",
+        "last_accessed_at",
+    ):
         row[key] = getattr(r, key)
     row.update(r.scope.to_dict(), meta=r.metadata, index_dirty=True)
     return row
@@ -440,52 +506,114 @@ def _memory_row(r: MemoryRecord) -> dict[str, Any]:
 
 def _memory(row) -> MemoryRecord:
     return MemoryRecord(
-        id=row.id, text=row.text, scope=_scope(row), kind=row.kind, subject=row.subject,
-        attribute=row.attribute, value=row.value, metadata=row.meta or {},
-        importance=row.importance, confidence=row.confidence, source=row.source,
-        access_count=row.access_count, created_at=row.created_at, updated_at=row.updated_at,
-        valid_from=row.valid_from, valid_to=row.valid_to, recorded_at=row.recorded_at,
-        superseded_by=row.superseded_by, status=row.status, version=row.version,
+        id=row.id,
+        text=row.text,
+        scope=_scope(row),
+        kind=row.kind,
+        subject=row.subject,
+        attribute=row.attribute,
+        value=row.value,
+        metadata=row.meta or {},
+        importance=row.importance,
+        confidence=row.confidence,
+        source=row.source,
+        access_count=row.access_count,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        recorded_at=row.recorded_at,
+        superseded_by=row.superseded_by,
+        status=row.status,
+        version=row.version,
         last_accessed_at=row.last_accessed_at,
     )
 
 
 def _event_row(e: MemoryEvent) -> dict[str, Any]:
-    return {"id": e.id, "memory_id": e.memory_id, **e.scope.to_dict(), "op": e.op,
-            "old_text": e.old_text, "new_text": e.new_text, "actor": e.actor,
-            "reason": e.reason, "related_id": e.related_id, "details": e.details,
-            "created_at": e.created_at}
+    return {
+        "id": e.id,
+        "memory_id": e.memory_id,
+        **e.scope.to_dict(),
+        "op": e.op,
+        "old_text": e.old_text,
+        "new_text": e.new_text,
+        "actor": e.actor,
+        "reason": e.reason,
+        "related_id": e.related_id,
+        "details": e.details,
+        "created_at": e.created_at,
+    }
 
 
 def _event(row) -> MemoryEvent:
-    return MemoryEvent(id=row.id, memory_id=row.memory_id, scope=_scope(row), op=row.op,
-                       old_text=row.old_text, new_text=row.new_text, actor=row.actor,
-                       reason=row.reason, created_at=row.created_at, related_id=row.related_id,
-                       details=row.details or {})
+    return MemoryEvent(
+        id=row.id,
+        memory_id=row.memory_id,
+        scope=_scope(row),
+        op=row.op,
+        old_text=row.old_text,
+        new_text=row.new_text,
+        actor=row.actor,
+        reason=row.reason,
+        created_at=row.created_at,
+        related_id=row.related_id,
+        details=row.details or {},
+    )
 
 
 def _episode_row(e: Episode) -> dict[str, Any]:
-    return {"id": e.id, **e.scope.to_dict(), "seq": e.seq, "role": e.role, "content": e.content,
-            "salience": e.salience, "meta": e.metadata, "created_at": e.created_at,
-            "consolidated": e.consolidated}
+    return {
+        "id": e.id,
+        **e.scope.to_dict(),
+        "seq": e.seq,
+        "role": e.role,
+        "content": e.content,
+        "salience": e.salience,
+        "meta": e.metadata,
+        "created_at": e.created_at,
+        "consolidated": e.consolidated,
+    }
 
 
 def _episode(row) -> Episode:
-    return Episode(id=row.id, scope=_scope(row), role=row.role, content=row.content,
-                   created_at=row.created_at, salience=row.salience, seq=row.seq,
-                   metadata=row.meta or {}, consolidated=row.consolidated)
+    return Episode(
+        id=row.id,
+        scope=_scope(row),
+        role=row.role,
+        content=row.content,
+        created_at=row.created_at,
+        salience=row.salience,
+        seq=row.seq,
+        metadata=row.meta or {},
+        consolidated=row.consolidated,
+    )
 
 
 def _conflict_row(c: Conflict) -> dict[str, Any]:
-    return {"id": c.id, **c.scope.to_dict(), "memory_ids": c.memory_ids, "reason": c.reason,
-            "status": c.status, "created_at": c.created_at, "resolved_at": c.resolved_at,
-            "resolution": c.resolution}
+    return {
+        "id": c.id,
+        **c.scope.to_dict(),
+        "memory_ids": c.memory_ids,
+        "reason": c.reason,
+        "status": c.status,
+        "created_at": c.created_at,
+        "resolved_at": c.resolved_at,
+        "resolution": c.resolution,
+    }
 
 
 def _conflict(row) -> Conflict:
-    return Conflict(id=row.id, scope=_scope(row), memory_ids=list(row.memory_ids),
-                    reason=row.reason, status=row.status, created_at=row.created_at,
-                    resolved_at=row.resolved_at, resolution=row.resolution)
+    return Conflict(
+        id=row.id,
+        scope=_scope(row),
+        memory_ids=list(row.memory_ids),
+        reason=row.reason,
+        status=row.status,
+        created_at=row.created_at,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
+    )
 
 
 __all__ = ["MemoryQuery", "SQLStore", "metadata"]

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from agentmem.stores.hnsw_files import damaged_collections
 
 from agentmem.errors import IndexDamagedError, StoreError
+from agentmem.stores.hnsw_files import damaged_collections
 from agentmem.types import MemoryRecord
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,15 @@ def _metadata(record: MemoryRecord) -> dict[str, Any]:
 class VectorIndex:
     """Chroma collections of memory vectors: embedded (`path`) or a server (`host`, `port`)."""
 
-    def __init__(self, *, path: Path | None = None, host: str | None = None, port: int = 8000,
-                 prefix: str = "agentmem_memories", ef_search: int = 400) -> None:
+    def __init__(
+        self,
+        *,
+        path: Path | None = None,
+        host: str | None = None,
+        port: int = 8000,
+        prefix: str = "agentmem_memories",
+        ef_search: int = 400,
+    ) -> None:
         from chromadb.config import Settings
 
         settings = Settings(anonymized_telemetry=False, allow_reset=True)
@@ -114,7 +121,8 @@ class VectorIndex:
             name = _collection_name(self.prefix, user_id)
             if create:
                 col = self.client.get_or_create_collection(
-                    name, embedding_function=None,
+                    name,
+                    embedding_function=None,
                     configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
                     metadata={"user_id": user_id},
                 )
@@ -180,8 +188,9 @@ class VectorIndex:
             groups[record.scope.user_id].append(record)
         for user_id, items in groups.items():
             with self._guard(user_id):
-                self._collection(user_id).update(ids=[r.id for r in items],
-                                                 metadatas=[_metadata(r) for r in items])
+                self._collection(user_id).update(
+                    ids=[r.id for r in items], metadatas=[_metadata(r) for r in items]
+                )
 
     def query(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest memories of one user, any status: (id, cosine clipped to [0, 1]).
@@ -195,8 +204,9 @@ class VectorIndex:
         """
         return self.query_many(user_id, np.asarray([vector]), k)[0]
 
-    def query_many(self, user_id: str, vectors: np.ndarray, k: int
-                   ) -> list[list[tuple[str, float]]]:
+    def query_many(
+        self, user_id: str, vectors: np.ndarray, k: int
+    ) -> list[list[tuple[str, float]]]:
         """`query` for each row of `vectors`, in one round trip to the index."""
         col = self._collection(user_id, create=False)
         if col is None or len(vectors) == 0:
@@ -205,8 +215,11 @@ class VectorIndex:
 
         try:
             with self._guard(user_id):
-                result = col.query(query_embeddings=np.asarray(vectors, dtype=np.float32),
-                                   n_results=k, include=["distances"])
+                result = col.query(
+                    query_embeddings=np.asarray(vectors, dtype=np.float32),
+                    n_results=k,
+                    include=["distances"],
+                )
         except IndexDamagedError:
             raise
         except ChromaError as exc:
@@ -216,8 +229,10 @@ class VectorIndex:
                 raise
             log.warning("vector collection of %r not written yet: %s", user_id, exc)
             return [[] for _ in vectors]
-        return [[(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
-                for ids, dists in zip(result["ids"], result["distances"], strict=True)]
+        return [
+            [(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
+            for ids, dists in zip(result["ids"], result["distances"], strict=True)
+        ]
 
     def statuses(self, user_id: str) -> dict[str, str]:
         """The status each of a user's vectors carries in its metadata (for inspection)."""

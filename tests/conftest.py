@@ -83,6 +83,9 @@ def local_llm():
     from agentmem import MemoryConfig
     from agentmem.llm import LocalLLM
 
-    cache = Path(os.environ.get("AGENTMEM_TEST_MODEL_CACHE",
-                                Path(tempfile.gettempdir()) / "agentmem-test-models"))
+    cache = Path(
+        os.environ.get(
+            "AGENTMEM_TEST_MODEL_CACHE", Path(tempfile.gettempdir()) / "agentmem-test-models"
+        )
+    )
     return LocalLLM.load(MemoryConfig.create(home=cache, llm={"cache_dir": cache}))

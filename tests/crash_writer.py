@@ -35,8 +35,10 @@ def _write_forever(home: str, tag: str, ack_path: str, ready) -> None:
     from agentmem.short_term import word_counter
 
     rng = random.Random(tag)
-    with Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter) as mem, \
-            open(ack_path, "a", encoding="utf-8") as ack:
+    with (
+        Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter) as mem,
+        open(ack_path, "a", encoding="utf-8") as ack,
+    ):
 
         def acknowledge(entry: dict) -> None:
             ack.write(json.dumps(entry) + "\n")
@@ -49,8 +51,9 @@ def _write_forever(home: str, tag: str, ack_path: str, ready) -> None:
             batch = f"{tag}-{i}"
             texts = [note_text(batch, j) for j in range(BATCH)]
             records = mem.add_many(texts, USER)
-            acknowledge({"op": "add", "batch": batch,
-                         "ids": [r.id for r in records], "texts": texts})
+            acknowledge(
+                {"op": "add", "batch": batch, "ids": [r.id for r in records], "texts": texts}
+            )
             target = rng.choice(records)
             if i % 3 == 1:
                 text = note_text(f"{batch}-updated", 0)

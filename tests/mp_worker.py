@@ -15,10 +15,12 @@ import os
 import random
 import sys
 
-WORDS = ("apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
-         "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
-         "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
-         "marble nutmeg oyster pumice quill rhubarb sorrel thistle").split()
+WORDS = (
+    "apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
+    "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
+    "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
+    "marble nutmeg oyster pumice quill rhubarb sorrel thistle"
+).split()
 
 
 def note_text(worker: str, i: int) -> str:

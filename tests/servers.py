@@ -22,8 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
-               "/usr/lib/postgresql/17/bin", "/usr/local/pgsql/bin")
+PG_BIN_DIRS = (
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/17/bin",
+    "/usr/local/pgsql/bin",
+)
 PG_USER = "postgres"
 
 
@@ -37,8 +41,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float, what: str,
-                   log: Path) -> None:
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float, what: str, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -48,8 +51,9 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float, what: str,
                 return
         except OSError:
             time.sleep(0.1)
-    raise ServerUnavailable(f"{what} did not listen on port {port} within {timeout}s:\n"
-                            f"{_tail(log)}")
+    raise ServerUnavailable(
+        f"{what} did not listen on port {port} within {timeout}s:\n{_tail(log)}"
+    )
 
 
 def _tail(path: Path, n: int = 3000) -> str:
@@ -71,7 +75,8 @@ def pg_bin() -> Path:
     raise ServerUnavailable(
         "PostgreSQL server binaries (initdb, pg_ctl) were not found in "
         f"{list(PG_BIN_DIRS)} or on PATH; install postgresql-15 (apt-get install "
-        "postgresql-15) or set AGENTMEM_TEST_PG_BIN to their directory")
+        "postgresql-15) or set AGENTMEM_TEST_PG_BIN to their directory"
+    )
 
 
 @dataclass
@@ -87,8 +92,9 @@ class PostgresServer:
         """Create an empty database and return its SQLAlchemy URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user={PG_USER} dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user={PG_USER} dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -99,8 +105,9 @@ def _as_pg(cmd: list[str]) -> list[str]:
         return cmd
     runuser = shutil.which("runuser")
     if runuser is None:
-        raise ServerUnavailable("running as root needs `runuser` to start PostgreSQL as "
-                                f"the {PG_USER!r} user")
+        raise ServerUnavailable(
+            f"running as root needs `runuser` to start PostgreSQL as the {PG_USER!r} user"
+        )
     return [runuser, "-u", PG_USER, "--", *cmd]
 
 
@@ -116,23 +123,62 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.chown(sockdir, PG_USER)
     port = free_port()
     try:
-        init = subprocess.run(_as_pg([str(bindir / "initdb"), "-D", str(datadir), "-U", PG_USER,
-                                      "--auth=trust", "-E", "UTF8", "--no-sync"]),
-                              capture_output=True, text=True, timeout=120)
+        init = subprocess.run(
+            _as_pg(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(datadir),
+                    "-U",
+                    PG_USER,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if init.returncode != 0:
             raise ServerUnavailable(f"initdb failed:\n{init.stdout}\n{init.stderr}")
-        options = (f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        start = subprocess.run(_as_pg([str(bindir / "pg_ctl"), "-D", str(datadir), "-l",
-                                       str(log), "-o", options, "-w", "-t", "60", "start"]),
-                               capture_output=True, text=True, timeout=90)
+        options = (
+            f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        start = subprocess.run(
+            _as_pg(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(datadir),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         if start.returncode != 0:
             raise ServerUnavailable(f"pg_ctl start failed:\n{start.stderr}\n{_tail(log)}")
         yield PostgresServer(port=port, datadir=datadir, bin=bindir)
     finally:
         if (datadir / "postmaster.pid").exists():
-            subprocess.run(_as_pg([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate",
-                                   "-w", "stop"]), capture_output=True, timeout=60)
+            subprocess.run(
+                _as_pg(
+                    [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w", "stop"]
+                ),
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -144,8 +190,10 @@ def chroma_bin() -> Path:
     found = shutil.which("chroma")
     if found:
         return Path(found)
-    raise ServerUnavailable("the `chroma` command was not found next to the Python "
-                            "interpreter or on PATH; install chromadb (make install)")
+    raise ServerUnavailable(
+        "the `chroma` command was not found next to the Python "
+        "interpreter or on PATH; install chromadb (make install)"
+    )
 
 
 @dataclass
@@ -163,9 +211,22 @@ def chroma_server() -> Iterator[ChromaServer]:
     port, log = free_port(), root / "server.log"
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(exe), "run", "--path", str(root / "data"), "--host",
-                                 "127.0.0.1", "--port", str(port)], stdout=out,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(exe),
+                "run",
+                "--path",
+                str(root / "data"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     try:
         _wait_for_port(port, proc, 60, "chroma run", log)
         _wait_for_heartbeat(port, proc, log)

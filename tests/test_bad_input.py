@@ -9,12 +9,15 @@ def _count(mem, scope):
     return mem.sql("SELECT count(*) AS n FROM memories", scope)[0]["n"]
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("", "must not be empty"),
-    ("   \n\t", "must not be empty"),
-    (None, "must be a string"),
-    (42, "must be a string"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("", "must not be empty"),
+        ("   \n\t", "must not be empty"),
+        (None, "must be a string"),
+        (42, "must be a string"),
+    ],
+)
 def test_bad_text(mem, alice, text, needle):
     with pytest.raises(ValidationError, match=needle):
         mem.add(text, alice)
@@ -30,23 +33,28 @@ def test_text_over_the_limit(home, alice):
         assert _count(mem, alice) == 0  # the good one of the batch was not written either
 
 
-@pytest.mark.parametrize("kwargs, needle", [
-    ({"mode": "fuzzy"}, "mode must be one of"),
-    ({"top_k": 0}, "top_k must be"),
-    ({"top_k": "5"}, "top_k must be"),
-    ({"filters": {"colour": "red"}}, "unknown filter keys"),
-    ({"filters": {"kind": "poem"}}, "filters\\['kind'\\]"),
-    ({"filters": {"metadata": {"k": [1, 2]}}}, "metadata filter values"),
-    ({"filters": {"created_after": "yesterday"}}, "ISO 8601"),
-    ({"as_of": "not a date"}, "as_of must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        ({"mode": "fuzzy"}, "mode must be one of"),
+        ({"top_k": 0}, "top_k must be"),
+        ({"top_k": "5"}, "top_k must be"),
+        ({"filters": {"colour": "red"}}, "unknown filter keys"),
+        ({"filters": {"kind": "poem"}}, "filters\\['kind'\\]"),
+        ({"filters": {"metadata": {"k": [1, 2]}}}, "metadata filter values"),
+        ({"filters": {"created_after": "yesterday"}}, "ISO 8601"),
+        ({"as_of": "not a date"}, "as_of must be"),
+    ],
+)
 def test_bad_search_arguments(mem, alice, kwargs, needle):
     with pytest.raises(ValidationError, match=needle):
         mem.search("anything", alice, **kwargs)
 
 
-@pytest.mark.parametrize("scope", [None, "", Scope.__new__(Scope), {"agent_id": "x"}, 3,
-                                   {"user_id": "a", "colour": "red"}])
+@pytest.mark.parametrize(
+    "scope",
+    [None, "", Scope.__new__(Scope), {"agent_id": "x"}, 3, {"user_id": "a", "colour": "red"}],
+)
 def test_missing_user_id(mem, scope):
     with pytest.raises((ScopeError, TypeError)) as info:
         if isinstance(scope, Scope):
@@ -82,7 +90,11 @@ def test_deeply_nested_metadata_is_refused(mem, alice):
 
 
 def test_every_error_is_an_agentmem_error(mem, alice):
-    for call in (lambda: mem.add("", alice), lambda: mem.get("", alice),
-                 lambda: mem.search("q", alice, mode="x"), lambda: mem.sql("DROP TABLE x", alice)):
+    for call in (
+        lambda: mem.add("", alice),
+        lambda: mem.get("", alice),
+        lambda: mem.search("q", alice, mode="x"),
+        lambda: mem.sql("DROP TABLE x", alice),
+    ):
         with pytest.raises(AgentMemError):
             call()

@@ -17,8 +17,13 @@ def test_run_reports_throughput_latency_and_quality(tmp_path):
     assert entry["memories"] == 400 and entry["ingest"]["memories_per_s"] > 0
     assert set(entry["latency_ms"]) == {"fulltext", "semantic", "hybrid"}
     assert all(v["p95"] >= v["p50"] > 0 for v in entry["latency_ms"].values())
-    assert set(entry["quality"]) == {"fulltext", "semantic", "hybrid_rrf", "hybrid_sum",
-                                     "numpy_cosine"}
+    assert set(entry["quality"]) == {
+        "fulltext",
+        "semantic",
+        "hybrid_rrf",
+        "hybrid_sum",
+        "numpy_cosine",
+    }
     for scores in entry["quality"].values():
         assert 0.0 <= scores["recall@5"] <= 1.0 and scores["n"] == 20
     assert "memories/s" in retrieval.table(result)

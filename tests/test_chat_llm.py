@@ -37,6 +37,7 @@ def test_second_turn_reuses_the_activation_snapshot(chat_mem):
 def test_parametric_only_tier_sends_no_text_memory(chat_mem):
     carol = Scope("carol")
     chat_mem.add("My favourite colour is teal.", carol)
-    reply = chat_mem.chat("What is my favourite colour?", carol, tiers=["parametric"],
-                          max_new_tokens=4)
+    reply = chat_mem.chat(
+        "What is my favourite colour?", carol, tiers=["parametric"], max_new_tokens=4
+    )
     assert reply.memories == [] and reply.context_tokens == 0

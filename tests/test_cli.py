@@ -45,8 +45,9 @@ def test_add_search_show_history(home):
     table = run(home, "search", "dog", "-u", "alice", "--explain").stdout
     assert "Rex" in table and "semantic=" in table
 
-    pets = run_json(home, "search", "dog", "-u", "alice", "-f", "meta.topic=pets",
-                    "-f", "kind=note")
+    pets = run_json(
+        home, "search", "dog", "-u", "alice", "-f", "meta.topic=pets", "-f", "kind=note"
+    )
     assert [h["record"]["text"] for h in pets] == ["My dog is called Rex"]
     past = run_json(home, "search", "live", "-u", "alice", "--as-of", first["created_at"])
     assert [h["record"]["text"] for h in past] == ["I live in Berlin"]
@@ -71,8 +72,9 @@ def test_update_delete_restore(home):
 
 
 def test_observe_episodes_stats(home):
-    obs = run_json(home, "observe", "I started working at Acme as a designer", "-u", "alice",
-                   "-s", "s1")
+    obs = run_json(
+        home, "observe", "I started working at Acme as a designer", "-u", "alice", "-s", "s1"
+    )
     assert obs["episode_ids"] and obs["facts"]
     run(home, "observe", "Sounds great!", "-u", "alice", "-s", "s1", "--role", "assistant")
     eps = run_json(home, "episodes", "-u", "alice")
@@ -139,8 +141,9 @@ def test_export_import_round_trip(home, tmp_path):
     assert first["indexed"] == n_memories and first["added"]["episodes"] == 1
     again = run_json(other, "import", str(out))
     assert sum(again["added"].values()) == 0
-    assert run_json(other, "history", rec["id"], "-u", "alice") == \
-        run_json(home, "history", rec["id"], "-u", "alice")
+    assert run_json(other, "history", rec["id"], "-u", "alice") == run_json(
+        home, "history", rec["id"], "-u", "alice"
+    )
     only_bob = tmp_path / "bob.jsonl"
     run(home, "export", str(only_bob), "-u", "bob")
     assert len(only_bob.read_text().splitlines()) == 1  # the header only
@@ -148,8 +151,9 @@ def test_export_import_round_trip(home, tmp_path):
 
 def test_kv_views(home):
     policies = run_json(home, "kv", "policies")
-    assert {"full", "str", "cmp", "h2o", "snapkv", "tova", "streaming_llm"} <= \
-        {p["name"] for p in policies}
+    assert {"full", "str", "cmp", "h2o", "snapkv", "tova", "streaming_llm"} <= {
+        p["name"] for p in policies
+    }
     assert run_json(home, "kv", "snapshots") == [] or True  # may hold snapshots of others
     missing = run(home, "kv", "last", ok=False)
     assert missing.exit_code == 1 and "agentmem chat" in missing.stderr
@@ -165,8 +169,20 @@ def test_adapters_commands(home):
 
 def test_bench_and_check_conflicts_dispatch(home, tmp_path):
     out = tmp_path / "bench.json"
-    run(home, "bench", "retrieval", "--sizes", "40", "--queries", "5", "--embedder", "hash",
-        "--json", "--out", str(out))
+    run(
+        home,
+        "bench",
+        "retrieval",
+        "--sizes",
+        "40",
+        "--queries",
+        "5",
+        "--embedder",
+        "hash",
+        "--json",
+        "--out",
+        str(out),
+    )
     assert json.loads(out.read_text())["sizes"][0]["latency_ms"]
     unknown = run(home, "bench", "nosuch", ok=False)
     assert unknown.exit_code == 2
@@ -178,12 +194,22 @@ def test_bench_and_check_conflicts_dispatch(home, tmp_path):
 def test_real_subprocess(home):
     env = {**os.environ, "AGENTMEM_EMBEDDING__MODEL": "hash"}
     cmd = [sys.executable, "-m", "agentmem.cli", "--home", str(home)]
-    added = subprocess.run([*cmd, "add", "I live in Rome", "-u", "alice", "--json"],
-                           capture_output=True, text=True, env=env, timeout=120)
+    added = subprocess.run(
+        [*cmd, "add", "I live in Rome", "-u", "alice", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["value"] == "Rome"
-    failed = subprocess.run([*cmd, "history", "nope", "-u", "alice"], capture_output=True,
-                            text=True, env=env, timeout=120)
+    failed = subprocess.run(
+        [*cmd, "history", "nope", "-u", "alice"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert failed.returncode == 1
     assert failed.stderr.strip().startswith("error:") and "Traceback" not in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1

@@ -43,10 +43,10 @@ def _check_store(mem: Memory, workers: list[str], n: int) -> None:
         winner = next(r for r in rows if r["text"] == shared_text(i))
         assert reinforcements[winner["id"]] == len(workers) - 1
         assert winner["access_count"] == len(workers) - 1, "a reinforcement was lost"
-    episodes = mem.sql("SELECT session_id, count(*) AS n FROM episodes GROUP BY session_id",
-                       scope)
+    episodes = mem.sql("SELECT session_id, count(*) AS n FROM episodes GROUP BY session_id", scope)
     assert sorted((e["session_id"], e["n"]) for e in episodes) == sorted(
-        (f"s-{w}", n) for w in workers)
+        (f"s-{w}", n) for w in workers
+    )
 
 
 def _thread_writer(mem: Memory, worker: str, n: int, errors: list) -> None:
@@ -78,9 +78,12 @@ def test_threads_share_one_store(config):
     shared = Memory(**config, token_counter=word_counter)
     own = [Memory(**config, token_counter=word_counter) for _ in range(4)]
     try:
-        threads = [threading.Thread(target=_thread_writer,
-                                    args=(shared if k < 4 else own[k - 4], w, n, errors))
-                   for k, w in enumerate(workers)]
+        threads = [
+            threading.Thread(
+                target=_thread_writer, args=(shared if k < 4 else own[k - 4], w, n, errors)
+            )
+            for k, w in enumerate(workers)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -99,12 +102,24 @@ def test_threads_share_one_store(config):
 def test_processes_share_one_store(config, chroma_server):
     """Three processes on one database; vectors in a Chroma server (embedded Chroma is a
     single-process store)."""
-    config = {**config, "chroma": {"host": chroma_server.host, "port": chroma_server.port,
-                                   "collection": "conc" + Path(config["home"]).parent.name[-8:]}}
+    config = {
+        **config,
+        "chroma": {
+            "host": chroma_server.host,
+            "port": chroma_server.port,
+            "collection": "conc" + Path(config["home"]).parent.name[-8:],
+        },
+    }
     workers, n = ["p0", "p1", "p2"], 5
-    procs = [subprocess.Popen([sys.executable, str(WORKER), json.dumps(config), w, str(n)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for w in workers]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), json.dumps(config), w, str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in workers
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0 and "done" in out, err[-3000:]

@@ -24,8 +24,10 @@ def test_keyword_arguments_beat_environment(tmp_path, monkeypatch):
 
 def test_toml_file(tmp_path):
     path = tmp_path / "agentmem.toml"
-    path.write_text('home = "data"\nmax_text_chars = 123\n[search]\nfusion = "sum"\n'
-                    '[embedding]\nmodel = "hash"\n')
+    path.write_text(
+        'home = "data"\nmax_text_chars = 123\n[search]\nfusion = "sum"\n'
+        '[embedding]\nmodel = "hash"\n'
+    )
     with Memory.from_config(path) as mem:
         assert mem.config.home == tmp_path / "data"
         assert mem.config.max_text_chars == 123
@@ -33,11 +35,14 @@ def test_toml_file(tmp_path):
         assert (tmp_path / "data" / "agentmem.db").exists()
 
 
-@pytest.mark.parametrize("kwargs, needle", [
-    ({"search": {"rrf_k": -3}}, "search.rrf_k"),
-    ({"search": {"fusion": "max"}}, "search.fusion"),
-    ({"no_such_setting": 1}, "no_such_setting"),
-])
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        ({"search": {"rrf_k": -3}}, "search.rrf_k"),
+        ({"search": {"fusion": "max"}}, "search.fusion"),
+        ({"no_such_setting": 1}, "no_such_setting"),
+    ],
+)
 def test_bad_values_name_the_setting(tmp_path, kwargs, needle):
     with pytest.raises(ConfigError, match=needle):
         MemoryConfig.create(home=tmp_path, **kwargs)

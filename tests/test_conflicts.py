@@ -23,32 +23,54 @@ from agentmem.types import MemoryRecord
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def fact(value, *, attribute="lives_in", negated=False, day=0, source="user", confidence=0.9,
-         status="active", user="u"):
+def fact(
+    value,
+    *,
+    attribute="lives_in",
+    negated=False,
+    day=0,
+    source="user",
+    confidence=0.9,
+    status="active",
+    user="u",
+):
     at = T0 + timedelta(days=day)
-    return MemoryRecord(id=f"{attribute}-{value}-{day}-{negated}", text=f"{attribute} {value}",
-                        scope=Scope(user_id=user), kind="fact", subject="user",
-                        attribute=attribute, value=value,
-                        metadata={"negated": True} if negated else {}, source=source,
-                        confidence=confidence, valid_from=at, recorded_at=at, status=status)
+    return MemoryRecord(
+        id=f"{attribute}-{value}-{day}-{negated}",
+        text=f"{attribute} {value}",
+        scope=Scope(user_id=user),
+        kind="fact",
+        subject="user",
+        attribute=attribute,
+        value=value,
+        metadata={"negated": True} if negated else {},
+        source=source,
+        confidence=confidence,
+        valid_from=at,
+        recorded_at=at,
+        status=status,
+    )
 
 
 # --- pure functions ---------------------------------------------------------------
-@pytest.mark.parametrize("new, old, multi, expected", [
-    (fact("Berlin"), fact("Berlin"), False, "duplicate"),
-    (fact("the berlin"), fact("Berlin!"), False, "duplicate"),
-    (fact("Kreuzberg, Berlin"), fact("Berlin"), False, "refinement"),
-    (fact("Berlin"), fact("Kreuzberg, Berlin"), False, "duplicate"),
-    (fact("Paris"), fact("Berlin"), False, "contradiction"),
-    (fact("Paris"), fact("Berlin"), True, "independent"),
-    (fact("Paris", negated=True), fact("Paris"), False, "retraction"),
-    (fact("Paris anymore", negated=True), fact("Paris"), False, "retraction"),
-    (fact("", negated=True), fact("Paris"), True, "retraction"),
-    (fact("Rome", negated=True), fact("Paris"), False, "independent"),
-    (fact("Paris"), fact("Paris", negated=True), False, "contradiction"),
-    (fact("Rome"), fact("Paris", negated=True), False, "independent"),
-    (fact("Rome", negated=True), fact("Paris", negated=True), False, "independent"),
-])
+@pytest.mark.parametrize(
+    "new, old, multi, expected",
+    [
+        (fact("Berlin"), fact("Berlin"), False, "duplicate"),
+        (fact("the berlin"), fact("Berlin!"), False, "duplicate"),
+        (fact("Kreuzberg, Berlin"), fact("Berlin"), False, "refinement"),
+        (fact("Berlin"), fact("Kreuzberg, Berlin"), False, "duplicate"),
+        (fact("Paris"), fact("Berlin"), False, "contradiction"),
+        (fact("Paris"), fact("Berlin"), True, "independent"),
+        (fact("Paris", negated=True), fact("Paris"), False, "retraction"),
+        (fact("Paris anymore", negated=True), fact("Paris"), False, "retraction"),
+        (fact("", negated=True), fact("Paris"), True, "retraction"),
+        (fact("Rome", negated=True), fact("Paris"), False, "independent"),
+        (fact("Paris"), fact("Paris", negated=True), False, "contradiction"),
+        (fact("Rome"), fact("Paris", negated=True), False, "independent"),
+        (fact("Rome", negated=True), fact("Paris", negated=True), False, "independent"),
+    ],
+)
 def test_classify(new, old, multi, expected):
     assert classify(new, old, multi=multi)[0] == expected
 
@@ -64,14 +86,17 @@ def test_ambiguous_pairs_share_words_without_containment():
     assert not is_ambiguous(fact("Paris"), fact("Berlin"))
 
 
-@pytest.mark.parametrize("policy, new, old, wins", [
-    ("latest_wins", fact("A", source="assistant"), fact("B"), True),
-    ("source_priority", fact("A", source="assistant"), fact("B", source="user"), False),
-    ("source_priority", fact("A", source="user"), fact("B", source="tool"), True),
-    ("source_priority", fact("A", source="unknown"), fact("B", source="assistant"), False),
-    ("highest_confidence", fact("A", confidence=0.5), fact("B", confidence=0.9), False),
-    ("highest_confidence", fact("A", confidence=0.9), fact("B", confidence=0.9), True),
-])
+@pytest.mark.parametrize(
+    "policy, new, old, wins",
+    [
+        ("latest_wins", fact("A", source="assistant"), fact("B"), True),
+        ("source_priority", fact("A", source="assistant"), fact("B", source="user"), False),
+        ("source_priority", fact("A", source="user"), fact("B", source="tool"), True),
+        ("source_priority", fact("A", source="unknown"), fact("B", source="assistant"), False),
+        ("highest_confidence", fact("A", confidence=0.5), fact("B", confidence=0.9), False),
+        ("highest_confidence", fact("A", confidence=0.9), fact("B", confidence=0.9), True),
+    ],
+)
 def test_policies(policy, new, old, wins):
     assert new_wins(policy, new, old, ConflictsConfig())[0] is wins
 
@@ -102,8 +127,7 @@ def test_manual_policy_holds_the_candidate():
 
 
 def test_describe_change_says_previously():
-    old = dataclasses.replace(fact("Berlin"), status="superseded",
-                              valid_to=T0 + timedelta(days=10))
+    old = dataclasses.replace(fact("Berlin"), status="superseded", valid_to=T0 + timedelta(days=10))
     text = describe_change([old, fact("Paris", day=10)])
     assert text == "Paris (since 2024-01-11; previously Berlin, 2024-01-01 to 2024-01-11)"
     assert describe_change([old]) is None
@@ -116,11 +140,13 @@ def test_text_statements_become_facts_and_supersede(mem, alice):
     assert (berlin.kind, berlin.attribute, berlin.value) == ("fact", "lives_in", "Berlin")
     assert [f.value for f in mem.facts(alice)] == ["Paris"]
     old = mem.get(berlin.id, alice)
-    assert (old.status, old.superseded_by, old.valid_to) == ("superseded", paris.id,
-                                                              paris.valid_from)
+    assert (old.status, old.superseded_by, old.valid_to) == (
+        "superseded",
+        paris.id,
+        paris.valid_from,
+    )
     ops = [(e.op, e.details.get("rule")) for e in mem.history(paris.id, alice)]
-    assert ops == [("ADD", "empty_slot"), ("ADD", "single_valued"),
-                   ("SUPERSEDE", "single_valued")]
+    assert ops == [("ADD", "empty_slot"), ("ADD", "single_valued"), ("SUPERSEDE", "single_valued")]
     assert all(e.reason for e in mem.history(paris.id, alice))
 
 
@@ -162,7 +188,8 @@ def test_resolve_conflict_errors(mem, alice, bob):
     with pytest.raises(ConflictStateError, match="already resolved"):
         mem.resolve_conflict(conflict.id, "old", alice)
     assert [c.resolution for c in mem.conflicts(alice, status=None)] == [
-        f"kept {conflict.memory_ids[-1]}"]
+        f"kept {conflict.memory_ids[-1]}"
+    ]
 
 
 def test_restore_errors(mem, alice, bob):
@@ -216,6 +243,8 @@ def test_facts_as_of_and_history(mem, alice):
     mem.add("I moved to Paris", alice, observed_at=T0 + timedelta(days=30))
     assert [f.value for f in mem.facts(alice, as_of=T0 + timedelta(days=1))] == ["Berlin"]
     versions = mem.facts(alice, attribute="moved to", include_history=True)
-    assert [(f.value, f.status) for f in versions] == [("Berlin", "superseded"),
-                                                       ("Paris", "active")]
+    assert [(f.value, f.status) for f in versions] == [
+        ("Berlin", "superseded"),
+        ("Paris", "active"),
+    ]
     assert describe_change(versions).startswith("Paris (since")

@@ -22,15 +22,17 @@ SINGLE = {"lives_in", "works_at"}
 VALUES = ["Berlin", "Paris", "the Paris", "Rome", "Kreuzberg, Berlin", "tea", "French"]
 _users = itertools.count()
 
-statement = st.fixed_dictionaries({
-    "attribute": st.sampled_from(ATTRIBUTES),
-    "value": st.sampled_from(VALUES),
-    "negated": st.booleans(),
-    "source": st.sampled_from(["user", "tool", "assistant"]),
-    "confidence": st.sampled_from([0.3, 0.6, 0.9]),
-    "day": st.integers(0, 30),
-    "backdate": st.one_of(st.none(), st.integers(1, 400)),
-})
+statement = st.fixed_dictionaries(
+    {
+        "attribute": st.sampled_from(ATTRIBUTES),
+        "value": st.sampled_from(VALUES),
+        "negated": st.booleans(),
+        "source": st.sampled_from(["user", "tool", "assistant"]),
+        "confidence": st.sampled_from([0.3, 0.6, 0.9]),
+        "day": st.integers(0, 30),
+        "backdate": st.one_of(st.none(), st.integers(1, 400)),
+    }
+)
 action = st.one_of(
     statement.map(lambda s: ("say", s)),
     st.tuples(st.just("delete"), st.integers(0, 50)),
@@ -48,17 +50,27 @@ def memory(tmp_path_factory):
 def _kwargs(s: dict, step: int) -> dict:
     at = T0 + timedelta(days=s["day"] + step)
     fact = {k: s[k] for k in ("attribute", "value", "negated", "confidence")}
-    return {"observed_at": at, "source": s["source"], "fact": fact,
-            "valid_from": at - timedelta(days=s["backdate"]) if s["backdate"] else None}
+    return {
+        "observed_at": at,
+        "source": s["source"],
+        "fact": fact,
+        "valid_from": at - timedelta(days=s["backdate"]) if s["backdate"] else None,
+    }
 
 
 def _check_invariants(memory: Memory, scope: Scope, rows_before: int) -> int:
-    rows = memory.sql("SELECT subject, attribute, value, meta FROM memories "
-                      "WHERE status = 'active' AND kind = 'fact'", scope)
+    rows = memory.sql(
+        "SELECT subject, attribute, value, meta FROM memories "
+        "WHERE status = 'active' AND kind = 'fact'",
+        scope,
+    )
     per_slot = Counter((r["subject"], r["attribute"]) for r in rows if r["attribute"] in SINGLE)
     assert all(n <= 1 for n in per_slot.values()), per_slot
-    per_value = Counter((r["subject"], r["attribute"], normalise_value(r["value"]))
-                        for r in rows if r["attribute"] not in SINGLE)
+    per_value = Counter(
+        (r["subject"], r["attribute"], normalise_value(r["value"]))
+        for r in rows
+        if r["attribute"] not in SINGLE
+    )
     assert all(n <= 1 for n in per_value.values()), per_value
     total = memory.sql("SELECT count(*) AS n FROM memories", scope)[0]["n"]
     assert total >= rows_before, "a row was hard-deleted"
@@ -92,17 +104,18 @@ def _run(memory: Memory, actions: list, policy: str) -> None:
         memory.long_term.config.conflicts = saved
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(actions=st.lists(action, min_size=1, max_size=8), policy=st.sampled_from(POLICIES))
 def test_one_active_value_per_single_valued_slot(memory, actions, policy):
     _run(memory, actions, policy)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(statements=st.lists(statement, min_size=1, max_size=10),
-       policy=st.sampled_from(POLICIES))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(statements=st.lists(statement, min_size=1, max_size=10), policy=st.sampled_from(POLICIES))
 def test_one_batch_resolves_its_statements_against_each_other(memory, statements, policy):
     scope = Scope(user_id=f"batch{next(_users)}")
     saved = memory.long_term.config.conflicts
@@ -111,8 +124,12 @@ def test_one_batch_resolves_its_statements_against_each_other(memory, statements
         for step, s in enumerate(statements):
             s["day"] = step  # one batch is one moment per statement, in order
         kwargs = [_kwargs(s, 0) for s in statements]
-        memory.add_many([f"s{i}" for i in range(len(statements))], scope,
-                        facts=[k["fact"] for k in kwargs], observed_at=T0)
+        memory.add_many(
+            [f"s{i}" for i in range(len(statements))],
+            scope,
+            facts=[k["fact"] for k in kwargs],
+            observed_at=T0,
+        )
         _check_invariants(memory, scope, 0)
     finally:
         memory.long_term.config.conflicts = saved

@@ -25,8 +25,7 @@ def test_there_are_at_least_forty_scenarios():
     assert len({s.name for s in SCENARIOS}) == len(SCENARIOS), "scenario names must be unique"
 
 
-@pytest.mark.parametrize("index", range(len(SCENARIOS)),
-                         ids=[s.source for s in SCENARIOS])
+@pytest.mark.parametrize("index", range(len(SCENARIOS)), ids=[s.source for s in SCENARIOS])
 def test_scenario(shared_memory, index):
     result = run_scenario(SCENARIOS[index], shared_memory, namespace=f"t{index}:")
     assert result.passed, "\n".join(result.failures)
@@ -34,12 +33,16 @@ def test_scenario(shared_memory, index):
 
 def test_check_conflicts_reports_pass_and_fail(tmp_path):
     good = tmp_path / "good.yaml"
-    good.write_text("name: move\nsteps:\n  - {say: 'I live in Berlin', at: 2024-01-01}\n"
-                    "  - {say: 'I moved to Paris', at: 2024-02-01}\n"
-                    "  - expect: {current: {lives_in: Paris}}\n")
+    good.write_text(
+        "name: move\nsteps:\n  - {say: 'I live in Berlin', at: 2024-01-01}\n"
+        "  - {say: 'I moved to Paris', at: 2024-02-01}\n"
+        "  - expect: {current: {lives_in: Paris}}\n"
+    )
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: wrong expectation\nsteps:\n  - {say: 'I live in Berlin'}\n"
-                   "  - expect: {current: {lives_in: Rome}}\n")
+    bad.write_text(
+        "name: wrong expectation\nsteps:\n  - {say: 'I live in Berlin'}\n"
+        "  - expect: {current: {lives_in: Rome}}\n"
+    )
     report = check_conflicts([good, bad])
     assert (report.passed, report.failed) == (1, 1)
     text = report.render()
@@ -49,8 +52,9 @@ def test_check_conflicts_reports_pass_and_fail(tmp_path):
 
 def test_main_exit_codes(tmp_path, capsys):
     good = tmp_path / "good.yaml"
-    good.write_text("name: one\nsteps:\n  - {say: 'I like tea'}\n"
-                    "  - expect: {current: {likes: tea}}\n")
+    good.write_text(
+        "name: one\nsteps:\n  - {say: 'I like tea'}\n  - expect: {current: {likes: tea}}\n"
+    )
     assert main([str(good)]) == 0
     assert "1/1 scenarios passed" in capsys.readouterr().out
     assert main([str(tmp_path / "missing.yaml")]) == 2

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from agentmem.adapters.embeddings import HashEmbedder
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentmem import Memory, Scope
+from agentmem.adapters.embeddings import HashEmbedder
 from agentmem.consolidation import ExtractiveSummarizer, LangChainSummarizer
 from agentmem.short_term import word_counter
 
@@ -42,8 +42,9 @@ def test_extractive_summary_rolls_over_the_previous_one(extractive):
 
 
 def _langchain(*responses: str, extractive) -> LangChainSummarizer:
-    return LangChainSummarizer(FakeListChatModel(responses=list(responses)), extractive,
-                               word_counter)
+    return LangChainSummarizer(
+        FakeListChatModel(responses=list(responses)), extractive, word_counter
+    )
 
 
 def test_langchain_summary_is_used_when_well_formed(extractive):
@@ -52,12 +53,15 @@ def test_langchain_summary_is_used_when_well_formed(extractive):
     assert s.failures == 0
 
 
-@pytest.mark.parametrize("output", [
-    "",                                                  # empty
-    " ".join(["word"] * 200),                            # over-long
-    '{"summary": "Dana lives in Porto"}',                # off-format: JSON
-    "user: hi\nassistant: hello",                        # off-format: a transcript
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "",  # empty
+        " ".join(["word"] * 200),  # over-long
+        '{"summary": "Dana lives in Porto"}',  # off-format: JSON
+        "user: hi\nassistant: hello",  # off-format: a transcript
+    ],
+)
 def test_bad_model_summaries_fall_back_to_extractive(output, extractive, caplog):
     s = _langchain(output, extractive=extractive)
     with caplog.at_level(logging.WARNING):
@@ -78,9 +82,14 @@ def test_a_raising_model_falls_back(extractive):
 
 
 def _memory(home, consolidation=None, **kwargs) -> Memory:
-    return Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                  short_term={"max_tokens": 60},
-                  consolidation={"summary_tokens": 40, **(consolidation or {})}, **kwargs)
+    return Memory(
+        home=home,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        short_term={"max_tokens": 60},
+        consolidation={"summary_tokens": 40, **(consolidation or {})},
+        **kwargs,
+    )
 
 
 def test_consolidate_moves_turns_into_summary_and_facts(home):
@@ -110,8 +119,10 @@ def test_overflow_is_consolidated_automatically(home):
     """Inline mode; background mode: tests/test_consolidation_background.py."""
     scope = Scope(user_id="dana", session_id="s1")
     with _memory(home, consolidation={"background": False}) as mem:
-        consolidated = [mem.observe("user", f"Filler turn number {i} about the weather.", scope)
-                        .consolidated for i in range(30)]
+        consolidated = [
+            mem.observe("user", f"Filler turn number {i} about the weather.", scope).consolidated
+            for i in range(30)
+        ]
         assert any(consolidated)
         assert mem.short_term.get(scope).tokens <= 60
 
@@ -129,8 +140,7 @@ def test_facts_are_extracted_once(home):
 def test_llm_extractor_runs_at_consolidation_and_falls_back(home, caplog):
     scope = Scope(user_id="dana", session_id="s1")
     model = FakeListChatModel(responses=["not json", "still not json"])
-    with _memory(home, consolidation={"extractor": "llm"},
-                 chat_model=model) as mem:
+    with _memory(home, consolidation={"extractor": "llm"}, chat_model=model) as mem:
         obs = mem.observe("user", "I live in Porto.", scope)
         assert obs.facts == []  # a slow extractor waits for consolidation
         with caplog.at_level(logging.WARNING):
@@ -142,8 +152,7 @@ def test_llm_extractor_runs_at_consolidation_and_falls_back(home, caplog):
 def test_langchain_summarizer_from_config(home):
     scope = Scope(user_id="dana", session_id="s1")
     model = FakeListChatModel(responses=["Dana lives in Porto."])
-    with _memory(home, consolidation={"summarizer": "langchain"},
-                 chat_model=model) as mem:
+    with _memory(home, consolidation={"summarizer": "langchain"}, chat_model=model) as mem:
         mem.observe("user", "I live in Porto.", scope)
         report = mem.consolidate(scope)
         assert mem.get(report.summary_id, scope).text == "Dana lives in Porto."
@@ -152,6 +161,7 @@ def test_langchain_summarizer_from_config(home):
 def test_a_failing_extraction_loses_nothing(home, monkeypatch):
     scope = Scope(user_id="dana", session_id="s1")
     with _memory(home) as mem:
+
         def boom(text, *, source):
             raise RuntimeError("extractor bug")
 

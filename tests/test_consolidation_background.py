@@ -8,23 +8,30 @@ import logging
 import threading
 
 import pytest
-from agentmem.adapters.embeddings import HashEmbedder
 
 from agentmem import Memory, Scope
+from agentmem.adapters.embeddings import HashEmbedder
 from agentmem.consolidation import ExtractiveSummarizer
 from agentmem.short_term import ShortTermMemory, word_counter
 
 WAIT = 30  # seconds; only reached when something is broken
 MAX_TOKENS = 60
-FACTS = ["My name is Dana and I live in Porto.", "I work at Farfetch as a designer.",
-         "I have a dog named Biscuit.", "My sister's name is Zoe."]
+FACTS = [
+    "My name is Dana and I live in Porto.",
+    "I work at Farfetch as a designer.",
+    "I have a dog named Biscuit.",
+    "My sister's name is Zoe.",
+]
 
 
 def _turns(n: int, topic: str = "the garden") -> list[tuple[str, str]]:
     out = []
     for i in range(n):
-        text = FACTS[i // 6] if i % 6 == 0 and i // 6 < len(FACTS) else \
-            f"Filler turn number {i} about the weather and {topic}."
+        text = (
+            FACTS[i // 6]
+            if i % 6 == 0 and i // 6 < len(FACTS)
+            else f"Filler turn number {i} about the weather and {topic}."
+        )
         out.append(("user" if i % 2 == 0 else "assistant", text))
     return out
 
@@ -47,12 +54,15 @@ class Gated(ExtractiveSummarizer):
         return super()._summarize(previous, turns, max_tokens)
 
 
-def _memory(home, *, background: bool = True, max_backlog: float = 16.0, **kwargs
-            ) -> Memory:
-    return Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                  short_term={"max_tokens": MAX_TOKENS, "context_tokens": 256},
-                  consolidation={"summary_tokens": 40, "background": background,
-                                 "max_backlog": max_backlog}, **kwargs)
+def _memory(home, *, background: bool = True, max_backlog: float = 16.0, **kwargs) -> Memory:
+    return Memory(
+        home=home,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        short_term={"max_tokens": MAX_TOKENS, "context_tokens": 256},
+        consolidation={"summary_tokens": 40, "background": background, "max_backlog": max_backlog},
+        **kwargs,
+    )
 
 
 def _observe_until_scheduled(mem: Memory, scope: Scope, topic: str = "the garden") -> None:
@@ -66,10 +76,13 @@ def _observe_until_scheduled(mem: Memory, scope: Scope, topic: str = "the garden
 def _state(mem: Memory, scope: Scope) -> dict:
     working = mem.short_term.get(scope)
     rows = mem.sql("SELECT content, consolidated FROM episodes ORDER BY seq", scope)
-    return {"summary": working.summary_text, "turns": working.messages(),
-            "tokens": working.tokens, "episodes": [(r["content"], r["consolidated"])
-                                                   for r in rows],
-            "facts": sorted((f.attribute, f.value) for f in mem.facts(scope))}
+    return {
+        "summary": working.summary_text,
+        "turns": working.messages(),
+        "tokens": working.tokens,
+        "episodes": [(r["content"], r["consolidated"]) for r in rows],
+        "facts": sorted((f.attribute, f.value) for f in mem.facts(scope)),
+    }
 
 
 def test_background_result_equals_inline(tmp_path):
@@ -124,8 +137,9 @@ def test_observe_returns_while_the_pass_waits(home):
         assert obs.consolidation_scheduled and not obs.consolidated
         assert gate.started.wait(WAIT)
         # the pass is held inside the summariser: observe and context go on around it
-        more = [mem.observe("user", f"Another turn {i} while the pass waits.", scope)
-                for i in range(10)]
+        more = [
+            mem.observe("user", f"Another turn {i} while the pass waits.", scope) for i in range(10)
+        ]
         assert all(o.consolidation_scheduled for o in more)
         assert mem.short_term.get(scope).tokens > MAX_TOKENS  # over budget for a while
         assert mem.consolidation_runner.worker.busy(scope)
@@ -134,14 +148,16 @@ def test_observe_returns_while_the_pass_waits(home):
         assert ctx.messages[-1]["content"] == "Another turn 9 while the pass waits."
         assert "Porto" in ctx.messages[0]["content"]  # the fact was read at observe
         assert not mem.flush(timeout=0.05)
-        assert mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 1",
-                       scope)[0]["n"] == 0
+        assert (
+            mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 1", scope)[0]["n"] == 0
+        )
         gate.release.set()
         assert mem.flush(timeout=WAIT)
         working = mem.short_term.get(scope)
         assert working.summary is not None and working.tokens <= MAX_TOKENS
-        assert [m["content"] for m in working.messages()][-1] == \
-            "Another turn 9 while the pass waits."
+        assert [m["content"] for m in working.messages()][
+            -1
+        ] == "Another turn 9 while the pass waits."
         # one queued pass per scope: the turns observed meanwhile did not queue more
         assert gate.calls <= 2
         assert len(mem.sql("SELECT id FROM episodes", scope)) == observed + 10
@@ -169,8 +185,7 @@ def test_explicit_consolidate_waits_for_the_running_pass(home):
 
 def test_close_drains_the_queued_passes(home):
     gate = Gated()
-    first, second = Scope(user_id="dana", session_id="s1"), Scope(user_id="dana",
-                                                                  session_id="s2")
+    first, second = Scope(user_id="dana", session_id="s1"), Scope(user_id="dana", session_id="s2")
     mem = _memory(home, summarizer=gate)
     for scope in (first, second):  # different turns: identical summaries would be merged
         _observe_until_scheduled(mem, scope, topic=scope.session_id)
@@ -226,8 +241,9 @@ def test_a_failing_pass_is_logged_and_retried(home, caplog):
         assert "background consolidation" in caplog.text and "summariser bug" in caplog.text
         worker = mem.consolidation_runner.worker
         assert worker.failures == 1 and isinstance(worker.last_error, RuntimeError)
-        assert mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 1",
-                       scope)[0]["n"] == 0
+        assert (
+            mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 1", scope)[0]["n"] == 0
+        )
         assert mem.short_term.get(scope).tokens > MAX_TOKENS  # the turns are all still there
         gate.fail = False
         obs = mem.observe("user", "One more turn after the fix.", scope)
@@ -236,8 +252,9 @@ def test_a_failing_pass_is_logged_and_retried(home, caplog):
         assert worker.failures == 1
         working = mem.short_term.get(scope)
         assert working.summary is not None and working.tokens <= MAX_TOKENS
-        assert mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 1",
-                       scope)[0]["n"] > 0
+        assert (
+            mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 1", scope)[0]["n"] > 0
+        )
 
 
 def test_a_restart_with_a_pass_unfinished_loses_nothing(home):

@@ -12,18 +12,28 @@ from agentmem.types import MemoryRecord, utcnow
 
 @pytest.fixture
 def memory(home):
-    with Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                short_term={"max_tokens": 400}) as m:
+    with Memory(
+        home=home,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        short_term={"max_tokens": 400},
+    ) as m:
         yield m
 
 
-@pytest.mark.parametrize(("question", "attribute"), [
-    ("Where do I live?", "lives_in"), ("Where do I work?", "works_at"),
-    ("What is my dog's name?", "pet_name"), ("How old am I?", "age"),
-    ("What's my phone number?", "phone_number"), ("What is my favourite color?",
-                                                  "favorite_color"),
-    ("What am I allergic to?", "allergic_to"), ("Who is my wife?", "spouse"),
-])
+@pytest.mark.parametrize(
+    ("question", "attribute"),
+    [
+        ("Where do I live?", "lives_in"),
+        ("Where do I work?", "works_at"),
+        ("What is my dog's name?", "pet_name"),
+        ("How old am I?", "age"),
+        ("What's my phone number?", "phone_number"),
+        ("What is my favourite color?", "favorite_color"),
+        ("What am I allergic to?", "allergic_to"),
+        ("Who is my wife?", "spouse"),
+    ],
+)
 def test_query_attributes(question, attribute):
     assert attribute in query_attributes(question)
 
@@ -33,17 +43,28 @@ def _fact(attribute, value, *, negated=False, minutes=0, multi_id=None):
     from datetime import timedelta
 
     t = now + timedelta(minutes=minutes)
-    return MemoryRecord(id=multi_id or f"{attribute}-{value}", text=f"{attribute} {value}",
-                        scope=Scope(user_id="u"), kind="fact", subject="user",
-                        attribute=attribute, value=value,
-                        metadata={"negated": True} if negated else {}, valid_from=t)
+    return MemoryRecord(
+        id=multi_id or f"{attribute}-{value}",
+        text=f"{attribute} {value}",
+        scope=Scope(user_id="u"),
+        kind="fact",
+        subject="user",
+        attribute=attribute,
+        value=value,
+        metadata={"negated": True} if negated else {},
+        valid_from=t,
+    )
 
 
 def test_dedupe_keeps_the_newest_single_value_and_all_multi_values():
-    records = [_fact("lives_in", "Oslo"), _fact("lives_in", "Lisbon", minutes=5),
-               _fact("lives_in", "Oslo", negated=True, multi_id="neg"),
-               _fact("likes", "tea"), _fact("likes", "coffee"),
-               _fact("likes", "tea", multi_id="dup")]
+    records = [
+        _fact("lives_in", "Oslo"),
+        _fact("lives_in", "Lisbon", minutes=5),
+        _fact("lives_in", "Oslo", negated=True, multi_id="neg"),
+        _fact("likes", "tea"),
+        _fact("likes", "coffee"),
+        _fact("likes", "tea", multi_id="dup"),
+    ]
     kept = [(r.attribute, r.value) for r in dedupe(records)]
     assert kept == [("lives_in", "Lisbon"), ("likes", "tea"), ("likes", "coffee")]
     only_retraction = [_fact("works_at", "Acme", negated=True)]
@@ -54,8 +75,7 @@ def test_context_has_preamble_memories_summary_and_recent_turns(memory):
     scope = Scope(user_id="u", session_id="s")
     memory.observe("user", "I live in Oslo and I work at Equinor.", scope)
     for i in range(80):
-        memory.observe("assistant" if i % 2 else "user", f"Chat line {i} about the weather.",
-                       scope)
+        memory.observe("assistant" if i % 2 else "user", f"Chat line {i} about the weather.", scope)
     memory.observe("user", "I moved to Bergen.", scope)
     assert memory.flush()  # the rolling summary is written by a background pass
     ctx = memory.context("Where do I live?", scope, max_tokens=300)

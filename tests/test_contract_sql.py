@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from agentmem.stores.sql import MemoryQuery, SQLStore
 from sqlalchemy import inspect
 
 from agentmem import Memory, QueryRefusedError, Scope
 from agentmem.long_term import WritePlan
 from agentmem.short_term import word_counter
+from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord
 
 
@@ -35,16 +35,27 @@ def store(url):
 
 @pytest.fixture
 def mem(url, tmp_path):
-    with Memory(home=tmp_path / "home", database_url=url, embedding={"model": "hash"},
-                token_counter=word_counter) as m:
+    with Memory(
+        home=tmp_path / "home",
+        database_url=url,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+    ) as m:
         yield m
 
 
 def _record(text: str, user: str = "alice", **kw) -> MemoryRecord:
     now = kw.pop("at", datetime.now(UTC))
-    return MemoryRecord(id=kw.pop("id", None) or f"m{abs(hash((text, user, now))) % 10**12}",
-                        text=text, scope=Scope(user), created_at=now, updated_at=now,
-                        valid_from=now, recorded_at=now, **kw)
+    return MemoryRecord(
+        id=kw.pop("id", None) or f"m{abs(hash((text, user, now))) % 10**12}",
+        text=text,
+        scope=Scope(user),
+        created_at=now,
+        updated_at=now,
+        valid_from=now,
+        recorded_at=now,
+        **kw,
+    )
 
 
 # --- schema and store ------------------------------------------------------------------
@@ -60,17 +71,24 @@ def test_migrations_are_idempotent_and_create_the_schema(url):
 
 def test_memory_roundtrip_keeps_types(store):
     at = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=UTC)
-    meta = {"emoji": "🦊", "nested": {"list": [1, 2.5, None, True]}, "quote": "it's \"x\""}
-    record = _record("Grüße aus Köln 🦊", at=at, metadata=meta, kind="fact", subject="user",
-                     attribute="lives_in", value="Köln", importance=0.25)
+    meta = {"emoji": "🦊", "nested": {"list": [1, 2.5, None, True]}, "quote": 'it\'s "x"'}
+    record = _record(
+        "Grüße aus Köln 🦊",
+        at=at,
+        metadata=meta,
+        kind="fact",
+        subject="user",
+        attribute="lives_in",
+        value="Köln",
+        importance=0.25,
+    )
     with store.begin() as conn:
         store.insert_memories(conn, [record])
     with store.begin() as conn:
         got = store.get_memory(conn, record.id, "alice")
     assert got.text == record.text and got.metadata == meta
     assert got.created_at == at and got.created_at.tzinfo is not None
-    assert (got.kind, got.subject, got.attribute, got.value) == ("fact", "user", "lives_in",
-                                                                  "Köln")
+    assert (got.kind, got.subject, got.attribute, got.value) == ("fact", "user", "lives_in", "Köln")
     assert got.importance == 0.25 and got.valid_to is None
 
 
@@ -82,8 +100,7 @@ def test_reads_never_cross_users(store):
         assert store.get_memory(conn, b.id, "alice") is None
         assert set(store.get_memories(conn, [a.id, b.id], MemoryQuery("alice"))) == {a.id}
         assert [r.id for r in store.find_memories(conn, MemoryQuery("alice"))] == [a.id]
-        assert [i for i, _ in store.fulltext(conn, "same text", MemoryQuery("alice"), 10)] == [
-            a.id]
+        assert [i for i, _ in store.fulltext(conn, "same text", MemoryQuery("alice"), 10)] == [a.id]
         store.update_memory(conn, b.id, "alice", text="hijacked")
         store.touch(conn, [b.id], "alice", datetime.now(UTC))
     with store.begin() as conn:
@@ -93,9 +110,11 @@ def test_reads_never_cross_users(store):
 
 def test_filters_on_status_time_kind_and_metadata(store):
     old = datetime(2020, 1, 1, tzinfo=UTC)
-    rows = [_record("a", metadata={"n": 3, "ok": True, "f": 0.5, "s": "x"}, kind="note"),
-            _record("b", kind="summary", at=old, id="b1"),
-            _record("c", status="deleted", id="c1")]
+    rows = [
+        _record("a", metadata={"n": 3, "ok": True, "f": 0.5, "s": "x"}, kind="note"),
+        _record("b", kind="summary", at=old, id="b1"),
+        _record("c", status="deleted", id="c1"),
+    ]
     with store.begin() as conn:
         store.insert_memories(conn, rows)
 
@@ -130,12 +149,25 @@ def test_dirty_rows_and_indexing_marks(store):
 def test_events_episodes_and_conflicts(store):
     alice = Scope("alice", session_id="s1")
     now = datetime.now(UTC)
-    ep = [Episode(id=f"e{i}", scope=alice, role="user", content=f"turn {i}", created_at=now,
-                  seq=i + 1) for i in range(3)]
-    ev = MemoryEvent(id="ev1", memory_id="m1", scope=alice, op="ADD", old_text=None,
-                     new_text="x", actor="user", reason="r", created_at=now, details={"k": [1]})
-    conflict = Conflict(id="c1", scope=alice, memory_ids=["m1", "m2"], reason="why",
-                        created_at=now)
+    ep = [
+        Episode(
+            id=f"e{i}", scope=alice, role="user", content=f"turn {i}", created_at=now, seq=i + 1
+        )
+        for i in range(3)
+    ]
+    ev = MemoryEvent(
+        id="ev1",
+        memory_id="m1",
+        scope=alice,
+        op="ADD",
+        old_text=None,
+        new_text="x",
+        actor="user",
+        reason="r",
+        created_at=now,
+        details={"k": [1]},
+    )
+    conflict = Conflict(id="c1", scope=alice, memory_ids=["m1", "m2"], reason="why", created_at=now)
     with store.begin() as conn:
         store.insert_episodes(conn, ep)
         store.insert_events(conn, [ev])
@@ -154,8 +186,7 @@ def test_events_episodes_and_conflicts(store):
 
 def test_purge_removes_one_user_only(store):
     with store.begin() as conn:
-        store.insert_memories(conn, [_record("mine", "alice"), _record("theirs", "bob",
-                                                                        id="b")])
+        store.insert_memories(conn, [_record("mine", "alice"), _record("theirs", "bob", id="b")])
     with store.begin() as conn:
         assert len(store.purge_user(conn, "alice")) == 1
     with store.begin() as conn:
@@ -193,8 +224,15 @@ def test_rolled_back_insert_is_not_searchable(mem, alice):
 
 
 def test_fulltext_ranking_update_and_diacritics(mem, alice):
-    mem.add_many(["apple apple apple pie", "apple tart", "banana bread",
-                  "Ich wohne in München und liebe Käse"], alice)
+    mem.add_many(
+        [
+            "apple apple apple pie",
+            "apple tart",
+            "banana bread",
+            "Ich wohne in München und liebe Käse",
+        ],
+        alice,
+    )
     hits = mem.search("apple", alice, mode="fulltext")
     assert [h.record.text for h in hits] == ["apple apple apple pie", "apple tart"]
     assert hits[0].score == 1.0 and 0.0 < hits[1].score < 1.0
@@ -206,11 +244,26 @@ def test_fulltext_ranking_update_and_diacritics(mem, alice):
     assert mem.search("cherry", alice, mode="fulltext")[0].record.id == record.id
 
 
-@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "AND OR NOT", "a:b", "col : x",
-                                  "'; DROP TABLE memories; --", "!!! & | <->", "x:*",
-                                  "\\", "foo_bar-baz", "ǅ ß Σ ﬁ", "😀 text"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "*",
+        "NEAR(",
+        "AND OR NOT",
+        "a:b",
+        "col : x",
+        "'; DROP TABLE memories; --",
+        "!!! & | <->",
+        "x:*",
+        "\\",
+        "foo_bar-baz",
+        "ǅ ß Σ ﬁ",
+        "😀 text",
+    ],
+)
 def test_fulltext_query_syntax_is_safe(mem, alice, query):
-    mem.add("quotes \" and stars * and NEAR(x) and foo_bar text", alice)
+    mem.add('quotes " and stars * and NEAR(x) and foo_bar text', alice)
     mem.search(query, alice, mode="fulltext")
     mem.search(query, alice)
 
@@ -229,8 +282,7 @@ def test_update_delete_history_and_as_of(mem, alice):
     before = datetime.now(UTC)
     mem.update(record.id, "I live in Paris", alice)
     assert mem.get(record.id, alice, as_of=before).text == "I live in Berlin"
-    assert [h.record.text for h in mem.search("live", alice, as_of=before)] == [
-        "I live in Berlin"]
+    assert [h.record.text for h in mem.search("live", alice, as_of=before)] == ["I live in Berlin"]
     mem.delete(record.id, alice)
     assert mem.search("Paris", alice) == []
     assert [e.op for e in mem.history(record.id, alice)] == ["ADD", "UPDATE", "DELETE"]
@@ -256,37 +308,66 @@ def test_observe_and_purge(mem, alice, bob):
 def test_readonly_sql_sees_own_rows(mem, alice, bob):
     mem.add_many(["I live in Berlin", "My dog is called Rex"], alice)
     mem.add("I live in Oslo", bob)
-    rows = mem.sql("SELECT m.text, e.op FROM memories m JOIN memory_events e "
-                   "ON e.memory_id = m.id ORDER BY m.text", alice)
-    assert rows == [{"text": "I live in Berlin", "op": "ADD"},
-                    {"text": "My dog is called Rex", "op": "ADD"}]
-    assert mem.sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                   "WHERE i < 3) SELECT count(*) AS c FROM n", alice) == [{"c": 3}]
-    assert mem.sql("SELECT count(*) AS n FROM memories WHERE user_id = 'bob'", alice) == [
-        {"n": 0}]
+    rows = mem.sql(
+        "SELECT m.text, e.op FROM memories m JOIN memory_events e "
+        "ON e.memory_id = m.id ORDER BY m.text",
+        alice,
+    )
+    assert rows == [
+        {"text": "I live in Berlin", "op": "ADD"},
+        {"text": "My dog is called Rex", "op": "ADD"},
+    ]
+    assert mem.sql(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < 3) SELECT count(*) AS c FROM n",
+        alice,
+    ) == [{"c": 3}]
+    assert mem.sql("SELECT count(*) AS n FROM memories WHERE user_id = 'bob'", alice) == [{"n": 0}]
 
 
 REFUSED = [
-    "DELETE FROM memories", "UPDATE memories SET text = 'x'", "DROP TABLE memories",
-    "INSERT INTO memories (id) VALUES ('x')", "ATTACH DATABASE '/tmp/x.db' AS x",
-    "PRAGMA table_info(memories)", "SELECT * FROM memories; DELETE FROM memories",
-    "SELECT 1; SELECT 2", "SELECT * FROM memories -- c", "SELECT * FROM memories /* c */",
-    "SELECT * FROM sqlite_master", "SELECT * FROM alembic_version",
-    "SELECT * FROM memories_fts", "SELECT * FROM main.memories",
-    "SELECT * FROM public.memories", "SELECT * FROM PUBLIC . memories",
-    'SELECT * FROM "memories"', "SELECT * FROM pg_catalog.pg_tables",
-    "SELECT * FROM information_schema.tables", "SELECT pg_read_file('/etc/passwd')",
-    "SELECT pg_sleep(5)", "SELECT current_setting('data_directory')",
+    "DELETE FROM memories",
+    "UPDATE memories SET text = 'x'",
+    "DROP TABLE memories",
+    "INSERT INTO memories (id) VALUES ('x')",
+    "ATTACH DATABASE '/tmp/x.db' AS x",
+    "PRAGMA table_info(memories)",
+    "SELECT * FROM memories; DELETE FROM memories",
+    "SELECT 1; SELECT 2",
+    "SELECT * FROM memories -- c",
+    "SELECT * FROM memories /* c */",
+    "SELECT * FROM sqlite_master",
+    "SELECT * FROM alembic_version",
+    "SELECT * FROM memories_fts",
+    "SELECT * FROM main.memories",
+    "SELECT * FROM public.memories",
+    "SELECT * FROM PUBLIC . memories",
+    'SELECT * FROM "memories"',
+    "SELECT * FROM pg_catalog.pg_tables",
+    "SELECT * FROM information_schema.tables",
+    "SELECT pg_read_file('/etc/passwd')",
+    "SELECT pg_sleep(5)",
+    "SELECT current_setting('data_directory')",
     "SELECT query_to_xml('select * from memories', true, true, '')",
     "SELECT table_to_xml('memories', true, true, '')",
     "SELECT * FROM ts_stat('select text_tsv from memories')",
-    "SELECT set_config('search_path', 'x', false)", "SELECT lo_import('/etc/passwd')",
-    "SELECT dblink('dbname=postgres', 'select 1')", "SELECT * FROM ONLY memories",
-    "SELECT load_extension('x')", "SELECT nextval('memories_pk_seq')",
+    "SELECT set_config('search_path', 'x', false)",
+    "SELECT lo_import('/etc/passwd')",
+    "SELECT dblink('dbname=postgres', 'select 1')",
+    "SELECT * FROM ONLY memories",
+    "SELECT load_extension('x')",
+    "SELECT nextval('memories_pk_seq')",
     "WITH x AS (DELETE FROM memories RETURNING *) SELECT * FROM x",
-    "COPY memories TO '/tmp/x'", "SELECT * INTO copy FROM memories", "VACUUM",
-    "EXPLAIN SELECT 1", "", "SELECT 'unterminated", "LOCK TABLE memories",
-    "SET search_path TO x", "TABLE memories", "VALUES (1)",
+    "COPY memories TO '/tmp/x'",
+    "SELECT * INTO copy FROM memories",
+    "VACUUM",
+    "EXPLAIN SELECT 1",
+    "",
+    "SELECT 'unterminated",
+    "LOCK TABLE memories",
+    "SET search_path TO x",
+    "TABLE memories",
+    "VALUES (1)",
 ]
 
 
@@ -297,7 +378,8 @@ def test_readonly_sql_refusals(mem, alice, bob):
             mem.sql(statement, alice)
     assert mem.sql("SELECT count(*) AS n FROM memories", bob) == [{"n": 1}]
     assert mem.sql("SELECT 'DROP TABLE memories; --' AS s", alice) == [
-        {"s": "DROP TABLE memories; --"}]
+        {"s": "DROP TABLE memories; --"}
+    ]
 
 
 @pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**62, 1.5, True, "2147483648"])

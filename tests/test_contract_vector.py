@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from agentmem.adapters.embeddings import make_embedder
-from agentmem.stores.vector import VectorIndex
 
 from agentmem import Memory
+from agentmem.adapters.embeddings import make_embedder
+from agentmem.stores.vector import VectorIndex
 from agentmem.types import MemoryRecord, Scope
 
 
@@ -41,9 +41,19 @@ EMBED = make_embedder("hash", 16, 64)
 
 def _records(texts, user="alice", **kw):
     now = datetime.now(UTC)
-    return [MemoryRecord(id=f"{user}-{i}", text=t, scope=Scope(user), created_at=now,
-                         updated_at=now, valid_from=now, recorded_at=now, **kw)
-            for i, t in enumerate(texts)]
+    return [
+        MemoryRecord(
+            id=f"{user}-{i}",
+            text=t,
+            scope=Scope(user),
+            created_at=now,
+            updated_at=now,
+            valid_from=now,
+            recorded_at=now,
+            **kw,
+        )
+        for i, t in enumerate(texts)
+    ]
 
 
 def test_upsert_query_and_count(index):
@@ -61,8 +71,7 @@ def test_upsert_query_and_count(index):
 def test_users_are_separate_collections(index):
     a, b = _records(["same words"], "alice"), _records(["same words"], "bob")
     index.upsert(a + b, EMBED.embed(["same words", "same words"]))
-    assert [i for i, _ in index.query("alice", EMBED.embed_query("same words"), 10)] == [
-        "alice-0"]
+    assert [i for i, _ in index.query("alice", EMBED.embed_query("same words"), 10)] == ["alice-0"]
     assert [i for i, _ in index.query("bob", EMBED.embed_query("same words"), 10)] == ["bob-0"]
     assert index.query("carol", EMBED.embed_query("same words"), 10) == []
     index.drop_user("alice")
@@ -103,11 +112,12 @@ def test_memory_on_each_index_kind_repairs_and_reindexes(where, tmp_path, alice)
         kept = mem.add("I grow tomatoes on the balcony", alice)
         lost = mem.add("I collect vinyl records", alice)
         mem.long_term.index.delete("alice", [lost.id])
-        from agentmem.stores.schema import memories
         from sqlalchemy import update
+
+        from agentmem.stores.schema import memories
+
         with mem.long_term.sql.begin() as conn:
-            conn.execute(update(memories).where(memories.c.id == lost.id)
-                         .values(index_dirty=True))
+            conn.execute(update(memories).where(memories.c.id == lost.id).values(index_dirty=True))
     with Memory(**config) as mem:  # reopen: repaired from SQL
         ids = {h.record.id for h in mem.search("vinyl records", alice, mode="semantic")}
         assert lost.id in ids

@@ -75,19 +75,27 @@ def _verify(home: Path, acks: list[dict]) -> None:
             fts = conn.execute(text("SELECT count(*) FROM memories_fts")).scalar()
             rows = conn.execute(text("SELECT count(*) FROM memories")).scalar()
             assert fts == rows, "full-text index out of step with the rows"
-            assert conn.execute(text(
-                "SELECT count(*) FROM memories WHERE index_dirty")).scalar() == 0
-        stored = {r["id"]: r for r in mem.sql(
-            "SELECT id, text, status FROM memories WHERE status <> 'superseded'", scope,
-            max_rows=ROWS)}
+            assert (
+                conn.execute(text("SELECT count(*) FROM memories WHERE index_dirty")).scalar() == 0
+            )
+        stored = {
+            r["id"]: r
+            for r in mem.sql(
+                "SELECT id, text, status FROM memories WHERE status <> 'superseded'",
+                scope,
+                max_rows=ROWS,
+            )
+        }
         for memory_id, allowed in _expected(acks).items():
             got = stored.get(memory_id)
-            assert got is not None, (f"acknowledged memory {memory_id} lost: "
-                                     f"{_trace(mem, scope, memory_id)}")
+            assert got is not None, (
+                f"acknowledged memory {memory_id} lost: {_trace(mem, scope, memory_id)}"
+            )
             assert (got["text"], got["status"]) in allowed
         every = mem.sql("SELECT id, text FROM memories", scope, max_rows=ROWS)  # archived too
-        batches = Counter(m.group(1) for r in every
-                          if (m := re.match(r"note (\w+-\d+)-\d+:", r["text"])))
+        batches = Counter(
+            m.group(1) for r in every if (m := re.match(r"note (\w+-\d+)-\d+:", r["text"]))
+        )
         assert set(batches.values()) <= {crash_writer.BATCH}, "a half-written batch"
         events = mem.sql("SELECT memory_id, op FROM memory_events", scope, max_rows=ROWS)
         added = {e["memory_id"] for e in events if e["op"] == "ADD"}
@@ -98,18 +106,27 @@ def _verify(home: Path, acks: list[dict]) -> None:
         assert index_ids == all_ids, "the vector index was not repaired from SQL"
         sample = random.Random(0).sample(sorted(stored), min(5, len(stored)))
         for memory_id in sample:
-            hits = mem.search(stored[memory_id]["text"], scope, mode="fulltext", top_k=3,
-                              filters={"status": ["active", "deleted"]})
+            hits = mem.search(
+                stored[memory_id]["text"],
+                scope,
+                mode="fulltext",
+                top_k=3,
+                filters={"status": ["active", "deleted"]},
+            )
             assert memory_id in {h.record.id for h in hits}
 
 
 def _trace(mem: Memory, scope: Scope, memory_id: str) -> str:
     """What became of a memory: its row and every event that names it."""
     assert re.fullmatch(r"[0-9a-f]+", memory_id)
-    row = mem.sql(f"SELECT status, text, superseded_by FROM memories WHERE id = '{memory_id}'",
-                  scope)
-    events = mem.sql("SELECT op, reason, memory_id, related_id, new_text FROM memory_events "
-                     f"WHERE memory_id = '{memory_id}' OR related_id = '{memory_id}'", scope)
+    row = mem.sql(
+        f"SELECT status, text, superseded_by FROM memories WHERE id = '{memory_id}'", scope
+    )
+    events = mem.sql(
+        "SELECT op, reason, memory_id, related_id, new_text FROM memory_events "
+        f"WHERE memory_id = '{memory_id}' OR related_id = '{memory_id}'",
+        scope,
+    )
     return f"row {row}, events {events}"
 
 
@@ -121,8 +138,9 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path, forkserve
     started = time.monotonic()
     for cycle in range(CYCLES):
         ready = forkserver.Event()
-        proc = forkserver.Process(target=crash_writer.run,
-                                  args=(str(home), f"c{cycle}", str(ack_path), ready))
+        proc = forkserver.Process(
+            target=crash_writer.run, args=(str(home), f"c{cycle}", str(ack_path), ready)
+        )
         proc.start()
         if rng.random() < 0.25:  # while it opens the store and repairs the index
             time.sleep(rng.uniform(0.0, 0.3))
@@ -133,14 +151,16 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path, forkserve
         proc.join(10)
         error = Path(f"{ack_path}.err")
         assert proc.exitcode is not None and proc.exitcode < 0, (
-            f"the writer died by itself: {error.read_text() if error.exists() else '?'}")
+            f"the writer died by itself: {error.read_text() if error.exists() else '?'}"
+        )
         if cycle % 50 == 49:
             _verify(home, _acks(ack_path))
     acks = _acks(ack_path)
     assert sum(1 for a in acks if a["op"] == "add") >= CYCLES // 2, "too few writes to judge"
     _verify(home, acks)
-    print(f"{CYCLES} kill cycles, {len(acks)} acknowledged writes, "
-          f"{time.monotonic() - started:.0f}s")
+    print(
+        f"{CYCLES} kill cycles, {len(acks)} acknowledged writes, {time.monotonic() - started:.0f}s"
+    )
 
 
 def test_adapter_files_are_atomic_and_truncation_is_refused(tmp_path):
@@ -153,8 +173,16 @@ def test_adapter_files_are_atomic_and_truncation_is_refused(tmp_path):
     (source / "adapter_config.json").write_text('{"r": 4}')
     (source / registry_mod.WEIGHTS).write_bytes(bytes(range(256)) * 64)
     registry = registry_mod.AdapterRegistry(engine=None, root=tmp_path / "adapters")
-    info = AdapterInfo(id="a1", scope=Scope("alice"), version=1, base_fingerprint="fp",
-                       fact_ids={}, path="", status="active", created_at=datetime.now(UTC))
+    info = AdapterInfo(
+        id="a1",
+        scope=Scope("alice"),
+        version=1,
+        base_fingerprint="fp",
+        fact_ids={},
+        path="",
+        status="active",
+        created_at=datetime.now(UTC),
+    )
     target = registry.write_files(source, info)
     info.path = str(target)
     assert [p.name for p in target.parent.iterdir()] == ["a1"]  # no temp dir left behind

@@ -1,4 +1,5 @@
 import numpy as np
+
 from agentmem.adapters.embeddings import (
     HashEmbedder,
     MiniLMEmbedder,

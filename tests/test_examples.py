@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-MODEL_CACHE = os.environ.get("AGENTMEM_TEST_MODEL_CACHE",
-                             str(Path(tempfile.gettempdir()) / "agentmem-test-models"))
+MODEL_CACHE = os.environ.get(
+    "AGENTMEM_TEST_MODEL_CACHE", str(Path(tempfile.gettempdir()) / "agentmem-test-models")
+)
 # name -> (arguments for a small run, needs the local model, text the output must contain)
 RUNS = {
     "chatbot_backend.py": (["--no-chat", "--embedding", "hash"], False, "-> 403"),
@@ -22,14 +23,22 @@ RUNS = {
     "kv_retention.py": ([], True, ""),
     "parametric_memory.py": ([], True, ""),
 }
-MODEL_RUNS = {"chatbot_backend.py": (["--embedding", "hash"], "chat ->"),
-              "langchain_chat.py": (["--embedding", "hash"], "chat model:")}
+MODEL_RUNS = {
+    "chatbot_backend.py": (["--embedding", "hash"], "chat ->"),
+    "langchain_chat.py": (["--embedding", "hash"], "chat model:"),
+}
 
 
 def _run(name: str, args: list[str], tmp_path: Path) -> str:
     env = {**os.environ, "AGENTMEM_LLM__CACHE_DIR": MODEL_CACHE, "AGENTMEM_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True,
-                          text=True, env=env, timeout=900, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, f"{name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     return done.stdout
 

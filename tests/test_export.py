@@ -15,13 +15,18 @@ from agentmem.export import export_jsonl, import_jsonl
 
 def _table(mem: Memory, user: str, name: str) -> list[dict]:
     rows = mem.sql(f"SELECT * FROM {name}", user)
-    return sorted(({k: v for k, v in r.items() if k not in ("pk", "index_dirty")}
-                   for r in rows), key=lambda r: r["id"])
+    return sorted(
+        ({k: v for k, v in r.items() if k not in ("pk", "index_dirty")} for r in rows),
+        key=lambda r: r["id"],
+    )
 
 
 def test_round_trip_is_lossless_and_import_idempotent(tmp_path, alice, bob):
-    with Memory(home=tmp_path / "a", embedding={"model": "hash"},
-                conflicts={"policies": {"works_at": "manual"}}) as src:
+    with Memory(
+        home=tmp_path / "a",
+        embedding={"model": "hash"},
+        conflicts={"policies": {"works_at": "manual"}},
+    ) as src:
         berlin = src.add("I live in Berlin", alice)
         src.add("I moved to Paris", alice)
         src.add("I work at Acme", alice)
@@ -33,8 +38,10 @@ def test_round_trip_is_lossless_and_import_idempotent(tmp_path, alice, bob):
         src.add("Bob likes tea", bob)
         buffer = io.StringIO()
         n = export_jsonl(src, buffer)
-        tables = {t: _table(src, "alice", t) for t in ("memories", "memory_events",
-                                                       "episodes", "conflicts")}
+        tables = {
+            t: _table(src, "alice", t)
+            for t in ("memories", "memory_events", "episodes", "conflicts")
+        }
         history = [e.to_dict() for e in src.history(berlin.id, alice)]
         past = [h.record.id for h in src.search("live", alice, as_of=berlin.created_at)]
     assert n > 10
@@ -63,14 +70,19 @@ def test_export_of_one_user_holds_nothing_of_another(mem, alice, bob):
     assert rows and all(r["row"]["user_id"] == "alice" for r in rows)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "not an agentmem export"),
-    ('{"hello": 1}\n', "not an agentmem export"),
-    ('{"agentmem_export": 1}\nnot json\n', "line 2"),
-    ('{"agentmem_export": 1}\n{"table": "users", "row": {"id": "x"}}\n', "line 2"),
-    ('{"agentmem_export": 1}\n{"table": "memories", "row": {"id": "x", "colour": 1}}\n',
-     "colour"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "not an agentmem export"),
+        ('{"hello": 1}\n', "not an agentmem export"),
+        ('{"agentmem_export": 1}\nnot json\n', "line 2"),
+        ('{"agentmem_export": 1}\n{"table": "users", "row": {"id": "x"}}\n', "line 2"),
+        (
+            '{"agentmem_export": 1}\n{"table": "memories", "row": {"id": "x", "colour": 1}}\n',
+            "colour",
+        ),
+    ],
+)
 def test_malformed_imports_are_refused(mem, text, message):
     with pytest.raises(ValidationError, match=message):
         import_jsonl(mem, io.StringIO(text))

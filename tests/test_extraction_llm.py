@@ -12,11 +12,20 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from agentmem import prompts
 from agentmem.extraction import LLMExtractor, RuleExtractor, parse_facts
 
-GOOD = json.dumps({"facts": [
-    {"subject": "user", "attribute": "moved to", "value": "Lisbon"},
-    {"subject": "I", "attribute": "works at", "value": "Acme", "negated": True,
-     "confidence": 0.7},
-]})
+GOOD = json.dumps(
+    {
+        "facts": [
+            {"subject": "user", "attribute": "moved to", "value": "Lisbon"},
+            {
+                "subject": "I",
+                "attribute": "works at",
+                "value": "Acme",
+                "negated": True,
+                "confidence": 0.7,
+            },
+        ]
+    }
+)
 
 
 def _extractor(*responses: str) -> tuple[LLMExtractor, FakeListChatModel]:
@@ -28,7 +37,9 @@ def test_json_is_parsed_into_canonical_typed_facts():
     extractor, _ = _extractor(GOOD)
     facts = extractor.extract("I moved to Lisbon and I left Acme.")
     assert [(f.subject, f.attribute, f.value, f.negated) for f in facts] == [
-        ("user", "lives_in", "Lisbon", False), ("user", "works_at", "Acme", True)]
+        ("user", "lives_in", "Lisbon", False),
+        ("user", "works_at", "Acme", True),
+    ]
     assert facts[1].confidence == 0.7
     assert facts[0].text == "The user lives in Lisbon"
     assert extractor.failures == 0
@@ -49,12 +60,15 @@ def test_bad_json_is_retried_once(caplog):
     assert "attempt 1" in caplog.text
 
 
-@pytest.mark.parametrize("outputs", [
-    ("{not json", "still [not json"),      # bad JSON twice
-    ("", ""),                              # empty output
-    ("Sure! The user lives in Lisbon.", "no JSON here either"),   # off-format
-    ('{"facts": "Lisbon"}', '{"facts": [42]}'),                   # wrong shape
-])
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        ("{not json", "still [not json"),  # bad JSON twice
+        ("", ""),  # empty output
+        ("Sure! The user lives in Lisbon.", "no JSON here either"),  # off-format
+        ('{"facts": "Lisbon"}', '{"facts": [42]}'),  # wrong shape
+    ],
+)
 def test_failures_fall_back_to_rules_and_keep_the_input(outputs, caplog):
     extractor, _ = _extractor(*outputs)
     with caplog.at_level(logging.WARNING):

@@ -43,10 +43,14 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     # work
     ("I work at Google.", {("works_at", "Google", N)}),
     ("I work for the United Nations.", {("works_at", "the United Nations", N)}),
-    ("I work at Google as a software engineer.",
-     {("works_at", "Google", N), ("job_title", "software engineer", N)}),
-    ("I'm a software engineer at Microsoft.",
-     {("job_title", "software engineer", N), ("works_at", "Microsoft", N)}),
+    (
+        "I work at Google as a software engineer.",
+        {("works_at", "Google", N), ("job_title", "software engineer", N)},
+    ),
+    (
+        "I'm a software engineer at Microsoft.",
+        {("job_title", "software engineer", N), ("works_at", "Microsoft", N)},
+    ),
     ("I am a nurse.", {("job_title", "nurse", N)}),
     ("I work as a data analyst.", {("job_title", "data analyst", N)}),
     ("I joined Microsoft in 2020.", {("works_at", "Microsoft", N)}),
@@ -64,8 +68,10 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     ("My brother's name is Tom.", {("has_sibling", "brother Tom", N)}),
     ("I have a dog named Rex.", {("has_pet", "dog", N), ("pet_name", "Rex (dog)", N)}),
     ("My cat's name is Luna.", {("has_pet", "cat", N), ("pet_name", "Luna (cat)", N)}),
-    ("I have a golden retriever called Max.",
-     {("has_pet", "retriever", N), ("pet_name", "Max (retriever)", N)}),
+    (
+        "I have a golden retriever called Max.",
+        {("has_pet", "retriever", N), ("pet_name", "Max (retriever)", N)},
+    ),
     # likes and dislikes
     ("I love hiking and swimming.", {("likes", "hiking", N), ("likes", "swimming", N)}),
     ("I really enjoy Italian food.", {("likes", "Italian food", N)}),
@@ -79,8 +85,10 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     ("I love you!", set()),
     # languages, allergies, possessions
     ("I speak French and German.", {("speaks", "French", N), ("speaks", "German", N)}),
-    ("I'm allergic to peanuts and shellfish.",
-     {("allergic_to", "peanuts", N), ("allergic_to", "shellfish", N)}),
+    (
+        "I'm allergic to peanuts and shellfish.",
+        {("allergic_to", "peanuts", N), ("allergic_to", "shellfish", N)},
+    ),
     ("I have a severe penicillin allergy.", {("allergic_to", "severe penicillin", N)}),
     ("I'm not allergic to cats anymore.", {("allergic_to", "cats", Y)}),
     ("I drive a Tesla Model 3.", {("owns", "Tesla Model 3", N)}),
@@ -110,10 +118,14 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     ("You live in the cloud, right.", set()),
     ("What is my name?", set()),
     # several facts in one turn
-    ("I'm Sarah, I live in Oslo and I work at Equinor.",
-     {("name", "Sarah", N), ("lives_in", "Oslo", N), ("works_at", "Equinor", N)}),
-    ("My name is Omar. I'm 31 and I speak Arabic.",
-     {("name", "Omar", N), ("age", "31", N), ("speaks", "Arabic", N)}),
+    (
+        "I'm Sarah, I live in Oslo and I work at Equinor.",
+        {("name", "Sarah", N), ("lives_in", "Oslo", N), ("works_at", "Equinor", N)},
+    ),
+    (
+        "My name is Omar. I'm 31 and I speak Arabic.",
+        {("name", "Omar", N), ("age", "31", N), ("speaks", "Arabic", N)},
+    ),
     ("i live in Dublin", {("lives_in", "Dublin", N)}),
     # starting a job: the same job_title / works_at as "I work as X" / "I work at X"
     ("I started working as a nurse.", {("job_title", "nurse", N)}),
@@ -121,23 +133,31 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     ("I now work as a nurse.", {("job_title", "nurse", N)}),
     ("I'm currently working as a nurse.", {("job_title", "nurse", N)}),
     ("I'm employed as a nurse.", {("job_title", "nurse", N)}),
-    ("I just started working as a nurse at St Mary's.",
-     {("job_title", "nurse", N), ("works_at", "St Mary's", N)}),
-    ("I work as a consultant for Deloitte.",
-     {("job_title", "consultant", N), ("works_at", "Deloitte", N)}),
+    (
+        "I just started working as a nurse at St Mary's.",
+        {("job_title", "nurse", N), ("works_at", "St Mary's", N)},
+    ),
+    (
+        "I work as a consultant for Deloitte.",
+        {("job_title", "consultant", N), ("works_at", "Deloitte", N)},
+    ),
     ("I work as an engineer.", {("job_title", "engineer", N)}),
     ("I work as a nurse in Lisbon.", {("job_title", "nurse", N)}),
     ("I've started working at Acme.", {("works_at", "Acme", N)}),
     ("I recently started at Google.", {("works_at", "Google", N)}),
-    ("I recently started at Google as an engineer.",
-     {("works_at", "Google", N), ("job_title", "engineer", N)}),
+    (
+        "I recently started at Google as an engineer.",
+        {("works_at", "Google", N), ("job_title", "engineer", N)},
+    ),
     ("I took a job at Initech.", {("works_at", "Initech", N)}),
     ("I've got a new job at Stripe.", {("works_at", "Stripe", N)}),
     ("I got a job as a chef.", {("job_title", "chef", N)}),
     ("I got hired as a developer.", {("job_title", "developer", N)}),
     ("I was hired by Acme as a nurse.", {("works_at", "Acme", N), ("job_title", "nurse", N)}),
-    ("I joined Acme as a data analyst.",
-     {("works_at", "Acme", N), ("job_title", "data analyst", N)}),
+    (
+        "I joined Acme as a data analyst.",
+        {("works_at", "Acme", N), ("job_title", "data analyst", N)},
+    ),
     ("I became a pilot.", {("job_title", "pilot", N)}),
     ("I'm now a teacher.", {("job_title", "teacher", N)}),
     ("I got promoted to senior engineer.", {("job_title", "senior engineer", N)}),
@@ -147,8 +167,10 @@ CASES: list[tuple[str, set[tuple[str, str, bool]]]] = [
     ("I'm no longer working at Acme.", {("works_at", "Acme", Y)}),
     ("I used to work for Initech.", {("works_at", "Initech", Y)}),
     ("I used to be a teacher.", {("job_title", "teacher", Y)}),
-    ("I used to live in Paris but now I live in Rome.",
-     {("lives_in", "Paris", Y), ("lives_in", "Rome", N)}),
+    (
+        "I used to live in Paris but now I live in Rome.",
+        {("lives_in", "Paris", Y), ("lives_in", "Rome", N)},
+    ),
     # moves
     ("I just moved to Berlin.", {("lives_in", "Berlin", N)}),
     ("I've just moved to Berlin.", {("lives_in", "Berlin", N)}),
@@ -203,8 +225,11 @@ def test_attributes_are_canonical(extractor):
     for text, _ in CASES:
         for f in extractor.extract(text):
             assert canonical(f.attribute) == f.attribute
-            assert f.attribute in known or f.attribute.startswith("favorite_") \
+            assert (
+                f.attribute in known
+                or f.attribute.startswith("favorite_")
                 or f.attribute in {"phone_number", "shoe_size"}
+            )
 
 
 def test_source_is_kept_and_empty_input_yields_nothing(extractor):
@@ -229,7 +254,8 @@ def test_the_table_is_extendable_with_a_row():
     row = Rule(r"\bI (?:have|keep) (?:a|an) (\w+) garden\b", "has_garden")
     extractor = RuleExtractor((*RULES, row))
     assert [(f.attribute, f.value) for f in extractor.extract("I keep a herb garden.")] == [
-        ("has_garden", "herb")]
+        ("has_garden", "herb")
+    ]
     assert RuleExtractor().extract("I keep a herb garden.") == []
 
 

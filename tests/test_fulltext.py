@@ -24,7 +24,8 @@ def test_text_update_reindexes(mem, alice):
     record = mem.add("I drive a red bicycle", alice)
     mem.update(record.id, "I drive a blue scooter", alice)
     assert [h.record.text for h in mem.search("scooter", alice, mode="fulltext")] == [
-        "I drive a blue scooter"]
+        "I drive a blue scooter"
+    ]
     assert mem.search("bicycle", alice, mode="fulltext") == []
 
 
@@ -36,7 +37,7 @@ def test_scores_are_normalised_and_ranked(mem, alice):
 
 
 def test_query_syntax_characters_are_safe(mem, alice):
-    mem.add("quotes \" and stars * and NEAR(x)", alice)
+    mem.add('quotes " and stars * and NEAR(x)', alice)
     for query in ('"', "*", "NEAR(", "AND OR NOT", "a:b", "col : x", "'; DROP TABLE x"):
         mem.search(query, alice, mode="fulltext")  # never a syntax error
 

@@ -13,10 +13,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from agentmem.stores.vector import _collection_name
 
 from agentmem import Memory, Scope
 from agentmem.short_term import word_counter
+from agentmem.stores.vector import _collection_name
 
 pytestmark = pytest.mark.slow  # each test stores 1,100 memories (~4 s)
 
@@ -31,7 +31,9 @@ def _segment_dir(home: Path, user_id: str) -> Path:
     with sqlite3.connect(home / "chroma" / "chroma.sqlite3") as db:
         (segment,) = db.execute(
             "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
-            "WHERE c.name = ? AND s.scope = 'VECTOR'", (name,)).fetchone()
+            "WHERE c.name = ? AND s.scope = 'VECTOR'",
+            (name,),
+        ).fetchone()
     return home / "chroma" / segment
 
 

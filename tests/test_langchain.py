@@ -17,14 +17,6 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("langchain_tests")
-from agentmem.adapters.langchain import (  # noqa: E402
-    AgentMemChatMessageHistory,
-    AgentMemEmbeddings,
-    AgentMemRetriever,
-    AgentMemStore,
-    AgentMemVectorStore,
-    ChatAgentMem,
-)
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage  # noqa: E402
 from langchain_tests.integration_tests import (  # noqa: E402
     BaseStoreAsyncTests,
@@ -37,10 +29,21 @@ from langchain_tests.integration_tests import (  # noqa: E402
 from langchain_tests.unit_tests import ChatModelUnitTests  # noqa: E402
 
 from agentmem import Memory, MemoryConfig, Scope  # noqa: E402
+from agentmem.adapters.langchain import (  # noqa: E402
+    AgentMemChatMessageHistory,
+    AgentMemEmbeddings,
+    AgentMemRetriever,
+    AgentMemStore,
+    AgentMemVectorStore,
+    ChatAgentMem,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:The test <Function:pytest.PytestWarning")
-MODEL_CACHE = Path(os.environ.get("AGENTMEM_TEST_MODEL_CACHE",
-                                  Path(tempfile.gettempdir()) / "agentmem-test-models"))
+MODEL_CACHE = Path(
+    os.environ.get(
+        "AGENTMEM_TEST_MODEL_CACHE", Path(tempfile.gettempdir()) / "agentmem-test-models"
+    )
+)
 
 
 @lru_cache(maxsize=1)
@@ -56,9 +59,16 @@ def fresh_scope(session: str | None = None) -> Scope:
 @lru_cache(maxsize=1)
 def retriever_scope() -> Scope:
     scope = fresh_scope()
-    shared_memory().add_many(["My dog Rex loves the beach", "I work as a nurse in Lisbon",
-                              "My sister lives in Osaka", "I play the cello on Sundays",
-                              "The dog's vet is Dr. Santos"], scope)
+    shared_memory().add_many(
+        [
+            "My dog Rex loves the beach",
+            "I work as a nurse in Lisbon",
+            "My sister lives in Osaka",
+            "I play the cello on Sundays",
+            "The dog's vet is Dr. Santos",
+        ],
+        scope,
+    )
     return scope
 
 
@@ -164,8 +174,9 @@ class TestChatModelUnit(_ChatDeclarations, ChatModelUnitTests):
 def local_model():
     from agentmem.llm import LocalLLM
 
-    shared_memory().llm = LocalLLM.load(MemoryConfig.create(home=MODEL_CACHE,
-                                                            llm={"cache_dir": MODEL_CACHE}))
+    shared_memory().llm = LocalLLM.load(
+        MemoryConfig.create(home=MODEL_CACHE, llm={"cache_dir": MODEL_CACHE})
+    )
 
 
 @pytest.mark.llm
@@ -181,15 +192,24 @@ def test_chat_history_round_trip_and_clear():
     scope = fresh_scope(session="s1")
     history = AgentMemChatMessageHistory(memory=mem, scope=scope)
     assert history.messages == []
-    history.add_messages([SystemMessage("be kind"), HumanMessage("I moved to Porto"),
-                          AIMessage("Noted!", additional_kwargs={"x": 1})])
+    history.add_messages(
+        [
+            SystemMessage("be kind"),
+            HumanMessage("I moved to Porto"),
+            AIMessage("Noted!", additional_kwargs={"x": 1}),
+        ]
+    )
     assert [type(m) for m in history.messages] == [SystemMessage, HumanMessage, AIMessage]
     assert history.messages[2].additional_kwargs == {"x": 1}
     # the messages are episodes, and the user's fact reached long-term memory
-    assert [e["role"] for e in mem.sql("SELECT role FROM episodes", scope)] == \
-        ["system", "user", "assistant"]
-    other = AgentMemChatMessageHistory(memory=mem, scope=Scope(user_id=scope.user_id,
-                                                               session_id="s2"))
+    assert [e["role"] for e in mem.sql("SELECT role FROM episodes", scope)] == [
+        "system",
+        "user",
+        "assistant",
+    ]
+    other = AgentMemChatMessageHistory(
+        memory=mem, scope=Scope(user_id=scope.user_id, session_id="s2")
+    )
     assert other.messages == []
     history.clear()
     assert history.messages == []

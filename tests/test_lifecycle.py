@@ -13,8 +13,15 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def note(**kw) -> MemoryRecord:
-    base = {"id": "n", "text": "a note", "scope": Scope(user_id="u"), "created_at": T0,
-            "updated_at": T0, "valid_from": T0, "recorded_at": T0}
+    base = {
+        "id": "n",
+        "text": "a note",
+        "scope": Scope(user_id="u"),
+        "created_at": T0,
+        "updated_at": T0,
+        "valid_from": T0,
+        "recorded_at": T0,
+    }
     return MemoryRecord(**{**base, **kw})
 
 
@@ -40,11 +47,13 @@ def test_ttl_and_decay_reasons():
 
 def test_sweep_archives_faded_notes_and_keeps_events(mem, alice):
     faded = mem.add("Parking is on level 3", alice, importance=0.2, observed_at=T0)
-    kept = mem.add("Remember the anniversary", alice, importance=1.0,
-                   observed_at=T0 + timedelta(days=300))
+    kept = mem.add(
+        "Remember the anniversary", alice, importance=1.0, observed_at=T0 + timedelta(days=300)
+    )
     events = mem.sweep(alice, now=T0 + timedelta(days=320))
     assert [(e.op, e.memory_id, e.details["rule"]) for e in events] == [
-        ("ARCHIVE", faded.id, "decay")]
+        ("ARCHIVE", faded.id, "decay")
+    ]
     assert mem.get(faded.id, alice).status == "archived"
     assert mem.get(kept.id, alice).status == "active"
     assert faded.id not in {h.record.id for h in mem.search("parking level", alice)}

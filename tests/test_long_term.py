@@ -47,8 +47,7 @@ def test_explain_gives_each_signal(mem, alice):
 
 
 def test_recency_and_importance_terms(home, alice):
-    with Memory(home=home, embedding={"model": "hash"},
-                search={"importance_weight": 0.5}) as mem:
+    with Memory(home=home, embedding={"model": "hash"}, search={"importance_weight": 0.5}) as mem:
         mem.add("note about apples", alice, importance=0.1)
         mem.add("another note about apples", alice, importance=0.9)
         hits = mem.search("apples", alice, explain=True)
@@ -60,7 +59,8 @@ def test_filters_on_kind_metadata_and_time(mem, alice):
     mem.add("tea in the morning", alice, {"topic": "drinks"})
     mem.add("tea with friends", alice, {"topic": "social"}, kind="summary")
     assert [h.record.text for h in mem.search("tea", alice, filters={"kind": "summary"})] == [
-        "tea with friends"]
+        "tea with friends"
+    ]
     hits = mem.search("tea", alice, filters={"metadata": {"topic": "drinks"}})
     assert [h.record.text for h in hits] == ["tea in the morning"]
     future = datetime.now(UTC) + timedelta(days=1)
@@ -78,8 +78,10 @@ def test_update_keeps_history_and_as_of(mem, alice):
     assert past == ["I live in Berlin"]
     assert mem.get(record.id, alice, as_of=before).text == "I live in Berlin"
     ops = [(e.op, e.old_text, e.new_text) for e in mem.history(record.id, alice)]
-    assert ops == [("ADD", None, "I live in Berlin"),
-                   ("UPDATE", "I live in Berlin", "I live in Paris")]
+    assert ops == [
+        ("ADD", None, "I live in Berlin"),
+        ("UPDATE", "I live in Berlin", "I live in Paris"),
+    ]
 
 
 def test_delete_is_soft(mem, alice):
@@ -109,7 +111,9 @@ def test_persists_across_reopen(home, alice):
 
 def test_real_minilm_semantic_search(home, alice, minilm):
     with Memory(home=home, embedder=minilm) as mem:
-        mem.add_many(["My sister Anna lives in Lisbon", "I had pasta for lunch",
-                      "The train was late again"], alice)
+        mem.add_many(
+            ["My sister Anna lives in Lisbon", "I had pasta for lunch", "The train was late again"],
+            alice,
+        )
         hits = mem.search("Where does my sibling live?", alice, mode="semantic")
         assert hits[0].record.text == "My sister Anna lives in Lisbon"

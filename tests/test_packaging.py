@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_public_names_are_exported():
-    public = {name for name in dir(agentmem) if not name.startswith("_")
-              and not isinstance(getattr(agentmem, name), type(agentmem))}
+    public = {
+        name
+        for name in dir(agentmem)
+        if not name.startswith("_") and not isinstance(getattr(agentmem, name), type(agentmem))
+    }
     assert sorted(agentmem.__all__) == sorted(public)
     assert {"Memory", "MemoryConfig", "Scope", "AgentMemError"} <= public
 
@@ -35,21 +38,42 @@ def test_wheel_installs_and_imports_in_a_fresh_virtualenv(tmp_path):
     # build from a clean copy: setuptools reuses ./build, whose stale files could hide a
     # package missing from pyproject's list
     src, dist = tmp_path / "src", tmp_path / "dist"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".agentmem", "tests"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
-                    "--no-build-isolation", "-q", "-w", str(dist)], check=True)
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "*.egg-info", "__pycache__", ".agentmem", "tests"
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+        ],
+        check=True,
+    )
     wheel = next(dist.glob("agentmem-*.whl"))
     env_dir = tmp_path / "fresh"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                   check=True)
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True
+    )
     # Dependencies come from this environment's site-packages, appended after the wheel's,
     # so the editable install here cannot shadow the wheel.
-    fresh_site = Path(subprocess.check_output(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        text=True).strip())
+    fresh_site = Path(
+        subprocess.check_output(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
     (fresh_site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     script = (
         "import agentmem, agentmem.stores.sql, agentmem.adapters.embeddings, tempfile\n"
@@ -66,11 +90,15 @@ def test_wheel_installs_and_imports_in_a_fresh_virtualenv(tmp_path):
     assert out[2] == "True"
     # every source module ships (a package missing from pyproject's list would not), and
     # the console script runs from the wheel
-    shipped = {str(p.relative_to(fresh_site / "agentmem"))
-               for p in (fresh_site / "agentmem").rglob("*.py")}
+    shipped = {
+        str(p.relative_to(fresh_site / "agentmem")) for p in (fresh_site / "agentmem").rglob("*.py")
+    }
     source = {str(p.relative_to(ROOT / "agentmem")) for p in (ROOT / "agentmem").rglob("*.py")}
-    source |= {f"{top}/{p.relative_to(ROOT / top)}" for top in ("stores", "adapters")
-               for p in (ROOT / top).rglob("*.py")}
+    source |= {
+        f"{top}/{p.relative_to(ROOT / top)}"
+        for top in ("stores", "adapters")
+        for p in (ROOT / top).rglob("*.py")
+    }
     assert source - shipped == set(), "modules left out of the wheel: add their packages"
     help_text = subprocess.check_output([env_dir / "bin" / "agentmem", "--help"], text=True)
     assert "search" in help_text and "serve" in help_text

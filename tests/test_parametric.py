@@ -25,8 +25,17 @@ from agentmem.parametric.service import ParametricMemory  # noqa: E402
 from agentmem.parametric.testing import tiny_base  # noqa: E402
 from agentmem.types import MemoryRecord, Scope, utcnow  # noqa: E402
 
-FAST = {"steps": 3, "eval_every": 3, "batch_size": 4, "replay_batch": 2, "max_new_tokens": 8,
-        "rank": 4, "alpha": 8, "top_layers": None, "learning_rate": 1e-2}
+FAST = {
+    "steps": 3,
+    "eval_every": 3,
+    "batch_size": 4,
+    "replay_batch": 2,
+    "max_new_tokens": 8,
+    "rank": 4,
+    "alpha": 8,
+    "top_layers": None,
+    "learning_rate": 1e-2,
+}
 
 
 @pytest.fixture
@@ -43,8 +52,16 @@ def pm(mem):
 
 def add_fact(mem, user, subject, attribute, value, agent=None, **kw):
     scope = Scope(user_id=user, agent_id=agent)
-    rec = MemoryRecord(id=new_id(), text=f"{subject} {attribute} {value}", scope=scope,
-                       kind="fact", subject=subject, attribute=attribute, value=value, **kw)
+    rec = MemoryRecord(
+        id=new_id(),
+        text=f"{subject} {attribute} {value}",
+        scope=scope,
+        kind="fact",
+        subject=subject,
+        attribute=attribute,
+        value=value,
+        **kw,
+    )
     mem.long_term.apply(WritePlan(inserts=[rec]))
     return rec
 
@@ -67,8 +84,15 @@ def test_synthetic_facts_are_distinct_and_seeded():
 
 
 def test_user_subject_and_unknown_attribute():
-    rec = MemoryRecord(id="m1", text="I live in Oslo", scope=Scope("u"), kind="fact",
-                       subject="user", attribute="favourite_colour", value="teal")
+    rec = MemoryRecord(
+        id="m1",
+        text="I live in Oslo",
+        scope=Scope("u"),
+        kind="fact",
+        subject="user",
+        attribute="favourite_colour",
+        value="teal",
+    )
     item = FactItem.from_record(rec, user_name="Ana")
     assert item.subject == "Ana" and "teal" in item.statement()
     assert all("Ana" in q for q in item.questions())
@@ -132,14 +156,17 @@ def test_train_registers_versions_and_rollback(mem, pm, tmp_path):
     v1 = pm.train(Scope("alice"))
     assert v1.version == 1 and v1.status == "active" and len(v1.fact_ids) == 1
     assert (tmp_path / "adapters").exists() and "adapter_model.safetensors" in {
-        p.name for p in (tmp_path / "adapters").rglob("*")}
+        p.name for p in (tmp_path / "adapters").rglob("*")
+    }
     v2 = pm.train(Scope("alice"))
     statuses = {a.version: a.status for a in pm.adapters(Scope("alice"))}
     assert statuses == {2: "active", 1: "inactive"} and v2.version == 2
     back = pm.rollback(Scope("alice"))
     assert back.version == 1 and back.status == "active"
-    assert {a.version: a.status for a in pm.adapters(Scope("alice"))} == {1: "active",
-                                                                         2: "inactive"}
+    assert {a.version: a.status for a in pm.adapters(Scope("alice"))} == {
+        1: "active",
+        2: "inactive",
+    }
     rows = mem.sql("SELECT version, status FROM adapters ORDER BY version", Scope("alice"))
     assert [r["version"] for r in rows] == [1, 2]
     assert mem.sql("SELECT * FROM adapters", Scope("bob")) == []
@@ -169,8 +196,9 @@ def test_fresh_process_reloads_and_refuses_other_base(mem, pm):
     pm.train(Scope("alice"))
     expected = pm.generate(["Where does Alice live?"], [Scope("alice")], max_new_tokens=8)
     again = ParametricMemory(mem.config, mem.long_term, base=tiny_base())
-    assert again.generate(["Where does Alice live?"], [Scope("alice")],
-                          max_new_tokens=8) == expected
+    assert (
+        again.generate(["Where does Alice live?"], [Scope("alice")], max_new_tokens=8) == expected
+    )
     other = ParametricMemory(mem.config, mem.long_term, base=tiny_base(seed=7))
     with pytest.raises(FingerprintMismatch):
         other.generate(["Where does Alice live?"], [Scope("alice")])
@@ -179,8 +207,9 @@ def test_fresh_process_reloads_and_refuses_other_base(mem, pm):
 def test_truncated_adapter_file_is_refused(mem, pm):
     add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
     info = pm.train(Scope("alice"))
-    weights = next(p for p in __import__("pathlib").Path(info.path).iterdir()
-                   if p.suffix == ".safetensors")
+    weights = next(
+        p for p in __import__("pathlib").Path(info.path).iterdir() if p.suffix == ".safetensors"
+    )
     data = weights.read_bytes()
     weights.write_bytes(data[: len(data) // 2])
     fresh = ParametricMemory(mem.config, mem.long_term, base=tiny_base())
@@ -209,8 +238,7 @@ def test_agent_adapter_learns_user_facts_jointly(mem, pm):
     user = pm.train(Scope("alice"))
     agent = pm.train(Scope("alice", agent_id="bot"))
     assert user.fact_ids.keys() == {user_fact.id}
-    assert agent.scope.agent_id == "bot" and agent.fact_ids.keys() == {user_fact.id,
-                                                                       agent_fact.id}
+    assert agent.scope.agent_id == "bot" and agent.fact_ids.keys() == {user_fact.id, agent_fact.id}
     assert [a.id for a in pm.current(Scope("alice", agent_id="bot"))] == [agent.id]
     assert [a.id for a in pm.current(Scope("alice"))] == [user.id]
     reply = pm.answer("Where does Alice live?", Scope("alice", agent_id="bot"), max_new_tokens=4)
@@ -250,8 +278,15 @@ def test_promotion_policy():
     old = now - timedelta(days=10)
 
     def rec(**kw):
-        base = {"id": new_id(), "text": "t", "scope": Scope("u"), "kind": "fact",
-                "subject": "u", "attribute": "likes", "value": "tea"}
+        base = {
+            "id": new_id(),
+            "text": "t",
+            "scope": Scope("u"),
+            "kind": "fact",
+            "subject": "u",
+            "attribute": "likes",
+            "value": "tea",
+        }
         return MemoryRecord(**{**base, **kw})
 
     assert policy.admits(rec(metadata={"pinned": True}), now)
@@ -297,8 +332,9 @@ def test_memory_facade_trains_lists_and_purges(mem):
     assert mem.adapters("alice") == []
     assert getattr(mem, "_llm", None) is None  # listing never loads the model
     tiny = tiny_base()
-    mem.llm = SimpleNamespace(model=tiny.model, tokenizer=tiny.tokenizer,
-                              fingerprint=tiny.fingerprint)
+    mem.llm = SimpleNamespace(
+        model=tiny.model, tokenizer=tiny.tokenizer, fingerprint=tiny.fingerprint
+    )
     add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
     info = mem.train_adapter("alice")
     assert [a.id for a in mem.adapters("alice")] == [info.id]

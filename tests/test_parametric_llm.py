@@ -10,19 +10,31 @@ from agentmem import Memory  # noqa: E402
 from agentmem.parametric.dataset import build_dataset, facts_from_records  # noqa: E402
 from agentmem.types import Scope  # noqa: E402
 
-FACTS = [("Vorla Tensk", "lives_in", "Quimbarrow"), ("Vorla Tensk", "works_at", "Draskelon"),
-         ("Pemric Oddle", "pet_name", "Zubrik")]
+FACTS = [
+    ("Vorla Tensk", "lives_in", "Quimbarrow"),
+    ("Vorla Tensk", "works_at", "Draskelon"),
+    ("Pemric Oddle", "pet_name", "Zubrik"),
+]
 
 
 @pytest.mark.llm
 def test_user_adapter_recalls_facts_only_for_its_user(tmp_path):
-    lora = {"steps": 60, "eval_every": 15, "batch_size": 8, "learning_rate": 3e-3,
-            "max_new_tokens": 16, "target_recall": 1.0}
+    lora = {
+        "steps": 60,
+        "eval_every": 15,
+        "batch_size": 8,
+        "learning_rate": 3e-3,
+        "max_new_tokens": 16,
+        "target_recall": 1.0,
+    }
     with Memory(home=tmp_path, embedding={"model": "hash"}, lora=lora) as mem:
         alice = Scope("alice")
         for subject, attribute, value in FACTS:
-            mem.add(f"{subject} {attribute} {value}", alice,
-                    fact={"subject": subject, "attribute": attribute, "value": value})
+            mem.add(
+                f"{subject} {attribute} {value}",
+                alice,
+                fact={"subject": subject, "attribute": attribute, "value": value},
+            )
         info = mem.train_adapter(alice)
         assert info.version == 1 and len(info.fact_ids) == 3
         assert info.metrics["heldout_recall"] >= 2 / 3

@@ -7,12 +7,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from agentmem.stores.vector import _collection_name
 from sqlalchemy import inspect, text
 
 from agentmem import Memory, NotFoundError, Scope, lifecycle
 from agentmem.config import ConflictsConfig
 from agentmem.short_term import word_counter
+from agentmem.stores.vector import _collection_name
 from agentmem.types import AdapterInfo, utcnow
 
 STAND_IN_STORE = '''
@@ -56,9 +56,13 @@ def mem(home):
 
 def _fill(mem: Memory, scope: Scope) -> list[str]:
     mem.long_term.config.conflicts = ConflictsConfig(policies={"works_at": "manual"})
-    ids = [mem.add("I live in Berlin", scope).id, mem.add("I moved to Paris", scope).id,
-           mem.add("I work at Acme", scope).id, mem.add("I joined Globex", scope).id,
-           mem.add("Dentist appointment on Monday at nine", scope).id]
+    ids = [
+        mem.add("I live in Berlin", scope).id,
+        mem.add("I moved to Paris", scope).id,
+        mem.add("I work at Acme", scope).id,
+        mem.add("I joined Globex", scope).id,
+        mem.add("Dentist appointment on Monday at nine", scope).id,
+    ]
     mem.update(ids[-1], "Dentist appointment on Tuesday at nine", scope)
     mem.observe("user", "I speak Italian and I have a cat named Tom", scope)
     return ids
@@ -73,8 +77,15 @@ def _register_adapter(mem: Memory, scope: Scope, tmp_path) -> Path:
     (source / "adapter_config.json").write_text("{}")
     (source / registry.WEIGHTS).write_bytes(b"\0" * 16)
     reg = registry.AdapterRegistry(mem.long_term.sql.engine, mem.config.home / "adapters")
-    info = AdapterInfo(id=f"ad-{scope.user_id}", scope=scope, version=1, base_fingerprint="f",
-                       fact_ids={}, path="", created_at=utcnow())
+    info = AdapterInfo(
+        id=f"ad-{scope.user_id}",
+        scope=scope,
+        version=1,
+        base_fingerprint="f",
+        fact_ids={},
+        path="",
+        created_at=utcnow(),
+    )
     info.path = str(reg.write_files(source, info))
     reg.add(info)
     return Path(info.path)
@@ -87,11 +98,12 @@ def _rows_of(mem: Memory, user_id: str) -> dict[str, int]:
         for table in inspect(engine).get_table_names():
             columns = {c["name"] for c in inspect(engine).get_columns(table)}
             if "user_id" in columns:
-                counts[table] = conn.execute(text(f"SELECT count(*) FROM {table} "
-                                                  "WHERE user_id = :u"), {"u": user_id}).scalar()
-        counts["memories_fts"] = conn.execute(text(
-            "SELECT count(*) FROM memories_fts WHERE scope = 'u' || hex(:u)"),
-            {"u": user_id}).scalar()
+                counts[table] = conn.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE user_id = :u"), {"u": user_id}
+                ).scalar()
+        counts["memories_fts"] = conn.execute(
+            text("SELECT count(*) FROM memories_fts WHERE scope = 'u' || hex(:u)"), {"u": user_id}
+        ).scalar()
     return counts
 
 
@@ -103,8 +115,10 @@ def test_purge_removes_the_user_from_every_store(mem, alice, bob, file_store, tm
     file_store.save(mem.config.home, "alice", "adapter-v1")
     file_store.save(mem.config.home, "bob", "adapter-v1")
     before = _rows_of(mem, "alice")
-    assert mem.conflicts(alice) and all(before[t] for t in (
-        "memories", "memory_events", "conflicts", "episodes", "memories_fts", "adapters"))
+    assert mem.conflicts(alice) and all(
+        before[t]
+        for t in ("memories", "memory_events", "conflicts", "episodes", "memories_fts", "adapters")
+    )
     assert alice_adapter.exists()
 
     mem.purge(alice)

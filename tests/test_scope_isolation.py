@@ -18,15 +18,20 @@ def test_search_never_crosses_users(mem, alice, bob, twins, mode):
     for query in ("Berlin dog", "Rex", "Max", "I live in Berlin and my dog is Max"):
         assert {h.record.id for h in mem.search(query, alice, mode=mode)} <= {a.id}
         assert {h.record.id for h in mem.search(query, bob, mode=mode)} <= {b.id}
-    assert {h.record.id for h in mem.search("Berlin", alice, mode=mode,
-                                            filters={"metadata": {"k": "v"}})} == {a.id}
+    assert {
+        h.record.id
+        for h in mem.search("Berlin", alice, mode=mode, filters={"metadata": {"k": "v"}})
+    } == {a.id}
 
 
 def test_get_update_delete_history_of_other_user_fail(mem, alice, bob, twins):
     a, b = twins
-    for call in (lambda: mem.get(b.id, alice), lambda: mem.history(b.id, alice),
-                 lambda: mem.update(b.id, "hijacked", alice),
-                 lambda: mem.delete(b.id, alice)):
+    for call in (
+        lambda: mem.get(b.id, alice),
+        lambda: mem.history(b.id, alice),
+        lambda: mem.update(b.id, "hijacked", alice),
+        lambda: mem.delete(b.id, alice),
+    ):
         with pytest.raises(NotFoundError):
             call()
     assert mem.get(b.id, bob).text == "I live in Berlin and my dog is Max"

@@ -22,13 +22,16 @@ def test_split_cuts_at_sentences_and_keeps_everything():
     assert all(len(c) <= 50 for c in split("x" * 180, 50))
 
 
-@pytest.mark.parametrize(("high", "low"), [
-    ("My name is Priya and I live in Oslo.", "Hi there!"),
-    ("I'm allergic to peanuts.", "ok"),
-    ("I moved to Lisbon on March 3rd.", "Thanks, that helps."),
-    ("My phone number is 555-0142.", "Sounds good."),
-    ("I plan to visit Rome next week.", "What do you think about the weather?"),
-])
+@pytest.mark.parametrize(
+    ("high", "low"),
+    [
+        ("My name is Priya and I live in Oslo.", "Hi there!"),
+        ("I'm allergic to peanuts.", "ok"),
+        ("I moved to Lisbon on March 3rd.", "Thanks, that helps."),
+        ("My phone number is 555-0142.", "Sounds good."),
+        ("I plan to visit Rome next week.", "What do you think about the weather?"),
+    ],
+)
 def test_salience_ranks_facts_over_filler(high, low):
     assert salience(high) > salience(low)
     assert salience(high) >= 0.35 > salience(low)
@@ -36,8 +39,12 @@ def test_salience_ranks_facts_over_filler(high, low):
 
 def test_every_input_is_logged_in_order_with_role_and_salience(home):
     scope = Scope(user_id="u", session_id="s")
-    with Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                short_term={"max_chunk_chars": 100}) as mem:
+    with Memory(
+        home=home,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        short_term={"max_chunk_chars": 100},
+    ) as mem:
         mem.observe("user", "I live in Oslo.", scope)
         mem.observe("tool", "search(q=oslo) -> 3 results", scope)
         doc = mem.observe("document", "A long document. " * 20, scope)
@@ -52,6 +59,7 @@ def test_every_input_is_logged_in_order_with_role_and_salience(home):
 def test_input_is_logged_even_when_a_later_step_fails(home, monkeypatch):
     scope = Scope(user_id="u", session_id="s")
     with Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter) as mem:
+
         def broken(*args, **kwargs):
             raise RuntimeError("short-term failure")
 
@@ -62,8 +70,7 @@ def test_input_is_logged_even_when_a_later_step_fails(home, monkeypatch):
         assert rows == [{"content": "I live in Oslo."}]
 
 
-@pytest.mark.parametrize(("role", "content"), [("robot", "hi"), ("user", "  \x00 "),
-                                               ("user", 42)])
+@pytest.mark.parametrize(("role", "content"), [("robot", "hi"), ("user", "  \x00 "), ("user", 42)])
 def test_bad_input_is_refused_before_anything_is_written(mem, role, content):
     scope = Scope(user_id="u")
     with pytest.raises(ValidationError):

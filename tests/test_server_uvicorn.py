@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 httpx = pytest.importorskip("httpx")
-MODEL_CACHE = os.environ.get("AGENTMEM_TEST_MODEL_CACHE",
-                             str(Path(tempfile.gettempdir()) / "agentmem-test-models"))
+MODEL_CACHE = os.environ.get(
+    "AGENTMEM_TEST_MODEL_CACHE", str(Path(tempfile.gettempdir()) / "agentmem-test-models")
+)
 
 
 def _free_port() -> int:
@@ -28,12 +29,28 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     port = _free_port()
-    env = {**os.environ, "AGENTMEM_EMBEDDING__MODEL": "hash",
-           "AGENTMEM_LLM__CACHE_DIR": MODEL_CACHE, "AGENTMEM_API_KEYS": "sk-alice:alice"}
+    env = {
+        **os.environ,
+        "AGENTMEM_EMBEDDING__MODEL": "hash",
+        "AGENTMEM_LLM__CACHE_DIR": MODEL_CACHE,
+        "AGENTMEM_API_KEYS": "sk-alice:alice",
+    }
     log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "agentmem.cli", "--home", str(tmp_path / "h"),
-                             "serve", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentmem.cli",
+            "--home",
+            str(tmp_path / "h"),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -58,8 +75,9 @@ def server(tmp_path):
 def test_real_server_with_an_openai_style_client(server):
     auth = {"Authorization": "Bearer sk-alice"}
     with httpx.Client(base_url=server, headers=auth, timeout=300) as client:
-        created = client.post("/v1/memories", json={"user_id": "alice",
-                                                    "text": "My cat is called Miso"})
+        created = client.post(
+            "/v1/memories", json={"user_id": "alice", "text": "My cat is called Miso"}
+        )
         assert created.status_code == 201
         hits = client.post("/v1/search", json={"user_id": "alice", "query": "cat"}).json()
         assert hits["results"][0]["id"] == created.json()["id"]
@@ -67,21 +85,34 @@ def test_real_server_with_an_openai_style_client(server):
         assert client.get("/openapi.json").json()["info"]["title"] == "agentmem"
 
         # exactly what the OpenAI Python client sends for chat.completions.create(...)
-        request = {"model": "agentmem", "messages": [
-            {"role": "system", "content": "You are a helpful assistant."},
-            {"role": "user", "content": "What is my cat called?"}],
-            "user": "alice", "max_tokens": 16, "temperature": 0, "n": 1, "stream": False}
-        r = client.post("/v1/chat/completions", json=request,
-                        headers={"OpenAI-Organization": "org-x", "User-Agent": "OpenAI/Python"})
+        request = {
+            "model": "agentmem",
+            "messages": [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": "What is my cat called?"},
+            ],
+            "user": "alice",
+            "max_tokens": 16,
+            "temperature": 0,
+            "n": 1,
+            "stream": False,
+        }
+        r = client.post(
+            "/v1/chat/completions",
+            json=request,
+            headers={"OpenAI-Organization": "org-x", "User-Agent": "OpenAI/Python"},
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["object"] == "chat.completion" and body["id"].startswith("chatcmpl-")
         assert body["choices"][0]["message"]["content"]
         assert body["usage"]["total_tokens"] > 0
 
-        with client.stream("POST", "/v1/chat/completions",
-                           json={**request, "stream": True,
-                                 "stream_options": {"include_usage": True}}) as r:
+        with client.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={**request, "stream": True, "stream_options": {"include_usage": True}},
+        ) as r:
             assert r.status_code == 200
             assert r.headers["content-type"].startswith("text/event-stream")
             data = [line[6:] for line in r.iter_lines() if line.startswith("data: ")]

@@ -12,9 +12,13 @@ TURNS = 200
 
 
 def _open(home, background: bool = True) -> Memory:
-    return Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                  short_term={"max_tokens": 256, "context_tokens": 1024},
-                  consolidation={"background": background})
+    return Memory(
+        home=home,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        short_term={"max_tokens": 256, "context_tokens": 1024},
+        consolidation={"background": background},
+    )
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["background", "inline"])
@@ -22,8 +26,7 @@ def session(tmp_path_factory, request):
     home = tmp_path_factory.mktemp("session") / "home"
     scope = Scope(user_id="priya", session_id="chat-1")
     mem = _open(home, request.param)
-    observations = [mem.observe(role, text, scope) for role, text in
-                    scripted_conversation(TURNS)]
+    observations = [mem.observe(role, text, scope) for role, text in scripted_conversation(TURNS)]
     assert mem.flush()  # the background passes queued by the last turns
     yield mem, scope, observations, home
     mem.close()
@@ -47,8 +50,9 @@ def test_the_rolling_summary_exists_and_the_context_stays_in_budget(session):
         assert mem.consolidation_runner.passes >= 1
     else:
         assert sum(o.consolidated for o in observations) >= 5
-    summaries = mem.sql("SELECT count(*) AS n FROM memories WHERE kind = 'summary' "
-                        "AND status = 'active'", scope)
+    summaries = mem.sql(
+        "SELECT count(*) AS n FROM memories WHERE kind = 'summary' AND status = 'active'", scope
+    )
     assert summaries[0]["n"] == 1
 
 
@@ -72,8 +76,9 @@ def test_recall_helper_agrees(session):
 
 def test_updates_superseded_the_old_values(session):
     mem, scope, _, _ = session
-    lives = [f.value for f in mem.facts(scope, attribute="lives_in")
-             if not f.metadata.get("negated")]
+    lives = [
+        f.value for f in mem.facts(scope, attribute="lives_in") if not f.metadata.get("negated")
+    ]
     assert lives == ["Lisbon"]
     assert any("Lisbon" in u for u in UPDATES)
 

@@ -18,9 +18,14 @@ def test_readme_quickstart_has_exactly_two_commands():
 
 
 def test_ci_runs_the_readme_test_command_and_nothing_else():
-    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-             if line.strip() and not line.startswith("#") and not line.startswith("set ")
-             and not line.startswith("cd ")]
+    lines = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip()
+        and not line.startswith("#")
+        and not line.startswith("set ")
+        and not line.startswith("cd ")
+    ]
     assert lines == ["make test"]
 
 

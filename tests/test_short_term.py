@@ -9,8 +9,12 @@ from agentmem.short_term import word_counter
 
 
 def _open(home, max_tokens=50) -> Memory:
-    return Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter,
-                  short_term={"max_tokens": max_tokens})
+    return Memory(
+        home=home,
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        short_term={"max_tokens": max_tokens},
+    )
 
 
 def test_working_context_stays_within_budget(home):
@@ -55,7 +59,8 @@ def test_tool_and_document_turns_speak_as_labelled_user_messages(home):
     with _open(home, max_tokens=500) as mem:
         mem.observe("tool", "weather -> sunny", scope)
         assert mem.short_term.get(scope).messages() == [
-            {"role": "user", "content": "[tool] weather -> sunny"}]
+            {"role": "user", "content": "[tool] weather -> sunny"}
+        ]
 
 
 @pytest.mark.llm

@@ -45,25 +45,37 @@ def test_python_api(world):
     alice = Scope("alice")
     bob_events = mem.history(secret.id, "bob")
     bob_all = mem.sql("SELECT id FROM memories", "bob")
-    calls = [lambda: mem.get(secret.id, alice), lambda: mem.history(secret.id, alice),
-             lambda: mem.update(secret.id, "hijacked", alice),
-             lambda: mem.delete(secret.id, alice),
-             lambda: mem.restore(bob_events[0].id, alice),
-             lambda: mem.get(secret.id, Scope("alice", agent_id="bob"))]
+    calls = [
+        lambda: mem.get(secret.id, alice),
+        lambda: mem.history(secret.id, alice),
+        lambda: mem.update(secret.id, "hijacked", alice),
+        lambda: mem.delete(secret.id, alice),
+        lambda: mem.restore(bob_events[0].id, alice),
+        lambda: mem.get(secret.id, Scope("alice", agent_id="bob")),
+    ]
     for call in calls:
         with pytest.raises(NotFoundError):
             call()
     for mode in ("hybrid", "fulltext", "semantic"):
-        hits = mem.search(SECRET, alice, mode=mode, filters={"status": list(
-            ("active", "superseded", "deleted", "archived"))})
+        hits = mem.search(
+            SECRET,
+            alice,
+            mode=mode,
+            filters={"status": list(("active", "superseded", "deleted", "archived"))},
+        )
         assert all(h.record.scope.user_id == "alice" for h in hits)
-    assert all(h.record.scope.user_id == "alice"
-               for h in mem.search("vault", alice, as_of=datetime.now(UTC)))
+    assert all(
+        h.record.scope.user_id == "alice"
+        for h in mem.search("vault", alice, as_of=datetime.now(UTC))
+    )
     assert all(f.scope.user_id == "alice" for f in mem.facts(alice, include_history=True))
     assert mem.conflicts(alice, status=None) == []
     ids = {r["id"] for r in bob_all}
-    for statement in ("SELECT id FROM memories", "SELECT memory_id AS id FROM memory_events",
-                      "SELECT id FROM episodes WHERE content LIKE '%PIN%'"):
+    for statement in (
+        "SELECT id FROM memories",
+        "SELECT memory_id AS id FROM memory_events",
+        "SELECT id FROM episodes WHERE content LIKE '%PIN%'",
+    ):
         assert not {r["id"] for r in mem.sql(statement, alice)} & ids
     mem.purge(alice)
     _bob_intact(mem, secret)
@@ -92,22 +104,21 @@ def test_http_service(world):
             client.delete(f"/v1/memories/{secret.id}", params=as_bob),
             client.post("/v1/search", json={"user_id": "bob", "query": "vault"}),
             client.post("/v1/memories", json={"user_id": "bob", "text": "planted"}),
-            client.post("/v1/observe", json={"user_id": "bob", "role": "user",
-                                             "content": "planted"}),
+            client.post(
+                "/v1/observe", json={"user_id": "bob", "role": "user", "content": "planted"}
+            ),
             client.post("/v1/context", json={"user_id": "bob", "query": "vault"}),
             client.get("/v1/conflicts", params=as_bob),
         ]
         for response in attempts:
-            assert response.status_code in (403, 404), (response.request.url,
-                                                         response.status_code)
+            assert response.status_code in (403, 404), (response.request.url, response.status_code)
             assert "4711" not in response.text
         response = client.post("/v1/search", json={"user_id": "alice", "query": "vault code"})
         assert response.status_code == 200 and "4711" not in response.text
         client.headers["Authorization"] = "Bearer not-a-key"
         assert client.get(f"/v1/memories/{secret.id}", params=as_bob).status_code == 401
     _bob_intact(mem, secret)
-    assert mem.sql("SELECT count(*) AS n FROM memories WHERE text = 'planted'", "bob") == [
-        {"n": 0}]
+    assert mem.sql("SELECT count(*) AS n FROM memories WHERE text = 'planted'", "bob") == [{"n": 0}]
 
 
 def test_cli(world):
@@ -124,12 +135,14 @@ def test_cli(world):
     toml.write_text("\n".join(lines))
     runner = CliRunner()
     base = ["--config", str(toml)]
-    for args in (["show", secret.id, "--user", "alice"],
-                 ["history", secret.id, "--user", "alice"],
-                 ["update", secret.id, "hijacked", "--user", "alice"],
-                 ["delete", secret.id, "--user", "alice"],
-                 ["search", "vault code", "--user", "alice", "--json"],
-                 ["export", "-", "--user", "alice"]):
+    for args in (
+        ["show", secret.id, "--user", "alice"],
+        ["history", secret.id, "--user", "alice"],
+        ["update", secret.id, "hijacked", "--user", "alice"],
+        ["delete", secret.id, "--user", "alice"],
+        ["search", "vault code", "--user", "alice", "--json"],
+        ["export", "-", "--user", "alice"],
+    ):
         result = runner.invoke(app, base + args)
         assert "4711" not in result.output, args
         if args[0] not in ("search", "export"):
@@ -189,9 +202,16 @@ def test_adapter_registry(world, tmp_path):
 
     mem, secret, _ = world
     registry = registry_mod.AdapterRegistry(mem.long_term.sql.engine, tmp_path / "adapters")
-    info = AdapterInfo(id="bob-adapter", scope=Scope("bob"), version=1, base_fingerprint="fp",
-                       fact_ids={}, path=str(tmp_path / "x"), status="active",
-                       created_at=datetime.now(UTC))
+    info = AdapterInfo(
+        id="bob-adapter",
+        scope=Scope("bob"),
+        version=1,
+        base_fingerprint="fp",
+        fact_ids={},
+        path=str(tmp_path / "x"),
+        status="active",
+        created_at=datetime.now(UTC),
+    )
     registry.add(info)
     with pytest.raises(NotFoundError):
         registry.get("bob-adapter", Scope("alice"))
@@ -202,8 +222,9 @@ def test_adapter_registry(world, tmp_path):
 
 
 def test_kv_snapshots():
-    snapshots = pytest.importorskip("agentmem.kv.snapshots",
-                                    reason="KV snapshots have not landed in this tree yet")
+    snapshots = pytest.importorskip(
+        "agentmem.kv.snapshots", reason="KV snapshots have not landed in this tree yet"
+    )
     assert snapshots  # replaced by a real cross-user test when the module lands
 
 

@@ -15,8 +15,10 @@ def test_rows_missing_from_the_index_are_repaired_on_open(home, alice):
         lost = mem.add("I collect vinyl records", alice)
         mem.long_term.index.delete("alice", [lost.id])  # as if the process died before indexing
         with mem.long_term.sql.begin() as conn:
-            from agentmem.stores.schema import memories
             from sqlalchemy import update
+
+            from agentmem.stores.schema import memories
+
             conn.execute(update(memories).where(memories.c.id == lost.id).values(index_dirty=True))
         assert lost.id not in _semantic_ids(mem, "vinyl records", alice)
     with Memory(home=home, embedding={"model": "hash"}) as mem:

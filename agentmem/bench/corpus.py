@@ -11,19 +11,88 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-CITIES = ["Lisbon", "Osaka", "Nairobi", "Montreal", "Krakow", "Valparaiso", "Tbilisi",
-          "Auckland", "Bergen", "Cusco", "Hanoi", "Tallinn", "Accra", "Porto", "Seville",
-          "Leipzig", "Medellin", "Izmir", "Perth", "Quebec"]
-JOBS = ["nurse", "architect", "baker", "pilot", "data engineer", "veterinarian", "teacher",
-        "carpenter", "pharmacist", "journalist", "electrician", "translator"]
-COMPANIES = ["Northwind", "Globex", "Initech", "Umbrella Labs", "Stark Freight", "Hooli",
-             "Vandelay Imports", "Acme Robotics", "Wonka Foods", "Tyrell Systems"]
-PETS = [("dog", "Biscuit"), ("cat", "Miso"), ("parrot", "Kiwi"), ("rabbit", "Clover"),
-        ("dog", "Rex"), ("cat", "Pixel"), ("turtle", "Sheldon"), ("hamster", "Nugget")]
-FOODS = ["ramen", "paella", "pierogi", "tacos al pastor", "pho", "moussaka", "falafel",
-         "bibimbap", "shakshuka", "goulash"]
-HOBBIES = ["bouldering", "watercolour painting", "sailing", "chess", "birdwatching",
-           "pottery", "trail running", "beekeeping", "salsa dancing", "astronomy"]
+CITIES = [
+    "Lisbon",
+    "Osaka",
+    "Nairobi",
+    "Montreal",
+    "Krakow",
+    "Valparaiso",
+    "Tbilisi",
+    "Auckland",
+    "Bergen",
+    "Cusco",
+    "Hanoi",
+    "Tallinn",
+    "Accra",
+    "Porto",
+    "Seville",
+    "Leipzig",
+    "Medellin",
+    "Izmir",
+    "Perth",
+    "Quebec",
+]
+JOBS = [
+    "nurse",
+    "architect",
+    "baker",
+    "pilot",
+    "data engineer",
+    "veterinarian",
+    "teacher",
+    "carpenter",
+    "pharmacist",
+    "journalist",
+    "electrician",
+    "translator",
+]
+COMPANIES = [
+    "Northwind",
+    "Globex",
+    "Initech",
+    "Umbrella Labs",
+    "Stark Freight",
+    "Hooli",
+    "Vandelay Imports",
+    "Acme Robotics",
+    "Wonka Foods",
+    "Tyrell Systems",
+]
+PETS = [
+    ("dog", "Biscuit"),
+    ("cat", "Miso"),
+    ("parrot", "Kiwi"),
+    ("rabbit", "Clover"),
+    ("dog", "Rex"),
+    ("cat", "Pixel"),
+    ("turtle", "Sheldon"),
+    ("hamster", "Nugget"),
+]
+FOODS = [
+    "ramen",
+    "paella",
+    "pierogi",
+    "tacos al pastor",
+    "pho",
+    "moussaka",
+    "falafel",
+    "bibimbap",
+    "shakshuka",
+    "goulash",
+]
+HOBBIES = [
+    "bouldering",
+    "watercolour painting",
+    "sailing",
+    "chess",
+    "birdwatching",
+    "pottery",
+    "trail running",
+    "beekeeping",
+    "salsa dancing",
+    "astronomy",
+]
 RELATIVES = ["sister", "brother", "cousin", "aunt", "uncle"]
 NAMES = ["Anna", "Tomas", "Ines", "Kenji", "Amara", "Lucas", "Priya", "Oskar", "Leila", "Mateo"]
 ALLERGIES = ["peanuts", "penicillin", "shellfish", "pollen", "cats", "gluten"]
@@ -32,20 +101,33 @@ MONTHS = ["January", "March", "May", "July", "September", "November"]
 # (statement, keyword question, paraphrase question) — {x} slots filled per user.
 TEMPLATES = [
     ("I live in {city} now.", "Which city do I live in?", "Where is my home these days?"),
-    ("I work as a {job} at {company}.", "What is my job at {company}?",
-     "How do I earn a living?"),
-    ("My {relative} {name} lives in {city2}.", "Where does my {relative} live?",
-     "In which town can I visit {name}?"),
-    ("I have a {pet} called {petname}.", "What is my {pet} called?",
-     "What's the name of my animal companion?"),
-    ("My favourite food is {food}.", "What is my favourite food?",
-     "Which dish do I enjoy eating most?"),
-    ("On weekends I go {hobby}.", "What do I do on weekends?",
-     "Which pastime fills my Saturdays?"),
-    ("I am allergic to {allergy}.", "What am I allergic to?",
-     "Is there something that gives me a bad reaction?"),
-    ("I plan to travel to {city3} in {month}.", "When do I travel to {city3}?",
-     "Where am I heading on my next trip?"),
+    ("I work as a {job} at {company}.", "What is my job at {company}?", "How do I earn a living?"),
+    (
+        "My {relative} {name} lives in {city2}.",
+        "Where does my {relative} live?",
+        "In which town can I visit {name}?",
+    ),
+    (
+        "I have a {pet} called {petname}.",
+        "What is my {pet} called?",
+        "What's the name of my animal companion?",
+    ),
+    (
+        "My favourite food is {food}.",
+        "What is my favourite food?",
+        "Which dish do I enjoy eating most?",
+    ),
+    ("On weekends I go {hobby}.", "What do I do on weekends?", "Which pastime fills my Saturdays?"),
+    (
+        "I am allergic to {allergy}.",
+        "What am I allergic to?",
+        "Is there something that gives me a bad reaction?",
+    ),
+    (
+        "I plan to travel to {city3} in {month}.",
+        "When do I travel to {city3}?",
+        "Where am I heading on my next trip?",
+    ),
 ]
 
 FILLER = [
@@ -107,7 +189,7 @@ def build(n_memories: int, per_user: int = 200, seed: int = 0) -> Corpus:
         rng.shuffle(order)
         position = {old: new for new, old in enumerate(order)}
         memories[user_id] = [texts[i] for i in order]
-        for q in queries[-2 * len(TEMPLATES):]:
+        for q in queries[-2 * len(TEMPLATES) :]:
             q.answer_index = position[q.answer_index]
     return Corpus(memories=memories, queries=queries)
 
@@ -115,8 +197,18 @@ def build(n_memories: int, per_user: int = 200, seed: int = 0) -> Corpus:
 def _slots(rng: random.Random) -> dict[str, str]:
     pet, petname = rng.choice(PETS)
     city, city2, city3 = rng.sample(CITIES, 3)
-    return {"city": city, "city2": city2, "city3": city3, "job": rng.choice(JOBS),
-            "company": rng.choice(COMPANIES), "pet": pet, "petname": petname,
-            "food": rng.choice(FOODS), "hobby": rng.choice(HOBBIES),
-            "relative": rng.choice(RELATIVES), "name": rng.choice(NAMES),
-            "allergy": rng.choice(ALLERGIES), "month": rng.choice(MONTHS)}
+    return {
+        "city": city,
+        "city2": city2,
+        "city3": city3,
+        "job": rng.choice(JOBS),
+        "company": rng.choice(COMPANIES),
+        "pet": pet,
+        "petname": petname,
+        "food": rng.choice(FOODS),
+        "hobby": rng.choice(HOBBIES),
+        "relative": rng.choice(RELATIVES),
+        "name": rng.choice(NAMES),
+        "allergy": rng.choice(ALLERGIES),
+        "month": rng.choice(MONTHS),
+    }

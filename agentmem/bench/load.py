@@ -31,16 +31,19 @@ from typing import Any
 
 API_KEY = "bench-key"
 USERS = 200
-WORDS = ("apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
-         "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
-         "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
-         "marble nutmeg oyster pumice quill rhubarb sorrel thistle coffee train garden "
-         "sister Berlin Lisbon piano chess climbing dentist Tuesday birthday").split()
+WORDS = (
+    "apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
+    "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
+    "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
+    "marble nutmeg oyster pumice quill rhubarb sorrel thistle coffee train garden "
+    "sister Berlin Lisbon piano chess climbing dentist Tuesday birthday"
+).split()
 
 
 def _sentence(rng: random.Random) -> str:
     return f"I {rng.choice(['like', 'own', 'visited', 'remember', 'need'])} " + " ".join(
-        rng.sample(WORDS, 6))
+        rng.sample(WORDS, 6)
+    )
 
 
 def fill(config: dict[str, Any], memories: int, seed: int = 0, batch: int = 500) -> float:
@@ -56,14 +59,28 @@ def fill(config: dict[str, Any], memories: int, seed: int = 0, batch: int = 500)
         while done < memories:
             n = min(batch, memories - done)
             now = utcnow()
-            records = [MemoryRecord(id=new_id(), text=_sentence(rng) + f" #{done + i}",
-                                    scope=Scope(f"user{(done + i) % USERS}"), created_at=now,
-                                    updated_at=now, valid_from=now, recorded_at=now)
-                       for i in range(n)]
+            records = [
+                MemoryRecord(
+                    id=new_id(),
+                    text=_sentence(rng) + f" #{done + i}",
+                    scope=Scope(f"user{(done + i) % USERS}"),
+                    created_at=now,
+                    updated_at=now,
+                    valid_from=now,
+                    recorded_at=now,
+                )
+                for i in range(n)
+            ]
             # bulk load: rows, ADD events and vectors in one plan, without conflict checks
-            mem.long_term.apply(WritePlan(inserts=records, events=[
-                event("ADD", r, actor="bench", reason="bulk load", new_text=r.text)
-                for r in records]))
+            mem.long_term.apply(
+                WritePlan(
+                    inserts=records,
+                    events=[
+                        event("ADD", r, actor="bench", reason="bulk load", new_text=r.text)
+                        for r in records
+                    ],
+                )
+            )
             done += n
     return time.perf_counter() - started
 
@@ -71,19 +88,40 @@ def fill(config: dict[str, Any], memories: int, seed: int = 0, batch: int = 500)
 @contextmanager
 def serve(config: dict[str, Any], workers: int, port: int) -> Iterator[str]:
     """uvicorn with `workers` processes over the app factory, configured by environment."""
-    env = {**os.environ, "AGENTMEM_API_KEYS": f"{API_KEY}:*",
-           "AGENTMEM_HOME": str(config["home"]),
-           "AGENTMEM_EMBEDDING__MODEL": config["embedding"]["model"],
-           "AGENTMEM_CHROMA__HOST": config["chroma"]["host"],
-           "AGENTMEM_CHROMA__PORT": str(config["chroma"]["port"]),
-           "AGENTMEM_DATABASE_URL": config["database_url"], "ANONYMIZED_TELEMETRY": "False"}
+    env = {
+        **os.environ,
+        "AGENTMEM_API_KEYS": f"{API_KEY}:*",
+        "AGENTMEM_HOME": str(config["home"]),
+        "AGENTMEM_EMBEDDING__MODEL": config["embedding"]["model"],
+        "AGENTMEM_CHROMA__HOST": config["chroma"]["host"],
+        "AGENTMEM_CHROMA__PORT": str(config["chroma"]["port"]),
+        "AGENTMEM_DATABASE_URL": config["database_url"],
+        "ANONYMIZED_TELEMETRY": "False",
+    }
     log = Path(config["home"]) / "uvicorn.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "agentmem.server:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-             "--log-level", "warning", "--no-access-log"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "agentmem.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log)
@@ -117,16 +155,20 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 def _request(op: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
     user = f"user{rng.randrange(USERS)}"
     if op == "search":
-        return "/v1/search", {"user_id": user, "query": " ".join(rng.sample(WORDS, 3)),
-                              "top_k": 10}
+        return "/v1/search", {"user_id": user, "query": " ".join(rng.sample(WORDS, 3)), "top_k": 10}
     if op == "add":
         return "/v1/memories", {"user_id": user, "text": _sentence(rng)}
-    return "/v1/observe", {"user_id": user, "session_id": f"s{rng.randrange(8)}",
-                           "role": "user", "content": _sentence(rng)}
+    return "/v1/observe", {
+        "user_id": user,
+        "session_id": f"s{rng.randrange(8)}",
+        "role": "user",
+        "content": _sentence(rng),
+    }
 
 
-async def drive(url: str, op: str, clients: int, requests: int, seconds: float,
-                seed: int = 0) -> dict[str, Any]:
+async def drive(
+    url: str, op: str, clients: int, requests: int, seconds: float, seed: int = 0
+) -> dict[str, Any]:
     """`clients` concurrent clients issue `op` until `requests` are done or time is up."""
     import httpx
 
@@ -151,25 +193,35 @@ async def drive(url: str, op: str, clients: int, requests: int, seconds: float,
             errors += not ok
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits,
-                                 headers={"Authorization": f"Bearer {API_KEY}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {API_KEY}"}
+    ) as http:
         started = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(clients)))
         wall = time.perf_counter() - started
     return _summary(op, clients, latencies, errors, wall)
 
 
-def _summary(op: str, clients: int, latencies: list[float], errors: int, wall: float
-             ) -> dict[str, Any]:
+def _summary(
+    op: str, clients: int, latencies: list[float], errors: int, wall: float
+) -> dict[str, Any]:
     ms = sorted(x * 1000 for x in latencies)
 
     def pct(p: float) -> float | None:
         return round(ms[min(len(ms) - 1, int(p * len(ms)))], 2) if ms else None
 
-    return {"op": op, "clients": clients, "requests": len(ms), "errors": errors,
-            "seconds": round(wall, 2), "rps": round(len(ms) / wall, 1) if wall else None,
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "mean_ms": round(statistics.fmean(ms), 2) if ms else None}
+    return {
+        "op": op,
+        "clients": clients,
+        "requests": len(ms),
+        "errors": errors,
+        "seconds": round(wall, 2),
+        "rps": round(len(ms) / wall, 1) if wall else None,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
+    }
 
 
 @contextmanager
@@ -186,18 +238,33 @@ def _backend(name: str, root: Path, stack: ExitStack, pg_url: str | None) -> Ite
         yield server.create_database("bench_load")
 
 
-def run(*, memories: int = 100_000, clients: tuple[int, ...] = (8, 32),
-        backends: tuple[str, ...] = ("sqlite", "postgresql"),
-        ops: tuple[str, ...] = ("search", "observe", "add"), workers: int = 4,
-        requests: int = 2000, seconds: float = 30.0, embedding: str = "minilm",
-        pg_url: str | None = None, chroma: str | None = None, seed: int = 0) -> dict[str, Any]:
+def run(
+    *,
+    memories: int = 100_000,
+    clients: tuple[int, ...] = (8, 32),
+    backends: tuple[str, ...] = ("sqlite", "postgresql"),
+    ops: tuple[str, ...] = ("search", "observe", "add"),
+    workers: int = 4,
+    requests: int = 2000,
+    seconds: float = 30.0,
+    embedding: str = "minilm",
+    pg_url: str | None = None,
+    chroma: str | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Fill each backend with `memories`, then measure every op at every concurrency."""
     import socket
 
-    results: dict[str, Any] = {"memories": memories, "workers": workers, "users": USERS,
-                               "embedding": embedding, "cpus": os.cpu_count(),
-                               "requests_per_cell": requests, "seconds_per_cell": seconds,
-                               "runs": []}
+    results: dict[str, Any] = {
+        "memories": memories,
+        "workers": workers,
+        "users": USERS,
+        "embedding": embedding,
+        "cpus": os.cpu_count(),
+        "requests_per_cell": requests,
+        "seconds_per_cell": seconds,
+        "runs": [],
+    }
     with ExitStack() as stack:
         if chroma:
             host, _, port = chroma.partition(":")
@@ -213,8 +280,12 @@ def run(*, memories: int = 100_000, clients: tuple[int, ...] = (8, 32),
             stack.callback(shutil.rmtree, root, True)
             with ExitStack() as inner:
                 url = inner.enter_context(_backend(backend, root, inner, pg_url))
-                config = {"home": root, "database_url": url, "embedding": {"model": embedding},
-                          "chroma": {**chroma_cfg, "collection": f"load{backend[:2]}"}}
+                config = {
+                    "home": root,
+                    "database_url": url,
+                    "embedding": {"model": embedding},
+                    "chroma": {**chroma_cfg, "collection": f"load{backend[:2]}"},
+                }
                 fill_s = fill(config, memories, seed)
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", 0))
@@ -226,8 +297,9 @@ def run(*, memories: int = 100_000, clients: tuple[int, ...] = (8, 32),
                     for n in clients:
                         for op in ops:
                             cell = asyncio.run(drive(base, op, n, requests, seconds, seed))
-                            results["runs"].append({"backend": backend, **cell,
-                                                    "fill_seconds": round(fill_s, 1)})
+                            results["runs"].append(
+                                {"backend": backend, **cell, "fill_seconds": round(fill_s, 1)}
+                            )
                 _drop_collections(config)
     results["target"] = _target(results["runs"])
     return results
@@ -244,21 +316,31 @@ def _drop_collections(config: dict[str, Any]) -> None:
 
 def _target(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """search p95 <= 50 ms at 32 clients on PostgreSQL (the issue's benchmark target)."""
-    cell = next((r for r in runs if r["backend"] == "postgresql" and r["op"] == "search"
-                 and r["clients"] == 32), None)
+    cell = next(
+        (
+            r
+            for r in runs
+            if r["backend"] == "postgresql" and r["op"] == "search" and r["clients"] == 32
+        ),
+        None,
+    )
     p95 = cell["p95_ms"] if cell else None
-    return {"search_p95_ms_pg_32": p95, "limit_ms": 50.0,
-            "met": p95 is not None and p95 <= 50.0}
+    return {"search_p95_ms_pg_32": p95, "limit_ms": 50.0, "met": p95 is not None and p95 <= 50.0}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentmem bench load", description=__doc__)
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
-    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"],
-                        choices=["sqlite", "postgresql"])
-    parser.add_argument("--ops", nargs="+", default=["search", "observe", "add"],
-                        choices=["search", "observe", "add"])
+    parser.add_argument(
+        "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
+    )
+    parser.add_argument(
+        "--ops",
+        nargs="+",
+        default=["search", "observe", "add"],
+        choices=["search", "observe", "add"],
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--requests", type=int, default=2000, help="per op and concurrency")
     parser.add_argument("--seconds", type=float, default=30.0, help="per op and concurrency")
@@ -268,10 +350,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
-    results = run(memories=args.memories, clients=tuple(args.clients),
-                  backends=tuple(args.backends), ops=tuple(args.ops), workers=args.workers,
-                  requests=args.requests, seconds=args.seconds, embedding=args.embedding,
-                  pg_url=args.pg_url, chroma=args.chroma)
+    results = run(
+        memories=args.memories,
+        clients=tuple(args.clients),
+        backends=tuple(args.backends),
+        ops=tuple(args.ops),
+        workers=args.workers,
+        requests=args.requests,
+        seconds=args.seconds,
+        embedding=args.embedding,
+        pg_url=args.pg_url,
+        chroma=args.chroma,
+    )
     text = json.dumps(results, indent=2)
     if args.out:
         args.out.write_text(text)
@@ -279,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
     else:
         for r in results["runs"]:
-            print(f"{r['backend']:>10} {r['op']:>7} x{r['clients']:<3} {r['rps']:>7} req/s  "
-                  f"p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  errors {r['errors']}")
+            print(
+                f"{r['backend']:>10} {r['op']:>7} x{r['clients']:<3} {r['rps']:>7} req/s  "
+                f"p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  errors {r['errors']}"
+            )
         print(f"target search p95 <= 50 ms (PG, 32 clients): {results['target']}")
     return 0
 

@@ -38,12 +38,21 @@ QUICK_SIZES = (10,)
 COMBINATIONS = ("cat", "linear", "svd")
 
 
-def run(sizes: Sequence[int] = DEFAULT_SIZES, *, lora: dict[str, Any] | None = None,
-        combine_size: int | None = None, methods: Sequence[str] = COMBINATIONS,
-        joint: bool = True, variants: dict[str, dict[str, Any]] | None = None,
-        context_k: int = 5, seed: int = 0, base: BaseLM | None = None,
-        config: MemoryConfig | None = None, progress: bool = False,
-        log: Any = None) -> dict[str, Any]:
+def run(
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    *,
+    lora: dict[str, Any] | None = None,
+    combine_size: int | None = None,
+    methods: Sequence[str] = COMBINATIONS,
+    joint: bool = True,
+    variants: dict[str, dict[str, Any]] | None = None,
+    context_k: int = 5,
+    seed: int = 0,
+    base: BaseLM | None = None,
+    config: MemoryConfig | None = None,
+    progress: bool = False,
+    log: Any = None,
+) -> dict[str, Any]:
     """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
     import torch
     from peft import get_peft_model
@@ -59,8 +68,13 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, *, lora: dict[str, Any] | None = N
     peft = get_peft_model(base.model, trainer.peft_config(cfg, layers), adapter_name="_init")
     peft.base_model.disable_adapter_layers()
     replay = trainer.replay_pool(peft, codec) if cfg.kl_weight > 0 else []
-    out: dict[str, Any] = {"base_fingerprint": base.fingerprint, "lora": cfg.model_dump(),
-                           "perplexity_base": ppl_base, "context_k": context_k, "sizes": {}}
+    out: dict[str, Any] = {
+        "base_fingerprint": base.fingerprint,
+        "lora": cfg.model_dump(),
+        "perplexity_base": ppl_base,
+        "context_k": context_k,
+        "sizes": {},
+    }
     say(f"base perplexity {ppl_base:.2f}")
 
     def fit(name: str, data: FactDataset, settings: LoRAConfig) -> dict[str, Any]:
@@ -74,11 +88,15 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, *, lora: dict[str, Any] | None = N
 
     for n in sizes:
         facts = synthetic_facts(n, seed=seed)
-        data = build_dataset(facts, heldout=cfg.heldout_phrasings,
-                             train_phrasings=cfg.train_phrasings, seed=seed)
+        data = build_dataset(
+            facts, heldout=cfg.heldout_phrasings, train_phrasings=cfg.train_phrasings, seed=seed
+        )
         ctx = _contexts(data.heldout, data, context_k, seed)
-        cell: dict[str, Any] = {"facts": n, "train_examples": len(data.train),
-                                "heldout_probes": len(data.heldout)}
+        cell: dict[str, Any] = {
+            "facts": n,
+            "train_examples": len(data.train),
+            "heldout_probes": len(data.heldout),
+        }
         peft.base_model.disable_adapter_layers()
         cell["recall_base"] = _recall(peft, codec, data.heldout, cfg)
         cell["recall_base_context"] = _recall(peft, codec, data.heldout, cfg, ctx)
@@ -87,12 +105,15 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, *, lora: dict[str, Any] | None = N
         cell["training"] = fit(name, data, cfg)
         cell.update(_measure(peft, codec, data, cfg, ctx, ppl_base))
         cell["adapter_bytes"] = _size(peft, name)
-        say(f"[{n}] {json.dumps({k: v for k, v in cell.items() if k != 'training'})} "
-            f"train {cell['training']['seconds']}s/{cell['training']['steps']} steps")
+        say(
+            f"[{n}] {json.dumps({k: v for k, v in cell.items() if k != 'training'})} "
+            f"train {cell['training']['seconds']}s/{cell['training']['steps']} steps"
+        )
         out["sizes"][str(n)] = cell
         if n == (sizes[0] if combine_size is None else combine_size):
-            out["combined"] = _combinations(peft, codec, cfg, name, data, n, seed, methods,
-                                            joint, fit, ppl_base, say)
+            out["combined"] = _combinations(
+                peft, codec, cfg, name, data, n, seed, methods, joint, fit, ppl_base, say
+            )
         for label, overrides in (variants or {}).items():
             if n != sizes[0]:
                 continue
@@ -100,32 +121,54 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, *, lora: dict[str, Any] | None = N
             vname = f"{label}{n}"
             info = fit(vname, data, vcfg)
             out.setdefault("variants", {})[label] = {
-                "overrides": overrides, "training": info,
-                **_measure(peft, codec, data, vcfg, ctx, ppl_base)}
+                "overrides": overrides,
+                "training": info,
+                **_measure(peft, codec, data, vcfg, ctx, ppl_base),
+            }
             say(f"[{n}] variant {label}: {out['variants'][label]}")
     return out
 
 
-def _measure(peft: Any, codec: Any, data: FactDataset, cfg: LoRAConfig,
-             ctx: list[str], ppl_base: float) -> dict[str, Any]:
+def _measure(
+    peft: Any, codec: Any, data: FactDataset, cfg: LoRAConfig, ctx: list[str], ppl_base: float
+) -> dict[str, Any]:
     peft.base_model.enable_adapter_layers()
     ppl = perplexity(peft, codec, corpus.EVAL_TEXTS)
-    return {"recall_adapter": _recall(peft, codec, data.heldout, cfg),
-            "recall_adapter_context": _recall(peft, codec, data.heldout, cfg, ctx),
-            "recall_trained_phrasing": _recall(peft, codec, data.trained_probes, cfg),
-            "perplexity_after": ppl, "perplexity_change": ppl / ppl_base - 1}
+    return {
+        "recall_adapter": _recall(peft, codec, data.heldout, cfg),
+        "recall_adapter_context": _recall(peft, codec, data.heldout, cfg, ctx),
+        "recall_trained_phrasing": _recall(peft, codec, data.trained_probes, cfg),
+        "perplexity_after": ppl,
+        "perplexity_change": ppl / ppl_base - 1,
+    }
 
 
-def _combinations(peft: Any, codec: Any, cfg: LoRAConfig, user: str, udata: FactDataset,
-                  n: int, seed: int, methods: Sequence[str], joint: bool, fit: Any,
-                  ppl_base: float, say: Any) -> dict[str, Any]:
+def _combinations(
+    peft: Any,
+    codec: Any,
+    cfg: LoRAConfig,
+    user: str,
+    udata: FactDataset,
+    n: int,
+    seed: int,
+    methods: Sequence[str],
+    joint: bool,
+    fit: Any,
+    ppl_base: float,
+    say: Any,
+) -> dict[str, Any]:
     """A second ("agent") adapter on `n` other facts, then both at once by each method."""
-    adata = build_dataset(synthetic_facts(n, seed=seed + 1000, prefix="agent"),
-                          heldout=cfg.heldout_phrasings, train_phrasings=cfg.train_phrasings,
-                          seed=seed)
+    adata = build_dataset(
+        synthetic_facts(n, seed=seed + 1000, prefix="agent"),
+        heldout=cfg.heldout_phrasings,
+        train_phrasings=cfg.train_phrasings,
+        seed=seed,
+    )
     fit("agent", adata, cfg)
-    alone = {"user": _recall(peft, codec, udata.heldout, cfg),
-             "agent": _recall(peft, codec, adata.heldout, cfg)}
+    alone = {
+        "user": _recall(peft, codec, udata.heldout, cfg),
+        "agent": _recall(peft, codec, adata.heldout, cfg),
+    }
     peft.set_adapter(user)
     alone["user"] = _recall(peft, codec, udata.heldout, cfg)
     out: dict[str, Any] = {"facts_each": n, "alone": alone, "methods": {}}
@@ -137,34 +180,48 @@ def _combinations(peft: Any, codec: Any, cfg: LoRAConfig, user: str, udata: Fact
             out["methods"][method] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
         peft.set_adapter(name)
-        out["methods"][method] = _combined_scores(peft, codec, udata, adata, cfg, alone,
-                                                  ppl_base)
+        out["methods"][method] = _combined_scores(peft, codec, udata, adata, cfg, alone, ppl_base)
         say(f"[combine {method}] {out['methods'][method]}")
     if joint:
-        both = FactDataset(facts=udata.facts + adata.facts, train=udata.train + adata.train,
-                           heldout=udata.heldout + adata.heldout)
+        both = FactDataset(
+            facts=udata.facts + adata.facts,
+            train=udata.train + adata.train,
+            heldout=udata.heldout + adata.heldout,
+        )
         random.Random(seed).shuffle(both.train)
         info = fit("joint", both, cfg)
-        out["methods"]["joint"] = {**_combined_scores(peft, codec, udata, adata, cfg, alone,
-                                                      ppl_base), "training": info}
+        out["methods"]["joint"] = {
+            **_combined_scores(peft, codec, udata, adata, cfg, alone, ppl_base),
+            "training": info,
+        }
         say(f"[combine joint] {out['methods']['joint']}")
     return out
 
 
-def _combined_scores(peft: Any, codec: Any, udata: FactDataset, adata: FactDataset,
-                     cfg: LoRAConfig, alone: dict[str, float], ppl_base: float
-                     ) -> dict[str, Any]:
+def _combined_scores(
+    peft: Any,
+    codec: Any,
+    udata: FactDataset,
+    adata: FactDataset,
+    cfg: LoRAConfig,
+    alone: dict[str, float],
+    ppl_base: float,
+) -> dict[str, Any]:
     u = _recall(peft, codec, udata.heldout, cfg)
     a = _recall(peft, codec, adata.heldout, cfg)
     ppl = perplexity(peft, codec, corpus.EVAL_TEXTS)
-    return {"recall_user": u, "recall_agent": a,
-            "kept_user": u / alone["user"] if alone["user"] else None,
-            "kept_agent": a / alone["agent"] if alone["agent"] else None,
-            "perplexity_change": ppl / ppl_base - 1}
+    return {
+        "recall_user": u,
+        "recall_agent": a,
+        "kept_user": u / alone["user"] if alone["user"] else None,
+        "kept_agent": a / alone["agent"] if alone["agent"] else None,
+        "perplexity_change": ppl / ppl_base - 1,
+    }
 
 
-def _recall(model: Any, codec: Any, probes: list[Example], cfg: LoRAConfig,
-            context: list[str] | None = None) -> float:
+def _recall(
+    model: Any, codec: Any, probes: list[Example], cfg: LoRAConfig, context: list[str] | None = None
+) -> float:
     score, _ = recall(model, codec, probes, max_new_tokens=cfg.max_new_tokens, context=context)
     return score
 
@@ -190,19 +247,42 @@ def _size(peft: Any, name: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentmem bench lora", description=__doc__.split("\n")[0])
-    parser.add_argument("--json", nargs="?", const="-", default=None,
-                        help="write results as JSON to this file ('-' or no value: stdout)")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        default=None,
+        help="write results as JSON to this file ('-' or no value: stdout)",
+    )
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES} only")
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        default=None, help="comma-separated fact counts, e.g. 10,50,200")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=None,
+        help="comma-separated fact counts, e.g. 10,50,200",
+    )
     parser.add_argument("--steps", type=int, default=None, help="max training steps")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                        help="override a lora setting, e.g. --set kl_weight=0")
-    parser.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=JSON,...",
-                        help="also train the first size with these overrides")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="override a lora setting, e.g. --set kl_weight=0",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=JSON,...",
+        help="also train the first size with these overrides",
+    )
     parser.add_argument("--no-joint", action="store_true")
-    parser.add_argument("--combine-size", type=int, default=None,
-                        help="facts per adapter for the combination test (0: skip it)")
+    parser.add_argument(
+        "--combine-size",
+        type=int,
+        default=None,
+        help="facts per adapter for the combination test (0: skip it)",
+    )
     parser.add_argument("--home", default=None, help="agentmem home (model cache)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
@@ -212,14 +292,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     variants = {}
     for spec in args.variant:
         label, _, body = spec.partition(":")
-        variants[label] = {k: json.loads(v) for k, v in (p.split("=", 1)
-                                                         for p in body.split(",") if p)}
+        variants[label] = {
+            k: json.loads(v) for k, v in (p.split("=", 1) for p in body.split(",") if p)
+        }
     config = MemoryConfig.create(**({"home": args.home} if args.home else {}))
     quiet = args.json == "-"
     started = time.perf_counter()
-    result = run(sizes, lora=lora, variants=variants, joint=not args.no_joint,
-                 combine_size=args.combine_size, config=config, progress=not quiet,
-                 log=None if quiet else (lambda m: print(m, file=sys.stderr, flush=True)))
+    result = run(
+        sizes,
+        lora=lora,
+        variants=variants,
+        joint=not args.no_joint,
+        combine_size=args.combine_size,
+        config=config,
+        progress=not quiet,
+        log=None if quiet else (lambda m: print(m, file=sys.stderr, flush=True)),
+    )
     result["seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(result, indent=1, default=str)
     if args.json in (None, "-"):

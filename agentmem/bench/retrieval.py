@@ -24,23 +24,38 @@ from agentmem.config import MemoryConfig
 from agentmem.manager import Memory
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000), *, queries: int = 200, per_user: int = 200,
-        embedder: str = "minilm", home: Path | None = None, seed: int = 0,
-        progress: bool = False) -> dict[str, Any]:
+def run(
+    sizes: tuple[int, ...] = (10_000, 100_000),
+    *,
+    queries: int = 200,
+    per_user: int = 200,
+    embedder: str = "minilm",
+    home: Path | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Run the benchmark; returns a JSON-able dict with one entry per corpus size."""
     results: dict[str, Any] = {"benchmark": "retrieval", "embedder": embedder, "sizes": []}
     for size in sizes:
         workdir = Path(tempfile.mkdtemp(prefix="agentmem-bench-", dir=home))
         try:
-            results["sizes"].append(_one_size(size, queries, per_user, embedder, workdir, seed,
-                                              progress))
+            results["sizes"].append(
+                _one_size(size, queries, per_user, embedder, workdir, seed, progress)
+            )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 
-def _one_size(size: int, n_queries: int, per_user: int, embedder: str, workdir: Path,
-              seed: int, progress: bool) -> dict[str, Any]:
+def _one_size(
+    size: int,
+    n_queries: int,
+    per_user: int,
+    embedder: str,
+    workdir: Path,
+    seed: int,
+    progress: bool,
+) -> dict[str, Any]:
     corpus = corpus_mod.build(size, per_user=per_user, seed=seed)
     config = MemoryConfig.create(home=workdir, embedding={"model": embedder})
     out: dict[str, Any] = {"memories": corpus.size, "users": len(corpus.memories)}
@@ -54,12 +69,17 @@ def _one_size(size: int, n_queries: int, per_user: int, embedder: str, workdir: 
                 print(f"  ingested {sum(len(v) for v in ids.values())}/{corpus.size}", flush=True)
         mem.long_term.flush()  # ingest ends when the vector index holds everything
         elapsed = time.perf_counter() - start
-        out["ingest"] = {"seconds": round(elapsed, 2),
-                         "memories_per_s": round(corpus.size / elapsed, 1)}
+        out["ingest"] = {
+            "seconds": round(elapsed, 2),
+            "memories_per_s": round(corpus.size / elapsed, 1),
+        }
         rng = np.random.default_rng(seed)
-        picked = [corpus.queries[i] for i in
-                  rng.choice(len(corpus.queries), min(n_queries, len(corpus.queries)),
-                             replace=False)]
+        picked = [
+            corpus.queries[i]
+            for i in rng.choice(
+                len(corpus.queries), min(n_queries, len(corpus.queries)), replace=False
+            )
+        ]
         out["latency_ms"] = _latency(mem, picked)
         out["quality"] = _quality(mem, picked, ids)
     return out
@@ -83,15 +103,16 @@ def _latency(mem: Memory, queries: list) -> dict[str, dict[str, float]]:
 
 def _quality(mem: Memory, queries: list, ids: dict[str, list[str]]) -> dict[str, Any]:
     lt = mem.long_term
-    systems: dict[str, list[list[str]]] = {name: [] for name in
-                                           ("fulltext", "semantic", "hybrid_rrf", "hybrid_sum",
-                                            "numpy_cosine")}
+    systems: dict[str, list[list[str]]] = {
+        name: [] for name in ("fulltext", "semantic", "hybrid_rrf", "hybrid_sum", "numpy_cosine")
+    }
     user_vectors: dict[str, np.ndarray] = {}
     fusion = lt.config.search.fusion
     for q in queries:
         for mode in ("fulltext", "semantic"):
-            systems[mode].append([h.record.id for h in mem.search(q.text, q.user_id, mode=mode,
-                                                                   top_k=5)])
+            systems[mode].append(
+                [h.record.id for h in mem.search(q.text, q.user_id, mode=mode, top_k=5)]
+            )
         for name, how in (("hybrid_rrf", "rrf"), ("hybrid_sum", "sum")):
             lt.config.search.fusion = how
             systems[name].append([h.record.id for h in mem.search(q.text, q.user_id, top_k=5)])
@@ -124,17 +145,22 @@ def _scores(ranked: list[list[str]], queries: list, ids: dict[str, list[str]]) -
 
 def _percentiles(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
-    return {"p50": round(statistics.median(ordered), 2),
-            "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
-            "mean": round(statistics.fmean(ordered), 2), "n": len(ordered)}
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+        "mean": round(statistics.fmean(ordered), 2),
+        "n": len(ordered),
+    }
 
 
 def table(results: dict[str, Any]) -> str:
     """A readable summary of a `run` result."""
     lines = []
     for entry in results["sizes"]:
-        lines.append(f"{entry['memories']} memories, {entry['users']} users: ingest "
-                     f"{entry['ingest']['memories_per_s']} memories/s")
+        lines.append(
+            f"{entry['memories']} memories, {entry['users']} users: ingest "
+            f"{entry['ingest']['memories_per_s']} memories/s"
+        )
         lines.append(f"  {'mode':<10} {'p50 ms':>8} {'p95 ms':>8}")
         for mode, lat in entry["latency_ms"].items():
             lines.append(f"  {mode:<10} {lat['p50']:>8} {lat['p95']:>8}")

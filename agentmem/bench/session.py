@@ -37,8 +37,12 @@ class Planted:
 PLANTED: tuple[Planted, ...] = (
     Planted("Hi! My name is Priya Raman.", "What is my name?", "Priya"),
     Planted("I live in Oslo.", "Where do I live?", "Lisbon", stale="Oslo"),
-    Planted("I work at Northwind Traders as a data analyst.", "Where do I work?", "Contoso",
-            stale="Northwind"),
+    Planted(
+        "I work at Northwind Traders as a data analyst.",
+        "Where do I work?",
+        "Contoso",
+        stale="Northwind",
+    ),
     Planted("I'm allergic to penicillin.", "What am I allergic to?", "penicillin"),
     Planted("I have a dog named Biscuit.", "What is my dog's name?", "Biscuit"),
     Planted("My sister's name is Clara.", "What's my sister's name?", "Clara"),
@@ -52,14 +56,19 @@ PLANTED: tuple[Planted, ...] = (
     Planted("I hate olives.", "What food do I hate?", "olives"),
     Planted("I'm married to Jonas.", "Who is my husband?", "Jonas"),
     Planted("I grew up in Chennai.", "Where did I grow up?", "Chennai"),
-    Planted("I plan to run the Berlin marathon in September.",
-            "What are my plans for September?", "marathon"),
+    Planted(
+        "I plan to run the Berlin marathon in September.",
+        "What are my plans for September?",
+        "marathon",
+    ),
     Planted("My shoe size is 39.", "What is my shoe size?", "39"),
     Planted("I have two kids.", "How many children do I have?", "2 kids"),
     Planted("My employee ID is 88341.", "What is my employee ID?", "88341"),
 )
-UPDATES = ("Big news: I moved to Lisbon last month.",
-           "I no longer work at Northwind Traders. I joined Contoso in March.")
+UPDATES = (
+    "Big news: I moved to Lisbon last month.",
+    "I no longer work at Northwind Traders. I joined Contoso in March.",
+)
 
 _USER_FILLER = (
     "Can you help me draft an email to the team about the {x} review?",
@@ -82,9 +91,21 @@ _ASSISTANT_FILLER = (
     "I can help with that. A clear subject line and a short summary of {x} work well.",
     "In short, {x} matters because it affects cost, time and quality.",
 )
-_TOPICS = ("budget", "quarterly planning", "the garden", "machine learning", "travel insurance",
-           "the product launch", "sourdough baking", "time management", "the reading list",
-           "home office setup", "the conference talk", "onboarding", "the bike repair")
+_TOPICS = (
+    "budget",
+    "quarterly planning",
+    "the garden",
+    "machine learning",
+    "travel insurance",
+    "the product launch",
+    "sourdough baking",
+    "time management",
+    "the reading list",
+    "home office setup",
+    "the conference talk",
+    "onboarding",
+    "the bike repair",
+)
 
 
 def scripted_conversation(turns: int, seed: int = 0) -> list[tuple[str, str]]:
@@ -92,13 +113,18 @@ def scripted_conversation(turns: int, seed: int = 0) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     spacing = max(2, (turns // 5) // len(PLANTED) // 2 * 2)  # within the first fifth
     plant_at = {2 + spacing * i: p.statement for i, p in enumerate(PLANTED)}
-    update_at = {turns * 6 // 10 - (turns * 6 // 10) % 2: UPDATES[0],
-                 turns * 7 // 10 - (turns * 7 // 10) % 2: UPDATES[1]}
+    update_at = {
+        turns * 6 // 10 - (turns * 6 // 10) % 2: UPDATES[0],
+        turns * 7 // 10 - (turns * 7 // 10) % 2: UPDATES[1],
+    }
     out = []
     for i in range(turns):
         if i % 2 == 0:
-            text = plant_at.get(i) or update_at.get(i) or \
-                rng.choice(_USER_FILLER).format(x=rng.choice(_TOPICS))
+            text = (
+                plant_at.get(i)
+                or update_at.get(i)
+                or rng.choice(_USER_FILLER).format(x=rng.choice(_TOPICS))
+            )
             out.append(("user", text))
         else:
             out.append(("assistant", rng.choice(_ASSISTANT_FILLER).format(x=rng.choice(_TOPICS))))
@@ -117,11 +143,17 @@ def recall(mem: Any, scope: Any, planted: tuple[Planted, ...] = PLANTED) -> dict
             found += 1
         else:
             misses.append(p.question)
-        stale += bool(p.stale) and any(f"{verb} {str(p.stale).lower()}" in memory_text
-                                       for verb in ("lives in", "works at"))
-    return {"recall": found / len(planted), "found": found, "planted": len(planted),
-            "stale_values_in_context": stale, "missed": misses,
-            "context_ms_p50": _pct(latencies, 50)}
+        stale += bool(p.stale) and any(
+            f"{verb} {str(p.stale).lower()}" in memory_text for verb in ("lives in", "works at")
+        )
+    return {
+        "recall": found / len(planted),
+        "found": found,
+        "planted": len(planted),
+        "stale_values_in_context": stale,
+        "missed": misses,
+        "context_ms_p50": _pct(latencies, 50),
+    }
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -136,18 +168,29 @@ def _rss_mb() -> float:
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def run(turns: int = 10_000, *, home: str | Path | None = None, embedding: str = "minilm",
-        token_counter: Callable[[str], int] | None = None, seed: int = 0, window: int = 100,
-        background: bool = True, progress: Callable[[int], None] | None = None
-        ) -> dict[str, Any]:
+def run(
+    turns: int = 10_000,
+    *,
+    home: str | Path | None = None,
+    embedding: str = "minilm",
+    token_counter: Callable[[str], int] | None = None,
+    seed: int = 0,
+    window: int = 100,
+    background: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Observe `turns` scripted turns in one session; returns the measurements as a dict."""
     from agentmem import Memory, Scope
 
     window = min(window, turns // 2)
     script = scripted_conversation(turns, seed)
     with tempfile.TemporaryDirectory(prefix="agentmem-bench-") as tmp:
-        mem = Memory(home=Path(home or tmp), embedding={"model": embedding},
-                     token_counter=token_counter, consolidation={"background": background})
+        mem = Memory(
+            home=Path(home or tmp),
+            embedding={"model": embedding},
+            token_counter=token_counter,
+            consolidation={"background": background},
+        )
         scope = Scope(user_id="bench-user", session_id="long-session")
         try:
             warm = Scope(user_id="bench-warmup")  # loads tokenizer, embedder, index first
@@ -173,34 +216,55 @@ def run(turns: int = 10_000, *, home: str | Path | None = None, embedding: str =
             drain = time.perf_counter() - t0
             runner = mem.consolidation_runner
             result = _summary(times, working, window, turns, runner.passes, elapsed)
-            result.update(rss_mb_at_first_window=rss_early, rss_mb_at_end=_rss_mb(),
-                          recall=at_end, recall_after_flush=recall(mem, scope),
-                          background=background, turns_scheduling_a_pass=scheduled,
-                          failed_passes=runner.worker.failures if runner.worker else 0,
-                          flush_ms_at_end=round(drain * 1000, 1), embedding=embedding,
-                          max_tokens=mem.config.short_term.max_tokens,
-                          episodes=mem.sql("SELECT count(*) AS n FROM episodes", scope)[0]["n"],
-                          summary_exists=mem.short_term.get(scope).summary is not None)
+            result.update(
+                rss_mb_at_first_window=rss_early,
+                rss_mb_at_end=_rss_mb(),
+                recall=at_end,
+                recall_after_flush=recall(mem, scope),
+                background=background,
+                turns_scheduling_a_pass=scheduled,
+                failed_passes=runner.worker.failures if runner.worker else 0,
+                flush_ms_at_end=round(drain * 1000, 1),
+                embedding=embedding,
+                max_tokens=mem.config.short_term.max_tokens,
+                episodes=mem.sql("SELECT count(*) AS n FROM episodes", scope)[0]["n"],
+                summary_exists=mem.short_term.get(scope).summary is not None,
+            )
         finally:
             mem.close()
     return result
 
 
-def _summary(times: list[float], working: list[int], window: int, turns: int,
-             consolidations: int, elapsed: float) -> dict[str, Any]:
+def _summary(
+    times: list[float],
+    working: list[int],
+    window: int,
+    turns: int,
+    consolidations: int,
+    elapsed: float,
+) -> dict[str, Any]:
     first, last = times[:window], times[-window:]
     return {
-        "turns": turns, "window": window, "seconds": round(elapsed, 2),
+        "turns": turns,
+        "window": window,
+        "seconds": round(elapsed, 2),
         "observe_ms": {
-            f"turn_{window}": {"p50": _pct(first, 50), "p95": _pct(first, 95),
-                               "p99": _pct(first, 99)},
-            f"turn_{turns}": {"p50": _pct(last, 50), "p95": _pct(last, 95),
-                              "p99": _pct(last, 99)},
-            "all": {"p50": _pct(times, 50), "p95": _pct(times, 95), "p99": _pct(times, 99),
-                    "max": round(max(times), 3)},
+            f"turn_{window}": {
+                "p50": _pct(first, 50),
+                "p95": _pct(first, 95),
+                "p99": _pct(first, 99),
+            },
+            f"turn_{turns}": {"p50": _pct(last, 50), "p95": _pct(last, 95), "p99": _pct(last, 99)},
+            "all": {
+                "p50": _pct(times, 50),
+                "p95": _pct(times, 95),
+                "p99": _pct(times, 99),
+                "max": round(max(times), 3),
+            },
         },
         "p95_ratio_last_vs_first": round(_pct(last, 95) / max(_pct(first, 95), 1e-9), 3),
-        "working_tokens_max": max(working), "consolidations": consolidations,
+        "working_tokens_max": max(working),
+        "consolidations": consolidations,
     }
 
 
@@ -208,20 +272,20 @@ def _table(result: dict[str, Any]) -> str:
     obs = result["observe_ms"]
     keys = [k for k in obs if k != "all"]
     mode = "background" if result["background"] else "inline"
-    lines = [f"session benchmark: {result['turns']} turns, {result['seconds']} s, "
-             f"embedding={result['embedding']}, consolidation {mode}",
-             f"{'observe latency (ms)':<24}" + "".join(f"{k:>14}" for k in keys),
-             *(f"{q:<24}" + "".join(f"{obs[k][q]:>14.2f}" for k in keys)
-               for q in ("p50", "p95", "p99")),
-             f"p95 ratio (last/first): {result['p95_ratio_last_vs_first']}",
-             f"working context: max {result['working_tokens_max']} tokens "
-             f"(budget {result['max_tokens']}), {result['consolidations']} consolidations, "
-             f"{result['flush_ms_at_end']} ms to flush at the end",
-             f"resident memory: {result['rss_mb_at_first_window']} MB -> "
-             f"{result['rss_mb_at_end']} MB",
-             f"planted-fact recall in context(): {result['recall']['found']}/"
-             f"{result['recall']['planted']} = {result['recall']['recall']:.0%} "
-             f"({result['recall_after_flush']['recall']:.0%} after flush)"]
+    lines = [
+        f"session benchmark: {result['turns']} turns, {result['seconds']} s, "
+        f"embedding={result['embedding']}, consolidation {mode}",
+        f"{'observe latency (ms)':<24}" + "".join(f"{k:>14}" for k in keys),
+        *(f"{q:<24}" + "".join(f"{obs[k][q]:>14.2f}" for k in keys) for q in ("p50", "p95", "p99")),
+        f"p95 ratio (last/first): {result['p95_ratio_last_vs_first']}",
+        f"working context: max {result['working_tokens_max']} tokens "
+        f"(budget {result['max_tokens']}), {result['consolidations']} consolidations, "
+        f"{result['flush_ms_at_end']} ms to flush at the end",
+        f"resident memory: {result['rss_mb_at_first_window']} MB -> {result['rss_mb_at_end']} MB",
+        f"planted-fact recall in context(): {result['recall']['found']}/"
+        f"{result['recall']['planted']} = {result['recall']['recall']:.0%} "
+        f"({result['recall_after_flush']['recall']:.0%} after flush)",
+    ]
     return "\n".join(lines)
 
 
@@ -230,15 +294,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=10_000)
     parser.add_argument("--embedding", default="minilm", help="'minilm' (default) or 'hash'")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--inline", action="store_true",
-                        help="consolidate inside observe (consolidation.background = false)")
+    parser.add_argument(
+        "--inline",
+        action="store_true",
+        help="consolidate inside observe (consolidation.background = false)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args(argv)
     if args.turns < 20:
         parser.error(f"--turns must be at least 20, got {args.turns}")
-    result = run(args.turns, embedding=args.embedding, seed=args.seed, background=not args.inline,
-                 progress=None if args.json else lambda i: print(f"  {i} turns", file=sys.stderr))
+    result = run(
+        args.turns,
+        embedding=args.embedding,
+        seed=args.seed,
+        background=not args.inline,
+        progress=None if args.json else lambda i: print(f"  {i} turns", file=sys.stderr),
+    )
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

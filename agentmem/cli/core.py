@@ -37,21 +37,27 @@ class _Commands(TyperGroup):
         except Exception as exc:
             if _state["debug"]:
                 raise
-            err_console.print(f"[red]error:[/] {type(exc).__name__}: {exc} (run with --debug "
-                              "for the traceback)", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[red]error:[/] {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(1)
 
 
-app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
-                  pretty_exceptions_enable=False,
-                  help="agentmem: memory for LLM agents (text, KV and parametric).")
+app = typer.Typer(
+    cls=_Commands,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="agentmem: memory for LLM agents (text, KV and parametric).",
+)
 
 User = Annotated[str, typer.Option("--user", "-u", help="user id: the scope's hard partition")]
 Agent = Annotated[str | None, typer.Option("--agent", help="agent id (narrows the scope)")]
 Session = Annotated[str | None, typer.Option("--session", "-s", help="session id")]
 Json = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True,
-               "help_option_names": []}
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
 @app.callback()

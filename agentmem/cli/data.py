@@ -34,9 +34,10 @@ def reindex() -> None:
 
 
 @app.command("export")
-def export_(out: Annotated[Path, typer.Argument(help="JSONL file to write ('-': stdout)")],
-            user: Annotated[str | None, typer.Option("--user", "-u", help="only this user")]
-            = None) -> None:
+def export_(
+    out: Annotated[Path, typer.Argument(help="JSONL file to write ('-': stdout)")],
+    user: Annotated[str | None, typer.Option("--user", "-u", help="only this user")] = None,
+) -> None:
     """Write memories, history, episodes and conflicts as JSONL (lossless)."""
     from agentmem import export
 
@@ -49,22 +50,31 @@ def export_(out: Annotated[Path, typer.Argument(help="JSONL file to write ('-': 
 
 
 @app.command("import")
-def import_(source: Annotated[Path, typer.Argument(help="JSONL file written by export")],
-            as_json: Json = False) -> None:
+def import_(
+    source: Annotated[Path, typer.Argument(help="JSONL file written by export")],
+    as_json: Json = False,
+) -> None:
     """Read an export; rows already present are skipped, so importing twice is harmless."""
     from rich.progress import Progress
 
     from agentmem import export
 
     total = export.count_rows(source) if source.is_file() else 0
-    with open_memory() as mem, Progress(console=err_console, transient=True,
-                                        disable=as_json) as bar:
+    with (
+        open_memory() as mem,
+        Progress(console=err_console, transient=True, disable=as_json) as bar,
+    ):
         task = bar.add_task("importing", total=total)
         report = export.import_jsonl(mem, source, progress=lambda n: bar.advance(task, n))
-    emit(report.to_dict(), as_json, lambda r: console.print(
-        f"added {sum(r['added'].values())} rows, skipped {sum(r['skipped'].values())} already "
-        f"present, indexed {r['indexed']}: " + ", ".join(
-            f"{k} +{v}" for k, v in r["added"].items())))
+    emit(
+        report.to_dict(),
+        as_json,
+        lambda r: console.print(
+            f"added {sum(r['added'].values())} rows, skipped {sum(r['skipped'].values())} already "
+            f"present, indexed {r['indexed']}: "
+            + ", ".join(f"{k} +{v}" for k, v in r["added"].items())
+        ),
+    )
 
 
 @app.command("check-conflicts", context_settings=PASSTHROUGH)
@@ -95,11 +105,15 @@ def _bench(name: str, ctx: typer.Context) -> None:
         raise typer.Exit(result)
 
 
-for _name, _about in (("kv", "KV policies: accuracy, survival, memory and speed vs budget"),
-                      ("lora", "LoRA memory: fact recall and forgetting"),
-                      ("session", "long sessions: memory tiers over many turns"),
-                      ("load", "the HTTP service and stores under concurrent load")):
+for _name, _about in (
+    ("kv", "KV policies: accuracy, survival, memory and speed vs budget"),
+    ("lora", "LoRA memory: fact recall and forgetting"),
+    ("session", "long sessions: memory tiers over many turns"),
+    ("load", "the HTTP service and stores under concurrent load"),
+):
+
     def _command(ctx: typer.Context, _n: str = _name) -> None:
         _bench(_n, ctx)
+
     _command.__doc__ = f"{_about} (see --help of the module)."
     bench_app.command(_name, context_settings=PASSTHROUGH)(_command)

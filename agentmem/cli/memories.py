@@ -20,33 +20,52 @@ def _short(text: str | None, n: int = 80) -> str:
 
 # --- writing ------------------------------------------------------------------------------
 @app.command()
-def add(text: str, user: User, agent: Agent = None, session: Session = None,
-        metadata: Annotated[str | None, typer.Option(help="JSON object")] = None,
-        kind: Annotated[str, typer.Option(help="note, fact, summary or episode")] = "note",
-        as_json: Json = False) -> None:
+def add(
+    text: str,
+    user: User,
+    agent: Agent = None,
+    session: Session = None,
+    metadata: Annotated[str | None, typer.Option(help="JSON object")] = None,
+    kind: Annotated[str, typer.Option(help="note, fact, summary or episode")] = "note",
+    as_json: Json = False,
+) -> None:
     """Store one memory (it passes through conflict resolution)."""
     meta = _json_object("--metadata", metadata)
     with open_memory() as mem:
         record = mem.add(text, scope_of(user, agent, session), meta, kind=kind)
-    emit(record.to_dict(), as_json, lambda r: console.print(
-        f"[green]stored[/] {r['id']} ({r['kind']}"
-        + (f": {r['subject']}.{r['attribute']} = {r['value']}" if r["attribute"] else "") + ")"))
+    emit(
+        record.to_dict(),
+        as_json,
+        lambda r: console.print(
+            f"[green]stored[/] {r['id']} ({r['kind']}"
+            + (f": {r['subject']}.{r['attribute']} = {r['value']}" if r["attribute"] else "")
+            + ")"
+        ),
+    )
 
 
 @app.command()
-def observe(content: str, user: User, agent: Agent = None, session: Session = None,
-            role: Annotated[str, typer.Option(help="user, assistant, system, tool")] = "user",
-            as_json: Json = False) -> None:
+def observe(
+    content: str,
+    user: User,
+    agent: Agent = None,
+    session: Session = None,
+    role: Annotated[str, typer.Option(help="user, assistant, system, tool")] = "user",
+    as_json: Json = False,
+) -> None:
     """Feed one input through sensory -> short-term -> long-term memory."""
     with open_memory() as mem:
         obs = mem.observe(role, content, scope_of(user, agent, session))
+
     def render(o: dict) -> None:
-        console.print(f"episode {', '.join(i[:8] for i in o['episode_ids'])} "
-                      f"salience {o['salience']:.2f}"
-                      + (" — consolidated" if o["consolidated"] or o["consolidation_scheduled"]
-                         else ""))
+        console.print(
+            f"episode {', '.join(i[:8] for i in o['episode_ids'])} "
+            f"salience {o['salience']:.2f}"
+            + (" — consolidated" if o["consolidated"] or o["consolidation_scheduled"] else "")
+        )
         for f in o["facts"]:
             console.print(f"  fact: {f['text']}  [dim]{f['id'][:8]}[/]")
+
     emit(obs.to_dict(), as_json, render)
 
 
@@ -55,8 +74,11 @@ def update(memory_id: str, text: str, user: User, as_json: Json = False) -> None
     """Replace a memory's text; the old version stays in its history."""
     with open_memory() as mem:
         record = mem.update(memory_id, text, user)
-    emit(record.to_dict(), as_json, lambda r: console.print(
-        f"[green]updated[/] {r['id']} (version {r['version']})"))
+    emit(
+        record.to_dict(),
+        as_json,
+        lambda r: console.print(f"[green]updated[/] {r['id']} (version {r['version']})"),
+    )
 
 
 @app.command()
@@ -76,8 +98,9 @@ def restore(event_id: str, user: User, as_json: Json = False) -> None:
 
 
 @app.command()
-def purge(user: User, yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False
-          ) -> None:
+def purge(
+    user: User, yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False
+) -> None:
     """Hard-delete everything of a user in every store."""
     if not yes and not typer.confirm(f"delete every memory of {user!r} for good?"):
         raise typer.Exit(1)
@@ -88,22 +111,39 @@ def purge(user: User, yes: Annotated[bool, typer.Option("--yes", help="do not as
 
 # --- reading ------------------------------------------------------------------------------
 @app.command()
-def search(query: str, user: User, agent: Agent = None,
-           mode: Annotated[str, typer.Option(help="hybrid, semantic or fulltext")] = "hybrid",
-           top_k: Annotated[int, typer.Option("--top-k", "-k")] = 10,
-           filter_: Annotated[list[str] | None, typer.Option(
-               "--filter", "-f", help="KEY=VALUE (kind, status, subject, attribute, "
-                                      "session_id, created_after, created_before, meta.KEY)")]
-           = None,
-           as_of: Annotated[str | None, typer.Option("--as-of", help="ISO time: what was "
-                                                     "known and true then")] = None,
-           explain: Annotated[bool, typer.Option(help="show each signal's part")] = False,
-           as_json: Json = False) -> None:
+def search(
+    query: str,
+    user: User,
+    agent: Agent = None,
+    mode: Annotated[str, typer.Option(help="hybrid, semantic or fulltext")] = "hybrid",
+    top_k: Annotated[int, typer.Option("--top-k", "-k")] = 10,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            "-f",
+            help="KEY=VALUE (kind, status, subject, attribute, "
+            "session_id, created_after, created_before, meta.KEY)",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="ISO time: what was known and true then")
+    ] = None,
+    explain: Annotated[bool, typer.Option(help="show each signal's part")] = False,
+    as_json: Json = False,
+) -> None:
     """Search a user's memories by full text, meaning, or both."""
     filters = parse_filters(filter_ or [])
     with open_memory() as mem:
-        hits = mem.search(query, scope_of(user, agent), mode=mode, top_k=top_k,
-                          filters=filters or None, as_of=as_of, explain=explain)
+        hits = mem.search(
+            query,
+            scope_of(user, agent),
+            mode=mode,
+            top_k=top_k,
+            filters=filters or None,
+            as_of=as_of,
+            explain=explain,
+        )
     emit([h.to_dict() for h in hits], as_json, _render_hits)
 
 
@@ -127,29 +167,40 @@ def _render_hits(hits: list[dict]) -> None:
     table = Table("score", "text", "kind", "id", "explanation")
     for h in hits:
         parts = h.get("explanation") or {}
-        why = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                        for k, v in parts.items())
-        table.add_row(f"{h['score']:.3f}", h["record"]["text"], h["record"]["kind"],
-                      h["record"]["id"][:8], why)
+        why = ", ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in parts.items()
+        )
+        table.add_row(
+            f"{h['score']:.3f}",
+            h["record"]["text"],
+            h["record"]["kind"],
+            h["record"]["id"][:8],
+            why,
+        )
     console.print(table)
 
 
 @app.command()
-def show(memory_id: str, user: User,
-         as_of: Annotated[str | None, typer.Option("--as-of")] = None, as_json: Json = False
-         ) -> None:
+def show(
+    memory_id: str,
+    user: User,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: Json = False,
+) -> None:
     """One memory, with every field (its version valid at --as-of)."""
     from datetime import datetime
 
     when = datetime.fromisoformat(as_of) if as_of else None
     with open_memory() as mem:
         record = mem.get(memory_id, user, as_of=when)
+
     def render(r: dict) -> None:
         table = Table("field", "value", show_header=False)
         for key, value in r.items():
             if value not in (None, {}, []):
                 table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
         console.print(table)
+
     emit(record.to_dict(), as_json, render)
 
 
@@ -158,26 +209,34 @@ def history(memory_id: str, user: User, as_json: Json = False) -> None:
     """The chain of versions of a memory, with who changed what and why."""
     with open_memory() as mem:
         events = mem.history(memory_id, user)
+
     def render(items: list[dict]) -> None:
         table = Table("when", "op", "text", "actor", "reason", "event")
         for e in items:
-            change = (f"{_short(e['old_text'], 40)} → {_short(e['new_text'], 40)}"
-                      if e["old_text"] and e["new_text"] else _short(e["new_text"] or
-                                                                     e["old_text"], 60))
-            table.add_row(e["created_at"][:19], e["op"], change, e["actor"], e["reason"],
-                          e["id"][:8])
+            change = (
+                f"{_short(e['old_text'], 40)} → {_short(e['new_text'], 40)}"
+                if e["old_text"] and e["new_text"]
+                else _short(e["new_text"] or e["old_text"], 60)
+            )
+            table.add_row(
+                e["created_at"][:19], e["op"], change, e["actor"], e["reason"], e["id"][:8]
+            )
         console.print(table)
+
     emit([e.to_dict() for e in events], as_json, render)
 
 
 @app.command()
-def conflicts(user: User, all_: Annotated[bool, typer.Option("--all", help="resolved ones "
-                                                             "too")] = False,
-              as_json: Json = False) -> None:
+def conflicts(
+    user: User,
+    all_: Annotated[bool, typer.Option("--all", help="resolved ones too")] = False,
+    as_json: Json = False,
+) -> None:
     """Conflicts waiting for review (resolve them with `agentmem resolve`)."""
     with open_memory() as mem:
         items = mem.conflicts(user, status=None if all_ else "open")
         texts = {mid: _text_of(mem, mid, user) for c in items for mid in c.memory_ids}
+
     def render(rows: list[dict]) -> None:
         if not rows:
             console.print("no conflicts")
@@ -185,6 +244,7 @@ def conflicts(user: User, all_: Annotated[bool, typer.Option("--all", help="reso
             console.print(f"[bold]{c['id']}[/] {c['status']} — {c['reason']}")
             for mid in c["memory_ids"]:
                 console.print(f"   {mid}  {texts.get(mid) or ''}")
+
     emit([c.to_dict() for c in items], as_json, render)
 
 
@@ -196,24 +256,36 @@ def _text_of(mem, memory_id: str, user: str) -> str | None:
 
 
 @app.command()
-def resolve(conflict_id: str, choice: Annotated[str, typer.Argument(
-        help="a memory id to keep, or new, old, dismiss")], user: User,
-            as_json: Json = False) -> None:
+def resolve(
+    conflict_id: str,
+    choice: Annotated[str, typer.Argument(help="a memory id to keep, or new, old, dismiss")],
+    user: User,
+    as_json: Json = False,
+) -> None:
     """Close a conflict, keeping one side."""
     with open_memory() as mem:
         events = mem.resolve_conflict(conflict_id, choice, user)
-    emit([e.to_dict() for e in events], as_json, lambda es: console.print(
-        f"resolved {conflict_id}: " + ", ".join(f"{e['op']} {e['memory_id'][:8]}" for e in es)))
+    emit(
+        [e.to_dict() for e in events],
+        as_json,
+        lambda es: console.print(
+            f"resolved {conflict_id}: " + ", ".join(f"{e['op']} {e['memory_id'][:8]}" for e in es)
+        ),
+    )
 
 
 @app.command()
-def sql(statement: str, user: User, as_json: Json = False,
-        max_rows: Annotated[int, typer.Option(help="refuse a result longer than this")] = 1000
-        ) -> None:
+def sql(
+    statement: str,
+    user: User,
+    as_json: Json = False,
+    max_rows: Annotated[int, typer.Option(help="refuse a result longer than this")] = 1000,
+) -> None:
     """Run one read-only SELECT over the user's rows (memories, episodes, memory_events,
     conflicts)."""
     with open_memory() as mem:
         rows = mem.sql(statement, user, max_rows=max_rows)
+
     def render(items: list[dict]) -> None:
         if not items:
             console.print("(no rows)")
@@ -222,13 +294,17 @@ def sql(statement: str, user: User, as_json: Json = False,
         for row in items:
             table.add_row(*(_short(str(v), 60) for v in row.values()))
         console.print(table)
+
     emit(rows, as_json, render)
 
 
 @app.command()
-def episodes(user: User, session: Session = None,
-             limit: Annotated[int, typer.Option("--limit", "-n")] = 50,
-             as_json: Json = False) -> None:
+def episodes(
+    user: User,
+    session: Session = None,
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 50,
+    as_json: Json = False,
+) -> None:
     """The raw inputs of a user (all sessions unless --session), newest last."""
     from sqlalchemy import select
 
@@ -241,17 +317,33 @@ def episodes(user: User, session: Session = None,
         stmt = stmt.order_by(table.c.pk.desc()).limit(limit)
         with mem.long_term.sql.begin() as conn:
             rows = [dict(r) for r in conn.execute(stmt).mappings()][::-1]
-    items = [{"id": r["id"], "session_id": r["session_id"], "seq": r["seq"], "role": r["role"],
-              "content": r["content"], "salience": r["salience"],
-              "consolidated": r["consolidated"], "created_at": r["created_at"].isoformat()}
-             for r in rows]
+    items = [
+        {
+            "id": r["id"],
+            "session_id": r["session_id"],
+            "seq": r["seq"],
+            "role": r["role"],
+            "content": r["content"],
+            "salience": r["salience"],
+            "consolidated": r["consolidated"],
+            "created_at": r["created_at"].isoformat(),
+        }
+        for r in rows
+    ]
+
     def render(rows: list[dict]) -> None:
         table_ = Table("session", "seq", "role", "content", "salience", "consolidated")
         for r in rows:
-            table_.add_row(r["session_id"] or "-", str(r["seq"]), r["role"],
-                           _short(r["content"]), f"{r['salience']:.2f}",
-                           "yes" if r["consolidated"] else "")
+            table_.add_row(
+                r["session_id"] or "-",
+                str(r["seq"]),
+                r["role"],
+                _short(r["content"]),
+                f"{r['salience']:.2f}",
+                "yes" if r["consolidated"] else "",
+            )
         console.print(table_)
+
     emit(items, as_json, render)
 
 
@@ -262,6 +354,7 @@ def stats(as_json: Json = False) -> None:
 
     with open_memory() as mem:
         data = collect_stats(mem)
+
     def render(d: dict) -> None:
         table = Table("tier", "what", "count")
         for tier, counts in d["tiers"].items():
@@ -272,8 +365,11 @@ def stats(as_json: Json = False) -> None:
         console.print(f"store sizes: {sizes}")
         idx = d["index"]
         state = "[green]healthy[/]" if idx["healthy"] else "[red]needs `agentmem reindex`[/]"
-        console.print(f"vector index: {idx['vectors']} vectors for {idx['rows']} rows, "
-                      f"{idx['dirty']} waiting — {state}")
+        console.print(
+            f"vector index: {idx['vectors']} vectors for {idx['rows']} rows, "
+            f"{idx['dirty']} waiting — {state}"
+        )
+
     emit(data, as_json, render)
 
 

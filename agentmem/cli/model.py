@@ -32,12 +32,17 @@ app.add_typer(adapters_app, name="adapters")
 
 # --- chat and serve -----------------------------------------------------------------------
 @app.command()
-def chat(user: User, session: Session = None,
-         message: Annotated[str | None, typer.Option("--message", "-m",
-                                                     help="one message, then exit")] = None,
-         tiers: Annotated[list[str] | None, typer.Option(
-             "--tier", help="text, kv, parametric (repeat; default all)")] = None,
-         as_json: Json = False) -> None:
+def chat(
+    user: User,
+    session: Session = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="one message, then exit")
+    ] = None,
+    tiers: Annotated[
+        list[str] | None, typer.Option("--tier", help="text, kv, parametric (repeat; default all)")
+    ] = None,
+    as_json: Json = False,
+) -> None:
     """Chat with the local model, with memory (interactive unless --message)."""
     scope = scope_of(user, None, session or "cli")
     with open_memory() as mem:
@@ -71,11 +76,16 @@ def _chat_turn(mem, message: str, scope, tiers: list[str] | None, as_json: bool)
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port")] = 8080,
-          api_keys: Annotated[str | None, typer.Option(
-              "--api-keys", help='"key1:alice,bob;key2:carol" (default: config or '
-                                 'AGENTMEM_API_KEYS)')] = None) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8080,
+    api_keys: Annotated[
+        str | None,
+        typer.Option(
+            "--api-keys", help='"key1:alice,bob;key2:carol" (default: config or AGENTMEM_API_KEYS)'
+        ),
+    ] = None,
+) -> None:
     """Run the HTTP service (FastAPI + uvicorn)."""
     from agentmem.errors import require
 
@@ -85,8 +95,10 @@ def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.
     keys = parse_api_keys(api_keys) if api_keys else None
     app_ = create_app(load_config(), api_keys=keys)
     if not app_.state.api_keys:
-        err_console.print("[yellow]warning:[/] no API keys configured, so every request gets "
-                          "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys")
+        err_console.print(
+            "[yellow]warning:[/] no API keys configured, so every request gets "
+            "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
+        )
     err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
@@ -106,14 +118,17 @@ def kv_policies(as_json: Json = False) -> None:
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         items.append({"name": name, "params": params, "doc": doc})
     cfg = load_config().kv
+
     def render(rows: list[dict]) -> None:
         table = Table("policy", "about", "defaults")
         for r in rows:
             mark = " (configured)" if r["name"] == cfg.policy else ""
-            table.add_row(r["name"] + mark, r["doc"],
-                          ", ".join(f"{k}={v}" for k, v in r["params"].items()))
+            table.add_row(
+                r["name"] + mark, r["doc"], ", ".join(f"{k}={v}" for k, v in r["params"].items())
+            )
         console.print(table)
         console.print(f"budget: {cfg.budget}")
+
     emit(items, as_json, render)
 
 
@@ -131,9 +146,14 @@ def kv_snapshots(as_json: Json = False) -> None:
         except (OSError, json.JSONDecodeError):
             continue
         tensors = meta.with_suffix(".safetensors")
-        items.append({"file": str(meta.relative_to(folder)), **{
-            k: data.get(k) for k in ("user_id", "tokens", "fingerprint", "created_at")},
-            "bytes": tensors.stat().st_size if tensors.is_file() else None})
+        items.append(
+            {
+                "file": str(meta.relative_to(folder)),
+                **{k: data.get(k) for k in ("user_id", "tokens", "fingerprint", "created_at")},
+                "bytes": tensors.stat().st_size if tensors.is_file() else None,
+            }
+        )
+
     def render(rows: list[dict]) -> None:
         if not rows:
             console.print(f"no snapshots under {folder}")
@@ -142,12 +162,14 @@ def kv_snapshots(as_json: Json = False) -> None:
         for r in rows:
             table.add_row(*(str(v) for v in r.values()))
         console.print(table)
+
     emit(items, as_json, render)
 
 
 @kv_app.command("last")
-def kv_last(positions: Annotated[int, typer.Option(help="token paths to show")] = 8,
-            as_json: Json = False) -> None:
+def kv_last(
+    positions: Annotated[int, typer.Option(help="token paths to show")] = 8, as_json: Json = False
+) -> None:
     """KV statistics and per-token tier paths of the last chat."""
     cfg = load_config()
     path = Path(cfg.kv.snapshot_dir or cfg.home / "kv") / "last_chat.json"
@@ -155,19 +177,22 @@ def kv_last(positions: Annotated[int, typer.Option(help="token paths to show")] 
         raise AgentMemError(f"no chat has run in {cfg.home} yet; run `agentmem chat` first")
     data = json.loads(path.read_text())
     data["paths"] = dict(list(data.get("paths", {}).items())[:positions])
+
     def render(d: dict) -> None:
         s = d.get("stats", {})
-        console.print(f"policy {s.get('policy', {}).get('name')} budget {s.get('budget')}: "
-                      f"{s.get('tokens_seen')} tokens seen, tiers {s.get('tiers')}, device KV "
-                      f"{s.get('device_kv_bytes', 0) / 1e3:.1f} kB of "
-                      f"{s.get('full_kv_bytes', 0) / 1e3:.1f} kB")
+        console.print(
+            f"policy {s.get('policy', {}).get('name')} budget {s.get('budget')}: "
+            f"{s.get('tokens_seen')} tokens seen, tiers {s.get('tiers')}, device KV "
+            f"{s.get('device_kv_bytes', 0) / 1e3:.1f} kB of "
+            f"{s.get('full_kv_bytes', 0) / 1e3:.1f} kB"
+        )
         if not d["paths"]:
-            console.print("no tier moves recorded (only the cmp policy moves tokens between "
-                          "tiers)")
+            console.print("no tier moves recorded (only the cmp policy moves tokens between tiers)")
         for pos, path in d["paths"].items():
             steps = " → ".join(["hot"] + [f"{e['to']}@{e['step']}" for e in path["layer0_head0"]])
             moves = ", ".join(f"{k} ×{v}" for k, v in path["moves"].items())
             console.print(f"  token {pos}: layer 0 head 0 {steps}; all layers/heads: {moves}")
+
     emit(data, as_json, render)
 
 
@@ -184,8 +209,14 @@ def _render_adapters(rows: list[dict]) -> None:
     for a in rows:
         metrics = a.get("metrics") or {}
         recall = metrics.get("recall", metrics.get("heldout_recall", ""))
-        table.add_row(a["id"][:12], str(a["version"]), a["status"], str(len(a["fact_ids"])),
-                      str(recall), str(a["created_at"])[:19])
+        table.add_row(
+            a["id"][:12],
+            str(a["version"]),
+            a["status"],
+            str(len(a["fact_ids"])),
+            str(recall),
+            str(a["created_at"])[:19],
+        )
     console.print(table)
 
 
@@ -215,8 +246,9 @@ def adapters_show(adapter_id: str, user: User, as_json: Json = False) -> None:
         _registry_ready(mem)
         match = [a for a in mem.adapters(user) if a.id.startswith(adapter_id)]
     if not match:
-        raise AgentMemError(f"no adapter {adapter_id!r} for user {user!r}; see "
-                            "`agentmem adapters list`")
+        raise AgentMemError(
+            f"no adapter {adapter_id!r} for user {user!r}; see `agentmem adapters list`"
+        )
     emit(match[0].to_dict(), as_json, lambda a: console.print_json(json.dumps(a, default=str)))
 
 
@@ -229,14 +261,18 @@ def adapters_rollback(user: User, as_json: Json = False) -> None:
         if fn is None:
             not_available("adapter rollback", "Memory.rollback_adapter")
         info = fn(user)
-    emit(info.to_dict(), as_json, lambda a: console.print(
-        f"active adapter is now {a['id']} (version {a['version']})"))
+    emit(
+        info.to_dict(),
+        as_json,
+        lambda a: console.print(f"active adapter is now {a['id']} (version {a['version']})"),
+    )
 
 
 # --- demo ---------------------------------------------------------------------------------
 @app.command()
-def demo(quick: Annotated[bool, typer.Option(help="skip the local model (KV, LoRA, chat)")]
-         = False) -> None:
+def demo(
+    quick: Annotated[bool, typer.Option(help="skip the local model (KV, LoRA, chat)")] = False,
+) -> None:
     """A scripted multi-session agent showing every memory tier, with an HTML report."""
     from agentmem import demo as demo_module
 

@@ -17,8 +17,13 @@ from agentmem.errors import ConfigError
 METHODS = ("cat", "linear", "svd", "ties", "dare_linear")
 
 
-def combine(model: Any, names: Sequence[str], new_name: str, method: str = "cat",
-            weights: Sequence[float] | None = None) -> str:
+def combine(
+    model: Any,
+    names: Sequence[str],
+    new_name: str,
+    method: str = "cat",
+    weights: Sequence[float] | None = None,
+) -> str:
     """Add adapter `new_name` to the peft `model`, combining `names` by `method`."""
     if method not in METHODS:
         raise ConfigError(f"combination method must be one of {list(METHODS)}, got {method!r}")

@@ -20,48 +20,124 @@ from agentmem.vocabulary import canonical
 # attribute -> (statement, question phrasings). The statement is the answer every question
 # trains towards; the value appears in it, which is what recall checks.
 _TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "lives_in": ("{s} lives in {v}.", (
-        "Where does {s} live?", "In which city does {s} live?", "Where is {s}'s home?",
-        "What place does {s} live in?", "Where is {s} living these days?",
-        "Which town is {s} based in?", "Where can {s} be found living?",
-        "What city is home to {s}?")),
-    "from": ("{s} comes from {v}.", (
-        "Where does {s} come from?", "Where is {s} from?", "What is {s}'s hometown?",
-        "Where did {s} grow up?", "Which place is {s} originally from?",
-        "What is the birthplace of {s}?", "Where was {s} raised?",
-        "{s} is originally from where?")),
-    "works_at": ("{s} works at {v}.", (
-        "Where does {s} work?", "Who employs {s}?", "Which company does {s} work for?",
-        "What is {s}'s employer?", "Where is {s} employed?", "Who does {s} work for?",
-        "At which company does {s} have a job?", "Which firm pays {s}'s salary?")),
-    "job_title": ("{s} works as a {v}.", (
-        "What is {s}'s job?", "What does {s} do for a living?", "What is {s}'s occupation?",
-        "What is {s}'s profession?", "What work does {s} do?", "What is {s}'s role?",
-        "How does {s} earn a living?", "What job does {s} have?")),
-    "pet_name": ("{s}'s pet is called {v}.", (
-        "What is the name of {s}'s pet?", "What is {s}'s pet called?",
-        "What did {s} name the pet?", "What name does {s}'s pet have?",
-        "How is {s}'s pet named?", "Who is {s}'s pet?",
-        "What do they call {s}'s pet?", "Tell me the name of {s}'s pet.")),
-    "likes": ("{s} likes {v}.", (
-        "What does {s} like?", "What does {s} enjoy?", "What is {s}'s favourite thing?",
-        "What is {s} fond of?", "What does {s} love?", "What is {s} into?",
-        "What makes {s} happy?", "What does {s} prefer?")),
-    "spouse": ("{s} is married to {v}.", (
-        "Who is {s} married to?", "Who is {s}'s spouse?", "Who is {s}'s partner?",
-        "Whom did {s} marry?", "What is the name of {s}'s spouse?",
-        "Who is the husband or wife of {s}?", "Who did {s} wed?",
-        "Who shares a marriage with {s}?")),
-    "speaks": ("{s} speaks {v}.", (
-        "What language does {s} speak?", "Which language does {s} know?",
-        "In what language does {s} talk?", "What tongue does {s} speak?",
-        "Which language can {s} speak?", "What language is {s} fluent in?",
-        "What does {s} speak?", "Which language does {s} use?")),
+    "lives_in": (
+        "{s} lives in {v}.",
+        (
+            "Where does {s} live?",
+            "In which city does {s} live?",
+            "Where is {s}'s home?",
+            "What place does {s} live in?",
+            "Where is {s} living these days?",
+            "Which town is {s} based in?",
+            "Where can {s} be found living?",
+            "What city is home to {s}?",
+        ),
+    ),
+    "from": (
+        "{s} comes from {v}.",
+        (
+            "Where does {s} come from?",
+            "Where is {s} from?",
+            "What is {s}'s hometown?",
+            "Where did {s} grow up?",
+            "Which place is {s} originally from?",
+            "What is the birthplace of {s}?",
+            "Where was {s} raised?",
+            "{s} is originally from where?",
+        ),
+    ),
+    "works_at": (
+        "{s} works at {v}.",
+        (
+            "Where does {s} work?",
+            "Who employs {s}?",
+            "Which company does {s} work for?",
+            "What is {s}'s employer?",
+            "Where is {s} employed?",
+            "Who does {s} work for?",
+            "At which company does {s} have a job?",
+            "Which firm pays {s}'s salary?",
+        ),
+    ),
+    "job_title": (
+        "{s} works as a {v}.",
+        (
+            "What is {s}'s job?",
+            "What does {s} do for a living?",
+            "What is {s}'s occupation?",
+            "What is {s}'s profession?",
+            "What work does {s} do?",
+            "What is {s}'s role?",
+            "How does {s} earn a living?",
+            "What job does {s} have?",
+        ),
+    ),
+    "pet_name": (
+        "{s}'s pet is called {v}.",
+        (
+            "What is the name of {s}'s pet?",
+            "What is {s}'s pet called?",
+            "What did {s} name the pet?",
+            "What name does {s}'s pet have?",
+            "How is {s}'s pet named?",
+            "Who is {s}'s pet?",
+            "What do they call {s}'s pet?",
+            "Tell me the name of {s}'s pet.",
+        ),
+    ),
+    "likes": (
+        "{s} likes {v}.",
+        (
+            "What does {s} like?",
+            "What does {s} enjoy?",
+            "What is {s}'s favourite thing?",
+            "What is {s} fond of?",
+            "What does {s} love?",
+            "What is {s} into?",
+            "What makes {s} happy?",
+            "What does {s} prefer?",
+        ),
+    ),
+    "spouse": (
+        "{s} is married to {v}.",
+        (
+            "Who is {s} married to?",
+            "Who is {s}'s spouse?",
+            "Who is {s}'s partner?",
+            "Whom did {s} marry?",
+            "What is the name of {s}'s spouse?",
+            "Who is the husband or wife of {s}?",
+            "Who did {s} wed?",
+            "Who shares a marriage with {s}?",
+        ),
+    ),
+    "speaks": (
+        "{s} speaks {v}.",
+        (
+            "What language does {s} speak?",
+            "Which language does {s} know?",
+            "In what language does {s} talk?",
+            "What tongue does {s} speak?",
+            "Which language can {s} speak?",
+            "What language is {s} fluent in?",
+            "What does {s} speak?",
+            "Which language does {s} use?",
+        ),
+    ),
 }
-_GENERIC = ("{s}'s {a} is {v}.", (
-    "What is {s}'s {a}?", "What is the {a} of {s}?", "Tell me {s}'s {a}.",
-    "Do you know {s}'s {a}?", "Which {a} does {s} have?", "What {a} is {s}'s?",
-    "Can you tell me the {a} of {s}?", "What is known about {s}'s {a}?"))
+_GENERIC = (
+    "{s}'s {a} is {v}.",
+    (
+        "What is {s}'s {a}?",
+        "What is the {a} of {s}?",
+        "Tell me {s}'s {a}.",
+        "Do you know {s}'s {a}?",
+        "Which {a} does {s} have?",
+        "What {a} is {s}'s?",
+        "Can you tell me the {a} of {s}?",
+        "What is known about {s}'s {a}?",
+    ),
+)
 _ABOUT = ("Tell me about {s}.", "What do you know about {s}?", "Who is {s}?")
 _USER_SUBJECTS = {"user", "i", "me", "my", "myself", "the user"}
 
@@ -79,13 +155,20 @@ class FactItem:
     @classmethod
     def from_record(cls, record: MemoryRecord, user_name: str = "the user") -> FactItem:
         if not record.is_fact or not record.value:
-            raise ValidationError(f"memory {record.id!r} is not a fact with a value; "
-                                  "only facts (subject/attribute/value) can become parametric")
+            raise ValidationError(
+                f"memory {record.id!r} is not a fact with a value; "
+                "only facts (subject/attribute/value) can become parametric"
+            )
         subject = (record.subject or "").strip()
         if subject.lower() in _USER_SUBJECTS or not subject:
             subject = user_name
-        return cls(id=record.id, version=record.version, subject=subject,
-                   attribute=canonical(record.attribute or ""), value=record.value.strip())
+        return cls(
+            id=record.id,
+            version=record.version,
+            subject=subject,
+            attribute=canonical(record.attribute or ""),
+            value=record.value.strip(),
+        )
 
     def statement(self) -> str:
         template, _ = _TEMPLATES.get(self.attribute, _GENERIC)
@@ -120,16 +203,18 @@ class FactDataset:
         return {f.id: f.version for f in self.facts}
 
 
-def build_dataset(facts: Iterable[FactItem], *, heldout: int = 2, train_phrasings: int = 6,
-                  seed: int = 0) -> FactDataset:
+def build_dataset(
+    facts: Iterable[FactItem], *, heldout: int = 2, train_phrasings: int = 6, seed: int = 0
+) -> FactDataset:
     """Turn facts into examples: `train_phrasings` questions per fact for training, the
     last `heldout` phrasings of each attribute for evaluation, and one 'about' statement."""
     facts = _dedupe(facts)
     if not facts:
         raise ValidationError("no facts to train on; add facts (kind='fact') to the scope first")
     if heldout < 1 or train_phrasings < 1:
-        raise ValidationError(f"heldout and train_phrasings must be >= 1, got {heldout}, "
-                              f"{train_phrasings}")
+        raise ValidationError(
+            f"heldout and train_phrasings must be >= 1, got {heldout}, {train_phrasings}"
+        )
     rng = random.Random(seed)
     data = FactDataset(facts=facts)
     for fact in facts:
@@ -138,8 +223,9 @@ def build_dataset(facts: Iterable[FactItem], *, heldout: int = 2, train_phrasing
         answer = fact.statement()
         for q in trainable[:train_phrasings]:
             data.train.append(Example(q, answer, fact.id, fact.value))
-        data.train.append(Example(rng.choice(_ABOUT).format(s=fact.subject), answer, fact.id,
-                                  fact.value))
+        data.train.append(
+            Example(rng.choice(_ABOUT).format(s=fact.subject), answer, fact.id, fact.value)
+        )
         data.trained_probes.append(Example(trainable[0], answer, fact.id, fact.value))
         data.heldout += [Example(q, answer, fact.id, fact.value) for q in probes]
     rng.shuffle(data.train)
@@ -159,8 +245,30 @@ def _dedupe(facts: Iterable[FactItem]) -> list[FactItem]:
 
 
 # --- synthetic facts (benchmark and tests): invented, so the base model cannot know them --
-_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr",
-           "gr", "kr", "th", "vel", "mor", "qu")
+_ONSETS = (
+    "b",
+    "d",
+    "f",
+    "g",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "z",
+    "br",
+    "dr",
+    "gr",
+    "kr",
+    "th",
+    "vel",
+    "mor",
+    "qu",
+)
 _VOWELS = ("a", "e", "i", "o", "u", "ai", "ei", "ou")
 _CODAS = ("n", "r", "s", "th", "x", "l", "m", "k", "nd", "sh", "")
 _SYNTH_ATTRIBUTES = ("lives_in", "works_at", "pet_name", "from", "spouse", "likes")
@@ -190,12 +298,16 @@ def synthetic_facts(n: int, *, seed: int = 0, prefix: str = "syn") -> list[FactI
         value = fresh(3)
         if attribute == "spouse":
             value = f"{fresh(2)} {value}"
-        out.append(FactItem(id=f"{prefix}-{i:04d}", version=1, subject=subject,
-                            attribute=attribute, value=value))
+        out.append(
+            FactItem(
+                id=f"{prefix}-{i:04d}", version=1, subject=subject, attribute=attribute, value=value
+            )
+        )
     return out
 
 
-def facts_from_records(records: Sequence[MemoryRecord], user_name: str = "the user"
-                       ) -> list[FactItem]:
+def facts_from_records(
+    records: Sequence[MemoryRecord], user_name: str = "the user"
+) -> list[FactItem]:
     """The trainable facts among `records` (facts with a value); others are skipped."""
     return [FactItem.from_record(r, user_name) for r in records if r.is_fact and r.value]

@@ -45,7 +45,8 @@ class ChatCodec:
             text = self.tokenizer.apply_chat_template(
                 [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
                 tokenize=False,
-                add_generation_prompt=True)
+                add_generation_prompt=True,
+            )
             return self.encode(text)
         return self.encode(_PLAIN_USER.format(q=question))
 

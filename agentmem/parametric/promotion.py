@@ -35,8 +35,9 @@ class PromotionPolicy:
         age = (now or utcnow()) - as_utc(record.valid_from)
         return age >= timedelta(days=self.min_age_days) and record.access_count >= self.min_recalls
 
-    def select(self, records: Sequence[MemoryRecord], now: datetime | None = None
-               ) -> list[MemoryRecord]:
+    def select(
+        self, records: Sequence[MemoryRecord], now: datetime | None = None
+    ) -> list[MemoryRecord]:
         now = now or utcnow()
         return [r for r in records if self.admits(r, now)]
 

@@ -57,10 +57,14 @@ class AdapterRegistry:
         try:
             for name in ("adapter_config.json", WEIGHTS):
                 shutil.copyfile(source / name, tmp / name)
-            manifest = {"id": info.id, "scope": info.scope.to_dict(), "version": info.version,
-                        "base_fingerprint": info.base_fingerprint, "fact_ids": info.fact_ids,
-                        "sha256": {n: sha256_file(tmp / n)
-                                   for n in ("adapter_config.json", WEIGHTS)}}
+            manifest = {
+                "id": info.id,
+                "scope": info.scope.to_dict(),
+                "version": info.version,
+                "base_fingerprint": info.base_fingerprint,
+                "fact_ids": info.fact_ids,
+                "sha256": {n: sha256_file(tmp / n) for n in ("adapter_config.json", WEIGHTS)},
+            }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             for path in tmp.iterdir():
                 _fsync(path)
@@ -76,29 +80,39 @@ class AdapterRegistry:
             raise FingerprintMismatch(
                 f"adapter {info.id} (v{info.version}) was trained for base model "
                 f"{info.base_fingerprint}, not the loaded {fingerprint}; retrain it with "
-                "Memory.train_adapter(scope) or load the model it was made for")
+                "Memory.train_adapter(scope) or load the model it was made for"
+            )
         try:
             manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ModelError(f"adapter {info.id} has no readable manifest at {path}: {exc}; "
-                             "roll back to another version or retrain") from None
+            raise ModelError(
+                f"adapter {info.id} has no readable manifest at {path}: {exc}; "
+                "roll back to another version or retrain"
+            ) from None
         if manifest.get("base_fingerprint") != fingerprint:
-            raise FingerprintMismatch(f"adapter files at {path} belong to base model "
-                                      f"{manifest.get('base_fingerprint')}, not {fingerprint}")
+            raise FingerprintMismatch(
+                f"adapter files at {path} belong to base model "
+                f"{manifest.get('base_fingerprint')}, not {fingerprint}"
+            )
         if manifest.get("scope", {}).get("user_id") != info.scope.user_id:
             raise ModelError(f"adapter files at {path} belong to another scope; refusing them")
         for name, digest in manifest.get("sha256", {}).items():
             if not (path / name).is_file() or sha256_file(path / name) != digest:
-                raise ModelError(f"adapter file {path / name} is missing, truncated or corrupt "
-                                 "(checksum mismatch); roll back or retrain the adapter")
+                raise ModelError(
+                    f"adapter file {path / name} is missing, truncated or corrupt "
+                    "(checksum mismatch); roll back or retrain the adapter"
+                )
         return path
 
     # --- rows -----------------------------------------------------------------------
     def add(self, info: AdapterInfo) -> AdapterInfo:
         """Register a new version and make it the scope's current adapter."""
         with self.engine.begin() as conn:
-            conn.execute(update(adapters).where(*_slot(info.scope), adapters.c.status.in_(CURRENT))
-                         .values(status="inactive"))
+            conn.execute(
+                update(adapters)
+                .where(*_slot(info.scope), adapters.c.status.in_(CURRENT))
+                .values(status="inactive")
+            )
             conn.execute(adapters.insert().values(**_row(info)))
         return info
 
@@ -125,26 +139,35 @@ class AdapterRegistry:
 
     def get(self, adapter_id: str, scope: Scope) -> AdapterInfo:
         with self.engine.begin() as conn:
-            row = conn.execute(select(adapters).where(
-                adapters.c.id == adapter_id, adapters.c.user_id == scope.user_id)).first()
+            row = conn.execute(
+                select(adapters).where(
+                    adapters.c.id == adapter_id, adapters.c.user_id == scope.user_id
+                )
+            ).first()
         if row is None:
-            raise NotFoundError(f"no adapter {adapter_id!r} for user {scope.user_id!r}; "
-                                "list them with Memory.adapters(scope)")
+            raise NotFoundError(
+                f"no adapter {adapter_id!r} for user {scope.user_id!r}; "
+                "list them with Memory.adapters(scope)"
+            )
         return _info(row)
 
     def current(self, scope: Scope) -> AdapterInfo | None:
         """The adapter in use for exactly this (user, agent) slot, if any."""
         with self.engine.begin() as conn:
-            row = conn.execute(select(adapters).where(*_slot(scope),
-                                                      adapters.c.status.in_(CURRENT))
-                               .order_by(adapters.c.version.desc())).first()
+            row = conn.execute(
+                select(adapters)
+                .where(*_slot(scope), adapters.c.status.in_(CURRENT))
+                .order_by(adapters.c.version.desc())
+            ).first()
         return None if row is None else _info(row)
 
     def set_status(self, adapter_id: str, scope: Scope, status: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(adapters).where(adapters.c.id == adapter_id,
-                                                adapters.c.user_id == scope.user_id)
-                         .values(status=status))
+            conn.execute(
+                update(adapters)
+                .where(adapters.c.id == adapter_id, adapters.c.user_id == scope.user_id)
+                .values(status=status)
+            )
 
     def rollback(self, scope: Scope, version: int | None = None) -> AdapterInfo:
         """Make an earlier version current (default: the one before the current one)."""
@@ -153,19 +176,24 @@ class AdapterRegistry:
         if version is None:
             older = [a for a in versions if now is None or a.version < now.version]
             if not older:
-                raise NotFoundError(f"no earlier adapter version to roll back to for "
-                                    f"user {scope.user_id!r}")
+                raise NotFoundError(
+                    f"no earlier adapter version to roll back to for user {scope.user_id!r}"
+                )
             target = older[0]
         else:
             target = next((a for a in versions if a.version == version), None)
             if target is None:
-                raise NotFoundError(f"no adapter version {version} for user {scope.user_id!r}; "
-                                    f"versions: {[a.version for a in versions]}")
+                raise NotFoundError(
+                    f"no adapter version {version} for user {scope.user_id!r}; "
+                    f"versions: {[a.version for a in versions]}"
+                )
         with self.engine.begin() as conn:
-            conn.execute(update(adapters).where(*_slot(scope), adapters.c.status.in_(CURRENT))
-                         .values(status="inactive"))
-            conn.execute(update(adapters).where(adapters.c.id == target.id)
-                         .values(status="active"))
+            conn.execute(
+                update(adapters)
+                .where(*_slot(scope), adapters.c.status.in_(CURRENT))
+                .values(status="inactive")
+            )
+            conn.execute(update(adapters).where(adapters.c.id == target.id).values(status="active"))
         return self.get(target.id, scope)
 
     def purge(self, user_id: str) -> int:
@@ -191,8 +219,9 @@ def purge_user(target: Any, user_id: str) -> int:
     live = getattr(target, "_parametric", None)
     if live is not None:
         return live.purge(user_id)
-    return AdapterRegistry(target.long_term.sql.engine,
-                           Path(target.config.home) / "adapters").purge(user_id)
+    return AdapterRegistry(
+        target.long_term.sql.engine, Path(target.config.home) / "adapters"
+    ).purge(user_id)
 
 
 def _slot(scope: Scope) -> list[Any]:
@@ -202,19 +231,35 @@ def _slot(scope: Scope) -> list[Any]:
 
 
 def _row(info: AdapterInfo) -> dict[str, Any]:
-    return {"id": info.id, "user_id": info.scope.user_id, "agent_id": info.scope.agent_id,
-            "session_id": None, "version": info.version, "status": info.status,
-            "base_fingerprint": info.base_fingerprint, "fact_ids": info.fact_ids,
-            "config": info.config, "metrics": info.metrics, "path": info.path,
-            "created_at": info.created_at}
+    return {
+        "id": info.id,
+        "user_id": info.scope.user_id,
+        "agent_id": info.scope.agent_id,
+        "session_id": None,
+        "version": info.version,
+        "status": info.status,
+        "base_fingerprint": info.base_fingerprint,
+        "fact_ids": info.fact_ids,
+        "config": info.config,
+        "metrics": info.metrics,
+        "path": info.path,
+        "created_at": info.created_at,
+    }
 
 
 def _info(row: Any) -> AdapterInfo:
-    return AdapterInfo(id=row.id, scope=Scope(user_id=row.user_id, agent_id=row.agent_id),
-                       version=row.version, base_fingerprint=row.base_fingerprint,
-                       fact_ids=dict(row.fact_ids or {}), path=row.path,
-                       created_at=row.created_at, status=row.status,
-                       config=dict(row.config or {}), metrics=dict(row.metrics or {}))
+    return AdapterInfo(
+        id=row.id,
+        scope=Scope(user_id=row.user_id, agent_id=row.agent_id),
+        version=row.version,
+        base_fingerprint=row.base_fingerprint,
+        fact_ids=dict(row.fact_ids or {}),
+        path=row.path,
+        created_at=row.created_at,
+        status=row.status,
+        config=dict(row.config or {}),
+        metrics=dict(row.metrics or {}),
+    )
 
 
 def _fsync(path: Path) -> None:

@@ -41,8 +41,12 @@ MAX_LOADED = 16
 class ParametricMemory:
     """Adapters of every scope over one shared base model."""
 
-    def __init__(self, config: MemoryConfig, long_term: Any,
-                 base: BaseLM | Callable[[], BaseLM] | None = None) -> None:
+    def __init__(
+        self,
+        config: MemoryConfig,
+        long_term: Any,
+        base: BaseLM | Callable[[], BaseLM] | None = None,
+    ) -> None:
         self.config = config
         self.long_term = long_term
         self.registry = AdapterRegistry(long_term.sql.engine, Path(config.home) / "adapters")
@@ -61,8 +65,9 @@ class ParametricMemory:
     # --- facts ----------------------------------------------------------------------
     def facts(self, scope: Scope) -> list[MemoryRecord]:
         """The active facts of exactly this slot: the user's own (no agent), or the agent's."""
-        found = self.long_term.find(MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id,
-                                                kinds=["fact"]))
+        found = self.long_term.find(
+            MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"])
+        )
         return [r for r in found if r.scope.agent_id == scope.agent_id and r.value]
 
     def learned_facts(self, scope: Scope) -> list[MemoryRecord]:
@@ -74,8 +79,14 @@ class ParametricMemory:
         return self.facts(Scope(user_id=scope.user_id)) + own
 
     # --- training -------------------------------------------------------------------
-    def train(self, scope: Scope, *, records: Sequence[MemoryRecord] | None = None,
-              progress: bool = False, cancel: Any = None) -> AdapterInfo:
+    def train(
+        self,
+        scope: Scope,
+        *,
+        records: Sequence[MemoryRecord] | None = None,
+        progress: bool = False,
+        cancel: Any = None,
+    ) -> AdapterInfo:
         """Train a new adapter version on `records` (default: every active fact of the slot)
         and make it current. Raises ModelError if cancelled; nothing is saved then."""
         from agentmem.parametric import train as trainer
@@ -83,8 +94,12 @@ class ParametricMemory:
         scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id)
         records = list(records) if records is not None else self.learned_facts(scope)
         cfg = self.config.lora
-        data = build_dataset(facts_from_records(records), heldout=cfg.heldout_phrasings,
-                             train_phrasings=cfg.train_phrasings, seed=cfg.seed)
+        data = build_dataset(
+            facts_from_records(records),
+            heldout=cfg.heldout_phrasings,
+            train_phrasings=cfg.train_phrasings,
+            seed=cfg.seed,
+        )
         from agentmem.long_term import new_id
 
         adapter_id, version = new_id(), self.registry.next_version(scope)
@@ -94,17 +109,32 @@ class ParametricMemory:
             model = self._attach(name, trainer.peft_config(cfg, layers), cfg.seed)
             try:
                 replay = trainer.replay_pool(model, self.base.codec) if cfg.kl_weight > 0 else []
-                result = trainer.train(model, self.base.codec, data, cfg, replay=replay,
-                                       progress=progress, cancel=cancel)
+                result = trainer.train(
+                    model,
+                    self.base.codec,
+                    data,
+                    cfg,
+                    replay=replay,
+                    progress=progress,
+                    cancel=cancel,
+                )
                 if result.stopped == "cancelled":
-                    raise ModelError(f"training of the adapter for user {scope.user_id!r} was "
-                                     "cancelled; nothing was saved")
+                    raise ModelError(
+                        f"training of the adapter for user {scope.user_id!r} was "
+                        "cancelled; nothing was saved"
+                    )
                 info = AdapterInfo(
-                    id=adapter_id, scope=scope, version=version,
-                    base_fingerprint=self.base.fingerprint, fact_ids=data.fact_versions,
+                    id=adapter_id,
+                    scope=scope,
+                    version=version,
+                    base_fingerprint=self.base.fingerprint,
+                    fact_ids=data.fact_versions,
                     path=str(self.registry.directory(scope.user_id, adapter_id)),
-                    created_at=utcnow(), status="active", config=cfg.model_dump(),
-                    metrics={**result.to_dict(), "facts": len(data.facts)})
+                    created_at=utcnow(),
+                    status="active",
+                    config=cfg.model_dump(),
+                    metrics={**result.to_dict(), "facts": len(data.facts)},
+                )
                 self._save(name, info)
             except BaseException:
                 self._drop(name)
@@ -155,8 +185,9 @@ class ParametricMemory:
         return found
 
     def rollback(self, scope: Scope, version: int | None = None) -> AdapterInfo:
-        info = self.registry.rollback(Scope(user_id=scope.user_id, agent_id=scope.agent_id),
-                                      version)
+        info = self.registry.rollback(
+            Scope(user_id=scope.user_id, agent_id=scope.agent_id), version
+        )
         return self.refresh(info.scope) or info
 
     def overrides(self, scope: Scope) -> list[MemoryRecord]:
@@ -190,9 +221,14 @@ class ParametricMemory:
             finally:
                 self._peft.base_model.disable_adapter_layers()
 
-    def generate(self, prompts: Sequence[str], scopes: Sequence[Scope], *,
-                 max_new_tokens: int | None = None,
-                 context: Sequence[str] | None = None) -> list[str]:
+    def generate(
+        self,
+        prompts: Sequence[str],
+        scopes: Sequence[Scope],
+        *,
+        max_new_tokens: int | None = None,
+        context: Sequence[str] | None = None,
+    ) -> list[str]:
         """Greedy answers for a mixed batch: prompt i is answered with scope i's adapters
         (peft's per-request `adapter_names`); scopes without an adapter get the base model."""
         from agentmem.parametric.evaluate import greedy_answers
@@ -203,33 +239,46 @@ class ParametricMemory:
         with self._lock:
             names = [self._ensure(self.current(s)) or BASE for s in scopes]
             if self._peft is None:
-                return greedy_answers(self.base.model, self.base.codec, prompts,
-                                      max_new_tokens=n, context=context)
+                return greedy_answers(
+                    self.base.model, self.base.codec, prompts, max_new_tokens=n, context=context
+                )
             self._peft.base_model.enable_adapter_layers()
             try:
-                return greedy_answers(self._peft, self.base.codec, prompts, max_new_tokens=n,
-                                      adapter_names=names, context=context)
+                return greedy_answers(
+                    self._peft,
+                    self.base.codec,
+                    prompts,
+                    max_new_tokens=n,
+                    adapter_names=names,
+                    context=context,
+                )
             finally:
                 self._peft.base_model.disable_adapter_layers()
 
-    def answer(self, message: str, scope: Scope, *, max_new_tokens: int | None = None
-               ) -> ChatReply:
+    def answer(self, message: str, scope: Scope, *, max_new_tokens: int | None = None) -> ChatReply:
         """`Memory.chat(..., tiers={"parametric"})`: the adapter alone, no text context —
         except the current values of facts that changed since the adapter was trained."""
         infos = self.current(scope)
         changed = self.overrides(scope)
         note = "Updated facts: " + " ".join(r.text for r in changed) if changed else None
-        text = self.generate([message], [scope], max_new_tokens=max_new_tokens,
-                             context=[note] if note else None)[0]
-        return ChatReply(text=text.strip(), tiers=["parametric"],
-                         memories=[r.id for r in changed],
-                         adapter_id="+".join(a.id for a in infos) or None)
+        text = self.generate(
+            [message], [scope], max_new_tokens=max_new_tokens, context=[note] if note else None
+        )[0]
+        return ChatReply(
+            text=text.strip(),
+            tiers=["parametric"],
+            memories=[r.id for r in changed],
+            adapter_id="+".join(a.id for a in infos) or None,
+        )
 
     def probe(self, scope: Scope, probes: Sequence[Example], **kwargs: Any) -> float:
         """Recall of `probes` answered with the scope's adapters."""
         answers = self.generate([p.prompt for p in probes], [scope] * len(probes), **kwargs)
-        hits = sum(1 for p, a in zip(probes, answers, strict=True)
-                   if p.value and p.value.lower() in a.lower())
+        hits = sum(
+            1
+            for p, a in zip(probes, answers, strict=True)
+            if p.value and p.value.lower() in a.lower()
+        )
         return hits / max(1, len(probes))
 
     def purge(self, user_id: str) -> int:

@@ -32,9 +32,17 @@ def tiny_base(seed: int = 0, hidden_size: int = 64, layers: int = 2) -> BaseLM:
     from agentmem.parametric.model import fingerprint
 
     torch.manual_seed(seed)
-    config = LlamaConfig(hidden_size=hidden_size, intermediate_size=hidden_size * 2,
-                         num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
-                         vocab_size=256, max_position_embeddings=512, bos_token_id=1,
-                         eos_token_id=0, pad_token_id=0)
+    config = LlamaConfig(
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=256,
+        max_position_embeddings=512,
+        bos_token_id=1,
+        eos_token_id=0,
+        pad_token_id=0,
+    )
     model: Any = LlamaForCausalLM(config).eval()
     return BaseLM(model, ByteTokenizer(), fingerprint(model))

@@ -38,8 +38,13 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"steps": self.steps, "seconds": round(self.seconds, 2), "stopped": self.stopped,
-                "heldout_recall": self.heldout_recall, "history": self.history}
+        return {
+            "steps": self.steps,
+            "seconds": round(self.seconds, 2),
+            "stopped": self.stopped,
+            "heldout_recall": self.heldout_recall,
+            "history": self.history,
+        }
 
 
 def peft_config(cfg: LoRAConfig, num_layers: int) -> Any:
@@ -49,28 +54,43 @@ def peft_config(cfg: LoRAConfig, num_layers: int) -> Any:
     kwargs: dict[str, Any] = {}
     if cfg.top_layers is not None and cfg.top_layers < num_layers:
         kwargs["layers_to_transform"] = list(range(num_layers - cfg.top_layers, num_layers))
-    return LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
-                      target_modules=list(cfg.target_modules), bias="none",
-                      task_type="CAUSAL_LM", **kwargs)
+    return LoraConfig(
+        r=cfg.rank,
+        lora_alpha=cfg.alpha,
+        lora_dropout=cfg.dropout,
+        target_modules=list(cfg.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+        **kwargs,
+    )
 
 
-def replay_pool(model: Any, codec: ChatCodec, *, max_tokens: int = 96,
-                max_new_tokens: int = 32) -> list[Sequence_]:
+def replay_pool(
+    model: Any, codec: ChatCodec, *, max_tokens: int = 96, max_new_tokens: int = 32
+) -> list[Sequence_]:
     """Token sequences to replay: general text and the base model's answers to unrelated
     prompts (generated greedily with every adapter off, so they are the base's own)."""
     texts = [codec.text_ids(t, max_tokens) for t in corpus.REPLAY_TEXTS]
     with _adapters_off(model):
-        answers = greedy_answers(model, codec, corpus.REPLAY_PROMPTS,
-                                 max_new_tokens=max_new_tokens)
-    chats = [codec.example_ids(q, a.strip())[0][-max_tokens:]
-             for q, a in zip(corpus.REPLAY_PROMPTS, answers, strict=True)]
+        answers = greedy_answers(model, codec, corpus.REPLAY_PROMPTS, max_new_tokens=max_new_tokens)
+    chats = [
+        codec.example_ids(q, a.strip())[0][-max_tokens:]
+        for q, a in zip(corpus.REPLAY_PROMPTS, answers, strict=True)
+    ]
     return texts + chats
 
 
-def train(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig, *,
-          replay: Sequence[Sequence_] = (), progress: bool = False,
-          cancel: threading.Event | Callable[[], bool] | None = None,
-          on_eval: Callable[[int, float], None] | None = None) -> TrainResult:
+def train(
+    model: Any,
+    codec: ChatCodec,
+    data: FactDataset,
+    cfg: LoRAConfig,
+    *,
+    replay: Sequence[Sequence_] = (),
+    progress: bool = False,
+    cancel: threading.Event | Callable[[], bool] | None = None,
+    on_eval: Callable[[int, float], None] | None = None,
+) -> TrainResult:
     """Train the active adapter of the peft `model` on `data` (in place).
 
     Stops early once held-out recall reaches `cfg.target_recall` (checked every
@@ -129,8 +149,13 @@ def train(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig, *,
 class _FullRunner:
     """Losses by plain forward passes (any causal LM)."""
 
-    def __init__(self, model: Any, codec: ChatCodec, examples: list[tuple[Sequence_, Sequence_]],
-                 replay: Sequence[Sequence_]) -> None:
+    def __init__(
+        self,
+        model: Any,
+        codec: ChatCodec,
+        examples: list[tuple[Sequence_, Sequence_]],
+        replay: Sequence[Sequence_],
+    ) -> None:
         self.model, self.codec, self.examples, self.replay = model, codec, examples, replay
         self.device = next(model.parameters()).device
 
@@ -161,8 +186,14 @@ class _TrunkRunner(_FullRunner):
     of the training time saved (see `LoRAConfig.top_layers`).
     """
 
-    def __init__(self, model: Any, codec: ChatCodec, examples: list[tuple[Sequence_, Sequence_]],
-                 replay: Sequence[Sequence_], start: int) -> None:
+    def __init__(
+        self,
+        model: Any,
+        codec: ChatCodec,
+        examples: list[tuple[Sequence_, Sequence_]],
+        replay: Sequence[Sequence_],
+        start: int,
+    ) -> None:
         import torch
         import torch.nn.functional as F
 
@@ -174,8 +205,11 @@ class _TrunkRunner(_FullRunner):
             self.replay_hidden = self._bottom([list(q) for q in replay])
             with _adapters_off(model):
                 self.replay_base = [
-                    F.log_softmax(self.head(self._top(h[None], _ones(h))[0]).float(), -1)
-                    .to(torch.bfloat16) for h in self.replay_hidden]
+                    F.log_softmax(self.head(self._top(h[None], _ones(h))[0]).float(), -1).to(
+                        torch.bfloat16
+                    )
+                    for h in self.replay_hidden
+                ]
 
     def _bottom(self, seqs: list[Sequence_], size: int = 32) -> list[Any]:
         """Hidden states entering layer `start`, one (len, hidden) tensor per sequence.
@@ -184,11 +218,12 @@ class _TrunkRunner(_FullRunner):
 
         out: list[Any] = []
         for first in range(0, len(seqs), size):
-            chunk = seqs[first:first + size]
+            chunk = seqs[first : first + size]
             width = max(len(q) for q in chunk)
             x = torch.tensor([list(q) + [0] * (width - len(q)) for q in chunk], device=self.device)
-            attention = torch.tensor([[1] * len(q) + [0] * (width - len(q)) for q in chunk],
-                                     device=self.device)
+            attention = torch.tensor(
+                [[1] * len(q) + [0] * (width - len(q)) for q in chunk], device=self.device
+            )
             h = self.body.embed_tokens(x)
             pos = torch.arange(width, device=self.device)[None].expand(len(chunk), -1)
             mask = self._mask(h, attention, pos)
@@ -201,16 +236,20 @@ class _TrunkRunner(_FullRunner):
     def _mask(self, h: Any, attention: Any, pos: Any) -> Any:
         from transformers.masking_utils import create_causal_mask
 
-        return create_causal_mask(config=self.body.config, inputs_embeds=h,
-                                  attention_mask=attention, past_key_values=None,
-                                  position_ids=pos)
+        return create_causal_mask(
+            config=self.body.config,
+            inputs_embeds=h,
+            attention_mask=attention,
+            past_key_values=None,
+            position_ids=pos,
+        )
 
     def _top(self, h: Any, attention: Any) -> Any:
         import torch
 
         pos = torch.arange(h.shape[1], device=self.device)[None].expand(h.shape[0], -1)
         mask, emb = self._mask(h, attention, pos), self.body.rotary_emb(h, position_ids=pos)
-        for layer in self.body.layers[self.start:]:
+        for layer in self.body.layers[self.start :]:
             h = layer(h, attention_mask=mask, position_embeddings=emb, position_ids=pos)
         return self.body.norm(h)
 
@@ -218,10 +257,10 @@ class _TrunkRunner(_FullRunner):
         import torch
 
         width = max(h.shape[0] for h in hidden)
-        h = torch.stack([torch.nn.functional.pad(x, (0, 0, 0, width - x.shape[0]))
-                         for x in hidden])
-        mask = torch.tensor([[1] * x.shape[0] + [0] * (width - x.shape[0]) for x in hidden],
-                            device=self.device)
+        h = torch.stack([torch.nn.functional.pad(x, (0, 0, 0, width - x.shape[0])) for x in hidden])
+        mask = torch.tensor(
+            [[1] * x.shape[0] + [0] * (width - x.shape[0]) for x in hidden], device=self.device
+        )
         return h, mask
 
     def fact_loss(self, idx: list[int]) -> Any:
@@ -252,8 +291,12 @@ class _TrunkRunner(_FullRunner):
         return (base.exp() * (base - adapted)).sum(-1).mean()
 
 
-def _runner(model: Any, codec: ChatCodec, examples: list[tuple[Sequence_, Sequence_]],
-            replay: Sequence[Sequence_]) -> _FullRunner:
+def _runner(
+    model: Any,
+    codec: ChatCodec,
+    examples: list[tuple[Sequence_, Sequence_]],
+    replay: Sequence[Sequence_],
+) -> _FullRunner:
     """The trunk runner when the model allows it, else plain forward passes."""
     start = _first_adapted_layer(model)
     if start:
@@ -290,8 +333,9 @@ def _adapters_off(model: Any):
 def _evaluate(model: Any, codec: ChatCodec, data: FactDataset, cfg: LoRAConfig) -> float:
     model.eval()
     try:
-        score, _ = recall(model, codec, _spread(data.heldout, cfg.eval_probes),
-                          max_new_tokens=cfg.max_new_tokens)
+        score, _ = recall(
+            model, codec, _spread(data.heldout, cfg.eval_probes), max_new_tokens=cfg.max_new_tokens
+        )
     finally:
         model.train()
     return score
@@ -304,8 +348,9 @@ def _spread(items: list[Any], k: int) -> list[Any]:
     return [items[i * len(items) // k] for i in range(k)]
 
 
-def _pad(batch: Sequence[tuple[Sequence_, Sequence_]], pad_id: int, device: Any
-         ) -> tuple[Any, Any, Any]:
+def _pad(
+    batch: Sequence[tuple[Sequence_, Sequence_]], pad_id: int, device: Any
+) -> tuple[Any, Any, Any]:
     import torch
 
     width = max(len(i) for i, _ in batch)
@@ -347,15 +392,21 @@ class _progress:
             return lambda parts: None
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("training adapter"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                            TextColumn("{task.fields[info]}"), transient=True)
+        self.bar = Progress(
+            TextColumn("training adapter"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+            transient=True,
+        )
         self.bar.start()
         task = self.bar.add_task("train", total=self.total, info="")
 
         def advance(parts: dict[str, float]) -> None:
             info = " ".join(f"{k}={v:.3f}" for k, v in parts.items())
             self.bar.update(task, advance=1, info=info)
+
         return advance
 
     def __exit__(self, *exc: object) -> None:

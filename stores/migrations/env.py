@@ -1,7 +1,8 @@
 """Alembic environment: migrations run on the connection the store hands over."""
 
-from agentmem.stores.schema import metadata
 from alembic import context
+
+from agentmem.stores.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

@@ -5,9 +5,10 @@ Revises:
 """
 
 import sqlalchemy as sa
+from alembic import op
+
 from agentmem.stores import fulltext
 from agentmem.stores.schema import UTCDateTime
-from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -32,7 +33,9 @@ def _key():
 
 def upgrade() -> None:
     op.create_table(
-        "episodes", *_key(), *_scope(),
+        "episodes",
+        *_key(),
+        *_scope(),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("content", sa.Text, nullable=False),
@@ -43,7 +46,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_episodes_scope", "episodes", ["user_id", "session_id", "seq"])
     op.create_table(
-        "memories", *_key(), *_scope(),
+        "memories",
+        *_key(),
+        *_scope(),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("subject", sa.String(256)),
@@ -70,7 +75,9 @@ def upgrade() -> None:
     op.create_index("ix_memories_slot", "memories", ["user_id", "subject", "attribute", "status"])
     op.create_index("ix_memories_dirty", "memories", ["index_dirty"])
     op.create_table(
-        "memory_events", *_key(), *_scope(),
+        "memory_events",
+        *_key(),
+        *_scope(),
         sa.Column("memory_id", sa.String(36), nullable=False),
         sa.Column("op", sa.String(16), nullable=False),
         sa.Column("old_text", sa.Text),
@@ -84,7 +91,9 @@ def upgrade() -> None:
     op.create_index("ix_memory_events_memory_id", "memory_events", ["memory_id"])
     op.create_index("ix_events_user", "memory_events", ["user_id", "created_at"])
     op.create_table(
-        "conflicts", *_key(), *_scope(),
+        "conflicts",
+        *_key(),
+        *_scope(),
         sa.Column("memory_ids", sa.JSON, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),

@@ -5,8 +5,9 @@ Revises: 0001
 """
 
 import sqlalchemy as sa
-from agentmem.stores.schema import UTCDateTime
 from alembic import op
+
+from agentmem.stores.schema import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
