@@ -114,8 +114,9 @@ class ChatStream:
         return self.reply.text
 
 
-def save_last_chat(folder: Path, session: Any, user_id: str) -> dict[str, Any]:
-    """KV statistics and a sample of per-token tier paths, for `agentmem kv last`."""
+def save_last_chat(path: Path, session: Any, user_id: str) -> dict[str, Any]:
+    """KV statistics and a sample of per-token tier paths, for `agentmem kv last`, written
+    to `path` (`config.last_chat_path`)."""
     stats = session.stats()
     seen = int(stats.get("tokens_seen", 0))
     step = max(1, seen // _PATH_SAMPLE)
@@ -126,11 +127,25 @@ def save_last_chat(folder: Path, session: Any, user_id: str) -> dict[str, Any]:
         "paths": {k: v for k, v in paths.items() if v["moves"]},
     }
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "last_chat.json").write_text(json.dumps(record, default=str, indent=1))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, default=str, indent=1))
     except OSError as exc:  # inspection aid only; a read-only home must not fail the chat
-        log.warning("could not write %s: %s", folder / "last_chat.json", exc)
+        log.warning("could not write %s: %s", path, exc)
     return stats
+
+
+def forget_last_chat(path: Path, user_id: str) -> int:
+    """Delete the last-chat record when it is `user_id`'s; returns the files removed."""
+    try:
+        owner = json.loads(path.read_text()).get("user_id")
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError, AttributeError):
+        owner = user_id  # unreadable: it may name the user, and it is only an inspection aid
+    if owner != user_id:
+        return 0
+    path.unlink(missing_ok=True)
+    return 1
 
 
 def _summarise_path(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -154,4 +169,12 @@ def _summarise_path(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"moves": moves, "layer0_head0": first}
 
 
-__all__ = ["TIERS", "ChatStream", "build_prompt", "check_messages", "check_tiers", "save_last_chat"]
+__all__ = [
+    "TIERS",
+    "ChatStream",
+    "build_prompt",
+    "check_messages",
+    "check_tiers",
+    "forget_last_chat",
+    "save_last_chat",
+]

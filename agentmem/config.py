@@ -157,6 +157,7 @@ class LoRAConfig(BaseModel):
     train_phrasings: int = Field(6, gt=0)
     max_new_tokens: int = Field(20, gt=0)
     threads: int = Field(2, gt=0, description="torch CPU threads while training")
+    adapter_dir: Path | None = Field(None, description="adapter files; default <home>/adapters")
     # promotion policy: which facts become parametric automatically
     promote_pinned: bool = True
     promote_min_age_days: float = Field(7.0, ge=0.0)
@@ -251,6 +252,10 @@ class MemoryConfig(BaseSettings):
             self.chroma.path = self.home / "chroma"
         if self.llm.cache_dir is None:
             self.llm.cache_dir = self.home / "models"
+        if self.kv.snapshot_dir is None:
+            self.kv.snapshot_dir = self.home / "kv"
+        if self.lora.adapter_dir is None:
+            self.lora.adapter_dir = self.home / "adapters"
         return self
 
     @classmethod
@@ -277,6 +282,11 @@ class MemoryConfig(BaseSettings):
         if "home" in data and not Path(data["home"]).is_absolute():
             data["home"] = str(path.parent / data["home"])
         return cls.create(**data)
+
+    @property
+    def last_chat_path(self) -> Path:
+        """The record of the last chat's KV statistics (`agentmem kv last`)."""
+        return Path(self.kv.snapshot_dir) / "last_chat.json"
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,31 +6,27 @@ used (stated, reinforced or retrieved), lifted by how often it was used. Memorie
 and context but stay in SQL, restorable from their ARCHIVE event. Facts do not fade by
 default (they end by supersession); audit events are never archived or deleted.
 
-`purge` is the one hard delete: every row, vector, KV snapshot and adapter of a user.
+`purge` is the one hard delete: every row, vector, KV snapshot, last-chat record and adapter
+of a user, walking `USER_STORES`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from agentmem.chat import forget_last_chat
 from agentmem.config import ConflictsConfig
 from agentmem.long_term import LongTermMemory, WritePlan, event
+from agentmem.parametric.registry import AdapterRegistry
 from agentmem.resolver import snapshot
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord, Scope, as_utc
 
 log = logging.getLogger(__name__)
-# Stores that other parts of agentmem own: name -> (module, what its purge_user(x, user_id)
-# takes as x: "home", the agentmem home directory, or "memory", the Memory being purged).
-FILE_STORES = {
-    "kv_snapshots": ("agentmem.kv.snapshots", "home"),
-    "adapters": ("agentmem.parametric.registry", "memory"),
-}
 
 
 def strength(record: MemoryRecord, now: datetime, config: ConflictsConfig) -> float:
@@ -93,31 +89,53 @@ def plan_sweep(
     return plan
 
 
-def purge(long_term: LongTermMemory, scope: Scope, home: Path, owner: Any = None) -> dict[str, Any]:
-    """Hard-delete everything of `scope.user_id` in every store; returns what was removed.
+def purge(long_term: LongTermMemory, scope: Scope, owner: Any = None) -> dict[str, Any]:
+    """Hard-delete everything of `scope.user_id` in every store of `USER_STORES`; returns
+    what each removed.
 
-    `owner` is the Memory being purged (file stores may unload what it has live).
+    `owner` is the Memory being purged (adapters loaded into its live model are unloaded).
     """
-    user_id = scope.user_id
-    with long_term.sql.begin() as conn:
-        ids = long_term.sql.purge_user(conn, user_id)
-    long_term.index.drop_user(user_id)
-    removed: dict[str, Any] = {"memories": len(ids)}
-    for name, (module, takes) in FILE_STORES.items():
-        purge_user = _optional(module, "purge_user")
-        if purge_user is not None:
-            target = home if takes == "home" or owner is None else owner
-            removed[name] = purge_user(target, user_id)
-    log.info("purged user %r: %s", user_id, removed)
+    removed = {name: remove(long_term, owner, scope.user_id) for name, remove in USER_STORES}
+    log.info("purged user %r: %s", scope.user_id, removed)
     return removed
 
 
-def _optional(module: str, name: str):
-    """A function of a module that may not be part of this installation yet."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
-    return getattr(found, name, None)
+def _purge_sql(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
+    with long_term.sql.begin() as conn:
+        return len(long_term.sql.purge_user(conn, user_id))
+
+
+def _purge_index(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
+    long_term.index.drop_user(user_id)
+    return 1
+
+
+def _purge_snapshots(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
+    from agentmem.kv.snapshots import purge_user  # torch: only when purging
+
+    return purge_user(long_term.config.kv.snapshot_dir, user_id)
+
+
+def _purge_last_chat(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
+    return forget_last_chat(long_term.config.last_chat_path, user_id)
+
+
+def _purge_adapters(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
+    live = getattr(owner, "_parametric", None)
+    if live is not None:  # unload from the live model too
+        return live.purge(user_id)
+    registry = AdapterRegistry(long_term.sql.engine, long_term.config.lora.adapter_dir)
+    return registry.purge(user_id)
+
+
+# Every store that holds data of a user (SQL rows -- episodes, memories, events, conflicts,
+# adapter rows, full text -- then the vector index and the files beside them). A store that
+# keeps user data joins this list; tests/test_purge.py checks that no file of a purged user
+# is left under the home or any path setting.
+USER_STORES: tuple[tuple[str, Callable[[LongTermMemory, Any, str], int]], ...] = (
+    ("memories", _purge_sql),
+    ("vector_index", _purge_index),
+    ("kv_snapshots", _purge_snapshots),
+    ("last_chat", _purge_last_chat),
+    ("adapters", _purge_adapters),
+)

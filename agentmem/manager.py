@@ -426,7 +426,7 @@ class Memory:
     def purge(self, scope: Scope | str) -> None:
         """Hard-delete everything of the scope's user in every store (data-deletion requests)."""
         with self.consolidation_runner.paused():  # a running pass would write its summary back
-            lifecycle.purge(self.long_term, Scope.coerce(scope), self.config.home, owner=self)
+            lifecycle.purge(self.long_term, Scope.coerce(scope), owner=self)
             self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
 
     def sql(
@@ -560,11 +560,7 @@ class Memory:
         def finish(text: str) -> ChatReply:
             if text:
                 self.observe("assistant", text, scope)
-            kv = chat.save_last_chat(
-                Path(self.config.kv.snapshot_dir or self.config.home / "kv"),
-                state["session"],
-                scope.user_id,
-            )
+            kv = chat.save_last_chat(self.config.last_chat_path, state["session"], scope.user_id)
             kv["snapshot_hit"] = state["snapshot_hit"]
             return ChatReply(
                 text=text,

@@ -70,7 +70,7 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
     index = memory.long_term.index
     vectors = index.count(user_id) if user_id is not None else index.total()
     home = Path(memory.config.home)
-    kv_dir = Path(memory.config.kv.snapshot_dir or home / "kv")
+    kv_dir = Path(memory.config.kv.snapshot_dir)
     return {
         "home": str(home),
         "tiers": {
@@ -82,13 +82,15 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
                 "open conflicts": int(n_open),
             },
             "long-term KV": {"snapshots": _count(kv_dir, "*.safetensors")},
-            "parametric": {"adapters": _count(home / "adapters", "adapter_config.json")},
+            "parametric": {
+                "adapters": _count(memory.config.lora.adapter_dir, "adapter_config.json")
+            },
         },
         "sizes": {
             "sql": _sql_bytes(memory),
             "vector index": _bytes(memory.config.chroma.path),
             "kv snapshots": _bytes(kv_dir),
-            "adapters": _bytes(home / "adapters"),
+            "adapters": _bytes(memory.config.lora.adapter_dir),
         },
         "index": {
             "rows": int(rows),

@@ -79,7 +79,7 @@ def _tokenizer_json(config: MemoryConfig) -> Path:
                 "a Hugging Face model directory"
             )
         return path
-    cache = Path(config.llm.cache_dir or config.home / "models")
+    cache = Path(config.llm.cache_dir)
     found = sorted(cache.glob("SmolLM2*/tokenizer.json"))
     if found:
         return found[-1]

@@ -55,6 +55,23 @@ def short_files(segment: Path) -> str | None:
     return None
 
 
+def segment_dirs(path: Path, collection: str) -> list[Path]:
+    """The directories of a collection's vector segments in a Chroma directory.
+
+    Chroma's `delete_collection` drops the catalog rows but leaves these files (the
+    collection's vectors) on disk; a purge removes them itself."""
+    catalog = path / "chroma.sqlite3"
+    if not catalog.exists():
+        return []
+    with closing(sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)) as db:
+        rows = db.execute(
+            "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
+            "WHERE s.scope = 'VECTOR' AND c.name = ?",
+            (collection,),
+        ).fetchall()
+    return [path / segment_id for (segment_id,) in rows if (path / segment_id).is_dir()]
+
+
 def damaged_collections(path: Path) -> dict[str, str]:
     """Collection name -> why its HNSW files cannot be loaded, for a Chroma directory."""
     catalog = path / "chroma.sqlite3"

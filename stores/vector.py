@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import threading
 import time
 from collections import defaultdict
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from agentmem.errors import IndexDamagedError, StoreError
-from agentmem.stores.hnsw_files import damaged_collections
+from agentmem.stores.hnsw_files import damaged_collections, segment_dirs
 from agentmem.types import MemoryRecord
 
 log = logging.getLogger(__name__)
@@ -273,7 +274,11 @@ class VectorIndex:
             self._missing.pop(user_id, None)
         name = _collection_name(self.prefix, user_id)
         if name in {c.name for c in self._own_collections()}:
+            path = self._open_args[2]
+            files = segment_dirs(path, name) if path is not None and not self._open_args[0] else []
             self.client.delete_collection(name)
+            for folder in files:  # Chroma leaves the deleted collection's vectors on disk
+                shutil.rmtree(folder, ignore_errors=True)
 
     def drop_all(self) -> None:
         """Remove every agentmem collection (before a full rebuild)."""

@@ -81,7 +81,7 @@ def test_store_reuses_per_scope_and_purges(llm, tmp_path):
     _, hit = store.session(llm, "alice", None, PREFIX + "new memory\n")
     assert not hit
     assert len(list(user_dir(tmp_path / "kv", "alice").rglob("*.json"))) == 1  # old one replaced
-    purge_user(tmp_path, "alice", root=tmp_path / "kv")
+    purge_user(tmp_path / "kv", "alice")
     assert not user_dir(tmp_path / "kv", "alice").exists()
     assert user_dir(tmp_path / "kv", "bob").exists()
     with pytest.raises(ScopeError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,41 +9,10 @@ from sqlalchemy import inspect, text
 
 from agentmem import Memory, NotFoundError, Scope, lifecycle
 from agentmem.config import ConflictsConfig
+from agentmem.llm.fakes import tiny_llm
 from agentmem.short_term import word_counter
 from agentmem.stores.vector import _collection_name
 from agentmem.types import AdapterInfo, utcnow
-
-STAND_IN_STORE = '''
-"""A file store shaped like KV snapshots and LoRA adapters: <home>/standin/<user>/..."""
-import shutil
-from pathlib import Path
-
-
-def save(home, user_id, name):
-    path = Path(home) / "standin" / user_id / f"{name}.safetensors"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"weights")
-    path.with_suffix(".json").write_text("{}")
-
-
-def purge_user(home, user_id):
-    folder = Path(home) / "standin" / user_id
-    count = len(list(folder.glob("*"))) if folder.exists() else 0
-    shutil.rmtree(folder, ignore_errors=True)
-    return count
-'''
-
-
-@pytest.fixture
-def file_store(tmp_path, monkeypatch):
-    """A real file store reached through purge's hook, standing in for stores not built yet."""
-    (tmp_path / "agentmem_standin_store.py").write_text(textwrap.dedent(STAND_IN_STORE))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(lifecycle.FILE_STORES, "standin", ("agentmem_standin_store", "home"))
-    import agentmem_standin_store
-
-    yield agentmem_standin_store
-    sys.modules.pop("agentmem_standin_store", None)
 
 
 @pytest.fixture
@@ -76,7 +43,7 @@ def _register_adapter(mem: Memory, scope: Scope, tmp_path) -> Path:
     source.mkdir()
     (source / "adapter_config.json").write_text("{}")
     (source / registry.WEIGHTS).write_bytes(b"\0" * 16)
-    reg = registry.AdapterRegistry(mem.long_term.sql.engine, mem.config.home / "adapters")
+    reg = registry.AdapterRegistry(mem.long_term.sql.engine, mem.config.lora.adapter_dir)
     info = AdapterInfo(
         id=f"ad-{scope.user_id}",
         scope=scope,
@@ -107,13 +74,11 @@ def _rows_of(mem: Memory, user_id: str) -> dict[str, int]:
     return counts
 
 
-def test_purge_removes_the_user_from_every_store(mem, alice, bob, file_store, tmp_path):
+def test_purge_removes_the_user_from_every_store(mem, alice, bob, tmp_path):
     ids = _fill(mem, alice)
     _fill(mem, bob)
     alice_adapter = _register_adapter(mem, alice, tmp_path)
     bob_adapter = _register_adapter(mem, bob, tmp_path)
-    file_store.save(mem.config.home, "alice", "adapter-v1")
-    file_store.save(mem.config.home, "bob", "adapter-v1")
     before = _rows_of(mem, "alice")
     assert mem.conflicts(alice) and all(
         before[t]
@@ -133,14 +98,12 @@ def test_purge_removes_the_user_from_every_store(mem, alice, bob, file_store, tm
         with pytest.raises(NotFoundError):
             mem.get(memory_id, alice)
     assert mem.facts(alice, include_history=True) == [] and mem.conflicts(alice) == []
-    assert not (mem.config.home / "standin" / "alice").exists()
     assert not alice_adapter.exists()
 
     # bob is untouched in every store
     assert all(_rows_of(mem, "bob")[t] for t in ("memories", "memory_events", "conflicts"))
     assert mem.long_term.index.count("bob") == _rows_of(mem, "bob")["memories"]
     assert [f.value for f in mem.facts(bob, attribute="lives_in")] == ["Paris"]
-    assert (mem.config.home / "standin" / "bob" / "adapter-v1.safetensors").exists()
     assert bob_adapter.exists() and _rows_of(mem, "bob")["adapters"] == 1
 
 
@@ -156,3 +119,87 @@ def test_purge_survives_reopening_and_reindex(home, alice):
 
 def test_purge_of_an_unknown_user_is_a_no_op(mem):
     mem.purge(Scope(user_id="nobody"))
+
+
+def _files(roots: list[Path]) -> set[Path]:
+    return {p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()}
+
+
+def _chat(mem: Memory, scope: Scope, question: str) -> None:
+    """A real chat on a tiny model: writes the scope's KV snapshot and the last-chat record."""
+    mem.chat(question, scope, tiers=["text", "kv"], max_new_tokens=2)
+
+
+def test_purge_leaves_no_file_of_the_user_with_every_path_moved(tmp_path, alice, bob):
+    """Every path setting outside the home: a purge follows each of them."""
+    moved = {
+        "database_url": tmp_path / "sql" / "memory.db",
+        "chroma": tmp_path / "vectors",
+        "kv": tmp_path / "snapshots",
+        "lora": tmp_path / "weights",
+        "llm": tmp_path / "model-cache",
+    }
+    moved["database_url"].parent.mkdir()
+    home = tmp_path / "home"
+    mem = Memory(
+        home=home,
+        database_url=f"sqlite:///{moved['database_url']}",
+        chroma={"path": moved["chroma"]},
+        kv={"snapshot_dir": moved["kv"]},
+        lora={"adapter_dir": moved["lora"]},
+        llm={"cache_dir": moved["llm"]},
+        embedding={"model": "hash"},
+        token_counter=word_counter,
+        consolidation={"background": False},
+    )
+    roots = [
+        home,
+        moved["database_url"].parent,
+        *(moved[k] for k in ("chroma", "kv", "lora", "llm")),
+    ]
+    with mem:
+        mem.llm = tiny_llm(config=mem.config)
+        _fill(mem, bob)
+        _register_adapter(mem, bob, tmp_path)
+        _chat(mem, bob, "Where does bob live?")
+        mem.flush()
+        shared = _files(roots)  # bob's files and the stores every user shares
+        _fill(mem, alice)
+        alice_adapter = _register_adapter(mem, alice, tmp_path)
+        _chat(mem, alice, "Where do I live?")
+        mem.flush()
+        alices = _files(roots) - shared
+        assert any(alice_adapter in p.parents for p in alices)
+        assert any(p.suffix == ".safetensors" for p in alices if moved["kv"] in p.parents)
+        assert any(moved["chroma"] in p.parents for p in alices)  # her vector collection
+        last_chat = mem.config.last_chat_path
+        assert moved["kv"] in last_chat.parents and '"alice"' in last_chat.read_text()
+
+        mem.purge(alice)
+
+        left = _files(roots)
+        assert left & alices == set()
+        assert not last_chat.exists()
+        assert left <= shared
+        # bob keeps every file he had, and his memories answer as before
+        assert shared - {last_chat} <= left
+        assert [f.value for f in mem.facts(bob, attribute="lives_in")] == ["Paris"]
+        assert mem.search("Paris", bob, mode="semantic")
+    assert _files(roots) - shared == set()  # nothing of alice written back on close
+
+
+def test_purge_keeps_the_last_chat_record_of_another_user(tmp_path, alice, bob):
+    with Memory(home=tmp_path, embedding={"model": "hash"}, token_counter=word_counter) as mem:
+        mem.llm = tiny_llm(config=mem.config)
+        mem.add("I live in Lisbon", bob)
+        _chat(mem, bob, "Where do I live?")
+        mem.purge(alice)
+        assert '"bob"' in mem.config.last_chat_path.read_text()
+        mem.purge(bob)
+        assert not mem.config.last_chat_path.exists()
+
+
+def test_every_store_with_user_data_is_purged():
+    """The stores purge walks: a store added to agentmem joins this list or this test fails."""
+    names = [name for name, _ in lifecycle.USER_STORES]
+    assert names == ["memories", "vector_index", "kv_snapshots", "last_chat", "adapters"]

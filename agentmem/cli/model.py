@@ -136,7 +136,7 @@ def kv_policies(as_json: Json = False) -> None:
 def kv_snapshots(as_json: Json = False) -> None:
     """Saved activation snapshots (KV of memory prefixes)."""
     cfg = load_config()
-    folder = Path(cfg.kv.snapshot_dir or cfg.home / "kv")
+    folder = Path(cfg.kv.snapshot_dir)
     items = []
     for meta in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
         if meta.name == "last_chat.json":
@@ -172,7 +172,7 @@ def kv_last(
 ) -> None:
     """KV statistics and per-token tier paths of the last chat."""
     cfg = load_config()
-    path = Path(cfg.kv.snapshot_dir or cfg.home / "kv") / "last_chat.json"
+    path = cfg.last_chat_path
     if not path.is_file():
         raise AgentMemError(f"no chat has run in {cfg.home} yet; run `agentmem chat` first")
     data = json.loads(path.read_text())

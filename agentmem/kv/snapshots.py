@@ -55,9 +55,13 @@ def user_dir(root: str | Path, user_id: str) -> Path:
     return Path(root) / _key(user_id)
 
 
-def purge_user(home: str | Path, user_id: str, *, root: str | Path | None = None) -> None:
-    """Delete every snapshot of ``user_id`` (``root`` defaults to ``<home>/kv``)."""
-    shutil.rmtree(user_dir(Path(root) if root else Path(home) / "kv", user_id), ignore_errors=True)
+def purge_user(root: str | Path, user_id: str) -> int:
+    """Delete every snapshot of ``user_id`` under ``root`` (``config.kv.snapshot_dir``);
+    returns the number of files removed."""
+    folder = user_dir(root, user_id)
+    count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    shutil.rmtree(folder, ignore_errors=True)
+    return count
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -185,7 +189,7 @@ class SnapshotStore:
 
     @classmethod
     def for_config(cls, config: MemoryConfig) -> SnapshotStore:
-        return cls(config.kv.snapshot_dir or config.home / "kv")
+        return cls(config.kv.snapshot_dir)
 
     def path_for(self, user_id: str, agent_id: str | None, text: str) -> Path:
         return user_dir(self.root, user_id) / _key(agent_id) / f"{text_hash(text)}.safetensors"

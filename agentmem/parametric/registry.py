@@ -1,10 +1,11 @@
 """The adapter registry: a SQL row per adapter version, and its files on disk.
 
-Files live under `<home>/adapters/<user key>/<adapter id>/`: peft's `adapter_model.safetensors`
-and `adapter_config.json`, plus `agentmem.json` (scope, base-model fingerprint, fact ids and
-a SHA-256 of every file). A directory is written under a temporary name and renamed into
-place, so a reader sees a whole adapter or none; a truncated or altered file fails its
-checksum and is refused, as is an adapter trained for another base model.
+Files live under `<lora.adapter_dir>/<user key>/<adapter id>/` (default `<home>/adapters`):
+peft's `adapter_model.safetensors` and `adapter_config.json`, plus `agentmem.json` (scope,
+base-model fingerprint, fact ids and a SHA-256 of every file). A directory is written under a
+temporary name and renamed into place, so a reader sees a whole adapter or none; a truncated
+or altered file fails its checksum and is refused, as is an adapter trained for another base
+model.
 
 Per (user, agent) scope one version is current ("active", or "stale" once one of its facts
 changed); older versions are "inactive" and can be rolled back to.
@@ -207,21 +208,21 @@ class AdapterRegistry:
 def purge_user(target: Any, user_id: str) -> int:
     """Remove every adapter of `user_id`, rows and files, and unload it from a live model.
 
-    `target` is a `Memory`, an `AdapterRegistry`, or a tuple `(engine, home)` where `home`
-    is the agentmem home directory (adapters live in `<home>/adapters`). Returns the number of
-    adapter rows deleted. Called by `Memory.purge`.
+    `target` is a `Memory`, an `AdapterRegistry`, or a tuple `(engine, adapter_dir)` where
+    `adapter_dir` is the folder of adapter files (`config.lora.adapter_dir`). Returns the
+    number of adapter rows deleted. Called by `Memory.purge`.
     """
     if isinstance(target, AdapterRegistry):
         return target.purge(user_id)
     if isinstance(target, tuple):
-        engine, home = target
-        return AdapterRegistry(engine, Path(home) / "adapters").purge(user_id)
+        engine, adapter_dir = target
+        return AdapterRegistry(engine, Path(adapter_dir)).purge(user_id)
     live = getattr(target, "_parametric", None)
     if live is not None:
         return live.purge(user_id)
-    return AdapterRegistry(
-        target.long_term.sql.engine, Path(target.config.home) / "adapters"
-    ).purge(user_id)
+    return AdapterRegistry(target.long_term.sql.engine, target.config.lora.adapter_dir).purge(
+        user_id
+    )
 
 
 def _slot(scope: Scope) -> list[Any]:

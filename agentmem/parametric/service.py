@@ -49,7 +49,7 @@ class ParametricMemory:
     ) -> None:
         self.config = config
         self.long_term = long_term
-        self.registry = AdapterRegistry(long_term.sql.engine, Path(config.home) / "adapters")
+        self.registry = AdapterRegistry(long_term.sql.engine, config.lora.adapter_dir)
         self._base = base
         self._peft: Any = None
         self._loaded: OrderedDict[str, str] = OrderedDict()  # peft name -> adapter id(s)
@@ -132,7 +132,7 @@ class ParametricMemory:
                     path=str(self.registry.directory(scope.user_id, adapter_id)),
                     created_at=utcnow(),
                     status="active",
-                    config=cfg.model_dump(),
+                    config=cfg.model_dump(exclude={"adapter_dir"}),  # how it was trained, not where
                     metrics={**result.to_dict(), "facts": len(data.facts)},
                 )
                 self._save(name, info)
