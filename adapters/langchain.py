@@ -22,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
-from agentmem.errors import NotFoundError, ValidationError, require
+from agentmem.errors import ValidationError, require
 
 require("langchain_core", "langchain")
 
@@ -47,139 +47,12 @@ from langchain_core.stores import BaseStore  # noqa: E402
 from langchain_core.vectorstores import VectorStore  # noqa: E402
 from pydantic import ConfigDict, Field  # noqa: E402
 
-from agentmem.long_term import WritePlan, event  # noqa: E402
-from agentmem.stores.sql import MemoryQuery  # noqa: E402
-from agentmem.types import MemoryRecord, Scope, utcnow  # noqa: E402
+from agentmem.keyed import KEY, SPACE  # noqa: E402
+from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
-_NS = uuid.UUID("6f1c2a52-8f0e-4d0b-9a53-6c7d0e6b9a10")
-KEY, SPACE, KIND_OF_VALUE = "lc_key", "lc_space", "lc_type"
+KIND_OF_VALUE = "lc_type"
 _PRIVATE = {KEY, SPACE, KIND_OF_VALUE}
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
-
-
-# --- keyed entries: the shared core of the store and the vector store ----------------------
-class _Entries:
-    """Long-term memories addressed by a caller's key within one scope and one space."""
-
-    def __init__(self, memory: Any, scope: Scope | str, space: str) -> None:
-        self.memory = memory
-        self.scope = Scope.coerce(scope)
-        self.space = space
-
-    def memory_id(self, key: str) -> str:
-        if not isinstance(key, str):
-            raise ValidationError(f"keys and ids must be strings, got {key!r}")
-        s = self.scope
-        return uuid.uuid5(_NS, "\x00".join([self.space, s.user_id, s.agent_id or "", key])).hex
-
-    def get(self, keys: Sequence[str]) -> list[MemoryRecord | None]:
-        out = []
-        for key in keys:
-            try:
-                record = self.memory.get(self.memory_id(key), self.scope)
-            except NotFoundError:
-                record = None
-            out.append(record if record is not None and record.status == "active" else None)
-        return out
-
-    def put(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
-        """Insert or overwrite (key, text, metadata) entries in one transaction."""
-        lt = self.memory.long_term
-        now = utcnow()
-        plan = WritePlan()
-        with lt.sql.begin() as conn:
-            current = {
-                key: lt.sql.get_memory(conn, self.memory_id(key), self.scope.user_id)
-                for key, _, _ in items
-            }
-        for key, text, metadata in items:
-            meta = {**metadata, KEY: key, SPACE: self.space}
-            old = current.get(key)
-            if old is None:
-                record = MemoryRecord(
-                    id=self.memory_id(key),
-                    text=text,
-                    scope=self.scope,
-                    kind="note",
-                    metadata=meta,
-                    source="langchain",
-                    created_at=now,
-                    updated_at=now,
-                    valid_from=now,
-                    recorded_at=now,
-                )
-                plan.inserts.append(record)
-                plan.events.append(
-                    event(
-                        "ADD",
-                        record,
-                        actor="langchain",
-                        reason=f"set {self.space} key {key!r}",
-                        new_text=text,
-                        at=now,
-                    )
-                )
-                current[key] = record
-                continue
-            archived = MemoryRecord(
-                **{
-                    **old.__dict__,
-                    "id": uuid.uuid4().hex,
-                    "status": "superseded",
-                    "valid_to": now,
-                    "superseded_by": old.id,
-                    "metadata": dict(old.metadata),
-                }
-            )
-            plan.inserts.append(archived)
-            plan.updates.append(
-                (
-                    old.id,
-                    self.scope.user_id,
-                    {
-                        "text": text,
-                        "metadata": meta,
-                        "status": "active",
-                        "valid_to": None,
-                        "version": old.version + 1,
-                        "valid_from": now,
-                        "updated_at": now,
-                        "recorded_at": now,
-                    },
-                )
-            )
-            plan.events.append(
-                event(
-                    "UPDATE",
-                    old,
-                    actor="langchain",
-                    reason=f"overwrote {self.space} key {key!r}",
-                    old_text=old.text,
-                    new_text=text,
-                    related_id=archived.id,
-                    at=now,
-                )
-            )
-        lt.apply(plan)
-
-    def delete(self, keys: Sequence[str]) -> bool:
-        found = False
-        for key, record in zip(keys, self.get(keys), strict=True):
-            if record is not None:
-                self.memory.delete(
-                    record.id,
-                    self.scope,
-                    actor="langchain",
-                    reason=f"deleted {self.space} key {key!r}",
-                )
-                found = True
-        return found
-
-    def records(self) -> list[MemoryRecord]:
-        query = MemoryQuery(
-            user_id=self.scope.user_id, agent_id=self.scope.agent_id, metadata={SPACE: self.space}
-        )
-        return self.memory.long_term.find(query)
 
 
 def _public(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +64,7 @@ class AgentMemStore(BaseStore[str, Any]):
     """A key-value store over long-term memory. Values: str, bytes, or anything JSON can hold."""
 
     def __init__(self, *, memory: Any, scope: Scope | str, namespace: str = "kv") -> None:
-        self._entries = _Entries(memory, scope, f"store:{namespace}")
+        self._entries = memory.keyed(scope, f"store:{namespace}")
 
     def mget(self, keys: Sequence[str]) -> list[Any | None]:
         return [None if r is None else _decode_value(r) for r in self._entries.get(keys)]
@@ -283,7 +156,7 @@ class AgentMemVectorStore(VectorStore):
         self.memory = memory
         self.scope = Scope.coerce(scope)
         self.mode = mode
-        self._entries = _Entries(memory, self.scope, f"vectors:{namespace}")
+        self._entries = memory.keyed(self.scope, f"vectors:{namespace}")
 
     @property
     def embeddings(self) -> Embeddings:
@@ -440,8 +313,7 @@ class AgentMemChatMessageHistory(BaseChatMessageHistory):
 
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
-        with self.memory.long_term.sql.begin() as conn:
-            episodes = self.memory.long_term.sql.list_episodes(conn, self.scope)
+        episodes = self.memory.long_term.episodes(self.scope)
         out: list[BaseMessage] = []
         seen: set[str] = set()
         for e in episodes:
@@ -473,21 +345,7 @@ class AgentMemChatMessageHistory(BaseChatMessageHistory):
         return await asyncio.to_thread(lambda: self.messages)
 
     def clear(self) -> None:
-        from sqlalchemy import delete
-
-        from agentmem.stores.schema import episodes
-
-        self.memory.consolidate(self.scope)
-        c = episodes.c
-        where = [
-            c.user_id == self.scope.user_id,
-            c.session_id.is_(None)
-            if self.scope.session_id is None
-            else c.session_id == self.scope.session_id,
-        ]
-        with self.memory.long_term.sql.begin() as conn:
-            conn.execute(delete(episodes).where(*where))
-        self.memory.short_term.forget(self.scope)
+        self.memory.clear_session(self.scope)
 
 
 def _message_for(role: str, content: str) -> BaseMessage:

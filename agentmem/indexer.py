@@ -47,8 +47,9 @@ class IndexSync:
         self._thread = threading.Thread(target=self._run, name="agentmem-indexer", daemon=True)
         self._thread.start()
 
-    def submit(self, ids: list[str], vectors: dict[str, tuple[str, np.ndarray]]) -> None:
-        """Queue changed memory ids; `vectors` maps the ids whose text changed to (user, vec)."""
+    def submit(self, ids: dict[str, str], vectors: dict[str, tuple[str, np.ndarray]]) -> None:
+        """Queue changed memories (id -> user); `vectors` maps the ids whose text changed to
+        (user, vec)."""
         if not ids:
             return
         with self._lock:
@@ -127,10 +128,17 @@ class IndexSync:
             )
 
     def _write(self, jobs: list) -> None:
-        ids = list(dict.fromkeys(i for job_ids, _ in jobs for i in job_ids))
+        by_user: dict[str, list[str]] = defaultdict(list)
+        for job_ids, _ in jobs:
+            for memory_id, user_id in job_ids.items():
+                by_user[user_id].append(memory_id)
         vectors = {k: v for _, job_vectors in jobs for k, v in job_vectors.items()}
         with self.sql.begin() as conn:
-            records = self.sql.get_memories_by_id(conn, ids)
+            records = [
+                r
+                for user_id, ids in by_user.items()
+                for r in self.sql.get_memories_by_id(conn, list(dict.fromkeys(ids)), user_id)
+            ]
         with_vectors = [r for r in records if r.id in vectors]
         if with_vectors:
             self.index.upsert(with_vectors, np.stack([vectors[r.id][1] for r in with_vectors]))

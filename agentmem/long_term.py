@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from agentmem.errors import IndexDamagedError, NotFoundError, ValidationError
 from agentmem.indexer import IndexSync
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
-from agentmem.types import MemoryEvent, MemoryRecord, Scope, SearchHit
+from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
 from agentmem.write_plan import (  # noqa: F401  (WritePlan, event, new_id: re-exported)
     WritePlan,
     absorb_concurrent_duplicates,
@@ -107,8 +108,9 @@ class LongTermMemory:
                 self.sql.insert_conflict(conn, item)
             for conflict_id, user_id, values in plan.conflict_updates:
                 self.sql.update_conflict(conn, conflict_id, user_id, **values)
-        ids = [r.id for r in plan.inserts] + [mid for mid, _, _ in plan.updates]
-        self.indexer.submit(ids, {i: by_id[i] for i in ids if i in by_id})
+        owners = {r.id: r.scope.user_id for r in plan.inserts}
+        owners.update((mid, uid) for mid, uid, _ in plan.updates)
+        self.indexer.submit(owners, {i: by_id[i] for i in owners if i in by_id})
 
     def _serialise(self, conn, plan: WritePlan) -> None:
         """Make the plan safe against writers that planned at the same time (threads,
@@ -214,6 +216,24 @@ class LongTermMemory:
     def find(self, query: MemoryQuery, limit: int | None = None) -> list[MemoryRecord]:
         with self.sql.begin() as conn:
             return self.sql.find_memories(conn, query, limit=limit)
+
+    def get_many(
+        self, ids: Sequence[str], scope: Scope, *, statuses: Sequence[str] | None = ("active",)
+    ) -> dict[str, MemoryRecord]:
+        """The memories with these ids that the scope may read (agent included), by id."""
+        query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, statuses=statuses)
+        with self.sql.begin() as conn:
+            return self.sql.get_memories(conn, ids, query)
+
+    def episodes(self, scope: Scope) -> list[Episode]:
+        """The transcript of the scope's session (its user, agent and session), oldest first."""
+        with self.sql.begin() as conn:
+            return self.sql.list_episodes(conn, scope)
+
+    def clear_episodes(self, scope: Scope) -> int:
+        """Delete the transcript of the scope's session; returns the episodes deleted."""
+        with self.sql.begin() as conn:
+            return self.sql.delete_episodes(conn, scope)
 
     def search(
         self,

@@ -20,10 +20,12 @@ from agentmem.consolidation_worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ValidationError
 from agentmem.extraction import FactExtractor, make_extractor
+from agentmem.keyed import KeyedMemories
 from agentmem.long_term import LongTermMemory, WritePlan, check_metadata, check_text, event, new_id
 from agentmem.sensory import SensoryMemory
 from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counter
 from agentmem.stores import readonly
+from agentmem.stores.sql import MemoryQuery
 from agentmem.types import (
     KINDS,
     AdapterInfo,
@@ -358,6 +360,41 @@ class Memory:
             as_of=as_of,
             explain=explain,
         )
+
+    def list_memories(
+        self,
+        scope: Scope | str,
+        *,
+        kind: str | None = None,
+        status: str = "active",
+        limit: int | None = None,
+    ) -> list[MemoryRecord]:
+        """The scope's memories (an agent's own and the user's shared), newest first."""
+        scope = Scope.coerce(scope)
+        if kind is not None:
+            _check_kind(kind)
+        query = MemoryQuery(
+            user_id=scope.user_id,
+            agent_id=scope.agent_id,
+            kinds=[kind] if kind else None,
+            statuses=[status],
+        )
+        return self.long_term.find(query, limit=limit)
+
+    def keyed(self, scope: Scope | str, space: str) -> KeyedMemories:
+        """Notes addressed by the caller's own keys in a named space of the scope (put, get,
+        delete, records), as LangChain's stores use them."""
+        return KeyedMemories(self, Scope.coerce(scope), space)
+
+    def clear_session(self, scope: Scope | str) -> int:
+        """Consolidate the scope's session into long-term memory, then delete its transcript
+        (what was learned stays); returns the episodes deleted."""
+        scope = Scope.coerce(scope)
+        self.consolidate(scope)
+        with self._layers_lock:
+            deleted = self.long_term.clear_episodes(scope)
+            self.short_term.forget(scope)
+        return deleted
 
     def history(self, memory_id: str, scope: Scope | str) -> list[MemoryEvent]:
         """Every audit event of this memory and of the versions before and after it."""

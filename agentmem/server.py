@@ -242,15 +242,15 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     def list_memories(
         users: Caller,
         user_id: UserQ,
+        agent_id: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
         kind: str | None = None,
         status: str = "active",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         check_user(users, user_id)
-        from agentmem.stores.sql import MemoryQuery
-
-        query = MemoryQuery(user_id=user_id, kinds=[kind] if kind else None, statuses=[status])
-        return {"memories": [record_out(r) for r in mem.long_term.find(query, limit=limit)]}
+        scope = Scope(user_id=user_id, agent_id=agent_id)
+        found = mem.list_memories(scope, kind=kind, status=status, limit=limit)
+        return {"memories": [record_out(r) for r in found]}
 
     @app.get("/v1/memories/{memory_id}", tags=["memories"])
     def read_memory(

@@ -243,14 +243,15 @@ class SQLStore:
         )
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
-    def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:
-        """Rows by id regardless of user (the index writer's bookkeeping only)."""
+    def get_memories_by_id(
+        self, conn: Connection, ids: Sequence[str], user_id: str
+    ) -> list[MemoryRecord]:
+        """The rows of `user_id` with these ids (every agent's: the index writer's view)."""
         out: list[MemoryRecord] = []
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            out += [
-                _memory(r) for r in conn.execute(select(memories).where(memories.c.id.in_(chunk)))
-            ]
+            stmt = select(memories).where(memories.c.id.in_(chunk), memories.c.user_id == user_id)
+            out += [_memory(r) for r in conn.execute(stmt)]
         return out
 
     def find_memories(
@@ -379,17 +380,17 @@ class SQLStore:
         newest_first: bool = False,
     ) -> list[Episode]:
         c = episodes.c
-        stmt = select(episodes).where(
-            c.user_id == scope.user_id,
-            c.seq > after_seq,
-            _eq_or_null(c.session_id, scope.session_id),
-        )
+        stmt = select(episodes).where(*_session_of(scope), c.seq > after_seq)
         if unconsolidated:
             stmt = stmt.where(c.consolidated == false())
         stmt = stmt.order_by(c.seq.desc() if newest_first else c.seq.asc())
         if limit is not None:
             stmt = stmt.limit(limit)
         return [_episode(r) for r in conn.execute(stmt)]
+
+    def delete_episodes(self, conn: Connection, scope: Scope) -> int:
+        """Delete the transcript of the scope's session (its agent's, or the agent-less one)."""
+        return int(conn.execute(episodes.delete().where(*_session_of(scope))).rowcount or 0)
 
     def mark_consolidated(self, conn: Connection, ids: Sequence[str], user_id: str) -> None:
         if ids:
@@ -455,6 +456,16 @@ def _storable(key: str) -> bool:
 
 def _eq_or_null(column, value) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
+
+
+def _session_of(scope: Scope) -> list[ColumnElement[bool]]:
+    """The episodes of one session slot: a transcript belongs to its user, agent and session."""
+    c = episodes.c
+    return [
+        c.user_id == scope.user_id,
+        _eq_or_null(c.agent_id, scope.agent_id),
+        _eq_or_null(c.session_id, scope.session_id),
+    ]
 
 
 def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:

@@ -64,3 +64,75 @@ def test_agent_scope_sees_own_and_shared_memories(mem):
     assert seen == {shared.id, agent_a.id}
     with pytest.raises(NotFoundError):
         mem.get(agent_b.id, Scope("carol", agent_id="a"))
+
+
+# --- agents of one user: every read path applies the agent's scope -------------------------
+A1 = Scope("dana", agent_id="planner", session_id="s1")
+A2 = Scope("dana", agent_id="critic", session_id="s1")
+
+
+def test_index_writer_reads_rows_of_their_own_user_only(mem, alice, bob, twins):
+    a, b = twins
+    with mem.long_term.sql.begin() as conn:
+        assert [r.id for r in mem.long_term.sql.get_memories_by_id(conn, [a.id, b.id], "bob")] == [
+            b.id
+        ]
+
+
+def test_agent_cannot_read_another_agents_rows_by_id_or_listing(mem):
+    own = mem.add("The launch window opens at dawn", A1)
+    assert mem.long_term.get_many([own.id], A2) == {}
+    assert set(mem.long_term.get_many([own.id], A1)) == {own.id}
+    assert [r.id for r in mem.list_memories(A2)] == []
+    assert [r.id for r in mem.list_memories(A1)] == [own.id]
+
+
+def test_langchain_history_of_one_agent_is_not_read_or_cleared_by_another(mem):
+    pytest.importorskip("langchain_core")  # the langchain extra, not an in-tree module
+    from langchain_core.messages import HumanMessage
+
+    from agentmem.adapters.langchain import AgentMemChatMessageHistory
+
+    first = AgentMemChatMessageHistory(memory=mem, scope=A1)
+    second = AgentMemChatMessageHistory(memory=mem, scope=A2)
+    first.add_messages([HumanMessage(content="Remember the vault code is 7719")])
+    second.add_messages([HumanMessage(content="Schedule the review for Friday")])
+    assert [m.content for m in second.messages] == ["Schedule the review for Friday"]
+    second.clear()
+    assert second.messages == []
+    assert [m.content for m in first.messages] == ["Remember the vault code is 7719"]
+
+
+def test_langchain_store_keys_of_one_agent_are_not_read_or_deleted_by_another(mem):
+    pytest.importorskip("langchain_core")
+    from agentmem.adapters.langchain import AgentMemStore
+
+    first = AgentMemStore(memory=mem, scope=A1)
+    second = AgentMemStore(memory=mem, scope=A2)
+    first.mset([("plan", "take the north pass")])
+    assert second.mget(["plan"]) == [None]
+    assert list(second.yield_keys()) == []
+    second.mdelete(["plan"])
+    assert first.mget(["plan"]) == ["take the north pass"]
+
+
+def test_http_listing_applies_the_agent_scope(mem):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from agentmem.server import create_app
+
+    own = mem.add("The supply drop lands on Tuesday", A1)
+    shared = mem.add("Dana prefers short answers", Scope("dana"))
+    headers = {"Authorization": "Bearer kd"}
+    with TestClient(create_app(mem, api_keys={"kd": {"dana"}})) as client:
+        listed = {
+            agent: {
+                m["id"]
+                for m in client.get(
+                    "/v1/memories", params={"user_id": "dana", "agent_id": agent}, headers=headers
+                ).json()["memories"]
+            }
+            for agent in ("planner", "critic")
+        }
+    assert listed == {"planner": {own.id, shared.id}, "critic": {shared.id}}
