@@ -7,11 +7,32 @@ Paris); a negation is written "not Paris".
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from agentmem.conflicts import normalise_value
-from agentmem.scenarios import ExpectationFailed, _time, fact_label
+from agentmem.errors import ValidationError
 from agentmem.types import MemoryRecord, Scope, as_utc
+
+
+class ExpectationFailed(AssertionError):
+    """One expectation of a scenario did not hold."""
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ValidationError(f"a time must be an ISO 8601 date or datetime, got {value!r}")
+
+
+def fact_label(record: MemoryRecord) -> str:
+    """How scenarios write a fact's value: "Paris", or "not Paris" for a negation."""
+    return f"not {record.value}" if record.metadata.get("negated") else str(record.value)
 
 
 def _norm(label: str) -> str:

@@ -32,13 +32,14 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from agentmem import scenario_checks
 from agentmem.config import ConflictsConfig
 from agentmem.errors import AgentMemError, ValidationError
-from agentmem.types import MemoryRecord, Scope
+from agentmem.scenario_checks import ExpectationFailed, _time, fact_label  # noqa: F401 (re-exported)
+from agentmem.types import Scope
 
 STEP_KINDS = (
     "say",
@@ -52,10 +53,6 @@ STEP_KINDS = (
     "purge",
     "expect",
 )
-
-
-class ExpectationFailed(AssertionError):
-    """One expectation of a scenario did not hold."""
 
 
 @dataclass
@@ -249,8 +246,6 @@ class _Run:
         self.memory.purge(self.scope({"user": step["purge"]}))
 
     def _expect(self, step: dict[str, Any]) -> None:
-        from agentmem import scenario_checks
-
         failures = []
         for key, spec in step["expect"].items():
             check = getattr(scenario_checks, f"check_{key}", None)
@@ -324,22 +319,6 @@ def _expand(paths: Sequence[str | Path]) -> list[Path]:
         else:
             raise ValidationError(f"scenario file {str(p)!r} does not exist")
     return out
-
-
-def _time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise ValidationError(f"a time must be an ISO 8601 date or datetime, got {value!r}")
-
-
-def fact_label(record: MemoryRecord) -> str:
-    """How scenarios write a fact's value: "Paris", or "not Paris" for a negation."""
-    return f"not {record.value}" if record.metadata.get("negated") else str(record.value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

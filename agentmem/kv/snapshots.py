@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
@@ -33,7 +33,30 @@ from agentmem.files import sha256_file
 
 if TYPE_CHECKING:
     from agentmem.config import MemoryConfig
-    from agentmem.llm.runtime import LocalLLM, Session
+    from agentmem.kv.cache import ManagedCache
+
+
+# What snapshots need of the model runtime (agentmem.llm.runtime's LocalLLM and Session
+# provide it); the KV layer does not import the runtime, which imports this module.
+class SnapshotModel(Protocol):
+    fingerprint: str
+    tokenizer_hash: str
+    device: Any
+
+    def session(self, policy: Any = None, budget: Any = None) -> SnapshotSession: ...
+
+
+class SnapshotSession(Protocol):
+    llm: SnapshotModel
+    cache: ManagedCache
+    last_logits: torch.Tensor
+    _last_logits: torch.Tensor | None
+
+    def feed(self, text: str) -> Any: ...
+
+    @property
+    def policy(self) -> Any: ...
+
 
 FORMAT = 1
 
@@ -76,7 +99,9 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
-def save_snapshot(session: Session, path: str | Path, text: str, **labels: Any) -> dict[str, Any]:
+def save_snapshot(
+    session: SnapshotSession, path: str | Path, text: str, **labels: Any
+) -> dict[str, Any]:
     """Save the session's cache (the KV of ``text``, nothing evicted) to ``path`` (.safetensors).
 
     ``labels`` (e.g. ``user_id``) are stored in the metadata for inspection only.
@@ -127,8 +152,8 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 
 def load_snapshot(
-    llm: LocalLLM, path: str | Path, text: str | None = None, policy=None, budget=None
-) -> Session:
+    llm: SnapshotModel, path: str | Path, text: str | None = None, policy=None, budget=None
+) -> SnapshotSession:
     """A new session whose cache holds the snapshot; ``policy``/``budget`` govern what follows.
 
     Refuses a snapshot of another model or tokenizer (`FingerprintMismatch`), of another text
@@ -166,7 +191,7 @@ def load_snapshot(
     return session
 
 
-def _restore(session: Session, tensors: dict[str, torch.Tensor], tokens: int) -> None:
+def _restore(session: SnapshotSession, tensors: dict[str, torch.Tensor], tokens: int) -> None:
     cache = session.cache
     layers = sum(1 for name in tensors if name.startswith("k."))
     if layers != cache.num_layers:
@@ -196,14 +221,14 @@ class SnapshotStore:
 
     def session(
         self,
-        llm: LocalLLM,
+        llm: SnapshotModel,
         user_id: str,
         agent_id: str | None,
         prefix: str,
         *,
         policy=None,
         budget=None,
-    ) -> tuple[Session, bool]:
+    ) -> tuple[SnapshotSession, bool]:
         """A session that starts with the KV of ``prefix``: loaded when a valid snapshot exists
         (returns ``hit=True``), else computed, saved (replacing the scope's older ones) and
         returned. A stale or corrupt snapshot is recomputed; another model's is replaced."""

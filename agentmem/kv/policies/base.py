@@ -23,7 +23,7 @@ import torch
 from agentmem.errors import ConfigError
 
 if TYPE_CHECKING:
-    from agentmem.kv.cache import LayerState
+    from agentmem.kv.state import LayerState
 
 PROTECTED = float("inf")
 
