@@ -520,15 +520,18 @@ class Memory:
         messages: list[dict[str, str]] | None = None,
         max_new_tokens: int | None = None,
         observe: bool = True,
+        stop: list[str] | None = None,
     ) -> chat.ChatStream:
         """Like `chat`, as text pieces while the model decodes (`.reply` at the end).
 
         `messages` is a conversation the client keeps (OpenAI style); memory then adds its
         memories and summary in front of it instead of its own recent turns. `observe=False`
-        when the caller stores the turns itself (a message history over this memory)."""
+        when the caller stores the turns itself (a message history over this memory).
+        `stop`: strings that end the reply (not included)."""
         scope = Scope.coerce(scope)
         tiers = chat.check_tiers(tiers)
         client = chat.check_messages(messages) if messages is not None else None
+        stop = chat.check_stop(stop)
         if observe:
             self.observe("user", message, scope)
         ctx = self.context(message, scope) if "text" in tiers else None
@@ -560,7 +563,7 @@ class Memory:
                 snapshots=SnapshotStore.for_config(self.config),
             )
             state.update(session=session, snapshot_hit=hit)
-            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens)
+            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens, stop=stop)
 
         def finish(text: str) -> ChatReply:
             if text and observe:
