@@ -39,7 +39,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse  # noqa:
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
-from agentmem import openai_api  # noqa: E402
+from agentmem import openai_api, server_docs  # noqa: E402
 from agentmem.config import MemoryConfig  # noqa: E402
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
@@ -186,6 +186,8 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="Memory for LLM agents: text, KV and parametric memory.",
+        docs_url=None,  # served from local assets by server_docs (no CDN)
+        redoc_url=None,
     )
     app.state.memory = memory
     app.state.api_keys = keys
@@ -193,6 +195,7 @@ def create_app(
     _errors(app)
     _routes(app, memory, __version__)
     openai_api.register(app, Caller)
+    server_docs.install(app)
     return app
 
 
