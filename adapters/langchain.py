@@ -43,6 +43,7 @@ from langchain_core.messages import (  # noqa: E402
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult  # noqa: E402
 from langchain_core.retrievers import BaseRetriever  # noqa: E402
+from langchain_core.runnables.config import ensure_config  # noqa: E402
 from langchain_core.stores import BaseStore  # noqa: E402
 from langchain_core.vectorstores import VectorStore  # noqa: E402
 from pydantic import ConfigDict, Field  # noqa: E402
@@ -403,13 +404,29 @@ class ChatAgentMem(BaseChatModel):
             or "(empty)"
         )
         conversation = [c if c["role"] != "tool" else {**c, "role": "user"} for c in conversation]
+        scope = Scope.coerce(self.scope)
+        history = self._history_scope(scope)
         return self.memory.chat_stream(
             last,
-            Scope.coerce(self.scope),
+            history or scope,
             tiers=self.tiers,
             messages=conversation,
             max_new_tokens=kwargs.get("max_tokens", self.max_tokens),
+            observe=history is None,
         )
+
+    def _history_scope(self, scope: Scope) -> Scope | None:
+        """The session scope of an AgentMemChatMessageHistory over this memory and user
+        that a RunnableWithMessageHistory keeps this conversation in. That history stores
+        every turn already; observing them here too would store each turn twice."""
+        history = ensure_config().get("configurable", {}).get("message_history")
+        if (
+            isinstance(history, AgentMemChatMessageHistory)
+            and history.memory is self.memory
+            and history.scope.user_id == scope.user_id
+        ):
+            return history.scope
+        return None
 
     def _generate(
         self,

@@ -62,6 +62,22 @@ def check_messages(messages: Any) -> list[dict[str, str]]:
     return out
 
 
+def check_stop(stop: Any) -> list[str]:
+    """Stop sequences: None, one string or a list of up to four non-empty strings."""
+    if stop is None:
+        return []
+    items = [stop] if isinstance(stop, str) else stop
+    if (
+        not isinstance(items, list | tuple)
+        or len(items) > 4
+        or not all(isinstance(s, str) and s for s in items)
+    ):
+        raise ValidationError(
+            f"stop must be a string or a list of up to 4 non-empty strings, got {stop!r:.80}"
+        )
+    return list(items)
+
+
 def build_prompt(
     message: str, context: Context | None, messages: list[dict[str, str]] | None
 ) -> list[dict[str, str]]:
@@ -174,6 +190,7 @@ __all__ = [
     "ChatStream",
     "build_prompt",
     "check_messages",
+    "check_stop",
     "check_tiers",
     "forget_last_chat",
     "save_last_chat",

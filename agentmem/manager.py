@@ -6,6 +6,7 @@ module that owns it. Nothing here touches SQL or the vector index directly.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import datetime
@@ -292,6 +293,7 @@ class Memory:
         }
         if metadata is not None:
             values["metadata"] = check_metadata(metadata)
+        values.update(_slot_of(current, text, values.get("metadata", current.metadata)))
         plan = WritePlan(
             inserts=[old],
             updates=[(current.id, scope.user_id, values)],
@@ -554,15 +556,21 @@ class Memory:
         tiers: list[str] | None = None,
         messages: list[dict[str, str]] | None = None,
         max_new_tokens: int | None = None,
+        observe: bool = True,
+        stop: list[str] | None = None,
     ) -> chat.ChatStream:
         """Like `chat`, as text pieces while the model decodes (`.reply` at the end).
 
         `messages` is a conversation the client keeps (OpenAI style); memory then adds its
-        memories and summary in front of it instead of its own recent turns."""
+        memories and summary in front of it instead of its own recent turns. `observe=False`
+        when the caller stores the turns itself (a message history over this memory).
+        `stop`: strings that end the reply (not included)."""
         scope = Scope.coerce(scope)
         tiers = chat.check_tiers(tiers)
         client = chat.check_messages(messages) if messages is not None else None
-        self.observe("user", message, scope)
+        stop = chat.check_stop(stop)
+        if observe:
+            self.observe("user", message, scope)
         ctx = self.context(message, scope) if "text" in tiers else None
         prompt = chat.build_prompt(message, ctx, client)
         llm = self.llm
@@ -592,10 +600,10 @@ class Memory:
                 snapshots=SnapshotStore.for_config(self.config),
             )
             state.update(session=session, snapshot_hit=hit)
-            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens)
+            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens, stop=stop)
 
         def finish(text: str) -> ChatReply:
-            if text:
+            if text and observe:
                 self.observe("assistant", text, scope)
             kv = chat.save_last_chat(self.config.last_chat_path, state["session"], scope.user_id)
             kv["snapshot_hit"] = state["snapshot_hit"]
@@ -636,6 +644,28 @@ def _check_kind(kind: str) -> None:
 def _check_unit(name: str, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValidationError(f"{name} must be a number in [0, 1], got {value!r}")
+
+
+def _slot_of(current: MemoryRecord, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The fact fields of a note or fact after its text changed: read again from the new
+    text, so that subject/attribute/value never describe a text that is gone. A text that
+    states no single fact leaves a plain note. Summaries and episodes keep their fields."""
+    if current.kind not in ("note", "fact"):
+        return {}
+    probe = dataclasses.replace(
+        current, text=text, kind="note", subject=None, attribute=None, value=None, metadata={}
+    )
+    reread = resolver.with_fact(probe)
+    meta = {k: v for k, v in metadata.items() if k != "negated"}
+    meta.update({k: v for k, v in reread.metadata.items() if k == "negated"})
+    return {
+        "kind": reread.kind,
+        "subject": reread.subject,
+        "attribute": reread.attribute,
+        "value": reread.value,
+        "confidence": reread.confidence if reread.is_fact else current.confidence,
+        "metadata": meta,
+    }
 
 
 def _archived_copy(record: MemoryRecord, until: datetime) -> MemoryRecord:

@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse  # noqa:
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
+from agentmem import openai_api, server_docs  # noqa: E402
 from agentmem.config import MemoryConfig  # noqa: E402
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
@@ -185,12 +186,16 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="Memory for LLM agents: text, KV and parametric memory.",
+        docs_url=None,  # served from local assets by server_docs (no CDN)
+        redoc_url=None,
     )
     app.state.memory = memory
     app.state.api_keys = keys
     app.add_middleware(BodyLimit, limit=limit)
     _errors(app)
     _routes(app, memory, __version__)
+    openai_api.register(app, Caller)
+    server_docs.install(app)
     return app
 
 
@@ -339,6 +344,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     ) -> Any:
         user_id = body.user or _only_user(users)
         check_user(users, user_id)
+        openai_api.refuse_unsupported(body.model_extra or {})
         messages = [
             {"role": "system" if m.role == "developer" else m.role, "content": m.text()}
             for m in body.messages
@@ -352,6 +358,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
             scope,
             messages=messages,
             max_new_tokens=_cap(mem, body.max_completion_tokens or body.max_tokens),
+            stop=(body.model_extra or {}).get("stop"),
         )
         meta = {
             "id": "chatcmpl-" + uuid.uuid4().hex,
@@ -368,7 +375,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
+                    "finish_reason": openai_api.finish_reason(stream.reply),
                     "logprobs": None,
                 }
             ],
@@ -388,13 +395,7 @@ def _only_user(users: set[str]) -> str:
 
 
 def _usage(reply: Any) -> dict[str, int]:
-    prompt = int(reply.kv.get("prefill_tokens", 0))
-    completion = int(reply.kv.get("decode_tokens", 0))
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
+    return openai_api.usage(reply)
 
 
 def _sse(data: Any) -> str:
@@ -424,7 +425,9 @@ def _sse_openai(stream: Any, meta: dict[str, Any]) -> Iterator[str]:
     yield _sse(
         {
             **chunk,
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "choices": [
+                {"index": 0, "delta": {}, "finish_reason": openai_api.finish_reason(stream.reply)}
+            ],
             "usage": _usage(stream.reply),
         }
     )

@@ -81,21 +81,33 @@ class Scope:
         return {"user_id": self.user_id, "agent_id": self.agent_id, "session_id": self.session_id}
 
 
+def iso(value: datetime) -> str:
+    """The one time format of every output (CLI JSON, HTTP, MCP): ISO-8601 in UTC."""
+    return as_utc(value).isoformat()
+
+
+def to_plain(value: Any) -> Any:
+    """A value made of JSON types only: records nested in lists and dicts included."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if hasattr(value, "to_dict") and not isinstance(value, type):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    return value
+
+
 class _Record:
-    """Serialisation shared by the record dataclasses."""
+    """Serialisation shared by the record dataclasses: one JSON shape per record type,
+    the same in CLI `--json`, HTTP responses and MCP tool results."""
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if isinstance(value, datetime):
-                value = value.isoformat()
-            elif isinstance(value, Scope):
-                value = value.to_dict()
-            elif dataclasses.is_dataclass(value) and hasattr(value, "to_dict"):
-                value = value.to_dict()
-            out[f.name] = value
-        return out
+        return {
+            f.name: to_plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
 
 
 @dataclass
@@ -139,6 +151,10 @@ class MemoryRecord(_Record):
     version: int = 1
     last_accessed_at: datetime | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        # user_id at the top as well: HTTP clients and scripts filter on it without nesting.
+        return {**super().to_dict(), "user_id": self.scope.user_id}
+
     @property
     def is_fact(self) -> bool:
         return self.kind == "fact" and self.attribute is not None
@@ -158,6 +174,10 @@ class SearchHit(_Record):
     record: MemoryRecord
     score: float
     explanation: dict[str, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record's fields with `score` and `explanation` beside them (HTTP and CLI)."""
+        return {**self.record.to_dict(), "score": self.score, "explanation": self.explanation}
 
 
 @dataclass

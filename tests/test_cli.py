@@ -40,7 +40,7 @@ def test_add_search_show_history(home):
     second = run_json(home, "add", "I moved to Paris", "-u", "alice")
 
     hits = run_json(home, "search", "where do I live", "-u", "alice", "--explain", "-k", "3")
-    assert hits[0]["record"]["text"] == "I moved to Paris"
+    assert hits[0]["text"] == "I moved to Paris"
     assert {"fulltext", "semantic"} <= set(hits[0]["explanation"])
     table = run(home, "search", "dog", "-u", "alice", "--explain").stdout
     assert "Rex" in table and "semantic=" in table
@@ -48,9 +48,9 @@ def test_add_search_show_history(home):
     pets = run_json(
         home, "search", "dog", "-u", "alice", "-f", "meta.topic=pets", "-f", "kind=note"
     )
-    assert [h["record"]["text"] for h in pets] == ["My dog is called Rex"]
+    assert [h["text"] for h in pets] == ["My dog is called Rex"]
     past = run_json(home, "search", "live", "-u", "alice", "--as-of", first["created_at"])
-    assert [h["record"]["text"] for h in past] == ["I live in Berlin"]
+    assert [h["text"] for h in past] == ["I live in Berlin"]
 
     shown = run_json(home, "show", second["id"], "-u", "alice")
     assert shown["text"] == "I moved to Paris" and shown["status"] == "active"

@@ -368,7 +368,8 @@ def test_chat_and_openai_completions(mem):
         assert events[-1] == "[DONE]"
         chunks = [json.loads(e) for e in events[:-1]]
         assert all(ch["object"] == "chat.completion.chunk" for ch in chunks)
-        assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+        cut = chunks[-1]["usage"]["completion_tokens"] == body["max_tokens"]
+        assert chunks[-1]["choices"][0]["finish_reason"] == ("length" if cut else "stop")
         assert "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks)
     # the conversation went into memory as episodes of the session
     assert any(

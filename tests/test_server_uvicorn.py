@@ -119,4 +119,5 @@ def test_real_server_with_an_openai_style_client(server):
         assert data[-1] == "[DONE]"
         chunks = [json.loads(d) for d in data[:-1]]
         text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
-        assert text and chunks[-1]["choices"][0]["finish_reason"] == "stop"
+        cut = chunks[-1]["usage"]["completion_tokens"] == request["max_tokens"]
+        assert text and chunks[-1]["choices"][0]["finish_reason"] == ("length" if cut else "stop")

@@ -104,3 +104,17 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 
 def not_available(what: str, module: str) -> None:
     raise AgentMemError(f"{what} is not available yet in this build ({module} is missing)")
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on, in one line, before anything starts."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise AgentMemError(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                "pass another --port or stop the process using it"
+            ) from None

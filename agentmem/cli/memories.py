@@ -11,6 +11,7 @@ from rich.table import Table
 
 from agentmem.cli.core import Agent, Json, Session, User, app, console, emit, open_memory, scope_of
 from agentmem.errors import AgentMemError, ValidationError
+from agentmem.types import iso
 
 
 def _short(text: str | None, n: int = 80) -> str:
@@ -172,9 +173,9 @@ def _render_hits(hits: list[dict]) -> None:
         )
         table.add_row(
             f"{h['score']:.3f}",
-            h["record"]["text"],
-            h["record"]["kind"],
-            h["record"]["id"][:8],
+            h["text"],
+            h["kind"],
+            h["id"][:8],
             why,
         )
     console.print(table)
@@ -326,7 +327,7 @@ def episodes(
             "content": r["content"],
             "salience": r["salience"],
             "consolidated": r["consolidated"],
-            "created_at": r["created_at"].isoformat(),
+            "created_at": iso(r["created_at"]),
         }
         for r in rows
     ]

@@ -10,10 +10,12 @@ import typer
 from rich.table import Table
 
 from agentmem.cli.core import (
+    Agent,
     Json,
     Session,
     User,
     app,
+    check_port_free,
     console,
     emit,
     err_console,
@@ -22,7 +24,7 @@ from agentmem.cli.core import (
     open_memory,
     scope_of,
 )
-from agentmem.errors import AgentMemError
+from agentmem.errors import AgentMemError, ValidationError
 
 kv_app = typer.Typer(no_args_is_help=True, help="KV memory: policies, snapshots, token paths.")
 adapters_app = typer.Typer(no_args_is_help=True, help="Parametric memory: LoRA adapters.")
@@ -93,6 +95,7 @@ def serve(
     from agentmem.server import create_app, parse_api_keys
 
     keys = parse_api_keys(api_keys) if api_keys else None
+    check_port_free(host, port)
     app_ = create_app(load_config(), api_keys=keys)
     if not app_.state.api_keys:
         err_console.print(
@@ -101,6 +104,32 @@ def serve(
         )
     err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
     uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+@app.command()
+def mcp(
+    user: User,
+    agent: Agent = None,
+    session: Session = None,
+    transport: Annotated[
+        str, typer.Option(help="stdio (an MCP client launches this command) or http")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="interface to bind (http)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port (http)")] = 8765,
+) -> None:
+    """Serve one user's memory as MCP tools (add, observe, search, context, facts, history,
+    conflicts, resolve_conflict) over stdio or streamable HTTP at /mcp."""
+    from agentmem.mcp_server import serve as serve_mcp
+
+    if transport not in ("stdio", "http"):
+        raise ValidationError(f"--transport must be stdio or http, got {transport!r}")
+    if transport == "http":
+        check_port_free(host, port)
+    scope = scope_of(user, agent, session)
+    with open_memory() as mem:
+        if transport == "http":
+            err_console.print(f"agentmem MCP server for {user} on http://{host}:{port}/mcp")
+        serve_mcp(mem, scope, transport=transport, host=host, port=port)
 
 
 # --- KV and parametric memory -------------------------------------------------------------

@@ -211,6 +211,7 @@ class Session:
         self.prefill_chunk = prefill_chunk if prefill_chunk and prefill_chunk > 0 else 1 << 30
         self._last_logits: torch.Tensor | None = None
         self.timings = {"prefill_s": 0.0, "prefill_tokens": 0, "decode_s": 0.0, "decode_tokens": 0}
+        self.finish_reason: str | None = None  # of the last decode: "stop" or "length"
 
     @property
     def policy(self) -> Policy:
@@ -297,16 +298,28 @@ class Session:
 
     # --- decoding -------------------------------------------------------------------------------
     def decode(
-        self, max_new_tokens: int, *, temperature: float = 0.0, seed: int = 0
+        self,
+        max_new_tokens: int,
+        *,
+        temperature: float = 0.0,
+        seed: int = 0,
+        stop: Sequence[str] = (),
     ) -> Iterator[str]:
-        """Yield text pieces of up to ``max_new_tokens`` tokens decoded from the cache."""
+        """Yield text pieces of up to ``max_new_tokens`` tokens decoded from the cache.
+
+        Decoding ends at an end-of-turn token or at the first of ``stop`` (not yielded);
+        ``finish_reason`` then says "stop", or "length" when ``max_new_tokens`` ran out.
+        """
         if self._last_logits is None:
             raise ValidationError("nothing to decode from: feed some text first")
         tokenizer = self.llm.tokenizer
         eos = _eos_ids(tokenizer)
+        stop = [s for s in stop if s]
+        hold = max((len(s) for s in stop), default=1) - 1  # a stop may be half decoded
         generator = torch.Generator().manual_seed(seed)
         generated: list[int] = []
-        emitted = ""
+        text = emitted = ""
+        self.finish_reason = "length"
         started = time.perf_counter()
         for _ in range(max_new_tokens):
             logits = self._last_logits
@@ -316,13 +329,23 @@ class Session:
             else:
                 token = int(logits.argmax())
             if token in eos:
+                self.finish_reason = "stop"
                 break
             generated.append(token)
             self._forward([token], None)
             text = tokenizer.decode(generated, skip_special_tokens=True)
-            if not text.endswith("\ufffd") and len(text) > len(emitted):
-                yield text[len(emitted) :]
-                emitted = text
+            if text.endswith("\ufffd"):
+                continue
+            cut = min((text.find(s) for s in stop if s in text), default=-1)
+            if cut >= 0:
+                text, self.finish_reason = text[:cut], "stop"
+                break
+            if len(text) - hold > len(emitted):
+                yield text[len(emitted) : len(text) - hold]
+                emitted = text[: len(text) - hold]
+        text = text.rstrip("\ufffd")
+        if len(text) > len(emitted):
+            yield text[len(emitted) :]
         self.timings["decode_s"] += time.perf_counter() - started
         self.timings["decode_tokens"] += len(generated)
 
@@ -363,6 +386,7 @@ class Session:
             "marked_tokens": len(cache.marked),
             "survival_device": survival["device"],
             "survival_any_tier": survival["any_tier"],
+            "finish_reason": self.finish_reason,
             **self.timings,
         }
 
