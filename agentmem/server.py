@@ -45,7 +45,10 @@ from agentmem.types import MemoryRecord, Scope  # noqa: E402
 ENV_KEYS = "AGENTMEM_API_KEYS"
 ANY_USER = "*"
 ApiKeys = dict[str, set[str]]
-ScopeId = Annotated[str, Field(min_length=1, max_length=256)]
+# The schema itself refuses what Scope refuses (NUL, blank), so clients see it in the spec.
+ScopeId = Annotated[
+    str, Field(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")
+]
 
 
 def parse_api_keys(text: str) -> ApiKeys:
@@ -212,7 +215,7 @@ def allowed_users(
 
 
 Caller = Annotated[set[str], Depends(allowed_users)]
-UserQ = Annotated[str, Query(min_length=1, max_length=256)]
+UserQ = Annotated[str, Query(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
 
 
 def check_user(users: set[str], user_id: str) -> None:
