@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from agentmem import retrieval
-from agentmem.adapters.embeddings import Embedder, make_embedder
+from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder, make_embedder
 from agentmem.checks import check_metadata, check_text  # noqa: F401  (re-exported)
 from agentmem.config import MemoryConfig
 from agentmem.errors import IndexDamagedError, NotFoundError
@@ -72,15 +72,19 @@ class LongTermMemory:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loading the model costs a second or two: only when needed
-            e = self.config.embedding
-            self._embedder = make_embedder(
-                e.model,
-                e.batch_size,
-                e.dimension,
-                backend=e.backend,
-                threads=e.threads,
-                cache_dir=self.config.llm.cache_dir,
-            )
+            # Once, under a lock: concurrent first requests would otherwise import the model
+            # libraries from several threads at once, which fails half-way (ImportError).
+            with MODEL_LOAD_LOCK:
+                if self._embedder is None:
+                    e = self.config.embedding
+                    self._embedder = make_embedder(
+                        e.model,
+                        e.batch_size,
+                        e.dimension,
+                        backend=e.backend,
+                        threads=e.threads,
+                        cache_dir=self.config.llm.cache_dir,
+                    )
         return self._embedder
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmem import chat, lifecycle, resolver, undo
-from agentmem.adapters.embeddings import Embedder
+from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
 from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
 from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
@@ -488,7 +488,8 @@ class Memory:
             if getattr(self, "_llm", None) is None:
                 from agentmem.llm import LocalLLM
 
-                self._llm = LocalLLM.load(self.config)
+                with MODEL_LOAD_LOCK:
+                    self._llm = LocalLLM.load(self.config)
             return self._llm
 
     @llm.setter
