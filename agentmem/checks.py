@@ -133,6 +133,12 @@ def _copy(value: Any, name: str, depth: int) -> Any:
     return check_json_value(value, name)
 
 
+def check_json(value: Any, name: str) -> Any:
+    """Any JSON value agentmem can store: scalars as `check_json_value`, containers with
+    named keys and at most 32 levels deep."""
+    return _copy(value, name, 1)
+
+
 def check_metadata_filter(value: Any, name: str = "metadata filter") -> dict[str, Any]:
     """Top-level metadata key -> scalar to compare with; keys as `check_key`, values bound."""
     if not isinstance(value, dict) or not value:
@@ -172,6 +178,7 @@ __all__ = [
     "MAX_METADATA_BYTES",
     "MAX_METADATA_DEPTH",
     "check_datetime",
+    "check_json",
     "check_json_value",
     "check_key",
     "check_metadata",
