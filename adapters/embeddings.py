@@ -21,6 +21,10 @@ import numpy as np
 
 from agentmem.errors import ConfigError, ModelError
 
+# Held while any model (embedder, tokenizer, language model) loads: importing transformers
+# and friends from several threads at once fails half-way with an ImportError.
+MODEL_LOAD_LOCK = threading.RLock()
+
 
 class Embedder(ABC):
     """Text -> unit vectors, batch first, with an LRU cache of recent texts.

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,7 @@ class ChatStream:
 
     def __init__(
         self,
-        pieces: Iterator[str],
+        pieces: Generator[str, None, None],
         finish: Callable[[str], ChatReply],
         lock: threading.Lock,
         activate: Callable[[], AbstractContextManager[Any]] | None = None,
@@ -111,16 +111,33 @@ class ChatStream:
         self._finish = finish
         self._lock = lock
         self._activate = activate or contextlib.nullcontext
+        self._running: Iterator[str] | None = None
         self.reply: ChatReply | None = None
 
     def __iter__(self) -> Iterator[str]:
+        self._running = self._run()
+        return self._running
+
+    def _run(self) -> Iterator[str]:
         text: list[str] = []
         # one generation at a time on a model, with the scope's adapter (if any) switched on
         with self._lock, self._activate():
-            for piece in self._pieces:
-                text.append(piece)
-                yield piece
+            try:
+                for piece in self._pieces:
+                    text.append(piece)
+                    yield piece
+            finally:
+                self._pieces.close()  # stops decoding and frees its cache, even when cut short
         self.reply = self._finish("".join(text).strip())
+
+    def close(self) -> None:
+        """Stop a stream that will not be read to the end (a client gone, a server stopping):
+        generation ends and the model's lock is released at once, not when the garbage
+        collector happens to find the suspended generator. The reply is then not observed."""
+        if self._running is not None:
+            self._running.close()
+        else:
+            self._pieces.close()
 
     def text(self) -> str:
         """Run to the end; the whole reply text."""

@@ -21,11 +21,12 @@ from typing import IO, Any
 
 from sqlalchemy import Table, select
 
+from agentmem import import_checks
 from agentmem.errors import ValidationError
-from agentmem.stores.schema import UTCDateTime, conflicts, episodes, memories, memory_events
+from agentmem.stores.schema import conflicts, episodes, memories, memory_events
 from agentmem.types import Scope
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = import_checks.FORMAT_VERSION
 # Order matters on import: memories before the events and conflicts that point at them.
 TABLES: dict[str, Table] = {
     "memories": memories,
@@ -79,30 +80,37 @@ def export_jsonl(memory: Any, out: str | Path | IO[str], scope: Scope | str | No
 
 
 def import_jsonl(
-    memory: Any, source: str | Path | IO[str], *, progress: Callable[[int], None] | None = None
+    memory: Any,
+    source: str | Path | IO[str],
+    scope: Scope | str | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Read an export; rows whose id already exists are skipped. Then index the new rows."""
+    """Read an export into the scope's user (None: restore every user the file names).
+
+    Every row is checked as `add` checks its input, and the whole file is refused, with the
+    line and the fix, before anything is written if one row is bad, names another user than
+    `scope`, repeats an id, or reuses an id another user holds. The rows are then written in
+    one transaction under the users' write locks (the lock `add` takes); rows whose id the
+    same user already holds are skipped, so importing twice adds nothing. New memories are
+    indexed from SQL afterwards."""
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
             raise ValidationError(f"import file {str(path)!r} does not exist")
         with open(path, encoding="utf-8") as handle:
-            return import_jsonl(memory, handle, progress=progress)
+            return import_jsonl(memory, handle, scope, progress=progress)
+    user_id = Scope.coerce(scope).user_id if scope is not None else None
+    batches = import_checks.read_rows(source, TABLES, memory.config.max_text_chars, user_id)
     report = ImportReport(added=dict.fromkeys(TABLES, 0), skipped=dict.fromkeys(TABLES, 0))
-    batches: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-    for item in _read(source):
-        batches[item["table"]].append(item["row"])
     sql = memory.long_term.sql
-    for name, table in TABLES.items():
-        rows = [_decode(table, row) for row in batches[name]]
-        with sql.begin() as conn:
-            for chunk in _chunks(rows, 500):
-                have = set(
-                    conn.execute(
-                        select(table.c.id).where(table.c.id.in_([r["id"] for r in chunk]))
-                    ).scalars()
-                )
-                fresh = [r for r in chunk if r["id"] not in have]
+    with sql.begin() as conn:
+        users = {row["user_id"] for rows in batches.values() for _, row in rows}
+        for uid in sorted(users):
+            sql.lock_user(conn, uid)
+        for name, table in TABLES.items():
+            for chunk in _chunks(batches[name], 500):
+                fresh = _fresh_rows(conn, table, chunk)
                 if name == "memories":
                     for r in fresh:
                         r["index_dirty"] = True
@@ -119,41 +127,28 @@ def import_jsonl(
     return report
 
 
+def _fresh_rows(conn: Any, table: Table, chunk: list[tuple[int, dict[str, Any]]]) -> list[dict]:
+    """The rows of `chunk` not stored yet; an id stored for another user refuses the file
+    (the transaction is rolled back: nothing of the file is written)."""
+    owners = dict(
+        conn.execute(
+            select(table.c.id, table.c.user_id).where(table.c.id.in_([r["id"] for _, r in chunk]))
+        ).all()
+    )
+    for line, row in chunk:
+        owner = owners.get(row["id"])
+        if owner is not None and owner != row["user_id"]:
+            raise ValidationError(
+                f"line {line}: {table.name} id {row['id']!r} already belongs to another user; "
+                "nothing was imported. Import into an empty home, or drop that row"
+            )
+    return [row for _, row in chunk if row["id"] not in owners]
+
+
 def count_rows(source: str | Path) -> int:
     """Rows in an export file (for a progress bar)."""
     with open(source, encoding="utf-8") as handle:
         return max(0, sum(1 for line in handle if line.strip()) - 1)
-
-
-def _read(handle: IO[str]) -> Iterator[dict[str, Any]]:
-    first = True
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"line {number} of the import is not JSON: {exc.msg}") from None
-        if first:
-            first = False
-            if not isinstance(item, dict) or item.get("agentmem_export") != FORMAT_VERSION:
-                raise ValidationError(
-                    "not an agentmem export: the first line must be "
-                    f'{{"agentmem_export": {FORMAT_VERSION}, ...}}'
-                )
-            continue
-        if (
-            not isinstance(item, dict)
-            or item.get("table") not in TABLES
-            or not isinstance(item.get("row"), dict)
-            or "id" not in item["row"]
-        ):
-            raise ValidationError(
-                f"line {number} of the import is not a row of one of {list(TABLES)} with an id"
-            )
-        yield item
-    if first:
-        raise ValidationError("not an agentmem export: the file is empty")
 
 
 def _encode(value: Any) -> Any:
@@ -162,21 +157,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in row.items():
-        if key not in table.c:
-            raise ValidationError(
-                f"table {table.name!r} has no column {key!r}; was the export "
-                "written by a newer agentmem?"
-            )
-        if isinstance(table.c[key].type, UTCDateTime) and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        out[key] = value
-    return out
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+def _chunks(rows: list, size: int) -> Iterable[list]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 

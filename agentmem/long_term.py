@@ -7,7 +7,6 @@ and conflicts together; the vector index follows afterwards and is repaired from
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -17,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from agentmem import retrieval
-from agentmem.adapters.embeddings import Embedder, make_embedder
+from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder, make_embedder
+from agentmem.checks import check_metadata, check_text  # noqa: F401  (re-exported)
 from agentmem.config import MemoryConfig
-from agentmem.errors import IndexDamagedError, NotFoundError, ValidationError
+from agentmem.errors import IndexDamagedError, NotFoundError
 from agentmem.indexer import IndexSync
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
@@ -33,7 +33,6 @@ from agentmem.write_plan import (  # noqa: F401  (WritePlan, event, new_id: re-e
 )
 
 log = logging.getLogger(__name__)
-MAX_METADATA_BYTES = 64 * 1024
 
 
 class LongTermMemory:
@@ -74,15 +73,19 @@ class LongTermMemory:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loading the model costs a second or two: only when needed
-            e = self.config.embedding
-            self._embedder = make_embedder(
-                e.model,
-                e.batch_size,
-                e.dimension,
-                backend=e.backend,
-                threads=e.threads,
-                cache_dir=self.config.llm.cache_dir,
-            )
+            # Once, under a lock: concurrent first requests would otherwise import the model
+            # libraries from several threads at once, which fails half-way (ImportError).
+            with MODEL_LOAD_LOCK:
+                if self._embedder is None:
+                    e = self.config.embedding
+                    self._embedder = make_embedder(
+                        e.model,
+                        e.batch_size,
+                        e.dimension,
+                        backend=e.backend,
+                        threads=e.threads,
+                        cache_dir=self.config.llm.cache_dir,
+                    )
         return self._embedder
 
     def close(self) -> None:
@@ -362,59 +365,6 @@ def _narrowing(query: MemoryQuery) -> bool:
         or query.created_after
         or query.created_before
     )
-
-
-def check_text(text: Any, max_chars: int, name: str = "text") -> str:
-    """Refuse empty or over-long text with a message that names the fix."""
-    if not isinstance(text, str):
-        raise ValidationError(f"{name} must be a string, got {type(text).__name__}")
-    if not text.strip():
-        raise ValidationError(f"{name} must not be empty or whitespace; pass the memory's text")
-    if len(text) > max_chars:
-        raise ValidationError(
-            f"{name} has {len(text)} characters, over max_text_chars="
-            f"{max_chars}; split it or raise max_text_chars in the config"
-        )
-    if "\x00" in text:  # PostgreSQL cannot store it; refused everywhere alike
-        raise ValidationError(f"{name} contains a NUL character (\\x00); remove it")
-    return text
-
-
-def check_metadata(metadata: Any) -> dict[str, Any]:
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, dict) or any(not isinstance(k, str) for k in metadata):
-        raise ValidationError(f"metadata must be a dict with string keys, got {metadata!r:.80}")
-    try:
-        dumped = json.dumps(metadata)
-        size = len(dumped)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise ValidationError(
-            f"metadata must be JSON-serialisable and not too deeply nested: {type(exc).__name__}"
-        ) from None
-    if "\\u0000" in dumped and _has_nul(metadata):
-        raise ValidationError(
-            "metadata contains a NUL character (\\x00) in a key or value; remove it"
-        )
-    if size > MAX_METADATA_BYTES:
-        raise ValidationError(
-            f"metadata is {size} bytes as JSON, over {MAX_METADATA_BYTES}; "
-            "store large content as text instead"
-        )
-    return dict(metadata)
-
-
-def _has_nul(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            stack += [*item.keys(), *item.values()]
-        elif isinstance(item, list | tuple):
-            stack += list(item)
-    return False
 
 
 __all__ = ["LongTermMemory", "WritePlan", "check_metadata", "check_text", "event", "new_id"]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from agentmem import chat, lifecycle, resolver, undo
-from agentmem.adapters.embeddings import Embedder
+from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
+from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
 from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
 from agentmem.consolidation_worker import ConsolidationRunner
@@ -22,7 +23,7 @@ from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ValidationError
 from agentmem.extraction import FactExtractor, make_extractor
 from agentmem.keyed import KeyedMemories
-from agentmem.long_term import LongTermMemory, WritePlan, check_metadata, check_text, event, new_id
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.sensory import SensoryMemory
 from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counter
 from agentmem.stores import readonly
@@ -234,8 +235,8 @@ class Memory:
         _check_kind(kind)
         _check_unit("importance", importance)
         _check_source(source)
-        now = as_utc(observed_at) if observed_at is not None else utcnow()
-        valid_from = as_utc(valid_from) if valid_from is not None else None
+        now = check_datetime(observed_at, "observed_at") if observed_at is not None else utcnow()
+        valid_from = check_datetime(valid_from, "valid_from") if valid_from is not None else None
         candidates = [
             MemoryRecord(
                 id=new_id(),
@@ -262,6 +263,7 @@ class Memory:
         self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None
     ) -> MemoryRecord:
         """The memory with this id in the caller's scope (its version valid at `as_of`)."""
+        as_of = check_datetime(as_of, "as_of") if as_of is not None else None
         return self.long_term.get(_check_id(memory_id), Scope.coerce(scope), as_of=as_of)
 
     def update(
@@ -418,7 +420,7 @@ class Memory:
             Scope.coerce(scope),
             subject=subject,
             attribute=attribute,
-            as_of=as_of,
+            as_of=check_datetime(as_of, "as_of") if as_of is not None else None,
             include_history=include_history,
         )
 
@@ -525,7 +527,8 @@ class Memory:
             if getattr(self, "_llm", None) is None:
                 from agentmem.llm import LocalLLM
 
-                self._llm = LocalLLM.load(self.config)
+                with MODEL_LOAD_LOCK:
+                    self._llm = LocalLLM.load(self.config)
             return self._llm
 
     @llm.setter
@@ -625,7 +628,7 @@ class Memory:
 def _check_id(memory_id: Any) -> str:
     if not isinstance(memory_id, str) or not memory_id or len(memory_id) > 64:
         raise ValidationError(f"memory id must be a non-empty string, got {memory_id!r}")
-    return memory_id
+    return check_string(memory_id, "memory id")
 
 
 def _check_source(source: str) -> None:
@@ -634,6 +637,7 @@ def _check_source(source: str) -> None:
             f"source must be a short non-empty string such as 'user', 'tool' "
             f"or 'assistant', got {source!r}"
         )
+    check_string(source, "source")
 
 
 def _check_kind(kind: str) -> None:

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agentmem.checks import (
+    check_datetime,
+    check_metadata_filter,
+    check_string,
+    check_unicode,
+)
 from agentmem.config import SearchConfig
 from agentmem.errors import ValidationError
 from agentmem.stores.sql import MemoryQuery
@@ -52,6 +58,7 @@ def check_request(query: str, mode: str, top_k: int, max_chars: int) -> None:
         raise ValidationError(
             f"query has {len(query)} characters, over max_text_chars={max_chars}; shorten it"
         )
+    check_unicode(query, "query")
     if mode not in SEARCH_MODES:
         raise ValidationError(f"mode must be one of {list(SEARCH_MODES)}, got {mode!r}")
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
@@ -62,31 +69,27 @@ def build_query(
     scope: Scope, filters: dict[str, Any] | None, as_of: datetime | None
 ) -> MemoryQuery:
     """Turn a caller's `filters` into a MemoryQuery confined to the caller's scope."""
-    filters = dict(filters or {})
-    if not isinstance(filters, dict):
+    if filters is not None and not isinstance(filters, dict):
         raise ValidationError(f"filters must be a dict, got {type(filters).__name__}")
+    filters = dict(filters or {})
     unknown = sorted(set(filters) - set(FILTER_KEYS))
     if unknown:
         raise ValidationError(f"unknown filter keys {unknown}; allowed: {list(FILTER_KEYS)}")
     query = MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id)
     if as_of is not None:
-        query.as_of = _as_datetime("as_of", as_of)
+        query.as_of = check_datetime(as_of, "as_of")
     if "kind" in filters:
         query.kinds = _choices("kind", filters["kind"], KINDS)
     if "status" in filters:
         query.statuses = _choices("status", filters["status"], STATUSES)
     for key in ("session_id", "subject", "attribute"):
         if key in filters:
-            if not isinstance(filters[key], str):
-                raise ValidationError(f"filters[{key!r}] must be a string, got {filters[key]!r}")
-            if "\x00" in filters[key]:
-                raise ValidationError(f"filters[{key!r}] contains a NUL character; remove it")
-            setattr(query, key, filters[key])
+            setattr(query, key, check_string(filters[key], f"filters[{key!r}]", 1000))
     for key in ("created_after", "created_before"):
         if key in filters:
-            setattr(query, key, _as_datetime(f"filters[{key!r}]", filters[key]))
+            setattr(query, key, check_datetime(filters[key], f"filters[{key!r}]"))
     if "metadata" in filters:
-        query.metadata = _metadata_filter(filters["metadata"])
+        query.metadata = check_metadata_filter(filters["metadata"])
     return query
 
 
@@ -97,36 +100,6 @@ def _choices(name: str, value: Any, allowed: Sequence[str]) -> list[str]:
             f"filters[{name!r}] must be one or more of {list(allowed)}, got {value!r}"
         )
     return list(values)
-
-
-def _as_datetime(name: str, value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, str):
-        try:
-            return as_utc(datetime.fromisoformat(value))
-        except ValueError:
-            pass
-    raise ValidationError(f"{name} must be a datetime or an ISO 8601 string, got {value!r}")
-
-
-def _metadata_filter(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict) or not value:
-        raise ValidationError(
-            f"filters['metadata'] must be a non-empty dict of key: value, got {value!r}"
-        )
-    for key, item in value.items():
-        if not isinstance(key, str) or not key or len(key) > 128:
-            raise ValidationError(f"metadata filter keys must be short strings, got {key!r}")
-        if isinstance(item, str) and "\x00" in item or "\x00" in key:
-            raise ValidationError(f"metadata filter {key!r} contains a NUL character; remove it")
-        if isinstance(item, int) and not -(2**63) <= item < 2**63:
-            raise ValidationError(f"metadata filter {key!r} is out of the 64-bit range: {item}")
-        if not isinstance(item, str | int | float | bool):
-            raise ValidationError(
-                f"metadata filter values must be str, int, float or bool, got {item!r} for {key!r}"
-            )
-    return dict(value)
 
 
 def fuse(

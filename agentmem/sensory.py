@@ -14,8 +14,8 @@ import unicodedata
 import uuid
 from typing import Any
 
+from agentmem.checks import check_metadata, check_unicode
 from agentmem.errors import ValidationError
-from agentmem.long_term import check_metadata
 from agentmem.stores.sql import SQLStore
 from agentmem.types import ROLES, Episode, Scope, utcnow
 
@@ -176,7 +176,7 @@ def check_input(role: Any, content: Any) -> tuple[str, str]:
             f"content has {len(content)} characters, over {MAX_INPUT_CHARS}; "
             "split the document before observing it"
         )
-    text = normalise(content)
+    text = normalise(check_unicode(content, "content"))
     if not text:
         raise ValidationError("content is empty after normalisation; pass some text")
     return role, text

@@ -16,7 +16,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -33,6 +33,7 @@ from agentmem.errors import (
 
 require("fastapi", "server")
 
+import anyio  # noqa: E402
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse, Response, StreamingResponse  # noqa: E402
@@ -46,7 +47,10 @@ from agentmem.types import MemoryRecord, Scope  # noqa: E402
 ENV_KEYS = "AGENTMEM_API_KEYS"
 ANY_USER = "*"
 ApiKeys = dict[str, set[str]]
-ScopeId = Annotated[str, Field(min_length=1, max_length=256)]
+# The schema itself refuses what Scope refuses (NUL, blank), so clients see it in the spec.
+ScopeId = Annotated[
+    str, Field(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")
+]
 
 
 def parse_api_keys(text: str) -> ApiKeys:
@@ -217,7 +221,7 @@ def allowed_users(
 
 
 Caller = Annotated[set[str], Depends(allowed_users)]
-UserQ = Annotated[str, Query(min_length=1, max_length=256)]
+UserQ = Annotated[str, Query(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
 
 
 def check_user(users: set[str], user_id: str) -> None:
@@ -336,7 +340,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
         if not body.stream:
             stream.text()
             return stream.reply.to_dict()
-        return StreamingResponse(_sse_chat(stream), media_type="text/event-stream")
+        return ClosingStream(_sse_chat(stream))
 
     @app.post("/v1/chat/completions", tags=["chat"])
     def chat_completions(
@@ -366,7 +370,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
             "model": body.model,
         }
         if body.stream:
-            return StreamingResponse(_sse_openai(stream, meta), media_type="text/event-stream")
+            return ClosingStream(_sse_openai(stream, meta))
         text = stream.text()
         return {
             **meta,
@@ -402,13 +406,52 @@ def _sse(data: Any) -> str:
     return f"data: {json.dumps(data, default=str)}\n\n"
 
 
-def _sse_chat(stream: Any) -> Iterator[str]:
-    for piece in stream:
-        yield _sse({"delta": piece})
-    yield _sse({"done": True, "reply": stream.reply.to_dict()})
+class ClosingStream(StreamingResponse):
+    """Server-sent events from a blocking generator, one step per worker-thread call.
+
+    However the response ends (the last event, a client that hung up, a server shutting
+    down and cancelling it), the generator is closed before the response returns: the
+    chat generation stops and releases the model's lock instead of waiting, suspended and
+    holding it, for the garbage collector."""
+
+    def __init__(self, events: Generator[str, None, None]) -> None:
+        self._events = events
+        super().__init__(self._pump(), media_type="text/event-stream")
+
+    async def _pump(self) -> AsyncIterator[str]:
+        while True:
+            # not abandoned on cancellation: the step finishes before the generator is closed
+            event = await anyio.to_thread.run_sync(next, self._events, None)
+            if event is None:
+                return
+            yield event
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.body_iterator.aclose()  # type: ignore[attr-defined]
+                await anyio.to_thread.run_sync(self._events.close)
 
 
-def _sse_openai(stream: Any, meta: dict[str, Any]) -> Iterator[str]:
+def _sse_chat(stream: Any) -> Generator[str, None, None]:
+    try:
+        for piece in stream:
+            yield _sse({"delta": piece})
+        yield _sse({"done": True, "reply": stream.reply.to_dict()})
+    finally:
+        stream.close()
+
+
+def _sse_openai(stream: Any, meta: dict[str, Any]) -> Generator[str, None, None]:
+    try:
+        yield from _openai_events(stream, meta)
+    finally:
+        stream.close()
+
+
+def _openai_events(stream: Any, meta: dict[str, Any]) -> Iterator[str]:
     chunk = {**meta, "object": "chat.completion.chunk"}
     yield _sse(
         {

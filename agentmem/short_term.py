@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentmem.adapters.embeddings import MODEL_LOAD_LOCK
 from agentmem.config import MemoryConfig
 from agentmem.errors import ModelError
 from agentmem.long_term import LongTermMemory
@@ -64,7 +65,9 @@ def lazy_token_counter(config: MemoryConfig) -> TokenCounter:
 
     def count(text: str) -> int:
         if not loaded:
-            loaded.append(load_token_counter(config))
+            with MODEL_LOAD_LOCK:  # once, even when the first counts come from several threads
+                if not loaded:
+                    loaded.append(load_token_counter(config))
         return loaded[0](text)
 
     return count

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from agentmem.errors import ScopeError
+from agentmem.checks import check_unicode
+from agentmem.errors import ScopeError, ValidationError
 
 Kind = Literal["fact", "summary", "episode", "note"]
 Status = Literal["active", "superseded", "deleted", "archived"]
@@ -46,6 +47,10 @@ def _check_scope_id(name: str, value: str | None, required: bool) -> None:
             f"scope.{name} must be at most {MAX_SCOPE_ID} characters without NUL, "
             f"got {value[:40]!r}... ({len(value)} characters)"
         )
+    try:
+        check_unicode(value, f"scope.{name}")
+    except ValidationError as exc:
+        raise ScopeError(str(exc)) from None
 
 
 @dataclass(frozen=True)

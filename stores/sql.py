@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
+from agentmem.checks import check_key
 from agentmem.errors import StoreError
 from agentmem.stores import fulltext
 from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
@@ -97,8 +98,8 @@ class MemoryQuery:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
         if self.text_in is not None:
             parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in self.text_in]))
-        for key, value in self.metadata.items():
-            parts.append(_json_equals(m.meta[key], value, dialect))
+        for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
+            parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
         return and_(*parts)
 
 

@@ -136,10 +136,10 @@ def test_export_import_round_trip(home, tmp_path):
     other = tmp_path / "other"
     rows = [json.loads(line) for line in out.read_text().splitlines()[1:]]
     n_memories = sum(r["table"] == "memories" for r in rows)
-    first = run_json(other, "import", str(out))
+    first = run_json(other, "import", str(out), "--all-users")
     assert first["added"]["memories"] == n_memories >= 2
     assert first["indexed"] == n_memories and first["added"]["episodes"] == 1
-    again = run_json(other, "import", str(out))
+    again = run_json(other, "import", str(out), "--all-users")
     assert sum(again["added"].values()) == 0
     assert run_json(other, "history", rec["id"], "-u", "alice") == run_json(
         home, "history", rec["id"], "-u", "alice"

@@ -52,12 +52,28 @@ def export_(
 @app.command("import")
 def import_(
     source: Annotated[Path, typer.Argument(help="JSONL file written by export")],
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help="the user the file belongs to (every row must be)"),
+    ] = None,
+    all_users: Annotated[
+        bool, typer.Option("--all-users", help="restore a whole-database export, every user")
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Read an export; rows already present are skipped, so importing twice is harmless."""
+    """Read an export into one user's scope (or every user's with --all-users); the file is
+    checked whole first, then written in one transaction. Rows already present are skipped,
+    so importing twice is harmless."""
     from rich.progress import Progress
 
     from agentmem import export
+
+    if (user is None) == (not all_users):
+        err_console.print(
+            "name the user the file belongs to with --user USER, or pass --all-users to "
+            "restore a whole-database export"
+        )
+        raise typer.Exit(2)
 
     total = export.count_rows(source) if source.is_file() else 0
     with (
@@ -65,7 +81,7 @@ def import_(
         Progress(console=err_console, transient=True, disable=as_json) as bar,
     ):
         task = bar.add_task("importing", total=total)
-        report = export.import_jsonl(mem, source, progress=lambda n: bar.advance(task, n))
+        report = export.import_jsonl(mem, source, user, progress=lambda n: bar.advance(task, n))
     emit(
         report.to_dict(),
         as_json,

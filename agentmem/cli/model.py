@@ -26,6 +26,8 @@ from agentmem.cli.core import (
 )
 from agentmem.errors import AgentMemError, ValidationError
 
+GRACEFUL_SHUTDOWN_S = 5
+
 kv_app = typer.Typer(no_args_is_help=True, help="KV memory: policies, snapshots, token paths.")
 adapters_app = typer.Typer(no_args_is_help=True, help="Parametric memory: LoRA adapters.")
 app.add_typer(kv_app, name="kv")
@@ -103,7 +105,11 @@ def serve(
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
     err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    # On SIGTERM, a reply still decoding after GRACEFUL_SHUTDOWN_S is cancelled (its stream
+    # closes, generation stops) so that the server stops within seconds.
+    uvicorn.run(
+        app_, host=host, port=port, log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S
+    )
 
 
 @app.command()

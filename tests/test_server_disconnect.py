@@ -1,0 +1,168 @@
+"""A service that cannot be frozen: a streaming chat whose client hangs up, or that is still
+decoding when the server shuts down, stops generating and releases the model's lock. Driven
+through a real uvicorn socket; the model is a deterministic fake injected as `Memory.llm`
+(it decodes as long as it is asked to and records when its generation is closed)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from agentmem import Memory
+from agentmem.server import create_app
+from agentmem.short_term import word_counter
+
+WAIT_S = 60  # a deadlock detector: nothing here should take more than a fraction of it
+
+
+class _Session:
+    def __init__(self, model: FakeModel) -> None:
+        self.model = model
+
+    def decode(self, limit: int, temperature: float | None = None) -> Iterator[str]:
+        self.model.started.set()
+        try:
+            for i in range(limit):
+                self.model.pieces += 1
+                yield f"w{i} "
+        finally:
+            self.model.closed.set()
+
+    def stats(self) -> dict:
+        return {"tokens_seen": 0}
+
+    def token_path(self, position: int) -> list:
+        return []
+
+
+class FakeModel:
+    """Stands in for LocalLLM in `Memory.chat_stream`."""
+
+    def __init__(self) -> None:
+        self.pieces = 0
+        self.started = threading.Event()
+        self.closed = threading.Event()
+
+    def chat_session(self, system, turns, **_):
+        return _Session(self), False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """(base URL, Memory, fake model, uvicorn server) on a real socket in this process."""
+    mem = Memory(
+        home=tmp_path / "h",
+        embedding={"model": "hash"},
+        api={"max_new_tokens": 10_000_000},
+        token_counter=word_counter,
+    )
+    mem.llm = FakeModel()
+    app = create_app(mem, api_keys={"k": {"*"}})
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            threading.Event().wait(0.05)
+    yield base, mem, server, thread
+    server.should_exit = True
+    thread.join(WAIT_S)
+    mem.close()
+
+
+HEADERS = {"Authorization": "Bearer k"}
+ROUTES = {
+    "/v1/chat": lambda big: {"user_id": "u", "message": "hi", "stream": True, "max_tokens": big},
+    "/v1/chat/completions": lambda big: {
+        "user": "u",
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+        "max_tokens": big,
+    },
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_a_client_that_hangs_up_releases_the_model(served, route):
+    base, mem, _server, _thread = served
+    first = mem.llm
+    with httpx.Client(base_url=base, headers=HEADERS, timeout=WAIT_S) as client:
+        with client.stream("POST", route, json=ROUTES[route](10_000_000)) as response:
+            assert response.status_code == 200
+            next(response.iter_bytes())  # read a little, then hang up mid-stream
+    assert first.closed.wait(WAIT_S), "generation went on (or stayed suspended) after hang-up"
+    produced = first.pieces
+    assert produced < 10_000_000
+
+    mem.llm = second = FakeModel()
+    with httpx.Client(base_url=base, headers=HEADERS, timeout=WAIT_S) as client:
+        reply = client.post("/v1/chat", json={"user_id": "u", "message": "again", "max_tokens": 3})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["text"] == "w0 w1 w2"
+    assert second.closed.is_set()
+    assert first.pieces == produced  # the abandoned generation never resumed
+
+
+def test_shutdown_cancels_a_reply_still_decoding(served):
+    base, mem, server, thread = served
+    model = mem.llm
+    client = httpx.Client(base_url=base, headers=HEADERS, timeout=WAIT_S)
+    with client.stream("POST", "/v1/chat", json=ROUTES["/v1/chat"](10_000_000)) as response:
+        assert response.status_code == 200
+        assert model.started.wait(WAIT_S)
+        server.should_exit = True  # what SIGTERM does; the client keeps the stream open
+        thread.join(WAIT_S)
+        assert not thread.is_alive(), "the server did not stop while a reply was decoding"
+    client.close()
+    assert model.closed.is_set()
+    assert not mem._chat_lock.locked()
+
+
+def test_models_load_once_under_concurrent_first_requests(tmp_path, monkeypatch):
+    import agentmem.long_term as long_term
+    from agentmem.adapters.embeddings import HashEmbedder
+
+    built: list[int] = []
+    gate = threading.Barrier(8)
+
+    def slow_factory(*args, **kwargs):
+        built.append(1)
+        threading.Event().wait(0.2)  # a load that takes a while: the others arrive meanwhile
+        return HashEmbedder(64)
+
+    with Memory(home=tmp_path / "h", embedding={"model": "hash"}) as mem:
+        mem.long_term._embedder = None
+        monkeypatch.setattr(long_term, "make_embedder", slow_factory)
+        seen = []
+
+        def first_request():
+            gate.wait()
+            seen.append(mem.long_term.embedder)
+
+        threads = [threading.Thread(target=first_request) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(WAIT_S)
+    assert len(built) == 1
+    assert len({id(e) for e in seen}) == 1 and len(seen) == 8
