@@ -111,3 +111,11 @@ def canonical_subject(subject: str | None) -> str:
     """The speaker under any name ("I", "me", "the user") is "user"; others keep a normal form."""
     key = normalise_phrase(subject or "user")
     return "user" if key in SELF_SUBJECTS else key
+
+
+def slot_words(attribute: str) -> frozenset[str]:
+    """The words that only name a slot: its name and its synonyms' words ("live", "based")."""
+    name = canonical(attribute)
+    phrases = [name.replace("_", " ")]
+    phrases += [s for s, a in _SYNONYMS.items() if a == name]
+    return frozenset(w for p in phrases for w in p.split())
