@@ -102,8 +102,11 @@ class ConsolidationConfig(BaseModel):
         description="'local' uses the local model; 'langchain' the chat model "
         "passed to Memory(chat_model=...)",
     )
-    extractor: Literal["rules", "llm"] = Field(
-        "rules", description="'llm' asks the local or LangChain model, falling back to rules"
+    extractor: Literal["rules", "parse", "llm"] = Field(
+        "parse",
+        description="'parse': the rules, then a dependency parse (facts of any subject; "
+        "the rules alone when no English spaCy model is installed); 'llm' asks the local "
+        "or LangChain model, falling back to rules",
     )
     summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
     context_top_k: int = Field(12, gt=0, description="search hits considered by context()")

@@ -76,6 +76,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("owns", multi=True, synonyms=("has", "possesses", "bought", "drives")),
     Attribute("plans", multi=True, synonyms=("plan", "plans to", "going to", "will", "intends to")),
     Attribute("allergic_to", multi=True, synonyms=("allergy", "allergies", "allergic")),
+    # "I am vegan", "I'm a Buddhist": what the subject is; several can hold at once
+    Attribute("is_a", multi=True, synonyms=("identifies as",)),
 )
 
 _BY_NAME = {a.name: a for a in ATTRIBUTES}
