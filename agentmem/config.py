@@ -203,7 +203,11 @@ class ConflictsConfig(BaseModel):
         ["user", "tool", "assistant"], description="sources, most trusted first"
     )
     similarity_threshold: float = Field(
-        0.9, gt=0.0, le=1.0, description="paraphrase duplicates are merged above it"
+        0.9,
+        gt=0.0,
+        le=1.0,
+        description="kept for older configs: a merge now needs the same content words "
+        "(agentmem.sameness), which no similarity replaces",
     )
     judge_margin: float = Field(
         0.1, ge=0.0, le=1.0, description="below the threshold by less: ask the LLM judge"

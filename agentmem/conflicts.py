@@ -418,30 +418,27 @@ def decide_note(
     *,
     override: str | None = None,
 ) -> Decision:
-    """Decide a memory without a slot against its nearest neighbours (record, cosine)."""
+    """Decide a memory without a slot against its nearest neighbours (record, cosine).
+
+    Merged only into a neighbour with the same content words in the same order
+    (`sameness`): a near neighbour that differs in a content word is another memory, however
+    close in meaning, and no judge may merge it."""
     for record, _ in neighbours:
         if record.text.strip().lower() == candidate.text.strip().lower():
             return absorb(candidate, record, "exact_duplicate")
     if not neighbours:
         return Decision("independent", "no_neighbour", "new memory")
-    same = [(r, s) for r, s in neighbours if same_content(candidate.text, r.text)]
-    record, similarity = max(same or neighbours, key=lambda pair: pair[1])
-    if (override == "duplicate" and same) or (
-        override is None and same and similarity >= config.similarity_threshold
-    ):
-        rule = "llm_judge" if override else "paraphrase"
-        return absorb(candidate, record, rule, similarity)
-    decision = Decision(
+    same = [(r, s) for r, s in neighbours if same_content(candidate.text, r.text, ordered=True)]
+    if same:
+        record, similarity = max(same, key=lambda pair: pair[1])
+        return absorb(candidate, record, "paraphrase", similarity)
+    record, similarity = max(neighbours, key=lambda pair: pair[1])
+    return Decision(
         "independent",
-        "llm_judge" if override else "below_threshold",
+        "other_content",
         "new memory",
         details={"nearest": record.id, "similarity": round(similarity, 4)},
     )
-    decision.target = record
-    decision.ambiguous = override is None and (
-        similarity >= config.similarity_threshold - config.judge_margin
-    )
-    return decision
 
 
 # --- reading the past ---------------------------------------------------------------

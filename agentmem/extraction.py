@@ -23,6 +23,7 @@ from agentmem.extraction_llm import LLMExtractor, local_model_completion, parse_
 from agentmem.extraction_patterns import RULES, Rule
 from agentmem.extraction_rules import RuleExtractor, clauses
 from agentmem.types import Fact
+from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")
 
@@ -72,7 +73,7 @@ def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:
     from agentmem.conflicts import normalise_value
 
     def key(f: Fact) -> tuple[str, str, str]:
-        return (f.subject.lower(), f.attribute, normalise_value(f.value))
+        return (f.subject.lower(), canonical(f.attribute), normalise_value(f.value))
 
     seen = {key(f) for f in known}
     return [f for f in found if key(f) not in seen]

@@ -84,9 +84,22 @@ _BY_NAME = {a.name: a for a in ATTRIBUTES}
 _SYNONYMS = {s: a.name for a in ATTRIBUTES for s in (a.name.replace("_", " "), *a.synonyms)}
 
 
+_BRITISH = ((re.compile(r"(?<=\w\w)our(?=\w)|(?<=\w\w\w)our$"), "or"), (re.compile(r"ise$"), "ize"))
+
+
+def american(word: str) -> str:
+    """One spelling for words of six letters or more: colour/color, favourite/favorite."""
+    if len(word) >= 6:
+        for pattern, replacement in _BRITISH:
+            word = pattern.sub(replacement, word)
+    return word
+
+
 def normalise_phrase(text: str) -> str:
-    """Lower case, single spaces, underscores as spaces: the form synonyms are keyed by."""
-    return re.sub(r"\s+", " ", text.replace("_", " ").strip().lower())
+    """Lower case, single spaces, underscores as spaces, one spelling: the form synonyms
+    are keyed by."""
+    words = text.replace("_", " ").strip().lower().split()
+    return " ".join(american(w) for w in words)
 
 
 def canonical(attribute: str, extra: dict[str, str] | None = None) -> str:
