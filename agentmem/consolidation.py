@@ -284,15 +284,10 @@ def make_summarizer(
     )
 
 
-NOT_SPEAKERS = ("user", "assistant", "system", "tool", "ai", "human", "function")
-
-
 def episode_speaker(episode: Episode) -> str | None:
-    """Who "I" is in a turn: `metadata["speaker"]`, else a role that names a person."""
+    """Who "I" is in a turn of a conversation between people (`metadata["speaker"]`)."""
     speaker = episode.metadata.get("speaker")
-    if isinstance(speaker, str) and speaker.strip():
-        return speaker.strip()
-    return None if episode.role.lower() in NOT_SPEAKERS else episode.role
+    return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
 
 
 @dataclass
