@@ -102,8 +102,11 @@ class ConsolidationConfig(BaseModel):
         description="'local' uses the local model; 'langchain' the chat model "
         "passed to Memory(chat_model=...)",
     )
-    extractor: Literal["rules", "llm"] = Field(
-        "rules", description="'llm' asks the local or LangChain model, falling back to rules"
+    extractor: Literal["rules", "parse", "llm"] = Field(
+        "parse",
+        description="'parse': the rules, then a dependency parse (facts of any subject; "
+        "the rules alone when no English spaCy model is installed); 'llm' asks the local "
+        "or LangChain model, falling back to rules",
     )
     summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
     context_top_k: int = Field(12, gt=0, description="search hits considered by context()")
@@ -201,7 +204,11 @@ class ConflictsConfig(BaseModel):
         ["user", "tool", "assistant"], description="sources, most trusted first"
     )
     similarity_threshold: float = Field(
-        0.9, gt=0.0, le=1.0, description="paraphrase duplicates are merged above it"
+        0.9,
+        gt=0.0,
+        le=1.0,
+        description="kept for older configs: a merge now needs the same content words "
+        "(agentmem.sameness), which no similarity replaces",
     )
     judge_margin: float = Field(
         0.1, ge=0.0, le=1.0, description="below the threshold by less: ask the LLM judge"

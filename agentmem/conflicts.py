@@ -3,7 +3,9 @@
 A new fact is compared with the facts of its *slot* (same scope, normalised subject and
 canonical attribute). Each pair is classified as
 
-    duplicate      same value, same polarity          -> reinforce (or merge a paraphrase)
+    duplicate      same value, same polarity          -> reinforce (or merge a paraphrase);
+                   merged only when the texts have the same content words (`sameness`),
+                   otherwise the new wording is stored and the old one kept as history
     refinement     a more specific value              -> supersede ("Berlin" -> "Kreuzberg, Berlin")
     contradiction  another value of a single-valued attribute, or a re-assertion after a negation
     retraction     a negation of the current value    -> supersede with the negation
@@ -26,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from agentmem.config import ConflictsConfig
+from agentmem.sameness import restates, same_content
 from agentmem.types import MemoryRecord, as_utc
 from agentmem.vocabulary import canonical, canonical_subject, is_multi_valued, normalise_phrase
 
@@ -196,7 +199,7 @@ def _against(
     c: MemoryRecord, current: MemoryRecord, cls: str, rule: str, config: ConflictsConfig
 ) -> Decision:
     if cls == "duplicate":
-        return absorb(c, current, rule)
+        return _duplicate(c, current, rule)
     if cls == "refinement":
         return _supersede(c, current, cls, rule, "a more specific value refines the current one")
     if cls == "independent" and is_negated(c):
@@ -209,6 +212,28 @@ def _against(
     if cls == "independent":
         return _supersede(c, current, cls, rule, "a value replaces a negation of another value")
     return _by_policy(c, current, cls, rule, config)
+
+
+def _duplicate(c: MemoryRecord, current: MemoryRecord, rule: str) -> Decision:
+    """Same slot and value: merged only when the texts restate each other; a text with
+    other content words is its own memory (nothing it says is merged away)."""
+    if restates(c, current):
+        return absorb(c, current, rule)
+    if rule == "less_specific_value":
+        return Decision(
+            "duplicate",
+            "less_specific_restatement",
+            "a less specific wording of the current value; kept as history beside it",
+            target=current,
+            candidate={
+                "status": "superseded",
+                "valid_to": c.valid_from,
+                "superseded_by": current.id,
+            },
+        )
+    return _supersede(
+        c, current, "refinement", "restatement", "the same value stated with other details"
+    )
 
 
 def _by_policy(
@@ -308,9 +333,9 @@ def _decide_history(
     t = as_utc(c.valid_from)
     before = [r for r in timeline if as_utc(r.valid_from) <= t]
     pred = before[-1] if before else None
-    if pred is not None and classify(c, pred, multi=False)[0] == "duplicate":
+    if pred is not None and _same(c, pred):
         return absorb(c, pred, "out_of_order_duplicate")
-    if classify(c, succ, multi=False)[0] == "duplicate" and not is_negated(c):
+    if _same(c, succ) and not is_negated(c):
         return _earlier_start(c, pred, succ)
     reason = "states an earlier time than the current value; stored as history"
     decision = Decision(
@@ -330,6 +355,10 @@ def _decide_history(
             )
         )
     return decision
+
+
+def _same(c: MemoryRecord, old: MemoryRecord) -> bool:
+    return classify(c, old, multi=False)[0] == "duplicate" and restates(c, old)
 
 
 def _earlier_start(c: MemoryRecord, pred: MemoryRecord | None, succ: MemoryRecord) -> Decision:
@@ -357,7 +386,7 @@ def _decide_multi(
     for old in active:
         cls, rule = classify(c, old, multi=True)
         if cls == "duplicate":
-            return absorb(c, old, rule)
+            return _duplicate(c, old, rule)
         if cls in ("retraction", "contradiction"):
             if as_utc(c.valid_from) < as_utc(old.valid_from):
                 return Decision(
@@ -389,27 +418,27 @@ def decide_note(
     *,
     override: str | None = None,
 ) -> Decision:
-    """Decide a memory without a slot against its nearest neighbours (record, cosine)."""
+    """Decide a memory without a slot against its nearest neighbours (record, cosine).
+
+    Merged only into a neighbour with the same content words in the same order
+    (`sameness`): a near neighbour that differs in a content word is another memory, however
+    close in meaning, and no judge may merge it."""
     for record, _ in neighbours:
         if record.text.strip().lower() == candidate.text.strip().lower():
             return absorb(candidate, record, "exact_duplicate")
     if not neighbours:
         return Decision("independent", "no_neighbour", "new memory")
+    same = [(r, s) for r, s in neighbours if same_content(candidate.text, r.text, ordered=True)]
+    if same:
+        record, similarity = max(same, key=lambda pair: pair[1])
+        return absorb(candidate, record, "paraphrase", similarity)
     record, similarity = max(neighbours, key=lambda pair: pair[1])
-    if override == "duplicate" or (override is None and similarity >= config.similarity_threshold):
-        rule = "llm_judge" if override else "paraphrase"
-        return absorb(candidate, record, rule, similarity)
-    decision = Decision(
+    return Decision(
         "independent",
-        "llm_judge" if override else "below_threshold",
+        "other_content",
         "new memory",
         details={"nearest": record.id, "similarity": round(similarity, 4)},
     )
-    decision.target = record
-    decision.ambiguous = override is None and (
-        similarity >= config.similarity_threshold - config.judge_margin
-    )
-    return decision
 
 
 # --- reading the past ---------------------------------------------------------------

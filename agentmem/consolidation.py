@@ -284,6 +284,12 @@ def make_summarizer(
     )
 
 
+def episode_speaker(episode: Episode) -> str | None:
+    """Who "I" is in a turn of a conversation between people (`metadata["speaker"]`)."""
+    speaker = episode.metadata.get("speaker")
+    return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
+
+
 @dataclass
 class Consolidator:
     """Runs consolidation passes: extraction + resolution, then the rolling summary."""
@@ -295,33 +301,48 @@ class Consolidator:
     salience_threshold: float = 0.35
 
     def extract(
-        self, episodes: Sequence[Episode], lock: AbstractContextManager = _NO_LOCK
+        self,
+        episodes: Sequence[Episode],
+        lock: AbstractContextManager = _NO_LOCK,
+        *,
+        quick: bool = False,
     ) -> tuple[list[MemoryRecord], list[MemoryEvent]]:
         """Facts of the user's salient episodes, resolved and stored; marks them extracted.
 
         The extractor runs unlocked (it may be a model); resolution and the write hold
         `lock`, so that no other writer of the scope's facts plans in between."""
-        todo = [e for e in episodes if self.wants_facts(e)]
+        todo = [e for e in episodes if self.wants_facts(e, quick=quick)]
         if not todo:
             return [], []
-        facts = [f for e in todo for f in self._facts(e)]
+        facts = [f for e in todo for f in self._facts(e, quick=quick)]
+        done = "quick" if quick and self.extractor.quick is not self.extractor else True
         with lock:
             records, events = self.store_facts(facts) if facts else ([], [])
             with self.long_term.sql.begin() as conn:
                 for e in todo:
-                    e.metadata["extracted"] = True
+                    e.metadata["extracted"] = done
                     self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id, e.metadata)
         return records, events
 
-    def wants_facts(self, episode: Episode) -> bool:
+    def wants_facts(self, episode: Episode, *, quick: bool = False) -> bool:
+        """A salient turn of the user or of a named speaker, not yet read (a turn the quick
+        part read on `observe` is read again by the rest of the extractor here)."""
+        done = episode.metadata.get("extracted")
         return (
-            episode.role == "user"
+            (episode.role == "user" or episode_speaker(episode) is not None)
             and episode.salience >= self.salience_threshold
-            and not episode.metadata.get("extracted")
+            and (not done or (done == "quick" and not quick))
         )
 
-    def _facts(self, episode: Episode) -> list[tuple[Episode, Fact]]:
-        return [(episode, f) for f in self.extractor.extract(episode.content, source="user")]
+    def _facts(self, episode: Episode, *, quick: bool = False) -> list[tuple[Episode, Fact]]:
+        speaker, text = episode_speaker(episode), episode.content
+        if quick:
+            facts = self.extractor.quick.extract(text, source="user", speaker=speaker)
+        elif episode.metadata.get("extracted") == "quick":
+            facts = self.extractor.extract_more(text, source="user", speaker=speaker)
+        else:
+            facts = self.extractor.extract(text, source="user", speaker=speaker)
+        return [(episode, f) for f in facts]
 
     def store_facts(
         self, facts: Sequence[tuple[Episode, Fact]]

@@ -4,6 +4,7 @@
     extraction_patterns  the rule extractor's pattern table, as data
     extraction_rules     the rule engine: RuleExtractor, the offline default
     extraction_llm       LLMExtractor: a chat model (LangChain or local) answering in JSON
+    extraction_parse     ParseExtractor: a dependency parse, facts of any subject
 
 This module is the import path the rest of agentmem uses, and picks the extractor a config
 names.
@@ -11,37 +12,129 @@ names.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Sequence
 from typing import Any
 
-from agentmem.extraction_base import USER, FactExtractor, render
+from agentmem import extraction_parse
+from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
 from agentmem.extraction_llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.extraction_patterns import RULES, Rule
 from agentmem.extraction_rules import RuleExtractor, clauses
+from agentmem.types import Fact
+from agentmem.vocabulary import canonical
+
+log = logging.getLogger("agentmem.extraction")
+
+
+class LayeredExtractor(FactExtractor):
+    """The rule table as a fast path, a slower general extractor behind it.
+
+    `extract` gives both (the rules' reading wins where both read a slot's value);
+    `quick` is the part cheap enough for every observed turn, and `extract_more` what the
+    deep part adds to it, for the consolidation pass over turns the quick part has read.
+    """
+
+    fast = True
+
+    def __init__(self, quick: FactExtractor, deep: FactExtractor) -> None:
+        self._quick, self.deep = quick, deep
+        self.name = f"{quick.name}+{deep.name}"
+
+    @property
+    def quick(self) -> FactExtractor:
+        return self._quick
+
+    def _extract(self, text: str, *, source: str) -> list[Fact]:
+        return self.extract_many([text], source=source)[0]
+
+    def extract_many(
+        self,
+        texts: Sequence[str],
+        *,
+        source: str = "user",
+        speakers: Sequence[str | None] | None = None,
+    ) -> list[list[Fact]]:
+        quick = self._quick.extract_many(texts, source=source, speakers=speakers)
+        deep = self.deep.extract_many(texts, source=source, speakers=speakers)
+        return [q + _new(q, d) for q, d in zip(quick, deep, strict=True)]
+
+    def extract_more(
+        self, text: str, *, source: str = "user", speaker: str | None = None
+    ) -> list[Fact]:
+        """What the deep part reads in `text` beyond the quick part."""
+        everything = self.extract(text, source=source, speaker=speaker)
+        return _new(self._quick.extract(text, source=source, speaker=speaker), everything)
+
+
+def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:
+    """Facts of `found` whose (subject, attribute, value) `known` does not already read."""
+    from agentmem.conflicts import normalise_value
+
+    def key(f: Fact) -> tuple[str, str, str]:
+        return (f.subject.lower(), canonical(f.attribute), normalise_value(f.value))
+
+    seen = {key(f) for f in known}
+    return [f for f in found if key(f) not in seen]
 
 
 def make_extractor(
     kind: str = "rules", *, chat_model: Any = None, config: Any = None
 ) -> FactExtractor:
-    """The extractor a config names: 'rules', or 'llm' (the chat model if given, else local)."""
+    """The extractor a config names: 'rules'; 'parse' (the rules, then a dependency parse;
+    the rules alone, logged, when no English pipeline is installed); or 'llm' (the chat
+    model if given, else the local one)."""
     if kind == "rules":
         return RuleExtractor()
+    if kind == "parse":
+        return parse_extractor()
     if kind == "llm":
         if chat_model is not None:
             return LLMExtractor.from_chat_model(chat_model)
         return LLMExtractor(local_model_completion(config))
-    raise ValueError(f"consolidation.extractor must be 'rules' or 'llm', got {kind!r}")
+    raise ValueError(f"consolidation.extractor must be 'rules', 'parse' or 'llm', got {kind!r}")
+
+
+def parse_extractor() -> FactExtractor:
+    """Rules plus the dependency parse, or the rules alone when no pipeline is installed
+    (`extraction_parse.load_pipeline` logs why). The pipeline loads on first use."""
+    return LayeredExtractor(RuleExtractor(), _LazyParse())
+
+
+class _LazyParse(FactExtractor):
+    """The parse extractor, loaded on first use so that `Memory()` starts fast."""
+
+    name = "parse"
+
+    def _extract(self, text: str, *, source: str) -> list[Fact]:
+        return self.extract_many([text], source=source)[0]
+
+    def extract_many(self, texts, *, source="user", speakers=None) -> list[list[Fact]]:
+        if not extraction_parse.available():
+            return [[] for _ in texts]
+        parser = _parser()
+        return parser.extract_many(texts, source=source, speakers=speakers)
+
+
+@functools.cache
+def _parser() -> extraction_parse.ParseExtractor:
+    return extraction_parse.ParseExtractor()
 
 
 __all__ = [
     "RULES",
     "USER",
+    "as_speaker",
     "FactExtractor",
     "LLMExtractor",
+    "LayeredExtractor",
     "Rule",
     "RuleExtractor",
     "clauses",
     "local_model_completion",
     "make_extractor",
+    "parse_extractor",
     "parse_facts",
     "render",
 ]

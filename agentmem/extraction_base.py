@@ -7,6 +7,7 @@ sentence, so a fact reads the same whichever extractor found it.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -25,13 +26,37 @@ class FactExtractor(ABC):
     name: str = "extractor"
     fast: bool = False
 
-    def extract(self, text: str, *, source: str = "user") -> list[Fact]:
+    def extract(self, text: str, *, source: str = "user", speaker: str | None = None) -> list[Fact]:
+        """Facts stated in `text`; with a `speaker`, "I" is that speaker, not the user."""
         if not isinstance(text, str) or not text.strip():
             return []
-        return self._extract(text, source=source)
+        return as_speaker(self._extract(text, source=source), speaker)
 
-    def extract_many(self, texts: Sequence[str], *, source: str = "user") -> list[list[Fact]]:
-        return [self.extract(t, source=source) for t in texts]
+    def extract_many(
+        self,
+        texts: Sequence[str],
+        *,
+        source: str = "user",
+        speakers: Sequence[str | None] | None = None,
+    ) -> list[list[Fact]]:
+        speakers = speakers or [None] * len(texts)
+        return [
+            self.extract(t, source=source, speaker=s) for t, s in zip(texts, speakers, strict=True)
+        ]
+
+    @property
+    def quick(self) -> FactExtractor | None:
+        """The part cheap enough to run on every observed turn (None: wait for consolidation)."""
+        return self if self.fast else None
+
+    def extract_more(
+        self, text: str, *, source: str = "user", speaker: str | None = None
+    ) -> list[Fact]:
+        """What this extractor reads in `text` beyond its `quick` part (none when it is all
+        quick)."""
+        if self.quick is self:
+            return []
+        return self.extract(text, source=source, speaker=speaker)
 
     @abstractmethod
     def _extract(self, text: str, *, source: str) -> list[Fact]:
@@ -57,7 +82,21 @@ _TEMPLATES = {
     "owns": ("{s} owns {v}", "{s} no longer owns {v}"),
     "plans": ("{s} plans to {v}", "{s} no longer plans to {v}"),
     "allergic_to": ("{s} is allergic to {v}", "{s} is not allergic to {v}"),
+    "is_a": ("{s} is {v}", "{s} is no longer {v}"),
 }
+
+
+def as_speaker(facts: list[Fact], speaker: str | None) -> list[Fact]:
+    """Facts about "the user" made facts about a named speaker of a conversation."""
+    if not speaker or speaker.strip().lower() in ("user", USER):
+        return facts
+    out = []
+    for f in facts:
+        if f.subject == USER:
+            text = render(speaker, f.attribute, f.value, f.negated)
+            f = dataclasses.replace(f, subject=speaker, text=text)
+        out.append(f)
+    return out
 
 
 def render(subject: str, attribute: str, value: str, negated: bool = False) -> str:
@@ -68,4 +107,4 @@ def render(subject: str, attribute: str, value: str, negated: bool = False) -> s
     return text[0].upper() + text[1:]
 
 
-__all__ = ["USER", "FactExtractor", "render"]
+__all__ = ["USER", "FactExtractor", "as_speaker", "render"]

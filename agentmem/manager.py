@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem import chat, lifecycle, resolver, undo
+from agentmem import chat, derived, lifecycle, resolver, undo
 from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
 from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
@@ -146,9 +146,9 @@ class Memory:
         with self._layers_lock:
             episodes = self.sensory.record(role, content, scope, metadata)  # before all else
             facts, events = [], []
-            if self.consolidator.extractor.fast:
+            if self.consolidator.extractor.quick is not None:
                 try:
-                    facts, events = self.consolidator.extract(episodes)
+                    facts, events = self.consolidator.extract(episodes, quick=True)
                 except Exception:  # the episode is logged; the next consolidation retries
                     log.exception("fact extraction failed; it is retried at consolidation")
             tokens = self.short_term.append(scope, episodes).tokens
@@ -253,11 +253,12 @@ class Memory:
             )
             for t, m in zip(texts, metadatas, strict=True)
         ]
-        candidates = [resolver.with_fact(c, f) for c, f in zip(candidates, facts, strict=True)]
+        extractor = derived.text_extractor(self.config.consolidation.extractor)
+        records, own = derived.with_facts(candidates, facts, extractor)
         with self._layers_lock:  # plan and write as one step: no other thread plans between
-            plan, results = resolver.resolve_many(candidates, self.long_term, actor=source)
+            plan, results = resolver.resolve_many(records, self.long_term, actor=source)
             self.long_term.apply(plan)
-        return results
+        return [results[i] for i in own]
 
     def get(
         self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None

@@ -11,7 +11,6 @@ each other before anything is written.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -47,6 +46,8 @@ def resolve(
     config = long_term.config.conflicts
     if candidate.is_fact:
         candidate = normalise_fact(candidate, long_term)
+        if conflicts.is_negated(candidate):
+            candidate = reslot_retraction(candidate, long_term)
         timeline = slot_timeline(
             long_term,
             candidate.scope,
@@ -79,13 +80,17 @@ def resolve_many(
     candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *, actor: str = "user"
 ) -> tuple[WritePlan, list[MemoryRecord]]:
     """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
+    from agentmem.derived import changed_facts, retire_covered_notes
+
     notes = [c for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
     stored = _read_stored(notes, long_term)
-    plan, results = WritePlan(), []
+    plan, results, changed = WritePlan(), [], {}
     for candidate in candidates:
         part, record = resolve(candidate, long_term, actor=actor, pending=plan, stored=stored)
         plan.extend(part)
         results.append(record)
+        changed.update(changed_facts(candidate, part))
+    retire_covered_notes(plan, changed, long_term)
     return plan, results
 
 
@@ -108,19 +113,8 @@ def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
     )
 
 
-def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any] | None = None) -> MemoryRecord:
-    """The candidate as a fact when `fact` is given or its text states exactly one fact.
-
-    Only notes and facts are read by the rule extractor; summaries and episodes keep
-    their kind.
-    """
-    if fact is None:
-        if candidate.kind not in ("note", "fact"):
-            return candidate
-        facts = _rule_extractor().extract(candidate.text, source=candidate.source)
-        if len(facts) != 1:
-            return candidate
-        fact = facts[0]
+def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any]) -> MemoryRecord:
+    """The candidate as the fact it states (`derived.with_facts` reads texts for facts)."""
     return as_fact(candidate, _coerce_fact(fact, candidate))
 
 
@@ -147,16 +141,30 @@ def _coerce_fact(fact: Fact | dict[str, Any], candidate: MemoryRecord) -> Fact:
     return Fact(**values)
 
 
-@functools.cache
-def _rule_extractor():
-    from agentmem.extraction import RuleExtractor
-
-    return RuleExtractor()
-
-
 def normalise_fact(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord:
     subject, attribute = conflicts.slot_of(candidate, long_term.config.conflicts)
     return dataclasses.replace(candidate, subject=subject, attribute=attribute)
+
+
+def reslot_retraction(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord:
+    """A retraction names a value ("I left Hooli"); it ends that value in the slot that
+    holds it, whichever slot the extractor guessed, when exactly one slot of the subject
+    holds it and the guessed one does not."""
+    value = conflicts.normalise_value(candidate.value)
+    query = MemoryQuery(
+        user_id=candidate.scope.user_id,
+        agent_id=candidate.scope.agent_id,
+        kinds=["fact"],
+        subject=candidate.subject,
+    )
+    holders = {
+        r.attribute
+        for r in long_term.find(query)
+        if conflicts.normalise_value(r.value) == value and not conflicts.is_negated(r)
+    }
+    if not value or candidate.attribute in holders or len(holders) != 1:
+        return candidate
+    return dataclasses.replace(candidate, attribute=holders.pop())
 
 
 def slot_timeline(

@@ -76,15 +76,30 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("owns", multi=True, synonyms=("has", "possesses", "bought", "drives")),
     Attribute("plans", multi=True, synonyms=("plan", "plans to", "going to", "will", "intends to")),
     Attribute("allergic_to", multi=True, synonyms=("allergy", "allergies", "allergic")),
+    # "I am vegan", "I'm a Buddhist": what the subject is; several can hold at once
+    Attribute("is_a", multi=True, synonyms=("identifies as",)),
 )
 
 _BY_NAME = {a.name: a for a in ATTRIBUTES}
 _SYNONYMS = {s: a.name for a in ATTRIBUTES for s in (a.name.replace("_", " "), *a.synonyms)}
 
 
+_BRITISH = ((re.compile(r"(?<=\w\w)our(?=\w)|(?<=\w\w\w)our$"), "or"), (re.compile(r"ise$"), "ize"))
+
+
+def american(word: str) -> str:
+    """One spelling for words of six letters or more: colour/color, favourite/favorite."""
+    if len(word) >= 6:
+        for pattern, replacement in _BRITISH:
+            word = pattern.sub(replacement, word)
+    return word
+
+
 def normalise_phrase(text: str) -> str:
-    """Lower case, single spaces, underscores as spaces: the form synonyms are keyed by."""
-    return re.sub(r"\s+", " ", text.replace("_", " ").strip().lower())
+    """Lower case, single spaces, underscores as spaces, one spelling: the form synonyms
+    are keyed by."""
+    words = text.replace("_", " ").strip().lower().split()
+    return " ".join(american(w) for w in words)
 
 
 def canonical(attribute: str, extra: dict[str, str] | None = None) -> str:
@@ -111,3 +126,11 @@ def canonical_subject(subject: str | None) -> str:
     """The speaker under any name ("I", "me", "the user") is "user"; others keep a normal form."""
     key = normalise_phrase(subject or "user")
     return "user" if key in SELF_SUBJECTS else key
+
+
+def slot_words(attribute: str) -> frozenset[str]:
+    """The words that only name a slot: its name and its synonyms' words ("live", "based")."""
+    name = canonical(attribute)
+    phrases = [name.replace("_", " ")]
+    phrases += [s for s, a in _SYNONYMS.items() if a == name]
+    return frozenset(w for p in phrases for w in p.split())

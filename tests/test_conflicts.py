@@ -220,12 +220,16 @@ class _Judge:
 
 def test_llm_judge_decides_ambiguous_pairs(tmp_path, alice):
     with Memory(home=tmp_path, embedding={"model": "hash"}, judge=_Judge("duplicate")) as mem:
-        first = mem.add("employer A", alice, fact={"attribute": "works_at", "value": "Acme Corp"})
-        same = mem.add("employer B", alice, fact={"attribute": "works_at", "value": "Acme Inc"})
+        first = mem.add("employer", alice, fact={"attribute": "works_at", "value": "Acme Corp"})
+        same = mem.add("employer", alice, fact={"attribute": "works_at", "value": "Acme Inc"})
         assert same.id == first.id
         merge = mem.history(first.id, alice)[-1]
-        assert merge.op == "MERGE"
+        assert merge.op == "REINFORCE"
         assert (merge.details["rule"], merge.details["judge"]) == ("llm_judge", "llm_judge")
+        # a judged duplicate whose text differs in a content word is never merged away
+        other = mem.add("Acme Incorporated", alice, fact={"attribute": "works_at", "value": "Acme"})
+        assert other.id != first.id and other.text == "Acme Incorporated"
+        assert mem.get(other.id, alice).text == "Acme Incorporated"
         # an unambiguous contradiction never reaches the judge
         mem.add("employer", alice, fact={"attribute": "works_at", "value": "Globex"})
         assert [f.value for f in mem.facts(alice)] == ["Globex"]

@@ -165,7 +165,9 @@ def test_a_failing_extraction_loses_nothing(home, monkeypatch):
         def boom(text, *, source):
             raise RuntimeError("extractor bug")
 
-        monkeypatch.setattr(mem.consolidator.extractor, "_extract", boom)
+        extractor = mem.consolidator.extractor
+        for part in {extractor, extractor.quick}:  # the quick part runs on observe
+            monkeypatch.setattr(part, "_extract", boom)
         obs = mem.observe("user", "I live in Porto.", scope)
         assert obs.facts == [] and len(obs.episode_ids) == 1
         report = mem.consolidate(scope)

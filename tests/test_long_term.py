@@ -19,10 +19,11 @@ def test_add_get_roundtrip(mem, alice):
 
 def test_identical_memory_reinforces_instead_of_duplicating(mem, alice):
     first = mem.add("My dog is called Rex", alice)
+    rows = len(mem.sql("SELECT id FROM memories", alice))  # the text and the facts it states
     again = mem.add("my dog is called rex", alice)
     assert again.id == first.id
     assert mem.get(first.id, alice).access_count == 1
-    assert len(mem.sql("SELECT id FROM memories", alice)) == 1
+    assert len(mem.sql("SELECT id FROM memories", alice)) == rows
     assert [e.op for e in mem.history(first.id, alice)] == ["ADD", "REINFORCE"]
 
 

@@ -341,3 +341,27 @@ def test_memory_facade_trains_lists_and_purges(mem):
     mem.purge("alice")
     assert mem.adapters("alice") == []
     assert not __import__("pathlib").Path(info.path).exists()
+
+
+def test_train_adapter_learns_memories_of_any_subject(mem):
+    """A scope holding only third-person texts trains; questions name their subjects."""
+    from types import SimpleNamespace
+
+    from agentmem.parametric.dataset import build_dataset, facts_from_records
+
+    tiny = tiny_base()
+    mem.llm = SimpleNamespace(
+        model=tiny.model, tokenizer=tiny.tokenizer, fingerprint=tiny.fingerprint
+    )
+    scope = Scope("bob")
+    lives = mem.add("Brannoch Velt lives in the village of Ashcombe.", scope)
+    bees = mem.add("Ysolde Marrow keeps bees behind the old chapel.", scope)
+    mem.add("I am vegan.", scope)
+    mem.add("I'm not vegan anymore.", scope)  # a retraction: nothing about veganism is learned
+    learned = mem.parametric.facts(scope)
+    assert {r.id for r in learned} == {lives.id, bees.id}
+    questions = [e.prompt for e in build_dataset(facts_from_records(learned)).train]
+    assert any("Brannoch Velt" in q for q in questions)
+    assert any("Ysolde Marrow" in q for q in questions)
+    info = mem.train_adapter(scope)
+    assert set(info.fact_ids) == {lives.id, bees.id}

@@ -10,6 +10,7 @@ model's own answers to unrelated prompts) is built by `train.py`, since it needs
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -125,6 +126,19 @@ _TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
 }
+# A stored text that states no fact the extractors read: learned as what is known about
+# its topic (the subject of its first sentence).
+_TEMPLATES["note"] = (
+    "{v}",
+    (
+        "What do you know about {s}?",
+        "Tell me about {s}.",
+        "What can you tell me about {s}?",
+        "What is there to know about {s}?",
+        "What have you heard about {s}?",
+        "What do you remember about {s}?",
+    ),
+)
 _GENERIC = (
     "{s}'s {a} is {v}.",
     (
@@ -162,6 +176,8 @@ class FactItem:
         subject = (record.subject or "").strip()
         if subject.lower() in _USER_SUBJECTS or not subject:
             subject = user_name
+        else:
+            subject = as_written(subject, record.text)
         return cls(
             id=record.id,
             version=record.version,
@@ -210,7 +226,10 @@ def build_dataset(
     last `heldout` phrasings of each attribute for evaluation, and one 'about' statement."""
     facts = _dedupe(facts)
     if not facts:
-        raise ValidationError("no facts to train on; add facts (kind='fact') to the scope first")
+        raise ValidationError(
+            "nothing to train on: the scope holds no active fact and no note with a topic; "
+            "add memories to the scope first"
+        )
     if heldout < 1 or train_phrasings < 1:
         raise ValidationError(
             f"heldout and train_phrasings must be >= 1, got {heldout}, {train_phrasings}"
@@ -306,8 +325,47 @@ def synthetic_facts(n: int, *, seed: int = 0, prefix: str = "syn") -> list[FactI
     return out
 
 
+def trainable(record: MemoryRecord) -> bool:
+    """A stable memory an adapter can learn: an active fact with a value (of any subject;
+    a retraction is not learned), or an active note that states no fact of its own (a
+    note whose facts were derived is learned through them)."""
+    if record.status != "active" or record.metadata.get("held") or record.metadata.get("rejected"):
+        return False
+    if record.is_fact:
+        return bool(record.value) and not record.metadata.get("negated")
+    return record.kind == "note" and not record.metadata.get("facts")
+
+
 def facts_from_records(
     records: Sequence[MemoryRecord], user_name: str = "the user"
 ) -> list[FactItem]:
-    """The trainable facts among `records` (facts with a value); others are skipped."""
-    return [FactItem.from_record(r, user_name) for r in records if r.is_fact and r.value]
+    """The trainable memories among `records` as facts; notes with no topic are skipped."""
+    out = []
+    for r in records:
+        if r.is_fact and r.value and not r.metadata.get("negated"):
+            out.append(FactItem.from_record(r, user_name))
+        elif r.kind == "note" and (topic := note_topic(r.text)):
+            out.append(FactItem(r.id, r.version, topic, "note", r.text.strip()))
+    return out
+
+
+def as_written(subject: str, text: str) -> str:
+    """The subject as the text writes it ("brannoch velt" -> "Brannoch Velt")."""
+    found = re.search(re.escape(subject), text, re.I)
+    return found.group(0) if found else subject.title()
+
+
+def note_topic(text: str) -> str | None:
+    """What a note is about: the subject of its first sentence (by the dependency parse
+    when an English pipeline is installed), else its first name-like words."""
+    from agentmem.extraction_parse import load_pipeline
+
+    nlp = load_pipeline()
+    if nlp is not None:
+        for token in nlp(text):
+            if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ in ("PROPN", "NOUN"):
+                words = [t for t in token.subtree if t.dep_ in ("compound", "amod", "flat")]
+                return " ".join(t.text for t in sorted({*words, token}, key=lambda t: t.i))
+        return None
+    found = re.search(r"(?<!^)(?<![.!?] )\b([A-Z][a-z]+(?: [A-Z][a-z]+)*)", text)
+    return found.group(1) if found else None

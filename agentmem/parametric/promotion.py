@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agentmem.config import LoRAConfig
+from agentmem.parametric.dataset import trainable
 from agentmem.types import AdapterInfo, MemoryRecord, as_utc, utcnow
 
 
@@ -28,7 +29,7 @@ class PromotionPolicy:
         return cls(cfg.promote_pinned, cfg.promote_min_age_days, cfg.promote_min_recalls)
 
     def admits(self, record: MemoryRecord, now: datetime | None = None) -> bool:
-        if not record.is_fact or record.status != "active" or not record.value:
+        if not trainable(record):
             return False
         if self.include_pinned and bool(record.metadata.get("pinned")):
             return True

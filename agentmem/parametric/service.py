@@ -27,7 +27,7 @@ from typing import Any
 from agentmem.config import MemoryConfig
 from agentmem.errors import ModelError, ValidationError
 from agentmem.parametric import promotion
-from agentmem.parametric.dataset import Example, build_dataset, facts_from_records
+from agentmem.parametric.dataset import Example, build_dataset, facts_from_records, trainable
 from agentmem.parametric.model import BaseLM, load_base
 from agentmem.parametric.registry import AdapterRegistry
 from agentmem.stores.sql import MemoryQuery
@@ -64,11 +64,13 @@ class ParametricMemory:
 
     # --- facts ----------------------------------------------------------------------
     def facts(self, scope: Scope) -> list[MemoryRecord]:
-        """The active facts of exactly this slot: the user's own (no agent), or the agent's."""
+        """The stable memories of exactly this slot (the user's own, or the agent's): active
+        facts of any subject, and notes that state no fact of their own
+        (`dataset.trainable`)."""
         found = self.long_term.find(
-            MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"])
+            MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact", "note"])
         )
-        return [r for r in found if r.scope.agent_id == scope.agent_id and r.value]
+        return [r for r in found if r.scope.agent_id == scope.agent_id and trainable(r)]
 
     def learned_facts(self, scope: Scope) -> list[MemoryRecord]:
         """The facts the slot's adapter learns: its own, plus the user's when an agent

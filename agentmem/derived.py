@@ -1,0 +1,153 @@
+"""Texts that state facts: which memories one stored text becomes.
+
+A text that states exactly one fact ("I live in Paris") is stored as that fact. A text
+that states several ("I left Initech; these days I work at Hooli as a plumber") is stored
+as itself (a note, which is what was said) and each fact it states as a fact of its own
+that names the note it came from (`metadata["derived_from"]`; the note lists them in
+`metadata["facts"]`). The facts meet the scope's other facts in conflict resolution, slot
+by slot. When a later text replaces or restates every fact an earlier note stated, the
+earlier note is superseded by the later one (it stays as history).
+
+"I" is the speaker of the text when its metadata names one (`metadata["speaker"]`), so
+two speakers of one conversation are two subjects whose facts never conflict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from agentmem.extraction_base import FactExtractor
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.stores.sql import MemoryQuery
+from agentmem.types import Fact, MemoryRecord
+
+READ_KINDS = ("note", "fact")  # summaries and episodes keep their kind
+
+
+def speaker_of(metadata: dict[str, Any]) -> str | None:
+    speaker = metadata.get("speaker")
+    return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
+
+
+@functools.cache
+def text_extractor(kind: str) -> FactExtractor:
+    """What reads the facts of a stored text: the rules, or (for 'parse' and 'llm', whose
+    model runs in consolidation) the rules plus the dependency parse."""
+    from agentmem.extraction import RuleExtractor, parse_extractor
+
+    return RuleExtractor() if kind == "rules" else parse_extractor()
+
+
+def with_facts(
+    candidates: Sequence[MemoryRecord],
+    given: Sequence[Fact | dict[str, Any] | None],
+    extractor: FactExtractor,
+) -> tuple[list[MemoryRecord], list[int]]:
+    """The records `candidates` become (facts, notes and the facts derived from them), and
+    the position of each candidate's own record in that list."""
+    from agentmem.resolver import with_fact
+
+    todo = [i for i, c in enumerate(candidates) if given[i] is None and c.kind in READ_KINDS]
+    found = extractor.extract_many(
+        [candidates[i].text for i in todo],
+        source=candidates[0].source if candidates else "user",
+        speakers=[speaker_of(candidates[i].metadata) for i in todo],
+    )
+    facts_of: dict[int, list[Fact]] = dict(zip(todo, found, strict=True))
+    out: list[MemoryRecord] = []
+    positions: list[int] = []
+    for i, candidate in enumerate(candidates):
+        positions.append(len(out))
+        facts = facts_of.get(i, [])
+        if given[i] is not None or len(facts) == 1:
+            out.append(with_fact(candidate, given[i] if given[i] is not None else facts[0]))
+        elif len(facts) > 1:
+            derived = [derived_fact(candidate, f) for f in facts]
+            metadata = {**candidate.metadata, "facts": [d.id for d in derived]}
+            out.append(dataclasses.replace(candidate, kind="note", metadata=metadata))
+            out.extend(derived)
+        else:
+            out.append(candidate)
+    return out, positions
+
+
+def derived_fact(note: MemoryRecord, fact: Fact) -> MemoryRecord:
+    """One fact of a text that states several, as a record that names the text."""
+    from agentmem.resolver import as_fact
+
+    metadata = {"derived_from": note.id}
+    if (speaker := speaker_of(note.metadata)) is not None:
+        metadata["speaker"] = speaker
+    record = dataclasses.replace(note, id=new_id(), text=fact.text, metadata=metadata)
+    return as_fact(record, fact)
+
+
+def changed_facts(candidate: MemoryRecord, part: WritePlan) -> dict[str, tuple[str, str]]:
+    """Stored records that `candidate`'s plan supersedes or restates -> (user, the id of
+    the text the candidate came from)."""
+    text_id = candidate.metadata.get("derived_from") or candidate.id
+    return {
+        e.memory_id: (e.scope.user_id, text_id)
+        for e in part.events
+        if e.op in ("SUPERSEDE", "REINFORCE", "MERGE")
+    }
+
+
+def retire_covered_notes(
+    plan: WritePlan, changed: dict[str, tuple[str, str]], long_term: LongTermMemory
+) -> None:
+    """Supersede each stored note whose every fact `plan` supersedes or restates (see
+    `changed_facts`), by the text that did it ("I work at Initech as a plumber" by "I left
+    Initech; these days I work at Hooli as a plumber")."""
+    if not changed:
+        return
+    by_user: dict[str, set[str]] = {}
+    for memory_id, (user_id, _) in changed.items():
+        by_user.setdefault(user_id, set()).add(memory_id)
+    inserted = {r.id: r for r in plan.inserts}
+    for user_id, ids in by_user.items():
+        with long_term.sql.begin() as conn:
+            query = MemoryQuery(user_id=user_id, statuses=None)
+            facts = long_term.sql.get_memories(conn, ids, query)
+            note_ids = {f.metadata.get("derived_from") for f in facts.values()} - {None}
+            notes = long_term.sql.get_memories(conn, note_ids, MemoryQuery(user_id=user_id))
+        for note in notes.values():
+            listed = note.metadata.get("facts") or []
+            if note.kind != "note" or not listed or not set(listed) <= set(changed):
+                continue
+            by = {changed[i][1] for i in listed}
+            if len(by) == 1 and (new := inserted.get(by.pop())) is not None:
+                _supersede_note(plan, note, new)
+
+
+def _supersede_note(plan: WritePlan, note: MemoryRecord, new: MemoryRecord) -> None:
+    by = new.id
+    values = {
+        "status": "superseded",
+        "valid_to": new.valid_from,
+        "superseded_by": by,
+        "updated_at": new.recorded_at,
+    }
+    plan.updates.append((note.id, note.scope.user_id, values))
+    before = {k: getattr(note, k) for k in ("status", "superseded_by")}
+    before["valid_to"] = note.valid_to.isoformat() if note.valid_to else None
+    before["updated_at"] = note.updated_at.isoformat()
+    plan.events.append(
+        event(
+            "SUPERSEDE",
+            note,
+            actor="resolver",
+            reason="every fact this text stated was replaced or restated by a later text",
+            old_text=note.text,
+            new_text=new.text,
+            related_id=by,
+            details={"rule": "covered_by_later_text", "before": before},
+            at=new.recorded_at,
+        )
+    )
+
+
+__all__ = ["retire_covered_notes", "speaker_of", "text_extractor", "with_facts"]

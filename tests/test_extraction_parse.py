@@ -1,0 +1,118 @@
+"""The general extractor (a dependency parse): facts of any subject, compound statements,
+retractions, speakers, and the fallback to the rules when no English pipeline is installed.
+
+Phrasings here are written apart from the extractor's development probes and from the
+rule table's rows."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from agentmem import Memory, Scope
+from agentmem import extraction_parse as parse
+from agentmem.extraction import parse_extractor
+
+pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
+
+
+def _read(text: str) -> set[tuple[str, str, str, bool]]:
+    return {
+        (f.subject, f.attribute, f.value, f.negated) for f in parse.ParseExtractor().extract(text)
+    }
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        (
+            "Oriane Dupuis works for Calloway Shipping.",
+            ("Oriane Dupuis", "works_at", "Calloway Shipping", False),
+        ),
+        ("Halvard Moe resides in Trondheim.", ("Halvard Moe", "lives_in", "Trondheim", False)),
+        ("Kasimir no longer lives in Graz.", ("Kasimir", "lives_in", "Graz", True)),
+        ("I don't live in Tallinn anymore.", ("user", "lives_in", "Tallinn", True)),
+        ("These days I'm based in Riga.", ("user", "lives_in", "Riga", False)),
+        (
+            "Pistachio is Mirela's favourite flavour.",
+            ("Mirela", "favorite_flavor", "Pistachio", False),
+        ),
+        ("Tobiah Grum is married to Elspeth.", ("Tobiah Grum", "spouse", "Elspeth", False)),
+        (
+            "Wenna Tull stopped working at Larkspur Mills.",
+            ("Wenna Tull", "works_at", "Larkspur Mills", True),
+        ),
+    ],
+)
+def test_reads_facts_of_any_subject(text, fact):
+    assert fact in _read(text)
+
+
+def test_a_compound_statement_ends_one_value_and_states_another():
+    facts = _read("I quit Vandelay last month, and these days I work at Kramerica.")
+    assert ("user", "works_at", "Vandelay", True) in facts
+    assert ("user", "works_at", "Kramerica", False) in facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Would Ines ever move to Oslo?",
+        "If I worked at Vantor I would be rich.",
+        "Does Marek live in Brno?",
+    ],
+)
+def test_questions_and_hypotheticals_state_nothing(text):
+    assert _read(text) == set()
+
+
+def test_speakers_are_subjects_and_never_conflict(tmp_path):
+    with Memory(home=tmp_path, embedding={"model": "hash"}) as mem:
+        scope = Scope("chat")
+        a = mem.add("I live in Lisbon.", scope, {"speaker": "Caroline"})
+        b = mem.add("I live in Porto.", scope, {"speaker": "Melanie"})
+        assert (a.subject, b.subject) == ("caroline", "melanie")
+        current = {(f.subject, f.value) for f in mem.facts(scope)}
+        assert current == {("caroline", "Lisbon"), ("melanie", "Porto")}
+
+
+def test_observed_speakers_are_read_in_consolidation(tmp_path):
+    with Memory(
+        home=tmp_path, embedding={"model": "hash"}, consolidation={"background": False}
+    ) as mem:
+        scope = Scope("talk", session_id="s1")
+        said = {"Caroline": "I just started working at Brightwave as a nurse!"}
+        said["Melanie"] = "Nice! I work at Quillon, as you know."
+        for speaker, text in said.items():
+            mem.observe("user", text, scope, metadata={"speaker": speaker})
+        mem.consolidate(scope)
+        employers = {(f.subject, f.value) for f in mem.facts(scope, attribute="works_at")}
+        assert employers == {("caroline", "Brightwave"), ("melanie", "Quillon")}
+
+
+def test_a_retraction_ends_the_slot_that_holds_its_value(tmp_path):
+    with Memory(home=tmp_path, embedding={"model": "hash"}) as mem:
+        scope = Scope("r")
+        first = mem.add("I work at Hooli.", scope)
+        mem.add("I left Hooli.", scope)  # the entity tagger may take Hooli for a place
+        assert mem.get(first.id, scope).status == "superseded"
+
+
+def test_without_a_pipeline_the_rules_extract_and_a_line_is_logged(monkeypatch, caplog):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in parse.MODEL_PACKAGES else real(name, *a),
+    )
+    parse.load_pipeline.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="agentmem.extraction"):
+            facts = parse_extractor().extract("I live in Paris. Brannoch Velt lives in Ashcombe.")
+        assert [(f.subject, f.value) for f in facts] == [("user", "Paris")]
+        assert "rule extractor" in caplog.text
+    finally:
+        parse.load_pipeline.cache_clear()
