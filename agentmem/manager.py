@@ -296,7 +296,8 @@ class Memory:
         }
         if metadata is not None:
             values["metadata"] = check_metadata(metadata)
-        values.update(_slot_of(current, text, values.get("metadata", current.metadata)))
+        extractor = derived.text_extractor(self.config.consolidation.extractor)
+        values.update(_slot_of(current, text, values.get("metadata", current.metadata), extractor))
         plan = WritePlan(
             inserts=[old],
             updates=[(current.id, scope.user_id, values)],
@@ -651,16 +652,21 @@ def _check_unit(name: str, value: float) -> None:
         raise ValidationError(f"{name} must be a number in [0, 1], got {value!r}")
 
 
-def _slot_of(current: MemoryRecord, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+def _slot_of(
+    current: MemoryRecord, text: str, metadata: dict[str, Any], extractor: FactExtractor
+) -> dict[str, Any]:
     """The fact fields of a note or fact after its text changed: read again from the new
     text, so that subject/attribute/value never describe a text that is gone. A text that
     states no single fact leaves a plain note. Summaries and episodes keep their fields."""
-    if current.kind not in ("note", "fact"):
+    if current.kind not in derived.READ_KINDS:
         return {}
     probe = dataclasses.replace(
         current, text=text, kind="note", subject=None, attribute=None, value=None, metadata={}
     )
-    reread = resolver.with_fact(probe)
+    [facts] = extractor.extract_many(
+        [text], source=current.source, speakers=[derived.speaker_of(metadata)]
+    )
+    reread = resolver.with_fact(probe, facts[0]) if len(facts) == 1 else probe
     meta = {k: v for k, v in metadata.items() if k != "negated"}
     meta.update({k: v for k, v in reread.metadata.items() if k == "negated"})
     return {
