@@ -97,13 +97,16 @@ class ShortTermConfig(BaseModel):
 class ConsolidationConfig(BaseModel):
     """How short-term overflow becomes long-term memory."""
 
-    summarizer: Literal["extractive", "local", "langchain"] = Field(
+    summarizer: str = Field(
         "extractive",
-        description="'local' uses the local model; 'langchain' the chat model "
+        description="a registered summariser (agentmem.consolidation.SUMMARIZERS): "
+        "'extractive'; 'local' uses the local model; 'langchain' the chat model "
         "passed to Memory(chat_model=...)",
     )
-    extractor: Literal["rules", "llm"] = Field(
-        "rules", description="'llm' asks the local or LangChain model, falling back to rules"
+    extractor: str = Field(
+        "rules",
+        description="a registered extractor (agentmem.extraction.EXTRACTORS): 'rules'; "
+        "'llm' asks the local or LangChain model, falling back to rules",
     )
     summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
     context_top_k: int = Field(12, gt=0, description="search hits considered by context()")

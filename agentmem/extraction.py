@@ -17,22 +17,32 @@ from agentmem.extraction_base import USER, FactExtractor, render
 from agentmem.extraction_llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.extraction_patterns import RULES, Rule
 from agentmem.extraction_rules import RuleExtractor, clauses
+from agentmem.registry import Registry
 
 
 def make_extractor(
     kind: str = "rules", *, chat_model: Any = None, config: Any = None
 ) -> FactExtractor:
-    """The extractor a config names: 'rules', or 'llm' (the chat model if given, else local)."""
-    if kind == "rules":
-        return RuleExtractor()
-    if kind == "llm":
-        if chat_model is not None:
-            return LLMExtractor.from_chat_model(chat_model)
-        return LLMExtractor(local_model_completion(config))
-    raise ValueError(f"consolidation.extractor must be 'rules' or 'llm', got {kind!r}")
+    """The extractor a config names (`EXTRACTORS`): 'rules', or 'llm' (the chat model if
+    given, else the local one)."""
+    return EXTRACTORS.create(kind, chat_model=chat_model, config=config)
+
+
+def _llm_extractor(*, chat_model: Any, config: Any) -> FactExtractor:
+    if chat_model is not None:
+        return LLMExtractor.from_chat_model(chat_model)
+    return LLMExtractor(local_model_completion(config))
+
+
+# Fact extractors by the name `consolidation.extractor` gives; a factory takes the keywords
+# chat_model and config.
+EXTRACTORS: Registry[FactExtractor] = Registry("extractor", "consolidation.extractor")
+EXTRACTORS.register("rules", lambda **_: RuleExtractor())
+EXTRACTORS.register("llm", _llm_extractor)
 
 
 __all__ = [
+    "EXTRACTORS",
     "RULES",
     "USER",
     "FactExtractor",

@@ -15,11 +15,11 @@ from typing import Any
 from agentmem import chat, lifecycle, resolver, undo
 from agentmem.adapters.embeddings import Embedder
 from agentmem.config import MemoryConfig
-from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
+from agentmem.consolidation import SUMMARIZERS, Consolidator, Summarizer, make_summarizer
 from agentmem.consolidation_worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ValidationError
-from agentmem.extraction import FactExtractor, make_extractor
+from agentmem.extraction import EXTRACTORS, FactExtractor, make_extractor
 from agentmem.keyed import KeyedMemories
 from agentmem.long_term import LongTermMemory, WritePlan, check_metadata, check_text, event, new_id
 from agentmem.sensory import SensoryMemory
@@ -66,6 +66,10 @@ class Memory:
         elif overrides:
             config = MemoryConfig.create(**{**config.model_dump(), **overrides})
         self.config = config
+        if summarizer is None:  # a name nothing is registered under: refused before any write
+            SUMMARIZERS.check(config.consolidation.summarizer)
+        if extractor is None:
+            EXTRACTORS.check(config.consolidation.extractor)
         config.home.mkdir(parents=True, exist_ok=True)
         self.long_term = LongTermMemory(config, embedder)
         # Optional LangChain chat model that classifies pairs the conflict rules find ambiguous.
