@@ -100,7 +100,3 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
         typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     else:
         render(data)
-
-
-def not_available(what: str, module: str) -> None:
-    raise AgentMemError(f"{what} is not available yet in this build ({module} is missing)")
