@@ -165,7 +165,9 @@ class LoRAConfig(BaseModel):
     promote_pinned: bool = True
     promote_min_age_days: float = Field(7.0, ge=0.0)
     promote_min_recalls: int = Field(3, ge=0)
-    auto_rebuild: bool = Field(False, description="retrain stale adapters on refresh()")
+    auto_rebuild: bool = Field(
+        False, description="retrain stale adapters on Memory.refresh_adapters() (never on reads)"
+    )
     combination: Literal["joint", "cat", "linear", "svd", "ties", "dare_linear"] = Field(
         "joint",
         description="user + agent adapter: 'joint' trains the agent's adapter on both "

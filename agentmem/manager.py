@@ -515,6 +515,15 @@ class Memory:
         """The scope's adapters, newest version first (status active, stale or inactive)."""
         return self.parametric.adapters(Scope.coerce(scope))
 
+    def refresh_adapters(self, scope: Scope | str) -> list[AdapterInfo]:
+        """Record which of the scope's adapters are stale (a fact they learned changed) and,
+        with `lora.auto_rebuild`, retrain those; returns the scope's adapters. Reading
+        adapters (`adapters`, `chat`) never trains."""
+        scope = Scope.coerce(scope)
+        for slot in (Scope(scope.user_id), Scope(scope.user_id, scope.agent_id)):
+            self.parametric.refresh(slot)
+        return self.adapters(scope)
+
     def rollback_adapter(self, scope: Scope | str, version: int | None = None) -> AdapterInfo:
         """Make an earlier adapter version (default: the previous one) the active one."""
         return self.parametric.rollback(Scope.coerce(scope), version)
