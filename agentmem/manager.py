@@ -577,54 +577,21 @@ class Memory:
         client = chat.check_messages(messages) if messages is not None else None
         self.observe("user", message, scope)
         ctx = self.context(message, scope) if "text" in tiers else None
-        prompt = chat.build_prompt(message, ctx, client)
-        llm = self.llm
         adapters = self.parametric.current(scope) if "parametric" in tiers else []
-        policy, budget = (None, None) if "kv" in tiers else ("full", 1.0)
-        system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
-        changed = self.parametric.overrides(scope) if adapters else []
-        if changed:  # a stale adapter: the text memory's current value wins in the prompt
-            system += "\n\nUpdated facts (they replace what you learned before): " + " ".join(
-                r.text for r in changed
-            )
-        turns = [m for m in prompt if m["role"] != "system"]
-        state: dict[str, Any] = {}
-
-        def pieces():  # runs inside ChatStream's lock and adapter activation, prefill included
-            # The system turn's KV comes from the scope's activation snapshot while its text is
-            # unchanged; with an adapter switched on, the base model's snapshot does not apply.
-            from agentmem.kv.snapshots import SnapshotStore
-
-            session, hit = llm.chat_session(
-                system,
-                turns,
-                user_id=None if adapters else scope.user_id,
-                agent_id=scope.agent_id,
-                policy=policy,
-                budget=budget,
-                snapshots=SnapshotStore.for_config(self.config),
-            )
-            state.update(session=session, snapshot_hit=hit)
-            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens)
-
-        def finish(text: str) -> ChatReply:
-            if text:
-                self.observe("assistant", text, scope)
-            kv = chat.save_last_chat(self.config.last_chat_path, state["session"], scope.user_id)
-            kv["snapshot_hit"] = state["snapshot_hit"]
-            return ChatReply(
-                text=text,
-                tiers=tiers,
-                context_tokens=ctx.tokens if ctx else 0,
-                memories=[m.id for m in ctx.memories] if ctx else [],
-                kv=kv,
-                adapter_id=adapters[0].id if adapters else None,
-            )
-
+        turn = chat.ChatTurn(
+            self,
+            scope,
+            tiers,
+            chat.build_prompt(message, ctx, client),
+            ctx,
+            adapters,
+            self.parametric.overrides(scope) if adapters else [],
+        )
         with self._layers_lock:
             lock = self.__dict__.setdefault("_chat_lock", threading.Lock())
         activate = (lambda: self.parametric.activated(scope)) if adapters else None
-        return chat.ChatStream(pieces(), finish, lock, activate)
+        pieces = turn.pieces(max_new_tokens or self.config.llm.max_new_tokens)
+        return chat.ChatStream(pieces, turn.finish, lock, activate)
 
 
 def _check_id(memory_id: Any) -> str:
