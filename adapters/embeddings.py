@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from agentmem.errors import ConfigError, ModelError
+from agentmem.registry import Registry
 
 # Held while any model (embedder, tokenizer, language model) loads: importing transformers
 # and friends from several threads at once fails half-way with an ImportError.
@@ -277,19 +278,38 @@ def make_embedder(
     cache_dir: Path | None = None,
     threads: int = 2,
 ) -> Embedder:
-    """Build the embedder a config names: 'minilm', 'hash', or a local model directory."""
-    if model == "hash":
-        return HashEmbedder(dimension)
-    if model == "minilm" or Path(model).is_dir():
-        path = None if model == "minilm" else model
-        if backend == "onnx":
-            if cache_dir is None:
-                raise ConfigError("the onnx embedding backend needs a cache directory")
-            return OnnxMiniLMEmbedder(
-                path, cache_dir=cache_dir, batch_size=batch_size, threads=threads
-            )
-        return MiniLMEmbedder(path, batch_size=batch_size)
-    raise ConfigError(
-        f"embedding.model must be 'minilm', 'hash' or a local sentence-transformers "
-        f"directory, got {model!r}"
+    """Build the embedder a config names: a registered name (`EMBEDDERS`: 'minilm', 'hash',
+    ...) or a local sentence-transformers directory."""
+    options = dict(
+        batch_size=batch_size,
+        dimension=dimension,
+        backend=backend,
+        cache_dir=cache_dir,
+        threads=threads,
     )
+    if model not in EMBEDDERS and Path(model).is_dir():
+        return _sentence_transformer(path=model, **options)
+    if model not in EMBEDDERS:
+        raise ConfigError(
+            f"embedding.model must be a registered embedder ({', '.join(EMBEDDERS.names())}) "
+            f"or a local sentence-transformers directory, got {model!r}"
+        )
+    return EMBEDDERS.create(model, path=None, **options)
+
+
+def _sentence_transformer(
+    *, path: str | None, batch_size: int, backend: str, cache_dir: Path | None, threads: int, **_
+) -> Embedder:
+    """MiniLM as bundled (`path=None`) or a local model directory, on ONNX or torch."""
+    if backend == "onnx":
+        if cache_dir is None:
+            raise ConfigError("the onnx embedding backend needs a cache directory")
+        return OnnxMiniLMEmbedder(path, cache_dir=cache_dir, batch_size=batch_size, threads=threads)
+    return MiniLMEmbedder(path, batch_size=batch_size)
+
+
+# Embedders by the name `embedding.model` gives; a factory takes the embedding settings as
+# keywords (path, batch_size, dimension, backend, cache_dir, threads).
+EMBEDDERS: Registry[Embedder] = Registry("embedder", "embedding.model")
+EMBEDDERS.register("minilm", _sentence_transformer)
+EMBEDDERS.register("hash", lambda *, dimension, **_: HashEmbedder(dimension))

@@ -147,6 +147,77 @@ class ChatStream:
         return self.reply.text
 
 
+class ChatTurn:
+    """One reply's plan and record: the model's input and settings from the tiers, then the
+    reply observed and its KV statistics saved.
+
+    `memory` is the `Memory` answering (its model, config and `observe`); `adapters` the
+    scope's adapters in use, `changed` the facts that changed since they were trained.
+    """
+
+    def __init__(
+        self,
+        memory: Any,
+        scope: Any,
+        tiers: list[str],
+        prompt: list[dict[str, str]],
+        context: Context | None,
+        adapters: list[Any],
+        changed: list[Any],
+        *,
+        observe: bool = True,
+        stop: list[str] | None = None,
+    ) -> None:
+        self.memory, self.scope, self.tiers = memory, scope, tiers
+        self.observe, self.stop = observe, stop
+        self.llm = memory.llm  # loaded now: a model that cannot load fails the call, not the stream
+        self.context, self.adapters = context, adapters
+        self.system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
+        if changed:  # a stale adapter: the text memory's current value wins in the prompt
+            self.system += "\n\nUpdated facts (they replace what you learned before): " + " ".join(
+                r.text for r in changed
+            )
+        self.turns = [m for m in prompt if m["role"] != "system"]
+        self.session: Any = None
+        self.snapshot_hit = False
+
+    def pieces(self, max_new_tokens: int) -> Iterator[str]:
+        """Prefill and decode; runs inside ChatStream's lock and adapter activation."""
+        from agentmem.kv.snapshots import SnapshotStore
+
+        # The system turn's KV comes from the scope's activation snapshot while its text is
+        # unchanged; with an adapter switched on, the base model's snapshot does not apply.
+        kv = "kv" in self.tiers
+        self.session, self.snapshot_hit = self.llm.chat_session(
+            self.system,
+            self.turns,
+            user_id=None if self.adapters else self.scope.user_id,
+            agent_id=self.scope.agent_id,
+            policy=None if kv else "full",
+            budget=None if kv else 1.0,
+            snapshots=SnapshotStore.for_config(self.memory.config),
+        )
+        yield from self.session.decode(max_new_tokens, stop=self.stop)
+
+    def finish(self, text: str) -> ChatReply:
+        """Observe the reply (unless the caller stores turns itself) and record the turn's KV
+        statistics."""
+        if text and self.observe:
+            self.memory.observe("assistant", text, self.scope)
+        config = self.memory.config
+        kv = save_last_chat(config.last_chat_path, self.session, self.scope.user_id)
+        kv["snapshot_hit"] = self.snapshot_hit
+        ctx = self.context
+        return ChatReply(
+            text=text,
+            tiers=self.tiers,
+            context_tokens=ctx.tokens if ctx else 0,
+            memories=[m.id for m in ctx.memories] if ctx else [],
+            kv=kv,
+            adapter_id=self.adapters[0].id if self.adapters else None,
+        )
+
+
 def save_last_chat(path: Path, session: Any, user_id: str) -> dict[str, Any]:
     """KV statistics and a sample of per-token tier paths, for `agentmem kv last`, written
     to `path` (`config.last_chat_path`)."""
@@ -205,6 +276,7 @@ def _summarise_path(events: list[dict[str, Any]]) -> dict[str, Any]:
 __all__ = [
     "TIERS",
     "ChatStream",
+    "ChatTurn",
     "build_prompt",
     "check_messages",
     "check_stop",

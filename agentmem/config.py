@@ -97,16 +97,18 @@ class ShortTermConfig(BaseModel):
 class ConsolidationConfig(BaseModel):
     """How short-term overflow becomes long-term memory."""
 
-    summarizer: Literal["extractive", "local", "langchain"] = Field(
+    summarizer: str = Field(
         "extractive",
-        description="'local' uses the local model; 'langchain' the chat model "
+        description="a registered summariser (agentmem.consolidation.SUMMARIZERS): "
+        "'extractive'; 'local' uses the local model; 'langchain' the chat model "
         "passed to Memory(chat_model=...)",
     )
-    extractor: Literal["rules", "parse", "llm"] = Field(
+    extractor: str = Field(
         "parse",
-        description="'parse': the rules, then a dependency parse (facts of any subject; "
-        "the rules alone when no English spaCy model is installed); 'llm' asks the local "
-        "or LangChain model, falling back to rules",
+        description="a registered extractor (agentmem.extraction.EXTRACTORS): 'rules'; "
+        "'parse': the rules, then a dependency parse (facts of any subject; the rules alone "
+        "when no English spaCy model is installed); 'llm' asks the local or LangChain model, "
+        "falling back to rules",
     )
     summary_tokens: int = Field(256, gt=0, description="budget of the rolling summary")
     context_top_k: int = Field(12, gt=0, description="search hits considered by context()")
@@ -165,7 +167,9 @@ class LoRAConfig(BaseModel):
     promote_pinned: bool = True
     promote_min_age_days: float = Field(7.0, ge=0.0)
     promote_min_recalls: int = Field(3, ge=0)
-    auto_rebuild: bool = Field(False, description="retrain stale adapters on refresh()")
+    auto_rebuild: bool = Field(
+        False, description="retrain stale adapters on Memory.refresh_adapters() (never on reads)"
+    )
     combination: Literal["joint", "cat", "linear", "svd", "ties", "dare_linear"] = Field(
         "joint",
         description="user + agent adapter: 'joint' trains the agent's adapter on both "

@@ -30,8 +30,10 @@ import numpy as np
 
 from agentmem import prompts, resolver
 from agentmem.adapters.embeddings import Embedder
+from agentmem.errors import ConfigError
 from agentmem.extraction import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.registry import Registry
 from agentmem.short_term import TokenCounter
 from agentmem.types import (
     ConsolidationReport,
@@ -269,18 +271,10 @@ def make_summarizer(
     chat_model: Any = None,
     config: Any = None,
 ) -> Summarizer:
-    """The summariser a config names, each model-backed one over the extractive fallback."""
-    extractive = ExtractiveSummarizer(embedder, counter)
-    if kind == "extractive":
-        return extractive
-    if kind == "langchain":
-        if chat_model is None:
-            raise ValueError("consolidation.summarizer='langchain' needs Memory(chat_model=...)")
-        return LangChainSummarizer(chat_model, extractive, counter)
-    if kind == "local":
-        return LocalLLMSummarizer(extractive, counter, config=config)
-    raise ValueError(
-        f"consolidation.summarizer must be extractive, local or langchain, got {kind!r}"
+    """The summariser a config names (`SUMMARIZERS`), each model-backed one over the
+    extractive fallback."""
+    return SUMMARIZERS.create(
+        kind, embedder=embedder, counter=counter, chat_model=chat_model, config=config
     )
 
 
@@ -288,6 +282,26 @@ def episode_speaker(episode: Episode) -> str | None:
     """Who "I" is in a turn of a conversation between people (`metadata["speaker"]`)."""
     speaker = episode.metadata.get("speaker")
     return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
+
+
+def _langchain_summarizer(*, embedder, counter, chat_model, **_) -> Summarizer:
+    if chat_model is None:
+        raise ConfigError("consolidation.summarizer='langchain' needs Memory(chat_model=...)")
+    return LangChainSummarizer(chat_model, ExtractiveSummarizer(embedder, counter), counter)
+
+
+def _local_summarizer(*, embedder, counter, config, **_) -> Summarizer:
+    return LocalLLMSummarizer(ExtractiveSummarizer(embedder, counter), counter, config=config)
+
+
+# Summarisers by the name `consolidation.summarizer` gives; a factory takes the keywords
+# embedder, counter, chat_model and config.
+SUMMARIZERS: Registry[Summarizer] = Registry("summarizer", "consolidation.summarizer")
+SUMMARIZERS.register(
+    "extractive", lambda *, embedder, counter, **_: ExtractiveSummarizer(embedder, counter)
+)
+SUMMARIZERS.register("langchain", _langchain_summarizer)
+SUMMARIZERS.register("local", _local_summarizer)
 
 
 @dataclass
@@ -509,4 +523,5 @@ __all__ = [
     "Summarizer",
     "fact_record",
     "make_summarizer",
+    "SUMMARIZERS",
 ]

@@ -22,6 +22,7 @@ from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
 from agentmem.extraction_llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.extraction_patterns import RULES, Rule
 from agentmem.extraction_rules import RuleExtractor, clauses
+from agentmem.registry import Registry
 from agentmem.types import Fact
 from agentmem.vocabulary import canonical
 
@@ -82,18 +83,10 @@ def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:
 def make_extractor(
     kind: str = "rules", *, chat_model: Any = None, config: Any = None
 ) -> FactExtractor:
-    """The extractor a config names: 'rules'; 'parse' (the rules, then a dependency parse;
-    the rules alone, logged, when no English pipeline is installed); or 'llm' (the chat
-    model if given, else the local one)."""
-    if kind == "rules":
-        return RuleExtractor()
-    if kind == "parse":
-        return parse_extractor()
-    if kind == "llm":
-        if chat_model is not None:
-            return LLMExtractor.from_chat_model(chat_model)
-        return LLMExtractor(local_model_completion(config))
-    raise ValueError(f"consolidation.extractor must be 'rules', 'parse' or 'llm', got {kind!r}")
+    """The extractor a config names (`EXTRACTORS`): 'rules'; 'parse' (the rules, then a
+    dependency parse; the rules alone, logged, when no English pipeline is installed); or
+    'llm' (the chat model if given, else the local one)."""
+    return EXTRACTORS.create(kind, chat_model=chat_model, config=config)
 
 
 def parse_extractor() -> FactExtractor:
@@ -122,7 +115,22 @@ def _parser() -> extraction_parse.ParseExtractor:
     return extraction_parse.ParseExtractor()
 
 
+def _llm_extractor(*, chat_model: Any, config: Any) -> FactExtractor:
+    if chat_model is not None:
+        return LLMExtractor.from_chat_model(chat_model)
+    return LLMExtractor(local_model_completion(config))
+
+
+# Fact extractors by the name `consolidation.extractor` gives; a factory takes the keywords
+# chat_model and config.
+EXTRACTORS: Registry[FactExtractor] = Registry("extractor", "consolidation.extractor")
+EXTRACTORS.register("rules", lambda **_: RuleExtractor())
+EXTRACTORS.register("parse", lambda **_: parse_extractor())
+EXTRACTORS.register("llm", _llm_extractor)
+
+
 __all__ = [
+    "EXTRACTORS",
     "RULES",
     "USER",
     "as_speaker",

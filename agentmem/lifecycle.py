@@ -1,7 +1,7 @@
 """Memory lifecycle: decay and archival of faded memories, time-to-live per kind, and purge.
 
 Strength is importance times an exponential decay of the time since the memory was last
-used (stated, reinforced or retrieved), lifted by how often it was used. Memories of the
+used (stated, reinforced or changed), lifted by how often it was used. Memories of the
 `decay_kinds` whose strength falls below `archive_below` are archived: they leave search
 and context but stay in SQL, restorable from their ARCHIVE event. Facts do not fade by
 default (they end by supersession); audit events are never archived or deleted.
@@ -30,8 +30,13 @@ log = logging.getLogger(__name__)
 
 
 def strength(record: MemoryRecord, now: datetime, config: ConflictsConfig) -> float:
-    """importance * 0.5 ** (days since last use / half-life) * (1 + ln(1 + uses)), in [0, 1]."""
-    last = record.last_accessed_at or record.updated_at or record.created_at
+    """importance * 0.5 ** (days since last use / half-life) * (1 + ln(1 + uses)), in [0, 1].
+
+    A use is a write that confirms the memory: stated, reinforced (restated) or changed, so
+    `updated_at` is its time and `access_count` its count. Reads do not count: a search or a
+    context stays a pure read (no write lock taken on the path every chat turn runs, and the
+    searches conflict resolution makes internally cannot inflate the count)."""
+    last = record.updated_at or record.created_at
     days = max(0.0, (as_utc(now) - as_utc(last)).total_seconds() / 86400)
     decay = 0.5 ** (days / config.decay_half_life_days)
     return min(1.0, record.importance * decay * (1.0 + math.log1p(record.access_count)))

@@ -17,11 +17,11 @@ from agentmem import chat, derived, lifecycle, resolver, undo
 from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
 from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
-from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
+from agentmem.consolidation import SUMMARIZERS, Consolidator, Summarizer, make_summarizer
 from agentmem.consolidation_worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ValidationError
-from agentmem.extraction import FactExtractor, make_extractor
+from agentmem.extraction import EXTRACTORS, FactExtractor, make_extractor
 from agentmem.keyed import KeyedMemories
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.sensory import SensoryMemory
@@ -68,6 +68,10 @@ class Memory:
         elif overrides:
             config = MemoryConfig.create(**{**config.model_dump(), **overrides})
         self.config = config
+        if summarizer is None:  # a name nothing is registered under: refused before any write
+            SUMMARIZERS.check(config.consolidation.summarizer)
+        if extractor is None:
+            EXTRACTORS.check(config.consolidation.extractor)
         config.home.mkdir(parents=True, exist_ok=True)
         self.long_term = LongTermMemory(config, embedder)
         # Optional LangChain chat model that classifies pairs the conflict rules find ambiguous.
@@ -517,6 +521,15 @@ class Memory:
         """The scope's adapters, newest version first (status active, stale or inactive)."""
         return self.parametric.adapters(Scope.coerce(scope))
 
+    def refresh_adapters(self, scope: Scope | str) -> list[AdapterInfo]:
+        """Record which of the scope's adapters are stale (a fact they learned changed) and,
+        with `lora.auto_rebuild`, retrain those; returns the scope's adapters. Reading
+        adapters (`adapters`, `chat`) never trains."""
+        scope = Scope.coerce(scope)
+        for slot in (Scope(scope.user_id), Scope(scope.user_id, scope.agent_id)):
+            self.parametric.refresh(slot)
+        return self.adapters(scope)
+
     def rollback_adapter(self, scope: Scope | str, version: int | None = None) -> AdapterInfo:
         """Make an earlier adapter version (default: the previous one) the active one."""
         return self.parametric.rollback(Scope.coerce(scope), version)
@@ -577,54 +590,23 @@ class Memory:
         if observe:
             self.observe("user", message, scope)
         ctx = self.context(message, scope) if "text" in tiers else None
-        prompt = chat.build_prompt(message, ctx, client)
-        llm = self.llm
         adapters = self.parametric.current(scope) if "parametric" in tiers else []
-        policy, budget = (None, None) if "kv" in tiers else ("full", 1.0)
-        system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
-        changed = self.parametric.overrides(scope) if adapters else []
-        if changed:  # a stale adapter: the text memory's current value wins in the prompt
-            system += "\n\nUpdated facts (they replace what you learned before): " + " ".join(
-                r.text for r in changed
-            )
-        turns = [m for m in prompt if m["role"] != "system"]
-        state: dict[str, Any] = {}
-
-        def pieces():  # runs inside ChatStream's lock and adapter activation, prefill included
-            # The system turn's KV comes from the scope's activation snapshot while its text is
-            # unchanged; with an adapter switched on, the base model's snapshot does not apply.
-            from agentmem.kv.snapshots import SnapshotStore
-
-            session, hit = llm.chat_session(
-                system,
-                turns,
-                user_id=None if adapters else scope.user_id,
-                agent_id=scope.agent_id,
-                policy=policy,
-                budget=budget,
-                snapshots=SnapshotStore.for_config(self.config),
-            )
-            state.update(session=session, snapshot_hit=hit)
-            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens, stop=stop)
-
-        def finish(text: str) -> ChatReply:
-            if text and observe:
-                self.observe("assistant", text, scope)
-            kv = chat.save_last_chat(self.config.last_chat_path, state["session"], scope.user_id)
-            kv["snapshot_hit"] = state["snapshot_hit"]
-            return ChatReply(
-                text=text,
-                tiers=tiers,
-                context_tokens=ctx.tokens if ctx else 0,
-                memories=[m.id for m in ctx.memories] if ctx else [],
-                kv=kv,
-                adapter_id=adapters[0].id if adapters else None,
-            )
-
+        turn = chat.ChatTurn(
+            self,
+            scope,
+            tiers,
+            chat.build_prompt(message, ctx, client),
+            ctx,
+            adapters,
+            self.parametric.overrides(scope) if adapters else [],
+            observe=observe,
+            stop=stop,
+        )
         with self._layers_lock:
             lock = self.__dict__.setdefault("_chat_lock", threading.Lock())
         activate = (lambda: self.parametric.activated(scope)) if adapters else None
-        return chat.ChatStream(pieces(), finish, lock, activate)
+        pieces = turn.pieces(max_new_tokens or self.config.llm.max_new_tokens)
+        return chat.ChatStream(pieces, turn.finish, lock, activate)
 
 
 def _check_id(memory_id: Any) -> str:

@@ -5,23 +5,22 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from agentmem.checks import check_unicode
 from agentmem.errors import ScopeError, ValidationError
 
+# Each set of allowed values is written once, as a type; the tuples that checks use are read
+# from it.
 Kind = Literal["fact", "summary", "episode", "note"]
 Status = Literal["active", "superseded", "deleted", "archived"]
-EventOp = Literal[
-    "ADD", "UPDATE", "SUPERSEDE", "DELETE", "MERGE", "RESTORE", "REINFORCE", "ARCHIVE"
-]
 Role = Literal["user", "assistant", "system", "tool", "document"]
 SearchMode = Literal["hybrid", "semantic", "fulltext"]
 
-KINDS: tuple[str, ...] = ("fact", "summary", "episode", "note")
-STATUSES: tuple[str, ...] = ("active", "superseded", "deleted", "archived")
-ROLES: tuple[str, ...] = ("user", "assistant", "system", "tool", "document")
-SEARCH_MODES: tuple[str, ...] = ("hybrid", "semantic", "fulltext")
+KINDS: tuple[str, ...] = get_args(Kind)
+STATUSES: tuple[str, ...] = get_args(Status)
+ROLES: tuple[str, ...] = get_args(Role)
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 MAX_SCOPE_ID = 256
 
 

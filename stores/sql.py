@@ -290,15 +290,6 @@ class SQLStore:
         where = query.condition(conn.dialect.name)
         return fulltext.search(conn, text, query.user_id, where, limit)
 
-    def touch(self, conn: Connection, ids: Sequence[str], user_id: str, now: datetime) -> None:
-        """Count an access of each memory (used by ranking and by lifecycle decay)."""
-        if ids:
-            conn.execute(
-                update(memories)
-                .where(memories.c.id.in_(list(ids)), memories.c.user_id == user_id)
-                .values(access_count=memories.c.access_count + 1, last_accessed_at=now)
-            )
-
     def dirty_memories(self, conn: Connection, limit: int = 10_000) -> list[MemoryRecord]:
         rows = conn.execute(select(memories).where(memories.c.index_dirty == true()).limit(limit))
         return [_memory(r) for r in rows]

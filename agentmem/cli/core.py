@@ -102,10 +102,6 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
         render(data)
 
 
-def not_available(what: str, module: str) -> None:
-    raise AgentMemError(f"{what} is not available yet in this build ({module} is missing)")
-
-
 def check_port_free(host: str, port: int) -> None:
     """Refuse a port another process listens on, in one line, before anything starts."""
     import socket

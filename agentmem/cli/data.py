@@ -16,7 +16,6 @@ from agentmem.cli.core import (
     console,
     emit,
     err_console,
-    not_available,
     open_memory,
 )
 
@@ -110,12 +109,7 @@ def bench_retrieval(ctx: typer.Context) -> None:
 
 
 def _bench(name: str, ctx: typer.Context) -> None:
-    try:
-        module = importlib.import_module(f"agentmem.bench.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"agentmem.bench.{name}":
-            raise
-        not_available(f"bench {name}", f"agentmem/bench/{name}.py")
+    module = importlib.import_module(f"agentmem.bench.{name}")
     result = module.main(list(ctx.args))
     if isinstance(result, int) and result:
         raise typer.Exit(result)

@@ -20,7 +20,6 @@ from agentmem.cli.core import (
     emit,
     err_console,
     load_config,
-    not_available,
     open_memory,
     scope_of,
 )
@@ -50,8 +49,6 @@ def chat(
     """Chat with the local model, with memory (interactive unless --message)."""
     scope = scope_of(user, None, session or "cli")
     with open_memory() as mem:
-        if not hasattr(mem, "chat_stream"):
-            not_available("chat", "Memory.chat_stream")
         if message is not None:
             _chat_turn(mem, message, scope, tiers, as_json)
             return
@@ -231,11 +228,6 @@ def kv_last(
     emit(data, as_json, render)
 
 
-def _registry_ready(mem) -> None:
-    if not hasattr(mem, "adapters") or not hasattr(mem, "train_adapter"):
-        not_available("parametric memory", "Memory.adapters / Memory.train_adapter")
-
-
 def _render_adapters(rows: list[dict]) -> None:
     if not rows:
         console.print("no adapters")
@@ -259,7 +251,6 @@ def _render_adapters(rows: list[dict]) -> None:
 def adapters_list(user: User, as_json: Json = False) -> None:
     """The adapters of a user, newest first."""
     with open_memory() as mem:
-        _registry_ready(mem)
         items = mem.adapters(user)
     emit([a.to_dict() for a in items], as_json, _render_adapters)
 
@@ -268,7 +259,6 @@ def adapters_list(user: User, as_json: Json = False) -> None:
 def adapters_train(user: User, as_json: Json = False) -> None:
     """Train a LoRA adapter from the user's stable facts."""
     with open_memory() as mem:
-        _registry_ready(mem)
         with console.status("training a LoRA adapter…", spinner="dots"):
             info = mem.train_adapter(user)
     emit(info.to_dict(), as_json, lambda a: _render_adapters([a]))
@@ -278,7 +268,6 @@ def adapters_train(user: User, as_json: Json = False) -> None:
 def adapters_show(adapter_id: str, user: User, as_json: Json = False) -> None:
     """One adapter: its facts, config and metrics."""
     with open_memory() as mem:
-        _registry_ready(mem)
         match = [a for a in mem.adapters(user) if a.id.startswith(adapter_id)]
     if not match:
         raise AgentMemError(
@@ -291,11 +280,7 @@ def adapters_show(adapter_id: str, user: User, as_json: Json = False) -> None:
 def adapters_rollback(user: User, as_json: Json = False) -> None:
     """Make the previous adapter version the active one."""
     with open_memory() as mem:
-        _registry_ready(mem)
-        fn = getattr(mem, "rollback_adapter", None)
-        if fn is None:
-            not_available("adapter rollback", "Memory.rollback_adapter")
-        info = fn(user)
+        info = mem.rollback_adapter(user)
     emit(
         info.to_dict(),
         as_json,

@@ -77,7 +77,7 @@ def managed_attention_forward(
         return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling)
     state = cache.state(module.layer_idx)
     policy = cache.policy
-    extra = policy.extra_kv(state, query) if hasattr(policy, "extra_kv") else None
+    extra = policy.extra_kv(state, query)
     if extra is None and not policy.needs_attention:
         out = _sdpa(query, key, value, scaling)
     else:
@@ -126,7 +126,7 @@ def _attend_observed(cache, state, query, key, value, scaling, extra):
         scores = scores.masked_fill(~allowed, float("-inf"))
         probs = torch.softmax(scores, dim=-1)
         outputs.append(torch.matmul(probs.to(v.dtype), v))
-        if m and hasattr(cache.policy, "observe_extra"):
+        if m:
             cache.policy.observe_extra(state, probs[..., :m], start, q_total)
         cache.policy.observe(state, probs[..., m:], start, q_total)
     out = torch.cat(outputs, dim=2)  # (kv_heads, group, q, d)

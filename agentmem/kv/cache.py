@@ -103,15 +103,11 @@ class ManagedCache:
 
     def device_bytes(self) -> int:
         """Bytes of KV attended every step on the compute device (policy tiers included)."""
-        extra = getattr(self.policy, "device_bytes", None)
-        if extra is not None:
-            return sum(extra(st) for st in self.states)
-        return sum(st.keys.nbytes + st.values.nbytes for st in self.states)
+        return sum(self.policy.device_bytes(st) for st in self.states)
 
     def offloaded_bytes(self) -> int:
         """Bytes kept off the compute device (CMP's cold tier), outside the budget."""
-        extra = getattr(self.policy, "offloaded_bytes", None)
-        return sum(extra(st) for st in self.states) if extra is not None else 0
+        return sum(self.policy.offloaded_bytes(st) for st in self.states)
 
     def survival(self, positions: set[int] | None = None) -> dict[str, float]:
         """Share of (layer, head, marked token) still attended on device / retrievable anywhere."""
@@ -120,9 +116,8 @@ class ManagedCache:
             return {"device": 1.0, "any_tier": 1.0}
         target = torch.tensor(marked, device=self.states[0].pos.device)
         on_device = anywhere = 0.0
-        tiers = getattr(self.policy, "tier_positions", None)
         for st in self.states:
-            rows = tiers(st) if tiers is not None else {"device": st.pos, "any": st.pos}
+            rows = self.policy.tier_positions(st)
             on_device += _share(rows["device"], target)
             anywhere += _share(rows["any"], target)
         n = len(self.states)
@@ -130,11 +125,7 @@ class ManagedCache:
 
     def tier_counts(self) -> dict[str, int]:
         """Tokens per KV head in each tier, averaged over layers."""
-        counts = getattr(self.policy, "tier_counts", None)
-        if counts is None:
-            hot = sum(st.length for st in self.states) // max(len(self.states), 1)
-            return {"hot": hot, "warm": 0, "cold": 0}
-        per_layer = [counts(st) for st in self.states]
+        per_layer = [self.policy.tier_counts(st) for st in self.states]
         keys = per_layer[0].keys() if per_layer else ("hot", "warm", "cold")
         return {k: sum(c[k] for c in per_layer) // max(len(per_layer), 1) for k in keys}
 

@@ -392,13 +392,10 @@ class Session:
 
     def token_path(self, position: int) -> list[dict]:
         """Tier transitions of the token at ``position`` in every layer (CMP; empty otherwise)."""
-        path_of = getattr(self.cache.policy, "token_path", None)
-        if path_of is None:
-            return []
         return [
             {"layer": st.index, **event}
             for st in self.cache.states
-            for event in path_of(st, position)
+            for event in self.cache.policy.token_path(st, position)
         ]
 
 

@@ -77,27 +77,10 @@ class BaseLM:
 
 def load_base(config: MemoryConfig | None = None) -> BaseLM:
     """The configured local model (the bundled SmolLM2 by default), in eval mode."""
-    config = config or MemoryConfig.create()
-    try:  # the runtime of issue 5, when it has landed
-        from agentmem.llm import LocalLLM  # type: ignore[attr-defined]
-    except ImportError:
-        LocalLLM = None  # noqa: N806
-    if LocalLLM is not None:
-        llm = LocalLLM.load(config) if _takes_config(LocalLLM.load) else LocalLLM.load()
-        return BaseLM(llm.model, llm.tokenizer, str(llm.fingerprint))
-    from agentmem.llm import loader
+    from agentmem.llm import LocalLLM
 
-    model, tokenizer, _ = loader.load_model(config)
-    return BaseLM(model, tokenizer, loader.fingerprint(model))
-
-
-def _takes_config(fn: Any) -> bool:
-    import inspect
-
-    try:
-        return len(inspect.signature(fn).parameters) > 0
-    except (TypeError, ValueError):
-        return False
+    llm = LocalLLM.load(config or MemoryConfig.create())
+    return BaseLM(llm.model, llm.tokenizer, str(llm.fingerprint))
 
 
 def fingerprint(model: Any) -> str:

@@ -1,8 +1,9 @@
 """Which facts become parametric, and when an adapter no longer matches its facts.
 
 A fact is promoted when it is pinned (`metadata["pinned"]`), or when it has been unchanged
-for `promote_min_age_days` and recalled at least `promote_min_recalls` times. Pure functions
-over records; the caller decides what to do with the answer.
+for `promote_min_age_days` and recalled at least `promote_min_recalls` times (a recall is a
+restatement: the memory's `access_count`, which reinforcements raise; reads do not). Pure
+functions over records; the caller decides what to do with the answer.
 """
 
 from __future__ import annotations

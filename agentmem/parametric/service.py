@@ -158,29 +158,37 @@ class ParametricMemory:
         return self.train(scope, records=selected, progress=progress)
 
     def refresh(self, scope: Scope) -> AdapterInfo | None:
-        """Mark the slot's current adapter stale if one of its facts changed; rebuild it when
-        `lora.auto_rebuild` is on. Returns the current adapter after that."""
-        current = self.registry.current(scope)
-        if current is None:
-            return None
-        changed = promotion.changed_facts(current, self.learned_facts(scope))
-        if changed and current.status != "stale":
-            self.registry.set_status(current.id, scope, "stale")
-            current.status = "stale"
-            if self.config.lora.auto_rebuild:
-                return self.train(scope)
+        """Record in the registry that the slot's current adapter is stale if one of its
+        facts changed, and rebuild it when `lora.auto_rebuild` is on (the one place that
+        trains without `train` being called). Returns the current adapter after that."""
+        current = self.view(scope)
+        if current is None or current.status != "stale":
+            return current
+        self.registry.set_status(current.id, scope, "stale")
+        if self.config.lora.auto_rebuild:
+            return self.train(scope)
         return current
 
-    # --- registry views -------------------------------------------------------------
+    def view(self, scope: Scope) -> AdapterInfo | None:
+        """The slot's current adapter, shown "stale" when one of its facts changed since it
+        was trained. Reads only: nothing is written or trained."""
+        current = self.registry.current(scope)
+        if current is None or current.status == "stale":
+            return current
+        if promotion.changed_facts(current, self.learned_facts(scope)):
+            current.status = "stale"  # the returned copy; the registry row is left as it is
+        return current
+
+    # --- registry views: reads only -------------------------------------------------
     def adapters(self, scope: Scope) -> list[AdapterInfo]:
-        for slot in _slots(scope):
-            self.refresh(slot)
-        return self.registry.list(scope)
+        """Every version of the scope's adapters, newest first, current ones as `view`s."""
+        views = {v.id: v for v in (self.view(s) for s in _slots(scope)) if v is not None}
+        return [views.get(a.id, a) for a in self.registry.list(scope)]
 
     def current(self, scope: Scope) -> list[AdapterInfo]:
         """The adapters that answer for this scope: user-level, then agent-level; a joint
         agent adapter answers alone, since it learned the user's facts too."""
-        found = [a for a in (self.refresh(s) for s in _slots(scope)) if a is not None]
+        found = [a for a in (self.view(s) for s in _slots(scope)) if a is not None]
         joint = self.config.lora.combination == "joint"
         if joint and len(found) == 2 and found[1].config.get("combination") == "joint":
             return found[1:]

@@ -11,6 +11,11 @@ A policy is a small dataclass whose fields are its hyperparameters. The managed 
 - ``compress(state, budget)`` to bring the layer within ``budget`` tokens per KV head.
 
 Concrete policies write ``score`` (higher is kept) and, when they need them, the two hooks.
+A policy that keeps tokens beyond the cache's own tensors (CMP's warm and cold tiers)
+overrides the optional hooks below, whose defaults describe a plain single-tier cache:
+``extra_kv``/``observe_extra`` (keys attended besides the cache's), the byte accounting
+``device_bytes``/``offloaded_bytes``, and the inspection hooks ``tier_positions``,
+``tier_counts`` and ``token_path``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,39 @@ class Policy:
     def score(self, state: LayerState) -> torch.Tensor:
         """Scores ``(kv_heads, n)`` of the cached tokens; higher is kept."""
         raise NotImplementedError
+
+    # --- optional hooks: a single-tier cache by default ----------------------------------------
+    def extra_kv(
+        self, state: LayerState, query: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """Keys, values ``(1, kv_heads, m, d)`` and mask ``(kv_heads, m)`` attended besides the
+        cache for ``query: (1, q_heads, q, d)``; None when there are none."""
+        return None
+
+    def observe_extra(
+        self, state: LayerState, probs: torch.Tensor, q_start: int, q_total: int
+    ) -> None:
+        """Attention ``(kv_heads, group, q_chunk, m)`` the queries gave to ``extra_kv``'s keys."""
+
+    def device_bytes(self, state: LayerState) -> int:
+        """Bytes of this layer's KV held on the compute device."""
+        return state.keys.nbytes + state.values.nbytes
+
+    def offloaded_bytes(self, state: LayerState) -> int:
+        """Bytes of this layer's KV kept off the compute device."""
+        return 0
+
+    def tier_positions(self, state: LayerState) -> dict[str, torch.Tensor]:
+        """Positions ``(kv_heads, n)`` attended on the device, and retrievable in any tier."""
+        return {"device": state.pos, "any": state.pos}
+
+    def tier_counts(self, state: LayerState) -> dict[str, int]:
+        """Tokens per KV head in each tier."""
+        return {"hot": state.length, "warm": 0, "cold": 0}
+
+    def token_path(self, state: LayerState, position: int) -> list[dict]:
+        """Tier transitions of the token at ``position`` in this layer (none in one tier)."""
+        return []
 
     # --- the shared algorithm ----------------------------------------------------------------
     def compress(self, state: LayerState, budget: int) -> None:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 
 from agentmem.errors import ConfigError
+from agentmem.kv.policies.base import Policy
 from agentmem.kv.policies.structured import STR
 from agentmem.kv.tiers import ColdStore, WarmTier
 
@@ -42,11 +43,21 @@ class _Tiers:
 
 
 @dataclass
-class CMP(STR):
-    """Hot / warm (int8) / cold (offloaded, recalled by representative key) tiers."""
+class CMP(Policy):
+    """Hot / warm (int8) / cold (offloaded, recalled by representative key) tiers.
+
+    Which hot tokens move down is STR's decision: the first seven fields are an STR scorer's
+    (significance EMA, persistence, span-structured selection), which CMP composes."""
 
     name: ClassVar[str] = "cmp"
+    needs_attention: ClassVar[bool] = True
+    alpha: float = 0.05
+    temperature: float = 0.25
+    sinks: int = 4
     recent: int = 32
+    sampling: Literal["topk", "bernoulli"] = "topk"
+    pool_spans: bool = True
+    seed: int = 0
     block_size: int = 8
     recall_blocks: int = 4
     warm_share: float = 0.5
@@ -54,6 +65,15 @@ class CMP(STR):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self._significance = STR(
+            alpha=self.alpha,
+            temperature=self.temperature,
+            sinks=self.sinks,
+            recent=self.recent,
+            sampling=self.sampling,
+            pool_spans=self.pool_spans,
+            seed=self.seed,
+        )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
         if self.block_size < 1:
@@ -68,6 +88,16 @@ class CMP(STR):
             cold = ColdStore(heads, dim, dtype, dev, self.block_size, path)
             tiers = state.extra["cmp"] = _Tiers(WarmTier(heads, dim, dev, dtype), cold)
         return tiers
+
+    # --- significance: STR's ---------------------------------------------------------------
+    def observe(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
+        self._significance.observe(state, probs, q_start, q_total)
+
+    def score(self, state) -> torch.Tensor:
+        return self._significance.score(state)
+
+    def select(self, state, scores: torch.Tensor, budget: int) -> torch.Tensor:
+        return self._significance.select(state, scores, budget)
 
     # --- attention: extra keys and statistics -----------------------------------------------
     def extra_kv(self, state, query: torch.Tensor):
@@ -96,7 +126,7 @@ class CMP(STR):
         tiers.warm_colsum += part
 
     def finish(self, state, n_new: int) -> None:
-        super().finish(state, n_new)
+        self._significance.finish(state, n_new)
         tiers = state.extra.get("cmp")
         if tiers is None or tiers.warm_colsum is None or n_new == 0:
             return
