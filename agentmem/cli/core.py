@@ -64,8 +64,13 @@ PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_o
 def _global(
     home: Annotated[Path | None, typer.Option(help="memory home (default ./.agentmem)")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML config file")] = None,
-    debug: Annotated[bool, typer.Option(help="show tracebacks")] = False,
+    debug: Annotated[
+        bool, typer.Option(help="show tracebacks, library warnings, logs and progress bars")
+    ] = False,
 ) -> None:
+    from agentmem.quiet import quiet_process
+
+    quiet_process(debug)
     _state.update(home=home, config=config, debug=debug)
 
 

@@ -46,7 +46,7 @@ def export_(
             export.export_jsonl(mem, sys.stdout, user)
             return
         n = export.export_jsonl(mem, out, user)
-    err_console.print(f"exported {n} rows to {out}")
+    console.print(f"exported {n} rows to {out}")
 
 
 @app.command("import")

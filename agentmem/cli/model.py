@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from agentmem import quiet
 from agentmem.cli.core import (
     Agent,
     Json,
@@ -25,6 +26,7 @@ from agentmem.cli.core import (
     scope_of,
 )
 from agentmem.errors import AgentMemError, ValidationError
+from agentmem.quiet import debugging
 
 kv_app = typer.Typer(no_args_is_help=True, help="KV memory: policies, snapshots, token paths.")
 adapters_app = typer.Typer(no_args_is_help=True, help="Parametric memory: LoRA adapters.")
@@ -103,7 +105,7 @@ def serve(
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
     err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    uvicorn.run(app_, host=host, port=port, log_level="info" if debugging() else "warning")
 
 
 @app.command()
@@ -263,8 +265,9 @@ def adapters_train(user: User, as_json: Json = False) -> None:
     """Train a LoRA adapter from the user's stable facts."""
     with open_memory() as mem:
         _registry_ready(mem)
-        with console.status("training a LoRA adapter…", spinner="dots"):
-            info = mem.train_adapter(user)
+        with quiet.task("loading the model"):
+            mem.parametric.base  # noqa: B018 -- loaded here so that the bar below is training only
+        info = mem.train_adapter(user, progress=err_console.is_terminal)
     emit(info.to_dict(), as_json, lambda a: _render_adapters([a]))
 
 

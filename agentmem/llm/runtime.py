@@ -13,6 +13,8 @@ between calls. New tokens always get their true positions.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -285,7 +287,7 @@ class Session:
             out = model(
                 input_ids=input_ids,
                 position_ids=positions,
-                past_key_values=self.cache.dynamic,
+                **{_cache_kwarg(type(model)): self.cache.dynamic},
                 use_cache=True,
                 logits_to_keep=0 if keep_all else 1,
                 output_hidden_states=hidden,
@@ -430,6 +432,27 @@ def token_spans(text: str, offsets: Sequence[tuple[int, int]]) -> list[int]:
 def _rebase(spans: Sequence[int]) -> list[int]:
     base = spans[0] if spans else 0
     return [s - base for s in spans]
+
+
+@functools.cache
+def _cache_kwarg(model_type: type) -> str:
+    """The name of the forward pass's cache argument: `cache` since transformers 5 (where
+    `past_key_values` warns on every call), `past_key_values` before."""
+    forward = getattr(model_type, "forward", None)
+    try:
+        params = inspect.signature(forward).parameters if forward else {}
+    except (TypeError, ValueError):
+        params = {}
+    if "cache" in params:
+        return "cache"
+    base = getattr(model_type, "get_base_model", None)  # a peft wrapper passes kwargs through
+    return "cache" if base is not None and _transformers_major() >= 5 else "past_key_values"
+
+
+def _transformers_major() -> int:
+    import transformers
+
+    return int(transformers.__version__.split(".")[0])
 
 
 def _eos_ids(tokenizer) -> set[int]:
