@@ -563,7 +563,12 @@ class Memory:
                 snapshots=SnapshotStore.for_config(self.config),
             )
             state.update(session=session, snapshot_hit=hit)
-            yield from session.decode(max_new_tokens or self.config.llm.max_new_tokens, stop=stop)
+            yield from session.decode(
+                max_new_tokens or self.config.llm.max_new_tokens,
+                stop=[*stop, *chat.TURN_MARKERS],
+                repetition_penalty=self.config.llm.repetition_penalty,
+                stop_repeats=True,
+            )
 
         def finish(text: str) -> ChatReply:
             if text and observe:

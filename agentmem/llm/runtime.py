@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -306,11 +307,15 @@ class Session:
         temperature: float = 0.0,
         seed: int = 0,
         stop: Sequence[str] = (),
+        repetition_penalty: float = 1.0,
+        stop_repeats: bool = False,
     ) -> Iterator[str]:
         """Yield text pieces of up to ``max_new_tokens`` tokens decoded from the cache.
 
         Decoding ends at an end-of-turn token or at the first of ``stop`` (not yielded);
         ``finish_reason`` then says "stop", or "length" when ``max_new_tokens`` ran out.
+        ``repetition_penalty`` > 1 lowers the logits of tokens the reply already holds (as
+        in CTRL); ``stop_repeats`` ends the reply before a sentence it already said.
         """
         if self._last_logits is None:
             raise ValidationError("nothing to decode from: feed some text first")
@@ -325,6 +330,8 @@ class Session:
         started = time.perf_counter()
         for _ in range(max_new_tokens):
             logits = self._last_logits
+            if repetition_penalty != 1.0 and generated:
+                logits = _penalised(logits, generated, repetition_penalty)
             if temperature > 0:
                 probs = torch.softmax(logits.cpu() / temperature, dim=-1)
                 token = int(torch.multinomial(probs, 1, generator=generator))
@@ -339,6 +346,8 @@ class Session:
             if text.endswith("\ufffd"):
                 continue
             cut = min((text.find(s) for s in stop if s in text), default=-1)
+            if cut < 0 and stop_repeats:
+                cut = _repeat_start(text)
             if cut >= 0:
                 text, self.finish_reason = text[:cut], "stop"
                 break
@@ -432,6 +441,36 @@ def token_spans(text: str, offsets: Sequence[tuple[int, int]]) -> list[int]:
 def _rebase(spans: Sequence[int]) -> list[int]:
     base = spans[0] if spans else 0
     return [s - base for s in spans]
+
+
+def _penalised(logits: torch.Tensor, generated: list[int], penalty: float) -> torch.Tensor:
+    """CTRL's repetition penalty: a seen token's logit divided by `penalty` when positive,
+    multiplied when negative."""
+    logits = logits.clone()
+    seen = torch.tensor(sorted(set(generated)), device=logits.device)
+    values = logits[seen]
+    logits[seen] = torch.where(values > 0, values / penalty, values * penalty)
+    return logits
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _repeat_start(text: str) -> int:
+    """Where a finished sentence that repeats an earlier one of `text` starts, else -1."""
+    parts = _SENTENCE_END.split(text)
+    if len(parts) < 3:  # the last part may still be growing
+        return -1
+    seen: set[str] = set()
+    offset = 0
+    for part in parts[:-1]:
+        start = text.index(part, offset)
+        offset = start + len(part)
+        key = " ".join(re.findall(r"\w+", part.lower()))
+        if key and key in seen:
+            return start
+        seen.add(key)
+    return -1
 
 
 @functools.cache
