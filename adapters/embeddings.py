@@ -99,10 +99,10 @@ class MiniLMEmbedder(Embedder):
         if not self.path.is_dir():
             raise ConfigError(f"embedding.model path {str(self.path)!r} is not a directory")
         self.batch_size = batch_size
-        from transformers.utils import logging as hf_logging
+        from agentmem import quiet
 
-        hf_logging.disable_progress_bar()
-        self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
+        with quiet.loading():
+            self._model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
         dim = (
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
@@ -146,11 +146,10 @@ class OnnxMiniLMEmbedder(Embedder):
     ) -> None:
         super().__init__()
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         self.path = Path(path) if path else bundled_minilm_path()
         self.batch_size, self.max_length = batch_size, max_length
-        self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        self._tokenizer = _fast_tokenizer(self.path, max_length)
         onnx_file = export_onnx(self.path, Path(cache_dir))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -171,20 +170,39 @@ class OnnxMiniLMEmbedder(Embedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            enc = self._tokenizer(
-                [texts[i] for i in rows],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="np",
-            )
-            feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._inputs}
+            encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
+            enc = {
+                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+            }
+            feed = {k: v for k, v in enc.items() if k in self._inputs}
             hidden = self._session.run(None, feed)[0]
             mask = enc["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out[rows] = pooled
         return out
+
+
+def _fast_tokenizer(model_dir: Path, max_length: int):
+    """The model's tokenizer.json run by `tokenizers` (what transformers' fast tokenizer
+    wraps), padded to the longest text of a batch and cut at `max_length`. Importing
+    transformers for it would cost seconds (it brings torch) on every command."""
+    from tokenizers import Tokenizer
+
+    file = model_dir / "tokenizer.json"
+    if not file.is_file():
+        raise ModelError(f"{model_dir} has no tokenizer.json; use embedding.backend = 'torch'")
+    tokenizer = Tokenizer.from_file(str(file))
+    padding = tokenizer.padding or {}
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.enable_padding(
+        pad_id=padding.get("pad_id", 0),
+        pad_type_id=padding.get("pad_type_id", 0),
+        pad_token=padding.get("pad_token", "[PAD]"),
+    )
+    return tokenizer
 
 
 def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
@@ -197,37 +215,42 @@ def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
+    from agentmem import quiet
+
     cache_dir.mkdir(parents=True, exist_ok=True)
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    sample = tokenizer(
-        ["a short sentence", "and a slightly longer one here"], padding=True, return_tensors="pt"
-    )
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
-
-    class _Hidden(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *args):
-            return self.inner(**dict(zip(names, args, strict=True))).last_hidden_state
-
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    axes = {n: {0: "batch", 1: "seq"} for n in [*names, "hidden"]}
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's notes on opset conversions
-        torch.onnx.export(
-            _Hidden(model),
-            tuple(sample[n] for n in names),
-            str(tmp),
-            input_names=names,
-            output_names=["hidden"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
+    with quiet.loading(), quiet.task("preparing the embedding model (once per cache)"):
+        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        sample = tokenizer(
+            ["a short sentence", "and a slightly longer one here"],
+            padding=True,
+            return_tensors="pt",
         )
-    os.replace(tmp, target)  # atomic: a concurrent exporter's file is equally good
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+        class _Hidden(torch.nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, *args):
+                return self.inner(**dict(zip(names, args, strict=True))).last_hidden_state
+
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        axes = {n: {0: "batch", 1: "seq"} for n in [*names, "hidden"]}
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on opset conversions
+            torch.onnx.export(
+                _Hidden(model),
+                tuple(sample[n] for n in names),
+                str(tmp),
+                input_names=names,
+                output_names=["hidden"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp, target)  # atomic: a concurrent exporter's file is equally good
     return target
 
 

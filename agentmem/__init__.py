@@ -6,7 +6,8 @@ with Memory() as mem:
     hits = mem.search("where does alice live?", Scope(user_id="alice"))
 """
 
-from agentmem.config import MemoryConfig
+import importlib
+
 from agentmem.errors import (
     AgentMemError,
     ConfigError,
@@ -20,7 +21,6 @@ from agentmem.errors import (
     StoreError,
     ValidationError,
 )
-from agentmem.manager import Memory
 from agentmem.types import (
     AdapterInfo,
     ChatReply,
@@ -37,6 +37,24 @@ from agentmem.types import (
 )
 
 __version__ = "0.1.0"
+
+# Memory and MemoryConfig bring SQLAlchemy, NumPy and pydantic (a second or more on a busy
+# machine): imported on first use, so that `agentmem --help` and light imports start fast.
+_LAZY = {"Memory": "agentmem.manager", "MemoryConfig": "agentmem.config"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentmem' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "AdapterInfo",

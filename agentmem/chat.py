@@ -14,6 +14,7 @@ reply has been observed into memory like any other turn.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -78,6 +79,38 @@ def check_stop(stop: Any) -> list[str]:
     return list(items)
 
 
+# A small model that goes on writing the transcript itself starts the next turn with one of
+# these; the reply ends there.
+TURN_MARKERS = ("<|im_start|>", "\nUser:", "\nuser:", "\nAssistant:", "\nassistant:")
+MEMORY_HEADING = "What you remember:"
+ADDRESSED_HEADING = (
+    'What you know about the person you are talking to (in these lines, "you" is them):'
+)
+
+
+def addressed(context: Context) -> Context:
+    """The context with its memory lines said to the user ("You live in Porto"), so that
+    the model answers in the second person instead of copying "The user lives in ..."."""
+    from agentmem.person import second_person
+
+    lines = {
+        f"- {m.text}": f"- {second_person(m.text)}"
+        for m in context.memories
+        if (m.subject or "user") == "user"
+    }
+    from agentmem import prompts
+
+    messages = []
+    for m in context.messages:
+        if m["role"] == "system":
+            content = m["content"].replace(prompts.CONTEXT_PREAMBLE, prompts.CHAT_PREAMBLE, 1)
+            content = content.replace(MEMORY_HEADING, ADDRESSED_HEADING, 1)
+            content = "\n".join(lines.get(line, line) for line in content.split("\n"))
+            m = {**m, "content": content}
+        messages.append(m)
+    return dataclasses.replace(context, messages=messages)
+
+
 def build_prompt(
     message: str, context: Context | None, messages: list[dict[str, str]] | None
 ) -> list[dict[str, str]]:
@@ -86,6 +119,7 @@ def build_prompt(
     With a client-held conversation (`messages`), memory contributes only its system part
     (memories and summary); the client's turns replace memory's recent turns.
     """
+    context = addressed(context) if context is not None else None
     if messages is None:
         prompt = list(context.messages) if context is not None else []
         if not prompt or prompt[-1] != {"role": "user", "content": message}:
@@ -169,7 +203,7 @@ class ChatTurn:
         stop: list[str] | None = None,
     ) -> None:
         self.memory, self.scope, self.tiers = memory, scope, tiers
-        self.observe, self.stop = observe, stop
+        self.observe, self.stop = observe, list(stop or [])
         self.llm = memory.llm  # loaded now: a model that cannot load fails the call, not the stream
         self.context, self.adapters = context, adapters
         self.system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
@@ -197,7 +231,12 @@ class ChatTurn:
             budget=None if kv else 1.0,
             snapshots=SnapshotStore.for_config(self.memory.config),
         )
-        yield from self.session.decode(max_new_tokens, stop=self.stop)
+        yield from self.session.decode(
+            max_new_tokens,
+            stop=[*self.stop, *TURN_MARKERS],
+            repetition_penalty=self.memory.config.llm.repetition_penalty,
+            stop_repeats=True,
+        )
 
     def finish(self, text: str) -> ChatReply:
         """Observe the reply (unless the caller stores turns itself) and record the turn's KV

@@ -65,6 +65,9 @@ class LLMConfig(BaseModel):
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     cache_dir: Path | None = Field(None, description="dequantised weights; default <home>/models")
     max_new_tokens: int = Field(128, gt=0)
+    repetition_penalty: float = Field(
+        1.2, ge=1.0, le=3.0, description="chat: logits of tokens already in the reply / this"
+    )
 
 
 class KVConfig(BaseModel):

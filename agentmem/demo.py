@@ -300,7 +300,7 @@ def _chat(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
 
 def _tiers_section(stats: dict[str, Any]) -> dict[str, Any]:
     counts = {
-        f"{tier}: {what}": n
+        f"{report.label(tier)}: {report.label(what)}": n
         for tier, items in stats["tiers"].items()
         for what, n in items.items()
         if n
@@ -333,6 +333,6 @@ def _summary(
     table = Table("tier", "what", "count")
     for tier, items in stats["tiers"].items():
         for what, n in items.items():
-            table.add_row(tier, what, str(n))
+            table.add_row(report.label(tier), report.label(what), str(n))
     console.print(table)
     console.print(f"finished in {elapsed:.0f} s; HTML report with plots: [bold]{path}[/]")

@@ -59,6 +59,10 @@ CONTEXT_PREAMBLE = (
     "conversation summary below when they are relevant; newer facts override older ones."
 )
 
+# The local chat model is small: a long instruction comes back as its answer. Its system
+# turn opens with one short sentence instead of CONTEXT_PREAMBLE.
+CHAT_PREAMBLE = "Answer in one or two short sentences, using what you know about the person."
+
 
 def extraction_messages(text: str) -> list[dict[str, str]]:
     names = ", ".join(a.name for a in ATTRIBUTES)
@@ -88,6 +92,7 @@ def summary_messages(
 
 
 __all__ = [
+    "CHAT_PREAMBLE",
     "CONTEXT_PREAMBLE",
     "FACT_SCHEMA",
     "extraction_messages",

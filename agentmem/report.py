@@ -37,7 +37,7 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
         )
         text: dict[str, int] = {}
         for kind, status, n in by_kind:
-            text[f"{kind} ({status})"] = int(n)
+            text[f"{kind}_{status}"] = int(n)
         n_episodes = conn.execute(
             where(select(func.count()).select_from(episodes), episodes)
         ).scalar_one()
@@ -75,21 +75,21 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
         "home": str(home),
         "tiers": {
             "sensory": {"episodes": int(n_episodes)},
-            "short-term": {"turns not yet consolidated": int(pending)},
-            "long-term text": {
+            "short_term": {"unconsolidated_turns": int(pending)},
+            "long_term_text": {
                 **text,
-                "audit events": int(n_events),
-                "open conflicts": int(n_open),
+                "audit_events": int(n_events),
+                "open_conflicts": int(n_open),
             },
-            "long-term KV": {"snapshots": _count(kv_dir, "*.safetensors")},
+            "long_term_kv": {"snapshots": _count(kv_dir, "*.safetensors")},
             "parametric": {
                 "adapters": _count(memory.config.lora.adapter_dir, "adapter_config.json")
             },
         },
         "sizes": {
             "sql": _sql_bytes(memory),
-            "vector index": _bytes(memory.config.chroma.path),
-            "kv snapshots": _bytes(kv_dir),
+            "vector_index": _bytes(memory.config.chroma.path),
+            "kv_snapshots": _bytes(kv_dir),
             "adapters": _bytes(memory.config.lora.adapter_dir),
         },
         "index": {
@@ -99,6 +99,11 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
             "healthy": int(dirty) == 0 and int(vectors) == int(rows),
         },
     }
+
+
+def label(key: str) -> str:
+    """A stats key as words for a table: "long_term_text" -> "long-term text"."""
+    return key.replace("_term", "-term").replace("_kv", " KV").replace("_", " ")
 
 
 def _count(folder: Path, pattern: str) -> int:

@@ -115,7 +115,8 @@ def load(path: str | Path) -> list[Scenario]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ValidationError(f"cannot read scenario file {str(path)!r}: {exc}") from None
+        where = " ".join(str(exc).split())  # YAML's multi-line report, on one line
+        raise ValidationError(f"cannot read scenario file {str(path)!r}: {where}") from None
     items = data.get("scenarios") if isinstance(data, dict) and "scenarios" in data else [data]
     if not isinstance(items, list) or not items:
         raise ValidationError(f"{path}: expected a scenario mapping or a 'scenarios:' list")
@@ -128,6 +129,12 @@ def load(path: str | Path) -> list[Scenario]:
 def _scenario(item: Any, source: str) -> Scenario:
     if not isinstance(item, dict) or not isinstance(item.get("steps"), list):
         raise ValidationError(f"{source}: a scenario needs 'name' and a list of 'steps'")
+    unknown = sorted(set(item) - {"name", "description", "steps", "config"})
+    if unknown:  # a misplaced key (an 'expect' beside 'steps') would silently check nothing
+        raise ValidationError(
+            f"{source}: unknown scenario keys {unknown}; a scenario has name, description, "
+            "config and steps (expectations are 'expect' steps)"
+        )
     for step in item["steps"]:
         kinds = [k for k in STEP_KINDS if isinstance(step, dict) and k in step]
         if len(kinds) != 1:
@@ -333,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = check_conflicts(args.paths)
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 1
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.render())
     return 0 if report.ok else 1
 

@@ -114,6 +114,7 @@ def test_sql_is_read_only_and_scoped(home):
 
 
 def test_errors_are_one_line_unless_debug(home):
+    run(home, "add", "a first memory, so that the home exists", "-u", "alice")
     result = run(home, "show", "missing-id", "-u", "alice", ok=False)
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]

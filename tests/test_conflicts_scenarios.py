@@ -57,7 +57,7 @@ def test_main_exit_codes(tmp_path, capsys):
     )
     assert main([str(good)]) == 0
     assert "1/1 scenarios passed" in capsys.readouterr().out
-    assert main([str(tmp_path / "missing.yaml")]) == 2
+    assert main([str(tmp_path / "missing.yaml")]) == 1
     (tmp_path / "broken.yaml").write_text("name: x\nsteps:\n  - {nonsense: 1}\n")
-    assert main([str(tmp_path / "broken.yaml")]) == 2
+    assert main([str(tmp_path / "broken.yaml")]) == 1
     assert "exactly one of" in capsys.readouterr().err

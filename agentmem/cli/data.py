@@ -18,6 +18,7 @@ from agentmem.cli.core import (
     err_console,
     open_memory,
 )
+from agentmem.errors import AgentMemError
 
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (side by side, in one run).")
 app.add_typer(bench_app, name="bench")
@@ -27,7 +28,7 @@ app.add_typer(bench_app, name="bench")
 @app.command()
 def reindex() -> None:
     """Rebuild the vector index from SQL."""
-    with console.status("rebuilding the vector index from SQL…"), open_memory() as mem:
+    with console.status("rebuilding the vector index from SQL…"), open_memory(True) as mem:
         n = mem.reindex()
     console.print(f"reindexed {n} memories")
 
@@ -40,12 +41,17 @@ def export_(
     """Write memories, history, episodes and conflicts as JSONL (lossless)."""
     from agentmem import export
 
-    with open_memory() as mem:
+    if str(out) != "-" and not out.parent.is_dir():
+        raise AgentMemError(
+            f"cannot write {str(out)!r}: directory {str(out.parent)!r} does not exist; "
+            "create it first or write somewhere else"
+        )
+    with open_memory(existing=True) as mem:
         if str(out) == "-":
             export.export_jsonl(mem, sys.stdout, user)
             return
         n = export.export_jsonl(mem, out, user)
-    err_console.print(f"exported {n} rows to {out}")
+    console.print(f"exported {n} rows to {out}")
 
 
 @app.command("import")

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agentmem.cli.core import Agent, Json, Session, User, app, console, emit, open_memory, scope_of
+from agentmem.cli.core import (
+    Agent,
+    Json,
+    Session,
+    User,
+    app,
+    console,
+    emit,
+    full_id,
+    open_memory,
+    scope_of,
+)
 from agentmem.errors import AgentMemError, ValidationError
 from agentmem.types import iso
 
@@ -73,8 +84,8 @@ def observe(
 @app.command()
 def update(memory_id: str, text: str, user: User, as_json: Json = False) -> None:
     """Replace a memory's text; the old version stays in its history."""
-    with open_memory() as mem:
-        record = mem.update(memory_id, text, user)
+    with open_memory(existing=True) as mem:
+        record = mem.update(full_id(mem, "memories", memory_id, user), text, user)
     emit(
         record.to_dict(),
         as_json,
@@ -85,7 +96,8 @@ def update(memory_id: str, text: str, user: User, as_json: Json = False) -> None
 @app.command()
 def delete(memory_id: str, user: User) -> None:
     """Soft-delete a memory (it stays in history; `restore` undoes it)."""
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
+        memory_id = full_id(mem, "memories", memory_id, user)
         mem.delete(memory_id, user)
     console.print(f"deleted {memory_id}")
 
@@ -93,8 +105,8 @@ def delete(memory_id: str, user: User) -> None:
 @app.command()
 def restore(event_id: str, user: User, as_json: Json = False) -> None:
     """Undo what one audit event did (a resolution, update, delete, merge or archival)."""
-    with open_memory() as mem:
-        record = mem.restore(event_id, user)
+    with open_memory(existing=True) as mem:
+        record = mem.restore(full_id(mem, "memory_events", event_id, user), user)
     emit(record.to_dict(), as_json, lambda r: console.print(f"restored {r['id']}: {r['text']}"))
 
 
@@ -105,7 +117,7 @@ def purge(
     """Hard-delete everything of a user in every store."""
     if not yes and not typer.confirm(f"delete every memory of {user!r} for good?"):
         raise typer.Exit(1)
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
         mem.purge(user)
     console.print(f"purged {user}")
 
@@ -135,7 +147,7 @@ def search(
 ) -> None:
     """Search a user's memories by full text, meaning, or both."""
     filters = parse_filters(filter_ or [])
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
         hits = mem.search(
             query,
             scope_of(user, agent),
@@ -191,9 +203,14 @@ def show(
     """One memory, with every field (its version valid at --as-of)."""
     from datetime import datetime
 
-    when = datetime.fromisoformat(as_of) if as_of else None
-    with open_memory() as mem:
-        record = mem.get(memory_id, user, as_of=when)
+    try:
+        when = datetime.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise ValidationError(
+            f"--as-of takes an ISO time such as 2024-06-01T12:00:00+00:00, got {as_of!r}"
+        ) from None
+    with open_memory(existing=True) as mem:
+        record = mem.get(full_id(mem, "memories", memory_id, user), user, as_of=when)
 
     def render(r: dict) -> None:
         table = Table("field", "value", show_header=False)
@@ -208,8 +225,8 @@ def show(
 @app.command()
 def history(memory_id: str, user: User, as_json: Json = False) -> None:
     """The chain of versions of a memory, with who changed what and why."""
-    with open_memory() as mem:
-        events = mem.history(memory_id, user)
+    with open_memory(existing=True) as mem:
+        events = mem.history(full_id(mem, "memories", memory_id, user), user)
 
     def render(items: list[dict]) -> None:
         table = Table("when", "op", "text", "actor", "reason", "event")
@@ -234,7 +251,7 @@ def conflicts(
     as_json: Json = False,
 ) -> None:
     """Conflicts waiting for review (resolve them with `agentmem resolve`)."""
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
         items = mem.conflicts(user, status=None if all_ else "open")
         texts = {mid: _text_of(mem, mid, user) for c in items for mid in c.memory_ids}
 
@@ -264,7 +281,10 @@ def resolve(
     as_json: Json = False,
 ) -> None:
     """Close a conflict, keeping one side."""
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
+        conflict_id = full_id(mem, "conflicts", conflict_id, user)
+        if choice not in ("new", "old", "dismiss"):
+            choice = full_id(mem, "memories", choice, user)
         events = mem.resolve_conflict(conflict_id, choice, user)
     emit(
         [e.to_dict() for e in events],
@@ -284,7 +304,7 @@ def sql(
 ) -> None:
     """Run one read-only SELECT over the user's rows (memories, episodes, memory_events,
     conflicts)."""
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
         rows = mem.sql(statement, user, max_rows=max_rows)
 
     def render(items: list[dict]) -> None:
@@ -311,7 +331,7 @@ def episodes(
 
     from agentmem.stores.schema import episodes as table
 
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
         stmt = select(table).where(table.c.user_id == user)
         if session:
             stmt = stmt.where(table.c.session_id == session)
@@ -351,18 +371,18 @@ def episodes(
 @app.command()
 def stats(as_json: Json = False) -> None:
     """Counts per tier, store sizes and vector-index health."""
-    from agentmem.report import collect_stats
+    from agentmem.report import collect_stats, label
 
-    with open_memory() as mem:
+    with open_memory(existing=True) as mem:
         data = collect_stats(mem)
 
     def render(d: dict) -> None:
         table = Table("tier", "what", "count")
         for tier, counts in d["tiers"].items():
             for what, n in counts.items():
-                table.add_row(tier, what, str(n))
+                table.add_row(label(tier), label(what), str(n))
         console.print(table)
-        sizes = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in d["sizes"].items())
+        sizes = ", ".join(f"{label(k)} {v / 1e6:.2f} MB" for k, v in d["sizes"].items())
         console.print(f"store sizes: {sizes}")
         idx = d["index"]
         state = "[green]healthy[/]" if idx["healthy"] else "[red]needs `agentmem reindex`[/]"

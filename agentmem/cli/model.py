@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from agentmem import quiet
 from agentmem.cli.core import (
     Agent,
     Json,
@@ -24,6 +25,7 @@ from agentmem.cli.core import (
     scope_of,
 )
 from agentmem.errors import AgentMemError, ValidationError
+from agentmem.quiet import debugging
 
 GRACEFUL_SHUTDOWN_S = 5
 
@@ -105,7 +107,11 @@ def serve(
     # On SIGTERM, a reply still decoding after GRACEFUL_SHUTDOWN_S is cancelled (its stream
     # closes, generation stops) so that the server stops within seconds.
     uvicorn.run(
-        app_, host=host, port=port, log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S
+        app_,
+        host=host,
+        port=port,
+        log_level="info" if debugging() else "warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 
@@ -259,8 +265,10 @@ def adapters_list(user: User, as_json: Json = False) -> None:
 def adapters_train(user: User, as_json: Json = False) -> None:
     """Train a LoRA adapter from the user's stable facts."""
     with open_memory() as mem:
-        with console.status("training a LoRA adapter…", spinner="dots"):
-            info = mem.train_adapter(user)
+        _registry_ready(mem)
+        with quiet.task("loading the model"):
+            mem.parametric.base  # noqa: B018 -- loaded here so that the bar below is training only
+        info = mem.train_adapter(user, progress=err_console.is_terminal)
     emit(info.to_dict(), as_json, lambda a: _render_adapters([a]))
 
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agentmem import quiet
 from agentmem.config import MemoryConfig
 from agentmem.errors import ModelError, require
 
@@ -104,20 +105,22 @@ def _convert_bundled(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        kw: dict[str, Any] = {"gguf_file": gguf.name, "local_files_only": True}
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(gguf.parent), **kw)
-        loaded = transformers.AutoModelForCausalLM.from_pretrained(str(gguf.parent), **kw)
-        # A GGUF-loaded model refuses save_pretrained: rebuild a plain one from config + weights.
-        plain_config = copy.deepcopy(loaded.config)
-        if hasattr(plain_config, "quantization_config"):
-            del plain_config.quantization_config  # the saved weights are plain floats
-        plain = transformers.AutoModelForCausalLM.from_config(plain_config)
-        plain.load_state_dict(loaded.state_dict())
-        plain.save_pretrained(str(tmp), safe_serialization=True)
-        tokenizer.save_pretrained(str(tmp))
-        mark = {"source": gguf.name, "version": _CACHE_VERSION, "created": time.time()}
-        (tmp / _COMPLETE_MARK).write_text(json.dumps(mark), encoding="utf-8")
-        _publish(tmp, target)
+        with quiet.loading(), quiet.task("converting the bundled model (once per cache)"):
+            kw: dict[str, Any] = {"gguf_file": gguf.name, "local_files_only": True}
+            tokenizer = transformers.AutoTokenizer.from_pretrained(str(gguf.parent), **kw)
+            loaded = transformers.AutoModelForCausalLM.from_pretrained(str(gguf.parent), **kw)
+            # A GGUF-loaded model refuses save_pretrained: rebuild a plain one from config
+            # and weights.
+            plain_config = copy.deepcopy(loaded.config)
+            if hasattr(plain_config, "quantization_config"):
+                del plain_config.quantization_config  # the saved weights are plain floats
+            plain = transformers.AutoModelForCausalLM.from_config(plain_config)
+            plain.load_state_dict(loaded.state_dict())
+            plain.save_pretrained(str(tmp), safe_serialization=True)
+            tokenizer.save_pretrained(str(tmp))
+            mark = {"source": gguf.name, "version": _CACHE_VERSION, "created": time.time()}
+            (tmp / _COMPLETE_MARK).write_text(json.dumps(mark), encoding="utf-8")
+            _publish(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -158,10 +161,11 @@ def load_model(config: MemoryConfig | None = None):
     device = resolve_device(config.llm.device)
     dtype = getattr(torch, config.llm.dtype)
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = transformers.AutoModelForCausalLM.from_pretrained(
-            str(path), local_files_only=True, dtype=dtype, attn_implementation="sdpa"
-        )
+        with quiet.loading():
+            tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            model = transformers.AutoModelForCausalLM.from_pretrained(
+                str(path), local_files_only=True, dtype=dtype, attn_implementation="sdpa"
+            )
     except (OSError, ValueError) as exc:
         raise ModelError(f"could not load the model from {path}: {exc}") from exc
     model.to(device).eval()

@@ -13,6 +13,9 @@ between calls. New tokens always get their true positions.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -285,7 +288,7 @@ class Session:
             out = model(
                 input_ids=input_ids,
                 position_ids=positions,
-                past_key_values=self.cache.dynamic,
+                **{_cache_kwarg(type(model)): self.cache.dynamic},
                 use_cache=True,
                 logits_to_keep=0 if keep_all else 1,
                 output_hidden_states=hidden,
@@ -304,11 +307,15 @@ class Session:
         temperature: float = 0.0,
         seed: int = 0,
         stop: Sequence[str] = (),
+        repetition_penalty: float = 1.0,
+        stop_repeats: bool = False,
     ) -> Iterator[str]:
         """Yield text pieces of up to ``max_new_tokens`` tokens decoded from the cache.
 
         Decoding ends at an end-of-turn token or at the first of ``stop`` (not yielded);
         ``finish_reason`` then says "stop", or "length" when ``max_new_tokens`` ran out.
+        ``repetition_penalty`` > 1 lowers the logits of tokens the reply already holds (as
+        in CTRL); ``stop_repeats`` ends the reply before a sentence it already said.
         """
         if self._last_logits is None:
             raise ValidationError("nothing to decode from: feed some text first")
@@ -323,6 +330,8 @@ class Session:
         started = time.perf_counter()
         for _ in range(max_new_tokens):
             logits = self._last_logits
+            if repetition_penalty != 1.0 and generated:
+                logits = _penalised(logits, generated, repetition_penalty)
             if temperature > 0:
                 probs = torch.softmax(logits.cpu() / temperature, dim=-1)
                 token = int(torch.multinomial(probs, 1, generator=generator))
@@ -337,6 +346,8 @@ class Session:
             if text.endswith("\ufffd"):
                 continue
             cut = min((text.find(s) for s in stop if s in text), default=-1)
+            if cut < 0 and stop_repeats:
+                cut = _repeat_start(text)
             if cut >= 0:
                 text, self.finish_reason = text[:cut], "stop"
                 break
@@ -427,6 +438,57 @@ def token_spans(text: str, offsets: Sequence[tuple[int, int]]) -> list[int]:
 def _rebase(spans: Sequence[int]) -> list[int]:
     base = spans[0] if spans else 0
     return [s - base for s in spans]
+
+
+def _penalised(logits: torch.Tensor, generated: list[int], penalty: float) -> torch.Tensor:
+    """CTRL's repetition penalty: a seen token's logit divided by `penalty` when positive,
+    multiplied when negative."""
+    logits = logits.clone()
+    seen = torch.tensor(sorted(set(generated)), device=logits.device)
+    values = logits[seen]
+    logits[seen] = torch.where(values > 0, values / penalty, values * penalty)
+    return logits
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _repeat_start(text: str) -> int:
+    """Where a finished sentence that repeats an earlier one of `text` starts, else -1."""
+    parts = _SENTENCE_END.split(text)
+    if len(parts) < 3:  # the last part may still be growing
+        return -1
+    seen: set[str] = set()
+    offset = 0
+    for part in parts[:-1]:
+        start = text.index(part, offset)
+        offset = start + len(part)
+        key = " ".join(re.findall(r"\w+", part.lower()))
+        if key and key in seen:
+            return start
+        seen.add(key)
+    return -1
+
+
+@functools.cache
+def _cache_kwarg(model_type: type) -> str:
+    """The name of the forward pass's cache argument: `cache` since transformers 5 (where
+    `past_key_values` warns on every call), `past_key_values` before."""
+    forward = getattr(model_type, "forward", None)
+    try:
+        params = inspect.signature(forward).parameters if forward else {}
+    except (TypeError, ValueError):
+        params = {}
+    if "cache" in params:
+        return "cache"
+    base = getattr(model_type, "get_base_model", None)  # a peft wrapper passes kwargs through
+    return "cache" if base is not None and _transformers_major() >= 5 else "past_key_values"
+
+
+def _transformers_major() -> int:
+    import transformers
+
+    return int(transformers.__version__.split(".")[0])
 
 
 def _eos_ids(tokenizer) -> set[int]:

@@ -328,12 +328,17 @@ class ParametricMemory:
             self._loaded.move_to_end(name)
             return name
         path = self.registry.verify(info, self.base.fingerprint)
-        if self._peft is None:
-            from peft import PeftModel
+        from agentmem import quiet
 
-            self._peft = PeftModel.from_pretrained(self.base.model, str(path), adapter_name=name)
-        else:
-            self._peft.load_adapter(str(path), adapter_name=name)
+        with quiet.loading():
+            if self._peft is None:
+                from peft import PeftModel
+
+                self._peft = PeftModel.from_pretrained(
+                    self.base.model, str(path), adapter_name=name
+                )
+            else:
+                self._peft.load_adapter(str(path), adapter_name=name)
         self._peft.base_model.disable_adapter_layers()
         self._loaded[name] = info.id
         self._evict()

@@ -390,14 +390,24 @@ class _progress:
     def __enter__(self) -> Callable[[dict[str, float]], None]:
         if not self.enabled:
             return lambda parts: None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(
             TextColumn("training adapter"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
             TextColumn("{task.fields[info]}"),
+            console=Console(stderr=True),  # stdout stays clean for --json
             transient=True,
         )
         self.bar.start()
