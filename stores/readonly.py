@@ -73,7 +73,7 @@ def run(engine: Engine, statement: str, scope: Scope, limits: Limits) -> list[di
         except DBAPIError as exc:
             raise _refusal(exc, views, limits) from None
         finally:
-            _end(conn)
+            _end(conn, postgres=not sqlite)
     return [_plain(row) for row in rows]
 
 
@@ -248,7 +248,7 @@ def _refusal(exc: DBAPIError, views: dict[str, str], limits: Limits) -> QueryRef
         )
     if "string or blob too big" in message:
         return QueryRefusedError(_too_big(limits))
-    if "not authorized" in message or code == "42501":
+    if "not authorized" in message or "prohibited" in message or code == "42501":
         return QueryRefusedError(
             f"the statement reads or calls something outside the scope views ({message}); "
             f"readable tables: {sorted(READABLE)}"
@@ -256,11 +256,16 @@ def _refusal(exc: DBAPIError, views: dict[str, str], limits: Limits) -> QueryRef
     return QueryRefusedError(f"the statement failed: {message}")
 
 
-def _end(conn: Connection) -> None:
-    """Roll back (the views, the role and the settings go with the transaction); a
-    connection that cannot roll back is not returned to the pool."""
+def _end(conn: Connection, *, postgres: bool) -> None:
+    """Roll back (the views, the role and the settings go with the transaction) and, on
+    PostgreSQL, release session advisory locks (agentmem itself takes only transaction
+    ones), so nothing the statement took outlives the call; a connection that cannot be
+    cleaned is not returned to the pool."""
     try:
         conn.rollback()
+        if postgres:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+            conn.rollback()
     except Exception:
         conn.invalidate()
         raise

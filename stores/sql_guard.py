@@ -265,7 +265,7 @@ def _visible_ctes(node: exp.Expression) -> set[str]:
 
 def _describe(node: exp.Expression) -> str:
     if isinstance(node, exp.Func):
-        return f"function {node.sql_name()}()"
+        return f"function {node.sql_name().lower()}()"
     text = node.sql()
     return f"{type(node).__name__} ({text[:40]!r})" if text else type(node).__name__
 

@@ -15,6 +15,7 @@ from sql_attacks import CONFINED, REFUSED
 
 from agentmem import Memory, QueryRefusedError, QueryTimeoutError, Scope
 from agentmem.short_term import word_counter
+from agentmem.stores import sql_guard
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -257,3 +258,56 @@ def test_a_result_or_value_larger_than_max_result_bytes_is_refused(url, tmp_path
         with pytest.raises(QueryRefusedError, match=r"sql\.max_result_bytes = 1000000"):
             mem.sql(doubling, Scope("alice"))
         assert mem.sql(doubling.replace("21", "3"), Scope("alice")) == [{"n": 3, "s": "ab" * 4}]
+
+
+# --- the database layer holds on its own --------------------------------------------------
+BEHIND_THE_PARSER = {
+    "sqlite": [
+        "SELECT * FROM main.memories",
+        "SELECT * FROM memories",
+        "SELECT * FROM sqlite_master",
+        "SELECT * FROM pragma_database_list",
+        "SELECT sqlite_version()",
+        "SELECT load_extension('x')",
+        "SELECT printf('%.*c', 999999999, 'x')",
+        "INSERT INTO memories (id) VALUES ('x')",
+        "DELETE FROM memories",
+        "ATTACH DATABASE ':memory:' AS x",
+        "PRAGMA database_list",
+    ],
+    "postgresql": [
+        "SELECT * FROM public.memories",
+        "SELECT * FROM public.alembic_version",
+        "SELECT * FROM memories",
+        "DELETE FROM public.memories",
+        "CREATE TEMP TABLE t (x int)",
+        "SELECT * FROM public.memories FOR UPDATE",
+        "SELECT pg_read_file('/etc/passwd')",
+        "SELECT query_to_xml('select * from public.memories', true, true, '')",
+    ],
+}
+# PostgreSQL: a server-side cursor takes only a query, so a write is a syntax error there
+DENIED = {
+    "sqlite": "outside the scope views",
+    "postgresql": "outside the scope views|read-only|does not exist|syntax error",
+}
+
+
+def test_the_database_refuses_what_the_parser_would(url, tmp_path, backend, monkeypatch):
+    """With the parser replaced by a pass-through, the database alone still confines."""
+    monkeypatch.setattr(sql_guard, "confine", lambda s, _d, v: sql_guard.Confined(s, frozenset(v)))
+    with _memory(url, tmp_path / "home", timeout_s=1) as mem:
+        mem.add("I live in Oslo", Scope("bob"))
+        for statement in BEHIND_THE_PARSER[backend]:
+            with pytest.raises(QueryRefusedError, match=DENIED[backend]):
+                mem.sql(statement, Scope("alice"))
+        with pytest.raises(QueryTimeoutError):
+            mem.sql(FOREVER, Scope("alice"))
+        if backend == "postgresql":
+            with pytest.raises(QueryTimeoutError):
+                mem.sql("SELECT pg_sleep(30)", Scope("alice"))
+            mem.sql("SELECT pg_advisory_lock(7) AS held", Scope("alice"))
+            with mem.long_term.sql.engine.connect() as other:  # released with the call
+                assert other.exec_driver_sql("SELECT pg_try_advisory_lock(7)").scalar()
+        monkeypatch.undo()
+        assert mem.sql("SELECT count(*) AS n FROM memories", Scope("bob")) == [{"n": 1}]
