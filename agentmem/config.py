@@ -191,6 +191,17 @@ class ApiConfig(BaseModel):
     max_new_tokens: int = Field(256, gt=0, description="cap on a chat request's max_tokens")
 
 
+class SQLConfig(BaseModel):
+    """Limits of read-only SQL (`Memory.sql`, `agentmem sql`); past one, the statement is
+    stopped or its result refused, never cut short."""
+
+    timeout_s: float = Field(5.0, gt=0.0, description="wall time of one statement")
+    max_rows: int = Field(1000, gt=0, description="longest result, in rows")
+    max_result_bytes: int = Field(
+        10_000_000, gt=0, description="largest result, and largest value built, in bytes"
+    )
+
+
 Policy = Literal["latest_wins", "highest_confidence", "source_priority", "keep_both", "manual"]
 
 
@@ -252,6 +263,7 @@ class MemoryConfig(BaseSettings):
     lora: LoRAConfig = Field(default_factory=LoRAConfig)
     conflicts: ConflictsConfig = Field(default_factory=ConflictsConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    sql: SQLConfig = Field(default_factory=SQLConfig)
 
     @field_validator("home", mode="before")
     @classmethod

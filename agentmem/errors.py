@@ -7,6 +7,7 @@
     ├── NotFoundError             no such record in the caller's scope (also a KeyError)
     ├── ConflictStateError        an operation does not fit the record's state
     ├── QueryRefusedError         a read-only SQL statement was refused
+    │   └── QueryTimeoutError     ... because it ran past sql.timeout_s (stopped on the server)
     ├── StoreError                a storage backend failed (SQL or vector index)
     │   └── IndexDamagedError     a user's vector collection is unreadable (rebuilt from SQL)
     ├── ModelError                a model could not be loaded or run
@@ -48,6 +49,10 @@ class ConflictStateError(AgentMemError):
 
 class QueryRefusedError(ValidationError):
     """A statement given to `Memory.sql` was refused (not a single read-only SELECT)."""
+
+
+class QueryTimeoutError(QueryRefusedError):
+    """A read-only SQL statement ran past its time limit and was stopped."""
 
 
 class StoreError(AgentMemError):

@@ -477,16 +477,23 @@ class Memory:
             self.short_term.forget()  # cached working contexts are rebuilt from (purged) SQL
 
     def sql(
-        self, statement: str, scope: Scope | str, *, max_rows: int = readonly.MAX_ROWS
+        self, statement: str, scope: Scope | str, *, max_rows: int | None = None
     ) -> list[dict[str, Any]]:
-        """Run one read-only SELECT over views that hold only the caller's rows; a result
-        of more than `max_rows` rows is refused (QueryRefusedError), never cut short."""
+        """Run one read-only SELECT over views that hold only the scope's rows (with an
+        agent: its own and the user's shared ones). Limits come from `config.sql`; a result
+        of more than `max_rows` rows is refused (QueryRefusedError), never cut short, and a
+        statement past `sql.timeout_s` is stopped (QueryTimeoutError)."""
         scope = Scope.coerce(scope)
-        from sqlalchemy import inspect
-
-        tables = set(inspect(self.long_term.sql.engine).get_table_names())
+        limits = self.config.sql
         return readonly.run(
-            self.long_term.sql.engine, statement, scope.user_id, tables, max_rows=max_rows
+            self.long_term.sql.engine,
+            statement,
+            scope,
+            readonly.Limits(
+                timeout_s=limits.timeout_s,
+                max_rows=limits.max_rows if max_rows is None else max_rows,
+                max_result_bytes=limits.max_result_bytes,
+            ),
         )
 
     def reindex(self) -> int:

@@ -324,6 +324,8 @@ def test_readonly_sql_sees_own_rows(mem, alice, bob):
     assert mem.sql("SELECT count(*) AS n FROM memories WHERE user_id = 'bob'", alice) == [{"n": 0}]
 
 
+# Comments, quoted names and TABLE now parse and run confined to the scope: see
+# tests/sql_attacks.py (CONFINED) for those and the full catalogue of refusals.
 REFUSED = [
     "DELETE FROM memories",
     "UPDATE memories SET text = 'x'",
@@ -333,15 +335,12 @@ REFUSED = [
     "PRAGMA table_info(memories)",
     "SELECT * FROM memories; DELETE FROM memories",
     "SELECT 1; SELECT 2",
-    "SELECT * FROM memories -- c",
-    "SELECT * FROM memories /* c */",
     "SELECT * FROM sqlite_master",
     "SELECT * FROM alembic_version",
     "SELECT * FROM memories_fts",
     "SELECT * FROM main.memories",
     "SELECT * FROM public.memories",
     "SELECT * FROM PUBLIC . memories",
-    'SELECT * FROM "memories"',
     "SELECT * FROM pg_catalog.pg_tables",
     "SELECT * FROM information_schema.tables",
     "SELECT pg_read_file('/etc/passwd')",
@@ -365,7 +364,6 @@ REFUSED = [
     "SELECT 'unterminated",
     "LOCK TABLE memories",
     "SET search_path TO x",
-    "TABLE memories",
     "VALUES (1)",
 ]
 

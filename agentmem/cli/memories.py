@@ -300,10 +300,12 @@ def sql(
     statement: str,
     user: User,
     as_json: Json = False,
-    max_rows: Annotated[int, typer.Option(help="refuse a result longer than this")] = 1000,
+    max_rows: Annotated[
+        int | None, typer.Option(help="refuse a result longer than this (default: sql.max_rows)")
+    ] = None,
 ) -> None:
     """Run one read-only SELECT over the user's rows (memories, episodes, memory_events,
-    conflicts)."""
+    conflicts, adapters); limits in the config's `sql` section."""
     with open_memory(existing=True) as mem:
         rows = mem.sql(statement, user, max_rows=max_rows)
 

@@ -265,7 +265,6 @@ def adapters_list(user: User, as_json: Json = False) -> None:
 def adapters_train(user: User, as_json: Json = False) -> None:
     """Train a LoRA adapter from the user's stable facts."""
     with open_memory() as mem:
-        _registry_ready(mem)
         with quiet.task("loading the model"):
             mem.parametric.base  # noqa: B018 -- loaded here so that the bar below is training only
         info = mem.train_adapter(user, progress=err_console.is_terminal)
