@@ -85,22 +85,40 @@ def serve(
             "--api-keys", help='"key1:alice,bob;key2:carol" (default: config or AGENTMEM_API_KEYS)'
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes, each on its own SO_REUSEPORT socket")
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="log every request")
+    ] = False,
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn)."""
+    from agentmem import serving
     from agentmem.errors import require
 
-    uvicorn = require("uvicorn", "server")
-    from agentmem.server import create_app, parse_api_keys
+    require("uvicorn", "server")
+    from agentmem.server import create_app, parse_api_keys, resolve_api_keys
 
     keys = parse_api_keys(api_keys) if api_keys else None
-    app_ = create_app(load_config(), api_keys=keys)
-    if not app_.state.api_keys:
+    config = load_config()
+    if workers > 1 and config.chroma.host is None:
+        raise AgentMemError(
+            f"--workers {workers} needs a Chroma server (embedded Chroma belongs to one "
+            "process): set chroma.host (AGENTMEM_CHROMA__HOST) or serve with --workers 1"
+        )
+    if not resolve_api_keys(config, keys):
         err_console.print(
             "[yellow]warning:[/] no API keys configured, so every request gets "
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
-    err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    sockets = serving.bind(host, port, workers)
+    err_console.print(
+        f"agentmem serving on http://{host}:{sockets[0].getsockname()[1]} with {workers} "
+        "worker(s) (OpenAPI at /docs)"
+    )
+    code = serving.run(lambda: create_app(config, api_keys=keys), sockets, access_log=access_log)
+    if code:
+        raise typer.Exit(code)
 
 
 # --- KV and parametric memory -------------------------------------------------------------
