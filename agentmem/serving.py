@@ -15,10 +15,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
-from collections.abc import Callable
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any
 
 from agentmem.errors import ConfigError
@@ -141,3 +148,68 @@ def _supervise(workers: list[multiprocessing.Process]) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextmanager
+def chroma_server(path: Path, host: str = "127.0.0.1", timeout: float = 60) -> Iterator[int]:
+    """`chroma run` over the embedded index's own directory, so that several workers share
+    one index (embedded Chroma belongs to one process) and its writes run outside them.
+    Yields the port; the server stops when the block ends."""
+    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    if not Path(exe).exists():
+        raise ConfigError("several workers need a Chroma server: install chromadb's `chroma`")
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = probe.getsockname()[1]
+    path.mkdir(parents=True, exist_ok=True)
+    log = path.parent / "chroma-server.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [exe, "run", "--path", str(path), "--host", host, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+    try:
+        _wait_heartbeat(host, port, proc, log, timeout)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_heartbeat(
+    host: str, port: int, proc: subprocess.Popen, log: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ConfigError(f"the Chroma server exited ({proc.returncode}); see {log}")
+        try:
+            url = f"http://{host}:{port}/api/v2/heartbeat"
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise ConfigError(f"the Chroma server did not answer within {timeout:.0f} s; see {log}")
+
+
+@contextmanager
+def shared_index(config: Any, workers: int) -> Iterator[None]:
+    """With several workers and an embedded index, serve that index's directory from a
+    Chroma server for the time of the block and point `config` at it."""
+    chroma = config.chroma
+    if workers == 1 or chroma.host is not None:
+        yield
+        return
+    with chroma_server(chroma.path) as port:
+        chroma.host, chroma.port = "127.0.0.1", port
+        try:
+            yield
+        finally:
+            chroma.host = None

@@ -89,15 +89,41 @@ def test_two_workers_both_answer(tmp_path, chroma_server):
     assert str(proc.pid) not in answered  # the workers answer, the parent only supervises
 
 
-def test_workers_need_a_chroma_server(tmp_path):
+def test_workers_share_the_embedded_index_through_a_chroma_server(tmp_path):
+    """No chroma.host: `serve --workers 2` serves the embedded index's directory from a
+    Chroma server it starts, so memories written before by one process are found."""
+    from servers import free_port
+
+    from agentmem import Memory
+
+    home = tmp_path / "h"
+    with Memory(home=home, embedding={"model": "hash"}) as mem:
+        stored = mem.add("The heron nests by the quarry pond", "carol").id
+    port = free_port()
     env = {**os.environ, "AGENTMEM_EMBEDDING__MODEL": "hash", "AGENTMEM_API_KEYS": f"{KEY}:*"}
     env.pop("AGENTMEM_CHROMA__HOST", None)
-    command = [sys.executable, "-m", "agentmem.cli", "--home", str(tmp_path / "h"), "serve"]
-    done = subprocess.run(
-        [*command, "--workers", "2"], env=env, capture_output=True, text=True, timeout=120
+    command = [sys.executable, "-m", "agentmem.cli", "--home", str(home), "serve"]
+    proc = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=open(tmp_path / "serve.log", "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    assert done.returncode == 1
-    assert "--workers 2 needs a Chroma server" in done.stderr
+    try:
+        _wait_ready(port, proc, tmp_path / "serve.log")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        body = {"user_id": "carol", "query": "heron quarry pond", "mode": "semantic"}
+        headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+        conn.request("POST", "/v1/search", body=json.dumps(body), headers=headers)
+        response = conn.getresponse()
+        hits = json.loads(response.read())["results"]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    assert response.status == 200
+    assert [h["id"] for h in hits][:1] == [stored]
+    assert "chroma" in (tmp_path / "h" / "chroma-server.log").read_text().lower()
 
 
 def test_a_busy_port_is_refused_before_any_worker_starts():

@@ -101,22 +101,20 @@ def serve(
 
     keys = parse_api_keys(api_keys) if api_keys else None
     config = load_config()
-    if workers > 1 and config.chroma.host is None:
-        raise AgentMemError(
-            f"--workers {workers} needs a Chroma server (embedded Chroma belongs to one "
-            "process): set chroma.host (AGENTMEM_CHROMA__HOST) or serve with --workers 1"
-        )
     if not resolve_api_keys(config, keys):
         err_console.print(
             "[yellow]warning:[/] no API keys configured, so every request gets "
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
     sockets = serving.bind(host, port, workers)
-    err_console.print(
-        f"agentmem serving on http://{host}:{sockets[0].getsockname()[1]} with {workers} "
-        "worker(s) (OpenAPI at /docs)"
-    )
-    code = serving.run(lambda: create_app(config, api_keys=keys), sockets, access_log=access_log)
+    with serving.shared_index(config, workers):  # embedded Chroma belongs to one process
+        err_console.print(
+            f"agentmem serving on http://{host}:{sockets[0].getsockname()[1]} with {workers} "
+            "worker(s) (OpenAPI at /docs)"
+        )
+        code = serving.run(
+            lambda: create_app(config, api_keys=keys), sockets, access_log=access_log
+        )
     if code:
         raise typer.Exit(code)
 
