@@ -272,7 +272,7 @@ def _drop_collections(config: dict[str, Any]) -> None:
     index.close()
 
 
-QUICK = {"memories": 2000, "backends": ["sqlite"], "requests": 300, "seconds": 12.0}
+QUICK = {"memories": 2000, "backends": ["sqlite"], "requests": 200, "seconds": 10.0}
 
 
 def main(argv: list[str] | None = None) -> int:
