@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-# op name, rng -> (method, path, JSON body)
+# rng -> (method, path, JSON body) of the next request
 MakeRequest = Callable[[random.Random], tuple[str, str, bytes]]
 
 
@@ -95,7 +95,7 @@ async def run_streams(
     async def client(stream: Stream, rng: random.Random, main: bool) -> None:
         conn = Connection(host, port, headers)
         try:
-            while time.perf_counter() < deadline and not (not main and main_done.is_set()):
+            while time.perf_counter() < deadline and (main or not main_done.is_set()):
                 if main:
                     if budget["left"] <= 0:
                         return
