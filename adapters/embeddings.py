@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agentmem.adapters.coalesce import Coalescer
 from agentmem.errors import ConfigError, ModelError
 from agentmem.registry import Registry
 
@@ -41,6 +42,9 @@ class Embedder(ABC):
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # concurrent callers (a server's searches) share model calls instead of one each;
+        # looked up per call, so a replaced `_embed` is honoured
+        self._calls = Coalescer(lambda texts: self._embed(texts))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -54,7 +58,7 @@ class Embedder(ABC):
                     self._cache.move_to_end(text)
                     out[i] = hit
         if missing:
-            fresh = self._embed(list(missing))
+            fresh = self._calls.run(list(missing))
             with self._lock:
                 for (text, rows), vector in zip(missing.items(), fresh, strict=True):
                     out[rows] = vector

@@ -42,6 +42,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa
 
 from agentmem import openai_api, server_docs  # noqa: E402
 from agentmem.config import MemoryConfig  # noqa: E402
+from agentmem.server_json import JSONRoute  # noqa: E402
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
 ENV_KEYS = "AGENTMEM_API_KEYS"
@@ -193,6 +194,7 @@ def create_app(
         docs_url=None,  # served from local assets by server_docs (no CDN)
         redoc_url=None,
     )
+    app.router.route_class = JSONRoute  # plain-dict answers encoded in the endpoint's thread
     app.state.memory = memory
     app.state.api_keys = keys
     app.add_middleware(BodyLimit, limit=limit)
@@ -203,10 +205,11 @@ def create_app(
     return app
 
 
-def allowed_users(
+async def allowed_users(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> set[str]:
-    """The users the bearer key of this request may act for (401 without a known key)."""
+    """The users the bearer key of this request may act for (401 without a known key).
+    Async: a dict lookup, answered on the event loop rather than a thread of its own."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(

@@ -460,6 +460,9 @@ def _session_of(scope: Scope) -> list[ColumnElement[bool]]:
     ]
 
 
+SQLITE_POOL = 40
+
+
 def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -469,10 +472,24 @@ def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
             url,
             echo=echo,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            # a connection per server thread (anyio's pool has 40): a smaller pool closes
+            # and reopens connections, PRAGMAs included, on every burst of requests
+            **_sqlite_pool(url),
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pool(url: str) -> dict[str, int]:
+    """Pool sizes for a file database (an in-memory one has a connection per thread)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import QueuePool
+
+    parsed = make_url(url)
+    if issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool):
+        return {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_POOL}
+    return {}
 
 
 def _sqlite_pragmas(busy_timeout_ms: int):

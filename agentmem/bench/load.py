@@ -1,10 +1,14 @@
-"""Load figures: `agentmem bench load --json`.
+"""Load figures: `agentmem bench load --json` (`--quick`: a couple of minutes).
 
-Starts `agentmem serve`'s app under uvicorn with several worker processes on loopback,
-fills the store with N memories (spread over many users, written directly through the
-Python API, which is far faster than over HTTP), then drives it with 8 and 32 concurrent
-clients for search, observe and add, on SQLite and on PostgreSQL. Reports requests/s and
-p50/p95/p99 latency per operation and concurrency, bounded in requests and time.
+Fills the store with N memories over many users (through the Python API, far faster than
+over HTTP), measures `Memory.search` from threads of this process (the in-process
+ceiling), then runs `agentmem serve --workers N` on loopback and drives it with a raw
+asyncio HTTP/1.1 client, one keep-alive connection per simulated client (`rawhttp`),
+cheaper per request than the server. Every user is warmed on every worker first, and
+every cell draws its requests from its own seed. Per cell: req/s, p50/p95/p99, CPU per
+request of the service's processes, of the Chroma server and of the load generator, and
+which worker answered how many. Side by side: service over in-process at each
+concurrency, and search latency with and without a concurrent stream of adds.
 
 The workers share one database and a Chroma server (embedded Chroma is single-process).
 PostgreSQL and the Chroma server are started here when no URL is given, in a temp dir
@@ -14,13 +18,11 @@ PostgreSQL and the Chroma server are started here when no URL is given, in a tem
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
 import shutil
-import statistics
-import subprocess
+import socket
 import sys
 import tempfile
 import time
@@ -29,8 +31,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-API_KEY = "bench-key"
-USERS = 200
+from agentmem.bench import load_measure as measure
+from agentmem.bench.load_service import HOST, USERS, Service, serve
+from agentmem.bench.rawhttp import Stream
+
 WORDS = (
     "apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
     "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
@@ -85,143 +89,30 @@ def fill(config: dict[str, Any], memories: int, seed: int = 0, batch: int = 500)
     return time.perf_counter() - started
 
 
-@contextmanager
-def serve(config: dict[str, Any], workers: int, port: int) -> Iterator[str]:
-    """uvicorn with `workers` processes over the app factory, configured by environment."""
-    env = {
-        **os.environ,
-        "AGENTMEM_API_KEYS": f"{API_KEY}:*",
-        "AGENTMEM_HOME": str(config["home"]),
-        "AGENTMEM_EMBEDDING__MODEL": config["embedding"]["model"],
-        "AGENTMEM_CHROMA__HOST": config["chroma"]["host"],
-        "AGENTMEM_CHROMA__PORT": str(config["chroma"]["port"]),
-        "AGENTMEM_DATABASE_URL": config["database_url"],
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    log = Path(config["home"]) / "uvicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "agentmem.server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
-        yield url
-    finally:
-        import signal
-
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
+def _search(rng: random.Random, user: str | None = None) -> tuple[str, str, bytes]:
+    user = user or f"user{rng.randrange(USERS)}"
+    body = {"user_id": user, "query": " ".join(rng.sample(WORDS, 3)), "top_k": 10}
+    return "POST", "/v1/search", json.dumps(body).encode()
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the server did not become healthy: {log.read_text()[-2000:]}")
+def _add(rng: random.Random) -> tuple[str, str, bytes]:
+    body = {"user_id": f"user{rng.randrange(USERS)}", "text": _sentence(rng)}
+    return "POST", "/v1/memories", json.dumps(body).encode()
 
 
-def _request(op: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
+def _observe(rng: random.Random) -> tuple[str, str, bytes]:
     user = f"user{rng.randrange(USERS)}"
-    if op == "search":
-        return "/v1/search", {"user_id": user, "query": " ".join(rng.sample(WORDS, 3)), "top_k": 10}
-    if op == "add":
-        return "/v1/memories", {"user_id": user, "text": _sentence(rng)}
-    return "/v1/observe", {
-        "user_id": user,
-        "session_id": f"s{rng.randrange(8)}",
-        "role": "user",
-        "content": _sentence(rng),
-    }
+    body = {"user_id": user, "session_id": f"s{rng.randrange(8)}", "role": "user"}
+    body["content"] = _sentence(rng)
+    return "POST", "/v1/observe", json.dumps(body).encode()
 
 
-async def drive(
-    url: str, op: str, clients: int, requests: int, seconds: float, seed: int = 0
-) -> dict[str, Any]:
-    """`clients` concurrent clients issue `op` until `requests` are done or time is up."""
-    import httpx
-
-    latencies: list[float] = []
-    errors = 0
-    rng = random.Random(seed)
-    budget = {"left": requests}
-    deadline = time.perf_counter() + seconds
-
-    async def client(http: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while budget["left"] > 0 and time.perf_counter() < deadline:
-            budget["left"] -= 1
-            path, body = _request(op, rng)
-            t0 = time.perf_counter()
-            try:
-                response = await http.post(path, json=body)
-                ok = response.status_code < 300
-            except httpx.HTTPError:
-                ok = False
-            latencies.append(time.perf_counter() - t0)
-            errors += not ok
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {API_KEY}"}
-    ) as http:
-        started = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(clients)))
-        wall = time.perf_counter() - started
-    return _summary(op, clients, latencies, errors, wall)
+OPS = {"search": _search, "add": _add, "observe": _observe}
 
 
-def _summary(
-    op: str, clients: int, latencies: list[float], errors: int, wall: float
-) -> dict[str, Any]:
-    ms = sorted(x * 1000 for x in latencies)
-
-    def pct(p: float) -> float | None:
-        return round(ms[min(len(ms) - 1, int(p * len(ms)))], 2) if ms else None
-
-    return {
-        "op": op,
-        "clients": clients,
-        "requests": len(ms),
-        "errors": errors,
-        "seconds": round(wall, 2),
-        "rps": round(len(ms) / wall, 1) if wall else None,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
-        "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
-    }
+def _local_search(mem: Any, rng: random.Random) -> object:
+    """The in-process twin of `_search`: the same query distribution, no HTTP."""
+    return mem.search(" ".join(rng.sample(WORDS, 3)), f"user{rng.randrange(USERS)}", top_k=10)
 
 
 @contextmanager
@@ -244,37 +135,33 @@ def run(
     clients: tuple[int, ...] = (8, 32),
     backends: tuple[str, ...] = ("sqlite", "postgresql"),
     ops: tuple[str, ...] = ("search", "observe", "add"),
-    workers: int = 4,
+    workers: int = 2,
     requests: int = 2000,
     seconds: float = 30.0,
     embedding: str = "minilm",
+    storm: tuple[int, int] = (8, 8),
     pg_url: str | None = None,
     chroma: str | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Fill each backend with `memories`, then measure every op at every concurrency."""
-    import socket
-
+    """Fill each backend with `memories`; measure in-process search, then the service's
+    cells (every op at every concurrency, and searches during an add storm)."""
     results: dict[str, Any] = {
         "memories": memories,
         "workers": workers,
         "users": USERS,
         "embedding": embedding,
         "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg(),
+        "clients": list(clients),
         "requests_per_cell": requests,
         "seconds_per_cell": seconds,
         "runs": [],
+        "comparison": [],
+        "mixed": [],
     }
     with ExitStack() as stack:
-        if chroma:
-            host, _, port = chroma.partition(":")
-            chroma_cfg = {"host": host, "port": int(port or 8000)}
-        else:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
-            import servers
-
-            server = stack.enter_context(servers.chroma_server())
-            chroma_cfg = {"host": server.host, "port": server.port}
+        chroma_cfg, marker = _chroma(chroma, stack)
         for backend in backends:
             root = Path(tempfile.mkdtemp(prefix=f"agentmem-load-{backend}-"))
             stack.callback(shutil.rmtree, root, True)
@@ -287,22 +174,93 @@ def run(
                     "chroma": {**chroma_cfg, "collection": f"load{backend[:2]}"},
                 }
                 fill_s = fill(config, memories, seed)
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", 0))
-                    port = s.getsockname()[1]
-                with serve(config, workers, port) as base:
-                    # warm-up: every worker loads its embedder and tokenizer once
-                    asyncio.run(drive(base, "search", workers * 2, workers * 8, 120, seed))
-                    asyncio.run(drive(base, "observe", workers * 2, workers * 8, 300, seed))
-                    for n in clients:
-                        for op in ops:
-                            cell = asyncio.run(drive(base, op, n, requests, seconds, seed))
-                            results["runs"].append(
-                                {"backend": backend, **cell, "fill_seconds": round(fill_s, 1)}
-                            )
+                cells = _cells(
+                    config, backend, marker, results, workers, storm, ops, requests, seconds, seed
+                )
+                for row in cells:
+                    row.update(backend=backend, fill_seconds=round(fill_s, 1))
                 _drop_collections(config)
-    results["target"] = _target(results["runs"])
+    results["load_average_after"] = os.getloadavg()
+    results["targets"] = measure.targets(results)
     return results
+
+
+def _chroma(address: str | None, stack: ExitStack) -> tuple[dict[str, Any], str | None]:
+    """The Chroma server every process shares, and a marker to find its process by."""
+    if address:
+        host, _, port = address.partition(":")
+        return {"host": host, "port": int(port or 8000)}, None
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+    import servers
+
+    server = stack.enter_context(servers.chroma_server())
+    return {"host": server.host, "port": server.port}, str(server.path)
+
+
+def _cells(config, backend, marker, results, workers, storm, ops, requests, seconds, seed):
+    """Every measured cell of one backend, appended to `results`; returns the new rows."""
+    from agentmem import Memory
+
+    rows, cell_seed = [], iter(range(seed * 10_000 + 1, seed * 10_000 + 10_000))
+    # in-process and service side by side: one Memory here, the service beside it on the
+    # same database and index, their cells back to back at each concurrency
+    with Memory(**config) as mem, serve(config, workers, _free_port()) as (host, port, pgid):
+        for user in range(USERS):  # warm: every user's collection and the embedder
+            mem.search("warm", f"user{user}", top_k=10)
+        service = Service(host, port, pgid, marker)
+        warm_ops = [OPS[op] for op in ops if op != "search"]
+        results.setdefault("warm_requests_per_worker", {})[backend] = service.warm(
+            32, _search, warm_ops
+        )
+        for n in results["clients"]:
+            local = measure.in_process(mem, _local_search, n, requests, seconds, next(cell_seed))
+            local.update(op="search", index_cpu_ms_per_request=None)
+            rows.append(local)
+            for op in ops:
+                (row,) = service.cell([Stream(op, n, OPS[op], next(cell_seed))], requests, seconds)
+                rows.append(row)
+                if op == "search":
+                    results["comparison"].append(
+                        measure.compare({**row, "backend": backend}, local)
+                    )
+        rows.extend(_storm(service, backend, results, storm, requests, seconds, cell_seed))
+    results["runs"].extend(rows)
+    return rows
+
+
+def _storm(service, backend, results, storm, requests, seconds, cell_seed):
+    """Searches alone, then the same searches while `storm[1]` clients add memories."""
+    searchers, adders = storm
+    (calm,) = service.cell(
+        [Stream("search", searchers, _search, next(cell_seed))], requests, seconds
+    )
+    stormy, adds = service.cell(
+        [
+            Stream("search", searchers, _search, next(cell_seed)),
+            Stream("add", adders, _add, next(cell_seed)),
+        ],
+        requests,
+        seconds,
+    )
+    stormy["during"] = f"add storm x{adders}"
+    results["mixed"].append(
+        {
+            "backend": backend,
+            "search_clients": searchers,
+            "add_clients": adders,
+            "p95_ms_alone": calm["p95_ms"],
+            "p95_ms_during_adds": stormy["p95_ms"],
+            "p95_ratio": measure.ratio(stormy["p95_ms"], calm["p95_ms"]),
+            "adds_rps": adds["rps"],
+        }
+    )
+    return [calm, stormy, adds]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
 
 
 def _drop_collections(config: dict[str, Any]) -> None:
@@ -314,42 +272,39 @@ def _drop_collections(config: dict[str, Any]) -> None:
     index.close()
 
 
-def _target(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """search p95 <= 50 ms at 32 clients on PostgreSQL (the issue's benchmark target)."""
-    cell = next(
-        (
-            r
-            for r in runs
-            if r["backend"] == "postgresql" and r["op"] == "search" and r["clients"] == 32
-        ),
-        None,
-    )
-    p95 = cell["p95_ms"] if cell else None
-    return {"search_p95_ms_pg_32": p95, "limit_ms": 50.0, "met": p95 is not None and p95 <= 50.0}
+QUICK = {"memories": 2000, "backends": ["sqlite"], "requests": 200, "seconds": 10.0}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentmem bench load", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help=f"a few minutes: {QUICK}, hash")
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument(
         "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
     )
+    parser.add_argument("--ops", nargs="+", default=list(OPS), choices=list(OPS))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=2000, help="per cell")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per cell")
     parser.add_argument(
-        "--ops",
-        nargs="+",
-        default=["search", "observe", "add"],
-        choices=["search", "observe", "add"],
+        "--storm",
+        type=int,
+        nargs=2,
+        default=[8, 8],
+        metavar=("SEARCH", "ADD"),
+        help="clients searching, and adding, in the add-storm cell",
     )
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=2000, help="per op and concurrency")
-    parser.add_argument("--seconds", type=float, default=30.0, help="per op and concurrency")
     parser.add_argument("--embedding", default="minilm", help="'minilm' or 'hash'")
     parser.add_argument("--pg-url", default=None, help="use this database, else start one")
     parser.add_argument("--chroma", default=None, help="host:port, else start a server")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
+    if args.quick:
+        parser.set_defaults(embedding="hash", **QUICK)
+        args = parser.parse_args(argv)
     results = run(
         memories=args.memories,
         clients=tuple(args.clients),
@@ -359,22 +314,36 @@ def main(argv: list[str] | None = None) -> int:
         requests=args.requests,
         seconds=args.seconds,
         embedding=args.embedding,
+        storm=tuple(args.storm),
         pg_url=args.pg_url,
         chroma=args.chroma,
+        seed=args.seed,
     )
     text = json.dumps(results, indent=2)
     if args.out:
         args.out.write_text(text)
-    if args.json:
-        print(text)
-    else:
-        for r in results["runs"]:
-            print(
-                f"{r['backend']:>10} {r['op']:>7} x{r['clients']:<3} {r['rps']:>7} req/s  "
-                f"p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  errors {r['errors']}"
-            )
-        print(f"target search p95 <= 50 ms (PG, 32 clients): {results['target']}")
+    print(text if args.json else _table(results))
     return 0
+
+
+def _table(results: dict[str, Any]) -> str:
+    lines = [f"load average {results['load_average_before']} -> {results['load_average_after']}"]
+    for r in results["runs"]:
+        lines.append(
+            f"{r['backend']:>10} {r['where']:>10} {r['op']:>7} x{r['clients']:<3} "
+            f"{r['rps']:>7} req/s  p50 {r['p50_ms']}  p95 {r['p95_ms']}  p99 {r['p99_ms']} ms  "
+            f"cpu/req {r.get('server_cpu_ms_per_request')} ms  errors {r['errors']}"
+            + (f"  ({r['during']})" if r.get("during") else "")
+        )
+    for c in results["comparison"]:
+        lines.append(
+            f"service/in-process x{c['clients']} ({c['backend']}): "
+            f"rps {c['rps_ratio']}  p95 {c['p95_ratio']}"
+        )
+    for m in results["mixed"]:
+        lines.append(f"search p95 during adds / alone ({m['backend']}): {m['p95_ratio']}")
+    lines.append(f"targets: {json.dumps(results['targets'])}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

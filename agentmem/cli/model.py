@@ -88,31 +88,42 @@ def serve(
             "--api-keys", help='"key1:alice,bob;key2:carol" (default: config or AGENTMEM_API_KEYS)'
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes, each on its own SO_REUSEPORT socket")
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="log every request")
+    ] = False,
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn)."""
+    from agentmem import serving
     from agentmem.errors import require
 
-    uvicorn = require("uvicorn", "server")
-    from agentmem.server import create_app, parse_api_keys
+    require("uvicorn", "server")
+    from agentmem.server import create_app, parse_api_keys, resolve_api_keys
 
     keys = parse_api_keys(api_keys) if api_keys else None
-    check_port_free(host, port)
-    app_ = create_app(load_config(), api_keys=keys)
-    if not app_.state.api_keys:
+    config = load_config()
+    if not resolve_api_keys(config, keys):
         err_console.print(
             "[yellow]warning:[/] no API keys configured, so every request gets "
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
-    err_console.print(f"agentmem serving on http://{host}:{port} (OpenAPI at /docs)")
-    # On SIGTERM, a reply still decoding after GRACEFUL_SHUTDOWN_S is cancelled (its stream
-    # closes, generation stops) so that the server stops within seconds.
-    uvicorn.run(
-        app_,
-        host=host,
-        port=port,
-        log_level="info" if debugging() else "warning",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-    )
+    sockets = serving.bind(host, port, workers)
+    with serving.shared_index(config, workers):  # embedded Chroma belongs to one process
+        err_console.print(
+            f"agentmem serving on http://{host}:{sockets[0].getsockname()[1]} with {workers} "
+            "worker(s) (OpenAPI at /docs)"
+        )
+        code = serving.run(
+            lambda: create_app(config, api_keys=keys),
+            sockets,
+            access_log=access_log,
+            log_level="info" if debugging() else "warning",
+            graceful_s=GRACEFUL_SHUTDOWN_S,
+        )
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
