@@ -16,6 +16,10 @@ Kind = Literal["fact", "summary", "episode", "note"]
 Status = Literal["active", "superseded", "deleted", "archived"]
 Role = Literal["user", "assistant", "system", "tool", "document"]
 SearchMode = Literal["hybrid", "semantic", "fulltext"]
+# what an audit event records (memory_events.op); import checks read it
+EventOp = Literal[
+    "ADD", "UPDATE", "SUPERSEDE", "DELETE", "MERGE", "RESTORE", "REINFORCE", "ARCHIVE", "RESOLVE"
+]
 
 KINDS: tuple[str, ...] = get_args(Kind)
 STATUSES: tuple[str, ...] = get_args(Status)
