@@ -243,6 +243,38 @@ class SQLStore:
         )
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
+    def session_neighbours(
+        self, conn: Connection, ids: Iterable[str], query: MemoryQuery
+    ) -> dict[str, list[str]]:
+        """For each of `ids` said in a session: the memories just before and after it in
+        that session (insertion order), among those that pass the query's filter.
+        Summaries are not turns of the conversation and take no part."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        m = memories.c
+        sessions = (
+            select(m.session_id)
+            .where(m.id.in_(ids), m.user_id == query.user_id, m.session_id.is_not(None))
+            .distinct()
+        )
+        order = {"partition_by": m.session_id, "order_by": m.pk}
+        window = (
+            select(
+                m.id,
+                func.lag(m.id).over(**order).label("before"),
+                func.lead(m.id).over(**order).label("after"),
+            )
+            .where(
+                query.condition(conn.dialect.name),
+                m.session_id.in_(sessions),
+                m.kind != "summary",
+            )
+            .subquery()
+        )
+        rows = conn.execute(select(window).where(window.c.id.in_(ids)))
+        return {r.id: [n for n in (r.before, r.after) if n is not None] for r in rows}
+
     def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:
         """Rows by id regardless of user (the index writer's bookkeeping only)."""
         out: list[MemoryRecord] = []
