@@ -388,3 +388,33 @@ def test_metadata_filter_on_large_and_mixed_values(mem, value):
     mem.add("other memory", "alice", {"n": "text"})
     hits = mem.search("memory", "alice", filters={"metadata": {"n": value}})
     assert [h.record.id for h in hits] == [kept.id]
+
+
+def test_fulltext_matches_other_forms_of_a_word(mem, alice):
+    """Stemming: a question's word finds the memory that uses another form of it."""
+    mem.add_many(
+        ["Yesterday I painted the old barn red", "The orchard needs watering", "Lunch at noon"],
+        alice,
+    )
+    for query in ("Who paints barns?", "painting", "watered orchards"):
+        hits = mem.search(query, alice, mode="fulltext")
+        assert hits, query
+    assert mem.search("painting", alice, mode="fulltext")[0].record.text.startswith("Yesterday")
+    assert mem.search("Käsebrot", alice, mode="fulltext") == []
+
+
+def test_hybrid_lifts_the_turn_after_a_matching_one(mem, alice):
+    """In a session, the reply to a turn that matches the question is lifted into the
+    results though it shares no word with the question; without the lift it is not."""
+    session = Scope("alice", session_id="s1")
+    filler = [f"Chatting about topic number {n} and nothing else" for n in range(30)]
+    turns = ["Nadia: which instrument did your nephew pick for the school band?"]
+    turns += ["Omar: he chose a trombone, loud and proud", *filler]
+    mem.add_many(turns, session, kind="episode")
+    query = "Which instrument did the nephew pick for the band?"
+    lifted = mem.search(query, alice, top_k=2, explain=True)
+    assert [h.record.text for h in lifted] == turns[:2]
+    assert lifted[1].explanation["neighbours"] > 0
+    mem.config.search.neighbour_weight = 0.0
+    plain = [h.record.text for h in mem.search(query, alice, top_k=2)]
+    assert plain[0] == turns[0] and turns[1] not in plain
