@@ -268,7 +268,8 @@ class LongTermMemory:
     def _lift_neighbours(self, conn, candidates, signals, query: MemoryQuery) -> None:
         """Lift each candidate towards its best session neighbour (see retrieval)."""
         kept = {mid: c for mid, c in candidates.items() if mid in signals}
-        neighbours = self.sql.session_neighbours(conn, kept, query)
+        window = self.config.search.neighbour_window
+        neighbours = self.sql.session_neighbours(conn, kept, query, window)
         retrieval.lift_neighbours(kept, neighbours, self.config.search.neighbour_weight)
         fresh = [mid for mid in kept if mid not in candidates]
         candidates.update(kept)

@@ -201,17 +201,18 @@ def _contribution(c: Candidate, signal: str, n: int, config: SearchConfig) -> fl
 
 
 def lift_neighbours(
-    candidates: dict[str, Candidate], neighbours: dict[str, list[str]], weight: float
+    candidates: dict[str, Candidate], neighbours: dict[str, list[tuple[str, int]]], weight: float
 ) -> None:
     """Raise each memory towards its best-scoring session neighbour: its `neighbours` part
-    is `weight` times how far that neighbour's fused relevance exceeds its own. Neighbours
-    that no signal fetched join the candidates."""
+    is `weight` times how far that neighbour's fused relevance, halved for each place
+    beyond the next one, exceeds its own. Neighbours no signal fetched join the candidates."""
     base = {mid: _relevance(c) for mid, c in candidates.items()}
     best: dict[str, float] = {}
     for mid, around in neighbours.items():
-        for other in around:
+        for other, distance in around:
             if mid in base:
-                best[other] = max(best.get(other, 0.0), base[mid])
+                value = base[mid] * 0.5 ** (distance - 1)
+                best[other] = max(best.get(other, 0.0), value)
     for mid, value in best.items():
         c = candidates.setdefault(mid, Candidate(mid))
         gain = weight * max(0.0, value - base.get(mid, 0.0))

@@ -244,13 +244,13 @@ class SQLStore:
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
     def session_neighbours(
-        self, conn: Connection, ids: Iterable[str], query: MemoryQuery
-    ) -> dict[str, list[str]]:
-        """For each of `ids` said in a session: the memories just before and after it in
-        that session (insertion order), among those that pass the query's filter.
-        Summaries are not turns of the conversation and take no part."""
+        self, conn: Connection, ids: Iterable[str], query: MemoryQuery, window: int = 1
+    ) -> dict[str, list[tuple[str, int]]]:
+        """For each of `ids` said in a session: the memories up to `window` places before
+        and after it in that session (insertion order), with their distance, among those
+        that pass the query's filter. Summaries are not turns and take no part."""
         ids = list(ids)
-        if not ids:
+        if not ids or window < 1:
             return {}
         m = memories.c
         sessions = (
@@ -259,21 +259,21 @@ class SQLStore:
             .distinct()
         )
         order = {"partition_by": m.session_id, "order_by": m.pk}
-        window = (
-            select(
-                m.id,
-                func.lag(m.id).over(**order).label("before"),
-                func.lead(m.id).over(**order).label("after"),
-            )
-            .where(
-                query.condition(conn.dialect.name),
-                m.session_id.in_(sessions),
-                m.kind != "summary",
-            )
-            .subquery()
+        around = [
+            fn(m.id, d).over(**order).label(f"{name}{d}")
+            for d in range(1, window + 1)
+            for name, fn in (("before", func.lag), ("after", func.lead))
+        ]
+        rows = select(m.id, *around).where(
+            query.condition(conn.dialect.name),
+            m.session_id.in_(sessions),
+            m.kind != "summary",
         )
-        rows = conn.execute(select(window).where(window.c.id.in_(ids)))
-        return {r.id: [n for n in (r.before, r.after) if n is not None] for r in rows}
+        win = rows.subquery()
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in conn.execute(select(win).where(win.c.id.in_(ids))):
+            out[r.id] = [(r[1 + i], 1 + i // 2) for i in range(2 * window) if r[1 + i] is not None]
+        return out
 
     def get_memories_by_id(self, conn: Connection, ids: Sequence[str]) -> list[MemoryRecord]:
         """Rows by id regardless of user (the index writer's bookkeeping only)."""
