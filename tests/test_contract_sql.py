@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from agentmem import Memory, QueryRefusedError, Scope
 from agentmem.long_term import WritePlan
@@ -418,3 +418,43 @@ def test_hybrid_lifts_the_turn_after_a_matching_one(mem, alice):
     mem.config.search.neighbour_weight = 0.0
     plain = [h.record.text for h in mem.search(query, alice, top_k=2)]
     assert plain[0] == turns[0] and turns[1] not in plain
+
+
+def test_upgrade_to_stemming_reindexes_existing_rows(url):
+    """A database whose full-text index predates stemming (revision 0002, as 0001 used to
+    build it) is migrated: its rows are found by other forms of their words."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from agentmem.stores import fulltext
+    from agentmem.stores.schema import memories
+    from agentmem.stores.sql import MIGRATIONS, _memory_row
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        fulltext.drop(conn)
+        if conn.dialect.name == "sqlite":
+            old = [s.replace("porter ", "") for s in fulltext._SQLITE_DDL]
+        else:
+            old = [
+                s.replace(fulltext.PG_CONFIG, "agentmem_fts")
+                .replace("COPY = english", "COPY = simple")
+                .replace("english_stem", "simple")
+                for s in fulltext._POSTGRES_DDL
+            ]
+        for statement in old:
+            conn.execute(text(statement))
+        conn.execute(memories.insert(), [_memory_row(_record("We painted the fences blue"))])
+    engine.dispose()
+    store = SQLStore(url)
+    try:
+        with store.begin() as conn:
+            hits = store.fulltext(conn, "painting fence", MemoryQuery(user_id="alice"), 5)
+        assert len(hits) == 1
+    finally:
+        store.close()
