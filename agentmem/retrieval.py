@@ -4,17 +4,19 @@ neighbours, add recency and importance.
 Fusion (`search.fusion`) is by standardised scores by default (`"zscore"`): each signal's
 scores over its own candidates are shifted to start at 0 and divided by their standard
 deviation, so a hit that stands out in one signal keeps its lead whatever that signal's
-scale; the weighted sum (`search.fulltext_weight`, the rest to meaning) ranks, and the best
-candidate of a query scores 1. A memory said in a session is then lifted towards its best
-neighbour in that session (`search.neighbour_weight`): in conversation the answer is often
+scale; the weighted sum (`search.fulltext_weight`, the rest to meaning) ranks, and a best
+candidate that leads clearly scores 1. A memory said in a session is then lifted towards
+its best neighbours in that session (`search.neighbour_weight`, `search.neighbour_window`
+places each way, halved per place beyond the next): in conversation the answer is often
 the turn after the one that matches the question. `"rrf"` (reciprocal rank fusion,
 `search.rrf_k`) and `"sum"` (mean of each signal's own [0, 1] scores) remain.
 
-Chosen on LoCoMo's dev half (`agentmem bench locomo`, turn-level evidence recall@10, tuned
-on conversations 26/30/41, judged on 42/43): RRF k=60 0.563 (below full text alone, 0.620),
-RRF k=5 0.653, z-score 0.654, z-score + neighbours 0.697 (held-out 0.678). Query-dependent
-weights (each signal weighted by how far its top hit stands out) measured no better
-(0.655) and are not used.
+Chosen on LoCoMo's dev half (turn-level evidence recall@10, every ranking replayed on the
+same candidate lists; tuned on conversations 26/30/41, judged on 42/43; README has the
+table): RRF k=60 0.563, below full text alone (0.620 with stemming); z-score 0.654;
+z-score with full text at 0.6 and the neighbour lift (0.4, two places) 0.740 tuned, 0.703
+held out. Query-dependent weights (each signal weighted by how far its top hit stands
+out) measured no better (0.655) and are not used.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def _say(progress: bool, text: str) -> None:
 # --- ingest ---------------------------------------------------------------------------
 def _ingest(mem: Memory, conv: data.Conversation, user: str, kind: str) -> dict[str, Any]:
     """Every turn through add_many, a session per call; then count what stayed active."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     returned: set[str] = set()
     for n in sorted(conv.sessions):
         turns = conv.sessions[n]
@@ -113,6 +113,7 @@ def _ingest(mem: Memory, conv: data.Conversation, user: str, kind: str) -> dict[
     acknowledged = time.perf_counter() - start
     mem.long_term.flush()  # ingest ends when the vector index holds every turn
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu  # all threads of this process: less sensitive to load
     stored = mem.long_term.find(MemoryQuery(user_id=user, statuses=None))
     active = {r.metadata.get("dia_id") for r in stored if r.status == "active"}
     turns = len(conv.turns)
@@ -121,6 +122,7 @@ def _ingest(mem: Memory, conv: data.Conversation, user: str, kind: str) -> dict[
         "seconds": round(seconds, 3),
         "turns_per_s": round(turns / seconds, 1),
         "acknowledged_per_s": round(turns / acknowledged, 1),
+        "cpu_seconds": round(cpu, 3),
         "stored": len(stored),
         "active": len(active),
         "distinct_returned": len(returned),

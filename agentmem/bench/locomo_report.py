@@ -27,12 +27,14 @@ def summarise(
     systems = list(rows[0]["scores"]) if rows else []
     turns = sum(i["turns"] for i in ingest.values())
     seconds = sum(i["seconds"] for i in ingest.values())
+    cpu = sum(i["cpu_seconds"] for i in ingest.values())
     result = {
         **meta,
         "ingest": {
             "turns": turns,
             "seconds": round(seconds, 2),
             "turns_per_s": round(turns / seconds, 1) if seconds else None,
+            "turns_per_cpu_s": round(turns / cpu, 1) if cpu else None,
             "lost": sum(i["lost"] for i in ingest.values()),
             "by_conversation": ingest,
         },
@@ -141,7 +143,7 @@ def table(result: dict[str, Any]) -> None:
     ingest = result["ingest"]
     console.print(
         f"ingest: {ingest['turns']} turns in {ingest['seconds']} s = {ingest['turns_per_s']} "
-        f"turns/s; turns lost: {ingest['lost']}"
+        f"turns/s ({ingest['turns_per_cpu_s']} per CPU-second); turns lost: {ingest['lost']}"
     )
     for mode, lat in result["latency_ms"].items():
         console.print(f"query {mode}: p50 {lat['p50']} ms, p95 {lat['p95']} ms")
