@@ -21,7 +21,21 @@ from agentmem.errors import ConfigError
 class SearchConfig(BaseModel):
     """How hybrid search fuses its signals."""
 
-    fusion: Literal["rrf", "sum"] = "rrf"
+    fusion: Literal["zscore", "rrf", "sum"] = Field(
+        "zscore", description="zscore: standardised scores, weighted; rrf: reciprocal ranks"
+    )
+    fulltext_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="share of full text in hybrid fusion; meaning has the rest"
+    )
+    neighbour_weight: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="how far a memory is lifted towards its best neighbour in the same session",
+    )
+    neighbour_window: int = Field(
+        2, ge=0, description="places before and after a memory in its session that lift it"
+    )
     rrf_k: int = Field(60, gt=0)
     candidates: int = Field(50, gt=0, description="results fetched from each signal before fusion")
     recency_weight: float = Field(0.0, ge=0.0, le=1.0)

@@ -270,7 +270,14 @@ class LongTermMemory:
             semantic_kept = [(i, s) for i, s in semantic if i in signals][:n]
             if len(semantic_kept) != len(semantic):  # re-rank after the SQL filter
                 candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
-            ranked = retrieval.final_scores(candidates, signals, settings)[:top_k]
+            if mode == "hybrid" and settings.neighbour_weight > 0:
+                self._lift_neighbours(conn, candidates, signals, query)
+            ranked = retrieval.final_scores(
+                candidates,
+                signals,
+                settings,
+                scale_to_best=mode == "hybrid" and settings.fusion == "zscore",
+            )[:top_k]
             records = self.sql.get_memories(conn, [mid for mid, _ in ranked], query)
         return [
             SearchHit(
@@ -280,6 +287,16 @@ class LongTermMemory:
             )
             for mid, score in ranked
         ]
+
+    def _lift_neighbours(self, conn, candidates, signals, query: MemoryQuery) -> None:
+        """Lift each candidate towards its best session neighbour (see retrieval)."""
+        kept = {mid: c for mid, c in candidates.items() if mid in signals}
+        window = self.config.search.neighbour_window
+        neighbours = self.sql.session_neighbours(conn, kept, query, window)
+        retrieval.lift_neighbours(kept, neighbours, self.config.search.neighbour_weight)
+        fresh = [mid for mid in kept if mid not in candidates]
+        candidates.update(kept)
+        signals.update(self.sql.ranking_signals(conn, fresh, query))
 
     def nearest(
         self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True

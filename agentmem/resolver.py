@@ -20,6 +20,7 @@ from agentmem import conflicts
 from agentmem.conflicts import Decision
 from agentmem.errors import ValidationError
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.pending_index import PendingNeighbours
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Conflict, Fact, MemoryRecord, Scope, as_utc
 from agentmem.vocabulary import canonical, canonical_subject
@@ -258,6 +259,7 @@ class StoredNearby:
 
     exact: dict[str, MemoryRecord] = dataclasses.field(default_factory=dict)
     near: dict[str, list[tuple[MemoryRecord, float]]] = dataclasses.field(default_factory=dict)
+    pending: PendingNeighbours | None = None  # the batch's own plan, followed as it grows
 
     def covers(self, candidate: MemoryRecord) -> bool:
         return candidate.id in self.exact or candidate.id in self.near
@@ -308,17 +310,10 @@ def _neighbours(
     if candidate.id in stored.exact:
         return [(stored.exact[candidate.id], 1.0)]
     out = list(stored.near[candidate.id])
-    if pending is not None:
-        user_id = candidate.scope.user_id
-        extra = [
-            r
-            for r in _overlay([], pending, lambda r: r.kind == candidate.kind)
-            if r.status == "active" and r.scope.user_id == user_id
-        ]
-        if extra:
-            vector = long_term.embedder.embed_query(candidate.text)
-            vectors = long_term.embedder.embed([r.text for r in extra])
-            out += [(r, float(s)) for r, s in zip(extra, vectors @ vector, strict=True)]
+    if pending is not None:  # the batch's earlier memories that can decide this one
+        if stored.pending is None:
+            stored.pending = PendingNeighbours(long_term.embedder)
+        out += stored.pending.nearest(candidate, pending)
     return out
 
 

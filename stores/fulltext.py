@@ -57,7 +57,7 @@ def query_terms(query: str) -> list[str]:
 
 _SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5("
-    "text, scope, tokenize = 'unicode61 remove_diacritics 2')",
+    "text, scope, tokenize = 'porter unicode61 remove_diacritics 2')",
     "CREATE TRIGGER IF NOT EXISTS memories_fts_ai AFTER INSERT ON memories BEGIN "
     "INSERT INTO memories_fts(rowid, text, scope) "
     "VALUES (new.pk, new.text, 'u' || hex(new.user_id)); "
@@ -71,17 +71,20 @@ _SQLITE_DDL = [
     "END",
 ]
 
-# A text search configuration like 'simple' that also folds diacritics (as FTS5's
-# remove_diacritics does) when the unaccent extension is available (PostgreSQL contrib).
-PG_CONFIG = "agentmem_fts"
+# English stemming on both dialects ("painted", "painting" -> "paint"): FTS5's porter
+# tokenizer, PostgreSQL's english_stem. Measured on LoCoMo's dev half (turn-level evidence
+# recall@10 of full text alone): 0.584 without stemming, 0.620 with it.
+# On PostgreSQL a configuration that stems like 'english' and also folds diacritics (as
+# FTS5's remove_diacritics does) when the unaccent extension is available (contrib).
+PG_CONFIG = "agentmem_fts_en"
 _POSTGRES_DDL = [
     f"""DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{PG_CONFIG}') THEN
-        CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = simple);
+        CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english);
         BEGIN
           CREATE EXTENSION IF NOT EXISTS unaccent;
           ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG}
-            ALTER MAPPING FOR hword, hword_part, word, numword, numhword WITH unaccent, simple;
+            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
         EXCEPTION WHEN OTHERS THEN
           RAISE WARNING 'unaccent is unavailable: full-text search keeps diacritics';
         END;

@@ -244,6 +244,38 @@ class SQLStore:
         )
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
+    def session_neighbours(
+        self, conn: Connection, ids: Iterable[str], query: MemoryQuery, window: int = 1
+    ) -> dict[str, list[tuple[str, int]]]:
+        """For each of `ids` said in a session: the memories up to `window` places before
+        and after it in that session (insertion order), with their distance, among those
+        that pass the query's filter. Summaries are not turns and take no part."""
+        ids = list(ids)
+        if not ids or window < 1:
+            return {}
+        m = memories.c
+        sessions = (
+            select(m.session_id)
+            .where(m.id.in_(ids), m.user_id == query.user_id, m.session_id.is_not(None))
+            .distinct()
+        )
+        order = {"partition_by": m.session_id, "order_by": m.pk}
+        around = [
+            fn(m.id, d).over(**order).label(f"{name}{d}")
+            for d in range(1, window + 1)
+            for name, fn in (("before", func.lag), ("after", func.lead))
+        ]
+        rows = select(m.id, *around).where(
+            query.condition(conn.dialect.name),
+            m.session_id.in_(sessions),
+            m.kind != "summary",
+        )
+        win = rows.subquery()
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in conn.execute(select(win).where(win.c.id.in_(ids))):
+            out[r.id] = [(r[1 + i], 1 + i // 2) for i in range(2 * window) if r[1 + i] is not None]
+        return out
+
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str
     ) -> list[MemoryRecord]:

@@ -20,6 +20,7 @@ def test_run_reports_throughput_latency_and_quality(tmp_path):
     assert set(entry["quality"]) == {
         "fulltext",
         "semantic",
+        "hybrid_zscore",
         "hybrid_rrf",
         "hybrid_sum",
         "numpy_cosine",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from agentmem import Memory, QueryRefusedError, Scope
 from agentmem.long_term import WritePlan
@@ -385,3 +385,78 @@ def test_metadata_filter_on_large_and_mixed_values(mem, value):
     mem.add("other memory", "alice", {"n": "text"})
     hits = mem.search("memory", "alice", filters={"metadata": {"n": value}})
     assert [h.record.id for h in hits] == [kept.id]
+
+
+def test_fulltext_matches_other_forms_of_a_word(mem, alice):
+    """Stemming: a question's word finds the memory that uses another form of it."""
+    mem.add_many(
+        ["Yesterday I painted the old barn red", "The orchard needs watering", "Lunch at noon"],
+        alice,
+    )
+    for query in ("Who paints barns?", "painting", "watered orchards"):
+        hits = mem.search(query, alice, mode="fulltext")
+        assert hits, query
+    assert mem.search("painting", alice, mode="fulltext")[0].record.text.startswith("Yesterday")
+    assert mem.search("Käsebrot", alice, mode="fulltext") == []
+
+
+def test_hybrid_lifts_the_turn_after_a_matching_one(mem, alice):
+    """In a session, the reply to a turn that matches the question is lifted towards it
+    though it shares no word with the question."""
+    session = Scope("alice", session_id="s1")
+    filler = [f"Chatting about topic number {n} and nothing else" for n in range(30)]
+    turns = ["Nadia: which instrument did your nephew pick for the school band?"]
+    turns += ["Omar: he chose a trombone, loud and proud", *filler]
+    mem.add_many(turns, session, kind="episode")
+    query = "Which instrument did the nephew pick for the band?"
+
+    def reply_hit():
+        hits = mem.search(query, alice, top_k=len(turns), explain=True)
+        assert hits[0].record.text == turns[0]
+        return next((i, h) for i, h in enumerate(hits) if h.record.text == turns[1])
+
+    rank, lifted = reply_hit()
+    assert rank == 1 and lifted.explanation["neighbours"] > 0
+    mem.config.search.neighbour_weight = 0.0
+    _, plain = reply_hit()
+    assert "neighbours" not in plain.explanation and plain.score < lifted.score
+
+
+def test_upgrade_to_stemming_reindexes_existing_rows(url):
+    """A database whose full-text index predates stemming (revision 0002, as 0001 used to
+    build it) is migrated: its rows are found by other forms of their words."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from agentmem.stores import fulltext
+    from agentmem.stores.schema import memories
+    from agentmem.stores.sql import MIGRATIONS, _memory_row
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        fulltext.drop(conn)
+        if conn.dialect.name == "sqlite":
+            old = [s.replace("porter ", "") for s in fulltext._SQLITE_DDL]
+        else:
+            old = [
+                s.replace(fulltext.PG_CONFIG, "agentmem_fts")
+                .replace("COPY = english", "COPY = simple")
+                .replace("english_stem", "simple")
+                for s in fulltext._POSTGRES_DDL
+            ]
+        for statement in old:
+            conn.execute(text(statement))
+        conn.execute(memories.insert(), [_memory_row(_record("We painted the fences blue"))])
+    engine.dispose()
+    store = SQLStore(url)
+    try:
+        with store.begin() as conn:
+            hits = store.fulltext(conn, "painting fence", MemoryQuery(user_id="alice"), 5)
+        assert len(hits) == 1
+    finally:
+        store.close()

@@ -3,7 +3,7 @@
 One run builds the labelled corpus, ingests it through `Memory.add_many` (batched
 embedding, conflict resolution included), then for each size measures search latency per
 mode (query embedding included) and recall@5 / MRR of fulltext, semantic and hybrid search
-(both fusions) against a brute-force NumPy cosine baseline over the same vectors.
+(each fusion) against a brute-force NumPy cosine baseline over the same vectors.
 """
 
 from __future__ import annotations
@@ -104,7 +104,15 @@ def _latency(mem: Memory, queries: list) -> dict[str, dict[str, float]]:
 def _quality(mem: Memory, queries: list, ids: dict[str, list[str]]) -> dict[str, Any]:
     lt = mem.long_term
     systems: dict[str, list[list[str]]] = {
-        name: [] for name in ("fulltext", "semantic", "hybrid_rrf", "hybrid_sum", "numpy_cosine")
+        name: []
+        for name in (
+            "fulltext",
+            "semantic",
+            "hybrid_zscore",
+            "hybrid_rrf",
+            "hybrid_sum",
+            "numpy_cosine",
+        )
     }
     user_vectors: dict[str, np.ndarray] = {}
     fusion = lt.config.search.fusion
@@ -113,7 +121,11 @@ def _quality(mem: Memory, queries: list, ids: dict[str, list[str]]) -> dict[str,
             systems[mode].append(
                 [h.record.id for h in mem.search(q.text, q.user_id, mode=mode, top_k=5)]
             )
-        for name, how in (("hybrid_rrf", "rrf"), ("hybrid_sum", "sum")):
+        for name, how in (
+            ("hybrid_zscore", "zscore"),
+            ("hybrid_rrf", "rrf"),
+            ("hybrid_sum", "sum"),
+        ):
             lt.config.search.fusion = how
             systems[name].append([h.record.id for h in mem.search(q.text, q.user_id, top_k=5)])
         lt.config.search.fusion = fusion

@@ -126,6 +126,7 @@ for _name, _about in (
     ("lora", "LoRA memory: fact recall and forgetting"),
     ("session", "long sessions: memory tiers over many turns"),
     ("load", "the HTTP service and stores under concurrent load"),
+    ("locomo", "LoCoMo conversations: evidence recall, answer containment, ingest"),
 ):
 
     def _command(ctx: typer.Context, _n: str = _name) -> None:
