@@ -655,7 +655,17 @@ def _slot_of(
     [facts] = extractor.extract_many(
         [text], source=current.source, speakers=[derived.speaker_of(metadata)]
     )
-    reread = resolver.with_fact(probe, facts[0]) if len(facts) == 1 else probe
+    # A text that states several facts stays the fact of its slot when one of them fills
+    # it ("I live in Porto, in Ribeira" is still where the user lives).
+    same_slot = [
+        f
+        for f in facts
+        if current.is_fact and (f.subject, f.attribute) == (current.subject, current.attribute)
+    ]
+    chosen = max(same_slot, key=lambda f: f.confidence) if same_slot else None
+    if chosen is None and len(facts) == 1:
+        chosen = facts[0]
+    reread = resolver.with_fact(probe, chosen) if chosen is not None else probe
     meta = {k: v for k, v in metadata.items() if k != "negated"}
     meta.update({k: v for k, v in reread.metadata.items() if k == "negated"})
     return {
