@@ -286,17 +286,27 @@ class MemoryConfig(BaseSettings):
 
     @model_validator(mode="after")
     def _derive_paths(self) -> MemoryConfig:
+        derived = []
         if self.database_url is None:
             self.database_url = f"sqlite:///{(self.home / 'agentmem.db').resolve()}"
+            derived.append(("", "database_url"))
         if self.chroma.path is None and self.chroma.host is None:
             self.chroma.path = self.home / "chroma"
-        if self.llm.cache_dir is None:
-            self.llm.cache_dir = self.home / "models"
-        if self.kv.snapshot_dir is None:
-            self.kv.snapshot_dir = self.home / "kv"
-        if self.lora.adapter_dir is None:
-            self.lora.adapter_dir = self.home / "adapters"
+            derived.append(("chroma", "path"))
+        for section, key, default in _HOME_PATHS:
+            if getattr(getattr(self, section), key) is None:
+                setattr(getattr(self, section), key, self.home / default)
+                derived.append((section, key))
+        object.__setattr__(self, "_derived_paths", tuple(derived))  # not a setting
         return self
+
+    def with_overrides(self, **overrides: Any) -> MemoryConfig:
+        """This config with `overrides` applied; the paths it derived from its home are
+        derived again (a new `home` moves them too, unless they were set explicitly)."""
+        data = self.model_dump()
+        for section, key in getattr(self, "_derived_paths", ()):
+            (data[section] if section else data)[key] = None
+        return MemoryConfig.create(**{**data, **overrides})
 
     @classmethod
     def create(cls, **kwargs: Any) -> MemoryConfig:
@@ -331,6 +341,14 @@ class MemoryConfig(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return str(self.database_url).startswith("sqlite")
+
+
+# (section, setting, folder under the home) of every path that defaults into the home
+_HOME_PATHS = (
+    ("llm", "cache_dir", "models"),
+    ("kv", "snapshot_dir", "kv"),
+    ("lora", "adapter_dir", "adapters"),
+)
 
 
 def _describe(exc: pydantic.ValidationError) -> str:

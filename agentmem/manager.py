@@ -66,7 +66,7 @@ class Memory:
         if config is None:
             config = MemoryConfig.create(**overrides)
         elif overrides:
-            config = MemoryConfig.create(**{**config.model_dump(), **overrides})
+            config = config.with_overrides(**overrides)
         self.config = config
         if summarizer is None:  # a name nothing is registered under: refused before any write
             SUMMARIZERS.check(config.consolidation.summarizer)

@@ -14,6 +14,20 @@ def test_defaults_live_under_home(tmp_path, monkeypatch):
     assert config.embedding.model == "minilm"
 
 
+def test_a_new_home_moves_every_derived_path_but_not_the_set_ones(tmp_path):
+    """`Memory(config, home=...)` and `agentmem --home` over a TOML file re-derive the paths."""
+    first = MemoryConfig.create(home=tmp_path / "one", lora={"adapter_dir": tmp_path / "keep"})
+    moved = first.with_overrides(home=tmp_path / "two")
+    with Memory(first, home=tmp_path / "three", embedding={"model": "hash"}) as mem:
+        opened = mem.config
+    for config, home in ((moved, tmp_path / "two"), (opened, tmp_path / "three")):
+        assert config.database_url == f"sqlite:///{home / 'agentmem.db'}"
+        paths = [config.chroma.path, config.llm.cache_dir, config.kv.snapshot_dir]
+        assert [p.parent for p in paths] == [home] * 3
+        assert config.last_chat_path.parent == home / "kv"
+        assert config.lora.adapter_dir == tmp_path / "keep"
+
+
 def test_keyword_arguments_beat_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTMEM_SEARCH__RRF_K", "7")
     monkeypatch.setenv("AGENTMEM_MAX_TEXT_CHARS", "99")

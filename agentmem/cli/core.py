@@ -149,7 +149,7 @@ def load_config():
     overrides = {"home": _state["home"]} if _state["home"] else {}
     if _state["config"]:
         cfg = MemoryConfig.from_toml(_state["config"])
-        return MemoryConfig.create(**{**cfg.model_dump(), **overrides}) if overrides else cfg
+        return cfg.with_overrides(**overrides) if overrides else cfg
     return MemoryConfig.create(**overrides)
 
 
