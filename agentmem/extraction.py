@@ -70,14 +70,21 @@ class LayeredExtractor(FactExtractor):
 
 
 def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:
-    """Facts of `found` whose (subject, attribute, value) `known` does not already read."""
+    """Facts of `found` that `known` does not already read: another slot, or a value that
+    is neither one of `known`'s values of that slot nor a part of one, nor contains one."""
     from agentmem.conflicts import normalise_value
 
-    def key(f: Fact) -> tuple[str, str, str]:
-        return (f.subject.lower(), canonical(f.attribute), normalise_value(f.value))
-
-    seen = {key(f) for f in known}
-    return [f for f in found if key(f) not in seen]
+    values: dict[tuple[str, str], list[set[str]]] = {}
+    for f in known:
+        key = (f.subject.lower(), canonical(f.attribute))
+        values.setdefault(key, []).append(set(normalise_value(f.value).split()))
+    out = []
+    for f in found:
+        words = set(normalise_value(f.value).split())
+        read = values.get((f.subject.lower(), canonical(f.attribute)), [])
+        if not any(words <= w or w <= words for w in read):
+            out.append(f)
+    return out
 
 
 def make_extractor(

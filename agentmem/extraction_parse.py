@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -41,6 +40,13 @@ FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
 ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
 # Verbs too light to name a slot on their own ("I have ...", "I get ...").
 LIGHT_VERBS = frozenset({"be", "have", "get", "do", "make", "go", "take"})
+# Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
+# "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
+STATIVE_VERBS = frozenset(
+    {"be", "live", "reside", "work", "like", "love", "enjoy", "hate", "dislike", "prefer"}
+    | {"speak", "own", "have", "know", "belong", "stay"}
+)
+VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 # A named object's entity type says which slot an ending verb ends when nothing else does.
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
 
@@ -155,7 +161,9 @@ def _readings(sentence) -> Iterator[Reading]:
 
 
 def _asserted(pred) -> bool:
-    """Not a hypothetical, a condition, a wish or a question."""
+    """Not a hypothetical, a condition, a wish, a question or a past state."""
+    if pred.tag_ == "VBD" and pred.lemma_ in STATIVE_VERBS:
+        return False
     for child in pred.children:
         if child.dep_ == "aux" and child.lower_ in MODALS:
             return False
@@ -196,7 +204,7 @@ def _who(token) -> str | None:
 
 
 def _name(token) -> str:
-    words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t is token]
+    words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t.i == token.i]
     return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
 
 
@@ -223,15 +231,17 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
             attribute, negated = index.get(f"{head} {child.lower_}"), False
             if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
                 attribute, negated = index.get(f"{head} to"), True
-            if obj is not None and attribute:
-                if (value := _value(obj)) and _fits(attribute, obj):
+            for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
+                if (value := _value(each)) and _fits(attribute, each):
                     yield attribute, value, negated
         elif child.dep_ == "dobj" and (attribute := index.get(head)):
-            if value := _value(child):
-                yield attribute, value, False
+            for each in (child, *child.conjuncts):
+                if (value := _value(each)) and _fits(attribute, each):
+                    yield attribute, value, False
         elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
             if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
-                yield attribute, _value(child), False
+                if value := _value(child):
+                    yield attribute, value, False
 
 
 def _fits(attribute: str, obj) -> bool:
@@ -243,19 +253,30 @@ def _fits(attribute: str, obj) -> bool:
     return True
 
 
-def _value(token) -> str:
+def _value(token, *, adjective: bool = False) -> str:
     """The object's words, without leading determiners; 'the village of Ashcombe' -> the name."""
     if token.pos_ == "NOUN":
         for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
             if name is not None:
                 return _value(name)
-    words = [t for t in token.subtree if t.dep_ not in ("relcl", "acl", "punct", "cc")]
-    words = [t for t in words if not any(a.dep_ in ("relcl", "acl") for a in t.ancestors)]
+    if token.pos_ not in VALUE_POS and not (adjective and token.pos_ == "ADJ"):
+        return ""  # "it", "how much", "a few": no value of its own
+    words = [t for t in token.subtree if t.i == token.i or not _cut(t, token)]
     while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
         words = words[1:]
-    text = re.sub(r"\s+([,.'])", r"\1", " ".join(t.text for t in words)).strip(" ,.;:")
+    text = "".join(t.text_with_ws for t in words).strip(" ,.;:-!")
     return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
+
+
+def _cut(t, root) -> bool:
+    """Words that are not part of the value: relative clauses and other conjuncts ("tea and
+    coffee" are two values)."""
+    while t.i != root.i:
+        if t.dep_ in ("relcl", "acl", "cc", "conj"):
+            return True
+        t = t.head
+    return False
 
 
 def _ending(pred, subject: str) -> Iterator[Reading]:
@@ -309,15 +330,22 @@ def _copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         if attribute and obj is not None and (value := _value(obj)):
             yield subject, attribute, value, negated
             return
-    if comp.like_num or any(c.lemma_ == "year" for c in comp.subtree) and comp.lower_ == "old":
-        number = next((t for t in comp.subtree if t.like_num), None)
-        if number is not None:
+    if comp.lower_ == "old" or (comp.like_num and comp.text.isdigit()):  # "34 years old", "34"
+        number = next((t for t in comp.subtree if t.text.isdigit()), None)
+        if number is not None and 0 < int(number.text) < 130:
             yield subject, "age", number.text, negated
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
         yield subject, "job_title", _value(comp), negated
-    elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and subject == USER:
-        if (value := _value(comp)) and not any(t.dep_ == "poss" for t in comp.subtree):
+    elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
+        if value := _value(comp):
             yield subject, "is_a", value, negated
+
+
+def _is_kind(comp) -> bool:
+    """'vegan', 'a Buddhist', 'a night owl': a kind the subject is; not a relational noun
+    ('part of this journey', 'a mix of excited'), a possession or a long description."""
+    words = list(comp.subtree)
+    return len(words) <= 4 and not any(t.dep_ in ("prep", "poss", "relcl", "acl") for t in words)
 
 
 def _favourite(subj, comp, negated: bool):
@@ -327,14 +355,16 @@ def _favourite(subj, comp, negated: bool):
         return False
     for thing, value in ((subj, comp), (comp, subj)):
         owner = next((c for c in thing.children if c.dep_ == "poss"), None)
-        who = USER if owner is None or owner.lower_ == "my" else _who(owner)
+        if owner is None:  # a favourite is someone's: "my", "Anna's"
+            continue
+        who = USER if owner.lower_ == "my" else _who(owner)
         if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
             attribute = canonical(f"favorite {_normal_noun(thing)}")
-        elif thing.lemma_ == "name" and owner is not None:
+        elif thing.lemma_ == "name":
             attribute = "name"
         else:
             continue
-        if who and (text := _value(value)):
+        if who and (text := _value(value, adjective=True)):
             yield who, attribute, text, negated
         return True
     return False
