@@ -34,13 +34,24 @@ from agentmem.errors import (
 require("fastapi", "server")
 
 import anyio  # noqa: E402
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request  # noqa: E402
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse, Response, StreamingResponse  # noqa: E402
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from agentmem.config import MemoryConfig  # noqa: E402
+from agentmem.http_types import (  # noqa: E402
+    IsoDateTime,
+    Kind,
+    Metadata,
+    Plain,
+    SearchFilters,
+    Status,
+    Text,
+    integer,
+)
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
 ENV_KEYS = "AGENTMEM_API_KEYS"
@@ -77,8 +88,12 @@ def resolve_api_keys(config: MemoryConfig, api_keys: ApiKeys | str | None) -> Ap
 
 
 # --- request bodies -----------------------------------------------------------------------
+# Request bodies are strict: JSON `false` is not a number nor `"5"` an integer, as the spec says.
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+
 class ScopeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     user_id: ScopeId
     agent_id: ScopeId | None = None
     session_id: ScopeId | None = None
@@ -88,43 +103,43 @@ class ScopeIn(BaseModel):
 
 
 class MemoryIn(ScopeIn):
-    text: str = Field(min_length=1)
-    metadata: dict[str, Any] | None = None
+    text: Text
+    metadata: Metadata | None = None
     kind: Literal["note", "fact", "summary", "episode"] = "note"
     importance: float = Field(0.5, ge=0.0, le=1.0)
 
 
 class MemoryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     user_id: ScopeId
-    text: str = Field(min_length=1)
-    metadata: dict[str, Any] | None = None
+    text: Text
+    metadata: Metadata | None = None
 
 
 class SearchIn(ScopeIn):
-    query: str = Field(min_length=1)
-    top_k: int = Field(10, ge=1, le=1000)
+    query: Text
+    top_k: integer(1, 1000) = 10  # type: ignore[valid-type]
     mode: Literal["hybrid", "semantic", "fulltext"] = "hybrid"
-    filters: dict[str, Any] | None = None
-    as_of: datetime | None = None
+    filters: SearchFilters | None = None
+    as_of: IsoDateTime | None = None
     explain: bool = False
 
 
 class ObserveIn(ScopeIn):
-    content: str = Field(min_length=1)
+    content: Text
     role: Literal["user", "assistant", "system", "tool", "document"] = "user"
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class ContextIn(ScopeIn):
-    query: str | None = None
-    max_tokens: int | None = Field(None, ge=32, le=1_000_000)
+    query: Text | None = None
+    max_tokens: integer(32, 1_000_000) | None = None  # type: ignore[valid-type]
 
 
 class ResolveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     user_id: ScopeId
-    choice: str = Field(min_length=1, description="a memory id to keep, or new/old/dismiss")
+    choice: Plain = Field(min_length=1, description="a memory id to keep, or new/old/dismiss")
 
 
 class ChatIn(ScopeIn):
@@ -195,15 +210,21 @@ def create_app(
     app.add_middleware(BodyLimit, limit=limit)
     _errors(app)
     _routes(app, memory, __version__)
+    _document_errors(app)
     return app
 
 
+_BEARER = HTTPBearer(auto_error=False, description="an API key; it acts for the users it maps to")
+
+
 def allowed_users(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
 ) -> set[str]:
-    """The users the bearer key of this request may act for (401 without a known key)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    """The users the bearer key of this request may act for (401 without a known key).
+    The key is declared as the spec's bearer security scheme."""
+    token = credentials.credentials if credentials is not None else ""
+    if not token.strip():
         raise HTTPException(
             401,
             "send the API key as 'Authorization: Bearer <key>'",
@@ -216,6 +237,7 @@ def allowed_users(
 
 
 Caller = Annotated[set[str], Depends(allowed_users)]
+MemoryIdP = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 UserQ = Annotated[str, Query(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
 
 
@@ -246,8 +268,8 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     def list_memories(
         users: Caller,
         user_id: UserQ,
-        kind: str | None = None,
-        status: str = "active",
+        kind: Kind | None = None,
+        status: Status = "active",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         check_user(users, user_id)
@@ -258,25 +280,25 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
 
     @app.get("/v1/memories/{memory_id}", tags=["memories"])
     def read_memory(
-        memory_id: str, users: Caller, user_id: UserQ, as_of: datetime | None = None
+        memory_id: MemoryIdP, users: Caller, user_id: UserQ, as_of: datetime | None = None
     ) -> dict[str, Any]:
         check_user(users, user_id)
         return record_out(mem.get(memory_id, user_id, as_of=as_of))
 
     @app.patch("/v1/memories/{memory_id}", tags=["memories"])
-    @app.put("/v1/memories/{memory_id}", tags=["memories"], include_in_schema=False)
-    def update_memory(memory_id: str, body: MemoryPatch, users: Caller) -> dict[str, Any]:
+    @app.put("/v1/memories/{memory_id}", tags=["memories"])  # PATCH under another name
+    def update_memory(memory_id: MemoryIdP, body: MemoryPatch, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
         return record_out(mem.update(memory_id, body.text, body.user_id, metadata=body.metadata))
 
     @app.delete("/v1/memories/{memory_id}", status_code=204, tags=["memories"])
-    def delete_memory(memory_id: str, users: Caller, user_id: UserQ) -> Response:
+    def delete_memory(memory_id: MemoryIdP, users: Caller, user_id: UserQ) -> Response:
         check_user(users, user_id)
         mem.delete(memory_id, user_id)
         return Response(status_code=204)
 
     @app.get("/v1/memories/{memory_id}/history", tags=["memories"])
-    def memory_history(memory_id: str, users: Caller, user_id: UserQ) -> dict[str, Any]:
+    def memory_history(memory_id: MemoryIdP, users: Caller, user_id: UserQ) -> dict[str, Any]:
         check_user(users, user_id)
         return {
             "memory_id": memory_id,
@@ -291,7 +313,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
             body.scope(),
             mode=body.mode,
             top_k=body.top_k,
-            filters=body.filters,
+            filters=body.filters.to_dict() if body.filters else None,
             as_of=body.as_of,
             explain=body.explain,
         )
@@ -321,7 +343,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
         return {"conflicts": [c.to_dict() for c in items]}
 
     @app.post("/v1/conflicts/{conflict_id}/resolve", tags=["conflicts"])
-    def resolve(conflict_id: str, body: ResolveIn, users: Caller) -> dict[str, Any]:
+    def resolve(conflict_id: MemoryIdP, body: ResolveIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
         events = mem.resolve_conflict(conflict_id, body.choice, body.user_id)
         return {"events": [e.to_dict() for e in events]}
@@ -475,6 +497,95 @@ def _openai_events(stream: Any, meta: dict[str, Any]) -> Iterator[str]:
 
 
 # --- errors: 4xx with a useful body, never a bare 500 for bad input ----------------------
+class ErrorDetail(BaseModel):
+    type: str = Field(description="invalid_request_error, authentication_error, not_found ...")
+    message: str = Field(description="what was wrong, naming the value, and the fix")
+    code: int = Field(description="the HTTP status")
+    details: list[dict[str, Any]] | None = Field(
+        None, description="422 only: each field that failed, with its location"
+    )
+
+
+class ErrorBody(BaseModel):
+    """The body of every error the service sends (never FastAPI's `{"detail": ...}`)."""
+
+    error: ErrorDetail
+
+
+_REF = "#/components/schemas/"
+_ERROR_DOCS = {
+    400: "a value the memory refuses (text, metadata, filters, dates, ids); nothing was written",
+    401: "no API key, or an unknown one: send 'Authorization: Bearer <key>'",
+    403: "this API key may not act for that user",
+    404: "no such id in the user's scope",
+    409: "the record or conflict is not in a state this change fits",
+    413: "the request body is over the configured limit",
+    422: "the request does not match this schema",
+    503: "the language model could not be loaded or run",
+}
+
+
+def _error_statuses(route: Any) -> list[int]:
+    """The errors a route can answer with, from what it is: authenticated, with a body,
+    with an id in its path, changing state, or running the model."""
+    if route.path == "/healthz":
+        return []
+    statuses = [400, 401, 403, 413, 422]
+    if "{" in route.path:
+        statuses.append(404)
+    if route.methods & {"PATCH", "PUT", "DELETE"} or route.path.endswith("/resolve"):
+        statuses.append(409)
+    if "chat" in (route.tags or []):
+        statuses.append(503)
+    return sorted(statuses)
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Put every status a route sends, with the real error body, into the OpenAPI spec."""
+    from fastapi.routing import APIRoute
+
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for status in _error_statuses(route):
+            route.responses.setdefault(
+                status,
+                {
+                    "description": _ERROR_DOCS[status],
+                    "content": {"application/json": {"schema": {"$ref": _REF + "ErrorBody"}}},
+                },
+            )
+        if "chat" in (route.tags or []):  # `stream: true` answers with server-sent events
+            ok = route.responses.setdefault(200, {})
+            ok.setdefault("content", {})["text/event-stream"] = {"schema": {"type": "string"}}
+    app.openapi_schema = None
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # pydantic puts a key pattern under patternProperties, which alone lets other keys
+        # through; the keys a constrained dict accepts are only those.
+        spec = plain_openapi()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorBody" not in schemas:
+            body = ErrorBody.model_json_schema(ref_template=_REF + "{model}")
+            schemas.update(body.pop("$defs", {}), ErrorBody=body)
+        _closed_key_sets(spec)
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _closed_key_sets(node: Any) -> None:
+    if isinstance(node, dict):
+        if "patternProperties" in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _closed_key_sets(value)
+    elif isinstance(node, list):
+        for value in node:
+            _closed_key_sets(value)
+
+
 _STATUS = [
     (NotFoundError, 404, "not_found"),
     (ValidationError, 400, "invalid_request_error"),
@@ -498,12 +609,14 @@ def _errors(app: FastAPI) -> None:
         return _error(status, kind, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kinds = {401: "authentication_error", 403: "permission_error", 404: "not_found"}
         response = _error(
             exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail)
         )
         response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Starlette lists only the first route of the path
+            response.headers["Allow"] = ", ".join(_methods_of(app, request))
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -514,6 +627,18 @@ def _errors(app: FastAPI) -> None:
         ]
         where = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details)
         return _error(422, "invalid_request_error", where or "invalid request", details=details)
+
+
+def _methods_of(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at the request's path."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 class BodyLimit:
