@@ -19,7 +19,7 @@ from agentmem.config import MemoryConfig
 from agentmem.consolidation import Consolidator, Summarizer, make_summarizer
 from agentmem.consolidation_worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
-from agentmem.errors import ConflictStateError, ValidationError
+from agentmem.errors import ConflictStateError, ModelError, ValidationError
 from agentmem.extraction import FactExtractor, make_extractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.sensory import SensoryMemory
@@ -512,6 +512,17 @@ class Memory:
         stream.text()
         return stream.reply
 
+    def _usable_adapters(self, scope: Scope) -> tuple[list[AdapterInfo], list[str]]:
+        """The scope's adapters if every one passes its checks; otherwise none and a warning
+        for the reply: a refused adapter must not stop the chat, nor answer it."""
+        adapters = self.parametric.current(scope)
+        try:
+            self.parametric.verify(adapters)
+        except ModelError as exc:
+            log.warning("adapter refused, answering with the base model: %s", exc)
+            return [], [f"the scope's adapter was refused, so the base model answered: {exc}"]
+        return adapters, []
+
     def chat_stream(
         self,
         message: str,
@@ -532,7 +543,7 @@ class Memory:
         ctx = self.context(message, scope) if "text" in tiers else None
         prompt = chat.build_prompt(message, ctx, client)
         llm = self.llm
-        adapters = self.parametric.current(scope) if "parametric" in tiers else []
+        adapters, warnings = self._usable_adapters(scope) if "parametric" in tiers else ([], [])
         policy, budget = (None, None) if "kv" in tiers else ("full", 1.0)
         system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
         changed = self.parametric.overrides(scope) if adapters else []
@@ -576,6 +587,7 @@ class Memory:
                 memories=[m.id for m in ctx.memories] if ctx else [],
                 kv=kv,
                 adapter_id=adapters[0].id if adapters else None,
+                warnings=warnings,
             )
 
         with self._layers_lock:
