@@ -16,7 +16,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -33,15 +33,16 @@ from agentmem.errors import (
 
 require("fastapi", "server")
 
-import anyio  # noqa: E402
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
-from fastapi.responses import JSONResponse, Response, StreamingResponse  # noqa: E402
+from fastapi.responses import JSONResponse, Response  # noqa: E402
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from agentmem.config import MemoryConfig  # noqa: E402
+from agentmem.http_contract import document_errors, methods_of  # noqa: E402
+from agentmem.http_stream import ClosingStream  # noqa: E402
 from agentmem.http_types import (  # noqa: E402
     IsoDateTime,
     Kind,
@@ -210,7 +211,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=limit)
     _errors(app)
     _routes(app, memory, __version__)
-    _document_errors(app)
+    document_errors(app)
     return app
 
 
@@ -427,35 +428,6 @@ def _sse(data: Any) -> str:
     return f"data: {json.dumps(data, default=str)}\n\n"
 
 
-class ClosingStream(StreamingResponse):
-    """Server-sent events from a blocking generator, one step per worker-thread call.
-
-    However the response ends (the last event, a client that hung up, a server shutting
-    down and cancelling it), the generator is closed before the response returns: the
-    chat generation stops and releases the model's lock instead of waiting, suspended and
-    holding it, for the garbage collector."""
-
-    def __init__(self, events: Generator[str, None, None]) -> None:
-        self._events = events
-        super().__init__(self._pump(), media_type="text/event-stream")
-
-    async def _pump(self) -> AsyncIterator[str]:
-        while True:
-            # not abandoned on cancellation: the step finishes before the generator is closed
-            event = await anyio.to_thread.run_sync(next, self._events, None)
-            if event is None:
-                return
-            yield event
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self.body_iterator.aclose()  # type: ignore[attr-defined]
-                await anyio.to_thread.run_sync(self._events.close)
-
-
 def _sse_chat(stream: Any) -> Generator[str, None, None]:
     try:
         for piece in stream:
@@ -497,95 +469,6 @@ def _openai_events(stream: Any, meta: dict[str, Any]) -> Iterator[str]:
 
 
 # --- errors: 4xx with a useful body, never a bare 500 for bad input ----------------------
-class ErrorDetail(BaseModel):
-    type: str = Field(description="invalid_request_error, authentication_error, not_found ...")
-    message: str = Field(description="what was wrong, naming the value, and the fix")
-    code: int = Field(description="the HTTP status")
-    details: list[dict[str, Any]] | None = Field(
-        None, description="422 only: each field that failed, with its location"
-    )
-
-
-class ErrorBody(BaseModel):
-    """The body of every error the service sends (never FastAPI's `{"detail": ...}`)."""
-
-    error: ErrorDetail
-
-
-_REF = "#/components/schemas/"
-_ERROR_DOCS = {
-    400: "a value the memory refuses (text, metadata, filters, dates, ids); nothing was written",
-    401: "no API key, or an unknown one: send 'Authorization: Bearer <key>'",
-    403: "this API key may not act for that user",
-    404: "no such id in the user's scope",
-    409: "the record or conflict is not in a state this change fits",
-    413: "the request body is over the configured limit",
-    422: "the request does not match this schema",
-    503: "the language model could not be loaded or run",
-}
-
-
-def _error_statuses(route: Any) -> list[int]:
-    """The errors a route can answer with, from what it is: authenticated, with a body,
-    with an id in its path, changing state, or running the model."""
-    if route.path == "/healthz":
-        return []
-    statuses = [400, 401, 403, 413, 422]
-    if "{" in route.path:
-        statuses.append(404)
-    if route.methods & {"PATCH", "PUT", "DELETE"} or route.path.endswith("/resolve"):
-        statuses.append(409)
-    if "chat" in (route.tags or []):
-        statuses.append(503)
-    return sorted(statuses)
-
-
-def _document_errors(app: FastAPI) -> None:
-    """Put every status a route sends, with the real error body, into the OpenAPI spec."""
-    from fastapi.routing import APIRoute
-
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        for status in _error_statuses(route):
-            route.responses.setdefault(
-                status,
-                {
-                    "description": _ERROR_DOCS[status],
-                    "content": {"application/json": {"schema": {"$ref": _REF + "ErrorBody"}}},
-                },
-            )
-        if "chat" in (route.tags or []):  # `stream: true` answers with server-sent events
-            ok = route.responses.setdefault(200, {})
-            ok.setdefault("content", {})["text/event-stream"] = {"schema": {"type": "string"}}
-    app.openapi_schema = None
-    plain_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        # pydantic puts a key pattern under patternProperties, which alone lets other keys
-        # through; the keys a constrained dict accepts are only those.
-        spec = plain_openapi()
-        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-        if "ErrorBody" not in schemas:
-            body = ErrorBody.model_json_schema(ref_template=_REF + "{model}")
-            schemas.update(body.pop("$defs", {}), ErrorBody=body)
-        _closed_key_sets(spec)
-        return spec
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _closed_key_sets(node: Any) -> None:
-    if isinstance(node, dict):
-        if "patternProperties" in node:
-            node.setdefault("additionalProperties", False)
-        for value in node.values():
-            _closed_key_sets(value)
-    elif isinstance(node, list):
-        for value in node:
-            _closed_key_sets(value)
-
-
 _STATUS = [
     (NotFoundError, 404, "not_found"),
     (ValidationError, 400, "invalid_request_error"),
@@ -616,7 +499,7 @@ def _errors(app: FastAPI) -> None:
         )
         response.headers.update(exc.headers or {})
         if exc.status_code == 405:  # Starlette lists only the first route of the path
-            response.headers["Allow"] = ", ".join(_methods_of(app, request))
+            response.headers["Allow"] = ", ".join(methods_of(app, request))
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -627,18 +510,6 @@ def _errors(app: FastAPI) -> None:
         ]
         where = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details)
         return _error(422, "invalid_request_error", where or "invalid request", details=details)
-
-
-def _methods_of(app: FastAPI, request: Request) -> list[str]:
-    """Every method some route serves at the request's path."""
-    from starlette.routing import Match
-
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
 
 
 class BodyLimit:
