@@ -201,9 +201,11 @@ class ChatTurn:
         *,
         observe: bool = True,
         stop: list[str] | None = None,
+        warnings: list[str] | None = None,
     ) -> None:
         self.memory, self.scope, self.tiers = memory, scope, tiers
         self.observe, self.stop = observe, list(stop or [])
+        self.warnings = list(warnings or [])
         self.llm = memory.llm  # loaded now: a model that cannot load fails the call, not the stream
         self.context, self.adapters = context, adapters
         self.system = "\n\n".join(m["content"] for m in prompt if m["role"] == "system")
@@ -254,6 +256,7 @@ class ChatTurn:
             memories=[m.id for m in ctx.memories] if ctx else [],
             kv=kv,
             adapter_id=self.adapters[0].id if self.adapters else None,
+            warnings=self.warnings,
         )
 
 

@@ -24,6 +24,7 @@ MAX_KEY_CHARS = 128
 # Metadata keys become JSON paths in filters ($."key" on SQLite): quotes, backslashes and
 # control characters could escape the path, so keys are names, not arbitrary text.
 KEY_PUNCTUATION = frozenset("_-.:/@+ ")
+KEY_PATTERN = r"^[\w\-.:/@+ ]+$"  # the same rule, for schemas (Python's \w: isalnum or _)
 INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -176,6 +177,7 @@ def check_datetime(value: Any, name: str) -> datetime:
 
 __all__ = [
     "MAX_METADATA_BYTES",
+    "KEY_PATTERN",
     "MAX_METADATA_DEPTH",
     "check_datetime",
     "check_json",

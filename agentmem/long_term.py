@@ -58,6 +58,7 @@ class LongTermMemory:
         else:
             self.repair()
         self.indexer = IndexSync(self.sql, self._index, on_damage=self.recover)
+        self.check_index(deep=False)  # ids SQL holds and the index lost (another process)
 
     @property
     def index(self) -> VectorIndex:
@@ -157,6 +158,18 @@ class LongTermMemory:
                 self.sql.mark_indexed(conn, [r.id for r in dirty])
             repaired += len(dirty)
             log.info("repaired %d vector index entries from SQL", len(dirty))
+
+    def check_index(self, user_id: str | None = None, *, deep: bool = True, fix: bool = True):
+        """Compare SQL with the vector index id by id (`deep`: and test that every vector is
+        retrievable); with `fix`, rewrite what is missing or unusable from SQL and delete
+        stray vectors. Returns the IndexHealth as found, with `repaired` set."""
+        from agentmem import index_health
+
+        health = index_health.check(self, user_id, deep=deep)
+        if fix and not health.healthy:
+            log.warning("vector index out of step with SQL: %s; repairing", health.to_dict())
+            index_health.repair(self, health)
+        return health
 
     def _rebuild_replaced(self) -> None:
         """Mark for indexing every row of the users whose damaged collections the index

@@ -20,7 +20,7 @@ from agentmem.config import MemoryConfig
 from agentmem.consolidation import SUMMARIZERS, Consolidator, Summarizer, make_summarizer
 from agentmem.consolidation_worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
-from agentmem.errors import ConflictStateError, ValidationError
+from agentmem.errors import ConflictStateError, ModelError, ValidationError
 from agentmem.extraction import EXTRACTORS, FactExtractor, make_extractor
 from agentmem.keyed import KeyedMemories
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
@@ -573,6 +573,17 @@ class Memory:
         stream.text()
         return stream.reply
 
+    def _usable_adapters(self, scope: Scope) -> tuple[list[AdapterInfo], list[str]]:
+        """The scope's adapters if every one passes its checks; otherwise none and a warning
+        for the reply: a refused adapter must not stop the chat, nor answer it."""
+        adapters = self.parametric.current(scope)
+        try:
+            self.parametric.verify(adapters)
+        except ModelError as exc:
+            log.warning("adapter refused, answering with the base model: %s", exc)
+            return [], [f"the scope's adapter was refused, so the base model answered: {exc}"]
+        return adapters, []
+
     def chat_stream(
         self,
         message: str,
@@ -597,7 +608,7 @@ class Memory:
         if observe:
             self.observe("user", message, scope)
         ctx = self.context(message, scope) if "text" in tiers else None
-        adapters = self.parametric.current(scope) if "parametric" in tiers else []
+        adapters, warnings = self._usable_adapters(scope) if "parametric" in tiers else ([], [])
         turn = chat.ChatTurn(
             self,
             scope,
@@ -608,6 +619,7 @@ class Memory:
             self.parametric.overrides(scope) if adapters else [],
             observe=observe,
             stop=stop,
+            warnings=warnings,
         )
         with self._layers_lock:
             lock = self.__dict__.setdefault("_chat_lock", threading.Lock())

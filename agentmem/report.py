@@ -58,17 +58,8 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
                 conflicts,
             )
         ).scalar_one()
-        rows = conn.execute(
-            where(select(func.count()).select_from(memories), memories)
-        ).scalar_one()
-        dirty = conn.execute(
-            where(
-                select(func.count()).select_from(memories).where(memories.c.index_dirty.is_(True)),
-                memories,
-            )
-        ).scalar_one()
-    index = memory.long_term.index
-    vectors = index.count(user_id) if user_id is not None else index.total()
+    # id by id, every vector tested, and repaired: a count can match while one is unusable
+    health = memory.long_term.check_index(user_id, deep=True, fix=True)
     home = Path(memory.config.home)
     kv_dir = Path(memory.config.kv.snapshot_dir)
     return {
@@ -92,12 +83,7 @@ def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
             "kv_snapshots": _bytes(kv_dir),
             "adapters": _bytes(memory.config.lora.adapter_dir),
         },
-        "index": {
-            "rows": int(rows),
-            "vectors": int(vectors),
-            "dirty": int(dirty),
-            "healthy": int(dirty) == 0 and int(vectors) == int(rows),
-        },
+        "index": health.to_dict(),
     }
 
 

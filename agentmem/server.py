@@ -16,7 +16,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -33,15 +33,27 @@ from agentmem.errors import (
 
 require("fastapi", "server")
 
-import anyio  # noqa: E402
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request  # noqa: E402
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
-from fastapi.responses import JSONResponse, Response, StreamingResponse  # noqa: E402
+from fastapi.responses import JSONResponse, Response  # noqa: E402
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from agentmem import openai_api, server_docs  # noqa: E402
 from agentmem.config import MemoryConfig  # noqa: E402
+from agentmem.http_contract import document_errors, methods_of  # noqa: E402
+from agentmem.http_stream import ClosingStream  # noqa: E402
+from agentmem.http_types import (  # noqa: E402
+    IsoDateTime,
+    Kind,
+    Metadata,
+    Plain,
+    SearchFilters,
+    Status,
+    Text,
+    integer,
+)
 from agentmem.server_json import JSONRoute  # noqa: E402
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
@@ -79,8 +91,12 @@ def resolve_api_keys(config: MemoryConfig, api_keys: ApiKeys | str | None) -> Ap
 
 
 # --- request bodies -----------------------------------------------------------------------
+# Request bodies are strict: JSON `false` is not a number nor `"5"` an integer, as the spec says.
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+
 class ScopeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     user_id: ScopeId
     agent_id: ScopeId | None = None
     session_id: ScopeId | None = None
@@ -90,43 +106,43 @@ class ScopeIn(BaseModel):
 
 
 class MemoryIn(ScopeIn):
-    text: str = Field(min_length=1)
-    metadata: dict[str, Any] | None = None
+    text: Text
+    metadata: Metadata | None = None
     kind: Literal["note", "fact", "summary", "episode"] = "note"
     importance: float = Field(0.5, ge=0.0, le=1.0)
 
 
 class MemoryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     user_id: ScopeId
-    text: str = Field(min_length=1)
-    metadata: dict[str, Any] | None = None
+    text: Text
+    metadata: Metadata | None = None
 
 
 class SearchIn(ScopeIn):
-    query: str = Field(min_length=1)
-    top_k: int = Field(10, ge=1, le=1000)
+    query: Text
+    top_k: integer(1, 1000) = 10  # type: ignore[valid-type]
     mode: Literal["hybrid", "semantic", "fulltext"] = "hybrid"
-    filters: dict[str, Any] | None = None
-    as_of: datetime | None = None
+    filters: SearchFilters | None = None
+    as_of: IsoDateTime | None = None
     explain: bool = False
 
 
 class ObserveIn(ScopeIn):
-    content: str = Field(min_length=1)
+    content: Text
     role: Literal["user", "assistant", "system", "tool", "document"] = "user"
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class ContextIn(ScopeIn):
-    query: str | None = None
-    max_tokens: int | None = Field(None, ge=32, le=1_000_000)
+    query: Text | None = None
+    max_tokens: integer(32, 1_000_000) | None = None  # type: ignore[valid-type]
 
 
 class ResolveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     user_id: ScopeId
-    choice: str = Field(min_length=1, description="a memory id to keep, or new/old/dismiss")
+    choice: Plain = Field(min_length=1, description="a memory id to keep, or new/old/dismiss")
 
 
 class ChatIn(ScopeIn):
@@ -202,16 +218,22 @@ def create_app(
     _routes(app, memory, __version__)
     openai_api.register(app, Caller)
     server_docs.install(app)
+    document_errors(app)
     return app
 
 
+_BEARER = HTTPBearer(auto_error=False, description="an API key; it acts for the users it maps to")
+
+
 async def allowed_users(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
 ) -> set[str]:
     """The users the bearer key of this request may act for (401 without a known key).
-    Async: a dict lookup, answered on the event loop rather than a thread of its own."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    The key is declared as the spec's bearer security scheme. Async: a dict lookup,
+    answered on the event loop rather than a thread of its own."""
+    token = credentials.credentials if credentials is not None else ""
+    if not token.strip():
         raise HTTPException(
             401,
             "send the API key as 'Authorization: Bearer <key>'",
@@ -224,6 +246,7 @@ async def allowed_users(
 
 
 Caller = Annotated[set[str], Depends(allowed_users)]
+MemoryIdP = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 UserQ = Annotated[str, Query(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
 
 
@@ -255,8 +278,8 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
         users: Caller,
         user_id: UserQ,
         agent_id: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
-        kind: str | None = None,
-        status: str = "active",
+        kind: Kind | None = None,
+        status: Status = "active",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         check_user(users, user_id)
@@ -266,25 +289,25 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
 
     @app.get("/v1/memories/{memory_id}", tags=["memories"])
     def read_memory(
-        memory_id: str, users: Caller, user_id: UserQ, as_of: datetime | None = None
+        memory_id: MemoryIdP, users: Caller, user_id: UserQ, as_of: datetime | None = None
     ) -> dict[str, Any]:
         check_user(users, user_id)
         return record_out(mem.get(memory_id, user_id, as_of=as_of))
 
     @app.patch("/v1/memories/{memory_id}", tags=["memories"])
-    @app.put("/v1/memories/{memory_id}", tags=["memories"], include_in_schema=False)
-    def update_memory(memory_id: str, body: MemoryPatch, users: Caller) -> dict[str, Any]:
+    @app.put("/v1/memories/{memory_id}", tags=["memories"])  # PATCH under another name
+    def update_memory(memory_id: MemoryIdP, body: MemoryPatch, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
         return record_out(mem.update(memory_id, body.text, body.user_id, metadata=body.metadata))
 
     @app.delete("/v1/memories/{memory_id}", status_code=204, tags=["memories"])
-    def delete_memory(memory_id: str, users: Caller, user_id: UserQ) -> Response:
+    def delete_memory(memory_id: MemoryIdP, users: Caller, user_id: UserQ) -> Response:
         check_user(users, user_id)
         mem.delete(memory_id, user_id)
         return Response(status_code=204)
 
     @app.get("/v1/memories/{memory_id}/history", tags=["memories"])
-    def memory_history(memory_id: str, users: Caller, user_id: UserQ) -> dict[str, Any]:
+    def memory_history(memory_id: MemoryIdP, users: Caller, user_id: UserQ) -> dict[str, Any]:
         check_user(users, user_id)
         return {
             "memory_id": memory_id,
@@ -299,7 +322,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
             body.scope(),
             mode=body.mode,
             top_k=body.top_k,
-            filters=body.filters,
+            filters=body.filters.to_dict() if body.filters else None,
             as_of=body.as_of,
             explain=body.explain,
         )
@@ -329,7 +352,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
         return {"conflicts": [c.to_dict() for c in items]}
 
     @app.post("/v1/conflicts/{conflict_id}/resolve", tags=["conflicts"])
-    def resolve(conflict_id: str, body: ResolveIn, users: Caller) -> dict[str, Any]:
+    def resolve(conflict_id: MemoryIdP, body: ResolveIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
         events = mem.resolve_conflict(conflict_id, body.choice, body.user_id)
         return {"events": [e.to_dict() for e in events]}
@@ -409,35 +432,6 @@ def _sse(data: Any) -> str:
     return f"data: {json.dumps(data, default=str)}\n\n"
 
 
-class ClosingStream(StreamingResponse):
-    """Server-sent events from a blocking generator, one step per worker-thread call.
-
-    However the response ends (the last event, a client that hung up, a server shutting
-    down and cancelling it), the generator is closed before the response returns: the
-    chat generation stops and releases the model's lock instead of waiting, suspended and
-    holding it, for the garbage collector."""
-
-    def __init__(self, events: Generator[str, None, None]) -> None:
-        self._events = events
-        super().__init__(self._pump(), media_type="text/event-stream")
-
-    async def _pump(self) -> AsyncIterator[str]:
-        while True:
-            # not abandoned on cancellation: the step finishes before the generator is closed
-            event = await anyio.to_thread.run_sync(next, self._events, None)
-            if event is None:
-                return
-            yield event
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self.body_iterator.aclose()  # type: ignore[attr-defined]
-                await anyio.to_thread.run_sync(self._events.close)
-
-
 def _sse_chat(stream: Any) -> Generator[str, None, None]:
     try:
         for piece in stream:
@@ -504,12 +498,14 @@ def _errors(app: FastAPI) -> None:
         return _error(status, kind, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kinds = {401: "authentication_error", 403: "permission_error", 404: "not_found"}
         response = _error(
             exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail)
         )
         response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Starlette lists only the first route of the path
+            response.headers["Allow"] = ", ".join(methods_of(app, request))
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -1,6 +1,5 @@
 """The service's own documentation: Swagger UI served from the installed package (no CDN, so
-`/docs` works on a machine without internet) and a Bearer security scheme in the OpenAPI
-spec, so that the page's "Authorize" button and generated clients send the API key."""
+`/docs` works on a machine without internet)."""
 
 from __future__ import annotations
 
@@ -9,15 +8,12 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 ASSETS = "/docs-assets"
-OPEN_ROUTES = {"/healthz"}  # the only routes that need no key
-SCHEME = "bearerAuth"
 
 
 def install(app: Any) -> None:
-    """`/docs` from local assets, and the Bearer scheme on every route that needs a key.
-    The app must be built with `docs_url=None, redoc_url=None`."""
+    """`/docs` from local assets. The app must be built with `docs_url=None, redoc_url=None`.
+    (The Bearer scheme comes from the routes' key dependency, `server.allowed_users`.)"""
     _local_swagger_ui(app)
-    _bearer_spec(app)
 
 
 def _local_swagger_ui(app: Any) -> None:
@@ -49,41 +45,6 @@ def _local_swagger_ui(app: Any) -> None:
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def oauth2_redirect() -> Any:
         return get_swagger_ui_oauth2_redirect_html()
-
-
-def _bearer_spec(app: Any) -> None:
-    """Wrap `app.openapi`: the `Authorization` header becomes a declared Bearer scheme."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        spec = build()
-        spec.setdefault("components", {}).setdefault("securitySchemes", {})[SCHEME] = {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "an API key from api.keys or AGENTMEM_API_KEYS",
-        }
-        for path, item in spec.get("paths", {}).items():
-            for op in item.values():
-                if not isinstance(op, dict) or path in OPEN_ROUTES:
-                    continue
-                params = [
-                    p
-                    for p in op.get("parameters", [])
-                    if not (
-                        p.get("in") == "header" and p.get("name", "").lower() == "authorization"
-                    )
-                ]
-                if params:
-                    op["parameters"] = params
-                else:
-                    op.pop("parameters", None)
-                op["security"] = [{SCHEME: []}]
-        app.openapi_schema = spec
-        return spec
-
-    app.openapi = openapi
 
 
 __all__ = ["install"]

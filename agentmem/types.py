@@ -284,6 +284,7 @@ class ChatReply(_Record):
     memories: list[str] = field(default_factory=list)
     adapter_id: str | None = None
     kv: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. an adapter refused: base model
 
 
 @dataclass

@@ -244,6 +244,24 @@ class VectorIndex:
             got = col.get(include=["metadatas"])
         return {i: m.get("status", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
+    def vectors(self, user_id: str) -> tuple[list[str], np.ndarray]:
+        """Every id of a user's collection and its stored embedding (rows of NaN where the
+        index holds an id without one)."""
+        col = self._collection(user_id, create=False)
+        if col is None:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        with self._guard(user_id):
+            got = col.get(include=["embeddings"])
+        ids, stored = list(got["ids"]), got.get("embeddings")
+        width = (
+            max((len(e) for e in stored if e is not None), default=0) if stored is not None else 0
+        )
+        out = np.full((len(ids), width), np.nan, dtype=np.float32)
+        for row, vector in enumerate(stored if stored is not None else []):
+            if vector is not None and len(vector) == width:
+                out[row] = vector
+        return ids, out
+
     def ids(self, user_id: str) -> set[str]:
         col = self._collection(user_id, create=False)
         if col is None:

@@ -387,11 +387,16 @@ def stats(as_json: Json = False) -> None:
         sizes = ", ".join(f"{label(k)} {v / 1e6:.2f} MB" for k, v in d["sizes"].items())
         console.print(f"store sizes: {sizes}")
         idx = d["index"]
-        state = "[green]healthy[/]" if idx["healthy"] else "[red]needs `agentmem reindex`[/]"
-        console.print(
-            f"vector index: {idx['vectors']} vectors for {idx['rows']} rows, "
-            f"{idx['dirty']} waiting — {state}"
+        found = (
+            f"{idx['missing']} missing, {idx['unretrievable']} unretrievable, "
+            f"{idx['stray']} stray, {idx['dirty']} waiting"
         )
+        state = (
+            "[green]healthy[/]"
+            if idx["healthy"]
+            else f"[yellow]was not healthy ({found}); repaired {idx['repaired']}[/]"
+        )
+        console.print(f"vector index: {idx['vectors']} vectors for {idx['rows']} rows — {state}")
 
     emit(data, as_json, render)
 

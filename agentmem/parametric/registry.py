@@ -32,6 +32,7 @@ from agentmem.types import AdapterInfo, Scope
 MANIFEST = "agentmem.json"
 WEIGHTS = "adapter_model.safetensors"
 CURRENT = ("active", "stale")
+SIGNED = ("adapter_config.json", WEIGHTS)  # every file peft loads must carry a checksum
 
 
 def user_key(user_id: str) -> str:
@@ -56,7 +57,7 @@ class AdapterRegistry:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{info.id}.", dir=target.parent))
         try:
-            for name in ("adapter_config.json", WEIGHTS):
+            for name in SIGNED:
                 shutil.copyfile(source / name, tmp / name)
             manifest = {
                 "id": info.id,
@@ -64,7 +65,7 @@ class AdapterRegistry:
                 "version": info.version,
                 "base_fingerprint": info.base_fingerprint,
                 "fact_ids": info.fact_ids,
-                "sha256": {n: sha256_file(tmp / n) for n in ("adapter_config.json", WEIGHTS)},
+                "sha256": {n: sha256_file(tmp / n) for n in SIGNED},
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             for path in tmp.iterdir():
@@ -97,7 +98,14 @@ class AdapterRegistry:
             )
         if manifest.get("scope", {}).get("user_id") != info.scope.user_id:
             raise ModelError(f"adapter files at {path} belong to another scope; refusing them")
-        for name, digest in manifest.get("sha256", {}).items():
+        sums = manifest.get("sha256")
+        if not isinstance(sums, dict) or any(not isinstance(sums.get(n), str) for n in SIGNED):
+            raise ModelError(
+                f"adapter {info.id} at {path} has no SHA-256 checksum of "
+                f"{' and '.join(SIGNED)} in {MANIFEST}, so its weights cannot be trusted; "
+                "refusing it. Retrain with Memory.train_adapter(scope) or roll back"
+            )
+        for name, digest in sums.items():
             if not (path / name).is_file() or sha256_file(path / name) != digest:
                 raise ModelError(
                     f"adapter file {path / name} is missing, truncated or corrupt "

@@ -194,6 +194,12 @@ class ParametricMemory:
             return found[1:]
         return found
 
+    def verify(self, infos: Sequence[AdapterInfo]) -> None:
+        """Check every adapter's files against its manifest and this base model before use;
+        raises ModelError (FingerprintMismatch) for one that is unsigned, altered or foreign."""
+        for info in infos:
+            self.registry.verify(info, self.base.fingerprint)
+
     def rollback(self, scope: Scope, version: int | None = None) -> AdapterInfo:
         info = self.registry.rollback(
             Scope(user_id=scope.user_id, agent_id=scope.agent_id), version
