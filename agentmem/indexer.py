@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -36,9 +36,11 @@ class IndexSync:
         index: VectorIndex,
         max_batch: int = 2_000,
         on_damage: Callable[[IndexDamagedError], object] | None = None,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
     ) -> None:
         self.sql, self.index, self.max_batch = sql, index, max_batch
         self.on_damage = on_damage  # rebuilds a damaged collection from SQL
+        self.embed = embed  # vectors of rows written on a path that cannot wait for a model
         self._queue: queue.Queue = queue.Queue()
         self._pending: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # user -> id -> vec
         self._lock = threading.Lock()
@@ -47,15 +49,23 @@ class IndexSync:
         self._thread = threading.Thread(target=self._run, name="agentmem-indexer", daemon=True)
         self._thread.start()
 
-    def submit(self, ids: list[str], vectors: dict[str, tuple[str, np.ndarray]]) -> None:
-        """Queue changed memory ids; `vectors` maps the ids whose text changed to (user, vec)."""
+    def submit(
+        self,
+        ids: list[str],
+        vectors: dict[str, tuple[str, np.ndarray]],
+        embed: Collection[str] = (),
+    ) -> None:
+        """Queue changed memory ids; `vectors` maps the ids whose text changed to (user, vec);
+        `embed` names new rows whose vectors this worker computes (observed turns: embedding
+        one costs more than the rest of `observe`, and a batch costs little more than one).
+        Until then those rows are found by full text only."""
         if not ids:
             return
         with self._lock:
             for memory_id, (user_id, vector) in vectors.items():
                 self._pending[user_id][memory_id] = vector
             self._outstanding += 1
-        self._queue.put((ids, vectors))
+        self._queue.put((ids, vectors, frozenset(embed)))
 
     def pending(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Pending memories of one user nearest to `vector`: (id, cosine clipped to [0, 1])."""
@@ -127,14 +137,20 @@ class IndexSync:
             )
 
     def _write(self, jobs: list) -> None:
-        ids = list(dict.fromkeys(i for job_ids, _ in jobs for i in job_ids))
-        vectors = {k: v for _, job_vectors in jobs for k, v in job_vectors.items()}
+        ids = list(dict.fromkeys(i for job_ids, _, _ in jobs for i in job_ids))
+        vectors = {k: v for _, job_vectors, _ in jobs for k, v in job_vectors.items()}
+        wanted = {i for _, _, embed in jobs for i in embed if i not in vectors}
         with self.sql.begin() as conn:
             records = self.sql.get_memories_by_id(conn, ids)
         with_vectors = [r for r in records if r.id in vectors]
         if with_vectors:
             self.index.upsert(with_vectors, np.stack([vectors[r.id][1] for r in with_vectors]))
-        others = [r for r in records if r.id not in vectors]
+        to_embed = [r for r in records if r.id in wanted]
+        if to_embed:
+            if self.embed is None:
+                raise RuntimeError("IndexSync was given rows to embed but no embed function")
+            self.index.upsert(to_embed, np.asarray(self.embed([r.text for r in to_embed])))
+        others = [r for r in records if r.id not in vectors and r.id not in wanted]
         if others:
             self.index.update_metadata(others)
         with self.sql.begin() as conn:
@@ -142,7 +158,7 @@ class IndexSync:
 
     def _done(self, jobs: list) -> None:
         with self._lock:
-            for _, job_vectors in jobs:
+            for _, job_vectors, _ in jobs:
                 for memory_id, (user_id, vector) in job_vectors.items():
                     user = self._pending.get(user_id)
                     if user is not None and user.get(memory_id) is vector:
