@@ -195,7 +195,7 @@ class Consolidator:
         episodes: Sequence[Episode],
         chunk: MemoryRecord | None = None,
     ) -> tuple[MemoryRecord | None, list[MemoryEvent]]:
-        if not text or (current is not None and text == current.text):
+        if not text:
             return current, []
         now = utcnow()
         chunks = list(current.metadata.get("chunk_ids") or []) if current is not None else []
@@ -205,6 +205,11 @@ class Consolidator:
             "summarizer": self.summarizer.name,
             "chunk_ids": chunks + ([chunk.id] if chunk is not None else []),
         }
+        if current is not None and text == current.text:  # same text: it names the chunk too
+            record = replace(current, metadata={**current.metadata, **meta}, updated_at=now)
+            values = {"metadata": record.metadata, "updated_at": now}
+            self.long_term.apply(WritePlan(updates=[(current.id, scope.user_id, values)]))
+            return record, []
         actor = f"consolidation:{self.summarizer.name}"
         if current is None:
             record = MemoryRecord(

@@ -187,7 +187,7 @@ class ContextBuilder:
         memory_cost = [self._cost_line(memory_line(m)) for m in memories]
         chosen = _select(memory_cost, int(left * self.memory_share))
         left -= sum(memory_cost[i] for i in chosen)
-        passage_cost = [sum(self._cost_line(episodes.line(e)) for e in p) for p in passages]
+        passage_cost = [sum(self._cost_line(episodes.line(e)) for e in p) + 2 for p in passages]
         kept_passages = _select(passage_cost, int(left * self.episode_share)) if passages else []
         left -= sum(passage_cost[i] for i in kept_passages) + (8 if kept_passages else 0)
         summary = self._fit_summary(
@@ -199,9 +199,15 @@ class ContextBuilder:
         n_turns = _fit(turn_cost, left)
         left -= sum(turn_cost[:n_turns])
         more = [i for i in range(len(memories)) if i not in set(chosen)]
-        chosen = sorted(chosen + [more[i] for i in _select([memory_cost[i] for i in more], left)])
-        kept_memories = [memories[i] for i in chosen]
+        extra = [more[i] for i in _select([memory_cost[i] for i in more], left)]
+        left -= sum(memory_cost[i] for i in extra)
+        kept_memories = [memories[i] for i in sorted(chosen + extra)]
         n_mem = len(kept_memories)
+        more = [i for i in range(len(passages)) if i not in set(kept_passages)]
+        if more:  # what is still left goes to more past turns
+            header = 0 if kept_passages else 8
+            extra = [more[i] for i in _select([passage_cost[i] for i in more], left - header)]
+            kept_passages = sorted(kept_passages + extra)
         past = [passages[i] for i in kept_passages]
         kept_turns = turns[len(turns) - n_turns :] if n_turns else []
         system = _system(preamble, kept_memories, summary, past)

@@ -51,6 +51,7 @@ class LongTermMemory:
             ef_search=chroma.ef_search,
         )
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()
         self._recovering = threading.Lock()
         self._rebuild_replaced()
         if fresh_index and self._has_rows():
@@ -75,15 +76,17 @@ class LongTermMemory:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loading the model costs a second or two: only when needed
-            e = self.config.embedding
-            self._embedder = make_embedder(
-                e.model,
-                e.batch_size,
-                e.dimension,
-                backend=e.backend,
-                threads=e.threads,
-                cache_dir=self.config.llm.cache_dir,
-            )
+            with self._embedder_lock:  # the index writer and a caller may both need it first
+                if self._embedder is None:
+                    e = self.config.embedding
+                    self._embedder = make_embedder(
+                        e.model,
+                        e.batch_size,
+                        e.dimension,
+                        backend=e.backend,
+                        threads=e.threads,
+                        cache_dir=self.config.llm.cache_dir,
+                    )
         return self._embedder
 
     def close(self) -> None:

@@ -12,6 +12,9 @@ composed from them (`Summarizer.compose`). Measured:
 - `attributed`: share whose value appears in a sentence labelled with its speaker
   ("Maren: ...");
 - `session_survival`: share in the final session summary alone (bounded by its budget).
+
+Chunks of about 512 tokens are summarised into 256 (the defaults: a pass takes about half
+of `short_term.max_tokens`, `consolidation.summary_tokens`) and, `tight`, into 128.
 """
 
 from __future__ import annotations
@@ -71,12 +74,12 @@ class Planted:
 
 
 def conversation(
-    seed: int, *, pair: bool, turns: int = 120, facts: int = 8
+    seed: int, *, pair: bool, turns: int = 200, facts: int = 10
 ) -> tuple[list[tuple[str, str, str | None]], list[Planted]]:
     """(role, content, speaker) turns and the facts planted in them."""
     rng = random.Random(seed)
     a, b = rng.sample(_NAMES, 2)
-    positions = sorted(rng.sample(range(turns), facts))
+    positions = sorted(rng.sample(range(0, turns, 1 if pair else 2), facts))  # people speak
     templates = rng.sample(_FACTS, min(facts, len(_FACTS)))
     out, planted = [], []
     for i in range(turns):
@@ -110,16 +113,24 @@ def _fill(template: tuple[str, str], rng: random.Random) -> tuple[str, str]:
     return template[0].format(**values), template[1].format(**values)
 
 
-def measure(summarizer: Any, conversations: int = 20, chunk: int = 16, tokens: int = 256) -> dict:
-    """Survival figures over generated conversations of both shapes."""
+def measure(
+    summarizer: Any,
+    count: Any,
+    conversations: int = 20,
+    chunk_tokens: int = 512,
+    tokens: int = 256,
+) -> dict:
+    """Survival figures over generated conversations of both shapes. Turns are cut into
+    chunks of about `chunk_tokens` (a consolidation pass takes the overflow, about half of
+    `short_term.max_tokens`), each summarised into at most `tokens`."""
     out: dict[str, Any] = {}
     for shape in ("assistant", "pair"):
         total = kept = attributed = in_session = 0
         for seed in range(conversations):
             turns, planted = conversation(1000 + seed, pair=shape == "pair")
             chunks, session = [], ""
-            for start in range(0, len(turns), chunk):
-                text = summarizer.summarize("", turns[start : start + chunk], tokens)
+            for part in _chunks(turns, count, chunk_tokens):
+                text = summarizer.summarize("", part, tokens)
                 chunks.append(text)
                 session = summarizer.compose(session, text, tokens)
             sentences = [s for c in chunks for s in _split(c)]
@@ -137,6 +148,17 @@ def measure(summarizer: Any, conversations: int = 20, chunk: int = 16, tokens: i
             "session_survival": round(in_session / total, 3),
         }
     return out
+
+
+def _chunks(turns: list, count: Any, size: int) -> list[list]:
+    out, current, used = [], [], 0
+    for turn in turns:
+        current.append(turn)
+        used += count(turn[1])
+        if used >= size:
+            out.append(current)
+            current, used = [], 0
+    return out + ([current] if current else [])
 
 
 def _split(text: str) -> list[str]:
@@ -161,7 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     embedder = make_embedder(
         args.embedding, e.batch_size, e.dimension, backend=e.backend, cache_dir=config.llm.cache_dir
     )
-    result = measure(ExtractiveSummarizer(embedder, load_token_counter(config)), args.conversations)
+    counter = load_token_counter(config)
+    summarizer = ExtractiveSummarizer(embedder, counter)
+    result: dict[str, Any] = {
+        "chunk_tokens": 512,
+        "default": measure(summarizer, counter, args.conversations, tokens=256),
+        "tight": measure(summarizer, counter, args.conversations, tokens=128),
+    }
     result["embedding"] = args.embedding
     print(json.dumps(result, indent=2) if args.json else result)
     return 0
