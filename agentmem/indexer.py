@@ -121,6 +121,7 @@ class IndexSync:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        yield_cpu()
         while True:
             first = self._queue.get()
             if first is _STOP:
@@ -211,3 +212,14 @@ class IndexSync:
                             del self._pending[user_id]
             self._outstanding -= len(jobs)
             self._idle.notify_all()
+
+
+def yield_cpu(niceness: int = 10) -> None:
+    """Lower this background thread's scheduling priority (Linux threads have their own),
+    so that the caller's thread is served first when the cores are busy."""
+    import os
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError, PermissionError):  # not Linux, or not allowed: no harm
+        log.debug("could not lower the background thread's priority", exc_info=True)
