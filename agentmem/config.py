@@ -253,7 +253,7 @@ class ConflictsConfig(BaseModel):
         0.05, ge=0.0, le=1.0, description="archive memories whose decayed strength is lower"
     )
     decay_kinds: list[str] = Field(
-        ["note", "episode"], description="kinds that fade; facts stay until superseded"
+        ["note"], description="kinds that fade; facts stay until superseded, episodes always"
     )
 
 

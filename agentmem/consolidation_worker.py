@@ -108,6 +108,9 @@ class ConsolidationWorker:
         return True
 
     def _run(self) -> None:
+        from agentmem.indexer import yield_cpu
+
+        yield_cpu()
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._queued or self._closed)

@@ -1,15 +1,22 @@
 """Context assembly: a prompt that remembers, packed to a token budget.
 
 `Context.messages` is one system message (preamble, what is remembered about the user,
-the session's rolling summary) followed by the recent turns of the working context.
-Memories come from two signals: the facts whose attribute the query asks about (an SQL
-lookup: "where do I live?" -> lives_in) and hybrid search over long-term memory. Only
-active records are used, each once; of a single-valued fact only the newest value.
+the past turns that bear on the query, the session's rolling summary) followed by the
+recent turns of the working context. Memories come from two signals: the facts whose
+attribute the query asks about (an SQL lookup: "where do I live?" -> lives_in) and hybrid
+search over facts, notes and session summaries (a chunk summary records what was said
+then, not what is true now: the turns it covers are retrieved themselves). Past turns come
+from hybrid search over the episodes (every turn ever observed), each with its neighbours
+in the same session so it can be read, overlapping windows merged, shown with who said it
+and when (`Context.episodes`). Only active records are used, each once; of a
+single-valued fact only the newest value; a turn already in the working context is not
+repeated, nor a memory whose text a shown turn says.
 
 Packing is by the real tokenizer: the preamble always; then memories up to a share of the
-budget; the summary (newest sentences first) up to its share; the recent turns, newest
-first, with what is left; finally more memories if room remains. `included` and
-`left_out` account for every part.
+budget; past turns up to a share of what is left; the summary (newest sentences first) up
+to its share; the recent turns, newest first, with what is left; finally more memories if
+room remains. An item too long for what is left is skipped, not a reason to stop.
+`included` and `left_out` account for every part.
 """
 
 from __future__ import annotations
@@ -18,12 +25,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentmem import prompts
+from agentmem import episodes, prompts
 from agentmem.errors import ValidationError
 from agentmem.long_term import LongTermMemory
 from agentmem.short_term import TokenCounter, WorkingContext, turn_message
 from agentmem.stores.sql import MemoryQuery
-from agentmem.types import Context, MemoryRecord, Scope
+from agentmem.types import Context, Episode, MemoryRecord, Scope
 from agentmem.vocabulary import canonical, is_multi_valued
 
 MESSAGE_OVERHEAD = 4  # chat-template tokens around each message
@@ -80,6 +87,9 @@ class ContextBuilder:
     memory_share: float = 0.4
     summary_share: float = 0.25
     per_attribute: int = 5
+    episode_k: int = 8  # past turns retrieved per query
+    neighbours: int = 1  # turns shown either side of each
+    episode_share: float = 0.6  # of what the memories leave
 
     def build(
         self, query: str | None, scope: Scope, working: WorkingContext, max_tokens: int
@@ -94,7 +104,8 @@ class ContextBuilder:
             )
         exclude = {working.summary.id} if working.summary is not None else set()
         memories = self.recall(query, scope, exclude=exclude)
-        return self.pack(memories, working, max_tokens)
+        passages = self.recall_turns(query, scope, working)
+        return self.pack(memories, working, max_tokens, passages)
 
     # --- retrieval ------------------------------------------------------------------
     def recall(
@@ -114,10 +125,10 @@ class ContextBuilder:
                 limit=self.per_attribute,
             )
         if text:
-            hits = self.long_term.search(
-                text[:2000], scope, top_k=self.top_k, filters={"kind": FACT_KINDS}
+            hits = self.long_term.search(  # twice as many: chunk summaries are left out
+                text[:2000], scope, top_k=2 * self.top_k, filters={"kind": FACT_KINDS}
             )
-            found += [h.record for h in hits]
+            found += [h.record for h in hits if "chunk_of" not in h.record.metadata][: self.top_k]
         else:
             found += self.long_term.find(
                 MemoryQuery(user_id=scope.user_id, agent_id=scope.agent_id, kinds=["fact"]),
@@ -128,15 +139,57 @@ class ContextBuilder:
             self.long_term.config.conflicts.multi_valued,
         )
 
+    def recall_turns(
+        self, query: str | None, scope: Scope, working: WorkingContext
+    ) -> list[list[Episode]]:
+        """Past turns relevant to the query, each with its neighbours: passages (runs of
+        consecutive turns of one session), best first, none repeating a turn of another
+        or of the working context."""
+        text = (query or "").strip()
+        if not text or self.episode_k <= 0:
+            return []
+        recent = {t.episode.id for t in working.turns}
+        hits = self.long_term.search(
+            text[:2000], scope, top_k=self.episode_k, filters={"kind": [episodes.KIND]}
+        )
+        hits = [h.record for h in hits if h.record.id not in recent]
+        windows = episodes.around(self.long_term, hits, self.neighbours)
+        passages: list[list[Episode]] = []
+        placed: dict[str, int] = {}  # episode id -> passage index
+        for hit in hits:
+            window = [e for e in windows.get(hit.id, []) if e.id not in recent]
+            joined = {placed[e.id] for e in window if e.id in placed}
+            if joined:  # overlaps an earlier (better) passage: extend that one
+                target = min(joined)
+                merged = {e.id: e for i in sorted(joined) for e in passages[i]}
+                merged.update({e.id: e for e in window})
+                passages[target] = sorted(merged.values(), key=lambda e: e.seq)
+                for i in sorted(joined - {target}, reverse=True):
+                    passages[i] = []
+            else:
+                target = len(passages)
+                passages.append(window)
+            placed.update({e.id: target for e in passages[target]})
+        return [p for p in passages if p]
+
     # --- packing --------------------------------------------------------------------
     def pack(
-        self, memories: Sequence[MemoryRecord], working: WorkingContext, max_tokens: int
+        self,
+        memories: Sequence[MemoryRecord],
+        working: WorkingContext,
+        max_tokens: int,
+        passages: Sequence[Sequence[Episode]] = (),
     ) -> Context:
         preamble = prompts.CONTEXT_PREAMBLE
         left = max_tokens - self._cost(preamble)
-        memory_cost = [self._cost_line(m.text) for m in memories]
-        n_mem = _fit(memory_cost, int(left * self.memory_share))
-        left -= sum(memory_cost[:n_mem])
+        said = {" ".join(e.content.lower().split()) for p in passages for e in p}
+        memories = [m for m in memories if " ".join(m.text.lower().split()) not in said]
+        memory_cost = [self._cost_line(memory_line(m)) for m in memories]
+        chosen = _select(memory_cost, int(left * self.memory_share))
+        left -= sum(memory_cost[i] for i in chosen)
+        passage_cost = [sum(self._cost_line(episodes.line(e)) for e in p) + 2 for p in passages]
+        kept_passages = _select(passage_cost, int(left * self.episode_share)) if passages else []
+        left -= sum(passage_cost[i] for i in kept_passages) + (8 if kept_passages else 0)
         summary = self._fit_summary(
             working.summary_text, int(left * self.summary_share) if working.turns else left
         )
@@ -145,9 +198,20 @@ class ContextBuilder:
         turn_cost = [t.tokens + MESSAGE_OVERHEAD for t in reversed(turns)]
         n_turns = _fit(turn_cost, left)
         left -= sum(turn_cost[:n_turns])
-        n_mem += _fit(memory_cost[n_mem:], left)
+        more = [i for i in range(len(memories)) if i not in set(chosen)]
+        extra = [more[i] for i in _select([memory_cost[i] for i in more], left)]
+        left -= sum(memory_cost[i] for i in extra)
+        kept_memories = [memories[i] for i in sorted(chosen + extra)]
+        n_mem = len(kept_memories)
+        more = [i for i in range(len(passages)) if i not in set(kept_passages)]
+        if more:  # what is still left goes to more past turns
+            header = 0 if kept_passages else 8
+            extra = [more[i] for i in _select([passage_cost[i] for i in more], left - header)]
+            kept_passages = sorted(kept_passages + extra)
+        past = [passages[i] for i in kept_passages]
         kept_turns = turns[len(turns) - n_turns :] if n_turns else []
-        messages = [{"role": "system", "content": _system(preamble, memories[:n_mem], summary)}]
+        system = _system(preamble, kept_memories, summary, past)
+        messages = [{"role": "system", "content": system}]
         messages += [turn_message(t.episode) for t in kept_turns]
         total = sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in messages)
         while total > max_tokens and kept_turns:  # joined text may count a little differently
@@ -157,18 +221,21 @@ class ContextBuilder:
         summary_sentences = len(_sentences(working.summary_text))
         return Context(
             messages=messages,
-            memories=list(memories[:n_mem]),
+            memories=kept_memories,
+            episodes=[e for p in past for e in p],
             tokens=total,
             included={
                 "memories": n_mem,
                 "turns": len(kept_turns),
                 "summary_sentences": len(_sentences(summary)),
+                "episodes": sum(len(p) for p in past),
                 "preamble": 1,
             },
             left_out={
                 "memories": len(memories) - n_mem,
                 "turns": len(turns) - len(kept_turns),
                 "summary_sentences": summary_sentences - len(_sentences(summary)),
+                "episodes": sum(len(p) for p in passages) - sum(len(p) for p in past),
             },
         )
 
@@ -191,13 +258,43 @@ class ContextBuilder:
         return " ".join(kept)
 
 
-def _system(preamble: str, memories: Sequence[MemoryRecord], summary: str) -> str:
+def _system(
+    preamble: str,
+    memories: Sequence[MemoryRecord],
+    summary: str,
+    past: Sequence[Sequence[Episode]] = (),
+) -> str:
     parts = [preamble]
     if memories:
-        parts.append("What you remember:\n" + "\n".join(f"- {m.text}" for m in memories))
+        parts.append("What you remember:\n" + "\n".join(f"- {memory_line(m)}" for m in memories))
+    if past:
+        lines = "\n...\n".join("\n".join(episodes.line(e) for e in p) for p in past)
+        parts.append("Past conversation:\n" + lines)
     if summary:
         parts.append("Earlier in this conversation: " + summary)
     return "\n\n".join(parts)
+
+
+def memory_line(memory: MemoryRecord) -> str:
+    """A memory as a prompt line, its relative dates resolved: 'yesterday (7 May 2023)'."""
+    text = memory.text
+    for ref in memory.metadata.get("dates") or []:
+        if not isinstance(ref, dict) or not ref.get("text") or not ref.get("label"):
+            continue
+        label = f"{ref['text']} ({ref['label']})"
+        if label not in text:
+            text = text.replace(ref["text"], label, 1)
+    return text
+
+
+def _select(costs: Sequence[int], budget: int) -> list[int]:
+    """Indices of the items, in order, that fit the budget (one too long is skipped)."""
+    out, used = [], 0
+    for i, cost in enumerate(costs):
+        if used + cost <= budget:
+            out.append(i)
+            used += cost
+    return out
 
 
 def _fit(costs: Sequence[int], budget: int) -> int:
@@ -250,4 +347,4 @@ def _wanted(r: MemoryRecord, newest: dict, current: set, extra: frozenset[str]) 
     return slot not in newest or newest[slot] is r
 
 
-__all__ = ["ContextBuilder", "QUERY_HINTS", "dedupe", "query_attributes"]
+__all__ = ["ContextBuilder", "QUERY_HINTS", "dedupe", "memory_line", "query_attributes"]

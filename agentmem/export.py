@@ -120,6 +120,9 @@ def import_jsonl(
                 report.skipped[name] += len(chunk) - len(fresh)
                 if progress:
                     progress(len(chunk))
+    from agentmem.episodes import backfill
+
+    backfill(memory.long_term)  # an export of an earlier version has no episode rows
     report.indexed = memory.long_term.repair()
     short_term = getattr(memory, "short_term", None)
     if short_term is not None:

@@ -7,6 +7,12 @@ has queued up, writes it to Chroma and clears the dirty marks. Until then the ne
 sit in an in-memory overlay that semantic search consults, so a memory is searchable the
 moment `apply` returns. A crash loses only the queue; the dirty marks in SQL bring the
 index up to date on the next open.
+
+Clearing the marks is itself an SQL write, and SQLite has one writer at a time: with every
+observed turn indexed, clearing them after each small batch made `observe` wait on the
+lock. So marks are cleared at most every `MARK_INTERVAL` seconds (and by `flush`), never
+for a row queued again meanwhile (its newer write is marked after its own upsert); a crash
+before then only re-indexes rows already indexed (upserts are idempotent).
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import defaultdict
-from collections.abc import Callable
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -25,6 +32,8 @@ from agentmem.stores.vector import VectorIndex
 
 log = logging.getLogger(__name__)
 _STOP = object()
+MARK_INTERVAL = 1.0  # seconds between the SQL writes that clear `index_dirty`
+BATCH_DELAY = 0.25  # seconds a batch gathers writes before the worker takes it
 
 
 class IndexSync:
@@ -36,27 +45,43 @@ class IndexSync:
         index: VectorIndex,
         max_batch: int = 2_000,
         on_damage: Callable[[IndexDamagedError], object] | None = None,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
     ) -> None:
         self.sql, self.index, self.max_batch = sql, index, max_batch
         self.on_damage = on_damage  # rebuilds a damaged collection from SQL
+        self.embed = embed  # vectors of rows written on a path that cannot wait for a model
         self._queue: queue.Queue = queue.Queue()
         self._pending: dict[str, dict[str, np.ndarray]] = defaultdict(dict)  # user -> id -> vec
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._outstanding = 0
+        self._queued: Counter[str] = Counter()  # ids in jobs not yet written to the index
+        self._unmarked: set[str] = set()  # indexed, `index_dirty` not yet cleared in SQL
+        self._marking = threading.Lock()
+        self._marked_at = time.monotonic()
+        self._hurry = threading.Event()  # set while a flush waits: no gathering delay
+        self._flushing = 0
         self._thread = threading.Thread(target=self._run, name="agentmem-indexer", daemon=True)
         self._thread.start()
 
-    def submit(self, ids: dict[str, str], vectors: dict[str, tuple[str, np.ndarray]]) -> None:
+    def submit(
+        self,
+        ids: dict[str, str],
+        vectors: dict[str, tuple[str, np.ndarray]],
+        embed: Collection[str] = (),
+    ) -> None:
         """Queue changed memories (id -> user); `vectors` maps the ids whose text changed to
-        (user, vec)."""
+        (user, vec); `embed` names new rows whose vectors this worker computes (observed
+        turns: embedding one costs more than the rest of `observe`, and a batch costs little
+        more than one). Until then those rows are found by full text only."""
         if not ids:
             return
         with self._lock:
             for memory_id, (user_id, vector) in vectors.items():
                 self._pending[user_id][memory_id] = vector
             self._outstanding += 1
-        self._queue.put((ids, vectors))
+            self._queued.update(set(ids))
+        self._queue.put((ids, vectors, frozenset(embed)))
 
     def pending(self, user_id: str, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Pending memories of one user nearest to `vector`: (id, cosine clipped to [0, 1])."""
@@ -78,9 +103,17 @@ class IndexSync:
         ]
 
     def flush(self) -> None:
-        """Wait until everything submitted so far is in the index."""
+        """Wait until everything submitted so far is in the index (and marked in SQL)."""
         with self._idle:
-            self._idle.wait_for(lambda: self._outstanding == 0)
+            self._flushing += 1
+            self._hurry.set()
+            try:
+                self._idle.wait_for(lambda: self._outstanding == 0)
+            finally:
+                self._flushing -= 1
+                if not self._flushing:
+                    self._hurry.clear()
+        self._mark()
 
     def close(self) -> None:
         self.flush()
@@ -88,10 +121,14 @@ class IndexSync:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        yield_cpu()
         while True:
             first = self._queue.get()
             if first is _STOP:
                 return
+            # Let writes gather into one batch: the writer's Python work contends with the
+            # caller's thread for the interpreter, so fewer, larger batches cost it less.
+            self._hurry.wait(BATCH_DELAY)
             jobs = [first]
             while len(jobs) < self.max_batch:
                 try:
@@ -129,10 +166,11 @@ class IndexSync:
 
     def _write(self, jobs: list) -> None:
         by_user: dict[str, list[str]] = defaultdict(list)
-        for job_ids, _ in jobs:
+        for job_ids, _, _ in jobs:
             for memory_id, user_id in job_ids.items():
                 by_user[user_id].append(memory_id)
-        vectors = {k: v for _, job_vectors in jobs for k, v in job_vectors.items()}
+        vectors = {k: v for _, job_vectors, _ in jobs for k, v in job_vectors.items()}
+        wanted = {i for _, _, embed in jobs for i in embed if i not in vectors}
         with self.sql.begin() as conn:
             records = [
                 r
@@ -142,15 +180,37 @@ class IndexSync:
         with_vectors = [r for r in records if r.id in vectors]
         if with_vectors:
             self.index.upsert(with_vectors, np.stack([vectors[r.id][1] for r in with_vectors]))
-        others = [r for r in records if r.id not in vectors]
+        to_embed = [r for r in records if r.id in wanted]
+        if to_embed:
+            if self.embed is None:
+                raise RuntimeError("IndexSync was given rows to embed but no embed function")
+            self.index.upsert(to_embed, np.asarray(self.embed([r.text for r in to_embed])))
+        others = [r for r in records if r.id not in vectors and r.id not in wanted]
         if others:
             self.index.update_metadata(others)
-        with self.sql.begin() as conn:
-            self.sql.mark_indexed(conn, [r.id for r in records])
+        with self._lock:
+            self._unmarked.update(r.id for r in records)
+        if time.monotonic() - self._marked_at >= MARK_INTERVAL:
+            self._mark()
+
+    def _mark(self) -> None:
+        """Clear `index_dirty` of the rows indexed since the last time, except those queued
+        again (a newer write of theirs is not in the index yet)."""
+        with self._marking:
+            with self._lock:
+                done = [i for i in self._unmarked if not self._queued.get(i)]
+                self._unmarked.difference_update(done)
+            self._marked_at = time.monotonic()
+            if done:
+                with self.sql.begin() as conn:
+                    self.sql.mark_indexed(conn, done)
 
     def _done(self, jobs: list) -> None:
         with self._lock:
-            for _, job_vectors in jobs:
+            for job_ids, _, _ in jobs:
+                self._queued.subtract(set(job_ids))
+                self._queued += Counter()  # drop the ids at zero
+            for _, job_vectors, _ in jobs:
                 for memory_id, (user_id, vector) in job_vectors.items():
                     user = self._pending.get(user_id)
                     if user is not None and user.get(memory_id) is vector:
@@ -159,3 +219,14 @@ class IndexSync:
                             del self._pending[user_id]
             self._outstanding -= len(jobs)
             self._idle.notify_all()
+
+
+def yield_cpu(niceness: int = 10) -> None:
+    """Lower this background thread's scheduling priority (Linux threads have their own),
+    so that the caller's thread is served first when the cores are busy."""
+    import os
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError, PermissionError):  # not Linux, or not allowed: no harm
+        log.debug("could not lower the background thread's priority", exc_info=True)

@@ -51,10 +51,12 @@ def expired(record: MemoryRecord, now: datetime, config: ConflictsConfig) -> boo
 
 
 def archive_reason(record: MemoryRecord, now: datetime, config: ConflictsConfig) -> str | None:
-    """Why the record should be archived now, or None to keep it."""
+    """Why the record should be archived now, or None to keep it. Episodes never fade
+    (what was said stays retrievable for as long as the user's memory lives); only an
+    explicit time to live for the kind archives them."""
     if expired(record, now, config):
         return f"time to live of {config.ttl_days[record.kind]:g} days for {record.kind} expired"
-    if record.kind in config.decay_kinds:
+    if record.kind in config.decay_kinds and record.kind != "episode":
         value = strength(record, now, config)
         if value < config.archive_below:
             return f"faded: strength {value:.3f} below {config.archive_below:g}"
@@ -66,7 +68,7 @@ def plan_sweep(
 ) -> WritePlan:
     """ARCHIVE every active memory of the scope that expired or faded."""
     config = long_term.config.conflicts
-    kinds = sorted(set(config.decay_kinds) | set(config.ttl_days))
+    kinds = sorted((set(config.decay_kinds) - {"episode"}) | set(config.ttl_days))
     plan = WritePlan()
     if not kinds:
         return plan

@@ -57,7 +57,9 @@ class LongTermMemory:
             self.reindex()
         else:
             self.repair()
-        self.indexer = IndexSync(self.sql, self._index, on_damage=self.recover)
+        self.indexer = IndexSync(
+            self.sql, self._index, on_damage=self.recover, embed=lambda t: self.embedder.embed(t)
+        )
         self.check_index(deep=False)  # ids SQL holds and the index lost (another process)
 
     @property

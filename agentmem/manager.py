@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem import chat, derived, lifecycle, resolver, undo
+from agentmem import chat, derived, episodes, lifecycle, resolver, timeref, undo
 from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
 from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
@@ -35,6 +35,7 @@ from agentmem.types import (
     Conflict,
     ConsolidationReport,
     Context,
+    Episode,
     Fact,
     MemoryEvent,
     MemoryRecord,
@@ -88,7 +89,10 @@ class Memory:
         """Sensory, short-term and consolidation layers; chat_model serves 'langchain'/'llm'."""
         cfg, st = self.config.consolidation, self.config.short_term
         counter = counter or lazy_token_counter(self.config)
-        self.sensory = SensoryMemory(self.long_term.sql, max_chunk_chars=st.max_chunk_chars)
+        self.sensory = SensoryMemory(
+            self.long_term.sql, max_chunk_chars=st.max_chunk_chars, long_term=self.long_term
+        )
+        episodes.backfill(self.long_term)  # episodes logged before they had memory rows
         self.short_term = ShortTermMemory(
             self.long_term, counter, max_tokens=st.max_tokens, target_ratio=st.target_ratio
         )
@@ -141,25 +145,39 @@ class Memory:
 
     # --- the layered path: sensory -> short-term -> long-term ----------------------------
     def observe(
-        self, role: str, content: str, scope: Scope | str, *, metadata: dict[str, Any] | None = None
+        self,
+        role: str,
+        content: str,
+        scope: Scope | str,
+        *,
+        metadata: dict[str, Any] | None = None,
+        observed_at: datetime | None = None,
+        speaker: str | None = None,
     ) -> Observation:
-        """Take one input: log it, read its facts, add it to the working context, and
-        consolidate the oldest turns when the context is over its token budget (on the
-        background worker unless `consolidation.background` is off)."""
+        """Take one input: log it (an episode, searchable for as long as the user's memory
+        lives), read its facts, add it to the working context, and consolidate the oldest
+        turns when the context is over its token budget (on the background worker unless
+        `consolidation.background` is off).
+
+        `observed_at` is when it was said (default now; relative dates such as "yesterday"
+        are resolved against it); `speaker` names who said it in a multi-party
+        conversation ("Jon"), beside the role."""
         scope = Scope.coerce(scope)
         with self._layers_lock:
-            episodes = self.sensory.record(role, content, scope, metadata)  # before all else
+            logged = self.sensory.record(  # before all else
+                role, content, scope, metadata, said_at=observed_at, speaker=speaker
+            )
             facts, events = [], []
             if self.consolidator.extractor.quick is not None:
                 try:
-                    facts, events = self.consolidator.extract(episodes, quick=True)
+                    facts, events = self.consolidator.extract(logged, quick=True)
                 except Exception:  # the episode is logged; the next consolidation retries
                     log.exception("fact extraction failed; it is retried at consolidation")
-            tokens = self.short_term.append(scope, episodes).tokens
+            tokens = self.short_term.append(scope, logged).tokens
         report, scheduled = self.consolidation_runner.appended(scope, tokens)
         return Observation(
-            episode_ids=[e.id for e in episodes],
-            salience=max(e.salience for e in episodes),
+            episode_ids=[e.id for e in logged],
+            salience=max(e.salience for e in logged),
             facts=facts + (report.facts if report else []),
             events=events + (report.events if report else []),
             consolidated=bool(report and report.episodes),
@@ -247,7 +265,7 @@ class Memory:
                 text=check_text(t, self.config.max_text_chars),
                 scope=scope,
                 kind=kind,
-                metadata=check_metadata(m),
+                metadata=_with_dates(check_metadata(m), t, now),
                 importance=importance,
                 source=source,
                 created_at=now,
@@ -409,6 +427,13 @@ class Memory:
     def history(self, memory_id: str, scope: Scope | str) -> list[MemoryEvent]:
         """Every audit event of this memory and of the versions before and after it."""
         return self.long_term.history(_check_id(memory_id), Scope.coerce(scope))
+
+    def sources(self, memory_id: str, scope: Scope | str) -> list[Episode]:
+        """The episodes a summary or fact came from (its provenance), oldest first; an
+        episode's own memory gives itself."""
+        scope = Scope.coerce(scope)
+        record = self.long_term.get(_check_id(memory_id), scope)
+        return episodes.sources(self.long_term, record, scope)
 
     # --- facts over time: conflicts, review, undo, lifecycle --------------------------
     def facts(
@@ -641,6 +666,14 @@ def _check_source(source: str) -> None:
             f"or 'assistant', got {source!r}"
         )
     check_string(source, "source")
+
+
+def _with_dates(metadata: dict[str, Any], text: Any, said_at: datetime) -> dict[str, Any]:
+    """Relative dates of a stored text ("yesterday") resolved against when it was said."""
+    if not isinstance(text, str) or "dates" in metadata:
+        return metadata
+    refs = timeref.resolve(text, said_at)
+    return {**metadata, "dates": [r.as_dict() for r in refs]} if refs else metadata
 
 
 def _check_kind(kind: str) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from datetime import datetime
 from typing import Any
 
+from agentmem import episodes, timeref
 from agentmem.checks import check_metadata, check_unicode
 from agentmem.errors import ValidationError
 from agentmem.stores.sql import SQLStore
-from agentmem.types import ROLES, Episode, Scope, utcnow
+from agentmem.types import ROLES, Episode, Scope, as_utc, utcnow
 
 MAX_INPUT_CHARS = 2_000_000
 
@@ -25,7 +27,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
-_FIRST_PERSON = re.compile(r"\b(?:I|i|I'm|I've|I'd|I'll|(?i:my|mine|me|myself))\b")
+# "we"/"our" state the speaker's household and life as much as "I"/"my" do
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|i|I'm|I've|I'd|I'll|(?i:my|mine|me|myself|we|we're|we've|our|ours))\b"
+)
 _PREFERENCE = re.compile(
     r"\b(?:like|love|enjoy|hate|dislike|prefer|favou?rite|allergic|"
     r"can't stand|fan of)\b",
@@ -128,20 +133,42 @@ def salience(text: str, role: str = "user") -> float:
 
 
 class SensoryMemory:
-    """Normalises input and logs it as episodes, one transaction per input."""
+    """Normalises input and logs it as episodes, one transaction per input.
 
-    def __init__(self, sql: SQLStore, *, max_chunk_chars: int = 2000) -> None:
+    With `long_term`, each episode's memory row (kind "episode", `agentmem.episodes`) is
+    written in the same transaction and queued for the background index writer to embed,
+    so the turn is searchable by full text at once and by meaning moments later."""
+
+    def __init__(
+        self, sql: SQLStore, *, max_chunk_chars: int = 2000, long_term: Any = None
+    ) -> None:
         self.sql = sql
         self.max_chunk_chars = max_chunk_chars
+        self.long_term = long_term
 
     def record(
-        self, role: str, content: str, scope: Scope, metadata: dict[str, Any] | None = None
+        self,
+        role: str,
+        content: str,
+        scope: Scope,
+        metadata: dict[str, Any] | None = None,
+        *,
+        said_at: datetime | None = None,
+        speaker: str | None = None,
     ) -> list[Episode]:
-        """Log `content` as one episode per chunk, in order; returns them as stored."""
+        """Log `content` as one episode per chunk, in order; returns them as stored.
+
+        `said_at` is when it was said (default now): relative dates in it ("yesterday")
+        are resolved against it into `metadata["dates"]`. `speaker` names who said it
+        (multi-party conversations); the role stays user/assistant/..."""
         role, text = check_input(role, content)
         meta = check_metadata(metadata)
+        name = check_speaker(speaker if speaker is not None else meta.get("speaker"))
+        if name is not None:
+            meta["speaker"] = name
+        moment = check_time(said_at, "observed_at") if said_at is not None else utcnow()
         chunks = split(text, self.max_chunk_chars)
-        now = utcnow()
+        grounded = [timeref.resolve(chunk, moment) for chunk in chunks]
         with self.sql.begin() as conn:
             self.sql.lock_user(conn, scope.user_id)  # sequence numbers stay unique across writers
             seq = self.sql.next_episode_seq(conn, scope)
@@ -151,18 +178,44 @@ class SensoryMemory:
                     scope=scope,
                     role=role,
                     content=chunk,
-                    created_at=now,
-                    salience=salience(chunk, role),
+                    created_at=moment,
+                    salience=salience(chunk, "user" if name else role),
                     seq=seq + i,
                     metadata={
                         **meta,
                         **({"chunk": i, "chunks": len(chunks)} if len(chunks) > 1 else {}),
+                        **({"dates": [r.as_dict() for r in refs]} if refs else {}),
                     },
                 )
-                for i, chunk in enumerate(chunks)
+                for i, (chunk, refs) in enumerate(zip(chunks, grounded, strict=True))
             ]
             self.sql.insert_episodes(conn, items)
+            if self.long_term is not None:
+                rows = [episodes.record(e, refs) for e, refs in zip(items, grounded, strict=True)]
+                self.sql.insert_memories(conn, rows)
+        if self.long_term is not None:
+            owners = {e.id: e.scope.user_id for e in items}
+            self.long_term.indexer.submit(owners, {}, embed=owners)
         return items
+
+
+def check_speaker(speaker: Any) -> str | None:
+    if speaker is None:
+        return None
+    if not isinstance(speaker, str) or not speaker.strip() or len(speaker) > 64:
+        raise ValidationError(
+            f"speaker must be a name of 1-64 characters (who said it), got {speaker!r:.80}"
+        )
+    return normalise(speaker)
+
+
+def check_time(value: Any, name: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"{name} must be a datetime (when it was said), got {type(value).__name__}; "
+            "pass datetime.fromisoformat('2023-05-08T13:56:00+00:00')"
+        )
+    return as_utc(value)
 
 
 def check_input(role: Any, content: Any) -> tuple[str, str]:
@@ -182,4 +235,12 @@ def check_input(role: Any, content: Any) -> tuple[str, str]:
     return role, text
 
 
-__all__ = ["SensoryMemory", "check_input", "normalise", "salience", "split"]
+__all__ = [
+    "SensoryMemory",
+    "check_input",
+    "check_speaker",
+    "check_time",
+    "normalise",
+    "salience",
+    "split",
+]

@@ -261,6 +261,7 @@ class Context(_Record):
     tokens: int = 0
     included: dict[str, int] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)
+    episodes: list[Episode] = field(default_factory=list)  # past turns shown, in order
 
 
 @dataclass
@@ -269,6 +270,7 @@ class ConsolidationReport(_Record):
 
     episodes: int = 0
     summary_id: str | None = None
+    chunk_summary_id: str | None = None  # this pass's chunk summary (it stays)
     facts: list[MemoryRecord] = field(default_factory=list)
     events: list[MemoryEvent] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)

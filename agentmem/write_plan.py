@@ -76,6 +76,7 @@ def _plain(record: MemoryRecord) -> bool:
         and record.kind in DEDUPLICATED_KINDS
         and not record.metadata.get("held")
         and not record.metadata.get("rejected")
+        and "chunk_of" not in record.metadata  # a chunk summary stands for its own turns
     )
 
 

@@ -416,6 +416,42 @@ class SQLStore:
         """Delete the transcript of the scope's session (its agent's, or the agent-less one)."""
         return int(conn.execute(episodes.delete().where(*_session_of(scope))).rowcount or 0)
 
+    def episodes_without_memory(self, conn: Connection, limit: int) -> list[Episode]:
+        """Episodes that have no memory row of their own yet (oldest first)."""
+        stmt = (
+            select(episodes)
+            .outerjoin(memories, memories.c.id == episodes.c.id)
+            .where(memories.c.id.is_(None))
+            .order_by(episodes.c.pk)
+            .limit(limit)
+        )
+        return [_episode(r) for r in conn.execute(stmt)]
+
+    def episodes_near(
+        self,
+        conn: Connection,
+        user_id: str,
+        session_id: str | None,
+        seqs: Sequence[int],
+        radius: int,
+    ) -> list[Episode]:
+        """The episodes of one session within `radius` of any of `seqs`, in order."""
+        c = episodes.c
+        near = or_(*(c.seq.between(s - radius, s + radius) for s in seqs))
+        stmt = (
+            select(episodes)
+            .where(c.user_id == user_id, _eq_or_null(c.session_id, session_id), near)
+            .order_by(c.seq)
+        )
+        return [_episode(r) for r in conn.execute(stmt)]
+
+    def get_episodes(self, conn: Connection, ids: Sequence[str], user_id: str) -> list[Episode]:
+        ids = [i for i in ids if _storable(i)]
+        if not ids:
+            return []
+        stmt = select(episodes).where(episodes.c.id.in_(ids), episodes.c.user_id == user_id)
+        return [_episode(r) for r in conn.execute(stmt)]
+
     def mark_consolidated(self, conn: Connection, ids: Sequence[str], user_id: str) -> None:
         if ids:
             conn.execute(

@@ -51,9 +51,14 @@ def test_the_rolling_summary_exists_and_the_context_stays_in_budget(session):
     else:
         assert sum(o.consolidated for o in observations) >= 5
     summaries = mem.sql(
-        "SELECT count(*) AS n FROM memories WHERE kind = 'summary' AND status = 'active'", scope
+        "SELECT json_extract(meta, '$.rolling_session') AS rolling, "
+        "json_extract(meta, '$.chunk_of') AS chunk FROM memories "
+        "WHERE kind = 'summary' AND status = 'active'",
+        scope,
     )
-    assert summaries[0]["n"] == 1
+    assert sum(r["rolling"] is not None for r in summaries) == 1  # one session summary
+    chunks = [r for r in summaries if r["chunk"] is not None]
+    assert chunks and len(chunks) == len(summaries) - 1  # and every pass's chunk summary
 
 
 @pytest.mark.parametrize("planted", PLANTED, ids=[p.question for p in PLANTED])

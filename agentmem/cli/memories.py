@@ -63,11 +63,21 @@ def observe(
     agent: Agent = None,
     session: Session = None,
     role: Annotated[str, typer.Option(help="user, assistant, system, tool")] = "user",
+    speaker: Annotated[str | None, typer.Option(help="who said it (a name)")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="when it was said (ISO 8601)")] = None,
     as_json: Json = False,
 ) -> None:
     """Feed one input through sensory -> short-term -> long-term memory."""
+    from datetime import datetime
+
+    try:
+        said = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        raise typer.BadParameter(f"--at must be an ISO 8601 time, got {at!r}") from None
     with open_memory() as mem:
-        obs = mem.observe(role, content, scope_of(user, agent, session))
+        obs = mem.observe(
+            role, content, scope_of(user, agent, session), observed_at=said, speaker=speaker
+        )
 
     def render(o: dict) -> None:
         console.print(
@@ -200,7 +210,8 @@ def show(
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
     as_json: Json = False,
 ) -> None:
-    """One memory, with every field (its version valid at --as-of)."""
+    """One memory, with every field (its version valid at --as-of) and the episodes it
+    came from (what was said, by whom, when)."""
     from datetime import datetime
 
     try:
@@ -211,15 +222,19 @@ def show(
         ) from None
     with open_memory(existing=True) as mem:
         record = mem.get(full_id(mem, "memories", memory_id, user), user, as_of=when)
+        sources = mem.sources(record.id, user)
 
     def render(r: dict) -> None:
         table = Table("field", "value", show_header=False)
         for key, value in r.items():
-            if value not in (None, {}, []):
+            if key != "sources" and value not in (None, {}, []):
                 table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+        for e in r["sources"]:
+            speaker = e["metadata"].get("speaker") or e["role"]
+            table.add_row("source", f"{e['created_at'][:19]} {speaker}: {_short(e['content'], 80)}")
         console.print(table)
 
-    emit(record.to_dict(), as_json, render)
+    emit({**record.to_dict(), "sources": [e.to_dict() for e in sources]}, as_json, render)
 
 
 @app.command()

@@ -1,0 +1,228 @@
+"""Time grounding: relative time expressions resolved against the moment they were said.
+
+"I lost my job yesterday", said on 8 May 2023, means 7 May 2023; stored as said, the turn
+cannot answer "When did Jon lose his job?". `resolve(text, said_at)` finds the relative
+expressions of a small English date grammar and gives each an absolute date with its
+granularity (a day, a week, a weekend, a month or a year); `annotate` writes the date
+after the expression ("yesterday (7 May 2023)") so full text, meaning and a reader of the
+context all see it.
+
+The grammar (case-insensitive): yesterday / today / tonight / tomorrow / last night / the
+day before yesterday / the day after tomorrow; N days|weeks|months|years ago; in N
+days|weeks|months|years and N ... from now; last|this|next|this past|this coming
+week|weekend|month|year; last|this|next <weekday>; last|this|next <month name>; earlier
+this / later this week|month|year. N is a numeral, a number word up to twenty, "a", "an"
+or "a couple of". Weeks start on Monday; a weekend is dated by its Saturday. Expressions
+without one reading ("a few days ago", a bare "on Friday" whose tense decides the week)
+are left alone rather than guessed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+GRANULARITIES = ("day", "week", "weekend", "month", "year")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = tuple(m.lower() for m in calendar.month_name[1:])
+_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_NUMBERS.update({"a": 1, "an": 1, "a couple of": 2, "couple of": 2})
+_NUM = r"(?P<n>\d{1,3}|a couple of|couple of|an?|" + "|".join(sorted(_NUMBERS, key=len)[::-1]) + ")"
+_UNIT = r"(?P<unit>day|week|month|year)s?"
+_WHICH_WORDS = "this past|this coming|the coming|last|next|this"
+_WHICH = rf"(?P<which>{_WHICH_WORDS})"
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(r"\b" + body + r"\b", re.I))
+    for name, body in (
+        (
+            "fixed",
+            r"(?P<fixed>the day before yesterday|the day after tomorrow|yesterday|"
+            r"last night|today|tonight|tomorrow)",
+        ),
+        ("ago", _NUM + r"\s+" + _UNIT + r"\s+ago"),
+        ("ahead", r"in\s+" + _NUM + r"\s+" + _UNIT),
+        ("ahead", _NUM + r"\s+" + _UNIT + r"\s+from now"),
+        (
+            "period",
+            rf"(?P<which>earlier this|later this|{_WHICH_WORDS})\s+"
+            r"(?P<period>weekend|week|month|year)",
+        ),
+        ("weekday", _WHICH + r"\s+(?P<weekday>" + "|".join(_WEEKDAYS) + ")"),
+        ("month", _WHICH + r"\s+(?P<month>" + "|".join(_MONTHS) + ")"),
+    )
+)
+_OFFSETS = {
+    "the day before yesterday": -2,
+    "yesterday": -1,
+    "last night": -1,
+    "today": 0,
+    "tonight": 0,
+    "tomorrow": 1,
+    "the day after tomorrow": 2,
+}
+
+
+@dataclass(frozen=True)
+class TimeRef:
+    """One relative expression of a text and the absolute date it stands for."""
+
+    text: str  # as written
+    start: int
+    end: int
+    date: date  # the day; the first day of a week, month or year; a weekend's Saturday
+    granularity: str
+
+    @property
+    def label(self) -> str:
+        """The date as a reader writes it: '7 May 2023', 'May 2023', '2023', ..."""
+        d = self.date
+        day = f"{d.day} {calendar.month_name[d.month]} {d.year}"
+        return {
+            "day": day,
+            "week": f"the week of {day}",
+            "weekend": f"the weekend of {day}",
+            "month": f"{calendar.month_name[d.month]} {d.year}",
+            "year": str(d.year),
+        }[self.granularity]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "date": self.date.isoformat(),
+            "granularity": self.granularity,
+            "label": self.label,
+        }
+
+
+def resolve(text: str, said_at: datetime | date) -> list[TimeRef]:
+    """The relative time expressions of `text`, in order, resolved against `said_at`."""
+    today = said_at.date() if isinstance(said_at, datetime) else said_at
+    found: list[TimeRef] = []
+    taken: list[tuple[int, int]] = []
+    for name, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue  # an expression is read once, by the first rule that takes it
+            resolved = _RULES[name](m, today)
+            if resolved is None:
+                continue
+            taken.append(m.span())
+            found.append(TimeRef(m.group(0), m.start(), m.end(), *resolved))
+    return sorted(found, key=lambda r: r.start)
+
+
+def annotate(text: str, refs: list[TimeRef]) -> str:
+    """`text` with each expression followed by its date: 'yesterday (7 May 2023)'."""
+    out, last = [], 0
+    for ref in sorted(refs, key=lambda r: r.start):
+        out += [text[last : ref.end], f" ({ref.label})"]
+        last = ref.end
+    return "".join(out) + text[last:]
+
+
+def ground(text: str, said_at: datetime | date) -> tuple[str, list[dict[str, Any]]]:
+    """`annotate(text, resolve(text, said_at))` and the dates as plain dicts (metadata)."""
+    refs = resolve(text, said_at)
+    return annotate(text, refs), [r.as_dict() for r in refs]
+
+
+# --- rules: a match -> (date, granularity) or None ------------------------------------
+def _fixed(m: re.Match[str], today: date) -> tuple[date, str]:
+    return today + timedelta(days=_OFFSETS[m.group("fixed").lower()]), "day"
+
+
+def _count(m: re.Match[str]) -> int:
+    n = m.group("n").lower()
+    return int(n) if n.isdigit() else _NUMBERS[" ".join(n.split())]
+
+
+def _shift(today: date, unit: str, n: int) -> tuple[date, str]:
+    unit = unit.lower()
+    if unit == "day":
+        return today + timedelta(days=n), "day"
+    if unit == "week":
+        return _monday(today + timedelta(weeks=n)), "week"
+    if unit == "month":
+        return _add_months(today.replace(day=1), n), "month"
+    return date(today.year + n, 1, 1), "year"
+
+
+def _ago(m: re.Match[str], today: date) -> tuple[date, str]:
+    return _shift(today, m.group("unit"), -_count(m))
+
+
+def _ahead(m: re.Match[str], today: date) -> tuple[date, str]:
+    return _shift(today, m.group("unit"), _count(m))
+
+
+def _direction(which: str) -> int:
+    which = " ".join(which.lower().split())
+    if which in ("last", "this past"):
+        return -1
+    if which in ("next", "this coming", "the coming"):
+        return 1
+    return 0  # this, earlier this, later this
+
+
+def _period(m: re.Match[str], today: date) -> tuple[date, str]:
+    step, period = _direction(m.group("which")), m.group("period").lower()
+    if period == "weekend":
+        saturday = _monday(today) + timedelta(days=5)
+        if step == -1 and " ".join(m.group("which").lower().split()) == "this past":
+            step = -1 if today.weekday() < 5 else 0  # "this past weekend", said on Sunday
+        return saturday + timedelta(weeks=step), "weekend"
+    return _shift(today, period, step)
+
+
+def _weekday(m: re.Match[str], today: date) -> tuple[date, str]:
+    step = _direction(m.group("which"))
+    target = _WEEKDAYS.index(m.group("weekday").lower())
+    if step == -1:  # the most recent one before today
+        back = (today.weekday() - target) % 7 or 7
+        return today - timedelta(days=back), "day"
+    if step == 1:  # the first one after today
+        ahead = (target - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead), "day"
+    return _monday(today) + timedelta(days=target), "day"  # this Friday: of this week
+
+
+def _month(m: re.Match[str], today: date) -> tuple[date, str]:
+    step = _direction(m.group("which"))
+    month = _MONTHS.index(m.group("month").lower()) + 1
+    year = today.year
+    if step == -1 and month >= today.month:  # last March: the March before this month
+        year -= 1
+    elif step == 1 and month <= today.month:  # next March: the March after this month
+        year += 1
+    return date(year, month, 1), "month"
+
+
+_RULES = {
+    "fixed": _fixed,
+    "ago": _ago,
+    "ahead": _ahead,
+    "period": _period,
+    "weekday": _weekday,
+    "month": _month,
+}
+
+
+def _monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _add_months(d: date, n: int) -> date:
+    index = d.year * 12 + d.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+__all__ = ["GRANULARITIES", "TimeRef", "annotate", "ground", "resolve"]

@@ -1,0 +1,128 @@
+"""Time grounding: relative expressions resolved against when they were said.
+
+Expected dates are worked out by hand from a calendar (or, for the property check, by
+`datetime` arithmetic), not from the grammar's own rules; the sentences and reference
+days differ from those the grammar was written with.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from agentmem import timeref
+
+# (said on, sentence, expression, expected date, granularity)
+CASES = [
+    (
+        "2024-03-02",
+        "The plumber came three days ago and fixed it.",
+        "three days ago",
+        "2024-02-28",
+        "day",
+    ),  # noqa: E501
+    (
+        "2024-03-01",
+        "Grandpa turned ninety the day before yesterday!",
+        "the day before yesterday",
+        "2024-02-28",
+        "day",
+    ),  # noqa: E501
+    ("2023-12-15", "We fly to Reykjavik next month.", "next month", "2024-01-01", "month"),
+    ("2024-01-10", "Our lease ended last month.", "last month", "2023-12-01", "month"),
+    ("2024-03-10", "Last week the kids had the flu.", "Last week", "2024-02-26", "week"),
+    ("2024-03-12", "My bike was stolen last Tuesday.", "last Tuesday", "2024-03-05", "day"),
+    ("2024-03-14", "The recital is next Saturday.", "next Saturday", "2024-03-16", "day"),
+    ("2021-07-04", "I got married two years ago.", "two years ago", "2019-01-01", "year"),
+    ("2022-11-30", "I'll start the new job in 2 weeks.", "in 2 weeks", "2022-12-12", "week"),
+    (
+        "2022-08-20",
+        "Last November I ran my first half marathon.",
+        "Last November",
+        "2021-11-01",
+        "month",
+    ),  # noqa: E501
+    ("2022-08-20", "We're repainting the porch next April.", "next April", "2023-04-01", "month"),
+    ("2025-06-09", "Tonight we're grilling.", "Tonight", "2025-06-09", "day"),
+    ("2025-06-09", "I visited my aunt last weekend.", "last weekend", "2025-06-07", "weekend"),
+    ("2025-06-09", "She moved out a month ago.", "a month ago", "2025-05-01", "month"),
+    ("2025-01-03", "I quit smoking last year.", "last year", "2024-01-01", "year"),
+    ("2020-02-29", "The interview is tomorrow.", "tomorrow", "2020-03-01", "day"),
+]
+
+
+@pytest.mark.parametrize("said,sentence,expr,expected,granularity", CASES)
+def test_resolves_phrasings(said, sentence, expr, expected, granularity):
+    refs = timeref.resolve(sentence, date.fromisoformat(said))
+    assert [(r.text, r.date.isoformat(), r.granularity) for r in refs] == [
+        (expr, expected, granularity)
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I was born in 1990 in Tampere.",
+        "The Friday market sells cheese.",
+        "A few days ago something odd happened.",  # no single reading
+        "I keep a diary every day.",
+        "Next is the weather report.",
+    ],
+)
+def test_leaves_other_text_alone(sentence):
+    assert timeref.resolve(sentence, date(2024, 5, 5)) == []
+
+
+def test_days_and_weeks_ago_agree_with_calendar_arithmetic():
+    rng = random.Random(20240611)
+    words = {1: "one", 2: "two", 5: "five", 9: "nine", 12: "twelve", 17: "seventeen"}
+    for _ in range(300):
+        said = date(2000, 1, 1) + timedelta(days=rng.randrange(10_000))
+        n = rng.choice(list(words))
+        spelled = rng.choice([str(n), words[n]])
+        (day,) = timeref.resolve(f"it happened {spelled} days ago", said)
+        assert day.date == said - timedelta(days=n)
+        (week,) = timeref.resolve(f"about {spelled} weeks ago", said)
+        target = said - timedelta(weeks=n)
+        assert week.date == target - timedelta(days=target.weekday())
+
+
+def test_annotation_shows_the_date_after_the_expression():
+    text, dates = timeref.ground("Lost my job yesterday, moved last month.", date(2023, 5, 8))
+    assert text == "Lost my job yesterday (7 May 2023), moved last month (April 2023)."
+    assert [d["date"] for d in dates] == ["2023-05-07", "2023-04-01"]
+
+
+def test_observed_turn_carries_its_dates_into_search_and_context(mem, alice):
+    said = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
+    obs = mem.observe(
+        "user", "I sold the old sailboat two weeks ago.", alice, observed_at=said, speaker="Maren"
+    )
+    (episode,) = mem.sources(obs.episode_ids[0], alice)
+    assert episode.created_at == said
+    assert episode.metadata["dates"][0]["date"] == "2023-04-24"
+    hits = mem.search("sailboat April 2023", alice, mode="fulltext")
+    assert hits and hits[0].record.id == obs.episode_ids[0]
+    mem.consolidate(alice)
+    ctx = mem.context("When did Maren sell the sailboat?", alice)
+    system = ctx.messages[0]["content"]
+    assert "[8 May 2023, Maren]" in system and "two weeks ago (the week of 24 April" in system
+
+
+def test_add_many_resolves_against_observed_at(mem, alice):
+    (record,) = mem.add_many(
+        ["Our daughter started school yesterday."],
+        alice,
+        observed_at=datetime(2022, 9, 6, tzinfo=UTC),
+    )
+    assert record.metadata["dates"][0]["date"] == "2022-09-05"
+
+
+def test_observed_at_must_be_a_datetime(mem, alice):
+    from agentmem.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="observed_at"):
+        mem.observe("user", "hello there", alice, observed_at="2023-05-08")
+    assert mem.sql("SELECT count(*) AS n FROM episodes", alice)[0]["n"] == 0
