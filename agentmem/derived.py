@@ -19,6 +19,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from agentmem.errors import ValidationError
 from agentmem.extraction_base import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.stores.sql import MemoryQuery
@@ -48,8 +49,6 @@ def with_facts(
 ) -> tuple[list[MemoryRecord], list[int]]:
     """The records `candidates` become (facts, notes and the facts derived from them), and
     the position of each candidate's own record in that list."""
-    from agentmem.resolver import with_fact
-
     todo = [i for i, c in enumerate(candidates) if given[i] is None and c.kind in READ_KINDS]
     found = extractor.extract_many(
         [candidates[i].text for i in todo],
@@ -74,10 +73,55 @@ def with_facts(
     return out, positions
 
 
+def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
+    """The candidate memory as a fact: subject/attribute/value, negation, source, time."""
+    metadata = dict(candidate.metadata)
+    if fact.negated:
+        metadata["negated"] = True
+    if fact.episode_id:
+        metadata.setdefault("episode_id", fact.episode_id)
+    return dataclasses.replace(
+        candidate,
+        kind="fact",
+        subject=fact.subject,
+        attribute=fact.attribute,
+        value=fact.value,
+        metadata=metadata,
+        confidence=fact.confidence,
+        valid_from=fact.valid_from or candidate.valid_from,
+    )
+
+
+def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any]) -> MemoryRecord:
+    """The candidate as the fact it states (`derived.with_facts` reads texts for facts)."""
+    return as_fact(candidate, _coerce_fact(fact, candidate))
+
+
+def _coerce_fact(fact: Fact | dict[str, Any], candidate: MemoryRecord) -> Fact:
+    if isinstance(fact, Fact):
+        return fact
+    if not isinstance(fact, dict) or not fact.get("attribute"):
+        raise ValidationError(
+            f"fact must be a Fact or a dict with 'attribute' and 'value', got {fact!r:.80}"
+        )
+    unknown = set(fact) - {f.name for f in dataclasses.fields(Fact)}
+    if unknown:
+        raise ValidationError(
+            f"unknown fact keys {sorted(unknown)}; use subject, attribute, "
+            "value, negated, confidence"
+        )
+    values = {
+        "subject": "user",
+        "value": "",
+        "text": candidate.text,
+        "source": candidate.source,
+        **fact,
+    }
+    return Fact(**values)
+
+
 def derived_fact(note: MemoryRecord, fact: Fact) -> MemoryRecord:
     """One fact of a text that states several, as a record that names the text."""
-    from agentmem.resolver import as_fact
-
     metadata = {"derived_from": note.id}
     if (speaker := speaker_of(note.metadata)) is not None:
         metadata["speaker"] = speaker

@@ -710,7 +710,7 @@ def _slot_of(
     chosen = max(same_slot, key=lambda f: f.confidence) if same_slot else None
     if chosen is None and len(facts) == 1:
         chosen = facts[0]
-    reread = resolver.with_fact(probe, chosen) if chosen is not None else probe
+    reread = derived.with_fact(probe, chosen) if chosen is not None else probe
     meta = {k: v for k, v in metadata.items() if k != "negated"}
     meta.update({k: v for k, v in reread.metadata.items() if k == "negated"})
     return {

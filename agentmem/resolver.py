@@ -18,11 +18,11 @@ from typing import Any
 
 from agentmem import conflicts
 from agentmem.conflicts import Decision
-from agentmem.errors import ValidationError
+from agentmem.derived import changed_facts, retire_covered_notes
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.pending_index import PendingNeighbours
 from agentmem.stores.sql import MemoryQuery
-from agentmem.types import Conflict, Fact, MemoryRecord, Scope, as_utc
+from agentmem.types import Conflict, MemoryRecord, Scope, as_utc
 from agentmem.vocabulary import canonical, canonical_subject
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,6 @@ def resolve_many(
     candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *, actor: str = "user"
 ) -> tuple[WritePlan, list[MemoryRecord]]:
     """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
-    from agentmem.derived import changed_facts, retire_covered_notes
-
     notes = [c for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
     stored = _read_stored(notes, long_term)
     plan, results, changed = WritePlan(), [], {}
@@ -93,53 +91,6 @@ def resolve_many(
         changed.update(changed_facts(candidate, part))
     retire_covered_notes(plan, changed, long_term)
     return plan, results
-
-
-def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
-    """The candidate memory as a fact: subject/attribute/value, negation, source, time."""
-    metadata = dict(candidate.metadata)
-    if fact.negated:
-        metadata["negated"] = True
-    if fact.episode_id:
-        metadata.setdefault("episode_id", fact.episode_id)
-    return dataclasses.replace(
-        candidate,
-        kind="fact",
-        subject=fact.subject,
-        attribute=fact.attribute,
-        value=fact.value,
-        metadata=metadata,
-        confidence=fact.confidence,
-        valid_from=fact.valid_from or candidate.valid_from,
-    )
-
-
-def with_fact(candidate: MemoryRecord, fact: Fact | dict[str, Any]) -> MemoryRecord:
-    """The candidate as the fact it states (`derived.with_facts` reads texts for facts)."""
-    return as_fact(candidate, _coerce_fact(fact, candidate))
-
-
-def _coerce_fact(fact: Fact | dict[str, Any], candidate: MemoryRecord) -> Fact:
-    if isinstance(fact, Fact):
-        return fact
-    if not isinstance(fact, dict) or not fact.get("attribute"):
-        raise ValidationError(
-            f"fact must be a Fact or a dict with 'attribute' and 'value', got {fact!r:.80}"
-        )
-    unknown = set(fact) - {f.name for f in dataclasses.fields(Fact)}
-    if unknown:
-        raise ValidationError(
-            f"unknown fact keys {sorted(unknown)}; use subject, attribute, "
-            "value, negated, confidence"
-        )
-    values = {
-        "subject": "user",
-        "value": "",
-        "text": candidate.text,
-        "source": candidate.source,
-        **fact,
-    }
-    return Fact(**values)
 
 
 def normalise_fact(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord:

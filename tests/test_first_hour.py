@@ -84,7 +84,9 @@ def test_cli_and_http_share_one_shape(home):
         ).json()
     assert set(cli_hits[0]) == set(http_hits[0])
     assert cli_hits[0]["id"] == http_hits[0]["id"]
-    assert set(cli_json(home, "show", created["id"], "-u", "erin")) == set(created)
+    # `show` is the memory's shape plus its provenance (the episodes it came from)
+    shown = cli_json(home, "show", created["id"], "-u", "erin")
+    assert set(shown) == set(created) | {"sources"}
     assert patched["value"] == "Zwolle"
     assert all(_is_utc_iso(h["created_at"]) for h in cli_hits + http_hits)
     assert cli_episodes["episode_ids"]

@@ -8,7 +8,7 @@ from agentmem import Memory, Scope
 from agentmem.adapters.embeddings import EMBEDDERS, Embedder, HashEmbedder, make_embedder
 from agentmem.consolidation import SUMMARIZERS, Summarizer
 from agentmem.errors import ConfigError
-from agentmem.extraction import EXTRACTORS, RuleExtractor
+from agentmem.extraction import EXTRACTORS, LayeredExtractor, RuleExtractor
 from agentmem.registry import Registry
 from agentmem.short_term import word_counter
 
@@ -90,5 +90,7 @@ def test_a_registered_embedder_serves_memory(home):
         EMBEDDERS._factories.pop("constant-test")
 
 
-def test_the_default_extractor_is_the_rule_extractor(mem):
-    assert isinstance(mem.consolidator.extractor, RuleExtractor)
+def test_the_default_extractor_is_rules_then_the_parse(mem):
+    extractor = mem.consolidator.extractor
+    assert isinstance(extractor, LayeredExtractor)
+    assert isinstance(extractor.quick, RuleExtractor)
