@@ -116,6 +116,7 @@ for _name, _about in (
     ("lora", "LoRA memory: fact recall and forgetting"),
     ("session", "long sessions: memory tiers over many turns"),
     ("load", "the HTTP service and stores under concurrent load"),
+    ("chat", "chat with and without memory: questions whose answers were stated"),
 ):
 
     def _command(ctx: typer.Context, _n: str = _name) -> None:
