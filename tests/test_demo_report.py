@@ -41,3 +41,28 @@ def test_lora_section_lists_the_learned_facts():
         {"fact the adapter learned": "The user lives in Lima", "value": "Lima"}
     ]
     assert "version 3" in section["text"] and "0.88" in section["text"]
+
+
+def test_bar_plot_labels_never_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from agentmem.report import _bar_figure, bar_plot
+
+    cases = [
+        (["full", "h2o", "str", "cmp"], [1.0, 0.5, 0.7, 0.9]),
+        ([f"long-term text: kind number {i} (active)" for i in range(9)], list(range(1, 10))),
+    ]
+    for labels, values in cases:
+        fig = _bar_figure(plt, "a title", labels, values, "count", None)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        ticks = [*ax.get_xticklabels(), *ax.get_yticklabels()]
+        boxes = [t.get_window_extent(renderer) for t in ticks if t.get_text() in labels]
+        assert len(boxes) == len(labels)
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        plt.close(fig)
+        assert bar_plot("a title", labels, values, "count")
