@@ -619,15 +619,18 @@ def _check_unit(name: str, value: float) -> None:
 
 
 def _slot_of(current: MemoryRecord, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """The fact fields of a note or fact after its text changed: read again from the new
-    text, so that subject/attribute/value never describe a text that is gone. A text that
-    states no single fact leaves a plain note. Summaries and episodes keep their fields."""
+    """The fact fields of a note or fact after its text changed, read again from the new
+    text, so that a fact's value follows its text ("I live in Paris" is no longer Berlin).
+    A text the rule extractor cannot read as one fact (a named subject it does not know)
+    keeps the fields it had. Summaries and episodes keep their fields."""
     if current.kind not in ("note", "fact"):
         return {}
     probe = dataclasses.replace(
         current, text=text, kind="note", subject=None, attribute=None, value=None, metadata={}
     )
     reread = resolver.with_fact(probe)
+    if not reread.is_fact:
+        return {}
     meta = {k: v for k, v in metadata.items() if k != "negated"}
     meta.update({k: v for k, v in reread.metadata.items() if k == "negated"})
     return {
@@ -635,7 +638,7 @@ def _slot_of(current: MemoryRecord, text: str, metadata: dict[str, Any]) -> dict
         "subject": reread.subject,
         "attribute": reread.attribute,
         "value": reread.value,
-        "confidence": reread.confidence if reread.is_fact else current.confidence,
+        "confidence": reread.confidence,
         "metadata": meta,
     }
 
