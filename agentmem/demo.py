@@ -276,7 +276,22 @@ def _lora(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     console.print(
         f"adapter {info.id[:12]} v{info.version}: {len(info.fact_ids)} facts, metrics {metrics}"
     )
-    return [{"heading": "Parametric memory: LoRA adapter", "json": info.to_dict()}]
+    facts = mem.facts(scope)
+    learned = [f for f in facts if f.id in info.fact_ids]
+    rows = [{"fact the adapter learned": f.text, "value": f.value} for f in learned]
+    summary = ", ".join(
+        f"{k.replace('_', ' ')} {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+        for k, v in metrics.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    )
+    return [
+        {
+            "heading": "Parametric memory: LoRA adapter",
+            "text": f"Adapter version {info.version} holds {len(info.fact_ids)} facts in its "
+            f"weights. Training: {summary or 'no metrics recorded'}.",
+            "rows": rows,
+        }
+    ]
 
 
 def _chat(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:

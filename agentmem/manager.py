@@ -689,9 +689,10 @@ def _check_unit(name: str, value: float) -> None:
 def _slot_of(
     current: MemoryRecord, text: str, metadata: dict[str, Any], extractor: FactExtractor
 ) -> dict[str, Any]:
-    """The fact fields of a note or fact after its text changed: read again from the new
-    text, so that subject/attribute/value never describe a text that is gone. A text that
-    states no single fact leaves a plain note. Summaries and episodes keep their fields."""
+    """The fact fields of a note or fact after its text changed, read again from the new
+    text, so that a fact's value follows its text ("I live in Paris" is no longer Berlin).
+    A text the extractor cannot read as a fact keeps the fields it had. Summaries and
+    episodes keep their fields."""
     if current.kind not in derived.READ_KINDS:
         return {}
     probe = dataclasses.replace(
@@ -711,6 +712,8 @@ def _slot_of(
     if chosen is None and len(facts) == 1:
         chosen = facts[0]
     reread = derived.with_fact(probe, chosen) if chosen is not None else probe
+    if not reread.is_fact:
+        return {}
     meta = {k: v for k, v in metadata.items() if k != "negated"}
     meta.update({k: v for k, v in reread.metadata.items() if k == "negated"})
     return {
@@ -718,7 +721,7 @@ def _slot_of(
         "subject": reread.subject,
         "attribute": reread.attribute,
         "value": reread.value,
-        "confidence": reread.confidence if reread.is_fact else current.confidence,
+        "confidence": reread.confidence,
         "metadata": meta,
     }
 

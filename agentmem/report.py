@@ -127,19 +127,35 @@ def bar_plot(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
-    colors = ["#d95f02" if label == highlight else "#1b9e77" for label in labels]
-    ax.bar(list(labels), list(values), color=colors)
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    for i, v in enumerate(values):
-        ax.annotate(f"{v:.2g}", (i, v), ha="center", va="bottom", fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
+    fig = _bar_figure(plt, title, list(labels), list(values), ylabel, highlight)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _bar_figure(plt, title, labels, values, ylabel, highlight):
+    """Vertical bars while the labels fit side by side under a 6-inch axis (about 55
+    characters at 8 points); longer labels go on the left of horizontal bars, one per line,
+    so they never overlap."""
+    colors = ["#d95f02" if label == highlight else "#1b9e77" for label in labels]
+    if sum(len(label) + 2 for label in labels) <= 55:
+        fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+        ax.bar(labels, values, color=colors)
+        ax.set_ylabel(ylabel)
+        for i, v in enumerate(values):
+            ax.annotate(f"{v:.2g}", (i, v), ha="center", va="bottom", fontsize=8)
+    else:
+        fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * len(labels)), dpi=100)
+        ax.barh(labels, values, color=colors)
+        ax.invert_yaxis()  # first label on top, as in the table beside it
+        ax.set_xlabel(ylabel)
+        for i, v in enumerate(values):
+            ax.annotate(f" {v:.2g}", (v, i), ha="left", va="center", fontsize=8)
+    ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
 
 
 def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:

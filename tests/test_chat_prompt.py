@@ -73,3 +73,21 @@ def test_turn_markers_end_a_reply(home):
         session.feed("hello")
         cut = "".join(session.decode(30, stop=[marker]))
         assert cut == free[: free.index(marker)] and session.finish_reason == "stop"
+
+
+def test_bench_chat_scores_both_columns(home, tmp_path):
+    from typer.testing import CliRunner
+
+    from agentmem.bench import chat as bench_chat
+    from agentmem.cli import app
+    from agentmem.llm.fakes import tiny_llm
+
+    with Memory(home=home, embedding={"model": "hash"}) as m:
+        m.llm = tiny_llm(config=m.config)
+        results = bench_chat.run(m, max_new_tokens=4)
+    assert results["questions"] == len(bench_chat.SUITE) == len(results["rows"])
+    for row in results["rows"]:
+        for column in ("with_memory", "without_memory"):
+            assert row[column]["correct"] == (row["expected"] in row[column]["reply"].lower())
+    usage = CliRunner().invoke(app, ["bench", "chat", "--help"])
+    assert usage.exit_code == 0 and "--embedder" in usage.stdout

@@ -54,8 +54,10 @@ def test_update_reads_the_fact_again(home):
     assert rec["value"] == "Ghent"
     moved = cli_json(home, "update", rec["id"], "My home town is Leuven", "-u", "dirk")
     assert (moved["attribute"], moved["value"]) == (rec["attribute"], "Leuven")
-    plain = cli_json(home, "update", rec["id"], "call the plumber on Friday", "-u", "dirk")
-    assert plain["kind"] == "note" and plain["value"] is None and plain["attribute"] is None
+    note = cli_json(home, "add", "call the plumber on Friday", "-u", "dirk")
+    assert note["kind"] == "note" and note["attribute"] is None
+    became = cli_json(home, "update", note["id"], "I work as a locksmith", "-u", "dirk")
+    assert (became["kind"], became["value"]) == ("fact", "locksmith")
     older = cli_json(home, "show", rec["id"], "-u", "dirk", "--as-of", moved["updated_at"])
     assert older["value"] == "Leuven"
 

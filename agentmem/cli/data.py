@@ -127,6 +127,7 @@ for _name, _about in (
     ("session", "long sessions: memory tiers over many turns"),
     ("load", "the HTTP service and stores under concurrent load"),
     ("locomo", "LoCoMo conversations: evidence recall, answer containment, ingest"),
+    ("chat", "chat with and without memory: questions whose answers were stated"),
 ):
 
     def _command(ctx: typer.Context, _n: str = _name) -> None:
