@@ -209,6 +209,7 @@ def create_app(
         description="Memory for LLM agents: text, KV and parametric memory.",
         docs_url=None,  # served from local assets by server_docs (no CDN)
         redoc_url=None,
+        dependencies=[Depends(_one_value_per_query_key)],
     )
     app.router.route_class = JSONRoute  # plain-dict answers encoded in the endpoint's thread
     app.state.memory = memory
@@ -220,6 +221,17 @@ def create_app(
     server_docs.install(app)
     document_errors(app)
     return app
+
+
+async def _one_value_per_query_key(request: Request) -> None:
+    """Every query parameter of the service is a single value: a repeated key is refused
+    instead of silently taking its last value."""
+    keys = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise HTTPException(
+            422, f"query parameter(s) {repeated} given more than once; pass each at most once"
+        )
 
 
 _BEARER = HTTPBearer(auto_error=False, description="an API key; it acts for the users it maps to")
@@ -248,6 +260,9 @@ async def allowed_users(
 Caller = Annotated[set[str], Depends(allowed_users)]
 MemoryIdP = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 UserQ = Annotated[str, Query(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
+AgentQ = Annotated[
+    str | None, Query(min_length=1, max_length=256, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")
+]
 
 
 def check_user(users: set[str], user_id: str) -> None:
@@ -277,7 +292,7 @@ def _routes(app: FastAPI, mem: Any, version: str) -> None:
     def list_memories(
         users: Caller,
         user_id: UserQ,
-        agent_id: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+        agent_id: AgentQ = None,
         kind: Kind | None = None,
         status: Status = "active",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,

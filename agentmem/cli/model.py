@@ -103,13 +103,13 @@ def serve(
     from agentmem.server import create_app, parse_api_keys, resolve_api_keys
 
     keys = parse_api_keys(api_keys) if api_keys else None
+    sockets = serving.bind(host, port, workers)  # a busy port is the first thing said
     config = load_config()
     if not resolve_api_keys(config, keys):
         err_console.print(
             "[yellow]warning:[/] no API keys configured, so every request gets "
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
-    sockets = serving.bind(host, port, workers)
     with serving.shared_index(config, workers):  # embedded Chroma belongs to one process
         err_console.print(
             f"agentmem serving on http://{host}:{sockets[0].getsockname()[1]} with {workers} "
