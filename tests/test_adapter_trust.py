@@ -31,7 +31,7 @@ FAST = {
 
 
 class _Session:
-    def decode(self, limit, temperature=None):
+    def decode(self, limit, **options):  # stop, penalties: unused
         yield from ["the ", "base ", "model"][:limit]
 
     def stats(self):

@@ -305,7 +305,7 @@ def test_observe_and_purge(mem, alice, bob):
 
 # --- read-only SQL ---------------------------------------------------------------------
 def test_readonly_sql_sees_own_rows(mem, alice, bob):
-    mem.add_many(["I live in Berlin", "My dog is called Rex"], alice)
+    mem.add_many(["I live in Berlin", "Pack the red scarves"], alice)
     mem.add("I live in Oslo", bob)
     rows = mem.sql(
         "SELECT m.text, e.op FROM memories m JOIN memory_events e "
@@ -314,7 +314,7 @@ def test_readonly_sql_sees_own_rows(mem, alice, bob):
     )
     assert rows == [
         {"text": "I live in Berlin", "op": "ADD"},
-        {"text": "My dog is called Rex", "op": "ADD"},
+        {"text": "Pack the red scarves", "op": "ADD"},
     ]
     assert mem.sql(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ class _Session:
     def __init__(self, model: FakeModel) -> None:
         self.model = model
 
-    def decode(self, limit: int, temperature: float | None = None) -> Iterator[str]:
+    def decode(self, limit: int, **options: Any) -> Iterator[str]:  # stop, penalties: unused
         self.model.started.set()
         try:
             for i in range(limit):

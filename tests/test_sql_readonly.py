@@ -49,7 +49,7 @@ def markers():
 @pytest.fixture
 def mem(url, tmp_path, markers):
     with _memory(url, tmp_path / "home", timeout_s=20) as m:
-        m.add_many(["I live in Berlin", "My dog is called Rex"], Scope("alice"))
+        m.add_many(["I live in Berlin", "Pack the red scarves"], Scope("alice"))
         m.add(f"the vault code is {markers['bob']}", Scope("bob"), {"tag": markers["bob"]})
         m.observe("user", f"my pin is {markers['bob']}", Scope("bob", session_id="s1"))
         m.add(f"agent one notes {markers['carol1']}", Scope("carol", agent_id="a1"))
@@ -75,7 +75,7 @@ def test_readme_examples_and_joins(mem):
     )
     assert rows == [
         {"text": "I live in Berlin", "op": "ADD"},
-        {"text": "My dog is called Rex", "op": "ADD"},
+        {"text": "Pack the red scarves", "op": "ADD"},
     ]
     rows = mem.sql(
         "SELECT count(DISTINCT m.id) AS memories, count(DISTINCT e.id) AS events, "
@@ -99,7 +99,7 @@ def test_windows_ctes_and_set_operations(mem):
     rows = mem.sql(
         "SELECT text FROM memories UNION ALL SELECT op FROM memory_events ORDER BY 1", alice
     )
-    assert [r["text"] for r in rows] == ["ADD", "ADD", "I live in Berlin", "My dog is called Rex"]
+    assert [r["text"] for r in rows] == ["ADD", "ADD", "I live in Berlin", "Pack the red scarves"]
     assert mem.sql(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
         "SELECT count(*) AS c FROM n",
@@ -222,7 +222,7 @@ def test_writes_go_on_while_a_long_statement_runs(url, tmp_path, backend):
         if backend == "postgresql":
             while reader.is_alive() and not _active(mem):
                 reader.join(0.05)
-        for text in ("I live in Berlin", "My dog is called Rex", "I like tea"):
+        for text in ("I live in Berlin", "Pack the red scarves", "I like tea"):
             mem.add(text, Scope("alice"))
         assert reader.is_alive()  # the writes did not wait for the read
         reader.join()
