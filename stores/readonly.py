@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 HIDDEN_COLUMNS = {"pk", "index_dirty"}
 READER_ROLE = "agentmem_sql_reader"
-_VIEW_PREFIX = "agentmem_scope_"
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def run(engine: Engine, statement: str, scope: Scope, limits: Limits) -> list[di
     from agentmem.stores import sql_guard  # the parser loads on first use, not at import
 
     token = secrets.token_hex(8)
-    views = {name: f"{_VIEW_PREFIX}{token}_{name}" for name in READABLE}
+    views = {name: f"{sql_guard.VIEW_PREFIX}{token}_{name}" for name in READABLE}
     sqlite = engine.dialect.name == "sqlite"
     confined = sql_guard.confine(statement, "sqlite" if sqlite else "postgres", views)
     runner = _run_sqlite if sqlite else _run_postgres
