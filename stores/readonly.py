@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 HIDDEN_COLUMNS = {"pk", "index_dirty"}
 READER_ROLE = "agentmem_sql_reader"
-_VIEW_PREFIX = "agentmem_scope_"
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def run(engine: Engine, statement: str, scope: Scope, limits: Limits) -> list[di
     from agentmem.stores import sql_guard  # the parser loads on first use, not at import
 
     token = secrets.token_hex(8)
-    views = {name: f"{_VIEW_PREFIX}{token}_{name}" for name in READABLE}
+    views = {name: f"{sql_guard.VIEW_PREFIX}{token}_{name}" for name in READABLE}
     sqlite = engine.dialect.name == "sqlite"
     confined = sql_guard.confine(statement, "sqlite" if sqlite else "postgres", views)
     runner = _run_sqlite if sqlite else _run_postgres
@@ -147,20 +146,23 @@ def _authorizer(bases: dict[str, str]) -> Callable[..., int]:
 def _run_postgres(conn: Connection, confined, ddl: dict, limits: Limits) -> list:
     reader = _reader_available(conn.engine)
     ms = max(1, int(limits.timeout_s * 1000))
-    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
-    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+    setup = [f"SET LOCAL statement_timeout = {ms}", f"SET LOCAL lock_timeout = {ms}"]
     if conn.dialect.server_version_info >= (14,):  # stop when the client has gone
-        conn.exec_driver_sql("SET LOCAL client_connection_check_interval = 1000")
+        setup.append("SET LOCAL client_connection_check_interval = 1000")
     for view, (_, statement) in ddl.items():
-        conn.exec_driver_sql(statement)
+        setup.append(statement)
         if reader:
-            conn.exec_driver_sql(f"GRANT SELECT ON {view} TO {READER_ROLE}")
-    conn.exec_driver_sql("SET LOCAL transaction_read_only = on")
-    # functions resolve in pg_catalog only; string literals as the parser wrote them
-    conn.exec_driver_sql("SET LOCAL search_path = pg_catalog, pg_temp")
-    conn.exec_driver_sql("SET LOCAL standard_conforming_strings = on")
+            setup.append(f"GRANT SELECT ON {view} TO {READER_ROLE}")
+    setup += [
+        "SET LOCAL transaction_read_only = on",
+        # functions resolve in pg_catalog only; string literals as the parser wrote them
+        "SET LOCAL search_path = pg_catalog, pg_temp",
+        "SET LOCAL standard_conforming_strings = on",
+    ]
     if reader:
-        conn.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE}")
+        setup.append(f"SET LOCAL ROLE {READER_ROLE}")
+    # one round trip: without parameters the driver sends several statements at once
+    conn.execution_options(no_parameters=True).exec_driver_sql("; ".join(setup))
     # a server-side cursor: one FETCH of max_rows + 1 rows, under the statement timeout
     streamed = conn.execution_options(yield_per=limits.max_rows + 1, no_parameters=True)
     return _fetch(streamed.exec_driver_sql(confined.sql), limits)

@@ -21,6 +21,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from agentmem.errors import QueryRefusedError
 
 MAX_STATEMENT = 10_000
+VIEW_PREFIX = "agentmem_scope_"
 
 # Syntax: queries, clauses, names, literals, operators and conditionals.
 _NODES = """
@@ -133,8 +134,9 @@ class Confined:
 def confine(statement: str, dialect: str, views: dict[str, str]) -> Confined:
     """Check `statement` and return SQL in which each readable table (a key of `views`)
     is replaced by its scope view (the value), or raise QueryRefusedError."""
+    functions = TABLE_FUNCTIONS if dialect == "postgres" else set()
     tree = _parse(statement, dialect)
-    _check_nodes(tree, TABLE_FUNCTIONS if dialect == "postgres" else set())
+    _check_nodes(tree, functions)
     used = _rewrite_tables(tree, views)
     for raw in list(tree.find_all(exp.RawString)):  # $$...$$ is a plain string literal
         raw.replace(exp.Literal.string(raw.this))
@@ -146,11 +148,13 @@ def confine(statement: str, dialect: str, views: dict[str, str]) -> Confined:
             identifier.set("quoted", True)
     try:  # lower-case function names: SQLite names an unaliased column by its text
         sql = tree.sql(dialect=dialect, comments=False, normalize_functions="lower")
-        again = sqlglot.parse_one(sql, read=dialect)
     except (SqlglotError, RecursionError, ValueError) as exc:
         raise QueryRefusedError(f"the statement could not be checked: {exc}") from None
-    if again != tree:  # what runs must be exactly what was checked
-        raise QueryRefusedError("the statement could not be checked; simplify it")
+    # The generator may add to the tree (a cast for round(x, 2) on PostgreSQL), so what
+    # runs is read back and checked again: the same whitelist, and only the scope views.
+    again = _parse_one(sql, dialect)
+    _check_nodes(again, functions)
+    _check_tables(again, set(views.values()), set(views.values()))
     return Confined(sql, frozenset(used))
 
 
@@ -163,6 +167,10 @@ def _parse(statement: str, dialect: str) -> exp.Expression:
         )
     if "\x00" in statement:
         raise QueryRefusedError("the statement contains a NUL byte; remove it")
+    return normalize_identifiers(_parse_one(statement, dialect), dialect=dialect)
+
+
+def _parse_one(statement: str, dialect: str) -> exp.Expression:
     try:
         trees = sqlglot.parse(statement, read=dialect)  # None: an empty statement
     except (SqlglotError, RecursionError, ValueError) as exc:
@@ -177,7 +185,7 @@ def _parse(statement: str, dialect: str) -> exp.Expression:
             f"only SELECT statements are allowed, got {statement.strip()[:40]!r}; "
             "writes go through the Memory API"
         )
-    return normalize_identifiers(tree, dialect=dialect)
+    return tree
 
 
 def _check_nodes(tree: exp.Expression, table_functions: set[str]) -> None:
@@ -212,28 +220,36 @@ def _check_function(node: exp.Anonymous, table_functions: set[str]) -> None:
 def _rewrite_tables(tree: exp.Expression, views: dict[str, str]) -> set[str]:
     """Point every readable table at its view; every other table must be a WITH name
     visible where it is used."""
-    used: set[str] = set()
     for cte in tree.find_all(exp.CTE):
-        if cte.alias_or_name in views:
+        if cte.alias_or_name in views or cte.alias_or_name.startswith(VIEW_PREFIX):
             raise QueryRefusedError(
-                f"WITH {cte.alias_or_name} would hide the readable table of that name; rename it"
+                f"WITH {cte.alias_or_name} would hide a readable table of that name; rename it"
             )
+    used = _check_tables(tree, set(views), set(views.values()))
     for table in list(tree.find_all(exp.Table)):
+        if table.name in views and not isinstance(table.this, exp.Anonymous):
+            alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
+            table.set("this", exp.to_identifier(views[table.name]))
+            table.set("alias", alias)
+    return used
+
+
+def _check_tables(tree: exp.Expression, readable: set[str], hidden: set[str]) -> set[str]:
+    """Every table is one of `readable` (returned when used) or a WITH name visible where
+    it is used; `hidden` names are refused as if they did not exist."""
+    used: set[str] = set()
+    for table in tree.find_all(exp.Table):
         if table.args.get("db") or table.args.get("catalog") or _has_extras(table):
             raise QueryRefusedError(
-                f"{table.sql()!r} is not readable; name one of {sorted(views)} without a schema"
+                f"{table.sql()!r} is not readable; name one of {sorted(readable)} without a schema"
             )
         if isinstance(table.this, exp.Anonymous):
             continue  # a table function, checked with the functions
-        name = table.name
-        if name in views:
-            alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
-            table.set("this", exp.to_identifier(views[name]))
-            table.set("alias", alias)
-            used.add(name)
-        elif name not in _visible_ctes(table):
+        if table.name in readable:
+            used.add(table.name)
+        elif table.name in hidden or table.name not in _visible_ctes(table):
             raise QueryRefusedError(
-                f"table {name!r} is not readable; readable tables: {sorted(views)}"
+                f"table {table.name!r} is not readable; readable tables: {sorted(readable)}"
             )
     return used
 

@@ -85,6 +85,9 @@ def test_readme_examples_and_joins(mem):
         alice,
     )
     assert rows == [{"memories": 2, "events": 2, "episodes": 0, "c": 0, "a": 0}]
+    # PostgreSQL's generator adds a cast here; the SQL that runs is checked again
+    rows = mem.sql("SELECT round(avg(importance), 2) AS a, count(*) AS n FROM memories", alice)
+    assert len(rows) == 1 and rows[0]["n"] == 2 and rows[0]["a"] is not None
 
 
 def test_windows_ctes_and_set_operations(mem):
