@@ -88,7 +88,7 @@ def test_rows_of_another_user_are_refused(dst, lines):
         _import(dst, lines, "tomas")
     _nothing_imported(dst)
     report = _import(dst, _of(lines, "tomas"), "tomas")
-    assert report.added["memories"] == 3
+    assert report.added["memories"] == 4  # three notes and the observed turn's episode row
     assert dst.sql("SELECT count(*) AS n FROM memories", "wren")[0]["n"] == 0
     assert [h.record.text for h in dst.search("bees roof", "tomas", top_k=1)] == [
         "Tomas keeps bees on the roof"
@@ -131,4 +131,4 @@ def test_cli_import_names_its_user(tmp_path, lines):
     mine.write_text("\n".join(_of(lines, "tomas")) + "\n")
     right = runner.invoke(app, [*home, "import", str(mine), "--user", "tomas", "--json"])
     assert right.exit_code == 0, right.output
-    assert json.loads(right.stdout)["added"]["memories"] == 3
+    assert json.loads(right.stdout)["added"]["memories"] == 4  # with the episode row
