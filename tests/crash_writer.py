@@ -1,6 +1,7 @@
 """The writer that test_crash_safety kills with SIGKILL at random points.
 
-`run(home, tag, ack_path, ready)` opens a Memory (cheap: hash embedder, word counter),
+`run(home, tag, ack_path, ready)` opens a Memory (cheap: hash embedder, word counter, the
+rule extractor, so that no parser loads inside the short life of a writer),
 sets `ready`, and writes forever: batches of notes through `add_many`, and now and then an
 update or a delete of an earlier note. After each call returns, the acknowledgement is
 appended to `ack_path` and fsynced, so the file lists exactly the writes the caller was
@@ -36,7 +37,12 @@ def _write_forever(home: str, tag: str, ack_path: str, ready) -> None:
 
     rng = random.Random(tag)
     with (
-        Memory(home=home, embedding={"model": "hash"}, token_counter=word_counter) as mem,
+        Memory(
+            home=home,
+            embedding={"model": "hash"},
+            token_counter=word_counter,
+            consolidation={"extractor": "rules"},
+        ) as mem,
         open(ack_path, "a", encoding="utf-8") as ack,
     ):
 
