@@ -51,6 +51,7 @@ from agentmem.types import (
     Scope,
     utcnow,
 )
+from agentmem.write_plan import archived_copy
 
 log = logging.getLogger(__name__)
 _NO_LOCK = nullcontext()
@@ -261,14 +262,7 @@ class Consolidator:
                 ],
             )
         else:
-            old = replace(
-                current,
-                id=new_id(),
-                status="superseded",
-                valid_to=now,
-                superseded_by=current.id,
-                metadata=dict(current.metadata),
-            )
+            old = archived_copy(current, now)
             record = replace(
                 current,
                 text=text,

@@ -45,6 +45,7 @@ from agentmem.types import (
     as_utc,
     utcnow,
 )
+from agentmem.write_plan import archived_copy
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +309,7 @@ class Memory:
                 f"memory {memory_id!r} is {current.status}; restore it before updating it"
             )
         now = utcnow()
-        old = _archived_copy(current, now)
+        old = archived_copy(current, now)
         values = {
             "text": text,
             "version": current.version + 1,
@@ -724,17 +725,3 @@ def _slot_of(
         "confidence": reread.confidence,
         "metadata": meta,
     }
-
-
-def _archived_copy(record: MemoryRecord, until: datetime) -> MemoryRecord:
-    """The version a change replaces, kept as its own row so `as_of` reads still find it."""
-    from dataclasses import replace
-
-    return replace(
-        record,
-        id=new_id(),
-        status="superseded",
-        valid_to=until,
-        superseded_by=record.id,
-        metadata=dict(record.metadata),
-    )

@@ -15,9 +15,10 @@ from typing import Any
 
 from agentmem import conflicts as rules
 from agentmem.errors import ConflictStateError, NotFoundError, ValidationError
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.long_term import LongTermMemory, WritePlan, event
 from agentmem.resolver import slot_timeline, snapshot, unsnapshot
 from agentmem.types import Conflict, MemoryEvent, MemoryRecord, Scope, as_utc
+from agentmem.write_plan import archived_copy
 
 NEWEST = ("new", "newest", "latest")
 OLDEST = ("old", "oldest", "current", "first")
@@ -180,15 +181,7 @@ def _undo_text_update(undo: _Undo, record: MemoryRecord, source: MemoryEvent) ->
     """Put back the text an update replaced; the replaced text stays in history."""
     if source.old_text is None:
         raise ConflictStateError(f"event {source.id!r} kept no earlier text to restore")
-    copy = dataclasses.replace(
-        record,
-        id=new_id(),
-        status="superseded",
-        valid_to=undo.now,
-        superseded_by=record.id,
-        metadata=dict(record.metadata),
-    )
-    undo.plan.inserts.append(copy)
+    undo.plan.inserts.append(archived_copy(record, undo.now))
     undo.change(
         record,
         "RESTORE",

@@ -24,6 +24,20 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def archived_copy(record: MemoryRecord, until: datetime) -> MemoryRecord:
+    """The versioning rule, once: the version a change replaces is kept as its own row,
+    superseded by the record it was, valid until `until`, so history and `as_of` reads
+    still find it."""
+    return dataclasses.replace(
+        record,
+        id=new_id(),
+        status="superseded",
+        valid_to=until,
+        superseded_by=record.id,
+        metadata=dict(record.metadata),
+    )
+
+
 def event(
     op: str,
     record: MemoryRecord,
