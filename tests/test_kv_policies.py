@@ -13,7 +13,10 @@ from agentmem.llm.runtime import token_spans
 
 transformers = pytest.importorskip("transformers")
 
-ALL = ["full", "streaming_llm", "h2o", "snapkv", "tova", "str", "cmp"]
+ALL = [
+    "full", "streaming_llm", "h2o", "snapkv", "tova", "knorm", "expected_attention", "kvzip", "str",
+    "cmp",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -42,16 +42,20 @@ INTRO = (
     "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it.\n"
 )
 QUESTION = "\nWhat is the pass key? The pass key is"
-ALL_POLICIES = ("full", "streaming_llm", "h2o", "snapkv", "tova", "str", "cmp")
+ALL_POLICIES = (
+    "full", "streaming_llm", "h2o", "snapkv", "tova", "knorm", "expected_attention", "kvzip", "str",
+    "cmp",
+)  # fmt: skip
 
 
 class _Fanout(Policy):
     """Records the statistics of several policies during one full-cache prefill."""
 
     needs_attention = True
+    needs_queries = True
 
     def __init__(self, policies: dict[str, Policy]):
-        self.policies = {k: p for k, p in policies.items() if p.needs_attention}
+        self.policies = {k: p for k, p in policies.items() if p.needs_attention or p.needs_queries}
 
     def _each(self, state, call) -> None:
         stat, extra = state.stat, state.extra
@@ -73,6 +77,9 @@ class _Fanout(Policy):
     def finish(self, state, n_new) -> None:
         self._each(state, lambda p, st: p.finish(st, n_new))
 
+    def observe_queries(self, state, module, query) -> None:
+        self._each(state, lambda p, st: p.observe_queries(st, module, query))
+
     def compress(self, state, budget) -> None:
         return None
 
@@ -93,6 +100,8 @@ def _fork(llm, prefilled, name: str, policy: Policy, budget: float | int):
         new.pos, new.span, new.last_position = st.pos.clone(), st.span.clone(), st.last_position
         slot = st.extra.get(f"fanout:{name}")
         new.stat = slot["stat"].clone() if slot else torch.zeros_like(st.stat)
+        new.extra.update(copy.deepcopy(slot["extra"]) if slot else {})
+    dst.fed_ids = list(src.fed_ids)
     session._last_logits = prefilled.last_logits
     dst.compress()
     return session

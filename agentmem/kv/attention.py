@@ -77,6 +77,8 @@ def managed_attention_forward(
         return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling)
     state = cache.state(module.layer_idx)
     policy = cache.policy
+    if policy.needs_queries:
+        policy.observe_queries(state, module, query)
     extra = policy.extra_kv(state, query)
     if extra is None and not policy.needs_attention:
         out = _sdpa(query, key, value, scaling)

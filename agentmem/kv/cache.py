@@ -48,10 +48,18 @@ class ManagedCache:
         self._pending: tuple[torch.Tensor, torch.Tensor] | None = None
         self.states: list[LayerState] = []
         self.marked: set[int] = set()
+        # Token ids by position (-1 where unknown) and the runner of extra read-only passes
+        # (`agentmem.kv.rereader.Rereader`), for policies that re-read the context (KVzip).
+        self.fed_ids: list[int] = []
+        self.rereader = None
 
     # --- the forward protocol ---------------------------------------------------------------
-    def begin(self, n_new: int, device, spans: list[int] | None = None) -> torch.Tensor:
-        """Reserve positions for ``n_new`` tokens; returns ``position_ids: (1, n_new)``."""
+    def begin(
+        self, n_new: int, device, spans: list[int] | None = None, ids: list[int] | None = None
+    ) -> torch.Tensor:
+        """Reserve positions for ``n_new`` tokens (token ``ids`` when known); returns
+        ``position_ids: (1, n_new)``."""
+        self.fed_ids.extend(ids if ids is not None else [-1] * n_new)
         positions = torch.arange(self.tokens_seen, self.tokens_seen + n_new, device=device)
         if spans is None:
             span_ids = torch.arange(n_new, device=device) + self._next_span
@@ -86,6 +94,8 @@ class ManagedCache:
     def compress(self, budget: float | int | None = None) -> None:
         """Apply the policy to every layer now (``budget`` overrides the session's)."""
         tokens = resolve_budget(self.budget if budget is None else budget, max(self.tokens_seen, 1))
+        if any(st.length > tokens for st in self.states):
+            self.policy.prepare(self, tokens)
         for st in self.states:
             self.policy.compress(st, tokens)
 

@@ -28,6 +28,7 @@ from agentmem.errors import ValidationError
 from agentmem.kv.attention import managed_attention
 from agentmem.kv.cache import ManagedCache
 from agentmem.kv.policies import Policy, get_policy
+from agentmem.kv.rereader import Rereader
 from agentmem.llm import loader
 
 if TYPE_CHECKING:
@@ -211,6 +212,7 @@ class Session:
     ):
         self.llm = llm
         self.cache = ManagedCache(llm.model.config, policy, budget)
+        self.cache.rereader = Rereader(llm.model, llm.tokenizer, _cache_kwarg(type(llm.model)))
         self.prefill_chunk = prefill_chunk if prefill_chunk and prefill_chunk > 0 else 1 << 30
         self._last_logits: torch.Tensor | None = None
         self.timings = {"prefill_s": 0.0, "prefill_tokens": 0, "decode_s": 0.0, "decode_tokens": 0}
@@ -283,7 +285,7 @@ class Session:
         model = self.llm.model
         device = self.llm.device
         input_ids = torch.tensor([ids], device=device)
-        positions = self.cache.begin(len(ids), device, spans)
+        positions = self.cache.begin(len(ids), device, spans, ids)
         with managed_attention(model, self.cache):
             out = model(
                 input_ids=input_ids,

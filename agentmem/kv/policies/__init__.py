@@ -3,7 +3,8 @@
     from agentmem.kv.policies import get_policy
     policy = get_policy("str", recent=32)
 
-Names: full, streaming_llm, h2o, snapkv, tova, str, cmp. ``register_policy`` adds more.
+Names: full, streaming_llm, h2o, snapkv, tova, knorm, expected_attention, kvzip, str, cmp.
+``register_policy`` adds more.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import Any
 from agentmem.errors import ConfigError
 from agentmem.kv.policies.base import Policy
 from agentmem.kv.policies.cmp import CMP
+from agentmem.kv.policies.expected_attention import ExpectedAttention
 from agentmem.kv.policies.full import FullCache
 from agentmem.kv.policies.h2o import H2O
+from agentmem.kv.policies.knorm import Knorm
+from agentmem.kv.policies.kvzip import KVzip
 from agentmem.kv.policies.snapkv import SnapKV
 from agentmem.kv.policies.streaming_llm import StreamingLLM
 from agentmem.kv.policies.structured import STR
@@ -37,10 +41,14 @@ def register_policy(cls: type[Policy]) -> type[Policy]:
     return cls
 
 
-for _cls in (FullCache, StreamingLLM, H2O, SnapKV, TOVA, STR, CMP):
+for _cls in (FullCache, StreamingLLM, H2O, SnapKV, TOVA, Knorm, ExpectedAttention, KVzip, STR, CMP):
     register_policy(_cls)
 
-ALIASES = {"streamingllm": "streaming_llm", "streaming": "streaming_llm"}
+ALIASES = {
+    "streamingllm": "streaming_llm",
+    "streaming": "streaming_llm",
+    "ea": "expected_attention",
+}
 
 
 def get_policy(name: str | Policy | dict[str, Any], **params: Any) -> Policy:
@@ -60,6 +68,7 @@ def get_policy(name: str | Policy | dict[str, Any], **params: Any) -> Policy:
 
 
 __all__ = [
-    "CMP", "H2O", "POLICIES", "STR", "TOVA", "FullCache", "Policy", "SnapKV", "StreamingLLM",
+    "CMP", "H2O", "KVzip", "POLICIES", "STR", "TOVA", "ExpectedAttention", "FullCache", "Knorm",
+    "Policy", "SnapKV", "StreamingLLM",
     "get_policy", "register_policy",
 ]  # fmt: skip

@@ -11,6 +11,9 @@ A policy is a small dataclass whose fields are its hyperparameters. The managed 
 - ``compress(state, budget)`` to bring the layer within ``budget`` tokens per KV head.
 
 Concrete policies write ``score`` (higher is kept) and, when they need them, the two hooks.
+A policy that declares ``needs_queries`` also gets ``observe_queries(state, module, query)``
+with every forward's (rotated) queries; ``prepare(cache, budget)`` runs once before the
+layers are compressed, with the whole cache (KVzip's reconstruction pass runs there).
 A policy that keeps tokens beyond the cache's own tensors (CMP's warm and cold tiers)
 overrides the optional hooks below, whose defaults describe a plain single-tier cache:
 ``extra_kv``/``observe_extra`` (keys attended besides the cache's), the byte accounting
@@ -39,6 +42,7 @@ class Policy:
 
     name: ClassVar[str] = "base"
     needs_attention: ClassVar[bool] = False
+    needs_queries: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for field, value in asdict(self).items():
@@ -51,6 +55,14 @@ class Policy:
 
     def finish(self, state: LayerState, n_new: int) -> None:
         """Called once per layer after a forward pass that added ``n_new`` tokens."""
+
+    def observe_queries(self, state: LayerState, module: Any, query: torch.Tensor) -> None:
+        """The forward's queries ``(1, q_heads, q, d)``, RoPE applied at the new tokens'
+        positions (the last ``q`` of ``state.pos``); ``module`` is the attention layer."""
+
+    def prepare(self, cache: Any, budget: int) -> None:
+        """Called once per compression of the whole cache (a ``ManagedCache``), before its
+        layers are compressed to ``budget`` tokens."""
 
     def score(self, state: LayerState) -> torch.Tensor:
         """Scores ``(kv_heads, n)`` of the cached tokens; higher is kept."""
