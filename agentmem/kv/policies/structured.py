@@ -2,13 +2,28 @@
 
 (The module is `structured`, not `str`, so as not to shadow the builtin in this package.)
 
-Each cached token carries a significance ``s``: an exponential moving average of the attention
-it receives from new queries, relative to uniform attention (``a * n``), so that values stay
-comparable as the cache grows. Its persistence probability is ``p = sigmoid((s - tau) / T)``
-with ``tau`` chosen so that ``sum(p)`` equals the budget. Retention keeps by ``p``:
-deterministic top-k (``sampling="topk"``) or Bernoulli draws from a seeded generator.
-It is structured: ``s`` is max-pooled over spans (a word, a number) and spans are ranked as
-units, so a kept name or number is kept whole. Sinks and a recent window are always kept.
+Significance answers "will the model need this token again?" from two kinds of evidence,
+because a long context holds two kinds of needed tokens:
+
+- tokens the text being read keeps using (local context, heavy hitters): the *attention
+  received* from new queries, an exponential moving average relative to uniform attention
+  (``a * n``, so values stay comparable as the cache grows);
+- tokens that carry information found nowhere else (a name, a number, a key in filler):
+  the *reconstruction importance*, the largest attention a token receives while the model
+  repeats the context (KVzip's measure, `agentmem.kv.policies.reconstruction`). Ordinary
+  queries rarely look at such a token before it is asked for; repeating cannot do without it.
+
+The two are on different scales, so each is turned into its rank within the layer and KV head
+(0..1) and a token's significance is the larger rank: it stays if either kind of evidence
+says it is needed. A token not yet covered by a repetition (the newest, fewer than
+``min_pass`` of them) is judged by attention alone. With only attention (``reconstruct=False``,
+or a cache without a rereader such as CMP's hot tier) significance is the EMA itself.
+
+Its persistence probability is ``p = sigmoid((s - tau) / T)`` with ``tau`` chosen so that
+``sum(p)`` equals the budget; retention keeps by ``p``: deterministic top-k
+(``sampling="topk"``) or Bernoulli draws from a seeded generator. It is structured:
+significance is max-pooled over spans (a word, a number) and spans are ranked as units, so a
+kept name or number is kept whole. Sinks and a recent window are always kept.
 """
 
 from __future__ import annotations
@@ -20,11 +35,22 @@ import torch
 
 from agentmem.errors import ConfigError
 from agentmem.kv.policies.base import Policy
+from agentmem.kv.policies.reconstruction import repeat_scores
+
+
+def _ranks(scores: torch.Tensor) -> torch.Tensor:
+    """Each row's values replaced by their rank scaled to (0, 1] (ties broken by order)."""
+    order = scores.argsort(dim=1, stable=True)
+    ranks = torch.empty_like(scores)
+    steps = torch.arange(1, scores.shape[1] + 1, device=scores.device, dtype=scores.dtype)
+    ranks.scatter_(1, order, steps.expand_as(scores) / scores.shape[1])
+    return ranks
 
 
 @dataclass
 class STR(Policy):
-    """Significance EMA -> persistence probability -> span-structured retention."""
+    """Significance (attention received | reconstruction importance) -> persistence ->
+    span-structured retention."""
 
     name: ClassVar[str] = "str"
     needs_attention: ClassVar[bool] = True
@@ -35,6 +61,9 @@ class STR(Policy):
     sampling: Literal["topk", "bernoulli"] = "topk"
     pool_spans: bool = True
     seed: int = 0
+    reconstruct: bool = True
+    min_pass: int = 32
+    chunk_size: int = 2048
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -44,9 +73,11 @@ class STR(Policy):
             raise ConfigError(f"str.temperature must be > 0, got {self.temperature!r}")
         if self.sampling not in ("topk", "bernoulli"):
             raise ConfigError(f"str.sampling must be 'topk' or 'bernoulli', got {self.sampling!r}")
+        if self.chunk_size < 1:
+            raise ConfigError(f"str.chunk_size must be >= 1, got {self.chunk_size!r}")
         self._generator = torch.Generator().manual_seed(self.seed)
 
-    # --- significance ------------------------------------------------------------------------
+    # --- attention received --------------------------------------------------------------------
     def observe(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
         """Sum the weights each token receives over the forward's queries and the head group."""
         colsum = state.extra.get("str_colsum")
@@ -75,15 +106,52 @@ class STR(Policy):
         stat[:, :old] = (1.0 - rate) * stat[:, :old] + rate * received[:, :old]
         stat[:, old:] = received[:, old:]
 
+    # --- reconstruction importance -------------------------------------------------------------
+    def prepare(self, cache, budget: int) -> None:
+        """Repeat the tokens fed since the last repetition once ``min_pass`` are pending."""
+        if not self.reconstruct or cache.rereader is None or not cache.states:
+            return
+        upto = cache.states[0].extra.get("str_rec_upto", 0)
+        if cache.tokens_seen - upto < self.min_pass:
+            return
+        scores = repeat_scores(
+            cache, upto, cache.tokens_seen, chunk_size=self.chunk_size, sinks=self.sinks
+        )
+        for st, new in zip(cache.states, scores, strict=True):
+            table = st.extra.get("str_rec")
+            if table is None:
+                table = torch.full((st.pos.shape[0], 0), float("nan"), device=st.pos.device)
+            grow = cache.tokens_seen - table.shape[1]
+            table = torch.cat([table, table.new_full((table.shape[0], grow), float("nan"))], 1)
+            fresh = (st.pos >= upto) & ~torch.isnan(new)
+            table.scatter_(1, st.pos, torch.where(fresh, new, table.gather(1, st.pos)))
+            st.extra["str_rec"], st.extra["str_rec_upto"] = table, cache.tokens_seen
+
+    def significance(self, state) -> torch.Tensor:
+        """``(kv_heads, n)``: the EMA alone, or the larger of its rank and the reconstruction
+        importance's rank where a repetition has scored the token."""
+        table = state.extra.get("str_rec")
+        if table is None:
+            return state.stat
+        attention = _ranks(state.stat.float())
+        width = table.shape[1]
+        rec = table.gather(1, state.pos.clamp(max=width - 1))
+        rec = torch.where(state.pos < width, rec, torch.full_like(rec, float("nan")))
+        scored = ~torch.isnan(rec)
+        rec_rank = _ranks(torch.where(scored, rec, torch.full_like(rec, -1.0)))
+        return torch.where(scored, torch.maximum(attention, rec_rank), attention)
+
+    # --- structured retention ------------------------------------------------------------------
     def score(self, state) -> torch.Tensor:
         """Significance, max-pooled over spans when ``pool_spans``."""
+        significance = self.significance(state)
         if not self.pool_spans:
-            return state.stat
+            return significance
         ids, inverse = torch.unique(state.span, return_inverse=True)
         pooled = torch.full(
-            (state.stat.shape[0], len(ids)), float("-inf"), device=state.stat.device
+            (significance.shape[0], len(ids)), float("-inf"), device=significance.device
         )
-        pooled.scatter_reduce_(1, inverse, state.stat.float(), reduce="amax")
+        pooled.scatter_reduce_(1, inverse, significance.float(), reduce="amax")
         return pooled.gather(1, inverse)
 
     def persistence(self, scores: torch.Tensor, budget: int) -> torch.Tensor:
@@ -99,7 +167,9 @@ class STR(Policy):
         return torch.sigmoid((finite - (lo + hi) / 2) / self.temperature)
 
     def select(self, state, scores: torch.Tensor, budget: int) -> torch.Tensor:
-        """Rank spans as units (score, then span id) and keep the first ``budget`` tokens."""
+        """Rank spans as units (score, then span id) and keep whole spans, best first, skipping
+        one that no longer fits for the next that does; a span is cut only when no whole
+        remaining span fits the last free slots."""
         rank = scores
         if self.sampling == "bernoulli":
             p = self.persistence(scores, budget)
@@ -107,5 +177,28 @@ class STR(Policy):
             rank = draw * 2.0 + p + torch.isinf(scores).float() * 4.0
         order = torch.sort(state.span, dim=1, stable=True).indices
         ranked = torch.sort(rank.gather(1, order), dim=1, descending=True, stable=True).indices
-        keep = order.gather(1, ranked[:, :budget])
-        return keep.sort(dim=1).values
+        tokens = order.gather(1, ranked)  # per head, best first, a span's tokens together
+        rows = [self._whole_spans(tokens[h], state.span[h], budget) for h in range(len(tokens))]
+        return torch.stack(rows).sort(dim=1).values
+
+    @staticmethod
+    def _whole_spans(tokens: torch.Tensor, span: torch.Tensor, budget: int) -> torch.Tensor:
+        """The first ``budget`` of ``tokens`` (best first) taken span by span."""
+        ids = span[tokens]
+        starts = torch.ones_like(ids, dtype=torch.bool)
+        starts[1:] = ids[1:] != ids[:-1]
+        group = starts.cumsum(0) - 1
+        sizes = torch.bincount(group)
+        chosen = torch.zeros_like(sizes, dtype=torch.bool)
+        left = budget
+        while left > 0:
+            fits = ~chosen & (sizes <= left)
+            if not fits.any():
+                break
+            take = fits & ((sizes * fits).cumsum(0) <= left)
+            chosen |= take
+            left -= int(sizes[take].sum())
+        picked = tokens[chosen[group]]
+        if left > 0:
+            picked = torch.cat([picked, tokens[~chosen[group]][:left]])
+        return picked

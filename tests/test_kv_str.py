@@ -1,0 +1,83 @@
+"""STR's significance on a tiny random Llama: attention received and reconstruction importance,
+spans kept whole, budget respected, and CMP's composed scorer unchanged without a rereader."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from agentmem.kv import get_policy
+from agentmem.llm.fakes import tiny_llm
+
+transformers = pytest.importorskip("transformers")
+
+TEXT = (
+    "Every morning the baker opens early. Her bread is warm and the street smells of it. "
+    "The code for the back door is 58213, written on a card. Then she sweeps the floor, "
+    "counts the coins and waits for the first customers of the day."
+)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_llm(seed=7)
+
+
+def test_reconstruction_importance_is_kvzips_measure(tiny):
+    ours = tiny.session("str", 1.0, prefill_chunk=0)
+    ours.feed(TEXT)
+    ours.cache.policy.prepare(ours.cache, 10)
+    theirs = tiny.session("kvzip", 1.0, prefill_chunk=0)
+    theirs.feed(TEXT)
+    theirs.cache.policy.prepare(theirs.cache, 10)
+    for st, ref in zip(ours.cache.states, theirs.cache.states, strict=True):
+        torch.testing.assert_close(st.extra["str_rec"].gather(1, st.pos), ref.stat)
+
+
+def test_a_token_needed_to_reconstruct_stays_though_nothing_attends_to_it(tiny):
+    session = tiny.session(get_policy("str", pool_spans=False), 1.0, prefill_chunk=0)
+    session.feed(TEXT)
+    cache, policy = session.cache, session.cache.policy
+    policy.prepare(cache, 30)
+    for st in cache.states:
+        rec = st.extra["str_rec"].gather(1, st.pos)
+        rec = rec.masked_fill(policy.protected(st, 30), float("-inf"))
+        needed = rec.argmax(dim=1)  # per head, the token repetition needs most
+        st.stat.scatter_(1, needed[:, None], -1.0)  # ... and that attention ignores
+        policy.compress(st, 30)
+        assert st.length == 30
+        assert all(int(needed[h]) in st.pos[h].tolist() for h in range(st.pos.shape[0]))
+
+
+def test_spans_are_kept_whole_with_both_signals(tiny):
+    session = tiny.session("str", 0.3, prefill_chunk=0)
+    ids, spans, _ = session.encode_spans(TEXT)
+    session.feed(TEXT)
+    assert session.cache.states[0].extra.get("str_rec") is not None
+    n, recent = len(ids), session.policy.recent
+    for st in session.cache.states:
+        assert st.length == session.cache.budget_tokens
+        for head in range(st.pos.shape[0]):
+            kept = set(st.pos[head].tolist())
+            for span in set(spans):
+                members = [i for i, s in enumerate(spans) if s == span]
+                if min(members) < 4 or max(members) > n - recent:
+                    continue  # sinks and recent window are kept by position
+                assert {i in kept for i in members} in ({True}, {False}), (span, members)
+
+
+def test_without_a_rereader_significance_is_the_attention_ema(tiny):
+    session = tiny.session("str", 1.0, prefill_chunk=0)
+    session.cache.rereader = None
+    session.feed(TEXT)
+    session.cache.policy.prepare(session.cache, 10)
+    st = session.cache.states[1]
+    assert "str_rec" not in st.extra
+    assert torch.equal(session.policy.significance(st), st.stat)
+
+
+def test_cmp_composes_str_without_reconstruction(tiny):
+    session = tiny.session("cmp", 0.25, prefill_chunk=16)
+    session.feed(TEXT)
+    assert all("str_rec" not in st.extra for st in session.cache.states)
+    assert session.stats()["tiers"]["warm"] > 0
