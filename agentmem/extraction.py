@@ -103,9 +103,13 @@ def parse_extractor() -> FactExtractor:
 
 
 class _LazyParse(FactExtractor):
-    """The parse extractor, loaded on first use so that `Memory()` starts fast."""
+    """The parse extractor, loading in the background from its creation (with `Memory()`)
+    so that `Memory()` starts fast and the first text rarely waits for the load."""
 
     name = "parse"
+
+    def __init__(self) -> None:
+        extraction_parse.preload()  # off the request path: the first add need not wait
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self.extract_many([text], source=source)[0]

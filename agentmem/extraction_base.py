@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from agentmem.types import Fact
 
 USER = "user"
+OWNED = f"{USER}'s "  # the subject "user's sister": someone the speaker names by relation
 
 
 class FactExtractor(ABC):
@@ -92,16 +93,21 @@ def as_speaker(facts: list[Fact], speaker: str | None) -> list[Fact]:
         return facts
     out = []
     for f in facts:
-        if f.subject == USER:
-            text = render(speaker, f.attribute, f.value, f.negated)
-            f = dataclasses.replace(f, subject=speaker, text=text)
+        if f.subject == USER or f.subject.startswith(OWNED):  # "user's sister": theirs
+            subject = speaker + f.subject[len(USER) :]
+            text = render(subject, f.attribute, f.value, f.negated)
+            f = dataclasses.replace(f, subject=subject, text=text)
         out.append(f)
     return out
 
 
 def render(subject: str, attribute: str, value: str, negated: bool = False) -> str:
     """A fact as one plain sentence: 'The user lives in Paris'."""
-    s = "The user" if subject == USER else subject
+    s = (
+        "The user" + subject[len(USER) :]
+        if subject == USER or subject.startswith(OWNED)
+        else subject
+    )
     positive, negative = _TEMPLATES.get(attribute, ("{s}'s {a} is {v}", "{s}'s {a} is not {v}"))
     text = (negative if negated else positive).format(s=s, a=attribute.replace("_", " "), v=value)
     return text[0].upper() + text[1:]

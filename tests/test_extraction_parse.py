@@ -108,11 +108,60 @@ def test_without_a_pipeline_the_rules_extract_and_a_line_is_logged(monkeypatch, 
         "find_spec",
         lambda name, *a: None if name in parse.MODEL_PACKAGES else real(name, *a),
     )
-    parse.load_pipeline.cache_clear()
+    parse.reset()
     try:
         with caplog.at_level(logging.WARNING, logger="agentmem.extraction"):
+            assert parse.load_pipeline() is None  # loaded here, not by a background thread
             facts = parse_extractor().extract("I live in Paris. Brannoch Velt lives in Ashcombe.")
         assert [(f.subject, f.value) for f in facts] == [("user", "Paris")]
         assert "rule extractor" in caplog.text
     finally:
-        parse.load_pipeline.cache_clear()
+        parse.reset()
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        # a capitalised name the tagger reads as a common noun (the issue's own example)
+        ("Alice lives in Belmora.", ("Alice", "lives_in", "Belmora", False)),
+        # an appositive names the subject, and states the relation
+        (
+            "My cousin Teodor works for Brightwater Labs.",
+            ("Teodor", "works_at", "Brightwater Labs", False),
+        ),
+        ("My daughter Wren lives in Dunedin.", ("user", "has_child", "Wren", False)),
+        # a relative clause about a named person
+        (
+            "Ilse, who works at Farrowdale, is from Bergen.",
+            ("Ilse", "works_at", "Farrowdale", False),
+        ),
+        # possessive nouns that name a slot, either way round
+        ("Priyanka's husband is Dev.", ("Priyanka", "spouse", "Dev", False)),
+        ("Corin is Mabel's wife.", ("Mabel", "spouse", "Corin", False)),
+        ("My nephew's name is Ansel.", ("user's nephew", "name", "Ansel", False)),
+        ("My sister's name is Leocadia.", ("user", "has_sibling", "Leocadia", False)),
+        # someone named by relation only
+        ("My brother lives in Hobart.", ("user's brother", "lives_in", "Hobart", False)),
+        # he/she with one person named before it
+        ("Fenna said she works at Quillon.", ("Fenna", "works_at", "Quillon", False)),
+    ],
+)
+def test_reads_named_and_related_subjects(text, fact):
+    assert fact in _read(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jorik met Saskia and she lives in Delft.",  # two people: 'she' has no one referent
+        "My flat is a mess.",  # a possessed noun that names a slot takes a name, not this
+    ],
+)
+def test_unresolved_referents_state_nothing(text):
+    assert not {f for f in _read(text) if f[1] in ("lives_in", "works_at")}
+
+
+def test_a_speakers_relative_is_that_speakers(tmp_path):
+    with Memory(home=tmp_path, embedding={"model": "hash"}) as mem:
+        record = mem.add("My sister lives in Tromso.", Scope("talk"), {"speaker": "Gina"})
+        assert (record.subject, record.value) == ("gina's sister", "Tromso")

@@ -173,11 +173,7 @@ class FactItem:
                 f"memory {record.id!r} is not a fact with a value; "
                 "only facts (subject/attribute/value) can become parametric"
             )
-        subject = (record.subject or "").strip()
-        if subject.lower() in _USER_SUBJECTS or not subject:
-            subject = user_name
-        else:
-            subject = as_written(subject, record.text)
+        subject = _subject_name((record.subject or "").strip(), record.text, user_name)
         return cls(
             id=record.id,
             version=record.version,
@@ -347,6 +343,17 @@ def facts_from_records(
         elif r.kind == "note" and (topic := note_topic(r.text)):
             out.append(FactItem(r.id, r.version, topic, "note", r.text.strip()))
     return out
+
+
+def _subject_name(subject: str, text: str, user_name: str) -> str:
+    """The subject as a question names it: the user by `user_name`, someone the user names by
+    relation as theirs ("user's sister" -> "the user's sister"), others as written."""
+    owner, _, relation = subject.partition("'s ")
+    if relation and owner:  # "user's sister", "gina's sister"
+        return f"{_subject_name(owner, text, user_name)}'s {relation}"
+    if subject.lower() in _USER_SUBJECTS or not subject:
+        return user_name
+    return as_written(subject, text)
 
 
 def as_written(subject: str, text: str) -> str:

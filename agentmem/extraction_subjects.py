@@ -1,0 +1,119 @@
+"""Who a parsed clause is about, for the parse extractor (`extraction_parse`).
+
+A subject is the speaker ("I"), a named person or thing ("Brannoch Velt", "Alice"), someone's
+relative or possession named by a possessive ("my sister" -> "user's sister", "Jon's wife"),
+the name an appositive gives such a noun ("my sister Maria" -> "Maria"), the noun a relative
+clause hangs off ("Maria, who works at Google"), or, for "he"/"she", the one person named as
+a subject earlier in the same text. Anything else ("it", "they", "the company") has no
+referent here and states no fact.
+
+A noun phrase that names someone through a relation ("my sister Maria", "Jon's wife Gina")
+also states that relation when the vocabulary has a slot for the noun (`relations`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.extraction_base import USER
+
+RELATIVE_TAGS = ("WP", "WDT")  # who, that, which
+ANAPHORS = frozenset({"he", "she", "him", "her"})
+SUBJECT_DEPS = ("nsubj", "nsubjpass")
+LOOKBACK = 200  # tokens searched for the referent of "he"/"she"
+MODIFIER_DEPS = ("det", "poss", "amod", "compound", "nummod", "predet")
+
+
+def subject_of(pred) -> str | None:
+    """The subject of a verb: its own, a relative clause's head, or a conjoined verb's."""
+    # a name first where the parser gave two subjects ("my cousin Teodor" split in two)
+    subjects = sorted(
+        (c for c in pred.children if c.dep_ in SUBJECT_DEPS), key=lambda c: c.pos_ != "PROPN"
+    )
+    for child in subjects[:1]:
+        if child.tag_ in RELATIVE_TAGS and pred.dep_ == "relcl":
+            return who(pred.head)
+        return who(child)
+    if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
+        return subject_of(pred.head)
+    return None
+
+
+def who(token) -> str | None:
+    """The speaker, a name, an earlier-named person for he/she, or an owner's noun."""
+    word = token.lower_
+    if word in ("i", "me", "my", "mine"):
+        return USER
+    if word in ANAPHORS:
+        return antecedent(token)
+    if token.pos_ == "PROPN" or looks_named(token):
+        return name(token)
+    if token.pos_ != "NOUN":
+        return None
+    if (named := appositive_name(token)) is not None:
+        return named
+    owner = next((c for c in token.children if c.dep_ == "poss"), None)
+    if owner is None or (whose := who(owner)) is None:
+        return None
+    words = [t for t in token.subtree if t.dep_ in ("amod", "compound") or t.i == token.i]
+    return f"{whose}'s " + " ".join(t.lower_ for t in sorted(words, key=lambda t: t.i))
+
+
+def looks_named(token) -> bool:
+    """A capitalised singular noun with no determiner or modifier: in English a singular
+    common noun takes a determiner, so this is a name the tagger did not know ("Alice")."""
+    if token.pos_ != "NOUN" or token.tag_ != "NN" or not token.is_title:
+        return False
+    return not any(c.dep_ in MODIFIER_DEPS for c in token.children)
+
+
+def name(token) -> str:
+    """The words of a name: the token and its compound/flat parts, not words further down
+    ("Soren, who works at Vantor Labs" is Soren)."""
+    words, todo = [token], [token]
+    while todo:
+        parts = [c for c in todo.pop().children if c.dep_ in ("compound", "flat")]
+        words += parts
+        todo += parts
+    words.sort(key=lambda t: t.i)
+    return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
+
+
+def appositive_name(token) -> str | None:
+    """'my sister Maria', 'Jon's wife, Gina,': the name the appositive gives the noun."""
+    for child in token.children:
+        if child.dep_ == "appos" and child.pos_ == "PROPN":
+            return name(child)
+    return None
+
+
+def antecedent(token) -> str | None:
+    """The referent of 'he'/'she': the one person named before it in the text, when exactly
+    one is ("Caroline said she ...", "Alice moved. She ..."); none when two could be ("Tom met
+    Ana and she ..."). The objects of prepositions (places, employers) are not counted."""
+    names = {
+        name(t)
+        for t in token.doc[max(0, token.i - LOOKBACK) : token.i]
+        if (t.pos_ == "PROPN" or looks_named(t)) and t.dep_ not in ("compound", "flat", "pobj")
+    }
+    return names.pop() if len(names) == 1 else None
+
+
+def relations(sentence, index: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+    """(owner, attribute, name) that a possessive noun with a name states: 'my sister
+    Maria' -> (user, has_sibling, Maria), 'Marco, my cousin,' and 'Jon's wife Gina' alike."""
+    for token in sentence:
+        if token.pos_ != "NOUN":
+            continue
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        attribute = index.get(token.lemma_.lower()) or index.get(token.lower_)
+        if owner is None or attribute is None:
+            continue
+        named = appositive_name(token)
+        if named is None and token.dep_ == "appos" and token.head.pos_ == "PROPN":
+            named = name(token.head)
+        if named is not None and (whose := who(owner)) is not None:
+            yield whose, attribute, named
+
+
+__all__ = ["antecedent", "looks_named", "relations", "subject_of", "who"]
