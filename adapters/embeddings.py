@@ -340,3 +340,12 @@ def _sentence_transformer(
 EMBEDDERS: Registry[Embedder] = Registry("embedder", "embedding.model")
 EMBEDDERS.register("minilm", _sentence_transformer)
 EMBEDDERS.register("hash", lambda *, dimension, **_: HashEmbedder(dimension))
+
+
+def _e5(*, threads: int, batch_size: int, **_) -> Embedder:
+    from agentmem.adapters.embed_e5 import E5Embedder
+
+    return E5Embedder(threads=threads, batch_size=batch_size)
+
+
+EMBEDDERS.register("e5-small", _e5)
