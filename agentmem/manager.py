@@ -30,6 +30,7 @@ from agentmem.stores import readonly
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import (
     KINDS,
+    ROLES,
     AdapterInfo,
     ChatReply,
     Conflict,
@@ -259,6 +260,8 @@ class Memory:
         _check_unit("importance", importance)
         _check_source(source)
         now = check_datetime(observed_at, "observed_at") if observed_at is not None else utcnow()
+        if kind == "episode":
+            return self._add_episodes(texts, scope, metadatas, facts, source, now, valid_from)
         valid_from = check_datetime(valid_from, "valid_from") if valid_from is not None else None
         candidates = [
             MemoryRecord(
@@ -282,6 +285,31 @@ class Memory:
             plan, results = resolver.resolve_many(records, self.long_term, actor=source)
             self.long_term.apply(plan)
         return [results[i] for i in own]
+
+    def _add_episodes(
+        self,
+        texts: list[str],
+        scope: Scope,
+        metadatas: list[dict[str, Any] | None],
+        facts: list[Any],
+        source: str,
+        said_at: datetime,
+        valid_from: datetime | None,
+    ) -> list[MemoryRecord]:
+        """Texts stored as what was said (`kind="episode"`): each is an episode of the
+        scope's session, in order, never merged with another (two identical turns said
+        at different times are two episodes), logged as `observe` logs a turn but straight
+        into long-term memory (no working context, no consolidation pass). One
+        transaction; the vectors follow in the background (full text finds them at once)."""
+        if any(f is not None for f in facts) or valid_from is not None:
+            raise ValidationError(
+                "an episode is stored as said, valid from when it was said: pass "
+                "observed_at, and no facts or valid_from (or store them with kind='note')"
+            )
+        role = source if source in ROLES else "user"
+        texts = [check_text(t, self.config.max_text_chars) for t in texts]
+        metas = [m if m is not None else {} for m in metadatas]
+        return self.sensory.record_many(role, texts, scope, metas, said_at=said_at, actor=source)
 
     def get(
         self, memory_id: str, scope: Scope | str, *, as_of: datetime | None = None

@@ -19,7 +19,8 @@ from agentmem import episodes, timeref
 from agentmem.checks import check_metadata, check_unicode
 from agentmem.errors import ValidationError
 from agentmem.stores.sql import SQLStore
-from agentmem.types import ROLES, Episode, Scope, as_utc, utcnow
+from agentmem.types import ROLES, Episode, MemoryRecord, Scope, as_utc, utcnow
+from agentmem.write_plan import event
 
 MAX_INPUT_CHARS = 2_000_000
 
@@ -168,7 +169,52 @@ class SensoryMemory:
             meta["speaker"] = name
         moment = check_time(said_at, "observed_at") if said_at is not None else utcnow()
         chunks = split(text, self.max_chunk_chars)
-        grounded = [timeref.resolve(chunk, moment) for chunk in chunks]
+        extra = [{"chunk": i, "chunks": len(chunks)} for i in range(len(chunks))]
+        metas = [{**meta, **e} for e in extra] if len(chunks) > 1 else [meta]
+        return self._log(scope, role, chunks, metas, moment)[0]
+
+    def record_many(
+        self,
+        role: str,
+        contents: list[str],
+        scope: Scope,
+        metadatas: list[dict[str, Any]],
+        *,
+        said_at: datetime,
+        actor: str = "user",
+    ) -> list[MemoryRecord]:
+        """Log each of `contents` as one episode, in order, in one transaction (a stored
+        transcript: `Memory.add_many(kind="episode")`); returns their memory rows. Each text
+        stays one episode, one stored memory; its metadata may name its speaker. They go to
+        long-term memory as they are: marked consolidated, they never enter a working
+        context nor a consolidation pass. Each gets an ADD event by `actor`."""
+        if role not in ROLES:
+            raise ValidationError(f"role must be one of {list(ROLES)}, got {role!r}")
+        texts, metas = [], []
+        for content, metadata in zip(contents, metadatas, strict=True):
+            texts.append(check_input(role, content)[1])
+            meta = check_metadata(metadata)
+            name = check_speaker(meta.get("speaker"))
+            if name is not None:
+                meta["speaker"] = name
+            metas.append(meta)
+        moment = check_time(said_at, "observed_at")
+        return self._log(scope, role, texts, metas, moment, stored_by=actor)[1]
+
+    def _log(
+        self,
+        scope: Scope,
+        role: str,
+        texts: list[str],
+        metas: list[dict[str, Any]],
+        moment: datetime,
+        *,
+        stored_by: str | None = None,
+    ) -> tuple[list[Episode], list[MemoryRecord]]:
+        """Write the episodes (and their memory rows) in one transaction; queue the rows
+        for the background index writer, which embeds them. `stored_by`: a caller stored
+        them as memories (consolidated, with ADD events), rather than observed them."""
+        grounded = [timeref.resolve(t, moment) for t in texts]
         with self.sql.begin() as conn:
             self.sql.lock_user(conn, scope.user_id)  # sequence numbers stay unique across writers
             seq = self.sql.next_episode_seq(conn, scope)
@@ -177,26 +223,37 @@ class SensoryMemory:
                     id=uuid.uuid4().hex,
                     scope=scope,
                     role=role,
-                    content=chunk,
+                    content=text,
                     created_at=moment,
-                    salience=salience(chunk, "user" if name else role),
+                    salience=salience(text, _voice(role, meta)),
                     seq=seq + i,
-                    metadata={
-                        **meta,
-                        **({"chunk": i, "chunks": len(chunks)} if len(chunks) > 1 else {}),
-                        **({"dates": [r.as_dict() for r in refs]} if refs else {}),
-                    },
+                    metadata={**meta, **({"dates": [r.as_dict() for r in refs]} if refs else {})},
+                    consolidated=stored_by is not None,
                 )
-                for i, (chunk, refs) in enumerate(zip(chunks, grounded, strict=True))
+                for i, (text, meta, refs) in enumerate(zip(texts, metas, grounded, strict=True))
             ]
             self.sql.insert_episodes(conn, items)
+            rows = []
             if self.long_term is not None:
                 rows = [episodes.record(e, refs) for e, refs in zip(items, grounded, strict=True)]
                 self.sql.insert_memories(conn, rows)
+            if stored_by is not None:
+                self.sql.insert_events(conn, [_added(r, stored_by) for r in rows])
         if self.long_term is not None:
             owners = {e.id: e.scope.user_id for e in items}
             self.long_term.indexer.submit(owners, {}, embed=owners)
-        return items
+        return items, rows
+
+
+def _added(row: MemoryRecord, actor: str):
+    return event(
+        "ADD", row, actor=actor, reason="stored as said", new_text=row.text, at=row.created_at
+    )
+
+
+def _voice(role: str, meta: dict[str, Any]) -> str:
+    """A named speaker's turn is scored as a user's: it speaks for a person."""
+    return "user" if meta.get("speaker") else role
 
 
 def check_speaker(speaker: Any) -> str | None:

@@ -2,11 +2,11 @@
 
 `run(home, tag, ack_path, ready)` opens a Memory (cheap: hash embedder, word counter, the
 rule extractor, so that no parser loads inside the short life of a writer),
-sets `ready`, and writes forever: batches of notes through `add_many`, and now and then an
-update or a delete of an earlier note. After each call returns, the acknowledgement is
-appended to `ack_path` and fsynced, so the file lists exactly the writes the caller was
-told had succeeded. An exception is written to `<ack_path>.err` before the writer dies, so
-the test can say why.
+sets `ready`, and writes forever: batches of notes and of episodes (a stored transcript)
+through `add_many`, and now and then an update or a delete of an earlier one. After each
+call returns, the acknowledgement is appended to `ack_path` and fsynced, so the file lists
+exactly the writes the caller was told had succeeded. An exception is written to
+`<ack_path>.err` before the writer dies, so the test can say why.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def _write_forever(home: str, tag: str, ack_path: str, ready) -> None:
         while True:
             batch = f"{tag}-{i}"
             texts = [note_text(batch, j) for j in range(BATCH)]
-            records = mem.add_many(texts, USER)
+            # every other batch as a transcript (episodes: logged, not resolved)
+            records = mem.add_many(texts, USER, kind="episode" if i % 2 else "note")
             acknowledge(
                 {"op": "add", "batch": batch, "ids": [r.id for r in records], "texts": texts}
             )

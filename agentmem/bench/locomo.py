@@ -1,7 +1,8 @@
 """`agentmem bench locomo --data DIR`: long-conversation memory on LoCoMo, side by side.
 
 Each conversation's turns go into a scope of their own through `Memory.add_many` (one
-call per session, `observed_at` = the session's date, speaker and dia_id in metadata).
+call per session, `observed_at` = the session's date, speaker and dia_id in metadata), as
+episodes (what was said; `--kind note` stores them as notes, which merge true duplicates).
 For every question of categories 1-4 (5, adversarial, has no answer to find) the same
 turns are ranked by agentmem's hybrid, full-text and semantic search and, in the same
 run, by BM25 (`bm25s`) and brute-force cosine over the same embedder's vectors. Scores:
@@ -45,7 +46,7 @@ def run(
     *,
     names: list[str] | None = None,
     embedder: str = "minilm",
-    kind: str = "note",
+    kind: str = "episode",
     layered: bool = True,
     split: list[str] | None = None,
     home: Path | None = None,
@@ -103,7 +104,7 @@ def _ingest(mem: Memory, conv: data.Conversation, user: str, kind: str) -> dict[
         if not turns:
             continue  # some sessions have a date and no turns
         records = mem.add_many(
-            [t.line for t in turns],
+            [t.text if kind == "episode" else t.line for t in turns],  # episodes name the speaker
             Scope(user_id=user, session_id=f"session_{n}"),
             [{"speaker": t.speaker, "dia_id": t.dia_id, "session": n} for t in turns],
             kind=kind,
@@ -215,7 +216,7 @@ def _containment(
         for t in conv.sessions[n]:
             extra = {"observed_at": t.date} if timed and t.date else {}
             meta = {"speaker": t.speaker, "dia_id": t.dia_id, "session": n}
-            mem.observe("user", t.line, scope, metadata=meta, **extra)
+            mem.observe("user", t.text, scope, metadata=meta, **extra)  # shown as "speaker: text"
         if conv.sessions[n]:
             mem.consolidate(scope)
     ask = Scope(user_id=layered_user, session_id="questions")
@@ -262,7 +263,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--conversations", help="comma-separated names (default: all files)")
     parser.add_argument("--split", help="names summarised as 'tune'; the rest as 'held_out'")
     parser.add_argument("--embedder", default="minilm")
-    parser.add_argument("--kind", default="note", help="kind the turns are stored as")
+    parser.add_argument(
+        "--kind", default="episode", help="kind the turns are stored as (episode: as said)"
+    )
     parser.add_argument("--no-layered", action="store_true", help="skip the context() path")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--out", type=Path, help="write locomo.json and locomo.png here")

@@ -28,6 +28,9 @@ def summarise(
     turns = sum(i["turns"] for i in ingest.values())
     seconds = sum(i["seconds"] for i in ingest.values())
     cpu = sum(i["cpu_seconds"] for i in ingest.values())
+    # until add_many returns (in SQL, found by full text); `seconds` runs until the vector
+    # index holds every turn
+    acknowledged = sum(i["turns"] / i["acknowledged_per_s"] for i in ingest.values())
     result = {
         **meta,
         "ingest": {
@@ -35,6 +38,7 @@ def summarise(
             "seconds": round(seconds, 2),
             "turns_per_s": round(turns / seconds, 1) if seconds else None,
             "turns_per_cpu_s": round(turns / cpu, 1) if cpu else None,
+            "acknowledged_per_s": round(turns / acknowledged, 1) if acknowledged else None,
             "lost": sum(i["lost"] for i in ingest.values()),
             "by_conversation": ingest,
         },
@@ -143,7 +147,8 @@ def table(result: dict[str, Any]) -> None:
     ingest = result["ingest"]
     console.print(
         f"ingest: {ingest['turns']} turns in {ingest['seconds']} s = {ingest['turns_per_s']} "
-        f"turns/s ({ingest['turns_per_cpu_s']} per CPU-second); turns lost: {ingest['lost']}"
+        f"turns/s ({ingest['turns_per_cpu_s']} per CPU-second; "
+        f"{ingest.get('acknowledged_per_s')} turns/s acknowledged); turns lost: {ingest['lost']}"
     )
     for mode, lat in result["latency_ms"].items():
         console.print(f"query {mode}: p50 {lat['p50']} ms, p95 {lat['p95']} ms")
