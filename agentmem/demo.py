@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from agentmem import report
+from agentmem import demo_model, report
 from agentmem.types import Scope
 
 USER = "demo-user"
@@ -39,8 +39,6 @@ SESSIONS = {
     ],
 }
 NEEDLE = "The code of Maya's locker at the hospital is 4817."
-POLICIES = ("full", "streaming_llm", "str", "cmp")
-KV_BUDGET = 0.25
 
 
 def run(open_memory: Callable[[], Any], console: Console, *, use_model: bool = True) -> Path:
@@ -55,9 +53,10 @@ def run(open_memory: Callable[[], Any], console: Console, *, use_model: bool = T
         sections += _contradiction(mem, scope, console)
         sections += _search(mem, scope, console)
         if use_model:
-            sections += _kv(mem, console)
-            sections += _lora(mem, scope, console)
-            sections += _chat(mem, scope, console)
+            sections += demo_model.kv(mem, console, _long_prompt(), "4817")
+            sections += demo_model.lora(mem, scope, console)
+            sections += demo_model.chat(mem, scope, console)
+            sections += demo_model.chat_suite(mem, console)
         stats = report.collect_stats(mem, USER)
         sections.append(_tiers_section(stats))
         elapsed = time.perf_counter() - started
@@ -75,25 +74,26 @@ def _sessions(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
         s = Scope(user_id=scope.user_id, session_id=session)
         for role, text in turns:
             obs = mem.observe(role, text, s)
-            facts = "; ".join(f.text for f in obs.facts)
             rows.append(
                 {
                     "session": session,
                     "role": role,
                     "text": text,
-                    "salience": obs.salience,
-                    "facts extracted": facts,
+                    "salience": f"{obs.salience:.2f}",
+                    "facts extracted": "; ".join(f.text for f in obs.facts),
                 }
             )
-        report_ = mem.consolidate(s)
-        summary = mem.get(report_.summary_id, scope).text if report_.summary_id else ""
+        done = mem.consolidate(s)
+        # the pass's chunk summary: what it kept of these turns (the session summary is
+        # composed from such chunks)
+        chunk = done.chunk_summary_id or done.summary_id
         rows.append(
             {
                 "session": session,
-                "role": "(consolidation)",
-                "text": summary,
-                "salience": None,
-                "facts extracted": f"{len(report_.facts)} facts",
+                "role": "summary",
+                "text": mem.get(chunk, scope).text if chunk else "",
+                "salience": "",
+                "facts extracted": "; ".join(f.text for f in done.facts),
             }
         )
     table = Table("session", "role", "text", "facts extracted")
@@ -114,7 +114,7 @@ def _sessions(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
                     "subject": f.subject,
                     "attribute": f.attribute,
                     "value": f.value,
-                    "since": f.valid_from.isoformat()[:19],
+                    "since": f.valid_from.strftime("%Y-%m-%d %H:%M"),
                 }
                 for f in facts
             ],
@@ -131,7 +131,7 @@ def _contradiction(mem: Any, scope: Scope, console: Console) -> list[dict[str, A
         for e in mem.history(current[0].id, scope):
             rows.append(
                 {
-                    "when": e.created_at.isoformat()[:19],
+                    "when": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                     "op": e.op,
                     "old": e.old_text,
                     "new": e.new_text,
@@ -149,38 +149,33 @@ def _search(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     console.rule("3. search, explained")
     query = "where does my sister live?"
     hits = mem.search(query, scope, top_k=5, explain=True)
+    signals = [
+        k for k in ("fulltext", "semantic", "neighbours", "recency", "importance")
+        if any((h.explanation or {}).get(k) for h in hits)
+    ]  # fmt: skip
     rows = [
         {
-            "score": h.score,
+            "score": f"{h.score:.2f}",
             "text": h.record.text,
             "kind": h.record.kind,
-            **{
-                k: v
-                for k, v in (h.explanation or {}).items()
-                if k in ("fulltext", "semantic", "recency", "importance")
-            },
+            **{k: f"{(h.explanation or {}).get(k, 0.0):.2f}" for k in signals},
         }
         for h in hits
     ]
-    table = Table("score", "text", "kind", "fulltext", "semantic")
+    table = Table(*(rows[0] if rows else ("score", "text")))
     for r in rows:
-        table.add_row(
-            f"{r['score']:.3f}",
-            r["text"],
-            r["kind"],
-            f"{r.get('fulltext', 0):.3f}",
-            f"{r.get('semantic', 0):.3f}",
-        )
+        table.add_row(*r.values())
     console.print(f"query: [bold]{query}[/]")
     console.print(table)
+    top = (hits[0].explanation or {}) if hits else {}
     plot = (
         report.bar_plot(
-            f"top hit: signal contributions\n{query!r}",
-            ["fulltext", "semantic"],
-            [rows[0].get("fulltext", 0.0), rows[0].get("semantic", 0.0)],
+            f"top hit: what each signal added to its score\n{query!r}",
+            signals,
+            [float(top.get(k, 0.0)) for k in signals],
             "part of the score",
         )
-        if rows
+        if signals
         else None
     )
     return [
@@ -201,116 +196,6 @@ def _long_prompt() -> str:
         "charts and talked about the weather and the football. "
     )
     return " ".join(lines[:3]) + " " + filler * 2 + NEEDLE + " " + filler * 3 + " ".join(lines[3:6])
-
-
-def _kv(mem: Any, console: Console) -> list[dict[str, Any]]:
-    console.rule(f"4. KV memory: retention policies at budget {KV_BUDGET:.0%} of the cache")
-    with console.status("loading the local model…"):
-        llm = mem.llm
-    prompt = _long_prompt()
-    rows = []
-    for name in POLICIES:
-        session = llm.session(name, 1.0 if name == "full" else KV_BUDGET)
-        t0 = time.perf_counter()
-        session.feed(prompt, mark="4817")
-        answer = session.ask(
-            "\nQuestion: what is the code of Maya's locker?\nAnswer: the code of Maya's locker is",
-            max_new_tokens=5,
-        )
-        s = session.stats()
-        rows.append(
-            {
-                "policy": name,
-                "tokens seen": s["tokens_seen"],
-                "device KV kB": s["device_kv_bytes"] / 1e3,
-                "device / full": s["device_kv_ratio"],
-                "needle kept": s["survival_any_tier"],
-                "answer": answer.strip(),
-                "correct": "4817" in answer,
-                "seconds": time.perf_counter() - t0,
-            }
-        )
-    table = Table("policy", "device KV", "of full", "needle kept", "answer", "s")
-    for r in rows:
-        table.add_row(
-            r["policy"],
-            f"{r['device KV kB']:.0f} kB",
-            f"{r['device / full']:.0%}",
-            f"{r['needle kept']:.0%}",
-            r["answer"] + (" ✓" if r["correct"] else ""),
-            f"{r['seconds']:.1f}",
-        )
-    console.print(table)
-    plots = [
-        report.bar_plot(
-            "device KV bytes (share of the full cache)",
-            [r["policy"] for r in rows],
-            [r["device / full"] for r in rows],
-            "share",
-            highlight="cmp",
-        ),
-        report.bar_plot(
-            "needle tokens still retrievable (any tier)",
-            [r["policy"] for r in rows],
-            [r["needle kept"] for r in rows],
-            "survival",
-            highlight="cmp",
-        ),
-    ]
-    return [
-        {"heading": "KV memory: policy savings on one long prompt", "rows": rows, "plots": plots}
-    ]
-
-
-def _lora(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
-    console.rule("5. parametric memory: a LoRA adapter of Maya's stable facts")
-    train = getattr(mem, "train_adapter", None)
-    if train is None:
-        console.print("[yellow]parametric memory is not available yet in this build[/]")
-        return [{"heading": "Parametric memory", "text": "not available yet in this build"}]
-    lora = mem.config.lora  # a small adapter: a few facts, few steps (the bench trains fully)
-    lora.steps, lora.eval_every = min(lora.steps, 60), min(lora.eval_every, 20)
-    with console.status("training a small LoRA adapter…"):
-        info = train(scope)
-    metrics = info.metrics or {}
-    console.print(
-        f"adapter {info.id[:12]} v{info.version}: {len(info.fact_ids)} facts, metrics {metrics}"
-    )
-    facts = mem.facts(scope)
-    learned = [f for f in facts if f.id in info.fact_ids]
-    rows = [{"fact the adapter learned": f.text, "value": f.value} for f in learned]
-    summary = ", ".join(
-        f"{k.replace('_', ' ')} {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
-        for k, v in metrics.items()
-        if isinstance(v, int | float) and not isinstance(v, bool)
-    )
-    return [
-        {
-            "heading": "Parametric memory: LoRA adapter",
-            "text": f"Adapter version {info.version} holds {len(info.fact_ids)} facts in its "
-            f"weights. Training: {summary or 'no metrics recorded'}.",
-            "rows": rows,
-        }
-    ]
-
-
-def _chat(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
-    console.rule("6. chat with every tier")
-    s = Scope(user_id=scope.user_id, session_id="friday")
-    rows = []
-    for question in ("Where do I live now?", "What is my dog called?"):
-        reply = mem.chat(question, s, max_new_tokens=32)
-        console.print(f"[bold cyan]user>[/] {question}\n[bold green]agent>[/] {reply.text}")
-        rows.append(
-            {
-                "question": question,
-                "reply": reply.text,
-                "tiers": ", ".join(reply.tiers),
-                "memories used": len(reply.memories),
-                "adapter": reply.adapter_id or "-",
-            }
-        )
-    return [{"heading": "Chat (text + KV + parametric tiers)", "rows": rows}]
 
 
 def _tiers_section(stats: dict[str, Any]) -> dict[str, Any]:

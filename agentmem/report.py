@@ -163,10 +163,14 @@ def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;"
-        "color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid "
-        "#ccc;padding:3px 8px;font-size:14px;text-align:left}th{background:#f3f3f3}"
+        "padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;font-size:14px;text-align:left}"
+        "th{background:#f3f3f3}"
         "h2{border-bottom:2px solid #1b9e77;padding-bottom:2px}.ok{color:#1b7e2f}"
-        "pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}</style></head><body>",
+        "pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}"
+        # long ids and unbroken tokens wrap inside their cell; plots shrink with the window
+        "td{overflow-wrap:anywhere}img{display:block;max-width:100%;height:auto;"
+        "margin:.5em 0}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
     ]
     for section in sections:

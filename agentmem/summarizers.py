@@ -9,9 +9,11 @@ summary (`summarize`), then the session summary is composed from chunk summaries
 The extractive summariser ranks sentences by what a person states (names, numbers, dates,
 plans, preferences: `sensory.salience`, with a named speaker read as a person, not an
 assistant), less how typical a sentence is of the pool (conversational filler recurs, a
-stated fact is said once), and leaves out pure filler (greetings, acknowledgements)
-whenever anything else is there. Model-backed summarisers (the local model, any LangChain
-chat model) fall back to it when the output is empty, too long or off-format, so a
+stated fact is said once), and leaves out small talk in which it finds nothing stated,
+and pure filler (greetings, acknowledgements), whenever anything else is there. An
+assistant's sentence whose names and numbers only echo what the people said ("Nice to
+meet you, Maya!") counts as small talk. Model-backed summarisers (the local model, any
+LangChain chat model) fall back to it when the output is empty, too long or off-format, so a
 summary always exists and never grows past its budget.
 """
 
@@ -36,6 +38,10 @@ from agentmem.short_term import TokenCounter
 log = logging.getLogger(__name__)
 Turns = Sequence[tuple[str, ...]]  # (role, content) or (role, content, speaker), oldest first
 FILLER = 0.05  # sensory.salience of greetings and acknowledgements
+# sensory.salience of a sentence in which it finds nothing stated (no first person, name,
+# number, date, preference or plan): "Busy.", "Once a year.", "How is life there?". Every
+# turn stays an episode, so a summary that keeps such sentences only repeats the transcript.
+PLAIN = 0.15
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _OFF_FORMAT = re.compile(
     r"^\s*(?:[{\[]|```)|^(?:user|assistant|system|human)\s*:|"
@@ -100,7 +106,12 @@ class ExtractiveSummarizer(Summarizer):
         return self._embedder
 
     def _summarize(self, previous: str, turns: list[tuple[str, ...]], max_tokens: int) -> str:
-        items = [item for turn in turns for item in _labelled(*turn)]
+        said = " ".join(t[1] for t in turns if t[0] != "assistant" or (len(t) > 2 and t[2]))
+        items = [
+            (text, PLAIN if _echoes(turn, text, said) else weight)
+            for turn in turns
+            for text, weight in _labelled(*turn)
+        ]
         return self._choose(previous, items, max_tokens)
 
     def compose(self, previous: str, chunk: str, max_tokens: int) -> str:
@@ -113,8 +124,9 @@ class ExtractiveSummarizer(Summarizer):
         # older sentences fade a little, so that new information wins a tie
         items = [(s, 0.9 * _salience(*_unlabel(s))) for s in _sentences(previous)]
         items = list(dict.fromkeys(items + new))
-        stated = [item for item in items if item[1] > FILLER]
-        items = stated or items  # filler only when nothing else was said
+        # small talk only when nothing is stated, filler only when nothing else was said
+        stated = [item for item in items if item[1] > PLAIN]
+        items = stated or [item for item in items if item[1] > FILLER] or items
         if not items:
             return previous
         vectors = self._vectors([s for s, _ in items])
@@ -173,6 +185,19 @@ def _labelled(role: str, content: str, speaker: str | None = None) -> list[tuple
     label = speaker or role.capitalize()
     scored_as = "user" if speaker and speaker.lower() not in _ROLES else role
     return [(f"{label}: {s}", _salience(s, scored_as)) for s in _sentences(content)]
+
+
+_MARKS = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\b|\d+")
+
+
+def _echoes(turn: tuple[str, ...], sentence: str, said: str) -> bool:
+    """An unnamed assistant's sentence whose names and numbers (capitalised words inside
+    the sentence, digits) all occur in what the people of the chunk said: it
+    acknowledges, it states nothing new."""
+    if turn[0] != "assistant" or (len(turn) > 2 and turn[2]):
+        return False
+    marks = _MARKS.findall(sentence.split(": ", 1)[-1])
+    return bool(marks) and all(re.search(rf"\b{re.escape(m)}\b", said) for m in marks)
 
 
 def _unlabel(sentence: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from rich.console import Console
 
 from agentmem import Scope
-from agentmem.demo import _lora
+from agentmem.demo_model import lora as _lora
 from agentmem.types import AdapterInfo, MemoryRecord
 
 

@@ -66,3 +66,12 @@ def test_chat_prints_only_the_reply(tmp_path):
     cache = {"AGENTMEM_LLM__CACHE_DIR": MODEL_CACHE}
     out = quiet_ok(agentmem(home, "chat", "-u", "quinn", "-m", "Hello, who are you?", **cache))
     assert out.strip()
+
+
+@pytest.mark.llm
+def test_first_model_conversion_shows_no_library_bars(tmp_path):
+    """A new user's first chat converts the bundled model: no tqdm bar of the library's."""
+    home = tmp_path / "home"
+    fresh = {"AGENTMEM_LLM__CACHE_DIR": str(tmp_path / "models")}
+    out = quiet_ok(agentmem(home, "chat", "-u", "rui", "-m", "Good morning!", **fresh))
+    assert out.strip()

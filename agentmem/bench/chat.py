@@ -9,7 +9,6 @@ columns on the same model, side by side in one run, not an absolute accuracy.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -25,15 +24,17 @@ SUITE = [
 ]
 
 
-def run(memory: Any, *, max_new_tokens: int = 32) -> dict[str, Any]:
-    """Score the suite with and without memory on `memory` (its model and embedder)."""
+def run(memory: Any, *, max_new_tokens: int = 32, user: str | None = None) -> dict[str, Any]:
+    """Score the suite with and without memory on `memory` (its model and embedder), for
+    `user` (default: a new one); the suite's statements and turns stay in that user's
+    memory."""
     from agentmem import Scope
 
-    user = "bench-chat-" + str(int(time.time() * 1000))
+    user = user or "bench-chat-" + str(int(time.time() * 1000))
     memory.add_many([said for said, _, _ in SUITE], Scope(user_id=user))
     rows = []
-    for i, (_, question, want) in enumerate(SUITE):
-        row: dict[str, Any] = {"question": question, "expected": want}
+    for i, (said, question, want) in enumerate(SUITE):
+        row: dict[str, Any] = {"stated": said, "question": question, "expected": want}
         for label, tiers in (("with_memory", ["text"]), ("without_memory", [])):
             started = time.perf_counter()
             reply = memory.chat(
@@ -64,19 +65,17 @@ def table(results: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     from agentmem import Memory
+    from agentmem.bench.output import add_output_flags, emit
 
     parser = argparse.ArgumentParser(prog="agentmem bench chat")
     parser.add_argument("--embedder", default="minilm")
     parser.add_argument("--max-tokens", type=int, default=32)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    add_output_flags(parser, "chat")
     args = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="agentmem-bench-chat-"))
     with Memory(home=home, embedding={"model": args.embedder}) as memory:
         results = run(memory, max_new_tokens=args.max_tokens)
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2) if args.json else table(results))
+    emit(args, results, table)
     return results
 
 

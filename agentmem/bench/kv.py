@@ -348,8 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quick", action="store_true", help="1k tokens, 3 trials, budgets 50/25/12.5%%, ppl at 1k"
     )
     parser.add_argument("--json", action="store_true", help="print the JSON report")
-    parser.add_argument("--plot", action="store_true", help="write kv.png next to kv.json")
-    parser.add_argument("--out", default="bench-results", help="output directory")
+    parser.add_argument("--plot", action="store_true", help=argparse.SUPPRESS)  # --out draws it
+    parser.add_argument("--out", metavar="DIR", help="also write kv.json and kv.png into DIR")
     parser.add_argument("--lengths", type=int, nargs="+")
     parser.add_argument("--budgets", type=float, nargs="+")
     parser.add_argument("--policies", nargs="+")
@@ -368,10 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
-    report = run(out_dir=args.out, plot=args.plot, threads=args.threads, log=log, **options)
+    report = run(out_dir=args.out, plot=True, threads=args.threads, log=log, **options)
     if args.json:
         print(json.dumps(report, indent=2))
-    else:
+    elif args.out:
         print(f"wrote {Path(args.out) / 'kv.json'}")
     return 0
 

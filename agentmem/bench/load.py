@@ -276,6 +276,8 @@ QUICK = {"memories": 2000, "backends": ["sqlite"], "requests": 200, "seconds": 1
 
 
 def main(argv: list[str] | None = None) -> int:
+    from agentmem.bench.output import add_output_flags, emit
+
     parser = argparse.ArgumentParser(prog="agentmem bench load", description=__doc__)
     parser.add_argument("--quick", action="store_true", help=f"a few minutes: {QUICK}, hash")
     parser.add_argument("--memories", type=int, default=100_000)
@@ -299,8 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=None, help="use this database, else start one")
     parser.add_argument("--chroma", default=None, help="host:port, else start a server")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", action="store_true", help="print JSON only")
-    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_output_flags(parser, "load")
     args = parser.parse_args(argv)
     if args.quick:
         parser.set_defaults(embedding="hash", **QUICK)
@@ -319,10 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         chroma=args.chroma,
         seed=args.seed,
     )
-    text = json.dumps(results, indent=2)
-    if args.out:
-        args.out.write_text(text)
-    print(text if args.json else _table(results))
+    emit(args, results, _table)
     return 0
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import os
 import shutil
 import statistics
@@ -258,6 +257,8 @@ def _percentiles(times: list[float]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    from agentmem.bench.output import add_output_flags, captured, emit
+
     parser = argparse.ArgumentParser(prog="agentmem bench locomo")
     parser.add_argument("--data", type=Path, required=True, help="folder of LoCoMo JSON files")
     parser.add_argument("--conversations", help="comma-separated names (default: all files)")
@@ -267,8 +268,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--kind", default="episode", help="kind the turns are stored as (episode: as said)"
     )
     parser.add_argument("--no-layered", action="store_true", help="skip the context() path")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--out", type=Path, help="write locomo.json and locomo.png here")
+    add_output_flags(parser, "locomo", plot=True)
     args = parser.parse_args(argv)
     split = args.split.split(",") if args.split else None
     results = run(
@@ -280,12 +280,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         split=split,
         progress=not args.json,
     )
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "locomo.json").write_text(json.dumps(results, indent=2))
-        plot(results, args.out / "locomo.png")
-    if args.json:
-        print(json.dumps({k: v for k, v in results.items() if k != "questions"}, indent=2))
-    else:
-        table(results)
+    # stdout's JSON leaves out the per-question rows; --out's file keeps them
+    brief = {k: v for k, v in results.items() if k != "questions"}
+    emit(args, results, captured(table), plot=plot, printed=brief)
     return results

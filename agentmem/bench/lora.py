@@ -11,7 +11,7 @@ adapter on both fact sets. Optional variants retrain the first size with other s
 The context of "+ context" holds the probed fact's statement among `context_k - 1` other
 facts, as a top-k retrieval from text memory would.
 
-    python -m agentmem.bench.lora --quick --json out.json
+    agentmem bench lora --quick --out OUT
 """
 
 from __future__ import annotations
@@ -246,14 +246,11 @@ def _size(peft: Any, name: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from agentmem.bench.output import add_output_flags, deprecated, emit
+
     parser = argparse.ArgumentParser(prog="agentmem bench lora", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--json",
-        nargs="?",
-        const="-",
-        default=None,
-        help="write results as JSON to this file ('-' or no value: stdout)",
-    )
+    add_output_flags(parser, "lora")
+    parser.add_argument("--json-file", dest="json_file", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES} only")
     parser.add_argument(
         "--sizes",
@@ -284,7 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="facts per adapter for the combination test (0: skip it)",
     )
     parser.add_argument("--home", default=None, help="agentmem home (model cache)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_older_json(list(sys.argv[1:] if argv is None else argv)))
+    if args.json_file:  # the older `--json FILE`
+        deprecated(f"--json {args.json_file}", "--out DIR")
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     lora = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
     if args.steps:
@@ -296,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             k: json.loads(v) for k, v in (p.split("=", 1) for p in body.split(",") if p)
         }
     config = MemoryConfig.create(**({"home": args.home} if args.home else {}))
-    quiet = args.json == "-"
+    quiet = args.json
     started = time.perf_counter()
     result = run(
         sizes,
@@ -309,12 +308,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         log=None if quiet else (lambda m: print(m, file=sys.stderr, flush=True)),
     )
     result["seconds"] = round(time.perf_counter() - started, 1)
-    text = json.dumps(result, indent=1, default=str)
-    if args.json in (None, "-"):
-        print(text)
-    else:
-        Path(args.json).write_text(text, encoding="utf-8")
+    if args.json_file:
+        Path(args.json_file).write_text(json.dumps(result, indent=1, default=str), "utf-8")
+    emit(args, result, table)
     return 0
+
+
+def _older_json(argv: list[str]) -> list[str]:
+    """The older `--json FILE` -> `--json-file FILE`; `--json -` -> `--json`."""
+    out = []
+    for i, arg in enumerate(argv):
+        previous = argv[i - 1] if i else ""
+        if previous == "--json" and arg == "-":
+            continue
+        if previous == "--json" and not arg.startswith("-"):
+            out[-1] = "--json-file"
+        out.append(arg)
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    """Recall per size (held-out phrasings unless said), then the combinations."""
+    lines = [
+        f"{'facts':>6} {'base':>6} {'base+ctx':>9} {'adapter':>8} {'adapter+ctx':>12} "
+        f"{'trained':>8} {'ppl change':>11} {'train s':>8}"
+    ]
+    for n, c in result["sizes"].items():
+        lines.append(
+            f"{n:>6} {c['recall_base']:>6.2f} {c['recall_base_context']:>9.2f} "
+            f"{c['recall_adapter']:>8.2f} {c['recall_adapter_context']:>12.2f} "
+            f"{c['recall_trained_phrasing']:>8.2f} {c['perplexity_change']:>+11.1%} "
+            f"{c['training']['seconds']:>8}"
+        )
+    combined = result.get("combined")
+    if combined:
+        lines.append(f"two adapters of {combined['facts_each']} facts each, at once:")
+        for method, m in combined["methods"].items():
+            if "error" in m:
+                lines.append(f"  {method:<7} {m['error']}")
+            else:
+                lines.append(
+                    f"  {method:<7} user {m['recall_user']:.2f}  agent {m['recall_agent']:.2f}  "
+                    f"ppl change {m['perplexity_change']:+.1%}"
+                )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ mode (query embedding included) and recall@5 / MRR of fulltext, semantic and hyb
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import tempfile
@@ -185,16 +184,15 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    from agentmem.bench.output import add_output_flags, emit
+
     parser = argparse.ArgumentParser(prog="agentmem bench retrieval")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--embedder", default="minilm")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    add_output_flags(parser, "retrieval")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
     results = run(sizes, queries=args.queries, embedder=args.embedder, progress=not args.json)
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2) if args.json else table(results))
+    emit(args, results, table)
     return results

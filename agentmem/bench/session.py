@@ -12,7 +12,6 @@ last turn (background consolidation passes may still be queued) and again after
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import resource
 import sys
@@ -290,6 +289,8 @@ def _table(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from agentmem.bench.output import add_output_flags, emit
+
     parser = argparse.ArgumentParser(prog="agentmem bench session", description=__doc__)
     parser.add_argument("--turns", type=int, default=10_000)
     parser.add_argument("--embedding", default="minilm", help="'minilm' (default) or 'hash'")
@@ -299,8 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="consolidate inside observe (consolidation.background = false)",
     )
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    add_output_flags(parser, "session")
     args = parser.parse_args(argv)
     if args.turns < 20:
         parser.error(f"--turns must be at least 20, got {args.turns}")
@@ -311,10 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         background=not args.inline,
         progress=None if args.json else lambda i: print(f"  {i} turns", file=sys.stderr),
     )
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    print(text if args.json else _table(result))
+    emit(args, result, _table)
     return 0
 
 
