@@ -95,6 +95,11 @@ class KVConfig(BaseModel):
     prefill_chunk: int = Field(1024, ge=0, description="tokens per prefill pass; 0 = all at once")
     snapshots: bool = True
     snapshot_dir: Path | None = Field(None, description="activation snapshots; default <home>/kv")
+    reweave: bool | dict[str, Any] = Field(
+        False,
+        description="hidden-state reweaving (CMR) over the policy: True, or options such as "
+        "{'layer': 15, 'recall_tokens': 64} (agentmem.kv.reweave.ReweaveOptions)",
+    )
 
 
 class ShortTermConfig(BaseModel):
@@ -337,6 +342,11 @@ class MemoryConfig(BaseSettings):
     def last_chat_path(self) -> Path:
         """The record of the last chat's KV statistics (`agentmem kv last`)."""
         return Path(self.kv.snapshot_dir) / "last_chat.json"
+
+    @property
+    def reweave_dir(self) -> Path:
+        """Reweaving's ridge maps, one safetensors file per model fingerprint."""
+        return Path(self.kv.snapshot_dir) / "reweave"
 
     @property
     def is_sqlite(self) -> bool:

@@ -52,6 +52,8 @@ class ManagedCache:
         # (`agentmem.kv.rereader.Rereader`), for policies that re-read the context (KVzip).
         self.fed_ids: list[int] = []
         self.rereader = None
+        # bytes held beside the KV tensors (reweaving's latents); a budget that evicts pays them
+        self.reserved_bytes = 0
 
     # --- the forward protocol ---------------------------------------------------------------
     def begin(
@@ -93,7 +95,7 @@ class ManagedCache:
 
     def compress(self, budget: float | int | None = None) -> None:
         """Apply the policy to every layer now (``budget`` overrides the session's)."""
-        tokens = resolve_budget(self.budget if budget is None else budget, max(self.tokens_seen, 1))
+        tokens = self._tokens(self.budget if budget is None else budget)
         if any(st.length > tokens for st in self.states):
             self.policy.prepare(self, tokens)
         for st in self.states:
@@ -102,7 +104,16 @@ class ManagedCache:
     # --- inspection -------------------------------------------------------------------------
     @property
     def budget_tokens(self) -> int:
-        return resolve_budget(self.budget, max(self.tokens_seen, 1))
+        return self._tokens(self.budget)
+
+    def _tokens(self, budget: float | int) -> int:
+        """Tokens per KV head allowed, less the token-equivalents of ``reserved_bytes`` when the
+        budget evicts at all (a budget that holds every token holds the latents beside them)."""
+        tokens = resolve_budget(budget, max(self.tokens_seen, 1))
+        per_token = self.full_token_bytes()
+        if self.reserved_bytes and per_token and tokens < self.tokens_seen:
+            tokens = max(1, tokens - math.ceil(self.reserved_bytes / per_token))
+        return tokens
 
     def full_token_bytes(self) -> int:
         """Bytes of one token's K and V over all layers and KV heads at full precision."""

@@ -13,6 +13,7 @@ between calls. New tokens always get their true positions.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
@@ -73,16 +74,19 @@ class LocalLLM:
         budget: float | int | None = None,
         *,
         prefill_chunk: int | None = None,
+        reweave: bool | dict[str, Any] | None = None,
         **policy_params: Any,
     ) -> Session:
-        """A fresh KV session; policy and budget default to ``config.kv``."""
+        """A fresh KV session; policy, budget and ``reweave`` (hidden-state reweaving, see
+        `agentmem.kv.reweave`) default to ``config.kv``."""
         kv = self.config.kv
         if policy is None:
             policy = get_policy(kv.policy, **{**kv.policy_params, **policy_params})
         else:
             policy = get_policy(policy, **policy_params)
         chunk = kv.prefill_chunk if prefill_chunk is None else prefill_chunk
-        return Session(self, policy, kv.budget if budget is None else budget, chunk)
+        reweave = kv.reweave if reweave is None else reweave
+        return Session(self, policy, kv.budget if budget is None else budget, chunk, reweave)
 
     def encode(
         self, messages_or_prompt: Messages, *, add_generation_prompt: bool = True
@@ -208,11 +212,21 @@ class Session:
     """One managed KV cache over a LocalLLM; ``feed`` and ``ask`` grow it, the policy trims it."""
 
     def __init__(
-        self, llm: LocalLLM, policy: Policy, budget: float | int, prefill_chunk: int = 512
+        self,
+        llm: LocalLLM,
+        policy: Policy,
+        budget: float | int,
+        prefill_chunk: int = 512,
+        reweave: bool | dict[str, Any] | None = None,
     ):
         self.llm = llm
         self.cache = ManagedCache(llm.model.config, policy, budget)
         self.cache.rereader = Rereader(llm.model, llm.tokenizer, _cache_kwarg(type(llm.model)))
+        self.weaver = None
+        if reweave:
+            from agentmem.kv.reweave import ReweaveOptions, Weaver
+
+            self.weaver = Weaver(llm, self.cache, ReweaveOptions.parse(reweave))
         self.prefill_chunk = prefill_chunk if prefill_chunk and prefill_chunk > 0 else 1 << 30
         self._last_logits: torch.Tensor | None = None
         self.timings = {"prefill_s": 0.0, "prefill_tokens": 0, "decode_s": 0.0, "decode_tokens": 0}
@@ -286,7 +300,8 @@ class Session:
         device = self.llm.device
         input_ids = torch.tensor([ids], device=device)
         positions = self.cache.begin(len(ids), device, spans, ids)
-        with managed_attention(model, self.cache):
+        capture = self.weaver.capturing(ids) if self.weaver else contextlib.nullcontext()
+        with managed_attention(model, self.cache), capture:
             out = model(
                 input_ids=input_ids,
                 position_ids=positions,
@@ -364,15 +379,21 @@ class Session:
 
     def ask(self, text: str, max_new_tokens: int = 16, *, temperature: float = 0.0) -> str:
         """Feed ``text``, then decode greedily (by default) from the cache."""
-        self.feed(text)
-        return "".join(self.decode(max_new_tokens, temperature=temperature))
+        return "".join(self.stream(text, max_new_tokens, temperature=temperature))
 
     def stream(
         self, text: str, max_new_tokens: int = 16, *, temperature: float = 0.0
     ) -> Iterator[str]:
-        """Feed ``text``, then yield the reply piece by piece."""
-        self.feed(text)
-        yield from self.decode(max_new_tokens, temperature=temperature)
+        """Feed ``text``, then yield the reply piece by piece. With reweaving on, the evicted
+        sentences ``text`` attends to are rewoven first and kept until the reply ends."""
+        if self.weaver is None:
+            self.feed(text)
+            yield from self.decode(max_new_tokens, temperature=temperature)
+            return
+        self.weaver.recall(self.llm.encode(text))
+        with self.weaver.pinning():
+            self.feed(text)
+            yield from self.decode(max_new_tokens, temperature=temperature)
 
     @property
     def last_logits(self) -> torch.Tensor | None:
@@ -401,6 +422,7 @@ class Session:
             "survival_any_tier": survival["any_tier"],
             "finish_reason": self.finish_reason,
             **self.timings,
+            **(self.weaver.stats() if self.weaver else {"latent_bytes": 0}),
         }
 
     def token_path(self, position: int) -> list[dict]:

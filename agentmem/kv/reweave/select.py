@@ -1,0 +1,84 @@
+"""Which evicted traces a question brings back: attention at the capture layer, then sentences.
+
+The question's queries at layer c (from its own residual entering c, computed over the
+current cache) are scored against keys rebuilt from the traces' latents with layer c's own
+key projection, softmax-normalised together with the cached keys of layer c. The best
+``seeds`` traces are expanded to their sentences (a span level above STR's words): single
+tokens miss most of a needle, a sentence carries it whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+
+from agentmem.kv.reweave.layers import _cached, decoder, rerun, rope, rotate
+
+SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s*$|\n")
+
+
+def ends_sentence(piece: str) -> bool:
+    """Whether a token's text closes a sentence (terminal punctuation, or a line break)."""
+    return bool(SENTENCE_END.search(piece))
+
+
+def evicted(cache) -> torch.Tensor:
+    """Positions ``(e,)`` seen but not attended on the device by every layer and KV head."""
+    n = cache.tokens_seen
+    if not cache.states or n == 0:
+        return torch.zeros(0, dtype=torch.long)
+    device = cache.states[0].pos.device
+    everywhere = torch.ones(n, dtype=torch.bool, device=device)
+    for st in cache.states:
+        rows = cache.policy.tier_positions(st)["device"].to(device)
+        held = torch.zeros(rows.shape[0], n, dtype=torch.bool, device=device)
+        held.scatter_(1, rows.clamp(0, n - 1), True)
+        everywhere &= held.all(dim=0)
+    return (~everywhere).nonzero().flatten()
+
+
+@torch.no_grad()
+def score(weaver, question: list[int], candidates: torch.Tensor) -> torch.Tensor:
+    """Attention mass ``(e,)`` the question gives each candidate at the capture layer."""
+    model, cache, c = weaver.llm.model, weaver.cache, weaver.layer
+    stack = decoder(model)
+    device = candidates.device
+    q_pos = torch.arange(cache.tokens_seen, cache.tokens_seen + len(question), device=device)
+    hidden = model.get_input_embeddings()(torch.tensor([question], device=device))
+    hidden, _ = rerun(model, cache, hidden, q_pos, range(0, c))
+    block = stack.layers[c]
+    attn = block.self_attn
+    d = attn.head_dim
+    query = attn.q_proj(block.input_layernorm(hidden)).view(1, len(question), -1, d)
+    query = rotate(query.transpose(1, 2), *rope(model, hidden, q_pos))
+    latents = weaver.store.rows(candidates, hidden.dtype)[None]
+    keys = attn.k_proj(block.input_layernorm(latents)).view(1, len(candidates), -1, d)
+    keys = rotate(keys.transpose(1, 2), *rope(model, latents, candidates))
+    cached, _, _ = _cached(cache, c, keys)
+    kv_heads = keys.shape[1]
+    q = query[0].view(kv_heads, -1, len(question), d)
+    every = torch.cat([cached, keys], dim=2)[0].unsqueeze(1)  # (kv_heads, 1, n + e, d)
+    probs = torch.softmax(torch.matmul(q, every.transpose(-1, -2)).float() * attn.scaling, -1)
+    return probs[..., cached.shape[2] :].sum(dim=(0, 1, 2))
+
+
+def expand(
+    candidates: torch.Tensor, scores: torch.Tensor, sentences: torch.Tensor, seeds: int, room: int
+) -> torch.Tensor:
+    """The sentences of the ``seeds`` best candidates, best first, up to ``room`` positions
+    (a sentence longer than the room left keeps the positions nearest its seed)."""
+    chosen: list[int] = []
+    taken: set[int] = set()
+    for index in scores.argsort(descending=True)[:seeds].tolist():
+        left = room - len(chosen)
+        if left <= 0:
+            break
+        seed = int(candidates[index])
+        members = candidates[sentences == sentences[index]].tolist()
+        fresh = [p for p in members if p not in taken]
+        fresh.sort(key=lambda p: (abs(p - seed), p))
+        for p in fresh[:left]:
+            taken.add(p)
+            chosen.append(p)
+    return torch.tensor(sorted(chosen), dtype=torch.long, device=candidates.device)
