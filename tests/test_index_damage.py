@@ -41,6 +41,16 @@ def _notes(user: str, n: int) -> list[str]:
     return [f"note {user}-{i}: the parcel for order {i * 7919} left depot {i}" for i in range(n)]
 
 
+def _diagnosis(mem: Memory, text: str) -> str:
+    """What a failed lookup saw: whether the note's vector is in the index, and the top 5
+    (a rare failure under load returned another note; this names the cause when it recurs)."""
+    rows = mem.sql("SELECT id, text FROM memories", Scope("u"), max_rows=5_000)
+    wanted = {r["id"] for r in rows if r["text"] == text}
+    indexed = wanted & mem.long_term.index.ids("u")
+    top = mem.search(text, Scope("u"), mode="semantic", top_k=5)
+    return f"ids {wanted}, in the index {indexed}; top 5: {[(h.record.id, h.score) for h in top]}"
+
+
 U_NOTES = 1_100  # past Chroma's sync threshold (1,000), so the HNSW files are what it loads
 
 
@@ -68,7 +78,7 @@ def test_short_files_are_found_on_open_and_rebuilt_from_sql(home, damaged):
         mem.long_term.flush()
         for text in [_notes("u", 30)[0], _notes("u", U_NOTES)[1017], added.text]:
             hits = mem.search(text, Scope("u"), mode="semantic", top_k=1)
-            assert hits and hits[0].record.text == text
+            assert hits and hits[0].record.text == text, _diagnosis(mem, text)
         stored = {r["id"] for r in mem.sql("SELECT id FROM memories", Scope("u"), max_rows=5_000)}
         assert added.id in stored and len(stored) > 1_000
         assert mem.long_term.index.ids("u") == stored
