@@ -20,6 +20,7 @@ The latents' bytes are reserved from the budget (``ManagedCache.reserved_bytes``
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
 from collections.abc import Iterator, Sequence
 
@@ -55,6 +56,14 @@ class Weaver:
             quantized = self.options.latent == "int8"
             self._maps = load_or_fit(self.llm, self.layer, quantized, self.options.ridge, folder)
         return self._maps
+
+    def fork(self, cache) -> Weaver:
+        """A weaver over ``cache`` (a copy of this one's) with a copy of the traces."""
+        other = Weaver(self.llm, cache, self.options)
+        other.store = copy.deepcopy(self.store)
+        other._maps, other._ends, other._sentence = self._maps, self._ends, self._sentence
+        cache.reserved_bytes = other.store.nbytes
+        return other
 
     # --- capture ------------------------------------------------------------------------------
     @contextlib.contextmanager
