@@ -230,3 +230,13 @@ def test_bundled_model_answers_from_a_rewoven_needle(bundled):
     assert plain_stats["survival_device"] == 0.0 and key not in plain
     assert key in woven and stats["rewoven_last"] > 0
     assert stats["latent_bytes"] < 0.013 * stats["full_kv_bytes"]
+
+
+def test_chat_reweaves_before_the_last_turn_when_configured(tmp_path):
+    config = MemoryConfig.create(home=tmp_path, kv={"reweave": {"layer": 1}, "snapshots": False})
+    llm = tiny_llm(config=config, num_hidden_layers=3)
+    system = "The harbour opens at six. The ferry code is 2291. Gulls nest on the pier. " * 3
+    reply, stats = llm.chat(system, [{"role": "user", "content": "Ferry code?"}],
+                            max_new_tokens=3, policy="str", budget=0.3)  # fmt: skip
+    assert isinstance(reply, str) and stats["reweave_questions"] == 1
+    assert stats["rewoven_last"] > 0 and "protected" not in vars(llm.session("str", 0.3).policy)

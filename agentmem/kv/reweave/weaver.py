@@ -110,6 +110,7 @@ class Weaver:
         candidates = select.evicted(self.cache)
         self.pinned = None
         self.counts["rewoven_last"] = 0
+        self.counts["reweave_questions"] += 1
         held = min((st.length for st in self.cache.states), default=0)
         room = min(self.options.recall_tokens, max(held, self.cache.budget_tokens) // 2)
         if len(candidates) == 0 or room <= 0:
@@ -126,7 +127,6 @@ class Weaver:
             self.pinned = chosen
         self.counts["rewoven_last"] = len(chosen)
         self.counts["rewoven_tokens"] += len(chosen)
-        self.counts["reweave_questions"] += 1
         self.seconds += time.perf_counter() - started
         return len(chosen)
 
