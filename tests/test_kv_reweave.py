@@ -240,3 +240,15 @@ def test_chat_reweaves_before_the_last_turn_when_configured(tmp_path):
                             max_new_tokens=3, policy="str", budget=0.3)  # fmt: skip
     assert isinstance(reply, str) and stats["reweave_questions"] == 1
     assert stats["rewoven_last"] > 0 and "protected" not in vars(llm.session("str", 0.3).policy)
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_an_oracle_recall_brings_the_needle_back_to_every_head(tiny, name):
+    s = tiny.session(name, 0.3, prefill_chunk=32, reweave={"layer": 2})
+    s.feed("Cold tea waits on the sill. " * 7)
+    s.feed("Vault 88 hides 6024.", mark=True)
+    s.feed("A dog barks twice at noon. " * 7)
+    needle = sorted(s.cache.marked)
+    assert s.cache.survival()["device"] < 1.0
+    s.weaver.recall([9, 9], positions=needle)
+    assert s.cache.survival()["device"] == 1.0

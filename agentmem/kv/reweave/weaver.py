@@ -161,9 +161,11 @@ class Weaver:
             held = (st.pos[:, :, None] == pos[None, None, :]).any(dim=1)
             missing = int((~held).sum(dim=1).min())
             n = max(st.length, min(budget, st.length + missing))  # grow only within the budget
-            scores = policy.score(st).float()
+            scores = policy.score(st).float().nan_to_num(posinf=1e30, neginf=-1e30)
             protected = policy.protected(st, st.length)
             scores = torch.where(protected, torch.full_like(scores, 1e30), scores)
+            wanted = torch.isin(st.pos, pos)  # a head that holds a recalled token keeps it
+            scores = torch.where(wanted, torch.full_like(scores, float("inf")), scores)
             fresh = torch.where(held, float("-inf"), float("inf")).to(scores)
             keep = torch.cat([scores, fresh], dim=1).topk(n, dim=1).indices
             st.pos = torch.cat([st.pos, pos.expand(heads, m)], dim=1)
