@@ -187,3 +187,68 @@ def test_config_turns_reweaving_on(tmp_path):
     assert llm.session("str", 0.5).weaver.layer == 1
     assert llm.session("str", 0.5, reweave=False).weaver is None
     assert config.reweave_dir == tmp_path / "kv" / "reweave"
+
+
+def test_bench_cmr_reports_every_condition_on_paired_cases(tiny, tmp_path):
+    from agentmem.bench import cmr
+
+    report = cmr.run(
+        tasks=("passkey", "perplexity"), lengths=(120,), budgets=(0.25,), cases=2,
+        ppl_length=64, layer=2, llm=tiny, out_dir=tmp_path, threads=0, log=lambda _: 0,
+    )  # fmt: skip
+    rows = {(r["task"], r["condition"]): r for r in report["summary"]}
+    assert {c for _, c in rows} == set(cmr.CONDITIONS)
+    woven, alone = rows[("passkey@120", "cmr")], rows[("passkey@120", "alone")]
+    assert woven["n"] == alone["n"] == 2 and woven["rewoven"] > 0
+    assert (
+        woven["total_ratio"] <= 0.25 + 0.02 < rows[("passkey@120", "alone+latent")]["total_ratio"]
+    )
+    assert all(0 <= t["p_mcnemar"] <= 1 for t in report["tests"])
+    assert {p["condition"] for p in report["perplexity"]} == {"alone", "cmr"}
+    assert (tmp_path / "cmr.json").exists() and (tmp_path / "cmr.png").exists()
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    from agentmem.llm import LocalLLM
+
+    return LocalLLM.load(MemoryConfig.create(home=tmp_path_factory.mktemp("smol")))
+
+
+@pytest.mark.llm
+def test_bundled_model_answers_from_a_rewoven_needle(bundled):
+    """A key the cache evicted comes back at the question (the ridge maps are fitted here)."""
+    hay = "Birds sing in the morning. Trains run late on Sundays. " * 14
+    key = "53190"
+    fed = []
+    for reweave in (False, True):
+        s = bundled.session("streaming_llm", 0.15, prefill_chunk=128, reweave=reweave)
+        s.feed(hay + f"The pass key is {key}. Remember it. " + hay, mark=key)
+        reply = s.ask("\nWhat is the pass key? The pass key is", max_new_tokens=6)
+        fed.append((reply, s.stats()))
+    (plain, plain_stats), (woven, stats) = fed
+    assert plain_stats["survival_device"] == 0.0 and key not in plain
+    assert key in woven and stats["rewoven_last"] > 0
+    assert stats["latent_bytes"] < 0.013 * stats["full_kv_bytes"]
+
+
+def test_chat_reweaves_before_the_last_turn_when_configured(tmp_path):
+    config = MemoryConfig.create(home=tmp_path, kv={"reweave": {"layer": 1}, "snapshots": False})
+    llm = tiny_llm(config=config, num_hidden_layers=3)
+    system = "The harbour opens at six. The ferry code is 2291. Gulls nest on the pier. " * 3
+    reply, stats = llm.chat(system, [{"role": "user", "content": "Ferry code?"}],
+                            max_new_tokens=3, policy="str", budget=0.3)  # fmt: skip
+    assert isinstance(reply, str) and stats["reweave_questions"] == 1
+    assert stats["rewoven_last"] > 0 and "protected" not in vars(llm.session("str", 0.3).policy)
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_an_oracle_recall_brings_the_needle_back_to_every_head(tiny, name):
+    s = tiny.session(name, 0.3, prefill_chunk=32, reweave={"layer": 2})
+    s.feed("Cold tea waits on the sill. " * 7)
+    s.feed("Vault 88 hides 6024.", mark=True)
+    s.feed("A dog barks twice at noon. " * 7)
+    needle = sorted(s.cache.marked)
+    assert s.cache.survival()["device"] < 1.0
+    s.weaver.recall([9, 9], positions=needle)
+    assert s.cache.survival()["device"] == 1.0

@@ -123,6 +123,7 @@ def _bench(name: str, ctx: typer.Context) -> None:
 
 for _name, _about in (
     ("kv", "KV policies: accuracy, survival, memory and speed vs budget"),
+    ("cmr", "hidden-state reweaving (CMR) vs same-budget KV retention"),
     ("lora", "LoRA memory: fact recall and forgetting"),
     ("session", "long sessions: memory tiers over many turns"),
     ("load", "the HTTP service and stores under concurrent load"),

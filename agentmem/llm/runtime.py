@@ -178,8 +178,18 @@ class LocalLLM:
         else:
             session = self.session(policy, budget)
             session.feed(prefix)
-        session.feed(whole[len(prefix) :])
+        session.feed(self._recalled_tail(session, system_turn, messages, prefix, whole))
         return session, hit
+
+    def _recalled_tail(self, session: Session, system_turn, messages, prefix: str, whole: str):
+        """What is left to feed of ``whole``; with reweaving on, the turns before the last are
+        fed and the last one reweaves what it attends to first."""
+        head = self.render([*system_turn, *messages[:-1]], generation=False) if messages else ""
+        if session.weaver is None or not head.startswith(prefix) or not whole.startswith(head):
+            return whole[len(prefix) :]
+        session.feed(head[len(prefix) :])
+        session.weaver.recall(self.encode(whole[len(head) :]))
+        return whole[len(head) :]
 
     def chat(
         self,
@@ -198,7 +208,8 @@ class LocalLLM:
             system, messages, user_id=user_id, agent_id=agent_id, policy=policy, budget=budget
         )
         limit = max_new_tokens or self.config.llm.max_new_tokens
-        reply = "".join(session.decode(limit)).strip()
+        with session.weaver.pinning() if session.weaver else contextlib.nullcontext():
+            reply = "".join(session.decode(limit)).strip()
         return reply, {**session.stats(), "snapshot_hit": hit}
 
     def render(self, messages: Sequence[dict[str, str]], *, generation: bool) -> str:

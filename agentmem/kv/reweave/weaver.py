@@ -20,6 +20,7 @@ The latents' bytes are reserved from the budget (``ManagedCache.reserved_bytes``
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
 from collections.abc import Iterator, Sequence
 
@@ -55,6 +56,14 @@ class Weaver:
             quantized = self.options.latent == "int8"
             self._maps = load_or_fit(self.llm, self.layer, quantized, self.options.ridge, folder)
         return self._maps
+
+    def fork(self, cache) -> Weaver:
+        """A weaver over ``cache`` (a copy of this one's) with a copy of the traces."""
+        other = Weaver(self.llm, cache, self.options)
+        other.store = copy.deepcopy(self.store)
+        other._maps, other._ends, other._sentence = self._maps, self._ends, self._sentence
+        cache.reserved_bytes = other.store.nbytes
+        return other
 
     # --- capture ------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -101,6 +110,7 @@ class Weaver:
         candidates = select.evicted(self.cache)
         self.pinned = None
         self.counts["rewoven_last"] = 0
+        self.counts["reweave_questions"] += 1
         held = min((st.length for st in self.cache.states), default=0)
         room = min(self.options.recall_tokens, max(held, self.cache.budget_tokens) // 2)
         if len(candidates) == 0 or room <= 0:
@@ -117,7 +127,6 @@ class Weaver:
             self.pinned = chosen
         self.counts["rewoven_last"] = len(chosen)
         self.counts["rewoven_tokens"] += len(chosen)
-        self.counts["reweave_questions"] += 1
         self.seconds += time.perf_counter() - started
         return len(chosen)
 
@@ -152,9 +161,11 @@ class Weaver:
             held = (st.pos[:, :, None] == pos[None, None, :]).any(dim=1)
             missing = int((~held).sum(dim=1).min())
             n = max(st.length, min(budget, st.length + missing))  # grow only within the budget
-            scores = policy.score(st).float()
+            scores = policy.score(st).float().nan_to_num(posinf=1e30, neginf=-1e30)
             protected = policy.protected(st, st.length)
             scores = torch.where(protected, torch.full_like(scores, 1e30), scores)
+            wanted = torch.isin(st.pos, pos)  # a head that holds a recalled token keeps it
+            scores = torch.where(wanted, torch.full_like(scores, float("inf")), scores)
             fresh = torch.where(held, float("-inf"), float("inf")).to(scores)
             keep = torch.cat([scores, fresh], dim=1).topk(n, dim=1).indices
             st.pos = torch.cat([st.pos, pos.expand(heads, m)], dim=1)

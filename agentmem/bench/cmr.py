@@ -1,0 +1,286 @@
+"""`agentmem bench cmr`: hidden-state reweaving (CMR) against same-budget KV retention.
+
+Every case is prefilled once with the full cache while the retention policies record their
+statistics and the weaver records its latents; each condition then gets a copy compressed to
+its budget before the question (query-agnostic), and answers greedily:
+
+- ``alone``: the policy at the budget; ``alone+latent``: the policy with its budget raised by
+  the latents' bytes; ``cmp``: CMP at the budget (its cold copies lie outside it);
+- ``cmr``: the policy plus reweaving, the latents' bytes taken out of the same budget;
+- ``oracle``: reweaving of exactly the needle's evicted tokens (the upper bound of selection);
+- ``filler``: the oracle's positions rewoven from other tokens' latents (must fail);
+- ``ridge``: the oracle's positions with every layer predicted by the ridge maps, no re-run;
+- ``full``: the whole cache (a ceiling; KL and hidden error are measured against it).
+
+Per question: correct or not, next-token KL and per-layer relative hidden error against the
+full cache at the question's last token, latency (reweaving + question + decode) and decode
+ms/token, device KV and latent bytes as shares of the full cache. ``perplexity``: Python's
+documentation with the policy applied every ``ppl_chunk`` tokens, with and without the
+weaver (no question, so only its reserved bytes can cost). Paired conditions are compared by
+exact McNemar tests; accuracies carry 95% Wilson intervals.
+
+Output: ``cmr.json`` (``summary``, ``tests``, ``buckets``, ``records``), a table, ``cmr.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agentmem.bench import cmr_cases, cmr_stats
+from agentmem.bench.kv import _Fanout, _fork, _kl, perplexity_text
+from agentmem.kv.policies import get_policy
+
+CONDITIONS = ("full", "alone", "alone+latent", "cmp", "cmr", "oracle", "filler", "ridge")
+TASKS = ("passkey", "rareword", "locker", "locker2", "perplexity")
+
+
+def _cases(llm, task: str, lengths, length: int, n: int, seed: int) -> list:
+    tok = llm.tokenizer
+    if task == "passkey":
+        return [c for L in lengths for c in cmr_cases.passkey(tok, L, n, seed)]
+    if task == "rareword":
+        cases = cmr_cases.rareword(tok, length, n, seed)
+        for case in cases:
+            case.meta["logprob"] = _logprob(llm, "The secret word is", " " + case.answer)
+        return cases
+    return cmr_cases.locker(tok, length, n, seed, hops=2 if task == "locker2" else 1)
+
+
+def _logprob(llm, prefix: str, word: str) -> float:
+    """The model's log-probability of ``word`` right after ``prefix`` (no other context)."""
+    s = llm.session("full", 1.0, prefill_chunk=0)
+    ids = llm.encode(word)
+    logits = s.feed_ids(llm.encode(prefix) + ids, return_logits=True)
+    logp = torch.log_softmax(logits[-len(ids) - 1 : -1], -1)
+    return float(logp.gather(1, torch.tensor(ids)[:, None]).sum())
+
+
+def _prefill(llm, case, policy: str, reweave: dict, chunk: int):
+    objs = {name: get_policy(name) for name in sorted({policy, "cmp"})}
+    s = llm.session(_Fanout(objs), 1.0, prefill_chunk=chunk, reweave=reweave)
+    for text, needle in case.segments:
+        s.feed(text, mark=needle)
+    return s
+
+
+def _condition_session(llm, pre, condition: str, policy: str, budget: float):
+    if condition == "full":
+        return _fork(llm, pre, "full", get_policy("full"), 1.0)
+    if condition == "cmp":
+        return _fork(llm, pre, "cmp", get_policy("cmp"), budget)
+    if condition == "alone":
+        return _fork(llm, pre, policy, get_policy(policy), budget)
+    if condition == "alone+latent":
+        share = pre.weaver.store.nbytes / (pre.tokens_seen * pre.cache.full_token_bytes())
+        return _fork(llm, pre, policy, get_policy(policy), min(1.0, budget + share))
+    s = _fork(llm, pre, policy, get_policy(policy), budget)
+    s.weaver = pre.weaver.fork(s.cache)
+    s.cache.compress()  # the latents' bytes now count against the budget
+    return s
+
+
+def _recall(s, condition: str, question: list[int], oracle: list[int], rng) -> int:
+    if s.weaver is None:
+        return 0
+    if condition == "cmr":
+        return s.weaver.recall(question)
+    if condition == "filler":
+        others = [p for p in range(8, s.tokens_seen) if p not in set(oracle)]
+        donors = torch.tensor(rng.choices(others, k=len(oracle)))
+        store = s.weaver.store
+        store.replace(torch.tensor(oracle), store.rows(donors, torch.float32))
+    return s.weaver.recall(question, positions=oracle, ridge_only=condition == "ridge")
+
+
+def _ask(s, condition, question, oracle, ref, rng, max_new_tokens: int) -> dict:
+    started = time.perf_counter()
+    rewoven = _recall(s, condition, question, oracle, rng)
+    survival = s.cache.survival(set(oracle))["device"]
+    pin = s.weaver.pinning() if s.weaver else contextlib.nullcontext()
+    with pin:
+        logits, hidden = s.probe(question)
+        reply = "".join(s.decode(max_new_tokens))
+    latency = time.perf_counter() - started
+    stats = s.stats()
+    full = stats["tokens_seen"] * s.cache.full_token_bytes()
+    out = {"reply": reply, "_ref": (logits, hidden), "rewoven": rewoven, "survival": survival,
+           "latency_s": latency,
+           "decode_ms_per_token": 1000 * stats["decode_s"] / max(stats["decode_tokens"], 1),
+           "device_kv_ratio": stats["device_kv_bytes"] / full,
+           "latent_ratio": stats["latent_bytes"] / full}  # fmt: skip
+    out["total_ratio"] = out["device_kv_ratio"] + out["latent_ratio"]
+    if ref is not None:
+        errs = [float((h - r).norm() / r.norm().clamp_min(1e-9))
+                for h, r in zip(hidden[1:], ref[1][1:], strict=True)]  # fmt: skip
+        out.update(kl=_kl(ref[0], logits), hidden_error=errs,
+                   hidden_error_mean=sum(errs) / len(errs))  # fmt: skip
+    return out
+
+
+def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, max_new, seed):
+    """Records of every condition and budget on one case."""
+    pre = _prefill(llm, case, policy, reweave, chunk)
+    question = llm.encode(case.question)
+    oracle = sorted(pre.cache.marked)
+    rng = random.Random(seed * 1000 + index)
+    ref = None
+    records = []
+    for condition in ["full", *[c for c in conditions if c != "full"]]:
+        for budget in [1.0] if condition == "full" else budgets:
+            s = _condition_session(llm, pre, condition, policy, budget)
+            out = _ask(s, condition, question, oracle, ref, rng, max_new)
+            probed = out.pop("_ref")
+            ref = probed if condition == "full" else ref
+            if condition not in conditions:
+                continue
+            records.append({"task": case.task, "case": index, "condition": condition,
+                            "budget": budget, "policy": policy, "answer": case.answer,
+                            "correct": case.correct(out["reply"]), **case.meta, **out})  # fmt: skip
+    return records
+
+
+def perplexity(llm, length: int, budgets, policy: str, reweave: dict, chunk: int) -> list[dict]:
+    ids = llm.encode(perplexity_text())[: length + 1]
+    rows = []
+    for budget in budgets:
+        for condition, rw in (("alone", False), ("cmr", reweave)):
+            s = llm.session(get_policy(policy), budget, prefill_chunk=chunk, reweave=rw)
+            logits = s.feed_ids(ids[:-1], return_logits=True)
+            nll = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]))
+            rows.append({"task": f"perplexity@{length}", "condition": condition,
+                         "budget": budget, "ppl": math.exp(float(nll))})  # fmt: skip
+    return rows
+
+
+def run(
+    *,
+    tasks: Sequence[str] = TASKS,
+    lengths: Sequence[int] = (512, 1024, 2048),
+    length: int = 1024,
+    budgets: Sequence[float] = (0.0625, 0.125, 0.25),
+    cases: int = 20,
+    policy: str = "str",
+    conditions: Sequence[str] = CONDITIONS,
+    layer: int | None = None,
+    recall_tokens: int = 64,
+    ppl_length: int = 1024,
+    chunk: int = 256,
+    max_new_tokens: int = 8,
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+    plot: bool = True,
+    threads: int | None = 1,
+    llm=None,
+    config=None,
+    log: Callable[[str], Any] = print,
+) -> dict:
+    """Run the benchmark; writes ``cmr.json`` (and ``cmr.png``) into ``out_dir`` when given."""
+    from agentmem.llm.runtime import LocalLLM
+
+    bad = [c for c in conditions if c not in CONDITIONS] + [t for t in tasks if t not in TASKS]
+    if bad:
+        raise ValueError(f"unknown conditions/tasks {bad}; choose from {CONDITIONS} / {TASKS}")
+    if threads:
+        torch.set_num_threads(threads)
+    llm = llm or LocalLLM.load(config)
+    reweave = {"layer": layer, "recall_tokens": recall_tokens}
+    started = time.perf_counter()
+    records: list[dict] = []
+    ppl: list[dict] = []
+    for task in tasks:
+        if task == "perplexity":
+            ppl += perplexity(llm, ppl_length, budgets, policy, reweave, 32)
+            log(f"perplexity done ({time.perf_counter() - started:.0f}s)")
+            continue
+        for i, case in enumerate(_cases(llm, task, lengths, length, cases, seed)):
+            records += run_case(llm, case, i, policy=policy, budgets=budgets,
+                                conditions=conditions, reweave=reweave, chunk=chunk,
+                                max_new=max_new_tokens, seed=seed)  # fmt: skip
+            log(f"{case.task} case {i + 1} done ({time.perf_counter() - started:.0f}s)")
+    summary = cmr_stats.summarise(records)
+    report = {
+        "model": str(llm.source or llm.model.config.name_or_path),
+        "fingerprint": llm.fingerprint,
+        "device": str(llm.device),
+        "torch": torch.__version__,
+        "config": {
+            "tasks": list(tasks),
+            "lengths": list(lengths),
+            "length": length,
+            "budgets": list(budgets),
+            "cases": cases,
+            "policy": policy,
+            "conditions": list(conditions),
+            "reweave": reweave,
+            "ppl_length": ppl_length,
+            "threads": threads,
+            "seed": seed,
+            "seconds": round(time.perf_counter() - started, 1),
+        },  # fmt: skip
+        "summary": summary,
+        "tests": cmr_stats.paired_tests(records),
+        "buckets": cmr_stats.buckets(records),
+        "perplexity": ppl,
+        "records": records,
+    }
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "cmr.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        if plot and summary:
+            report["plot"] = str(cmr_stats.plot(summary, out / "cmr.png"))
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``agentmem bench cmr [--quick] [--json] [--out DIR] ...``"""
+    parser = argparse.ArgumentParser(prog="agentmem bench cmr", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="passkey at 1k and rare words, 4 cases, budget 12.5%%")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the JSON report")
+    parser.add_argument("--out", default="bench-results", help="output directory")
+    parser.add_argument("--no-plot", action="store_true", help="do not write cmr.png")
+    parser.add_argument("--tasks", nargs="+", choices=TASKS)
+    parser.add_argument("--lengths", type=int, nargs="+", help="passkey context lengths")
+    parser.add_argument("--length", type=int, help="context length of the other tasks")
+    parser.add_argument("--budgets", type=float, nargs="+")
+    parser.add_argument("--cases", type=int, help="cases per task and length")
+    parser.add_argument("--policy", help="the retention policy reweaving wraps (default str)")
+    parser.add_argument("--conditions", nargs="+", choices=CONDITIONS)
+    parser.add_argument("--layer", type=int, help="capture layer (default: the middle)")
+    parser.add_argument("--recall-tokens", type=int)
+    parser.add_argument("--ppl-length", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: default)")
+    args = parser.parse_args(argv)
+    options: dict[str, Any] = {}
+    if args.quick:
+        options.update(tasks=("passkey", "rareword"), lengths=(1024,), cases=4, budgets=(0.125,))
+    for name in ("tasks", "lengths", "length", "budgets", "cases", "policy", "conditions",
+                 "layer", "recall_tokens", "ppl_length", "seed"):  # fmt: skip
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
+    report = run(out_dir=args.out, plot=not args.no_plot, threads=args.threads, log=log, **options)
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "records"}, indent=2))
+    else:
+        print(cmr_stats.table(report["summary"]))
+        for row in report["perplexity"]:
+            print(f"{row['task']} {row['condition']} @{row['budget']}: ppl {row['ppl']:.3f}")
+        print(f"wrote {Path(args.out) / 'cmr.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
