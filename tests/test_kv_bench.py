@@ -23,11 +23,13 @@ def test_bench_kv_writes_json_and_plot(tmp_path):
     row = saved["results"][0]
     assert set(row) == {"task", "policy", "budget", "metric", "value", "n"}
     tasks = {r["task"] for r in saved["results"]}
-    assert tasks == {"passkey", "perplexity", "cost", "ttft"}
+    assert tasks == {"passkey", "multikey", "perplexity", "cost", "ttft"}
     assert {r["policy"] for r in saved["results"]} == set(kv.ALL_POLICIES)
     full_kl = [
         r for r in saved["results"] if r["policy"] == "full" and r["metric"] == "kl_next_token@160"
     ]
     assert full_kl and abs(full_kl[0]["value"]) < 1e-4
     assert (tmp_path / "kv.png").stat().st_size > 0
+    for measure in ("accuracy", "survival", "error", "perplexity", "memory"):
+        assert (tmp_path / f"kv_{measure}.png").stat().st_size > 0
     assert report["results"] == saved["results"]

@@ -24,7 +24,7 @@ def ids():
 
 
 def _cmp(**kw):
-    return get_policy("cmp", block_size=4, recall_blocks=2, sinks=2, recent=4, **kw)
+    return get_policy("cmp", block_size=4, recall_share=0.3, sinks=2, recent=4, **kw)
 
 
 def test_quantisation_error_is_bounded():
@@ -84,7 +84,7 @@ def test_recalled_block_is_bit_exact(tiny, ids):
 def test_block_score_bounds_every_key_of_the_block(tiny, ids):
     """The representative keys bound q . k for every token of their block (Quest's property),
     up to the int8 rounding of the representatives."""
-    session = tiny.session(_cmp(), 0.25, prefill_chunk=16)
+    session = tiny.session(_cmp(representative="bound"), 0.25, prefill_chunk=16)
     session.feed_ids(ids)
     cold = session.cache.states[0].extra["cmp"].cold
     query = torch.randn(2, 2, 3, cold.dim)

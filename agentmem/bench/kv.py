@@ -8,13 +8,17 @@ Tasks (all in one process, on the same inputs):
   compressing again after every decoded token. Also the survival of the key's tokens
   (on device / in any tier), device KV bytes, and the error propagation of the question's
   forward pass against the full cache (per-layer relative hidden error, next-token KL).
+- ``multikey``: four key-value needles, one asked (see `agentmem.bench.kv_tasks`).
+- ``speed``: prefill and decode time of full / CMP 12.5% / STR 25% at ~2k, ~4k, ~7k tokens,
+  as ratios to the full cache (see `agentmem.bench.kv_speed`).
 - ``perplexity``: Python's own documentation text (``pydoc_data``), fed in chunks of
   ``ppl_chunk`` tokens with the policy applied after each chunk.
 - ``cost``: prefill seconds, decode ms/token at the longest length (each policy at 25%),
   and time-to-first-token with and without an activation snapshot of a 1k-token prefix.
 
 Output: ``{"model", "device", "torch", "config", "results": [{"task", "policy", "budget",
-"metric", "value", "n"}]}`` as JSON, and a PNG of score against budget per policy.
+"metric", "value", "n"}]}`` as JSON, a PNG of score against budget per policy (``kv.png``)
+and one PNG per measure (``kv_<measure>.png``, see `agentmem.bench.kv_plots`).
 """
 
 from __future__ import annotations
@@ -129,49 +133,10 @@ def _row(task: str, policy: str, budget: float, metric: str, value: float, n: in
             "n": n}  # fmt: skip
 
 
-def _rows(acc: dict, task: str) -> list[dict]:
-    rows = []
-    for (policy, budget, metric), values in sorted(acc.items(), key=lambda kv: str(kv[0])):
-        rows.append({
-            "task": task, "policy": policy, "budget": budget, "metric": metric,
-            "value": sum(values) / len(values), "n": len(values),
-        })  # fmt: skip
-    return rows
-
-
 def passkey(llm, lengths, budgets, policies, trials, seed=0, log=print) -> list[dict]:
-    acc: dict[tuple, list[float]] = defaultdict(list)
-    rng = random.Random(seed)
-    question = llm.encode(QUESTION)
-    for length in lengths:
-        for t in range(trials):
-            depth = 0.1 + 0.8 * (t / max(trials - 1, 1))
-            key, context = _passkey_case(llm.tokenizer, length, depth, rng)
-            objs = {name: get_policy(name) for name in policies}
-            prefilled = llm.session(_Fanout(objs), 1.0, prefill_chunk=0)
-            prefilled.feed(context, mark=key)
-            reference = _fork(llm, prefilled, "full", get_policy("full"), 1.0)
-            ref_logits, ref_hidden = reference.probe(question)
-            for name in policies:
-                for budget in [1.0] if name == "full" else budgets:
-                    s = _fork(llm, prefilled, name, get_policy(name), budget)
-                    logits, hidden = s.probe(question)
-                    answer = "".join(s.decode(8))
-                    stats = s.stats()
-                    errs = [float((h - r).norm() / r.norm().clamp_min(1e-9))
-                            for h, r in zip(hidden[1:], ref_hidden[1:], strict=True)]  # fmt: skip
-                    for metric, value in (
-                        ("accuracy", float(key in answer)),
-                        ("survival_device", stats["survival_device"]),
-                        ("survival_any_tier", stats["survival_any_tier"]),
-                        ("device_kv_ratio", stats["device_kv_ratio"]),
-                        ("kl_next_token", _kl(ref_logits, logits)),
-                        ("hidden_rel_error_mean", sum(errs) / len(errs)),
-                        ("hidden_rel_error_final", errs[-1]),
-                    ):
-                        acc[(name, budget, f"{metric}@{length}")].append(value)
-            log(f"passkey {length} trial {t + 1}/{trials} done")
-    return _rows(acc, "passkey")
+    from agentmem.bench.kv_tasks import retrieval
+
+    return retrieval(llm, "passkey", lengths, budgets, policies, trials, seed, log)
 
 
 def perplexity_text() -> str:
@@ -258,7 +223,9 @@ def run(
     trials: int = 20,
     ppl_lengths: Sequence[int] = (1024, 4096),
     ppl_chunk: int = 32,
-    tasks: Sequence[str] = ("passkey", "perplexity", "cost"),
+    tasks: Sequence[str] = ("passkey", "multikey", "perplexity", "cost"),
+    speed_lengths: Sequence[int] = (2048, 4096, 7168),
+    decode_tokens: int = 32,
     out_dir: str | Path | None = None,
     plot: bool = True,
     config=None,
@@ -279,6 +246,14 @@ def run(
     started = time.perf_counter()
     if "passkey" in tasks:
         results += passkey(llm, lengths, budgets, policies, trials, log=log)
+    if "multikey" in tasks:
+        from agentmem.bench.kv_tasks import retrieval
+
+        results += retrieval(llm, "multikey", lengths, budgets, policies, trials, log=log)
+    if "speed" in tasks:
+        from agentmem.bench.kv_speed import speed
+
+        results += speed(llm, speed_lengths, decode_tokens=decode_tokens, log=log)
     if "perplexity" in tasks:
         results += perplexity(llm, ppl_lengths, budgets, policies, chunk=ppl_chunk, log=log)
     if "cost" in tasks:
@@ -296,6 +271,7 @@ def run(
             "ppl_lengths": list(ppl_lengths),
             "ppl_chunk": ppl_chunk,
             "threads": threads,
+            "tasks": list(tasks),
             "seconds": round(time.perf_counter() - started, 1),
         },  # fmt: skip
         "results": results,
@@ -305,7 +281,10 @@ def run(
         out.mkdir(parents=True, exist_ok=True)
         (out / "kv.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         if plot:
+            from agentmem.bench.kv_plots import write_measure_plots
+
             report["plot"] = str(write_plot(report, out / "kv.png"))
+            report["plots"] = [str(p) for p in write_measure_plots(report, out)]
     return report
 
 
@@ -355,7 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--policies", nargs="+")
     parser.add_argument("--trials", type=int)
     parser.add_argument("--ppl-lengths", type=int, nargs="+")
-    parser.add_argument("--tasks", nargs="+", choices=["passkey", "perplexity", "cost"])
+    parser.add_argument(
+        "--tasks", nargs="+", choices=["passkey", "multikey", "perplexity", "cost", "speed"]
+    )
+    parser.add_argument("--speed-lengths", type=int, nargs="+")
+    parser.add_argument("--decode-tokens", type=int, help="tokens decoded per speed measurement")
+    parser.add_argument("--device", help="'cpu', 'cuda' or 'auto' (the config's llm.device)")
     parser.add_argument(
         "--threads", type=int, default=1,
         help="torch CPU threads (1 is fastest on a shared, busy CPU; 0 leaves torch's default)",
@@ -364,7 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     options: dict[str, Any] = {}
     if args.quick:
         options.update(lengths=(1024,), trials=3, budgets=(0.5, 0.25, 0.125), ppl_lengths=(1024,))
-    for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "tasks"):
+    if args.device:
+        from agentmem.config import MemoryConfig
+
+        options["config"] = MemoryConfig.create(llm={"device": args.device})
+    for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "tasks",
+                 "speed_lengths", "decode_tokens"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))

@@ -79,11 +79,10 @@ def managed_attention_forward(
     policy = cache.policy
     if policy.needs_queries:
         policy.observe_queries(state, module, query)
-    extra = policy.extra_kv(state, query)
-    if extra is None and not policy.needs_attention:
+    if not policy.needs_attention and not policy.has_extra(state):
         out = _sdpa(query, key, value, scaling)
     else:
-        out = _attend_observed(cache, state, query, key, value, scaling, extra)
+        out = _attend_observed(cache, state, query, key, value, scaling)
     policy.finish(state, query.shape[2])
     return out.transpose(1, 2).contiguous(), None
 
@@ -102,34 +101,45 @@ def _causal(q_total: int, n: int, start: int, stop: int, device) -> torch.Tensor
     return torch.arange(n, device=device)[None, :] <= rows
 
 
-def _attend_observed(cache, state, query, key, value, scaling, extra):
-    """Chunked explicit attention that reports weights to the policy."""
+def _attend_observed(cache, state, query, key, value, scaling):
+    """Chunked explicit attention that reports weights to the policy.
+
+    The policy's extra keys are asked for per query chunk, so that a recall (CMP's) is chosen
+    for the queries that will read it: each prefill chunk, the question, each decoded token.
+    Extra and cached keys are scored separately and share one softmax (no copy of the cache).
+    """
+    policy = cache.policy
     _, q_heads, q_total, dim = query.shape
     kv_heads, n = key.shape[1], key.shape[2]
     group = q_heads // kv_heads
-    m = 0
-    if extra is not None:
-        ek, ev, emask = extra
-        m = ek.shape[2]
-        key, value = torch.cat([ek, key], dim=2), torch.cat([ev, value], dim=2)
-    k = key[0].unsqueeze(1)  # (kv_heads, 1, m + n, d)
+    k = key[0].unsqueeze(1)  # (kv_heads, 1, n, d)
     v = value[0].unsqueeze(1)
     qg = query[0].view(kv_heads, group, q_total, dim)
+    has_extra = policy.has_extra(state)
+    chunk = min(QUERY_CHUNK, policy.query_chunk(state) or QUERY_CHUNK)
     outputs = []
-    for start in range(0, q_total, QUERY_CHUNK):
-        stop = min(start + QUERY_CHUNK, q_total)
-        scores = torch.matmul(qg[:, :, start:stop], k.transpose(-1, -2)).float() * scaling
+    for start in range(0, q_total, chunk):
+        stop = min(start + chunk, q_total)
+        qc = qg[:, :, start:stop]
+        scores = torch.matmul(qc, k.transpose(-1, -2)).float() * scaling
         allowed = _causal(q_total, n, start, stop, query.device)  # (chunk, n)
-        if m:
-            seen = torch.ones(kv_heads, stop - start, m, dtype=torch.bool, device=query.device)
-            if emask is not None:
-                seen &= emask[:, None, :]
-            allowed = torch.cat([seen, allowed.expand(kv_heads, -1, -1)], dim=-1)[:, None]
         scores = scores.masked_fill(~allowed, float("-inf"))
+        extra = policy.extra_kv(state, query[:, :, start:stop]) if has_extra else None
+        m = 0
+        if extra is not None:
+            ek, ev, emask = extra
+            m = ek.shape[2]
+            es = torch.matmul(qc, ek[0].unsqueeze(1).transpose(-1, -2)).float() * scaling
+            if emask is not None:
+                es = es.masked_fill(~emask[:, None, None, :], float("-inf"))
+            scores = torch.cat([es, scores], dim=-1)
         probs = torch.softmax(scores, dim=-1)
-        outputs.append(torch.matmul(probs.to(v.dtype), v))
+        out = torch.matmul(probs[..., m:].to(v.dtype), v)
         if m:
-            cache.policy.observe_extra(state, probs[..., :m], start, q_total)
-        cache.policy.observe(state, probs[..., m:], start, q_total)
+            out = out + torch.matmul(probs[..., :m].to(ev.dtype), ev[0].unsqueeze(1))
+            policy.observe_extra(state, probs[..., :m], start, q_total)
+        if policy.needs_attention:
+            policy.observe(state, probs[..., m:], start, q_total)
+        outputs.append(out)
     out = torch.cat(outputs, dim=2)  # (kv_heads, group, q, d)
     return out.reshape(1, q_heads, q_total, dim)

@@ -5,8 +5,9 @@
   on the compute device, dequantised for attention every step;
 - tier 2, cold (`ColdStore`): exact copies of every token that left tier 0, off the compute
   device (CPU memory; with ``path`` set, a memory-mapped file on disk), grouped in blocks of
-  consecutive slots; each block has a representative pair of keys (element-wise max and min,
-  int8 on the compute device) that bounds any query's score on the block (as in Quest).
+  consecutive slots; each block has representative keys on the compute device (int8): the
+  element-wise max and min, which bound any query's score on the block (``"bound"``, as in
+  Quest), or the mean key (``"mean"``, one key per block).
 """
 
 from __future__ import annotations
@@ -82,9 +83,13 @@ class WarmTier:
 class ColdStore:
     """Tier 2: exact tokens off the compute device, in blocks with representative keys."""
 
-    def __init__(self, heads: int, dim: int, dtype, device, block_size: int, path: Path | None):
+    def __init__(
+        self, heads: int, dim: int, dtype, device, block_size: int, path: Path | None,
+        representative: str = "mean",
+    ):  # fmt: skip
         self.heads, self.dim, self.dtype, self.device = heads, dim, dtype, device
         self.block_size = block_size
+        self.representative = representative
         self.path = path
         self.length = 0
         self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
@@ -159,38 +164,69 @@ class ColdStore:
         big = torch.full((self.heads, pad, self.dim), float("-inf"))
         kmax = torch.cat([keys, big], 1).view(self.heads, blocks // self.block_size, -1, self.dim)
         kmin = torch.cat([keys, -big], 1).view_as(kmax)
-        qmax, smax = quantize(kmax.amax(dim=2).to(self.device))
-        qmin, smin = quantize(kmin.amin(dim=2).to(self.device))
+        if self.representative == "mean":
+            n = torch.full((1, blocks // self.block_size), float(self.block_size))
+            n[0, -1] -= pad
+            mean = torch.cat([keys, torch.zeros_like(big)], 1).view_as(kmax).sum(2) / n[..., None]
+            qmax, smax = quantize(mean.to(self.device))
+            qmin, smin = qmax[:, :0], smax[:, :0]
+        else:
+            qmax, smax = quantize(kmax.amax(dim=2).to(self.device))
+            qmin, smin = quantize(kmin.amin(dim=2).to(self.device))
         self.rep_max = torch.cat([self.rep_max[:, :first_block], qmax], 1)
         self.rep_min = torch.cat([self.rep_min[:, :first_block], qmin], 1)
         self.rep_max_s = torch.cat([self.rep_max_s[:, :first_block], smax], 1)
         self.rep_min_s = torch.cat([self.rep_min_s[:, :first_block], smin], 1)
 
     def block_scores(self, query: torch.Tensor) -> torch.Tensor:
-        """Upper bound of ``q . k`` over each block.
+        """Each block's score for the queries: the upper bound of ``q . k`` over the block
+        (``"bound"``) or ``q`` against its mean key (``"mean"``), maximised over the queries.
 
         ``query: (heads, group, q, d)`` -> ``(heads, blocks)``.
         """
         kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
-        kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
         q = query.float().flatten(1, 2)  # (heads, g*q, d)
+        if self.representative == "mean":
+            return (q @ kmax.transpose(1, 2)).amax(dim=1)
+        kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
         bound = q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
         return bound.amax(dim=1)
 
-    def recall(self, query: torch.Tensor, count: int):
-        """Bring the ``count`` best blocks of each head into attention, exactly.
-
-        Returns keys, values ``(1, heads, count * block, d)`` on the compute device, a validity
-        mask ``(heads, count * block)`` (padding and tokens already attended in tier 1 are
-        masked out) and the slots recalled.
-        """
-        count = min(count, self.blocks)
-        top = self.block_scores(query).topk(count, dim=1).indices.cpu()  # (heads, count)
+    def _slots(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Slots ``(heads, b * block)`` of ``blocks: (heads, b)`` and whether each is attendable
+        from here (inside the store and not already attended in tier 1)."""
         offsets = torch.arange(self.block_size)
-        slots = (top[:, :, None] * self.block_size + offsets).flatten(1)
+        slots = (blocks[:, :, None] * self.block_size + offsets).flatten(1)
         valid = slots < self.length
         slots = slots.clamp(max=self.length - 1)
         valid &= ~self.in_warm.gather(1, slots)
+        return slots, valid
+
+    def _rescore(self, query: torch.Tensor, blocks: torch.Tensor, count: int) -> torch.Tensor:
+        """The ``count`` of ``blocks`` whose exact keys score highest for ``query``, computed
+        where the cold tier lives (only the candidates' keys are read)."""
+        slots, valid = self._slots(blocks)
+        keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
+        q = query.float().flatten(1, 2).to(keys.device)  # (heads, g*q, d)
+        exact = (q @ keys.float().transpose(1, 2)).amax(dim=1).masked_fill(~valid, float("-inf"))
+        best = exact.view(self.heads, blocks.shape[1], self.block_size).amax(dim=2)
+        return blocks.gather(1, best.topk(count, dim=1).indices)
+
+    def recall(self, query: torch.Tensor, count: int, candidates: int = 1):
+        """Bring the ``count`` best blocks of each head into attention, exactly.
+
+        ``candidates`` > 1: the representatives choose ``count * candidates`` blocks and their
+        exact keys choose the ``count`` among them. Returns keys, values
+        ``(1, heads, count * block, d)`` on the compute device, a validity mask
+        ``(heads, count * block)`` (padding and tokens already attended in tier 1 are masked
+        out) and the slots recalled.
+        """
+        count = min(count, self.blocks)
+        pool = min(self.blocks, count * max(candidates, 1))
+        top = self.block_scores(query).topk(pool, dim=1).indices.cpu()  # (heads, pool)
+        if pool > count:
+            top = self._rescore(query, top, count)
+        slots, valid = self._slots(top)
         i3 = slots[:, :, None].expand(-1, -1, self.dim)
         k = self.k[:, : self.length].gather(1, i3).to(self.device)[None]
         v = self.v[:, : self.length].gather(1, i3).to(self.device)[None]

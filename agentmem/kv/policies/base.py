@@ -69,11 +69,22 @@ class Policy:
         raise NotImplementedError
 
     # --- optional hooks: a single-tier cache by default ----------------------------------------
+    def has_extra(self, state: LayerState) -> bool:
+        """Whether ``extra_kv`` may return keys for this layer now (the attention then runs the
+        observed path, which asks for them per query chunk)."""
+        return False
+
+    def query_chunk(self, state: LayerState) -> int | None:
+        """Queries per chunk of the observed attention (None: the attention's default); a
+        policy whose ``extra_kv`` depends on the queries chooses how many share one choice."""
+        return None
+
     def extra_kv(
         self, state: LayerState, query: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """Keys, values ``(1, kv_heads, m, d)`` and mask ``(kv_heads, m)`` attended besides the
-        cache for ``query: (1, q_heads, q, d)``; None when there are none."""
+        cache for ``query: (1, q_heads, q, d)`` (one query chunk of the running forward: a
+        prefill chunk, a question or one decoded token); None when there are none."""
         return None
 
     def observe_extra(

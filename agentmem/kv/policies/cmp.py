@@ -5,8 +5,9 @@ A hierarchy over the cache of each layer and KV head:
 - tier 0 hot: full precision on the compute device (the managed cache's tensors);
 - tier 1 warm: int8 on the compute device (`agentmem.kv.tiers.WarmTier`), attended every step;
 - tier 2 cold: exact copies off the device in blocks with representative keys
-  (`agentmem.kv.tiers.ColdStore`); for every new query the ``recall_blocks`` blocks whose
-  representative keys bound the query's score highest are attended, bit-exact.
+  (`agentmem.kv.tiers.ColdStore`); for every query chunk (a prefill chunk, the question, each
+  decoded token), per KV head, the blocks whose representative keys score highest for those
+  queries are attended, bit-exact, in ``recall_share`` of the device budget.
 
 Tokens move down as their STR significance decays (hot -> warm -> cold, never up). The
 budget bounds the device-resident bytes: hot + warm + representative keys + the recall
@@ -39,7 +40,8 @@ class _Tiers:
     compressions: int = 0
     recalled: torch.Tensor | None = None  # slots recalled for the running forward
     warm_colsum: torch.Tensor | None = None
-    recall: int = 0  # blocks recalled per query under the current budget
+    recall: int = 0  # blocks recalled per query chunk under the current budget
+    warm_kv: tuple[torch.Tensor, torch.Tensor] | None = None  # dequantised for one forward
 
 
 @dataclass
@@ -59,8 +61,12 @@ class CMP(Policy):
     pool_spans: bool = True
     seed: int = 0
     block_size: int = 8
-    recall_blocks: int = 4
+    recall_share: float = 0.5
     warm_share: float = 0.5
+    representative: Literal["bound", "mean"] = "mean"
+    candidates: int = 4
+    recall_chunk: int = 16
+    dense_layers: int = 0
     cold_path: str | None = None
 
     def __post_init__(self) -> None:
@@ -74,8 +80,19 @@ class CMP(Policy):
             pool_spans=self.pool_spans,
             seed=self.seed,
         )
+        if not 0.0 <= self.recall_share < 1.0:
+            raise ConfigError(f"cmp.recall_share must be in [0, 1), got {self.recall_share!r}")
+        if self.representative not in ("bound", "mean"):
+            raise ConfigError(
+                f"cmp.representative must be 'bound' or 'mean', got {self.representative!r}"
+            )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
+        if self.recall_chunk < 1 or self.candidates < 1:
+            raise ConfigError(
+                f"cmp.recall_chunk and cmp.candidates must be >= 1, got {self.recall_chunk!r}, "
+                f"{self.candidates!r}"
+            )
         if self.block_size < 1:
             raise ConfigError(f"cmp.block_size must be >= 1, got {self.block_size!r}")
 
@@ -85,7 +102,7 @@ class CMP(Policy):
             heads, _, dim = state.keys.shape[1:]
             dev, dtype = state.keys.device, state.keys.dtype
             path = Path(self.cold_path) / f"layer{state.index}" if self.cold_path else None
-            cold = ColdStore(heads, dim, dtype, dev, self.block_size, path)
+            cold = ColdStore(heads, dim, dtype, dev, self.block_size, path, self.representative)
             tiers = state.extra["cmp"] = _Tiers(WarmTier(heads, dim, dev, dtype), cold)
         return tiers
 
@@ -100,21 +117,37 @@ class CMP(Policy):
         return self._significance.select(state, scores, budget)
 
     # --- attention: extra keys and statistics -----------------------------------------------
-    def extra_kv(self, state, query: torch.Tensor):
-        """Warm tokens (dequantised) and recalled cold blocks for ``query: (1, q_heads, q, d)``."""
+    def has_extra(self, state) -> bool:
         tiers = state.extra.get("cmp")
-        if tiers is None or (tiers.warm.length == 0 and tiers.cold.length == 0):
+        if tiers is None:
+            return False
+        return tiers.warm.length > 0 or (tiers.cold.length > tiers.warm.length and tiers.recall > 0)
+
+    def query_chunk(self, state) -> int | None:
+        return self.recall_chunk if self.has_extra(state) else None
+
+    def extra_kv(self, state, query: torch.Tensor):
+        """Warm tokens (dequantised once per forward) and the cold blocks recalled for this
+        query chunk ``query: (1, q_heads, q, d)``."""
+        tiers = state.extra.get("cmp")
+        if tiers is None:
             return None
         keys, values, masks = [], [], []
         if tiers.warm.length:
-            k, v = tiers.warm.dequantized()
+            if tiers.warm_kv is None:
+                tiers.warm_kv = tiers.warm.dequantized()
+            k, v = tiers.warm_kv
             keys.append(k), values.append(v)
             masks.append(torch.ones(k.shape[1], k.shape[2], dtype=torch.bool, device=k.device))
-        if tiers.cold.length and tiers.recall:
+        if tiers.cold.length > tiers.warm.length and tiers.recall:
             heads = state.keys.shape[1]
             grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
-            k, v, valid, tiers.recalled = tiers.cold.recall(grouped, tiers.recall)
+            k, v, valid, tiers.recalled = tiers.cold.recall(grouped, tiers.recall, self.candidates)
             keys.append(k), values.append(v), masks.append(valid)
+        if not keys:
+            return None
+        if len(keys) == 1:
+            return keys[0], values[0], masks[0]
         return torch.cat(keys, 2), torch.cat(values, 2), torch.cat(masks, 1)
 
     def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
@@ -128,6 +161,8 @@ class CMP(Policy):
     def finish(self, state, n_new: int) -> None:
         self._significance.finish(state, n_new)
         tiers = state.extra.get("cmp")
+        if tiers is not None:
+            tiers.warm_kv = None  # the dequantised copy lives for one forward only
         if tiers is None or tiers.warm_colsum is None or n_new == 0:
             return
         attended = state.length + tiers.warm.length
@@ -139,9 +174,8 @@ class CMP(Policy):
 
     # --- placement ----------------------------------------------------------------------------
     def recall_count(self, budget: int) -> int:
-        """Blocks recalled per query: ``recall_blocks``, fewer when they would take over half
-        of the budget."""
-        return min(self.recall_blocks, budget // (2 * self.block_size))
+        """Blocks recalled per query chunk: ``recall_share`` of the budget's bytes, in blocks."""
+        return int(self.recall_share * budget) // self.block_size
 
     def capacities(self, state, budget: int) -> tuple[int, int]:
         """(hot, warm) tokens per head that fit ``budget`` full-precision tokens of bytes."""
@@ -150,7 +184,7 @@ class CMP(Policy):
         full = 2 * dim * state.keys.element_size()
         warm_token = 2 * (dim + 4)  # int8 values + float32 scale, keys and values
         blocks = math.ceil((state.length + tiers.cold.length) / self.block_size)
-        reps = blocks * 2 * (dim + 4)
+        reps = blocks * (2 if self.representative == "bound" else 1) * (dim + 4)
         recall = self.recall_count(budget) * self.block_size * full
         available = budget * full - reps - recall
         hot = max(1, int(available * (1.0 - self.warm_share) // full))
@@ -159,8 +193,8 @@ class CMP(Policy):
 
     def compress(self, state, budget: int) -> None:
         tiers = state.extra.get("cmp")
-        if tiers is None and state.length <= budget:
-            return  # everything fits at full precision: exactly the full cache
+        if state.index < self.dense_layers or (tiers is None and state.length <= budget):
+            return  # everything fits at full precision (or the layer is dense): the full cache
         tiers = self._tiers(state)
         tiers.recall = self.recall_count(budget)
         full_bytes = (
@@ -170,8 +204,11 @@ class CMP(Policy):
             return
         hot_cap, warm_cap = self.capacities(state, budget)
         tiers.compressions += 1
-        if state.length > hot_cap:
-            self._demote_hot(state, tiers, hot_cap)
+        # Demote below the cap by a slack so that the next compressions are ~slack decoded
+        # tokens apart: the per-step cost of placement is then O(n / slack), not O(n).
+        target = max(1, hot_cap - hot_cap // 8)
+        if state.length > target:
+            self._demote_hot(state, tiers, target)
         if tiers.warm.length > warm_cap:
             self._drop_warm(tiers, warm_cap)
 

@@ -1,0 +1,58 @@
+"""The retrieval tasks and the speed task of `agentmem bench kv`, on the tiny fake model."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from agentmem.llm.fakes import tiny_llm
+
+    return tiny_llm(seed=4)
+
+
+@pytest.mark.parametrize("length", [1000, 2500])
+def test_multikey_case_holds_four_needles_and_asks_one(tiny, length):
+    from agentmem.bench.kv_tasks import multikey_case
+
+    rng = random.Random(21)
+    for depth in (0.1, 0.5, 0.9):
+        case = multikey_case(tiny.tokenizer, length, depth, rng)
+        assert case.context.count("special magic numbers for") == 4
+        assert case.context.count(case.answer) == 1
+        asked = case.question.split(" for ")[1].split(" ")[0]
+        assert f"for {asked} is: {case.answer}." in case.context
+        n = len(tiny.tokenizer(case.context + case.question)["input_ids"])
+        assert 0.9 * length <= n <= 1.1 * length
+
+
+def test_passkey_case_places_the_key_at_the_depth(tiny):
+    from agentmem.bench.kv_tasks import passkey_case
+
+    rng = random.Random(8)
+    shallow = passkey_case(tiny.tokenizer, 600, 0.2, rng)
+    deep = passkey_case(tiny.tokenizer, 600, 0.8, rng)
+    assert shallow.context.index(shallow.answer) < len(shallow.context) * 0.4
+    assert deep.context.index(deep.answer) > len(deep.context) * 0.6
+
+
+def test_speed_task_reports_ratios_against_the_full_cache(tiny, tmp_path):
+    from agentmem.bench import kv
+
+    report = kv.run(
+        llm=tiny, tasks=("speed",), speed_lengths=(120, 240), decode_tokens=3,
+        out_dir=tmp_path, log=lambda _m: None,
+    )  # fmt: skip
+    rows = {(r["policy"], r["metric"]): r["value"] for r in report["results"]}
+    for length in (120, 240):
+        assert rows[("full", f"decode_ratio_vs_full@{length}")] == 1.0
+        for policy in ("cmp", "str"):
+            assert rows[(policy, f"prefill_s@{length}")] > 0
+            assert rows[(policy, f"decode_ratio_vs_full@{length}")] > 0
+            assert rows[(policy, f"device_kv_ratio@{length}")] < 0.5
+    assert (tmp_path / "kv_speed.png").stat().st_size > 0
