@@ -73,6 +73,8 @@ class CMP(Policy):
             sampling=self.sampling,
             pool_spans=self.pool_spans,
             seed=self.seed,
+            reconstruct=False,  # CMP's significance stays the attention EMA
+            key_norm=False,
         )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
