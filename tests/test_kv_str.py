@@ -35,7 +35,8 @@ def test_reconstruction_importance_is_kvzips_measure(tiny):
 
 
 def test_a_token_needed_to_reconstruct_stays_though_nothing_attends_to_it(tiny):
-    session = tiny.session(get_policy("str", pool_spans=False), 1.0, prefill_chunk=0)
+    policy = get_policy("str", pool_spans=False, key_norm=False)
+    session = tiny.session(policy, 1.0, prefill_chunk=0)
     session.feed(TEXT)
     cache, policy = session.cache, session.cache.policy
     policy.prepare(cache, 30)
@@ -66,8 +67,8 @@ def test_spans_are_kept_whole_with_both_signals(tiny):
                 assert {i in kept for i in members} in ({True}, {False}), (span, members)
 
 
-def test_without_a_rereader_significance_is_the_attention_ema(tiny):
-    session = tiny.session("str", 1.0, prefill_chunk=0)
+def test_with_attention_only_significance_is_the_attention_ema(tiny):
+    session = tiny.session(get_policy("str", key_norm=False), 1.0, prefill_chunk=0)
     session.cache.rereader = None
     session.feed(TEXT)
     session.cache.policy.prepare(session.cache, 10)
@@ -81,3 +82,15 @@ def test_cmp_composes_str_without_reconstruction(tiny):
     session.feed(TEXT)
     assert all("str_rec" not in st.extra for st in session.cache.states)
     assert session.stats()["tiers"]["warm"] > 0
+
+
+def test_a_small_key_norm_keeps_a_token_no_query_has_seen(tiny):
+    session = tiny.session(get_policy("str", pool_spans=False, reconstruct=False), 1.0)
+    session.feed(TEXT)
+    policy = session.policy
+    for st in session.cache.states:
+        norms = st.keys[0].norm(dim=-1).masked_fill(policy.protected(st, 30), float("inf"))
+        smallest = norms.argmin(dim=1)
+        st.stat.scatter_(1, smallest[:, None], -1.0)  # no attention received at all
+        policy.compress(st, 30)
+        assert all(int(smallest[h]) in st.pos[h].tolist() for h in range(st.pos.shape[0]))

@@ -79,6 +79,8 @@ class CMP(Policy):
             sampling=self.sampling,
             pool_spans=self.pool_spans,
             seed=self.seed,
+            reconstruct=False,  # CMP's significance stays the attention EMA
+            key_norm=False,
         )
         if not 0.0 <= self.recall_share < 1.0:
             raise ConfigError(f"cmp.recall_share must be in [0, 1), got {self.recall_share!r}")

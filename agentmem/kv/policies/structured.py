@@ -2,22 +2,24 @@
 
 (The module is `structured`, not `str`, so as not to shadow the builtin in this package.)
 
-Significance answers "will the model need this token again?" from two kinds of evidence,
-because a long context holds two kinds of needed tokens:
+Significance answers "will the model need this token again?" from three kinds of evidence,
+each catching needed tokens the others miss:
 
-- tokens the text being read keeps using (local context, heavy hitters): the *attention
-  received* from new queries, an exponential moving average relative to uniform attention
-  (``a * n``, so values stay comparable as the cache grows);
-- tokens that carry information found nowhere else (a name, a number, a key in filler):
-  the *reconstruction importance*, the largest attention a token receives while the model
-  repeats the context (KVzip's measure, `agentmem.kv.policies.reconstruction`). Ordinary
-  queries rarely look at such a token before it is asked for; repeating cannot do without it.
+- *attention received* from new queries (local context, heavy hitters): an exponential moving
+  average relative to uniform attention (``a * n``, so values stay comparable as the cache
+  grows);
+- *reconstruction importance* (information found nowhere else: a name, a number, a key in
+  filler): the largest attention a token receives while the model repeats the context
+  (KVzip's measure, `agentmem.kv.policies.reconstruction`). Ordinary queries rarely look at
+  such a token before it is asked for; repeating cannot do without it;
+- *key norm* (tokens that will draw attention, known the moment they are cached, before any
+  query or repetition has seen them): keys with a small norm draw the most attention (Knorm).
 
-The two are on different scales, so each is turned into its rank within the layer and KV head
-(0..1) and a token's significance is the larger rank: it stays if either kind of evidence
-says it is needed. A token not yet covered by a repetition (the newest, fewer than
-``min_pass`` of them) is judged by attention alone. With only attention (``reconstruct=False``,
-or a cache without a rereader such as CMP's hot tier) significance is the EMA itself.
+The three are on different scales, so each becomes its rank within the layer and KV head
+(0..1) and a token's significance is the largest: it stays if any evidence says it is needed.
+A token not yet covered by a repetition (the newest, fewer than ``min_pass`` of them) is
+judged by the other two. With ``reconstruct=False`` and ``key_norm=False`` (how CMP composes
+it) significance is the attention EMA itself.
 
 Its persistence probability is ``p = sigmoid((s - tau) / T)`` with ``tau`` chosen so that
 ``sum(p)`` equals the budget; retention keeps by ``p``: deterministic top-k
@@ -49,8 +51,8 @@ def _ranks(scores: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class STR(Policy):
-    """Significance (attention received | reconstruction importance) -> persistence ->
-    span-structured retention."""
+    """Significance (attention received | reconstruction importance | key norm) ->
+    persistence -> span-structured retention."""
 
     name: ClassVar[str] = "str"
     needs_attention: ClassVar[bool] = True
@@ -62,6 +64,7 @@ class STR(Policy):
     pool_spans: bool = True
     seed: int = 0
     reconstruct: bool = True
+    key_norm: bool = True
     min_pass: int = 32
     chunk_size: int = 2048
 
@@ -128,18 +131,22 @@ class STR(Policy):
             st.extra["str_rec"], st.extra["str_rec_upto"] = table, cache.tokens_seen
 
     def significance(self, state) -> torch.Tensor:
-        """``(kv_heads, n)``: the EMA alone, or the larger of its rank and the reconstruction
-        importance's rank where a repetition has scored the token."""
+        """``(kv_heads, n)``: the largest rank of the evidence available for each token, or
+        the attention EMA itself when it is the only evidence."""
         table = state.extra.get("str_rec")
-        if table is None:
+        if table is None and not self.key_norm:
             return state.stat
-        attention = _ranks(state.stat.float())
-        width = table.shape[1]
-        rec = table.gather(1, state.pos.clamp(max=width - 1))
-        rec = torch.where(state.pos < width, rec, torch.full_like(rec, float("nan")))
-        scored = ~torch.isnan(rec)
-        rec_rank = _ranks(torch.where(scored, rec, torch.full_like(rec, -1.0)))
-        return torch.where(scored, torch.maximum(attention, rec_rank), attention)
+        best = _ranks(state.stat.float())
+        if self.key_norm:
+            best = torch.maximum(best, _ranks(-state.keys[0].float().norm(dim=-1)))
+        if table is not None:
+            width = table.shape[1]
+            rec = table.gather(1, state.pos.clamp(max=width - 1))
+            rec = torch.where(state.pos < width, rec, torch.full_like(rec, float("nan")))
+            scored = ~torch.isnan(rec)
+            rec_rank = _ranks(torch.where(scored, rec, torch.full_like(rec, -1.0)))
+            best = torch.where(scored, torch.maximum(best, rec_rank), best)
+        return best
 
     # --- structured retention ------------------------------------------------------------------
     def score(self, state) -> torch.Tensor:
