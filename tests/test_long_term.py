@@ -112,9 +112,11 @@ def test_persists_across_reopen(home, alice):
 
 def test_real_minilm_semantic_search(home, alice, minilm):
     with Memory(home=home, embedder=minilm) as mem:
-        mem.add_many(
+        sister, *_ = mem.add_many(
             ["My sister Anna lives in Lisbon", "I had pasta for lunch", "The train was late again"],
             alice,
         )
         hits = mem.search("Where does my sibling live?", alice, mode="semantic")
-        assert hits[0].record.text == "My sister Anna lives in Lisbon"
+        # the text, or one of the facts it states (it states two: Anna's home, the sibling)
+        top = hits[0].record
+        assert sister.id in (top.id, top.metadata.get("derived_from")), top.text
