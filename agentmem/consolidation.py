@@ -89,6 +89,9 @@ class Consolidator:
             return [], []
         facts = [f for e in todo for f in self._facts(e, quick=quick)]
         done = "quick" if quick and self.extractor.quick is not self.extractor else True
+        if facts and not quick:  # embedded before the lock (the write finds them cached):
+            # `observe` waits on it, and a model call takes seconds on a loaded machine
+            self.long_term.embedder.embed([f.text for _, f in facts])
         with lock:
             records, events = self.store_facts(facts) if facts else ([], [])
             with self.long_term.sql.begin() as conn:

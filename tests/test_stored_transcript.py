@@ -130,3 +130,17 @@ def test_locomo_ingest_keeps_repeated_turns_of_one_speaker(tmp_path):
         result = locomo._ingest(mem, conv, "noor", "episode")
     assert result["turns"] == result["stored"] == result["active"] == 6
     assert result["lost"] == 0
+
+
+def test_a_long_transcript_is_indexed_whole(tmp_path):
+    from agentmem import indexer
+
+    scope = Scope(user_id="piet")
+    lines = [f"Tide table entry {n}: low water at {n % 12 + 1} o'clock." for n in range(53)]
+    assert len(lines) % indexer.WRITE_CHUNK  # a last, partial chunk too
+    with _open(tmp_path / "home") as mem:
+        stored = mem.add_many(lines, scope, kind="episode", observed_at=DAY1)
+        mem.flush()
+        assert mem.long_term.index.ids("piet") == {r.id for r in stored}
+        with mem.long_term.sql.begin() as conn:  # and SQL knows they are
+            assert mem.long_term.sql.dirty_memories(conn, limit=100) == []
