@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.agentmem-installed
 
-.PHONY: demo test test-fast lint bench install clean
+.PHONY: demo test test-fast lint bench install clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/agentmem demo
 
-test: lint
+test: lint browser
 	$(PY) -m pytest -q
+
+# Chromium for the test that renders the demo's report (tests/test_demo_page.py): Debian's
+# package when root can install it; otherwise that test is skipped and says how to get one.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: no Chromium; the demo page test will be skipped (apt-get install chromium)"
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not llm and not slow"

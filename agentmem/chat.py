@@ -91,10 +91,10 @@ ADDRESSED_HEADING = (
 def addressed(context: Context) -> Context:
     """The context with its memory lines said to the user ("You live in Porto"), so that
     the model answers in the second person instead of copying "The user lives in ..."."""
-    from agentmem.person import second_person
+    from agentmem.person import addressed as to_user
 
     lines = {
-        f"- {m.text}": f"- {second_person(m.text)}"
+        f"- {m.text}": f"- {to_user(m.text)}"
         for m in context.memories
         if (m.subject or "user") == "user"
     }

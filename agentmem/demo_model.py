@@ -84,7 +84,7 @@ def lora(mem: Any, scope: Scope, console: Console) -> list[dict[str, Any]]:
     metrics = info.metrics or {}
     learned = [f for f in mem.facts(scope) if f.id in info.fact_ids]
     summary = ", ".join(
-        f"{k.replace('_', ' ')} {v:.2f}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+        f"{k.replace('_', ' ')} {_number(k, v)}"
         for k, v in metrics.items()
         if isinstance(v, int | float) and not isinstance(v, bool)
     )
@@ -197,10 +197,16 @@ def chat_suite(mem: Any, console: Console) -> list[dict[str, Any]]:
     ]
     c, n = results["correct"], results["questions"]
     text = (
-        f"`agentmem bench chat`: right {c['with_memory']}/{n} with memory in the prompt, "
-        f"{c['without_memory']}/{n} without (a right answer contains the stated value)."
+        f"The suite of agentmem bench chat: right {c['with_memory']}/{n} with memory in the "
+        f"prompt, {c['without_memory']}/{n} without (a right answer contains the stated value)."
     )
     return [{"heading": "Chat suite: with and without memory", "text": text, "rows": rows}]
+
+
+def _number(key: str, value: float) -> str:
+    if key == "seconds":
+        return f"{value:.0f}"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def _marked(answer: dict[str, Any]) -> str:

@@ -53,7 +53,29 @@ def _swap_first_person(match: re.Match) -> str:
     swapped = _FIRST.get(word.lower().replace("\u2019", "'"))
     if swapped is None:
         return word
-    return swapped[0].upper() + swapped[1:] if word[0].isupper() else swapped
+    # "I" is capitalised anywhere; "you" only where a sentence starts
+    before = match.string[: match.start()].rstrip()
+    starts = not before or before[-1] in ".!?:\n"
+    upper = word[0].isupper() and (starts or not word.lower().startswith("i"))
+    return swapped[0].upper() + swapped[1:] if upper else swapped
 
 
-__all__ = ["base_form", "second_person"]
+# "Maya: ..." / "User: ..." at the start of a summary sentence (agentmem.summarizers)
+_LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2}): ")
+
+
+def addressed(text: str, person: str = "User") -> str:
+    """A memory line said to the user. Summary sentences carry their speaker's label:
+    the user's own ("User: I moved to Porto.") lose it and turn to the second person,
+    another speaker's keep it and their words ("Assistant: I will remind you.")."""
+    labels = list(_LABEL.finditer(text))
+    if not labels or labels[0].start() != 0:
+        return second_person(text)
+    out = []
+    for m, nxt in zip(labels, [*labels[1:], None], strict=True):
+        body = text[m.end() : nxt.start() if nxt else len(text)].strip()
+        out.append(second_person(body) if m.group(1) == person else f"{m.group(1)}: {body}")
+    return " ".join(out)
+
+
+__all__ = ["addressed", "base_form", "second_person"]

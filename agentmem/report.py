@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -168,9 +169,8 @@ def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:
         "th{background:#f3f3f3}"
         "h2{border-bottom:2px solid #1b9e77;padding-bottom:2px}.ok{color:#1b7e2f}"
         "pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}"
-        # long ids and unbroken tokens wrap inside their cell; plots shrink with the window
-        "td{overflow-wrap:anywhere}img{display:block;max-width:100%;height:auto;"
-        "margin:.5em 0}</style></head><body>",
+        # plots shrink with the window (long tokens in cells get break points: _breakable)
+        "img{display:block;max-width:100%;height:auto;margin:.5em 0}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
     ]
     for section in sections:
@@ -183,7 +183,9 @@ def write_html(path: Path, title: str, sections: list[dict[str, Any]]) -> Path:
             parts.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>")
             for row in rows:
                 parts.append(
-                    "<tr>" + "".join(f"<td>{_e(_cell(row.get(h)))}</td>" for h in header) + "</tr>"
+                    "<tr>"
+                    + "".join(f"<td>{_breakable(_cell(row.get(h)))}</td>" for h in header)
+                    + "</tr>"
                 )
             parts.append("</table>")
         for png in section.get("plots", []):
@@ -203,6 +205,22 @@ def _cell(value: Any) -> str:
 
 def _e(text: Any) -> str:
     return html.escape(str(text))
+
+
+_LONG = re.compile(r"\S{25,}")
+
+
+def _breakable(text: str, every: int = 16) -> str:
+    """Escaped text in which an unbroken token (an id, a hash, a path) may wrap every
+    `every` characters, so it stays inside its cell; shorter words never break."""
+    out, last = [], 0
+    for m in _LONG.finditer(text):
+        token = m.group()
+        pieces = [token[i : i + every] for i in range(0, len(token), every)]
+        out += [_e(text[last : m.start()]), "<wbr>".join(_e(p) for p in pieces)]
+        last = m.end()
+    out.append(_e(text[last:]))
+    return "".join(out)
 
 
 __all__ = ["bar_plot", "collect_stats", "write_html"]

@@ -53,7 +53,7 @@ def _render(path: Path, name: str, width: int) -> dict:
         if SHOTS:
             page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
         layout = page.evaluate(
-            """() => ({
+            r"""() => ({
               pageWidth: document.documentElement.scrollWidth,
               viewWidth: window.innerWidth,
               headings: [...document.querySelectorAll('h2')].map(h => h.textContent),
@@ -63,6 +63,11 @@ def _render(path: Path, name: str, width: int) -> dict:
               cells: [...document.querySelectorAll('td, th')]
                 .filter(c => c.scrollWidth > c.clientWidth + 1)
                 .map(c => c.textContent.slice(0, 60)),
+              brokenWords: [...document.querySelectorAll('td, th')]
+                .filter(c => /^\S{1,12}$/.test(c.textContent.trim()))
+                .filter(c => { const r = document.createRange(); r.selectNodeContents(c);
+                               return r.getClientRects().length > 1; })
+                .map(c => c.textContent),
               tables: [...document.querySelectorAll('table')]
                 .map(t => t.getBoundingClientRect().right),
             })"""
@@ -120,6 +125,7 @@ def _check(layout: dict, headings: list[str]) -> None:
         assert image["right"] <= layout["viewWidth"], "a plot runs off the page"
     assert all(right <= layout["viewWidth"] for right in layout["tables"])
     assert layout["cells"] == [], f"text runs out of its cell: {layout['cells']}"
+    assert layout["brokenWords"] == [], f"short words broken: {layout['brokenWords']}"
 
 
 WIDTHS = (1280, 720)  # a laptop's window, half of one
