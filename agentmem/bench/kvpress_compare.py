@@ -92,6 +92,7 @@ def compare(
     policies: Sequence[str] = POLICIES,
     new_tokens=8,
     threads=1,
+    out_dir: str | Path | None = None,
     log=print,
 ) -> dict:
     """Both sides on the same trials; ``{"skipped": reason}`` without a kvpress virtualenv."""
@@ -117,6 +118,9 @@ def compare(
         if done.returncode != 0:
             raise RuntimeError(f"kvpress run failed: {done.stderr.strip()[-2000:]}")
         theirs = json.loads((Path(tmp) / "out.json").read_text(encoding="utf-8"))
+    if out_dir is not None:  # kvpress's side is the slow one: keep it whatever happens next
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        (Path(out_dir) / "kvpress.json").write_text(json.dumps(theirs), encoding="utf-8")
     acc: dict[tuple, list[float]] = defaultdict(list)
     for row in theirs["results"]:
         case = cases[row["trial"]]
@@ -131,8 +135,11 @@ def compare(
         log(f"{row['press']} {budget} trial {row['trial']} done")
     rows = [{"policy": p, "budget": b, "metric": m, "value": sum(v) / len(v), "n": len(v)}
             for (p, b, m), v in sorted(acc.items())]  # fmt: skip
-    return {"kvpress": theirs["kvpress"], "kvpress_transformers": theirs["transformers"],
-            "length": length, "trials": trials, "seed": seed, "results": rows}  # fmt: skip
+    report = {"kvpress": theirs["kvpress"], "kvpress_transformers": theirs["transformers"],
+              "length": length, "trials": trials, "seed": seed, "results": rows}  # fmt: skip
+    if out_dir is not None:
+        (Path(out_dir) / "compare.json").write_text(json.dumps(report, indent=2), "utf-8")
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,11 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budgets", type=float, nargs="+", default=[0.5, 0.25, 0.125])
     parser.add_argument("--policies", nargs="+", default=list(POLICIES), choices=POLICIES)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", help="directory for kvpress.json and compare.json")
     args = parser.parse_args(argv)
     from agentmem.llm.runtime import LocalLLM
 
     report = compare(LocalLLM.load(), length=args.length, budgets=tuple(args.budgets),
                      trials=args.trials, policies=args.policies, threads=args.threads,
+                     out_dir=args.out,
                      log=lambda m: print(m, file=sys.stderr, flush=True))  # fmt: skip
     print(json.dumps(report, indent=2))
     return 0
