@@ -70,6 +70,15 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
+    def embed_aside(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed in a model call of its own, neither queued behind nor merged with other
+        callers' calls, and not cached: for a background writer, so that a caller's query
+        never waits for the writer's backlog (an ONNX Runtime session runs concurrent
+        calls)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._embed(list(texts))
+
     @abstractmethod
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Embed a non-empty batch: (n, dimension) float32, rows of unit length."""

@@ -92,8 +92,13 @@ class Consolidator:
         if facts and not quick:  # embedded before the lock (the write finds them cached):
             # `observe` waits on it, and a model call takes seconds on a loaded machine
             self.long_term.embedder.embed([f.text for _, f in facts])
+        if quick:  # a turn the quick part found nothing in is read whole by the pass (the
+            # same facts as the rest alone): no mark, no write on `observe`'s path
+            todo = [e for e in todo if any(source is e for source, _ in facts)]
         with lock:
             records, events = self.store_facts(facts) if facts else ([], [])
+            if not todo:
+                return records, events
             with self.long_term.sql.begin() as conn:
                 for e in todo:
                     e.metadata["extracted"] = done

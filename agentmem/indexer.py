@@ -199,9 +199,9 @@ class IndexSync:
             self._mark()
 
     def _upsert(self, records: list, vectors: np.ndarray | None) -> None:
-        """Write in chunks; without `vectors`, embed each chunk first: the embedder serves
-        one call at a time, and a caller's query (`search`, `context`) should wait for one
-        small chunk, not for the whole backlog."""
+        """Write in chunks; without `vectors`, embed each chunk first (in a model call of
+        its own, beside callers' queries), so that neither a model call nor an index write
+        holds the machine for the whole backlog at once."""
         for start in range(0, len(records), WRITE_CHUNK):
             chunk = records[start : start + WRITE_CHUNK]
             if vectors is None:

@@ -58,7 +58,10 @@ class LongTermMemory:
         else:
             self.repair()
         self.indexer = IndexSync(
-            self.sql, self._index, on_damage=self.recover, embed=lambda t: self.embedder.embed(t)
+            self.sql,
+            self._index,
+            on_damage=self.recover,
+            embed=lambda t: self.embedder.embed_aside(t),
         )
         self.check_index(deep=False)  # ids SQL holds and the index lost (another process)
 
