@@ -10,14 +10,12 @@ Verbs of ending ("left", "quit", "stopped working at") retract the value they na
 clause joined to another ("I left Initech; these days I work at Hooli") is read on its
 own, so one sentence can retract an old value and state a new one.
 
-Who a clause is about is `extraction_subjects`; the pipeline and the attribute table's
-phrases in its lemmas are `extraction_pipeline` (when no pipeline is installed the callers
-use the rules).
+Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lemmas:
+`extraction_pipeline`; predicates the table lacks, by meaning: `extraction_similar`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -29,6 +27,7 @@ from agentmem.extraction_pipeline import (
     MODEL_PACKAGES,
     available,
     load_pipeline,
+    names_a_kind,
     predicate_index,
     preload,
     reset,
@@ -311,17 +310,8 @@ def _copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := _value(comp):
             yield subject, "is_a", value, negated
-    elif comp.pos_ == "ADJ" and not any(comp.children) and _names_a_kind(comp.lower_):
+    elif comp.pos_ == "ADJ" and not any(comp.children) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
-
-
-@functools.lru_cache(maxsize=4096)
-def _names_a_kind(adjective: str) -> bool:
-    """An adjective that is also the name of a kind of person ("vegetarian", "diabetic",
-    "Catholic"), which the tagger reads as a noun after "a"; states ("tired", "busy",
-    "happy") stay adjectives there."""
-    doc = load_pipeline()(f"I am a {adjective}.")
-    return len(doc) == 5 and doc[3].pos_ in ("NOUN", "PROPN") and doc[3].dep_ == "attr"
 
 
 def _is_kind(comp) -> bool:
@@ -343,6 +333,8 @@ def _favourite(subj, comp, negated: bool):
         if owner is None:  # a favourite is someone's: "my", "Anna's"
             continue
         slot = _owned_slot(thing, owner)
+        if slot is None and value.pos_ == "PROPN":  # "my dog is Rex": the dog's name
+            slot = _named(thing, owner)
         if slot is None:
             continue
         whose, attribute = slot
@@ -370,6 +362,13 @@ def _owned_slot(thing, owner) -> tuple[str | None, str] | None:
     if thing.pos_ == "NOUN" and (attribute := index.get(thing.lemma_.lower())):
         return who(owner), attribute
     return None
+
+
+def _named(thing, owner) -> tuple[str | None, str]:
+    """The slot a possessed noun's name fills: the owner's pet name or relation where the
+    table has one ("my dog is Rex" -> pet_name), else the name of the owner's noun."""
+    relation = predicate_index().get(f"{thing.lemma_.lower()} 's name")
+    return (who(owner), relation) if relation else (who(thing), "name")
 
 
 def _names_value(attribute: str, value) -> bool:

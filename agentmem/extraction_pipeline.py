@@ -114,11 +114,21 @@ def predicate_index() -> dict[str, str]:
     return index
 
 
+@functools.lru_cache(maxsize=4096)
+def names_a_kind(adjective: str) -> bool:
+    """An adjective that is also the name of a kind of person ("vegetarian", "diabetic",
+    "Catholic"), which the tagger reads as a noun after "a"; states ("tired", "busy",
+    "happy") stay adjectives there."""
+    doc = load_pipeline()(f"I am a {adjective}.")
+    return len(doc) == 5 and doc[3].pos_ in ("NOUN", "PROPN") and doc[3].dep_ == "attr"
+
+
 __all__ = [
     "LIGHT_VERBS",
     "MODEL_PACKAGES",
     "available",
     "load_pipeline",
+    "names_a_kind",
     "predicate_index",
     "preload",
     "reset",

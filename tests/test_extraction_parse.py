@@ -165,3 +165,29 @@ def test_a_speakers_relative_is_that_speakers(tmp_path):
     with Memory(home=tmp_path, embedding={"model": "hash"}) as mem:
         record = mem.add("My sister lives in Tromso.", Scope("talk"), {"speaker": "Gina"})
         assert (record.subject, record.value) == ("gina's sister", "Tromso")
+
+
+_FRESH = """
+import sys, tempfile, threading
+from agentmem import Memory
+from agentmem import extraction_pipeline
+with Memory(home=tempfile.mkdtemp(), embedding={"model": "hash"}) as mem:
+    for thread in threading.enumerate():
+        if thread.name == "agentmem-parse-load":
+            thread.join()
+    loaded = bool(extraction_pipeline._loaded and extraction_pipeline._loaded[0])
+    record = mem.add("Brannoch Velt lives in the village of Ashcombe.", "u")
+print(loaded, "torch" in sys.modules, record.subject)
+"""
+
+
+def test_memory_loads_the_parser_before_the_first_add_and_without_torch():
+    """In a fresh process: Memory() starts the load in the background, so an add that comes
+    later finds it loaded; spaCy's optional torch backend is never imported for it."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH], capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
+    assert out == ["True", "False", "brannoch", "velt"]

@@ -15,9 +15,13 @@ def twins(mem, alice, bob):
 @pytest.mark.parametrize("mode", ["hybrid", "fulltext", "semantic"])
 def test_search_never_crosses_users(mem, alice, bob, twins, mode):
     a, b = twins
+    # each text states two facts, stored beside it (derived facts): the user's own records
     for query in ("Berlin dog", "Rex", "Max", "I live in Berlin and my dog is Max"):
-        assert {h.record.id for h in mem.search(query, alice, mode=mode)} <= {a.id}
-        assert {h.record.id for h in mem.search(query, bob, mode=mode)} <= {b.id}
+        for scope, other in ((alice, b), (bob, a)):
+            hits = [h.record for h in mem.search(query, scope, mode=mode)]
+            assert {r.scope.user_id for r in hits} <= {scope.user_id}
+            assert other.id not in {r.id for r in hits}
+            assert other.id not in {r.metadata.get("derived_from") for r in hits}
     assert {
         h.record.id
         for h in mem.search("Berlin", alice, mode=mode, filters={"metadata": {"k": "v"}})
@@ -48,8 +52,10 @@ def test_identical_text_reinforces_only_within_a_user(mem, alice, bob):
 def test_sql_sees_only_own_rows(mem, alice, bob, twins):
     a, b = twins
     rows = mem.sql("SELECT id, user_id, text FROM memories", alice)
-    assert [r["id"] for r in rows] == [a.id]
-    assert mem.sql("SELECT count(*) AS n FROM memory_events", bob) == [{"n": 1}]
+    assert a.id in {r["id"] for r in rows} and {r["user_id"] for r in rows} == {"alice"}
+    assert "Max" not in " ".join(r["text"] for r in rows)
+    own = mem.sql("SELECT count(*) AS n FROM memories", bob)  # one ADD event each
+    assert mem.sql("SELECT count(*) AS n FROM memory_events", bob) == own
     rows = mem.sql(f"SELECT id FROM memories WHERE id = '{b.id}' OR user_id = 'bob'", alice)
     assert rows == []
     with pytest.raises(QueryRefusedError):
