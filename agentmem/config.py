@@ -28,13 +28,19 @@ class SearchConfig(BaseModel):
         0.6, ge=0.0, le=1.0, description="share of full text in hybrid fusion; meaning has the rest"
     )
     neighbour_weight: float = Field(
-        0.4,
+        0.5,
         ge=0.0,
         le=1.0,
         description="how far a memory is lifted towards its best neighbour in the same session",
     )
     neighbour_window: int = Field(
         2, ge=0, description="places before and after a memory in its session that lift it"
+    )
+    neighbour_decay: float = Field(
+        0.75,
+        gt=0.0,
+        le=1.0,
+        description="a neighbour's lift is multiplied by this per place beyond the next",
     )
     rrf_k: int = Field(60, gt=0)
     candidates: int = Field(50, gt=0, description="results fetched from each signal before fusion")

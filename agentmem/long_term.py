@@ -309,9 +309,9 @@ class LongTermMemory:
     def _lift_neighbours(self, conn, candidates, signals, query: MemoryQuery) -> None:
         """Lift each candidate towards its best session neighbour (see retrieval)."""
         kept = {mid: c for mid, c in candidates.items() if mid in signals}
-        window = self.config.search.neighbour_window
-        neighbours = self.sql.session_neighbours(conn, kept, query, window)
-        retrieval.lift_neighbours(kept, neighbours, self.config.search.neighbour_weight)
+        s = self.config.search
+        neighbours = self.sql.session_neighbours(conn, kept, query, s.neighbour_window)
+        retrieval.lift_neighbours(kept, neighbours, s.neighbour_weight, s.neighbour_decay)
         fresh = [mid for mid in kept if mid not in candidates]
         candidates.update(kept)
         signals.update(self.sql.ranking_signals(conn, fresh, query))

@@ -103,6 +103,9 @@ def test_bench_runs_every_system_and_accounts_for_every_turn(data_dir, tmp_path)
     assert containment["n"] == 8  # the question without an answer is not asked
     assert 0.0 <= containment["layered"]["overall"] <= 1.0
     assert containment["raw"]["overall"] > 0.0
+    # every one of the 16 turns fits the budget, so raw turns show all evidence
+    assert containment["evidence_shown"]["raw"] == 1.0
+    assert 0.5 < containment["evidence_shown"]["layered"] <= 1.0
     assert set(result["latency_ms"]) == {"hybrid", "fulltext", "semantic"}
     assert "hybrid_above_every_part_in_every_category" in result["targets"]
 

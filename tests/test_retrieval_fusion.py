@@ -69,3 +69,20 @@ def test_hybrid_is_not_below_its_best_part(tmp_path, seed):
         ids = [r.id for r in records]
         scores = {m: _mrr(mem, "u", ids, questions, m) for m in ("hybrid", "fulltext", "semantic")}
     assert scores["hybrid"] >= max(scores["fulltext"], scores["semantic"]), scores
+
+
+def test_neighbour_lift_fades_by_the_decay_per_place():
+    from agentmem.retrieval import Candidate, lift_neighbours
+
+    def lifted(decay: float) -> dict[str, float]:
+        hit = Candidate("hit", explanation={"fulltext": 2.0, "semantic": 1.0})
+        strong = Candidate("strong", explanation={"fulltext": 5.0})  # needs no lift
+        candidates = {"hit": hit, "strong": strong}
+        around = {"hit": [("next", 1), ("second", 2), ("strong", 1)]}
+        lift_neighbours(candidates, around, weight=0.5, decay=decay)
+        return {mid: c.explanation.get("neighbours", 0.0) for mid, c in candidates.items()}
+
+    slow, fast = lifted(0.75), lifted(0.5)
+    assert slow["next"] == pytest.approx(1.5) and fast["next"] == pytest.approx(1.5)
+    assert slow["second"] == pytest.approx(1.125) and fast["second"] == pytest.approx(0.75)
+    assert slow["strong"] == 0.0 and slow["hit"] == 0.0

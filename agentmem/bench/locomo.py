@@ -225,24 +225,33 @@ def _containment(
             continue
         context = mem.context(row["question"], ask)
         text = "\n".join(m["content"] for m in context.messages)
-        raw = _raw_turns(mem, row["question"], user, context.tokens, count)
+        raw, raw_ids = _raw_turns(mem, row["question"], user, context.tokens, count)
         answer = data.normalise(row["answer"])
         row["context_tokens"] = context.tokens
         row["layered"] = answer in data.normalise(text)
         row["raw"] = answer in data.normalise(raw)
+        # whether the turns that hold the answer were shown, whatever words the answer uses
+        shown = {e.metadata.get("dia_id") for e in context.episodes}
+        row["layered_evidence"] = _share_shown(row["evidence"], shown)
+        row["raw_evidence"] = _share_shown(row["evidence"], raw_ids)
 
 
-def _raw_turns(mem: Memory, question: str, user: str, budget: int, count) -> str:
-    """Hybrid's best turns, each with its date, up to `budget` tokens."""
-    lines, used = [], 0
+def _share_shown(evidence: list[str], shown: set[str]) -> float:
+    return len(set(evidence) & shown) / len(set(evidence)) if evidence else 0.0
+
+
+def _raw_turns(mem: Memory, question: str, user: str, budget: int, count) -> tuple[str, set]:
+    """Hybrid's best turns, each with its date, up to `budget` tokens; and their dia_ids."""
+    lines, ids, used = [], set(), 0
     for hit in mem.search(question, user, top_k=50):
         line = f"({hit.record.valid_from:%d %B %Y}) {hit.record.text}"
         cost = count(line) + 1
         if used + cost > budget:
             break
         lines.append(line)
+        ids.add(hit.record.metadata.get("dia_id"))
         used += cost
-    return "\n".join(lines)
+    return "\n".join(lines), ids
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:

@@ -79,6 +79,10 @@ def _containment(rows: list[dict[str, Any]]) -> dict[str, Any]:
             part = [r for r in asked if r["category"] == cat]
             if part:
                 out[path][name] = _share(part, path)
+    out["evidence_shown"] = {  # share of a question's evidence turns shown, mean
+        path: round(statistics.fmean(r[f"{path}_evidence"] for r in asked), 4)
+        for path in ("layered", "raw")
+    }
     out["n"] = len(asked)
     out["context_tokens_mean"] = round(statistics.fmean(r["context_tokens"] for r in asked), 1)
     return out
@@ -142,7 +146,8 @@ def table(result: dict[str, Any]) -> None:
             )
             console.print(
                 f"answer containment ({group}, n={c['n']}, ~{c['context_tokens_mean']} tokens): "
-                f"context() vs raw hybrid turns: {parts}"
+                f"context() vs raw hybrid turns: {parts}; evidence turns shown "
+                f"{c['evidence_shown']['layered']:.3f} vs {c['evidence_shown']['raw']:.3f}"
             )
     ingest = result["ingest"]
     console.print(
