@@ -88,6 +88,10 @@ def test_recall_is_chosen_per_query_chunk_and_per_decoded_token(tiny, ids):
     for token in (7, 8, 9):
         session.feed_ids([token])
     assert seen == [1] * (3 * layers)
+    seen.clear()
+    session.prefill_chunk = 1 << 30
+    session.feed_ids(ids[:100])  # a bulk prefill keeps the attention's own chunks
+    assert seen == [100] * layers
 
 
 @pytest.mark.parametrize("budget", [0.125, 0.25, 0.5])

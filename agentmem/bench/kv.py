@@ -326,6 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="1k tokens, 3 trials, budgets 50/25/12.5%%, ppl at 1k"
     )
+    parser.add_argument(
+        "--figures", action="store_true",
+        help="every figure in one run: passkey and multikey at 1k/2k/4k, speed at 2k/4k/7k, "
+        "perplexity, PNGs (trials default 5; on CUDA when present, see --device)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     parser.add_argument("--plot", action="store_true", help=argparse.SUPPRESS)  # --out draws it
     parser.add_argument("--out", metavar="DIR", help="also write kv.json and kv.png into DIR")
@@ -352,6 +357,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agentmem.config import MemoryConfig
 
         options["config"] = MemoryConfig.create(llm={"device": args.device})
+    if args.figures:
+        options.update(tasks=("passkey", "multikey", "speed", "perplexity"), trials=5)
+        args.plot = True
     for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "tasks",
                  "speed_lengths", "decode_tokens"):  # fmt: skip
         if getattr(args, name) is not None:

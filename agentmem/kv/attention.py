@@ -116,7 +116,7 @@ def _attend_observed(cache, state, query, key, value, scaling):
     v = value[0].unsqueeze(1)
     qg = query[0].view(kv_heads, group, q_total, dim)
     has_extra = policy.has_extra(state)
-    chunk = min(QUERY_CHUNK, policy.query_chunk(state) or QUERY_CHUNK)
+    chunk = min(QUERY_CHUNK, policy.query_chunk(state, q_total) or QUERY_CHUNK)
     outputs = []
     for start in range(0, q_total, chunk):
         stop = min(start + chunk, q_total)

@@ -74,9 +74,10 @@ class Policy:
         observed path, which asks for them per query chunk)."""
         return False
 
-    def query_chunk(self, state: LayerState) -> int | None:
-        """Queries per chunk of the observed attention (None: the attention's default); a
-        policy whose ``extra_kv`` depends on the queries chooses how many share one choice."""
+    def query_chunk(self, state: LayerState, q_total: int | None = None) -> int | None:
+        """Queries per chunk of the observed attention for a forward of ``q_total`` new
+        tokens (None: the attention's default); a policy whose ``extra_kv`` depends on the
+        queries chooses how many share one choice."""
         return None
 
     def extra_kv(
