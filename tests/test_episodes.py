@@ -122,3 +122,24 @@ def test_context_shows_a_past_turn_with_its_neighbours(tmp_path):
         ]
         assert len(shown) == len(set(shown))  # overlapping windows are merged
         assert ctx.tokens <= 600
+
+
+def test_context_shows_the_best_hits_with_neighbours_and_lesser_hits_alone(tmp_path):
+    scope = Scope(user_id="ravi", session_id="garden")
+    crops = ["kohlrabi", "parsnips", "fennel", "okra", "chard", "leeks"]
+    with _small(tmp_path / "home") as mem:
+        for i, crop in enumerate(crops):
+            mem.observe("user", f"The allotment {crop} bed needs mulch this week.", scope)
+            mem.observe("assistant", f"Filler remark number {i} about the weather.", scope)
+            mem.observe("user", f"Another filler remark {i} about buses.", scope)
+        mem.consolidate(scope)
+        builder = mem.context_builder
+        builder.episode_k, builder.neighbour_hits = 4, 1
+        working = mem.short_term.snapshot(Scope(user_id="ravi", session_id="later"))
+        passages = builder.recall_turns("allotment bed mulch", scope, working)
+    assert len(passages) == 4
+    best, *rest = passages
+    (hit,) = [e.seq for e in best if "allotment" in e.content]
+    said = range(3 * len(crops))
+    assert [e.seq for e in best] == [s for s in (hit - 1, hit, hit + 1) if s in said]
+    assert all(len(p) == 1 and "allotment" in p[0].content for p in rest)
