@@ -13,7 +13,8 @@ A policy is a small dataclass whose fields are its hyperparameters. The managed 
 Concrete policies write ``score`` (higher is kept) and, when they need them, the two hooks.
 A policy that keeps tokens beyond the cache's own tensors (CMP's warm and cold tiers)
 overrides the optional hooks below, whose defaults describe a plain single-tier cache:
-``extra_kv``/``observe_extra`` (keys attended besides the cache's), the byte accounting
+``has_extra``/``extra_kv``/``observe_extra`` (keys attended besides the cache's, asked for per
+query chunk of ``query_chunk`` queries), the byte accounting
 ``device_bytes``/``offloaded_bytes``, and the inspection hooks ``tier_positions``,
 ``tier_counts`` and ``token_path``.
 """
