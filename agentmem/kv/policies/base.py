@@ -16,7 +16,8 @@ with every forward's (rotated) queries; ``prepare(cache, budget)`` runs once bef
 layers are compressed, with the whole cache (KVzip's reconstruction pass runs there).
 A policy that keeps tokens beyond the cache's own tensors (CMP's warm and cold tiers)
 overrides the optional hooks below, whose defaults describe a plain single-tier cache:
-``extra_kv``/``observe_extra`` (keys attended besides the cache's), the byte accounting
+``has_extra``/``extra_kv``/``observe_extra`` (keys attended besides the cache's, asked for per
+query chunk of ``query_chunk`` queries), the byte accounting
 ``device_bytes``/``offloaded_bytes``, and the inspection hooks ``tier_positions``,
 ``tier_counts`` and ``token_path``.
 """
