@@ -1,7 +1,7 @@
 """The generated fact suite (tests/facts_eval, written apart from the extractor) through
 `Memory.add` on SQLite and PostgreSQL: no turn is lost, and facts of two subjects or two
 speakers never touch each other. Precision, recall and conflict accuracy are figures, not
-checks: `python tests/facts_eval/evaluate.py` prints them for the dev and held-out splits."""
+checks: `python tests/facts_eval/facts_evaluate.py` prints them for the dev and held-out splits."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from agentmem import extraction_parse as parse
 
 sys.path.insert(0, str(Path(__file__).parent / "facts_eval"))
-from evaluate import score_conflicts  # noqa: E402
-from generate import generate  # noqa: E402
+from facts_evaluate import score_conflicts  # noqa: E402
+from facts_generate import generate  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 SEPARATE = ("multi_speaker", "distinct_subjects")

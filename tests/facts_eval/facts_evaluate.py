@@ -1,4 +1,4 @@
-"""Score fact extraction and conflict resolution on the generated cases (`generate.py`).
+"""Score fact extraction and conflict resolution on the generated cases (`facts_generate.py`).
 
     extraction  precision and recall of (subject, attribute, value, negated) read from
                 each case's turns, by the extractor `add` uses
@@ -7,7 +7,7 @@
                 its turns restate one fact)
     lost        turns whose text is stored nowhere (as a memory or a merged paraphrase)
 
-Usage: python tests/facts_eval/evaluate.py [--split dev|heldout|both] [--per-template N]
+Usage: python tests/facts_eval/facts_evaluate.py [--split dev|heldout|both] [--per-template N]
        [--extractor parse|rules] [--database-url URL] [--json PATH]
 """
 
@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import Case, Triple, generate  # noqa: E402
+from facts_generate import Case, Triple, generate  # noqa: E402
 
 from agentmem import Memory, Scope  # noqa: E402
 from agentmem.conflicts import is_negated, normalise_value  # noqa: E402
