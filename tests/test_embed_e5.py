@@ -54,6 +54,7 @@ def test_reworded_questions_find_their_statement(e5):
 def test_memory_searches_with_e5(tmp_path):
     with Memory(home=tmp_path / "h", embedding={"model": "e5-small", "threads": 1}) as mem:
         records = mem.add_many(STATEMENTS, "u", kind="episode")
+        mem.long_term.flush()  # a transcript's vectors follow from the background writer
         for question, answer in QUESTIONS:
             hits = mem.search(question, "u", mode="semantic", top_k=1)
             assert hits[0].record.id == records[answer].id, question
