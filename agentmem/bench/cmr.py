@@ -29,6 +29,7 @@ import contextlib
 import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 
 import torch
 
-from agentmem.bench import cmr_cases, cmr_stats
+from agentmem.bench import cmr_cases, cmr_stats, output
 from agentmem.bench.kv import _Fanout, _fork, _kl, perplexity_text
 from agentmem.kv.policies import get_policy
 
@@ -247,8 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentmem bench cmr", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="passkey at 1k and rare words, 4 cases, budget 12.5%%")  # fmt: skip
-    parser.add_argument("--json", action="store_true", help="print the JSON report")
-    parser.add_argument("--out", default="bench-results", help="output directory")
+    output.add_output_flags(parser, "cmr", plot=True)
     parser.add_argument("--no-plot", action="store_true", help="do not write cmr.png")
     parser.add_argument("--tasks", nargs="+", choices=TASKS)
     parser.add_argument("--lengths", type=int, nargs="+", help="passkey context lengths")
@@ -270,16 +270,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "layer", "recall_tokens", "ppl_length", "seed"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
-    report = run(out_dir=args.out, plot=not args.no_plot, threads=args.threads, log=log, **options)
-    if args.json:
-        print(json.dumps({k: v for k, v in report.items() if k != "records"}, indent=2))
-    else:
-        print(cmr_stats.table(report["summary"]))
-        for row in report["perplexity"]:
-            print(f"{row['task']} {row['condition']} @{row['budget']}: ppl {row['ppl']:.3f}")
-        print(f"wrote {Path(args.out) / 'cmr.json'}")
+    report = run(plot=False, threads=args.threads, log=_progress, **options)
+    plot = None if args.no_plot or not report["summary"] else _plot
+    printed = {k: v for k, v in report.items() if k != "records"}
+    output.emit(args, report, _table, plot=plot, printed=printed)
     return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)  # stdout carries only the table or the JSON
+
+
+def _table(report: dict) -> str:
+    lines = [cmr_stats.table(report["summary"])]
+    for row in report["perplexity"]:
+        lines.append(f"{row['task']} {row['condition']} @{row['budget']}: ppl {row['ppl']:.3f}")
+    return "\n".join(lines)
+
+
+def _plot(report: dict, path: Path) -> None:
+    cmr_stats.plot(report["summary"], path)
 
 
 if __name__ == "__main__":
