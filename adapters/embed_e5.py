@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
+from agentmem.adapters.embed_base import MODEL_LOAD_LOCK, Embedder
 from agentmem.errors import ModelError
 
 QUERY_KEY = "\x00query\x00"  # cache key prefix of a query's embedding

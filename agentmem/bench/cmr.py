@@ -38,7 +38,8 @@ from typing import Any
 import torch
 
 from agentmem.bench import cmr_cases, cmr_stats, output
-from agentmem.bench.kv import _Fanout, _fork, _kl, perplexity_text
+from agentmem.bench.kv import perplexity_text
+from agentmem.bench.kv_fork import _Fanout, _fork, _kl
 from agentmem.kv.policies import get_policy
 
 CONDITIONS = ("full", "alone", "alone+latent", "cmp", "cmr", "oracle", "filler", "ridge")

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agentmem.bench.kv import FILLER, INTRO, _Fanout, _fork, _kl
+from agentmem.bench.kv_fork import FILLER, INTRO, _Fanout, _fork, _kl
 from agentmem.kv.policies import get_policy
 
 NAMES = (
