@@ -359,9 +359,21 @@ def _owned_slot(thing, owner) -> tuple[str | None, str] | None:
             return who(grand), relation
     if thing.lemma_ == "name":
         return who(owner), "name"
-    if thing.pos_ == "NOUN" and (attribute := index.get(thing.lemma_.lower())):
+    if thing.pos_ == "NOUN" and (attribute := _compound_slot(thing, index)):
         return who(owner), attribute
     return None
+
+
+def _compound_slot(thing, index: dict[str, str]) -> str | None:
+    """The slot a possessed noun names, read with its compound words first ('home town'
+    is the table's 'hometown', not 'town'), spaced or written as one word."""
+    words = [c.lower_ for c in thing.children if c.dep_ == "compound" and c.i < thing.i]
+    head = thing.lemma_.lower()
+    if words:
+        for key in (" ".join([*words, head]), "".join([*words, head])):
+            if key in index:
+                return index[key]
+    return index.get(head)
 
 
 def _named(thing, owner) -> tuple[str | None, str]:
