@@ -92,7 +92,12 @@ def fit(llm, layer: int, quantized: bool, ridge: float, text: str | None = None)
     penalty = ridge * torch.diagonal(xtx)[:features].mean()
     reg = xtx.clone()
     reg.diagonal()[:features] += penalty
-    weights = torch.linalg.solve(reg.expand(xty.shape[0], -1, -1), xty).float()
+    # One system for every layer: factor it once and solve all layers' columns together
+    # (a batch of identical systems through a stride-0 expand stalled for minutes on CPU).
+    layers, rows, outs = xty.shape
+    columns = xty.permute(1, 0, 2).reshape(rows, layers * outs)
+    solved = torch.cholesky_solve(columns, torch.linalg.cholesky(reg))
+    weights = solved.reshape(rows, layers, outs).permute(1, 0, 2).float()
     return RidgeMaps(weights.contiguous(), layer, kv_heads, head_dim)
 
 
