@@ -67,6 +67,7 @@ def test_hybrid_is_not_below_its_best_part(tmp_path, seed):
             [f"{n} {v} a {t} in {p}." for n, v, t, p in corpus], "u", kind="episode"
         )
         ids = [r.id for r in records]
+        mem.flush()  # a transcript's vectors follow from the background index writer
         scores = {m: _mrr(mem, "u", ids, questions, m) for m in ("hybrid", "fulltext", "semantic")}
     assert scores["hybrid"] >= max(scores["fulltext"], scores["semantic"]), scores
 
