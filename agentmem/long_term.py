@@ -52,11 +52,13 @@ class LongTermMemory:
         )
         self._embedder = embedder
         self._recovering = threading.Lock()
-        self._rebuild_replaced()
+        replaced = self._rebuild_replaced()
         if fresh_index and self._has_rows():
             self.reindex()
         else:
             self.repair()
+        if replaced:  # the same stale HNSW cache as after a rebuild in `repair`
+            self._index.reconnect()
         self.indexer = IndexSync(
             self.sql,
             self._index,
@@ -176,15 +178,16 @@ class LongTermMemory:
             index_health.repair(self, health)
         return health
 
-    def _rebuild_replaced(self) -> None:
+    def _rebuild_replaced(self) -> bool:
         """Mark for indexing every row of the users whose damaged collections the index
-        replaced on open (the repair that follows rebuilds them)."""
+        replaced on open (the repair that follows rebuilds them); True if there were any."""
         if not self._index.damaged:
-            return
+            return False
         with self.sql.begin() as conn:
             for user_id in self.sql.memory_users(conn):
                 if self._index.collection_name(user_id) in self._index.damaged:
                     self.sql.mark_user_dirty(conn, user_id)
+        return True
 
     def recover(self, damage: IndexDamagedError) -> int:
         """Rebuild the damaged collection of `damage.user_id` from SQL; returns how many
