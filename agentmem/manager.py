@@ -13,17 +13,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem import chat, derived, episodes, lifecycle, resolver, timeref, undo
 from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
 from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
 from agentmem.consolidation import SUMMARIZERS, Consolidator, Summarizer, make_summarizer
-from agentmem.consolidation_worker import ConsolidationRunner
+from agentmem.consolidation.worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ModelError, ValidationError
-from agentmem.extraction import EXTRACTORS, FactExtractor, make_extractor
-from agentmem.keyed import KeyedMemories
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.facts import derived, lifecycle, resolver
+from agentmem.facts import review as undo
+from agentmem.facts.extraction import EXTRACTORS, FactExtractor, make_extractor
+from agentmem.llm import chat
+from agentmem.long_term import LongTermMemory, WritePlan, episodes, event, new_id, timeref
+from agentmem.long_term.keyed import KeyedMemories
+from agentmem.long_term.plans import archived_copy
 from agentmem.sensory import SensoryMemory
 from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counter
 from agentmem.stores import readonly
@@ -46,7 +49,6 @@ from agentmem.types import (
     as_utc,
     utcnow,
 )
-from agentmem.write_plan import archived_copy
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from agentmem import episodes, timeref
 from agentmem.checks import check_metadata, check_unicode
 from agentmem.errors import ValidationError
+from agentmem.long_term import episodes, timeref
+from agentmem.long_term.plans import event
 from agentmem.stores.sql import SQLStore
 from agentmem.types import ROLES, Episode, MemoryRecord, Scope, as_utc, utcnow
-from agentmem.write_plan import event
 
 MAX_INPUT_CHARS = 2_000_000
 
@@ -136,7 +136,7 @@ def salience(text: str, role: str = "user") -> float:
 class SensoryMemory:
     """Normalises input and logs it as episodes, one transaction per input.
 
-    With `long_term`, each episode's memory row (kind "episode", `agentmem.episodes`) is
+    With `long_term`, each episode's memory row (kind "episode", `agentmem.long_term.episodes`) is
     written in the same transaction and queued for the background index writer to embed,
     so the turn is searchable by full text at once and by meaning moments later."""
 

@@ -9,7 +9,7 @@ import pytest
 
 from agentmem import ConflictStateError, Memory, NotFoundError, Scope, ValidationError
 from agentmem.config import ConflictsConfig
-from agentmem.conflicts import (
+from agentmem.facts.conflicts import (
     classify,
     decide_fact,
     describe_change,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentmem import extraction_parse as parse
-from agentmem.extraction_similar import similar_attribute
+from agentmem.facts.extraction import parse
+from agentmem.facts.extraction.similar import similar_attribute
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 

@@ -28,9 +28,14 @@ from datetime import datetime
 from typing import Any
 
 from agentmem.config import ConflictsConfig
-from agentmem.sameness import restates, same_content
+from agentmem.facts.sameness import restates, same_content
+from agentmem.facts.vocabulary import (
+    canonical,
+    canonical_subject,
+    is_multi_valued,
+    normalise_phrase,
+)
 from agentmem.types import MemoryRecord, as_utc
-from agentmem.vocabulary import canonical, canonical_subject, is_multi_valued, normalise_phrase
 
 CLASSIFICATIONS = ("duplicate", "refinement", "contradiction", "retraction", "independent")
 POLICIES = ("latest_wins", "highest_confidence", "source_priority", "keep_both", "manual")

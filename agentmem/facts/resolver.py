@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from agentmem import conflicts
-from agentmem.conflicts import Decision
-from agentmem.derived import changed_facts, retire_covered_notes
+from agentmem.facts import conflicts
+from agentmem.facts.conflicts import Decision
+from agentmem.facts.derived import changed_facts, retire_covered_notes
+from agentmem.facts.vocabulary import canonical, canonical_subject
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
-from agentmem.pending_index import PendingNeighbours
+from agentmem.long_term.pending_index import PendingNeighbours
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Conflict, MemoryRecord, Scope, as_utc
-from agentmem.vocabulary import canonical, canonical_subject
 
 log = logging.getLogger(__name__)
 NEIGHBOURS = 5

@@ -11,13 +11,13 @@ One pass over a session's oldest turns:
      rolling summary of the working context, updated in place, old versions kept in
      history, `metadata["chunk_ids"]` naming its chunks);
   4. the episodes are marked consolidated and leave the working context -- not long-term
-     memory: each stays searchable as a memory of kind "episode" (`agentmem.episodes`).
+     memory: each stays searchable as a memory of kind "episode" (`agentmem.long_term.episodes`).
 No pass replaces earlier content with less: every sentence a session summary ever held
 is in a chunk summary that stays, and every turn stays an episode. Each step's failure is
 logged and reported; episodes are marked consolidated only once the summaries hold them,
 so a failed pass leaves them in the working context to retry.
 
-Summarisers live in `agentmem.summarizers` (re-exported here).
+Summarisers live in `agentmem.consolidation.summarizers` (re-exported here).
 """
 
 from __future__ import annotations
@@ -28,11 +28,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from agentmem import episodes as episode_rows
-from agentmem import resolver, timeref
-from agentmem.extraction import FactExtractor
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
-from agentmem.summarizers import (
+from agentmem.consolidation.summarizers import (
     SUMMARIZERS,
     ExtractiveSummarizer,
     LangChainSummarizer,
@@ -42,6 +38,11 @@ from agentmem.summarizers import (
     Turns,
     make_summarizer,
 )
+from agentmem.facts import resolver
+from agentmem.facts.extraction import FactExtractor
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, timeref
+from agentmem.long_term import episodes as episode_rows
+from agentmem.long_term.plans import archived_copy
 from agentmem.types import (
     ConsolidationReport,
     Episode,
@@ -51,7 +52,6 @@ from agentmem.types import (
     Scope,
     utcnow,
 )
-from agentmem.write_plan import archived_copy
 
 log = logging.getLogger(__name__)
 _NO_LOCK = nullcontext()

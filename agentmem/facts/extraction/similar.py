@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from agentmem.extraction_pipeline import predicate_index
+from agentmem.facts.extraction.pipeline import predicate_index
 
 log = logging.getLogger("agentmem.extraction")
 THRESHOLD = 0.8

@@ -13,12 +13,12 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from agentmem import conflicts as rules
 from agentmem.errors import ConflictStateError, NotFoundError, ValidationError
+from agentmem.facts import conflicts as rules
+from agentmem.facts.resolver import slot_timeline, snapshot, unsnapshot
 from agentmem.long_term import LongTermMemory, WritePlan, event
-from agentmem.resolver import slot_timeline, snapshot, unsnapshot
+from agentmem.long_term.plans import archived_copy
 from agentmem.types import Conflict, MemoryEvent, MemoryRecord, Scope, as_utc
-from agentmem.write_plan import archived_copy
 
 NEWEST = ("new", "newest", "latest")
 OLDEST = ("old", "oldest", "current", "first")

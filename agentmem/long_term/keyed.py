@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.errors import ValidationError
-from agentmem.long_term import WritePlan, event
+from agentmem.long_term.plans import WritePlan, event
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord, Scope, utcnow
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.errors import ValidationError
-from agentmem.extraction_base import FactExtractor
+from agentmem.facts.extraction.base import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Fact, MemoryRecord
@@ -37,7 +37,7 @@ def speaker_of(metadata: dict[str, Any]) -> str | None:
 def text_extractor(kind: str) -> FactExtractor:
     """What reads the facts of a stored text: the rules, or (for 'parse' and 'llm', whose
     model runs in consolidation) the rules plus the dependency parse."""
-    from agentmem.extraction import RuleExtractor, parse_extractor
+    from agentmem.facts.extraction import RuleExtractor, parse_extractor
 
     return RuleExtractor() if kind == "rules" else parse_extractor()
 

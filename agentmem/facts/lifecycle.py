@@ -18,11 +18,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from agentmem.chat import forget_last_chat
 from agentmem.config import ConflictsConfig
+from agentmem.facts.resolver import snapshot
+from agentmem.llm.chat import forget_last_chat
 from agentmem.long_term import LongTermMemory, WritePlan, event
 from agentmem.parametric.registry import AdapterRegistry
-from agentmem.resolver import snapshot
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord, Scope, as_utc
 

@@ -131,7 +131,7 @@ def _same_statement(stored: MemoryRecord, candidate: MemoryRecord) -> bool:
 
 
 def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:
-    from agentmem.conflicts import reinforced_confidence
+    from agentmem.facts.conflicts import reinforced_confidence
 
     def remap(value: Any) -> Any:
         if isinstance(value, str):

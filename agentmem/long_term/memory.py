@@ -20,17 +20,17 @@ from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder, make_embedde
 from agentmem.checks import check_metadata, check_text  # noqa: F401  (re-exported)
 from agentmem.config import MemoryConfig
 from agentmem.errors import IndexDamagedError, NotFoundError
-from agentmem.indexer import IndexSync
-from agentmem.stores.sql import MemoryQuery, SQLStore
-from agentmem.stores.vector import VectorIndex
-from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
-from agentmem.write_plan import (  # noqa: F401  (WritePlan, event, new_id: re-exported)
+from agentmem.long_term.indexer import IndexSync
+from agentmem.long_term.plans import (  # noqa: F401  (WritePlan, event, new_id: re-exported)
     WritePlan,
     absorb_concurrent_duplicates,
     event,
     new_id,
     relative_counters,
 )
+from agentmem.stores.sql import MemoryQuery, SQLStore
+from agentmem.stores.vector import VectorIndex
+from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class LongTermMemory:
         """Compare SQL with the vector index id by id (`deep`: and test that every vector is
         retrievable); with `fix`, rewrite what is missing or unusable from SQL and delete
         stray vectors. Returns the IndexHealth as found, with `repaired` set."""
-        from agentmem import index_health
+        from agentmem.long_term import index_health
 
         health = index_health.check(self, user_id, deep=deep)
         if fix and not health.healthy:

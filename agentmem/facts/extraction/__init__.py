@@ -17,14 +17,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from agentmem import extraction_parse
-from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
-from agentmem.extraction_llm import LLMExtractor, local_model_completion, parse_facts
-from agentmem.extraction_patterns import RULES, Rule
-from agentmem.extraction_rules import RuleExtractor, clauses
+from agentmem.facts.extraction import parse as extraction_parse
+from agentmem.facts.extraction.base import USER, FactExtractor, as_speaker, render
+from agentmem.facts.extraction.llm import LLMExtractor, local_model_completion, parse_facts
+from agentmem.facts.extraction.patterns import RULES, Rule
+from agentmem.facts.extraction.rules import RuleExtractor, clauses
+from agentmem.facts.vocabulary import canonical
 from agentmem.registry import Registry
 from agentmem.types import Fact
-from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")
 
@@ -72,7 +72,7 @@ class LayeredExtractor(FactExtractor):
 def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:
     """Facts of `found` that `known` does not already read: another slot, or a value that
     is neither one of `known`'s values of that slot nor a part of one, nor contains one."""
-    from agentmem.conflicts import normalise_value
+    from agentmem.facts.conflicts import normalise_value
 
     values: dict[tuple[str, str], list[set[str]]] = {}
     for f in known:
