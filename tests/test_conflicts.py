@@ -16,8 +16,8 @@ from agentmem.facts.conflicts import (
     is_ambiguous,
     new_wins,
     normalise_value,
-    reinforced_confidence,
 )
+from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -42,7 +42,7 @@ from agentmem.facts import resolver
 from agentmem.facts.extraction import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, timeref
 from agentmem.long_term import episodes as episode_rows
-from agentmem.long_term.plans import archived_copy
+from agentmem.long_term.plans import revise
 from agentmem.types import (
     ConsolidationReport,
     Episode,
@@ -99,10 +99,9 @@ class Consolidator:
             records, events = self.store_facts(facts) if facts else ([], [])
             if not todo:
                 return records, events
-            with self.long_term.sql.begin() as conn:
-                for e in todo:
-                    e.metadata["extracted"] = done
-                    self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id, e.metadata)
+            for e in todo:
+                e.metadata["extracted"] = done
+            self.long_term.set_episode_metadata(todo)
         return records, events
 
     def wants_facts(self, episode: Episode, *, quick: bool = False) -> bool:
@@ -173,8 +172,7 @@ class Consolidator:
         report.summary_id = summary.id if summary is not None else None
         report.chunk_summary_id = chunk.id if chunk is not None else None
         report.events += events
-        with self.long_term.sql.begin() as conn:
-            self.long_term.sql.mark_consolidated(conn, [e.id for e in episodes], scope.user_id)
+        self.long_term.mark_consolidated(episodes)
         return report, summary
 
     def _write_chunk(
@@ -270,7 +268,6 @@ class Consolidator:
                 ],
             )
         else:
-            old = archived_copy(current, now)
             record = replace(
                 current,
                 text=text,
@@ -280,29 +277,13 @@ class Consolidator:
                 updated_at=now,
                 recorded_at=now,
             )
-            values = {
-                "text": text,
-                "metadata": record.metadata,
-                "version": record.version,
-                "valid_from": now,
-                "updated_at": now,
-                "recorded_at": now,
-            }
-            plan = WritePlan(
-                inserts=[old],
-                updates=[(current.id, scope.user_id, values)],
-                events=[
-                    event(
-                        "UPDATE",
-                        current,
-                        actor=actor,
-                        reason=f"{len(episodes)} turns summarised",
-                        old_text=current.text,
-                        new_text=text,
-                        related_id=old.id,
-                        at=now,
-                    )
-                ],
+            plan = revise(
+                current,
+                text,
+                now,
+                actor=actor,
+                reason=f"{len(episodes)} turns summarised",
+                metadata=record.metadata,
             )
         self.long_term.apply(plan)
         return record, plan.events

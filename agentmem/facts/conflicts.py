@@ -35,6 +35,7 @@ from agentmem.facts.vocabulary import (
     is_multi_valued,
     normalise_phrase,
 )
+from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord, as_utc
 
 CLASSIFICATIONS = ("duplicate", "refinement", "contradiction", "retraction", "independent")
@@ -161,11 +162,6 @@ def new_wins(
 def _rank(source: str, config: ConflictsConfig) -> int:
     order = list(config.source_priority)
     return order.index(source) if source in order else len(order)
-
-
-def reinforced_confidence(old: float, new: float) -> float:
-    """Each repetition closes half the gap to certainty, weighted by the new statement."""
-    return round(min(1.0, 1.0 - (1.0 - old) * (1.0 - 0.5 * new)), 6)
 
 
 # --- decisions ----------------------------------------------------------------------

@@ -153,11 +153,9 @@ def retire_covered_notes(
         by_user.setdefault(user_id, set()).add(memory_id)
     inserted = {r.id: r for r in plan.inserts}
     for user_id, ids in by_user.items():
-        with long_term.sql.begin() as conn:
-            query = MemoryQuery(user_id=user_id, statuses=None)
-            facts = long_term.sql.get_memories(conn, ids, query)
-            note_ids = {f.metadata.get("derived_from") for f in facts.values()} - {None}
-            notes = long_term.sql.get_memories(conn, note_ids, MemoryQuery(user_id=user_id))
+        facts = long_term.matching(ids, MemoryQuery(user_id=user_id, statuses=None))
+        note_ids = {f.metadata.get("derived_from") for f in facts.values()} - {None}
+        notes = long_term.matching(note_ids, MemoryQuery(user_id=user_id))
         for note in notes.values():
             listed = note.metadata.get("facts") or []
             if note.kind != "note" or not listed or not set(listed) <= set(changed):

@@ -255,8 +255,7 @@ def _nearest_of_kind(
     search widens (x8, up to WIDEST) for those vectors, so they do not crowd out the notes
     and facts a candidate must be compared with."""
     hits = long_term.nearest_many(query.user_id, vectors, width, active_only=True)
-    with long_term.sql.begin() as conn:
-        found = long_term.sql.get_memories(conn, {i for h in hits for i, _ in h}, query)
+    found = long_term.matching({i for h in hits for i, _ in h}, query)
     near = [[(found[i], s) for i, s in h if i in found][:NEIGHBOURS] for h in hits]
     short = [
         j

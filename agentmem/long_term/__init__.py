@@ -1,6 +1,7 @@
 """Long-term text memory: the only holder of the SQL store and the vector index.
 
 memory.py        LongTermMemory: reads (scope-checked) and the write door, `apply(WritePlan)`
+records.py       its reads of events, conflicts and episodes, and its episode writes
 plans.py         write plans and the versioning rule they share
 indexer.py       the background index writer; index_health.py its checks and repair
 episodes.py      every logged input as a searchable memory; timeref.py grounds its dates

@@ -28,6 +28,7 @@ from agentmem.long_term.plans import (  # noqa: F401  (WritePlan, event, new_id:
     new_id,
     relative_counters,
 )
+from agentmem.long_term.records import ScopedRecords, visible
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
 from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
@@ -35,7 +36,7 @@ from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
 log = logging.getLogger(__name__)
 
 
-class LongTermMemory:
+class LongTermMemory(ScopedRecords):
     """SQL store + vector index + embedder, behind record-level operations."""
 
     def __init__(self, config: MemoryConfig, embedder: Embedder | None = None) -> None:
@@ -222,7 +223,7 @@ class LongTermMemory:
     def get(self, memory_id: str, scope: Scope, *, as_of: datetime | None = None) -> MemoryRecord:
         with self.sql.begin() as conn:
             record = self.sql.get_memory(conn, memory_id, scope.user_id)
-        if record is None or not _visible(record, scope):
+        if record is None or not visible(record.scope, scope):
             raise NotFoundError(
                 f"no memory {memory_id!r} in the scope of user "
                 f"{scope.user_id!r}; check the id and the user_id"
@@ -383,11 +384,6 @@ class LongTermMemory:
         with self.sql.begin() as conn:
             events = self.sql.events_for(conn, ids, scope.user_id)
         return sorted(events, key=lambda e: e.created_at)  # stable: ties keep write order
-
-
-def _visible(record: MemoryRecord, scope: Scope) -> bool:
-    """A user's record is visible to an agent scope if it is the agent's or shared."""
-    return scope.agent_id is None or record.scope.agent_id in (None, scope.agent_id)
 
 
 def _narrowing(query: MemoryQuery) -> bool:

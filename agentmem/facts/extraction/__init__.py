@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.facts.extraction import parse as extraction_parse
+from agentmem.facts.extraction import similar
 from agentmem.facts.extraction.base import USER, FactExtractor, as_speaker, render
 from agentmem.facts.extraction.llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.facts.extraction.patterns import RULES, Rule
@@ -93,6 +94,8 @@ def make_extractor(
     """The extractor a config names (`EXTRACTORS`): 'rules'; 'parse' (the rules, then a
     dependency parse; the rules alone, logged, when no English pipeline is installed); or
     'llm' (the chat model if given, else the local one)."""
+    if config is not None and config.llm.cache_dir is not None:
+        similar.use_cache_dir(config.llm.cache_dir)  # the parse's embedder: under the home
     return EXTRACTORS.create(kind, chat_model=chat_model, config=config)
 
 
