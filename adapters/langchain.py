@@ -48,7 +48,7 @@ from langchain_core.stores import BaseStore  # noqa: E402
 from langchain_core.vectorstores import VectorStore  # noqa: E402
 from pydantic import ConfigDict, Field  # noqa: E402
 
-from agentmem.keyed import KEY, SPACE  # noqa: E402
+from agentmem.long_term.keyed import KEY, SPACE  # noqa: E402
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
 KIND_OF_VALUE = "lc_type"

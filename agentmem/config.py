@@ -133,7 +133,7 @@ class ConsolidationConfig(BaseModel):
     )
     extractor: str = Field(
         "parse",
-        description="a registered extractor (agentmem.extraction.EXTRACTORS): 'rules'; "
+        description="a registered extractor (agentmem.facts.extraction.EXTRACTORS): 'rules'; "
         "'parse': the rules, then a dependency parse (facts of any subject; the rules alone "
         "when no English spaCy model is installed); 'llm' asks the local or LangChain model, "
         "falling back to rules",
@@ -251,7 +251,7 @@ class ConflictsConfig(BaseModel):
         gt=0.0,
         le=1.0,
         description="kept for older configs: a merge now needs the same content words "
-        "(agentmem.sameness), which no similarity replaces",
+        "(agentmem.facts.sameness), which no similarity replaces",
     )
     judge_margin: float = Field(
         0.1, ge=0.0, le=1.0, description="below the threshold by less: ask the LLM judge"

@@ -26,13 +26,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentmem import episodes, prompts
+from agentmem import prompts
 from agentmem.errors import ValidationError
-from agentmem.long_term import LongTermMemory
+from agentmem.facts.vocabulary import canonical, is_multi_valued
+from agentmem.long_term import LongTermMemory, episodes
 from agentmem.short_term import TokenCounter, WorkingContext, turn_message
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Context, Episode, MemoryRecord, Scope
-from agentmem.vocabulary import canonical, is_multi_valued
 
 MESSAGE_OVERHEAD = 4  # chat-template tokens around each message
 MIN_TOKENS = 32

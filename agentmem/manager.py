@@ -13,17 +13,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentmem import chat, derived, episodes, lifecycle, resolver, timeref, undo
 from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder
 from agentmem.checks import check_datetime, check_metadata, check_string, check_text
 from agentmem.config import MemoryConfig
 from agentmem.consolidation import SUMMARIZERS, Consolidator, Summarizer, make_summarizer
-from agentmem.consolidation_worker import ConsolidationRunner
+from agentmem.consolidation.worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
 from agentmem.errors import ConflictStateError, ModelError, ValidationError
-from agentmem.extraction import EXTRACTORS, FactExtractor, make_extractor
-from agentmem.keyed import KeyedMemories
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.facts import derived, lifecycle, resolver
+from agentmem.facts import review as undo
+from agentmem.facts.extraction import EXTRACTORS, FactExtractor, make_extractor
+from agentmem.llm import chat
+from agentmem.long_term import LongTermMemory, WritePlan, episodes, event, new_id, timeref
+from agentmem.long_term.keyed import KeyedMemories
+from agentmem.long_term.plans import revise
 from agentmem.sensory import SensoryMemory
 from agentmem.short_term import ShortTermMemory, TokenCounter, lazy_token_counter
 from agentmem.stores import readonly
@@ -46,7 +49,6 @@ from agentmem.types import (
     as_utc,
     utcnow,
 )
-from agentmem.write_plan import archived_copy
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +93,7 @@ class Memory:
         """Sensory, short-term and consolidation layers; chat_model serves 'langchain'/'llm'."""
         cfg, st = self.config.consolidation, self.config.short_term
         counter = counter or lazy_token_counter(self.config)
-        self.sensory = SensoryMemory(
-            self.long_term.sql, max_chunk_chars=st.max_chunk_chars, long_term=self.long_term
-        )
+        self.sensory = SensoryMemory(self.long_term, max_chunk_chars=st.max_chunk_chars)
         episodes.backfill(self.long_term)  # episodes logged before they had memory rows
         self.short_term = ShortTermMemory(
             self.long_term, counter, max_tokens=st.max_tokens, target_ratio=st.target_ratio
@@ -336,35 +336,12 @@ class Memory:
             raise ConflictStateError(
                 f"memory {memory_id!r} is {current.status}; restore it before updating it"
             )
-        now = utcnow()
-        old = archived_copy(current, now)
-        values = {
-            "text": text,
-            "version": current.version + 1,
-            "valid_from": now,
-            "updated_at": now,
-            "recorded_at": now,
-        }
+        values: dict[str, Any] = {}
         if metadata is not None:
             values["metadata"] = check_metadata(metadata)
         extractor = derived.text_extractor(self.config.consolidation.extractor)
         values.update(_slot_of(current, text, values.get("metadata", current.metadata), extractor))
-        plan = WritePlan(
-            inserts=[old],
-            updates=[(current.id, scope.user_id, values)],
-            events=[
-                event(
-                    "UPDATE",
-                    current,
-                    actor=actor,
-                    reason=reason,
-                    old_text=current.text,
-                    new_text=text,
-                    related_id=old.id,
-                    at=now,
-                )
-            ],
-        )
+        plan = revise(current, text, utcnow(), actor=actor, reason=reason, **values)
         self.long_term.apply(plan)
         return self.long_term.get(current.id, scope)
 
@@ -487,8 +464,7 @@ class Memory:
     def conflicts(self, scope: Scope | str, *, status: str | None = "open") -> list[Conflict]:
         """Conflicts waiting for review (`status=None`: resolved ones too)."""
         scope = Scope.coerce(scope)
-        with self.long_term.sql.begin() as conn:
-            return self.long_term.sql.list_conflicts(conn, scope.user_id, status)
+        return self.long_term.conflicts(scope, status)
 
     def resolve_conflict(
         self, conflict_id: str, choice: str, scope: Scope | str, *, actor: str = "user"
@@ -540,7 +516,7 @@ class Memory:
         scope = Scope.coerce(scope)
         limits = self.config.sql
         return readonly.run(
-            self.long_term.sql.engine,
+            self.long_term.engine,
             statement,
             scope,
             readonly.Limits(

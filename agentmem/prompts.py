@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from agentmem.vocabulary import ATTRIBUTES
+from agentmem.facts.vocabulary import ATTRIBUTES
 
 FACT_SCHEMA = {
     "type": "object",

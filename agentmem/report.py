@@ -22,12 +22,12 @@ from agentmem.stores.schema import conflicts, episodes, memories, memory_events
 
 def collect_stats(memory: Any, user_id: str | None = None) -> dict[str, Any]:
     """Counts per tier, store sizes and vector-index health (of one user, or of all)."""
-    sql = memory.long_term.sql
+    engine = memory.long_term.engine
 
     def where(stmt, table):
         return stmt if user_id is None else stmt.where(table.c.user_id == user_id)
 
-    with sql.begin() as conn:
+    with engine.begin() as conn:
         by_kind = conn.execute(
             where(
                 select(memories.c.kind, memories.c.status, func.count()).group_by(

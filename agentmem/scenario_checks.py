@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from agentmem.conflicts import normalise_value
 from agentmem.errors import ValidationError
+from agentmem.facts.conflicts import normalise_value
 from agentmem.types import MemoryRecord, Scope, as_utc
 
 

@@ -15,12 +15,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from agentmem import episodes, timeref
 from agentmem.checks import check_metadata, check_unicode
 from agentmem.errors import ValidationError
-from agentmem.stores.sql import SQLStore
+from agentmem.long_term import LongTermMemory, episodes, timeref
+from agentmem.long_term.plans import event
+from agentmem.long_term.records import Appended
 from agentmem.types import ROLES, Episode, MemoryRecord, Scope, as_utc, utcnow
-from agentmem.write_plan import event
 
 MAX_INPUT_CHARS = 2_000_000
 
@@ -136,16 +136,13 @@ def salience(text: str, role: str = "user") -> float:
 class SensoryMemory:
     """Normalises input and logs it as episodes, one transaction per input.
 
-    With `long_term`, each episode's memory row (kind "episode", `agentmem.episodes`) is
+    Each episode's memory row (kind "episode", `agentmem.long_term.episodes`) is
     written in the same transaction and queued for the background index writer to embed,
     so the turn is searchable by full text at once and by meaning moments later."""
 
-    def __init__(
-        self, sql: SQLStore, *, max_chunk_chars: int = 2000, long_term: Any = None
-    ) -> None:
-        self.sql = sql
-        self.max_chunk_chars = max_chunk_chars
+    def __init__(self, long_term: LongTermMemory, *, max_chunk_chars: int = 2000) -> None:
         self.long_term = long_term
+        self.max_chunk_chars = max_chunk_chars
 
     def record(
         self,
@@ -215,9 +212,8 @@ class SensoryMemory:
         for the background index writer, which embeds them. `stored_by`: a caller stored
         them as memories (consolidated, with ADD events), rather than observed them."""
         grounded = [timeref.resolve(t, moment) for t in texts]
-        with self.sql.begin() as conn:
-            self.sql.lock_user(conn, scope.user_id)  # sequence numbers stay unique across writers
-            seq = self.sql.next_episode_seq(conn, scope)
+
+        def build(seq: int) -> Appended:
             items = [
                 Episode(
                     id=uuid.uuid4().hex,
@@ -232,16 +228,11 @@ class SensoryMemory:
                 )
                 for i, (text, meta, refs) in enumerate(zip(texts, metas, grounded, strict=True))
             ]
-            self.sql.insert_episodes(conn, items)
-            rows = []
-            if self.long_term is not None:
-                rows = [episodes.record(e, refs) for e, refs in zip(items, grounded, strict=True)]
-                self.sql.insert_memories(conn, rows)
-            if stored_by is not None:
-                self.sql.insert_events(conn, [_added(r, stored_by) for r in rows])
-        if self.long_term is not None:
-            owners = {e.id: e.scope.user_id for e in items}
-            self.long_term.indexer.submit(owners, {}, embed=owners)
+            rows = [episodes.record(e, refs) for e, refs in zip(items, grounded, strict=True)]
+            added = [_added(r, stored_by) for r in rows] if stored_by is not None else []
+            return items, rows, added
+
+        items, rows, _ = self.long_term.append_episodes(scope, build)
         return items, rows
 
 

@@ -243,11 +243,8 @@ class ShortTermMemory:
                 self._contexts.pop(scope, None)
 
     def _rebuild(self, scope: Scope) -> WorkingContext:
-        sql = self.long_term.sql
-        with sql.begin() as conn:
-            episodes = sql.list_episodes(conn, scope, unconsolidated=True)
-            found = sql.find_memories(conn, summary_query(scope), limit=1)
-        ctx = WorkingContext(scope=scope, summary=found[0] if found else None)
+        episodes, summary = self.long_term.working_set(scope, summary_query(scope))
+        ctx = WorkingContext(scope=scope, summary=summary)
         for episode in episodes:
             turn = Turn(episode, self.count(turn_message(episode)["content"]))
             ctx.turns.append(turn)

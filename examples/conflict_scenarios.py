@@ -13,7 +13,7 @@ import tempfile
 from datetime import UTC, datetime
 
 from agentmem import Memory, Scope
-from agentmem.conflicts import describe_change
+from agentmem.facts.conflicts import describe_change
 from agentmem.scenarios import main as check_conflicts_main
 from agentmem.short_term import word_counter
 

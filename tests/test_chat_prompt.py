@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from agentmem import Memory, Scope
-from agentmem.chat import build_prompt
+from agentmem.facts.person import base_form, second_person
+from agentmem.llm.chat import build_prompt
 from agentmem.llm.runtime import _repeat_start
-from agentmem.person import base_form, second_person
 
 
 @pytest.mark.parametrize(

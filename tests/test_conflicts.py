@@ -9,15 +9,15 @@ import pytest
 
 from agentmem import ConflictStateError, Memory, NotFoundError, Scope, ValidationError
 from agentmem.config import ConflictsConfig
-from agentmem.conflicts import (
+from agentmem.facts.conflicts import (
     classify,
     decide_fact,
     describe_change,
     is_ambiguous,
     new_wins,
     normalise_value,
-    reinforced_confidence,
 )
+from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentmem import Memory, Scope
-from agentmem.conflicts import POLICIES, normalise_value
 from agentmem.errors import ConflictStateError
+from agentmem.facts.conflicts import POLICIES, normalise_value
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 ATTRIBUTES = ["lives_in", "moved to", "works_at", "likes", "speaks"]

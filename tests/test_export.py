@@ -10,7 +10,7 @@ import pytest
 
 from agentmem import Memory, Scope
 from agentmem.errors import ValidationError
-from agentmem.export import export_jsonl, import_jsonl
+from agentmem.long_term.export import export_jsonl, import_jsonl
 
 
 def _table(mem: Memory, user: str, name: str) -> list[dict]:

@@ -10,7 +10,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentmem import prompts
-from agentmem.extraction import LLMExtractor, RuleExtractor, parse_facts
+from agentmem.facts.extraction import LLMExtractor, RuleExtractor, parse_facts
 
 GOOD = json.dumps(
     {

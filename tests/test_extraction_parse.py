@@ -11,8 +11,7 @@ import logging
 import pytest
 
 from agentmem import Memory, Scope
-from agentmem import extraction_parse as parse
-from agentmem.extraction import parse_extractor
+from agentmem.facts.extraction import parse, parse_extractor
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 
@@ -170,7 +169,7 @@ def test_a_speakers_relative_is_that_speakers(tmp_path):
 _FRESH = """
 import sys, tempfile, threading
 from agentmem import Memory
-from agentmem import extraction_pipeline
+from agentmem.facts.extraction import pipeline as extraction_pipeline
 with Memory(home=tempfile.mkdtemp(), embedding={"model": "hash"}) as mem:
     for thread in threading.enumerate():
         if thread.name == "agentmem-parse-load":

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentmem.extraction import RULES, Rule, RuleExtractor, render
-from agentmem.vocabulary import ATTRIBUTES, canonical
+from agentmem.facts.extraction import RULES, Rule, RuleExtractor, render
+from agentmem.facts.vocabulary import ATTRIBUTES, canonical
 
 N = False
 Y = True

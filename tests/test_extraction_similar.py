@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentmem import extraction_parse as parse
-from agentmem.extraction_similar import similar_attribute
+from agentmem import Memory
+from agentmem.facts.extraction import parse, similar
+from agentmem.facts.extraction.similar import similar_attribute
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 
@@ -48,3 +49,25 @@ def test_the_parse_reads_unlisted_predicates(text, fact):
 def test_a_trip_states_no_home():
     facts = parse.ParseExtractor().extract("In March I travelled to Kingston.")
     assert not [f for f in facts if f.attribute == "lives_in"]
+
+
+@pytest.fixture
+def fresh_similar(monkeypatch):
+    """The slot table unloaded, so the test sees where its embedder is exported."""
+    monkeypatch.setattr(similar, "_CACHE_DIR", [])
+    similar._table.cache_clear()
+    similar._similar.cache_clear()
+    yield
+    similar._table.cache_clear()
+    similar._similar.cache_clear()
+
+
+def test_the_embedder_export_stays_under_the_configured_home(tmp_path, monkeypatch, fresh_similar):
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user" / ".cache"))
+    home = tmp_path / "home"
+    with Memory(home=home, embedding={"model": "hash"}, consolidation={"extractor": "parse"}):
+        assert similar_attribute("relocate", "to") == "lives_in"  # loads the table
+    exported = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".onnx" for p in exported), exported
+    assert not (tmp_path / "user").exists()

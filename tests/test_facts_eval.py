@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmem import extraction_parse as parse
+from agentmem.facts.extraction import parse
 
 sys.path.insert(0, str(Path(__file__).parent / "facts_eval"))
 from facts_evaluate import score_conflicts  # noqa: E402

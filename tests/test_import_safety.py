@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from agentmem import Memory, ValidationError
 from agentmem.cli import app
-from agentmem.export import export_jsonl, import_jsonl
+from agentmem.long_term.export import export_jsonl, import_jsonl
 
 
 @pytest.fixture(scope="module")

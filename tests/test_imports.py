@@ -114,3 +114,75 @@ def test_the_circle_finder_finds_circles():
 @pytest.mark.parametrize("name", [m for m in MODULES if not m.endswith("__main__")])
 def test_every_module_imports(name):
     importlib.import_module(name)
+
+
+# Imports run one way: a module may import its own layer and the layers before it. Modules
+# outside these packages (config, types, prompts, llm, kv, ...) are not ranked.
+LAYERS = (
+    ("agentmem.stores",),
+    ("agentmem.long_term",),
+    ("agentmem.facts",),
+    ("agentmem.consolidation", "agentmem.context"),
+    ("agentmem.manager",),
+    ("agentmem.server", "agentmem.cli"),
+)
+
+
+def _rank(name: str) -> int | None:
+    for rank, prefixes in enumerate(LAYERS):
+        if any(name == p or name.startswith(p + ".") for p in prefixes):
+            return rank
+    return None
+
+
+def _upward(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Imports from a layer into a later one."""
+    out = []
+    for name, edges in graph.items():
+        for target in edges:
+            low, high = _rank(name), _rank(target)
+            if low is not None and high is not None and high > low:
+                out.append((name, target))
+    return sorted(out)
+
+
+def test_imports_run_down_the_layers():
+    graph = {name: _imported(name, path) for name, path in MODULES.items()}
+    assert {_rank(m) for m in graph} >= set(range(len(LAYERS) - 1))  # every layer is seen
+    assert _upward(graph) == []
+
+
+def test_the_layer_check_finds_an_upward_import():
+    graph = {
+        "agentmem.long_term.plans": {"agentmem.facts.conflicts", "agentmem.stores.sql"},
+        "agentmem.facts.resolver": {"agentmem.long_term.plans", "agentmem.types"},
+    }
+    assert _upward(graph) == [("agentmem.long_term.plans", "agentmem.facts.conflicts")]
+
+
+def _reaches_store(path: Path) -> list[int]:
+    """Lines that use `<...>.long_term.sql` or the index behind LongTermMemory's back."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in ("sql", "_index", "_sql"):
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if name == "long_term":
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_long_term_holds_the_sql_store():
+    outside = {
+        name: found
+        for name, path in MODULES.items()
+        if not name.startswith(("agentmem.long_term", "agentmem.stores"))
+        and (found := _reaches_store(path))
+    }
+    assert outside == {}
+
+
+def test_the_store_check_finds_a_reach(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("def f(mem):\n    return mem.long_term.sql.begin(), mem.long_term.engine\n")
+    assert _reaches_store(source) == [2]

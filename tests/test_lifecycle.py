@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from agentmem.config import ConflictsConfig
-from agentmem.lifecycle import archive_reason, expired, strength
+from agentmem.facts.lifecycle import archive_reason, expired, strength
 from agentmem.types import MemoryRecord, Scope
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import random
 
-from agentmem import conflicts
 from agentmem.adapters.embeddings import HashEmbedder
 from agentmem.config import ConflictsConfig
+from agentmem.facts import conflicts
 from agentmem.long_term import WritePlan
-from agentmem.pending_index import PendingNeighbours
+from agentmem.long_term.pending_index import PendingNeighbours
 from agentmem.types import MemoryRecord, Scope
 
 WORDS = "river lantern copper meadow violin harbour pepper glacier orchid tunnel".split()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentmem.person import addressed
+from agentmem.facts.person import addressed
 
 CASES = [
     (

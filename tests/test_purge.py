@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from agentmem import Memory, NotFoundError, Scope, lifecycle
+from agentmem import Memory, NotFoundError, Scope
 from agentmem.config import ConflictsConfig
+from agentmem.facts import lifecycle
 from agentmem.llm.fakes import tiny_llm
 from agentmem.short_term import word_counter
 from agentmem.stores.vector import _collection_name

@@ -8,7 +8,7 @@ from agentmem import Memory, Scope
 from agentmem.adapters.embeddings import EMBEDDERS, Embedder, HashEmbedder, make_embedder
 from agentmem.consolidation import SUMMARIZERS, Summarizer
 from agentmem.errors import ConfigError
-from agentmem.extraction import EXTRACTORS, LayeredExtractor, RuleExtractor
+from agentmem.facts.extraction import EXTRACTORS, LayeredExtractor, RuleExtractor
 from agentmem.registry import Registry
 from agentmem.short_term import word_counter
 

@@ -3,6 +3,7 @@
 import pytest
 
 from agentmem import NotFoundError, QueryRefusedError, Scope
+from agentmem.config import ConflictsConfig
 
 
 @pytest.fixture
@@ -142,3 +143,33 @@ def test_http_listing_applies_the_agent_scope(mem):
             for agent in ("planner", "critic")
         }
     assert listed == {"planner": {own.id, shared.id}, "critic": {shared.id}}
+
+
+def _manual_conflict(mem, scope):
+    mem.long_term.config.conflicts = ConflictsConfig(policies={"lives_in": "manual"})
+    mem.add("I live in Porto", scope)
+    mem.add("I moved to Leeds", scope)
+    (conflict,) = mem.conflicts(scope)
+    return conflict
+
+
+def test_an_agents_conflicts_are_not_listed_or_closed_by_another_agent(mem):
+    conflict = _manual_conflict(mem, A1)
+    assert mem.conflicts(A2) == []
+    assert mem.conflicts(A2, status=None) == []
+    for choice in ("dismiss", "new"):
+        with pytest.raises(NotFoundError):
+            mem.resolve_conflict(conflict.id, choice, A2)
+    assert [c.id for c in mem.conflicts(A1)] == [conflict.id]  # still open
+    assert [c.id for c in mem.conflicts(Scope("dana"))] == [conflict.id]  # the user sees all
+
+
+def test_an_agents_audit_events_are_not_undone_by_another_agent(mem):
+    record = mem.add("The relay code is 4471", A1)
+    mem.update(record.id, "The relay code is 9902", A1)
+    update = mem.history(record.id, A1)[-1]
+    with pytest.raises(NotFoundError):
+        mem.restore(update.id, A2)
+    assert mem.long_term.get_event(update.id, A2) is None
+    assert mem.long_term.events_for([record.id], A2) == []
+    assert mem.get(record.id, A1).text == "The relay code is 9902"

@@ -140,7 +140,7 @@ def test_shutdown_cancels_a_reply_still_decoding(served):
 
 
 def test_models_load_once_under_concurrent_first_requests(tmp_path, monkeypatch):
-    import agentmem.long_term as long_term
+    import agentmem.long_term.memory as long_term
     from agentmem.adapters.embeddings import HashEmbedder
 
     built: list[int] = []

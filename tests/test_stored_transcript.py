@@ -133,7 +133,7 @@ def test_locomo_ingest_keeps_repeated_turns_of_one_speaker(tmp_path):
 
 
 def test_a_long_transcript_is_indexed_whole(tmp_path):
-    from agentmem import indexer
+    from agentmem.long_term import indexer
 
     scope = Scope(user_id="piet")
     lines = [f"Tide table entry {n}: low water at {n % 12 + 1} o'clock." for n in range(53)]

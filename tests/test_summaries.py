@@ -9,9 +9,9 @@ import re
 from agentmem import Memory, Scope
 from agentmem.adapters.embeddings import HashEmbedder
 from agentmem.bench import summaries as suite
+from agentmem.consolidation.summarizers import ExtractiveSummarizer
 from agentmem.short_term import word_counter
 from agentmem.stores.sql import MemoryQuery
-from agentmem.summarizers import ExtractiveSummarizer
 
 
 def _memory(home) -> Memory:

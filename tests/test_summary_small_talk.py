@@ -11,8 +11,8 @@ import random
 
 from agentmem import Memory, Scope
 from agentmem.adapters.embeddings import HashEmbedder
+from agentmem.consolidation.summarizers import ExtractiveSummarizer
 from agentmem.short_term import word_counter
-from agentmem.summarizers import ExtractiveSummarizer
 
 NAMES = ["Tomasz", "Ingrid", "Oluwaseun", "Mireille", "Haruto", "Valentina"]
 CITIES = ["Gdynia", "Tromsø", "Ibadan", "Clermont", "Sapporo", "Rosario"]

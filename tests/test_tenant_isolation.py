@@ -158,7 +158,7 @@ def MemoryConfigFrom(path):  # noqa: N802 - reads like the constructor it stands
 
 
 def test_export_is_confined(world):
-    from agentmem import export
+    from agentmem.long_term import export
 
     mem, secret, _ = world
     out = io.StringIO()

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from agentmem import timeref
+from agentmem.long_term import timeref
 
 # (said on, sentence, expression, expected date, granularity)
 CASES = [

@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from agentmem.adapters.embeddings import make_embedder
     from agentmem.config import MemoryConfig
+    from agentmem.consolidation.summarizers import ExtractiveSummarizer
     from agentmem.short_term import load_token_counter
-    from agentmem.summarizers import ExtractiveSummarizer
 
     config = MemoryConfig.create()
     e = config.embedding

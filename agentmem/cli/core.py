@@ -201,7 +201,7 @@ def full_id(mem: Any, table: str, given: str, user: str) -> str:
         .distinct()
         .limit(6)
     )
-    with mem.long_term.sql.begin() as conn:
+    with mem.long_term.engine.begin() as conn:
         ids = [row[0] for row in conn.execute(stmt)]
     if len(ids) > 1:
         shown = ", ".join(i[:12] for i in ids[:5])

@@ -39,7 +39,7 @@ def export_(
     user: Annotated[str | None, typer.Option("--user", "-u", help="only this user")] = None,
 ) -> None:
     """Write memories, history, episodes and conflicts as JSONL (lossless)."""
-    from agentmem import export
+    from agentmem.long_term import export
 
     if str(out) != "-" and not out.parent.is_dir():
         raise AgentMemError(
@@ -71,7 +71,7 @@ def import_(
     so importing twice is harmless."""
     from rich.progress import Progress
 
-    from agentmem import export
+    from agentmem.long_term import export
 
     if (user is None) == (not all_users):
         err_console.print(

@@ -353,7 +353,7 @@ def episodes(
         if session:
             stmt = stmt.where(table.c.session_id == session)
         stmt = stmt.order_by(table.c.pk.desc()).limit(limit)
-        with mem.long_term.sql.begin() as conn:
+        with mem.long_term.engine.begin() as conn:
             rows = [dict(r) for r in conn.execute(stmt).mappings()][::-1]
     items = [
         {

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from agentmem.errors import ValidationError
+from agentmem.facts.vocabulary import canonical
 from agentmem.types import MemoryRecord
-from agentmem.vocabulary import canonical
 
 # attribute -> (statement, question phrasings). The statement is the answer every question
 # trains towards; the value appears in it, which is what recall checks.
@@ -365,7 +365,7 @@ def as_written(subject: str, text: str) -> str:
 def note_topic(text: str) -> str | None:
     """What a note is about: the subject of its first sentence (by the dependency parse
     when an English pipeline is installed), else its first name-like words."""
-    from agentmem.extraction_parse import load_pipeline
+    from agentmem.facts.extraction.parse import load_pipeline
 
     nlp = load_pipeline()
     if nlp is not None:

@@ -228,9 +228,7 @@ def purge_user(target: Any, user_id: str) -> int:
     live = getattr(target, "_parametric", None)
     if live is not None:
         return live.purge(user_id)
-    return AdapterRegistry(target.long_term.sql.engine, target.config.lora.adapter_dir).purge(
-        user_id
-    )
+    return AdapterRegistry(target.long_term.engine, target.config.lora.adapter_dir).purge(user_id)
 
 
 def _slot(scope: Scope) -> list[Any]:

@@ -49,7 +49,7 @@ class ParametricMemory:
     ) -> None:
         self.config = config
         self.long_term = long_term
-        self.registry = AdapterRegistry(long_term.sql.engine, config.lora.adapter_dir)
+        self.registry = AdapterRegistry(long_term.engine, config.lora.adapter_dir)
         self._base = base
         self._peft: Any = None
         self._loaded: OrderedDict[str, str] = OrderedDict()  # peft name -> adapter id(s)

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from facts_generate import Case, Triple, generate  # noqa: E402
 
 from agentmem import Memory, Scope  # noqa: E402
-from agentmem.conflicts import is_negated, normalise_value  # noqa: E402
+from agentmem.facts.conflicts import is_negated, normalise_value  # noqa: E402
+from agentmem.facts.vocabulary import canonical, canonical_subject  # noqa: E402
 from agentmem.stores.sql import MemoryQuery  # noqa: E402
-from agentmem.vocabulary import canonical, canonical_subject  # noqa: E402
 
 
 def normal(t: Triple) -> Triple:
@@ -36,7 +36,7 @@ def normal(t: Triple) -> Triple:
 
 def extracted(cases: list[Case], kind: str) -> list[set[Triple]]:
     """What the extractor `add` uses (for `kind`) reads in each case's turns."""
-    from agentmem.derived import text_extractor
+    from agentmem.facts.derived import text_extractor
 
     extractor = text_extractor(kind)
     turns = [t for c in cases for t in c.turns]

@@ -120,7 +120,7 @@ def import_jsonl(
                 report.skipped[name] += len(chunk) - len(fresh)
                 if progress:
                     progress(len(chunk))
-    from agentmem.episodes import backfill
+    from agentmem.long_term.episodes import backfill
 
     backfill(memory.long_term)  # an export of an earlier version has no episode rows
     report.indexed = memory.long_term.repair()

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from agentmem import prompts
-from agentmem.extraction_base import USER, FactExtractor, render
-from agentmem.extraction_rules import RuleExtractor
+from agentmem.facts.extraction.base import USER, FactExtractor, render
+from agentmem.facts.extraction.rules import RuleExtractor
+from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
-from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")  # the name logging configs already use
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.errors import ValidationError
-from agentmem.long_term import WritePlan, event
+from agentmem.long_term.plans import WritePlan, event, revise
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord, Scope, utcnow
 
@@ -123,38 +123,16 @@ class KeyedMemories:
         meta: dict[str, Any],
         now: Any,
     ) -> None:
-        archived = MemoryRecord(
-            **{
-                **old.__dict__,
-                "id": uuid.uuid4().hex,
-                "status": "superseded",
-                "valid_to": now,
-                "superseded_by": old.id,
-                "metadata": dict(old.metadata),
-            }
-        )
-        plan.inserts.append(archived)
-        values = {
-            "text": text,
-            "metadata": meta,
-            "status": "active",
-            "valid_to": None,
-            "version": old.version + 1,
-            "valid_from": now,
-            "updated_at": now,
-            "recorded_at": now,
-        }
-        plan.updates.append((old.id, self.scope.user_id, values))
-        plan.events.append(
-            event(
-                "UPDATE",
+        plan.extend(
+            revise(
                 old,
+                text,
+                now,
                 actor="langchain",
                 reason=f"overwrote {self.space} key {key!r}",
-                old_text=old.text,
-                new_text=text,
-                related_id=archived.id,
-                at=now,
+                metadata=meta,
+                status="active",  # a deleted key is revived by a put
+                valid_to=None,
             )
         )
 

@@ -60,7 +60,7 @@ def _swap_first_person(match: re.Match) -> str:
     return swapped[0].upper() + swapped[1:] if upper else swapped
 
 
-# "Maya: ..." / "User: ..." at the start of a summary sentence (agentmem.summarizers)
+# "Maya: ..." / "User: ..." at the start of a summary sentence (agentmem.consolidation.summarizers)
 _LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2}): ")
 
 

@@ -4,7 +4,7 @@ The episodes table is the lossless log (raw content, role, session, sequence num
 said). Each episode also has a memory row of kind "episode" with the same id, written in
 the same transaction: its text is what was said, prefixed with the speaker's name when one
 was given ("Jon: lost my job yesterday (7 May 2023)") and with relative dates resolved
-(`agentmem.timeref`). That row is indexed like every memory (full text at once; meaning
+(`agentmem.long_term.timeref`). That row is indexed like every memory (full text at once; meaning
 once the background index writer has embedded it), so hybrid search reaches every turn.
 
 Episode rows are never passed through conflict resolution, deduplication or decay: two
@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from agentmem.long_term import LongTermMemory
-from agentmem.timeref import TimeRef, annotate, resolve
+from agentmem.long_term.memory import LongTermMemory
+from agentmem.long_term.timeref import TimeRef, annotate, resolve
 from agentmem.types import Episode, MemoryRecord, Scope, utcnow
 
 KIND = "episode"

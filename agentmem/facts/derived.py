@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.errors import ValidationError
-from agentmem.extraction_base import FactExtractor
+from agentmem.facts.extraction.base import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Fact, MemoryRecord
@@ -37,7 +37,7 @@ def speaker_of(metadata: dict[str, Any]) -> str | None:
 def text_extractor(kind: str) -> FactExtractor:
     """What reads the facts of a stored text: the rules, or (for 'parse' and 'llm', whose
     model runs in consolidation) the rules plus the dependency parse."""
-    from agentmem.extraction import RuleExtractor, parse_extractor
+    from agentmem.facts.extraction import RuleExtractor, parse_extractor
 
     return RuleExtractor() if kind == "rules" else parse_extractor()
 
@@ -153,11 +153,9 @@ def retire_covered_notes(
         by_user.setdefault(user_id, set()).add(memory_id)
     inserted = {r.id: r for r in plan.inserts}
     for user_id, ids in by_user.items():
-        with long_term.sql.begin() as conn:
-            query = MemoryQuery(user_id=user_id, statuses=None)
-            facts = long_term.sql.get_memories(conn, ids, query)
-            note_ids = {f.metadata.get("derived_from") for f in facts.values()} - {None}
-            notes = long_term.sql.get_memories(conn, note_ids, MemoryQuery(user_id=user_id))
+        facts = long_term.matching(ids, MemoryQuery(user_id=user_id, statuses=None))
+        note_ids = {f.metadata.get("derived_from") for f in facts.values()} - {None}
+        notes = long_term.matching(note_ids, MemoryQuery(user_id=user_id))
         for note in notes.values():
             listed = note.metadata.get("facts") or []
             if note.kind != "note" or not listed or not set(listed) <= set(changed):

@@ -4,7 +4,7 @@ Where the rule table reads fixed first-person phrasings, this reads the grammar 
 clause: its subject (the speaker, or a named person or thing: "Brannoch Velt lives in
 Ashcombe"), its predicate (a verb lemma with its particle and preposition, or a copula with
 its complement), the object, and its polarity ("not", "no longer", "anymore"). Predicates
-map onto the one attribute table of `agentmem.vocabulary` through the lemmas of its
+map onto the one attribute table of `agentmem.facts.vocabulary` through the lemmas of its
 synonym phrases, so "lives in", "is living in" and "lived in" all land on `lives_in`.
 Verbs of ending ("left", "quit", "stopped working at") retract the value they name, and a
 clause joined to another ("I left Initech; these days I work at Hooli") is read on its
@@ -20,9 +20,9 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from agentmem.extraction_base import FactExtractor, as_speaker, render
-from agentmem.extraction_patterns import HEDGE, OCCUPATIONS
-from agentmem.extraction_pipeline import (
+from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
+from agentmem.facts.extraction.patterns import HEDGE, OCCUPATIONS
+from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
     MODEL_PACKAGES,
     available,
@@ -32,10 +32,10 @@ from agentmem.extraction_pipeline import (
     preload,
     reset,
 )
-from agentmem.extraction_similar import similar_attribute
-from agentmem.extraction_subjects import looks_named, relations, subject_of, who
+from agentmem.facts.extraction.similar import similar_attribute
+from agentmem.facts.extraction.subjects import looks_named, relations, subject_of, who
+from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
-from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")
 MAX_VALUE_WORDS = 8
@@ -395,7 +395,7 @@ def _names_value(attribute: str, value) -> bool:
 
 def _normal_noun(token) -> str:
     """The noun in the spelling the vocabulary keys slots by (colour -> color)."""
-    from agentmem.sameness import content_words
+    from agentmem.facts.sameness import content_words
 
     return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
 

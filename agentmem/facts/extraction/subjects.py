@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentmem.extraction_base import USER
+from agentmem.facts.extraction.base import USER
 
 RELATIVE_TAGS = ("WP", "WDT")  # who, that, which
 ANAPHORS = frozenset({"he", "she", "him", "her"})

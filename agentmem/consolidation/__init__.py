@@ -11,13 +11,13 @@ One pass over a session's oldest turns:
      rolling summary of the working context, updated in place, old versions kept in
      history, `metadata["chunk_ids"]` naming its chunks);
   4. the episodes are marked consolidated and leave the working context -- not long-term
-     memory: each stays searchable as a memory of kind "episode" (`agentmem.episodes`).
+     memory: each stays searchable as a memory of kind "episode" (`agentmem.long_term.episodes`).
 No pass replaces earlier content with less: every sentence a session summary ever held
 is in a chunk summary that stays, and every turn stays an episode. Each step's failure is
 logged and reported; episodes are marked consolidated only once the summaries hold them,
 so a failed pass leaves them in the working context to retry.
 
-Summarisers live in `agentmem.summarizers` (re-exported here).
+Summarisers live in `agentmem.consolidation.summarizers` (re-exported here).
 """
 
 from __future__ import annotations
@@ -28,11 +28,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
-from agentmem import episodes as episode_rows
-from agentmem import resolver, timeref
-from agentmem.extraction import FactExtractor
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
-from agentmem.summarizers import (
+from agentmem.consolidation.summarizers import (
     SUMMARIZERS,
     ExtractiveSummarizer,
     LangChainSummarizer,
@@ -42,6 +38,11 @@ from agentmem.summarizers import (
     Turns,
     make_summarizer,
 )
+from agentmem.facts import resolver
+from agentmem.facts.extraction import FactExtractor
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, timeref
+from agentmem.long_term import episodes as episode_rows
+from agentmem.long_term.plans import revise
 from agentmem.types import (
     ConsolidationReport,
     Episode,
@@ -51,7 +52,6 @@ from agentmem.types import (
     Scope,
     utcnow,
 )
-from agentmem.write_plan import archived_copy
 
 log = logging.getLogger(__name__)
 _NO_LOCK = nullcontext()
@@ -99,10 +99,9 @@ class Consolidator:
             records, events = self.store_facts(facts) if facts else ([], [])
             if not todo:
                 return records, events
-            with self.long_term.sql.begin() as conn:
-                for e in todo:
-                    e.metadata["extracted"] = done
-                    self.long_term.sql.update_episode_meta(conn, e.id, e.scope.user_id, e.metadata)
+            for e in todo:
+                e.metadata["extracted"] = done
+            self.long_term.set_episode_metadata(todo)
         return records, events
 
     def wants_facts(self, episode: Episode, *, quick: bool = False) -> bool:
@@ -173,8 +172,7 @@ class Consolidator:
         report.summary_id = summary.id if summary is not None else None
         report.chunk_summary_id = chunk.id if chunk is not None else None
         report.events += events
-        with self.long_term.sql.begin() as conn:
-            self.long_term.sql.mark_consolidated(conn, [e.id for e in episodes], scope.user_id)
+        self.long_term.mark_consolidated(episodes)
         return report, summary
 
     def _write_chunk(
@@ -270,7 +268,6 @@ class Consolidator:
                 ],
             )
         else:
-            old = archived_copy(current, now)
             record = replace(
                 current,
                 text=text,
@@ -280,29 +277,13 @@ class Consolidator:
                 updated_at=now,
                 recorded_at=now,
             )
-            values = {
-                "text": text,
-                "metadata": record.metadata,
-                "version": record.version,
-                "valid_from": now,
-                "updated_at": now,
-                "recorded_at": now,
-            }
-            plan = WritePlan(
-                inserts=[old],
-                updates=[(current.id, scope.user_id, values)],
-                events=[
-                    event(
-                        "UPDATE",
-                        current,
-                        actor=actor,
-                        reason=f"{len(episodes)} turns summarised",
-                        old_text=current.text,
-                        new_text=text,
-                        related_id=old.id,
-                        at=now,
-                    )
-                ],
+            plan = revise(
+                current,
+                text,
+                now,
+                actor=actor,
+                reason=f"{len(episodes)} turns summarised",
+                metadata=record.metadata,
             )
         self.long_term.apply(plan)
         return record, plan.events

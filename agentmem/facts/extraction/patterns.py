@@ -5,7 +5,7 @@ attribute, with how the matched value is normalised:
 
     Rule(_I + r"(?:live|reside) in " + _PLACE, "lives_in", check="place")
 
-`check` and `build` name functions of `agentmem.extraction_rules` (`CHECKS`, `BUILDERS`):
+`check` and `build` name functions of `agentmem.facts.extraction.rules` (`CHECKS`, `BUILDERS`):
 a check filters a cleaned value, a builder turns a match into several facts (a pet and its
 name). Rows are tried in order and a later row never reads words an earlier one used, so
 retractions come first. Values are cut at `_STOP` words and commas; `_I` allows adverbs

@@ -1,7 +1,7 @@
 """The rule engine: clauses of a text -> the facts its pattern table (`RULES`) reads in them.
 
 `RuleExtractor` is the offline default, tuned for precision (a missed fact costs less than an
-invented one). It emits the canonical attribute names of `agentmem.vocabulary`. Questions,
+invented one). It emits the canonical attribute names of `agentmem.facts.vocabulary`. Questions,
 hypotheticals ("if I lived in Rome") and wishes yield nothing; retractions ("I don't live
 in Paris anymore", "I no longer work at Acme") yield a fact with `negated=True`.
 
@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from agentmem.extraction_base import USER, FactExtractor, render
-from agentmem.extraction_patterns import (
+from agentmem.facts.extraction.base import USER, FactExtractor, render
+from agentmem.facts.extraction.patterns import (
     CHILDREN,
     CLAUSE_SPLIT,
     CONTRACTIONS,
@@ -35,8 +35,8 @@ from agentmem.extraction_patterns import (
     TIME,
     Rule,
 )
+from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
-from agentmem.vocabulary import canonical
 
 MAX_VALUE_WORDS = 8
 Reading = tuple[str, str, bool]  # (attribute, value, negated)
@@ -209,12 +209,12 @@ def compile_rule(rule: Rule) -> _Compiled:
     if rule.check and rule.check not in CHECKS:
         raise ValueError(
             f"Rule check {rule.check!r} is unknown; use one of {sorted(CHECKS)} "
-            "or add it to agentmem.extraction_rules.CHECKS"
+            "or add it to agentmem.facts.extraction.rules.CHECKS"
         )
     if rule.build and rule.build not in BUILDERS:
         raise ValueError(
             f"Rule build {rule.build!r} is unknown; use one of {sorted(BUILDERS)} "
-            "or add it to agentmem.extraction_rules.BUILDERS"
+            "or add it to agentmem.facts.extraction.rules.BUILDERS"
         )
     build = BUILDERS[rule.build] if rule.build else _one(rule)
     return _Compiled(re.compile(rule.regex, re.I), build)

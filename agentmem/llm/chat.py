@@ -91,7 +91,7 @@ ADDRESSED_HEADING = (
 def addressed(context: Context) -> Context:
     """The context with its memory lines said to the user ("You live in Porto"), so that
     the model answers in the second person instead of copying "The user lives in ..."."""
-    from agentmem.person import addressed as to_user
+    from agentmem.facts.person import addressed as to_user
 
     lines = {
         f"- {m.text}": f"- {to_user(m.text)}"

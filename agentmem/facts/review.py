@@ -13,12 +13,12 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from agentmem import conflicts as rules
 from agentmem.errors import ConflictStateError, NotFoundError, ValidationError
+from agentmem.facts import conflicts as rules
+from agentmem.facts.resolver import slot_timeline, snapshot, unsnapshot
 from agentmem.long_term import LongTermMemory, WritePlan, event
-from agentmem.resolver import slot_timeline, snapshot, unsnapshot
+from agentmem.long_term.plans import revision
 from agentmem.types import Conflict, MemoryEvent, MemoryRecord, Scope, as_utc
-from agentmem.write_plan import archived_copy
 
 NEWEST = ("new", "newest", "latest")
 OLDEST = ("old", "oldest", "current", "first")
@@ -90,8 +90,7 @@ class _Undo:
                 )
 
     def _events_related_to(self, memory_id: str) -> list[MemoryEvent]:
-        with self.long_term.sql.begin() as conn:
-            events = self.long_term.sql.events_for(conn, [memory_id], self.scope.user_id)
+        events = self.long_term.events_for([memory_id], self.scope)
         return [e for e in events if e.related_id == memory_id and e.memory_id != memory_id]
 
     def check_slots(self) -> None:
@@ -129,8 +128,7 @@ def plan_restore(
     long_term: LongTermMemory, scope: Scope, event_id: str, *, actor: str, now: datetime
 ) -> tuple[WritePlan, str]:
     """The writes that undo event `event_id`; returns them and the id of the restored memory."""
-    with long_term.sql.begin() as conn:
-        source = long_term.sql.get_event(conn, event_id, scope.user_id)
+    source = long_term.get_event(event_id, scope)
     if source is None:
         raise NotFoundError(
             f"no event {event_id!r} in the scope of user {scope.user_id!r}; "
@@ -181,17 +179,12 @@ def _undo_text_update(undo: _Undo, record: MemoryRecord, source: MemoryEvent) ->
     """Put back the text an update replaced; the replaced text stays in history."""
     if source.old_text is None:
         raise ConflictStateError(f"event {source.id!r} kept no earlier text to restore")
-    undo.plan.inserts.append(archived_copy(record, undo.now))
+    archived, values = revision(record, source.old_text, undo.now)
+    undo.plan.inserts.append(archived)
     undo.change(
         record,
         "RESTORE",
-        {
-            "text": source.old_text,
-            "version": record.version + 1,
-            "valid_from": undo.now,
-            "recorded_at": undo.now,
-            "updated_at": undo.now,
-        },
+        values,
         f"text restored by undoing event {source.id}",
     )
 
@@ -199,8 +192,7 @@ def _undo_text_update(undo: _Undo, record: MemoryRecord, source: MemoryEvent) ->
 def _close_conflict(undo: _Undo, source: MemoryEvent) -> None:
     conflict_id = source.details.get("conflict_id")
     if conflict_id:
-        with undo.long_term.sql.begin() as conn:
-            found = undo.long_term.sql.get_conflict(conn, conflict_id, undo.scope.user_id)
+        found = undo.long_term.get_conflict(conflict_id, undo.scope)
         if found is not None and found.status == "open":
             undo.plan.conflict_updates.append(
                 (
@@ -217,8 +209,7 @@ def _close_conflict(undo: _Undo, source: MemoryEvent) -> None:
 
 # --- conflicts ----------------------------------------------------------------------
 def get_conflict(long_term: LongTermMemory, scope: Scope, conflict_id: str) -> Conflict:
-    with long_term.sql.begin() as conn:
-        found = long_term.sql.get_conflict(conn, conflict_id, scope.user_id)
+    found = long_term.get_conflict(conflict_id, scope)
     if found is None:
         raise NotFoundError(
             f"no conflict {conflict_id!r} in the scope of user "

@@ -28,9 +28,15 @@ from datetime import datetime
 from typing import Any
 
 from agentmem.config import ConflictsConfig
-from agentmem.sameness import restates, same_content
+from agentmem.facts.sameness import restates, same_content
+from agentmem.facts.vocabulary import (
+    canonical,
+    canonical_subject,
+    is_multi_valued,
+    normalise_phrase,
+)
+from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord, as_utc
-from agentmem.vocabulary import canonical, canonical_subject, is_multi_valued, normalise_phrase
 
 CLASSIFICATIONS = ("duplicate", "refinement", "contradiction", "retraction", "independent")
 POLICIES = ("latest_wins", "highest_confidence", "source_priority", "keep_both", "manual")
@@ -156,11 +162,6 @@ def new_wins(
 def _rank(source: str, config: ConflictsConfig) -> int:
     order = list(config.source_priority)
     return order.index(source) if source in order else len(order)
-
-
-def reinforced_confidence(old: float, new: float) -> float:
-    """Each repetition closes half the gap to certainty, weighted by the new statement."""
-    return round(min(1.0, 1.0 - (1.0 - old) * (1.0 - 0.5 * new)), 6)
 
 
 # --- decisions ----------------------------------------------------------------------

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from agentmem import conflicts
-from agentmem.conflicts import Decision
-from agentmem.derived import changed_facts, retire_covered_notes
+from agentmem.facts import conflicts
+from agentmem.facts.conflicts import Decision
+from agentmem.facts.derived import changed_facts, retire_covered_notes
+from agentmem.facts.vocabulary import canonical, canonical_subject
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
-from agentmem.pending_index import PendingNeighbours
+from agentmem.long_term.pending_index import PendingNeighbours
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Conflict, MemoryRecord, Scope, as_utc
-from agentmem.vocabulary import canonical, canonical_subject
 
 log = logging.getLogger(__name__)
 NEIGHBOURS = 5
@@ -255,8 +255,7 @@ def _nearest_of_kind(
     search widens (x8, up to WIDEST) for those vectors, so they do not crowd out the notes
     and facts a candidate must be compared with."""
     hits = long_term.nearest_many(query.user_id, vectors, width, active_only=True)
-    with long_term.sql.begin() as conn:
-        found = long_term.sql.get_memories(conn, {i for h in hits for i, _ in h}, query)
+    found = long_term.matching({i for h in hits for i, _ in h}, query)
     near = [[(found[i], s) for i, s in h if i in found][:NEIGHBOURS] for h in hits]
     short = [
         j

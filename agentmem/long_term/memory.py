@@ -20,22 +20,23 @@ from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, Embedder, make_embedde
 from agentmem.checks import check_metadata, check_text  # noqa: F401  (re-exported)
 from agentmem.config import MemoryConfig
 from agentmem.errors import IndexDamagedError, NotFoundError
-from agentmem.indexer import IndexSync
-from agentmem.stores.sql import MemoryQuery, SQLStore
-from agentmem.stores.vector import VectorIndex
-from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
-from agentmem.write_plan import (  # noqa: F401  (WritePlan, event, new_id: re-exported)
+from agentmem.long_term.indexer import IndexSync
+from agentmem.long_term.plans import (  # noqa: F401  (WritePlan, event, new_id: re-exported)
     WritePlan,
     absorb_concurrent_duplicates,
     event,
     new_id,
     relative_counters,
 )
+from agentmem.long_term.records import ScopedRecords, visible
+from agentmem.stores.sql import MemoryQuery, SQLStore
+from agentmem.stores.vector import VectorIndex
+from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope, SearchHit
 
 log = logging.getLogger(__name__)
 
 
-class LongTermMemory:
+class LongTermMemory(ScopedRecords):
     """SQL store + vector index + embedder, behind record-level operations."""
 
     def __init__(self, config: MemoryConfig, embedder: Embedder | None = None) -> None:
@@ -170,7 +171,7 @@ class LongTermMemory:
         """Compare SQL with the vector index id by id (`deep`: and test that every vector is
         retrievable); with `fix`, rewrite what is missing or unusable from SQL and delete
         stray vectors. Returns the IndexHealth as found, with `repaired` set."""
-        from agentmem import index_health
+        from agentmem.long_term import index_health
 
         health = index_health.check(self, user_id, deep=deep)
         if fix and not health.healthy:
@@ -225,7 +226,7 @@ class LongTermMemory:
     def get(self, memory_id: str, scope: Scope, *, as_of: datetime | None = None) -> MemoryRecord:
         with self.sql.begin() as conn:
             record = self.sql.get_memory(conn, memory_id, scope.user_id)
-        if record is None or not _visible(record, scope):
+        if record is None or not visible(record.scope, scope):
             raise NotFoundError(
                 f"no memory {memory_id!r} in the scope of user "
                 f"{scope.user_id!r}; check the id and the user_id"
@@ -386,11 +387,6 @@ class LongTermMemory:
         with self.sql.begin() as conn:
             events = self.sql.events_for(conn, ids, scope.user_id)
         return sorted(events, key=lambda e: e.created_at)  # stable: ties keep write order
-
-
-def _visible(record: MemoryRecord, scope: Scope) -> bool:
-    """A user's record is visible to an agent scope if it is the agent's or shared."""
-    return scope.agent_id is None or record.scope.agent_id in (None, scope.agent_id)
 
 
 def _narrowing(query: MemoryQuery) -> bool:

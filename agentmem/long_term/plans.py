@@ -38,6 +38,44 @@ def archived_copy(record: MemoryRecord, until: datetime) -> MemoryRecord:
     )
 
 
+def revision(
+    current: MemoryRecord, text: str, now: datetime, **values: Any
+) -> tuple[MemoryRecord, dict[str, Any]]:
+    """The archived copy of `current` and the values that make `current` its next version,
+    saying `text` from `now` on (`values` adds to or overrides them)."""
+    changed = {
+        "text": text,
+        "version": current.version + 1,
+        "valid_from": now,
+        "updated_at": now,
+        "recorded_at": now,
+    }
+    return archived_copy(current, now), {**changed, **values}
+
+
+def revise(
+    current: MemoryRecord, text: str, now: datetime, *, actor: str, reason: str, **values: Any
+) -> WritePlan:
+    """Replace the text of `current` in place, keeping the replaced version as history."""
+    old, changed = revision(current, text, now, **values)
+    return WritePlan(
+        inserts=[old],
+        updates=[(current.id, current.scope.user_id, changed)],
+        events=[
+            event(
+                "UPDATE",
+                current,
+                actor=actor,
+                reason=reason,
+                old_text=current.text,
+                new_text=text,
+                related_id=old.id,
+                at=now,
+            )
+        ],
+    )
+
+
 def event(
     op: str,
     record: MemoryRecord,
@@ -130,9 +168,12 @@ def _same_statement(stored: MemoryRecord, candidate: MemoryRecord) -> bool:
     )
 
 
-def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:
-    from agentmem.conflicts import reinforced_confidence
+def reinforced_confidence(old: float, new: float) -> float:
+    """Each repetition closes half the gap to certainty, weighted by the new statement."""
+    return round(min(1.0, 1.0 - (1.0 - old) * (1.0 - 0.5 * new)), 6)
 
+
+def _rewrite_as_reinforcements(plan: WritePlan, winners: dict[str, MemoryRecord]) -> None:
     def remap(value: Any) -> Any:
         if isinstance(value, str):
             return winners[value].id if value in winners else value

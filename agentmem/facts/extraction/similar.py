@@ -10,7 +10,8 @@ predicate phrases kept apart from the fact suites (`tests/test_extraction_simila
 synonyms reach 0.85 or more, near misses ("study at", "travel to") stay below 0.75.
 
 The embedder loads on the first unknown predicate (once per process, its ONNX export cached
-under the user's cache directory); without the bundled model the table alone decides.
+in the model directory of the Memory that configured it, `config.llm.cache_dir`); without
+the bundled model the table alone decides.
 """
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from agentmem.extraction_pipeline import predicate_index
+from agentmem.facts.extraction.pipeline import predicate_index
 
 log = logging.getLogger("agentmem.extraction")
 THRESHOLD = 0.8
 _LOCK = threading.Lock()
+_CACHE_DIR: list[Path] = []  # where the embedder's export goes: set by `use_cache_dir`
+
+
+def use_cache_dir(folder: Path) -> None:
+    """Keep the embedder's export in `folder` (a Memory's `llm.cache_dir`), not in a
+    directory outside the configured home; the last Memory built before the load decides."""
+    _CACHE_DIR[:] = [Path(folder)]
 
 
 def similar_attribute(predicate: str, preposition: str) -> str | None:
@@ -72,10 +80,13 @@ def _table() -> dict[str, Any] | None:
 def _embedder():
     from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, OnnxMiniLMEmbedder
 
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agentmem"
+    if not _CACHE_DIR:  # used outside a Memory: the user's cache directory
+        _CACHE_DIR.append(
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agentmem" / "models"
+        )
     try:
         with MODEL_LOAD_LOCK:
-            return OnnxMiniLMEmbedder(cache_dir=cache / "models", threads=1)
+            return OnnxMiniLMEmbedder(cache_dir=_CACHE_DIR[0], threads=1)
     except Exception:
         log.exception(
             "the bundled embedder could not load; predicates the attribute table does not "
@@ -84,4 +95,4 @@ def _embedder():
         return None
 
 
-__all__ = ["THRESHOLD", "similar_attribute"]
+__all__ = ["THRESHOLD", "similar_attribute", "use_cache_dir"]
