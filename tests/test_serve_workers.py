@@ -15,8 +15,8 @@ from collections import Counter
 
 import pytest
 
-from agentmem import serving
 from agentmem.errors import ConfigError
+from agentmem.server import serving
 
 KEY = "sk-workers"
 

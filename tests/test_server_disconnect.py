@@ -5,6 +5,7 @@ through a real uvicorn socket; the model is a deterministic fake injected as `Me
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import uvicorn
 
 from agentmem import Memory
 from agentmem.server import create_app
+from agentmem.server.stream import ClosingStream
 from agentmem.short_term import word_counter
 
 WAIT_S = 60  # a deadlock detector: nothing here should take more than a fraction of it
@@ -110,7 +112,12 @@ def test_a_client_that_hangs_up_releases_the_model(served, route):
     with httpx.Client(base_url=base, headers=HEADERS, timeout=WAIT_S) as client:
         with client.stream("POST", route, json=ROUTES[route](10_000_000)) as response:
             assert response.status_code == 200
-            next(response.iter_bytes())  # read a little, then hang up mid-stream
+            read = b""
+            for chunk in response.iter_bytes():  # read until the model has decoded a piece
+                read += chunk
+                if b"w0" in read:
+                    break
+            # ... then hang up mid-stream (the first event, the role, comes before decoding)
     assert first.closed.wait(WAIT_S), "generation went on (or stayed suspended) after hang-up"
     produced = first.pieces
     assert produced < 10_000_000
@@ -137,6 +144,52 @@ def test_shutdown_cancels_a_reply_still_decoding(served):
     client.close()
     assert model.closed.is_set()
     assert not mem._chat_lock.locked()
+
+
+@pytest.mark.parametrize("cancels", [1, 2])
+def test_a_reply_ends_only_once_its_generation_is_closed(cancels):
+    """A client hangs up and the close of its generation starts; the server then stops and
+    cancels the reply (once when its graceful timeout ends, again as its event loop shuts
+    down). The reply's task must still end only after the generation is closed, its lock
+    released: a server that returns first leaves it to whichever thread comes by later."""
+    started, closing, release, closed = (threading.Event() for _ in range(4))
+
+    def events():
+        started.set()
+        try:
+            while True:
+                yield "data: w\n\n"
+        finally:
+            closing.set()
+            release.wait(WAIT_S)  # a close still in progress when the cancels come
+            closed.set()
+
+    async def scenario() -> list[bool]:
+        hang_up = asyncio.Event()
+
+        async def send(message: dict) -> None:
+            if message.get("body"):
+                await asyncio.Event().wait()  # a client that stopped reading
+
+        async def receive() -> dict:
+            await hang_up.wait()
+            return {"type": "http.disconnect"}
+
+        task = asyncio.create_task(ClosingStream(events())({"type": "http"}, receive, send))
+        assert await asyncio.to_thread(started.wait, WAIT_S)
+        hang_up.set()
+        assert await asyncio.to_thread(closing.wait, WAIT_S)
+        closed_when_done: list[bool] = []
+        task.add_done_callback(lambda _t: closed_when_done.append(closed.is_set()))
+        for _ in range(cancels):
+            task.cancel()
+            await asyncio.sleep(0)  # each cancel delivered before the next
+        asyncio.get_running_loop().call_soon(release.set)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return closed_when_done
+
+    assert asyncio.run(scenario()) == [True]
 
 
 def test_models_load_once_under_concurrent_first_requests(tmp_path, monkeypatch):

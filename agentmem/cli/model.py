@@ -96,8 +96,8 @@ def serve(
     ] = False,
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn)."""
-    from agentmem import serving
     from agentmem.errors import require
+    from agentmem.server import serving
 
     require("uvicorn", "server")
     from agentmem.server import create_app, parse_api_keys, resolve_api_keys
@@ -139,7 +139,7 @@ def mcp(
 ) -> None:
     """Serve one user's memory as MCP tools (add, observe, search, context, facts, history,
     conflicts, resolve_conflict) over stdio or streamable HTTP at /mcp."""
-    from agentmem.mcp_server import serve as serve_mcp
+    from agentmem.server.mcp_server import serve as serve_mcp
 
     if transport not in ("stdio", "http"):
         raise ValidationError(f"--transport must be stdio or http, got {transport!r}")

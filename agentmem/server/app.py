@@ -40,11 +40,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer  # noqa: E
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
-from agentmem import openai_api, server_docs  # noqa: E402
 from agentmem.config import MemoryConfig  # noqa: E402
-from agentmem.http_contract import document_errors, methods_of  # noqa: E402
-from agentmem.http_stream import ClosingStream  # noqa: E402
-from agentmem.http_types import (  # noqa: E402
+from agentmem.server import docs as server_docs  # noqa: E402
+from agentmem.server import openai_compat as openai_api  # noqa: E402
+from agentmem.server.contract import document_errors, methods_of  # noqa: E402
+from agentmem.server.fields import (  # noqa: E402
     IsoDateTime,
     Kind,
     Metadata,
@@ -54,7 +54,8 @@ from agentmem.http_types import (  # noqa: E402
     Text,
     integer,
 )
-from agentmem.server_json import JSONRoute  # noqa: E402
+from agentmem.server.json_route import JSONRoute  # noqa: E402
+from agentmem.server.stream import ClosingStream  # noqa: E402
 from agentmem.types import MemoryRecord, Scope  # noqa: E402
 
 ENV_KEYS = "AGENTMEM_API_KEYS"
