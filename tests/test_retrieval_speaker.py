@@ -49,14 +49,18 @@ def _first_ranked(mem, user, ids, gold, teller, mode="hybrid") -> float:
     return right / len(gold)
 
 
-@pytest.mark.parametrize("weight", [0.0, 0.5])
-def test_the_named_speakers_turn_comes_before_the_others_echo(tmp_path, weight):
+@pytest.mark.parametrize(
+    ("weight", "database"), [(0.0, "sqlite"), (0.5, "sqlite"), (0.5, "postgresql")]
+)
+def test_the_named_speakers_turn_comes_before_the_others_echo(tmp_path, request, weight, database):
     rng = random.Random(11)
     found = []
+    config = {"database_url": request.getfixturevalue("pg_url")} if database != "sqlite" else {}
     with Memory(
         home=tmp_path / "m",
         embedding={"model": "hash"},
         search={"named_speaker_weight": weight, "neighbour_weight": 0.0},
+        **config,
     ) as mem:
         for k, (teller, other) in enumerate(PEOPLE):
             texts, meta, gold = _transcript(rng, teller, other)
