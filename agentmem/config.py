@@ -42,6 +42,13 @@ class SearchConfig(BaseModel):
         le=1.0,
         description="a neighbour's lift is multiplied by this per place beyond the next",
     )
+    named_speaker_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="share of relevance the turns of other speakers lose when the query "
+        "names exactly one speaker of the candidates (0 turns it off)",
+    )
     rrf_k: int = Field(60, gt=0)
     candidates: int = Field(50, gt=0, description="results fetched from each signal before fusion")
     recency_weight: float = Field(0.0, ge=0.0, le=1.0)

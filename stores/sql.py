@@ -244,6 +244,23 @@ class SQLStore:
         )
         return {r.id: (r.valid_from, r.importance) for r in rows}
 
+    def speakers(self, conn: Connection, ids: Iterable[str], query: MemoryQuery) -> dict[str, str]:
+        """Who said each of the given memories (metadata `speaker`), for those that name one
+        and pass the query's filter."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        m = memories.c
+        rows = conn.execute(
+            select(m.id, m.meta).where(m.id.in_(ids), query.condition(conn.dialect.name))
+        )
+        out = {}
+        for r in rows:
+            name = (r.meta or {}).get("speaker")
+            if isinstance(name, str) and name.strip():
+                out[r.id] = name.strip()
+        return out
+
     def session_neighbours(
         self, conn: Connection, ids: Iterable[str], query: MemoryQuery, window: int = 1
     ) -> dict[str, list[tuple[str, int]]]:

@@ -106,6 +106,8 @@ def test_bench_runs_every_system_and_accounts_for_every_turn(data_dir, tmp_path)
     # every one of the 16 turns fits the budget, so raw turns show all evidence
     assert containment["evidence_shown"]["raw"] == 1.0
     assert 0.5 < containment["evidence_shown"]["layered"] <= 1.0
+    # all turns are shown to the raw path, so no more answers are in their words than that
+    assert containment["raw"]["overall"] <= containment["answer_in_transcript"] <= 1.0
     assert set(result["latency_ms"]) == {"hybrid", "fulltext", "semantic"}
     assert "hybrid_above_every_part_in_every_category" in result["targets"]
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from agentmem import episodes
 from agentmem.bench import locomo_data as data
 from agentmem.bench.locomo_report import plot, summarise, table
 from agentmem.manager import Memory
@@ -220,6 +221,7 @@ def _containment(
             mem.consolidate(scope)
     ask = Scope(user_id=layered_user, session_id="questions")
     count = mem.context_builder.count
+    transcript = _rendered_transcript(mem, conv, layered_user)
     for row in rows:
         if row["conversation"] != conv.name or not data.normalise(row["answer"]):
             continue
@@ -234,6 +236,19 @@ def _containment(
         shown = {e.metadata.get("dia_id") for e in context.episodes}
         row["layered_evidence"] = _share_shown(row["evidence"], shown)
         row["raw_evidence"] = _share_shown(row["evidence"], raw_ids)
+        # the ceiling of containment from turns: the answer in the words of some turn
+        row["in_transcript"] = answer in transcript
+
+
+def _rendered_transcript(mem: Memory, conv: data.Conversation, user: str) -> str:
+    """Every stored turn of the conversation as context() shows it (date, speaker, dates
+    resolved), normalised as answers are."""
+    lines = [
+        episodes.line(e)
+        for n in sorted(conv.sessions)
+        for e in mem.long_term.episodes(Scope(user_id=user, session_id=f"session_{n}"))
+    ]
+    return data.normalise("\n".join(lines))
 
 
 def _share_shown(evidence: list[str], shown: set[str]) -> float:

@@ -83,9 +83,20 @@ def _containment(rows: list[dict[str, Any]]) -> dict[str, Any]:
         path: round(statistics.fmean(r[f"{path}_evidence"] for r in asked), 4)
         for path in ("layered", "raw")
     }
+    if all("in_transcript" in r for r in asked):
+        out["answer_in_transcript"] = _share(asked, "in_transcript")
     out["n"] = len(asked)
     out["context_tokens_mean"] = round(statistics.fmean(r["context_tokens"] for r in asked), 1)
     return out
+
+
+def _ceiling(c: dict[str, Any]) -> str:
+    if "answer_in_transcript" not in c:
+        return ""
+    return (
+        "; answer in the words of some turn as shown (the ceiling from turns) "
+        f"{c['answer_in_transcript']:.3f}"
+    )
 
 
 def _share(rows: list[dict[str, Any]], key: str) -> float:
@@ -148,6 +159,7 @@ def table(result: dict[str, Any]) -> None:
                 f"answer containment ({group}, n={c['n']}, ~{c['context_tokens_mean']} tokens): "
                 f"context() vs raw hybrid turns: {parts}; evidence turns shown "
                 f"{c['evidence_shown']['layered']:.3f} vs {c['evidence_shown']['raw']:.3f}"
+                + _ceiling(c)
             )
     ingest = result["ingest"]
     console.print(

@@ -294,6 +294,9 @@ class LongTermMemory(ScopedRecords):
                 candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
             if mode == "hybrid" and settings.neighbour_weight > 0:
                 self._lift_neighbours(conn, candidates, signals, query)
+            if mode == "hybrid" and settings.named_speaker_weight > 0:
+                said_by = self.sql.speakers(conn, candidates.keys(), query)
+                retrieval.favour_named_speaker(candidates, said_by, text, settings)
             ranked = retrieval.final_scores(
                 candidates,
                 signals,
