@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-_APP_NAMES = ("create_app", "parse_api_keys", "resolve_api_keys")
+_HOMES = {"create_app": "app", "parse_api_keys": "auth", "resolve_api_keys": "auth"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _APP_NAMES:
-        from agentmem.server import app
+    if name not in _HOMES:
+        raise AttributeError(f"module 'agentmem.server' has no attribute {name!r}")
+    if _HOMES[name] == "app":
+        from agentmem.server import app as home
+    else:
+        from agentmem.server import auth as home
+    return getattr(home, name)
 
-        return getattr(app, name)
-    raise AttributeError(f"module 'agentmem.server' has no attribute {name!r}")
 
-
-__all__ = list(_APP_NAMES)
+__all__ = list(_HOMES)

@@ -12,7 +12,7 @@ ASSETS = "/docs-assets"
 
 def install(app: Any) -> None:
     """`/docs` from local assets. The app must be built with `docs_url=None, redoc_url=None`.
-    (The Bearer scheme comes from the routes' key dependency, `app.allowed_users`.)"""
+    (The Bearer scheme comes from the routes' key dependency, `auth.allowed_users`.)"""
     _local_swagger_ui(app)
 
 

@@ -1,12 +1,12 @@
-"""What the OpenAI-compatible `/v1/chat/completions` can honour, and `/v1/models`.
+"""What the OpenAI-compatible `/v1/chat/completions` can honour, and the model card of `/v1/models`.
 
 A request option the local model cannot honour is refused with 400 and the option's name,
 never dropped: a client that asks for two choices, tool calls or a JSON schema and silently
 gets one plain reply would act on an answer it did not ask for.
 """
 
-# No `from __future__ import annotations`: the routes' parameter types name a local
-# (the caller dependency), which FastAPI can only read from evaluated annotations.
+from __future__ import annotations
+
 import time
 from typing import Any
 
@@ -62,19 +62,4 @@ def model_card(model_id: str = MODEL_ID) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": _STARTED, "owned_by": "agentmem"}
 
 
-def register(app: Any, caller: Any) -> None:
-    """`GET /v1/models` and `GET /v1/models/{id}` (what OpenAI clients list and check)."""
-    from agentmem.errors import NotFoundError
-
-    @app.get("/v1/models", tags=["chat"])
-    def list_models(users: caller) -> dict[str, Any]:
-        return {"object": "list", "data": [model_card()]}
-
-    @app.get("/v1/models/{model_id}", tags=["chat"])
-    def read_model(model_id: str, users: caller) -> dict[str, Any]:
-        if model_id != MODEL_ID:
-            raise NotFoundError(f"no model {model_id!r}; this service serves {MODEL_ID!r}")
-        return model_card()
-
-
-__all__ = ["MODEL_ID", "finish_reason", "model_card", "refuse_unsupported", "register", "usage"]
+__all__ = ["MODEL_ID", "finish_reason", "model_card", "refuse_unsupported", "usage"]

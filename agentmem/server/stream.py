@@ -40,8 +40,10 @@ class ClosingStream(StreamingResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await _finish(self._lane.submit(self._events.close))
-            self._lane.shutdown(wait=False)
+            try:
+                await _finish(self._lane.submit(self._events.close))
+            finally:
+                self._lane.shutdown(wait=False)  # its thread ends once the close has run
 
 
 async def _finish(job: Future) -> None:
