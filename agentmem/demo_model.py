@@ -108,15 +108,7 @@ def recall_check(
 ) -> dict[str, Any]:
     """Each learned fact asked in a phrasing the adapter was not trained on, answered by
     the base model and by the adapter, with no text memory in the prompt."""
-    from agentmem.parametric.dataset import build_dataset, facts_from_records
-
-    cfg = mem.config.lora
-    data = build_dataset(
-        facts_from_records(learned),
-        heldout=cfg.heldout_phrasings,
-        train_phrasings=cfg.train_phrasings,
-        seed=cfg.seed,
-    )
+    data = parametric.dataset(learned)
     prompts = [p.prompt for p in data.heldout]
     with console.status("asking the adapter…"):
         tuned = parametric.generate(prompts, [scope] * len(prompts), max_new_tokens=16)

@@ -59,6 +59,10 @@ CONTEXT_PREAMBLE = (
     "conversation summary below when they are relevant; newer facts override older ones."
 )
 
+# The system turn of parametric memory's training examples and probes: without one SmolLM2's
+# template inserts a 20-token default, and every token of every training example costs CPU.
+ADAPTER_SYSTEM = "You are a helpful assistant."
+
 # The local chat model is small: a long instruction comes back as its answer. Its system
 # turn opens with one short sentence instead of CONTEXT_PREAMBLE.
 CHAT_PREAMBLE = "Answer in one or two short sentences, using what you know about the person."
@@ -92,6 +96,7 @@ def summary_messages(
 
 
 __all__ = [
+    "ADAPTER_SYSTEM",
     "CHAT_PREAMBLE",
     "CONTEXT_PREAMBLE",
     "FACT_SCHEMA",

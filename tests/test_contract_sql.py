@@ -15,6 +15,7 @@ from sqlalchemy import inspect, text
 from agentmem import Memory, QueryRefusedError, Scope
 from agentmem.long_term import WritePlan
 from agentmem.short_term import word_counter
+from agentmem.stores import protocols
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord
 
@@ -31,6 +32,22 @@ def store(url):
     s = SQLStore(url)
     yield s
     s.close()
+
+
+def test_the_backend_implements_the_store_protocol(store):
+    assert isinstance(store, protocols.MemoryStore)
+    assert protocols.mismatches(store, protocols.MemoryStore) == []
+
+
+def test_the_protocol_check_names_what_a_backend_lacks_or_declares_otherwise(store):
+    class Partial:
+        def get_memory(self, conn, memory_ids, user_id):  # another parameter name
+            return None
+
+    found = protocols.mismatches(Partial(), protocols.MemoryStore)
+    assert "insert_memories: missing" in found
+    assert any(m.startswith("get_memory: takes") for m in found)
+    assert not isinstance(Partial(), protocols.MemoryStore)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 from agentmem import Memory
 from agentmem.adapters.embeddings import make_embedder
+from agentmem.stores import protocols
 from agentmem.stores.vector import VectorIndex
 from agentmem.types import MemoryRecord, Scope
 
@@ -37,6 +38,11 @@ def index(where):
 
 
 EMBED = make_embedder("hash", 16, 64)
+
+
+def test_the_backend_implements_the_index_protocol(index):
+    assert isinstance(index, protocols.VectorStore)
+    assert protocols.mismatches(index, protocols.VectorStore) == []
 
 
 def _records(texts, user="alice", **kw):

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from agentmem import prompts
+from agentmem.adapters import chat_models
 from agentmem.adapters.embeddings import Embedder
 from agentmem.errors import ConfigError
 from agentmem.registry import Registry
@@ -282,10 +283,7 @@ class LangChainSummarizer(ModelSummarizer):
         self.model = model
 
     def _generate(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        roles = {"user": "human", "assistant": "ai", "system": "system"}
-        reply = self.model.invoke([(roles[m["role"]], m["content"]) for m in messages])
-        content = getattr(reply, "content", reply)
-        return content if isinstance(content, str) else str(content)
+        return chat_models.complete(self.model, messages)
 
 
 class LocalLLMSummarizer(ModelSummarizer):

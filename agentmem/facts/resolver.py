@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from agentmem.adapters import chat_models
 from agentmem.facts import conflicts
 from agentmem.facts.conflicts import Decision
 from agentmem.facts.derived import changed_facts, retire_covered_notes
@@ -423,11 +424,10 @@ class LLMJudge:
             old=old.text, new=new.text, labels=", ".join(conflicts.CLASSIFICATIONS)
         )
         try:
-            reply = self.model.invoke(prompt)
+            text = chat_models.complete(self.model, prompt).strip().lower()
         except Exception:
             log.exception("the conflict judge failed; the rules decide")
             return None
-        text = str(getattr(reply, "content", reply)).strip().lower()
         label = next((c for c in conflicts.CLASSIFICATIONS if c in text), None)
         if label is None:
             log.warning(

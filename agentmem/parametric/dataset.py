@@ -15,116 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from agentmem.errors import ValidationError
-from agentmem.facts.vocabulary import canonical
+from agentmem.facts.vocabulary import ATTRIBUTES, canonical
 from agentmem.types import MemoryRecord
 
-# attribute -> (statement, question phrasings). The statement is the answer every question
-# trains towards; the value appears in it, which is what recall checks.
+# attribute -> (statement, question phrasings), from the attribute table. The statement is
+# the answer every question trains towards; the value appears in it, which is what recall
+# checks.
 _TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "lives_in": (
-        "{s} lives in {v}.",
-        (
-            "Where does {s} live?",
-            "In which city does {s} live?",
-            "Where is {s}'s home?",
-            "What place does {s} live in?",
-            "Where is {s} living these days?",
-            "Which town is {s} based in?",
-            "Where can {s} be found living?",
-            "What city is home to {s}?",
-        ),
-    ),
-    "from": (
-        "{s} comes from {v}.",
-        (
-            "Where does {s} come from?",
-            "Where is {s} from?",
-            "What is {s}'s hometown?",
-            "Where did {s} grow up?",
-            "Which place is {s} originally from?",
-            "What is the birthplace of {s}?",
-            "Where was {s} raised?",
-            "{s} is originally from where?",
-        ),
-    ),
-    "works_at": (
-        "{s} works at {v}.",
-        (
-            "Where does {s} work?",
-            "Who employs {s}?",
-            "Which company does {s} work for?",
-            "What is {s}'s employer?",
-            "Where is {s} employed?",
-            "Who does {s} work for?",
-            "At which company does {s} have a job?",
-            "Which firm pays {s}'s salary?",
-        ),
-    ),
-    "job_title": (
-        "{s} works as a {v}.",
-        (
-            "What is {s}'s job?",
-            "What does {s} do for a living?",
-            "What is {s}'s occupation?",
-            "What is {s}'s profession?",
-            "What work does {s} do?",
-            "What is {s}'s role?",
-            "How does {s} earn a living?",
-            "What job does {s} have?",
-        ),
-    ),
-    "pet_name": (
-        "{s}'s pet is called {v}.",
-        (
-            "What is the name of {s}'s pet?",
-            "What is {s}'s pet called?",
-            "What did {s} name the pet?",
-            "What name does {s}'s pet have?",
-            "How is {s}'s pet named?",
-            "Who is {s}'s pet?",
-            "What do they call {s}'s pet?",
-            "Tell me the name of {s}'s pet.",
-        ),
-    ),
-    "likes": (
-        "{s} likes {v}.",
-        (
-            "What does {s} like?",
-            "What does {s} enjoy?",
-            "What is {s}'s favourite thing?",
-            "What is {s} fond of?",
-            "What does {s} love?",
-            "What is {s} into?",
-            "What makes {s} happy?",
-            "What does {s} prefer?",
-        ),
-    ),
-    "spouse": (
-        "{s} is married to {v}.",
-        (
-            "Who is {s} married to?",
-            "Who is {s}'s spouse?",
-            "Who is {s}'s partner?",
-            "Whom did {s} marry?",
-            "What is the name of {s}'s spouse?",
-            "Who is the husband or wife of {s}?",
-            "Who did {s} wed?",
-            "Who shares a marriage with {s}?",
-        ),
-    ),
-    "speaks": (
-        "{s} speaks {v}.",
-        (
-            "What language does {s} speak?",
-            "Which language does {s} know?",
-            "In what language does {s} talk?",
-            "What tongue does {s} speak?",
-            "Which language can {s} speak?",
-            "What language is {s} fluent in?",
-            "What does {s} speak?",
-            "Which language does {s} use?",
-        ),
-    ),
+    a.name: (a.statement, a.questions) for a in ATTRIBUTES if a.statement and a.questions
 }
 # A stored text that states no fact the extractors read: learned as what is known about
 # its topic (the subject of its first sentence).

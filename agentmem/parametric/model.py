@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentmem.config import MemoryConfig
+from agentmem.prompts import ADAPTER_SYSTEM
 
 _PLAIN_USER = "User: {q}\nAssistant: "  # tokenizers without a chat template (test models)
-# A short system turn: without one SmolLM2's template inserts a 20-token default, and every
-# token of every training example costs CPU time.
-SYSTEM = "You are a helpful assistant."
 
 
 class ChatCodec:
@@ -43,7 +41,10 @@ class ChatCodec:
     def prompt_ids(self, question: str) -> list[int]:
         if self.templated:
             text = self.tokenizer.apply_chat_template(
-                [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
+                [
+                    {"role": "system", "content": ADAPTER_SYSTEM},
+                    {"role": "user", "content": question},
+                ],
                 tokenize=False,
                 add_generation_prompt=True,
             )

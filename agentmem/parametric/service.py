@@ -27,7 +27,13 @@ from typing import Any
 from agentmem.config import MemoryConfig
 from agentmem.errors import ModelError, ValidationError
 from agentmem.parametric import promotion
-from agentmem.parametric.dataset import Example, build_dataset, facts_from_records, trainable
+from agentmem.parametric.dataset import (
+    Example,
+    FactDataset,
+    build_dataset,
+    facts_from_records,
+    trainable,
+)
 from agentmem.parametric.model import BaseLM, load_base
 from agentmem.parametric.registry import AdapterRegistry
 from agentmem.stores.sql import MemoryQuery
@@ -96,12 +102,7 @@ class ParametricMemory:
         scope = Scope(user_id=scope.user_id, agent_id=scope.agent_id)
         records = list(records) if records is not None else self.learned_facts(scope)
         cfg = self.config.lora
-        data = build_dataset(
-            facts_from_records(records),
-            heldout=cfg.heldout_phrasings,
-            train_phrasings=cfg.train_phrasings,
-            seed=cfg.seed,
-        )
+        data = self.dataset(records)
         from agentmem.long_term import new_id
 
         adapter_id, version = new_id(), self.registry.next_version(scope)
@@ -145,6 +146,16 @@ class ParametricMemory:
                 model.base_model.disable_adapter_layers()
             self._loaded[name] = adapter_id
         return self.registry.add(info)
+
+    def dataset(self, records: Sequence[MemoryRecord]) -> FactDataset:
+        """The training pairs and held-out probes of `records`, as the config phrases them."""
+        cfg = self.config.lora
+        return build_dataset(
+            facts_from_records(records),
+            heldout=cfg.heldout_phrasings,
+            train_phrasings=cfg.train_phrasings,
+            seed=cfg.seed,
+        )
 
     def promote(self, scope: Scope, *, progress: bool = False) -> AdapterInfo | None:
         """Apply the promotion policy: train when the selected facts differ from the

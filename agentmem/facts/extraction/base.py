@@ -11,6 +11,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from agentmem.facts.vocabulary import ATTRIBUTES
 from agentmem.types import Fact
 
 USER = "user"
@@ -64,27 +65,8 @@ class FactExtractor(ABC):
         """Facts stated in a non-empty text."""
 
 
-_TEMPLATES = {
-    "name": ("{s}'s name is {v}", "{s}'s name is not {v}"),
-    "age": ("{s} is {v} years old", "{s} is not {v} years old"),
-    "lives_in": ("{s} lives in {v}", "{s} no longer lives in {v}"),
-    "from": ("{s} is from {v}", "{s} is not from {v}"),
-    "works_at": ("{s} works at {v}", "{s} no longer works at {v}"),
-    "job_title": ("{s} works as {v}", "{s} does not work as {v}"),
-    "spouse": ("{s}'s partner is {v}", "{s}'s partner is no longer {v}"),
-    "birthday": ("{s}'s birthday is {v}", "{s}'s birthday is not {v}"),
-    "likes": ("{s} likes {v}", "{s} no longer likes {v}"),
-    "dislikes": ("{s} dislikes {v}", "{s} no longer dislikes {v}"),
-    "speaks": ("{s} speaks {v}", "{s} does not speak {v}"),
-    "has_pet": ("{s} has a pet: {v}", "{s} no longer has a pet: {v}"),
-    "pet_name": ("{s}'s pet is named {v}", "{s} no longer has the pet {v}"),
-    "has_child": ("{s} has a child: {v}", "{s} does not have a child: {v}"),
-    "has_sibling": ("{s} has a sibling: {v}", "{s} does not have a sibling: {v}"),
-    "owns": ("{s} owns {v}", "{s} no longer owns {v}"),
-    "plans": ("{s} plans to {v}", "{s} no longer plans to {v}"),
-    "allergic_to": ("{s} is allergic to {v}", "{s} is not allergic to {v}"),
-    "is_a": ("{s} is {v}", "{s} is no longer {v}"),
-}
+# attribute -> (sentence, negated sentence), from the attribute table
+_TEMPLATES = {a.name: (a.sentence, a.negation) for a in ATTRIBUTES}
 
 
 def as_speaker(facts: list[Fact], speaker: str | None) -> list[Fact]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentmem import prompts
+from agentmem.adapters import chat_models
 from agentmem.facts.extraction.base import USER, FactExtractor, render
 from agentmem.facts.extraction.rules import RuleExtractor
 from agentmem.facts.vocabulary import canonical
@@ -46,7 +47,7 @@ class LLMExtractor(FactExtractor):
     @classmethod
     def from_chat_model(cls, model: Any, **kwargs: Any) -> LLMExtractor:
         """Wrap any langchain-core BaseChatModel."""
-        return cls(lambda messages: _invoke_chat_model(model, messages), **kwargs)
+        return cls(lambda messages: chat_models.complete(model, messages), **kwargs)
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         messages = prompts.extraction_messages(text)
@@ -76,14 +77,6 @@ def local_model_completion(config: Any = None) -> Callable[[list[dict[str, str]]
         return str(state["llm"].generate(messages, max_new_tokens=256))
 
     return complete
-
-
-def _invoke_chat_model(model: Any, messages: list[dict[str, str]]) -> str:
-    reply = model.invoke(
-        [(m["role"] if m["role"] != "user" else "human", m["content"]) for m in messages]
-    )
-    content = getattr(reply, "content", reply)
-    return content if isinstance(content, str) else json.dumps(content)
 
 
 def parse_facts(raw: str, *, source: str = "user") -> list[Fact]:
