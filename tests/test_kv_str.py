@@ -85,7 +85,9 @@ def test_cmp_composes_str_without_reconstruction(tiny):
 
 
 def test_a_small_key_norm_keeps_a_token_no_query_has_seen(tiny):
-    session = tiny.session(get_policy("str", pool_spans=False, reconstruct=False), 1.0)
+    session = tiny.session(
+        get_policy("str", pool_spans=False, reconstruct=False, key_norm=True), 1.0
+    )
     session.feed(TEXT)
     policy = session.policy
     for st in session.cache.states:
@@ -94,3 +96,29 @@ def test_a_small_key_norm_keeps_a_token_no_query_has_seen(tiny):
         st.stat.scatter_(1, smallest[:, None], -1.0)  # no attention received at all
         policy.compress(st, 30)
         assert all(int(smallest[h]) in st.pos[h].tolist() for h in range(st.pos.shape[0]))
+
+
+def _disjoint_evidence(session, policy):
+    """Attention favours the newest tokens, repetition the oldest: each signal alone would
+    fill the budget from its own end of the cache."""
+    for st in session.cache.states:
+        n = st.length
+        st.stat.copy_(st.pos.float() / n)
+        table = torch.full((st.pos.shape[0], session.cache.tokens_seen), float("nan"))
+        table.scatter_(1, st.pos, (n - st.pos).float())
+        st.extra["str_rec"] = table
+    return session.cache.states
+
+
+@pytest.mark.parametrize("share", [1.0, 0.25])
+def test_rec_share_is_reconstructions_claim_on_the_kept_slots(tiny, share):
+    policy = get_policy("str", pool_spans=False, key_norm=False, sinks=0, recent=0, rec_share=share)
+    session = tiny.session(policy, 1.0, prefill_chunk=0)
+    session.feed(TEXT + " " + TEXT)
+    budget = 60
+    for st in _disjoint_evidence(session, policy):
+        n = st.length
+        policy.compress(st, budget)
+        from_rec = (st.pos < n // 2).sum(dim=1).float()
+        expected = budget * share / (1 + share)
+        assert torch.all((from_rec - expected).abs() <= 2), (share, from_rec.tolist())
