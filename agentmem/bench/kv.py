@@ -29,7 +29,6 @@ import math
 import random
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -211,41 +210,18 @@ def run(
         if plot:
             from agentmem.bench.kv_plots import write_measure_plots
 
-            report["plot"] = str(write_plot(report, out / "kv.png"))
+            summary = write_plot(report, out / "kv.png")
+            report["plot"] = None if summary is None else str(summary)
             report["plots"] = [str(p) for p in write_measure_plots(report, out)]
     return report
 
 
-def write_plot(report: dict, path: Path) -> Path:
-    """Score against budget per policy: passkey accuracy and perplexity panels."""
-    import matplotlib
+def write_plot(report: dict, path: Path) -> Path | None:
+    """Score against budget per policy: accuracy and perplexity panels (one per task and
+    length), drawn as `agentmem.bench.kv_plots` draws every measure."""
+    from agentmem.bench.kv_plots import budget_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = report["results"]
-    panels = sorted({r["metric"] for r in rows if r["metric"].startswith(("accuracy@", "ppl@"))})
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(5 * max(len(panels), 1), 4))
-    axes = [axes] if len(panels) <= 1 else list(axes)
-    for ax, metric in zip(axes, panels, strict=False):
-        by_policy: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for r in rows:
-            if r["metric"] == metric:
-                by_policy[r["policy"]].append((r["budget"], r["value"]))
-        for policy, points in sorted(by_policy.items()):
-            points.sort()
-            if policy == "full":
-                ax.axhline(points[0][1], color="black", linestyle="--", label="full")
-            else:
-                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=policy)
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("KV budget (fraction of tokens)")
-        ax.set_title(metric)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return budget_figure(report["results"], ("accuracy@", "ppl@"), Path(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

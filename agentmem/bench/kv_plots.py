@@ -54,7 +54,9 @@ def _grid(plt, n: int):
     return fig, [ax for row in axes for ax in row]
 
 
-def _budget_figure(rows: list[dict], prefixes: tuple[str, ...], path: Path) -> Path | None:
+def budget_figure(rows: list[dict], prefixes: tuple[str, ...], path: Path) -> Path | None:
+    """One panel per (task, metric) whose metric starts with one of ``prefixes``; None (no
+    file) when the report has none."""
     keys = sorted({(r["task"], r["metric"]) for r in rows if r["metric"].startswith(prefixes)})
     if not keys:
         return None
@@ -133,11 +135,11 @@ def write_measure_plots(report: dict, out: Path) -> list[Path]:
     rows = report["results"]
     out = Path(out)
     written = [
-        _budget_figure(rows, ("accuracy@",), out / "kv_accuracy.png"),
-        _budget_figure(rows, ("survival_device@", "survival_any_tier@"), out / "kv_survival.png"),
+        budget_figure(rows, ("accuracy@",), out / "kv_accuracy.png"),
+        budget_figure(rows, ("survival_device@", "survival_any_tier@"), out / "kv_survival.png"),
         _error_figure(rows, out / "kv_error.png"),
-        _budget_figure(rows, ("ppl@",), out / "kv_perplexity.png"),
-        _budget_figure(rows, ("device_kv_ratio@",), out / "kv_memory.png"),
+        budget_figure(rows, ("ppl@",), out / "kv_perplexity.png"),
+        budget_figure(rows, ("device_kv_ratio@",), out / "kv_memory.png"),
         _speed_figure(rows, out / "kv_speed.png"),
     ]
     return [p for p in written if p is not None]

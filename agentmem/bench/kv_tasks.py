@@ -16,6 +16,7 @@ hidden-state error, next-token KL).
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -143,8 +144,22 @@ def retrieval(
                 for metric, value in metrics.items():
                     acc[(name, budget, f"{metric}@{length}")].append(value)
             log(f"{task} {length} trial {t + 1}/{trials} done")
-    return [
-        {"task": task, "policy": p, "budget": b, "metric": m, "value": sum(v) / len(v),
-         "n": len(v)}
-        for (p, b, m), v in sorted(acc.items(), key=lambda kv: str(kv[0]))
-    ]  # fmt: skip
+    rows = []
+    for (p, b, m), v in sorted(acc.items(), key=lambda kv: str(kv[0])):
+        row = {"task": task, "policy": p, "budget": b, "metric": m, "value": sum(v) / len(v),
+               "n": len(v)}  # fmt: skip
+        if m.startswith("accuracy@"):
+            row["wilson95"] = list(wilson(sum(v), len(v)))
+        rows.append(row)
+    return rows
+
+
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default): small samples of answers
+    right or wrong, where the normal approximation gives bounds outside [0, 1]."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

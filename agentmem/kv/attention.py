@@ -106,7 +106,9 @@ def _attend_observed(cache, state, query, key, value, scaling):
 
     The policy's extra keys are asked for per query chunk, so that a recall (CMP's) is chosen
     for the queries that will read it: each prefill chunk, the question, each decoded token.
-    Extra and cached keys are scored separately and share one softmax (no copy of the cache).
+    Extra and cached keys are scored separately and share one softmax (no copy of the cache
+    or of the scores). A chunk reads only the keys up to its last query: the columns of later
+    queries are all masked, so computing them was a third of a bulk prefill's attention.
     """
     policy = cache.policy
     _, q_heads, q_total, dim = query.shape
@@ -120,26 +122,47 @@ def _attend_observed(cache, state, query, key, value, scaling):
     outputs = []
     for start in range(0, q_total, chunk):
         stop = min(start + chunk, q_total)
+        upto = n - q_total + stop  # keys this chunk may see
         qc = qg[:, :, start:stop]
-        scores = torch.matmul(qc, k.transpose(-1, -2)).float() * scaling
-        allowed = _causal(q_total, n, start, stop, query.device)  # (chunk, n)
-        scores = scores.masked_fill(~allowed, float("-inf"))
+        scores = _scores(qc, k[:, :, :upto], scaling)
+        # within the chunk's own tokens, query r sees token t <= r
+        own = torch.ones(stop - start, stop - start, dtype=torch.bool, device=query.device)
+        scores[..., upto - (stop - start) :].masked_fill_(own.triu(1), float("-inf"))
         extra = policy.extra_kv(state, query[:, :, start:stop]) if has_extra else None
-        m = 0
+        es = None
         if extra is not None:
             ek, ev, emask = extra
-            m = ek.shape[2]
-            es = torch.matmul(qc, ek[0].unsqueeze(1).transpose(-1, -2)).float() * scaling
+            es = _scores(qc, ek[0].unsqueeze(1), scaling)
             if emask is not None:
-                es = es.masked_fill(~emask[:, None, None, :], float("-inf"))
-            scores = torch.cat([es, scores], dim=-1)
-        probs = torch.softmax(scores, dim=-1)
-        out = torch.matmul(probs[..., m:].to(v.dtype), v)
-        if m:
-            out = out + torch.matmul(probs[..., :m].to(ev.dtype), ev[0].unsqueeze(1))
-            policy.observe_extra(state, probs[..., :m], start, q_total)
+                es.masked_fill_(~emask[:, None, None, :], float("-inf"))
+        _joint_softmax(scores, es)
+        out = torch.matmul(scores.to(v.dtype), v[:, :, :upto])
+        if es is not None:
+            out = out + torch.matmul(es.to(ev.dtype), ev[0].unsqueeze(1))
+            policy.observe_extra(state, es, start, q_total)
         if policy.needs_attention:
-            policy.observe(state, probs[..., m:], start, q_total)
+            probs = scores if upto == n else F.pad(scores, (0, n - upto))
+            policy.observe(state, probs, start, q_total)
         outputs.append(out)
     out = torch.cat(outputs, dim=2)  # (kv_heads, group, q, d)
     return out.reshape(1, q_heads, q_total, dim)
+
+
+def _scores(q: torch.Tensor, k: torch.Tensor, scaling: float) -> torch.Tensor:
+    """Float32 ``q . k * scaling``: ``(kv_heads, group, c, d) x (kv_heads, 1, m, d)``."""
+    scores = torch.matmul(q, k.transpose(-1, -2))
+    scores = scores.float() if scores.dtype != torch.float32 else scores
+    return scores.mul_(scaling)
+
+
+def _joint_softmax(scores: torch.Tensor, extra: torch.Tensor | None) -> None:
+    """Softmax over the concatenation of ``extra`` and ``scores`` (last dims), in place."""
+    top = scores.amax(dim=-1, keepdim=True)
+    if extra is not None:
+        top = torch.maximum(top, extra.amax(dim=-1, keepdim=True))
+    total = scores.sub_(top).exp_().sum(dim=-1, keepdim=True)
+    if extra is not None:
+        total += extra.sub_(top).exp_().sum(dim=-1, keepdim=True)
+    scores.div_(total)
+    if extra is not None:
+        extra.div_(total)

@@ -44,6 +44,10 @@ class Policy:
     name: ClassVar[str] = "base"
     needs_attention: ClassVar[bool] = False
     needs_queries: ClassVar[bool] = False
+    # Always-kept tokens: a policy with a sink or recent window declares these as fields (left
+    # unannotated here so that a subclass's fields keep their own order).
+    sinks = 0
+    recent = 0
 
     def __post_init__(self) -> None:
         for field, value in asdict(self).items():
@@ -131,12 +135,12 @@ class Policy:
         return keep.sort(dim=-1).values
 
     def recent_window(self, budget: int) -> int:
-        """How many of the newest tokens are always kept (a ``recent`` field by default)."""
-        return int(getattr(self, "recent", 0))
+        """How many of the newest tokens are always kept (the ``recent`` field by default)."""
+        return int(self.recent)
 
     def protected(self, state: LayerState, budget: int) -> torch.Tensor:
         """A ``(kv_heads, n)`` mask of tokens that are always kept (sinks, recent window)."""
-        sinks = int(getattr(self, "sinks", 0))
+        sinks = int(self.sinks)
         recent = self.recent_window(budget)
         pos = state.pos
         mask = pos < sinks
