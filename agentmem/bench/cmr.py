@@ -37,7 +37,7 @@ from typing import Any
 
 import torch
 
-from agentmem.bench import cmr_cases, cmr_stats, output
+from agentmem.bench import cmr_cases, cmr_stats, output, plots_common
 from agentmem.bench.kv import perplexity_text
 from agentmem.bench.kv_fork import _Fanout, _fork, _kl
 from agentmem.kv.policies import get_policy
@@ -211,10 +211,7 @@ def run(
             log(f"{case.task} case {i + 1} done ({time.perf_counter() - started:.0f}s)")
     summary = cmr_stats.summarise(records)
     report = {
-        "model": str(llm.source or llm.model.config.name_or_path),
-        "fingerprint": llm.fingerprint,
-        "device": str(llm.device),
-        "torch": torch.__version__,
+        **plots_common.model_header(llm),
         "config": {
             "tasks": list(tasks),
             "lengths": list(lengths),
