@@ -70,9 +70,26 @@ def _logprob(llm, prefix: str, word: str) -> float:
 def _prefill(llm, case, policy: str, reweave: dict, chunk: int):
     objs = {name: get_policy(name) for name in sorted({policy, "cmp"})}
     s = llm.session(_Fanout(objs), 1.0, prefill_chunk=chunk, reweave=reweave)
-    for text, needle in case.segments:
-        s.feed(text, mark=needle)
+    _feed(s, case.segments)
     return s
+
+
+def _feed(s, segments: list[tuple[str, bool]]) -> None:
+    """The segments fed as one text, tokenised whole as a reader gets it (tokens do not break
+    at segment ends), the tokens overlapping a needle segment marked."""
+    text = "".join(t for t, _ in segments)
+    ranges, at = [], 0
+    for t, needle in segments:
+        if needle:
+            ranges.append((at, at + len(t)))
+        at += len(t)
+    ids, spans, _ = s.encode_spans(text)
+    offsets = s.llm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    marked = [i for i, (a, b) in enumerate(offsets["offset_mapping"])
+              if any(a < hi and b > lo for lo, hi in ranges)]  # fmt: skip
+    start = s.tokens_seen
+    s.feed_ids(ids, spans)
+    s.cache.marked.update(start + i for i in marked)
 
 
 def _condition_session(llm, pre, condition: str, policy: str, budget: float):
