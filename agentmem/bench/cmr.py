@@ -67,8 +67,9 @@ def _logprob(llm, prefix: str, word: str) -> float:
     return float(logp.gather(1, torch.tensor(ids)[:, None]).sum())
 
 
-def _prefill(llm, case, policy: str, reweave: dict, chunk: int):
-    objs = {name: get_policy(name) for name in sorted({policy, "cmp"})}
+def _prefill(llm, case, policy: str, reweave: dict, chunk: int, conditions=CONDITIONS):
+    names = {policy} | ({"cmp"} if "cmp" in conditions else set())  # CMP's statistics cost time
+    objs = {name: get_policy(name) for name in sorted(names)}
     s = llm.session(_Fanout(objs), 1.0, prefill_chunk=chunk, reweave=reweave)
     _feed(s, case.segments)
     return s
@@ -148,7 +149,7 @@ def _ask(s, condition, question, oracle, ref, rng, max_new_tokens: int) -> dict:
 
 def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, max_new, seed):
     """Records of every condition and budget on one case."""
-    pre = _prefill(llm, case, policy, reweave, chunk)
+    pre = _prefill(llm, case, policy, reweave, chunk, conditions)
     question = llm.encode(case.question)
     oracle = sorted(pre.cache.marked)
     rng = random.Random(seed * 1000 + index)
@@ -197,13 +198,15 @@ def run(
     max_new_tokens: int = 8,
     seed: int = 0,
     out_dir: str | Path | None = None,
+    partial: str | Path | None = None,
     plot: bool = True,
     threads: int | None = 1,
     llm=None,
     config=None,
     log: Callable[[str], Any] = print,
 ) -> dict:
-    """Run the benchmark; writes ``cmr.json`` (and ``cmr.png``) into ``out_dir`` when given."""
+    """Run the benchmark; writes ``cmr.json`` (and ``cmr.png``) into ``out_dir`` when given, and
+    appends each finished case's records to the JSON-lines file ``partial`` when given."""
     from agentmem.llm.runtime import LocalLLM
 
     bad = [c for c in conditions if c not in CONDITIONS] + [t for t in tasks if t not in TASKS]
@@ -222,9 +225,12 @@ def run(
             log(f"perplexity done ({time.perf_counter() - started:.0f}s)")
             continue
         for i, case in enumerate(_cases(llm, task, lengths, length, cases, seed)):
-            records += run_case(llm, case, i, policy=policy, budgets=budgets,
-                                conditions=conditions, reweave=reweave, chunk=chunk,
-                                max_new=max_new_tokens, seed=seed)  # fmt: skip
+            done = run_case(llm, case, i, policy=policy, budgets=budgets,
+                            conditions=conditions, reweave=reweave, chunk=chunk,
+                            max_new=max_new_tokens, seed=seed)  # fmt: skip
+            records += done
+            if partial is not None:  # an interrupted run keeps the cases it finished
+                _append_records(Path(partial), done)
             log(f"{case.task} case {i + 1} done ({time.perf_counter() - started:.0f}s)")
     summary = cmr_stats.summarise(records)
     report = {
@@ -258,6 +264,13 @@ def run(
     return report
 
 
+def _append_records(path: Path, records: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``agentmem bench cmr [--quick] [--json] [--out DIR] ...``"""
     parser = argparse.ArgumentParser(prog="agentmem bench cmr", description=__doc__.split("\n")[0])
@@ -285,7 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "layer", "recall_tokens", "ppl_length", "seed"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    report = run(plot=False, threads=args.threads, log=_progress, **options)
+    partial = Path(args.out) / "cmr.partial.jsonl" if args.out else None
+    report = run(plot=False, threads=args.threads, log=_progress, partial=partial, **options)
     plot = None if args.no_plot or not report["summary"] else _plot
     printed = {k: v for k, v in report.items() if k != "records"}
     output.emit(args, report, _table, plot=plot, printed=printed)

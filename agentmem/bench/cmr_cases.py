@@ -89,7 +89,8 @@ def _around(context: str, answer: str) -> list[tuple[str, bool]]:
     """``context`` cut into segments, the sentences from the answer's first mention to its last
     marked (with the space before them, so the marked tokens are the ones a reader gets)."""
     first, last = context.index(answer), context.rindex(answer)
-    lo = context.rfind(". ", 0, first) + 1
+    ends = [m.start() + 1 for m in re.finditer(r"[.!?]\s", context[:first])]
+    lo = ends[-1] if ends else 0
     hi = context.find(".", last + len(answer))
     hi = len(context) if hi < 0 else hi + 1
     return [(context[:lo], False), (context[lo:hi], True), (context[hi:], False)]
