@@ -195,7 +195,10 @@ def test_bench_cmr_reports_every_condition_on_paired_cases(tiny, tmp_path):
     report = cmr.run(
         tasks=("passkey", "perplexity"), lengths=(120,), budgets=(0.25,), cases=2,
         ppl_length=64, layer=2, llm=tiny, out_dir=tmp_path, threads=0, log=lambda _: 0,
+        partial=tmp_path / "partial.jsonl",
     )  # fmt: skip
+    kept = (tmp_path / "partial.jsonl").read_text().splitlines()
+    assert len(kept) == len(report["records"]) > 0
     rows = {(r["task"], r["condition"]): r for r in report["summary"]}
     assert {c for _, c in rows} == set(cmr.CONDITIONS)
     woven, alone = rows[("passkey@120", "cmr")], rows[("passkey@120", "alone")]
@@ -206,6 +209,21 @@ def test_bench_cmr_reports_every_condition_on_paired_cases(tiny, tmp_path):
     assert all(0 <= t["p_mcnemar"] <= 1 for t in report["tests"])
     assert {p["condition"] for p in report["perplexity"]} == {"alone", "cmr"}
     assert (tmp_path / "cmr.json").exists() and (tmp_path / "cmr.png").exists()
+
+
+def test_bench_cmr_passkeys_are_bench_kvs_with_the_keys_sentences_marked(tiny):
+    import random
+
+    from agentmem.bench import cmr_cases, kv_tasks
+
+    cases = cmr_cases.passkey(tiny.tokenizer, 1000, 3, seed=5)
+    rng = random.Random(5)
+    for i, case in enumerate(cases):
+        same = kv_tasks.passkey_case(tiny.tokenizer, 1000, 0.1 + 0.4 * i, rng)
+        assert "".join(t for t, _ in case.segments) == same.context
+        marked = [t for t, needle in case.segments if needle]
+        assert len(marked) == 1 and marked[0].count(case.answer) == 2
+        assert marked[0].lstrip().startswith("The") and marked[0].endswith(".")
 
 
 @pytest.fixture(scope="module")

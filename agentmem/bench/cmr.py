@@ -37,7 +37,7 @@ from typing import Any
 
 import torch
 
-from agentmem.bench import cmr_cases, cmr_stats, output
+from agentmem.bench import cmr_cases, cmr_stats, output, plots_common
 from agentmem.bench.kv import perplexity_text
 from agentmem.bench.kv_fork import _Fanout, _fork, _kl
 from agentmem.kv.policies import get_policy
@@ -67,12 +67,30 @@ def _logprob(llm, prefix: str, word: str) -> float:
     return float(logp.gather(1, torch.tensor(ids)[:, None]).sum())
 
 
-def _prefill(llm, case, policy: str, reweave: dict, chunk: int):
-    objs = {name: get_policy(name) for name in sorted({policy, "cmp"})}
+def _prefill(llm, case, policy: str, reweave: dict, chunk: int, conditions=CONDITIONS):
+    names = {policy} | ({"cmp"} if "cmp" in conditions else set())  # CMP's statistics cost time
+    objs = {name: get_policy(name) for name in sorted(names)}
     s = llm.session(_Fanout(objs), 1.0, prefill_chunk=chunk, reweave=reweave)
-    for text, needle in case.segments:
-        s.feed(text, mark=needle)
+    _feed(s, case.segments)
     return s
+
+
+def _feed(s, segments: list[tuple[str, bool]]) -> None:
+    """The segments fed as one text, tokenised whole as a reader gets it (tokens do not break
+    at segment ends), the tokens overlapping a needle segment marked."""
+    text = "".join(t for t, _ in segments)
+    ranges, at = [], 0
+    for t, needle in segments:
+        if needle:
+            ranges.append((at, at + len(t)))
+        at += len(t)
+    ids, spans, _ = s.encode_spans(text)
+    offsets = s.llm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    marked = [i for i, (a, b) in enumerate(offsets["offset_mapping"])
+              if any(a < hi and b > lo for lo, hi in ranges)]  # fmt: skip
+    start = s.tokens_seen
+    s.feed_ids(ids, spans)
+    s.cache.marked.update(start + i for i in marked)
 
 
 def _condition_session(llm, pre, condition: str, policy: str, budget: float):
@@ -131,7 +149,7 @@ def _ask(s, condition, question, oracle, ref, rng, max_new_tokens: int) -> dict:
 
 def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, max_new, seed):
     """Records of every condition and budget on one case."""
-    pre = _prefill(llm, case, policy, reweave, chunk)
+    pre = _prefill(llm, case, policy, reweave, chunk, conditions)
     question = llm.encode(case.question)
     oracle = sorted(pre.cache.marked)
     rng = random.Random(seed * 1000 + index)
@@ -180,13 +198,15 @@ def run(
     max_new_tokens: int = 8,
     seed: int = 0,
     out_dir: str | Path | None = None,
+    partial: str | Path | None = None,
     plot: bool = True,
     threads: int | None = 1,
     llm=None,
     config=None,
     log: Callable[[str], Any] = print,
 ) -> dict:
-    """Run the benchmark; writes ``cmr.json`` (and ``cmr.png``) into ``out_dir`` when given."""
+    """Run the benchmark; writes ``cmr.json`` (and ``cmr.png``) into ``out_dir`` when given, and
+    appends each finished case's records to the JSON-lines file ``partial`` when given."""
     from agentmem.llm.runtime import LocalLLM
 
     bad = [c for c in conditions if c not in CONDITIONS] + [t for t in tasks if t not in TASKS]
@@ -205,16 +225,16 @@ def run(
             log(f"perplexity done ({time.perf_counter() - started:.0f}s)")
             continue
         for i, case in enumerate(_cases(llm, task, lengths, length, cases, seed)):
-            records += run_case(llm, case, i, policy=policy, budgets=budgets,
-                                conditions=conditions, reweave=reweave, chunk=chunk,
-                                max_new=max_new_tokens, seed=seed)  # fmt: skip
+            done = run_case(llm, case, i, policy=policy, budgets=budgets,
+                            conditions=conditions, reweave=reweave, chunk=chunk,
+                            max_new=max_new_tokens, seed=seed)  # fmt: skip
+            records += done
+            if partial is not None:  # an interrupted run keeps the cases it finished
+                _append_records(Path(partial), done)
             log(f"{case.task} case {i + 1} done ({time.perf_counter() - started:.0f}s)")
     summary = cmr_stats.summarise(records)
     report = {
-        "model": str(llm.source or llm.model.config.name_or_path),
-        "fingerprint": llm.fingerprint,
-        "device": str(llm.device),
-        "torch": torch.__version__,
+        **plots_common.model_header(llm),
         "config": {
             "tasks": list(tasks),
             "lengths": list(lengths),
@@ -244,6 +264,13 @@ def run(
     return report
 
 
+def _append_records(path: Path, records: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``agentmem bench cmr [--quick] [--json] [--out DIR] ...``"""
     parser = argparse.ArgumentParser(prog="agentmem bench cmr", description=__doc__.split("\n")[0])
@@ -271,7 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "layer", "recall_tokens", "ppl_length", "seed"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    report = run(plot=False, threads=args.threads, log=_progress, **options)
+    partial = Path(args.out) / "cmr.partial.jsonl" if args.out else None
+    report = run(plot=False, threads=args.threads, log=_progress, partial=partial, **options)
     plot = None if args.no_plot or not report["summary"] else _plot
     printed = {k: v for k, v in report.items() if k != "records"}
     output.emit(args, report, _table, plot=plot, printed=printed)

@@ -1,10 +1,10 @@
 """The cases of `agentmem bench cmr`: needles the compression evicts before the question.
 
-A case is a list of ``(text, needle)`` segments fed in order (needle segments are marked, and
+A case is a list of ``(text, needle)`` segments fed as one text (needle segments are marked, and
 their tokens are the oracle's selection), a question, and the answer to find in the reply.
 
-- ``passkey``: a 5-digit key in repeated filler (as `agentmem bench kv`), at a depth spread
-  over 10-90%.
+- ``passkey``: `agentmem bench kv`'s cases (a 5-digit key in repeated filler at depths spread
+  over 10-90%), the sentences that state the key marked as the needle.
 - ``rareword``: "The secret word is W." in Python's documentation prose; W is a pseudo-word
   made of seeded syllables or a real word of that prose; cases are later bucketed by the
   model's own log-probability of W after "The secret word is" (the rarer, the lower).
@@ -19,7 +19,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from agentmem.bench.kv import FILLER, INTRO, QUESTION, perplexity_text
+from agentmem.bench.kv import perplexity_text
+from agentmem.bench.kv_tasks import passkey_case
 
 SYLLABLES = ("ka", "zu", "mor", "vel", "tri", "qua", "nix", "bo", "lep", "syr", "dra", "fen",
              "ox", "pim", "rau", "gle", "thu", "wen", "cy", "jor")  # fmt: skip
@@ -71,17 +72,28 @@ def _place(rng, hay: list[str], needles: list[str], depths=None) -> list[tuple[s
 
 
 def passkey(tokenizer, length: int, n: int, seed: int) -> list[Case]:
+    """`agentmem bench kv`'s passkey cases (one generator), the key's sentences the needle."""
     rng = random.Random(seed)
-    per = len(tokenizer(FILLER, add_special_tokens=False)["input_ids"])
     cases = []
     for i in range(n):
-        key = str(rng.randint(10000, 99999))
-        needle = f"The pass key is {key}. Remember it. {key} is the pass key."
-        hay = [FILLER.strip()] * max(1, (length - 40) // per)
         depth = 0.1 + 0.8 * i / max(n - 1, 1)
-        segs = [(INTRO.rstrip("\n"), False), *_place(rng, hay, [needle], [depth])]
-        cases.append(Case(f"passkey@{length}", segs, QUESTION, key, {"depth": depth}))
+        case = passkey_case(tokenizer, length, depth, rng)
+        segments = _around(case.context, case.answer)
+        cases.append(
+            Case(f"passkey@{length}", segments, case.question, case.answer, {"depth": depth})
+        )
     return cases
+
+
+def _around(context: str, answer: str) -> list[tuple[str, bool]]:
+    """``context`` cut into segments, the sentences from the answer's first mention to its last
+    marked (with the space before them, so the marked tokens are the ones a reader gets)."""
+    first, last = context.index(answer), context.rindex(answer)
+    ends = [m.start() + 1 for m in re.finditer(r"[.!?]\s", context[:first])]
+    lo = ends[-1] if ends else 0
+    hi = context.find(".", last + len(answer))
+    hi = len(context) if hi < 0 else hi + 1
+    return [(context[:lo], False), (context[lo:hi], True), (context[hi:], False)]
 
 
 def _word(rng: random.Random, prose_words: list[str], i: int) -> str:

@@ -7,6 +7,8 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
+from agentmem.bench import plots_common
+
 
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     """95% Wilson score interval of ``k`` successes in ``n`` trials."""
@@ -133,11 +135,7 @@ def _f(value, digits: int, scale: float = 1.0) -> str:
 
 def plot(rows: list[dict], path: Path) -> Path:
     """Accuracy against budget, one panel per task, one line per condition."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = plots_common.pyplot()
     tasks = sorted({r["task"] for r in rows if r["condition"] != "full"})
     fig, axes = plt.subplots(1, max(len(tasks), 1), figsize=(4.5 * max(len(tasks), 1), 3.8))
     axes = [axes] if len(tasks) <= 1 else list(axes)
@@ -146,18 +144,6 @@ def plot(rows: list[dict], path: Path) -> Path:
         for r in rows:
             if r["task"] == task:
                 lines[r["condition"]].append((r["budget"], r["accuracy"]))
-        for condition, points in sorted(lines.items()):
-            points.sort()
-            if condition == "full":
-                ax.axhline(points[0][1], color="black", linestyle="--", label="full")
-            else:
-                ax.plot(*zip(*points, strict=True), marker="o", label=condition)
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("budget (fraction of tokens)")
+        plots_common.budget_panel(ax, lines, xlabel="budget (fraction of tokens)", title=task)
         ax.set_ylim(-0.05, 1.05)
-        ax.set_title(task)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return plots_common.save(fig, path)

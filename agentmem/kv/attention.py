@@ -28,19 +28,7 @@ QUERY_CHUNK = 256
 _ACTIVE: contextvars.ContextVar[ManagedCache | None] = contextvars.ContextVar(
     "agentmem_managed_cache", default=None
 )
-_registered = False
-
-
-def _register() -> None:
-    global _registered
-    if _registered:
-        return
-    from transformers import AttentionInterface
-    from transformers.masking_utils import AttentionMaskInterface
-
-    AttentionInterface.register(NAME, managed_attention_forward)
-    AttentionMaskInterface.register(NAME, _no_mask)
-    _registered = True
+_registered: set[str] = set()
 
 
 def _no_mask(*args, **kwargs) -> None:
@@ -49,18 +37,32 @@ def _no_mask(*args, **kwargs) -> None:
 
 
 @contextlib.contextmanager
-def managed_attention(model, cache: ManagedCache) -> Iterator[None]:
-    """Run ``model`` with the managed attention over ``cache``; restores everything on exit."""
-    _register()
+def attention_swap(
+    model, name: str, forward, active: contextvars.ContextVar, value
+) -> Iterator[None]:
+    """Run ``model`` with ``forward`` (registered as ``name`` on first use, with no mask of
+    transformers') as its attention, ``active`` set to ``value``; restores both on exit."""
+    if name not in _registered:
+        from transformers import AttentionInterface
+        from transformers.masking_utils import AttentionMaskInterface
+
+        AttentionInterface.register(name, forward)
+        AttentionMaskInterface.register(name, _no_mask)
+        _registered.add(name)
     config = model.config
     previous = config._attn_implementation
-    token = _ACTIVE.set(cache)
-    config._attn_implementation = NAME
+    token = active.set(value)
+    config._attn_implementation = name
     try:
         yield
     finally:
         config._attn_implementation = previous
-        _ACTIVE.reset(token)
+        active.reset(token)
+
+
+def managed_attention(model, cache: ManagedCache) -> contextlib.AbstractContextManager[None]:
+    """Run ``model`` with the managed attention over ``cache``; restores everything on exit."""
+    return attention_swap(model, NAME, managed_attention_forward, _ACTIVE, cache)
 
 
 def managed_attention_forward(

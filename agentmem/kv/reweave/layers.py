@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
 
+from agentmem.kv.attention import attention_swap
 from agentmem.kv.cache import ManagedCache
 
 NAME = "agentmem_reweave"
 _ACTIVE: contextvars.ContextVar[_Rerun | None] = contextvars.ContextVar(
     "agentmem_reweave_rerun", default=None
 )
-_registered = False
 
 
 @dataclass
@@ -39,30 +38,8 @@ def decoder(model):
     return base.get_decoder() if hasattr(base, "get_decoder") else base.model
 
 
-def _register() -> None:
-    global _registered
-    if _registered:
-        return
-    from transformers import AttentionInterface
-    from transformers.masking_utils import AttentionMaskInterface
-
-    AttentionInterface.register(NAME, _rerun_attention)
-    AttentionMaskInterface.register(NAME, lambda *a, **k: None)
-    _registered = True
-
-
-@contextlib.contextmanager
-def _active(model, run: _Rerun) -> Iterator[None]:
-    _register()
-    config = model.config
-    previous = config._attn_implementation
-    token = _ACTIVE.set(run)
-    config._attn_implementation = NAME
-    try:
-        yield
-    finally:
-        config._attn_implementation = previous
-        _ACTIVE.reset(token)
+def _active(model, run: _Rerun) -> contextlib.AbstractContextManager[None]:
+    return attention_swap(model, NAME, _rerun_attention, _ACTIVE, run)
 
 
 def rope(model, like: torch.Tensor, positions: torch.Tensor):
