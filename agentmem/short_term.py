@@ -208,15 +208,21 @@ class ShortTermMemory:
     def over_budget(self, scope: Scope) -> bool:
         return self.get(scope).tokens > self.max_tokens
 
-    def overflow(self, scope: Scope, *, everything: bool = False) -> list[Episode]:
-        """The oldest turns to consolidate so that the rest fit `target_tokens` (or all)."""
+    def overflow(
+        self, scope: Scope, *, everything: bool = False, limit: int | None = None
+    ) -> list[Episode]:
+        """The oldest turns to consolidate so that the rest fit `target_tokens` (or all);
+        with `limit`, no more than that many tokens of them (at least one turn)."""
         ctx = self.get(scope)
-        tokens, out = ctx.tokens, []
+        tokens, taken, out = ctx.tokens, 0, []
         for turn in ctx.turns:
             if not everything and tokens <= self.target_tokens:
                 break
+            if limit is not None and out and taken + turn.tokens > limit:
+                break
             out.append(turn.episode)
             tokens -= turn.tokens
+            taken += turn.tokens
         return out
 
     def consolidated(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -296,3 +297,60 @@ def test_config_switch(home, background):
     with _memory(home, background=background) as mem:
         assert (mem.consolidation_runner.worker is not None) is background
         assert mem.config.consolidation.background is background
+
+
+class OnePassAtATime(ExtractiveSummarizer):
+    """The extractive summariser; each chunk summary (one per pass) waits for a permit."""
+
+    def __init__(self) -> None:
+        super().__init__(HashEmbedder(), word_counter)
+        self.permits, self.started, self.passes = threading.Semaphore(0), threading.Event(), 0
+
+    def summarize(self, previous, turns, max_tokens):
+        turns = list(turns)
+        if turns and turns[0][0] != "summary":  # a pass's chunk, not the session summary
+            self.started.set()
+            assert self.permits.acquire(timeout=WAIT), "the test never released a pass"
+            self.passes += 1
+        return super().summarize(previous, turns, max_tokens)
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.01)
+
+
+def test_a_held_observe_goes_on_after_one_pass_of_a_backlog(home):
+    """Far behind, the worker works off the backlog a budget at a time, and `observe` waits
+    only until the context is back under the bound, not for the whole backlog."""
+    gate = OnePassAtATime()
+    scope = Scope(user_id="dana", session_id="s1")
+    with _memory(home, summarizer=gate, max_backlog=3.0) as mem:
+        runner = mem.consolidation_runner
+        _observe_until_scheduled(mem, scope)
+        assert gate.started.wait(WAIT)
+        results: list = []
+
+        def feed():
+            for i in range(40):
+                results.append(
+                    mem.observe("user", f"Turn {i}: the tide turned at the pier.", scope)
+                )
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        _until(
+            lambda: mem.short_term.get(scope).tokens > runner.backlog_tokens, "the backlog bound"
+        )
+        held = len(results)
+        gate.permits.release()  # exactly one pass
+        _until(lambda: len(results) > held, "observe resumed after one pass")
+        assert gate.passes == 1
+        gate.permits.release(1000)
+        feeder.join(WAIT)
+        assert len(results) == 40 and mem.flush(timeout=WAIT)
+        assert mem.short_term.get(scope).tokens <= MAX_TOKENS
+        rows = mem.sql("SELECT count(*) AS n FROM episodes WHERE consolidated = 0", scope)
+        assert rows[0]["n"] == len(mem.short_term.get(scope).turns)

@@ -32,3 +32,43 @@ def test_onnx_export_matches_pytorch(minilm):
     onnx_vectors = minilm.embed(texts)
     torch_vectors = MiniLMEmbedder().embed(texts)
     assert np.allclose((onnx_vectors * torch_vectors).sum(axis=1), 1.0, atol=1e-4)
+
+
+def _thread_niceness() -> dict[str, int]:
+    """Linux: every thread of this process -> its nice value."""
+    from pathlib import Path
+
+    tasks = Path("/proc/self/task")
+    return {
+        t.name: int((t / "stat").read_text().rsplit(")", 1)[1].split()[16]) for t in tasks.iterdir()
+    }
+
+
+def test_background_embeddings_run_at_the_writers_lower_priority(minilm):
+    """The index writer's model threads yield the cores to callers: they are made on the
+    writer's (lowered-priority) thread, not shared with the callers' session."""
+    import sys
+    import threading
+
+    import pytest
+
+    from agentmem.indexer import yield_cpu
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread priorities are read from /proc")
+    texts = ["Maren: the ferry leaves at nine", "Odd: I'll bring the maps", "ok", "ok"]
+    expected = minilm.embed(texts)  # the callers' session has run (its threads exist)
+    before = _thread_niceness()
+    out: list = []
+
+    def writer() -> None:
+        yield_cpu()
+        out.append(minilm.embed_aside(texts))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join()
+    created = {t: n for t, n in _thread_niceness().items() if t not in before}
+    assert created, "the background session made no worker threads of its own"
+    assert all(n >= 10 for n in created.values()), created
+    assert np.allclose((out[0] * expected).sum(axis=1), 1.0, atol=1e-5)

@@ -136,11 +136,23 @@ def test_a_long_transcript_is_indexed_whole(tmp_path):
     from agentmem.long_term import indexer
 
     scope = Scope(user_id="piet")
-    lines = [f"Tide table entry {n}: low water at {n % 12 + 1} o'clock." for n in range(53)]
-    assert len(lines) % indexer.WRITE_CHUNK  # a last, partial chunk too
+    # more than one embedding call of the writer, each written in several chunks
+    count = indexer.EMBED_CHUNK + indexer.WRITE_CHUNK + 7
+    lines = [f"Tide table entry {n}: low water at {n % 12 + 1} o'clock." for n in range(count)]
     with _open(tmp_path / "home") as mem:
         stored = mem.add_many(lines, scope, kind="episode", observed_at=DAY1)
         mem.flush()
         assert mem.long_term.index.ids("piet") == {r.id for r in stored}
         with mem.long_term.sql.begin() as conn:  # and SQL knows they are
             assert mem.long_term.sql.dirty_memories(conn, limit=100) == []
+
+
+@pytest.mark.parametrize("n", [1, 63, 64, 65, 81, 300])
+def test_index_writes_are_split_into_even_chunks_covering_every_row(n):
+    from agentmem.indexer import even_chunks
+
+    bounds = even_chunks(n, 64)
+    assert bounds[0][0] == 0 and bounds[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    sizes = [hi - lo for lo, hi in bounds]
+    assert max(sizes) <= 64 and max(sizes) - min(sizes) <= 1 and len(sizes) == -(-n // 64)
