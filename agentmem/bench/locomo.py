@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from agentmem import episodes
 from agentmem.bench import locomo_data as data
 from agentmem.bench.locomo_report import plot, summarise, table
+from agentmem.long_term import episodes
 from agentmem.manager import Memory
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Scope
