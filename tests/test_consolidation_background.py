@@ -323,7 +323,7 @@ def _until(condition, what: str) -> None:
 
 
 def test_a_held_observe_goes_on_after_one_pass_of_a_backlog(home):
-    """Far behind, the worker works off the backlog a budget at a time, and `observe` waits
+    """Far behind, the worker works off the backlog a part at a time, and `observe` waits
     only until the context is back under the bound, not for the whole backlog."""
     gate = OnePassAtATime()
     scope = Scope(user_id="dana", session_id="s1")
