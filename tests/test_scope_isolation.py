@@ -173,3 +173,15 @@ def test_an_agents_audit_events_are_not_undone_by_another_agent(mem):
     assert mem.long_term.get_event(update.id, A2) is None
     assert mem.long_term.events_for([record.id], A2) == []
     assert mem.get(record.id, A1).text == "The relay code is 9902"
+
+
+def test_context_of_one_agent_holds_no_turn_of_another_sharing_the_session_id(mem):
+    # the two agents' turns interleave in one session's numbering
+    mem.observe("user", "The vault code is 7719", A1)
+    mem.observe("user", "Schedule the design review for Friday", A2)
+    mem.observe("user", "The courier arrives at noon", A1)
+    mem.flush()
+    later = Scope("dana", agent_id="critic", session_id="s2")  # recalled from long-term memory
+    text = " ".join(m["content"] for m in mem.context("When is the design review?", later).messages)
+    assert "Friday" in text
+    assert "7719" not in text and "courier" not in text

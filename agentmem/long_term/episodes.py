@@ -97,8 +97,10 @@ def backfill(long_term: LongTermMemory) -> int:
 def around(
     long_term: LongTermMemory, hits: Iterable[MemoryRecord], radius: int
 ) -> dict[str, list[Episode]]:
-    """For each episode memory, the episodes of its session within `radius` turns of it
-    (itself included), in order."""
+    """For each episode memory, the episodes of its transcript (its user, agent and session)
+    within `radius` turns of it (itself included), in order. Agents of one user that share
+    a session id number their turns in one sequence; another agent's turns are not its
+    neighbours."""
     hits = [h for h in hits if h.kind == KIND]
     by_session: dict[tuple[str, str | None], list[MemoryRecord]] = {}
     for h in hits:
@@ -109,7 +111,11 @@ def around(
             seqs = [int(h.metadata.get("seq", 0)) for h in group]
             found = long_term.sql.episodes_near(conn, user_id, session_id, seqs, radius)
             for h, seq in zip(group, seqs, strict=True):
-                window = [e for e in found if abs(e.seq - seq) <= radius]
+                window = [
+                    e
+                    for e in found
+                    if abs(e.seq - seq) <= radius and e.scope.agent_id == h.scope.agent_id
+                ]
                 out[h.id] = window or []
     return out
 
