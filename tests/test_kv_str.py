@@ -122,3 +122,13 @@ def test_rec_share_is_reconstructions_claim_on_the_kept_slots(tiny, share):
         from_rec = (st.pos < n // 2).sum(dim=1).float()
         expected = budget * share / (1 + share)
         assert torch.all((from_rec - expected).abs() <= 2), (share, from_rec.tolist())
+
+
+def test_a_budget_smaller_than_the_window_keeps_the_newest_tokens(tiny):
+    session = tiny.session(get_policy("str", recent=16, sinks=2), 1.0, prefill_chunk=0)
+    session.feed(TEXT[:60])
+    newest = session.cache.tokens_seen - 1
+    for st in session.cache.states:
+        session.policy.compress(st, 8)
+        assert st.length == 8
+        assert all(newest - 3 in row and newest in row for row in st.pos.tolist()), st.pos

@@ -38,7 +38,8 @@ Its persistence probability is ``p = sigmoid((s - tau) / T)`` with ``tau`` chose
 ``sum(p)`` equals the budget; retention keeps by ``p``: deterministic top-k
 (``sampling="topk"``) or Bernoulli draws from a seeded generator. It is structured:
 significance is max-pooled over spans (a word, a number) and spans are ranked as units, so a
-kept name or number is kept whole. Sinks and a recent window are always kept.
+kept name or number is kept whole. Sinks and a recent window (at most half the budget) are
+always kept.
 """
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ class STR(Policy):
         if self.chunk_size < 1:
             raise ConfigError(f"str.chunk_size must be >= 1, got {self.chunk_size!r}")
         self._generator = torch.Generator().manual_seed(self.seed)
+
+    def recent_window(self, budget: int) -> int:
+        """``recent`` newest tokens, at most half the budget: while the budget is small (early in a
+        text at a small fraction) a full window would outnumber the budget, and the tie among
+        protected tokens would then keep the oldest of them, not the newest."""
+        return min(self.recent, budget // 2)
 
     # --- attention received --------------------------------------------------------------------
     def observe(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
