@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import math
 import random
@@ -93,20 +94,40 @@ def _feed(s, segments: list[tuple[str, bool]]) -> None:
     s.cache.marked.update(start + i for i in marked)
 
 
-def _condition_session(llm, pre, condition: str, policy: str, budget: float):
+def _condition_session(llm, pre, condition: str, policy: str, budget: float, bases: dict):
+    """A session for ``condition``; the compressed policy (with and without the latents'
+    bytes reserved) is built once per budget in ``bases`` and copied (compressing re-reads)."""
     if condition == "full":
         return _fork(llm, pre, "full", get_policy("full"), 1.0)
     if condition == "cmp":
         return _fork(llm, pre, "cmp", get_policy("cmp"), budget)
-    if condition == "alone":
-        return _fork(llm, pre, policy, get_policy(policy), budget)
     if condition == "alone+latent":
         share = pre.weaver.store.nbytes / (pre.tokens_seen * pre.cache.full_token_bytes())
         return _fork(llm, pre, policy, get_policy(policy), min(1.0, budget + share))
-    s = _fork(llm, pre, policy, get_policy(policy), budget)
-    s.weaver = pre.weaver.fork(s.cache)
-    s.cache.compress()  # the latents' bytes now count against the budget
-    return s
+    if ("alone", budget) not in bases:
+        bases[("alone", budget)] = _fork(llm, pre, policy, get_policy(policy), budget)
+    if condition == "alone":
+        return _clone(llm, bases[("alone", budget)])
+    if ("woven", budget) not in bases:
+        s = _clone(llm, bases[("alone", budget)])
+        s.weaver = pre.weaver.fork(s.cache)
+        s.cache.compress()  # the latents' bytes now count against the budget
+        bases[("woven", budget)] = s
+    return _clone(llm, bases[("woven", budget)])
+
+
+def _clone(llm, s):
+    """A copy of session ``s``: cache, policy and its statistics, latents (not the model)."""
+    rereader, s.cache.rereader = s.cache.rereader, None  # it holds the model
+    try:
+        cache = copy.deepcopy(s.cache)
+    finally:
+        s.cache.rereader = rereader
+    new = llm.session(cache.policy, cache.budget, prefill_chunk=0)
+    cache.rereader, new.cache = new.cache.rereader, cache
+    new.weaver = s.weaver.fork(cache) if s.weaver else None
+    new._last_logits = s._last_logits
+    return new
 
 
 def _recall(s, condition: str, question: list[int], oracle: list[int], rng) -> int:
@@ -155,9 +176,10 @@ def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, m
     rng = random.Random(seed * 1000 + index)
     ref = None
     records = []
+    bases: dict = {}
     for condition in ["full", *[c for c in conditions if c != "full"]]:
         for budget in [1.0] if condition == "full" else budgets:
-            s = _condition_session(llm, pre, condition, policy, budget)
+            s = _condition_session(llm, pre, condition, policy, budget, bases)
             out = _ask(s, condition, question, oracle, ref, rng, max_new)
             probed = out.pop("_ref")
             ref = probed if condition == "full" else ref
