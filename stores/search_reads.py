@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, null, or_, select
 from sqlalchemy.engine import Connection
 
+from agentmem.stores import fulltext
 from agentmem.stores.schema import memories
 
 Signal = tuple[datetime, float, Any]  # valid_from, importance, the speaker's name if named
@@ -82,6 +83,21 @@ class SearchReads:
                     (r[4 + i], 1 + i // 2) for i in range(2 * window) if r[4 + i] is not None
                 ]
         return around, {mid: rows[mid] for places in around.values() for mid, _ in places}
+
+    def fulltext(self, conn: Connection, text: str, query, limit: int) -> list[tuple[str, float]]:
+        """(memory id, full-text score in [0, 1]) best first, for the memories passing the
+        query's filter."""
+        dialect = conn.dialect.name
+        values = fulltext.bound_values(dialect, text, query.user_id)
+        if values is None:
+            return []
+        stmt = self.statement(
+            ("fulltext", len(values), limit),
+            query,
+            dialect,
+            lambda where: fulltext.statement(dialect, len(values), where, limit),
+        )
+        return fulltext.normalise(conn.execute(stmt, {**query.params(), **values}).all())
 
     def records(self, conn: Connection, ids: list[str], query, to_record) -> dict[str, Any]:
         """Whole records of the given memories that pass the filter."""

@@ -41,7 +41,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.checks import check_key
 from agentmem.errors import StoreError
-from agentmem.stores import fulltext
 from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
 from agentmem.stores.search_reads import SearchReads, Signal
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
@@ -319,8 +318,7 @@ class SQLStore:
     def fulltext(
         self, conn: Connection, text: str, query: MemoryQuery, limit: int
     ) -> list[tuple[str, float]]:
-        where = query.condition(conn.dialect.name)
-        return fulltext.search(conn, text, query.user_id, where, limit)
+        return self.search_reads.fulltext(conn, text, query, limit)
 
     def dirty_memories(self, conn: Connection, limit: int = 10_000) -> list[MemoryRecord]:
         rows = conn.execute(select(memories).where(memories.c.index_dirty == true()).limit(limit))
