@@ -259,7 +259,7 @@ CLEAR_LEAD = 3.0
 
 def final_scores(
     candidates: dict[str, Candidate],
-    signals: dict[str, tuple[datetime, float]],
+    signals: dict[str, tuple[datetime, float, Any]],
     config: SearchConfig,
     now: datetime | None = None,
     *,
@@ -267,7 +267,7 @@ def final_scores(
 ) -> list[tuple[str, float]]:
     """Blend the fused relevance with recency and importance; best first.
 
-    `signals` maps each memory that passed the SQL filter to (valid_from, importance).
+    `signals` maps each memory that passed the SQL filter to (valid_from, importance, ...).
     `scale_to_best` (standardised fusion, whose sums are unbounded) scales relevance so
     that the query's best candidate has 1 when it leads clearly (CLEAR_LEAD standard
     deviations above the lowest fetched); a lead over few, alike candidates scores less,
@@ -280,7 +280,7 @@ def final_scores(
     scale = 1.0 / max(top, CLEAR_LEAD) if scale_to_best else 1.0
     out = []
     for mid, c in kept.items():
-        valid_from, importance = signals[mid]
+        valid_from, importance = signals[mid][:2]
         age_days = max(0.0, (now - as_utc(valid_from)).total_seconds() / 86400)
         recency = math.exp(-math.log(2) * age_days / config.recency_half_life_days)
         for part in RELEVANCE_PARTS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy import Text, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -125,47 +125,45 @@ def drop(conn: Connection) -> None:
         conn.execute(text(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}"))
 
 
-def search(
-    conn: Connection, query: str, user_id: str, where: ColumnElement[bool], limit: int
-) -> list[tuple[str, float]]:
-    """Return (memory id, score in [0, 1]) best first, for one user's memories.
-
-    `where` is a further condition on the memories table (scope, status, time, kind, ...).
-    """
+def bound_values(dialect: str, query: str, user_id: str) -> dict[str, str] | None:
+    """The values `statement` binds for this query (None: no word to search for); as
+    many entries as the statement has bound words."""
     terms = query_terms(query)
     if not terms:
-        return []
-    if conn.dialect.name == "sqlite":
-        stmt = _select_sqlite(terms, user_id)
-    else:
-        stmt = _select_postgres(terms)
-        if stmt is None:
-            return []
-    stmt = stmt.where(memories.c.user_id == user_id, where).limit(limit)
-    return _normalise(conn.execute(stmt).all())
+        return None
+    if dialect == "sqlite":
+        words = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        return {"match": f'scope : "{scope_token(user_id)}" AND ({words})'}
+    words = [w for w in (re.sub(r"[^\w]", " ", t).strip() for t in terms) if w]
+    return {f"w{i}": w for i, w in enumerate(words)} or None
+
+
+def statement(dialect: str, words: int, where: ColumnElement[bool], limit: int):
+    """(memory id, raw relevance) best first, for the memories of the bound `user_id`
+    that match the query's words, bound by name (`bound_values`): one statement serves
+    every query of as many words. `where` is a further condition on the memories table
+    (scope, status, time, kind, ...); `normalise` scales the relevance to [0, 1]."""
+    stmt = _select_sqlite() if dialect == "sqlite" else _select_postgres(words)
+    return stmt.where(memories.c.user_id == bindparam("user_id"), where).limit(limit)
 
 
 _FTS = table("memories_fts", column("rowid"))
 _BM25 = literal_column("bm25(memories_fts, 1.0, 0.0)")
 
 
-def _select_sqlite(terms: list[str], user_id: str):
-    words = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    match = f'scope : "{scope_token(user_id)}" AND ({words})'
+def _select_sqlite():
     return (
         select(memories.c.id, (-_BM25).label("score"))
         .select_from(_FTS.join(memories, memories.c.pk == _FTS.c.rowid))
-        .where(text("memories_fts MATCH :match").bindparams(match=match))
+        .where(text("memories_fts MATCH :match"))
         .order_by(_BM25)
     )
 
 
-def _select_postgres(terms: list[str]):
-    words = [w for w in (re.sub(r"[^\w]", " ", t).strip() for t in terms) if w]
-    if not words:
-        return None
+def _select_postgres(words: int):
     # plainto_tsquery never fails on syntax; OR-ing the terms matches any of them
-    queries = [func.plainto_tsquery(literal_column(f"'{PG_CONFIG}'::regconfig"), w) for w in words]
+    config = literal_column(f"'{PG_CONFIG}'::regconfig")
+    queries = [func.plainto_tsquery(config, bindparam(f"w{i}", type_=Text())) for i in range(words)]
     q = queries[0]
     for other in queries[1:]:
         q = q.op("||")(other)
@@ -174,7 +172,7 @@ def _select_postgres(terms: list[str]):
     return select(memories.c.id, score).where(tsv.op("@@")(q)).order_by(score.desc())
 
 
-def _normalise(rows: Sequence) -> list[tuple[str, float]]:
+def normalise(rows: Sequence) -> list[tuple[str, float]]:
     """Scale raw relevance to [0, 1] relative to the best hit of this query."""
     if not rows:
         return []

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     Numeric,
     and_,
+    bindparam,
     case,
     cast,
     create_engine,
@@ -40,8 +41,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.checks import check_key
 from agentmem.errors import StoreError
-from agentmem.stores import fulltext
 from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
+from agentmem.stores.search_reads import SearchReads, Signal
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
 
 try:
@@ -73,27 +74,34 @@ class MemoryQuery:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def condition(self, dialect: str) -> ColumnElement[bool]:
+        """The filter as SQL. Its values are named bind parameters, so a statement built
+        for one query serves every query of the same `shape()` given `params()`."""
         m = memories.c
-        parts: list[ColumnElement[bool]] = [m.user_id == self.user_id]
+        parts: list[ColumnElement[bool]] = [m.user_id == _bind("user_id", self.user_id)]
         if self.agent_id is not None:  # an agent sees its own and the user's shared memories
-            parts.append(or_(m.agent_id == self.agent_id, m.agent_id.is_(None)))
+            parts.append(or_(m.agent_id == _bind("agent_id", self.agent_id), m.agent_id.is_(None)))
         if self.as_of is not None:
+            as_of = _bind("as_of", self.as_of, m.valid_from.type)
             parts += [
-                m.valid_from <= self.as_of,
-                m.recorded_at <= self.as_of,
-                or_(m.valid_to.is_(None), m.valid_to > self.as_of),
+                m.valid_from <= as_of,
+                m.recorded_at <= as_of,
+                or_(m.valid_to.is_(None), m.valid_to > as_of),
             ]
         elif self.statuses:
-            parts.append(m.status.in_(list(self.statuses)))
+            parts.append(m.status.in_(_bind("statuses", list(self.statuses), expanding=True)))
         if self.kinds:
-            parts.append(m.kind.in_(list(self.kinds)))
+            parts.append(m.kind.in_(_bind("kinds", list(self.kinds), expanding=True)))
         for column in ("session_id", "subject", "attribute"):
             if getattr(self, column) is not None:
-                parts.append(m[column] == getattr(self, column))
+                parts.append(m[column] == _bind(column, getattr(self, column)))
         if self.created_after is not None:
-            parts.append(m.created_at >= self.created_after)
+            parts.append(
+                m.created_at >= _bind("created_after", self.created_after, m.created_at.type)
+            )
         if self.created_before is not None:
-            parts.append(m.created_at < self.created_before)
+            parts.append(
+                m.created_at < _bind("created_before", self.created_before, m.created_at.type)
+            )
         if self.text_equals is not None:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
         if self.text_in is not None:
@@ -101,6 +109,33 @@ class MemoryQuery:
         for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
             parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
         return and_(*parts)
+
+    def shape(self) -> tuple | None:
+        """What a statement built on `condition()` depends on besides `params()`; None
+        when the filter holds values that are not bound by name (texts, metadata)."""
+        if self.text_equals is not None or self.text_in is not None or self.metadata:
+            return None
+        named = ("agent_id", "as_of", "session_id", "subject", "attribute")
+        return (
+            *(getattr(self, k) is not None for k in named),
+            self.as_of is None and bool(self.statuses),
+            bool(self.kinds),
+            self.created_after is not None,
+            self.created_before is not None,
+        )
+
+    def params(self) -> dict[str, Any]:
+        """The values of the named bind parameters of `condition()`."""
+        out: dict[str, Any] = {"user_id": self.user_id}
+        for key in ("agent_id", "as_of", "session_id", "subject", "attribute"):
+            out[key] = getattr(self, key)
+        out.update(created_after=self.created_after, created_before=self.created_before)
+        out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
+        return out
+
+
+def _bind(name: str, value: Any, type_=None, *, expanding: bool = False):
+    return bindparam(name, value, type_=type_, expanding=expanding)
 
 
 def _json_equals(element, value: Any, dialect: str) -> ColumnElement[bool]:
@@ -127,6 +162,7 @@ class SQLStore:
     def __init__(self, url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) -> None:
         self.url = url
         self.engine = _make_engine(url, busy_timeout_ms, echo)
+        self.search_reads = SearchReads()
         self.migrate()
 
     @property
@@ -221,77 +257,23 @@ class SQLStore:
     def get_memories(
         self, conn: Connection, ids: Iterable[str], query: MemoryQuery
     ) -> dict[str, MemoryRecord]:
-        ids = list(ids)
-        if not ids:
-            return {}
-        rows = conn.execute(
-            select(memories).where(memories.c.id.in_(ids), query.condition(conn.dialect.name))
-        )
-        return {r.id: _memory(r) for r in rows}
+        return self.search_reads.records(conn, list(ids), query, _memory)
 
     def ranking_signals(
         self, conn: Connection, ids: Iterable[str], query: MemoryQuery
-    ) -> dict[str, tuple[datetime, float]]:
-        """(valid_from, importance) of the given memories that pass the query's filter."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        m = memories.c
-        rows = conn.execute(
-            select(m.id, m.valid_from, m.importance).where(
-                m.id.in_(ids), query.condition(conn.dialect.name)
-            )
-        )
-        return {r.id: (r.valid_from, r.importance) for r in rows}
-
-    def speakers(self, conn: Connection, ids: Iterable[str], query: MemoryQuery) -> dict[str, str]:
-        """Who said each of the given memories (metadata `speaker`), for those that name one
-        and pass the query's filter."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        m = memories.c
-        rows = conn.execute(
-            select(m.id, m.meta).where(m.id.in_(ids), query.condition(conn.dialect.name))
-        )
-        out = {}
-        for r in rows:
-            name = (r.meta or {}).get("speaker")
-            if isinstance(name, str) and name.strip():
-                out[r.id] = name.strip()
-        return out
+    ) -> dict[str, Signal]:
+        """(valid_from, importance, speaker) of the given memories that pass the query's
+        filter; the speaker is the metadata `speaker` as stored (None when absent)."""
+        return self.search_reads.signals(conn, ids, query)
 
     def session_neighbours(
         self, conn: Connection, ids: Iterable[str], query: MemoryQuery, window: int = 1
-    ) -> dict[str, list[tuple[str, int]]]:
+    ) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Signal]]:
         """For each of `ids` said in a session: the memories up to `window` places before
         and after it in that session (insertion order), with their distance, among those
-        that pass the query's filter. Summaries are not turns and take no part."""
-        ids = list(ids)
-        if not ids or window < 1:
-            return {}
-        m = memories.c
-        sessions = (
-            select(m.session_id)
-            .where(m.id.in_(ids), m.user_id == query.user_id, m.session_id.is_not(None))
-            .distinct()
-        )
-        order = {"partition_by": m.session_id, "order_by": m.pk}
-        around = [
-            fn(m.id, d).over(**order).label(f"{name}{d}")
-            for d in range(1, window + 1)
-            for name, fn in (("before", func.lag), ("after", func.lead))
-        ]
-        rows = select(m.id, *around).where(
-            query.condition(conn.dialect.name),
-            m.session_id.in_(sessions),
-            m.kind != "summary",
-        )
-        win = rows.subquery()
-        out: dict[str, list[tuple[str, int]]] = {}
-        for r in conn.execute(select(win).where(win.c.id.in_(ids))):
-            out[r.id] = [(r[1 + i], 1 + i // 2) for i in range(2 * window) if r[1 + i] is not None]
-        return out
+        that pass the query's filter; and the ranking signals of those neighbours.
+        Summaries are not turns and take no part."""
+        return self.search_reads.neighbours(conn, ids, query, window)
 
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str
@@ -336,8 +318,7 @@ class SQLStore:
     def fulltext(
         self, conn: Connection, text: str, query: MemoryQuery, limit: int
     ) -> list[tuple[str, float]]:
-        where = query.condition(conn.dialect.name)
-        return fulltext.search(conn, text, query.user_id, where, limit)
+        return self.search_reads.fulltext(conn, text, query, limit)
 
     def dirty_memories(self, conn: Connection, limit: int = 10_000) -> list[MemoryRecord]:
         rows = conn.execute(select(memories).where(memories.c.index_dirty == true()).limit(limit))

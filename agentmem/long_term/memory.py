@@ -295,7 +295,7 @@ class LongTermMemory(ScopedRecords):
             if mode == "hybrid" and settings.neighbour_weight > 0:
                 self._lift_neighbours(conn, candidates, signals, query)
             if mode == "hybrid" and settings.named_speaker_weight > 0:
-                said_by = self.sql.speakers(conn, candidates.keys(), query)
+                said_by = _speakers(candidates, signals)
                 retrieval.favour_named_speaker(candidates, said_by, text, settings)
             ranked = retrieval.final_scores(
                 candidates,
@@ -317,11 +317,11 @@ class LongTermMemory(ScopedRecords):
         """Lift each candidate towards its best session neighbour (see retrieval)."""
         kept = {mid: c for mid, c in candidates.items() if mid in signals}
         s = self.config.search
-        neighbours = self.sql.session_neighbours(conn, kept, query, s.neighbour_window)
+        neighbours, around = self.sql.session_neighbours(conn, kept, query, s.neighbour_window)
         retrieval.lift_neighbours(kept, neighbours, s.neighbour_weight, s.neighbour_decay)
-        fresh = [mid for mid in kept if mid not in candidates]
         candidates.update(kept)
-        signals.update(self.sql.ranking_signals(conn, fresh, query))
+        # a neighbour passes the filter: its signals came with it
+        signals.update({mid: around[mid] for mid in kept if mid not in signals})
 
     def nearest(
         self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
@@ -390,6 +390,16 @@ class LongTermMemory(ScopedRecords):
         with self.sql.begin() as conn:
             events = self.sql.events_for(conn, ids, scope.user_id)
         return sorted(events, key=lambda e: e.created_at)  # stable: ties keep write order
+
+
+def _speakers(candidates, signals) -> dict[str, str]:
+    """Who said each candidate that passed the filter and names a speaker (metadata)."""
+    out = {}
+    for mid in candidates:
+        name = signals[mid][2] if mid in signals else None
+        if isinstance(name, str) and name.strip():
+            out[mid] = name.strip()
+    return out
 
 
 def _narrowing(query: MemoryQuery) -> bool:

@@ -1,0 +1,180 @@
+"""CPU of one in-process `Memory.search`, this tree against another, side by side.
+
+    python -m agentmem.bench.search_cpu --baseline <git revision> --json
+
+Fills one SQLite database (hash embedder) with conversation turns over a few users and
+sessions, with speakers, then runs the same queries in child processes that import
+agentmem from this tree and from the baseline revision (exported with `git archive`) in
+turn, `--rounds` times, and reports CPU per search (`time.process_time`) and whether every
+answer (ids and their order) is identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+WORDS = (
+    "apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
+    "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
+    "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
+    "marble nutmeg oyster pumice quill rhubarb sorrel thistle coffee train garden "
+    "sister Berlin Lisbon piano chess climbing dentist Tuesday birthday"
+).split()
+SPEAKERS = ("Ana", "Bert", "Chidi")
+USERS = 4
+
+
+def _config(home: Path) -> dict[str, Any]:
+    return {"home": str(home), "embedding": {"model": "hash"}}
+
+
+def fill(home: Path, memories: int, seed: int) -> None:
+    """Turns of a few sessions per user, each naming its speaker."""
+    from agentmem import Memory
+    from agentmem.long_term import WritePlan, event, new_id
+    from agentmem.types import MemoryRecord, Scope, utcnow
+
+    rng = random.Random(seed)
+    with Memory(**_config(home)) as mem:
+        for start in range(0, memories, 500):
+            now, records = utcnow(), []
+            for i in range(start, min(memories, start + 500)):
+                speaker = SPEAKERS[i % len(SPEAKERS)]
+                text = f"{speaker}: I " + " ".join(rng.sample(WORDS, 6)) + f" #{i}"
+                scope = Scope(f"user{i % USERS}", session_id=f"s{(i // USERS) // 40}")
+                records.append(
+                    MemoryRecord(
+                        id=new_id(),
+                        text=text,
+                        scope=scope,
+                        metadata={"speaker": speaker},
+                        importance=rng.random(),
+                        created_at=now,
+                        updated_at=now,
+                        valid_from=now,
+                        recorded_at=now,
+                    )
+                )
+            events = [
+                event("ADD", r, actor="bench", reason="bulk load", new_text=r.text) for r in records
+            ]
+            mem.long_term.apply(WritePlan(inserts=records, events=events))
+
+
+def queries(n: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = rng.sample(WORDS, 3)
+        if rng.random() < 0.3:  # some questions name a speaker
+            words.insert(0, rng.choice(SPEAKERS))
+        out.append((" ".join(words), f"user{rng.randrange(USERS)}"))
+    return out
+
+
+def measure(home: Path, qs: list[tuple[str, str]], warmup: int) -> dict[str, Any]:
+    """Run in a child: CPU per search and every answer."""
+    import time
+
+    from agentmem import Memory
+
+    with Memory(**_config(home)) as mem:
+        for text, user in qs[:warmup]:
+            mem.search(text, user, top_k=10)
+        cpu = time.process_time()
+        answers = [
+            [(h.record.id, h.score) for h in mem.search(text, user, top_k=10)] for text, user in qs
+        ]
+        cpu = time.process_time() - cpu
+    return {"cpu_ms_per_search": 1000 * cpu / len(qs), "answers": answers}
+
+
+def _export(revision: str, into: Path) -> Path:
+    """The revision's sources laid out as installed: stores/ inside agentmem/."""
+    repo = Path(__file__).resolve().parents[2]
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", revision, "agentmem", "stores", "adapters"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for sub in ("stores", "adapters"):
+        (into / sub).rename(into / "agentmem" / sub)
+    shim = into / "search_cpu_shim.py"  # the revision may predate this file
+    shim.write_text(Path(__file__).read_text())
+    return into
+
+
+def _child(tree: Path | None, home: Path, args: argparse.Namespace) -> dict[str, Any]:
+    module = "search_cpu_shim" if tree else "agentmem.bench.search_cpu"
+    code = (
+        f"import json\nfrom pathlib import Path\nfrom {module} import measure, queries\n"
+        f"qs = queries({args.searches}, {args.seed})\n"
+        f"print(json.dumps(measure(Path({str(home)!r}), qs, {args.warmup})))\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    if tree:
+        env["PYTHONPATH"] = str(tree)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--baseline", required=True, help="git revision to compare with")
+    p.add_argument("--memories", type=int, default=2000)
+    p.add_argument("--searches", type=int, default=300)
+    p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    home = Path(tempfile.mkdtemp(prefix="agentmem-search-cpu-"))
+    try:
+        (home / "baseline").mkdir()
+        base = _export(args.baseline, home / "baseline")
+        fill(home / "data", args.memories, args.seed)
+        load_before = os.getloadavg()
+        runs: dict[str, list] = {"baseline": [], "this": []}
+        for _ in range(args.rounds):
+            for name, tree in (("baseline", base), ("this", None)):
+                runs[name].append(_child(tree, home / "data", args))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    cpu = {k: [round(r["cpu_ms_per_search"], 3) for r in v] for k, v in runs.items()}
+    answers = [r["answers"] for v in runs.values() for r in v]
+    ids = [[[i for i, _ in a] for a in run] for run in answers]
+    # scores hold recency, which moves with the clock between runs
+    drift = max(
+        abs(x[1] - y[1])
+        for run in answers
+        for a, b in zip(run, answers[0], strict=True)
+        for x, y in zip(a, b, strict=False)
+    )
+    result = {
+        "memories": args.memories,
+        "searches": args.searches,
+        "cpu_ms_per_search": cpu,
+        "ratio_this_over_baseline": round(min(cpu["this"]) / min(cpu["baseline"]), 3),
+        "identical_ids_and_order": all(a == ids[0] for a in ids),
+        "max_score_difference": drift,
+        "empty_answers": sum(not a for a in answers[0]),
+        "load_average": [load_before, os.getloadavg()],
+    }
+    print(json.dumps(result, indent=None if args.json else 2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
