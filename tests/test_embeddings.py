@@ -52,7 +52,7 @@ def test_background_embeddings_run_at_the_writers_lower_priority(minilm):
 
     import pytest
 
-    from agentmem.indexer import yield_cpu
+    from agentmem.long_term.indexer import yield_cpu
 
     if not sys.platform.startswith("linux"):
         pytest.skip("thread priorities are read from /proc")

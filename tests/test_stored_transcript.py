@@ -149,7 +149,7 @@ def test_a_long_transcript_is_indexed_whole(tmp_path):
 
 @pytest.mark.parametrize("n", [1, 63, 64, 65, 81, 300])
 def test_index_writes_are_split_into_even_chunks_covering_every_row(n):
-    from agentmem.indexer import even_chunks
+    from agentmem.long_term.indexer import even_chunks
 
     bounds = even_chunks(n, 64)
     assert bounds[0][0] == 0 and bounds[-1][1] == n
