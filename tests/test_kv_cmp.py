@@ -83,8 +83,9 @@ def test_recalled_block_is_bit_exact(tiny, ids):
 
 def test_block_score_bounds_every_key_of_the_block(tiny, ids):
     """The representative keys bound q . k for every token of their block (Quest's property),
-    up to the int8 rounding of the representatives."""
-    session = tiny.session(_cmp(representative="bound"), 0.25, prefill_chunk=16)
+    up to the int8 rounding of the representatives (raw logits: shares are not bounds)."""
+    policy = _cmp(representative="bound", recall_score="logit")
+    session = tiny.session(policy, 0.25, prefill_chunk=16)
     session.feed_ids(ids)
     cold = session.cache.states[0].extra["cmp"].cold
     query = torch.randn(2, 2, 3, cold.dim)

@@ -132,3 +132,23 @@ def test_recall_changes_the_output_only_through_recalled_tokens(tiny, ids):
         out = s.feed_ids(probe, return_logits=True)
         errors[share] = float((out - ref).norm() / ref.norm())
     assert errors[0.6] < errors[0.0]
+
+
+@pytest.mark.parametrize("candidates", [1, 4])
+def test_share_scoring_lets_a_soft_query_head_claim_its_block(candidates):
+    """Two query heads read one KV head: one with large logits spread almost evenly over the
+    blocks, one with small logits concentrated on one block. By raw logit the first picks
+    the recall; by share of each query's attention the concentrated one does."""
+    a = torch.full((10,), 0.96)
+    a[0] = 1.0  # the sharp head's favourite, barely ahead of the rest
+    b = torch.zeros(10)
+    b[1] = 3.0  # the soft head's only match
+    keys = torch.stack([a, b], dim=1)[None]  # (heads=1, 10 blocks of 1 token, d=2)
+    query = torch.tensor([[10.0, 0.0], [0.0, 1.0]])[None, :, None, :]  # (1, group=2, q=1, 2)
+    picked = {}
+    for share in (False, True):
+        store = ColdStore(1, 2, torch.float32, "cpu", 1, None, "mean", share)
+        store.append(keys, keys.clone(), torch.arange(10)[None])
+        store.in_warm.zero_()
+        picked[share] = store.recall(query, 1, candidates)[3][0].tolist()
+    assert picked == {False: [0], True: [1]}

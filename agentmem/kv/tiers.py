@@ -85,11 +85,12 @@ class ColdStore:
 
     def __init__(
         self, heads: int, dim: int, dtype, device, block_size: int, path: Path | None,
-        representative: str = "mean",
+        representative: str = "mean", share: bool = False,
     ):  # fmt: skip
         self.heads, self.dim, self.dtype, self.device = heads, dim, dtype, device
         self.block_size = block_size
         self.representative = representative
+        self.share = share
         self.path = path
         self.length = 0
         self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
@@ -187,10 +188,19 @@ class ColdStore:
         kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
         q = query.float().flatten(1, 2)  # (heads, g*q, d)
         if self.representative == "mean":
-            return (q @ kmax.transpose(1, 2)).amax(dim=1)
+            return self._over_queries(q @ kmax.transpose(1, 2))
         kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
         bound = q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
-        return bound.amax(dim=1)
+        return self._over_queries(bound)
+
+    def _over_queries(self, logits: torch.Tensor) -> torch.Tensor:
+        """``(heads, queries, m)`` -> ``(heads, m)``: the best over the queries of the raw
+        logit (``share=False``) or of its share of each query's softmax over the ``m``
+        (``share=True``): query heads of a group and queries of a chunk have logits on
+        different scales, and a raw maximum lets the sharpest of them pick every block."""
+        if self.share:
+            logits = logits - logits.logsumexp(dim=2, keepdim=True)
+        return logits.amax(dim=1)
 
     def _slots(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Slots ``(heads, b * block)`` of ``blocks: (heads, b)`` and whether each is attendable
@@ -208,7 +218,8 @@ class ColdStore:
         slots, valid = self._slots(blocks)
         keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
         q = query.float().flatten(1, 2).to(keys.device)  # (heads, g*q, d)
-        exact = (q @ keys.float().transpose(1, 2)).amax(dim=1).masked_fill(~valid, float("-inf"))
+        logits = (q @ keys.float().transpose(1, 2)).masked_fill(~valid[:, None], float("-inf"))
+        exact = self._over_queries(logits)
         best = exact.view(self.heads, blocks.shape[1], self.block_size).amax(dim=2)
         return blocks.gather(1, best.topk(count, dim=1).indices)
 
