@@ -8,16 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from agentmem.bench import plots_common
-
-
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of ``k`` successes in ``n`` trials."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from agentmem.bench.kv_tasks import wilson  # one Wilson interval for every bench
 
 
 def mcnemar(b: int, c: int) -> float:
