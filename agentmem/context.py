@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from agentmem import prompts
 from agentmem.errors import ValidationError
-from agentmem.facts.vocabulary import canonical, is_multi_valued
+from agentmem.facts.vocabulary import ATTRIBUTES, canonical, is_multi_valued
 from agentmem.long_term import LongTermMemory, episodes
 from agentmem.short_term import TokenCounter, WorkingContext, turn_message
 from agentmem.stores.sql import MemoryQuery
@@ -38,27 +38,12 @@ MESSAGE_OVERHEAD = 4  # chat-template tokens around each message
 MIN_TOKENS = 32
 FACT_KINDS = ["fact", "note", "summary"]
 
-# Words of a question -> the attributes it asks about.
-QUERY_HINTS: dict[str, tuple[str, ...]] = {
-    r"\b(?:live|living|lives|reside|based|home|city|address|moved?)\b": ("lives_in",),
-    r"\b(?:from|grow up|grew up|hometown|originally|born in)\b": ("from",),
-    r"\b(?:work|works|working|job|employer|company|employed)\b": ("works_at", "job_title"),
-    r"\b(?:profession|occupation|do for a living|title|role)\b": ("job_title",),
-    r"\b(?:old|age)\b": ("age",),
-    r"\b(?:wife|husband|partner|married|spouse|girlfriend|boyfriend|fianc\w*)\b": ("spouse",),
-    r"\b(?:birthday|born|birth)\b": ("birthday",),
-    r"\b(?:like|likes|love|enjoy|favou?rite|fan|hobby|hobbies|into)\b": ("likes",),
-    r"\b(?:dislike|dislikes|hate|stand)\b": ("dislikes",),
-    r"\b(?:speak|language|languages)\b": ("speaks",),
-    r"\b(?:pet|pets|dog|cat|animal)\w*\b": ("has_pet", "pet_name"),
-    r"\b(?:kid|kids|child|children|son|daughter)s?\b": ("has_child",),
-    r"\b(?:brother|sister|sibling)s?\b": ("has_sibling",),
-    r"\b(?:own|owns|drive|car|bought)\b": ("owns",),
-    r"\b(?:plan|plans|planning|going|trip|upcoming|schedule|appointment|next)\b": ("plans",),
-    r"\b(?:allergic|allergy|allergies)\b": ("allergic_to",),
-    r"\bname\b": ("name",),  # last: "my dog's name" asks about the dog first
+# Words of a question -> the attributes it asks about, from the attribute table. "name" is
+# asked last: other slots' questions hold the word too ("my dog's name" asks about the dog).
+QUERY_HINTS: dict[str, str] = {
+    a.name: a.asked_with for a in sorted(ATTRIBUTES, key=lambda a: a.name == "name") if a.asked_with
 }
-_HINTS = [(re.compile(p, re.I), attrs) for p, attrs in QUERY_HINTS.items()]
+_HINTS = [(re.compile(pattern, re.I), (name,)) for name, pattern in QUERY_HINTS.items()]
 _MY_THING = re.compile(r"\bmy ((?:favou?rite )?[a-z]+(?: [a-z]+)?)\b", re.I)
 
 

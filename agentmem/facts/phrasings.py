@@ -134,3 +134,30 @@ ASKED: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
 }
+
+
+# attribute -> the words of a question that ask about it (a regular expression; context
+# retrieval reads the attribute's facts first when a question has one of them)
+ASKED_WITH: dict[str, str] = {
+    "lives_in": r"\b(?:live|living|lives|reside|based|home|city|address|moved?)\b",
+    "from": r"\b(?:from|grow up|grew up|hometown|originally|born in)\b",
+    "works_at": r"\b(?:work|works|working|job|employer|company|employed)\b",
+    "job_title": (
+        r"\b(?:work|works|working|job|employer|company|employed"
+        r"|profession|occupation|do for a living|title|role)\b"
+    ),
+    "age": r"\b(?:old|age)\b",
+    "spouse": r"\b(?:wife|husband|partner|married|spouse|girlfriend|boyfriend|fianc\w*)\b",
+    "birthday": r"\b(?:birthday|born|birth)\b",
+    "likes": r"\b(?:like|likes|love|enjoy|favou?rite|fan|hobby|hobbies|into)\b",
+    "dislikes": r"\b(?:dislike|dislikes|hate|stand)\b",
+    "speaks": r"\b(?:speak|language|languages)\b",
+    "has_pet": r"\b(?:pet|pets|dog|cat|animal)\w*\b",
+    "pet_name": r"\b(?:pet|pets|dog|cat|animal)\w*\b",
+    "has_child": r"\b(?:kid|kids|child|children|son|daughter)s?\b",
+    "has_sibling": r"\b(?:brother|sister|sibling)s?\b",
+    "owns": r"\b(?:own|owns|drive|car|bought)\b",
+    "plans": r"\b(?:plan|plans|planning|going|trip|upcoming|schedule|appointment|next)\b",
+    "allergic_to": r"\b(?:allergic|allergy|allergies)\b",
+    "name": r"\bname\b",
+}

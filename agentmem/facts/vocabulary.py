@@ -30,6 +30,7 @@ class Attribute:
     negation: str = "{s}'s {a} is not {v}"
     statement: str | None = None
     questions: tuple[str, ...] = ()
+    asked_with: str | None = None  # a regex of the words of a question that ask about it
 
 
 _NAMED: tuple[Attribute, ...] = (
@@ -100,7 +101,12 @@ def _phrased(attribute: Attribute) -> Attribute:
     )
     statement, questions = phrasings.ASKED.get(attribute.name, (None, ()))
     return dataclasses.replace(
-        attribute, sentence=sentence, negation=negation, statement=statement, questions=questions
+        attribute,
+        sentence=sentence,
+        negation=negation,
+        statement=statement,
+        questions=questions,
+        asked_with=phrasings.ASKED_WITH.get(attribute.name),
     )
 
 
