@@ -8,11 +8,14 @@ installed `load_pipeline` logs that once and returns None, and callers use the r
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib.abc
 import importlib.util
 import logging
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from agentmem.facts.vocabulary import ATTRIBUTES
@@ -74,25 +77,39 @@ def _load() -> Any | None:
 def _import_spacy():
     """spaCy, imported without torch when torch is not loaded yet: its numeric backend
     imports torch only to offer it, the small English pipeline runs on numpy, and importing
-    torch is most of a cold load (about 6 of 9 seconds). Held under the model-load lock so
-    that no other thread imports torch while it is hidden."""
+    torch is most of a cold load (about 6 of 9 seconds). Torch is hidden from this thread
+    only: a purge, a KV session or an adapter in another thread imports it as usual."""
     if "torch" in sys.modules:
         import spacy
 
         return spacy
-    from agentmem.adapters.embeddings import MODEL_LOAD_LOCK
-
-    with MODEL_LOAD_LOCK:
-        if "torch" in sys.modules:
-            import spacy
-
-            return spacy
-        sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" fails
-        try:
-            import spacy
-        finally:
-            del sys.modules["torch"]
+    with torch_hidden_here():
+        import spacy
     return spacy
+
+
+class _HideTorch(importlib.abc.MetaPathFinder):
+    """Refuses `torch` to one thread's imports; other threads find it as usual (a module
+    another thread has already imported is taken from sys.modules, never refused)."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and name.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden)", name=name)
+        return None
+
+
+@contextlib.contextmanager
+def torch_hidden_here() -> Iterator[None]:
+    """While inside, `import torch` fails in the calling thread unless torch is loaded."""
+    finder = _HideTorch(threading.get_ident())
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def available() -> bool:
