@@ -137,9 +137,10 @@ def test_context_shows_the_best_hits_with_neighbours_and_lesser_hits_alone(tmp_p
         builder.episode_k, builder.neighbour_hits = 4, 1
         working = mem.short_term.snapshot(Scope(user_id="ravi", session_id="later"))
         passages = builder.recall_turns("allotment bed mulch", scope, working)
+        said = {e.seq for e in mem.long_term.episodes(scope)}  # numbered from 1
+    assert len(said) == 3 * len(crops)
     assert len(passages) == 4
     best, *rest = passages
     (hit,) = [e.seq for e in best if "allotment" in e.content]
-    said = range(3 * len(crops))
     assert [e.seq for e in best] == [s for s in (hit - 1, hit, hit + 1) if s in said]
     assert all(len(p) == 1 and "allotment" in p[0].content for p in rest)
