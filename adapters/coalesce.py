@@ -5,15 +5,18 @@ query. A model call costs far more per text alone than in a batch, so callers th
 while a call is running queue their texts; when it ends, one of them (the leader) runs a
 single call for everything queued and hands each caller its rows. A caller alone runs its
 own call at once, so nothing waits when nothing else is running.
+
+With `isolate`, a merged call that fails is run again job by job, so a text the function
+cannot take fails only the caller that sent it (the fact parse: one bad text must not fail
+the adds that happened to share its batch); without it every caller of the failed call gets
+its error (an embedding model that cannot run fails them all the same).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
-
-import numpy as np
 
 
 class _Job:
@@ -29,16 +32,18 @@ class _Job:
 
 
 class Coalescer:
-    """`run(texts)` returns `fn(texts)`, merging calls that overlap in time (at most
-    `max_batch` texts per call; a larger request runs as it is)."""
+    """`run(texts)` returns `fn(texts)` (one row per text), merging calls that overlap in
+    time (at most `max_batch` texts per call; a larger request runs as it is)."""
 
-    def __init__(self, fn: Callable[[list[str]], np.ndarray], max_batch: int = 64) -> None:
-        self._fn, self._max = fn, max_batch
+    def __init__(
+        self, fn: Callable[[list[str]], Sequence[Any]], max_batch: int = 64, isolate: bool = False
+    ) -> None:
+        self._fn, self._max, self._isolate = fn, max_batch, isolate
         self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._busy = False
 
-    def run(self, texts: list[str]) -> np.ndarray:
+    def run(self, texts: list[str]) -> Sequence[Any]:
         job = _Job(texts)
         with self._lock:
             self._queue.append(job)
@@ -66,9 +71,12 @@ class Coalescer:
             for job in batch:
                 job.rows = out[start : start + len(job.texts)]
                 start += len(job.texts)
-        except BaseException as exc:  # every caller of this batch sees the model's error
+        except BaseException as exc:
             for job in batch:
-                job.error = exc
+                if self._isolate and len(batch) > 1:
+                    self._alone(job)
+                else:  # every caller of this call sees the model's error
+                    job.error = exc
         for job in batch:
             job.lead, job.finished = False, True
             job.wake.set()
@@ -78,3 +86,9 @@ class Coalescer:
                 self._queue[0].wake.set()
             else:
                 self._busy = False
+
+    def _alone(self, job: _Job) -> None:
+        try:
+            job.rows = self._fn(job.texts)
+        except BaseException as exc:
+            job.error = exc

@@ -102,3 +102,15 @@ def test_embedder_answers_concurrent_callers_like_sequential_ones():
         t.join(60)
     for text in texts:
         assert np.array_equal(out[text], reference.embed_query(text))
+
+
+def test_isolated_calls_fail_only_the_caller_whose_text_fails():
+    requests = [["first"], ["poison"], ["neighbour"], ["another", "pair"]]
+    model = GatedModel(waiting=3, fail_on="poison")
+    model.coalescer = Coalescer(model, max_batch=64, isolate=True)
+    results = _callers(model, requests)
+    assert isinstance(results[1], RuntimeError)
+    for i in (0, 2, 3):
+        expected = [[len(t), sum(map(ord, t))] for t in requests[i]]
+        assert np.asarray(results[i]).tolist() == expected
+    assert len(model.calls[1]) == 4  # the three waiting callers were merged, then retried alone

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from agentmem.adapters.coalesce import Coalescer
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.patterns import HEDGE, OCCUPATIONS
 from agentmem.facts.extraction.pipeline import (
@@ -55,10 +56,19 @@ STATIVE_VERBS = frozenset(
 VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 # A named object's entity type says which slot an ending verb ends when nothing else does.
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
+# Components run only when a reading asks for what they annotate: the entity recogniser
+# (its own token encoder, nothing after it in the pipeline) is about half of a parse, and
+# only a few readings look at an entity type.
+ON_DEMAND = ("ner",)
+_LATER = "agentmem_on_demand"  # Doc.user_data key: the components not yet run on the doc
 
 
 class ParseExtractor(FactExtractor):
-    """Facts of any subject from a dependency parse; about 10 ms a sentence on a CPU."""
+    """Facts of any subject from a dependency parse; a few ms a sentence on a CPU.
+
+    Concurrent callers (a server's adds) share one batched parse (`nlp.pipe`), which costs
+    far less per text than one parse each; a text whose parse fails fails its caller only.
+    """
 
     name = "parse"
     fast = False
@@ -67,9 +77,18 @@ class ParseExtractor(FactExtractor):
         self.nlp = nlp or load_pipeline()
         if self.nlp is None:
             raise RuntimeError("ParseExtractor needs an English spaCy pipeline; see load_pipeline")
+        self._later = [n for n in ON_DEMAND if n in self.nlp.pipe_names]
+        self._parses = Coalescer(self._parse, isolate=True)
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
-        return self._read(self.nlp(_clean(text)), source)
+        return self._read(self._parses.run([_clean(text)])[0], source)
+
+    def _parse(self, texts: list[str]) -> list[Any]:
+        docs = list(self.nlp.pipe(texts, disable=self._later, batch_size=64))
+        later = [(n, self.nlp.get_pipe(n)) for n in self._later]
+        for doc in docs:
+            doc.user_data[_LATER] = later
+        return docs
 
     def extract_many(
         self,
@@ -82,7 +101,7 @@ class ParseExtractor(FactExtractor):
         speakers = speakers or [None] * len(texts)
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        docs = self.nlp.pipe((_clean(texts[i]) for i in todo), batch_size=64)
+        docs = self._parses.run([_clean(texts[i]) for i in todo]) if todo else []
         for i, doc in zip(todo, docs, strict=True):
             out[i] = as_speaker(self._read(doc, source), speakers[i])
         return out
@@ -97,6 +116,14 @@ class ParseExtractor(FactExtractor):
                 key = (subject, attribute, value.lower(), negated)
                 facts.setdefault(key, _fact(subject, attribute, value, negated, confidence, source))
         return list(facts.values())
+
+
+def _entity_type(token) -> str:
+    """The token's entity type, running the on-demand components on its doc first."""
+    later = token.doc.user_data.pop(_LATER, ())
+    for _, component in later:
+        component(token.doc)
+    return token.ent_type_
 
 
 def _clean(text: str) -> str:
@@ -203,7 +230,7 @@ def _fits(attribute: str, obj) -> bool:
     if attribute == "job_title":
         return obj.lemma_.lower() in OCCUPATIONS
     if attribute == "works_at":
-        return obj.pos_ == "PROPN" or obj.ent_type_ == "ORG"
+        return obj.pos_ == "PROPN" or _entity_type(obj) == "ORG"
     return True
 
 
@@ -242,7 +269,9 @@ def _ending(pred, subject: str) -> Iterator[Reading]:
         elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
             # the slot the sentence goes on to state ("...; now I work at Hooli"), else the
             # entity type's hint; the resolver moves a retraction to the slot that holds it
-            attribute = _parallel_slot(pred, subject) or ENDED_SLOT.get(child.ent_type_, "works_at")
+            attribute = _parallel_slot(pred, subject) or ENDED_SLOT.get(
+                _entity_type(child), "works_at"
+            )
             if value := _value(child):
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj":  # "quit my job at Hooli"
@@ -273,7 +302,7 @@ def _ended_place(noun, pred, subject: str) -> Iterator[Reading]:
             continue
         index = predicate_index()
         attribute = index.get(f"{noun.lemma_.lower()} {prep.lower_}") or ENDED_SLOT.get(
-            obj.ent_type_
+            _entity_type(obj)
         )
         if attribute and (value := _value(obj)):
             yield subject, attribute, value, True
