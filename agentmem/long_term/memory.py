@@ -277,21 +277,19 @@ class LongTermMemory(ScopedRecords):
         n = max(settings.candidates, top_k)
         fulltext: list[tuple[str, float]] = []
         semantic: list[tuple[str, float]] = []
-        with self.sql.begin() as conn:
-            if mode in ("hybrid", "fulltext"):
-                fulltext = self.sql.fulltext(conn, text, query, n)
         if mode in ("hybrid", "semantic"):
             current_only = query.as_of is None and list(query.statuses or []) == ["active"]
             width = n if current_only and not _narrowing(query) else n * 4
             vector = self.embedder.embed_query(text)
             semantic = self.nearest(scope.user_id, vector, width, active_only=current_only)
-        candidates = retrieval.fuse(mode, fulltext, semantic, settings)
-        with self.sql.begin() as conn:
+        with self.sql.begin() as conn:  # the index first: every SQL read on one connection
+            if mode in ("hybrid", "fulltext"):
+                fulltext = self.sql.fulltext(conn, text, query, n)
             # Rank on the few columns ranking needs; load whole records for the winners only.
-            signals = self.sql.ranking_signals(conn, candidates.keys(), query)
-            semantic_kept = [(i, s) for i, s in semantic if i in signals][:n]
-            if len(semantic_kept) != len(semantic):  # re-rank after the SQL filter
-                candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
+            found = dict.fromkeys(mid for hits in (fulltext, semantic) for mid, _ in hits)
+            signals = self.sql.ranking_signals(conn, found, query)
+            semantic_kept = [(i, s) for i, s in semantic if i in signals][:n]  # SQL filtered
+            candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
             if mode == "hybrid" and settings.neighbour_weight > 0:
                 self._lift_neighbours(conn, candidates, signals, query)
             if mode == "hybrid" and settings.named_speaker_weight > 0:
