@@ -1,0 +1,107 @@
+"""CPU of one in-process `Memory.add`, this tree against another, side by side.
+
+    python -m agentmem.bench.add_cpu --baseline <git revision> --json
+
+Each child process (this tree, then the baseline exported as `bench.search_cpu` does, in
+turn, `--rounds` times) stores the same notes (`bench load`'s add texts, hash embedder,
+embedded Chroma) with the extractor named, from `--threads` threads at once, after a
+warm-up, and reports CPU per add (`time.process_time`). With one thread this is the cost
+of an add alone; with several, concurrent adds may share work (the batched parse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from agentmem.bench.search_cpu import _export
+
+
+def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, seed: int) -> dict:
+    """Run in a child: CPU per add of `adds` notes from `threads` threads."""
+    import random
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agentmem import Memory
+    from agentmem.bench.load import USERS, _sentence
+
+    rng = random.Random(seed)
+    texts = [(_sentence(rng), f"user{i % USERS}") for i in range(warmup + adds)]
+    config = {"home": home, "embedding": {"model": "hash"}}
+    with Memory(**config, consolidation={"extractor": extractor}) as mem:
+        for text, user in texts[:warmup]:
+            mem.add(text, user)
+        cpu = time.process_time()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda t: mem.add(*t), texts[warmup:]))
+        cpu = time.process_time() - cpu
+    return {"cpu_ms_per_add": 1000 * cpu / adds}
+
+
+def _child(tree: Path | None, home: Path, extractor: str, args: argparse.Namespace) -> dict:
+    module = "search_cpu_shim" if tree else "agentmem.bench.add_cpu"
+    code = (
+        f"import json\nfrom {module} import measure\n"
+        f"print(json.dumps(measure({str(home)!r}, {extractor!r}, {args.adds}, {args.threads}, "
+        f"{args.warmup}, {args.seed})))\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    if tree:
+        env["PYTHONPATH"] = str(tree)
+        (tree / "search_cpu_shim.py").write_text(Path(__file__).read_text())
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--baseline", required=True, help="git revision to compare with")
+    p.add_argument("--extractors", nargs="+", default=["parse", "rules"])
+    p.add_argument("--adds", type=int, default=150)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="agentmem-add-cpu-"))
+    cpu: dict[str, list[float]] = {}
+    try:
+        (root / "baseline").mkdir()
+        base = _export(args.baseline, root / "baseline")
+        load_before = os.getloadavg()
+        for r in range(args.rounds):
+            for extractor in args.extractors:
+                for name, tree in (("baseline", base), ("this", None)):
+                    home = root / f"{name}-{extractor}-{r}"
+                    row = _child(tree, home, extractor, args)
+                    cpu.setdefault(f"{name}/{extractor}", []).append(
+                        round(row["cpu_ms_per_add"], 2)
+                    )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    result = {
+        "adds": args.adds,
+        "threads": args.threads,
+        "cpu_ms_per_add": cpu,
+        "ratio_this_over_baseline": {
+            e: round(min(cpu[f"this/{e}"]) / min(cpu[f"baseline/{e}"]), 3) for e in args.extractors
+        },
+        "load_average": [load_before, os.getloadavg()],
+    }
+    print(json.dumps(result, indent=None if args.json else 2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
