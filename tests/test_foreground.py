@@ -140,3 +140,23 @@ def test_a_writer_held_past_the_busy_timeout_fails_with_the_fix(tmp_path):
     with store.begin() as conn:  # released by the failed writer too
         store.insert_memories(conn, [_row("after the timeout")])
     store.close()
+
+
+def test_background_threads_shorten_the_switch_interval_unless_the_application_chose_one(
+    monkeypatch,
+):
+    import sys
+
+    def enlisted_interval(start: float) -> float:
+        sys.setswitchinterval(start)
+        worker = threading.Thread(target=foreground.Foreground().enlist)
+        worker.start()
+        worker.join()
+        return sys.getswitchinterval()
+
+    before = sys.getswitchinterval()
+    try:
+        assert enlisted_interval(0.005) == pytest.approx(foreground.SWITCH_INTERVAL_S)
+        assert enlisted_interval(0.002) == pytest.approx(0.002)
+    finally:
+        sys.setswitchinterval(before)

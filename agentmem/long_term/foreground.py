@@ -7,6 +7,11 @@ Python, each of those hand-backs waits up to the interpreter's switch interval (
 behind a Chroma write or a spaCy parse, for all of it. A turn's five or six statements then
 cost 10-30 ms of waiting for 2 ms of work.
 
+So a process with background threads switches every `SWITCH_INTERVAL_S` (0.5 ms) unless
+the application has set its own interval: at the default, `observe` p50 in the session
+benchmark rose from 2 to 24 ms while consolidation passes ran. The background threads
+lose a little throughput to the extra switches.
+
 These threads used to run at a lowered OS priority instead. That starved them while they
 held the GIL or SQLite's write lock on a busy machine, which made `observe` wait longer
 (priority inversion). Now they run at normal priority and, between steps (an embedding
@@ -18,11 +23,14 @@ consolidation backlog makes `observe` itself wait.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 MAX_WAIT_S = 0.05  # longest a background step waits for callers: a few observe calls
+SWITCH_INTERVAL_S = 0.0005
+_DEFAULT_SWITCH_INTERVAL_S = 0.005  # CPython's; another value was chosen by the application
 
 
 class Foreground:
@@ -35,8 +43,11 @@ class Foreground:
 
     def enlist(self) -> None:
         """Make the current thread a background one: its `step_aside` calls wait (on any
-        other thread they return at once, so a caller's own inline work never waits)."""
+        other thread they return at once, so a caller's own inline work never waits), and
+        shorten the interpreter's switch interval (see the module's docstring)."""
         self._local.background = True
+        if sys.getswitchinterval() == _DEFAULT_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     @contextmanager
     def call(self) -> Iterator[None]:
@@ -67,4 +78,4 @@ class Foreground:
 # One per process: the interpreter lock it protects callers from is per process too.
 FOREGROUND = Foreground()
 
-__all__ = ["FOREGROUND", "MAX_WAIT_S", "Foreground"]
+__all__ = ["FOREGROUND", "MAX_WAIT_S", "SWITCH_INTERVAL_S", "Foreground"]
