@@ -129,15 +129,15 @@ class OnnxMiniLMEmbedder(Embedder):
         )
 
     def embed_aside(self, texts: Sequence[str]) -> np.ndarray:
-        """The background writer's embeddings, from a session of its own created on the
-        writer's thread: ONNX Runtime's worker threads inherit that thread's lowered
-        scheduling priority, so a backlog of turns to embed yields the cores to callers
-        (`observe`, queries) instead of competing with them. Repeated texts run once."""
+        """The background writer's embeddings, from a session of its own whose worker
+        threads run at a lowered scheduling priority (`_made_lowered`), so a backlog of
+        turns to embed yields the cores to callers (`observe`, queries) instead of
+        competing with them. Repeated texts run once."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._aside_lock:
             if self._aside is None:
-                self._aside = self._new_session()
+                self._aside = _made_lowered(self._new_session)
         distinct = list(dict.fromkeys(texts))
         vectors = self._embed(distinct, self._aside, ASIDE_BATCH)
         row = {text: i for i, text in enumerate(distinct)}
@@ -162,6 +162,32 @@ class OnnxMiniLMEmbedder(Embedder):
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out[rows] = pooled
         return out
+
+
+def _made_lowered(make, niceness: int = 10):
+    """`make()` run on a short-lived thread of lowered priority (Linux threads have their
+    own): the worker threads it starts, such as ONNX Runtime's pool, inherit it. The thread
+    that later calls the session keeps its priority: it holds the interpreter lock and
+    SQLite's write lock at times, and a starved holder makes callers wait (priority
+    inversion)."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        except (AttributeError, OSError):  # not Linux, or not allowed: the same, unlowered
+            pass
+        try:
+            out["made"] = make()
+        except BaseException as exc:  # raised again on the calling thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, name="agentmem-model-setup", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["made"]
 
 
 def _fast_tokenizer(model_dir: Path, max_length: int):

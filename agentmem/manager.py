@@ -25,6 +25,7 @@ from agentmem.facts import review as undo
 from agentmem.facts.extraction import EXTRACTORS, FactExtractor, make_extractor
 from agentmem.llm import chat
 from agentmem.long_term import LongTermMemory, WritePlan, episodes, event, new_id, timeref
+from agentmem.long_term.foreground import FOREGROUND
 from agentmem.long_term.keyed import KeyedMemories
 from agentmem.long_term.plans import revise
 from agentmem.sensory import SensoryMemory
@@ -165,7 +166,7 @@ class Memory:
         are resolved against it); `speaker` names who said it in a multi-party
         conversation ("Jon"), beside the role."""
         scope = Scope.coerce(scope)
-        with self._layers_lock:
+        with FOREGROUND.call(), self._layers_lock:  # background threads step aside
             logged = self.sensory.record(  # before all else
                 role, content, scope, metadata, said_at=observed_at, speaker=speaker
             )

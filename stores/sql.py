@@ -41,6 +41,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.checks import check_key
 from agentmem.errors import StoreError
+from agentmem.stores import sql_writer
 from agentmem.stores.schema import conflicts, episodes, memories, memory_events, metadata
 from agentmem.stores.search_reads import SearchReads, Signal
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
@@ -543,6 +544,7 @@ def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
             **_sqlite_pool(url),
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+        sql_writer.install(engine, busy_timeout_ms / 1000)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

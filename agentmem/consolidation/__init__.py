@@ -42,6 +42,7 @@ from agentmem.facts import resolver
 from agentmem.facts.extraction import FactExtractor
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, timeref
 from agentmem.long_term import episodes as episode_rows
+from agentmem.long_term.foreground import FOREGROUND
 from agentmem.long_term.plans import revise
 from agentmem.types import (
     ConsolidationReport,
@@ -157,21 +158,25 @@ class Consolidator:
         report = ConsolidationReport(episodes=len(episodes))
         if not episodes:
             return report, summary
+        FOREGROUND.step_aside()  # on the background worker: between steps, callers first
         try:
             report.facts, report.events = self.extract(episodes, lock)
         except Exception as exc:  # the turns stay logged; extraction is retried next pass
             log.exception("fact extraction failed during consolidation")
             report.errors.append(f"extraction: {type(exc).__name__}: {exc}")
         turns = [(e.role, episode_rows.grounded(e), e.metadata.get("speaker")) for e in episodes]
+        FOREGROUND.step_aside()
         chunk_text = self.summarizer.summarize("", turns, self.summary_tokens).strip()
         chunk, events = self._write_chunk(scope, chunk_text, episodes)
         report.events += events
         previous = summary.text if summary is not None else ""
+        FOREGROUND.step_aside()
         text = self.summarizer.compose(previous, chunk_text, self.summary_tokens).strip()
         summary, events = self._write_summary(scope, summary, text, episodes, chunk)
         report.summary_id = summary.id if summary is not None else None
         report.chunk_summary_id = chunk.id if chunk is not None else None
         report.events += events
+        FOREGROUND.step_aside()
         self.long_term.mark_consolidated(episodes)
         return report, summary
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from agentmem.long_term.foreground import FOREGROUND
 from agentmem.types import ConsolidationReport, Scope
 
 if TYPE_CHECKING:
@@ -124,9 +125,7 @@ class ConsolidationWorker:
         return True
 
     def _run(self) -> None:
-        from agentmem.long_term.indexer import yield_cpu
-
-        yield_cpu()
+        FOREGROUND.enlist()  # not a lowered priority: see agentmem.long_term.foreground
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._queued or self._closed)
@@ -135,6 +134,7 @@ class ConsolidationWorker:
                 scope, _ = self._queued.popitem(last=False)
                 self._running = scope
             try:
+                FOREGROUND.step_aside()
                 self._job(scope)
                 self.completed += 1
             except Exception as exc:  # the turns stay in the working context: retried later

@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection
 import numpy as np
 
 from agentmem.errors import IndexDamagedError
+from agentmem.long_term.foreground import FOREGROUND
 from agentmem.stores.sql import SQLStore
 from agentmem.stores.vector import VectorIndex
 
@@ -131,7 +132,7 @@ class IndexSync:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        yield_cpu()
+        FOREGROUND.enlist()  # not a lowered priority: see agentmem.long_term.foreground
         while True:
             first = self._queue.get()
             if first is _STOP:
@@ -181,6 +182,7 @@ class IndexSync:
                 by_user[user_id].append(memory_id)
         vectors = {k: v for _, job_vectors, _ in jobs for k, v in job_vectors.items()}
         wanted = {i for _, _, embed in jobs for i in embed if i not in vectors}
+        FOREGROUND.step_aside()
         with self.sql.begin() as conn:
             records = [
                 r
@@ -213,6 +215,7 @@ class IndexSync:
             part = records[start : start + step]
             if vectors is None:
                 assert self.embed is not None
+                FOREGROUND.step_aside()
                 found = np.asarray(self.embed([r.text for r in part]))
             else:
                 found = vectors[start : start + step]
@@ -260,16 +263,7 @@ def even_chunks(n: int, size: int) -> list[tuple[int, int]]:
 
 def _let_others_run() -> None:
     """Release the interpreter between index writes (a sleep always does), so a waiting
-    caller's thread runs before the next write holds it again."""
+    caller's thread runs before the next write holds it again; and wait while a caller's
+    `observe` is in flight, so that the next write does not start in the middle of it."""
     time.sleep(0.001)
-
-
-def yield_cpu(niceness: int = 10) -> None:
-    """Lower this background thread's scheduling priority (Linux threads have their own),
-    so that the caller's thread is served first when the cores are busy."""
-    import os
-
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-    except (AttributeError, OSError, PermissionError):  # not Linux, or not allowed: no harm
-        log.debug("could not lower the background thread's priority", exc_info=True)
+    FOREGROUND.step_aside()
