@@ -50,7 +50,7 @@ class SearchConfig(BaseModel):
         "names exactly one speaker of the candidates (0 turns it off)",
     )
     named_period_weight: float = Field(
-        0.0,
+        0.3,
         ge=0.0,
         le=1.0,
         description="share of relevance the memories said outside a period the query names "

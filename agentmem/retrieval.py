@@ -37,6 +37,11 @@ single-hop 0.839 -> 0.844, temporal 0.833 -> 0.803). Applied before the lift it 
 nothing (0.765 tuned); query-dependent full-text weights (by the question word, by the
 number of content words, by how far each list's top stands out) and min-max instead of
 z-score scaling measured within 0.01 of it on the tuning conversations and are not used.
+
+Period named by the question (`search.named_period_weight`, 0.3; `agentmem.period_query`):
+when the query names a day, month or year in which some candidates were said, the others
+lose that share of their relevance. Tuning conversations, 383 questions (38 name a
+period), same ingest: 0.812 -> 0.817 (0.3), 0.814 (0.5 and 0.7); single-hop 0.905 -> 0.915.
 """
 
 from __future__ import annotations
