@@ -8,13 +8,16 @@ after the expression ("yesterday (7 May 2023)") so full text, meaning and a read
 context all see it.
 
 The grammar (case-insensitive): yesterday / today / tonight / tomorrow / last night / the
-day before yesterday / the day after tomorrow; N days|weeks|months|years ago; in N
-days|weeks|months|years and N ... from now; last|this|next|this past|this coming
-week|weekend|month|year; last|this|next <weekday>; last|this|next <month name>; earlier
-this / later this week|month|year. N is a numeral, a number word up to twenty, "a", "an"
-or "a couple of". Weeks start on Monday; a weekend is dated by its Saturday. Expressions
-without one reading ("a few days ago", a bare "on Friday" whose tense decides the week)
-are left alone rather than guessed.
+day before yesterday / the day after tomorrow; N days|weeks|weekends|months|years ago; in
+N days|weeks|weekends|months|years and N ... from now; last|this|next|this past|this coming
+week|weekend|month|year; last|this|next <weekday> (or Mon, Tue(s), Thu(r)(s), Fri); last|
+this|next <month name>; earlier this / later this week|month|year. N is a numeral, a
+number word up to twenty, "a", "an" or "a couple of". Weeks start on Monday; a weekend is
+dated by its Saturday. Expressions without one reading ("a few days ago", a bare "on
+Friday" whose tense decides the week) are left alone rather than guessed. Where the
+calendar reading is a convention (weeks, weekends, "last"/"next" weekdays) the label also
+restates what was said against the day it was said: "last week (the week of 29 May 2023,
+the week before 9 June 2023)".
 """
 
 from __future__ import annotations
