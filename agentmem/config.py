@@ -49,6 +49,13 @@ class SearchConfig(BaseModel):
         description="share of relevance the turns of other speakers lose when the query "
         "names exactly one speaker of the candidates (0 turns it off)",
     )
+    named_period_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="share of relevance the memories said outside a period the query names "
+        "('in June', 'on 3 May 2023') lose, when others were said inside it (0 turns it off)",
+    )
     rrf_k: int = Field(60, gt=0)
     candidates: int = Field(50, gt=0, description="results fetched from each signal before fusion")
     recency_weight: float = Field(0.0, ge=0.0, le=1.0)

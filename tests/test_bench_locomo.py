@@ -108,6 +108,9 @@ def test_bench_runs_every_system_and_accounts_for_every_turn(data_dir, tmp_path)
     assert 0.5 < containment["evidence_shown"]["layered"] <= 1.0
     # all turns are shown to the raw path, so no more answers are in their words than that
     assert containment["raw"]["overall"] <= containment["answer_in_transcript"] <= 1.0
+    # comparing dates in one form can only find more answers
+    assert containment["layered_dates"]["overall"] >= containment["layered"]["overall"]
+    assert containment["answer_in_transcript_dates"] >= containment["answer_in_transcript"]
     assert set(result["latency_ms"]) == {"hybrid", "fulltext", "semantic"}
     assert "hybrid_above_every_part_in_every_category" in result["targets"]
 
@@ -137,3 +140,23 @@ def test_bad_data_folder_is_refused(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(Exception, match="not a LoCoMo conversation"):
         locomo.run(tmp_path, embedder="hash")
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        ("March 9, 2021", "[9 March 2021, Ola] we planted the hedge"),
+        ("the 21st of November 2019", "on 21 November 2019 it snowed"),
+        ("December 1st", "yesterday (1 December 2022)"),
+    ],
+)
+def test_dates_are_compared_in_one_form(answer, shown):
+    assert locomo_data.normalise(answer) not in locomo_data.normalise(shown)
+    assert locomo_data.normalise_dates(answer) in locomo_data.normalise_dates(shown)
+
+
+def test_other_dates_stay_apart():
+    assert locomo_data.normalise_dates("March 19, 2021") not in locomo_data.normalise_dates(
+        "9 March 2021"
+    )
+    assert locomo_data.normalise_dates("May 2023") == "may 2023"

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from agentmem.long_term import timeref
+from agentmem.types import Scope
 
 # (said on, sentence, expression, expected date, granularity)
 CASES = [
@@ -126,3 +127,65 @@ def test_observed_at_must_be_a_datetime(mem, alice):
     with pytest.raises(ValidationError, match="observed_at"):
         mem.observe("user", "hello there", alice, observed_at="2023-05-08")
     assert mem.sql("SELECT count(*) AS n FROM episodes", alice)[0]["n"] == 0
+
+
+# Expressions whose calendar reading is a convention keep what was said, restated against
+# the day it was said. Dates worked out by hand from a calendar.
+RELATIONS = [
+    # said on, sentence, expected label
+    (
+        "2024-09-18",  # a Wednesday
+        "My tooth got pulled last Thurs, still sore.",
+        "12 September 2024, the Thursday before 18 September 2024",
+    ),
+    (
+        "2021-04-06",  # a Tuesday
+        "We took the dinghy out two weekends ago.",
+        "the weekend of 27 March 2021, two weekends before 6 April 2021",
+    ),
+    (
+        "2019-02-14",  # a Thursday
+        "The furnace broke last week and we froze.",
+        "the week of 4 February 2019, the week before 14 February 2019",
+    ),
+    (
+        "2019-02-14",
+        "This week has been chaos at the depot.",
+        "the week of 11 February 2019, the week of 14 February 2019",
+    ),
+    ("2019-02-14", "The furnace broke three days ago.", "11 February 2019"),
+]
+
+
+@pytest.mark.parametrize("said,sentence,label", RELATIONS)
+def test_conventional_readings_keep_the_relation_to_the_day_said(said, sentence, label):
+    (ref,) = timeref.resolve(sentence, date.fromisoformat(said))
+    assert ref.label == label
+
+
+@pytest.mark.parametrize(
+    "sentence", ["When I last sat in a cockpit I was twenty.", "This sun is fierce."]
+)
+def test_short_weekdays_that_are_words_are_left_alone(sentence):
+    assert timeref.resolve(sentence, date(2024, 5, 5)) == []
+
+
+def test_context_shows_the_turn_date_and_the_resolved_date(mem, alice):
+    said = datetime(2024, 9, 18, 19, 5, tzinfo=UTC)  # a Wednesday
+    mem.observe("user", "Hey! My sister flew back to Lagos on Monday.", alice, observed_at=said)
+    mem.observe(
+        "user",
+        "Oh and the vet spayed our cat Biscuit the day before yesterday, she is groggy.",
+        alice,
+        observed_at=said,
+        speaker="Priya",
+    )
+    mem.observe("assistant", "Poor Biscuit, give her a treat.", alice, observed_at=said)
+    mem.observe("user", "Her stitches get checked next Tues.", alice, observed_at=said)
+    mem.consolidate(alice)
+    later = Scope(user_id=alice.user_id, session_id="later")
+    system = mem.context("When was Biscuit spayed?", later).messages[0]["content"]
+    assert "[18 September 2024, Priya]" in system
+    assert "the day before yesterday (16 September 2024)" in system
+    system = mem.context("When are Biscuit's stitches checked?", later).messages[0]["content"]
+    assert "next Tues (24 September 2024, the Tuesday after 18 September 2024)" in system

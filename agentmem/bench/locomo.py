@@ -222,6 +222,7 @@ def _containment(
     ask = Scope(user_id=layered_user, session_id="questions")
     count = mem.context_builder.count
     transcript = _rendered_transcript(mem, conv, layered_user)
+    transcript_dates = data.normalise_dates(transcript)
     for row in rows:
         if row["conversation"] != conv.name or not data.normalise(row["answer"]):
             continue
@@ -237,18 +238,23 @@ def _containment(
         row["layered_evidence"] = _share_shown(row["evidence"], shown)
         row["raw_evidence"] = _share_shown(row["evidence"], raw_ids)
         # the ceiling of containment from turns: the answer in the words of some turn
-        row["in_transcript"] = answer in transcript
+        row["in_transcript"] = answer in data.normalise(transcript)
+        # the same three with dates compared in one form ("July 2, 2023" = "2 July 2023")
+        dated = data.normalise_dates(row["answer"])
+        row["layered_dates"] = dated in data.normalise_dates(text)
+        row["raw_dates"] = dated in data.normalise_dates(raw)
+        row["in_transcript_dates"] = dated in transcript_dates
 
 
 def _rendered_transcript(mem: Memory, conv: data.Conversation, user: str) -> str:
     """Every stored turn of the conversation as context() shows it (date, speaker, dates
-    resolved), normalised as answers are."""
+    resolved)."""
     lines = [
         episodes.line(e)
         for n in sorted(conv.sessions)
         for e in mem.long_term.episodes(Scope(user_id=user, session_id=f"session_{n}"))
     ]
-    return data.normalise("\n".join(lines))
+    return "\n".join(lines)
 
 
 def _share_shown(evidence: list[str], shown: set[str]) -> float:

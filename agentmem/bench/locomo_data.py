@@ -11,6 +11,7 @@ counted where it is not.
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import string
@@ -169,3 +170,16 @@ _PUNCT = str.maketrans(string.punctuation, " " * len(string.punctuation))
 def normalise(text: str) -> str:
     """Lower case, punctuation and articles out, whitespace collapsed (SQuAD's rule)."""
     return " ".join(_ARTICLES.sub(" ", str(text).lower().translate(_PUNCT)).split())
+
+
+_MONTH_NAMES = "|".join(calendar.month_name[1:])
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b,?", re.I)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?({_MONTH_NAMES})\b", re.I)
+
+
+def normalise_dates(text: str) -> str:
+    """`normalise` after writing every day-of-month date in one form ("July 2, 2023",
+    "2nd of July 2023" -> "2 July 2023"): gold answers write dates both ways, and an
+    answer that names the right day in the other order is the same answer."""
+    text = _MONTH_DAY.sub(lambda m: f"{int(m.group(2))} {m.group(1)}", str(text))
+    return normalise(_DAY_MONTH.sub(lambda m: f"{int(m.group(1))} {m.group(2)}", text))

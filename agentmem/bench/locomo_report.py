@@ -73,7 +73,8 @@ def _containment(rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not asked:
         return {}
     out: dict[str, Any] = {}
-    for path in ("layered", "raw"):
+    paths = ["layered", "raw"] + [p for p in ("layered_dates", "raw_dates") if p in asked[0]]
+    for path in paths:
         out[path] = {"overall": _share(asked, path)}
         for cat, name in CATEGORIES.items():
             part = [r for r in asked if r["category"] == cat]
@@ -85,6 +86,8 @@ def _containment(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if all("in_transcript" in r for r in asked):
         out["answer_in_transcript"] = _share(asked, "in_transcript")
+    if all("in_transcript_dates" in r for r in asked):
+        out["answer_in_transcript_dates"] = _share(asked, "in_transcript_dates")
     out["n"] = len(asked)
     out["context_tokens_mean"] = round(statistics.fmean(r["context_tokens"] for r in asked), 1)
     return out
@@ -161,6 +164,15 @@ def table(result: dict[str, Any]) -> None:
                 f"{c['evidence_shown']['layered']:.3f} vs {c['evidence_shown']['raw']:.3f}"
                 + _ceiling(c)
             )
+            if "layered_dates" in c:
+                parts = ", ".join(
+                    f"{k} {c['layered_dates'][k]:.3f} vs {c['raw_dates'][k]:.3f}"
+                    for k in c["layered_dates"]
+                )
+                console.print(
+                    f"  dates compared in one form ('July 2, 2023' = '2 July 2023'): {parts}; "
+                    f"ceiling {c.get('answer_in_transcript_dates', 0):.3f}"
+                )
     ingest = result["ingest"]
     console.print(
         f"ingest: {ingest['turns']} turns in {ingest['seconds']} s = {ingest['turns_per_s']} "

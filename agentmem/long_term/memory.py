@@ -295,6 +295,9 @@ class LongTermMemory(ScopedRecords):
             if mode == "hybrid" and settings.named_speaker_weight > 0:
                 said_by = _speakers(candidates, signals)
                 retrieval.favour_named_speaker(candidates, said_by, text, settings)
+            if mode == "hybrid" and settings.named_period_weight > 0:
+                said_at = {mid: signals[mid][0] for mid in candidates if mid in signals}
+                retrieval.favour_named_period(candidates, said_at, text, settings)
             ranked = retrieval.final_scores(
                 candidates,
                 signals,

@@ -8,13 +8,16 @@ after the expression ("yesterday (7 May 2023)") so full text, meaning and a read
 context all see it.
 
 The grammar (case-insensitive): yesterday / today / tonight / tomorrow / last night / the
-day before yesterday / the day after tomorrow; N days|weeks|months|years ago; in N
-days|weeks|months|years and N ... from now; last|this|next|this past|this coming
-week|weekend|month|year; last|this|next <weekday>; last|this|next <month name>; earlier
-this / later this week|month|year. N is a numeral, a number word up to twenty, "a", "an"
-or "a couple of". Weeks start on Monday; a weekend is dated by its Saturday. Expressions
-without one reading ("a few days ago", a bare "on Friday" whose tense decides the week)
-are left alone rather than guessed.
+day before yesterday / the day after tomorrow; N days|weeks|weekends|months|years ago; in
+N days|weeks|weekends|months|years and N ... from now; last|this|next|this past|this coming
+week|weekend|month|year; last|this|next <weekday> (or Mon, Tue(s), Thu(r)(s), Fri); last|
+this|next <month name>; earlier this / later this week|month|year. N is a numeral, a
+number word up to twenty, "a", "an" or "a couple of". Weeks start on Monday; a weekend is
+dated by its Saturday. Expressions without one reading ("a few days ago", a bare "on
+Friday" whose tense decides the week) are left alone rather than guessed. Where the
+calendar reading is a convention (weeks, weekends, "last"/"next" weekdays) the label also
+restates what was said against the day it was said: "last week (the week of 29 May 2023,
+the week before 9 June 2023)".
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from typing import Any
 
 GRANULARITIES = ("day", "week", "weekend", "month", "year")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Chat shortens weekdays ("last Fri", "next Tues"); "wed", "sat" and "sun" are left out:
+# they are English words too ("when I last sat down").
+_SHORT_DAYS = {"mon": 0, "tue": 1, "tues": 1, "thu": 3, "thur": 3, "thurs": 3, "fri": 4}
+_DAY_WORDS = "|".join(sorted([*_WEEKDAYS, *_SHORT_DAYS], key=len, reverse=True))
 _MONTHS = tuple(m.lower() for m in calendar.month_name[1:])
 _NUMBERS = {
     w: i
@@ -37,7 +44,7 @@ _NUMBERS = {
 }
 _NUMBERS.update({"a": 1, "an": 1, "a couple of": 2, "couple of": 2})
 _NUM = r"(?P<n>\d{1,3}|a couple of|couple of|an?|" + "|".join(sorted(_NUMBERS, key=len)[::-1]) + ")"
-_UNIT = r"(?P<unit>day|week|month|year)s?"
+_UNIT = r"(?P<unit>day|weekend|week|month|year)s?"
 _WHICH_WORDS = "this past|this coming|the coming|last|next|this"
 _WHICH = rf"(?P<which>{_WHICH_WORDS})"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -56,7 +63,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?P<which>earlier this|later this|{_WHICH_WORDS})\s+"
             r"(?P<period>weekend|week|month|year)",
         ),
-        ("weekday", _WHICH + r"\s+(?P<weekday>" + "|".join(_WEEKDAYS) + ")"),
+        ("weekday", _WHICH + r"\s+(?P<weekday>" + _DAY_WORDS + r")"),
         ("month", _WHICH + r"\s+(?P<month>" + "|".join(_MONTHS) + ")"),
     )
 )
@@ -73,26 +80,33 @@ _OFFSETS = {
 
 @dataclass(frozen=True)
 class TimeRef:
-    """One relative expression of a text and the absolute date it stands for."""
+    """One relative expression of a text and the absolute date it stands for.
+
+    `relation` restates, for expressions whose calendar reading is a convention ("last
+    week" said on a Friday: the calendar week before, or the seven days before?; "last
+    Friday" said on a Saturday: yesterday, or eight days ago?), what was said against the
+    day it was said: "the week before 9 June 2023". The label shows it after the date."""
 
     text: str  # as written
     start: int
     end: int
     date: date  # the day; the first day of a week, month or year; a weekend's Saturday
     granularity: str
+    relation: str = ""
 
     @property
     def label(self) -> str:
-        """The date as a reader writes it: '7 May 2023', 'May 2023', '2023', ..."""
-        d = self.date
-        day = f"{d.day} {calendar.month_name[d.month]} {d.year}"
-        return {
+        """The date as a reader writes it: '7 May 2023', 'May 2023', '2023', 'the week of
+        29 May 2023, the week before 9 June 2023', ..."""
+        day = day_label(self.date)
+        absolute = {
             "day": day,
             "week": f"the week of {day}",
             "weekend": f"the weekend of {day}",
-            "month": f"{calendar.month_name[d.month]} {d.year}",
-            "year": str(d.year),
+            "month": f"{calendar.month_name[self.date.month]} {self.date.year}",
+            "year": str(self.date.year),
         }[self.granularity]
+        return f"{absolute}, {self.relation}" if self.relation else absolute
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +115,11 @@ class TimeRef:
             "granularity": self.granularity,
             "label": self.label,
         }
+
+
+def day_label(d: date) -> str:
+    """'7 May 2023': day, month name, year (the one format of dates in prompts)."""
+    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
 
 
 def resolve(text: str, said_at: datetime | date) -> list[TimeRef]:
@@ -116,7 +135,8 @@ def resolve(text: str, said_at: datetime | date) -> list[TimeRef]:
             if resolved is None:
                 continue
             taken.append(m.span())
-            found.append(TimeRef(m.group(0), m.start(), m.end(), *resolved))
+            when, granularity, relation = (*resolved, "")[:3]
+            found.append(TimeRef(m.group(0), m.start(), m.end(), when, granularity, relation))
     return sorted(found, key=lambda r: r.start)
 
 
@@ -135,8 +155,11 @@ def ground(text: str, said_at: datetime | date) -> tuple[str, list[dict[str, Any
     return annotate(text, refs), [r.as_dict() for r in refs]
 
 
-# --- rules: a match -> (date, granularity) or None ------------------------------------
-def _fixed(m: re.Match[str], today: date) -> tuple[date, str]:
+# --- rules: a match -> (date, granularity[, relation]) or None ------------------------
+Resolved = tuple[date, str] | tuple[date, str, str]
+
+
+def _fixed(m: re.Match[str], today: date) -> Resolved:
     return today + timedelta(days=_OFFSETS[m.group("fixed").lower()]), "day"
 
 
@@ -151,17 +174,31 @@ def _shift(today: date, unit: str, n: int) -> tuple[date, str]:
         return today + timedelta(days=n), "day"
     if unit == "week":
         return _monday(today + timedelta(weeks=n)), "week"
+    if unit == "weekend":  # by its Saturday; "in a weekend" said midweek: the coming one
+        saturday = _monday(today) + timedelta(days=5)
+        ahead = n > 0 and today.weekday() < 5
+        return saturday + timedelta(weeks=n - 1 if ahead else n), "weekend"
     if unit == "month":
         return _add_months(today.replace(day=1), n), "month"
     return date(today.year + n, 1, 1), "year"
 
 
-def _ago(m: re.Match[str], today: date) -> tuple[date, str]:
-    return _shift(today, m.group("unit"), -_count(m))
+def _counted(m: re.Match[str], today: date, sign: int) -> Resolved:
+    n, unit = _count(m), m.group("unit").lower()
+    when, granularity = _shift(today, unit, sign * n)
+    if unit not in ("week", "weekend"):
+        return when, granularity
+    words = " ".join(m.group("n").split())
+    side = "before" if sign < 0 else "after"
+    return when, granularity, f"{words} {unit}{'s' if n != 1 else ''} {side} {day_label(today)}"
 
 
-def _ahead(m: re.Match[str], today: date) -> tuple[date, str]:
-    return _shift(today, m.group("unit"), _count(m))
+def _ago(m: re.Match[str], today: date) -> Resolved:
+    return _counted(m, today, -1)
+
+
+def _ahead(m: re.Match[str], today: date) -> Resolved:
+    return _counted(m, today, 1)
 
 
 def _direction(which: str) -> int:
@@ -173,29 +210,38 @@ def _direction(which: str) -> int:
     return 0  # this, earlier this, later this
 
 
-def _period(m: re.Match[str], today: date) -> tuple[date, str]:
+def _side(step: int, thing: str, today: date) -> str:
+    if step == 0:  # "this week" said midweek: the week of that day
+        return f"the week of {day_label(today)}" if thing == "week" and today.weekday() else ""
+    return f"the {thing} {'before' if step < 0 else 'after'} {day_label(today)}"
+
+
+def _period(m: re.Match[str], today: date) -> Resolved:
     step, period = _direction(m.group("which")), m.group("period").lower()
+    relation = _side(step, period, today) if period in ("week", "weekend") else ""
     if period == "weekend":
         saturday = _monday(today) + timedelta(days=5)
         if step == -1 and " ".join(m.group("which").lower().split()) == "this past":
             step = -1 if today.weekday() < 5 else 0  # "this past weekend", said on Sunday
-        return saturday + timedelta(weeks=step), "weekend"
-    return _shift(today, period, step)
+        return saturday + timedelta(weeks=step), "weekend", relation
+    return (*_shift(today, period, step), relation)
 
 
-def _weekday(m: re.Match[str], today: date) -> tuple[date, str]:
+def _weekday(m: re.Match[str], today: date) -> Resolved:
     step = _direction(m.group("which"))
-    target = _WEEKDAYS.index(m.group("weekday").lower())
+    word = m.group("weekday").lower()
+    target = _SHORT_DAYS[word] if word in _SHORT_DAYS else _WEEKDAYS.index(word)
+    relation = _side(step, _WEEKDAYS[target].capitalize(), today)
     if step == -1:  # the most recent one before today
         back = (today.weekday() - target) % 7 or 7
-        return today - timedelta(days=back), "day"
+        return today - timedelta(days=back), "day", relation
     if step == 1:  # the first one after today
         ahead = (target - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead), "day"
+        return today + timedelta(days=ahead), "day", relation
     return _monday(today) + timedelta(days=target), "day"  # this Friday: of this week
 
 
-def _month(m: re.Match[str], today: date) -> tuple[date, str]:
+def _month(m: re.Match[str], today: date) -> Resolved:
     step = _direction(m.group("which"))
     month = _MONTHS.index(m.group("month").lower()) + 1
     year = today.year
@@ -225,4 +271,4 @@ def _add_months(d: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-__all__ = ["GRANULARITIES", "TimeRef", "annotate", "ground", "resolve"]
+__all__ = ["GRANULARITIES", "TimeRef", "annotate", "day_label", "ground", "resolve"]
