@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.patterns import HEDGE, OCCUPATIONS
 from agentmem.facts.extraction.pipeline import (
@@ -125,6 +126,8 @@ def _readings(sentence) -> Iterator[Reading]:
             yield from _clause(pred)
     for owner, attribute, name in relations(sentence, predicate_index()):
         yield owner, attribute, name, False
+    for owner, attribute, name in chat.listed_names(sentence, subject_of):
+        yield owner, attribute, name, False
 
 
 def _asserted(pred) -> bool:
@@ -140,8 +143,9 @@ def _asserted(pred) -> bool:
 
 
 def _clause(pred) -> Iterator[Reading]:
-    subject, negated = subject_of(pred), _negated(pred)
+    subject, negated = subject_of(pred) or chat.dropped_subject(pred), _negated(pred)
     if pred.lemma_ == "be":
+        yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from _copula(pred, subject, negated)
     elif subject is None:
         return
@@ -150,6 +154,8 @@ def _clause(pred) -> Iterator[Reading]:
     else:
         for attribute, value, departed in _slots(pred):
             yield subject, attribute, value, negated or departed
+        for attribute, value in chat.begun_place(pred, _value):  # "got a job at X"
+            yield subject, attribute, value, negated
 
 
 def _negated(pred) -> bool:
@@ -169,8 +175,9 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
     base = pred.lemma_.lower()
     particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
     head = f"{base} {particle}".strip()
+    moved = any(c.dep_ == "dobj" for c in pred.children)  # "moved the meeting to Friday"
     for child in pred.children:
-        if child.dep_ in ("prep", "dative", "agent"):
+        if child.dep_ in ("prep", "dative", "agent") and not moved:
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
             attribute, negated = _predicate(head, child.lower_, obj), False
             if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
@@ -214,7 +221,8 @@ def _value(token, *, adjective: bool = False) -> str:
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
             if name is not None:
                 return _value(name)
-    if token.pos_ not in VALUE_POS and not (adjective and token.pos_ == "ADJ"):
+    named_kind = token.pos_ == "ADJ" and token.ent_type_ in ("NORP", "LANGUAGE")  # "dutch"
+    if token.pos_ not in VALUE_POS and not ((adjective or named_kind) and token.pos_ == "ADJ"):
         return ""  # "it", "how much", "a few": no value of its own
     words = [t for t in token.subtree if t.i == token.i or not _cut(t, token)]
     while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
