@@ -33,6 +33,8 @@ def _read(text: str) -> set[tuple[str, str, str, bool]]:
         ("Galway is where my brother lives", ("user's brother", "lives_in", "Galway", False)),
         ("my brother ravi works at Stellar Foods", ("ravi", "works_at", "Stellar Foods", False)),
         ("i speak french and italian", ("user", "speaks", "italian", False)),
+        ("my cat's named Tofu", ("user", "pet_name", "Tofu", False)),
+        ("Ilse's daughter is called Marit", ("Ilse", "has_child", "Marit", False)),
     ],
 )
 def test_chat_shapes_state_their_fact(text, fact):

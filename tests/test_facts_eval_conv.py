@@ -2,7 +2,7 @@
 apart from the extractor) through `Memory.add` on SQLite and PostgreSQL, checking what must
 always hold: no turn is lost, no near-miss pair (>= 500 across both splits) is merged, and
 facts of one subject or speaker never replace another's. Accuracy per category is a figure,
-not a check: `python tests/facts_eval_conv/evaluate.py` prints it for dev and heldout."""
+not a check: `python tests/facts_eval_conv/conv_evaluate.py` prints it for dev and heldout."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 from agentmem.facts.extraction import parse
 
 sys.path.insert(0, str(Path(__file__).parent / "facts_eval_conv"))
-from evaluate import run  # noqa: E402
-from generate import cases, pairs  # noqa: E402
+from conv_evaluate import run  # noqa: E402
+from conv_generate import cases, pairs  # noqa: E402
 
 CATEGORIES = {"restatement", "update", "retraction", "compound", "third_person", "multi_speaker"}
 

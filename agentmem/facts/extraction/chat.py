@@ -10,6 +10,8 @@ conversation that the written-prose readings miss.
     cleft             "Berlin is where I live", "Osaka is where she grew up": the place is
                       the object of the clause that "where" opens
     lower-case name   "my sister jess works at X": a bare noun the relation noun modifies
+    contracted "is"   "my dog's called Rex": an "'s" the tagger took for a possessive but
+                      that a participle follows is "is" (or "has"); the text is parsed again
 
 Each is read from the dependency parse, never from the words of one phrasing.
 """
@@ -24,6 +26,7 @@ from agentmem.facts.extraction.similar import similar_attribute
 
 # Verbs of having or starting something: the mirror of the parse's verbs of ending.
 BEGINNING_VERBS = frozenset({"have", "get", "start", "begin", "land", "take", "accept"})
+NAMING_VERBS = frozenset({"call", "name"})
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "expl", "csubj")
 
 
@@ -121,4 +124,54 @@ def lower_case_name(token) -> str | None:
     return None
 
 
-__all__ = ["begun_place", "cleft", "dropped_subject", "listed_names", "lower_case_name"]
+def naming(pred, who) -> Iterator[tuple[str, str, str]]:
+    """(owner, attribute, name) of "my dog is called Rex", "Anna's son is named Leo": a
+    passive verb of naming gives its subject's name; a named relative or pet of an owner
+    is that relation of the owner where the vocabulary has one."""
+    if pred.lemma_.lower() not in NAMING_VERBS or not any(
+        c.dep_ == "auxpass" for c in pred.children
+    ):
+        return
+    thing = next((c for c in pred.children if c.dep_ == "nsubjpass"), None)
+    named = next(
+        (c for c in pred.children if c.dep_ in ("oprd", "attr", "dobj") and c.pos_ == "PROPN"),
+        None,
+    )
+    if thing is None or named is None:
+        return
+    owner = next((c for c in thing.children if c.dep_ == "poss"), None)
+    index, lemma = predicate_index(), thing.lemma_.lower()
+    relation = index.get(f"{lemma} 's name") or index.get(lemma)
+    if owner is not None and relation and (whose := who(owner)):
+        yield whose, relation, named.text
+    elif (whom := who(thing)) is not None:
+        yield whom, "name", named.text
+
+
+def repaired(doc, nlp):
+    """`doc`, or the text parsed again with "is"/"has" for each possessive "'s" followed by
+    a participle: English puts a noun phrase after a possessive, never a verb form."""
+    spans = [
+        t
+        for t in doc[:-1]
+        if t.tag_ == "POS" and t.lower_ == "'s" and doc[t.i + 1].tag_ in ("VBN", "VBG")
+    ]
+    if not spans:
+        return doc
+    parts, start = [], 0
+    for t in spans:
+        verb = "has" if doc[t.i + 1].lower_ in ("been", "got", "gotten") else "is"
+        parts += [doc.text[start : t.idx], f" {verb}"]
+        start = t.idx + len(t.text)
+    return nlp(doc.text[:0].join(parts) + doc.text[start:])
+
+
+__all__ = [
+    "begun_place",
+    "cleft",
+    "dropped_subject",
+    "listed_names",
+    "lower_case_name",
+    "naming",
+    "repaired",
+]

@@ -70,7 +70,7 @@ class ParseExtractor(FactExtractor):
             raise RuntimeError("ParseExtractor needs an English spaCy pipeline; see load_pipeline")
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
-        return self._read(self.nlp(_clean(text)), source)
+        return self._read(chat.repaired(self.nlp(_clean(text)), self.nlp), source)
 
     def extract_many(
         self,
@@ -84,6 +84,7 @@ class ParseExtractor(FactExtractor):
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         docs = self.nlp.pipe((_clean(texts[i]) for i in todo), batch_size=64)
+        docs = (chat.repaired(doc, self.nlp) for doc in docs)  # "my dog's called Rex"
         for i, doc in zip(todo, docs, strict=True):
             out[i] = as_speaker(self._read(doc, source), speakers[i])
         return out
@@ -156,6 +157,7 @@ def _clause(pred) -> Iterator[Reading]:
             yield subject, attribute, value, negated or departed
         for attribute, value in chat.begun_place(pred, _value):  # "got a job at X"
             yield subject, attribute, value, negated
+        yield from ((s, a, v, negated) for s, a, v in chat.naming(pred, who))
 
 
 def _negated(pred) -> bool:

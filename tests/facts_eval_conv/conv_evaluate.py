@@ -1,4 +1,4 @@
-"""Score text memory on the conversational suite (`generate.py`) through the public API.
+"""Score text memory on the conversational suite (`conv_generate.py`) through the public API.
 
     per category  share of cases whose subjects end holding exactly what the turns say:
                   current values active (one record when restated), old values not active
@@ -9,7 +9,7 @@
                   stored, or the history shows a MERGE/REINFORCE
     crossed       facts of one subject superseded by a turn about another subject
 
-Usage: python tests/facts_eval_conv/evaluate.py [--split dev|heldout|both]
+Usage: python tests/facts_eval_conv/conv_evaluate.py [--split dev|heldout|both]
        [--per-template N] [--pairs-per-template N] [--embedder minilm|hash]
        [--database-url URL] [--json PATH]
 """
@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import Case, Expect, Pair, cases, pairs  # noqa: E402
+from conv_generate import Case, Expect, Pair, cases, pairs  # noqa: E402
 
 from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated, normalise_value  # noqa: E402

@@ -101,7 +101,7 @@ def cases(split: str, per_template: int = 4) -> list[Case]:
     return out
 
 
-def pairs(split: str, per_template: int = 24) -> list[Pair]:
+def pairs(split: str, per_template: int = 40) -> list[Pair]:
     """Each near-miss template filled `per_template` times; repeated pairs are dropped."""
     spec = yaml.safe_load(TEMPLATES.read_text())
     pools, rng = spec["pools"][split], random.Random(SEEDS[split] + 1)
