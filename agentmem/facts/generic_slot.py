@@ -24,12 +24,15 @@ from agentmem.types import MemoryRecord
 GENERIC = "is_a"
 
 
-def _active_of_subject(candidate: MemoryRecord, long_term: LongTermMemory) -> list[MemoryRecord]:
+def _active_of_subject(
+    candidate: MemoryRecord, long_term: LongTermMemory, attribute: str | None = None
+) -> list[MemoryRecord]:
     query = MemoryQuery(
         user_id=candidate.scope.user_id,
         agent_id=candidate.scope.agent_id,
         kinds=["fact"],
         subject=candidate.subject,
+        attribute=attribute,
     )
     return [
         r
@@ -62,7 +65,7 @@ def absorb_twins(decision: Decision, candidate: MemoryRecord, long_term: LongTer
         return
     value = conflicts.normalise_value(candidate.value)
     changed = {c.record.id for c in decision.changes}
-    for twin in _active_of_subject(candidate, long_term):
+    for twin in _active_of_subject(candidate, long_term, GENERIC):  # one slot: an index read
         if twin.attribute != GENERIC or twin.id in changed:
             continue
         if value and conflicts.normalise_value(twin.value) == value:
