@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from agentmem.adapters import chat_models
-from agentmem.facts import conflicts
+from agentmem.facts import conflicts, generic_slot
 from agentmem.facts.conflicts import Decision
 from agentmem.facts.derived import changed_facts, retire_covered_notes
 from agentmem.facts.vocabulary import canonical, canonical_subject
@@ -51,6 +51,8 @@ def resolve(
         candidate = normalise_fact(candidate, long_term)
         if conflicts.is_negated(candidate):
             candidate = reslot_retraction(candidate, long_term)
+        else:
+            candidate = generic_slot.reslot(candidate, long_term)
         timeline = slot_timeline(
             long_term,
             candidate.scope,
@@ -65,6 +67,7 @@ def resolve(
             candidate,
             lambda label: conflicts.decide_fact(candidate, timeline, config, override=label),
         )
+        generic_slot.absorb_twins(decision, candidate, long_term)
     elif candidate.kind in NOTE_KINDS:
         neighbours = _neighbours(candidate, long_term, pending, stored)
         decision = conflicts.decide_note(candidate, neighbours, config)

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from agentmem.adapters.coalesce import Coalescer
+from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.patterns import HEDGE, OCCUPATIONS
 from agentmem.facts.extraction.pipeline import (
@@ -81,7 +82,8 @@ class ParseExtractor(FactExtractor):
         self._parses = Coalescer(self._parse, isolate=True)
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
-        return self._read(self._parses.run([_clean(text)])[0], source)
+        doc = self._parses.run([_clean(text)])[0]
+        return self._read(chat.repaired(doc, self.nlp), source)
 
     def _parse(self, texts: list[str]) -> list[Any]:
         docs = list(self.nlp.pipe(texts, disable=self._later, batch_size=64))
@@ -102,6 +104,7 @@ class ParseExtractor(FactExtractor):
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         docs = self._parses.run([_clean(texts[i]) for i in todo]) if todo else []
+        docs = [chat.repaired(doc, self.nlp) for doc in docs]  # "my dog's called Rex"
         for i, doc in zip(todo, docs, strict=True):
             out[i] = as_speaker(self._read(doc, source), speakers[i])
         return out
@@ -152,6 +155,8 @@ def _readings(sentence) -> Iterator[Reading]:
             yield from _clause(pred)
     for owner, attribute, name in relations(sentence, predicate_index()):
         yield owner, attribute, name, False
+    for owner, attribute, name in chat.listed_names(sentence, subject_of):
+        yield owner, attribute, name, False
 
 
 def _asserted(pred) -> bool:
@@ -167,8 +172,9 @@ def _asserted(pred) -> bool:
 
 
 def _clause(pred) -> Iterator[Reading]:
-    subject, negated = subject_of(pred), _negated(pred)
+    subject, negated = subject_of(pred) or chat.dropped_subject(pred), _negated(pred)
     if pred.lemma_ == "be":
+        yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from _copula(pred, subject, negated)
     elif subject is None:
         return
@@ -177,6 +183,9 @@ def _clause(pred) -> Iterator[Reading]:
     else:
         for attribute, value, departed in _slots(pred):
             yield subject, attribute, value, negated or departed
+        for attribute, value in chat.begun_place(pred, _value):  # "got a job at X"
+            yield subject, attribute, value, negated
+        yield from ((s, a, v, negated) for s, a, v in chat.naming(pred, who))
 
 
 def _negated(pred) -> bool:
@@ -196,8 +205,9 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
     base = pred.lemma_.lower()
     particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
     head = f"{base} {particle}".strip()
+    moved = any(c.dep_ == "dobj" for c in pred.children)  # "moved the meeting to Friday"
     for child in pred.children:
-        if child.dep_ in ("prep", "dative", "agent"):
+        if child.dep_ in ("prep", "dative", "agent") and not moved:
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
             attribute, negated = _predicate(head, child.lower_, obj), False
             if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
@@ -241,7 +251,8 @@ def _value(token, *, adjective: bool = False) -> str:
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
             if name is not None:
                 return _value(name)
-    if token.pos_ not in VALUE_POS and not (adjective and token.pos_ == "ADJ"):
+    named_kind = token.pos_ == "ADJ" and token.ent_type_ in ("NORP", "LANGUAGE")  # "dutch"
+    if token.pos_ not in VALUE_POS and not ((adjective or named_kind) and token.pos_ == "ADJ"):
         return ""  # "it", "how much", "a few": no value of its own
     words = [t for t in token.subtree if t.i == token.i or not _cut(t, token)]
     while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):

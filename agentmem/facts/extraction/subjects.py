@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.base import USER
 
 RELATIVE_TAGS = ("WP", "WDT")  # who, that, which
@@ -50,7 +51,7 @@ def who(token) -> str | None:
         return name(token)
     if token.pos_ != "NOUN":
         return None
-    if (named := appositive_name(token)) is not None:
+    if (named := appositive_name(token) or chat.lower_case_name(token)) is not None:
         return named
     owner = next((c for c in token.children if c.dep_ == "poss"), None)
     if owner is None or (whose := who(owner)) is None:
@@ -76,7 +77,8 @@ def name(token) -> str:
         words += parts
         todo += parts
     words.sort(key=lambda t: t.i)
-    return " ".join(t.text for t in words if t.pos_ == "PROPN") or token.text
+    # a capitalised part the tagger took for a noun is still part of the name ("Tomasz Wrona")
+    return " ".join(t.text for t in words if t.pos_ == "PROPN" or t.is_title) or token.text
 
 
 def appositive_name(token) -> str | None:
