@@ -129,3 +129,16 @@ def test_expected_attention_keeps_sinks_and_high_expected_attention(tiny, ids):
         session.policy.compress(st, 12)
         assert torch.equal(st.pos, expected)
         assert (st.pos[:, :4] == torch.arange(4)).all()
+
+
+@pytest.mark.parametrize("name", ["snapkv", "h2o", "streaming_llm", "str"])
+def test_a_window_wider_than_the_budget_keeps_the_newest_tokens(tiny, ids, name):
+    # SnapKV's 32-token observation window against a 12-token budget: the window cannot all
+    # stay, and what stays of it must be its newest tokens (the next query reads them first).
+    session = tiny.session(name, 12, prefill_chunk=0)
+    session.feed_ids(ids)
+    newest = set(range(len(ids) - 4, len(ids)))
+    for st in session.cache.states:
+        assert st.length == 12
+        for row in st.pos.tolist():
+            assert newest <= set(row), (name, st.index, row)

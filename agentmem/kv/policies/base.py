@@ -139,9 +139,13 @@ class Policy:
         return int(self.recent)
 
     def protected(self, state: LayerState, budget: int) -> torch.Tensor:
-        """A ``(kv_heads, n)`` mask of tokens that are always kept (sinks, recent window)."""
+        """A ``(kv_heads, n)`` mask of tokens that are always kept (sinks, recent window).
+
+        The window never outnumbers the budget left after the sinks: protected tokens tie, and
+        a tie beyond the budget would be broken by cache order (keeping the oldest of the
+        window, dropping the newest), so the window shrinks to the newest that fit."""
         sinks = int(self.sinks)
-        recent = self.recent_window(budget)
+        recent = min(self.recent_window(budget), max(budget - sinks, 0))
         pos = state.pos
         mask = pos < sinks
         if recent:
