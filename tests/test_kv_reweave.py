@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -209,6 +211,25 @@ def test_bench_cmr_reports_every_condition_on_paired_cases(tiny, tmp_path):
     assert all(0 <= t["p_mcnemar"] <= 1 for t in report["tests"])
     assert {p["condition"] for p in report["perplexity"]} == {"alone", "cmr"}
     assert (tmp_path / "cmr.json").exists() and (tmp_path / "cmr.png").exists()
+
+
+def test_bench_cmr_resumes_from_its_partial_file_asking_only_what_is_missing(tiny, tmp_path):
+    from agentmem.bench import cmr
+
+    partial = tmp_path / "partial.jsonl"
+    common = dict(tasks=("passkey",), lengths=(100,), cases=2, layer=2, llm=tiny, threads=0,
+                  log=lambda _: 0, partial=partial, budgets=(0.25,))  # fmt: skip
+    first = cmr.run(conditions=("full", "alone"), **common)
+    lines = partial.read_text().splitlines()
+    second = cmr.run(conditions=("full", "alone", "oracle"), **common)
+    added = partial.read_text().splitlines()[len(lines) :]
+    assert len(lines) == 4 and len(added) == 2  # two cases: full + alone, then oracle only
+    assert {json.loads(line)["condition"] for line in added} == {"oracle"}
+    old = {(r["case"], r["condition"]): r["reply"] for r in first["records"]}
+    assert {(r["case"], r["condition"]): r["reply"] for r in second["records"]
+            if r["condition"] != "oracle"} == old  # fmt: skip
+    other_seed = cmr.run(conditions=("full",), seed=9, **common)  # not the same run's records
+    assert len(partial.read_text().splitlines()) == 6 + 2 and len(other_seed["records"]) == 2
 
 
 def test_bench_cmr_passkeys_are_bench_kvs_with_the_keys_sentences_marked(tiny):

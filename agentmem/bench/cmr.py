@@ -186,7 +186,8 @@ def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, m
             if condition not in conditions:
                 continue
             records.append({"task": case.task, "case": index, "condition": condition,
-                            "budget": budget, "policy": policy, "answer": case.answer,
+                            "budget": budget, "policy": policy, "seed": seed,
+                            "reweave": reweave, "answer": case.answer,
                             "correct": case.correct(out["reply"]), **case.meta, **out})  # fmt: skip
     return records
 
@@ -241,15 +242,22 @@ def run(
     started = time.perf_counter()
     records: list[dict] = []
     ppl: list[dict] = []
+    earlier = _resumed(partial, policy, seed, reweave)
     for task in tasks:
         if task == "perplexity":
             ppl += perplexity(llm, ppl_length, budgets, policy, reweave, 32)
             log(f"perplexity done ({time.perf_counter() - started:.0f}s)")
             continue
         for i, case in enumerate(_cases(llm, task, lengths, length, cases, seed)):
+            kept = [r for r in earlier if (r["task"], r["case"]) == (case.task, i)]
+            missing = _missing(kept, conditions, budgets)
+            records += kept
+            if not missing:
+                continue
             done = run_case(llm, case, i, policy=policy, budgets=budgets,
-                            conditions=conditions, reweave=reweave, chunk=chunk,
+                            conditions=missing, reweave=reweave, chunk=chunk,
                             max_new=max_new_tokens, seed=seed)  # fmt: skip
+            done = [r for r in done if (r["condition"], r["budget"]) not in _pairs(kept)]
             records += done
             if partial is not None:  # an interrupted run keeps the cases it finished
                 _append_records(Path(partial), done)
@@ -284,6 +292,27 @@ def run(
         if plot and summary:
             report["plot"] = str(cmr_stats.plot(summary, out / "cmr.png"))
     return report
+
+
+def _resumed(partial, policy: str, seed: int, reweave: dict) -> list[dict]:
+    """The records an earlier run with the same policy, seed and reweave options left in
+    ``partial`` (a resumed run asks only the conditions and budgets they lack)."""
+    if partial is None or not Path(partial).exists():
+        return []
+    rows = [json.loads(line) for line in Path(partial).read_text(encoding="utf-8").splitlines()]
+    same = {"policy": policy, "seed": seed, "reweave": reweave}
+    return [r for r in rows if all(r.get(k, same[k]) == v for k, v in same.items())]
+
+
+def _pairs(records: list[dict]) -> set[tuple[str, float]]:
+    return {(r["condition"], r["budget"]) for r in records}
+
+
+def _missing(kept: list[dict], conditions: Sequence[str], budgets: Sequence[float]) -> list[str]:
+    """The conditions lacking a record at some budget (``full`` only at 1.0)."""
+    done = _pairs(kept)
+    return [c for c in conditions
+            if any((c, b) not in done for b in ([1.0] if c == "full" else budgets))]  # fmt: skip
 
 
 def _append_records(path: Path, records: list[dict]) -> None:
