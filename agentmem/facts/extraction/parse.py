@@ -251,7 +251,7 @@ def _value(token, *, adjective: bool = False) -> str:
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
             if name is not None:
                 return _value(name)
-    named_kind = token.pos_ == "ADJ" and token.ent_type_ in ("NORP", "LANGUAGE")  # "dutch"
+    named_kind = token.pos_ == "ADJ" and _entity_type(token) in ("NORP", "LANGUAGE")  # "dutch"
     if token.pos_ not in VALUE_POS and not ((adjective or named_kind) and token.pos_ == "ADJ"):
         return ""  # "it", "how much", "a few": no value of its own
     words = [t for t in token.subtree if t.i == token.i or not _cut(t, token)]
