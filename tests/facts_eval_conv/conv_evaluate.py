@@ -69,10 +69,13 @@ def score_case(mem: Memory, case: Case, scope: Scope) -> dict:
         elif not any(_holds(r, e) for r in records):
             problems.append(f"no history of {e.subjects[0]}={e.value}")
     by_id = {r.id: r for r in records}
-    crossed = [
+    crossed = [  # a fact ended by a fact of another subject
         (r.subject, by_id[r.superseded_by].subject)
         for r in records
-        if case.apart and r.kind == "fact" and r.superseded_by in by_id
+        if case.apart
+        and r.kind == "fact"
+        and r.superseded_by in by_id
+        and canonical_subject(r.subject) != canonical_subject(by_id[r.superseded_by].subject)
     ]
     merged = case.apart and len({a.id for a in added}) < len(added)
     return {
