@@ -9,22 +9,15 @@ statement, as before.
 What ranking needs of a candidate (valid_from, importance, speaker) is read in one
 statement, and the session neighbours bring the same columns of each neighbour along,
 so a neighbour that joins the candidates costs no further round trip.
-
-On SQLite the candidate ids are one bound value, a JSON array read with `json_each`: an
-expanding IN list renders a new SQL text for every count of ids (SQLAlchemy re-renders
-it on each call, and SQLite prepares each new text again, the neighbours statement with
-its ids six times over); one text is prepared once and kept in the driver's statement
-cache. PostgreSQL keeps the expanding list.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, column, func, null, or_, select
+from sqlalchemy import bindparam, case, func, null, or_, select
 from sqlalchemy.engine import Connection
 
 from agentmem.stores import fulltext
@@ -58,12 +51,12 @@ class SearchReads:
 
         def build(where):
             return select(m.id, m.valid_from, m.importance, _speaker(dialect)).where(
-                m.id.in_(_ids(dialect)), where
+                m.id.in_(bindparam("ids", expanding=True)), where
             )
 
         dialect = conn.dialect.name
         stmt = self.statement(("signals",), query, dialect, build)
-        rows = conn.execute(stmt, {**query.params(), **_ids_value(dialect, ids)})
+        rows = conn.execute(stmt, {**query.params(), "ids": ids})
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def neighbours(
@@ -83,7 +76,7 @@ class SearchReads:
         wanted = set(ids)
         around: dict[str, list[tuple[str, int]]] = {}
         rows: dict[str, Signal] = {}
-        for r in conn.execute(stmt, {**query.params(), **_ids_value(dialect, ids)}):
+        for r in conn.execute(stmt, {**query.params(), "ids": ids}):
             rows[r[0]] = (r[1], r[2], r[3])
             if r[0] in wanted:
                 around[r[0]] = [
@@ -112,23 +105,12 @@ class SearchReads:
             return {}
 
         def build(where):
-            return select(memories).where(memories.c.id.in_(_ids(dialect)), where)
+            return select(memories).where(
+                memories.c.id.in_(bindparam("ids", expanding=True)), where
+            )
 
-        dialect = conn.dialect.name
-        stmt = self.statement(("records",), query, dialect, build)
-        params = {**query.params(), **_ids_value(dialect, ids)}
-        return {r.id: to_record(r) for r in conn.execute(stmt, params)}
-
-
-def _ids(dialect: str):
-    """The list of ids a statement is given: one JSON array on SQLite (see above)."""
-    if dialect == "sqlite":
-        return select(column("value")).select_from(func.json_each(bindparam("ids_json")))
-    return bindparam("ids", expanding=True)
-
-
-def _ids_value(dialect: str, ids: list[str]) -> dict[str, Any]:
-    return {"ids_json": json.dumps(ids)} if dialect == "sqlite" else {"ids": ids}
+        stmt = self.statement(("records",), query, conn.dialect.name, build)
+        return {r.id: to_record(r) for r in conn.execute(stmt, {**query.params(), "ids": ids})}
 
 
 def _speaker(dialect: str):
@@ -149,7 +131,7 @@ def _neighbours(where, window: int, dialect: str):
     places iff Y is X's at d places: the rows where any place holds a given id), with
     the signals of each row read only for the rows returned."""
     m = memories.c
-    ids = _ids(dialect)
+    ids = bindparam("ids", expanding=True)
     sessions = (
         select(m.session_id)
         .where(m.id.in_(ids), m.user_id == bindparam("user_id"), m.session_id.is_not(None))

@@ -41,6 +41,7 @@ from agentmem.types import Fact
 
 log = logging.getLogger("agentmem.extraction")
 MAX_VALUE_WORDS = 8
+BATCH = 64  # texts per parse call
 CONFIDENCE = 0.8
 PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
 MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"})
@@ -79,14 +80,14 @@ class ParseExtractor(FactExtractor):
         if self.nlp is None:
             raise RuntimeError("ParseExtractor needs an English spaCy pipeline; see load_pipeline")
         self._later = [n for n in ON_DEMAND if n in self.nlp.pipe_names]
-        self._parses = Coalescer(self._parse, isolate=True)
+        self._parses = Coalescer(self._parse, max_batch=BATCH, isolate=True)
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         doc = self._parses.run([_clean(text)])[0]
         return self._read(chat.repaired(doc, self.nlp), source)
 
     def _parse(self, texts: list[str]) -> list[Any]:
-        docs = list(self.nlp.pipe(texts, disable=self._later, batch_size=64))
+        docs = list(self.nlp.pipe(texts, disable=self._later, batch_size=BATCH))
         later = [(n, self.nlp.get_pipe(n)) for n in self._later]
         for doc in docs:
             doc.user_data[_LATER] = later
@@ -103,7 +104,14 @@ class ParseExtractor(FactExtractor):
         speakers = speakers or [None] * len(texts)
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        docs = self._parses.run([_clean(texts[i]) for i in todo]) if todo else []
+        cleaned = [_clean(texts[i]) for i in todo]
+        # in batches: an add that arrives during a long consolidation pass waits for one
+        # batch, not for the whole pass
+        docs = [
+            doc
+            for start in range(0, len(cleaned), BATCH)
+            for doc in self._parses.run(cleaned[start : start + BATCH])
+        ]
         docs = [chat.repaired(doc, self.nlp) for doc in docs]  # "my dog's called Rex"
         for i, doc in zip(todo, docs, strict=True):
             out[i] = as_speaker(self._read(doc, source), speakers[i])
