@@ -6,6 +6,7 @@ poll SQLite's busy handler). Asserted by the order of events, never by timing.""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -43,21 +44,15 @@ def test_index_writer_does_not_write_while_an_observe_is_in_flight(home, monkeyp
             return out
 
         monkeypatch.setattr(mem.sensory, "record", held_record)
-        stepping_aside = threading.Event()
-        real_step = FOREGROUND.step_aside
-
-        def step_aside(timeout=None):
-            if FOREGROUND.active():
-                stepping_aside.set()
-            return real_step(timeout)
-
-        monkeypatch.setattr(FOREGROUND, "step_aside", step_aside)
         caller = threading.Thread(
             target=mem.observe, args=("user", "My neighbour Tove lends me her sander.", scope)
         )
         caller.start()
         assert logged.wait(WAIT)
-        assert stepping_aside.wait(WAIT), "the index writer never reached a step boundary"
+        deadline = time.monotonic() + WAIT  # only reached when the writer never parks
+        while not FOREGROUND.parked() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert FOREGROUND.parked(), "the index writer did not wait for the observe in flight"
         assert order == []  # queued work waits while the caller's observe runs
         release.set()
         caller.join(WAIT)

@@ -38,6 +38,7 @@ class Foreground:
 
     def __init__(self) -> None:
         self._active = 0
+        self._parked = 0  # background threads waiting in `step_aside`
         self._idle = threading.Condition(threading.Lock())
         self._local = threading.local()
 
@@ -66,13 +67,22 @@ class Foreground:
         with self._idle:
             return self._active
 
+    def parked(self) -> int:
+        """Background threads waiting in `step_aside` now."""
+        with self._idle:
+            return self._parked
+
     def step_aside(self, timeout: float | None = None) -> bool:
         """Before a background step: wait until no caller is in flight (True), or `timeout`
         seconds (False). Never call it while holding a lock such a caller needs."""
         if not getattr(self._local, "background", False):
             return True
         with self._idle:
-            return self._idle.wait_for(lambda: not self._active, timeout or MAX_WAIT_S)
+            self._parked += 1
+            try:
+                return self._idle.wait_for(lambda: not self._active, timeout or MAX_WAIT_S)
+            finally:
+                self._parked -= 1
 
 
 # One per process: the interpreter lock it protects callers from is per process too.
