@@ -29,6 +29,8 @@ def test_bench_kv_writes_json_and_plot(tmp_path):
     tasks = {r["task"] for r in saved["results"]}
     assert tasks == {"passkey", "multikey", "perplexity", "cost", "ttft"}
     assert {r["policy"] for r in saved["results"]} == set(kv.ALL_POLICIES)
+    ppl = {r["metric"] for r in saved["results"] if r["task"] == "perplexity"}
+    assert ppl == {"ppl@96", "ppl_dev@96"}  # held-out (judged) and dev (tuned) text
     full_kl = [
         r for r in saved["results"] if r["policy"] == "full" and r["metric"] == "kl_next_token@160"
     ]

@@ -56,3 +56,19 @@ def test_speed_task_reports_ratios_against_the_full_cache(tiny, tmp_path):
             assert rows[(policy, f"decode_ratio_vs_full@{length}")] > 0
             assert rows[(policy, f"device_kv_ratio@{length}")] < 0.5
     assert (tmp_path / "kv_speed.png").stat().st_size > 0
+
+
+def test_dev_and_heldout_texts_split_the_documentation_without_overlap():
+    import pydoc_data.topics as topics
+
+    from agentmem.bench.kv import perplexity_text
+
+    dev, heldout = perplexity_text("dev"), perplexity_text("heldout")
+    # a topic whose text sits inside another's is found in both halves by containment alone
+    own = [t for t in topics.topics.values()
+           if sum(t in other for other in topics.topics.values()) == 1]  # fmt: skip
+    assert len(own) > len(topics.topics) // 2
+    assert all((t in dev) != (t in heldout) for t in own)
+    assert abs(len(dev) - len(heldout)) < 0.5 * len(perplexity_text())
+    with pytest.raises(ValueError, match="unknown text part 'test'"):
+        perplexity_text("test")

@@ -66,25 +66,44 @@ def passkey(llm, lengths, budgets, policies, trials, seed=0, log=print) -> list[
     return retrieval(llm, "passkey", lengths, budgets, policies, trials, seed, log)
 
 
-def perplexity_text() -> str:
+TEXT_PARTS = ("dev", "heldout")
+# The metric of each part: held-out text is what policies are judged on (``ppl@``); dev text is
+# where their hyperparameters may be tuned (``ppl_dev@``).
+PPL_METRIC = {"heldout": "ppl", "dev": "ppl_dev"}
+
+
+def perplexity_text(part: str | None = None) -> str:
+    """Python's own documentation topics, joined in name order: all of them (``None``), or the
+    ``"dev"`` half (even places in that order) or the ``"heldout"`` half (odd places). A
+    policy's choices are tuned on dev text and judged on held-out text, never the reverse."""
     import pydoc_data.topics as topics
 
-    return "\n\n".join(topics.topics[k] for k in sorted(topics.topics))
+    if part not in (None, *TEXT_PARTS):
+        raise ValueError(f"unknown text part {part!r}; choose one of {TEXT_PARTS} or None")
+    keys = sorted(topics.topics)
+    if part is not None:
+        keys = keys[TEXT_PARTS.index(part) :: 2]
+    return "\n\n".join(topics.topics[k] for k in keys)
 
 
-def perplexity(llm, lengths, budgets, policies, chunk=32, log=print) -> list[dict]:
-    ids_all = llm.encode(perplexity_text())
+def perplexity(llm, lengths, budgets, policies, chunk=32, log=print, parts=TEXT_PARTS):
+    """Rows of perplexity per policy, budget and length on each text part (``ppl@<length>``
+    on held-out text, ``ppl_dev@<length>`` on dev text); the text is fed with its spans
+    (words and numbers), as ``session.feed`` feeds it."""
     rows = []
-    for length in lengths:
-        ids = ids_all[: length + 1]
-        for name in policies:
-            for budget in [1.0] if name == "full" else budgets:
-                s = llm.session(get_policy(name), budget, prefill_chunk=chunk)
-                logits = s.feed_ids(ids[:-1], return_logits=True)
-                nll = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]))
-                ppl = math.exp(float(nll))
-                rows.append(_row("perplexity", name, budget, f"ppl@{length}", ppl, 1))
-        log(f"perplexity {length} done")
+    for part in parts:
+        probe = llm.session("full", 1.0)
+        ids_all, spans_all, _ = probe.encode_spans(perplexity_text(part))
+        for length in lengths:
+            ids, spans = ids_all[: length + 1], spans_all[:length]
+            for name in policies:
+                for budget in [1.0] if name == "full" else budgets:
+                    s = llm.session(get_policy(name), budget, prefill_chunk=chunk)
+                    logits = s.feed_ids(ids[:-1], spans, return_logits=True)
+                    nll = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]))
+                    metric = f"{PPL_METRIC[part]}@{length}"
+                    rows.append(_row("perplexity", name, budget, metric, math.exp(float(nll)), 1))
+            log(f"perplexity {part} {length} done")
     return rows
 
 
@@ -150,6 +169,7 @@ def run(
     trials: int = 20,
     ppl_lengths: Sequence[int] = (1024, 4096),
     ppl_chunk: int = 32,
+    ppl_parts: Sequence[str] = TEXT_PARTS,
     tasks: Sequence[str] = ("passkey", "multikey", "perplexity", "cost"),
     speed_lengths: Sequence[int] = (2048, 4096, 7168),
     decode_tokens: int = 32,
@@ -182,7 +202,9 @@ def run(
 
         results += speed(llm, speed_lengths, decode_tokens=decode_tokens, log=log)
     if "perplexity" in tasks:
-        results += perplexity(llm, ppl_lengths, budgets, policies, chunk=ppl_chunk, log=log)
+        results += perplexity(
+            llm, ppl_lengths, budgets, policies, chunk=ppl_chunk, log=log, parts=ppl_parts
+        )
     if "cost" in tasks:
         results += cost(llm, max(lengths), policies, log=log)
     report = {
@@ -197,6 +219,7 @@ def run(
             "trials": trials,
             "ppl_lengths": list(ppl_lengths),
             "ppl_chunk": ppl_chunk,
+            "ppl_parts": list(ppl_parts),
             "threads": threads,
             "tasks": list(tasks),
             "seconds": round(time.perf_counter() - started, 1),
@@ -244,6 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--trials", type=int)
     parser.add_argument("--ppl-lengths", type=int, nargs="+")
     parser.add_argument(
+        "--ppl-parts", nargs="+", choices=list(TEXT_PARTS),
+        help="perplexity text: the dev half (tuning) and/or the held-out half (judging); both "
+        "by default",
+    )  # fmt: skip
+    parser.add_argument(
         "--tasks", nargs="+", choices=["passkey", "multikey", "perplexity", "cost", "speed"]
     )
     parser.add_argument("--speed-lengths", type=int, nargs="+")
@@ -264,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.figures:
         options.update(tasks=("passkey", "multikey", "speed", "perplexity"), trials=5)
         args.plot = True
-    for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "tasks",
+    for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "ppl_parts", "tasks",
                  "speed_lengths", "decode_tokens"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)

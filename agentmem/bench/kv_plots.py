@@ -138,7 +138,7 @@ def write_measure_plots(report: dict, out: Path) -> list[Path]:
         budget_figure(rows, ("accuracy@",), out / "kv_accuracy.png"),
         budget_figure(rows, ("survival_device@", "survival_any_tier@"), out / "kv_survival.png"),
         _error_figure(rows, out / "kv_error.png"),
-        budget_figure(rows, ("ppl@",), out / "kv_perplexity.png"),
+        budget_figure(rows, ("ppl@", "ppl_dev@"), out / "kv_perplexity.png"),
         budget_figure(rows, ("device_kv_ratio@",), out / "kv_memory.png"),
         _speed_figure(rows, out / "kv_speed.png"),
     ]

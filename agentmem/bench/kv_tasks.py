@@ -3,7 +3,8 @@
 - ``passkey``: a 5-digit key hidden at depths 10-90% in repetitive filler text (as in
   Landmark Attention / LongBench's passkey); the question asks for it.
 - ``multikey``: four "special magic number for <name>" needles (RULER's multi-key needle) at
-  spread depths in natural text (Python's own documentation, ``pydoc_data``); the question
+  spread depths in natural text (the held-out half of Python's own documentation,
+  ``pydoc_data``); the question
   asks for one of them, so the other three are distractors of the same shape.
 
 Each case is prefilled once with the full cache while every policy records its statistics;
@@ -59,14 +60,14 @@ def passkey_case(tokenizer, length: int, depth: float, rng: random.Random) -> Ca
     return Case(INTRO + _insert(hay, needle, depth), question, key)
 
 
-def _natural_text() -> str:
-    import pydoc_data.topics as topics
+def multikey_case(
+    tokenizer, length: int, depth: float, rng: random.Random, pairs=4, part: str = "heldout"
+) -> Case:
+    """``pairs`` needles; the asked one sits at about ``depth``, the others spread around it,
+    in the ``part`` half of the documentation text (``agentmem.bench.kv.perplexity_text``:
+    the benchmark judges on held-out text; tuning experiments use ``part="dev"``)."""
+    from agentmem.bench.kv import perplexity_text
 
-    return "\n\n".join(topics.topics[k] for k in sorted(topics.topics))
-
-
-def multikey_case(tokenizer, length: int, depth: float, rng: random.Random, pairs=4) -> Case:
-    """``pairs`` needles; the asked one sits at about ``depth``, the others spread around it."""
     names = rng.sample(NAMES, pairs)
     values = [str(rng.randint(100000, 999999)) for _ in names]
     needles = [
@@ -79,7 +80,7 @@ def multikey_case(tokenizer, length: int, depth: float, rng: random.Random, pair
         f"The special magic number for {names[asked]} mentioned in the provided text is"
     )
     fixed = _count(tokenizer, INTRO + "".join(needles) + question)
-    text = _natural_text()
+    text = perplexity_text(part)
     start = rng.randrange(len(text) // 2)
     ids = tokenizer(text[start:], add_special_tokens=False)["input_ids"][: max(1, length - fixed)]
     hay = tokenizer.decode(ids)
