@@ -91,6 +91,7 @@ class ColdStore:
         self.block_size = block_size
         self.representative = representative
         self.share = share
+        self.reduce = "max"  # over the queries of a chunk: "max" or "mean" (of shares)
         self.path = path
         self.length = 0
         self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
@@ -200,6 +201,8 @@ class ColdStore:
         different scales, and a raw maximum lets the sharpest of them pick every block."""
         if self.share:
             logits = logits - logits.logsumexp(dim=2, keepdim=True)
+            if self.reduce == "mean":  # the attention mass the chunk would give each key
+                return logits.exp().mean(dim=1)
         return logits.amax(dim=1)
 
     def _slots(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

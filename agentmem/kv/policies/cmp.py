@@ -44,6 +44,8 @@ class _Tiers:
     recall: int = 0  # blocks recalled per query chunk under the current budget
     warm_kv: tuple[torch.Tensor, torch.Tensor] | None = None  # dequantised for one forward
     bulk: bool = False  # the running forward is a bulk prefill (see ``query_chunk``)
+    held: tuple | None = None  # the last recall (keys, values, mask, slots), kept on device
+    held_age: int = 0  # decoded tokens that have read ``held``
 
 
 @dataclass
@@ -78,6 +80,18 @@ class CMP(Policy):
     # 12.5%, 10 cases: logit 1/10 (agrees with full 1/10), share 3/10 (agrees 4/10), full
     # 5/10; passkey 1k, 8 cases: logit 7/8, share 8/8, full 8/8.
     recall_score: Literal["logit", "share"] = "share"
+    # Layers 0..dense_layers-1 keep every token at full precision (as Quest keeps two); their
+    # bytes come out of the other layers' budgets, so the whole cache stays within budget.
+    dense_layers: int = 0
+    # How a chunk's queries pool a block's softmax shares. Multikey 1k, 12.5%, seed 101:
+    # max 5/8, mean (the chunk's attention mass) 4/8, full 6/8. Dense layers 1 / 2: 4/8, 3/8.
+    recall_reduce: Literal["max", "mean"] = "max"
+    # Decoded tokens that share one recall: the first selects, the next ones read the same
+    # blocks (held in the recall slots the budget already pays for), so a decode step's cost
+    # is attention over the device tokens, not a selection over the whole cold tier (0: every
+    # decoded token selects). 16 decodes 0.96x full at 4k but answered multikey 2/8 vs 4/8:
+    # the first decoded token's query is the one that recalls the answer (layers 14-24).
+    reselect: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -102,6 +116,10 @@ class CMP(Policy):
             raise ConfigError(
                 f"cmp.recall_score must be 'logit' or 'share', got {self.recall_score!r}"
             )
+        if self.recall_reduce not in ("max", "mean"):
+            raise ConfigError(
+                f"cmp.recall_reduce must be 'max' or 'mean', got {self.recall_reduce!r}"
+            )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
         if self.recall_chunk < 1 or self.candidates < 1:
@@ -122,6 +140,7 @@ class CMP(Policy):
             cold = ColdStore(
                 heads, dim, dtype, dev, self.block_size, path, self.representative, share
             )
+            cold.reduce = self.recall_reduce
             tiers = state.extra["cmp"] = _Tiers(WarmTier(heads, dim, dev, dtype), cold)
         return tiers
 
@@ -169,16 +188,34 @@ class CMP(Policy):
             keys.append(k), values.append(v)
             masks.append(torch.ones(k.shape[1], k.shape[2], dtype=torch.bool, device=k.device))
         if tiers.cold.length > tiers.warm.length and tiers.recall:
-            heads = state.keys.shape[1]
-            grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
-            candidates = 1 if tiers.bulk else self.candidates
-            k, v, valid, tiers.recalled = tiers.cold.recall(grouped, tiers.recall, candidates)
+            k, v, valid = self._recall(state, tiers, query)
             keys.append(k), values.append(v), masks.append(valid)
         if not keys:
             return None
         if len(keys) == 1:
             return keys[0], values[0], masks[0]
         return torch.cat(keys, 2), torch.cat(values, 2), torch.cat(masks, 1)
+
+    def _recall(self, state, tiers: _Tiers, query: torch.Tensor):
+        """The cold blocks for this query chunk: a new selection, or the held one when a decoded
+        token follows fewer than ``reselect`` others that read it."""
+        held = tiers.held
+        width = min(tiers.recall, tiers.cold.blocks) * self.block_size
+        if (
+            query.shape[2] == 1
+            and held is not None
+            and held[0].shape[2] == width
+            and tiers.held_age < self.reselect
+        ):
+            tiers.held_age += 1
+            return held[:3]
+        heads = state.keys.shape[1]
+        grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
+        candidates = 1 if tiers.bulk else self.candidates
+        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates)
+        tiers.recalled = tiers.held[3]
+        tiers.held_age = 1 if query.shape[2] == 1 else 0
+        return tiers.held[:3]
 
     def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
         tiers = state.extra["cmp"]
@@ -221,7 +258,24 @@ class CMP(Policy):
         warm = max(0, int((available - hot * full) // warm_token))
         return hot, warm
 
+    def prepare(self, cache, budget: int) -> None:
+        """The budget of a sparse layer: the dense layers' extra tokens are shared out over the
+        sparse ones, so that the bytes of the whole cache stay within ``budget`` per layer."""
+        dense = min(self.dense_layers, cache.num_layers - 1)
+        extra = dense * max(0, cache.tokens_seen - budget)
+        sparse = budget - math.ceil(extra / (cache.num_layers - dense))
+        if sparse < 1:  # the budget cannot hold them: the dense layers are compressed too
+            dense, sparse = 0, budget
+        self._dense_now = dense
+        self._sparse_budget = (budget, sparse)
+
     def compress(self, state, budget: int) -> None:
+        if state.index < getattr(self, "_dense_now", self.dense_layers):
+            return
+        # prepare() runs whenever a dense layer holds more than the budget, i.e. whenever the
+        # sparse budget differs from the plain one
+        given, sparse = getattr(self, "_sparse_budget", (budget, budget))
+        budget = sparse if given == budget else budget
         tiers = state.extra.get("cmp")
         if tiers is None and state.length <= budget:
             # Everything fits at full precision: the full cache. (Every layer is sparse: keeping
@@ -262,6 +316,7 @@ class CMP(Policy):
         keep = order[:, :warm_cap].sort(dim=1).values
         drop = order[:, warm_cap:]
         dropped_slots = warm.slot.gather(1, drop).cpu()
+        tiers.held = None  # its mask hid these tokens as warm; the next query selects anew
         tiers.cold.in_warm.scatter_(1, dropped_slots, False)
         tiers.events.append((tiers.compressions, WARM, COLD, warm.pos.gather(1, drop).cpu()))
         warm.keep(keep)
