@@ -162,6 +162,39 @@ def test_ridge_maps_are_saved_with_the_fingerprint_and_reused(tiny, config):
     assert files[0].stat().st_mtime_ns == stamp
 
 
+@pytest.mark.parametrize("heads", ["max", "sum"])
+def test_selection_scores_are_the_models_own_layer_c_attention_pooled_over_heads(tiny, heads):
+    """With traces evicted only at layers >= c the question's attention at c is the full
+    model's; the score is its mass on each evicted trace, per head over the question's tokens,
+    then the most attentive head's (or all heads' summed)."""
+    from agentmem.kv.reweave import select
+
+    c, ids, question = 2, _ids(36, seed=21), _ids(5, seed=22)
+    s = tiny.session("full", 1.0, prefill_chunk=12, reweave={"layer": c, "latent": "float32"})
+    s.feed_ids(ids)
+    gone = torch.tensor([5, 6, 7, 20, 21, 30])
+    for st in s.cache.states[c:]:
+        keep = torch.arange(st.length).expand_as(st.pos)[~torch.isin(st.pos, gone)]
+        st.keep(keep.view(st.pos.shape[0], -1))
+    candidates = select.evicted(s.cache)
+    assert candidates.tolist() == gone.tolist()
+    got = select.score(s.weaver, question, candidates, heads=heads)
+
+    model, n = tiny.model, len(ids)
+    implementation = model.config._attn_implementation
+    model.config._attn_implementation = "eager"  # the only one that returns its weights
+    try:
+        with torch.no_grad():
+            out = model(torch.tensor([ids + question]), output_attentions=True)
+    finally:
+        model.config._attn_implementation = implementation
+    rows = out.attentions[c][0, :, n:, :n].float()  # (q_heads, question, context)
+    rows = rows / rows.sum(dim=-1, keepdim=True)  # the score's softmax spans the context only
+    per_head = rows[:, :, gone].sum(dim=1)
+    want = per_head.amax(dim=0) if heads == "max" else per_head.sum(dim=0)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
 def test_sentence_expansion_takes_whole_sentences_best_first():
     candidates = torch.tensor([3, 4, 5, 6, 9, 10, 11, 20, 21])
     sentences = torch.tensor([0, 0, 0, 0, 1, 1, 1, 2, 2])
@@ -176,6 +209,8 @@ def test_sentence_expansion_takes_whole_sentences_best_first():
 def test_bad_options_are_refused_with_the_fix(tiny):
     with pytest.raises(ConfigError, match="unknown kv.reweave keys"):
         ReweaveOptions.parse({"layers": 3})
+    with pytest.raises(ConfigError, match="heads must be 'max' or 'sum', got 'mean'"):
+        ReweaveOptions.parse({"heads": "mean"})
     with pytest.raises(ConfigError, match="recall_tokens must be >= 1"):
         ReweaveOptions.parse({"recall_tokens": 0})
     with pytest.raises(ConfigError, match="must be < the model's 4 layers"):

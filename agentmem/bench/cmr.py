@@ -7,6 +7,8 @@ its budget before the question (query-agnostic), and answers greedily:
 - ``alone``: the policy at the budget; ``alone+latent``: the policy with its budget raised by
   the latents' bytes; ``cmp``: CMP at the budget (its cold copies lie outside it);
 - ``cmr``: the policy plus reweaving, the latents' bytes taken out of the same budget;
+- ``cmr_sum``: the same, traces scored by all heads' attention summed (the earlier
+  selection; ``cmr`` scores by the most attentive head unless ``kv.reweave.heads`` says);
 - ``oracle``: reweaving of exactly the needle's evicted tokens (the upper bound of selection);
 - ``filler``: the oracle's positions rewoven from other tokens' latents (must fail);
 - ``ridge``: the oracle's positions with every layer predicted by the ridge maps, no re-run;
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import dataclasses
 import json
 import math
 import random
@@ -43,7 +46,8 @@ from agentmem.bench.kv import perplexity_text
 from agentmem.bench.kv_fork import _Fanout, _fork, _kl
 from agentmem.kv.policies import get_policy
 
-CONDITIONS = ("full", "alone", "alone+latent", "cmp", "cmr", "oracle", "filler", "ridge")
+CONDITIONS = ("full", "alone", "alone+latent", "cmp", "cmr", "cmr_sum", "oracle", "filler",
+              "ridge")  # fmt: skip
 TASKS = ("passkey", "rareword", "locker", "locker2", "perplexity")
 
 
@@ -133,7 +137,9 @@ def _clone(llm, s):
 def _recall(s, condition: str, question: list[int], oracle: list[int], rng) -> int:
     if s.weaver is None:
         return 0
-    if condition == "cmr":
+    if condition in ("cmr", "cmr_sum"):
+        if condition == "cmr_sum":  # this session's own weaver (a copy)
+            s.weaver.options = dataclasses.replace(s.weaver.options, heads="sum")
         return s.weaver.recall(question)
     if condition == "filler":
         others = [p for p in range(8, s.tokens_seen) if p not in set(oracle)]

@@ -52,7 +52,8 @@ def summarise(records: list[dict]) -> list[dict]:
 
 
 PAIRS = (("cmr", "alone"), ("cmr", "alone+latent"), ("cmr", "cmp"), ("oracle", "alone"),
-         ("cmr", "oracle"), ("filler", "oracle"), ("ridge", "oracle"))  # fmt: skip
+         ("cmr", "oracle"), ("filler", "oracle"), ("ridge", "oracle"),
+         ("cmr", "cmr_sum"), ("filler", "alone"))  # fmt: skip
 
 
 def paired_tests(records: list[dict]) -> list[dict]:

@@ -13,13 +13,16 @@ class ReweaveOptions:
     """``layer``: the capture layer c (None: the middle of the stack); ``recall_tokens``: rows
     rewoven per question at most; ``seeds``: top-scored traces expanded to their sentences;
     ``latent``: "int8" (per-row scale) or "float32" (exact, 4x the bytes); ``ridge``: the
-    ridge penalty of the lower-layer maps, relative to the mean feature variance."""
+    ridge penalty of the lower-layer maps, relative to the mean feature variance; ``heads``:
+    how the question's attention heads score a trace, "max" (the most attentive head) or
+    "sum" (all heads together)."""
 
     layer: int | None = None
     recall_tokens: int = 64
     seeds: int = 8
     latent: Literal["int8", "float32"] = "int8"
     ridge: float = 1e-3
+    heads: Literal["max", "sum"] = "max"
 
     def __post_init__(self) -> None:
         if self.layer is not None and (isinstance(self.layer, bool) or self.layer < 0):
@@ -30,6 +33,8 @@ class ReweaveOptions:
             raise ConfigError(f"kv.reweave.seeds must be >= 1, got {self.seeds!r}")
         if self.latent not in ("int8", "float32"):
             raise ConfigError(f"kv.reweave.latent must be 'int8' or 'float32', got {self.latent!r}")
+        if self.heads not in ("max", "sum"):
+            raise ConfigError(f"kv.reweave.heads must be 'max' or 'sum', got {self.heads!r}")
         if self.ridge <= 0:
             raise ConfigError(f"kv.reweave.ridge must be > 0, got {self.ridge!r}")
 

@@ -2,9 +2,12 @@
 
 The question's queries at layer c (from its own residual entering c, computed over the
 current cache) are scored against keys rebuilt from the traces' latents with layer c's own
-key projection, softmax-normalised together with the cached keys of layer c. The best
-``seeds`` traces are expanded to their sentences (a span level above STR's words): single
-tokens miss most of a needle, a sentence carries it whole.
+key projection, softmax-normalised together with the cached keys of layer c. A trace's score
+is the mass its most attentive query head gives it over the question's tokens (``heads=
+"max"``): the few heads that retrieve a needle are outvoted in a sum over heads by the many
+that put their mass on sink-like tokens (sentence ends, delimiters), which then fill the
+recall budget. The best ``seeds`` traces are expanded to their sentences (a span level above
+STR's words): single tokens miss most of a needle, a sentence carries it whole.
 """
 
 from __future__ import annotations
@@ -39,8 +42,12 @@ def evicted(cache) -> torch.Tensor:
 
 
 @torch.no_grad()
-def score(weaver, question: list[int], candidates: torch.Tensor) -> torch.Tensor:
-    """Attention mass ``(e,)`` the question gives each candidate at the capture layer."""
+def score(
+    weaver, question: list[int], candidates: torch.Tensor, heads: str = "max"
+) -> torch.Tensor:
+    """Attention mass ``(e,)`` the question gives each candidate at the capture layer: summed
+    over the question's tokens, then the most attentive query head's (``"max"``) or all
+    heads' together (``"sum"``)."""
     model, cache, c = weaver.llm.model, weaver.cache, weaver.layer
     stack = decoder(model)
     device = candidates.device
@@ -60,7 +67,8 @@ def score(weaver, question: list[int], candidates: torch.Tensor) -> torch.Tensor
     q = query[0].view(kv_heads, -1, len(question), d)
     every = torch.cat([cached, keys], dim=2)[0].unsqueeze(1)  # (kv_heads, 1, n + e, d)
     probs = torch.softmax(torch.matmul(q, every.transpose(-1, -2)).float() * attn.scaling, -1)
-    return probs[..., cached.shape[2] :].sum(dim=(0, 1, 2))
+    per_head = probs[..., cached.shape[2] :].sum(dim=2).flatten(0, 1)  # (q_heads, e)
+    return per_head.amax(dim=0) if heads == "max" else per_head.sum(dim=0)
 
 
 def expand(
