@@ -19,7 +19,7 @@ from typing import Any
 from agentmem.adapters import chat_models
 from agentmem.facts import conflicts, generic_slot
 from agentmem.facts.conflicts import Decision
-from agentmem.facts.derived import changed_facts, retire_covered_notes
+from agentmem.facts.derived import changed_facts, retire_covered_notes, speaker_of
 from agentmem.facts.vocabulary import canonical, canonical_subject
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.long_term.pending_index import PendingNeighbours
@@ -47,6 +47,8 @@ def resolve(
     is what the batch read of the stored state at once (`_read_stored`).
     """
     config = long_term.config.conflicts
+    if (same := _stated_before(candidate, long_term)) is not None:
+        return build_plan(conflicts.absorb(candidate, same, "same_text"), candidate, actor)
     if candidate.is_fact:
         candidate = normalise_fact(candidate, long_term)
         if conflicts.is_negated(candidate):
@@ -219,6 +221,24 @@ class StoredNearby:
 
     def covers(self, candidate: MemoryRecord) -> bool:
         return candidate.id in self.exact or candidate.id in self.near
+
+
+def _stated_before(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord | None:
+    """The active note whose text is this fact's text (case aside): a statement made again
+    is reinforced as what it was stored as, even where its words read into other facts
+    this time ("My dog is called Rex" -> the note and two facts; "my dog is called rex" ->
+    one fact). A fact meets a fact of the same text in its slot, where the values decide;
+    a fact derived from a text follows its text."""
+    if not candidate.is_fact or "derived_from" in candidate.metadata:
+        return None
+    query = MemoryQuery(
+        user_id=candidate.scope.user_id,
+        agent_id=candidate.scope.agent_id,
+        kinds=["note"],
+        text_in=[candidate.text],
+    )
+    speaker = speaker_of(candidate.metadata)  # two speakers saying one text are two subjects
+    return next((r for r in long_term.find(query) if speaker_of(r.metadata) == speaker), None)
 
 
 def _read_stored(
