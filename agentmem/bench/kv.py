@@ -36,6 +36,7 @@ from typing import Any
 import torch
 
 from agentmem.bench.kv_fork import FILLER, INTRO, QUESTION
+from agentmem.bench.kv_text import TEXT_PARTS, perplexity_text
 from agentmem.kv.policies import POLICIES, get_policy
 
 ALL_POLICIES = (
@@ -66,24 +67,9 @@ def passkey(llm, lengths, budgets, policies, trials, seed=0, log=print) -> list[
     return retrieval(llm, "passkey", lengths, budgets, policies, trials, seed, log)
 
 
-TEXT_PARTS = ("dev", "heldout")
 # The metric of each part: held-out text is what policies are judged on (``ppl@``); dev text is
 # where their hyperparameters may be tuned (``ppl_dev@``).
 PPL_METRIC = {"heldout": "ppl", "dev": "ppl_dev"}
-
-
-def perplexity_text(part: str | None = None) -> str:
-    """Python's own documentation topics, joined in name order: all of them (``None``), or the
-    ``"dev"`` half (even places in that order) or the ``"heldout"`` half (odd places). A
-    policy's choices are tuned on dev text and judged on held-out text, never the reverse."""
-    import pydoc_data.topics as topics
-
-    if part not in (None, *TEXT_PARTS):
-        raise ValueError(f"unknown text part {part!r}; choose one of {TEXT_PARTS} or None")
-    keys = sorted(topics.topics)
-    if part is not None:
-        keys = keys[TEXT_PARTS.index(part) :: 2]
-    return "\n\n".join(topics.topics[k] for k in keys)
 
 
 def perplexity(llm, lengths, budgets, policies, chunk=32, log=print, parts=TEXT_PARTS):

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agentmem.bench.kv_fork import FILLER, INTRO, _Fanout, _fork, _kl
+from agentmem.bench.kv_text import perplexity_text
 from agentmem.kv.policies import get_policy
 
 NAMES = (
@@ -64,10 +65,8 @@ def multikey_case(
     tokenizer, length: int, depth: float, rng: random.Random, pairs=4, part: str = "heldout"
 ) -> Case:
     """``pairs`` needles; the asked one sits at about ``depth``, the others spread around it,
-    in the ``part`` half of the documentation text (``agentmem.bench.kv.perplexity_text``:
+    in the ``part`` half of the documentation text (``agentmem.bench.kv_text.perplexity_text``:
     the benchmark judges on held-out text; tuning experiments use ``part="dev"``)."""
-    from agentmem.bench.kv import perplexity_text
-
     names = rng.sample(NAMES, pairs)
     values = [str(rng.randint(100000, 999999)) for _ in names]
     needles = [
