@@ -254,12 +254,13 @@ def _read_stored(
         query = MemoryQuery(user_id=user_id, agent_id=agent_id, kinds=[kind])
         for start in range(0, len(group), chunk):
             part = group[start : start + chunk]
-            same_text: dict[str, MemoryRecord] = {}
+            same_text: dict[tuple[str, str | None], MemoryRecord] = {}
             for r in long_term.find(dataclasses.replace(query, text_in=[c.text for c in part])):
-                same_text.setdefault(r.text.lower(), r)  # newest first: the newest wins
+                # newest first: the newest wins; one text said by two speakers is two memories
+                same_text.setdefault((r.text.lower(), speaker_of(r.metadata)), r)
             rest = []
             for c in part:
-                if (r := same_text.get(c.text.lower())) is not None:
+                if (r := same_text.get((c.text.lower(), speaker_of(c.metadata)))) is not None:
                     out.exact[c.id] = r
                 else:
                     rest.append(c)
@@ -299,7 +300,9 @@ def _neighbours(
     pending: WritePlan | None,
     stored: StoredNearby | None = None,
 ) -> list[tuple[MemoryRecord, float]]:
-    """Active memories of the same kind nearest in meaning, with their cosine similarity."""
+    """Active memories of the same kind and speaker nearest in meaning, with their cosine
+    similarity: what another speaker said is that person's statement, never merged into
+    this one, however alike the words."""
     if stored is None or not stored.covers(candidate):
         stored = _read_stored([candidate], long_term)
     if candidate.id in stored.exact:
@@ -309,7 +312,8 @@ def _neighbours(
         if stored.pending is None:
             stored.pending = PendingNeighbours(long_term.embedder)
         out += stored.pending.nearest(candidate, pending)
-    return out
+    speaker = speaker_of(candidate.metadata)
+    return [(r, s) for r, s in out if speaker_of(r.metadata) == speaker]
 
 
 def _ask_judge(
