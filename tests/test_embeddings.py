@@ -61,15 +61,19 @@ def test_background_embeddings_run_at_lower_priority_than_the_writer(minilm):
     before = _thread_niceness()
     out: list = []
     writer_niceness: list = []
+    writer_ids: set = set()
 
     def writer() -> None:
+        writer_ids.add(str(threading.get_native_id()))
         out.append(minilm.embed_aside(texts))
         writer_niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
 
     thread = threading.Thread(target=writer)
     thread.start()
     thread.join()
-    python_threads = {str(t.native_id) for t in threading.enumerate()}  # other tests' workers
+    # other tests' workers, and the writer itself: a joined thread can linger in /proc while
+    # the OS tears it down, at the priority it keeps
+    python_threads = {str(t.native_id) for t in threading.enumerate()} | writer_ids
     created = {
         t: n for t, n in _thread_niceness().items() if t not in before and t not in python_threads
     }
