@@ -20,14 +20,19 @@ from agentmem.adapters import chat_models
 from agentmem.facts import conflicts, generic_slot
 from agentmem.facts.conflicts import Decision
 from agentmem.facts.derived import changed_facts, retire_covered_notes
-from agentmem.facts.lookups import StoredNearby, neighbours, read_stored, stated_before
+from agentmem.facts.lookups import (
+    StoredNearby,
+    compared_by_meaning,
+    neighbours,
+    read_stored,
+    stated_before,
+)
 from agentmem.facts.vocabulary import canonical, canonical_subject
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Conflict, MemoryRecord, Scope, as_utc
 
 log = logging.getLogger(__name__)
-NOTE_KINDS = ("note", "summary", "fact")  # compared by meaning when they have no slot
 
 
 def resolve(
@@ -45,7 +50,7 @@ def resolve(
     is what the batch read of the stored state at once (`lookups.read_stored`).
     """
     config = long_term.config.conflicts
-    if (same := stated_before(candidate, long_term)) is not None:
+    if (same := stated_before(candidate, long_term, stored)) is not None:
         return build_plan(conflicts.absorb(candidate, same, "same_text"), candidate, actor)
     if candidate.is_fact:
         candidate = normalise_fact(candidate, long_term)
@@ -68,7 +73,7 @@ def resolve(
             lambda label: conflicts.decide_fact(candidate, timeline, config, override=label),
         )
         generic_slot.absorb_twins(decision, candidate, long_term)
-    elif candidate.kind in NOTE_KINDS:
+    elif compared_by_meaning(candidate):
         near = neighbours(candidate, long_term, pending, stored)
         decision = conflicts.decide_note(candidate, near, config)
         decision = _ask_judge(
@@ -86,8 +91,7 @@ def resolve_many(
     candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *, actor: str = "user"
 ) -> tuple[WritePlan, list[MemoryRecord]]:
     """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
-    notes = [c for c in candidates if not c.is_fact and c.kind in NOTE_KINDS]
-    stored = read_stored(notes, long_term)
+    stored = read_stored(candidates, long_term)  # one read for the batch, not one a fact
     plan, results, changed = WritePlan(), [], {}
     for candidate in candidates:
         part, record = resolve(candidate, long_term, actor=actor, pending=plan, stored=stored)
