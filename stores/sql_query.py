@@ -64,7 +64,8 @@ class MemoryQuery:
         if self.text_equals is not None:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
         if self.text_in is not None:
-            parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in self.text_in]))
+            texts = _padded(list(self.text_in))
+            parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in texts]))
         for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
             parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
         return and_(*parts)
@@ -91,6 +92,16 @@ class MemoryQuery:
         out.update(created_after=self.created_after, created_before=self.created_before)
         out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
         return out
+
+
+def _padded(texts: list[str]) -> list[str]:
+    """`texts` grown to a power of two by repeating its last (the same set to IN): a batch
+    of n texts then reuses a statement compiled for its size class, where each new n
+    compiled one of its own (most of what a same-text lookup cost)."""
+    if len(texts) < 2:
+        return texts
+    size = 1 << (len(texts) - 1).bit_length()
+    return texts + [texts[-1]] * (size - len(texts))
 
 
 def _bind(name: str, value: Any, type_=None, *, expanding: bool = False):
