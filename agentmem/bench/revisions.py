@@ -54,8 +54,15 @@ def run_child(module: str, call: str, tree: Path | None) -> dict[str, Any]:
         f"import json\nfrom pathlib import Path\nimport {name} as bench\n"
         f"print(json.dumps({call}))\n"
     )
+    # run inside the tree: `python -c` puts the working directory first on sys.path, so a
+    # child started in this checkout imported this tree's agentmem whatever PYTHONPATH said
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
