@@ -2,7 +2,7 @@
 
     python -m agentmem.bench.add_cpu --baseline <git revision> --json
 
-Each child process (this tree, then the baseline exported as `bench.search_cpu` does, in
+Each child process (this tree, then the baseline exported by `bench.revisions`, in
 turn, `--rounds` times) stores the same notes (`bench load`'s add texts, hash embedder,
 embedded Chroma) with the extractor named, from `--threads` threads at once, after a
 warm-up, and reports CPU per add (`time.process_time`). With one thread this is the cost
@@ -15,13 +15,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from agentmem.bench.search_cpu import _export
+from agentmem.bench import revisions
 
 
 def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, seed: int) -> dict:
@@ -31,10 +29,11 @@ def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, see
     from concurrent.futures import ThreadPoolExecutor
 
     from agentmem import Memory
-    from agentmem.bench.load import USERS, _sentence
+    from agentmem.bench.load_service import USERS
+    from agentmem.bench.load_texts import sentence
 
     rng = random.Random(seed)
-    texts = [(_sentence(rng), f"user{i % USERS}") for i in range(warmup + adds)]
+    texts = [(sentence(rng), f"user{i % USERS}") for i in range(warmup + adds)]
     config = {"home": home, "embedding": {"model": "hash"}}
     with Memory(**config, consolidation={"extractor": extractor}) as mem:
         for text, user in texts[:warmup]:
@@ -47,38 +46,25 @@ def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, see
 
 
 def _child(tree: Path | None, home: Path, extractor: str, args: argparse.Namespace) -> dict:
-    module = "search_cpu_shim" if tree else "agentmem.bench.add_cpu"
-    code = (
-        f"import json\nfrom {module} import measure\n"
-        f"print(json.dumps(measure({str(home)!r}, {extractor!r}, {args.adds}, {args.threads}, "
-        f"{args.warmup}, {args.seed})))\n"
+    call = (
+        f"bench.measure({str(home)!r}, {extractor!r}, {args.adds}, {args.threads}, "
+        f"{args.warmup}, {args.seed})"
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    if tree:
-        env["PYTHONPATH"] = str(tree)
-        (tree / "search_cpu_shim.py").write_text(Path(__file__).read_text())
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return revisions.run_child("add_cpu", call, tree)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--baseline", required=True, help="git revision to compare with")
+    p = revisions.parser(__doc__, rounds=1, seed=11)
     p.add_argument("--extractors", nargs="+", default=["parse", "rules"])
     p.add_argument("--adds", type=int, default=150)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--warmup", type=int, default=20)
-    p.add_argument("--rounds", type=int, default=1)
-    p.add_argument("--seed", type=int, default=11)
-    p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="agentmem-add-cpu-"))
     cpu: dict[str, list[float]] = {}
     try:
         (root / "baseline").mkdir()
-        base = _export(args.baseline, root / "baseline")
+        base = revisions.export(args.baseline, root / "baseline")
         load_before = os.getloadavg()
         for r in range(args.rounds):
             for extractor in args.extractors:

@@ -33,21 +33,8 @@ from typing import Any
 
 from agentmem.bench import load_measure as measure
 from agentmem.bench.load_service import HOST, USERS, Service, serve
+from agentmem.bench.load_texts import WORDS, sentence
 from agentmem.bench.rawhttp import Stream
-
-WORDS = (
-    "apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
-    "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
-    "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
-    "marble nutmeg oyster pumice quill rhubarb sorrel thistle coffee train garden "
-    "sister Berlin Lisbon piano chess climbing dentist Tuesday birthday"
-).split()
-
-
-def _sentence(rng: random.Random) -> str:
-    return f"I {rng.choice(['like', 'own', 'visited', 'remember', 'need'])} " + " ".join(
-        rng.sample(WORDS, 6)
-    )
 
 
 def fill(config: dict[str, Any], memories: int, seed: int = 0, batch: int = 500) -> float:
@@ -66,7 +53,7 @@ def fill(config: dict[str, Any], memories: int, seed: int = 0, batch: int = 500)
             records = [
                 MemoryRecord(
                     id=new_id(),
-                    text=_sentence(rng) + f" #{done + i}",
+                    text=sentence(rng) + f" #{done + i}",
                     scope=Scope(f"user{(done + i) % USERS}"),
                     created_at=now,
                     updated_at=now,
@@ -96,14 +83,14 @@ def _search(rng: random.Random, user: str | None = None) -> tuple[str, str, byte
 
 
 def _add(rng: random.Random) -> tuple[str, str, bytes]:
-    body = {"user_id": f"user{rng.randrange(USERS)}", "text": _sentence(rng)}
+    body = {"user_id": f"user{rng.randrange(USERS)}", "text": sentence(rng)}
     return "POST", "/v1/memories", json.dumps(body).encode()
 
 
 def _observe(rng: random.Random) -> tuple[str, str, bytes]:
     user = f"user{rng.randrange(USERS)}"
     body = {"user_id": user, "session_id": f"s{rng.randrange(8)}", "role": "user"}
-    body["content"] = _sentence(rng)
+    body["content"] = sentence(rng)
     return "POST", "/v1/observe", json.dumps(body).encode()
 
 

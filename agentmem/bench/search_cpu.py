@@ -16,19 +16,13 @@ import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-WORDS = (
-    "apple anchor banjo cactus dolphin ember falcon glacier harbor igloo jasmine kettle "
-    "lantern meadow nectar orchid pepper quartz raven saddle tulip umber violet walnut "
-    "yarrow zephyr bramble cobalt dune fjord gravel hazel indigo juniper kelp lilac "
-    "marble nutmeg oyster pumice quill rhubarb sorrel thistle coffee train garden "
-    "sister Berlin Lisbon piano chess climbing dentist Tuesday birthday"
-).split()
+from agentmem.bench import revisions
+from agentmem.bench.load_texts import WORDS
+
 SPEAKERS = ("Ana", "Bert", "Chidi")
 USERS = 4
 
@@ -98,52 +92,24 @@ def measure(home: Path, qs: list[tuple[str, str]], warmup: int) -> dict[str, Any
     return {"cpu_ms_per_search": 1000 * cpu / len(qs), "answers": answers}
 
 
-def _export(revision: str, into: Path) -> Path:
-    """The revision's sources laid out as installed: stores/ inside agentmem/."""
-    repo = Path(__file__).resolve().parents[2]
-    archive = subprocess.run(
-        ["git", "-C", str(repo), "archive", revision, "agentmem", "stores", "adapters"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    for sub in ("stores", "adapters"):
-        (into / sub).rename(into / "agentmem" / sub)
-    shim = into / "search_cpu_shim.py"  # the revision may predate this file
-    shim.write_text(Path(__file__).read_text())
-    return into
-
-
 def _child(tree: Path | None, home: Path, args: argparse.Namespace) -> dict[str, Any]:
-    module = "search_cpu_shim" if tree else "agentmem.bench.search_cpu"
-    code = (
-        f"import json\nfrom pathlib import Path\nfrom {module} import measure, queries\n"
-        f"qs = queries({args.searches}, {args.seed})\n"
-        f"print(json.dumps(measure(Path({str(home)!r}), qs, {args.warmup})))\n"
+    call = (
+        f"bench.measure(Path({str(home)!r}), bench.queries({args.searches}, {args.seed}), "
+        f"{args.warmup})"
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    if tree:
-        env["PYTHONPATH"] = str(tree)
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return revisions.run_child("search_cpu", call, tree)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--baseline", required=True, help="git revision to compare with")
+    p = revisions.parser(__doc__, rounds=2, seed=7)
     p.add_argument("--memories", type=int, default=2000)
     p.add_argument("--searches", type=int, default=300)
     p.add_argument("--warmup", type=int, default=30)
-    p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="agentmem-search-cpu-"))
     try:
         (home / "baseline").mkdir()
-        base = _export(args.baseline, home / "baseline")
+        base = revisions.export(args.baseline, home / "baseline")
         fill(home / "data", args.memories, args.seed)
         load_before = os.getloadavg()
         runs: dict[str, list] = {"baseline": [], "this": []}

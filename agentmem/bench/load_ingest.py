@@ -1,0 +1,88 @@
+"""Ingest through `Memory.add_many` on LoCoMo conversations, this tree against another
+git revision, side by side (issue 12's ingest target: >= 300 turns/s).
+
+    python -m agentmem.bench.load_ingest --data ../shared/data/locomo-dev --names 26 \\
+        --baseline <git revision> --kind note --embedding hash --json
+
+Each child process (this tree, then the baseline exported by `bench.revisions`, in turn,
+`--rounds` times) stores every turn of the conversations named, a session per
+`add_many` call (as `bench locomo` does), and reports turns/s acknowledged (the calls
+returned: SQL committed) and indexed (the vector index holds every turn), CPU seconds of
+the process, and turns lost (stored active rows that name no turn).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from agentmem.bench import revisions
+
+
+def measure(data: str, names: list[str], kind: str, embedding: str, home: str) -> dict:
+    """Run in a child: ingest each conversation into its own scope."""
+    import torch
+
+    from agentmem import Memory
+    from agentmem.bench import locomo_data
+    from agentmem.bench.locomo import _ingest
+
+    torch.set_num_threads(1)
+    conversations = locomo_data.load_dir(Path(data), names)
+    with Memory(home=home, embedding={"model": embedding}) as mem:
+        mem.long_term.embedder.embed(["warm up"])
+        return {c.name: _ingest(mem, c, f"locomo-{c.name}", kind) for c in conversations}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = revisions.parser(__doc__, rounds=1, seed=0)
+    p.add_argument("--data", type=Path, required=True, help="LoCoMo JSON, one file a talk")
+    p.add_argument("--names", nargs="+", default=None, help="conversations (file stems)")
+    p.add_argument("--kind", default="note", help="what add_many stores each turn as")
+    p.add_argument("--embedding", default="hash", help="embedder (hash, minilm, ...)")
+    args = p.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="agentmem-ingest-"))
+    runs: dict[str, list[dict]] = {"baseline": [], "this": []}
+    try:
+        (root / "baseline").mkdir()
+        base = revisions.export(args.baseline, root / "baseline")
+        load_before = os.getloadavg()
+        for r in range(args.rounds):
+            for name, tree in (("baseline", base), ("this", None)):
+                call = (
+                    f"bench.measure({str(args.data.resolve())!r}, {args.names!r}, "
+                    f"{args.kind!r}, {args.embedding!r}, {str(root / f'{name}-{r}')!r})"
+                )
+                runs[name].append(revisions.run_child("load_ingest", call, tree))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    result = {"kind": args.kind, "embedding": args.embedding, "runs": runs}
+    result["ratio_this_over_baseline"] = {
+        key: round(_total(runs["this"], key) / _total(runs["baseline"], key), 3)
+        for key in ("acknowledged_per_s", "turns_per_s")
+    }
+    result["load_average"] = [load_before, os.getloadavg()]
+    print(json.dumps(result, indent=None if args.json else 2))
+    return result
+
+
+def _total(runs: list[dict], key: str) -> float:
+    """The best run's rate over all its conversations (turns over seconds)."""
+    seconds = "seconds" if key == "turns_per_s" else None
+    best = 0.0
+    for run in runs:
+        turns = sum(c["turns"] for c in run.values())
+        if seconds:
+            spent = sum(c["seconds"] for c in run.values())
+        else:
+            spent = sum(c["turns"] / c[key] for c in run.values())
+        best = max(best, turns / spent)
+    return best
+
+
+if __name__ == "__main__":
+    main()

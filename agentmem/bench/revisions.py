@@ -1,0 +1,77 @@
+"""This tree against another git revision, side by side, in child processes of their own
+(`search_cpu`, `add_cpu`).
+
+A child imports agentmem from this tree, or from the revision exported with `git archive`
+and laid out as installed. Either way it calls the function of this tree's bench module
+(copied into the export as `bench_shim`): the revision may predate the module. The helper
+modules such a copy imports (`CARRIED`) go into the export where the revision lacks them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CARRIED = ("load_texts.py", "revisions.py")
+SHIM = "bench_shim"
+
+
+def export(revision: str, into: Path) -> Path:
+    """The revision's sources laid out as installed (stores/ and adapters/ inside agentmem/)."""
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parents[1]), "archive", revision, "agentmem", "stores", "adapters"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for sub in ("stores", "adapters"):
+        (into / sub).rename(into / "agentmem" / sub)
+    bench = into / "agentmem" / "bench"
+    for name in CARRIED:
+        if not (bench / name).exists():
+            shutil.copyfile(HERE / name, bench / name)
+    return into
+
+
+def run_child(module: str, call: str, tree: Path | None) -> dict[str, Any]:
+    """Evaluate `call`, an expression over this tree's `agentmem.bench.<module>` imported as
+    `bench` (and `Path`), in a child on one thread, with agentmem from `tree` (an `export`)
+    or from this tree when None; returns the JSON it prints."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    name = f"agentmem.bench.{module}"
+    if tree is not None:
+        shutil.copyfile(HERE / f"{module}.py", tree / f"{SHIM}.py")
+        env["PYTHONPATH"] = str(tree)
+        name = SHIM
+    code = (
+        f"import json\nfrom pathlib import Path\nimport {name} as bench\n"
+        f"print(json.dumps({call}))\n"
+    )
+    # run inside the tree: `python -c` puts the working directory first on sys.path, so a
+    # child started in this checkout imported this tree's agentmem whatever PYTHONPATH said
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def parser(doc: str, *, rounds: int, seed: int) -> argparse.ArgumentParser:
+    """The options every side-by-side bench takes; the caller adds its own."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--baseline", required=True, help="git revision to compare with")
+    p.add_argument("--rounds", type=int, default=rounds, help="runs of each tree, alternating")
+    p.add_argument("--seed", type=int, default=seed)
+    p.add_argument("--json", action="store_true", help="print the result on one line")
+    return p

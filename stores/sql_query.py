@@ -1,0 +1,129 @@
+"""Which memories of one user a read may see, as a filter that builds its own SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Numeric, and_, bindparam, case, cast, func, literal, null, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from agentmem.checks import check_key
+from agentmem.stores.schema import memories
+
+
+@dataclass
+class MemoryQuery:
+    """Which memories of one user a read may see (the parts of a search's `filters`)."""
+
+    user_id: str
+    agent_id: str | None = None
+    kinds: Sequence[str] | None = None
+    statuses: Sequence[str] | None = ("active",)
+    as_of: datetime | None = None
+    session_id: str | None = None
+    subject: str | None = None
+    attribute: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
+    text_in: Sequence[str] | None = None  # case-insensitive: any of these texts
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def condition(self, dialect: str) -> ColumnElement[bool]:
+        """The filter as SQL. Its values are named bind parameters, so a statement built
+        for one query serves every query of the same `shape()` given `params()`."""
+        m = memories.c
+        parts: list[ColumnElement[bool]] = [m.user_id == _bind("user_id", self.user_id)]
+        if self.agent_id is not None:  # an agent sees its own and the user's shared memories
+            parts.append(or_(m.agent_id == _bind("agent_id", self.agent_id), m.agent_id.is_(None)))
+        if self.as_of is not None:
+            as_of = _bind("as_of", self.as_of, m.valid_from.type)
+            parts += [
+                m.valid_from <= as_of,
+                m.recorded_at <= as_of,
+                or_(m.valid_to.is_(None), m.valid_to > as_of),
+            ]
+        elif self.statuses:
+            parts.append(m.status.in_(_bind("statuses", list(self.statuses), expanding=True)))
+        if self.kinds:
+            parts.append(m.kind.in_(_bind("kinds", list(self.kinds), expanding=True)))
+        for column in ("session_id", "subject", "attribute"):
+            if getattr(self, column) is not None:
+                parts.append(m[column] == _bind(column, getattr(self, column)))
+        if self.created_after is not None:
+            parts.append(
+                m.created_at >= _bind("created_after", self.created_after, m.created_at.type)
+            )
+        if self.created_before is not None:
+            parts.append(
+                m.created_at < _bind("created_before", self.created_before, m.created_at.type)
+            )
+        if self.text_equals is not None:
+            parts.append(func.lower(m.text) == func.lower(self.text_equals))
+        if self.text_in is not None:
+            texts = _padded(list(self.text_in))
+            parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in texts]))
+        for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
+            parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
+        return and_(*parts)
+
+    def shape(self) -> tuple | None:
+        """What a statement built on `condition()` depends on besides `params()`; None
+        when the filter holds values that are not bound by name (texts, metadata)."""
+        if self.text_equals is not None or self.text_in is not None or self.metadata:
+            return None
+        named = ("agent_id", "as_of", "session_id", "subject", "attribute")
+        return (
+            *(getattr(self, k) is not None for k in named),
+            self.as_of is None and bool(self.statuses),
+            bool(self.kinds),
+            self.created_after is not None,
+            self.created_before is not None,
+        )
+
+    def params(self) -> dict[str, Any]:
+        """The values of the named bind parameters of `condition()`."""
+        out: dict[str, Any] = {"user_id": self.user_id}
+        for key in ("agent_id", "as_of", "session_id", "subject", "attribute"):
+            out[key] = getattr(self, key)
+        out.update(created_after=self.created_after, created_before=self.created_before)
+        out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
+        return out
+
+
+def _padded(texts: list[str]) -> list[str]:
+    """`texts` grown to a power of two by repeating its last (the same set to IN): a batch
+    of n texts then reuses a statement compiled for its size class, where each new n
+    compiled one of its own (most of what a same-text lookup cost)."""
+    if len(texts) < 2:
+        return texts
+    size = 1 << (len(texts) - 1).bit_length()
+    return texts + [texts[-1]] * (size - len(texts))
+
+
+def _bind(name: str, value: Any, type_=None, *, expanding: bool = False):
+    return bindparam(name, value, type_=type_, expanding=expanding)
+
+
+def _json_equals(element, value: Any, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql" and isinstance(value, bool | int | float):
+        # Cast only values of the matching JSON type (CASE, since AND does not short-circuit
+        # in SQL); bind numbers as NUMERIC: an int bound as INTEGER overflows above 2**31 - 1.
+        kind, target = ("boolean", Boolean()) if isinstance(value, bool) else ("number", Numeric())
+        typed = case(
+            (func.json_typeof(element) == kind, cast(element.as_string(), target)), else_=null()
+        )
+        return typed == literal(value, target)
+    if isinstance(value, bool):
+        return element.as_boolean() == value
+    if isinstance(value, int):
+        return element.as_integer() == value
+    if isinstance(value, float):
+        return element.as_float() == value
+    return element.as_string() == str(value)
+
+
+__all__ = ["MemoryQuery"]
