@@ -96,11 +96,7 @@ class Memory(Records, Review, Models):
         self.context_builder = ContextBuilder(self.long_term, counter, top_k=cfg.context_top_k)
         self._layers_lock = threading.RLock()
         self.consolidation_runner = ConsolidationRunner(
-            self.short_term,
-            self.consolidator,
-            self._layers_lock,
-            background=cfg.background,
-            max_backlog=cfg.max_backlog,
+            self.short_term, self.consolidator, self._layers_lock, cfg
         )
 
     @classmethod
