@@ -236,7 +236,12 @@ class ConsolidationRunner:
     def _defer(self) -> None:
         """On the worker, before a pass and between its steps: wait while calls arrive back
         to back, unless a caller waits for the passes (see Deferral)."""
-        FOREGROUND.wait_quiet(self.idle_gap_s, due=lambda: self._waiters > 0 or bool(self._held))
+        if self.idle_gap_s <= 0:  # no deferral: step aside for the calls in flight only
+            FOREGROUND.step_aside()
+        else:
+            FOREGROUND.wait_quiet(
+                self.idle_gap_s, due=lambda: self._waiters > 0 or bool(self._held)
+            )
 
     def _tokens(self, scope: Scope) -> int:
         return self.short_term.get(scope).tokens
