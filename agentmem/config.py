@@ -165,6 +165,13 @@ class ConsolidationConfig(BaseModel):
         description="background: when a session's working context exceeds this "
         "many times short_term.max_tokens, observe waits for its pass",
     )
+    idle_gap_s: float = Field(
+        0.25,
+        ge=0.0,
+        description="background: passes wait while observe calls come less than this many "
+        "seconds apart (a replay, a loop) and run in the first longer pause, or when a "
+        "session reaches max_backlog (observe then waits for its pass); 0: at once",
+    )
 
 
 class LoRAConfig(BaseModel):

@@ -123,7 +123,7 @@ LAYERS = (
     ("agentmem.long_term",),
     ("agentmem.facts",),
     ("agentmem.consolidation", "agentmem.context"),
-    ("agentmem.manager",),
+    ("agentmem.manager", "agentmem.facade"),
     ("agentmem.server", "agentmem.cli"),
 )
 

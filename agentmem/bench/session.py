@@ -33,37 +33,35 @@ class Planted:
     stale: str | None = None  # a value the newest context must no longer carry as current
 
 
-PLANTED: tuple[Planted, ...] = (
-    Planted("Hi! My name is Priya Raman.", "What is my name?", "Priya"),
-    Planted("I live in Oslo.", "Where do I live?", "Lisbon", stale="Oslo"),
-    Planted(
-        "I work at Northwind Traders as a data analyst.",
-        "Where do I work?",
-        "Contoso",
-        stale="Northwind",
-    ),
-    Planted("I'm allergic to penicillin.", "What am I allergic to?", "penicillin"),
-    Planted("I have a dog named Biscuit.", "What is my dog's name?", "Biscuit"),
-    Planted("My sister's name is Clara.", "What's my sister's name?", "Clara"),
-    Planted("My birthday is July 14th.", "When is my birthday?", "July 14"),
-    Planted("I speak Norwegian and Tamil.", "Which languages do I speak?", "Tamil"),
-    Planted("My favorite color is teal.", "What's my favorite color?", "teal"),
-    Planted("I'm 37 years old.", "How old am I?", "37"),
-    Planted("My phone number is 555-0142.", "What is my phone number?", "555-0142"),
-    Planted("I drive a Volvo XC40.", "What car do I drive?", "Volvo"),
-    Planted("I love rock climbing.", "What hobbies do I enjoy?", "rock climbing"),
-    Planted("I hate olives.", "What food do I hate?", "olives"),
-    Planted("I'm married to Jonas.", "Who is my husband?", "Jonas"),
-    Planted("I grew up in Chennai.", "Where did I grow up?", "Chennai"),
-    Planted(
+# (statement, question, expected newest value, stale value or None)
+_PLANTED_ROWS = (
+    ("Hi! My name is Priya Raman.", "What is my name?", "Priya", None),
+    ("I live in Oslo.", "Where do I live?", "Lisbon", "Oslo"),
+    ("I work at Northwind Traders as a data analyst.", "Where do I work?", "Contoso", "Northwind"),
+    ("I'm allergic to penicillin.", "What am I allergic to?", "penicillin", None),
+    ("I have a dog named Biscuit.", "What is my dog's name?", "Biscuit", None),
+    ("My sister's name is Clara.", "What's my sister's name?", "Clara", None),
+    ("My birthday is July 14th.", "When is my birthday?", "July 14", None),
+    ("I speak Norwegian and Tamil.", "Which languages do I speak?", "Tamil", None),
+    ("My favorite color is teal.", "What's my favorite color?", "teal", None),
+    ("I'm 37 years old.", "How old am I?", "37", None),
+    ("My phone number is 555-0142.", "What is my phone number?", "555-0142", None),
+    ("I drive a Volvo XC40.", "What car do I drive?", "Volvo", None),
+    ("I love rock climbing.", "What hobbies do I enjoy?", "rock climbing", None),
+    ("I hate olives.", "What food do I hate?", "olives", None),
+    ("I'm married to Jonas.", "Who is my husband?", "Jonas", None),
+    ("I grew up in Chennai.", "Where did I grow up?", "Chennai", None),
+    (
         "I plan to run the Berlin marathon in September.",
         "What are my plans for September?",
         "marathon",
+        None,
     ),
-    Planted("My shoe size is 39.", "What is my shoe size?", "39"),
-    Planted("I have two kids.", "How many children do I have?", "2 kids"),
-    Planted("My employee ID is 88341.", "What is my employee ID?", "88341"),
+    ("My shoe size is 39.", "What is my shoe size?", "39", None),
+    ("I have two kids.", "How many children do I have?", "2 kids", None),
+    ("My employee ID is 88341.", "What is my employee ID?", "88341", None),
 )
+PLANTED: tuple[Planted, ...] = tuple(Planted(*row) for row in _PLANTED_ROWS)
 UPDATES = (
     "Big news: I moved to Lisbon last month.",
     "I no longer work at Northwind Traders. I joined Contoso in March.",

@@ -23,7 +23,7 @@ Summarisers live in `agentmem.consolidation.summarizers` (re-exported here).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
@@ -150,33 +150,35 @@ class Consolidator:
         summary: MemoryRecord | None,
         *,
         lock: AbstractContextManager = _NO_LOCK,
+        pause: Callable[[], object] = FOREGROUND.step_aside,
     ) -> tuple[ConsolidationReport, MemoryRecord | None]:
         """One pass over `episodes` (oldest first); returns the report and the new summary.
 
         Only fact resolution holds `lock` (see `extract`). The rolling summary has a single
-        writer, the caller, which must serialise passes over the same scope."""
+        writer, the caller, which must serialise passes over the same scope. `pause` runs
+        between steps, holding no lock: on the background worker, callers go first."""
         report = ConsolidationReport(episodes=len(episodes))
         if not episodes:
             return report, summary
-        FOREGROUND.step_aside()  # on the background worker: between steps, callers first
+        pause()
         try:
             report.facts, report.events = self.extract(episodes, lock)
         except Exception as exc:  # the turns stay logged; extraction is retried next pass
             log.exception("fact extraction failed during consolidation")
             report.errors.append(f"extraction: {type(exc).__name__}: {exc}")
         turns = [(e.role, episode_rows.grounded(e), e.metadata.get("speaker")) for e in episodes]
-        FOREGROUND.step_aside()
+        pause()
         chunk_text = self.summarizer.summarize("", turns, self.summary_tokens).strip()
         chunk, events = self._write_chunk(scope, chunk_text, episodes)
         report.events += events
         previous = summary.text if summary is not None else ""
-        FOREGROUND.step_aside()
+        pause()
         text = self.summarizer.compose(previous, chunk_text, self.summary_tokens).strip()
         summary, events = self._write_summary(scope, summary, text, episodes, chunk)
         report.summary_id = summary.id if summary is not None else None
         report.chunk_summary_id = chunk.id if chunk is not None else None
         report.events += events
-        FOREGROUND.step_aside()
+        pause()
         self.long_term.mark_consolidated(episodes)
         return report, summary
 

@@ -22,6 +22,16 @@ worker (or, with `consolidation.background` off, runs it at once).
   spaCy parsing every turn) held `observe` for 5-16 s on a loaded machine. Passes of one
   budget cut that to 3 s but, each with its own summary, cost so much more in all that
   the waits came 5x as often (10,000 turns, load average 14: p99 94 -> 518 ms).
+- Deferral: a pass waits while `observe` calls arrive back to back, and between its steps
+  too (`FOREGROUND.wait_quiet`): it runs in the first pause of `consolidation.idle_gap_s`
+  with no call in flight, or when it is due -- a caller waits for it (`flush`, `close`,
+  `consolidate`, `purge`, or an `observe` held at the backlog bound). A pass running
+  beside calls that come back to back slows each of them (its parsing and summarising
+  hold the interpreter between their SQL statements), and in the session benchmark that
+  set `observe`'s p95. Deferred, the work runs in an agent's pauses (a model's reply, a
+  user typing); a loop with no pause meets it at the bound, one `observe` waiting for one
+  pass instead of hundreds each slowed by it. The bound keeps the context, and what
+  `flush` has left to do, at most `max_backlog` budgets.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from agentmem.config import ConsolidationConfig
 from agentmem.long_term.foreground import FOREGROUND
 from agentmem.types import ConsolidationReport, Scope
 
@@ -166,16 +177,22 @@ class ConsolidationRunner:
         short_term: ShortTermMemory,
         consolidator: Consolidator,
         layers_lock: threading.RLock,
-        *,
-        background: bool,
-        max_backlog: float = 16.0,
+        settings: ConsolidationConfig,
     ) -> None:
         self.short_term, self.consolidator = short_term, consolidator
         self._layers_lock = layers_lock
         self._lock = threading.RLock()
-        self.worker = ConsolidationWorker(self._overflow) if background else None
-        self.backlog_tokens = int(short_term.max_tokens * max_backlog)
+        self.worker = ConsolidationWorker(self._overflow) if settings.background else None
+        self.backlog_tokens = int(short_term.max_tokens * settings.max_backlog)
+        self.idle_gap_s = settings.idle_gap_s
         self.passes = 0  # passes that consolidated at least one episode
+        # Callers waiting for passes, for whom deferred passes run: flush, close, inline
+        # passes and purge in `_waiters`; `observe` calls held at the backlog bound in
+        # `_held` (a scope leaves it with the pass that brings it back under the bound, so
+        # the next pass does not run for a caller that is no longer waiting).
+        self._waiters = 0
+        self._held: dict[Scope, int] = {}
+        self._waiters_lock = threading.Lock()
 
     def appended(self, scope: Scope, tokens: int) -> tuple[ConsolidationReport | None, bool]:
         """After `observe` appended turns (the context now holds `tokens`): when over budget,
@@ -191,8 +208,40 @@ class ConsolidationRunner:
             return self.run(scope, everything=False, if_over_budget=True), False
         scheduled = self.worker.schedule(scope)
         if scheduled and tokens > self.backlog_tokens:
-            self.worker.wait(scope, until=lambda: self._tokens(scope) <= self.backlog_tokens)
+            with self._waiters_lock:
+                self._held[scope] = self._held.get(scope, 0) + 1
+            FOREGROUND.nudge()
+            try:
+                self.worker.wait(scope, until=lambda: self._tokens(scope) <= self.backlog_tokens)
+            finally:
+                with self._waiters_lock:
+                    if self._held.get(scope, 0) > 1:
+                        self._held[scope] -= 1
+                    else:
+                        self._held.pop(scope, None)
         return None, scheduled
+
+    @contextmanager
+    def _waiting(self) -> Iterator[None]:
+        """A caller waits for passes inside this block: deferred ones run now."""
+        with self._waiters_lock:
+            self._waiters += 1
+        FOREGROUND.nudge()
+        try:
+            yield
+        finally:
+            with self._waiters_lock:
+                self._waiters -= 1
+
+    def _defer(self) -> None:
+        """On the worker, before a pass and between its steps: wait while calls arrive back
+        to back, unless a caller waits for the passes (see Deferral)."""
+        if self.idle_gap_s <= 0:  # no deferral: step aside for the calls in flight only
+            FOREGROUND.step_aside()
+        else:
+            FOREGROUND.wait_quiet(
+                self.idle_gap_s, due=lambda: self._waiters > 0 or bool(self._held)
+            )
 
     def _tokens(self, scope: Scope) -> int:
         return self.short_term.get(scope).tokens
@@ -207,6 +256,17 @@ class ConsolidationRunner:
     ) -> ConsolidationReport:
         """One pass over the session's overflow (or all its turns; with `limit`, at most
         that many tokens of it); waits for a running one."""
+        with self._waiting():
+            return self._pass(scope, everything, if_over_budget, limit)
+
+    def _pass(
+        self,
+        scope: Scope,
+        everything: bool,
+        if_over_budget: bool,
+        limit: int | None,
+        pause: Callable[[], object] = FOREGROUND.step_aside,
+    ) -> ConsolidationReport:
         with self._lock:
             with self._layers_lock:
                 if if_over_budget and not self.short_term.over_budget(scope):
@@ -214,32 +274,42 @@ class ConsolidationRunner:
                 episodes = self.short_term.overflow(scope, everything=everything, limit=limit)
                 summary = self.short_term.get(scope).summary
             report, summary = self.consolidator.run(
-                scope, episodes, summary, lock=self._layers_lock
+                scope, episodes, summary, lock=self._layers_lock, pause=pause
             )
             with self._layers_lock:
                 self.short_term.consolidated(scope, [e.id for e in episodes], summary)
+                if self._tokens(scope) <= self.backlog_tokens:
+                    with self._waiters_lock:
+                        self._held.pop(scope, None)  # served: see `_held`
             self.passes += bool(episodes)
             return report
 
     @contextmanager
     def paused(self) -> Iterator[None]:
         """No pass runs inside this block (a purge must not race a pass writing a summary)."""
-        with self._lock:
+        with self._waiting(), self._lock:
             yield
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait for the queued and running background passes; False on timeout."""
-        return self.worker.flush(timeout) if self.worker is not None else True
+        if self.worker is None:
+            return True
+        with self._waiting():
+            return self.worker.flush(timeout)
 
     def close(self, timeout: float | None = None) -> bool:
         """Finish the queued passes and stop the worker."""
-        return self.worker.close(timeout) if self.worker is not None else True
+        if self.worker is None:
+            return True
+        with self._waiting():
+            return self.worker.close(timeout)
 
     def _overflow(self, scope: Scope) -> ConsolidationReport:
         """A background pass over at most a quarter of the backlog bound of the oldest
         turns; the next is queued while the context is still over budget (see Backlog)."""
         limit = max(self.short_term.max_tokens, self.backlog_tokens // 4)
-        report = self.run(scope, everything=False, if_over_budget=True, limit=limit)
+        self._defer()
+        report = self._pass(scope, False, True, limit, pause=self._defer)
         if self.short_term.over_budget(scope) and self.worker is not None:
             self.worker.schedule(scope)
         return report

@@ -19,13 +19,22 @@ call, an index write, a transaction, a consolidation pass), wait while a foregro
 in flight. The wait is bounded (`MAX_WAIT_S`) so that callers arriving back to back, from
 many threads, cannot stop background work: the index writer must still drain, and a
 consolidation backlog makes `observe` itself wait.
+
+Stepping aside between steps still lets a step run between two calls that come back to
+back (a replay, a benchmark loop, a busy server), and a step that holds the interpreter
+(a parse, a Chroma write) delays the next call for all of it: in the session benchmark,
+consolidation passes running beside `observe` were what set its p95. Work that can wait
+therefore defers (`wait_quiet`): it starts, and goes on between its steps, only after
+callers have left a gap with none in flight, or when it is due (a caller waits for it, or
+the work reached the bound that keeps its backlog and memory bounded).
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 MAX_WAIT_S = 0.05  # longest a background step waits for callers: a few observe calls
@@ -36,11 +45,14 @@ _DEFAULT_SWITCH_INTERVAL_S = 0.005  # CPython's; another value was chosen by the
 class Foreground:
     """Counts callers in flight; background threads wait for none at their step boundaries."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._active = 0
-        self._parked = 0  # background threads waiting in `step_aside`
+        self._parked = 0  # background threads waiting in `step_aside` or `wait_quiet`
         self._idle = threading.Condition(threading.Lock())
         self._local = threading.local()
+        self._clock = clock
+        self._last_call = clock()  # when a caller last entered or left
+        self.deferrals = 0  # times `wait_quiet` found callers too close and waited
 
     def enlist(self) -> None:
         """Make the current thread a background one: its `step_aside` calls wait (on any
@@ -55,11 +67,13 @@ class Foreground:
         """Mark a caller's latency-sensitive section (it must not wait on background work)."""
         with self._idle:
             self._active += 1
+            self._last_call = self._clock()
         try:
             yield
         finally:
             with self._idle:
                 self._active -= 1
+                self._last_call = self._clock()
                 if not self._active:
                     self._idle.notify_all()
 
@@ -83,6 +97,32 @@ class Foreground:
                 return self._idle.wait_for(lambda: not self._active, timeout or MAX_WAIT_S)
             finally:
                 self._parked -= 1
+
+    def wait_quiet(self, gap: float, due: Callable[[], bool]) -> bool:
+        """Before deferrable work, or between its steps, on a background thread: wait while
+        callers arrive back to back, until none is in flight and none came for `gap`
+        seconds (True), or until `due()` holds (False). `due` is read under this object's
+        lock: it must take no lock itself. Whoever makes it true calls `nudge`. Returns at
+        once on other threads (a caller's own inline work never waits) and with `gap` 0."""
+        if gap <= 0 or not getattr(self._local, "background", False):
+            return True
+        with self._idle:
+            self._parked += 1
+            try:
+                while not due():
+                    quiet = self._clock() - self._last_call
+                    if not self._active and quiet >= gap:
+                        return True
+                    self.deferrals += 1
+                    self._idle.wait(gap if self._active else gap - quiet)
+                return False
+            finally:
+                self._parked -= 1
+
+    def nudge(self) -> None:
+        """Wake the threads in `wait_quiet` to look at their `due` again."""
+        with self._idle:
+            self._idle.notify_all()
 
 
 # One per process: the interpreter lock it protects callers from is per process too.
