@@ -19,7 +19,7 @@ Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lem
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from agentmem.facts.extraction import chat
@@ -77,15 +77,8 @@ class ParseExtractor(FactExtractor):
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self._read(self._parser.parse([text])[0], source)
 
-    def extract_many(
-        self,
-        texts: Sequence[str],
-        *,
-        source: str = "user",
-        speakers: Sequence[str | None] | None = None,
-    ) -> list[list[Fact]]:
+    def _extract_batch(self, texts, source, speakers) -> list[list[Fact]]:
         """One batched parse for many texts (several times faster than one by one)."""
-        speakers = speakers or [None] * len(texts)
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         docs = self._parser.parse([texts[i] for i in todo])
