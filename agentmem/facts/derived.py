@@ -21,16 +21,11 @@ from typing import Any
 
 from agentmem.errors import ValidationError
 from agentmem.facts.extraction.base import FactExtractor
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, speaker_of
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Fact, MemoryRecord
 
 READ_KINDS = ("note", "fact")  # summaries and episodes keep their kind
-
-
-def speaker_of(metadata: dict[str, Any]) -> str | None:
-    speaker = metadata.get("speaker")
-    return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
 
 
 @functools.cache
