@@ -13,7 +13,6 @@ Usage: python tests/facts_eval_hand/hand_evaluate.py [--embedder minilm|hash]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections import defaultdict
@@ -22,8 +21,10 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "facts_eval_conv"))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_evaluate import _holds, _memory, _records, check_pair  # noqa: E402
 from conv_generate import Expect, Pair, Turn  # noqa: E402
+from eval_report import saved  # noqa: E402
 
 from agentmem import Memory, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated  # noqa: E402
@@ -125,9 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.show_failures:
         for f in report["failures"]:
             print(f"  - [{f['category']}] {f['turns']} {f['problems']}")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str))
-    return 0
+    return saved(report, args.json)
 
 
 if __name__ == "__main__":
