@@ -52,7 +52,8 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
 def _is_kind(comp) -> bool:
     """'vegan', 'a Buddhist', 'a night owl': a kind the subject is; not a relational noun
     ('part of this journey', 'a mix of excited'), a possession or a long description."""
-    words = list(comp.subtree)
+    joined = [c.i for c in comp.children if c.dep_ in ("cc", "conj")]  # "... and lives in"
+    words = [t for t in comp.subtree if t.i < min(joined, default=len(comp.doc))]
     return len(words) <= 4 and not any(t.dep_ in ("prep", "poss", "relcl", "acl") for t in words)
 
 

@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentmem.facts.extraction import chat
+from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula
 from agentmem.facts.extraction.docs import Parser, entity_type
+from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.patterns import HEDGE
 from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
@@ -121,6 +123,7 @@ def _readings(sentence) -> Iterator[Reading]:
         yield owner, attribute, name, False
     for owner, attribute, name in chat.listed_names(sentence, subject_of):
         yield owner, attribute, name, False
+    yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
 
 
 def _asserted(pred) -> bool:
@@ -145,11 +148,10 @@ def _clause(pred) -> Iterator[Reading]:
     elif pred.lemma_ in ENDING_VERBS:
         yield from _ending(pred, subject)
     else:
-        for attribute, value, departed in _slots(pred):
-            yield subject, attribute, value, negated or departed
-        for attribute, value in chat.begun_place(pred, value_text):  # "got a job at X"
-            yield subject, attribute, value, negated
-        yield from ((s, a, v, negated) for s, a, v in chat.naming(pred, who))
+        read = [(subject, a, v, negated or departed) for a, v, departed in _slots(pred)]
+        read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
+        read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
+        yield from read or ((subject, "does", v, negated) for v in activities(pred))
 
 
 def _negated(pred) -> bool:
@@ -202,9 +204,10 @@ def _predicate(head: str, preposition: str, obj) -> str | None:
 def _ending(pred, subject: str) -> Iterator[Reading]:
     """'left Initech', 'quit my job at Hooli', 'stopped working at Globex': retractions."""
     for child in pred.children:
-        if child.dep_ == "xcomp" and child.pos_ == "VERB":
-            for attribute, value, _ in _slots(child):
-                yield subject, attribute, value, True
+        if child.dep_ == "xcomp" and child.pos_ == "VERB":  # "stopped playing tennis"
+            ended = [(a, v) for a, v, _ in _slots(child)]
+            ended = ended or [("does", v) for v in activities(child, any_tense=True)]
+            yield from ((subject, a, v, True) for a, v in ended)
         elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
             # the slot the sentence goes on to state ("...; now I work at Hooli"), else the
             # entity type's hint; the resolver moves a retraction to the slot that holds it

@@ -11,8 +11,12 @@ VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 
 
 def fits(attribute: str, obj) -> bool:
-    """Job titles are occupations; 'I work at home' names no employer."""
+    """Job titles are occupations; 'I work at home' names no employer. What one works
+    *as* is a role whether or not the list knows it ("works as a sommelier"): the
+    preposition, not the word, says so; a possessed noun ("as my hobby") is no role."""
     if attribute == "job_title":
+        if obj.head.lower_ == "as" and obj.pos_ == "NOUN":
+            return not any(c.dep_ == "poss" for c in obj.children)
         return obj.lemma_.lower() in OCCUPATIONS
     if attribute == "works_at":
         return obj.pos_ == "PROPN" or entity_type(obj) == "ORG"
@@ -29,7 +33,8 @@ def value_text(token, *, adjective: bool = False) -> str:
     named_kind = token.pos_ == "ADJ" and entity_type(token) in ("NORP", "LANGUAGE")  # "dutch"
     if token.pos_ not in VALUE_POS and not ((adjective or named_kind) and token.pos_ == "ADJ"):
         return ""  # "it", "how much", "a few": no value of its own
-    words = [t for t in token.subtree if t.i == token.i or not _cut(t, token)]
+    joined = min((c.i for c in token.children if c.dep_ in ("cc", "conj")), default=len(token.doc))
+    words = [t for t in token.subtree if t.i == token.i or not (_cut(t, token) or t.i > joined)]
     while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
         words = words[1:]
     text = "".join(t.text_with_ws for t in words).strip(" ,.;:-!")
