@@ -38,6 +38,10 @@ def habitual(pred) -> bool:
     """Simple present, or a progressive ('am learning', 'have been surfing')."""
     if pred.tag_ in ("VBP", "VBZ"):
         return True
+    if pred.tag_ == "VB":  # do-support: "I don't do crosswords", "she does not swim"
+        return any(
+            c.dep_ == "aux" and c.lemma_ == "do" and c.tag_ in ("VBP", "VBZ") for c in pred.children
+        )
     return pred.tag_ == "VBG" and any(c.dep_ == "aux" and c.lemma_ == "be" for c in pred.children)
 
 
@@ -65,14 +69,18 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
 def _untold(pred) -> bool:
     """A verb alone states a habit in the simple present or a perfect progressive ('have
     been surfing'); a plain progressive alone ('I'm running late') says what happens now."""
-    if pred.tag_ in ("VBP", "VBZ"):
-        return True
+    if pred.tag_ != "VBG":
+        return habitual(pred)
     return any(c.dep_ == "aux" and c.lower_ == "been" for c in pred.children)
 
 
 def _gerund_child(pred):
+    """The gerund after "go"; the tagger sometimes makes it a noun ("goes skiing": skiing
+    as a complement), which after "go" is still the -ing form of a verb."""
     for c in pred.children:
         if c.dep_ == "xcomp" and c.tag_ == "VBG" and not any(a.dep_ == "aux" for a in c.children):
+            return c
+        if c.dep_ in ("attr", "dobj") and c.tag_ == "NN" and c.lower_.endswith("ing"):
             return c
     return None
 
