@@ -62,7 +62,7 @@ def read(
     """Each record's facts, a text with a pronoun read after its speaker's previous text."""
     before = contexts(records)
     texts = [
-        r.text if c is None else f"{c}\n{r.text}" for r, c in zip(records, before, strict=True)
+        r.text if c is None else _joined(c, r.text) for r, c in zip(records, before, strict=True)
     ]
     speakers = [speaker_of(r.metadata) for r in records]
     joined = [i for i, c in enumerate(before) if c is not None]
@@ -76,6 +76,14 @@ def read(
         seen = {_fact_key(f) for f in own}
         facts[i] = [f for f in facts[i] if _fact_key(f) not in seen]
     return facts
+
+
+def _joined(previous: str, text: str) -> str:
+    """Two turns as two sentences: a turn typed without a full stop still ends there (else
+    the parser may read the next turn as a clause of it)."""
+    previous = previous.rstrip()
+    end = "" if previous.endswith((".", "!", "?")) else "."
+    return f"{previous}{end}\n{text}"
 
 
 def _fact_key(f: Fact) -> tuple:

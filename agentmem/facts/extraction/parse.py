@@ -181,14 +181,27 @@ def _slots(pred) -> Iterator[tuple[str, str, bool]]:
             for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
                 if (value := value_text(each)) and fits(attribute, each):
                     yield attribute, value, negated
-        elif child.dep_ == "dobj" and (attribute := index.get(head)):
-            for each in (child, *child.conjuncts):
+        elif _object(child) and (attribute := index.get(head)):
+            for each in _conjoined(child, pred):
                 if (value := value_text(each)) and fits(attribute, each):
                     yield attribute, value, False
         elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
             if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
                 if value := value_text(child):
                     yield attribute, value, False
+
+
+def _object(child) -> bool:
+    """A verb's object: a direct object, or a language or nationality adjective the parser
+    hung on the verb as a clause ("i speak korean and german": 'korean' as advcl)."""
+    return child.dep_ == "dobj" or (child.dep_ in ("advcl", "oprd") and child.pos_ == "ADJ")
+
+
+def _conjoined(obj, pred) -> list:
+    """The object and those joined to it, also where the parser joined them to the verb
+    ("i speak japanese and portuguese": 'portuguese' a conjunct of 'speak')."""
+    joined = [c for c in pred.children if c.dep_ == "conj" and c.i > obj.i]
+    return [obj, *obj.conjuncts, *(c for c in joined if c.pos_ in ("NOUN", "PROPN", "ADJ"))]
 
 
 def _predicate(head: str, preposition: str, obj) -> str | None:
