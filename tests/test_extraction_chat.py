@@ -6,6 +6,7 @@ conversational suite's templates (other verbs, names and structures)."""
 from __future__ import annotations
 
 import pytest
+from parse_reading import read, reads_each
 
 from agentmem import Memory, Scope
 from agentmem.facts.extraction import parse
@@ -14,14 +15,7 @@ from agentmem.stores.sql import MemoryQuery
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 
 
-def _read(text: str) -> set[tuple[str, str, str, bool]]:
-    return {
-        (f.subject, f.attribute, f.value, f.negated) for f in parse.ParseExtractor().extract(text)
-    }
-
-
-@pytest.mark.parametrize(
-    "text, fact",
+test_chat_shapes_state_their_fact = reads_each(
     [
         ("finally relocated to Lyon over the summer", ("user", "lives_in", "Lyon", False)),
         ("landed a job at Fernwood Bakery", ("user", "works_at", "Fernwood Bakery", False)),
@@ -35,10 +29,8 @@ def _read(text: str) -> set[tuple[str, str, str, bool]]:
         ("i speak french and italian", ("user", "speaks", "italian", False)),
         ("my cat's named Tofu", ("user", "pet_name", "Tofu", False)),
         ("Ilse's daughter is called Marit", ("Ilse", "has_child", "Marit", False)),
-    ],
+    ]
 )
-def test_chat_shapes_state_their_fact(text, fact):
-    assert fact in _read(text)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +42,7 @@ def test_chat_shapes_state_their_fact(text, fact):
     ],
 )
 def test_look_alikes_state_no_such_fact(text, attribute):
-    assert not [f for f in _read(text) if f[1] == attribute]
+    assert not [f for f in read(text) if f[1] == attribute]
 
 
 def _active(mem: Memory, scope: Scope) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from parse_reading import read, reads_each
 
 from agentmem import Memory, Scope
 from agentmem.facts.extraction import parse, parse_extractor
@@ -16,14 +17,7 @@ from agentmem.facts.extraction import parse, parse_extractor
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 
 
-def _read(text: str) -> set[tuple[str, str, str, bool]]:
-    return {
-        (f.subject, f.attribute, f.value, f.negated) for f in parse.ParseExtractor().extract(text)
-    }
-
-
-@pytest.mark.parametrize(
-    "text, fact",
+test_reads_facts_of_any_subject = reads_each(
     [
         (
             "Oriane Dupuis works for Calloway Shipping.",
@@ -42,14 +36,12 @@ def _read(text: str) -> set[tuple[str, str, str, bool]]:
             "Wenna Tull stopped working at Larkspur Mills.",
             ("Wenna Tull", "works_at", "Larkspur Mills", True),
         ),
-    ],
+    ]
 )
-def test_reads_facts_of_any_subject(text, fact):
-    assert fact in _read(text)
 
 
 def test_a_compound_statement_ends_one_value_and_states_another():
-    facts = _read("I quit Vandelay last month, and these days I work at Kramerica.")
+    facts = read("I quit Vandelay last month, and these days I work at Kramerica.")
     assert ("user", "works_at", "Vandelay", True) in facts
     assert ("user", "works_at", "Kramerica", False) in facts
 
@@ -63,7 +55,7 @@ def test_a_compound_statement_ends_one_value_and_states_another():
     ],
 )
 def test_questions_and_hypotheticals_state_nothing(text):
-    assert _read(text) == set()
+    assert read(text) == set()
 
 
 def test_speakers_are_subjects_and_never_conflict(tmp_path):
@@ -118,8 +110,7 @@ def test_without_a_pipeline_the_rules_extract_and_a_line_is_logged(monkeypatch, 
         parse.reset()
 
 
-@pytest.mark.parametrize(
-    "text, fact",
+test_reads_named_and_related_subjects = reads_each(
     [
         # a capitalised name the tagger reads as a common noun (the issue's own example)
         ("Alice lives in Belmora.", ("Alice", "lives_in", "Belmora", False)),
@@ -143,10 +134,8 @@ def test_without_a_pipeline_the_rules_extract_and_a_line_is_logged(monkeypatch, 
         ("My brother lives in Hobart.", ("user's brother", "lives_in", "Hobart", False)),
         # he/she with one person named before it
         ("Fenna said she works at Quillon.", ("Fenna", "works_at", "Quillon", False)),
-    ],
+    ]
 )
-def test_reads_named_and_related_subjects(text, fact):
-    assert fact in _read(text)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +146,7 @@ def test_reads_named_and_related_subjects(text, fact):
     ],
 )
 def test_unresolved_referents_state_nothing(text):
-    assert not {f for f in _read(text) if f[1] in ("lives_in", "works_at")}
+    assert not {f for f in read(text) if f[1] in ("lives_in", "works_at")}
 
 
 def test_a_speakers_relative_is_that_speakers(tmp_path):

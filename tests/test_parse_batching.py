@@ -16,7 +16,7 @@ import pytest
 
 from agentmem import Memory, Scope
 from agentmem.facts import extraction
-from agentmem.facts.extraction import parse
+from agentmem.facts.extraction import docs, parse
 from agentmem.facts.extraction.base import as_speaker
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
@@ -73,7 +73,7 @@ class GatedPipeline:
         if not self.calls:
             self.entered.set()
             deadline = time.monotonic() + 60
-            while len(self.extractor._parses._queue) < self.waiting:
+            while len(self.extractor._parser._parses._queue) < self.waiting:
                 assert time.monotonic() < deadline, "the other callers never queued"
                 time.sleep(0.001)
         self.calls.append(texts)
@@ -116,7 +116,7 @@ def test_merged_parses_read_what_one_full_parse_per_text_reads():
     # the reference: the whole pipeline (entity recogniser included) on each text alone
     nlp = parse.load_pipeline()
     for i, text in enumerate(texts):
-        alone = as_speaker(extractor._read(nlp(parse._clean(text)), "user"), "Wren")
+        alone = as_speaker(extractor._read(nlp(docs.clean(text)), "user"), "Wren")
         assert got[i] == _facts(alone), text
     assert sum(map(len, got.values())) >= len(texts) // 2  # the texts do state facts
 

@@ -221,16 +221,12 @@ def _duplicate(c: MemoryRecord, current: MemoryRecord, rule: str) -> Decision:
     if restates(c, current):
         return absorb(c, current, rule)
     if rule == "less_specific_value":
-        return Decision(
+        return _as_history(
             "duplicate",
             "less_specific_restatement",
             "a less specific wording of the current value; kept as history beside it",
-            target=current,
-            candidate={
-                "status": "superseded",
-                "valid_to": c.valid_from,
-                "superseded_by": current.id,
-            },
+            current,
+            valid_to=c.valid_from,
         )
     return _supersede(
         c, current, "refinement", "restatement", "the same value stated with other details"
@@ -278,6 +274,19 @@ def _never_valid(c: MemoryRecord, current: MemoryRecord, *, held: bool) -> dict[
         "superseded_by": current.id,
         "metadata": {**c.metadata, flag: True},
     }
+
+
+def _as_history(
+    cls: str, rule: str, reason: str, target: MemoryRecord, *, valid_to: Any
+) -> Decision:
+    """The candidate is stored as history of `target`: superseded by it from `valid_to`."""
+    return Decision(
+        cls,
+        rule,
+        reason,
+        target=target,
+        candidate={"status": "superseded", "valid_to": valid_to, "superseded_by": target.id},
+    )
 
 
 def _supersede(c: MemoryRecord, old: MemoryRecord, cls: str, rule: str, reason: str) -> Decision:
@@ -339,13 +348,7 @@ def _decide_history(
     if _same(c, succ) and not is_negated(c):
         return _earlier_start(c, pred, succ)
     reason = "states an earlier time than the current value; stored as history"
-    decision = Decision(
-        "contradiction",
-        "out_of_order",
-        reason,
-        target=succ,
-        candidate={"status": "superseded", "valid_to": succ.valid_from, "superseded_by": succ.id},
-    )
+    decision = _as_history("contradiction", "out_of_order", reason, succ, valid_to=succ.valid_from)
     if pred is not None and (pred.valid_to is None or as_utc(pred.valid_to) > t):
         decision.changes.append(
             Change(
@@ -390,16 +393,12 @@ def _decide_multi(
             return _duplicate(c, old, rule)
         if cls in ("retraction", "contradiction"):
             if as_utc(c.valid_from) < as_utc(old.valid_from):
-                return Decision(
+                return _as_history(
                     cls,
                     "out_of_order",
                     "states an earlier time; stored as history",
-                    target=old,
-                    candidate={
-                        "status": "superseded",
-                        "valid_to": old.valid_from,
-                        "superseded_by": old.id,
-                    },
+                    old,
+                    valid_to=old.valid_from,
                 )
             decision = _by_policy(c, old, cls, rule, config)
             if cls == "retraction" and not normalise_value(c.value) and decision.changes:

@@ -20,17 +20,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.errors import ValidationError
+from agentmem.facts import referents
 from agentmem.facts.extraction.base import FactExtractor
-from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
+from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, speaker_of
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Fact, MemoryRecord
 
 READ_KINDS = ("note", "fact")  # summaries and episodes keep their kind
-
-
-def speaker_of(metadata: dict[str, Any]) -> str | None:
-    speaker = metadata.get("speaker")
-    return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
 
 
 @functools.cache
@@ -50,11 +46,8 @@ def with_facts(
     """The records `candidates` become (facts, notes and the facts derived from them), and
     the position of each candidate's own record in that list."""
     todo = [i for i, c in enumerate(candidates) if given[i] is None and c.kind in READ_KINDS]
-    found = extractor.extract_many(
-        [candidates[i].text for i in todo],
-        source=candidates[0].source if candidates else "user",
-        speakers=[speaker_of(candidates[i].metadata) for i in todo],
-    )
+    source = candidates[0].source if candidates else "user"
+    found = referents.read(extractor, [candidates[i] for i in todo], source)
     facts_of: dict[int, list[Fact]] = dict(zip(todo, found, strict=True))
     out: list[MemoryRecord] = []
     positions: list[int] = []

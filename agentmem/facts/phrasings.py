@@ -25,6 +25,7 @@ SAID: dict[str, tuple[str, str]] = {
     "plans": ("{s} plans to {v}", "{s} no longer plans to {v}"),
     "allergic_to": ("{s} is allergic to {v}", "{s} is not allergic to {v}"),
     "is_a": ("{s} is {v}", "{s} is no longer {v}"),
+    "does": ("{s} regularly does {v}", "{s} no longer does {v}"),
 }
 
 # attribute -> (the statement parametric memory trains towards, the questions it is asked)

@@ -90,6 +90,8 @@ _NAMED: tuple[Attribute, ...] = (
     Attribute("owns", multi=True, synonyms=("has", "possesses", "bought", "drives")),
     Attribute("plans", multi=True, synonyms=("plan", "plans to", "going to", "will", "intends to")),
     Attribute("allergic_to", multi=True, synonyms=("allergy", "allergies", "allergic")),
+    # "I go climbing", "I play the cello": what the subject regularly does (a habit)
+    Attribute("does", multi=True, synonyms=("hobby", "hobbies", "pastime", "activity")),
     # "I am vegan", "I'm a Buddhist": what the subject is; several can hold at once
     Attribute("is_a", multi=True, synonyms=("identifies as",)),
 )

@@ -10,6 +10,6 @@ export.py        export and import of a user's rows
 """
 
 from agentmem.long_term.memory import LongTermMemory
-from agentmem.long_term.plans import WritePlan, event, new_id
+from agentmem.long_term.plans import WritePlan, event, new_id, speaker_of
 
-__all__ = ["LongTermMemory", "WritePlan", "event", "new_id"]
+__all__ = ["LongTermMemory", "WritePlan", "event", "new_id", "speaker_of"]

@@ -162,15 +162,18 @@ def _same_statement(stored: MemoryRecord, candidate: MemoryRecord) -> bool:
     return (
         stored.text.lower() == candidate.text.lower()
         and stored.scope.agent_id == candidate.scope.agent_id
-        and _speaker(stored) == _speaker(candidate)  # one text said by two people is two
+        and speaker_of(stored.metadata)
+        == speaker_of(candidate.metadata)  # one text said by two people is two
         and (candidate.subject is None or stored.subject == candidate.subject)
         and (candidate.attribute is None or stored.attribute == candidate.attribute)
         and (stored.value or "").lower() == (candidate.value or "").lower()
     )
 
 
-def _speaker(record: MemoryRecord) -> str | None:
-    speaker = record.metadata.get("speaker")
+def speaker_of(metadata: dict[str, Any]) -> str | None:
+    """Who said a stored text (`metadata["speaker"]`), None when nobody is named: one text
+    said by two speakers is two memories, and "I" in it is its speaker."""
+    speaker = metadata.get("speaker")
     return speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
 
 

@@ -14,13 +14,14 @@ Usage: python tests/facts_eval/facts_evaluate.py [--split dev|heldout|both] [--p
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from eval_report import saved  # noqa: E402
 from facts_generate import Case, Triple, generate  # noqa: E402
 
 from agentmem import Memory, Scope  # noqa: E402
@@ -166,9 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"conflicts {c.get('accuracy', '-')!s:6} ({c.get('cases', 0)} cases)"
             )
         print(f"  lost turns: {len(r['conflicts']['lost_turns'])}")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str))
-    return 0
+    return saved(report, args.json)
 
 
 if __name__ == "__main__":

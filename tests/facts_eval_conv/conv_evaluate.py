@@ -17,14 +17,15 @@ Usage: python tests/facts_eval_conv/conv_evaluate.py [--split dev|heldout|both]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_generate import Case, Expect, Pair, cases, pairs  # noqa: E402
+from eval_report import saved  # noqa: E402
 
 from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated, normalise_value  # noqa: E402
@@ -189,9 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  - [{f['category']}] {f['turns']} {f['problems']}\n      {f['facts']}")
             for s in r["silent_merges"]:
                 print(f"  ! {s}")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str))
-    return 0
+    return saved(report, args.json)
 
 
 if __name__ == "__main__":

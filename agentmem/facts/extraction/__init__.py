@@ -51,12 +51,8 @@ class LayeredExtractor(FactExtractor):
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self.extract_many([text], source=source)[0]
 
-    def extract_many(
-        self,
-        texts: Sequence[str],
-        *,
-        source: str = "user",
-        speakers: Sequence[str | None] | None = None,
+    def _extract_batch(
+        self, texts: Sequence[str], source: str, speakers: Sequence[str | None]
     ) -> list[list[Fact]]:
         quick = self._quick.extract_many(texts, source=source, speakers=speakers)
         deep = self.deep.extract_many(texts, source=source, speakers=speakers)
@@ -117,7 +113,7 @@ class _LazyParse(FactExtractor):
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self.extract_many([text], source=source)[0]
 
-    def extract_many(self, texts, *, source="user", speakers=None) -> list[list[Fact]]:
+    def _extract_batch(self, texts, source, speakers) -> list[list[Fact]]:
         if not extraction_parse.available():
             return [[] for _ in texts]
         parser = _parser()

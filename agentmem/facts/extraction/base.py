@@ -41,7 +41,13 @@ class FactExtractor(ABC):
         source: str = "user",
         speakers: Sequence[str | None] | None = None,
     ) -> list[list[Fact]]:
-        speakers = speakers or [None] * len(texts)
+        """Facts of each text; `speakers[i]` (None: the user) says who "I" is in text i."""
+        return self._extract_batch(texts, source, speakers or [None] * len(texts))
+
+    def _extract_batch(
+        self, texts: Sequence[str], source: str, speakers: Sequence[str | None]
+    ) -> list[list[Fact]]:
+        """`extract_many` with one speaker a text; batching extractors override this."""
         return [
             self.extract(t, source=source, speaker=s) for t, s in zip(texts, speakers, strict=True)
         ]

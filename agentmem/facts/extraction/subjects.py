@@ -3,9 +3,9 @@
 A subject is the speaker ("I"), a named person or thing ("Brannoch Velt", "Alice"), someone's
 relative or possession named by a possessive ("my sister" -> "user's sister", "Jon's wife"),
 the name an appositive gives such a noun ("my sister Maria" -> "Maria"), the noun a relative
-clause hangs off ("Maria, who works at Google"), or, for "he"/"she", the one person named as
-a subject earlier in the same text. Anything else ("it", "they", "the company") has no
-referent here and states no fact.
+clause hangs off ("Maria, who works at Google"), or, for "he"/"she", the one person named
+earlier in the same text (a subject, an object, a person after a preposition). Anything
+else ("it", "they", "the company") has no referent here and states no fact.
 
 A noun phrase that names someone through a relation ("my sister Maria", "Jon's wife Gina")
 also states that relation when the vocabulary has a slot for the noun (`relations`).
@@ -17,11 +17,15 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.base import USER
+from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.pipeline import predicate_index
 
 RELATIVE_TAGS = ("WP", "WDT")  # who, that, which
 ANAPHORS = frozenset({"he", "she", "him", "her"})
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
 LOOKBACK = 200  # tokens searched for the referent of "he"/"she"
+# Prepositions whose object may be a person: company, address, topic, agent.
+PERSON_PREPOSITIONS = frozenset({"with", "into", "to", "about", "by", "for", "from"})
 MODIFIER_DEPS = ("det", "poss", "amod", "compound", "nummod", "predet")
 
 
@@ -96,9 +100,25 @@ def antecedent(token) -> str | None:
     names = {
         name(t)
         for t in token.doc[max(0, token.i - LOOKBACK) : token.i]
-        if (t.pos_ == "PROPN" or looks_named(t)) and t.dep_ not in ("compound", "flat", "pobj")
+        if (t.pos_ == "PROPN" or looks_named(t)) and _may_refer(t)
     }
     return names.pop() if len(names) == 1 else None
+
+
+def _may_refer(t) -> bool:
+    """A name a pronoun may point back to: not part of a longer name, not a time adverbial
+    ('Yesterday I ...'), and after a preposition only where it can be a person: after one
+    of company, address or topic ('had lunch with X', 'ran into X', 'wrote to X'), unless
+    the verb and preposition make it a slot's value ('moved to X', 'works for X') or it
+    is recognised as a place."""
+    if t.dep_ in ("compound", "flat", "npadvmod"):
+        return False
+    if t.dep_ != "pobj" or entity_type(t) == "PERSON":
+        return True
+    prep = t.head
+    if prep.lower_ not in PERSON_PREPOSITIONS or entity_type(t) in ("GPE", "LOC", "FAC"):
+        return False
+    return f"{prep.head.lemma_.lower()} {prep.lower_}" not in predicate_index()
 
 
 def relations(sentence, index: dict[str, str]) -> Iterator[tuple[str, str, str]]:

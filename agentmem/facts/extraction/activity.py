@@ -1,0 +1,129 @@
+"""What someone regularly does, for the parse extractor (`extraction_parse`): the `does` slot.
+
+English states a habit with the simple present of a verb of action ("I swim every morning",
+"Tomas plays the drums", "I go climbing on weekends") and an ongoing pursuit with a
+progressive ("I'm learning Spanish", "I've been surfing since ..."). The reading comes
+from the clause's tense and shape, not from a list of hobbies:
+
+    go + gerund          the gerund is the activity ("go climbing" -> climbing)
+    play/do/practise X   the object is the activity ("play the cello" -> cello)
+    verb + object        the verb's gerund with its object ("bake sourdough" -> baking
+                         sourdough)
+    verb alone           with a time or manner modifier ("swim every morning" -> swimming)
+
+Verbs of state (wanting, knowing, owning, perceiving) state no activity in any tense, and
+the verbs the attribute table already reads (live, work, like ...) are read there first.
+A verb of ending ("stopped playing tennis") retracts the activity its gerund names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+# Verbs whose object (or, for "go", gerund) is itself the activity.
+ACTIVITY_VERBS = frozenset({"play", "do", "practise", "practice", "go"})
+# Verbs of state: in the simple present they describe a state, not a habit.
+STATE_VERBS = frozenset(
+    {"be", "have", "own", "want", "need", "know", "think", "believe", "hope", "wish", "mean"}
+    | {"understand", "remember", "forget", "see", "hear", "feel", "seem", "cost", "owe"}
+    | {"deserve", "include", "contain", "miss", "mind", "agree", "doubt", "guess", "suppose"}
+    | {"expect", "prefer", "like", "love", "hate", "live", "work", "get", "make", "take"}
+    | {"say", "tell", "ask", "let", "try", "keep", "seem", "look", "sound", "appreciate"}
+)
+MODIFIER_DEPS = ("npadvmod", "advmod", "prep")
+_VOWELS = "aeiou"
+
+
+def habitual(pred) -> bool:
+    """Simple present, or a progressive ('am learning', 'have been surfing')."""
+    if pred.tag_ in ("VBP", "VBZ"):
+        return True
+    if pred.tag_ == "VB":  # do-support: "I don't do crosswords", "she does not swim"
+        return any(
+            c.dep_ == "aux" and c.lemma_ == "do" and c.tag_ in ("VBP", "VBZ") for c in pred.children
+        )
+    return pred.tag_ == "VBG" and any(c.dep_ == "aux" and c.lemma_ == "be" for c in pred.children)
+
+
+def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
+    """The activities a verb states its subject does (`any_tense`: under a verb of ending,
+    whose gerund is untensed)."""
+    lemma = pred.lemma_.lower()
+    if lemma in STATE_VERBS and lemma not in ACTIVITY_VERBS:
+        return
+    if not any_tense and not habitual(pred):
+        return
+    obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
+    objects = (obj, *obj.conjuncts) if obj is not None else ()  # "tea and coffee": two
+    if lemma in ACTIVITY_VERBS:
+        things = (_gerund_child(pred),) if lemma == "go" else objects
+        yield from (v for t in things if t is not None and (v := _activity_words(t)))
+        return
+    if objects:
+        yield from (f"{_gerund(pred)} {v}" for o in objects if (v := _noun_words(o)))
+        return
+    if any(c.dep_ in MODIFIER_DEPS for c in pred.children) and _untold(pred):
+        yield _gerund(pred)
+
+
+def _untold(pred) -> bool:
+    """A verb alone states a habit in the simple present or a perfect progressive ('have
+    been surfing'); a plain progressive alone ('I'm running late') says what happens now."""
+    if pred.tag_ != "VBG":
+        return habitual(pred)
+    return any(c.dep_ == "aux" and c.lower_ == "been" for c in pred.children)
+
+
+def _gerund_child(pred):
+    """The gerund after "go"; the tagger sometimes makes it a noun ("goes skiing": skiing
+    as a complement), which after "go" is still the -ing form of a verb."""
+    for c in pred.children:
+        if c.dep_ == "xcomp" and c.tag_ == "VBG" and not any(a.dep_ == "aux" for a in c.children):
+            return c
+        if c.dep_ in ("attr", "dobj") and c.tag_ == "NN" and c.lower_.endswith("ing"):
+            return c
+    return None
+
+
+def _activity_words(token) -> str:
+    """A gerund with its object ('fishing', 'playing chess'), or a noun's value words."""
+    if token.tag_ != "VBG":
+        return _noun_words(token)
+    obj = next((c for c in token.children if c.dep_ == "dobj"), None)
+    return f"{token.lower_} {_noun_words(obj) if obj is not None else ''}".strip()
+
+
+def _noun_words(noun) -> str:
+    """A noun with the words before it ('board games', 'the cello' -> cello), not what
+    follows ('climbing on weekends' is climbing: the time belongs to the habit)."""
+    if noun.pos_ not in ("NOUN", "PROPN"):
+        return ""
+    words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ not in ("det", "poss", "predet")]
+    return " ".join(t.lower_ if t.pos_ == "NOUN" else t.text for t in words)
+
+
+def _gerund(pred) -> str:
+    """The verb's -ing form: as typed for a progressive, else made from its lemma."""
+    return pred.lower_ if pred.tag_ == "VBG" else gerund_of(pred.lemma_.lower())
+
+
+def gerund_of(verb: str) -> str:
+    """English -ing spelling: bake -> baking, die -> dying, swim -> swimming, visit ->
+    visiting (a final consonant doubles only after the one short vowel of a short verb)."""
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")) and len(verb) > 2:
+        return verb[:-1] + "ing"
+    groups = sum(
+        1 for i, ch in enumerate(verb) if ch in _VOWELS and (i == 0 or verb[i - 1] not in _VOWELS)
+    )
+    cvc = (
+        len(verb) >= 3
+        and verb[-1] not in _VOWELS + "wxy"
+        and verb[-2] in _VOWELS
+        and verb[-3] not in _VOWELS
+    )
+    return verb + verb[-1] + "ing" if groups == 1 and cvc else verb + "ing"
+
+
+__all__ = ["ACTIVITY_VERBS", "STATE_VERBS", "activities", "gerund_of", "habitual"]

@@ -1,0 +1,139 @@
+"""Copular clauses for the parse extractor (`extraction_parse`): "X is Y" -- favourites
+either way round, names, ages, occupations, kinds, "from", "married to"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.patterns import OCCUPATIONS
+from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
+from agentmem.facts.extraction.subjects import looks_named, who
+from agentmem.facts.extraction.values import fits, value_text
+from agentmem.facts.vocabulary import canonical
+
+Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
+FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
+
+
+def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
+    """'X is Y': favourites either way round, names, ages, occupations, 'from', 'married to'."""
+    subj = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    comp = next((c for c in pred.children if c.dep_ in ("attr", "acomp")), None)
+    if (yield from _favourite(subj, comp, negated)) or subject is None:
+        return
+    if comp is None:
+        for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "from"):
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None and (value := value_text(obj)):
+                yield subject, "from", value, negated
+        return
+    index = predicate_index()
+    for child in (c for c in comp.children if c.dep_ == "prep"):
+        attribute = index.get(f"{comp.lower_} {child.lower_}") or index.get(
+            f"{comp.lemma_.lower()} {child.lower_}"
+        )
+        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if attribute and obj is not None and (value := value_text(obj)):
+            yield subject, attribute, value, negated
+            return
+    if comp.lower_ == "old" or (comp.like_num and comp.text.isdigit()):  # "34 years old", "34"
+        number = next((t for t in comp.subtree if t.text.isdigit()), None)
+        if number is not None and 0 < int(number.text) < 130:
+            yield subject, "age", number.text, negated
+    elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
+        yield subject, "job_title", value_text(comp), negated
+    elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
+        if value := value_text(comp):
+            yield subject, "is_a", value, negated
+    elif comp.pos_ == "ADJ" and not any(comp.children) and names_a_kind(comp.lower_):
+        yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
+
+
+def _is_kind(comp) -> bool:
+    """'vegan', 'a Buddhist', 'a night owl': a kind the subject is; not a relational noun
+    ('part of this journey', 'a mix of excited'), a possession or a long description."""
+    joined = [c.i for c in comp.children if c.dep_ in ("cc", "conj")]  # "... and lives in"
+    words = [t for t in comp.subtree if t.i < min(joined, default=len(comp.doc))]
+    return len(words) <= 4 and not any(t.dep_ in ("prep", "poss", "relcl", "acl") for t in words)
+
+
+def _favourite(subj, comp, negated: bool):
+    """A slot of an owner that a possessive noun names, either way round: 'My favourite
+    season is autumn', 'Autumn is Anna's favorite season', 'My name is X', 'Alice's husband
+    is Bob', 'My employer is Hooli', 'My brother's name is Tom' (the user's sibling).
+    Returns whether the clause was one of these."""
+    if subj is None or comp is None:
+        return False
+    for thing, value in ((subj, comp), (comp, subj)):
+        owner = next((c for c in thing.children if c.dep_ == "poss"), None)
+        if owner is None:  # a favourite is someone's: "my", "Anna's"
+            continue
+        slot = _owned_slot(thing, owner)
+        if slot is None and value.pos_ == "PROPN":  # "my dog is Rex": the dog's name
+            slot = _named(thing, owner)
+        if slot is None:
+            continue
+        whose, attribute = slot
+        if not _namesvalue_text(attribute, value):  # "my older sister is 34": her age
+            return False
+        if whose and (text := value_text(value, adjective=True)):
+            yield whose, attribute, text, negated
+        return True
+    return False
+
+
+def _owned_slot(thing, owner) -> tuple[str | None, str] | None:
+    """(owner, attribute) the possessed noun names, through the attribute table; a name
+    of someone's relative or pet is that relation of its owner ("my brother's name")."""
+    if any(c.dep_ == "amod" and c.lower_ in FAVOURITE for c in thing.children):
+        return who(owner), canonical(f"favorite {_normal_noun(thing)}")
+    index = predicate_index()
+    if thing.lemma_ == "name" and owner.pos_ == "NOUN":
+        grand = next((c for c in owner.children if c.dep_ == "poss"), None)
+        relation = index.get(f"{owner.lemma_.lower()} 's name") or index.get(owner.lemma_.lower())
+        if grand is not None and relation is not None:
+            return who(grand), relation
+    if thing.lemma_ == "name":
+        return who(owner), "name"
+    if thing.pos_ == "NOUN" and (attribute := _compound_slot(thing, index)):
+        return who(owner), attribute
+    return None
+
+
+def _compound_slot(thing, index: dict[str, str]) -> str | None:
+    """The slot a possessed noun names, read with its compound words first ('home town'
+    is the table's 'hometown', not 'town'), spaced or written as one word."""
+    words = [c.lower_ for c in thing.children if c.dep_ == "compound" and c.i < thing.i]
+    head = thing.lemma_.lower()
+    if words:
+        for key in (" ".join([*words, head]), "".join([*words, head])):
+            if key in index:
+                return index[key]
+    return index.get(head)
+
+
+def _named(thing, owner) -> tuple[str | None, str]:
+    """The slot a possessed noun's name fills: the owner's pet name or relation where the
+    table has one ("my dog is Rex" -> pet_name), else the name of the owner's noun."""
+    relation = predicate_index().get(f"{thing.lemma_.lower()} 's name")
+    return (who(owner), relation) if relation else (who(thing), "name")
+
+
+def _namesvalue_text(attribute: str, value) -> bool:
+    """A favourite or a name takes any value; another slot a possessive noun names takes a
+    name ('my home is Leeds', not 'my home is a mess'), or an occupation."""
+    if attribute in ("name", "pet_name") or attribute.startswith("favorite_"):
+        return True
+    if attribute == "job_title":
+        return fits(attribute, value)
+    return value.pos_ == "PROPN" or looks_named(value)
+
+
+def _normal_noun(token) -> str:
+    """The noun in the spelling the vocabulary keys slots by (colour -> color)."""
+    from agentmem.facts.sameness import content_words
+
+    return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
+
+
+__all__ = ["FAVOURITE", "Reading", "copula"]

@@ -1,0 +1,64 @@
+"""Parsed docs for the parse extractor (`extraction_parse`): batching and on-demand parts.
+
+Concurrent callers (a server's adds) share one batched parse (`nlp.pipe`), which costs far
+less per text than one parse each; a text whose parse fails fails its caller only. The
+entity recogniser (its own token encoder, nothing after it in the pipeline) is about half
+of a parse and only a few readings look at an entity type, so it runs on a doc only when a
+reading first asks for one (`entity_type`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from agentmem.adapters.coalesce import Coalescer
+from agentmem.facts.extraction import chat
+
+BATCH = 64  # texts per parse call
+ON_DEMAND = ("ner",)
+_LATER = "agentmem_on_demand"  # Doc.user_data key: the components not yet run on the doc
+
+
+class Parser:
+    """`nlp` behind a batching queue, its on-demand components held back."""
+
+    def __init__(self, nlp: Any) -> None:
+        self.nlp = nlp
+        self._later = [n for n in ON_DEMAND if n in nlp.pipe_names]
+        self._parses = Coalescer(self._parse, max_batch=BATCH, isolate=True)
+
+    def parse(self, texts: Sequence[str]) -> list[Any]:
+        """Docs of `texts`, cleaned and repaired (`chat.repaired`), in batches: an add that
+        arrives during a long consolidation pass waits for one batch, not the whole pass."""
+        cleaned = [clean(t) for t in texts]
+        docs = [
+            doc
+            for start in range(0, len(cleaned), BATCH)
+            for doc in self._parses.run(cleaned[start : start + BATCH])
+        ]
+        return [chat.repaired(doc, self.nlp) for doc in docs]  # "my dog's called Rex"
+
+    def _parse(self, texts: list[str]) -> list[Any]:
+        docs = list(self.nlp.pipe(texts, disable=self._later, batch_size=BATCH))
+        later = [(n, self.nlp.get_pipe(n)) for n in self._later]
+        for doc in docs:
+            doc.user_data[_LATER] = later
+        return docs
+
+
+def entity_type(token) -> str:
+    """The token's entity type, running the on-demand components on its doc first. Every
+    reading of an entity type goes through here: `token.ent_type_` alone may be unset."""
+    later = token.doc.user_data.pop(_LATER, ())
+    for _, component in later:
+        component(token.doc)
+    return token.ent_type_
+
+
+def clean(text: str) -> str:
+    """Curly apostrophes as straight ones, which the pipeline's contractions expect."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+__all__ = ["BATCH", "ON_DEMAND", "Parser", "clean", "entity_type"]

@@ -1,0 +1,73 @@
+"""Verbs the tagger took for nouns, read by their position (`extraction_parse`).
+
+A third-person verb ends in -s like a plural noun, and after a name the small tagger often
+reads it as one: "Ines Carvalho lives in Krakow" comes back as a verbless phrase whose
+root is the name with "lives" as its object, and "X is a welder and lives in Y" joins
+"lives" to "welder". A plural noun that stands where the clause's verb would (right after
+a name that is the root of a verbless sentence, or coordinated with a copula's complement)
+and whose -s-less form with its preposition is a predicate of the attribute table is read
+as that verb, with the subject the position gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.subjects import name, subject_of
+from agentmem.facts.extraction.values import fits, value_text
+
+COMPLEMENT_DEPS = ("attr", "acomp", "dobj")
+
+
+def noun_verbs(sentence) -> Iterator[tuple[str, str, str, bool]]:
+    """(subject, attribute, value, negated) of verbs tagged as plural nouns."""
+    index = predicate_index()
+    for noun in sentence:
+        if noun.pos_ != "NOUN" or noun.tag_ != "NNS" or not noun.lower_.endswith("s"):
+            continue
+        subject = _subject(noun, sentence)
+        if subject is None:
+            continue
+        for prep in _preps(noun):
+            obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            attribute = next(
+                (a for v in _verb_forms(noun.lower_) if (a := index.get(f"{v} {prep.lower_}"))),
+                None,
+            )
+            if (
+                attribute
+                and obj is not None
+                and (value := value_text(obj))
+                and fits(attribute, obj)
+            ):
+                yield subject, attribute, value, False
+
+
+def _subject(noun, sentence) -> str | None:
+    """Whose verb the noun is: the name it follows in a verbless sentence, or the subject
+    of the copula whose complement it is coordinated with."""
+    head = noun.head
+    if noun.dep_ == "conj" and head.dep_ in COMPLEMENT_DEPS and head.head.pos_ in ("VERB", "AUX"):
+        return subject_of(head.head)
+    verbless = not any(t.pos_ in ("VERB", "AUX") for t in sentence)
+    if verbless and head.dep_ == "ROOT" and head.pos_ == "PROPN" and noun.i == head.i + 1:
+        return name(head)
+    return None
+
+
+def _preps(noun) -> list:
+    """The noun's prepositions, and those after it that the parser hung on the complement
+    it is coordinated with ("a welder and lives in Porto": "in" under "welder")."""
+    own = [c for c in noun.children if c.dep_ == "prep"]
+    if noun.dep_ != "conj":
+        return own
+    return own + [c for c in noun.head.children if c.dep_ == "prep" and c.i > noun.i]
+
+
+def _verb_forms(word: str) -> tuple[str, ...]:
+    """The base forms a third-person -s form may have: lives -> live, teaches -> teach."""
+    return (word[:-1], word[:-2]) if word.endswith("es") else (word[:-1],)
+
+
+__all__ = ["noun_verbs"]
