@@ -185,7 +185,7 @@ def test_context_shows_the_turn_date_and_the_resolved_date(mem, alice):
     mem.consolidate(alice)
     later = Scope(user_id=alice.user_id, session_id="later")
     system = mem.context("When was Biscuit spayed?", later).messages[0]["content"]
-    assert "[18 September 2024, Priya]" in system
+    assert "[18 September 2024]\nPriya: Oh and the vet spayed" in system  # the day, then who said it
     assert "the day before yesterday (16 September 2024)" in system
     system = mem.context("When are Biscuit's stitches checked?", later).messages[0]["content"]
     assert "next Tues (24 September 2024, the Tuesday after 18 September 2024)" in system
