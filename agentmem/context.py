@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from agentmem import prompts
+from agentmem.context_dedupe import dedupe
 from agentmem.errors import ValidationError
-from agentmem.facts.vocabulary import ATTRIBUTES, canonical, is_multi_valued
+from agentmem.facts.vocabulary import ATTRIBUTES, canonical
 from agentmem.long_term import LongTermMemory, episodes
 from agentmem.short_term import TokenCounter, WorkingContext, turn_message
 from agentmem.stores.sql import MemoryQuery
@@ -192,9 +193,9 @@ class ContextBuilder:
         if len(named) < 2:
             return hits
         k = max(1, self.episode_k // len(named))
-        # Among one speaker's turns the names tell nothing apart (every turn carries its
-        # speaker's): the question's other words choose.
-        topic = " ".join(re.sub(_any_name(named), " ", text).split()) or text
+        # among one speaker's turns names tell nothing apart: the other words choose
+        names = "|".join(re.escape(n) for n in named)
+        topic = " ".join(re.sub(rf"(?i)(?<!\w)(?:{names})(?:'s)?(?!\w)", " ", text).split()) or text
         own = [
             [
                 h.record
@@ -295,8 +296,7 @@ class ContextBuilder:
         hits: set[str],
         budget: int,
     ) -> list[list[Episode]]:
-        """A passage too long for what was left (its neighbours, or windows it merged
-        with, made it so) still shows the turns search found in it, each alone."""
+        """A passage too long for what was left still shows its found turns, each alone."""
         alone = [
             [e] for i, p in enumerate(passages) if i not in set(kept) for e in p if e.id in hits
         ]
@@ -372,10 +372,6 @@ def _names(text: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def _any_name(names: Sequence[str]) -> str:
-    return r"(?i)(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?:'s)?(?!\w)"
-
-
 def _select(costs: Sequence[int], budget: int) -> list[int]:
     """Indices of the items, in order, that fit the budget (one too long is skipped)."""
     out, used = [], 0
@@ -398,42 +394,6 @@ def _fit(costs: Sequence[int], budget: int) -> int:
 
 def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s] if text else []
-
-
-def dedupe(records: Sequence[MemoryRecord], multi_valued: Sequence[str] = ()) -> list[MemoryRecord]:
-    """Each record once (by id and by text); of a single-valued fact only the newest value;
-    a retraction only when no current value of its slot (or, if multi-valued, of its value)
-    is known."""
-    extra = frozenset(multi_valued)
-    newest: dict[tuple[str, str], MemoryRecord] = {}
-    current: set[tuple[str, str, str]] = set()
-    for r in records:
-        if not r.is_fact or r.metadata.get("negated"):
-            continue
-        slot = (r.subject or "user", r.attribute or "")
-        multi = is_multi_valued(slot[1], extra)
-        current.add((*slot, (r.value or "").lower() if multi else ""))
-        if not multi and (slot not in newest or r.valid_from > newest[slot].valid_from):
-            newest[slot] = r
-    seen: set[str] = set()
-    out = []
-    for r in records:
-        key = " ".join(r.text.lower().split())
-        if r.id in seen or key in seen or not _wanted(r, newest, current, extra):
-            continue
-        seen.update((r.id, key))
-        out.append(r)
-    return out
-
-
-def _wanted(r: MemoryRecord, newest: dict, current: set, extra: frozenset[str]) -> bool:
-    if not r.is_fact:
-        return True
-    slot = (r.subject or "user", r.attribute or "")
-    if r.metadata.get("negated"):
-        value = (r.value or "").lower() if is_multi_valued(slot[1], extra) else ""
-        return (*slot, value) not in current
-    return slot not in newest or newest[slot] is r
 
 
 __all__ = ["ContextBuilder", "QUERY_HINTS", "dedupe", "memory_line", "query_attributes"]
