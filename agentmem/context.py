@@ -25,10 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from agentmem import prompts
+from agentmem.context_dedupe import dedupe
 from agentmem.errors import ValidationError
-from agentmem.facts.vocabulary import ATTRIBUTES, canonical, is_multi_valued
+from agentmem.facts.vocabulary import ATTRIBUTES, canonical
 from agentmem.long_term import LongTermMemory, episodes
 from agentmem.short_term import TokenCounter, WorkingContext, turn_message
 from agentmem.stores.sql import MemoryQuery
@@ -86,6 +88,8 @@ class ContextBuilder:
     neighbours: int = 1  # turns shown either side of each of the best hits
     neighbour_hits: int = 4  # how many of the best hits are shown with their neighbours
     episode_share: float = 0.6  # of what the memories leave, beside a working context
+    per_person: bool = True  # a question naming several speakers: each one's turns (_each_person)
+    day_headers: bool = True  # the day once per passage, not on every turn (passage_text)
 
     def build(
         self, query: str | None, scope: Scope, working: WorkingContext, max_tokens: int
@@ -100,8 +104,8 @@ class ContextBuilder:
             )
         exclude = {working.summary.id} if working.summary is not None else set()
         memories = self.recall(query, scope, exclude=exclude)
-        passages = self.recall_turns(query, scope, working)
-        return self.pack(memories, working, max_tokens, passages)
+        passages, hits = self._passages(query, scope, working)
+        return self.pack(memories, working, max_tokens, passages, hits)
 
     # --- retrieval ------------------------------------------------------------------
     def recall(
@@ -141,14 +145,21 @@ class ContextBuilder:
         """Past turns relevant to the query, each with its neighbours: passages (runs of
         consecutive turns of one session), best first, none repeating a turn of another
         or of the working context."""
+        return self._passages(query, scope, working)[0]
+
+    def _passages(
+        self, query: str | None, scope: Scope, working: WorkingContext
+    ) -> tuple[list[list[Episode]], set[str]]:
+        """The passages, and the ids of the turns search found (not their neighbours)."""
         text = (query or "").strip()
         if not text or self.episode_k <= 0:
-            return []
+            return [], set()
         recent = {t.episode.id for t in working.turns}
-        hits = self.long_term.search(
+        found = self.long_term.search(
             text[:2000], scope, top_k=self.episode_k, filters={"kind": [episodes.KIND]}
         )
-        hits = [h.record for h in hits if h.record.id not in recent]
+        hits = self._each_person(text[:2000], scope, [h.record for h in found])
+        hits = [h for h in hits if h.id not in recent]
         windows = episodes.around(self.long_term, hits, self.neighbours)
         for hit in hits[self.neighbour_hits :]:  # a lesser hit is shown alone
             seq = int(hit.metadata.get("seq", 0))
@@ -169,7 +180,36 @@ class ContextBuilder:
                 target = len(passages)
                 passages.append(window)
             placed.update({e.id: target for e in passages[target]})
-        return [p for p in passages if p]
+        return [p for p in passages if p], {h.id for h in hits}
+
+    def _each_person(self, text: str, scope: Scope, hits: list[MemoryRecord]) -> list[MemoryRecord]:
+        """A question about two or more of the speakers ("What have Jon and Gina both
+        painted?") asks about what each of them said: each named speaker's own best turns,
+        taken in turn, lead; the joint search's hits follow. One speaker or none: as is."""
+        if not self.per_person:
+            return hits
+        named = sorted({str(h.metadata.get("speaker") or "") for h in hits} - {""})
+        named = [n for n in named if _names(text, n)]
+        if len(named) < 2:
+            return hits
+        k = max(1, self.episode_k // len(named))
+        # among one speaker's turns names tell nothing apart: the other words choose
+        names = "|".join(re.escape(n) for n in named)
+        topic = " ".join(re.sub(rf"(?i)(?<!\w)(?:{names})(?:'s)?(?!\w)", " ", text).split()) or text
+        own = [
+            [
+                h.record
+                for h in self.long_term.search(
+                    topic,
+                    scope,
+                    top_k=k,
+                    filters={"kind": [episodes.KIND], "metadata": {"speaker": n}},
+                )
+            ]
+            for n in named
+        ]
+        merged = [r for group in zip_longest(*own) for r in group if r is not None] + hits
+        return list({r.id: r for r in merged}.values())  # each once, where first placed
 
     # --- packing --------------------------------------------------------------------
     def pack(
@@ -178,6 +218,7 @@ class ContextBuilder:
         working: WorkingContext,
         max_tokens: int,
         passages: Sequence[Sequence[Episode]] = (),
+        hits: set[str] = frozenset(),
     ) -> Context:
         preamble = prompts.CONTEXT_PREAMBLE
         left = max_tokens - self._cost(preamble)
@@ -186,7 +227,7 @@ class ContextBuilder:
         memory_cost = [self._cost_line(memory_line(m)) for m in memories]
         chosen = _select(memory_cost, int(left * self.memory_share))
         left -= sum(memory_cost[i] for i in chosen)
-        passage_cost = [sum(self._cost_line(episodes.line(e)) for e in p) + 2 for p in passages]
+        passage_cost = [self.count(passage_text(p, self.day_headers)) + 4 for p in passages]
         share = self.episode_share if working.turns else 1.0  # else nothing else needs it
         kept_passages = _select(passage_cost, int(left * share)) if passages else []
         left -= sum(passage_cost[i] for i in kept_passages) + (8 if kept_passages else 0)
@@ -207,10 +248,12 @@ class ContextBuilder:
         if more:  # what is still left goes to more past turns
             header = 0 if kept_passages else 8
             extra = [more[i] for i in _select([passage_cost[i] for i in more], left - header)]
+            left -= sum(passage_cost[i] for i in extra) + (header if extra else 0)
             kept_passages = sorted(kept_passages + extra)
         past = [passages[i] for i in kept_passages]
+        past += self._found_alone(passages, kept_passages, hits, left - (0 if past else 8))
         kept_turns = turns[len(turns) - n_turns :] if n_turns else []
-        system = _system(preamble, kept_memories, summary, past)
+        system = _system(preamble, kept_memories, summary, past, self.day_headers)
         messages = [{"role": "system", "content": system}]
         messages += [turn_message(t.episode) for t in kept_turns]
         total = sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in messages)
@@ -218,6 +261,13 @@ class ContextBuilder:
             dropped = kept_turns.pop(0)
             messages.pop(1)
             total -= dropped.tokens + MESSAGE_OVERHEAD
+        while total > max_tokens and past:  # the same: the least relevant turns go
+            past[-1] = list(past[-1][:-1])
+            past = [p for p in past if p]
+            messages[0]["content"] = _system(
+                preamble, kept_memories, summary, past, self.day_headers
+            )
+            total = sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in messages)
         summary_sentences = len(_sentences(working.summary_text))
         return Context(
             messages=messages,
@@ -238,6 +288,20 @@ class ContextBuilder:
                 "episodes": sum(len(p) for p in passages) - sum(len(p) for p in past),
             },
         )
+
+    def _found_alone(
+        self,
+        passages: Sequence[Sequence[Episode]],
+        kept: Sequence[int],
+        hits: set[str],
+        budget: int,
+    ) -> list[list[Episode]]:
+        """A passage too long for what was left still shows its found turns, each alone."""
+        alone = [
+            [e] for i, p in enumerate(passages) if i not in set(kept) for e in p if e.id in hits
+        ]
+        costs = [self.count(passage_text(p, self.day_headers)) + 4 for p in alone]
+        return [alone[i] for i in _select(costs, budget)]
 
     def _cost(self, text: str) -> int:
         return self.count(text) + MESSAGE_OVERHEAD
@@ -263,16 +327,33 @@ def _system(
     memories: Sequence[MemoryRecord],
     summary: str,
     past: Sequence[Sequence[Episode]] = (),
+    day_headers: bool = True,
 ) -> str:
     parts = [preamble]
     if memories:
         parts.append("What you remember:\n" + "\n".join(f"- {memory_line(m)}" for m in memories))
     if past:
-        lines = "\n...\n".join("\n".join(episodes.line(e) for e in p) for p in past)
+        lines = "\n...\n".join(passage_text(p, day_headers) for p in past)
         parts.append("Past conversation:\n" + lines)
     if summary:
         parts.append("Earlier in this conversation: " + summary)
     return "\n\n".join(parts)
+
+
+def passage_text(passage: Sequence[Episode], day_headers: bool = True) -> str:
+    """A run of consecutive turns as prompt lines. With `day_headers` the day they were
+    said heads each day's turns once ("[7 May 2023]") and each line names only its
+    speaker: the date repeated on every line cost about six tokens a turn."""
+    if not day_headers:
+        return "\n".join(episodes.line(e) for e in passage)
+    lines, day = [], None
+    for e in passage:
+        said = episodes.when(e.created_at)
+        if said != day:
+            lines.append(f"[{said}]")
+            day = said
+        lines.append(f"{episodes.speaker(e)}: {episodes.grounded(e)}")
+    return "\n".join(lines)
 
 
 def memory_line(memory: MemoryRecord) -> str:
@@ -285,6 +366,10 @@ def memory_line(memory: MemoryRecord) -> str:
         if label not in text:
             text = text.replace(ref["text"], label, 1)
     return text
+
+
+def _names(text: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def _select(costs: Sequence[int], budget: int) -> list[int]:
@@ -309,42 +394,6 @@ def _fit(costs: Sequence[int], budget: int) -> int:
 
 def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s] if text else []
-
-
-def dedupe(records: Sequence[MemoryRecord], multi_valued: Sequence[str] = ()) -> list[MemoryRecord]:
-    """Each record once (by id and by text); of a single-valued fact only the newest value;
-    a retraction only when no current value of its slot (or, if multi-valued, of its value)
-    is known."""
-    extra = frozenset(multi_valued)
-    newest: dict[tuple[str, str], MemoryRecord] = {}
-    current: set[tuple[str, str, str]] = set()
-    for r in records:
-        if not r.is_fact or r.metadata.get("negated"):
-            continue
-        slot = (r.subject or "user", r.attribute or "")
-        multi = is_multi_valued(slot[1], extra)
-        current.add((*slot, (r.value or "").lower() if multi else ""))
-        if not multi and (slot not in newest or r.valid_from > newest[slot].valid_from):
-            newest[slot] = r
-    seen: set[str] = set()
-    out = []
-    for r in records:
-        key = " ".join(r.text.lower().split())
-        if r.id in seen or key in seen or not _wanted(r, newest, current, extra):
-            continue
-        seen.update((r.id, key))
-        out.append(r)
-    return out
-
-
-def _wanted(r: MemoryRecord, newest: dict, current: set, extra: frozenset[str]) -> bool:
-    if not r.is_fact:
-        return True
-    slot = (r.subject or "user", r.attribute or "")
-    if r.metadata.get("negated"):
-        value = (r.value or "").lower() if is_multi_valued(slot[1], extra) else ""
-        return (*slot, value) not in current
-    return slot not in newest or newest[slot] is r
 
 
 __all__ = ["ContextBuilder", "QUERY_HINTS", "dedupe", "memory_line", "query_attributes"]

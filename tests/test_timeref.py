@@ -109,7 +109,9 @@ def test_observed_turn_carries_its_dates_into_search_and_context(mem, alice):
     mem.consolidate(alice)
     ctx = mem.context("When did Maren sell the sailboat?", alice)
     system = ctx.messages[0]["content"]
-    assert "[8 May 2023, Maren]" in system and "two weeks ago (the week of 24 April" in system
+    assert (
+        "[8 May 2023]\nMaren: I sold" in system and "two weeks ago (the week of 24 April" in system
+    )
 
 
 def test_add_many_resolves_against_observed_at(mem, alice):
@@ -185,7 +187,8 @@ def test_context_shows_the_turn_date_and_the_resolved_date(mem, alice):
     mem.consolidate(alice)
     later = Scope(user_id=alice.user_id, session_id="later")
     system = mem.context("When was Biscuit spayed?", later).messages[0]["content"]
-    assert "[18 September 2024, Priya]" in system
+    assert "[18 September 2024]\n" in system  # the day, then each turn with who said it
+    assert "\nPriya: Oh and the vet spayed" in system
     assert "the day before yesterday (16 September 2024)" in system
     system = mem.context("When are Biscuit's stitches checked?", later).messages[0]["content"]
     assert "next Tues (24 September 2024, the Tuesday after 18 September 2024)" in system
