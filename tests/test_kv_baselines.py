@@ -142,3 +142,22 @@ def test_a_window_wider_than_the_budget_keeps_the_newest_tokens(tiny, ids, name)
         assert st.length == 12
         for row in st.pos.tolist():
             assert newest <= set(row), (name, st.index, row)
+
+
+def test_snapkv_votes_choose_half_of_a_budget_smaller_than_its_window(tiny, ids):
+    # A budget below the 32-token observation window (every budget early in a text compressed
+    # chunk by chunk): the newest half stays, the rest goes to the most voted older tokens --
+    # the window's attention averaged over its queries and the head group, average-pooled over
+    # five neighbours -- computed here from the model's eager attention weights.
+    session = tiny.session("snapkv", 1.0, prefill_chunk=0)
+    session.feed_ids(ids)
+    attn = _eager_attentions(tiny, ids)
+    n, budget, newest = len(ids), 12, 6
+    for st, weights in zip(session.cache.states, attn, strict=True):
+        votes = weights[0, :, n - 32 :, :].sum(dim=1)  # (q_heads, n)
+        votes = votes.reshape(st.pos.shape[0], -1, n).sum(dim=1)
+        pooled = torch.nn.functional.avg_pool1d(votes[None], 5, stride=1, padding=2)[0]
+        older = pooled[:, : n - newest].topk(budget - newest).indices
+        expected = torch.cat([older, torch.arange(n - newest, n).expand(len(older), -1)], 1)
+        session.policy.compress(st, budget)
+        assert torch.equal(st.pos, expected.sort(dim=1).values), st.index
