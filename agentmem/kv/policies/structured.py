@@ -72,12 +72,10 @@ def _quota(ranks: torch.Tensor, share: float) -> torch.Tensor:
 
 
 @dataclass
-class STR(Policy):
-    """Significance (attention received | reconstruction importance | key norm) ->
-    persistence -> span-structured retention."""
+class Retention(Policy):
+    """The fields of STR's attention EMA, persistence and span-structured retention, which CMP
+    composes too (which hot tokens CMP moves down is STR's decision), checked once here."""
 
-    name: ClassVar[str] = "str"
-    needs_attention: ClassVar[bool] = True
     alpha: float = 0.05
     temperature: float = 0.25
     sinks: int = 4
@@ -85,6 +83,26 @@ class STR(Policy):
     sampling: Literal["topk", "bernoulli"] = "topk"
     pool_spans: bool = True
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0.0 < self.alpha <= 1.0:
+            raise ConfigError(f"{self.name}.alpha must be in (0, 1], got {self.alpha!r}")
+        if self.temperature <= 0:
+            raise ConfigError(f"{self.name}.temperature must be > 0, got {self.temperature!r}")
+        if self.sampling not in ("topk", "bernoulli"):
+            raise ConfigError(
+                f"{self.name}.sampling must be 'topk' or 'bernoulli', got {self.sampling!r}"
+            )
+
+
+@dataclass
+class STR(Retention):
+    """Significance (attention received | reconstruction importance | key norm) ->
+    persistence -> span-structured retention."""
+
+    name: ClassVar[str] = "str"
+    needs_attention: ClassVar[bool] = True
     reconstruct: bool = True
     key_norm: bool = False
     min_pass: int = 32
@@ -94,12 +112,6 @@ class STR(Policy):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 0.0 < self.alpha <= 1.0:
-            raise ConfigError(f"str.alpha must be in (0, 1], got {self.alpha!r}")
-        if self.temperature <= 0:
-            raise ConfigError(f"str.temperature must be > 0, got {self.temperature!r}")
-        if self.sampling not in ("topk", "bernoulli"):
-            raise ConfigError(f"str.sampling must be 'topk' or 'bernoulli', got {self.sampling!r}")
         if self.chunk_size < 1:
             raise ConfigError(f"str.chunk_size must be >= 1, got {self.chunk_size!r}")
         self._generator = torch.Generator().manual_seed(self.seed)
