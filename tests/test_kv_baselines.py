@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from agentmem.kv import get_policy
 from agentmem.kv.policies.reconstruction import REPEAT_FIRST, REPEAT_NEXT
 from agentmem.llm.fakes import tiny_llm
 
@@ -131,11 +132,14 @@ def test_expected_attention_keeps_sinks_and_high_expected_attention(tiny, ids):
         assert (st.pos[:, :4] == torch.arange(4)).all()
 
 
-@pytest.mark.parametrize("name", ["snapkv", "h2o", "streaming_llm", "str"])
-def test_a_window_wider_than_the_budget_keeps_the_newest_tokens(tiny, ids, name):
+@pytest.mark.parametrize(
+    "name, params", [("snapkv", {}), ("h2o", {}), ("streaming_llm", {}), ("str", {"recent": 32})]
+)
+def test_a_window_wider_than_the_budget_keeps_the_newest_tokens(tiny, ids, name, params):
     # SnapKV's 32-token observation window against a 12-token budget: the window cannot all
     # stay, and what stays of it must be its newest tokens (the next query reads them first).
-    session = tiny.session(name, 12, prefill_chunk=0)
+    # STR reserves no window unless asked for one.
+    session = tiny.session(get_policy(name, **params), 12, prefill_chunk=0)
     session.feed_ids(ids)
     newest = set(range(len(ids) - 4, len(ids)))
     for st in session.cache.states:
