@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from agentmem.kv import get_policy
 from agentmem.kv.policies.reconstruction import REPEAT_FIRST, REPEAT_NEXT
 from agentmem.llm.fakes import tiny_llm
 
@@ -131,14 +132,36 @@ def test_expected_attention_keeps_sinks_and_high_expected_attention(tiny, ids):
         assert (st.pos[:, :4] == torch.arange(4)).all()
 
 
-@pytest.mark.parametrize("name", ["snapkv", "h2o", "streaming_llm", "str"])
-def test_a_window_wider_than_the_budget_keeps_the_newest_tokens(tiny, ids, name):
+@pytest.mark.parametrize(
+    "name, params", [("snapkv", {}), ("h2o", {}), ("streaming_llm", {}), ("str", {"recent": 32})]
+)
+def test_a_window_wider_than_the_budget_keeps_the_newest_tokens(tiny, ids, name, params):
     # SnapKV's 32-token observation window against a 12-token budget: the window cannot all
     # stay, and what stays of it must be its newest tokens (the next query reads them first).
-    session = tiny.session(name, 12, prefill_chunk=0)
+    # STR reserves no window unless asked for one.
+    session = tiny.session(get_policy(name, **params), 12, prefill_chunk=0)
     session.feed_ids(ids)
     newest = set(range(len(ids) - 4, len(ids)))
     for st in session.cache.states:
         assert st.length == 12
         for row in st.pos.tolist():
             assert newest <= set(row), (name, st.index, row)
+
+
+def test_snapkv_votes_choose_half_of_a_budget_smaller_than_its_window(tiny, ids):
+    # A budget below the 32-token observation window (every budget early in a text compressed
+    # chunk by chunk): the newest half stays, the rest goes to the most voted older tokens --
+    # the window's attention averaged over its queries and the head group, average-pooled over
+    # five neighbours -- computed here from the model's eager attention weights.
+    session = tiny.session("snapkv", 1.0, prefill_chunk=0)
+    session.feed_ids(ids)
+    attn = _eager_attentions(tiny, ids)
+    n, budget, newest = len(ids), 12, 6
+    for st, weights in zip(session.cache.states, attn, strict=True):
+        votes = weights[0, :, n - 32 :, :].sum(dim=1)  # (q_heads, n)
+        votes = votes.reshape(st.pos.shape[0], -1, n).sum(dim=1)
+        pooled = torch.nn.functional.avg_pool1d(votes[None], 5, stride=1, padding=2)[0]
+        older = pooled[:, : n - newest].topk(budget - newest).indices
+        expected = torch.cat([older, torch.arange(n - newest, n).expand(len(older), -1)], 1)
+        session.policy.compress(st, budget)
+        assert torch.equal(st.pos, expected.sort(dim=1).values), st.index

@@ -132,3 +132,18 @@ def test_a_budget_smaller_than_the_window_keeps_the_newest_tokens(tiny):
         session.policy.compress(st, 8)
         assert st.length == 8
         assert all(newest - 3 in row and newest in row for row in st.pos.tolist()), st.pos
+
+
+def test_without_a_window_every_slot_past_the_sinks_goes_by_significance(tiny):
+    # STR reserves no recent window by default: at a small budget, the tokens kept besides the
+    # four sinks are exactly the most significant, old or new.
+    policy = get_policy("str", pool_spans=False)
+    session = tiny.session(policy, 1.0, prefill_chunk=0)
+    session.feed(TEXT)
+    cache, policy = session.cache, session.cache.policy
+    policy.prepare(cache, 16)
+    for st in cache.states:
+        significance = policy.significance(st).masked_fill(st.pos < 4, float("inf"))
+        expected = significance.topk(16).indices
+        policy.compress(st, 16)
+        assert torch.equal(st.pos, expected.sort(dim=1).values), st.index

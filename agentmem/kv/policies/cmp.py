@@ -25,8 +25,7 @@ from typing import ClassVar, Literal
 import torch
 
 from agentmem.errors import ConfigError
-from agentmem.kv.policies.base import Policy
-from agentmem.kv.policies.structured import STR
+from agentmem.kv.policies.structured import STR, Retention
 from agentmem.kv.tiers import ColdStore, WarmTier
 
 HOT, WARM, COLD = 0, 1, 2
@@ -49,7 +48,7 @@ class _Tiers:
 
 
 @dataclass
-class CMP(Policy):
+class CMP(Retention):
     """Hot / warm (int8) / cold (offloaded, recalled by representative key) tiers.
 
     Which hot tokens move down is STR's decision: the first seven fields are an STR scorer's
@@ -57,13 +56,7 @@ class CMP(Policy):
 
     name: ClassVar[str] = "cmp"
     needs_attention: ClassVar[bool] = True
-    alpha: float = 0.05
-    temperature: float = 0.25
-    sinks: int = 4
     recent: int = 32
-    sampling: Literal["topk", "bernoulli"] = "topk"
-    pool_spans: bool = True
-    seed: int = 0
     # Measured on SmolLM2-135M at 1k tokens, 12.5% budget (see DESIGN.md "KV memory"):
     # blocks of 8 (16: 2/3 passkey answers, 8: 3/3); mean-key representatives (Quest's min/max
     # bound: 0/3, too loose on 64-dim keys); 4x candidates rescored with exact keys per
