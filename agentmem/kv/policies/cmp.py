@@ -92,6 +92,11 @@ class CMP(Policy):
     # decoded token selects). 16 decodes 0.96x full at 4k but answered multikey 2/8 vs 4/8:
     # the first decoded token's query is the one that recalls the answer (layers 14-24).
     reselect: int = 0
+    # With "bound" representatives, the constant each query's block scores are measured
+    # against: "blocks", the log-sum-exp of its (unscaled) bounds; "device", that of its
+    # scaled logits over the keys it already attends on device, so that a block's score is
+    # the share of that query's attention it would take.
+    recall_norm: Literal["blocks", "device"] = "blocks"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -119,6 +124,10 @@ class CMP(Policy):
         if self.recall_reduce not in ("max", "mean"):
             raise ConfigError(
                 f"cmp.recall_reduce must be 'max' or 'mean', got {self.recall_reduce!r}"
+            )
+        if self.recall_norm not in ("blocks", "device"):
+            raise ConfigError(
+                f"cmp.recall_norm must be 'blocks' or 'device', got {self.recall_norm!r}"
             )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
@@ -197,25 +206,40 @@ class CMP(Policy):
         return torch.cat(keys, 2), torch.cat(values, 2), torch.cat(masks, 1)
 
     def _recall(self, state, tiers: _Tiers, query: torch.Tensor):
-        """The cold blocks for this query chunk: a new selection, or the held one when a decoded
-        token follows fewer than ``reselect`` others that read it."""
+        """The cold blocks for this query chunk. A decoded token starts from the held recall:
+        with ``"bound"`` representatives its bounds say which other blocks may beat it and
+        only those are read (the result is the exact selection); with ``"mean"`` ones it reads
+        the held blocks while fewer than ``reselect`` tokens have."""
         held = tiers.held
         width = min(tiers.recall, tiers.cold.blocks) * self.block_size
-        if (
-            query.shape[2] == 1
-            and held is not None
-            and held[0].shape[2] == width
-            and tiers.held_age < self.reselect
-        ):
+        decode = query.shape[2] == 1 and held is not None and held[0].shape[2] == width
+        bounded = self.representative == "bound" and self.candidates > 1
+        if decode and not bounded and tiers.held_age < self.reselect:
             tiers.held_age += 1
             return held[:3]
         heads = state.keys.shape[1]
         grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
         candidates = 1 if tiers.bulk else self.candidates
-        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates)
+        start = held if decode and bounded else None
+        norm = None
+        if bounded and self.recall_norm == "device" and not tiers.bulk:
+            grouped = grouped * grouped.shape[-1] ** -0.5  # the attention's own scale
+            norm = self._device_norm(state, tiers, grouped)
+        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates, start, norm)
         tiers.recalled = tiers.held[3]
         tiers.held_age = 1 if query.shape[2] == 1 else 0
         return tiers.held[:3]
+
+    @staticmethod
+    def _device_norm(state, tiers: _Tiers, grouped: torch.Tensor) -> torch.Tensor:
+        """Per query ``(heads, group * q, 1)``: the log-sum-exp of its scaled logits over the
+        keys it attends on device (hot and warm), so that a cold block scores as the share
+        of that query's attention it would take."""
+        q = grouped.float().flatten(1, 2)
+        logits = [q @ state.keys[0].float().transpose(1, 2)]
+        if tiers.warm_kv is not None:
+            logits.append(q @ tiers.warm_kv[0][0].float().transpose(1, 2))
+        return torch.cat(logits, 2).logsumexp(dim=2, keepdim=True)
 
     def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
         tiers = state.extra["cmp"]
