@@ -103,3 +103,11 @@ def test_a_held_recall_starts_the_next_selection_and_gives_the_fresh_result():
         assert blocks == [set((row // block).tolist()) for row in fresh[3]]
         assert blocks == _exhaustive(store, nearby, 4)
         held = again
+
+
+def test_a_bad_recall_norm_is_refused():
+    from agentmem.errors import ConfigError
+    from agentmem.kv import get_policy
+
+    with pytest.raises(ConfigError, match="recall_norm"):
+        get_policy("cmp", recall_norm="tokens")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 
 def quantize(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -255,15 +256,22 @@ class ColdStore:
         best = exact.view(self.heads, blocks.shape[1], self.block_size).amax(dim=2)
         return blocks.gather(1, best.topk(count, dim=1).indices)
 
-    def _exact(self, q: torch.Tensor, blocks: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
-        """Pooled exact scores ``(heads, b)`` of ``blocks: (heads, b)``: each query's best key
-        of the block (tokens attended in tier 1 left out), read where the cold tier lives."""
-        slots, valid = self._slots(blocks)
-        keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
-        logits = (q.to(keys.device) @ keys.float().transpose(1, 2)).masked_fill(
-            ~valid[:, None], float("-inf")
-        )
-        best = logits.view(*logits.shape[:2], blocks.shape[1], self.block_size).amax(dim=3)
+    def _exact(self, q: torch.Tensor, blocks, norm: torch.Tensor) -> torch.Tensor:
+        """Pooled exact scores ``(heads, b)`` of ``blocks: (heads, b)`` (``None``: every block,
+        in one pass over the store), each query's best key of the block (tokens attended in
+        tier 1 left out), read where the cold tier lives."""
+        if blocks is None:
+            keys = self.k[:, : self.length]
+            pad = (-self.length) % self.block_size
+            valid = F.pad(~self.in_warm, (0, pad), value=False)
+        else:
+            slots, valid = self._slots(blocks)
+            keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
+        logits = q.to(keys.device) @ keys.float().transpose(1, 2)
+        if blocks is None:
+            logits = F.pad(logits, (0, pad))
+        logits = logits.masked_fill(~valid[:, None], float("-inf"))
+        best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
         return self._pool(best, norm.to(keys.device))
 
     def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
@@ -295,6 +303,8 @@ class ColdStore:
         kth = exact.topk(count, dim=1).values[:, -1:]
         need = int((bounds > kth).sum(dim=1).max())  # per head, the unopened that may enter
         self.opened = chosen.shape[1] + need
+        if self.opened > self.blocks // 2:  # one pass over the store beats gathering most of it
+            return self._exact(q, None, norm).topk(count, dim=1).indices
         if need:
             more = bounds.topk(need, dim=1).indices
             chosen = torch.cat([chosen, more], 1)

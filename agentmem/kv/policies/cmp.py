@@ -65,14 +65,18 @@ class CMP(Policy):
     pool_spans: bool = True
     seed: int = 0
     # Measured on SmolLM2-135M at 1k tokens, 12.5% budget (see DESIGN.md "KV memory"):
-    # blocks of 8 (16: 2/3 passkey answers, 8: 3/3); mean-key representatives (Quest's min/max
-    # bound: 0/3, too loose on 64-dim keys); 4x candidates rescored with exact keys per
-    # 16-query chunk (multi-key: mean alone 0/4, rescored 3/4, full cache 3/4).
+    # blocks of 8 (16: 2/3 passkey answers, 8: 3/3). Representatives: per-channel min/max
+    # ("bound", Quest's upper bound of q . k over the block) opening blocks by bound until
+    # none left can beat the count-th exact score (`ColdStore._bounded`: the exact best
+    # blocks, whatever their mean key says); "mean" keys with ``candidates``x the recall
+    # rescored exactly can miss the block. Multikey, dev text, seed 1, 10 cases, full 7/10:
+    # mean 4/10; bound with the bounds' own normaliser 3/10; bound with recall_norm
+    # "device" (below) 7/7 of the cases full answers.
     block_size: int = 8
     recall_share: float = 0.5  # of the device budget, in bytes
     warm_share: float = 0.5
-    representative: Literal["bound", "mean"] = "mean"
-    candidates: int = 4
+    representative: Literal["bound", "mean"] = "bound"
+    candidates: int = 4  # the first pool, in multiples of the recall
     recall_chunk: int = 16
     cold_path: str | None = None
     # A block's score is its share of each query's softmax ("share"), not the raw logit: the
@@ -91,12 +95,16 @@ class CMP(Policy):
     # is attention over the device tokens, not a selection over the whole cold tier (0: every
     # decoded token selects). 16 decodes 0.96x full at 4k but answered multikey 2/8 vs 4/8:
     # the first decoded token's query is the one that recalls the answer (layers 14-24).
+    # Only for "mean" representatives: with "bound" ones a decoded token starts from the
+    # held recall and reads only the blocks whose bounds say they may beat it (exact).
     reselect: int = 0
     # With "bound" representatives, the constant each query's block scores are measured
     # against: "blocks", the log-sum-exp of its (unscaled) bounds; "device", that of its
     # scaled logits over the keys it already attends on device, so that a block's score is
-    # the share of that query's attention it would take.
-    recall_norm: Literal["blocks", "device"] = "blocks"
+    # the share of that query's attention it would take (a block is worth its slots when it
+    # would take attention from what the query reads already). Dev multikey (above): blocks
+    # normaliser kept 2/7 of full's answers, device 7/7; gold-block recall in DESIGN.md.
+    recall_norm: Literal["blocks", "device"] = "device"
 
     def __post_init__(self) -> None:
         super().__post_init__()
