@@ -74,7 +74,7 @@ def test_mean_pooling_prefers_the_block_every_query_reads_over_one_querys_spike(
 def test_decoded_tokens_share_a_recall_for_reselect_tokens(tiny, ids):
     calls = {}
     for reselect in (0, 3):
-        policy = get_policy("cmp", sinks=2, recent=8, reselect=reselect)
+        policy = get_policy("cmp", sinks=2, recent=8, reselect=reselect, representative="mean")
         s = tiny.session(policy, 0.25, prefill_chunk=40)
         s.feed_ids(ids)
         st = s.cache.states[1]

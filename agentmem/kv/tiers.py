@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 
 def quantize(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -26,6 +27,15 @@ def quantize(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """
     scale = x.abs().amax(dim=-1, keepdim=True).float().clamp_min(1e-8) / 127.0
     q = torch.round(x.float() / scale).clamp(-127, 127).to(torch.int8)
+    return q, scale
+
+
+def quantize_bound(x: torch.Tensor, up: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like ``quantize`` but rounded away from the inside: every dequantised element is >= its
+    ``x`` (``up``) or <= it, so a bound stays a bound after quantisation."""
+    scale = x.abs().amax(dim=-1, keepdim=True).float().clamp_min(1e-8) / 127.0
+    scaled = x.float() / scale
+    q = (scaled.ceil() if up else scaled.floor()).clamp(-127, 127).to(torch.int8)
     return q, scale
 
 
@@ -92,6 +102,7 @@ class ColdStore:
         self.representative = representative
         self.share = share
         self.reduce = "max"  # over the queries of a chunk: "max" or "mean" (of shares)
+        self.opened = 0  # blocks whose exact keys the last bounded selection read
         self.path = path
         self.length = 0
         self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
@@ -173,8 +184,8 @@ class ColdStore:
             qmax, smax = quantize(mean.to(self.device))
             qmin, smin = qmax[:, :0], smax[:, :0]
         else:
-            qmax, smax = quantize(kmax.amax(dim=2).to(self.device))
-            qmin, smin = quantize(kmin.amin(dim=2).to(self.device))
+            qmax, smax = quantize_bound(kmax.amax(dim=2).to(self.device), up=True)
+            qmin, smin = quantize_bound(kmin.amin(dim=2).to(self.device), up=False)
         self.rep_max = torch.cat([self.rep_max[:, :first_block], qmax], 1)
         self.rep_min = torch.cat([self.rep_min[:, :first_block], qmin], 1)
         self.rep_max_s = torch.cat([self.rep_max_s[:, :first_block], smax], 1)
@@ -182,28 +193,47 @@ class ColdStore:
 
     def block_scores(self, query: torch.Tensor) -> torch.Tensor:
         """Each block's score for the queries: the upper bound of ``q . k`` over the block
-        (``"bound"``) or ``q`` against its mean key (``"mean"``), maximised over the queries.
+        (``"bound"``) or ``q`` against its mean key (``"mean"``), pooled over the queries.
 
         ``query: (heads, group, q, d)`` -> ``(heads, blocks)``.
         """
+        logits, norm = self._rep_logits(query.float().flatten(1, 2))
+        return self._pool(logits, norm)
+
+    def _rep_logits(self, q: torch.Tensor, norm=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``q: (heads, Q, d)`` -> the representatives' logits ``(heads, Q, blocks)`` and each
+        query's normaliser ``(heads, Q, 1)``: ``norm`` when given (the caller's, e.g. the
+        log-sum-exp of the query over the keys already on device), else the log-sum-exp of
+        its logits over the blocks (``share``) or 0. One constant per query, so a bound minus
+        it is still a bound."""
         kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
-        q = query.float().flatten(1, 2)  # (heads, g*q, d)
         if self.representative == "mean":
-            return self._over_queries(q @ kmax.transpose(1, 2))
-        kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
-        bound = q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
-        return self._over_queries(bound)
+            logits = q @ kmax.transpose(1, 2)
+        else:
+            kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
+            logits = q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
+        if norm is not None:
+            return logits, norm
+        if not self.share:
+            return logits, torch.zeros_like(logits[..., :1])
+        return logits, logits.logsumexp(dim=2, keepdim=True)
+
+    def _pool(self, logits: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
+        """``(heads, Q, m)`` -> ``(heads, m)``: the best over the queries of the raw logit
+        (``share=False``) or of its share of each query's softmax (``share=True``): query heads
+        of a group and queries of a chunk have logits on different scales, and a raw maximum
+        lets the sharpest of them pick every block. Monotone in every logit, so pooled
+        bounds bound the pooled exact scores."""
+        logits = logits - norm
+        if self.share and self.reduce == "mean":  # the attention mass the chunk would give
+            return logits.exp().mean(dim=1)
+        return logits.amax(dim=1)
 
     def _over_queries(self, logits: torch.Tensor) -> torch.Tensor:
-        """``(heads, queries, m)`` -> ``(heads, m)``: the best over the queries of the raw
-        logit (``share=False``) or of its share of each query's softmax over the ``m``
-        (``share=True``): query heads of a group and queries of a chunk have logits on
-        different scales, and a raw maximum lets the sharpest of them pick every block."""
-        if self.share:
-            logits = logits - logits.logsumexp(dim=2, keepdim=True)
-            if self.reduce == "mean":  # the attention mass the chunk would give each key
-                return logits.exp().mean(dim=1)
-        return logits.amax(dim=1)
+        """Pooled shares of ``logits: (heads, Q, m)`` normalised over their own ``m``."""
+        if not self.share:
+            return self._pool(logits, torch.zeros_like(logits[..., :1]))
+        return self._pool(logits, logits.logsumexp(dim=2, keepdim=True))
 
     def _slots(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Slots ``(heads, b * block)`` of ``blocks: (heads, b)`` and whether each is attendable
@@ -226,20 +256,86 @@ class ColdStore:
         best = exact.view(self.heads, blocks.shape[1], self.block_size).amax(dim=2)
         return blocks.gather(1, best.topk(count, dim=1).indices)
 
-    def recall(self, query: torch.Tensor, count: int, candidates: int = 1):
+    def _exact(self, q: torch.Tensor, blocks, norm: torch.Tensor) -> torch.Tensor:
+        """Pooled exact scores ``(heads, b)`` of ``blocks: (heads, b)`` (``None``: every block,
+        in one pass over the store), each query's best key of the block (tokens attended in
+        tier 1 left out), read where the cold tier lives."""
+        if blocks is None:
+            keys = self.k[:, : self.length]
+            pad = (-self.length) % self.block_size
+            valid = F.pad(~self.in_warm, (0, pad), value=False)
+        else:
+            slots, valid = self._slots(blocks)
+            keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
+        logits = q.to(keys.device) @ keys.float().transpose(1, 2)
+        if blocks is None:
+            logits = F.pad(logits, (0, pad))
+        logits = logits.masked_fill(~valid[:, None], float("-inf"))
+        best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
+        return self._pool(best, norm.to(keys.device))
+
+    def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
+        """The ``count`` blocks per head with the best exact scores, reading only what the
+        bounds require: the ``pool`` best bounds are opened (their exact keys scored), then
+        every block whose bound beats the ``count``-th exact score so far; no other block can
+        enter, since its exact score is at most its bound. Needs ``"bound"``
+        representatives; the result equals an exact scoring of every block.
+
+        ``held``: a previous `recall`'s result (keys ``(1, heads, count * block, d)`` on the
+        compute device, values, validity, slots): its blocks, scored there, replace the
+        first pool, so a decoded token whose bounds leave that selection standing reads
+        nothing from tier 2.
+        """
+        logits, norm = self._rep_logits(q, norm)
+        bounds = self._pool(logits, norm)
+        if held is None:
+            chosen = bounds.topk(pool, dim=1).indices.cpu()
+            exact = self._exact(q, chosen, norm)
+        else:
+            keys, _, valid, slots = held
+            chosen = slots[:, :: self.block_size] // self.block_size
+            logits = (q @ keys[0].float().transpose(1, 2)).masked_fill(
+                ~valid[:, None], float("-inf")
+            )
+            best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
+            exact = self._pool(best, norm).cpu()
+        bounds = bounds.scatter(1, chosen.to(bounds.device), float("-inf")).cpu()
+        kth = exact.topk(count, dim=1).values[:, -1:]
+        need = int((bounds > kth).sum(dim=1).max())  # per head, the unopened that may enter
+        self.opened = chosen.shape[1] + need
+        if self.opened > self.blocks // 2:  # one pass over the store beats gathering most of it
+            return self._exact(q, None, norm).topk(count, dim=1).indices
+        if need:
+            more = bounds.topk(need, dim=1).indices
+            chosen = torch.cat([chosen, more], 1)
+            exact = torch.cat([exact, self._exact(q, more, norm)], 1)
+        return chosen.gather(1, exact.topk(count, dim=1).indices)
+
+    def recall(self, query: torch.Tensor, count: int, candidates: int = 1, held=None, norm=None):
         """Bring the ``count`` best blocks of each head into attention, exactly.
 
-        ``candidates`` > 1: the representatives choose ``count * candidates`` blocks and their
-        exact keys choose the ``count`` among them. Returns keys, values
-        ``(1, heads, count * block, d)`` on the compute device, a validity mask
-        ``(heads, count * block)`` (padding and tokens already attended in tier 1 are masked
-        out) and the slots recalled.
+        ``candidates`` > 1: with ``"bound"`` representatives, the exact best ``count`` blocks
+        (`_bounded`, starting from ``count * candidates``, or from ``held``, a previous
+        recall's result, returned as it is if it still stands); with
+        ``"mean"`` ones, the means choose ``count * candidates`` blocks and their exact keys
+        the ``count`` among them. Returns keys, values ``(1, heads, count * block, d)`` on the
+        compute device, a validity mask ``(heads, count * block)`` (padding and tokens
+        already attended in tier 1 are masked out) and the slots recalled. ``norm``
+        ``(heads, group * q, 1)``: each query's normaliser of the bounded selection.
         """
         count = min(count, self.blocks)
         pool = min(self.blocks, count * max(candidates, 1))
-        top = self.block_scores(query).topk(pool, dim=1).indices.cpu()  # (heads, pool)
-        if pool > count:
-            top = self._rescore(query, top, count)
+        if pool > count and self.representative == "bound":
+            top = self._bounded(query.float().flatten(1, 2), count, pool, held, norm)
+            if held is not None and torch.equal(
+                top.sort(dim=1).values,
+                (held[3][:, :: self.block_size] // self.block_size).sort(dim=1).values,
+            ):
+                return held
+        else:
+            top = self.block_scores(query).topk(pool, dim=1).indices.cpu()  # (heads, pool)
+            if pool > count:
+                top = self._rescore(query, top, count)
         slots, valid = self._slots(top)
         i3 = slots[:, :, None].expand(-1, -1, self.dim)
         k = self.k[:, : self.length].gather(1, i3).to(self.device)[None]

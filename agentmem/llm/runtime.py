@@ -108,22 +108,11 @@ class LocalLLM:
         return list(ids)
 
     def generate(
-        self,
-        messages_or_prompt: Messages,
-        max_new_tokens: int | None = None,
-        *,
-        policy: str | Policy | None = None,
-        budget: float | int | None = None,
-        temperature: float = 0.0,
-        session: Session | None = None,
+        self, messages_or_prompt: Messages, max_new_tokens: int | None = None, **options
     ) -> str:
-        """The model's reply to a prompt or chat messages, decoded over a managed cache."""
-        return "".join(
-            self.stream(
-                messages_or_prompt, max_new_tokens, policy=policy, budget=budget,
-                temperature=temperature, session=session,
-            )
-        )  # fmt: skip
+        """The model's reply to a prompt or chat messages, decoded over a managed cache;
+        ``options`` are ``stream``'s (policy, budget, temperature, session)."""
+        return "".join(self.stream(messages_or_prompt, max_new_tokens, **options))
 
     def stream(
         self,

@@ -58,14 +58,18 @@ class CMP(Retention):
     needs_attention: ClassVar[bool] = True
     recent: int = 32
     # Measured on SmolLM2-135M at 1k tokens, 12.5% budget (see DESIGN.md "KV memory"):
-    # blocks of 8 (16: 2/3 passkey answers, 8: 3/3); mean-key representatives (Quest's min/max
-    # bound: 0/3, too loose on 64-dim keys); 4x candidates rescored with exact keys per
-    # 16-query chunk (multi-key: mean alone 0/4, rescored 3/4, full cache 3/4).
+    # blocks of 8 (16: 2/3 passkey answers, 8: 3/3). Representatives: per-channel min/max
+    # ("bound", Quest's upper bound of q . k over the block) opening blocks by bound until
+    # none left can beat the count-th exact score (`ColdStore._bounded`: the exact best
+    # blocks, whatever their mean key says); "mean" keys with ``candidates``x the recall
+    # rescored exactly can miss the block. Multikey, dev text, seed 1, 10 cases, full 7/10:
+    # mean 4/10; bound with the bounds' own normaliser 3/10; bound with recall_norm
+    # "device" (below) 7/7 of the cases full answers.
     block_size: int = 8
     recall_share: float = 0.5  # of the device budget, in bytes
     warm_share: float = 0.5
-    representative: Literal["bound", "mean"] = "mean"
-    candidates: int = 4
+    representative: Literal["bound", "mean"] = "bound"
+    candidates: int = 4  # the first pool, in multiples of the recall
     recall_chunk: int = 16
     cold_path: str | None = None
     # A block's score is its share of each query's softmax ("share"), not the raw logit: the
@@ -84,7 +88,16 @@ class CMP(Retention):
     # is attention over the device tokens, not a selection over the whole cold tier (0: every
     # decoded token selects). 16 decodes 0.96x full at 4k but answered multikey 2/8 vs 4/8:
     # the first decoded token's query is the one that recalls the answer (layers 14-24).
+    # Only for "mean" representatives: with "bound" ones a decoded token starts from the
+    # held recall and reads only the blocks whose bounds say they may beat it (exact).
     reselect: int = 0
+    # With "bound" representatives, the constant each query's block scores are measured
+    # against: "blocks", the log-sum-exp of its (unscaled) bounds; "device", that of its
+    # scaled logits over the keys it already attends on device, so that a block's score is
+    # the share of that query's attention it would take (a block is worth its slots when it
+    # would take attention from what the query reads already). Dev multikey (above): blocks
+    # normaliser kept 2/7 of full's answers, device 7/7; gold-block recall in DESIGN.md.
+    recall_norm: Literal["blocks", "device"] = "device"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -112,6 +125,10 @@ class CMP(Retention):
         if self.recall_reduce not in ("max", "mean"):
             raise ConfigError(
                 f"cmp.recall_reduce must be 'max' or 'mean', got {self.recall_reduce!r}"
+            )
+        if self.recall_norm not in ("blocks", "device"):
+            raise ConfigError(
+                f"cmp.recall_norm must be 'blocks' or 'device', got {self.recall_norm!r}"
             )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
@@ -190,25 +207,40 @@ class CMP(Retention):
         return torch.cat(keys, 2), torch.cat(values, 2), torch.cat(masks, 1)
 
     def _recall(self, state, tiers: _Tiers, query: torch.Tensor):
-        """The cold blocks for this query chunk: a new selection, or the held one when a decoded
-        token follows fewer than ``reselect`` others that read it."""
+        """The cold blocks for this query chunk. A decoded token starts from the held recall:
+        with ``"bound"`` representatives its bounds say which other blocks may beat it and
+        only those are read (the result is the exact selection); with ``"mean"`` ones it reads
+        the held blocks while fewer than ``reselect`` tokens have."""
         held = tiers.held
         width = min(tiers.recall, tiers.cold.blocks) * self.block_size
-        if (
-            query.shape[2] == 1
-            and held is not None
-            and held[0].shape[2] == width
-            and tiers.held_age < self.reselect
-        ):
+        decode = query.shape[2] == 1 and held is not None and held[0].shape[2] == width
+        bounded = self.representative == "bound" and self.candidates > 1
+        if decode and not bounded and tiers.held_age < self.reselect:
             tiers.held_age += 1
             return held[:3]
         heads = state.keys.shape[1]
         grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
         candidates = 1 if tiers.bulk else self.candidates
-        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates)
+        start = held if decode and bounded else None
+        norm = None
+        if bounded and self.recall_norm == "device" and not tiers.bulk:
+            grouped = grouped * grouped.shape[-1] ** -0.5  # the attention's own scale
+            norm = self._device_norm(state, tiers, grouped)
+        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates, start, norm)
         tiers.recalled = tiers.held[3]
         tiers.held_age = 1 if query.shape[2] == 1 else 0
         return tiers.held[:3]
+
+    @staticmethod
+    def _device_norm(state, tiers: _Tiers, grouped: torch.Tensor) -> torch.Tensor:
+        """Per query ``(heads, group * q, 1)``: the log-sum-exp of its scaled logits over the
+        keys it attends on device (hot and warm), so that a cold block scores as the share
+        of that query's attention it would take."""
+        q = grouped.float().flatten(1, 2)
+        logits = [q @ state.keys[0].float().transpose(1, 2)]
+        if tiers.warm_kv is not None:
+            logits.append(q @ tiers.warm_kv[0][0].float().transpose(1, 2))
+        return torch.cat(logits, 2).logsumexp(dim=2, keepdim=True)
 
     def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
         tiers = state.extra["cmp"]
