@@ -178,7 +178,7 @@ def test_selection_scores_are_the_models_own_layer_c_attention_pooled_over_heads
         st.keep(keep.view(st.pos.shape[0], -1))
     candidates = select.evicted(s.cache)
     assert candidates.tolist() == gone.tolist()
-    got = select.score(s.weaver, question, candidates, heads=heads)
+    got = select.score(s.weaver, select.read_question(s.weaver, question), candidates, heads)
 
     model, n = tiny.model, len(ids)
     implementation = model.config._attn_implementation
