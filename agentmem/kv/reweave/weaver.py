@@ -10,7 +10,8 @@ leaves the latent in place. At a question (``recall``):
    true positions over the current cache (`agentmem.kv.reweave.layers`), layers below c
    predicted from the latent by ridge maps (`agentmem.kv.reweave.ridge`);
 3. each layer takes them in at their positions without growing: per KV head they replace the
-   rows the policy would evict first (the layer keeps its length, so the budget holds);
+   rows the question attends to least there (read over the cache through every layer in
+   step 1, nothing written; the layer keeps its length, so the budget holds);
 4. they are pinned (protected from eviction) until the question is answered, then compete
    like any row.
 
