@@ -178,7 +178,7 @@ def test_selection_scores_are_the_models_own_layer_c_attention_pooled_over_heads
         st.keep(keep.view(st.pos.shape[0], -1))
     candidates = select.evicted(s.cache)
     assert candidates.tolist() == gone.tolist()
-    got = select.score(s.weaver, question, candidates, heads=heads)
+    got = select.score(s.weaver, select.read_question(s.weaver, question), candidates, heads)
 
     model, n = tiny.model, len(ids)
     implementation = model.config._attn_implementation
@@ -326,3 +326,84 @@ def test_an_oracle_recall_brings_the_needle_back_to_every_head(tiny, name):
     assert s.cache.survival()["device"] < 1.0
     s.weaver.recall([9, 9], positions=needle)
     assert s.cache.survival()["device"] == 1.0
+
+
+def _fed_twice(tiny, name: str, ids: list[int]):
+    return [_fed(tiny, name, ids) for _ in range(2)]
+
+
+def _fed(tiny, name: str, ids: list[int]):
+    s = tiny.session(name, 0.5, prefill_chunk=16, reweave={"layer": 2, "recall_tokens": 10})
+    s.feed_ids(ids)
+    return s
+
+
+@pytest.mark.parametrize("name", ["h2o", "str"])
+def test_recall_displaces_the_rows_the_question_reads_least(tiny, name):
+    """Rewoven rows take the places of the rows the question gives the least attention at that
+    layer and head, measured here by feeding the question for real into a twin session (the
+    managed attention's own weights, as the policy hook sees them)."""
+    ids, question = _ids(64, seed=41), _ids(6, seed=42)
+    twin, s = _fed_twice(tiny, name, ids)
+    before = [st.pos.clone() for st in twin.cache.states]
+    masses: dict[int, torch.Tensor] = {}
+    observe = twin.cache.policy.observe
+
+    def recording(state, probs, q_start, q_total):
+        n = before[state.index].shape[1]
+        masses[state.index] = masses.get(state.index, 0) + probs[..., :n].sum(dim=(1, 2))
+        observe(state, probs, q_start, q_total)
+
+    twin.cache.policy.observe = recording
+    twin.feed_ids(question)
+    from agentmem.kv.reweave import select
+
+    recalled = select.evicted(s.cache)[:6]
+    assert s.weaver.recall(question, positions=recalled.tolist()) == 6
+    displaced_any = False
+    for st, pos, mass in zip(s.cache.states, before, [masses[i] for i in range(4)], strict=True):
+        protected = s.cache.policy.protected(_Rows(pos, st.last_position), pos.shape[1])
+        for h in range(pos.shape[0]):
+            kept = torch.isin(pos[h], st.pos[h])
+            free = ~protected[h] & ~torch.isin(pos[h], recalled)
+            gone, stayed = mass[h][~kept], mass[h][kept & free]
+            if len(gone) and len(stayed):
+                displaced_any = True
+                assert float(gone.max()) <= float(stayed.min()) + 1e-5, (st.index, h)
+    assert displaced_any
+
+
+class _Rows:
+    """The ``pos`` and ``last_position`` of a layer as they were (for ``policy.protected``)."""
+
+    def __init__(self, pos: torch.Tensor, last_position: int):
+        self.pos, self.last_position = pos, last_position
+
+
+def test_filler_control_keeps_no_needle_row_the_policy_held(tiny):
+    """The filler control rebuilds the needle only from other tokens' latents: rows the policy
+    kept at the needle's positions are dropped first, in every layer and head."""
+    import random
+
+    from agentmem.bench import cmr
+
+    s = tiny.session("str", 0.3, prefill_chunk=32, reweave={"layer": 2})
+    s.feed("Cold tea waits on the sill. " * 7)
+    s.feed("Vault 88 hides 6024.", mark=True)
+    s.feed("A dog barks twice at noon. " * 7)
+    needle = sorted(s.cache.marked)
+    held = {}  # (layer, head, position): the key row the policy kept
+    for st in s.cache.states:
+        for h in range(st.pos.shape[0]):
+            for i in torch.isin(st.pos[h], torch.tensor(needle)).nonzero().flatten().tolist():
+                held[st.index, h, int(st.pos[h, i])] = st.keys[0, h, i].clone()
+    assert held and s.cache.survival()["device"] < 1.0  # the policy keeps part of the needle
+    cmr._recall(s, "filler", [9, 9], needle, random.Random(0))
+    assert s.cache.survival()["device"] == 1.0  # every needle slot rebuilt from donors
+    for st in s.cache.states:
+        for h in range(st.pos.shape[0]):
+            for i, p in enumerate(st.pos[h].tolist()):
+                if (st.index, h, p) in held:
+                    assert not torch.equal(st.keys[0, h, i], held[st.index, h, p]), (st.index, h)
+    lengths = {st.length for st in s.cache.states}
+    assert len(lengths) == 1

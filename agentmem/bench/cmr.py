@@ -10,7 +10,10 @@ its budget before the question (query-agnostic), and answers greedily:
 - ``cmr_sum``: the same, traces scored by all heads' attention summed (the earlier
   selection; ``cmr`` scores by the most attentive head unless ``kv.reweave.heads`` says);
 - ``oracle``: reweaving of exactly the needle's evicted tokens (the upper bound of selection);
-- ``filler``: the oracle's positions rewoven from other tokens' latents (must fail);
+- ``filler``: the needle's rows dropped from every layer and head, then the oracle's
+  positions rewoven from other tokens' latents (must fail: it measures whether the answer
+  comes from the needle's latents; with the policy's kept needle rows left in place, the
+  re-run at the needle's positions read the kept digits and answered from them);
 - ``ridge``: the oracle's positions with every layer predicted by the ridge maps, no re-run;
 - ``full``: the whole cache (a ceiling; KL and hidden error are measured against it).
 
@@ -142,11 +145,28 @@ def _recall(s, condition: str, question: list[int], oracle: list[int], rng) -> i
             s.weaver.options = dataclasses.replace(s.weaver.options, heads="sum")
         return s.weaver.recall(question)
     if condition == "filler":
+        drop(s.cache, oracle)  # the control is about the latents: no needle row stays
         others = [p for p in range(8, s.tokens_seen) if p not in set(oracle)]
         donors = torch.tensor(rng.choices(others, k=len(oracle)))
         store = s.weaver.store
         store.replace(torch.tensor(oracle), store.rows(donors, torch.float32))
     return s.weaver.recall(question, positions=oracle, ridge_only=condition == "ridge")
+
+
+def drop(cache, positions: Sequence[int]) -> None:
+    """Remove the rows of ``positions`` from every layer and KV head of ``cache`` (heads keep
+    equal lengths: a head holding fewer of them keeps its best-scored others in their place,
+    as the policy would; rows are dropped, never added)."""
+    gone = torch.tensor(sorted(positions), dtype=torch.long)
+    for st in cache.states:
+        hit = torch.isin(st.pos, gone.to(st.pos.device))
+        keep_n = st.length - int(hit.sum(dim=1).max())
+        scores = cache.policy.score(st).float().nan_to_num(posinf=1e30, neginf=-1e30)
+        protected = cache.policy.protected(st, st.length)
+        scores = torch.where(protected, torch.full_like(scores, 1e30), scores)
+        scores = torch.where(hit, torch.full_like(scores, float("-inf")), scores)
+        keep = scores.topk(keep_n, dim=1).indices.sort(dim=1).values
+        st.keep(keep)
 
 
 def _ask(s, condition, question, oracle, ref, rng, max_new_tokens: int) -> dict:

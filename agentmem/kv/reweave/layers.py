@@ -30,6 +30,8 @@ class _Rerun:
     cache: ManagedCache
     positions: torch.Tensor  # (m,) true positions of the tokens run
     kv: dict[int, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
+    # per layer, the attention mass ``(kv_heads, n)`` the run's queries gave each cached row
+    attended: dict[int, torch.Tensor] = field(default_factory=dict)
 
 
 def decoder(model):
@@ -57,13 +59,20 @@ def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tenso
 
 @torch.no_grad()
 def rerun(
-    model, cache: ManagedCache, hidden: torch.Tensor, positions: torch.Tensor, layers: range
+    model,
+    cache: ManagedCache,
+    hidden: torch.Tensor,
+    positions: torch.Tensor,
+    layers: range,
+    attended: dict[int, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, dict[int, tuple[torch.Tensor, torch.Tensor]]]:
     """Run ``layers`` on ``hidden: (1, m, d)`` (the residual entering the first of them) at
     ``positions: (m,)`` (ascending). Returns the residual leaving the last layer and, per layer,
-    the new tokens' keys and values ``(1, kv_heads, m, head_dim)`` (keys rotated)."""
+    the new tokens' keys and values ``(1, kv_heads, m, head_dim)`` (keys rotated). When given,
+    ``attended`` receives per layer the attention mass ``(kv_heads, n)`` the new tokens'
+    queries (all of a KV head's group) gave each cached row."""
     stack = decoder(model)
-    run = _Rerun(cache, positions)
+    run = _Rerun(cache, positions, attended=attended if attended is not None else {})
     cos_sin = rope(model, hidden, positions)
     with _active(model, run):
         for index in layers:
@@ -91,6 +100,7 @@ def _rerun_attention(module, query, key, value, attention_mask, scaling, dropout
     q = query[0].view(kv_heads, group, m, d)
     scores = torch.matmul(q, keys.transpose(-1, -2)).float() * scaling
     probs = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+    run.attended[module.layer_idx] = probs[..., : cached_k.shape[2]].sum(dim=(1, 2))
     out = torch.matmul(probs.to(values.dtype), values).reshape(1, kv_heads * group, m, d)
     return out.transpose(1, 2).contiguous(), None
 

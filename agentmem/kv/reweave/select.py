@@ -42,29 +42,39 @@ def evicted(cache) -> torch.Tensor:
 
 
 @torch.no_grad()
-def score(
-    weaver, question: list[int], candidates: torch.Tensor, heads: str = "max"
-) -> torch.Tensor:
-    """Attention mass ``(e,)`` the question gives each candidate at the capture layer: summed
-    over the question's tokens, then the most attentive query head's (``"max"``) or all
-    heads' together (``"sum"``)."""
+def read_question(weaver, question: list[int]):
+    """The question read over the current cache without writing it: the residual ``(1, q, d)``
+    entering the capture layer, its positions ``(q,)``, and per layer the attention mass
+    ``(kv_heads, n)`` its queries give each cached row (what the question reads, at every
+    layer: the rows that recall must not displace)."""
     model, cache, c = weaver.llm.model, weaver.cache, weaver.layer
-    stack = decoder(model)
-    device = candidates.device
+    device = cache.states[0].pos.device if cache.states else weaver.llm.device
     q_pos = torch.arange(cache.tokens_seen, cache.tokens_seen + len(question), device=device)
     hidden = model.get_input_embeddings()(torch.tensor([question], device=device))
-    hidden, _ = rerun(model, cache, hidden, q_pos, range(0, c))
-    block = stack.layers[c]
+    attended: dict[int, torch.Tensor] = {}
+    at_c, _ = rerun(model, cache, hidden, q_pos, range(0, c), attended)
+    rerun(model, cache, at_c, q_pos, range(c, len(decoder(model).layers)), attended)
+    return at_c, q_pos, attended
+
+
+@torch.no_grad()
+def score(weaver, read, candidates: torch.Tensor, heads: str = "max") -> torch.Tensor:
+    """Attention mass ``(e,)`` the question gives each candidate at the capture layer: summed
+    over the question's tokens, then the most attentive query head's (``"max"``) or all
+    heads' together (``"sum"``). ``read``: ``read_question``'s result."""
+    model, cache, c = weaver.llm.model, weaver.cache, weaver.layer
+    hidden, q_pos, _ = read
+    block = decoder(model).layers[c]
     attn = block.self_attn
     d = attn.head_dim
-    query = attn.q_proj(block.input_layernorm(hidden)).view(1, len(question), -1, d)
+    query = attn.q_proj(block.input_layernorm(hidden)).view(1, len(q_pos), -1, d)
     query = rotate(query.transpose(1, 2), *rope(model, hidden, q_pos))
     latents = weaver.store.rows(candidates, hidden.dtype)[None]
     keys = attn.k_proj(block.input_layernorm(latents)).view(1, len(candidates), -1, d)
     keys = rotate(keys.transpose(1, 2), *rope(model, latents, candidates))
     cached, _, _ = _cached(cache, c, keys)
     kv_heads = keys.shape[1]
-    q = query[0].view(kv_heads, -1, len(question), d)
+    q = query[0].view(kv_heads, -1, len(q_pos), d)
     every = torch.cat([cached, keys], dim=2)[0].unsqueeze(1)  # (kv_heads, 1, n + e, d)
     probs = torch.softmax(torch.matmul(q, every.transpose(-1, -2)).float() * attn.scaling, -1)
     per_head = probs[..., cached.shape[2] :].sum(dim=2).flatten(0, 1)  # (q_heads, e)

@@ -10,7 +10,8 @@ leaves the latent in place. At a question (``recall``):
    true positions over the current cache (`agentmem.kv.reweave.layers`), layers below c
    predicted from the latent by ridge maps (`agentmem.kv.reweave.ridge`);
 3. each layer takes them in at their positions without growing: per KV head they replace the
-   rows the policy would evict first (the layer keeps its length, so the budget holds);
+   rows the question attends to least there (read over the cache through every layer in
+   step 1, nothing written; the layer keeps its length, so the budget holds);
 4. they are pinned (protected from eviction) until the question is answered, then compete
    like any row.
 
@@ -115,15 +116,19 @@ class Weaver:
         room = min(self.options.recall_tokens, max(held, self.cache.budget_tokens) // 2)
         if len(candidates) == 0 or room <= 0:
             return 0
+        read = select.read_question(self, list(question)) if len(question) else None
+        if positions is None and read is None:
+            return 0  # nothing asked: nothing to select by
         if positions is not None:
             wanted = torch.as_tensor(list(positions), dtype=torch.long, device=candidates.device)
             chosen = candidates[torch.isin(candidates, wanted)][:room]
         else:
-            scores = select.score(self, list(question), candidates, self.options.heads)
+            scores = select.score(self, read, candidates, self.options.heads)
             sentences = self.store.sentence.to(candidates.device)[candidates]
             chosen = select.expand(candidates, scores, sentences, self.options.seeds, room)
         if len(chosen):
-            self._insert(chosen, self.rebuild(chosen, ridge_only=ridge_only))
+            attended = read[2] if read is not None else {}
+            self._insert(chosen, self.rebuild(chosen, ridge_only=ridge_only), attended)
             self.pinned = chosen
         self.counts["rewoven_last"] = len(chosen)
         self.counts["rewoven_tokens"] += len(chosen)
@@ -148,9 +153,15 @@ class Weaver:
             rows.update(rerun_rows)
         return rows
 
-    def _insert(self, positions: torch.Tensor, rows: dict[int, tuple]) -> None:
+    def _insert(
+        self, positions: torch.Tensor, rows: dict[int, tuple], attended: dict | None = None
+    ) -> None:
         """Put the rows in every layer at their positions; per KV head they take free room under
-        the budget, then the places of the rows the policy would evict first."""
+        the budget, then the places of the rows the question attends to least at that layer and
+        head (``attended``: ``select.read_question``'s masses; without a question, the rows the
+        policy would evict first). The policy ranked its rows before the question was known;
+        displacing by that rank took rows the question reads (the template around a needle,
+        other facts it names) and lost answers the policy alone gave."""
         policy = self.cache.policy
         spans = self.store.span.to(positions.device)[positions].long()
         budget = self.cache.budget_tokens
@@ -161,7 +172,9 @@ class Weaver:
             held = (st.pos[:, :, None] == pos[None, None, :]).any(dim=1)
             missing = int((~held).sum(dim=1).min())
             n = max(st.length, min(budget, st.length + missing))  # grow only within the budget
-            scores = policy.score(st).float().nan_to_num(posinf=1e30, neginf=-1e30)
+            read = (attended or {}).get(st.index)
+            scores = policy.score(st) if read is None or read.shape != st.pos.shape else read
+            scores = scores.float().nan_to_num(posinf=1e30, neginf=-1e30)
             protected = policy.protected(st, st.length)
             scores = torch.where(protected, torch.full_like(scores, 1e30), scores)
             wanted = torch.isin(st.pos, pos)  # a head that holds a recalled token keeps it
