@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from agentmem.errors import IndexDamagedError, StoreError
+from agentmem.stores import vector_exact
 from agentmem.stores.hnsw_files import damaged_collections, segment_dirs
 from agentmem.types import MemoryRecord
 
@@ -230,10 +231,12 @@ class VectorIndex:
                 raise
             log.warning("vector collection of %r not written yet: %s", user_id, exc)
             return [[] for _ in vectors]
-        return [
+        answers = [
             [(i, max(0.0, min(1.0, 1.0 - float(d)))) for i, d in zip(ids, dists, strict=True)]
             for ids, dists in zip(result["ids"], result["distances"], strict=True)
         ]
+        with self._guard(user_id):
+            return vector_exact.complete(col, vectors, k, answers)
 
     def statuses(self, user_id: str) -> dict[str, str]:
         """The status each of a user's vectors carries in its metadata (for inspection)."""
