@@ -6,19 +6,27 @@ Nested sections use a double underscore in the environment: AGENTMEM_SEARCH__RRF
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agentmem.errors import ConfigError
 
 
-class SearchConfig(BaseModel):
+class _Section(BaseModel):
+    """A nested group of settings; a key it does not know is refused (a misspelt setting
+    would otherwise leave the default in force without a word)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchConfig(_Section):
     """How hybrid search fuses its signals."""
 
     fusion: Literal["zscore", "rrf", "sum"] = Field(
@@ -63,7 +71,7 @@ class SearchConfig(BaseModel):
     importance_weight: float = Field(0.0, ge=0.0, le=1.0)
 
 
-class EmbeddingConfig(BaseModel):
+class EmbeddingConfig(_Section):
     """Which embedder turns text into vectors."""
 
     model: str = Field("minilm", description="'minilm' (bundled), 'hash' (tests), or a local path")
@@ -75,7 +83,7 @@ class EmbeddingConfig(BaseModel):
     dimension: int = Field(384, gt=0, description="used by the hash embedder only")
 
 
-class ChromaConfig(BaseModel):
+class ChromaConfig(_Section):
     """The vector index: an embedded directory, or a Chroma server when host is set."""
 
     path: Path | None = None
@@ -91,7 +99,7 @@ class ChromaConfig(BaseModel):
     )
 
 
-class LLMConfig(BaseModel):
+class LLMConfig(_Section):
     """The local language model (issue: runtime)."""
 
     model: str = Field("bundled", description="'bundled' (SmolLM2-135M) or a local HF directory")
@@ -104,7 +112,7 @@ class LLMConfig(BaseModel):
     )
 
 
-class KVConfig(BaseModel):
+class KVConfig(_Section):
     """KV memory: the retention policy of the local model's attention cache."""
 
     policy: str = Field("full", description="full, streaming_llm, h2o, snapkv, tova, str or cmp")
@@ -122,7 +130,7 @@ class KVConfig(BaseModel):
     )
 
 
-class ShortTermConfig(BaseModel):
+class ShortTermConfig(_Section):
     """The working context of a session."""
 
     max_tokens: int = Field(1024, gt=0, description="budget of the recent turns, in tokens")
@@ -136,7 +144,7 @@ class ShortTermConfig(BaseModel):
     context_tokens: int = Field(2048, ge=32, description="default max_tokens of context()")
 
 
-class ConsolidationConfig(BaseModel):
+class ConsolidationConfig(_Section):
     """How short-term overflow becomes long-term memory."""
 
     summarizer: str = Field(
@@ -174,7 +182,7 @@ class ConsolidationConfig(BaseModel):
     )
 
 
-class LoRAConfig(BaseModel):
+class LoRAConfig(_Section):
     """Parametric memory: LoRA adapters trained from stable facts (defaults measured on a
     2-core CPU with SmolLM2-135M; see agentmem/bench/lora.py)."""
 
@@ -226,7 +234,7 @@ class LoRAConfig(BaseModel):
     )
 
 
-class ApiConfig(BaseModel):
+class ApiConfig(_Section):
     """The HTTP service: API keys and request limits. Keys also come from the environment
     variable AGENTMEM_API_KEYS="key1:alice,bob;key2:carol" ("*" lets a key act for anyone)."""
 
@@ -237,7 +245,7 @@ class ApiConfig(BaseModel):
     max_new_tokens: int = Field(256, gt=0, description="cap on a chat request's max_tokens")
 
 
-class SQLConfig(BaseModel):
+class SQLConfig(_Section):
     """Limits of read-only SQL (`Memory.sql`, `agentmem sql`); past one, the statement is
     stopped or its result refused, never cut short."""
 
@@ -251,7 +259,7 @@ class SQLConfig(BaseModel):
 Policy = Literal["latest_wins", "highest_confidence", "source_priority", "keep_both", "manual"]
 
 
-class ConflictsConfig(BaseModel):
+class ConflictsConfig(_Section):
     """Conflict resolution and lifecycle: policies per attribute, vocabulary, decay and TTL."""
 
     default_policy: Policy = "latest_wins"
@@ -392,5 +400,23 @@ def _describe(exc: pydantic.ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "config"
-        parts.append(f"{where}: {err['msg']}, got {err.get('input')!r}")
+        if err["type"] == "extra_forbidden":
+            parts.append(f"{where}: unknown setting; {_known_near(err['loc'])}")
+        else:
+            parts.append(f"{where}: {err['msg']}, got {err.get('input')!r}")
     return "invalid configuration: " + "; ".join(parts)
+
+
+def _known_near(loc: tuple) -> str:
+    """The fix for an unknown key: the setting it most resembles, or the section's keys."""
+    model: type[BaseModel] = MemoryConfig
+    for part in loc[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    known = sorted(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "known settings here: " + ", ".join(known)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from agentmem import ConfigError, Memory, MemoryConfig
 
@@ -76,3 +77,54 @@ def test_unknown_embedder_is_a_config_error(tmp_path):
         with pytest.raises(ConfigError, match="embedding.model"):
             mem.add("hello there", "alice")
     assert Path(tmp_path / "agentmem.db").exists()
+
+
+def _sections():
+    return {
+        name: field.annotation
+        for name, field in MemoryConfig.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+    }
+
+
+def _misspelt(key: str) -> str:
+    """The key with one inner letter dropped (a typing slip, not a listed name)."""
+    middle = len(key) // 2
+    return key[:middle] + key[middle + 1 :]
+
+
+def test_every_section_refuses_a_misspelt_key_and_names_the_setting(tmp_path):
+    """A misspelt setting used to be dropped in silence, its default left in force."""
+    for section, model in _sections().items():
+        for key in model.model_fields:
+            slip = _misspelt(key)
+            if slip in model.model_fields:
+                continue
+            with pytest.raises(ConfigError) as caught:
+                MemoryConfig.create(home=tmp_path, **{section: {slip: 1}})
+            message = str(caught.value)
+            assert f"{section}.{slip}: unknown setting" in message
+            assert repr(key) in message, message
+
+
+def test_unknown_keys_are_refused_from_toml_and_environment(tmp_path, monkeypatch):
+    path = tmp_path / "agentmem.toml"
+    path.write_text("[consolidation]\nidle_gap = 2.0\n")
+    with pytest.raises(ConfigError, match=r"consolidation\.idle_gap: unknown setting"):
+        MemoryConfig.from_toml(path)
+    monkeypatch.setenv("AGENTMEM_SEARCH__FULLTEXT_WEIGTH", "0.2")
+    with pytest.raises(ConfigError, match="did you mean 'fulltext_weight'"):
+        MemoryConfig.create(home=tmp_path)
+
+
+def test_a_key_like_none_lists_what_the_section_knows(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        MemoryConfig.create(home=tmp_path, kv={"zebra": 1})
+    assert "kv.zebra: unknown setting; known settings here: " in str(caught.value)
+    assert "budget" in str(caught.value)
+
+
+def test_a_refused_setting_writes_nothing(tmp_path):
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Memory(home=tmp_path / "h", embedding={"model": "hash", "dimensions": 64})
+    assert not (tmp_path / "h" / "agentmem.db").exists()
