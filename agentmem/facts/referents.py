@@ -13,11 +13,11 @@ What "previous" means:
   pointing back ("He plays drums." after "He works at X.") the named text stays the
   context;
 - among texts a caller stored with `add`/`add_many` (notes and facts,
-  `long_term.said_before`), in storing order: within one `add_many` call the list order,
-  across calls the order their rows were written. `observed_at` does not reorder: a
-  conversation imported out of order is read in the order it was imported. A restatement
-  merged into an earlier memory (REINFORCE, MERGE) writes no row, so the text before it
-  stays the context;
+  `long_term.said_before`), within the scope's newest `LOOKBACK` of them, in storing
+  order: within one `add_many` call the list order, across calls the order their rows
+  were written. `observed_at` does not reorder: a conversation imported out of order is
+  read in the order it was imported. A restatement merged into an earlier memory
+  (REINFORCE, MERGE) writes no row, so the text before it stays the context;
 - texts stored concurrently (threads, processes, server workers sharing a database): a
   text sees every text committed when it is read, and none still in flight beside it;
 - observed turns are not contexts: consolidation reads each of them on its own, and their
@@ -25,12 +25,12 @@ What "previous" means:
   agent's note ("She prefers tea") would be read after whatever the user last said.
 
 The state is the database, not the process: a text with a pronoun and no earlier text of
-its speaker in the same `add_many` call costs one query on the scope index. So two
-memories (two homes or databases) with the same scope ids never read each other's texts,
-a restart keeps the context, a purge forgets it, a deleted memory is no context, and a
-text whose write failed never becomes one. A cache in the process would go stale as soon
-as another process writes the scope (the multi-worker server spreads one conversation
-over its workers).
+its speaker in the same `add_many` call costs one query that reads the scope's newest
+`LOOKBACK` rows. So two memories (two homes or databases) with the same scope ids never
+read each other's texts, a restart keeps the context, a purge forgets it, a deleted memory
+is no context, and a text whose write failed never becomes one. A cache in the process
+would go stale as soon as another process writes the scope (the multi-worker server
+spreads one conversation over its workers).
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ from agentmem.long_term.said_before import said_before
 from agentmem.types import Fact, MemoryRecord
 
 ANAPHOR = re.compile(r"\b(?:he|she|him|her)\b", re.IGNORECASE)
-# How far back a run of texts that only point back ("He ...", "She ...") is followed to
-# the text that named the person; further back the name is seldom still the referent.
-LOOKBACK = 16
+# How many of the scope's newest stored notes and facts (all speakers, derived facts
+# included) are searched for the speaker's previous text: a pronoun points back a few
+# turns, and sixty-four rows are dozens of turns even where each states several facts.
+LOOKBACK = 64
 
 
 def _key(record: MemoryRecord) -> tuple:

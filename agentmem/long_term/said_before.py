@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Select, bindparam, select
 
 from agentmem.long_term.memory import LongTermMemory
 from agentmem.long_term.plans import speaker_of
@@ -23,23 +22,31 @@ STATED_KINDS = ("note", "fact")
 
 
 def said_before(
-    long_term: LongTermMemory, scope: Scope, speaker: str | None, limit: int
+    long_term: LongTermMemory, scope: Scope, speaker: str | None, window: int
 ) -> list[str]:
-    """Up to `limit` texts of `speaker` stored in exactly this scope (its user, agent and
-    session; None matches only None), newest first: in the order they were written, which
-    for concurrent writers is the order their transactions took the user's write lock.
-    One query on the scope index, read backwards."""
-    statement = _statement(scope.agent_id is None, scope.session_id is None, speaker is None)
-    values = {**scope.to_dict(), "speaker": speaker, "limit": limit}
+    """The texts `speaker` stored among the newest `window` notes and facts of exactly this
+    scope (its user, agent and session; None matches only None), newest first: in the order
+    they were written, which for concurrent writers is the order their transactions took
+    the user's write lock.
+
+    One query that reads the newest rows backwards (on SQLite the scope index, on PostgreSQL
+    the primary key) and stops at `window`; who said a row and where it came from are read
+    here, not in SQL, where they would be parsed out of the JSON of every row of the scope."""
+    values = {**scope.to_dict(), "window": window}
+    statement = _statement(scope.agent_id is None, scope.session_id is None)
     with long_term.sql.begin() as conn:
         rows = conn.execute(statement, values).all()
-    # the SQL compares the name stripped of spaces; `speaker_of` has the last word
-    return [text for text, meta in rows if speaker_of(meta or {}) == speaker]
+    return [text for text, meta in rows if _stated_by(meta or {}, speaker)]
+
+
+def _stated_by(meta: dict, speaker: str | None) -> bool:
+    derived = meta.get("derived_from") is not None or meta.get("episode_ids") is not None
+    return not derived and speaker_of(meta) == speaker
 
 
 @functools.cache
-def _statement(no_agent: bool, no_session: bool, nobody: bool) -> Select:
-    """The query for one shape of scope and speaker, built once (values bound by name)."""
+def _statement(no_agent: bool, no_session: bool) -> Select:
+    """The query for one shape of scope, built once (values bound by name)."""
     m = memories.c
     return (
         select(m.text, m.meta)
@@ -49,20 +56,10 @@ def _statement(no_agent: bool, no_session: bool, nobody: bool) -> Select:
             m.session_id.is_(None) if no_session else m.session_id == bindparam("session_id"),
             m.kind.in_(STATED_KINDS),
             m.status != "deleted",
-            m.meta["derived_from"].as_string().is_(None),
-            m.meta["episode_ids"].as_string().is_(None),
-            _spoken_by(nobody),
         )
         .order_by(m.pk.desc())
-        .limit(bindparam("limit"))
+        .limit(bindparam("window"))
     )
-
-
-def _spoken_by(nobody: bool) -> ColumnElement[bool]:
-    """Rows whose stored name, stripped of spaces, is the speaker (a blank name is nobody's,
-    as `speaker_of` reads it)."""
-    named = func.trim(memories.c.meta["speaker"].as_string())
-    return or_(named.is_(None), named == "") if nobody else named == bindparam("speaker")
 
 
 __all__ = ["said_before"]
