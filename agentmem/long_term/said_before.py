@@ -29,9 +29,10 @@ def said_before(
     they were written, which for concurrent writers is the order their transactions took
     the user's write lock.
 
-    One query that reads the newest rows backwards (on SQLite the scope index, on PostgreSQL
-    the primary key) and stops at `window`; who said a row and where it came from are read
-    here, not in SQL, where they would be parsed out of the JSON of every row of the scope."""
+    One query that stops at `window` rows (SQLite reads the scope index backwards;
+    PostgreSQL the primary key once the table is analysed, else the scope index and a
+    top-N sort); who said a row and where it came from are read here, not in SQL, where
+    they would be parsed out of the JSON of every row of the scope."""
     values = {**scope.to_dict(), "window": window}
     statement = _statement(scope.agent_id is None, scope.session_id is None)
     with long_term.sql.begin() as conn:
