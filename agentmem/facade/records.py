@@ -114,7 +114,7 @@ class Records:
             for t, m in zip(texts, metadatas, strict=True)
         ]
         extractor = derived.text_extractor(self.config.consolidation.extractor)
-        records, own = derived.with_facts(candidates, facts, extractor)
+        records, own = derived.with_facts(candidates, facts, extractor, self.long_term)
         with self._layers_lock:  # plan and write as one step: no other thread plans between
             plan, results = resolver.resolve_many(records, self.long_term, actor=source)
             self.long_term.apply(plan)

@@ -42,12 +42,13 @@ def with_facts(
     candidates: Sequence[MemoryRecord],
     given: Sequence[Fact | dict[str, Any] | None],
     extractor: FactExtractor,
+    long_term: LongTermMemory,
 ) -> tuple[list[MemoryRecord], list[int]]:
     """The records `candidates` become (facts, notes and the facts derived from them), and
-    the position of each candidate's own record in that list."""
+    the position of each candidate's own record in that list. `long_term` holds the texts
+    stored before, which "he"/"she" may point back to (`referents`)."""
     todo = [i for i, c in enumerate(candidates) if given[i] is None and c.kind in READ_KINDS]
-    source = candidates[0].source if candidates else "user"
-    found = referents.read(extractor, [candidates[i] for i in todo], source)
+    found = referents.read(extractor, candidates, todo, long_term)
     facts_of: dict[int, list[Fact]] = dict(zip(todo, found, strict=True))
     out: list[MemoryRecord] = []
     positions: list[int] = []
