@@ -93,7 +93,7 @@ def test_short_files_are_found_on_open_and_rebuilt_from_sql(home, damaged):
         _assert_vectors_match_sql(mem, "u")
         # Written after the rebuild: a stale HNSW cache would answer without it. (Searches
         # for the rebuilt notes are not asserted one by one: HNSW may leave a point of this
-        # tight cluster unreachable, as any build of it may; see test_vector_reach.)
+        # tight cluster unreachable, as any build of it may; see stores/vector_exact.py.)
         hits = mem.search(added.text, Scope("u"), mode="semantic", top_k=10)
         assert added.text in [h.record.text for h in hits], _diagnosis(mem, added.text)
         stored = {r["id"] for r in mem.sql("SELECT id FROM memories", Scope("u"), max_rows=5_000)}
