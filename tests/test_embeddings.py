@@ -74,10 +74,11 @@ def test_background_embeddings_run_at_lower_priority_than_the_writer(minilm):
     # other tests' workers, and the writer itself: a joined thread can linger in /proc while
     # the OS tears it down, at the priority it keeps
     python_threads = {str(t.native_id) for t in threading.enumerate()} | writer_ids
-    created = {
-        t: n for t, n in _thread_niceness().items() if t not in before and t not in python_threads
-    }
-    assert created, "the background session made no worker threads of its own"
+    native = {t: n for t, n in _thread_niceness().items() if t not in python_threads}
+    # the background session may have been made by an earlier test of this process: its
+    # threads then predate `before`, but still run lowered
+    assert any(n >= 10 for n in native.values()), "no model thread runs at lowered priority"
+    created = {t: n for t, n in native.items() if t not in before}
     assert all(n >= 10 for n in created.values()), created
     assert writer_niceness == [os.getpriority(os.PRIO_PROCESS, 0)]
     assert np.allclose((out[0] * expected).sum(axis=1), 1.0, atol=1e-5)
