@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -21,7 +20,7 @@ from agentmem import Memory, Scope
 from agentmem.adapters.embeddings import make_embedder
 from agentmem.stores import vector_exact
 from agentmem.stores.vector import VectorIndex
-from agentmem.types import MemoryRecord
+from tests.test_contract_vector import _records
 
 EMBED = make_embedder("hash", 16, 64)
 HOBBIES = "pottery fencing kayaking beekeeping juggling origami falconry rowing".split()
@@ -33,22 +32,6 @@ def _sentences(n: int, seed: int) -> list[str]:
     return [
         f"Person {i} took up {rng.choice(HOBBIES)} after moving to {rng.choice(TOWNS)}."
         for i in range(n)
-    ]
-
-
-def _records(texts: list[str], user: str) -> list[MemoryRecord]:
-    now = datetime.now(UTC)
-    return [
-        MemoryRecord(
-            id=f"{user}-{i}",
-            text=t,
-            scope=Scope(user),
-            created_at=now,
-            updated_at=now,
-            valid_from=now,
-            recorded_at=now,
-        )
-        for i, t in enumerate(texts)
     ]
 
 
