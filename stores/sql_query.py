@@ -7,7 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Numeric, and_, bindparam, case, cast, func, literal, null, or_
+from sqlalchemy import (
+    Boolean,
+    Numeric,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.checks import check_key
@@ -31,6 +43,10 @@ class MemoryQuery:
     text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
     text_in: Sequence[str] | None = None  # case-insensitive: any of these texts
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Rows whose value holds each of these words (`value_holds`), and rows whose metadata
+    # sets the key `or_flagged`: what a new value of a slot can meet, read without the rest.
+    value_words: Sequence[str] | None = None
+    or_flagged: str | None = None
 
     def condition(self, dialect: str) -> ColumnElement[bool]:
         """The filter as SQL. Its values are named bind parameters, so a statement built
@@ -68,12 +84,22 @@ class MemoryQuery:
             parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in texts]))
         for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
             parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
+        if self.value_words:
+            parts.append(self._value_condition(dialect))
         return and_(*parts)
+
+    def _value_condition(self, dialect: str) -> ColumnElement[bool]:
+        held = value_holds(memories.c.value, self.value_words or (), dialect)
+        if self.or_flagged is None:
+            return held
+        return or_(held, _has_key(check_key(self.or_flagged, "or_flagged"), dialect))
 
     def shape(self) -> tuple | None:
         """What a statement built on `condition()` depends on besides `params()`; None
         when the filter holds values that are not bound by name (texts, metadata)."""
         if self.text_equals is not None or self.text_in is not None or self.metadata:
+            return None
+        if self.value_words:
             return None
         named = ("agent_id", "as_of", "session_id", "subject", "attribute")
         return (
@@ -92,6 +118,35 @@ class MemoryQuery:
         out.update(created_after=self.created_after, created_before=self.created_before)
         out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
         return out
+
+
+def value_holds(column, words: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """`column` holds each word of `words` as a substring, ASCII letters in either case: a
+    superset of the rows whose text Python's `str.lower()` turns into text holding the words
+    (the normal forms the caller compares in Python). A word with a character outside ASCII
+    filters nothing: SQLite folds only ASCII case. Outside ASCII only the Kelvin sign lowers
+    into ASCII ("k"), so a k matches any one character."""
+    patterns = [_like_pattern(w) for w in words if w.isascii() and w]
+    if not patterns:
+        return true()
+    if dialect == "postgresql":  # LIKE is case-sensitive there, ILIKE follows the locale
+        column = func.translate(column, _UPPER, _UPPER.lower())
+    return and_(*(column.like(p, escape="\\") for p in patterns))
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped.replace("k", "_") + "%"
+
+
+def _has_key(key: str, dialect: str) -> ColumnElement[bool]:
+    """The metadata sets `key` (to any value: a superset of the rows where it is true)."""
+    if dialect == "postgresql":
+        return memories.c.meta[key].is_not(None)
+    return func.json_type(memories.c.meta, f'$."{key}"').is_not(None)
 
 
 def _padded(texts: list[str]) -> list[str]:

@@ -58,13 +58,7 @@ def resolve(
             candidate = reslot_retraction(candidate, long_term)
         else:
             candidate = generic_slot.reslot(candidate, long_term)
-        timeline = slot_timeline(
-            long_term,
-            candidate.scope,
-            candidate.subject or "user",
-            candidate.attribute or "",
-            pending,
-        )
+        timeline = slot_facts(long_term, candidate, pending)
         decision = conflicts.decide_fact(candidate, timeline, config)
         decision = _ask_judge(
             long_term,
@@ -128,21 +122,55 @@ def reslot_retraction(candidate: MemoryRecord, long_term: LongTermMemory) -> Mem
     return dataclasses.replace(candidate, attribute=holders.pop())
 
 
+def slot_facts(
+    long_term: LongTermMemory, candidate: MemoryRecord, pending: WritePlan | None = None
+) -> list[MemoryRecord]:
+    """The part of its slot's timeline that `conflicts.decide_fact` reads for `candidate`.
+
+    A multi-valued slot (likes, owns: hundreds of values) is decided against its active
+    values alone, and among them only by those that can meet the candidate: a value whose
+    normal form holds every word of the candidate's (the same value, a wider wording) or a
+    negation (an empty one denies every value). The SQL filter is a superset of those;
+    `decide_fact` classifies them as it would the whole slot. A negation without a value
+    meets every value, and a single-valued slot reads its whole (short) timeline."""
+    config = long_term.config.conflicts
+    subject, attribute = candidate.subject or "user", candidate.attribute or ""
+    if not conflicts.is_multi(attribute, config):
+        return slot_timeline(long_term, candidate.scope, subject, attribute, pending)
+    words = conflicts.normalise_value(candidate.value).split()
+    return slot_timeline(
+        long_term,
+        candidate.scope,
+        subject,
+        attribute,
+        pending,
+        statuses=("active",),
+        value_words=words,
+    )
+
+
 def slot_timeline(
     long_term: LongTermMemory,
     scope: Scope,
     subject: str,
     attribute: str,
     pending: WritePlan | None = None,
+    *,
+    statuses: tuple[str, ...] = ("active", "superseded"),
+    value_words: list[str] | None = None,
 ) -> list[MemoryRecord]:
-    """The facts that were or are the value of a slot (held and rejected ones left out)."""
+    """The facts that were or are the value of a slot (held and rejected ones left out);
+    with `value_words`, only the stored ones whose value holds those words or that are
+    negations (`MemoryQuery.value_words`), and every fact of the slot the batch adds."""
     query = MemoryQuery(
         user_id=scope.user_id,
         agent_id=scope.agent_id,
         kinds=["fact"],
-        statuses=("active", "superseded"),
+        statuses=statuses,
         subject=subject,
         attribute=attribute,
+        value_words=value_words or None,
+        or_flagged="negated" if value_words else None,
     )
     records = long_term.find(query)
     if pending is not None:

@@ -1,0 +1,133 @@
+"""A multi-valued slot holding hundreds of values: a new value is decided against the few
+stored values it can meet (the resolver does not read the slot's whole history), and the
+outcomes are those of a decision over the whole slot: a restatement reinforces its value,
+a wider or narrower wording meets the value it words, a retraction ends exactly its value,
+a reassertion ends the retraction, a new value is added, nothing else changes. On SQLite
+and PostgreSQL.
+
+The values come from this file's own word lists (a seeded draw), not from the code's."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agentmem import Memory, Scope
+from agentmem.facts import resolver
+from agentmem.long_term import new_id
+from agentmem.types import MemoryRecord
+
+QUALITIES = (
+    "smoked hand-rolled bitter spiced frozen toasted wild pickled candied salted "
+    "braised fermented roasted minted peppered honeyed stewed charred grilled poached"
+).split()
+THINGS = (
+    "plums chestnuts radishes oats leeks figs mussels lentils quinces almonds "
+    "sardines parsnips apricots barley cockles turnips walnuts dates"
+).split()
+BATCHES = 6
+DAY0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+# placed at known batches so that the earliest value holding "cider" is known
+CIDERS = {0: "Cloudy Cider", 2: "pear cider", 4: "dry cider from Somerset"}
+ODD = ("crème brûlée", "snake_case puzzles", "100% rye loaves", "\u212aombucha")
+
+
+def _values(seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    pairs = [f"{q} {t}" for q in QUALITIES for t in THINGS]
+    drawn = rng.sample(pairs, 300 - len(CIDERS) - len(ODD))
+    batches = [drawn[i::BATCHES] for i in range(BATCHES)]
+    for b, value in CIDERS.items():
+        batches[b].insert(rng.randrange(len(batches[b]) + 1), value)
+    batches[1] += ODD
+    return batches
+
+
+def _say(mem: Memory, scope: Scope, value: str, day: int, *, negated: bool = False):
+    text = f"Oksana {'no longer likes' if negated else 'likes'} {value}."
+    fact = {"subject": "Oksana", "attribute": "likes", "value": value, "negated": negated}
+    return mem.add(text, scope, fact=fact, observed_at=DAY0 + timedelta(days=day))
+
+
+def _active(mem: Memory, scope: Scope) -> dict[str, dict]:
+    rows = mem.sql(
+        "SELECT id, value, status FROM memories WHERE kind = 'fact' AND attribute = 'likes'",
+        scope,
+    )
+    return {r["id"]: r for r in rows if r["status"] == "active"}
+
+
+def _slot_of_many(mem: Memory) -> None:
+    scope = Scope("oksana")
+    ids: dict[str, str] = {}
+    for day, batch in enumerate(_values(seed=20260)):
+        texts = [f"Oksana likes {v}." for v in batch]
+        facts = [{"subject": "Oksana", "attribute": "likes", "value": v} for v in batch]
+        stored = mem.add_many(texts, scope, facts=facts, observed_at=DAY0 + timedelta(days=day))
+        ids.update({v: r.id for v, r in zip(batch, stored, strict=True)})
+    assert len(ids) == 300 and len(_active(mem, scope)) == 300
+
+    # the resolver reads the values a new one can meet, not the whole slot
+    probe = _probe(scope, "pear cider")
+    read = resolver.slot_facts(mem.long_term, probe)
+    assert {r.value for r in read} == {"pear cider"}
+
+    # a restatement in other case reinforces the value it restates
+    again = _say(mem, scope, "PEAR CIDER", 10)
+    assert again.id == ids["pear cider"]
+    for value in ("Crème Brûlée", "snake_case puzzles", "100% Rye Loaves", "kombucha"):
+        assert _say(mem, scope, value, 10).id in ids.values(), value
+    assert len(_active(mem, scope)) == 300
+
+    # a narrower wording is history beside the first value that holds its words
+    cider = _say(mem, scope, "cider", 11)
+    assert cider.status == "superseded" and cider.superseded_by == ids["Cloudy Cider"]
+
+    # a retraction ends exactly the value it names
+    gone = "pear cider"
+    retraction = _say(mem, scope, gone, 12, negated=True)
+    active = _active(mem, scope)
+    assert ids[gone] not in active and retraction.id in active
+    ended = mem.get(ids[gone], scope)
+    assert ended.status == "superseded" and ended.superseded_by == retraction.id
+    assert set(ids.values()) - {ids[gone]} <= set(active)
+
+    # saying it again ends the retraction; a new value is added beside the rest
+    back = _say(mem, scope, gone, 13)
+    assert mem.get(retraction.id, scope).superseded_by == back.id
+    new = _say(mem, scope, "blackcurrant jam", 14)
+    active = _active(mem, scope)
+    assert back.id in active and new.id in active and retraction.id not in active
+    assert len(active) == 301  # 299 first values, the reasserted one, the new one
+    lost = [v for v, i in ids.items() if v != gone and i not in active]
+    assert lost == []
+
+
+def _probe(scope: Scope, value: str) -> MemoryRecord:
+    now = DAY0 + timedelta(days=30)
+    return MemoryRecord(
+        id=new_id(),
+        text=f"Oksana likes {value}.",
+        scope=scope,
+        kind="fact",
+        subject="oksana",
+        attribute="likes",
+        value=value,
+        created_at=now,
+        updated_at=now,
+        valid_from=now,
+        recorded_at=now,
+    )
+
+
+def test_slot_of_many_values_on_sqlite(tmp_path):
+    with Memory(home=tmp_path, embedding={"model": "hash"}) as mem:
+        _slot_of_many(mem)
+
+
+@pytest.mark.slow
+def test_slot_of_many_values_on_postgres(tmp_path, pg_url):
+    with Memory(home=tmp_path, embedding={"model": "hash"}, database_url=pg_url) as mem:
+        _slot_of_many(mem)
