@@ -171,7 +171,12 @@ class SQLStore(EpisodeTable, AuditTables):
         limit: int | None = None,
         newest_first: bool = True,
     ) -> list[MemoryRecord]:
-        order = memories.c.pk.desc() if newest_first else memories.c.pk.asc()
+        key = memories.c.pk
+        if query.text_in is not None or query.text_equals is not None:
+            # sorted after the read: SQLite would otherwise walk an index in pk order (the
+            # user's every row) rather than look the texts up in theirs (migration 0004)
+            key = key + 0
+        order = key.desc() if newest_first else key.asc()
         stmt = select(memories).where(query.condition(conn.dialect.name)).order_by(order)
         if limit is not None:
             stmt = stmt.limit(limit)
