@@ -81,7 +81,8 @@ class MemoryQuery:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
         if self.text_in is not None:
             texts = _padded(list(self.text_in))
-            parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in texts]))
+            binds = [func.lower(_bind(f"text_{i}", t)) for i, t in enumerate(texts)]
+            parts.append(func.lower(m.text).in_(binds))
         for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
             parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
         if self.value_words:
@@ -89,17 +90,15 @@ class MemoryQuery:
         return and_(*parts)
 
     def _value_condition(self, dialect: str) -> ColumnElement[bool]:
-        held = value_holds(memories.c.value, self.value_words or (), dialect)
+        held = value_holds(memories.c.value, self._value_patterns(), dialect)
         if self.or_flagged is None:
             return held
         return or_(held, _has_key(check_key(self.or_flagged, "or_flagged"), dialect))
 
     def shape(self) -> tuple | None:
         """What a statement built on `condition()` depends on besides `params()`; None
-        when the filter holds values that are not bound by name (texts, metadata)."""
-        if self.text_equals is not None or self.text_in is not None or self.metadata:
-            return None
-        if self.value_words:
+        when the filter holds values that are not bound by name (text_equals, metadata)."""
+        if self.text_equals is not None or self.metadata:
             return None
         named = ("agent_id", "as_of", "session_id", "subject", "attribute")
         return (
@@ -108,6 +107,9 @@ class MemoryQuery:
             bool(self.kinds),
             self.created_after is not None,
             self.created_before is not None,
+            None if self.text_in is None else len(_padded(list(self.text_in))),
+            len(self._value_patterns()) if self.value_words else None,
+            self.or_flagged if self.value_words else None,
         )
 
     def params(self) -> dict[str, Any]:
@@ -117,27 +119,37 @@ class MemoryQuery:
             out[key] = getattr(self, key)
         out.update(created_after=self.created_after, created_before=self.created_before)
         out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
+        if self.text_in is not None:
+            out.update((f"text_{i}", t) for i, t in enumerate(_padded(list(self.text_in))))
+        if self.value_words:
+            out.update((f"value_word_{i}", p) for i, p in enumerate(self._value_patterns()))
         return out
 
+    def _value_patterns(self) -> list[str]:
+        """LIKE patterns of `value_words`: a word with a character outside ASCII filters
+        nothing (SQLite folds only ASCII case)."""
+        return [_like_pattern(w) for w in self.value_words or () if w.isascii() and w]
 
-def value_holds(column, words: Sequence[str], dialect: str) -> ColumnElement[bool]:
-    """`column` holds each word of `words` as a substring, ASCII letters in either case: a
-    superset of the rows whose text Python's `str.lower()` turns into text holding the words
-    (the normal forms the caller compares in Python). A word with a character outside ASCII
-    filters nothing: SQLite folds only ASCII case. Outside ASCII only the Kelvin sign lowers
-    into ASCII ("k"), so a k matches any one character."""
-    patterns = [_like_pattern(w) for w in words if w.isascii() and w]
+
+def value_holds(column, patterns: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """`column` matches each of `patterns` (`_like_pattern`), ASCII letters in either case:
+    a superset of the rows whose text Python's `str.lower()` turns into text holding the
+    words (the normal forms the caller compares in Python). Bound as value_word_<i>."""
     if not patterns:
         return true()
     if dialect == "postgresql":  # LIKE is case-sensitive there, ILIKE follows the locale
         column = func.translate(column, _UPPER, _UPPER.lower())
-    return and_(*(column.like(p, escape="\\") for p in patterns))
+    return and_(
+        *(column.like(_bind(f"value_word_{i}", p), escape="\\") for i, p in enumerate(patterns))
+    )
 
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _like_pattern(word: str) -> str:
+    """Outside ASCII only the Kelvin sign lowers into ASCII ("k"): a k matches any one
+    character."""
     escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return "%" + escaped.replace("k", "_") + "%"
 
