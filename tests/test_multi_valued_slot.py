@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agentmem import Memory, Scope
+from agentmem.errors import ConflictStateError
 from agentmem.facts import resolver
 from agentmem.long_term import new_id
 from agentmem.types import MemoryRecord
@@ -103,6 +104,14 @@ def _slot_of_many(mem: Memory) -> None:
     assert len(active) == 301  # 299 first values, the reasserted one, the new one
     lost = [v for v, i in ids.items() if v != gone and i not in active]
     assert lost == []
+
+    # undoing the retraction would hold the value twice (it was said again): refused
+    events = mem.history(ids[gone], scope)
+    ended_by = [e for e in events if e.op == "SUPERSEDE" and e.memory_id == ids[gone]]
+    assert [e.related_id for e in ended_by] == [retraction.id]
+    with pytest.raises(ConflictStateError, match="twice"):
+        mem.restore(ended_by[0].id, scope)
+    assert _active(mem, scope) == active
 
 
 def _probe(scope: Scope, value: str) -> MemoryRecord:
