@@ -47,6 +47,9 @@ class MemoryQuery:
     # sets the key `or_flagged`: what a new value of a slot can meet, read without the rest.
     value_words: Sequence[str] | None = None
     or_flagged: str | None = None
+    # Of the rows `statuses` admits, only the active ones and those valid from after this
+    # time: what a new value of a single-valued slot is decided against, when nothing later.
+    active_or_valid_after: datetime | None = None
 
     def condition(self, dialect: str) -> ColumnElement[bool]:
         """The filter as SQL. Its values are named bind parameters, so a statement built
@@ -87,6 +90,9 @@ class MemoryQuery:
             parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
         if self.value_words:
             parts.append(self._value_condition(dialect))
+        if self.active_or_valid_after is not None:
+            after = _bind("valid_after", self.active_or_valid_after, m.valid_from.type)
+            parts.append(or_(m.status == "active", m.valid_from > after))
         return and_(*parts)
 
     def _value_condition(self, dialect: str) -> ColumnElement[bool]:
@@ -110,6 +116,7 @@ class MemoryQuery:
             None if self.text_in is None else len(_padded(list(self.text_in))),
             len(self._value_patterns()) if self.value_words else None,
             self.or_flagged if self.value_words else None,
+            self.active_or_valid_after is not None,
         )
 
     def params(self) -> dict[str, Any]:
@@ -118,6 +125,7 @@ class MemoryQuery:
         for key in ("agent_id", "as_of", "session_id", "subject", "attribute"):
             out[key] = getattr(self, key)
         out.update(created_after=self.created_after, created_before=self.created_before)
+        out["valid_after"] = self.active_or_valid_after
         out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
         if self.text_in is not None:
             out.update((f"text_{i}", t) for i, t in enumerate(_padded(list(self.text_in))))

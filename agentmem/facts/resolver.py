@@ -132,21 +132,22 @@ def slot_facts(
     normal form holds every word of the candidate's (the same value, a wider wording) or a
     negation (an empty one denies every value). The SQL filter is a superset of those;
     `decide_fact` classifies them as it would the whole slot. A negation without a value
-    meets every value, and a single-valued slot reads its whole (short) timeline."""
+    meets every value. A single-valued slot is decided against its current value unless
+    the slot holds a value from after the candidate's time; then its whole timeline is read
+    (the candidate is fitted into the past)."""
     config = long_term.config.conflicts
-    subject, attribute = candidate.subject or "user", candidate.attribute or ""
-    if not conflicts.is_multi(attribute, config):
-        return slot_timeline(long_term, candidate.scope, subject, attribute, pending)
-    words = conflicts.normalise_value(candidate.value).split()
-    return slot_timeline(
-        long_term,
-        candidate.scope,
-        subject,
-        attribute,
-        pending,
-        statuses=("active",),
-        value_words=words,
-    )
+    scope, subject = candidate.scope, candidate.subject or "user"
+    attribute = candidate.attribute or ""
+    if conflicts.is_multi(attribute, config):
+        words = conflicts.normalise_value(candidate.value).split()
+        return slot_timeline(
+            long_term, scope, subject, attribute, pending, statuses=("active",), value_words=words
+        )
+    t = as_utc(candidate.valid_from)
+    near = slot_timeline(long_term, scope, subject, attribute, pending, active_or_after=t)
+    if any(as_utc(r.valid_from) > t for r in near):
+        return slot_timeline(long_term, scope, subject, attribute, pending)
+    return near
 
 
 def slot_timeline(
@@ -158,10 +159,12 @@ def slot_timeline(
     *,
     statuses: tuple[str, ...] = ("active", "superseded"),
     value_words: list[str] | None = None,
+    active_or_after: datetime | None = None,
 ) -> list[MemoryRecord]:
     """The facts that were or are the value of a slot (held and rejected ones left out);
     with `value_words`, only the stored ones whose value holds those words or that are
-    negations (`MemoryQuery.value_words`), and every fact of the slot the batch adds."""
+    negations (`MemoryQuery.value_words`); with `active_or_after`, only the stored ones that
+    are active or valid from after that time; and every fact of the slot the batch adds."""
     query = MemoryQuery(
         user_id=scope.user_id,
         agent_id=scope.agent_id,
@@ -171,6 +174,7 @@ def slot_timeline(
         attribute=attribute,
         value_words=value_words or None,
         or_flagged="negated" if value_words else None,
+        active_or_valid_after=active_or_after,
     )
     records = long_term.find(query)
     if pending is not None:

@@ -1,14 +1,17 @@
-"""A multi-valued slot holding hundreds of values: a new value is decided against the few
-stored values it can meet (the resolver does not read the slot's whole history), and the
-outcomes are those of a decision over the whole slot: a restatement reinforces its value,
-a wider or narrower wording meets the value it words, a retraction ends exactly its value,
-a reassertion ends the retraction, a new value is added, nothing else changes. On SQLite
-and PostgreSQL.
+"""Slots with long histories. A multi-valued slot holding hundreds of values: a new value
+is decided against the few stored values it can meet (the resolver does not read the slot's
+whole history), and the outcomes are those of a decision over the whole slot: a restatement
+reinforces its value, a wider or narrower wording meets the value it words, a retraction
+ends exactly its value, a reassertion ends the retraction, a new value is added, nothing
+else changes. A single-valued slot of forty past values: a new value is decided against the
+current one, a statement about the past is fitted into the history. On SQLite and
+PostgreSQL.
 
 The values come from this file's own word lists (a seeded draw), not from the code's."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -114,8 +117,8 @@ def _slot_of_many(mem: Memory) -> None:
     assert _active(mem, scope) == active
 
 
-def _probe(scope: Scope, value: str) -> MemoryRecord:
-    now = DAY0 + timedelta(days=30)
+def _probe(scope: Scope, value: str, day: int = 30) -> MemoryRecord:
+    now = DAY0 + timedelta(days=day)
     return MemoryRecord(
         id=new_id(),
         text=f"Oksana likes {value}.",
@@ -131,12 +134,64 @@ def _probe(scope: Scope, value: str) -> MemoryRecord:
     )
 
 
-def test_slot_of_many_values_on_sqlite(tmp_path):
-    with Memory(home=tmp_path, embedding={"model": "hash"}) as mem:
-        _slot_of_many(mem)
+SYLLABLES = "bar mor wen til dra osk lin hav eth gor sul pen ric ad".split()
 
 
-@pytest.mark.slow
-def test_slot_of_many_values_on_postgres(tmp_path, pg_url):
-    with Memory(home=tmp_path, embedding={"model": "hash"}, database_url=pg_url) as mem:
-        _slot_of_many(mem)
+def _places(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < n:
+        name = "".join(rng.sample(SYLLABLES, 3)).capitalize()
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _move(mem: Memory, scope: Scope, place: str, day: float, *, negated: bool = False):
+    text = f"Tomas {'no longer lives' if negated else 'lives'} in {place}."
+    fact = {"subject": "Tomas", "attribute": "lives_in", "value": place, "negated": negated}
+    return mem.add(text, scope, fact=fact, observed_at=DAY0 + timedelta(days=day))
+
+
+def _slot_of_long_history(mem: Memory) -> None:
+    scope = Scope("tomas")
+    *places, later, earlier = _places(seed=4711, n=42)
+    ids = [_move(mem, scope, p, day).id for day, p in enumerate(places)]
+    rows = mem.sql("SELECT id, status FROM memories WHERE attribute = 'lives_in'", scope)
+    assert sorted(r["id"] for r in rows if r["status"] == "active") == [ids[-1]]
+    probe = dataclasses.replace(
+        _probe(scope, "Lisbon", day=100), subject="tomas", attribute="lives_in"
+    )
+    assert [r.id for r in resolver.slot_facts(mem.long_term, probe)] == [ids[-1]]
+
+    # the current value said again is reinforced
+    assert _move(mem, scope, places[-1].upper(), 50).id == ids[-1]
+    # a statement about day 20.5 is history between the values of days 20 and 21
+    past = _move(mem, scope, earlier, 20.5)
+    assert past.status == "superseded" and past.superseded_by == ids[21]
+    assert mem.get(ids[20], scope).valid_to == DAY0 + timedelta(days=20.5)
+    # a new value ends the current one; its retraction ends the new value
+    new = _move(mem, scope, later, 60)
+    assert mem.get(ids[-1], scope).superseded_by == new.id
+    gone = _move(mem, scope, later, 61, negated=True)
+    assert mem.get(new.id, scope).superseded_by == gone.id
+    rows = mem.sql("SELECT id, status FROM memories WHERE attribute = 'lives_in'", scope)
+    assert [r["id"] for r in rows if r["status"] == "active"] == [gone.id]
+    assert {*ids, past.id, new.id, gone.id} <= {r["id"] for r in rows}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mem(request, tmp_path):
+    config = {"home": tmp_path, "embedding": {"model": "hash"}}
+    if request.param == "postgresql":
+        config["database_url"] = request.getfixturevalue("pg_url")
+    with Memory(**config) as m:
+        yield m
+
+
+def test_slot_of_many_values(mem):
+    _slot_of_many(mem)
+
+
+def test_slot_of_long_history(mem):
+    _slot_of_long_history(mem)
