@@ -180,18 +180,9 @@ def _slot_of_long_history(mem: Memory) -> None:
     assert {*ids, past.id, new.id, gone.id} <= {r["id"] for r in rows}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def mem(request, tmp_path):
-    config = {"home": tmp_path, "embedding": {"model": "hash"}}
-    if request.param == "postgresql":
-        config["database_url"] = request.getfixturevalue("pg_url")
-    with Memory(**config) as m:
-        yield m
+def test_slot_of_many_values(mem_sql):
+    _slot_of_many(mem_sql)
 
 
-def test_slot_of_many_values(mem):
-    _slot_of_many(mem)
-
-
-def test_slot_of_long_history(mem):
-    _slot_of_long_history(mem)
+def test_slot_of_long_history(mem_sql):
+    _slot_of_long_history(mem_sql)

@@ -4,22 +4,12 @@ any length the config allows. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import event, text
 
 from agentmem import Memory, Scope
 from agentmem.stores.sql_query import MemoryQuery
 
 INDEX = "ix_memories_text_lower"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def mem(request, tmp_path):
-    config = {"home": tmp_path, "embedding": {"model": "hash"}}
-    if request.param == "postgresql":
-        config["database_url"] = request.getfixturevalue("pg_url")
-    with Memory(**config) as m:
-        yield m
 
 
 def _plan(mem: Memory, query: MemoryQuery) -> str:
@@ -47,7 +37,8 @@ def _plan(mem: Memory, query: MemoryQuery) -> str:
         return " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
 
 
-def test_same_text_lookup_uses_the_index(mem):
+def test_same_text_lookup_uses_the_index(mem_sql):
+    mem = mem_sql
     scope = Scope("ines")
     long_text = "Notes from the harbour survey, " + "tide and silt readings " * 800
     texts = ["Water the ferns on the balcony every Sunday", long_text]
