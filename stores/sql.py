@@ -171,11 +171,23 @@ class SQLStore(EpisodeTable, AuditTables):
         limit: int | None = None,
         newest_first: bool = True,
     ) -> list[MemoryRecord]:
-        order = memories.c.pk.desc() if newest_first else memories.c.pk.asc()
-        stmt = select(memories).where(query.condition(conn.dialect.name)).order_by(order)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        return [_memory(r) for r in conn.execute(stmt)]
+        """The memories that pass `query`, by insertion order; the statement is built once
+        per query shape (every write runs a few of these)."""
+        by_text = query.text_in is not None or query.text_equals is not None
+        # a text lookup is sorted after the read: SQLite would otherwise walk an index in pk
+        # order (the user's every row) rather than look the texts up in theirs (0004)
+        key = _PK_SORTED_AFTER if by_text else memories.c.pk
+        order = key.desc() if newest_first else key.asc()
+
+        def build(where):
+            stmt = select(memories).where(where).order_by(order)
+            return stmt if limit is None else stmt.limit(limit)
+
+        dialect = conn.dialect.name
+        stmt = self.search_reads.statement(
+            ("find", newest_first, limit, by_text), query, dialect, build
+        )
+        return [_memory(r) for r in conn.execute(stmt, query.params())]
 
     def predecessors(self, conn: Connection, memory_id: str, user_id: str) -> list[str]:
         """Ids of the records that `memory_id` superseded."""
@@ -237,6 +249,9 @@ class SQLStore(EpisodeTable, AuditTables):
             if "user_id" in table.c:
                 conn.execute(table.delete().where(table.c.user_id == user_id))
         return ids
+
+
+_PK_SORTED_AFTER = memories.c.pk + 0
 
 
 def _memory_row(record: MemoryRecord) -> dict[str, Any]:

@@ -7,7 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Numeric, and_, bindparam, case, cast, func, literal, null, or_
+from sqlalchemy import (
+    Boolean,
+    Numeric,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from agentmem.checks import check_key
@@ -31,6 +43,13 @@ class MemoryQuery:
     text_equals: str | None = None  # case-insensitive exact text (duplicate detection)
     text_in: Sequence[str] | None = None  # case-insensitive: any of these texts
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Rows whose value holds each of these words (`value_holds`), and rows whose metadata
+    # sets the key `or_flagged`: what a new value of a slot can meet, read without the rest.
+    value_words: Sequence[str] | None = None
+    or_flagged: str | None = None
+    # Of the rows `statuses` admits, only the active ones and those valid from after this
+    # time: what a new value of a single-valued slot is decided against, when nothing later.
+    active_or_valid_after: datetime | None = None
 
     def condition(self, dialect: str) -> ColumnElement[bool]:
         """The filter as SQL. Its values are named bind parameters, so a statement built
@@ -65,15 +84,27 @@ class MemoryQuery:
             parts.append(func.lower(m.text) == func.lower(self.text_equals))
         if self.text_in is not None:
             texts = _padded(list(self.text_in))
-            parts.append(func.lower(m.text).in_([func.lower(literal(t)) for t in texts]))
+            binds = [func.lower(_bind(f"text_{i}", t)) for i, t in enumerate(texts)]
+            parts.append(func.lower(m.text).in_(binds))
         for key, value in self.metadata.items():  # the key goes into a JSON path: a name only
             parts.append(_json_equals(m.meta[check_key(key, "metadata filter")], value, dialect))
+        if self.value_words:
+            parts.append(self._value_condition(dialect))
+        if self.active_or_valid_after is not None:
+            after = _bind("valid_after", self.active_or_valid_after, m.valid_from.type)
+            parts.append(or_(m.status == "active", m.valid_from > after))
         return and_(*parts)
+
+    def _value_condition(self, dialect: str) -> ColumnElement[bool]:
+        held = value_holds(memories.c.value, self._value_patterns(), dialect)
+        if self.or_flagged is None:
+            return held
+        return or_(held, _has_key(check_key(self.or_flagged, "or_flagged"), dialect))
 
     def shape(self) -> tuple | None:
         """What a statement built on `condition()` depends on besides `params()`; None
-        when the filter holds values that are not bound by name (texts, metadata)."""
-        if self.text_equals is not None or self.text_in is not None or self.metadata:
+        when the filter holds values that are not bound by name (text_equals, metadata)."""
+        if self.text_equals is not None or self.metadata:
             return None
         named = ("agent_id", "as_of", "session_id", "subject", "attribute")
         return (
@@ -82,6 +113,10 @@ class MemoryQuery:
             bool(self.kinds),
             self.created_after is not None,
             self.created_before is not None,
+            None if self.text_in is None else len(_padded(list(self.text_in))),
+            len(self._value_patterns()) if self.value_words else None,
+            self.or_flagged if self.value_words else None,
+            self.active_or_valid_after is not None,
         )
 
     def params(self) -> dict[str, Any]:
@@ -90,8 +125,48 @@ class MemoryQuery:
         for key in ("agent_id", "as_of", "session_id", "subject", "attribute"):
             out[key] = getattr(self, key)
         out.update(created_after=self.created_after, created_before=self.created_before)
+        out["valid_after"] = self.active_or_valid_after
         out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
+        if self.text_in is not None:
+            out.update((f"text_{i}", t) for i, t in enumerate(_padded(list(self.text_in))))
+        if self.value_words:
+            out.update((f"value_word_{i}", p) for i, p in enumerate(self._value_patterns()))
         return out
+
+    def _value_patterns(self) -> list[str]:
+        """LIKE patterns of `value_words`: a word with a character outside ASCII filters
+        nothing (SQLite folds only ASCII case)."""
+        return [_like_pattern(w) for w in self.value_words or () if w.isascii() and w]
+
+
+def value_holds(column, patterns: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """`column` matches each of `patterns` (`_like_pattern`), ASCII letters in either case:
+    a superset of the rows whose text Python's `str.lower()` turns into text holding the
+    words (the normal forms the caller compares in Python). Bound as value_word_<i>."""
+    if not patterns:
+        return true()
+    if dialect == "postgresql":  # LIKE is case-sensitive there, ILIKE follows the locale
+        column = func.translate(column, _UPPER, _UPPER.lower())
+    return and_(
+        *(column.like(_bind(f"value_word_{i}", p), escape="\\") for i, p in enumerate(patterns))
+    )
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _like_pattern(word: str) -> str:
+    """Outside ASCII only the Kelvin sign lowers into ASCII ("k"): a k matches any one
+    character."""
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped.replace("k", "_") + "%"
+
+
+def _has_key(key: str, dialect: str) -> ColumnElement[bool]:
+    """The metadata sets `key` (to any value: a superset of the rows where it is true)."""
+    if dialect == "postgresql":
+        return memories.c.meta[key].is_not(None)
+    return func.json_type(memories.c.meta, f'$."{key}"').is_not(None)
 
 
 def _padded(texts: list[str]) -> list[str]:

@@ -28,6 +28,16 @@ def mem(home):
         yield m
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mem_sql(request, home):
+    """`mem` on SQLite, then on a fresh PostgreSQL database."""
+    config = {"home": home, "embedding": {"model": "hash"}}
+    if request.param == "postgresql":
+        config["database_url"] = request.getfixturevalue("pg_url")
+    with Memory(**config) as m:
+        yield m
+
+
 @pytest.fixture
 def alice():
     return Scope(user_id="alice")

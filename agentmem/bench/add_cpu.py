@@ -7,6 +7,8 @@ turn, `--rounds` times) stores the same notes (`bench load`'s add texts, hash em
 embedded Chroma) with the extractor named, from `--threads` threads at once, after a
 warm-up, and reports CPU per add (`time.process_time`). With one thread this is the cost
 of an add alone; with several, concurrent adds may share work (the batched parse).
+`--users` spreads the notes over that many scopes (`bench load`'s 200 by default); one
+scope and a long warm-up measure an add into a large scope (slots of hundreds of values).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from typing import Any
 from agentmem.bench import revisions
 
 
-def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, seed: int) -> dict:
-    """Run in a child: CPU per add of `adds` notes from `threads` threads."""
+def measure(
+    home: str, extractor: str, adds: int, threads: int, warmup: int, seed: int, users: int = 0
+) -> dict:
+    """Run in a child: CPU per add of `adds` notes from `threads` threads, over `users`
+    scopes (0: `bench load`'s number)."""
     import random
     import time
     from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +38,7 @@ def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, see
     from agentmem.bench.load_texts import sentence
 
     rng = random.Random(seed)
-    texts = [(sentence(rng), f"user{i % USERS}") for i in range(warmup + adds)]
+    texts = [(sentence(rng), f"user{i % (users or USERS)}") for i in range(warmup + adds)]
     config = {"home": home, "embedding": {"model": "hash"}}
     with Memory(**config, consolidation={"extractor": extractor}) as mem:
         for text, user in texts[:warmup]:
@@ -48,7 +53,7 @@ def measure(home: str, extractor: str, adds: int, threads: int, warmup: int, see
 def _child(tree: Path | None, home: Path, extractor: str, args: argparse.Namespace) -> dict:
     call = (
         f"bench.measure({str(home)!r}, {extractor!r}, {args.adds}, {args.threads}, "
-        f"{args.warmup}, {args.seed})"
+        f"{args.warmup}, {args.seed}, {args.users})"
     )
     return revisions.run_child("add_cpu", call, tree)
 
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--adds", type=int, default=150)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--users", type=int, default=0, help="scopes the notes go to (0: 200)")
     args = p.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="agentmem-add-cpu-"))
     cpu: dict[str, list[float]] = {}
@@ -79,6 +85,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {
         "adds": args.adds,
         "threads": args.threads,
+        "users": args.users,  # 0: bench load's
+        "warmup": args.warmup,
         "cpu_ms_per_add": cpu,
         "ratio_this_over_baseline": {
             e: round(min(cpu[f"this/{e}"]) / min(cpu[f"baseline/{e}"]), 3) for e in args.extractors

@@ -58,13 +58,7 @@ def resolve(
             candidate = reslot_retraction(candidate, long_term)
         else:
             candidate = generic_slot.reslot(candidate, long_term)
-        timeline = slot_timeline(
-            long_term,
-            candidate.scope,
-            candidate.subject or "user",
-            candidate.attribute or "",
-            pending,
-        )
+        timeline = slot_facts(long_term, candidate, pending)
         decision = conflicts.decide_fact(candidate, timeline, config)
         decision = _ask_judge(
             long_term,
@@ -128,21 +122,59 @@ def reslot_retraction(candidate: MemoryRecord, long_term: LongTermMemory) -> Mem
     return dataclasses.replace(candidate, attribute=holders.pop())
 
 
+def slot_facts(
+    long_term: LongTermMemory, candidate: MemoryRecord, pending: WritePlan | None = None
+) -> list[MemoryRecord]:
+    """The part of its slot's timeline that `conflicts.decide_fact` reads for `candidate`.
+
+    A multi-valued slot (likes, owns: hundreds of values) is decided against its active
+    values alone, and among them only by those that can meet the candidate: a value whose
+    normal form holds every word of the candidate's (the same value, a wider wording) or a
+    negation (an empty one denies every value). The SQL filter is a superset of those;
+    `decide_fact` classifies them as it would the whole slot. A negation without a value
+    meets every value. A single-valued slot is decided against its current value unless
+    the slot holds a value from after the candidate's time; then its whole timeline is read
+    (the candidate is fitted into the past)."""
+    config = long_term.config.conflicts
+    scope, subject = candidate.scope, candidate.subject or "user"
+    attribute = candidate.attribute or ""
+    if conflicts.is_multi(attribute, config):
+        words = conflicts.normalise_value(candidate.value).split()
+        return slot_timeline(
+            long_term, scope, subject, attribute, pending, statuses=("active",), value_words=words
+        )
+    t = as_utc(candidate.valid_from)
+    near = slot_timeline(long_term, scope, subject, attribute, pending, active_or_after=t)
+    if any(as_utc(r.valid_from) > t for r in near):
+        return slot_timeline(long_term, scope, subject, attribute, pending)
+    return near
+
+
 def slot_timeline(
     long_term: LongTermMemory,
     scope: Scope,
     subject: str,
     attribute: str,
     pending: WritePlan | None = None,
+    *,
+    statuses: tuple[str, ...] = ("active", "superseded"),
+    value_words: list[str] | None = None,
+    active_or_after: datetime | None = None,
 ) -> list[MemoryRecord]:
-    """The facts that were or are the value of a slot (held and rejected ones left out)."""
+    """The facts that were or are the value of a slot (held and rejected ones left out);
+    with `value_words`, only the stored ones whose value holds those words or that are
+    negations (`MemoryQuery.value_words`); with `active_or_after`, only the stored ones that
+    are active or valid from after that time; and every fact of the slot the batch adds."""
     query = MemoryQuery(
         user_id=scope.user_id,
         agent_id=scope.agent_id,
         kinds=["fact"],
-        statuses=("active", "superseded"),
+        statuses=statuses,
         subject=subject,
         attribute=attribute,
+        value_words=value_words or None,
+        or_flagged="negated" if value_words else None,
+        active_or_valid_after=active_or_after,
     )
     records = long_term.find(query)
     if pending is not None:

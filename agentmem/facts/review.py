@@ -101,8 +101,14 @@ class _Undo:
             if record.status != "active" or not record.is_fact:
                 continue
             multi = rules.is_multi(record.attribute or "", config)
+            # a multi-valued slot can only hold this value twice in rows with its words
+            words = rules.normalise_value(record.value).split() if multi else None
             for other in slot_timeline(
-                self.long_term, self.scope, record.subject or "user", record.attribute or ""
+                self.long_term,
+                self.scope,
+                record.subject or "user",
+                record.attribute or "",
+                value_words=words,
             ):
                 other = self.state.get(other.id, other)
                 if other.id == record.id or other.status != "active":
