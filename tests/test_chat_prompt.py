@@ -8,7 +8,7 @@ import pytest
 from agentmem import Memory, Scope
 from agentmem.facts.person import base_form, second_person
 from agentmem.llm.chat import build_prompt
-from agentmem.llm.runtime import _repeat_start
+from agentmem.llm.session import _repeat_start
 
 
 @pytest.mark.parametrize(

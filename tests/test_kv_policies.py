@@ -9,7 +9,7 @@ from agentmem.errors import ConfigError
 from agentmem.kv import ManagedCache, get_policy, resolve_budget
 from agentmem.kv.policies import POLICIES, Policy, register_policy
 from agentmem.llm.fakes import tiny_llm
-from agentmem.llm.runtime import token_spans
+from agentmem.llm.session import token_spans
 
 transformers = pytest.importorskip("transformers")
 

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from agentmem.kv.cache import ManagedCache
 
 
-# What snapshots need of the model runtime (agentmem.llm.runtime's LocalLLM and Session
-# provide it); the KV layer does not import the runtime, which imports this module.
+# What snapshots need of the model runtime (agentmem.llm's LocalLLM and Session provide it);
+# the KV layer does not import the runtime, which imports this module.
 class SnapshotModel(Protocol):
     fingerprint: str
     tokenizer_hash: str

@@ -14,8 +14,8 @@ from typing import Any
 
 _EXPORTS = {
     "LocalLLM": "agentmem.llm.runtime",
-    "Session": "agentmem.llm.runtime",
-    "token_spans": "agentmem.llm.runtime",
+    "Session": "agentmem.llm.session",
+    "token_spans": "agentmem.llm.session",
     "load_model": "agentmem.llm.loader",
     "load_tokenizer": "agentmem.llm.loader",
     "model_dir": "agentmem.llm.loader",
