@@ -23,12 +23,10 @@ no single turn says.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-from collections import Counter, defaultdict
-from pathlib import Path
+from collections import Counter
 from typing import Any
 
 from agentmem.bench import locomo_context
@@ -94,12 +92,8 @@ def diagnose(mem: Memory, conv: data.Conversation, user: str) -> list[dict[str, 
 
 def tally(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per category (and all): questions, contained, and each class of miss."""
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for r in rows:
-        groups["all"].append(r)
-        groups[data.CATEGORIES[r["category"]]].append(r)
     out = {}
-    for name, group in groups.items():
+    for name, group in locomo_context.by_category(rows).items():
         misses = Counter(r["miss"] for r in group if r["miss"])
         out[name] = {
             "n": len(group),
@@ -110,19 +104,12 @@ def tally(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m agentmem.bench.locomo_diagnose")
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--conversations", required=True, help="comma-separated names")
-    parser.add_argument("--home", type=Path, required=True, help="folder of the built stores")
-    parser.add_argument("--examples", type=int, default=0, help="print N misses of each class")
-    parser.add_argument("--out", type=Path, help="write every row here")
-    args = parser.parse_args(argv)
+    options = locomo_context.parser("python -m agentmem.bench.locomo_diagnose")
+    options.add_argument("--examples", type=int, default=0, help="print N misses of each class")
+    args = options.parse_args(argv)
     rows: list[dict[str, Any]] = []
-    for conv in data.load_dir(args.data, args.conversations.split(",")):
-        home = args.home / conv.name
-        with Memory(home=home, embedding={"model": "minilm"}) as mem:
-            locomo_context.build(mem, conv, f"locomo-{conv.name}", home / locomo_context.READY)
-            rows += diagnose(mem, conv, f"locomo-{conv.name}")
+    for mem, conv, user in locomo_context.stores(args):
+        rows += diagnose(mem, conv, user)
     result = {"load_average": os.getloadavg(), "by": tally(rows)}
     print(f"{'':12s} " + " | ".join(["n", "contained", *CLASSES]))
     for name, figures in result["by"].items():
