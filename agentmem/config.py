@@ -64,6 +64,16 @@ class SearchConfig(_Section):
         description="share of relevance the memories said outside a period the query names "
         "('in June', 'on 3 May 2023') lose, when others were said inside it (0 turns it off)",
     )
+    occasion_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="share of relevance the conversation turns said on a day other than the "
+        "occasion_days best days lose (0 turns it off)",
+    )
+    occasion_days: int = Field(
+        3, gt=0, description="days (by their most relevant turn) whose turns keep full relevance"
+    )
     rrf_k: int = Field(60, gt=0)
     candidates: int = Field(50, gt=0, description="results fetched from each signal before fusion")
     recency_weight: float = Field(0.0, ge=0.0, le=1.0)

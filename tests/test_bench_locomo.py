@@ -160,3 +160,37 @@ def test_other_dates_stay_apart():
         "9 March 2021"
     )
     assert locomo_data.normalise_dates("May 2023") == "may 2023"
+
+
+def _row(answer, *, contained=False, ceiling=False, retrieved=True, shown=1.0, evidence=1):
+    return {
+        "answer": answer,
+        "contained_dates": contained,
+        "ceiling_dates": ceiling,
+        "evidence_retrieved": retrieved,
+        "evidence_shown": shown,
+        "evidence": [f"D1:{i}" for i in range(evidence)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("row", "evidence_text", "expected"),
+    [
+        (_row("kayaking", contained=True, ceiling=True), "", None),
+        (_row("Tallinn", ceiling=True, retrieved=False, shown=0.0), "", "not retrieved"),
+        (_row("Tallinn", ceiling=True, shown=0.0), "", "not shown"),
+        (_row("Tallinn", ceiling=True, shown=0.5), "", "shown, worded elsewhere"),
+        (
+            _row("bought a second-hand tuba"),
+            "[2 May 2024, Ilse] I finally bought a tuba, second-hand but shiny",
+            "worded otherwise",
+        ),
+        (_row("origami, fencing", evidence=2), "Ilse: origami\nTomasz: chess", "list or count"),
+        (_row("three times", evidence=3), "we went there again", "list or count"),
+        (_row("Probably not"), "Ilse: I love the sea", "abstractive"),
+    ],
+)
+def test_misses_are_classed_by_what_would_fix_them(row, evidence_text, expected):
+    from agentmem.bench.locomo_diagnose import classify
+
+    assert classify(row, evidence_text) == expected

@@ -192,3 +192,42 @@ def test_context_shows_the_turn_date_and_the_resolved_date(mem, alice):
     assert "the day before yesterday (16 September 2024)" in system
     system = mem.context("When are Biscuit's stitches checked?", later).messages[0]["content"]
     assert "next Tues (24 September 2024, the Tuesday after 18 September 2024)" in system
+
+
+# Spans running up to the day said and seasons; sentences written for this test, dates
+# worked out by hand from a calendar (seasons as the northern hemisphere's meteorological
+# ones: spring from March, summer from June, autumn from September, winter from December).
+SPANS_AND_SEASONS = [
+    # said on, sentence, expected (expression, label) pairs
+    ("2022-10-04", "I've been keeping bees for six years.", [("for six years", "since 2016")]),
+    ("2022-10-04", "Three months now without a cigarette!", [("Three months", "since July 2022")]),
+    (
+        "2021-03-15",
+        "Over the past two weeks the shop has been quiet.",
+        [("Over the past two weeks", "since the week of 1 March 2021")],
+    ),
+    ("2020-11-20", "We went to Crete last summer.", [("last summer", "summer 2020")]),
+    ("2020-07-20", "We went to Crete last summer.", [("last summer", "summer 2019")]),
+    ("2020-07-20", "The boat gets painted next spring.", [("next spring", "spring 2021")]),
+    ("2023-01-09", "This winter the pond froze twice.", [("This winter", "winter 2022-2023")]),
+    ("2019-04-02", "I start at the new school this fall.", [("this fall", "fall 2019")]),
+]
+
+
+@pytest.mark.parametrize("said,sentence,expected", SPANS_AND_SEASONS)
+def test_spans_up_to_now_and_seasons(said, sentence, expected):
+    refs = timeref.resolve(sentence, date.fromisoformat(said))
+    assert [(r.text, r.label) for r in refs] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "She will live in Lisbon for two years.",  # a span ahead: its tense decides
+        "The dog was with us for eleven years.",  # a span that ended: when is not said
+        "For the last three years of school I rowed.",  # a span of something else
+        "Summer is my favourite season.",
+    ],
+)
+def test_spans_without_one_reading_are_left_alone(sentence):
+    assert timeref.resolve(sentence, date(2024, 5, 5)) == []

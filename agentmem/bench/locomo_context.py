@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,19 @@ def ask(mem: Memory, conv: data.Conversation, user: str) -> list[dict[str, Any]]
     return rows
 
 
-def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("contained", "contained_dates", "evidence_shown", "ceiling", "ceiling_dates")
+def by_category(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of all questions, then of each category."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         groups["all"].append(r)
         groups[data.CATEGORIES[r["category"]]].append(r)
+    return groups
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("contained", "contained_dates", "evidence_shown", "ceiling", "ceiling_dates")
     out = {}
-    for name, group in groups.items():
+    for name, group in by_category(rows).items():
         out[name] = {k: round(sum(float(r[k]) for r in group) / len(group), 3) for k in keys}
         out[name]["n"] = len(group)
     return out
@@ -100,25 +106,37 @@ def _setting(text: str) -> tuple[str, Any]:
     return name, json.loads(value)
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m agentmem.bench.locomo_context")
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--conversations", required=True, help="comma-separated names")
-    parser.add_argument("--home", type=Path, required=True, help="folder of the built stores")
-    parser.add_argument("--set", action="append", default=[], type=_setting, metavar="K=V")
-    parser.add_argument("--misses", type=int, default=0, help="print N missed questions")
-    parser.add_argument("--out", type=Path, help="write every row (with its context) here")
-    args = parser.parse_args(argv)
-    rows: list[dict[str, Any]] = []
+def parser(prog: str) -> argparse.ArgumentParser:
+    """The options every bench over the built stores takes."""
+    out = argparse.ArgumentParser(prog=prog)
+    out.add_argument("--data", type=Path, required=True)
+    out.add_argument("--conversations", required=True, help="comma-separated names")
+    out.add_argument("--home", type=Path, required=True, help="folder of the built stores")
+    out.add_argument("--out", type=Path, help="write every row here")
+    return out
+
+
+def stores(args: argparse.Namespace) -> Iterator[tuple[Memory, data.Conversation, str]]:
+    """Each conversation's layered store, built on first use: (memory, conversation, user)."""
     for conv in data.load_dir(args.data, args.conversations.split(",")):
         home = args.home / conv.name
         with Memory(home=home, embedding={"model": "minilm"}) as mem:
             build(mem, conv, f"locomo-{conv.name}", home / READY)
-            for name, value in args.set:
-                if not hasattr(mem.context_builder, name):
-                    raise SystemExit(f"--set {name}: ContextBuilder has no such setting")
-                setattr(mem.context_builder, name, value)
-            rows += ask(mem, conv, f"locomo-{conv.name}")
+            yield mem, conv, f"locomo-{conv.name}"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    options = parser("python -m agentmem.bench.locomo_context")
+    options.add_argument("--set", action="append", default=[], type=_setting, metavar="K=V")
+    options.add_argument("--misses", type=int, default=0, help="print N missed questions")
+    args = options.parse_args(argv)
+    rows: list[dict[str, Any]] = []
+    for mem, conv, user in stores(args):
+        for name, value in args.set:
+            if not hasattr(mem.context_builder, name):
+                raise SystemExit(f"--set {name}: ContextBuilder has no such setting")
+            setattr(mem.context_builder, name, value)
+        rows += ask(mem, conv, user)
     result = {"settings": dict(args.set), "load_average": os.getloadavg(), "by": summary(rows)}
     for name, figures in result["by"].items():
         print(f"{name:12s} {json.dumps(figures)}")

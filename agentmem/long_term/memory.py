@@ -298,6 +298,9 @@ class LongTermMemory(ScopedRecords):
             if mode == "hybrid" and settings.named_period_weight > 0:
                 said_at = {mid: signals[mid][0] for mid in candidates if mid in signals}
                 retrieval.favour_named_period(candidates, said_at, text, settings)
+            if mode == "hybrid" and settings.occasion_weight > 0:
+                turns = {m: signals[m][0] for m in _speakers(candidates, signals)}
+                retrieval.favour_best_occasions(candidates, turns, settings)
             ranked = retrieval.final_scores(
                 candidates,
                 signals,

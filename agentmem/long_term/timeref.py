@@ -11,13 +11,16 @@ The grammar (case-insensitive): yesterday / today / tonight / tomorrow / last ni
 day before yesterday / the day after tomorrow; N days|weeks|weekends|months|years ago; in
 N days|weeks|weekends|months|years and N ... from now; last|this|next|this past|this coming
 week|weekend|month|year; last|this|next <weekday> (or Mon, Tue(s), Thu(r)(s), Fri); last|
-this|next <month name>; earlier this / later this week|month|year. N is a numeral, a
-number word up to twenty, "a", "an" or "a couple of". Weeks start on Monday; a weekend is
-dated by its Saturday. Expressions without one reading ("a few days ago", a bare "on
-Friday" whose tense decides the week) are left alone rather than guessed. Where the
-calendar reading is a convention (weeks, weekends, "last"/"next" weekdays) the label also
-restates what was said against the day it was said: "last week (the week of 29 May 2023,
-the week before 9 June 2023)".
+this|next <month name>; last|this|next spring|summer|autumn|fall|winter (meteorological
+seasons of the northern hemisphere: "summer 2022", "winter 2022-2023"); spans that run up
+to the day said, dated by their start ("seven years now", "for the past two months", "I've
+been painting for ten years": "since 2016"); earlier this / later this week|month|year.
+N is a numeral, a number word up to twenty, "a", "an" or "a couple of". Weeks start on
+Monday; a weekend is dated by its Saturday. Expressions without one reading ("a few days
+ago", a bare "on Friday" whose tense decides the week) are left alone rather than guessed.
+Where the calendar reading is a convention (weeks, weekends, "last"/"next" weekdays) the
+label also restates what was said against the day it was said: "last week (the week of 29
+May 2023, the week before 9 June 2023)".
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-GRANULARITIES = ("day", "week", "weekend", "month", "year")
+GRANULARITIES = ("day", "week", "weekend", "month", "season", "year")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Chat shortens weekdays ("last Fri", "next Tues"); "wed", "sat" and "sun" are left out:
 # they are English words too ("when I last sat down").
@@ -47,9 +50,22 @@ _NUM = r"(?P<n>\d{1,3}|a couple of|couple of|an?|" + "|".join(sorted(_NUMBERS, k
 _UNIT = r"(?P<unit>day|weekend|week|month|year)s?"
 _WHICH_WORDS = "this past|this coming|the coming|last|next|this"
 _WHICH = rf"(?P<which>{_WHICH_WORDS})"
+# Seasons by the meteorological convention of the northern hemisphere: the month each
+# begins in. "fall" and "autumn" are one season.
+_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+# A span running up to the day said ("seven years now", "for the past two months", "I've
+# been painting for ten years"): dated by its start, "since ...". A bare "for N years" is
+# left alone: its tense decides ("I'll be away for two years", "he was ours for 10 years");
+# so is "the last two years of school", a span of something else.
+_SINCE_BODIES = (
+    rf"(?P<expr>(?:for|over|in|during)\s+the\s+(?:past|last)\s+(?:{_NUM}\s+)?{_UNIT})(?!\s+of\b)",
+    rf"(?P<expr>{_NUM}\s+{_UNIT})\s+now",
+    rf"(?:have|has|'ve|'s)\s+been\b[^.!?;]{{0,60}}?\b(?P<expr>for\s+{_NUM}\s+{_UNIT})",
+)
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(r"\b" + body + r"\b", re.I))
     for name, body in (
+        *(("since", body) for body in _SINCE_BODIES),
         (
             "fixed",
             r"(?P<fixed>the day before yesterday|the day after tomorrow|yesterday|"
@@ -65,6 +81,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("weekday", _WHICH + r"\s+(?P<weekday>" + _DAY_WORDS + r")"),
         ("month", _WHICH + r"\s+(?P<month>" + "|".join(_MONTHS) + ")"),
+        ("season", _WHICH + r"\s+(?P<season>" + "|".join(_SEASONS) + ")"),
     )
 )
 _OFFSETS = {
@@ -93,6 +110,7 @@ class TimeRef:
     date: date  # the day; the first day of a week, month or year; a weekend's Saturday
     granularity: str
     relation: str = ""
+    since: bool = False  # a span up to the day said, dated by its start
 
     @property
     def label(self) -> str:
@@ -104,8 +122,13 @@ class TimeRef:
             "week": f"the week of {day}",
             "weekend": f"the weekend of {day}",
             "month": f"{calendar.month_name[self.date.month]} {self.date.year}",
+            "season": season_label(self.date, self.relation),
             "year": str(self.date.year),
         }[self.granularity]
+        if self.since:
+            absolute = f"since {absolute}"
+        if self.granularity == "season":
+            return absolute
         return f"{absolute}, {self.relation}" if self.relation else absolute
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,6 +138,13 @@ class TimeRef:
             "granularity": self.granularity,
             "label": self.label,
         }
+
+
+def season_label(start: date, word: str) -> str:
+    """'summer 2022'; a winter spans two years: 'winter 2022-2023'."""
+    if start.month == 12:
+        return f"{word} {start.year}-{start.year + 1}"
+    return f"{word} {start.year}"
 
 
 def day_label(d: date) -> str:
@@ -136,7 +166,12 @@ def resolve(text: str, said_at: datetime | date) -> list[TimeRef]:
                 continue
             taken.append(m.span())
             when, granularity, relation = (*resolved, "")[:3]
-            found.append(TimeRef(m.group(0), m.start(), m.end(), when, granularity, relation))
+            span = m.span("expr") if "expr" in pattern.groupindex else m.span()
+            found.append(
+                TimeRef(
+                    text[span[0] : span[1]], *span, when, granularity, relation, name == "since"
+                )
+            )
     return sorted(found, key=lambda r: r.start)
 
 
@@ -164,7 +199,7 @@ def _fixed(m: re.Match[str], today: date) -> Resolved:
 
 
 def _count(m: re.Match[str]) -> int:
-    n = m.group("n").lower()
+    n = (m.group("n") or "1").lower()  # "for the past year": one
     return int(n) if n.isdigit() else _NUMBERS[" ".join(n.split())]
 
 
@@ -252,7 +287,38 @@ def _month(m: re.Match[str], today: date) -> Resolved:
     return date(year, month, 1), "month"
 
 
+def _since(m: re.Match[str], today: date) -> Resolved:
+    """The start of a span that runs up to the day said, at the unit's granularity."""
+    return _shift(today, m.group("unit"), -_count(m))
+
+
+def _season(m: re.Match[str], today: date) -> Resolved:
+    """This (the nearest), last (the latest before the season of the day said) or next
+    (the first after it) spring, summer, autumn or winter, by the day it begins; the
+    word as said travels as the relation (the label names it)."""
+    word = m.group("season").lower()
+    first = _SEASONS[word]
+    starts = [date(today.year + dy, first, 1) for dy in (-2, -1, 0, 1)]
+    current = _season_start(today)
+    step = _direction(m.group("which"))
+    if step < 0:
+        when = max(d for d in starts if d < current)
+    elif step > 0:
+        when = min(d for d in starts if d > current)
+    else:
+        when = min(starts, key=lambda d: abs((d - today).days))
+    return when, "season", word
+
+
+def _season_start(today: date) -> date:
+    """The first day of the season that holds `today`."""
+    back = (today.month - 3) % 3  # seasons begin in March, June, September, December
+    return _add_months(today.replace(day=1), -back)
+
+
 _RULES = {
+    "since": _since,
+    "season": _season,
     "fixed": _fixed,
     "ago": _ago,
     "ahead": _ahead,
