@@ -7,7 +7,7 @@ its tests; `mismatches` says which methods it lacks or declares differently.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -60,8 +60,13 @@ class MemoryStore(Protocol):
         ...
 
     def session_neighbours(
-        self, conn: Connection, ids: Iterable[str], query: MemoryQuery, window: int = 1
-    ) -> dict[str, list[tuple[str, int]]]: ...
+        self,
+        conn: Connection,
+        ids: Iterable[str],
+        query: MemoryQuery,
+        window: int = 1,
+        known: Container[str] = (),
+    ) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Any]]: ...
 
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str

@@ -97,6 +97,7 @@ memories = Table(
     Index("ix_memories_scope", "user_id", "agent_id", "session_id"),
     Index("ix_memories_slot", "user_id", "subject", "attribute", "status"),
     Index("ix_memories_dirty", "index_dirty"),
+    Index("ix_memories_session_order", "user_id", "session_id", "pk"),  # migration 0005
     # and, by dialect (migration 0004), an index on lower(text) for same-text lookups
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -144,13 +144,18 @@ class SQLStore(EpisodeTable, AuditTables):
         return self.search_reads.signals(conn, ids, query)
 
     def session_neighbours(
-        self, conn: Connection, ids: Iterable[str], query: MemoryQuery, window: int = 1
+        self,
+        conn: Connection,
+        ids: Iterable[str],
+        query: MemoryQuery,
+        window: int = 1,
+        known: Container[str] = (),
     ) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Signal]]:
         """For each of `ids` said in a session: the memories up to `window` places before
         and after it in that session (insertion order), with their distance, among those
-        that pass the query's filter; and the ranking signals of those neighbours.
-        Summaries are not turns and take no part."""
-        return self.search_reads.neighbours(conn, ids, query, window)
+        that pass the query's filter; and the ranking signals of those neighbours not in
+        `known` (those the caller has). Summaries are not turns and take no part."""
+        return self.search_reads.neighbours(conn, ids, query, window, known)
 
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str

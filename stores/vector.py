@@ -76,6 +76,7 @@ class VectorIndex:
         self.prefix, self.ef_search = prefix, ef_search
         self._collections: dict[str, Any] = {}
         self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
+        self._counts = vector_exact.Counts(ttl=MISSING_TTL)
         self._lock = threading.Lock()
         for name, reason in self.damaged.items():
             log.warning("vector collection %s is damaged (%s); replacing it", name, reason)
@@ -105,6 +106,7 @@ class VectorIndex:
         with self._lock:
             self._collections.clear()
             self._missing.clear()
+            self._counts.forget()
             close = getattr(self.client, "close", None)
             if close is not None:
                 close()
@@ -152,6 +154,7 @@ class VectorIndex:
         except ChromaError as exc:
             with self._lock:
                 self._collections.pop(user_id, None)
+            self._counts.forget(user_id)
             if any(sign in str(exc).lower() for sign in DAMAGE_SIGNS):
                 raise IndexDamagedError(user_id, str(exc).strip()) from exc
             raise
@@ -164,6 +167,7 @@ class VectorIndex:
         with self._lock:
             self._collections.pop(user_id, None)
             self._missing.pop(user_id, None)
+        self._counts.forget(user_id)
         try:
             self.client.delete_collection(_collection_name(self.prefix, user_id))
         except NotFoundError:
@@ -176,12 +180,15 @@ class VectorIndex:
         for i, record in enumerate(records):
             groups[record.scope.user_id].append(i)
         for user_id, rows in groups.items():
-            with self._guard(user_id):
-                self._collection(user_id).upsert(
-                    ids=[records[i].id for i in rows],
-                    embeddings=np.asarray(vectors[rows], dtype=np.float32),
-                    metadatas=[_metadata(records[i]) for i in rows],
-                )
+            try:
+                with self._guard(user_id):
+                    self._collection(user_id).upsert(
+                        ids=[records[i].id for i in rows],
+                        embeddings=np.asarray(vectors[rows], dtype=np.float32),
+                        metadatas=[_metadata(records[i]) for i in rows],
+                    )
+            finally:
+                self._counts.forget(user_id)
 
     def update_metadata(self, records: Sequence[MemoryRecord]) -> None:
         """Refresh status and validity of records whose text did not change."""
@@ -236,7 +243,8 @@ class VectorIndex:
             for ids, dists in zip(result["ids"], result["distances"], strict=True)
         ]
         with self._guard(user_id):
-            return vector_exact.complete(col, vectors, k, answers)
+            count = lambda: self._counts.get(user_id, col)  # noqa: E731
+            return vector_exact.complete(col, vectors, k, answers, count)
 
     def statuses(self, user_id: str) -> dict[str, str]:
         """The status each of a user's vectors carries in its metadata (for inspection)."""
@@ -285,14 +293,18 @@ class VectorIndex:
     def delete(self, user_id: str, ids: Sequence[str]) -> None:
         col = self._collection(user_id, create=False)
         if col is not None and ids:
-            with self._guard(user_id):
-                col.delete(ids=list(ids))
+            try:
+                with self._guard(user_id):
+                    col.delete(ids=list(ids))
+            finally:
+                self._counts.forget(user_id)
 
     def drop_user(self, user_id: str) -> None:
         """Remove a user's whole collection (purge)."""
         with self._lock:
             self._collections.pop(user_id, None)
             self._missing.pop(user_id, None)
+        self._counts.forget(user_id)
         name = _collection_name(self.prefix, user_id)
         if name in {c.name for c in self._own_collections()}:
             path = self._open_args[2]
@@ -306,6 +318,7 @@ class VectorIndex:
         with self._lock:
             self._collections.clear()
             self._missing.clear()
+        self._counts.forget()
         for col in self._own_collections():
             self.client.delete_collection(col.name)
 

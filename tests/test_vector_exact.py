@@ -107,3 +107,37 @@ def test_memory_finds_an_unreachable_note_by_meaning(tmp_path):
         _hide(mem.long_term.index, "cy", target.id)
         hits = mem.search(target.text, Scope("cy"), mode="semantic", top_k=3)
         assert hits[0].record.id == target.id
+
+
+def test_a_vector_written_after_a_short_answer_is_found_by_the_next_query(index):
+    """The count of a collection is kept between queries (`vector_exact.Counts`); a write
+    of this process must make the next query count again, however long counts are kept."""
+    index._counts.ttl = 3600.0  # only the write may make the count stale
+    texts = _sentences(8, seed=12)
+    index.upsert(_records(texts[:5], "di"), EMBED.embed(texts[:5]))
+    assert len(index.query("di", EMBED.embed_query(texts[0]), 10)) == 5  # short: counted
+    later = _records(texts, "di")[5:]
+    _hide(index, "di", later[0].id)
+    index.upsert(later, EMBED.embed(texts[5:]))
+    hits = index.query("di", EMBED.embed_query(texts[5]), 10)
+    assert hits[0][0] == later[0].id and len(hits) == 8
+
+
+def test_a_vector_another_writer_added_is_found_once_the_count_expires(index, tmp_path):
+    """Another process's writes do not pass this process's writer: its counts are taken
+    again after `ttl` seconds."""
+    index._counts.ttl = 0.0
+    texts = _sentences(6, seed=13)
+    index.upsert(_records(texts[:4], "ed"), EMBED.embed(texts[:4]))
+    assert len(index.query("ed", EMBED.embed_query(texts[0]), 10)) == 4
+    other = VectorIndex(**_same_index(index))  # left open: it shares `index`'s client
+    records = _records(texts, "ed")[4:]
+    other.upsert(records, EMBED.embed(texts[4:]))
+    _hide(index, "ed", records[1].id)
+    hits = index.query("ed", EMBED.embed_query(texts[5]), 10)
+    assert hits[0][0] == records[1].id and len(hits) == 6
+
+
+def _same_index(index: VectorIndex) -> dict:
+    host, port, path, _ = index._open_args
+    return {"host": host, "port": port, "path": None if host else path, "prefix": index.prefix}

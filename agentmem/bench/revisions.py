@@ -40,6 +40,35 @@ def export(revision: str, into: Path) -> Path:
     return into
 
 
+def data_for(tree: Path, data: Path, into: Path) -> Path:
+    """A copy of `data` (a home this tree filled) for the revision exported at `tree`: its
+    SQLite databases brought down to the revision's newest migration, which could not open
+    a schema a later migration of this tree made."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    from agentmem.stores.sql import MIGRATIONS
+
+    shutil.copytree(data, into)
+    theirs = tree / "agentmem" / "stores" / "migrations"
+    head = ScriptDirectory(str(theirs)).get_current_head()
+    if head == ScriptDirectory(str(MIGRATIONS)).get_current_head():
+        return into
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    for database in into.glob("*.db"):
+        engine = create_engine(f"sqlite:///{database}")
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, head)
+        finally:
+            engine.dispose()
+    return into
+
+
 def run_child(module: str, call: str, tree: Path | None) -> dict[str, Any]:
     """Evaluate `call`, an expression over this tree's `agentmem.bench.<module>` imported as
     `bench` (and `Path`), in a child on one thread, with agentmem from `tree` (an `export`)

@@ -111,11 +111,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         (home / "baseline").mkdir()
         base = revisions.export(args.baseline, home / "baseline")
         fill(home / "data", args.memories, args.seed)
+        data = {"baseline": revisions.data_for(base, home / "data", home / "data-baseline")}
         load_before = os.getloadavg()
         runs: dict[str, list] = {"baseline": [], "this": []}
         for _ in range(args.rounds):
             for name, tree in (("baseline", base), ("this", None)):
-                runs[name].append(_child(tree, home / "data", args))
+                runs[name].append(_child(tree, data.get(name, home / "data"), args))
     finally:
         shutil.rmtree(home, ignore_errors=True)
     cpu = {k: [round(r["cpu_ms_per_search"], 3) for r in v] for k, v in runs.items()}

@@ -321,10 +321,12 @@ class LongTermMemory(ScopedRecords):
         """Lift each candidate towards its best session neighbour (see retrieval)."""
         kept = {mid: c for mid, c in candidates.items() if mid in signals}
         s = self.config.search
-        neighbours, around = self.sql.session_neighbours(conn, kept, query, s.neighbour_window)
+        neighbours, around = self.sql.session_neighbours(
+            conn, kept, query, s.neighbour_window, known=signals
+        )
         retrieval.lift_neighbours(kept, neighbours, s.neighbour_weight, s.neighbour_decay)
         candidates.update(kept)
-        # a neighbour passes the filter: its signals came with it
+        # a neighbour passes the filter: its signals were read with it
         signals.update({mid: around[mid] for mid in kept if mid not in signals})
 
     def nearest(
