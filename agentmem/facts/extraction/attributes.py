@@ -14,16 +14,12 @@ read (another operator or attribute) is left to the Matcher with the rules of se
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
-# Token pattern attributes a one-token rule may test, read off a token by these getters.
-_GETTERS = {
-    "TAG": lambda t: t.tag_,
-    "LOWER": lambda t: t.lower_,
-    "DEP": lambda t: t.dep_,
-    "IS_SPACE": lambda t: t.is_space,
-}
+# Token pattern attributes a one-token rule may test -> the Token attribute holding each.
+_GETTERS = {"TAG": "tag_", "LOWER": "lower_", "DEP": "dep_", "IS_SPACE": "is_space"}
 _MAX_KEYS = 200_000  # distinct token keys remembered before starting over
 
 
@@ -37,32 +33,61 @@ class FastRuler:
         self._ruler = ruler
         self._single = single  # (rule id, one-token pattern)
         self._multi = multi  # a Matcher of the rules of several tokens, or None
-        self._keys = sorted({k for _, p in single for k in p})
-        self._getters = [_GETTERS[k] for k in self._keys]
+        self._keys = sorted({k for _, p in single for k in p}) or ["TAG"]
+        get = operator.attrgetter(*(_GETTERS[k] for k in self._keys))
+        self._key = get if len(self._keys) > 1 else lambda token: (get(token),)
         self._rules: dict[tuple, tuple[int, ...]] = {}
+        self._tests: dict[str, dict[Any, int]] = {}  # attribute -> value -> `_passing` bits
 
     def __call__(self, doc: Any) -> Any:
         matches = set()
-        for token in doc:
-            key = tuple(get(token) for get in self._getters)
+        for i, token in enumerate(doc):
+            key = self._key(token)
             rules = self._rules.get(key)
             if rules is None:
                 rules = self._rules_for(dict(zip(self._keys, key, strict=True)))
-            matches.update((rule, token.i, token.i + 1) for rule in rules)
+            for rule in rules:
+                matches.add((rule, i, i + 1))
         if self._multi is not None:
             strings = doc.vocab.strings
             for match_id, start, end in self._multi(doc, allow_missing=True):
                 matches.add((int(strings[match_id]), start, end))
+        indices, attrs = self._ruler.indices, self._ruler.attrs
         for rule, start, end in sorted(matches):
-            self._set(doc[start:end][self._ruler.indices[rule]], self._ruler.attrs[rule])
+            index = indices[rule]
+            one = end - start == 1 and index in (0, -1)
+            self._set(doc[start] if one else doc[start:end][index], attrs[rule])
         return doc
 
     def _rules_for(self, values: dict[str, Any]) -> tuple[int, ...]:
+        """The one-token rules matching a token with these attribute values: the rules
+        that pass every attribute's test (each attribute's tests are computed once per
+        value, as a bit set over `self._single`)."""
         if len(self._rules) >= _MAX_KEYS:
             self._rules.clear()
-        rules = tuple(sorted({rule for rule, pattern in self._single if _matches(pattern, values)}))
+        passing = -1
+        for key, value in values.items():
+            passing &= self._passing(key, value)
+        rules = tuple(
+            sorted({rule for bit, (rule, _) in enumerate(self._single) if passing >> bit & 1})
+        )
         self._rules[tuple(values[k] for k in self._keys)] = rules
         return rules
+
+    def _passing(self, key: str, value: Any) -> int:
+        """Bits of the one-token patterns whose test of `key` (if any) `value` passes."""
+        known = self._tests.setdefault(key, {})
+        bits = known.get(value)
+        if bits is None:
+            if len(known) >= _MAX_KEYS:
+                known.clear()
+            bits = sum(
+                1 << bit
+                for bit, (_, pattern) in enumerate(self._single)
+                if key not in pattern or _passes(pattern[key], value)
+            )
+            known[value] = bits
+        return bits
 
 
 def fast_ruler(nlp: Any, name: str = "attribute_ruler") -> FastRuler | None:
@@ -87,7 +112,7 @@ def fast_ruler(nlp: Any, name: str = "attribute_ruler") -> FastRuler | None:
 
 
 def _readable(pattern: dict) -> bool:
-    """Whether a one-token pattern tests only attributes `_matches` reads, as it reads them."""
+    """Whether a one-token pattern tests only attributes `_passes` reads, as it reads them."""
     for key, value in pattern.items():
         if key not in _GETTERS:
             return False
@@ -99,19 +124,15 @@ def _readable(pattern: dict) -> bool:
     return True
 
 
-def _matches(pattern: dict, values: dict[str, Any]) -> bool:
-    for key, want in pattern.items():
-        have = values[key]
-        if isinstance(want, dict):
-            if "IN" in want and have not in want["IN"]:
-                return False
-            if "NOT_IN" in want and have in want["NOT_IN"]:
-                return False
-            if "REGEX" in want and not re.search(want["REGEX"], str(have)):
-                return False
-        elif have != want:
+def _passes(want: Any, have: Any) -> bool:
+    """Whether a token attribute's value `have` passes a pattern's test `want` of it."""
+    if isinstance(want, dict):
+        if "IN" in want and have not in want["IN"]:
             return False
-    return True
+        if "NOT_IN" in want and have in want["NOT_IN"]:
+            return False
+        return "REGEX" not in want or re.search(want["REGEX"], str(have)) is not None
+    return have == want
 
 
 __all__ = ["FastRuler", "fast_ruler"]
