@@ -15,6 +15,7 @@ which the caller passes as `allowed`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -42,6 +43,9 @@ def _normal(word: str) -> str:
     return american(word)
 
 
+# A stored text is compared with each new neighbour of its slot or scope, so one ingest
+# asks for the same few thousand texts' words again and again (a pure function of the text).
+@functools.lru_cache(maxsize=16384)
 def content_sequence(text: str) -> tuple[str, ...]:
     """The content words of `text`, in order and in a normal form."""
     words = (_normal(w) for w in _WORD.findall(text or ""))

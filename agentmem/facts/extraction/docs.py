@@ -4,7 +4,8 @@ Concurrent callers (a server's adds) share one batched parse (`nlp.pipe`), which
 less per text than one parse each; a text whose parse fails fails its caller only. The
 entity recogniser (its own token encoder, nothing after it in the pipeline) is about half
 of a parse and only a few readings look at an entity type, so it runs on a doc only when a
-reading first asks for one (`entity_type`).
+reading first asks for one (`entity_type`). The attribute ruler runs by lookup
+(`extraction_attributes`), with the components after it run on each doc in turn.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from agentmem.adapters.coalesce import Coalescer
 from agentmem.facts.extraction import chat
+from agentmem.facts.extraction.attributes import fast_ruler
 
 BATCH = 64  # texts per parse call
 ON_DEMAND = ("ner",)
@@ -26,6 +28,12 @@ class Parser:
     def __init__(self, nlp: Any) -> None:
         self.nlp = nlp
         self._later = [n for n in ON_DEMAND if n in nlp.pipe_names]
+        self._disabled, self._after = list(self._later), []
+        self._ruler = fast_ruler(nlp)
+        if self._ruler is not None:  # the ruler and what follows it run per doc, in order
+            rest = nlp.pipe_names[nlp.pipe_names.index("attribute_ruler") :]
+            self._disabled += [n for n in rest if n not in self._later]
+            self._after = [nlp.get_pipe(n) for n in rest[1:] if n not in self._later]
         self._parses = Coalescer(self._parse, max_batch=BATCH, isolate=True)
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
@@ -40,7 +48,12 @@ class Parser:
         return [chat.repaired(doc, self.nlp) for doc in docs]  # "my dog's called Rex"
 
     def _parse(self, texts: list[str]) -> list[Any]:
-        docs = list(self.nlp.pipe(texts, disable=self._later, batch_size=BATCH))
+        docs = list(self.nlp.pipe(texts, disable=self._disabled, batch_size=BATCH))
+        if self._ruler is not None:
+            for doc in docs:
+                self._ruler(doc)
+                for component in self._after:
+                    component(doc)
         later = [(n, self.nlp.get_pipe(n)) for n in self._later]
         for doc in docs:
             doc.user_data[_LATER] = later
