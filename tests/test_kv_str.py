@@ -147,3 +147,18 @@ def test_without_a_window_every_slot_past_the_sinks_goes_by_significance(tiny):
         expected = significance.topk(16).indices
         policy.compress(st, 16)
         assert torch.equal(st.pos, expected.sort(dim=1).values), st.index
+
+
+@pytest.mark.parametrize(("cap", "budget"), [(0.05, 60), (0.05, 20), (1.0, 60)])
+def test_reconstruction_claims_at_most_rec_cap_of_the_text(tiny, cap, budget):
+    # what only repetition needs is a part of the text: at a large budget reconstruction's
+    # claim stops at rec_cap of the tokens, at a small one it keeps its equal share
+    policy = get_policy("str", pool_spans=False, sinks=0, recent=0, rec_cap=cap)
+    session = tiny.session(policy, 1.0, prefill_chunk=0)
+    session.feed(TEXT + " " + TEXT)
+    for st in _disjoint_evidence(session, policy):
+        n = st.length
+        policy.compress(st, budget)
+        from_rec = (st.pos < n // 2).sum(dim=1).float()
+        expected = min(budget / 2, cap * n)
+        assert torch.all((from_rec - expected).abs() <= 2), (cap, budget, from_rec.tolist())

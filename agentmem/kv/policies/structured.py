@@ -34,6 +34,12 @@ A token not yet covered by a repetition (the newest, fewer than ``min_pass`` of 
 judged by the other evidence. With ``reconstruct=False`` and ``key_norm=False`` (how CMP
 composes it) significance is the attention EMA itself.
 
+The budget is a total over layers. By default each layer keeps the same rows; ``layer_floor``
+below 1 lets layers compete for the total by their attention curves and ``dense_layers``
+keeps the first layers whole (`agentmem.kv.policies.allocation`), and ``rec_cap`` bounds
+reconstruction's claim to a share of the text. Each was measured on the dev text and none
+wins at every budget (figures in DESIGN.md's STR definition), so all three are off by default.
+
 Its persistence probability is ``p = sigmoid((s - tau) / T)`` with ``tau`` chosen so that
 ``sum(p)`` equals the budget; retention keeps by ``p``: deterministic top-k
 (``sampling="topk"``) or Bernoulli draws from a seeded generator. It is structured:
@@ -62,6 +68,7 @@ from typing import ClassVar, Literal
 import torch
 
 from agentmem.errors import ConfigError
+from agentmem.kv.policies.allocation import allocate, layer_curve
 from agentmem.kv.policies.base import Policy
 from agentmem.kv.policies.reconstruction import repeat_scores
 
@@ -124,9 +131,16 @@ class STR(Retention):
     rec_share: float = 1.0
     norm_share: float = 1.0
     chunk_size: int = 2048
+    rec_cap: float = 1.0
+    layer_floor: float = 1.0
+    dense_layers: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not 0.0 < self.rec_cap <= 1.0:
+            raise ConfigError(f"str.rec_cap must be in (0, 1], got {self.rec_cap!r}")
+        if self.layer_floor > 1.0:
+            raise ConfigError(f"str.layer_floor must be in [0, 1], got {self.layer_floor!r}")
         if self.chunk_size < 1:
             raise ConfigError(f"str.chunk_size must be >= 1, got {self.chunk_size!r}")
         self._generator = torch.Generator().manual_seed(self.seed)
@@ -168,7 +182,25 @@ class STR(Retention):
 
     # --- reconstruction importance -------------------------------------------------------------
     def prepare(self, cache, budget: int) -> None:
-        """Repeat the tokens fed since the last repetition once ``min_pass`` are pending."""
+        """Repeat the tokens fed since the last repetition once ``min_pass`` are pending, then
+        share the layers' total among them (`agentmem.kv.policies.allocation`)."""
+        self._repeat(cache)
+        if self.layer_floor >= 1.0 and not self.dense_layers:
+            return
+        curves = [layer_curve(st.stat) for st in cache.states]
+        rows = allocate(curves, budget * len(curves), self.layer_floor, self.dense_layers)
+        for st, n in zip(cache.states, rows, strict=True):
+            st.extra["str_rows"] = (budget, n)
+
+    def compress(self, state, budget: int) -> None:
+        """Keep this layer's share of the total when ``prepare`` allotted one for ``budget``."""
+        allotted = state.extra.pop("str_rows", None)
+        if allotted is not None and allotted[0] == budget:
+            budget = allotted[1]
+        state.extra["str_budget"] = budget
+        super().compress(state, budget)
+
+    def _repeat(self, cache) -> None:
         if not self.reconstruct or cache.rereader is None or not cache.states:
             return
         upto = cache.states[0].extra.get("str_rec_upto", 0)
@@ -204,10 +236,21 @@ class STR(Retention):
             rec = torch.where(state.pos < width, rec, torch.full_like(rec, float("nan")))
             scored = ~torch.isnan(rec)
             rec_rank = _quota(
-                _ranks(torch.where(scored, rec, torch.full_like(rec, -1.0))), self.rec_share
+                _ranks(torch.where(scored, rec, torch.full_like(rec, -1.0))),
+                self._rec_share(state),
             )
             best = torch.where(scored, torch.maximum(best, rec_rank), best)
         return best
+
+    def _rec_share(self, state) -> float:
+        """``rec_share``, lowered so that reconstruction claims at most ``rec_cap`` of the text's
+        tokens: what only repetition needs is a part of the text, not of the budget."""
+        budget = state.extra.get("str_budget")
+        if budget is None or self.rec_cap >= 1.0:
+            return self.rec_share
+        claim = budget * self.rec_share / (1.0 + self.rec_share)
+        cap = self.rec_cap * (state.last_position + 1)
+        return self.rec_share if claim <= cap else cap / max(budget - cap, 1.0)
 
     # --- structured retention ------------------------------------------------------------------
     def score(self, state) -> torch.Tensor:
