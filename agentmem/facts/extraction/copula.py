@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.patterns import OCCUPATIONS
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
@@ -22,10 +23,7 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     if (yield from _favourite(subj, comp, negated)) or subject is None:
         return
     if comp is None:
-        for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "from"):
-            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if obj is not None and (value := value_text(obj)):
-                yield subject, "from", value, negated
+        yield from _placed(pred, subject, negated)
         return
     index = predicate_index()
     for child in (c for c in comp.children if c.dep_ == "prep"):
@@ -47,6 +45,21 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "is_a", value, negated
     elif comp.pos_ == "ADJ" and not any(comp.children) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
+
+
+def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
+    """'I'm from Cork'; 'these days I'm at Hooli': being *at* an organisation (the entity
+    type says it is one, not a place) is working there, unless a dated time bounds the stay
+    ("at Google this weekend", "today": a visit)."""
+    dated = any(c.dep_ == "npadvmod" and entity_type(c) in ("DATE", "TIME") for c in pred.children)
+    for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("from", "at")):
+        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if obj is None or not (value := value_text(obj)):
+            continue
+        if child.lower_ == "from":
+            yield subject, "from", value, negated
+        elif obj.pos_ == "PROPN" and entity_type(obj) == "ORG" and not dated:
+            yield subject, "works_at", value, negated
 
 
 def _is_kind(comp) -> bool:

@@ -39,7 +39,7 @@ from agentmem.facts.extraction.pipeline import (
     reset,
 )
 from agentmem.facts.extraction.similar import similar_attribute
-from agentmem.facts.extraction.subjects import relations, subject_of, who
+from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
 from agentmem.facts.extraction.values import fits, value_text
 from agentmem.types import Fact
 
@@ -50,6 +50,8 @@ MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"}
 CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
 # Verbs of ending: the object they name is no longer a value of the subject.
 ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
+# Verbs of beginning: the gerund they govern states its fact ("I started working at X").
+BEGINNING_VERBS = frozenset({"start", "begin"})
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
@@ -118,7 +120,7 @@ def _fact(subject, attribute, value, negated, confidence, source) -> Fact:
 def _readings(sentence) -> Iterator[Reading]:
     for pred in sentence:
         if pred.dep_ in PREDICATE_DEPS and pred.pos_ in ("VERB", "AUX") and _asserted(pred):
-            yield from _clause(pred)
+            yield from _each_subject(pred)
     for owner, attribute, name in relations(sentence, predicate_index()):
         yield owner, attribute, name, False
     for owner, attribute, name in chat.listed_names(sentence, subject_of):
@@ -138,6 +140,16 @@ def _asserted(pred) -> bool:
     return True
 
 
+def _each_subject(pred) -> Iterator[Reading]:
+    """The clause's readings, for each of its coordinated subjects ("Ana and I live in Rome")."""
+    others = co_subjects(pred)
+    first = subject_of(pred) if others else None
+    for reading in _clause(pred):
+        yield reading
+        if reading[0] == first:
+            yield from ((other, *reading[1:]) for other in others if other != first)
+
+
 def _clause(pred) -> Iterator[Reading]:
     subject, negated = subject_of(pred) or chat.dropped_subject(pred), _negated(pred)
     if pred.lemma_ == "be":
@@ -147,6 +159,8 @@ def _clause(pred) -> Iterator[Reading]:
         return
     elif pred.lemma_ in ENDING_VERBS:
         yield from _ending(pred, subject)
+    elif pred.lemma_ in BEGINNING_VERBS and (begun := _begun(pred)):
+        yield from ((subject, a, v, negated) for a, v in begun)
     else:
         read = [(subject, a, v, negated or departed) for a, v, departed in _slots(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
@@ -231,6 +245,15 @@ def _ending(pred, subject: str) -> Iterator[Reading]:
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj":  # "quit my job at Hooli"
             yield from _ended_place(child, pred, subject)
+
+
+def _begun(pred) -> list[tuple[str, str]]:
+    """'started working at Hooli', 'began learning Korean': what the gerund states."""
+    for child in pred.children:
+        if child.dep_ == "xcomp" and child.pos_ == "VERB":
+            found = [(a, v) for a, v, negated in _slots(child) if not negated]
+            return found or [("does", v) for v in activities(child, any_tense=True)]
+    return []
 
 
 def _parallel_slot(pred, subject: str) -> str | None:

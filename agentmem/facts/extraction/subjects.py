@@ -44,6 +44,15 @@ def subject_of(pred) -> str | None:
     return None
 
 
+def co_subjects(pred) -> list[str]:
+    """Subjects joined to a verb's subject ("my brother and I work at Optus"): the clause
+    states its fact of each of them too."""
+    subject = next((c for c in pred.children if c.dep_ in SUBJECT_DEPS), None)
+    if subject is None:
+        return []
+    return [w for c in subject.conjuncts if (w := who(c)) is not None]
+
+
 def who(token) -> str | None:
     """The speaker, a name, an earlier-named person for he/she, or an owner's noun."""
     word = token.lower_
