@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.negation import is_negation, negates
 from agentmem.facts.extraction.patterns import OCCUPATIONS
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
@@ -43,8 +44,8 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := value_text(comp):
             yield subject, "is_a", value, negated
-    elif comp.pos_ == "ADJ" and not any(comp.children) and names_a_kind(comp.lower_):
-        yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
+    elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
+        yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
 
 
 def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -60,6 +61,26 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "from", value, negated
         elif obj.pos_ == "PROPN" and entity_type(obj) == "ORG" and not dated:
             yield subject, "works_at", value, negated
+
+
+def demoted_copula(pred) -> bool:
+    """A copular clause whose copula the tagger made an auxiliary of its complement ("I'm no
+    longer vegetarian", "I'm not vegan any more": 'vegetarian' the root, "'m" its aux): a
+    root adjective or noun, or a 'verb' in no participle form, with "be" as auxiliary."""
+    if pred.pos_ not in ("ADJ", "NOUN", "VERB") or pred.tag_ in ("VBN", "VBG", "VBD"):
+        return False
+    return any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "be" for c in pred.children)
+
+
+def kind_of(pred, subject: str | None, negated: bool) -> Iterator[Reading]:
+    """The kind a demoted copula's complement names, as "I am vegetarian" reads it."""
+    if subject is not None and names_a_kind(pred.lower_):
+        yield subject, "is_a", pred.text, negated
+
+
+def _bare(comp) -> bool:
+    """An adjective alone, or with only the negation that scopes over it ("no longer")."""
+    return all(is_negation(c) for c in comp.children)
 
 
 def _is_kind(comp) -> bool:
@@ -149,4 +170,4 @@ def _normal_noun(token) -> str:
     return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
 
 
-__all__ = ["FAVOURITE", "Reading", "copula"]
+__all__ = ["FAVOURITE", "Reading", "copula", "demoted_copula", "kind_of"]

@@ -42,10 +42,10 @@ def value_text(token, *, adjective: bool = False) -> str:
 
 
 def _cut(t, root) -> bool:
-    """Words that are not part of the value: relative clauses and other conjuncts ("tea and
-    coffee" are two values)."""
+    """Words that are not part of the value: relative clauses, other conjuncts ("tea and
+    coffee" are two values) and a negation of another value ("vegan, not vegetarian")."""
     while t.i != root.i:
-        if t.dep_ in ("relcl", "acl", "cc", "conj"):
+        if t.dep_ in ("relcl", "acl", "cc", "conj", "neg"):
             return True
         t = t.head
     return False
