@@ -52,3 +52,13 @@ def test_a_clause_with_its_own_subject_keeps_it():
 def test_a_rule_value_never_ends_on_a_joining_word(text, value):
     values = {f.value for f in RuleExtractor().extract(text) if f.attribute == "works_at"}
     assert values == {value}
+
+
+@pytest.mark.parametrize("text", ["mine's named Pickles", "Mine is called Dorrit, she's a spaniel"])
+def test_a_possessive_pronoun_is_a_thing_not_the_speaker(text):
+    assert not {f for f in read(text) if f[0] == "user" and f[1] == "name"}
+
+
+def test_as_well_is_no_role():
+    facts = RuleExtractor().extract("I'm at Vestas as well")
+    assert not [f for f in facts if f.attribute == "job_title"]

@@ -56,8 +56,10 @@ def co_subjects(pred) -> list[str]:
 def who(token) -> str | None:
     """The speaker, a name, an earlier-named person for he/she, or an owner's noun."""
     word = token.lower_
-    if word in ("i", "me", "my", "mine"):
+    if word in ("i", "me", "my"):
         return USER
+    if word == "mine":  # a thing of the speaker ("mine's called Rex"), never the speaker
+        return None
     if word in ANAPHORS:
         return antecedent(token)
     if token.pos_ == "PROPN" or looks_named(token):
