@@ -62,3 +62,12 @@ def test_a_possessive_pronoun_is_a_thing_not_the_speaker(text):
 def test_as_well_is_no_role():
     facts = RuleExtractor().extract("I'm at Vestas as well")
     assert not [f for f in facts if f.attribute == "job_title"]
+
+
+test_complements_and_relative_clauses_are_read = reads_each(
+    [
+        ("my children are Wren and Ottilie", ("user", "has_child", "Ottilie", False)),
+        ("Bertil is a welder who lives in Kiruna", ("Bertil", "lives_in", "Kiruna", False)),
+        ("I'm a pharmacist in Kiruna", ("user", "job_title", "pharmacist", False)),
+    ]
+)

@@ -40,7 +40,7 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         if number is not None and 0 < int(number.text) < 130:
             yield subject, "age", number.text, negated
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
-        yield subject, "job_title", value_text(comp), negated
+        yield subject, "job_title", value_text(comp, role=True), negated
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := value_text(comp):
             yield subject, "is_a", value, negated
@@ -110,8 +110,9 @@ def _favourite(subj, comp, negated: bool):
         whose, attribute = slot
         if not _namesvalue_text(attribute, value):  # "my older sister is 34": her age
             return False
-        if whose and (text := value_text(value, adjective=True)):
-            yield whose, attribute, text, negated
+        for each in (value, *value.conjuncts) if whose else ():  # "my kids are Tam and Oli"
+            if text := value_text(each, adjective=True):
+                yield whose, attribute, text, negated
         return True
     return False
 

@@ -37,11 +37,19 @@ def subject_of(pred) -> str | None:
     )
     for child in subjects[:1]:
         if child.tag_ in RELATIVE_TAGS and pred.dep_ == "relcl":
-            return who(pred.head)
+            return _described(pred.head)
         return who(child)
     if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
         return subject_of(pred.head)
     return None
+
+
+def _described(head) -> str | None:
+    """Whom a relative clause describes: its head, or, where the head is a copula's
+    complement, the copula's subject ("Ama is a nurse who lives in Hobart": Ama)."""
+    if head.dep_ == "attr" and head.head.lemma_ == "be" and who(head) is None:
+        return subject_of(head.head)
+    return who(head)
 
 
 def co_subjects(pred) -> list[str]:
