@@ -22,7 +22,6 @@ Usage: python tests/conflicts_hand/conflicts_evaluate.py [--embedder minilm|hash
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from collections import defaultdict
@@ -34,7 +33,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parents[1] / "facts_eval_conv"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_evaluate import _kept, _memory, _records  # noqa: E402
-from eval_report import saved  # noqa: E402
+from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
 
 from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated, normalise_value  # noqa: E402
@@ -117,15 +116,9 @@ def run(embedder="minilm", database_url=None, home=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedder", choices=("minilm", "hash"), default="minilm")
-    parser.add_argument("--database-url")
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--show-failures", action="store_true")
-    args = parser.parse_args(argv)
+    args = hand_suite_arguments(__doc__, argv)
     report = run(args.embedder, args.database_url)
-    for cat, v in sorted(report["by_category"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
-        print(f"  {cat:16} {v['accuracy']:.3f} ({v['cases']} pairs)")
+    print_accuracy(report["by_category"], "pairs")
     print(f"  silent merges {len(report['silent_merges'])}, lost texts {len(report['lost_texts'])}")
     if args.show_failures:
         for f in report["failures"]:
