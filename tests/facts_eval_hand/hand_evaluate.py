@@ -12,7 +12,6 @@ Usage: python tests/facts_eval_hand/hand_evaluate.py [--embedder minilm|hash]
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from collections import defaultdict
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "facts_eval_conv"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_evaluate import _holds, _memory, _records, check_pair  # noqa: E402
 from conv_generate import Expect, Pair, Turn  # noqa: E402
-from eval_report import saved  # noqa: E402
+from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
 
 from agentmem import Memory, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated  # noqa: E402
@@ -113,15 +112,9 @@ def run(embedder="minilm", database_url=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedder", choices=("minilm", "hash"), default="minilm")
-    parser.add_argument("--database-url")
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--show-failures", action="store_true")
-    args = parser.parse_args(argv)
+    args = hand_suite_arguments(__doc__, argv)
     report = run(args.embedder, args.database_url)
-    for cat, v in sorted(report["by_category"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
-        print(f"  {cat:16} {v['accuracy']:.3f} ({v['cases']} cases)")
+    print_accuracy(report["by_category"], "cases")
     print(f"  silent merges {len(report['silent_merges'])} of {report['nearmiss_pairs']} pairs")
     if args.show_failures:
         for f in report["failures"]:

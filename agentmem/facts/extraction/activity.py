@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.docs import entity_type
+
 # Verbs whose object (or, for "go", gerund) is itself the activity.
 ACTIVITY_VERBS = frozenset({"play", "do", "practise", "practice", "go"})
 # Verbs of state: in the simple present they describe a state, not a habit.
@@ -95,11 +97,16 @@ def _activity_words(token) -> str:
 
 def _noun_words(noun) -> str:
     """A noun with the words before it ('board games', 'the cello' -> cello), not what
-    follows ('climbing on weekends' is climbing: the time belongs to the habit)."""
-    if noun.pos_ not in ("NOUN", "PROPN"):
+    follows ('climbing on weekends' is climbing: the time belongs to the habit). A language
+    named by its adjective is a noun here ("learning korean": 'korean' tagged ADJ)."""
+    if noun.pos_ not in ("NOUN", "PROPN") and not _named_kind(noun):
         return ""
     words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ not in ("det", "poss", "predet")]
     return " ".join(t.lower_ if t.pos_ == "NOUN" else t.text for t in words)
+
+
+def _named_kind(token) -> bool:
+    return token.pos_ == "ADJ" and entity_type(token) in ("NORP", "LANGUAGE")
 
 
 def _gerund(pred) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.negation import is_negation, negates
 from agentmem.facts.extraction.patterns import OCCUPATIONS
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
@@ -22,10 +24,7 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     if (yield from _favourite(subj, comp, negated)) or subject is None:
         return
     if comp is None:
-        for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "from"):
-            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if obj is not None and (value := value_text(obj)):
-                yield subject, "from", value, negated
+        yield from _placed(pred, subject, negated)
         return
     index = predicate_index()
     for child in (c for c in comp.children if c.dep_ == "prep"):
@@ -41,12 +40,47 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         if number is not None and 0 < int(number.text) < 130:
             yield subject, "age", number.text, negated
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
-        yield subject, "job_title", value_text(comp), negated
+        yield subject, "job_title", value_text(comp, role=True), negated
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := value_text(comp):
             yield subject, "is_a", value, negated
-    elif comp.pos_ == "ADJ" and not any(comp.children) and names_a_kind(comp.lower_):
-        yield subject, "is_a", comp.text, negated  # "I am vegetarian", not "I am tired"
+    elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
+        yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
+
+
+def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
+    """'I'm from Cork'; 'these days I'm at Hooli': being *at* an organisation (the entity
+    type says it is one, not a place) is working there, unless a dated time bounds the stay
+    ("at Google this weekend", "today": a visit)."""
+    dated = any(c.dep_ == "npadvmod" and entity_type(c) in ("DATE", "TIME") for c in pred.children)
+    for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("from", "at")):
+        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if obj is None or not (value := value_text(obj)):
+            continue
+        if child.lower_ == "from":
+            yield subject, "from", value, negated
+        elif obj.pos_ == "PROPN" and entity_type(obj) == "ORG" and not dated:
+            yield subject, "works_at", value, negated
+
+
+def demoted_copula(pred) -> bool:
+    """A copular clause whose copula the tagger made an auxiliary of its complement ("I'm no
+    longer vegetarian", "I'm not vegan any more": 'vegetarian' the root, "'m" its aux): a
+    root adjective or noun, or a 'verb' in no participle form, with "be" as auxiliary."""
+    if pred.pos_ not in ("ADJ", "NOUN", "VERB") or pred.tag_ in ("VBN", "VBG", "VBD"):
+        return False
+    return any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "be" for c in pred.children)
+
+
+def kind_of(pred, subject: str | None, negated: bool) -> Iterator[Reading]:
+    """The kind a demoted copula's complement names, as "I am vegetarian" reads it."""
+    if subject is not None and names_a_kind(pred.lower_):
+        yield subject, "is_a", pred.text, negated
+
+
+def _bare(comp) -> bool:
+    """An adjective alone, or with only the negation that scopes over it ("no longer")."""
+    return all(is_negation(c) for c in comp.children)
 
 
 def _is_kind(comp) -> bool:
@@ -76,8 +110,9 @@ def _favourite(subj, comp, negated: bool):
         whose, attribute = slot
         if not _namesvalue_text(attribute, value):  # "my older sister is 34": her age
             return False
-        if whose and (text := value_text(value, adjective=True)):
-            yield whose, attribute, text, negated
+        for each in (value, *value.conjuncts) if whose else ():  # "my kids are Tam and Oli"
+            if text := value_text(each, adjective=True):
+                yield whose, attribute, text, negated
         return True
     return False
 
@@ -136,4 +171,4 @@ def _normal_noun(token) -> str:
     return next(iter(content_words(token.lemma_.lower())), token.lemma_.lower())
 
 
-__all__ = ["FAVOURITE", "Reading", "copula"]
+__all__ = ["FAVOURITE", "Reading", "copula", "demoted_copula", "kind_of"]

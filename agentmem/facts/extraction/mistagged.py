@@ -6,7 +6,9 @@ root is the name with "lives" as its object, and "X is a welder and lives in Y" 
 "lives" to "welder". A plural noun that stands where the clause's verb would (right after
 a name that is the root of a verbless sentence, or coordinated with a copula's complement)
 and whose -s-less form with its preposition is a predicate of the attribute table is read
-as that verb, with the subject the position gives it.
+as that verb, with the subject the position gives it. So is a base form joined to a verb
+("I live in Hobart and work at Telstra": "work" tagged as a noun conjunct of "live"): the
+second verb of a coordination shares the first one's subject.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ def noun_verbs(sentence) -> Iterator[tuple[str, str, str, bool]]:
     """(subject, attribute, value, negated) of verbs tagged as plural nouns."""
     index = predicate_index()
     for noun in sentence:
-        if noun.pos_ != "NOUN" or noun.tag_ != "NNS" or not noun.lower_.endswith("s"):
+        forms = _verb_forms(noun) if noun.pos_ == "NOUN" else ()
+        if not forms:
             continue
         subject = _subject(noun, sentence)
         if subject is None:
@@ -32,7 +35,7 @@ def noun_verbs(sentence) -> Iterator[tuple[str, str, str, bool]]:
         for prep in _preps(noun):
             obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
             attribute = next(
-                (a for v in _verb_forms(noun.lower_) if (a := index.get(f"{v} {prep.lower_}"))),
+                (a for v in forms if (a := index.get(f"{v} {prep.lower_}"))),
                 None,
             )
             if (
@@ -48,6 +51,8 @@ def _subject(noun, sentence) -> str | None:
     """Whose verb the noun is: the name it follows in a verbless sentence, or the subject
     of the copula whose complement it is coordinated with."""
     head = noun.head
+    if noun.dep_ == "conj" and head.pos_ == "VERB":  # "live in X and work at Y"
+        return subject_of(head)
     if noun.dep_ == "conj" and head.dep_ in COMPLEMENT_DEPS and head.head.pos_ in ("VERB", "AUX"):
         return subject_of(head.head)
     verbless = not any(t.pos_ in ("VERB", "AUX") for t in sentence)
@@ -65,9 +70,15 @@ def _preps(noun) -> list:
     return own + [c for c in noun.head.children if c.dep_ == "prep" and c.i > noun.i]
 
 
-def _verb_forms(word: str) -> tuple[str, ...]:
-    """The base forms a third-person -s form may have: lives -> live, teaches -> teach."""
-    return (word[:-1], word[:-2]) if word.endswith("es") else (word[:-1],)
+def _verb_forms(noun) -> tuple[str, ...]:
+    """The base forms a noun that may be a verb can have: a third-person -s form's (lives ->
+    live, teaches -> teach), or the word itself where it is joined to a verb ("and work")."""
+    word = noun.lower_
+    if noun.tag_ == "NNS" and word.endswith("s"):
+        return (word[:-1], word[:-2]) if word.endswith("es") else (word[:-1],)
+    if noun.dep_ == "conj" and noun.head.pos_ == "VERB":
+        return (word,)
+    return ()
 
 
 __all__ = ["noun_verbs"]

@@ -25,9 +25,10 @@ from typing import Any
 from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
-from agentmem.facts.extraction.copula import Reading, copula
+from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser, entity_type
 from agentmem.facts.extraction.mistagged import noun_verbs
+from agentmem.facts.extraction.negation import negated_clause
 from agentmem.facts.extraction.patterns import HEDGE
 from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
@@ -39,7 +40,7 @@ from agentmem.facts.extraction.pipeline import (
     reset,
 )
 from agentmem.facts.extraction.similar import similar_attribute
-from agentmem.facts.extraction.subjects import relations, subject_of, who
+from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
 from agentmem.facts.extraction.values import fits, value_text
 from agentmem.types import Fact
 
@@ -50,6 +51,9 @@ MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"}
 CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
 # Verbs of ending: the object they name is no longer a value of the subject.
 ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
+ENDING_PHRASES = frozenset({"give up"})  # phrasal verbs of ending: "gave up climbing"
+# Verbs of beginning: the gerund they govern states its fact ("I started working at X").
+BEGINNING_VERBS = frozenset({"start", "begin"})
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
@@ -117,8 +121,10 @@ def _fact(subject, attribute, value, negated, confidence, source) -> Fact:
 
 def _readings(sentence) -> Iterator[Reading]:
     for pred in sentence:
-        if pred.dep_ in PREDICATE_DEPS and pred.pos_ in ("VERB", "AUX") and _asserted(pred):
-            yield from _clause(pred)
+        if pred.dep_ not in PREDICATE_DEPS or not _asserted(pred):
+            continue
+        if pred.pos_ in ("VERB", "AUX") or demoted_copula(pred):
+            yield from _each_subject(pred)
     for owner, attribute, name in relations(sentence, predicate_index()):
         yield owner, attribute, name, False
     for owner, attribute, name in chat.listed_names(sentence, subject_of):
@@ -138,30 +144,34 @@ def _asserted(pred) -> bool:
     return True
 
 
+def _each_subject(pred) -> Iterator[Reading]:
+    """The clause's readings, for each of its coordinated subjects ("Ana and I live in Rome")."""
+    others = co_subjects(pred)
+    first = subject_of(pred) if others else None
+    for reading in _clause(pred):
+        yield reading
+        if reading[0] == first:
+            yield from ((other, *reading[1:]) for other in others if other != first)
+
+
 def _clause(pred) -> Iterator[Reading]:
-    subject, negated = subject_of(pred) or chat.dropped_subject(pred), _negated(pred)
-    if pred.lemma_ == "be":
+    subject, negated = subject_of(pred) or chat.dropped_subject(pred), negated_clause(pred)
+    if demoted_copula(pred):
+        yield from kind_of(pred, subject, negated)
+    elif pred.lemma_ == "be":
         yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from copula(pred, subject, negated)
     elif subject is None:
         return
-    elif pred.lemma_ in ENDING_VERBS:
+    elif pred.lemma_ in ENDING_VERBS or _phrase(pred) in ENDING_PHRASES:
         yield from _ending(pred, subject)
+    elif pred.lemma_ in BEGINNING_VERBS and (begun := _begun(pred)):
+        yield from ((subject, a, v, negated) for a, v in begun)
     else:
         read = [(subject, a, v, negated or departed) for a, v, departed in _slots(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         yield from read or ((subject, "does", v, negated) for v in activities(pred))
-
-
-def _negated(pred) -> bool:
-    """'not', 'never', 'anymore', 'no longer' (whose 'no' hangs off 'longer')."""
-    for child in pred.children:
-        if child.dep_ == "neg" or child.lower_ in ("anymore", "never"):
-            return True
-        if child.lower_ == "longer" and any(c.lower_ == "no" for c in child.children):
-            return True
-    return False
 
 
 # --- predicates -> slots -------------------------------------------------------------------
@@ -217,10 +227,9 @@ def _predicate(head: str, preposition: str, obj) -> str | None:
 def _ending(pred, subject: str) -> Iterator[Reading]:
     """'left Initech', 'quit my job at Hooli', 'stopped working at Globex': retractions."""
     for child in pred.children:
-        if child.dep_ == "xcomp" and child.pos_ == "VERB":  # "stopped playing tennis"
-            ended = [(a, v) for a, v, _ in _slots(child)]
-            ended = ended or [("does", v) for v in activities(child, any_tense=True)]
-            yield from ((subject, a, v, True) for a, v in ended)
+        gerund = child.dep_ == "dobj" and _gerund(child)  # "gave up climbing"
+        if (child.dep_ == "xcomp" and child.pos_ == "VERB") or gerund:  # "stopped playing tennis"
+            yield from ((subject, a, v, True) for a, v in _ended_doing(child))
         elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
             # the slot the sentence goes on to state ("...; now I work at Hooli"), else the
             # entity type's hint; the resolver moves a retraction to the slot that holds it
@@ -231,6 +240,34 @@ def _ending(pred, subject: str) -> Iterator[Reading]:
                 yield subject, attribute, value, True
         elif child.dep_ == "dobj":  # "quit my job at Hooli"
             yield from _ended_place(child, pred, subject)
+
+
+def _ended_doing(verb) -> list[tuple[str, str]]:
+    """What a gerund under a verb of ending names: its slot's value, else the activity
+    ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
+    ended = [(a, v) for a, v, _ in _slots(verb)]
+    ended = ended or [("does", v) for v in activities(verb, any_tense=True)]
+    return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
+
+
+def _gerund(token) -> bool:
+    """An -ing form, also where the tagger made it a noun ("given up rowing")."""
+    return token.tag_ == "VBG" or (token.tag_ == "NN" and token.lower_.endswith("ing"))
+
+
+def _phrase(pred) -> str:
+    """A verb with its particle: "give up"."""
+    particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
+    return f"{pred.lemma_.lower()} {particle}".strip()
+
+
+def _begun(pred) -> list[tuple[str, str]]:
+    """'started working at Hooli', 'began learning Korean': what the gerund states."""
+    for child in pred.children:
+        if child.dep_ == "xcomp" and child.pos_ == "VERB":
+            found = [(a, v) for a, v, negated in _slots(child) if not negated]
+            return found or [("does", v) for v in activities(child, any_tense=True)]
+    return []
 
 
 def _parallel_slot(pred, subject: str) -> str | None:

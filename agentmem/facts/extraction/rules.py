@@ -54,6 +54,8 @@ def _clean(value: str) -> str:
     value = re.sub(
         r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value, flags=re.I
     )
+    # a value never ends on a word that joins it to more: "I quit Telstra and joined Optus"
+    value = re.sub(r"(?:\s+(?:and|or|but|of|for|the|with|to))+$", "", value, flags=re.I)
     words = value.split()
     if not words or len(words) > MAX_VALUE_WORDS or words[0].lower() in NOT_VALUES:
         return ""

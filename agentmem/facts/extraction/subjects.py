@@ -37,18 +37,37 @@ def subject_of(pred) -> str | None:
     )
     for child in subjects[:1]:
         if child.tag_ in RELATIVE_TAGS and pred.dep_ == "relcl":
-            return who(pred.head)
+            return _described(pred.head)
         return who(child)
     if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
         return subject_of(pred.head)
     return None
 
 
+def _described(head) -> str | None:
+    """Whom a relative clause describes: its head, or, where the head is a copula's
+    complement, the copula's subject ("Ama is a nurse who lives in Hobart": Ama)."""
+    if head.dep_ == "attr" and head.head.lemma_ == "be" and who(head) is None:
+        return subject_of(head.head)
+    return who(head)
+
+
+def co_subjects(pred) -> list[str]:
+    """Subjects joined to a verb's subject ("my brother and I work at Optus"): the clause
+    states its fact of each of them too."""
+    subject = next((c for c in pred.children if c.dep_ in SUBJECT_DEPS), None)
+    if subject is None:
+        return []
+    return [w for c in subject.conjuncts if (w := who(c)) is not None]
+
+
 def who(token) -> str | None:
     """The speaker, a name, an earlier-named person for he/she, or an owner's noun."""
     word = token.lower_
-    if word in ("i", "me", "my", "mine"):
+    if word in ("i", "me", "my"):
         return USER
+    if word == "mine":  # a thing of the speaker ("mine's called Rex"), never the speaker
+        return None
     if word in ANAPHORS:
         return antecedent(token)
     if token.pos_ == "PROPN" or looks_named(token):

@@ -23,9 +23,10 @@ def fits(attribute: str, obj) -> bool:
     return True
 
 
-def value_text(token, *, adjective: bool = False) -> str:
-    """The object's words, without leading determiners; 'the village of Ashcombe' -> the name."""
-    if token.pos_ == "NOUN":
+def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
+    """The object's words, without leading determiners; 'the village of Ashcombe' -> the name.
+    A `role` ends before where and for whom ("a nurse in Hobart" -> nurse)."""
+    if token.pos_ == "NOUN" and not role:
         for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
             if name is not None:
@@ -35,17 +36,28 @@ def value_text(token, *, adjective: bool = False) -> str:
         return ""  # "it", "how much", "a few": no value of its own
     joined = min((c.i for c in token.children if c.dep_ in ("cc", "conj")), default=len(token.doc))
     words = [t for t in token.subtree if t.i == token.i or not (_cut(t, token) or t.i > joined)]
+    if role:
+        words = [t for t in words if not any(a.dep_ == "prep" for a in _path(t, token))]
     while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
         words = words[1:]
     text = "".join(t.text_with_ws for t in words).strip(" ,.;:-!")
     return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
 
 
-def _cut(t, root) -> bool:
-    """Words that are not part of the value: relative clauses and other conjuncts ("tea and
-    coffee" are two values)."""
+def _path(t, root) -> list:
+    """The tokens from `t` up to (not including) `root`."""
+    path = []
     while t.i != root.i:
-        if t.dep_ in ("relcl", "acl", "cc", "conj"):
+        path.append(t)
+        t = t.head
+    return path
+
+
+def _cut(t, root) -> bool:
+    """Words that are not part of the value: relative clauses, other conjuncts ("tea and
+    coffee" are two values) and a negation of another value ("vegan, not vegetarian")."""
+    while t.i != root.i:
+        if t.dep_ in ("relcl", "acl", "cc", "conj", "neg"):
             return True
         t = t.head
     return False

@@ -1,0 +1,133 @@
+"""Score conflict decisions on the hand-written pairs (`cases.yaml`) through the public API.
+
+A fifth suite made by another process than the generated ones and never tuned on. Each
+pair goes through `Memory.add` in its own scope; the outcome is read from the stored
+records of the two texts:
+
+    merged     the second text has no record of its own (absorbed into the first's)
+    keep_both  every record of the first text is still current
+    supersede  a record of the first ended, and a current positive fact of the second holds
+               another value
+    reinforce  the second was merged, or a record of the first ended and a current fact of
+               the second holds the same value
+    retract    a record of the first ended, and the second holds no other current value
+
+A pair passes when its outcome is the expected one ("merged" passes for "reinforce"). A
+silent merge is a merged pair whose expected outcome is not "reinforce": a distinct
+statement absorbed into another; the invariant test requires none, and no text lost.
+
+Usage: python tests/conflicts_hand/conflicts_evaluate.py [--embedder minilm|hash]
+       [--database-url URL] [--json PATH] [--show-failures]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "facts_eval_conv"))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from conv_evaluate import _kept, _memory, _records  # noqa: E402
+from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
+
+from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
+from agentmem.facts.conflicts import is_negated, normalise_value  # noqa: E402
+
+CASES = Path(__file__).with_name("cases.yaml")
+OUTCOMES = ("supersede", "retract", "reinforce", "keep_both")
+
+
+@dataclass(frozen=True)
+class Item:
+    category: str
+    first: str
+    second: str
+    expected: str
+
+
+def load() -> list[Item]:
+    spec = yaml.safe_load(CASES.read_text())
+    items = [Item(cat, a, b, want) for cat, rows in spec.items() for a, b, want in rows]
+    bad = [i for i in items if i.expected not in OUTCOMES]
+    if bad:
+        raise ValueError(f"unknown expected outcome {bad[0].expected!r}; use one of {OUTCOMES}")
+    return items
+
+
+def _positive(records: list[MemoryRecord]) -> list[MemoryRecord]:
+    return [r for r in records if r.kind == "fact" and r.status == "active" and not is_negated(r)]
+
+
+def outcome(mem: Memory, item: Item, scope: Scope) -> tuple[str, list[MemoryRecord]]:
+    """What the two adds did to the stored records, and the records."""
+    a, b = mem.add(item.first, scope), mem.add(item.second, scope)
+    records = _records(mem, scope)
+    first = [r for r in records if r.text == item.first]
+    second = [r for r in records if r.text == item.second]
+    if not second or a.id == b.id:
+        return "merged", records
+    ended = [r for r in first if r.status != "active"]
+    if not ended:
+        return "keep_both", records
+    old = {normalise_value(r.value) for r in ended if not is_negated(r)}
+    now = {normalise_value(r.value) for r in _positive(second)}
+    if now - old:
+        return "supersede", records
+    return ("reinforce" if now else "retract"), records
+
+
+def passed(got: str, expected: str) -> bool:
+    return got == expected or (got == "merged" and expected == "reinforce")
+
+
+def run(embedder="minilm", database_url=None, home=None) -> dict:
+    by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    failures, silent, lost = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        with _memory(Path(home or tmp), embedder, database_url) as mem:
+            for n, item in enumerate(load()):
+                got, records = outcome(mem, item, Scope(f"conflicts-hand-{n}"))
+                ok = passed(got, item.expected)
+                for key in (item.category, item.expected, "all"):
+                    by[key][0] += ok
+                    by[key][1] += 1
+                if got == "merged" and item.expected != "reinforce":
+                    silent.append([item.first, item.second])
+                lost += [t for t in (item.first, item.second) if t not in _kept(records)]
+                if not ok:
+                    facts = sorted(
+                        f"{r.status}{'(neg)' if is_negated(r) else ''} "
+                        f"{r.subject}|{r.attribute}|{r.value}"
+                        for r in records
+                        if r.kind == "fact"
+                    )
+                    failures.append({**item.__dict__, "got": got, "facts": facts})
+    return {
+        "by_category": {k: {"accuracy": round(a / n, 3), "cases": n} for k, (a, n) in by.items()},
+        "silent_merges": silent,
+        "lost_texts": lost,
+        "failures": failures,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = hand_suite_arguments(__doc__, argv)
+    report = run(args.embedder, args.database_url)
+    print_accuracy(report["by_category"], "pairs")
+    print(f"  silent merges {len(report['silent_merges'])}, lost texts {len(report['lost_texts'])}")
+    if args.show_failures:
+        for f in report["failures"]:
+            print(
+                f"  - [{f['category']}] {f['first']!r} / {f['second']!r}: "
+                f"want {f['expected']}, got {f['got']}\n      {f['facts']}"
+            )
+    return saved(report, args.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
