@@ -41,7 +41,7 @@ from agentmem.facts.fact_values import (  # re-exported: callers read them from 
     slot_of,
     synonyms,
 )
-from agentmem.facts.sameness import restates, same_content
+from agentmem.facts.sameness import restates, same_content, says_more
 from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord, as_utc
 
@@ -149,9 +149,19 @@ def _against(
 
 def _duplicate(c: MemoryRecord, current: MemoryRecord, rule: str) -> Decision:
     """Same slot and value: merged only when the texts restate each other; a text with
-    other content words is its own memory (nothing it says is merged away)."""
+    other content words is its own memory (nothing it says is merged away). A less specific
+    wording is history beside the current value, unless its text says more than the
+    current one's: then it stays searchable as a note."""
     if restates(c, current):
         return absorb(c, current, rule)
+    if rule == "less_specific_value" and says_more(c, current):
+        return Decision(
+            "duplicate",
+            "less_specific_in_longer_text",
+            "a less specific wording of the current value in a text that says more; "
+            "kept as a note, the current value stays",
+            candidate={"kind": "note"},
+        )
     if rule == "less_specific_value":
         return _as_history(
             "duplicate",

@@ -78,12 +78,30 @@ def same_content(a: str, b: str, allowed: Iterable[str] = (), *, ordered: bool =
     return all(stem(w) in stems for w in difference)
 
 
+def _slot_and_subject_words(new: MemoryRecord, old: MemoryRecord) -> set[str]:
+    allowed = slot_words(old.attribute or "") | slot_words(new.attribute or "")
+    return allowed | SELF_WORDS | {*(new.subject or "").split(), *(old.subject or "").split()}
+
+
 def restates(new: MemoryRecord, old: MemoryRecord) -> bool:
     """Whether fact `new` says what `old` says (same slot and value assumed): the same
     content words, up to the words that name the slot or the subject."""
-    allowed = slot_words(old.attribute or "") | slot_words(new.attribute or "")
-    allowed |= SELF_WORDS | {*(new.subject or "").split(), *(old.subject or "").split()}
-    return same_content(new.text, old.text, allowed)
+    return same_content(new.text, old.text, _slot_and_subject_words(new, old))
 
 
-__all__ = ["FUNCTION_WORDS", "content_sequence", "content_words", "restates", "same_content"]
+def says_more(new: MemoryRecord, old: MemoryRecord) -> bool:
+    """Whether `new`'s text has content words that `old`'s lacks, beyond the words that
+    name the slot or the subject: it says something `old` does not."""
+    stems = {stem(w) for w in _slot_and_subject_words(new, old)}
+    extra = content_words(new.text) - content_words(old.text)
+    return any(stem(w) not in stems for w in extra)
+
+
+__all__ = [
+    "FUNCTION_WORDS",
+    "content_sequence",
+    "content_words",
+    "restates",
+    "same_content",
+    "says_more",
+]
