@@ -138,9 +138,9 @@ def _attend_observed(cache, state, query, key, value, scaling):
             if emask is not None:
                 es.masked_fill_(~emask[:, None, None, :], float("-inf"))
         _joint_softmax(scores, es)
-        out = torch.matmul(scores.to(v.dtype), v[:, :, :upto])
+        out = _grouped_matmul(scores.to(v.dtype), v[:, 0, :upto])
         if es is not None:
-            out = out + torch.matmul(es.to(ev.dtype), ev[0].unsqueeze(1))
+            out = out + _grouped_matmul(es.to(ev.dtype), ev[0])
             policy.observe_extra(state, es, start, q_total)
         if policy.needs_attention:
             probs = scores if upto == n else F.pad(scores, (0, n - upto))
@@ -150,9 +150,17 @@ def _attend_observed(cache, state, query, key, value, scaling):
     return out.reshape(1, q_heads, q_total, dim)
 
 
+def _grouped_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a: (kv_heads, group, c, m) @ b: (kv_heads, m, d)`` -> ``(kv_heads, group, c, d)`` as
+    one batched matmul per KV head: a broadcast over the group copies ``b`` once per query
+    head (``torch.matmul`` materialises the expanded operand)."""
+    heads, group, c, m = a.shape
+    return torch.bmm(a.reshape(heads, group * c, m), b).view(heads, group, c, -1)
+
+
 def _scores(q: torch.Tensor, k: torch.Tensor, scaling: float) -> torch.Tensor:
     """Float32 ``q . k * scaling``: ``(kv_heads, group, c, d) x (kv_heads, 1, m, d)``."""
-    scores = torch.matmul(q, k.transpose(-1, -2))
+    scores = _grouped_matmul(q, k[:, 0].transpose(-1, -2))
     scores = scores.float() if scores.dtype != torch.float32 else scores
     return scores.mul_(scaling)
 

@@ -292,13 +292,7 @@ class ColdStore:
             chosen = bounds.topk(pool, dim=1).indices.cpu()
             exact = self._exact(q, chosen, norm)
         else:
-            keys, _, valid, slots = held
-            chosen = slots[:, :: self.block_size] // self.block_size
-            logits = (q @ keys[0].float().transpose(1, 2)).masked_fill(
-                ~valid[:, None], float("-inf")
-            )
-            best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
-            exact = self._pool(best, norm).cpu()
+            chosen, exact = self._held_exact(q, held, norm)
         bounds = bounds.scatter(1, chosen.to(bounds.device), float("-inf")).cpu()
         kth = exact.topk(count, dim=1).values[:, -1:]
         need = int((bounds > kth).sum(dim=1).max())  # per head, the unopened that may enter
@@ -311,7 +305,40 @@ class ColdStore:
             exact = torch.cat([exact, self._exact(q, more, norm)], 1)
         return chosen.gather(1, exact.topk(count, dim=1).indices)
 
-    def recall(self, query: torch.Tensor, count: int, candidates: int = 1, held=None, norm=None):
+    def _held_exact(self, q: torch.Tensor, held, norm: torch.Tensor):
+        """The blocks ``(heads, count)`` of a previous `recall`'s result ``held`` and their
+        pooled exact scores, computed from its keys on the compute device (no tier-2 read)."""
+        keys, _, valid, slots = held
+        blocks = slots[:, :: self.block_size] // self.block_size
+        logits = (q @ keys[0].float().transpose(1, 2)).masked_fill(~valid[:, None], float("-inf"))
+        best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
+        return blocks, self._pool(best, norm).cpu()
+
+    def _two_stage(self, q: torch.Tensor, count: int, opened: int, held, norm=None):
+        """A decoded token's selection: the ``held`` blocks (scored on the compute device) and
+        the ``opened`` best others by bound (their exact keys read from tier 2) compete, and
+        the ``count`` best exact scores are kept. Per token that is the bounds plus
+        ``opened`` blocks of tier 2, whatever its length; a block outside the bounds' top
+        ``opened`` that would beat a held one is missed (rate measured in DESIGN.md)."""
+        logits, norm = self._rep_logits(q, norm)
+        bounds = self._pool(logits, norm)
+        if held is None:  # e.g. after a compression: the first pool is the bounds' best
+            chosen, exact = torch.zeros(self.heads, 0, dtype=torch.long), torch.zeros(self.heads, 0)
+            opened += count
+        else:
+            chosen, exact = self._held_exact(q, held, norm)
+            bounds = bounds.scatter(1, chosen.to(bounds.device), float("-inf"))
+        more = bounds.topk(min(opened, self.blocks - chosen.shape[1]), dim=1).indices.cpu()
+        self.opened = more.shape[1]
+        if self.opened:
+            chosen = torch.cat([chosen, more], 1)
+            exact = torch.cat([exact, self._exact(q, more, norm)], 1)
+        return chosen.gather(1, exact.topk(count, dim=1).indices)
+
+    def recall(
+        self, query: torch.Tensor, count: int, candidates: int = 1, held=None, norm=None,
+        opened: int | None = None,
+    ):  # fmt: skip
         """Bring the ``count`` best blocks of each head into attention, exactly.
 
         ``candidates`` > 1: with ``"bound"`` representatives, the exact best ``count`` blocks
@@ -322,11 +349,18 @@ class ColdStore:
         compute device, a validity mask ``(heads, count * block)`` (padding and tokens
         already attended in tier 1 are masked out) and the slots recalled. ``norm``
         ``(heads, group * q, 1)``: each query's normaliser of the bounded selection.
+        ``opened`` (with ``"bound"`` representatives): `_two_stage` instead of the exact
+        selection, reading ``opened`` blocks of tier 2 besides ``held``'s.
         """
         count = min(count, self.blocks)
         pool = min(self.blocks, count * max(candidates, 1))
-        if pool > count and self.representative == "bound":
-            top = self._bounded(query.float().flatten(1, 2), count, pool, held, norm)
+        two_stage = opened is not None and self.representative == "bound"
+        if two_stage or (pool > count and self.representative == "bound"):
+            q = query.float().flatten(1, 2)
+            if two_stage:
+                top = self._two_stage(q, count, opened, held, norm)
+            else:
+                top = self._bounded(q, count, pool, held, norm)
             if held is not None and torch.equal(
                 top.sort(dim=1).values,
                 (held[3][:, :: self.block_size] // self.block_size).sort(dim=1).values,

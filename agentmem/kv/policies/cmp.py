@@ -98,6 +98,12 @@ class CMP(Retention):
     # would take attention from what the query reads already). Dev multikey (above): blocks
     # normaliser kept 2/7 of full's answers, device 7/7; gold-block recall in DESIGN.md.
     recall_norm: Literal["blocks", "device"] = "device"
+    # A decoded token's selection (with "bound" representatives): the held blocks and the
+    # ``decode_open`` x recall best others by bound are scored exactly, the best kept
+    # (`ColdStore._two_stage`); 0: the exact bounded selection, which at 4k read every cold
+    # key per decoded token (the bounds prune almost nothing on 64-dim keys) and decoded
+    # 1.34x the full cache. Question chunks keep the exact selection.
+    decode_open: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -132,6 +138,8 @@ class CMP(Retention):
             )
         if not 0.0 <= self.warm_share < 1.0:
             raise ConfigError(f"cmp.warm_share must be in [0, 1), got {self.warm_share!r}")
+        if not self.decode_open >= 0:
+            raise ConfigError(f"cmp.decode_open must be >= 0, got {self.decode_open!r}")
         if self.recall_chunk < 1 or self.candidates < 1:
             raise ConfigError(
                 f"cmp.recall_chunk and cmp.candidates must be >= 1, got {self.recall_chunk!r}, "
@@ -222,11 +230,14 @@ class CMP(Retention):
         grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
         candidates = 1 if tiers.bulk else self.candidates
         start = held if decode and bounded else None
+        opened = None
+        if bounded and query.shape[2] == 1 and self.decode_open > 0:
+            opened = math.ceil(self.decode_open * min(tiers.recall, tiers.cold.blocks))
         norm = None
         if bounded and self.recall_norm == "device" and not tiers.bulk:
             grouped = grouped * grouped.shape[-1] ** -0.5  # the attention's own scale
             norm = self._device_norm(state, tiers, grouped)
-        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates, start, norm)
+        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates, start, norm, opened)
         tiers.recalled = tiers.held[3]
         tiers.held_age = 1 if query.shape[2] == 1 else 0
         return tiers.held[:3]

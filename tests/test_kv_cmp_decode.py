@@ -1,0 +1,107 @@
+"""CMP's decode selection: a decoded token starts from the held recall, opens only the
+blocks its bounds rank best besides it, and reads nothing else from the cold tier."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from agentmem.kv import get_policy
+from agentmem.kv.tiers import ColdStore
+from agentmem.llm.fakes import tiny_llm
+
+
+def _store(keys: torch.Tensor, block: int) -> ColdStore:
+    heads, n, dim = keys.shape
+    store = ColdStore(heads, dim, torch.float32, "cpu", block, None, "bound", True)
+    store.append(keys, keys.clone() * -1.0, torch.arange(n).expand(heads, -1))
+    store.in_warm.zero_()
+    return store
+
+
+def _blocks(recalled, block: int) -> list[set[int]]:
+    return [set((row // block).tolist()) for row in recalled[3]]
+
+
+def _exhaustive(store: ColdStore, query: torch.Tensor, count: int) -> list[set[int]]:
+    q = query.float().flatten(1, 2)
+    _, norm = store._rep_logits(q)
+    every = torch.arange(store.blocks).expand(store.heads, -1)
+    return [set(r.tolist()) for r in store._exact(q, every, norm).topk(count, dim=1).indices]
+
+
+def test_a_decoded_token_reads_only_the_opened_blocks_however_loose_the_bounds():
+    """Random 32-dim keys: min/max bounds overlap, so the exact selection opens most blocks;
+    the two-stage one opens the requested count, whatever the store's length."""
+    gen = torch.Generator().manual_seed(5)
+    heads, dim, block, count = 2, 32, 8, 4
+    store = _store(torch.randn(heads, 800, dim, generator=gen), block)
+    first = torch.randn(heads, 3, 1, dim, generator=gen)
+    held = store.recall(first, count, candidates=2)
+    nxt = first + 0.5 * torch.randn(heads, 3, 1, dim, generator=gen)
+    store.recall(nxt, count, candidates=2, held=held)
+    assert store.opened > 4 * count  # the exact selection, for contrast
+    store.recall(nxt, count, candidates=2, held=held, opened=count)
+    assert store.opened == count
+
+
+def test_a_held_selection_gives_way_to_a_block_that_beats_it():
+    """The held blocks were chosen for one query; the next query also aims at a block outside
+    them, whose keys (and so its bound) match it: that block replaces the weakest held one,
+    and the result is the exact best, as the exhaustive scoring finds it."""
+    gen = torch.Generator().manual_seed(8)
+    heads, dim, block, count = 1, 16, 8, 3
+    keys = torch.randn(heads, 400, dim, generator=gen) * 0.2
+    first = torch.randn(dim, generator=gen)
+    aside = torch.randn(dim, generator=gen)
+    aside = (aside - (aside @ first) / (first @ first) * first) * first.norm() / aside.norm()
+    second = first + aside  # as close to the held blocks as ``first``, and to block 41
+    for b, scale in ((4, 2.0), (20, 2.2), (33, 2.4)):
+        keys[0, b * block + 2] = first * scale
+    keys[0, 41 * block + 5] = aside * 3.0
+    store = _store(keys, block)
+    held = store.recall(first[None, None, None], count, candidates=2)
+    assert _blocks(held, block) == [{4, 20, 33}]
+    again = store.recall(first[None, None, None], count, candidates=2, held=held, opened=2)
+    assert again is held  # nothing beat it: the held keys are reused as they are
+    moved = store.recall(second[None, None, None], count, candidates=2, held=held, opened=2)
+    assert _blocks(moved, block) == [{20, 33, 41}]
+    assert _blocks(moved, block) == _exhaustive(store, second[None, None, None], count)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_opening_every_block_gives_the_exact_selection(seed):
+    gen = torch.Generator().manual_seed(seed)
+    heads, dim, block, count = 3, 24, 8, 4
+    store = _store(torch.randn(heads, 203, dim, generator=gen), block)
+    store.in_warm[:, 50:60] = True  # attended in tier 1, never a reason to recall a block
+    held = store.recall(torch.randn(heads, 2, 1, dim, generator=gen), count, candidates=2)
+    query = torch.randn(heads, 2, 1, dim, generator=gen)
+    got = store.recall(query, count, candidates=2, held=held, opened=store.blocks)
+    assert _blocks(got, block) == _exhaustive(store, query, count)
+    fresh = store.recall(query, count, candidates=2, opened=store.blocks)  # nothing held
+    assert _blocks(fresh, block) == _exhaustive(store, query, count)
+
+
+def test_two_stage_decoding_that_opens_every_block_matches_the_exact_selection():
+    """On a tiny model through prefill, compressions and decoding: with every cold block
+    opened the two-stage selection is the exact one, so the logits agree."""
+    tiny = tiny_llm(seed=3)
+    ids = torch.randint(0, 256, (200,), generator=torch.Generator().manual_seed(21)).tolist()
+    sessions = []
+    for decode_open in (0.0, 1000.0):
+        policy = get_policy("cmp", sinks=2, recent=8, decode_open=decode_open)
+        sessions.append(tiny.session(policy, 0.25, prefill_chunk=32))
+        sessions[-1].feed_ids(ids)
+    exact, two_stage = sessions
+    for token in ids[:12]:
+        exact.feed_ids([token]), two_stage.feed_ids([token])
+        torch.testing.assert_close(two_stage.last_logits, exact.last_logits)
+    assert two_stage.stats()["tiers"]["cold"] > 0
+
+
+def test_a_negative_decode_open_is_refused():
+    from agentmem.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="decode_open"):
+        get_policy("cmp", decode_open=-1)
