@@ -21,6 +21,7 @@ FORMATS = [
     ({"latent": "int4"}, HIDDEN // 2 + 2 * 2 + 8),  # two per byte, float16 scale per 32
     ({"latent": "int4", "rank": 48}, 24 + 2 * 3 + 8),  # 48 coefficients: groups of 16
     ({"latent": "int8", "rank": 20}, 20 + 4 + 8),
+    ({"latent": "int4", "rank": 0.5}, 16 + 2 + 8),  # half of 64 dims: one group of 32
 ]
 
 
@@ -126,7 +127,9 @@ def test_the_basis_is_stored_with_the_maps_under_the_fingerprint(tiny, config):
 def test_bad_latent_formats_are_refused_with_the_fix(tiny):
     with pytest.raises(ConfigError, match="'int8', 'int4' or 'float32', got 'int2'"):
         tiny.session("str", 0.5, reweave={"latent": "int2"})
-    with pytest.raises(ConfigError, match="rank must be an int >= 1"):
+    with pytest.raises(
+        ConfigError, match=r"rank must be an int >= 1, a share in \(0, 1\) or None, got 0"
+    ):
         tiny.session("str", 0.5, reweave={"rank": 0})
     with pytest.raises(ConfigError, match="rank must be <= the model's hidden size 64, got 65"):
         tiny.session("str", 0.5, reweave={"rank": 65})

@@ -21,7 +21,7 @@ class ReweaveOptions:
     recall_tokens: int = 64
     seeds: int = 8
     latent: Literal["int8", "int4", "float32"] = "int8"
-    rank: int | None = None
+    rank: int | float | None = None
     ridge: float = 1e-3
     heads: Literal["max", "sum"] = "max"
 
@@ -36,9 +36,14 @@ class ReweaveOptions:
             raise ConfigError(
                 f"kv.reweave.latent must be 'int8', 'int4' or 'float32', got {self.latent!r}"
             )
-        if self.rank is not None and (isinstance(self.rank, bool) or self.rank < 1):
-            raise ConfigError(f"kv.reweave.rank must be an int >= 1 or None, got {self.rank!r}")
-        if self.latent == "int4" and self.rank is not None and self.rank % 2:
+        share = isinstance(self.rank, float)
+        if self.rank is not None and (
+            isinstance(self.rank, bool) or (not 0 < self.rank < 1 if share else self.rank < 1)
+        ):
+            raise ConfigError(
+                f"kv.reweave.rank must be an int >= 1, a share in (0, 1) or None, got {self.rank!r}"
+            )
+        if self.latent == "int4" and self.rank is not None and not share and self.rank % 2:
             raise ConfigError(
                 f"int4 latents need an even width, got {self.rank}: use an even kv.reweave.rank"
             )
@@ -77,6 +82,8 @@ class ReweaveOptions:
 
     def resolved_rank(self, hidden: int) -> int | None:
         """The basis rank for a model of residual width ``hidden`` (None: no basis)."""
+        if isinstance(self.rank, float):
+            return min(hidden, max(16, int(self.rank * hidden) // 16 * 16))
         if self.rank is not None and self.rank > hidden:
             raise ConfigError(
                 f"kv.reweave.rank must be <= the model's hidden size {hidden}, got {self.rank}"
