@@ -9,6 +9,7 @@ from agentmem.config import MemoryConfig
 from agentmem.errors import ConfigError
 from agentmem.kv.reweave.codec import Basis, Codec
 from agentmem.llm.fakes import tiny_llm
+from tests.test_kv_reweave import _ids
 
 transformers = pytest.importorskip("transformers")
 
@@ -33,10 +34,6 @@ def config(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny(config):
     return tiny_llm(seed=7, config=config, num_hidden_layers=4)
-
-
-def _ids(n: int, seed: int) -> list[int]:
-    return torch.randint(3, 250, (n,), generator=torch.Generator().manual_seed(seed)).tolist()
 
 
 @pytest.mark.parametrize(("options", "per_token"), FORMATS)
