@@ -242,6 +242,8 @@ def run(
     conditions: Sequence[str] = CONDITIONS,
     layer: int | None = None,
     recall_tokens: int = 64,
+    latent: str | None = None,
+    rank: int | None = None,
     ppl_length: int = 1024,
     chunk: int = 256,
     max_new_tokens: int = 8,
@@ -264,7 +266,9 @@ def run(
     if threads:
         torch.set_num_threads(threads)
     llm = llm or LocalLLM.load(config)
-    reweave = {"layer": layer, "recall_tokens": recall_tokens}
+    reweave: dict[str, Any] = {"layer": layer, "recall_tokens": recall_tokens}
+    # set only when asked, so that records of the default int8 format (older) still resume
+    reweave.update({k: v for k, v in (("latent", latent), ("rank", rank)) if v is not None})
     started = time.perf_counter()
     records: list[dict] = []
     ppl: list[dict] = []
@@ -364,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS)
     parser.add_argument("--layer", type=int, help="capture layer (default: the middle)")
     parser.add_argument("--recall-tokens", type=int)
+    parser.add_argument("--latent", choices=("int8", "int4", "float32"), help="(default int8)")
+    parser.add_argument("--rank", type=int, help="store latents over this many principal dims")
     parser.add_argument("--ppl-length", type=int)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: default)")
@@ -372,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         options.update(tasks=("passkey", "rareword"), lengths=(1024,), cases=4, budgets=(0.125,))
     for name in ("tasks", "lengths", "length", "budgets", "cases", "policy", "conditions",
-                 "layer", "recall_tokens", "ppl_length", "seed"):  # fmt: skip
+                 "layer", "recall_tokens", "latent", "rank", "ppl_length", "seed"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     partial = Path(args.out) / "cmr.partial.jsonl" if args.out else None

@@ -20,7 +20,8 @@ class ReweaveOptions:
     layer: int | None = None
     recall_tokens: int = 64
     seeds: int = 8
-    latent: Literal["int8", "float32"] = "int8"
+    latent: Literal["int8", "int4", "float32"] = "int8"
+    rank: int | float | None = None
     ridge: float = 1e-3
     heads: Literal["max", "sum"] = "max"
 
@@ -31,8 +32,21 @@ class ReweaveOptions:
             raise ConfigError(f"kv.reweave.recall_tokens must be >= 1, got {self.recall_tokens!r}")
         if self.seeds < 1:
             raise ConfigError(f"kv.reweave.seeds must be >= 1, got {self.seeds!r}")
-        if self.latent not in ("int8", "float32"):
-            raise ConfigError(f"kv.reweave.latent must be 'int8' or 'float32', got {self.latent!r}")
+        if self.latent not in ("int8", "int4", "float32"):
+            raise ConfigError(
+                f"kv.reweave.latent must be 'int8', 'int4' or 'float32', got {self.latent!r}"
+            )
+        share = isinstance(self.rank, float)
+        if self.rank is not None and (
+            isinstance(self.rank, bool) or (not 0 < self.rank < 1 if share else self.rank < 1)
+        ):
+            raise ConfigError(
+                f"kv.reweave.rank must be an int >= 1, a share in (0, 1) or None, got {self.rank!r}"
+            )
+        if self.latent == "int4" and self.rank is not None and not share and self.rank % 2:
+            raise ConfigError(
+                f"int4 latents need an even width, got {self.rank}: use an even kv.reweave.rank"
+            )
         if self.heads not in ("max", "sum"):
             raise ConfigError(f"kv.reweave.heads must be 'max' or 'sum', got {self.heads!r}")
         if self.ridge <= 0:
@@ -65,6 +79,16 @@ class ReweaveOptions:
                 f"kv.reweave.layer must be < the model's {num_layers} layers, got {layer}"
             )
         return layer
+
+    def resolved_rank(self, hidden: int) -> int | None:
+        """The basis rank for a model of residual width ``hidden`` (None: no basis)."""
+        if isinstance(self.rank, float):
+            return min(hidden, max(16, int(self.rank * hidden) // 16 * 16))
+        if self.rank is not None and self.rank > hidden:
+            raise ConfigError(
+                f"kv.reweave.rank must be <= the model's hidden size {hidden}, got {self.rank}"
+            )
+        return self.rank
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

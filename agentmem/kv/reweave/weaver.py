@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 import torch
 
 from agentmem.kv.reweave import select
+from agentmem.kv.reweave.codec import Codec
 from agentmem.kv.reweave.latents import LatentStore
 from agentmem.kv.reweave.layers import decoder, rerun, rope, rotate
 from agentmem.kv.reweave.options import ReweaveOptions
@@ -41,9 +42,11 @@ class Weaver:
         cfg = llm.model.config
         self.llm, self.cache, self.options = llm, cache, options
         self.layer = options.resolved_layer(cfg.num_hidden_layers)
-        self.store = LatentStore(cfg.hidden_size, llm.device, options.latent == "int8")
+        self.rank = options.resolved_rank(cfg.hidden_size)
         self.pinned: torch.Tensor | None = None
         self._maps: RidgeMaps | None = None
+        basis = self.maps.basis if self.rank else None  # a basis is needed from the first token
+        self.store = LatentStore(Codec(options.latent, cfg.hidden_size, basis), llm.device)
         self._ends: dict[int, bool] = {}
         self._sentence = 0
         self.counts = {"rewoven_tokens": 0, "reweave_questions": 0, "rewoven_last": 0}
@@ -53,9 +56,10 @@ class Weaver:
     def maps(self) -> RidgeMaps:
         """The ridge maps of this model and capture layer (fitted on first use, then loaded)."""
         if self._maps is None:
-            folder = self.llm.config.reweave_dir
-            quantized = self.options.latent == "int8"
-            self._maps = load_or_fit(self.llm, self.layer, quantized, self.options.ridge, folder)
+            folder, opts = self.llm.config.reweave_dir, self.options
+            self._maps = load_or_fit(
+                self.llm, self.layer, opts.latent, self.rank, opts.ridge, folder
+            )
         return self._maps
 
     def fork(self, cache) -> Weaver:
@@ -215,6 +219,7 @@ class Weaver:
     def stats(self) -> dict:
         return {
             "latent_bytes": self.store.nbytes,
+            "latent_format": self.store.codec.name,
             "reweave_layer": self.layer,
             "reweave_s": self.seconds,
             **self.counts,
