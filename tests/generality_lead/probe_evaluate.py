@@ -40,8 +40,13 @@ class Probe:
         return scope
 
     def values(self, scope: Scope) -> list[tuple[str, str]]:
-        """(subject, value) of every active fact, lower-cased."""
-        facts = [f for f in self.memory.facts(scope) if f.status == "active"]
+        """(subject, value) of every active fact that says its value holds (a negated fact,
+        "not allergic to peanuts", says it does not), lower-cased."""
+        facts = [
+            f
+            for f in self.memory.facts(scope)
+            if f.status == "active" and not (f.metadata or {}).get("negated")
+        ]
         return [((f.subject or "").lower(), (f.value or "").lower()) for f in facts]
 
     def holds(self, scope: Scope, word: str) -> bool:
