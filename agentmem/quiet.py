@@ -10,6 +10,7 @@ those libraries are imported. Set AGENTMEM_DEBUG=1 (the CLI's `--debug`) to see 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -75,16 +76,41 @@ def loading() -> Iterator[None]:
     if hf_logging:
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
+    plain = _plain_bars_off() if hf_logging else {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
             yield
     finally:
+        for module, bar in plain.items():
+            module.tqdm = bar
         if hf_logging:
             hf_logging.set_verbosity(level)
             if bars:
                 hf_logging.enable_progress_bar()
+
+
+# transformers modules that draw plain tqdm bars, which its progress-bar switch does not reach
+# (TQDM_DISABLE works only when set before tqdm is imported, as `quiet_process` does)
+_PLAIN_BAR_MODULES = ("transformers.modeling_gguf_pytorch_utils",)
+
+
+def _plain_bars_off() -> dict:
+    """Silence those modules' bars; returns {module: its own tqdm} to restore."""
+    import importlib
+
+    saved = {}
+    for name in _PLAIN_BAR_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # an optional part of transformers that is not installed
+            continue
+        bar = getattr(module, "tqdm", None)
+        if bar is not None:
+            saved[module] = bar
+            module.tqdm = functools.partial(bar, disable=True)
+    return saved
 
 
 _active: list = []  # the one rich Progress on screen; nested tasks join it

@@ -75,3 +75,26 @@ def test_first_model_conversion_shows_no_library_bars(tmp_path):
     fresh = {"AGENTMEM_LLM__CACHE_DIR": str(tmp_path / "models")}
     out = quiet_ok(agentmem(home, "chat", "-u", "rui", "-m", "Good morning!", **fresh))
     assert out.strip()
+
+
+@pytest.mark.llm
+def test_a_program_using_the_library_sees_no_conversion_bar(tmp_path):
+    """Not the CLI: a program of the user's own loads the model for the first time (the
+    conversion), without the process-wide switches `quiet_process` sets for the CLI."""
+    program = (
+        "from agentmem.config import MemoryConfig\n"
+        "from agentmem.llm.runtime import LocalLLM\n"
+        f"config = MemoryConfig(home={str(tmp_path / 'home')!r}, "
+        f"llm={{'cache_dir': {str(tmp_path / 'models')!r}}})\n"
+        "print(LocalLLM.load(config).fingerprint)\n"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AGENTMEM_", "TQDM_", "HF_"))
+    }
+    environment.pop("TRANSFORMERS_VERBOSITY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "Converting" not in result.stderr and "it/s" not in result.stderr, result.stderr
