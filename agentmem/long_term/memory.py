@@ -292,14 +292,14 @@ class LongTermMemory(ScopedRecords):
             candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
             if mode == "hybrid" and settings.neighbour_weight > 0:
                 self._lift_neighbours(conn, candidates, signals, query)
+            said_by = _speakers(candidates, signals) if mode == "hybrid" else {}
             if mode == "hybrid" and settings.named_speaker_weight > 0:
-                said_by = _speakers(candidates, signals)
                 retrieval.favour_named_speaker(candidates, said_by, text, settings)
             if mode == "hybrid" and settings.named_period_weight > 0:
                 said_at = {mid: signals[mid][0] for mid in candidates if mid in signals}
                 retrieval.favour_named_period(candidates, said_at, text, settings)
             if mode == "hybrid" and settings.occasion_weight > 0:
-                turns = {m: signals[m][0] for m in _speakers(candidates, signals)}
+                turns = {mid: signals[mid][0] for mid in said_by}  # conversation turns
                 retrieval.favour_best_occasions(candidates, turns, settings)
             ranked = retrieval.final_scores(
                 candidates,
