@@ -107,6 +107,13 @@ class ChromaConfig(_Section):
         "lists asked for, so a user's results do not depend on the order the index was built "
         "in (a live index and the same index reopened answer alike)",
     )
+    max_neighbors: int = Field(
+        48,
+        ge=4,
+        description="HNSW links per vector of new collections: at Chroma's 16 a graph over "
+        "near-identical sentences leaves some vectors with no link to them, so no search by "
+        "meaning finds them; 48 left none in the builds measured",
+    )
 
 
 class LLMConfig(_Section):

@@ -65,6 +65,7 @@ class VectorIndex:
         port: int = 8000,
         prefix: str = "agentmem_memories",
         ef_search: int = 400,
+        max_neighbors: int = 48,
     ) -> None:
         from chromadb.config import Settings
 
@@ -73,7 +74,7 @@ class VectorIndex:
         # collection name -> why its files are short; checked before anything loads them
         self.damaged: dict[str, str] = {} if host or path is None else damaged_collections(path)
         self.client = self._connect()
-        self.prefix, self.ef_search = prefix, ef_search
+        self.prefix, self.ef_search, self.max_neighbors = prefix, ef_search, max_neighbors
         self._collections: dict[str, Any] = {}
         self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
         self._counts = vector_exact.Counts(ttl=MISSING_TTL)
@@ -112,6 +113,11 @@ class VectorIndex:
                 close()
             self.client = self._connect()
 
+    def _hnsw(self) -> dict[str, Any]:
+        """The graph settings of a new collection (an existing one keeps those it was made
+        with until `agentmem reindex` rebuilds it)."""
+        return {"space": "cosine", "ef_search": self.ef_search, "max_neighbors": self.max_neighbors}
+
     def collection_name(self, user_id: str) -> str:
         return _collection_name(self.prefix, user_id)
 
@@ -127,7 +133,7 @@ class VectorIndex:
                 col = self.client.get_or_create_collection(
                     name,
                     embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
+                    configuration={"hnsw": self._hnsw()},
                     metadata={"user_id": user_id},
                 )
             else:

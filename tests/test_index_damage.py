@@ -128,4 +128,4 @@ def test_damage_chroma_reports_is_rebuilt_where_it_shows(home, first_use):
         assert mem.long_term.index.ids("u") == stored
         for text in [later[1], _notes("u", U_NOTES)[5]]:
             hits = mem.search(text, Scope("u"), mode="semantic", top_k=1)
-            assert hits[0].record.text == text
+            assert hits[0].record.text == text, _diagnosis(mem, text)

@@ -50,6 +50,7 @@ class LongTermMemory(ScopedRecords):
             port=chroma.port,
             prefix=chroma.collection,
             ef_search=chroma.ef_search,
+            max_neighbors=chroma.max_neighbors,
         )
         self._embedder = embedder
         self._recovering = threading.Lock()
