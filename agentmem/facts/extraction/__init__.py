@@ -2,6 +2,8 @@
 
     extraction_base      FactExtractor (the interface) and render (a fact as a sentence)
     extraction_patterns  the rule extractor's pattern table, as data
+    extraction_lexicon   the words the rows and the parse share (occupations, kin, pets)
+    extraction_sentences a text as the clauses the rows read (contractions, hedges)
     extraction_rules     the rule engine: RuleExtractor, the offline default
     extraction_llm       LLMExtractor: a chat model (LangChain or local) answering in JSON
     extraction_parse     ParseExtractor: a dependency parse, facts of any subject

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.lexicon import OCCUPATIONS
 from agentmem.facts.extraction.negation import is_negation, negates
-from agentmem.facts.extraction.patterns import OCCUPATIONS
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
 from agentmem.facts.extraction.values import fits, value_text

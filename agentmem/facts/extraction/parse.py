@@ -29,7 +29,6 @@ from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, ki
 from agentmem.facts.extraction.docs import Parser, entity_type
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
-from agentmem.facts.extraction.patterns import HEDGE
 from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
     MODEL_PACKAGES,
@@ -39,6 +38,7 @@ from agentmem.facts.extraction.pipeline import (
     preload,
     reset,
 )
+from agentmem.facts.extraction.sentences import HEDGE
 from agentmem.facts.extraction.similar import similar_attribute
 from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
 from agentmem.facts.extraction.values import fits, value_text

@@ -4,7 +4,7 @@ without determiners, relative clauses or other conjuncts, and whether it fits a 
 from __future__ import annotations
 
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.patterns import OCCUPATIONS
+from agentmem.facts.extraction.lexicon import OCCUPATIONS
 
 MAX_VALUE_WORDS = 8
 VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
