@@ -62,7 +62,7 @@ NUMBERS = {
 NOT_VALUES = frozenset(
     """it this that these those them him her you me us something anything
 everything nothing someone anyone everybody nobody there here so too lot lots much
-well""".split()  # adverbs: "as well" is no role
+well is are was were""".split()  # adverbs: "as well" is no role; "be": a pseudo-cleft's tail
 )
 NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|ch|can|ican|ic|i)$")
 # "I started at X" names a new employer, unless X is a time, a school or a step
