@@ -27,6 +27,8 @@ test_values_end_before_adjuncts = reads_each(
             ("Odette", "works_at", "Calder Freight", False),
         ),
         ("I work at a bistro called Salt Cellar.", ("user", "works_at", "Salt Cellar", False)),
+        ("I'm vegetarian for ethical reasons.", ("user", "is_a", "vegetarian", False)),
+        ("Wren is diabetic since childhood.", ("Wren", "is_a", "diabetic", False)),
         ("Tomos works for the Bank of Wales now.", ("Tomos", "works_at", "Bank of Wales", False)),
     ]
 )
@@ -80,6 +82,10 @@ def test_a_relative_clause_on_a_name_is_no_inversion():
 def test_a_moved_value_is_not_also_read_in_its_surface_shape():
     """'Olives, I adore' is a liking, not the activity 'adoring olives'."""
     assert read("Olives, I adore.") == {("user", "likes", "olives", False)}
+
+
+def test_a_state_with_an_adjunct_is_no_kind():
+    assert not any(a == "is_a" for _, a, _, _ in read("I'm tired most of the time."))
 
 
 def test_a_fronted_time_is_no_moved_value():
