@@ -118,3 +118,20 @@ def test_restatements_put_the_focus_in_the_gap():
 
     doc = load_pipeline()("It's Kerrow Dairy that Imke works at.")
     assert [r.text for r in restatements(next(doc.sents))] == ["Imke works at Kerrow Dairy."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's great that you're helping out.",  # extraposition, not a cleft
+        "It's a good way to unwind after work.",  # an infinitive, not a cleft clause
+        "Gosia, I haven't.",  # whom one addresses, not a fronted object
+        "This bakery I found is lovely.",  # a description, not a definite one naming a value
+        "They've been training hard and will compete in May.",  # nothing shared
+    ],
+)
+def test_sentences_without_a_moved_value_are_not_restated(text):
+    from agentmem.facts.extraction.inversion import restatements
+
+    sentence = next(load_pipeline()(text).sents)
+    assert list(restatements(sentence)) == []

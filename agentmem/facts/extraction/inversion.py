@@ -48,6 +48,19 @@ CLAUSE_DEPS = ("ccomp", "relcl", "advcl", "acl", "csubj", "attr")
 OBJECT_DEPS = ("dobj", "attr", "acomp", "oprd", "dative", "xcomp", "ccomp")
 OWNERS = {"me": "my", "him": "his", "her": "her", "us": "our", "them": "their"}
 PLACE_PREPOSITIONS = ("in", "at", "from")
+# What a verb that states nothing of its own may carry: "I was born (and raised in X)".
+BARE_VERB_DEPS = (
+    "nsubj",
+    "nsubjpass",
+    "aux",
+    "auxpass",
+    "neg",
+    "advmod",
+    "prt",
+    "cc",
+    "conj",
+    "punct",
+)
 
 
 def reread(sentence, read, nlp) -> Iterator[Reading]:
@@ -86,8 +99,8 @@ def _copular(be) -> Iterator[Restatement]:
     if subj is None:
         return
     if subj.lower_ == "it" and subj.i < be.i:  # it-cleft: focus after "be", clause after it
-        for focus in sides:
-            if (clause := _clause_of(focus, be)) is not None:
+        for focus in (s for s in sides if _cleft_focus(s)):
+            if (clause := _cleft_clause(focus, be)) is not None:
                 yield _restate(clause, focus)
                 return
         return
@@ -97,11 +110,11 @@ def _copular(be) -> Iterator[Restatement]:
     for holder, focus in [(subj, s) for s in nouns] + [(s, subj) for s in nouns]:
         if holder.pos_ == "PROPN" or not (focus.pos_ in ("NOUN", "PROPN", "VERB") or _named(focus)):
             continue
-        if (clause := _clause_of(holder, None)) is not None:
+        if (clause := _clause_of(holder)) is not None:
             yield _restate(clause, focus)
             return
     for clause in _clauses(be):  # "Lyon is where I live": the clause hangs on the copula
-        if clause.i > be.i and _gap(clause)[0] is not None:
+        if clause.i > be.i and _opened_by_wh(clause) and _gap(clause)[0] is not None:
             yield _restate(clause, subj)
             return
     yield from _for_owner(be, subj, sides)
@@ -111,7 +124,7 @@ def _demoted(root, be) -> Iterator[Restatement]:
     """'What I enjoy is knitting' parsed with the complement as the root, "is" its aux."""
     clauses = (c for c in (*root.children, *be.children) if c.dep_ == "csubj")
     clause = next(clauses, None)
-    if clause is not None and _gap(clause)[0] is not None:
+    if clause is not None and _opened_by_wh(clause) and _gap(clause)[0] is not None:
         yield _restate(clause, root, skip={be.i})
 
 
@@ -126,7 +139,9 @@ def _topicalised(pred) -> Iterator[Restatement]:
         if c.i < subj.i
         and c.pos_ in ("NOUN", "PROPN", "ADJ")
         and c.tag_ != "VBG"
-        and entity_type(c) not in ("DATE", "TIME")
+        and not any(t.tag_ in ("WP", "WRB", "WDT", "WP$") or t.pos_ == "VERB" for t in c.subtree)
+        and (c.pos_ != "ADJ" or entity_type(c) in ("NORP", "LANGUAGE"))  # "Spanish I speak"
+        and entity_type(c) not in ("DATE", "TIME", "PERSON")  # a time; whom one addresses
         and c.left_edge.i in (pred.sent.start, _after_conjunction(pred))
     ]
     if fronted and not any(_has_object(c) for c in pred.children if c.dep_ == "prep"):
@@ -136,10 +151,10 @@ def _topicalised(pred) -> Iterator[Restatement]:
 def _shared(pred) -> Iterator[Restatement]:
     """'I was born and raised in Cork': coordinated verbs share the phrase after the last,
     so the first, with nothing of its own, states it too ("I was born in Cork")."""
-    if any(c.dep_ in ("prep", "dobj", "agent", "xcomp") for c in pred.children):
+    if any(c.dep_ not in BARE_VERB_DEPS for c in pred.children) or not _ends_at_and(pred):
         return
     for conj in (c for c in pred.children if c.dep_ == "conj" and c.pos_ == "VERB"):
-        if any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
+        if any(c.dep_ not in BARE_VERB_DEPS + ("prep", "agent") for c in conj.children):
             continue
         phrases = [c for c in conj.children if c.dep_ in ("prep", "agent") and _has_object(c)]
         if phrases:
@@ -147,6 +162,16 @@ def _shared(pred) -> Iterator[Restatement]:
             shared = [t for p in phrases for t in p.subtree if not t.is_punct]
             yield Restatement(f"{_text(own)} {_text(shared)}.", set(), -1)
             return
+
+
+def _ends_at_and(pred) -> bool:
+    """The verb is followed at once (after its particle) by "and"/"or": 'born and raised'."""
+    after = [c for c in pred.children if c.i > pred.i and c.dep_ not in ("conj", "punct")]
+    return (
+        bool(after)
+        and after[-1].lower_ in ("and", "or")
+        and all(c.dep_ == "prt" for c in after[:-1])
+    )
 
 
 def _for_owner(be, subj, sides) -> Iterator[Restatement]:
@@ -181,21 +206,56 @@ def _clauses(token) -> list:
     return [c for c in token.children if c.dep_ in CLAUSE_DEPS and c.pos_ in ("VERB", "AUX")]
 
 
-def _clause_of(token, be):
-    """The clause with a gap that hangs on the focus or (for an it-cleft) on the copula;
-    a subject clause opened by a relative word is one too ("where I live")."""
-    if token.dep_ == "csubj" and _gap(token)[0] is not None:
-        return token
-    for clause in _clauses(token) + (_clauses(be) if be is not None else []):
-        if clause.i > token.i and (_gap(clause)[0] is not None or be is not None):
+def _clause_of(holder):
+    """The gapped clause a copula's side holds: a subject clause opened by "what"/"where"
+    ("where I live"), or a relative clause on a definite common noun ("the city I live
+    in": a definite description; "this parade I went to" describes, it does not name)."""
+    if holder.dep_ == "csubj":
+        return holder if _opened_by_wh(holder) and _gap(holder)[0] is not None else None
+    if holder.pos_ != "NOUN" or not any(c.lower_ == "the" for c in holder.children):
+        return None
+    for clause in _clauses(holder):
+        if clause.i > holder.i and _gap(clause)[0] is not None:
             return clause
     return None
+
+
+def _cleft_focus(side) -> bool:
+    """An it-cleft's focus: a noun phrase or a prepositional phrase ("It's Hooli that",
+    "It was in Galway that"), not an adjective ("It's great that ...": extraposition)."""
+    if side.dep_ == "prep":
+        return side.lower_ != "like" and _has_object(side)
+    return side.dep_ == "attr" and side.pos_ in ("NOUN", "PROPN")
+
+
+def _cleft_clause(focus, be):
+    """The clause of an it-cleft: finite (it has a subject, a relative one included), after
+    the focus, on the focus or the copula; with a gap for a noun-phrase focus."""
+    for clause in _clauses(focus) + _clauses(be):
+        if clause.i < focus.i or not any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children):
+            continue
+        if any(c.tag_ == "TO" for c in clause.children):  # "a place for dancers to grow"
+            continue
+        if focus.dep_ == "prep" or _gap(clause)[0] is not None:
+            return clause
+    return None
+
+
+def _opened_by_wh(clause) -> bool:
+    return clause.left_edge.lower_ in ("what", "where")
 
 
 def _gap(clause):
     """(relative word or None, index the focus goes before, preposition it needs): where
     the clause's missing value belongs."""
-    relative = next((t for t in clause.subtree if t.lower_ in RELATIVES and t.i <= clause.i), None)
+    relative = next(
+        (
+            t
+            for t in clause.subtree
+            if t.lower_ in RELATIVES and t.dep_ != "mark" and t.i <= clause.i
+        ),
+        None,
+    )
     if relative is not None and relative.lower_ == "where":
         return relative, _after_verb(clause), _place_preposition(clause)
     if relative is not None and relative.dep_ in ("nsubj", "nsubjpass"):
@@ -210,7 +270,8 @@ def _gap(clause):
     if stranded:
         return relative or clause, max(s.i for s in stranded) + 1, ""
     if any(
-        c.dep_ in ("dobj", "attr", "oprd") and c.lower_ not in RELATIVES for c in clause.children
+        c.dep_ in ("dobj", "attr", "oprd", "acomp", "ccomp", "xcomp") and c.lower_ not in RELATIVES
+        for c in clause.children
     ):
         return (None, None, "") if relative is None else (relative, _after_verb(clause), "")
     return relative or clause, _after_verb(clause), ""
