@@ -2,6 +2,8 @@
 
     extraction_base      FactExtractor (the interface) and render (a fact as a sentence)
     extraction_patterns  the rule extractor's pattern table, as data
+    extraction_lexicon   the words the rows and the parse share (occupations, kin, pets)
+    extraction_sentences a text as the clauses the rows read (contractions, hedges)
     extraction_rules     the rule engine: RuleExtractor, the offline default
     extraction_llm       LLMExtractor: a chat model (LangChain or local) answering in JSON
     extraction_parse     ParseExtractor: a dependency parse, facts of any subject
@@ -12,6 +14,7 @@ names.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
@@ -56,7 +59,7 @@ class LayeredExtractor(FactExtractor):
     ) -> list[list[Fact]]:
         quick = self._quick.extract_many(texts, source=source, speakers=speakers)
         deep = self.deep.extract_many(texts, source=source, speakers=speakers)
-        return [q + _new(q, d) for q, d in zip(quick, deep, strict=True)]
+        return [(cut := _cut(q, d)) + _new(cut, d) for q, d in zip(quick, deep, strict=True)]
 
     def extract_more(
         self, text: str, *, source: str = "user", speaker: str | None = None
@@ -64,6 +67,36 @@ class LayeredExtractor(FactExtractor):
         """What the deep part reads in `text` beyond the quick part."""
         everything = self.extract(text, source=source, speaker=speaker)
         return _new(self._quick.extract(text, source=source, speaker=speaker), everything)
+
+
+def _cut(known: list[Fact], found: list[Fact]) -> list[Fact]:
+    """`known` with each value that runs past the parse's constituent of the same slot cut
+    to it: the rules read "hiking with my sister on weekends" where the parse reads the
+    object "hiking" (`extraction_constituents`)."""
+    out = []
+    for f in known:
+        words = f.value.lower().split()
+        part = next(
+            (
+                d.value
+                for d in found
+                if (d.subject.lower(), canonical(d.attribute), d.negated)
+                == (f.subject.lower(), canonical(f.attribute), f.negated)
+                and _within(d.value.lower().split(), words)
+            ),
+            None,
+        )
+        if part is not None:
+            text = render(f.subject, f.attribute, part, f.negated)
+            f = dataclasses.replace(f, value=part, text=text)
+        out.append(f)
+    return out
+
+
+def _within(part: list[str], words: list[str]) -> bool:
+    """`part` is a shorter run of consecutive words of `words`."""
+    n = len(part)
+    return 0 < n < len(words) and any(words[i : i + n] == part for i in range(len(words) - n + 1))
 
 
 def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:

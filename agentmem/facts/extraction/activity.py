@@ -31,6 +31,8 @@ STATE_VERBS = frozenset(
     | {"deserve", "include", "contain", "miss", "mind", "agree", "doubt", "guess", "suppose"}
     | {"expect", "prefer", "like", "love", "hate", "live", "work", "get", "make", "take"}
     | {"say", "tell", "ask", "let", "try", "keep", "seem", "look", "sound", "appreciate"}
+    # verbs of attitude: "I adore pizza" is a liking, not a pastime
+    | {"adore", "loathe", "detest", "despise", "enjoy", "dislike", "admire", "fear", "dread"}
 )
 MODIFIER_DEPS = ("npadvmod", "advmod", "prep")
 _VOWELS = "aeiou"
@@ -53,6 +55,9 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
     lemma = pred.lemma_.lower()
     if lemma in STATE_VERBS and lemma not in ACTIVITY_VERBS:
         return
+    if _went(pred):  # "I go fishing" parsed with "go" as the gerund's auxiliary
+        yield pred.lower_
+        return
     if not any_tense and not habitual(pred):
         return
     obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
@@ -68,6 +73,13 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         yield _gerund(pred)
 
 
+def _went(pred) -> bool:
+    """A gerund whose auxiliary is a present "go": the parser's reading of "I go fishing"."""
+    return pred.tag_ == "VBG" and any(
+        c.dep_ == "aux" and c.lemma_ == "go" and c.tag_ in ("VBP", "VBZ") for c in pred.children
+    )
+
+
 def _untold(pred) -> bool:
     """A verb alone states a habit in the simple present or a perfect progressive ('have
     been surfing'); a plain progressive alone ('I'm running late') says what happens now."""
@@ -77,12 +89,12 @@ def _untold(pred) -> bool:
 
 
 def _gerund_child(pred):
-    """The gerund after "go"; the tagger sometimes makes it a noun ("goes skiing": skiing
-    as a complement), which after "go" is still the -ing form of a verb."""
+    """The gerund after "go"; the tagger sometimes makes it a noun or an object ("goes
+    skiing": skiing as a complement), which after "go" is still the -ing form of a verb."""
     for c in pred.children:
         if c.dep_ == "xcomp" and c.tag_ == "VBG" and not any(a.dep_ == "aux" for a in c.children):
             return c
-        if c.dep_ in ("attr", "dobj") and c.tag_ == "NN" and c.lower_.endswith("ing"):
+        if c.dep_ in ("attr", "dobj") and c.tag_ in ("NN", "VBG") and c.lower_.endswith("ing"):
             return c
     return None
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.constituents import ADJUNCT_DEPS
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.lexicon import OCCUPATIONS
 from agentmem.facts.extraction.negation import is_negation, negates
-from agentmem.facts.extraction.patterns import OCCUPATIONS
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
 from agentmem.facts.extraction.values import fits, value_text
@@ -79,8 +80,13 @@ def kind_of(pred, subject: str | None, negated: bool) -> Iterator[Reading]:
 
 
 def _bare(comp) -> bool:
-    """An adjective alone, or with only the negation that scopes over it ("no longer")."""
-    return all(is_negation(c) for c in comp.children)
+    """An adjective alone, or with only the negation that scopes over it ("no longer") and
+    adjuncts of the clause ("vegan most of the time", "strictly kosher", "vegetarian for
+    ethical reasons": `extraction_constituents`); not one joined to more ("vegan and ...")."""
+    return all(
+        is_negation(c) or (c.dep_ in ADJUNCT_DEPS and c.dep_ not in ("cc", "conj"))
+        for c in comp.children
+    )
 
 
 def _is_kind(comp) -> bool:

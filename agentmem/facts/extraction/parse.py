@@ -18,6 +18,7 @@ Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lem
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -27,9 +28,10 @@ from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser, entity_type
+from agentmem.facts.extraction.frequency import frequency, habit_text
+from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
-from agentmem.facts.extraction.patterns import HEDGE
 from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
     MODEL_PACKAGES,
@@ -39,6 +41,7 @@ from agentmem.facts.extraction.pipeline import (
     preload,
     reset,
 )
+from agentmem.facts.extraction.sentences import HEDGE
 from agentmem.facts.extraction.similar import similar_attribute
 from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
 from agentmem.facts.extraction.values import fits, value_text
@@ -98,9 +101,12 @@ class ParseExtractor(FactExtractor):
             if sentence.text.rstrip().endswith("?"):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
-            for subject, attribute, value, negated in _readings(sentence):
+            for subject, attribute, value, negated in reread(sentence, _readings, self.nlp):
                 key = (subject, attribute, value.lower(), negated)
-                facts.setdefault(key, _fact(subject, attribute, value, negated, confidence, source))
+                fact = _fact(subject, attribute, value, negated, confidence, source)
+                if attribute == "does" and not negated and (often := frequency(sentence)):
+                    fact = dataclasses.replace(fact, text=habit_text(subject, value, often))
+                facts.setdefault(key, fact)
         return list(facts.values())
 
 
@@ -119,9 +125,10 @@ def _fact(subject, attribute, value, negated, confidence, source) -> Fact:
 # --- clauses -------------------------------------------------------------------------------
 
 
-def _readings(sentence) -> Iterator[Reading]:
+def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterator[Reading]:
+    """The sentence's readings; the predicates in `skip` are read from a restatement."""
     for pred in sentence:
-        if pred.dep_ not in PREDICATE_DEPS or not _asserted(pred):
+        if pred.dep_ not in PREDICATE_DEPS or pred.i in skip or not _asserted(pred):
             continue
         if pred.pos_ in ("VERB", "AUX") or demoted_copula(pred):
             yield from _each_subject(pred)

@@ -10,13 +10,15 @@ a check filters a cleaned value, a builder turns a match into several facts (a p
 name). Rows are tried in order and a later row never reads words an earlier one used, so
 retractions come first. Values are cut at `_STOP` words and commas; `_I` allows adverbs
 after "I" ("I really live in"), `_AM` and `_HAVE` after an auxiliary ("I am now living in",
-"I have just moved to").
+"I have just moved to"). The words the rows name (pets, spouses) are in `extraction_lexicon`;
+clauses are split and normalised before the rows see them (`extraction_sentences`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from agentmem.facts.extraction.lexicon import COUNT, PETS, SPOUSES
 
 
 @dataclass(frozen=True)
@@ -50,127 +52,6 @@ class Rule:
                 f"for {self.regex[:60]!r}"
             )
 
-
-# --- reading clauses ---------------------------------------------------------------------
-CONTRACTIONS = [
-    (re.compile(p, re.I), r)
-    for p, r in [
-        (r"\bI'm\b", "I am"),
-        (r"\bI've\b", "I have"),
-        (r"\bI'd\b", "I would"),
-        (r"\bI'll\b", "I will"),
-        (r"\bdon't\b", "do not"),
-        (r"\bdoesn't\b", "does not"),
-        (r"\bdidn't\b", "did not"),
-        (r"\bcan't\b", "cannot"),
-        (r"\bcan not\b", "cannot"),
-        (r"\bwon't\b", "will not"),
-        (r"\baren't\b", "are not"),
-        (r"\bisn't\b", "is not"),
-        (r"\bwasn't\b", "was not"),
-        (r"\bain't\b", "am not"),
-        (r"\bI've got\b", "I have"),
-        (r"\bI have got\b", "I have"),
-    ]
-]
-HYPOTHETICAL = re.compile(
-    r"\b(?:if|unless|wish|would|could|should|might|imagine|pretend|suppose|supposing|"
-    r"dream(?:ed|t)? (?:of|about|that)|hypothetically|what about|whether|someday|one day)\b",
-    re.I,
-)
-HEDGE = re.compile(r"\b(?:think|guess|probably|maybe|perhaps|not sure|might)\b", re.I)
-CLAUSE_SPLIT = re.compile(
-    r"(?<=[.!?;])\s+|\n+|,?\s+(?:and|but|so|because|although|though|while|plus)\s+(?=(?:I|my)\b)"
-    r"|,\s+(?=(?:I|my)\b)"
-)
-TIME = re.compile(
-    r"\b(?:tomorrow|tonight|today|next|this (?:week|weekend|month|year|summer|winter|spring|"
-    r"autumn|fall|morning|evening|afternoon)|soon|later|on (?:mon|tues|wednes|thurs|fri|satur|sun)"
-    r"day|in (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in \d+ (?:days|weeks|"
-    r"months|years)|(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-    r"oct|nov|dec)[a-z]* \d{1,2})\b",
-    re.I,
-)
-
-# --- words -------------------------------------------------------------------------------
-OCCUPATIONS = frozenset(
-    """
-engineer developer programmer teacher professor doctor nurse designer manager lawyer accountant
-student writer author artist chef cook scientist researcher analyst consultant architect pilot
-pharmacist dentist musician photographer journalist electrician plumber mechanic firefighter
-officer farmer librarian therapist psychologist economist translator editor cashier waiter
-waitress barista driver carpenter veterinarian vet surgeon paramedic salesperson entrepreneur
-founder ceo cto cfo intern administrator technician coach trainer instructor tutor baker butcher
-physician scientist mathematician physicist chemist biologist director producer actor actress
-singer dancer painter sculptor nanny caregiver realtor banker broker trader investor recruiter
-marketer strategist secretary receptionist assistant clerk janitor cleaner gardener soldier
-sergeant lieutenant captain detective policeman policewoman fireman postman tailor hairdresser
-barber optometrist radiologist anesthesiologist pediatrician psychiatrist surveyor geologist
-astronaut blogger streamer youtuber podcaster copywriter illustrator animator retiree freelancer
-""".split()
-)
-CHILDREN = {
-    "son": "son",
-    "sons": "son",
-    "daughter": "daughter",
-    "daughters": "daughter",
-    "kid": "child",
-    "kids": "child",
-    "child": "child",
-    "children": "child",
-    "baby": "child",
-    "twins": "child",
-    "boy": "son",
-    "girl": "daughter",
-}
-SIBLINGS = {
-    "brother": "brother",
-    "brothers": "brother",
-    "sister": "sister",
-    "sisters": "sister",
-    "sibling": "sibling",
-    "siblings": "sibling",
-}
-SPOUSES = "wife|husband|partner|spouse|girlfriend|boyfriend|fiancee|fiancée|fiance|fiancé"
-NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
-NOT_VALUES = frozenset(
-    """it this that these those them him her you me us something anything
-everything nothing someone anyone everybody nobody there here so too lot lots much
-well""".split()  # adverbs: "as well" is no role
-)
-NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|ch|can|ican|ic|i)$")
-# "I started at X" names a new employer, unless X is a time, a school or a step
-NOT_EMPLOYERS = re.compile(
-    r"\d|\b(?:university|college|school|academy|uni|kindergarten|christmas|easter|thanksgiving|"
-    r"halloween|new year|noon|midnight|level|chapter|page|step|stage|lesson|week|day|month|year|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-    r"may|june|july|august|september|october|november|december)\b",
-    re.I,
-)
-# "my X is Y" reads only numbers and addresses; these attributes have their own rows
-SPECIFIC_ATTRIBUTES = frozenset(
-    {"name", "age", "birthday", "lives_in", "from", "works_at", "job_title", "spouse"}
-)
-_PETS = (
-    "dog|dogs|cat|cats|puppy|kitten|parrot|hamster|rabbit|bunny|goldfish|fish|turtle|"
-    "tortoise|snake|lizard|horse|pony|guinea pig|ferret|bird|gecko|budgie|cockatiel|"
-    "retriever|labrador|poodle|terrier|beagle|husky|bulldog|spaniel|dachshund|corgi|"
-    "chihuahua|pug|collie|shepherd|iguana|hedgehog|chinchilla|rat|mouse|canary"
-)
-_NUM = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
 
 # --- regex fragments ---------------------------------------------------------------------
 _ADV = (
@@ -293,7 +174,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(_I + r"no longer (?:like|love|enjoy) " + _LIST, "likes", negated=True, split=True),
     Rule(
-        _I + r"(?:do not|no longer) (?:have|own) (?:a|an|my) (?P<kind>" + _PETS + r")\b",
+        _I + r"(?:do not|no longer) (?:have|own) (?:a|an|my) (?P<kind>" + PETS + r")\b",
         "has_pet",
         negated=True,
         group="kind",
@@ -425,7 +306,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(_I + r"am (?:married|engaged) to " + _NAME, "spouse", check="name"),
     Rule(
-        _I + r"(?:have|got) (?P<num>" + _NUM + r") (?:(?:little|older|younger|big|baby|"
+        _I + r"(?:have|got) (?P<num>" + COUNT + r") (?:(?:little|older|younger|big|baby|"
         r"twin|[a-z]+-year-old) )?(?P<rel>sons?|daughters?|kids?|child|children|baby|twins|"
         r"boys?|girls?|brothers?|sisters?|siblings?)\b(?: (?:named|called) (?P<name>"
         + _CAP
@@ -434,11 +315,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         _I + r"(?:have|own|got|adopted) (?:a|an|one|two|three|\d+) (?:(?:[\w-]+ ){0,2}?)"
-        r"(?P<kind>" + _PETS + r")\b" + _NAMED,
+        r"(?P<kind>" + PETS + r")\b" + _NAMED,
         build="pet",
     ),
     Rule(
-        r"\bmy (?P<kind>" + _PETS + r")" + _CALLED + r"(?P<name>" + _CAP + r"[\w'-]+)",
+        r"\bmy (?P<kind>" + PETS + r")" + _CALLED + r"(?P<name>" + _CAP + r"[\w'-]+)",
         build="pet_named",
     ),
     # likes and dislikes
@@ -504,21 +385,4 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-__all__ = [
-    "CHILDREN",
-    "CLAUSE_SPLIT",
-    "CONTRACTIONS",
-    "HEDGE",
-    "HYPOTHETICAL",
-    "NATIONALITY",
-    "NOT_EMPLOYERS",
-    "NOT_VALUES",
-    "NUMBERS",
-    "OCCUPATIONS",
-    "RULES",
-    "SIBLINGS",
-    "SPECIFIC_ATTRIBUTES",
-    "SPOUSES",
-    "TIME",
-    "Rule",
-]
+__all__ = ["RULES", "Rule"]

@@ -5,7 +5,8 @@ invented one). It emits the canonical attribute names of `agentmem.facts.vocabul
 hypotheticals ("if I lived in Rome") and wishes yield nothing; retractions ("I don't live
 in Paris anymore", "I no longer work at Acme") yield a fact with `negated=True`.
 
-The patterns are data (`extraction_patterns`); the checks and builders they name by string
+The patterns are data (`extraction_patterns`, with their words in `extraction_lexicon` and
+the clause reading in `extraction_sentences`); the checks and builders they name by string
 are here, in `CHECKS` and `BUILDERS`.
 """
 
@@ -17,23 +18,24 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from agentmem.facts.extraction.base import USER, FactExtractor, render
-from agentmem.facts.extraction.patterns import (
+from agentmem.facts.extraction.lexicon import (
     CHILDREN,
-    CLAUSE_SPLIT,
-    CONTRACTIONS,
-    HEDGE,
-    HYPOTHETICAL,
     NATIONALITY,
     NOT_EMPLOYERS,
     NOT_VALUES,
     NUMBERS,
     OCCUPATIONS,
-    RULES,
     SIBLINGS,
     SPECIFIC_ATTRIBUTES,
     SPOUSES,
+)
+from agentmem.facts.extraction.patterns import RULES, Rule
+from agentmem.facts.extraction.sentences import (
+    CLAUSE_SPLIT,
+    CONTRACTIONS,
+    HEDGE,
+    HYPOTHETICAL,
     TIME,
-    Rule,
 )
 from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact

@@ -1,10 +1,12 @@
-"""The value a parsed object names, for the parse extractor (`extraction_parse`): its words
-without determiners, relative clauses or other conjuncts, and whether it fits a slot."""
+"""The value a parsed object names, for the parse extractor (`extraction_parse`): its
+constituent (`extraction_constituents`: the phrase without determiners and without the
+adjuncts after it), and whether it fits a slot."""
 
 from __future__ import annotations
 
+from agentmem.facts.extraction.constituents import called, constituent
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.patterns import OCCUPATIONS
+from agentmem.facts.extraction.lexicon import OCCUPATIONS
 
 MAX_VALUE_WORDS = 8
 VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
@@ -19,28 +21,31 @@ def fits(attribute: str, obj) -> bool:
             return not any(c.dep_ == "poss" for c in obj.children)
         return obj.lemma_.lower() in OCCUPATIONS
     if attribute == "works_at":
-        return obj.pos_ == "PROPN" or entity_type(obj) == "ORG"
+        return obj.pos_ == "PROPN" or entity_type(obj) == "ORG" or called(obj) is not None
     return True
 
 
 def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
-    """The object's words, without leading determiners; 'the village of Ashcombe' -> the name.
-    A `role` ends before where and for whom ("a nurse in Hobart" -> nurse)."""
+    """The object's constituent, without leading determiners; 'the village of Ashcombe' and
+    'a town called Ballina' -> the name. A `role` ends before where and for whom ("a nurse
+    in Hobart" -> nurse, "a professor of law" -> professor)."""
     if token.pos_ == "NOUN" and not role:
         for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
             if name is not None:
                 return value_text(name)
+        if (named := called(token)) is not None:
+            return " ".join(value_text(n) or n.text for n in named)
     named_kind = token.pos_ == "ADJ" and entity_type(token) in ("NORP", "LANGUAGE")  # "dutch"
     if token.pos_ not in VALUE_POS and not ((adjective or named_kind) and token.pos_ == "ADJ"):
         return ""  # "it", "how much", "a few": no value of its own
-    joined = min((c.i for c in token.children if c.dep_ in ("cc", "conj")), default=len(token.doc))
-    words = [t for t in token.subtree if t.i == token.i or not (_cut(t, token) or t.i > joined)]
+    words = constituent(token)
     if role:
         words = [t for t in words if not any(a.dep_ == "prep" for a in _path(t, token))]
     while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
         words = words[1:]
-    text = "".join(t.text_with_ws for t in words).strip(" ,.;:-!")
+    text = "".join(t.text_with_ws for t in words[:-1]) + (words[-1].text if words else "")
+    text = text.strip(" ,.;:-!")
     return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
 
 
@@ -51,16 +56,6 @@ def _path(t, root) -> list:
         path.append(t)
         t = t.head
     return path
-
-
-def _cut(t, root) -> bool:
-    """Words that are not part of the value: relative clauses, other conjuncts ("tea and
-    coffee" are two values) and a negation of another value ("vegan, not vegetarian")."""
-    while t.i != root.i:
-        if t.dep_ in ("relcl", "acl", "cc", "conj", "neg"):
-            return True
-        t = t.head
-    return False
 
 
 __all__ = ["MAX_VALUE_WORDS", "VALUE_POS", "fits", "value_text"]

@@ -1,0 +1,102 @@
+"""The words the rule and parse extractors share: occupations, kin and number words, words
+that are never a value, and the shapes of nationalities and non-employers.
+"""
+
+from __future__ import annotations
+
+import re
+
+OCCUPATIONS = frozenset(
+    """
+engineer developer programmer teacher professor doctor nurse designer manager lawyer accountant
+student writer author artist chef cook scientist researcher analyst consultant architect pilot
+pharmacist dentist musician photographer journalist electrician plumber mechanic firefighter
+officer farmer librarian therapist psychologist economist translator editor cashier waiter
+waitress barista driver carpenter veterinarian vet surgeon paramedic salesperson entrepreneur
+founder ceo cto cfo intern administrator technician coach trainer instructor tutor baker butcher
+physician scientist mathematician physicist chemist biologist director producer actor actress
+singer dancer painter sculptor nanny caregiver realtor banker broker trader investor recruiter
+marketer strategist secretary receptionist assistant clerk janitor cleaner gardener soldier
+sergeant lieutenant captain detective policeman policewoman fireman postman tailor hairdresser
+barber optometrist radiologist anesthesiologist pediatrician psychiatrist surveyor geologist
+astronaut blogger streamer youtuber podcaster copywriter illustrator animator retiree freelancer
+""".split()
+)
+CHILDREN = {
+    "son": "son",
+    "sons": "son",
+    "daughter": "daughter",
+    "daughters": "daughter",
+    "kid": "child",
+    "kids": "child",
+    "child": "child",
+    "children": "child",
+    "baby": "child",
+    "twins": "child",
+    "boy": "son",
+    "girl": "daughter",
+}
+SIBLINGS = {
+    "brother": "brother",
+    "brothers": "brother",
+    "sister": "sister",
+    "sisters": "sister",
+    "sibling": "sibling",
+    "siblings": "sibling",
+}
+SPOUSES = "wife|husband|partner|spouse|girlfriend|boyfriend|fiancee|fiancée|fiance|fiancé"
+NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+NOT_VALUES = frozenset(
+    """it this that these those them him her you me us something anything
+everything nothing someone anyone everybody nobody there here so too lot lots much
+well is are was were""".split()  # adverbs: "as well" is no role; "be": a pseudo-cleft's tail
+)
+NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|ch|can|ican|ic|i)$")
+# "I started at X" names a new employer, unless X is a time, a school or a step
+NOT_EMPLOYERS = re.compile(
+    r"\d|\b(?:university|college|school|academy|uni|kindergarten|christmas|easter|thanksgiving|"
+    r"halloween|new year|noon|midnight|level|chapter|page|step|stage|lesson|week|day|month|year|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+    r"may|june|july|august|september|october|november|december)\b",
+    re.I,
+)
+# "my X is Y" reads only numbers and addresses; these attributes have their own rows
+SPECIFIC_ATTRIBUTES = frozenset(
+    {"name", "age", "birthday", "lives_in", "from", "works_at", "job_title", "spouse"}
+)
+
+# pets and counts as regex alternations, for the rows of `extraction_patterns`
+PETS = (
+    "dog|dogs|cat|cats|puppy|kitten|parrot|hamster|rabbit|bunny|goldfish|fish|turtle|"
+    "tortoise|snake|lizard|horse|pony|guinea pig|ferret|bird|gecko|budgie|cockatiel|"
+    "retriever|labrador|poodle|terrier|beagle|husky|bulldog|spaniel|dachshund|corgi|"
+    "chihuahua|pug|collie|shepherd|iguana|hedgehog|chinchilla|rat|mouse|canary"
+)
+COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+
+__all__ = [
+    "CHILDREN",
+    "COUNT",
+    "NATIONALITY",
+    "NOT_EMPLOYERS",
+    "NOT_VALUES",
+    "NUMBERS",
+    "OCCUPATIONS",
+    "PETS",
+    "SIBLINGS",
+    "SPECIFIC_ATTRIBUTES",
+    "SPOUSES",
+]
