@@ -13,7 +13,8 @@ own, so one sentence can retract an old value and state a new one.
 Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lemmas:
 `extraction_pipeline`; batched parses and the on-demand entity recogniser:
 `extraction_docs`; copular clauses: `extraction_copula`; an object's value:
-`extraction_values`; predicates the table lacks, by meaning: `extraction_similar`.
+`extraction_values`; a verb's slots: `extraction_predicates`; predicates the table lacks, by
+meaning: `extraction_similar`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
 from agentmem.facts.extraction.patterns import HEDGE
 from agentmem.facts.extraction.pipeline import (
-    LIGHT_VERBS,
     MODEL_PACKAGES,
     available,
     load_pipeline,
@@ -39,9 +39,9 @@ from agentmem.facts.extraction.pipeline import (
     preload,
     reset,
 )
-from agentmem.facts.extraction.similar import similar_attribute
+from agentmem.facts.extraction.predicates import slots
 from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
-from agentmem.facts.extraction.values import fits, value_text
+from agentmem.facts.extraction.values import value_text
 from agentmem.types import Fact
 
 log = logging.getLogger("agentmem.extraction")
@@ -168,60 +168,13 @@ def _clause(pred) -> Iterator[Reading]:
     elif pred.lemma_ in BEGINNING_VERBS and (begun := _begun(pred)):
         yield from ((subject, a, v, negated) for a, v in begun)
     else:
-        read = [(subject, a, v, negated or departed) for a, v, departed in _slots(pred)]
+        read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         yield from read or ((subject, "does", v, negated) for v in activities(pred))
 
 
-# --- predicates -> slots -------------------------------------------------------------------
-def _slots(pred) -> Iterator[tuple[str, str, bool]]:
-    """(attribute, value, negated) a verb and its objects state, through the attribute table."""
-    index = predicate_index()
-    base = pred.lemma_.lower()
-    particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
-    head = f"{base} {particle}".strip()
-    moved = any(c.dep_ == "dobj" for c in pred.children)  # "moved the meeting to Friday"
-    for child in pred.children:
-        if child.dep_ in ("prep", "dative", "agent") and not moved:
-            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            attribute, negated = _predicate(head, child.lower_, obj), False
-            if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
-                attribute, negated = _predicate(head, "to", obj), True
-            for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
-                if (value := value_text(each)) and fits(attribute, each):
-                    yield attribute, value, negated
-        elif _object(child) and (attribute := index.get(head)):
-            for each in _conjoined(child, pred):
-                if (value := value_text(each)) and fits(attribute, each):
-                    yield attribute, value, False
-        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
-            if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
-                if value := value_text(child):
-                    yield attribute, value, False
-
-
-def _object(child) -> bool:
-    """A verb's object: a direct object, or a language or nationality adjective the parser
-    hung on the verb as a clause ("i speak korean and german": 'korean' as advcl)."""
-    return child.dep_ == "dobj" or (child.dep_ in ("advcl", "oprd") and child.pos_ == "ADJ")
-
-
-def _conjoined(obj, pred) -> list:
-    """The object and those joined to it, also where the parser joined them to the verb
-    ("i speak japanese and portuguese": 'portuguese' a conjunct of 'speak')."""
-    joined = [c for c in pred.children if c.dep_ == "conj" and c.i > obj.i]
-    return [obj, *obj.conjuncts, *(c for c in joined if c.pos_ in ("NOUN", "PROPN", "ADJ"))]
-
-
-def _predicate(head: str, preposition: str, obj) -> str | None:
-    """The slot a verb and preposition name: through the table, else (for a named object,
-    and a verb with a meaning of its own) by meaning (`extraction_similar`)."""
-    attribute = predicate_index().get(f"{head} {preposition}")
-    if attribute is None and obj is not None and obj.pos_ == "PROPN":
-        if head.split()[0] not in LIGHT_VERBS:
-            attribute = similar_attribute(head, preposition)
-    return attribute
+# --- changes of state ------------------------------------------------------------------
 
 
 def _ending(pred, subject: str) -> Iterator[Reading]:
@@ -245,7 +198,7 @@ def _ending(pred, subject: str) -> Iterator[Reading]:
 def _ended_doing(verb) -> list[tuple[str, str]]:
     """What a gerund under a verb of ending names: its slot's value, else the activity
     ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
-    ended = [(a, v) for a, v, _ in _slots(verb)]
+    ended = [(a, v) for a, v, _ in slots(verb)]
     ended = ended or [("does", v) for v in activities(verb, any_tense=True)]
     return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
 
@@ -265,7 +218,7 @@ def _begun(pred) -> list[tuple[str, str]]:
     """'started working at Hooli', 'began learning Korean': what the gerund states."""
     for child in pred.children:
         if child.dep_ == "xcomp" and child.pos_ == "VERB":
-            found = [(a, v) for a, v, negated in _slots(child) if not negated]
+            found = [(a, v) for a, v, negated in slots(child) if not negated]
             return found or [("does", v) for v in activities(child, any_tense=True)]
     return []
 
@@ -273,7 +226,7 @@ def _begun(pred) -> list[tuple[str, str]]:
 def _parallel_slot(pred, subject: str) -> str | None:
     """The one slot the other clauses of the sentence state for the same subject: what a
     verb of ending ends in "I left Initech; these days I work at Hooli"."""
-    slots = {
+    stated = {
         attribute
         for other in pred.sent
         if other.i != pred.i
@@ -281,10 +234,10 @@ def _parallel_slot(pred, subject: str) -> str | None:
         and other.pos_ == "VERB"
         and other.lemma_ not in ENDING_VERBS
         and subject_of(other) == subject
-        for attribute, _, _ in _slots(other)
+        for attribute, _, _ in slots(other)
     }
-    slots.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
-    return slots.pop() if len(slots) == 1 else None
+    stated.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
+    return stated.pop() if len(stated) == 1 else None
 
 
 def _ended_place(noun, pred, subject: str) -> Iterator[Reading]:
