@@ -12,6 +12,7 @@ names.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
@@ -56,7 +57,7 @@ class LayeredExtractor(FactExtractor):
     ) -> list[list[Fact]]:
         quick = self._quick.extract_many(texts, source=source, speakers=speakers)
         deep = self.deep.extract_many(texts, source=source, speakers=speakers)
-        return [q + _new(q, d) for q, d in zip(quick, deep, strict=True)]
+        return [_ends(q, d) + _new(q, d) for q, d in zip(quick, deep, strict=True)]
 
     def extract_more(
         self, text: str, *, source: str = "user", speaker: str | None = None
@@ -64,6 +65,19 @@ class LayeredExtractor(FactExtractor):
         """What the deep part reads in `text` beyond the quick part."""
         everything = self.extract(text, source=source, speaker=speaker)
         return _new(self._quick.extract(text, source=source, speaker=speaker), everything)
+
+
+def _ends(known: list[Fact], found: list[Fact]) -> list[Fact]:
+    """`known`, each taking what the same fact of `found` says it ends ("I left Initech": the
+    rules read the retraction, the parse what it ends, `extraction_change`)."""
+    ends = {_key(f): f.ends for f in found if f.ends is not None}
+    return [dataclasses.replace(f, ends=ends[_key(f)]) if _key(f) in ends else f for f in known]
+
+
+def _key(f: Fact) -> tuple[str, str, str, bool]:
+    from agentmem.facts.conflicts import normalise_value
+
+    return (f.subject.lower(), canonical(f.attribute), normalise_value(f.value), f.negated)
 
 
 def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:

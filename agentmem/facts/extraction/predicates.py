@@ -15,6 +15,9 @@ from agentmem.facts.extraction.pipeline import LIGHT_VERBS, predicate_index
 from agentmem.facts.extraction.similar import similar_attribute
 from agentmem.facts.extraction.values import fits, value_text
 
+# the dependencies of a clause's predicate: a sentence's root and the clauses joined to it
+PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
+
 
 def slots(pred) -> Iterator[tuple[str, str, bool]]:
     """(attribute, value, negated) a verb and its objects state, through the attribute table."""
@@ -65,4 +68,4 @@ def predicate(head: str, preposition: str, obj) -> str | None:
     return attribute
 
 
-__all__ = ["predicate", "slots"]
+__all__ = ["PREDICATE_DEPS", "predicate", "slots"]
