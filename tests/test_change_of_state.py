@@ -46,6 +46,9 @@ ENDED = [  # (first, second, the value that must end)
     ("I have a ferret.", "We've rehomed our ferrets.", "ferret"),
     ("I play the bagpipes.", "I've given up the bagpipes.", "bagpipes"),
     ("Olga is married to Piotr.", "Olga divorced Piotr last winter.", "piotr"),
+    ("My wife is Ines.", "Ines and I got divorced.", "ines"),
+    ("I'm vegan.", "I stopped being vegan.", "vegan"),
+    ("I work at Pfizer.", "I was let go from Pfizer last month.", "pfizer"),
 ]
 
 SWITCHED = [  # (first, second, old value, new value)
@@ -53,6 +56,7 @@ SWITCHED = [  # (first, second, old value, new value)
     ("I work at Globex.", "I switched from Globex to Initrode.", "globex", "initrode"),
     ("I own a Vespa.", "I swapped my Vespa for a Lambretta.", "vespa", "lambretta"),
     ("Nadia is married to Piotr.", "Nadia left Piotr for Karol.", "piotr", "karol"),
+    ("I use Firefox.", "I switched from Firefox to Brave.", "firefox", "brave"),
 ]
 
 KEPT = [  # (first, second, the value that must stay current)

@@ -30,10 +30,11 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import USER
+from agentmem.facts.extraction.copula import copula
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
-from agentmem.facts.extraction.subjects import co_subjects, subject_of, who
+from agentmem.facts.extraction.subjects import subject_of, who
 from agentmem.facts.extraction.values import value_text
 
 # subject, attribute, value, negated, ends (the value ended, as named)
@@ -83,11 +84,15 @@ def is_change(pred) -> bool:
     return said in ENDING or said in SWITCHING or said in BEGINNING or pred.lemma_ in ENDING
 
 
-def changes(pred, subject: str) -> Iterator[Change]:
-    """What a clause of change states of `subject`: retractions and values that replace."""
+def changes(pred, subject: str | None) -> Iterator[Change]:
+    """What a clause of change states of `subject`: retractions and values that replace
+    (without a subject the parser could name, only the parties of a parting)."""
     if _future(pred) or _trip(pred):
         return
     said = phrase(pred)
+    if subject is None:
+        yield from _parted(pred) if said in PARTING or pred.lemma_ in PARTING else ()
+        return
     swapped = list(_switched(pred, subject, said))
     if swapped:
         yield from swapped
@@ -128,14 +133,24 @@ def _ended(pred, subject: str, said: str) -> Iterator[Change]:
 
 def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
     """(slot, value) of what one child of a verb of ending names as ended."""
-    if (child.dep_ == "xcomp" and child.pos_ == "VERB") or (
+    if child.dep_ == "xcomp" and child.lemma_ == "be":  # "stopped being vegan"
+        # only the slot and value are read: the subject is the clause's
+        yield from ((a, v) for _, a, v, negated in copula(child, USER, False) if not negated)
+    elif (child.dep_ == "xcomp" and child.pos_ == "VERB") or (
         child.dep_ == "dobj" and _gerund(child)
     ):
-        yield from _ended_doing(child)  # "stopped playing tennis", "gave up climbing"
+        ended = _ended_doing(child)  # "stopped playing tennis", "gave up climbing"
+        yield from ended or _ended_after(child, pred, said)  # "was let go from X"
     elif child.dep_ == "dobj":
         yield from _ended_thing(child, pred, said)
     elif child.dep_ in ("prep", "advmod") and (obj := _ended_object(child, said)) is not None:
         yield from _ended_thing(obj, pred, said)
+
+
+def _ended_after(verb, pred, said: str) -> Iterator[tuple[str, str]]:
+    for prep in (c for c in verb.children if c.dep_ == "prep"):
+        if (obj := _ended_object(prep, said)) is not None:
+            yield from _ended_thing(obj, pred, said)
 
 
 def _ended_object(prep, said: str):
@@ -180,7 +195,7 @@ def _guessed_slot(obj, pred, said: str) -> str:
         return parallel  # "I left Initech; these days I work at Hooli"
     if obj.pos_ == "PROPN" and entity_type(obj) in ENDED_SLOT:
         return ENDED_SLOT[entity_type(obj)]
-    if said in LEAVING:
+    if said in LEAVING and (obj.pos_ == "PROPN" or said not in CEASING):
         return "works_at"
     if _gerund(obj):
         return "does"
@@ -202,10 +217,18 @@ def _gerund(token) -> bool:
 
 def _parted(pred) -> Iterator[Change]:
     """ "Jordan and I split up": each of the coordinated subjects parts from the others."""
-    everyone = [subject_of(pred), *co_subjects(pred)]
+    subject = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    parties = [] if subject is None else [subject, *subject.conjuncts]
+    everyone = [_party(t) for t in parties]
     for one in (s for s in everyone if s is not None):
         for other in (s for s in everyone if s not in (None, one, USER)):
             yield one, "spouse", other, True, other
+
+
+def _party(token) -> str | None:
+    """Who a party to a parting is: the speaker, a name (also one the tagger took for a
+    plural noun: "Ines and I got divorced")."""
+    return who(token) or (token.text if token.text[:1].isupper() else None)
 
 
 def _parallel_slot(pred) -> str | None:
@@ -235,6 +258,8 @@ def _switched(pred, subject: str, said: str) -> Iterator[Change]:
     obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
     # "from X to Y"; "X for Y", "X with Y" ("moved the party to Saturday" swaps nothing)
     old, towards = (_pobj(preps["from"]), INTO) if "from" in preps else (obj, ("for", "with"))
+    if "from" in preps:  # "from X to Y" parsed with "to Y" under "from"
+        preps |= {c.lower_: c for c in preps["from"].children if c.dep_ == "prep"}
     new = next((_pobj(preps[p]) for p in towards if p in preps), None)
     if old is None or new is None or not (said in SWITCHING or _named(new)):
         return

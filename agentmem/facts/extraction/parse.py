@@ -157,10 +157,10 @@ def _clause(pred) -> Iterator[Reading]:
     elif pred.lemma_ == "be":
         yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from copula(pred, subject, negated)
-    elif subject is None:
-        return
     elif change.is_change(pred) and (changed := list(change.changes(pred, subject))):
         yield from () if negated else changed  # "didn't quit", "never moved out": no change
+    elif subject is None:
+        return
     else:
         read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
