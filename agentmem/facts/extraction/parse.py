@@ -6,9 +6,12 @@ Ashcombe"), its predicate (a verb lemma with its particle and preposition, or a 
 its complement), the object, and its polarity ("not", "no longer", "anymore"). Predicates
 map onto the one attribute table of `agentmem.facts.vocabulary` through the lemmas of its
 synonym phrases, so "lives in", "is living in" and "lived in" all land on `lives_in`.
-Verbs of ending ("left", "quit", "stopped working at") retract the value they name, and a
-clause joined to another ("I left Initech; these days I work at Hooli") is read on its
-own, so one sentence can retract an old value and state a new one.
+Verbs of change (ending, parting, disposing, switching, beginning: "left", "gave away",
+"broke up with", "swapped X for Y", "took up") are read by `extraction_change`: a value
+ends, or a new one replaces it, and the fact names what ended (`Fact.ends`). A clause
+joined to another ("I left Initech; these days I work at Hooli") is read on its own, and a
+sentence that ends one value and states another of the same slot is one fact: the new value,
+naming the old.
 
 Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lemmas:
 `extraction_pipeline`; batched parses and the on-demand entity recogniser:
