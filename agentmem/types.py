@@ -232,6 +232,9 @@ class Fact(_Record):
     source: str = "user"
     valid_from: datetime | None = None
     episode_id: str | None = None
+    # what a statement of change ends, as it names it ("left Initech", "swapped Windows for
+    # Linux": Windows): the subject's stored value it names ends (`agentmem.facts.endings`)
+    ends: str | None = None
 
 
 @dataclass

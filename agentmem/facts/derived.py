@@ -74,6 +74,8 @@ def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
         metadata["negated"] = True
     if fact.episode_id:
         metadata.setdefault("episode_id", fact.episode_id)
+    if fact.ends:
+        metadata["ends"] = fact.ends
     return dataclasses.replace(
         candidate,
         kind="fact",

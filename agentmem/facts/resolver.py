@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from agentmem.adapters import chat_models
-from agentmem.facts import conflicts, generic_slot
+from agentmem.facts import conflicts, endings, generic_slot
 from agentmem.facts.conflicts import Decision
 from agentmem.facts.derived import changed_facts, retire_covered_notes
 from agentmem.facts.lookups import (
@@ -54,6 +54,7 @@ def resolve(
         return build_plan(conflicts.absorb(candidate, same, "same_text"), candidate, actor)
     if candidate.is_fact:
         candidate = normalise_fact(candidate, long_term)
+        candidate, ended = endings.reslot(candidate, long_term)  # "gave away my cat"
         if conflicts.is_negated(candidate):
             candidate = reslot_retraction(candidate, long_term)
         else:
@@ -67,6 +68,7 @@ def resolve(
             lambda label: conflicts.decide_fact(candidate, timeline, config, override=label),
         )
         generic_slot.absorb_twins(decision, candidate, long_term)
+        endings.end_replaced(decision, candidate, ended)
     elif compared_by_meaning(candidate):
         near = neighbours(candidate, long_term, pending, stored)
         decision = conflicts.decide_note(candidate, near, config)

@@ -50,8 +50,9 @@ class Item:
     expected: str
 
 
-def load() -> list[Item]:
-    spec = yaml.safe_load(CASES.read_text())
+def load(cases: Path = CASES) -> list[Item]:
+    """The pairs of a suite in this format (`cases`: another suite's file, e.g. changes_hand)."""
+    spec = yaml.safe_load(cases.read_text())
     items = [Item(cat, a, b, want) for cat, rows in spec.items() for a, b, want in rows]
     bad = [i for i in items if i.expected not in OUTCOMES]
     if bad:
@@ -85,12 +86,12 @@ def passed(got: str, expected: str) -> bool:
     return got == expected or (got == "merged" and expected == "reinforce")
 
 
-def run(embedder="minilm", database_url=None, home=None) -> dict:
+def run(embedder="minilm", database_url=None, home=None, cases: Path = CASES) -> dict:
     by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures, silent, lost = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         with _memory(Path(home or tmp), embedder, database_url) as mem:
-            for n, item in enumerate(load()):
+            for n, item in enumerate(load(cases)):
                 got, records = outcome(mem, item, Scope(f"conflicts-hand-{n}"))
                 ok = passed(got, item.expected)
                 for key in (item.category, item.expected, "all"):
@@ -115,9 +116,10 @@ def run(embedder="minilm", database_url=None, home=None) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = hand_suite_arguments(__doc__, argv)
-    report = run(args.embedder, args.database_url)
+def main(argv: list[str] | None = None, cases: Path = CASES, doc: str = __doc__) -> int:
+    """The script (`cases`, `doc`: another suite in this format and its script's docstring)."""
+    args = hand_suite_arguments(doc, argv)
+    report = run(args.embedder, args.database_url, cases=cases)
     print_accuracy(report["by_category"], "pairs")
     print(f"  silent merges {len(report['silent_merges'])}, lost texts {len(report['lost_texts'])}")
     if args.show_failures:

@@ -59,7 +59,9 @@ class LayeredExtractor(FactExtractor):
     ) -> list[list[Fact]]:
         quick = self._quick.extract_many(texts, source=source, speakers=speakers)
         deep = self.deep.extract_many(texts, source=source, speakers=speakers)
-        return [(cut := _cut(q, d)) + _new(cut, d) for q, d in zip(quick, deep, strict=True)]
+        return [
+            _ends(cut := _cut(q, d), d) + _new(cut, d) for q, d in zip(quick, deep, strict=True)
+        ]
 
     def extract_more(
         self, text: str, *, source: str = "user", speaker: str | None = None
@@ -97,6 +99,19 @@ def _within(part: list[str], words: list[str]) -> bool:
     """`part` is a shorter run of consecutive words of `words`."""
     n = len(part)
     return 0 < n < len(words) and any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def _ends(known: list[Fact], found: list[Fact]) -> list[Fact]:
+    """`known`, each taking what the same fact of `found` says it ends ("I left Initech": the
+    rules read the retraction, the parse what it ends, `extraction_change`)."""
+    ends = {_key(f): f.ends for f in found if f.ends is not None}
+    return [dataclasses.replace(f, ends=ends[_key(f)]) if _key(f) in ends else f for f in known]
+
+
+def _key(f: Fact) -> tuple[str, str, str, bool]:
+    from agentmem.facts.conflicts import normalise_value
+
+    return (f.subject.lower(), canonical(f.attribute), normalise_value(f.value), f.negated)
 
 
 def _new(known: list[Fact], found: list[Fact]) -> list[Fact]:

@@ -6,14 +6,18 @@ Ashcombe"), its predicate (a verb lemma with its particle and preposition, or a 
 its complement), the object, and its polarity ("not", "no longer", "anymore"). Predicates
 map onto the one attribute table of `agentmem.facts.vocabulary` through the lemmas of its
 synonym phrases, so "lives in", "is living in" and "lived in" all land on `lives_in`.
-Verbs of ending ("left", "quit", "stopped working at") retract the value they name, and a
-clause joined to another ("I left Initech; these days I work at Hooli") is read on its
-own, so one sentence can retract an old value and state a new one.
+Verbs of change (ending, parting, disposing, switching, beginning: "left", "gave away",
+"broke up with", "swapped X for Y", "took up") are read by `extraction_change`: a value
+ends, or a new one replaces it, and the fact names what ended (`Fact.ends`). A clause
+joined to another ("I left Initech; these days I work at Hooli") is read on its own, and a
+sentence that ends one value and states another of the same slot is one fact: the new value,
+naming the old.
 
 Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lemmas:
 `extraction_pipeline`; batched parses and the on-demand entity recogniser:
 `extraction_docs`; copular clauses: `extraction_copula`; an object's value:
-`extraction_values`; predicates the table lacks, by meaning: `extraction_similar`.
+`extraction_values`; a verb's slots: `extraction_predicates`; predicates the table lacks, by
+meaning: `extraction_similar`.
 """
 
 from __future__ import annotations
@@ -23,17 +27,16 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from agentmem.facts.extraction import chat
+from agentmem.facts.extraction import change, chat
 from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
-from agentmem.facts.extraction.docs import Parser, entity_type
+from agentmem.facts.extraction.docs import Parser
 from agentmem.facts.extraction.frequency import frequency, habit_text
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
 from agentmem.facts.extraction.pipeline import (
-    LIGHT_VERBS,
     MODEL_PACKAGES,
     available,
     load_pipeline,
@@ -41,30 +44,22 @@ from agentmem.facts.extraction.pipeline import (
     preload,
     reset,
 )
+from agentmem.facts.extraction.predicates import PREDICATE_DEPS, slots
 from agentmem.facts.extraction.sentences import HEDGE
-from agentmem.facts.extraction.similar import similar_attribute
 from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
-from agentmem.facts.extraction.values import fits, value_text
+from agentmem.facts.extraction.values import value_text
 from agentmem.types import Fact
 
 log = logging.getLogger("agentmem.extraction")
 CONFIDENCE = 0.8
-PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
 MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"})
 CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
-# Verbs of ending: the object they name is no longer a value of the subject.
-ENDING_VERBS = frozenset({"leave", "quit", "stop", "resign", "abandon", "ditch"})
-ENDING_PHRASES = frozenset({"give up"})  # phrasal verbs of ending: "gave up climbing"
-# Verbs of beginning: the gerund they govern states its fact ("I started working at X").
-BEGINNING_VERBS = frozenset({"start", "begin"})
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
     {"be", "live", "reside", "work", "like", "love", "enjoy", "hate", "dislike", "prefer"}
     | {"speak", "own", "have", "know", "belong", "stay"}
 )
-# A named object's entity type says which slot an ending verb ends when nothing else does.
-ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
 
 
 class ParseExtractor(FactExtractor):
@@ -101,16 +96,17 @@ class ParseExtractor(FactExtractor):
             if sentence.text.rstrip().endswith("?"):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
-            for subject, attribute, value, negated in reread(sentence, _readings, self.nlp):
+            readings = change.replaced(reread(sentence, _readings, self.nlp))
+            for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)
-                fact = _fact(subject, attribute, value, negated, confidence, source)
+                fact = _fact(subject, attribute, value, negated, confidence, source, ends)
                 if attribute == "does" and not negated and (often := frequency(sentence)):
                     fact = dataclasses.replace(fact, text=habit_text(subject, value, often))
                 facts.setdefault(key, fact)
         return list(facts.values())
 
 
-def _fact(subject, attribute, value, negated, confidence, source) -> Fact:
+def _fact(subject, attribute, value, negated, confidence, source, ends) -> Fact:
     return Fact(
         subject=subject,
         attribute=attribute,
@@ -119,6 +115,7 @@ def _fact(subject, attribute, value, negated, confidence, source) -> Fact:
         negated=negated,
         confidence=round(confidence, 3),
         source=source,
+        ends=ends,
     )
 
 
@@ -137,6 +134,8 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
     for owner, attribute, name in chat.listed_names(sentence, subject_of):
         yield owner, attribute, name, False
     yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
+    for pred in sentence:
+        yield from change.owner_of_lost(pred)  # "my hamster passed away"
 
 
 def _asserted(pred) -> bool:
@@ -157,8 +156,8 @@ def _each_subject(pred) -> Iterator[Reading]:
     first = subject_of(pred) if others else None
     for reading in _clause(pred):
         yield reading
-        if reading[0] == first:
-            yield from ((other, *reading[1:]) for other in others if other != first)
+        if reading[0] == first:  # not the one a clause of parting names ("Tariq and Noor")
+            yield from ((other, *reading[1:]) for other in others if other not in reading[:3])
 
 
 def _clause(pred) -> Iterator[Reading]:
@@ -168,144 +167,15 @@ def _clause(pred) -> Iterator[Reading]:
     elif pred.lemma_ == "be":
         yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from copula(pred, subject, negated)
+    elif change.is_change(pred) and (changed := list(change.changes(pred, subject))):
+        yield from () if negated else changed  # "didn't quit", "never moved out": no change
     elif subject is None:
         return
-    elif pred.lemma_ in ENDING_VERBS or _phrase(pred) in ENDING_PHRASES:
-        yield from _ending(pred, subject)
-    elif pred.lemma_ in BEGINNING_VERBS and (begun := _begun(pred)):
-        yield from ((subject, a, v, negated) for a, v in begun)
     else:
-        read = [(subject, a, v, negated or departed) for a, v, departed in _slots(pred)]
+        read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         yield from read or ((subject, "does", v, negated) for v in activities(pred))
-
-
-# --- predicates -> slots -------------------------------------------------------------------
-def _slots(pred) -> Iterator[tuple[str, str, bool]]:
-    """(attribute, value, negated) a verb and its objects state, through the attribute table."""
-    index = predicate_index()
-    base = pred.lemma_.lower()
-    particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
-    head = f"{base} {particle}".strip()
-    moved = any(c.dep_ == "dobj" for c in pred.children)  # "moved the meeting to Friday"
-    for child in pred.children:
-        if child.dep_ in ("prep", "dative", "agent") and not moved:
-            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            attribute, negated = _predicate(head, child.lower_, obj), False
-            if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
-                attribute, negated = _predicate(head, "to", obj), True
-            for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
-                if (value := value_text(each)) and fits(attribute, each):
-                    yield attribute, value, negated
-        elif _object(child) and (attribute := index.get(head)):
-            for each in _conjoined(child, pred):
-                if (value := value_text(each)) and fits(attribute, each):
-                    yield attribute, value, False
-        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
-            if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
-                if value := value_text(child):
-                    yield attribute, value, False
-
-
-def _object(child) -> bool:
-    """A verb's object: a direct object, or a language or nationality adjective the parser
-    hung on the verb as a clause ("i speak korean and german": 'korean' as advcl)."""
-    return child.dep_ == "dobj" or (child.dep_ in ("advcl", "oprd") and child.pos_ == "ADJ")
-
-
-def _conjoined(obj, pred) -> list:
-    """The object and those joined to it, also where the parser joined them to the verb
-    ("i speak japanese and portuguese": 'portuguese' a conjunct of 'speak')."""
-    joined = [c for c in pred.children if c.dep_ == "conj" and c.i > obj.i]
-    return [obj, *obj.conjuncts, *(c for c in joined if c.pos_ in ("NOUN", "PROPN", "ADJ"))]
-
-
-def _predicate(head: str, preposition: str, obj) -> str | None:
-    """The slot a verb and preposition name: through the table, else (for a named object,
-    and a verb with a meaning of its own) by meaning (`extraction_similar`)."""
-    attribute = predicate_index().get(f"{head} {preposition}")
-    if attribute is None and obj is not None and obj.pos_ == "PROPN":
-        if head.split()[0] not in LIGHT_VERBS:
-            attribute = similar_attribute(head, preposition)
-    return attribute
-
-
-def _ending(pred, subject: str) -> Iterator[Reading]:
-    """'left Initech', 'quit my job at Hooli', 'stopped working at Globex': retractions."""
-    for child in pred.children:
-        gerund = child.dep_ == "dobj" and _gerund(child)  # "gave up climbing"
-        if (child.dep_ == "xcomp" and child.pos_ == "VERB") or gerund:  # "stopped playing tennis"
-            yield from ((subject, a, v, True) for a, v in _ended_doing(child))
-        elif child.dep_ == "dobj" and child.pos_ == "PROPN":  # "left Initech"
-            # the slot the sentence goes on to state ("...; now I work at Hooli"), else the
-            # entity type's hint; the resolver moves a retraction to the slot that holds it
-            attribute = _parallel_slot(pred, subject) or ENDED_SLOT.get(
-                entity_type(child), "works_at"
-            )
-            if value := value_text(child):
-                yield subject, attribute, value, True
-        elif child.dep_ == "dobj":  # "quit my job at Hooli"
-            yield from _ended_place(child, pred, subject)
-
-
-def _ended_doing(verb) -> list[tuple[str, str]]:
-    """What a gerund under a verb of ending names: its slot's value, else the activity
-    ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
-    ended = [(a, v) for a, v, _ in _slots(verb)]
-    ended = ended or [("does", v) for v in activities(verb, any_tense=True)]
-    return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
-
-
-def _gerund(token) -> bool:
-    """An -ing form, also where the tagger made it a noun ("given up rowing")."""
-    return token.tag_ == "VBG" or (token.tag_ == "NN" and token.lower_.endswith("ing"))
-
-
-def _phrase(pred) -> str:
-    """A verb with its particle: "give up"."""
-    particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
-    return f"{pred.lemma_.lower()} {particle}".strip()
-
-
-def _begun(pred) -> list[tuple[str, str]]:
-    """'started working at Hooli', 'began learning Korean': what the gerund states."""
-    for child in pred.children:
-        if child.dep_ == "xcomp" and child.pos_ == "VERB":
-            found = [(a, v) for a, v, negated in _slots(child) if not negated]
-            return found or [("does", v) for v in activities(child, any_tense=True)]
-    return []
-
-
-def _parallel_slot(pred, subject: str) -> str | None:
-    """The one slot the other clauses of the sentence state for the same subject: what a
-    verb of ending ends in "I left Initech; these days I work at Hooli"."""
-    slots = {
-        attribute
-        for other in pred.sent
-        if other.i != pred.i
-        and other.dep_ in PREDICATE_DEPS
-        and other.pos_ == "VERB"
-        and other.lemma_ not in ENDING_VERBS
-        and subject_of(other) == subject
-        for attribute, _, _ in _slots(other)
-    }
-    slots.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
-    return slots.pop() if len(slots) == 1 else None
-
-
-def _ended_place(noun, pred, subject: str) -> Iterator[Reading]:
-    for prep in (c for c in (*noun.children, *pred.children) if c.dep_ == "prep"):
-        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
-        if obj is None or obj.pos_ != "PROPN":
-            continue
-        index = predicate_index()
-        attribute = index.get(f"{noun.lemma_.lower()} {prep.lower_}") or ENDED_SLOT.get(
-            entity_type(obj)
-        )
-        if attribute and (value := value_text(obj)):
-            yield subject, attribute, value, True
-            return
 
 
 __all__ = [

@@ -1,11 +1,12 @@
 """Who a parsed clause is about, for the parse extractor (`extraction_parse`).
 
-A subject is the speaker ("I"), a named person or thing ("Brannoch Velt", "Alice"), someone's
-relative or possession named by a possessive ("my sister" -> "user's sister", "Jon's wife"),
-the name an appositive gives such a noun ("my sister Maria" -> "Maria"), the noun a relative
-clause hangs off ("Maria, who works at Google"), or, for "he"/"she", the one person named
-earlier in the same text (a subject, an object, a person after a preposition). Anything
-else ("it", "they", "the company") has no referent here and states no fact.
+A subject is the speaker ("I"; "we", a household the speaker belongs to), a named person or
+thing ("Brannoch Velt", "Alice"), someone's relative or possession named by a possessive
+("my sister" -> "user's sister", "Jon's wife"), the name an appositive gives such a noun
+("my sister Maria" -> "Maria"), the noun a relative clause hangs off ("Maria, who works at
+Google"), or, for "he"/"she", the one person named earlier in the same text (a subject, an
+object, a person after a preposition). Anything else ("it", "they", "the company") has no
+referent here and states no fact.
 
 A noun phrase that names someone through a relation ("my sister Maria", "Jon's wife Gina")
 also states that relation when the vocabulary has a slot for the noun (`relations`).
@@ -20,6 +21,9 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.pipeline import predicate_index
 
+# The speaker, and "we": a household or couple the speaker belongs to, whose home, pets and
+# possessions are the speaker's ("we sold the house in Leeds", "our dog").
+SPEAKER = frozenset({"i", "me", "my", "we", "us", "our"})
 RELATIVE_TAGS = ("WP", "WDT")  # who, that, which
 ANAPHORS = frozenset({"he", "she", "him", "her"})
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
@@ -64,7 +68,7 @@ def co_subjects(pred) -> list[str]:
 def who(token) -> str | None:
     """The speaker, a name, an earlier-named person for he/she, or an owner's noun."""
     word = token.lower_
-    if word in ("i", "me", "my"):
+    if word in SPEAKER:
         return USER
     if word == "mine":  # a thing of the speaker ("mine's called Rex"), never the speaker
         return None

@@ -1,0 +1,90 @@
+"""What a statement of change ends: the subject's stored value it names, in whichever slot
+holds it.
+
+A verb of ending, parting or switching names what it ends loosely and in a slot the
+extractor can only guess ("I gave away my cat" for "I have a cat", "I broke up with Sam"
+for "I'm dating Sam", "I swapped Windows for Linux" for "I run Windows"). `Fact.ends`
+carries the name (`metadata["ends"]` on the record, `extraction_change`). The value it
+names is an active, positive fact of the same subject whose value holds every word of the
+name (a plural names its singular: "rabbits", "rabbit"): in the guessed slot if one is
+there, else the one such fact the subject holds; several in other slots name nothing.
+
+    reslot        a retraction takes that fact's slot and value (its slot then decides it
+                  as a retraction of that value); a value that replaces another ("Linux" of
+                  "Windows for Linux") takes that fact's slot
+    end_replaced  in a multi-valued slot a new value does not end the old one by itself: the
+                  decision also supersedes the fact it names
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from agentmem.facts import conflicts
+from agentmem.facts.conflicts import Change, Decision
+from agentmem.long_term import LongTermMemory
+from agentmem.stores.sql import MemoryQuery
+from agentmem.types import MemoryRecord
+
+
+def _words(value: str | None) -> frozenset[str]:
+    return frozenset(_singular(w) for w in conflicts.normalise_value(value).split())
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def named(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord | None:
+    """The stored fact `candidate`'s `ends` names (None: none, or no one fact)."""
+    name = _words(candidate.metadata.get("ends"))
+    if not name:
+        return None
+    query = MemoryQuery(
+        user_id=candidate.scope.user_id,
+        agent_id=candidate.scope.agent_id,
+        kinds=["fact"],
+        subject=candidate.subject,
+    )
+    held = [
+        r
+        for r in long_term.find(query)
+        if r.status == "active"
+        and not conflicts.is_negated(r)
+        and not r.metadata.get("held")
+        and name <= _words(r.value)
+    ]
+    held = [r for r in held if r.attribute == candidate.attribute] or held
+    exact = [r for r in held if _words(r.value) == name]
+    return exact[0] if len(exact) == 1 else held[0] if len(held) == 1 else None
+
+
+def reslot(
+    candidate: MemoryRecord, long_term: LongTermMemory
+) -> tuple[MemoryRecord, MemoryRecord | None]:
+    """`candidate` in the slot of the fact it ends (a retraction: with that fact's value),
+    and that fact."""
+    ended = named(candidate, long_term)
+    if ended is None:
+        return candidate, None
+    if conflicts.is_negated(candidate):
+        return dataclasses.replace(candidate, attribute=ended.attribute, value=ended.value), ended
+    return dataclasses.replace(candidate, attribute=ended.attribute), ended
+
+
+def end_replaced(decision: Decision, candidate: MemoryRecord, ended: MemoryRecord | None) -> None:
+    """Add to `decision` the superseding of the fact a new value replaces, where the slot's
+    own decision left it current (a multi-valued slot)."""
+    if ended is None or conflicts.is_negated(candidate) or not decision.store:
+        return
+    if candidate.metadata.get("held") or decision.candidate.get("status", "active") != "active":
+        return
+    if ended.id in {c.record.id for c in decision.changes}:
+        return
+    reason = f"{candidate.value} replaces it"
+    decision.changes.append(
+        Change(ended, "SUPERSEDE", conflicts.superseded_values(ended, candidate), reason)
+    )
+
+
+__all__ = ["end_replaced", "named", "reslot"]

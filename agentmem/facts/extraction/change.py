@@ -1,0 +1,327 @@
+"""Changes of state, for the parse extractor (`extraction_parse`): a clause that ends a value,
+swaps one value for another, or begins one.
+
+English says a value ended with a verb whose meaning is ending or parting, and names what
+ended as its object, as a gerund, or after a preposition; the verb classes are sets of
+lemmas (with their particle), grouped by what the ended thing was to the subject:
+
+    leaving     leave, quit, resign, retire, move out, be laid off/fired from ...: a place
+                or an employer (by the named object's entity type)
+    ceasing     stop, give up, drop, ditch, cut out, abandon ...: a habit or activity
+    parting     break up with, split from, divorce, separate, dump ...: a partner (also the
+                one named beside the subject: "Jordan and I split up")
+    disposing   sell, give away, give X to Y, get rid of, rehome, lose, trade in ...: a
+                possession or a pet
+    switching   "switched from X to Y", "swapped X for Y", "replaced X with Y", "left X for
+                Y" (Y a name): Y holds in place of X
+    beginning   "took up X": X is done from now on ("started Xing": `_begun`)
+
+An ended value is a retraction; a value that replaces another carries the name of the one
+it replaces. Either way `Fact.ends` names what ended, as the text names it, and the resolver
+ends the subject's stored value it names, in whichever slot holds it
+(`agentmem.facts.endings`): the slot given here is a guess from the verb class and the
+object. Not changes: a trip or a departure ("left Paris for a weekend", "left at six"), a
+change that is negated, hypothetical or future (`_asserted` in the parse, and `future`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.activity import activities
+from agentmem.facts.extraction.base import USER
+from agentmem.facts.extraction.copula import copula
+from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
+from agentmem.facts.extraction.subjects import subject_of, who
+from agentmem.facts.extraction.values import value_text
+
+# subject, attribute, value, negated, ends (the value ended, as named)
+Change = tuple[str, str, str, bool, str | None]
+
+LEAVING = frozenset({"leave", "quit", "resign", "retire", "fire", "sack", "move out", "lay off"})
+HOME_LEAVING = frozenset({"move out", "move away"})
+LEAVING |= HOME_LEAVING | {"walk away", "let go"}
+CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
+CEASING |= {"quit"}
+PARTING = frozenset({"break up", "split", "split up", "divorce", "separate", "dump"})
+DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
+DISPOSING |= {"trade", "give"}
+SWITCHING = frozenset({"switch", "swap", "change", "move", "convert", "trade", "replace"})
+SWITCHING |= {"exchange", "trade in", "go"}
+BEGINNING = frozenset({"take up", "start", "begin"})
+ENDING = LEAVING | CEASING | PARTING | DISPOSING
+# A named object's entity type says which slot a verb of leaving ends when nothing else does.
+ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
+# Where the ended thing stands after the verb: "resigned from X", "broke up with X", "got
+# rid of X", "moved out of X".
+ENDED_PREPOSITIONS = frozenset({"from", "with", "of"})
+# Units of time and time away: "for a fortnight", "for the holidays" is how long one is away.
+SPANS = frozenset({"minute", "hour", "day", "night", "week", "weekend", "fortnight", "month"})
+SPANS |= {"year", "holiday", "vacation", "trip", "break", "while"}
+FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
+INTO = ("to", "into", "for", "with")
+PARTICLES = frozenset({"out", "away", "off", "up", "in"})
+
+
+def phrase(pred) -> str:
+    """A verb with its particle ("give up", "move out": 'out of' parsed as a preposition)."""
+    particle = [
+        c.lower_
+        for c in pred.children
+        if c.dep_ == "prt"
+        or (c.dep_ in ("prep", "advmod") and c.lower_ in PARTICLES and c.i == pred.i + 1)
+    ]
+    if pred.lemma_.lower() == "let" and any(c.lower_ == "go" for c in pred.children):
+        particle = ["go"]
+    return " ".join([pred.lemma_.lower(), *particle[:1]])
+
+
+def is_change(pred) -> bool:
+    """A verb of ending, parting, disposing, switching or beginning (by lemma and particle)."""
+    said = phrase(pred)
+    return said in ENDING or said in SWITCHING or said in BEGINNING or pred.lemma_ in ENDING
+
+
+def changes(pred, subject: str | None) -> Iterator[Change]:
+    """What a clause of change states of `subject`: retractions and values that replace
+    (without a subject the parser could name, only the parties of a parting)."""
+    if _future(pred) or _trip(pred):
+        return
+    said = phrase(pred)
+    if subject is None:
+        yield from _parted(pred) if said in PARTING or pred.lemma_ in PARTING else ()
+        return
+    swapped = list(_switched(pred, subject, said))
+    if swapped:
+        yield from swapped
+    elif said in BEGINNING or pred.lemma_ in ("start", "begin"):
+        yield from _begun(pred, subject, said)
+    elif said in ENDING or pred.lemma_ in ENDING:
+        yield from _ended(pred, subject, said)
+
+
+def _future(pred) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ in FUTURE for c in pred.children)
+
+
+def _trip(pred) -> bool:
+    """ "left Paris for a weekend", "left Leeds at six": a time of day or a span away says a
+    departure, not a parting."""
+    for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("for", "at")):
+        within = [t for t in prep.subtree if t.i != prep.i]
+        kinds = {entity_type(t) for t in within}
+        span = prep.lower_ == "for" and any(t.lemma_.lower() in SPANS for t in within)
+        if "TIME" in kinds or span or (prep.lower_ == "for" and "DATE" in kinds):
+            return True
+    return False
+
+
+# --- ending --------------------------------------------------------------------------------
+
+
+def _ended(pred, subject: str, said: str) -> Iterator[Change]:
+    found = False
+    for child in pred.children:
+        for attribute, value in _what_ended(child, pred, said):
+            found = True
+            yield subject, attribute, value, True, value
+    if not found and (said in PARTING or pred.lemma_ in PARTING):
+        yield from _parted(pred)
+
+
+def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
+    """(slot, value) of what one child of a verb of ending names as ended."""
+    if child.dep_ == "xcomp" and child.lemma_ == "be":  # "stopped being vegan"
+        # only the slot and value are read: the subject is the clause's
+        yield from ((a, v) for _, a, v, negated in copula(child, USER, False) if not negated)
+    elif (child.dep_ == "xcomp" and child.pos_ == "VERB") or (
+        child.dep_ == "dobj" and _gerund(child)
+    ):
+        ended = _ended_doing(child)  # "stopped playing tennis", "gave up climbing"
+        yield from ended or _ended_after(child, pred, said)  # "was let go from X"
+    elif child.dep_ == "dobj":
+        yield from _ended_thing(child, pred, said)
+    elif child.dep_ in ("prep", "advmod") and (obj := _ended_object(child, said)) is not None:
+        yield from _ended_thing(obj, pred, said)
+
+
+def _ended_after(verb, pred, said: str) -> Iterator[tuple[str, str]]:
+    for prep in (c for c in verb.children if c.dep_ == "prep"):
+        if (obj := _ended_object(prep, said)) is not None:
+            yield from _ended_thing(obj, pred, said)
+
+
+def _ended_object(prep, said: str):
+    """The object of "from X", "with X" (a partner: "broke up with X"), "of X" (also one
+    preposition down: "moved out of X")."""
+    if prep.lower_ not in ENDED_PREPOSITIONS and prep.lower_ not in PARTICLES:
+        return None
+    if prep.lower_ == "with" and said not in PARTING:
+        return None
+    if prep.lower_ in PARTICLES:  # "out of X"
+        inner = next((c for c in prep.children if c.dep_ == "prep"), None)
+        return None if inner is None else _ended_object(inner, said)
+    return next((c for c in prep.children if c.dep_ == "pobj"), None)
+
+
+def _ended_thing(obj, pred, said: str) -> Iterator[tuple[str, str]]:
+    """An ended object: the place or employer of "my job at X" / "the house in X", else the
+    object itself in the slot its kind suggests ("my cat", "Initech", "Sam")."""
+    for prep in (c for c in (*obj.children, *pred.children) if c.dep_ == "prep"):
+        inner = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if inner is None or not (value := value_text(inner)):
+            continue
+        attribute = predicate(f"{obj.lemma_.lower()}", prep.lower_, inner)
+        attribute = attribute or ENDED_SLOT.get(entity_type(inner))
+        if attribute:
+            yield attribute, value
+            return
+    named = obj.pos_ == "NOUN" and predicate_index().get(obj.lemma_.lower())
+    if named:
+        yield named, ""  # "quit my job": the slot the noun names, every value of it
+    elif value := value_text(obj, role=True):
+        yield _guessed_slot(obj, pred, said), value
+
+
+def _guessed_slot(obj, pred, said: str) -> str:
+    """The slot an ended object most likely held (the resolver finds the one that holds it)."""
+    if said in PARTING or (obj.pos_ == "PROPN" and entity_type(obj) == "PERSON"):
+        return "spouse"
+    if said in HOME_LEAVING:
+        return "lives_in"
+    if (parallel := _parallel_slot(pred)) is not None:
+        return parallel  # "I left Initech; these days I work at Hooli"
+    if obj.pos_ == "PROPN" and entity_type(obj) in ENDED_SLOT:
+        return ENDED_SLOT[entity_type(obj)]
+    if said in LEAVING and (obj.pos_ == "PROPN" or said not in CEASING):
+        return "works_at"
+    if _gerund(obj):
+        return "does"
+    return "owns" if said in DISPOSING or said in SWITCHING else "does"
+
+
+def _ended_doing(verb) -> list[tuple[str, str]]:
+    """What a gerund under a verb of ending names: its slot's value, else the activity
+    ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
+    ended = [(a, v) for a, v, _ in slots(verb)]
+    ended = ended or [("does", v) for v in activities(verb, any_tense=True)]
+    return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
+
+
+def _gerund(token) -> bool:
+    """An -ing form, also where the tagger made it a noun ("given up rowing")."""
+    return token.tag_ == "VBG" or (token.tag_ == "NN" and token.lower_.endswith("ing"))
+
+
+def _parted(pred) -> Iterator[Change]:
+    """ "Jordan and I split up": each of the coordinated subjects parts from the others."""
+    subject = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    parties = [] if subject is None else [subject, *subject.conjuncts]
+    everyone = [_party(t) for t in parties]
+    for one in (s for s in everyone if s is not None):
+        for other in (s for s in everyone if s not in (None, one, USER)):
+            yield one, "spouse", other, True, other
+
+
+def _party(token) -> str | None:
+    """Who a party to a parting is: the speaker, a name (also one the tagger took for a
+    plural noun: "Ines and I got divorced")."""
+    return who(token) or (token.text if token.text[:1].isupper() else None)
+
+
+def _parallel_slot(pred) -> str | None:
+    """The one slot the other clauses of the sentence state for the same subject: what a
+    verb of ending ends in "I left Initech; these days I work at Hooli"."""
+    subject = subject_of(pred)
+    stated = {
+        attribute
+        for other in pred.sent
+        if other.i != pred.i
+        and other.dep_ in PREDICATE_DEPS
+        and other.pos_ == "VERB"
+        and not is_change(other)
+        and subject_of(other) == subject
+        for attribute, _, _ in slots(other)
+    }
+    stated.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
+    return stated.pop() if len(stated) == 1 else None
+
+
+# --- switching and beginning ---------------------------------------------------------------
+
+
+def _switched(pred, subject: str, said: str) -> Iterator[Change]:
+    """ "from X to Y", "X for Y", "X with Y": Y, naming X as what it replaces."""
+    preps = {c.lower_: c for c in pred.children if c.dep_ == "prep"}
+    obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
+    # "from X to Y"; "X for Y", "X with Y" ("moved the party to Saturday" swaps nothing)
+    old, towards = (_pobj(preps["from"]), INTO) if "from" in preps else (obj, ("for", "with"))
+    if "from" in preps:  # "from X to Y" parsed with "to Y" under "from"
+        preps |= {c.lower_: c for c in preps["from"].children if c.dep_ == "prep"}
+    new = next((_pobj(preps[p]) for p in towards if p in preps), None)
+    if old is None or new is None or not (said in SWITCHING or _named(new)):
+        return
+    was, now = value_text(old, role=True), value_text(new, role=True)
+    if was and now:
+        attribute = _new_slot(pred, new) or _switched_slot(old, pred, said)
+        yield subject, attribute, now, False, was
+
+
+def _switched_slot(old, pred, said: str) -> str:
+    """A switch of brands, tools or pastimes as much as of employers ("switched from
+    Samsung to a Pixel"): a slot that holds many values, unless the verb is one of leaving
+    or parting; the resolver moves it to the slot that holds the old value."""
+    if said in LEAVING or said in PARTING:
+        return _guessed_slot(old, pred, said)
+    return "does" if _gerund(old) else "owns"
+
+
+def _new_slot(pred, new) -> str | None:
+    head = phrase(pred)
+    return predicate(head, "to", new) if new.pos_ == "PROPN" else None
+
+
+def _named(token) -> bool:
+    return token.pos_ == "PROPN" or entity_type(token) in ("PERSON", "ORG", "GPE")
+
+
+def _pobj(prep):
+    return None if prep is None else next((c for c in prep.children if c.dep_ == "pobj"), None)
+
+
+def _begun(pred, subject: str, said: str) -> Iterator[Change]:
+    """'took up pottery', 'started working at Hooli', 'began learning Korean'."""
+    for child in pred.children:
+        if child.dep_ == "xcomp" and child.pos_ == "VERB":
+            found = [(a, v) for a, v, negated in slots(child) if not negated]
+            found = found or [("does", v) for v in activities(child, any_tense=True)]
+            yield from ((subject, a, v, False, None) for a, v in found)
+            return
+        if child.dep_ == "dobj" and said == "take up" and (value := value_text(child)):
+            yield subject, "does", value, False, None
+
+
+def replaced(readings) -> list[Change]:
+    """A sentence's readings, where it ends X and states Y of the same subject and slot ("I
+    left Initech; these days I work at Hooli") as one: Y, naming X as what it replaces."""
+    out = [(*r, None) if len(r) == 4 else tuple(r) for r in readings]
+    for ended in [r for r in out if r[3] and r[4] is not None]:
+        new = [r for r in out if r[:2] == ended[:2] and not r[3] and r[4] is None]
+        if len(new) == 1:
+            out = [(*r[:4], ended[4]) if r is new[0] else r for r in out if r is not ended]
+    return out
+
+
+def owner_of_lost(pred) -> Iterator[Change]:
+    """ "My hamster passed away", "our dog died": the owner's pet or thing ends."""
+    if phrase(pred) not in ("pass away", "die"):
+        return
+    thing = next((c for c in pred.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"), None)
+    owner = None if thing is None else next((c for c in thing.children if c.dep_ == "poss"), None)
+    if owner is not None and (whose := who(owner)) is not None and (value := value_text(thing)):
+        yield whose, "has_pet", value, True, value
+
+
+__all__ = ["Change", "changes", "is_change", "owner_of_lost", "phrase", "replaced"]

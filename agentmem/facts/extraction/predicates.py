@@ -1,0 +1,71 @@
+"""What a verb and its objects state, through the one attribute table: the slots of a clause.
+
+The parse extractor (`extraction_parse`) reads a predicate as a verb lemma with its particle
+and preposition ("moved to", "works at", "give up"); the attribute table
+(`agentmem.facts.vocabulary`, indexed by lemmas in `extraction_pipeline`) names its slot,
+and a predicate the table lacks is matched by meaning (`extraction_similar`). "moved from X"
+reads X as a value that no longer holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.pipeline import LIGHT_VERBS, predicate_index
+from agentmem.facts.extraction.similar import similar_attribute
+from agentmem.facts.extraction.values import fits, value_text
+
+# the dependencies of a clause's predicate: a sentence's root and the clauses joined to it
+PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
+
+
+def slots(pred) -> Iterator[tuple[str, str, bool]]:
+    """(attribute, value, negated) a verb and its objects state, through the attribute table."""
+    index = predicate_index()
+    base = pred.lemma_.lower()
+    particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
+    head = f"{base} {particle}".strip()
+    moved = any(c.dep_ == "dobj" for c in pred.children)  # "moved the meeting to Friday"
+    for child in pred.children:
+        if child.dep_ in ("prep", "dative", "agent") and not moved:
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            attribute, negated = predicate(head, child.lower_, obj), False
+            if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
+                attribute, negated = predicate(head, "to", obj), True
+            for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
+                if (value := value_text(each)) and fits(attribute, each):
+                    yield attribute, value, negated
+        elif _object(child) and (attribute := index.get(head)):
+            for each in _conjoined(child, pred):
+                if (value := value_text(each)) and fits(attribute, each):
+                    yield attribute, value, False
+        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
+            if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
+                if value := value_text(child):
+                    yield attribute, value, False
+
+
+def _object(child) -> bool:
+    """A verb's object: a direct object, or a language or nationality adjective the parser
+    hung on the verb as a clause ("i speak korean and german": 'korean' as advcl)."""
+    return child.dep_ == "dobj" or (child.dep_ in ("advcl", "oprd") and child.pos_ == "ADJ")
+
+
+def _conjoined(obj, pred) -> list:
+    """The object and those joined to it, also where the parser joined them to the verb
+    ("i speak japanese and portuguese": 'portuguese' a conjunct of 'speak')."""
+    joined = [c for c in pred.children if c.dep_ == "conj" and c.i > obj.i]
+    return [obj, *obj.conjuncts, *(c for c in joined if c.pos_ in ("NOUN", "PROPN", "ADJ"))]
+
+
+def predicate(head: str, preposition: str, obj) -> str | None:
+    """The slot a verb and preposition name: through the table, else (for a named object,
+    and a verb with a meaning of its own) by meaning (`extraction_similar`)."""
+    attribute = predicate_index().get(f"{head} {preposition}")
+    if attribute is None and obj is not None and obj.pos_ == "PROPN":
+        if head.split()[0] not in LIGHT_VERBS:
+            attribute = similar_attribute(head, preposition)
+    return attribute
+
+
+__all__ = ["PREDICATE_DEPS", "predicate", "slots"]
