@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -346,6 +347,7 @@ def test_recall_displaces_the_rows_the_question_reads_least(tiny, name):
     ids, question = _ids(64, seed=41), _ids(6, seed=42)
     twin, s = _fed_twice(tiny, name, ids)
     before = [st.pos.clone() for st in twin.cache.states]
+    extras = [copy.deepcopy(st.extra) for st in twin.cache.states]  # the policy's own state
     masses: dict[int, torch.Tensor] = {}
     observe = twin.cache.policy.observe
 
@@ -361,8 +363,9 @@ def test_recall_displaces_the_rows_the_question_reads_least(tiny, name):
     recalled = select.evicted(s.cache)[:6]
     assert s.weaver.recall(question, positions=recalled.tolist()) == 6
     displaced_any = False
-    for st, pos, mass in zip(s.cache.states, before, [masses[i] for i in range(4)], strict=True):
-        protected = s.cache.policy.protected(_Rows(pos, st.last_position), pos.shape[1])
+    rows = zip(s.cache.states, before, extras, [masses[i] for i in range(4)], strict=True)
+    for st, pos, extra, mass in rows:
+        protected = s.cache.policy.protected(_Rows(pos, st.last_position, extra), pos.shape[1])
         for h in range(pos.shape[0]):
             kept = torch.isin(pos[h], st.pos[h])
             free = ~protected[h] & ~torch.isin(pos[h], recalled)
@@ -374,10 +377,11 @@ def test_recall_displaces_the_rows_the_question_reads_least(tiny, name):
 
 
 class _Rows:
-    """The ``pos`` and ``last_position`` of a layer as they were (for ``policy.protected``)."""
+    """The ``pos``, ``last_position`` and policy state (``extra``) of a layer as they were
+    (for ``policy.protected``)."""
 
-    def __init__(self, pos: torch.Tensor, last_position: int):
-        self.pos, self.last_position = pos, last_position
+    def __init__(self, pos: torch.Tensor, last_position: int, extra: dict):
+        self.pos, self.last_position, self.extra = pos, last_position, extra
 
 
 def test_filler_control_keeps_no_needle_row_the_policy_held(tiny):
