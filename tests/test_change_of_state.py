@@ -17,6 +17,7 @@ from agentmem.stores.sql import MemoryQuery
 
 sys.path.insert(0, str(Path(__file__).parent / "changes_hand"))
 from changes_evaluate import load, run  # noqa: E402
+from conflicts_evaluate import check_nothing_merged_or_lost  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -108,16 +109,10 @@ def test_the_held_out_suite_covers_every_kind_of_change():
     assert len({(i.first, i.second) for i in items}) == len(items)
 
 
-def _check(report: dict) -> None:
-    print({k: v["accuracy"] for k, v in report["by_category"].items()})
-    assert report["silent_merges"] == []
-    assert report["lost_texts"] == []
-
-
 def test_changes_merge_nothing_and_lose_nothing_on_sqlite(tmp_path, minilm):
-    _check(run(embedder=minilm, home=tmp_path))
+    check_nothing_merged_or_lost(run(embedder=minilm, home=tmp_path))
 
 
 @pytest.mark.slow
 def test_changes_merge_nothing_and_lose_nothing_on_postgres(tmp_path, minilm, pg_url):
-    _check(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+    check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))

@@ -15,7 +15,16 @@ import pytest
 from agentmem import Scope
 
 sys.path.insert(0, str(Path(__file__).parent / "conflicts_hand"))
-from conflicts_evaluate import OUTCOMES, Item, _memory, load, outcome, passed, run  # noqa: E402
+from conflicts_evaluate import (  # noqa: E402
+    OUTCOMES,
+    Item,
+    _memory,
+    check_nothing_merged_or_lost,
+    load,
+    outcome,
+    passed,
+    run,
+)
 
 
 def test_the_suite_covers_every_outcome_and_kind_of_change():
@@ -44,16 +53,10 @@ def _readings(mem) -> None:
     assert passed(got, "reinforce") and not passed(got, "keep_both")
 
 
-def _check(report: dict) -> None:
-    print({k: v["accuracy"] for k, v in report["by_category"].items()})
-    assert report["silent_merges"] == []
-    assert report["lost_texts"] == []
-
-
 def test_nothing_merged_or_lost_on_sqlite(tmp_path, minilm):
-    _check(run(embedder=minilm, home=tmp_path))
+    check_nothing_merged_or_lost(run(embedder=minilm, home=tmp_path))
 
 
 @pytest.mark.slow
 def test_nothing_merged_or_lost_on_postgres(tmp_path, minilm, pg_url):
-    _check(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+    check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))

@@ -116,6 +116,14 @@ def run(embedder="minilm", database_url=None, home=None, cases: Path = CASES) ->
     }
 
 
+def check_nothing_merged_or_lost(report: dict) -> None:
+    """What must always hold of a `run`: no distinct statement merged, no text lost (the
+    accuracy by category is printed, a figure, not a check)."""
+    print({k: v["accuracy"] for k, v in report["by_category"].items()})
+    assert report["silent_merges"] == []
+    assert report["lost_texts"] == []
+
+
 def main(argv: list[str] | None = None, cases: Path = CASES, doc: str = __doc__) -> int:
     """The script (`cases`, `doc`: another suite in this format and its script's docstring)."""
     args = hand_suite_arguments(doc, argv)
