@@ -268,6 +268,40 @@ def test_bench_cmr_resumes_from_its_partial_file_asking_only_what_is_missing(tin
     assert len(partial.read_text().splitlines()) == 6 + 2 and len(other_seed["records"]) == 2
 
 
+def test_bench_cmr_resumes_by_case_not_by_index(tiny, tmp_path):
+    """Asking for more cases moves the others' depths: only the case that stayed the same
+    (the first) is taken from the partial file; the others are asked."""
+    from agentmem.bench import cmr
+
+    partial = tmp_path / "partial.jsonl"
+    common = dict(tasks=("passkey",), lengths=(100,), layer=2, llm=tiny, threads=0,
+                  log=lambda _: 0, partial=partial, budgets=(0.25,),
+                  conditions=("full",))  # fmt: skip
+    first = cmr.run(cases=2, **common)
+    second = cmr.run(cases=3, **common)
+    assert len(partial.read_text().splitlines()) == 2 + 2
+    keys = [r["case_key"] for r in second["records"]]
+    assert len(set(keys)) == 3 and keys[0] == first["records"][0]["case_key"]
+    assert first["records"][1]["case_key"] not in keys
+
+
+def test_bench_cmr_policy_options_reach_the_policy_and_its_records(tiny, tmp_path):
+    from agentmem.bench import cmr
+
+    partial = tmp_path / "partial.jsonl"
+    common = dict(tasks=("passkey",), lengths=(100,), cases=1, layer=2, llm=tiny, threads=0,
+                  log=lambda _: 0, partial=partial, budgets=(0.25,),
+                  conditions=("alone",))  # fmt: skip
+    held = cmr.run(policy_options={"hold_pending": 0}, **common)
+    assert {str(r["policy"]) for r in held["records"]} == {str({"name": "str", "hold_pending": 0})}
+    plain = cmr.run(**common)  # other options: not the same run's records, asked again
+    assert {r["policy"] for r in plain["records"]} == {"str"}
+    assert len(partial.read_text().splitlines()) == 2
+    with pytest.raises(ConfigError, match="hold_pendng"):
+        cmr.run(policy_options={"hold_pendng": 0}, **common)
+    assert cmr._options(None, ["hold_pending=0", "name=x"]) == {"hold_pending": 0, "name": "x"}
+
+
 def test_bench_cmr_passkeys_are_bench_kvs_with_the_keys_sentences_marked(tiny):
     import random
 

@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import copy
 import dataclasses
+import hashlib
 import json
 import math
 import random
@@ -75,9 +76,27 @@ def _logprob(llm, prefix: str, word: str) -> float:
     return float(logp.gather(1, torch.tensor(ids)[:, None]).sum())
 
 
-def _prefill(llm, case, policy: str, reweave: dict, chunk: int, conditions=CONDITIONS):
-    names = {policy} | ({"cmp"} if "cmp" in conditions else set())  # CMP's statistics cost time
-    objs = {name: get_policy(name) for name in sorted(names)}
+def _policy(spec: str | dict, name: str | None = None):
+    """A fresh policy: ``spec`` (a name, or a dict with its ``name`` and options), or the
+    baseline ``name`` with its defaults."""
+    return get_policy(spec if name is None else name)
+
+
+def _name(spec: str | dict) -> str:
+    return spec if isinstance(spec, str) else spec["name"]
+
+
+def case_key(case) -> str:
+    """What identifies a case across runs: a hash of its text, question and answer (its index
+    depends on the lengths and case count asked, and the cases at an index change with them)."""
+    text = json.dumps([case.task, case.segments, case.question, case.answer])
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _prefill(llm, case, policy: str | dict, reweave: dict, chunk: int, conditions=CONDITIONS):
+    objs = {_name(policy): _policy(policy)}
+    if "cmp" in conditions and _name(policy) != "cmp":  # CMP's statistics cost time
+        objs["cmp"] = _policy(policy, "cmp")
     s = llm.session(_Fanout(objs), 1.0, prefill_chunk=chunk, reweave=reweave)
     _feed(s, case.segments)
     return s
@@ -101,18 +120,19 @@ def _feed(s, segments: list[tuple[str, bool]]) -> None:
     s.cache.marked.update(start + i for i in marked)
 
 
-def _condition_session(llm, pre, condition: str, policy: str, budget: float, bases: dict):
+def _condition_session(llm, pre, condition: str, policy: str | dict, budget: float, bases: dict):
     """A session for ``condition``; the compressed policy (with and without the latents'
     bytes reserved) is built once per budget in ``bases`` and copied (compressing re-reads)."""
     if condition == "full":
-        return _fork(llm, pre, "full", get_policy("full"), 1.0)
+        return _fork(llm, pre, "full", _policy(policy, "full"), 1.0)
     if condition == "cmp":
-        return _fork(llm, pre, "cmp", get_policy("cmp"), budget)
+        return _fork(llm, pre, "cmp", _policy(policy, "cmp"), budget)
+    name = _name(policy)
     if condition == "alone+latent":
         share = pre.weaver.store.nbytes / (pre.tokens_seen * pre.cache.full_token_bytes())
-        return _fork(llm, pre, policy, get_policy(policy), min(1.0, budget + share))
+        return _fork(llm, pre, name, _policy(policy), min(1.0, budget + share))
     if ("alone", budget) not in bases:
-        bases[("alone", budget)] = _fork(llm, pre, policy, get_policy(policy), budget)
+        bases[("alone", budget)] = _fork(llm, pre, name, _policy(policy), budget)
     if condition == "alone":
         return _clone(llm, bases[("alone", budget)])
     if ("woven", budget) not in bases:
@@ -211,19 +231,22 @@ def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, m
             ref = probed if condition == "full" else ref
             if condition not in conditions:
                 continue
-            records.append({"task": case.task, "case": index, "condition": condition,
-                            "budget": budget, "policy": policy, "seed": seed,
+            records.append({"task": case.task, "case": index, "case_key": case_key(case),
+                            "condition": condition, "budget": budget, "policy": policy,
+                            "seed": seed,
                             "reweave": reweave, "answer": case.answer,
                             "correct": case.correct(out["reply"]), **case.meta, **out})  # fmt: skip
     return records
 
 
-def perplexity(llm, length: int, budgets, policy: str, reweave: dict, chunk: int) -> list[dict]:
+def perplexity(
+    llm, length: int, budgets, policy: str | dict, reweave: dict, chunk: int
+) -> list[dict]:
     ids = llm.encode(perplexity_text())[: length + 1]
     rows = []
     for budget in budgets:
         for condition, rw in (("alone", False), ("cmr", reweave)):
-            s = llm.session(get_policy(policy), budget, prefill_chunk=chunk, reweave=rw)
+            s = llm.session(_policy(policy), budget, prefill_chunk=chunk, reweave=rw)
             logits = s.feed_ids(ids[:-1], return_logits=True)
             nll = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]))
             rows.append({"task": f"perplexity@{length}", "condition": condition,
@@ -239,6 +262,7 @@ def run(
     budgets: Sequence[float] = (0.0625, 0.125, 0.25),
     cases: int = 20,
     policy: str = "str",
+    policy_options: dict[str, Any] | None = None,
     conditions: Sequence[str] = CONDITIONS,
     layer: int | None = None,
     recall_tokens: int = 64,
@@ -265,6 +289,9 @@ def run(
         raise ValueError(f"unknown conditions/tasks {bad}; choose from {CONDITIONS} / {TASKS}")
     if threads:
         torch.set_num_threads(threads)
+    # records name the policy as asked: its name alone, or a dict with its options
+    spec: str | dict = {"name": policy, **policy_options} if policy_options else policy
+    _policy(spec)  # a bad name or option is refused before the model loads
     llm = llm or LocalLLM.load(config)
     reweave: dict[str, Any] = {"layer": layer, "recall_tokens": recall_tokens}
     # set only when asked, so that records of the default int8 format (older) still resume
@@ -272,19 +299,19 @@ def run(
     started = time.perf_counter()
     records: list[dict] = []
     ppl: list[dict] = []
-    earlier = _resumed(partial, policy, seed, reweave)
+    earlier = _resumed(partial, spec, seed, reweave)
     for task in tasks:
         if task == "perplexity":
-            ppl += perplexity(llm, ppl_length, budgets, policy, reweave, 32)
+            ppl += perplexity(llm, ppl_length, budgets, spec, reweave, 32)
             log(f"perplexity done ({time.perf_counter() - started:.0f}s)")
             continue
         for i, case in enumerate(_cases(llm, task, lengths, length, cases, seed)):
-            kept = [r for r in earlier if (r["task"], r["case"]) == (case.task, i)]
+            kept = [r for r in earlier if r.get("case_key") == case_key(case)]
             missing = _missing(kept, conditions, budgets)
             records += kept
             if not missing:
                 continue
-            done = run_case(llm, case, i, policy=policy, budgets=budgets,
+            done = run_case(llm, case, i, policy=spec, budgets=budgets,
                             conditions=missing, reweave=reweave, chunk=chunk,
                             max_new=max_new_tokens, seed=seed)  # fmt: skip
             done = [r for r in done if (r["condition"], r["budget"]) not in _pairs(kept)]
@@ -301,7 +328,7 @@ def run(
             "length": length,
             "budgets": list(budgets),
             "cases": cases,
-            "policy": policy,
+            "policy": spec,
             "conditions": list(conditions),
             "reweave": reweave,
             "ppl_length": ppl_length,
@@ -324,9 +351,10 @@ def run(
     return report
 
 
-def _resumed(partial, policy: str, seed: int, reweave: dict) -> list[dict]:
-    """The records an earlier run with the same policy, seed and reweave options left in
-    ``partial`` (a resumed run asks only the conditions and budgets they lack)."""
+def _resumed(partial, policy: str | dict, seed: int, reweave: dict) -> list[dict]:
+    """The records an earlier run with the same policy (and options), seed and reweave options
+    left in ``partial`` (a resumed run asks only the conditions and budgets they lack; records
+    are matched to cases by ``case_key``, so older records without one are asked again)."""
     if partial is None or not Path(partial).exists():
         return []
     rows = [json.loads(line) for line in Path(partial).read_text(encoding="utf-8").splitlines()]
@@ -365,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budgets", type=float, nargs="+")
     parser.add_argument("--cases", type=int, help="cases per task and length")
     parser.add_argument("--policy", help="the retention policy reweaving wraps (default str)")
+    parser.add_argument("--policy-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a policy option (repeatable), e.g. hold_pending=0")  # fmt: skip
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS)
     parser.add_argument("--layer", type=int, help="capture layer (default: the middle)")
     parser.add_argument("--recall-tokens", type=int)
@@ -381,12 +411,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "layer", "recall_tokens", "latent", "rank", "ppl_length", "seed"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if args.policy_option:
+        options["policy_options"] = _options(parser, args.policy_option)
     partial = Path(args.out) / "cmr.partial.jsonl" if args.out else None
     report = run(plot=False, threads=args.threads, log=_progress, partial=partial, **options)
     plot = None if args.no_plot or not report["summary"] else _plot
     printed = {k: v for k, v in report.items() if k != "records"}
     output.emit(args, report, _table, plot=plot, printed=printed)
     return 0
+
+
+def _options(parser, pairs: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs, each value read as JSON when it parses (numbers, true/false)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            parser.error(f"--policy-option {pair!r}: write it as KEY=VALUE, e.g. hold_pending=0")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
 
 
 def _progress(message: str) -> None:
