@@ -7,7 +7,9 @@ for "I'm dating Sam", "I swapped Windows for Linux" for "I run Windows"). `Fact.
 carries the name (`metadata["ends"]` on the record, `extraction_change`). The value it
 names is an active, positive fact of the same subject whose value holds every word of the
 name (a plural names its singular: "rabbits", "rabbit"): in the guessed slot if one is
-there, else the one such fact the subject holds; several in other slots name nothing.
+there, else the one such fact the subject holds; several in other slots name nothing. A
+batch's plan not yet applied counts as stored (`lookups.overlay`): "I have a ferret." and
+"I gave my ferret away." in one `add_many` end the ferret.
 
     reslot        a retraction takes that fact's slot and value (its slot then decides it
                   as a retraction of that value); a value that replaces another ("Linux" of
@@ -22,7 +24,8 @@ import dataclasses
 
 from agentmem.facts import conflicts
 from agentmem.facts.conflicts import Change, Decision
-from agentmem.long_term import LongTermMemory
+from agentmem.facts.lookups import overlay
+from agentmem.long_term import LongTermMemory, WritePlan
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord
 
@@ -35,8 +38,12 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def named(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord | None:
-    """The stored fact `candidate`'s `ends` names (None: none, or no one fact)."""
+def named(
+    candidate: MemoryRecord, long_term: LongTermMemory, pending: WritePlan | None = None
+) -> MemoryRecord | None:
+    """The stored fact `candidate`'s `ends` names (None: none, or no one fact); `pending`,
+    a batch's plan not yet applied, counts as stored ("I have a ferret." and "I gave my
+    ferret away." in one `add_many`)."""
     name = _words(candidate.metadata.get("ends"))
     if not name:
         return None
@@ -46,9 +53,12 @@ def named(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord | 
         kinds=["fact"],
         subject=candidate.subject,
     )
+    facts = long_term.find(query)
+    if pending is not None:
+        facts = overlay(facts, pending, lambda r: _same_subject(r, candidate))
     held = [
         r
-        for r in long_term.find(query)
+        for r in facts
         if r.status == "active"
         and not conflicts.is_negated(r)
         and not r.metadata.get("held")
@@ -59,12 +69,21 @@ def named(candidate: MemoryRecord, long_term: LongTermMemory) -> MemoryRecord | 
     return exact[0] if len(exact) == 1 else held[0] if len(held) == 1 else None
 
 
+def _same_subject(record: MemoryRecord, candidate: MemoryRecord) -> bool:
+    return (
+        record.kind == "fact"
+        and record.subject == candidate.subject
+        and record.scope.user_id == candidate.scope.user_id
+        and record.scope.agent_id == candidate.scope.agent_id
+    )
+
+
 def reslot(
-    candidate: MemoryRecord, long_term: LongTermMemory
+    candidate: MemoryRecord, long_term: LongTermMemory, pending: WritePlan | None = None
 ) -> tuple[MemoryRecord, MemoryRecord | None]:
     """`candidate` in the slot of the fact it ends (a retraction: with that fact's value),
-    and that fact."""
-    ended = named(candidate, long_term)
+    and that fact (`pending`: as in `named`)."""
+    ended = named(candidate, long_term, pending)
     if ended is None:
         return candidate, None
     if conflicts.is_negated(candidate):

@@ -1,12 +1,14 @@
 """What the resolver reads from the stored state before it decides: the note a fact's text
 was stored as (same text, same speaker), and the active memories of a note's kind nearest
-in meaning (same text first). `read_stored` reads them for a whole batch at once.
+in meaning (same text first). `read_stored` reads them for a whole batch at once;
+`overlay` shows stored records as a batch's pending plan will leave them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from agentmem.facts.derived import speaker_of
 from agentmem.long_term import LongTermMemory, WritePlan
@@ -164,3 +166,18 @@ def neighbours(
         out += stored.pending.nearest(candidate, pending)
     speaker = speaker_of(candidate.metadata)
     return [(r, s) for r, s in out if speaker_of(r.metadata) == speaker]
+
+
+def overlay(records: list[MemoryRecord], pending: WritePlan, match) -> list[MemoryRecord]:
+    """Stored records as they will be once `pending` is applied."""
+    by_id = {r.id: r for r in records}
+    for record in pending.inserts:
+        if match(record):
+            by_id[record.id] = record
+    changes: dict[str, dict[str, Any]] = {}
+    for memory_id, _, values in pending.updates:
+        if memory_id in by_id:
+            changes.setdefault(memory_id, {}).update(values)
+    for memory_id, values in changes.items():
+        by_id[memory_id] = dataclasses.replace(by_id[memory_id], **values)
+    return list(by_id.values())

@@ -24,6 +24,7 @@ from agentmem.facts.lookups import (
     StoredNearby,
     compared_by_meaning,
     neighbours,
+    overlay,
     read_stored,
     stated_before,
 )
@@ -54,7 +55,7 @@ def resolve(
         return build_plan(conflicts.absorb(candidate, same, "same_text"), candidate, actor)
     if candidate.is_fact:
         candidate = normalise_fact(candidate, long_term)
-        candidate, ended = endings.reslot(candidate, long_term)  # "gave away my cat"
+        candidate, ended = endings.reslot(candidate, long_term, pending)  # "gave away my cat"
         if conflicts.is_negated(candidate):
             candidate = reslot_retraction(candidate, long_term)
         else:
@@ -180,7 +181,7 @@ def slot_timeline(
     )
     records = long_term.find(query)
     if pending is not None:
-        records = _overlay(
+        records = overlay(
             records,
             pending,
             lambda r: (
@@ -228,21 +229,6 @@ def facts(
             as_utc(r.recorded_at),
         ),
     )
-
-
-def _overlay(records: list[MemoryRecord], pending: WritePlan, match) -> list[MemoryRecord]:
-    """Stored records as they will be once `pending` is applied."""
-    by_id = {r.id: r for r in records}
-    for record in pending.inserts:
-        if match(record):
-            by_id[record.id] = record
-    changes: dict[str, dict[str, Any]] = {}
-    for memory_id, _, values in pending.updates:
-        if memory_id in by_id:
-            changes.setdefault(memory_id, {}).update(values)
-    for memory_id, values in changes.items():
-        by_id[memory_id] = dataclasses.replace(by_id[memory_id], **values)
-    return list(by_id.values())
 
 
 def _ask_judge(

@@ -145,10 +145,27 @@ def canonical(attribute: str, extra: dict[str, str] | None = None) -> str:
     return _SYNONYMS.get(key, key.replace(" ", "_"))
 
 
+# Prepositions that name a slot with their verb ("volunteer at" -> `volunteer_at`).
+SLOT_PREPOSITIONS = frozenset({"at", "to", "in", "on", "with", "for", "from", "about", "into"})
+SLOT_PREPOSITIONS |= {"of", "by", "under", "over"}
+
+
+def related_slot(verb: str, preposition: str) -> str | None:
+    """The slot a verb and its preposition name where the table names none ("subscribe to"
+    -> `subscribe_to`); None for a preposition that names no relation."""
+    if preposition not in SLOT_PREPOSITIONS or not verb.isalpha():
+        return None
+    return f"{verb}_{preposition}"
+
+
 def is_multi_valued(attribute: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Multi-valued attributes accumulate values and conflict only on negation."""
+    """Multi-valued attributes accumulate values and conflict only on negation. A slot named
+    by a verb and its preposition (`related_slot`) holds of many objects at once, as one
+    volunteers at, subscribes to or sings in several."""
     name = canonical(attribute)
     known = _BY_NAME.get(name)
+    if known is None and "_" in name and name.rsplit("_", 1)[1] in SLOT_PREPOSITIONS:
+        return True
     return name in extra or (known is not None and known.multi)
 
 

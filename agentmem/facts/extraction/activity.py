@@ -9,7 +9,8 @@ from the clause's tense and shape, not from a list of hobbies:
     play/do/practise X   the object is the activity ("play the cello" -> cello)
     verb + object        the verb's gerund with its object ("bake sourdough" -> baking
                          sourdough)
-    verb alone           with a time or manner modifier ("swim every morning" -> swimming)
+    verb alone           with a time or manner modifier ("swim every morning" -> swimming),
+                         or bare in the present ("I knit" -> knitting)
 
 Verbs of state (wanting, knowing, owning, perceiving) state no activity in any tense, and
 the verbs the attribute table already reads (live, work, like ...) are read there first.
@@ -33,6 +34,9 @@ STATE_VERBS = frozenset(
     | {"say", "tell", "ask", "let", "try", "keep", "seem", "look", "sound", "appreciate"}
     # verbs of attitude: "I adore pizza" is a liking, not a pastime
     | {"adore", "loathe", "detest", "despise", "enjoy", "dislike", "admire", "fear", "dread"}
+    # verbs of saying and thinking: "I promise", "I reckon" perform or judge, they are no habit
+    | {"promise", "swear", "bet", "apologise", "apologize", "admit", "confess", "insist"}
+    | {"reckon", "recall", "wonder", "care", "matter", "count", "depend", "bother"}
 )
 MODIFIER_DEPS = ("npadvmod", "advmod", "prep")
 _VOWELS = "aeiou"
@@ -58,7 +62,7 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
     if _went(pred):  # "I go fishing" parsed with "go" as the gerund's auxiliary
         yield pred.lower_
         return
-    if not any_tense and not habitual(pred):
+    if not any_tense and not (habitual(pred) or (base_past(pred) and _bare(pred))):
         return
     obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
     objects = (obj, *obj.conjuncts) if obj is not None else ()  # "tea and coffee": two
@@ -71,6 +75,25 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         return
     if any(c.dep_ in MODIFIER_DEPS for c in pred.children) and _untold(pred):
         yield _gerund(pred)
+    elif _bare(pred) and (_untold(pred) or base_past(pred)):
+        yield _gerund(pred)  # "I knit", "Ines climbs": the verb alone is the pursuit
+
+
+def _bare(pred) -> bool:
+    """A verb with a subject and nothing else of its own ("I knit.", "she doesn't swim")."""
+    return all(c.dep_ in ("nsubj", "punct", "aux", "neg") for c in pred.children) and any(
+        c.dep_ == "nsubj" for c in pred.children
+    )
+
+
+def base_past(pred) -> bool:
+    """A verb whose past is written as its base ("knit", "put"), tagged past; with "I",
+    "we" or "they" alone it says what they do."""
+    return (
+        pred.tag_ == "VBD"
+        and pred.lower_ == pred.lemma_.lower()
+        and any(c.dep_ == "nsubj" and c.lower_ in ("i", "we", "they") for c in pred.children)
+    )
 
 
 def _went(pred) -> bool:
@@ -145,4 +168,4 @@ def gerund_of(verb: str) -> str:
     return verb + verb[-1] + "ing" if groups == 1 and cvc else verb + "ing"
 
 
-__all__ = ["ACTIVITY_VERBS", "STATE_VERBS", "activities", "gerund_of", "habitual"]
+__all__ = ["ACTIVITY_VERBS", "STATE_VERBS", "activities", "base_past", "gerund_of", "habitual"]

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.copula import copula
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.holdings import held_or_done
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
 from agentmem.facts.extraction.subjects import subject_of, who
@@ -206,7 +206,7 @@ def _ended_doing(verb) -> list[tuple[str, str]]:
     """What a gerund under a verb of ending names: its slot's value, else the activity
     ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
     ended = [(a, v) for a, v, _ in slots(verb)]
-    ended = ended or [("does", v) for v in activities(verb, any_tense=True)]
+    ended = ended or held_or_done(verb, any_tense=True)
     return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
 
 
@@ -296,7 +296,7 @@ def _begun(pred, subject: str, said: str) -> Iterator[Change]:
     for child in pred.children:
         if child.dep_ == "xcomp" and child.pos_ == "VERB":
             found = [(a, v) for a, v, negated in slots(child) if not negated]
-            found = found or [("does", v) for v in activities(child, any_tense=True)]
+            found = found or held_or_done(child, any_tense=True)
             yield from ((subject, a, v, False, None) for a, v in found)
             return
         if child.dep_ == "dobj" and said == "take up" and (value := value_text(child)):

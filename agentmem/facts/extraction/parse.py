@@ -17,7 +17,8 @@ Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lem
 `extraction_pipeline`; batched parses and the on-demand entity recogniser:
 `extraction_docs`; copular clauses: `extraction_copula`; an object's value:
 `extraction_values`; a verb's slots: `extraction_predicates`; predicates the table lacks, by
-meaning: `extraction_similar`.
+meaning: `extraction_similar`; what a verb the table does not read states its subject holds
+or does (a possession, a partner, a verb-named relation, a pursuit): `extraction_holdings`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentmem.facts.extraction import change, chat
-from agentmem.facts.extraction.activity import activities
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser
 from agentmem.facts.extraction.frequency import frequency, habit_text
+from agentmem.facts.extraction.holdings import held_or_done
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
@@ -175,7 +176,7 @@ def _clause(pred) -> Iterator[Reading]:
         read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
-        yield from read or ((subject, "does", v, negated) for v in activities(pred))
+        yield from read or ((subject, a, v, negated) for a, v in held_or_done(pred))
 
 
 __all__ = [

@@ -41,6 +41,10 @@ from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
 
 MAX_VALUE_WORDS = 8
+# What follows a retraction's value that the rows cannot judge: a span or a purpose ("for a
+# weekend", "for work"), a time ("at six"), an infinitive of purpose ("to visit my aunt").
+# The row defers; the parse reads the clause (`extraction_change`: a trip is no change).
+UNJUDGED = re.compile(r"\s+(?:for|at)\s|\s+to\s+(?!the\b|a\b|an\b|my\b|our\b)[a-z]+\b")
 Reading = tuple[str, str, bool]  # (attribute, value, negated)
 Builder = Callable[[re.Match[str]], list[Reading]]
 
@@ -284,6 +288,10 @@ class RuleExtractor(FactExtractor):
                 if any(span[0] < end and start < span[1] for start, end in taken):
                     continue  # an earlier, more specific rule (a retraction) read these words
                 built = rule.build(m)
+                if any(negated for *_, negated in built) and UNJUDGED.search(
+                    clause, _value_span(m)[0]
+                ):
+                    continue  # "I left Paris for a weekend": a trip, for the parse to judge
                 if built:
                     taken.append(span)
                     yield from built

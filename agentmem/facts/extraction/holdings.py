@@ -1,0 +1,155 @@
+"""What a subject holds, for the parse extractor (`extraction_parse`): a possession, a
+relationship, or a relation named by a verb and its preposition.
+
+English states a holding with a verb of the present (or a progressive) and its object; the
+verb's class names the slot, and the value is the object's constituent
+(`extraction_values`):
+
+    possessing  have, keep, rent, "have got" + object -> `owns` (a pet: `has_pet`):
+                "I have two ferrets", "We've got an allotment", "Tobias has a tortoise"
+    relating    date, see (progressive), go out with + a person -> `spouse`, the table's
+                partner: "I'm seeing Oskar", "Dagny is dating Felix"
+    related     any other verb + preposition + object the attribute table does not name ->
+                a slot named by the verb and the preposition, `volunteer_at`: "I volunteer
+                at the food bank", "I subscribe to The Economist" (`related_slot`)
+
+Several possessions hold at once (`owns`, `has_pet` and a verb-named slot are multi-valued:
+`vocabulary.is_multi_valued`); one partner replaces another. Not holdings: what one "has"
+at a time ("a meeting at noon": a time expression in the clause), an object the table
+names a slot for ("a sister", "a job": its own readers), a pronoun, "no X". The slot of a
+verb of change (`extraction_change`) is read there; the verbs the table reads (live, work,
+own ...) are read by `extraction_predicates` first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.activity import STATE_VERBS, activities, base_past, habitual
+from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.lexicon import PETS
+from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.values import value_text
+from agentmem.facts.vocabulary import related_slot
+
+POSSESSING = frozenset({"have", "keep", "rent"})
+RELATING = frozenset({"date", "see", "go out", "court"})
+# A verb whose present means a relationship only in the progressive ("I'm seeing Oskar";
+# "I see Oskar" is perceiving).
+PROGRESSIVE_ONLY = frozenset({"see"})
+OWN_SLOTS = frozenset({"owns", "has_pet", "spouse"})
+TIME_ENTITIES = frozenset({"DATE", "TIME"})
+_PETS = frozenset(re.split(r"\|", PETS))
+
+
+def held_or_done(pred, *, any_tense: bool = False) -> list[tuple[str, str]]:
+    """What a verb states its subject holds (`holdings`) or does (`activities`): a
+    possession or a partner is not also a pastime ("I rent a flat" is no "renting flat")."""
+    held = list(holdings(pred, any_tense=any_tense))
+    if any(attribute in OWN_SLOTS for attribute, _ in held):
+        return held
+    return held + [("does", v) for v in activities(pred, any_tense=any_tense)]
+
+
+def holdings(pred, *, any_tense: bool = False) -> Iterator[tuple[str, str]]:
+    """(attribute, value) of what the verb states its subject holds (`any_tense`: under a
+    verb of ending, whose gerund is untensed)."""
+    phrase = _phrase(pred)
+    if not any_tense and not (_present(pred) or _got(pred)):
+        return
+    if phrase in POSSESSING or _got(pred):
+        if not _timed(pred):
+            yield from _possessed(pred)
+    elif phrase in RELATING:
+        if phrase not in PROGRESSIVE_ONLY or pred.tag_ == "VBG" or any_tense:
+            yield from (("spouse", v) for v in _partners(pred))
+    elif phrase not in STATE_VERBS and (any_tense or _untimed_present(pred)):
+        yield from _related(pred)
+
+
+def _phrase(pred) -> str:
+    particle = next((c.lower_ for c in pred.children if c.dep_ == "prt"), "")
+    return f"{pred.lemma_.lower()} {particle}".strip()
+
+
+def _present(pred) -> bool:
+    """Simple present or progressive; also a verb whose past is written as its base ("I
+    knit", "we put"), which the tagger reads as a past and a first person says of now."""
+    return habitual(pred) or base_past(pred)
+
+
+def _untimed_present(pred) -> bool:
+    """A simple present or a perfect progressive: a progressive alone says what happens now
+    or next ("I'm going to Paris next week"), not a relation that holds."""
+    return pred.tag_ in ("VBP", "VBZ") or any(c.lower_ == "been" for c in pred.children)
+
+
+def _got(pred) -> bool:
+    """ "I've got a Vespa": a present possession in the perfect of "get"."""
+    if pred.lemma_.lower() != "get" or pred.tag_ != "VBN":
+        return False
+    return any(
+        c.dep_ == "aux" and c.lemma_ == "have" and c.tag_ in ("VBP", "VBZ") for c in pred.children
+    )
+
+
+def _timed(pred) -> bool:
+    """A time expression in the clause: what one has then is an event ("a meeting at noon")."""
+    return any(entity_type(t) in TIME_ENTITIES for t in pred.subtree if t.i != pred.i)
+
+
+def _possessed(pred) -> Iterator[tuple[str, str]]:
+    obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
+    for each in () if obj is None else (obj, *obj.conjuncts):
+        if not _thing(each) or _denied(each):
+            continue
+        if predicate_index().get(each.lemma_.lower()):
+            continue  # "a sister", "a job": a slot of its own, read by the table's readers
+        if value := value_text(each, adjective=True, role=True):  # the thing, not its name or place
+            yield ("has_pet" if each.lemma_.lower() in _PETS else "owns"), value
+
+
+def _thing(token) -> bool:
+    """A noun, also one the tagger took for an adjective after an article ("a flat")."""
+    if token.pos_ in ("NOUN", "PROPN"):
+        return True
+    return token.pos_ == "ADJ" and any(c.dep_ == "det" for c in token.children)
+
+
+def _denied(noun) -> bool:
+    return any(c.dep_ == "det" and c.lower_ == "no" for c in noun.children)
+
+
+def _partners(pred) -> Iterator[str]:
+    """The people a verb of relating names, as its object or after "with"."""
+    objects = [c for c in pred.children if c.dep_ == "dobj"]
+    for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "with"):
+        objects += [c for c in prep.children if c.dep_ == "pobj"]
+    for obj in objects:
+        for each in (obj, *obj.conjuncts):
+            if _person(each) and (value := value_text(each)):
+                yield value
+
+
+def _person(token) -> bool:
+    return token.pos_ == "PROPN" or entity_type(token) == "PERSON"
+
+
+def _related(pred) -> Iterator[tuple[str, str]]:
+    """A verb the table does not read, with a preposition and its object and no object of
+    its own: a slot named by both ("volunteer at", "subscribe to")."""
+    if any(c.dep_ == "dobj" for c in pred.children):
+        return
+    head = pred.lemma_.lower()
+    for prep in (c for c in pred.children if c.dep_ == "prep"):
+        if predicate_index().get(f"{head} {prep.lower_}"):
+            continue
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is None or obj.pos_ not in ("NOUN", "PROPN") or entity_type(obj) in TIME_ENTITIES:
+            continue
+        if (slot := related_slot(head, prep.lower_)) and (value := value_text(obj)):
+            yield slot, value
+
+
+__all__ = ["POSSESSING", "RELATING", "held_or_done", "holdings"]
