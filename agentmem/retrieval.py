@@ -162,13 +162,13 @@ def fuse(
     """Combine the signals of one query into a candidate per memory with its fused parts."""
     candidates: dict[str, Candidate] = {}
     for rank, (mid, score) in enumerate(fulltext, start=1):
-        candidates.setdefault(mid, Candidate(mid)).__dict__.update(
-            fulltext=score, fulltext_rank=rank
-        )
+        candidates[mid] = Candidate(mid, fulltext=score, fulltext_rank=rank)
     for rank, (mid, score) in enumerate(semantic, start=1):
-        candidates.setdefault(mid, Candidate(mid)).__dict__.update(
-            semantic=score, semantic_rank=rank
-        )
+        c = candidates.get(mid)
+        if c is None:
+            candidates[mid] = Candidate(mid, semantic=score, semantic_rank=rank)
+        else:
+            c.semantic, c.semantic_rank = score, rank
     signals = {
         "hybrid": ("fulltext", "semantic"),
         "fulltext": ("fulltext",),
@@ -224,13 +224,23 @@ def lift_neighbours(
     candidates."""
     base = {mid: _relevance(c) for mid, c in candidates.items()}
     best: dict[str, float] = {}
+    fading: dict[int, float] = {}  # decay ** (distance - 1), once per distance
     for mid, around in neighbours.items():
+        own = base.get(mid)
+        if own is None:
+            continue
         for other, distance in around:
-            if mid in base:
-                value = base[mid] * decay ** (distance - 1)
-                best[other] = max(best.get(other, 0.0), value)
+            fade = fading.get(distance)
+            if fade is None:
+                fade = fading[distance] = decay ** (distance - 1)
+            value = own * fade
+            held = best.get(other)
+            if held is None or value > held:
+                best[other] = max(0.0, value) if held is None else value
     for mid, value in best.items():
-        c = candidates.setdefault(mid, Candidate(mid))
+        c = candidates.get(mid)
+        if c is None:
+            c = candidates[mid] = Candidate(mid)
         gain = weight * max(0.0, value - base.get(mid, 0.0))
         if gain > 0:
             c.explanation["neighbours"] = gain
@@ -311,7 +321,13 @@ def _names(query: str, name: str) -> bool:
 
 
 def _relevance(c: Candidate) -> float:
-    return sum(v for k, v in c.explanation.items() if k in RELEVANCE_PARTS)
+    """The sum of the relevance parts, in the order they are set (`fuse`, then the lift)."""
+    parts = c.explanation
+    total = 0.0
+    for part in RELEVANCE_PARTS:
+        if part in parts:
+            total += parts[part]
+    return total
 
 
 RELEVANCE_PARTS = ("fulltext", "semantic", "neighbours")
@@ -337,21 +353,25 @@ def final_scores(
     now = now or utcnow()
     relevance_weight = 1.0 - config.recency_weight - config.importance_weight
     kept = {mid: c for mid, c in candidates.items() if mid in signals}  # others: SQL filtered
-    top = max((_relevance(c) for c in kept.values()), default=0.0)
+    top = max(map(_relevance, kept.values()), default=0.0)
     scale = 1.0 / max(top, CLEAR_LEAD) if scale_to_best else 1.0
+    factor = scale * relevance_weight
+    fade, half_life = -math.log(2), config.recency_half_life_days
+    recency_weight, importance_weight = config.recency_weight, config.importance_weight
     out = []
     for mid, c in kept.items():
         valid_from, importance = signals[mid][:2]
         age_days = max(0.0, (now - as_utc(valid_from)).total_seconds() / 86400)
-        recency = math.exp(-math.log(2) * age_days / config.recency_half_life_days)
+        parts = c.explanation
+        score = 0.0  # summed in the order the parts are set, as `explain` lists them
         for part in RELEVANCE_PARTS:
-            if part in c.explanation:
-                c.explanation[part] *= scale * relevance_weight
-        c.explanation.update(
-            recency=config.recency_weight * recency,
-            importance=config.importance_weight * importance,
-        )
-        score = sum(c.explanation.values())
+            if part in parts:
+                parts[part] *= factor
+                score += parts[part]
+        parts["recency"] = recency_weight * math.exp(fade * age_days / half_life)
+        parts["importance"] = importance_weight * importance
+        score += parts["recency"]
+        score += parts["importance"]
         out.append((mid, max(0.0, min(1.0, score))))
     out.sort(key=lambda item: (-item[1], item[0]))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -94,8 +95,13 @@ def iso(value: datetime) -> str:
     return as_utc(value).isoformat()
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_plain(value: Any) -> Any:
     """A value made of JSON types only: records nested in lists and dicts included."""
+    if type(value) in _SCALARS:  # most fields: answered before the checks below
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if hasattr(value, "to_dict") and not isinstance(value, type):
@@ -112,10 +118,14 @@ class _Record:
     the same in CLI `--json`, HTTP responses and MCP tool results."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            f.name: to_plain(getattr(self, f.name))
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
-        }
+        return {name: to_plain(getattr(self, name)) for name in _field_names(type(self))}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A record class's field names (`dataclasses.fields` rebuilds them on every call: a
+    search answer serialises ten records)."""
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 @dataclass

@@ -13,6 +13,7 @@ so a neighbour that joins the candidates costs no further round trip.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Container, Iterable
 from datetime import datetime
 from typing import Any
@@ -53,12 +54,12 @@ class SearchReads:
 
         def build(where):
             return select(m.id, m.valid_from, m.importance, _speaker(dialect)).where(
-                m.id.in_(bindparam("ids", expanding=True)), _by_id(where, memories, dialect)
+                _among_ids(m.id, dialect), _by_id(where, memories, dialect)
             )
 
         dialect = conn.dialect.name
         stmt = self.statement(("signals",), query, dialect, build)
-        rows = conn.execute(stmt, {**query.params(), "ids": ids})
+        rows = conn.execute(stmt, {**query.params(), "ids": _id_list(ids, dialect)}).all()
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def neighbours(
@@ -83,7 +84,7 @@ class SearchReads:
         )
         around: dict[str, list[tuple[str, int]]] = {}
         signals: dict[str, Signal] = {}
-        for r in conn.execute(stmt, {**query.params(), "ids": ids}):
+        for r in conn.execute(stmt, {**query.params(), "ids": _id_list(ids, dialect)}).all():
             places = around[r[0]] = []
             for i in range(2 * window):  # before 1, after 1, before 2, ...
                 mid, *signal = r[1 + 4 * i : 5 + 4 * i]
@@ -115,13 +116,28 @@ class SearchReads:
 
         def build(where):
             return select(memories).where(
-                memories.c.id.in_(bindparam("ids", expanding=True)),
+                _among_ids(memories.c.id, dialect),
                 _by_id(where, memories, dialect),
             )
 
         dialect = conn.dialect.name
         stmt = self.statement(("records",), query, dialect, build)
-        return {r.id: to_record(r) for r in conn.execute(stmt, {**query.params(), "ids": ids})}
+        params = {**query.params(), "ids": _id_list(ids, dialect)}
+        return {r.id: to_record(r) for r in conn.execute(stmt, params).all()}
+
+
+def _among_ids(column, dialect: str):
+    """`column` is one of the ids bound as `ids` (`_id_list`). SQLite reads them from one
+    JSON array: the statement's text is then the same for any number of ids, so neither
+    SQLAlchemy (which renders an expanding list anew for every execution) nor SQLite
+    (which prepares each new text) repeats its work."""
+    if dialect != "sqlite":
+        return column.in_(bindparam("ids", expanding=True))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("ids"))))
+
+
+def _id_list(ids: list[str], dialect: str):
+    return json.dumps(ids) if dialect == "sqlite" else ids
 
 
 def _by_id(where, table, dialect: str):
@@ -158,14 +174,15 @@ def _neighbours(where, window: int, dialect: str):
     after 1, before 2, ...), as lag/lead over the filtered rows of its session ordered
     by pk would give them. Each place is a correlated read down the (user_id, session_id,
     pk) index from the row's own pk (migration 0005): only the rows shown are visited,
-    not whole sessions."""
+    not whole sessions; it yields the pk, by which the place's row is joined without a
+    search of the id index."""
     hit = memories.alias("hit")
     m = memories.c
 
     def place(before: bool, distance: int):
         step = m.pk < hit.c.pk if before else m.pk > hit.c.pk
         return (
-            select(m.id)
+            select(m.pk)
             .where(where, m.user_id == hit.c.user_id, m.session_id == hit.c.session_id)
             .where(step, m.kind != "summary")
             .order_by(m.pk.desc() if before else m.pk)
@@ -178,7 +195,7 @@ def _neighbours(where, window: int, dialect: str):
     hits = (
         select(hit.c.id, *(p.label(f"place{i}") for i, p in enumerate(places)))
         .where(
-            hit.c.id.in_(bindparam("ids", expanding=True)),
+            _among_ids(hit.c.id, dialect),
             _by_id(ClauseAdapter(hit).traverse(where), hit, dialect),
             hit.c.session_id.is_not(None),
             hit.c.kind != "summary",
@@ -189,6 +206,8 @@ def _neighbours(where, window: int, dialect: str):
     for i in range(len(places)):
         row = memories.alias(f"row{i}")
         place = hits.c[f"place{i}"]
-        joined = joined.outerjoin(row, row.c.id == place)
-        columns += [place, row.c.valid_from, row.c.importance, _speaker(dialect, row)]
+        joined = joined.outerjoin(row, row.c.pk == place)
+        # the id from the joined row, not another mention of the place: SQLite flattens
+        # `hits` into this query, and each mention runs its correlated read again
+        columns += [row.c.id, row.c.valid_from, row.c.importance, _speaker(dialect, row)]
     return select(*columns).select_from(joined)
