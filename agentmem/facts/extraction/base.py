@@ -11,7 +11,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from agentmem.facts.vocabulary import ATTRIBUTES
+from agentmem.facts.vocabulary import ATTRIBUTES, SLOT_PREPOSITIONS
 from agentmem.types import Fact
 
 USER = "user"
@@ -96,9 +96,33 @@ def render(subject: str, attribute: str, value: str, negated: bool = False) -> s
         if subject == USER or subject.startswith(OWNED)
         else subject
     )
-    positive, negative = _TEMPLATES.get(attribute, ("{s}'s {a} is {v}", "{s}'s {a} is not {v}"))
+    positive, negative = _TEMPLATES.get(attribute) or _verb_templates(attribute)
     text = (negative if negated else positive).format(s=s, a=attribute.replace("_", " "), v=value)
     return text[0].upper() + text[1:]
+
+
+def _verb_templates(attribute: str) -> tuple[str, str]:
+    """How a fact of a slot the table does not name is said: a slot named by a verb and its
+    preposition (`vocabulary.related_slot`: "volunteer_at") as that verb ("Ana volunteers at
+    the shelter"), any other as "S's attribute is V"."""
+    verb, _, preposition = attribute.rpartition("_")
+    if preposition in SLOT_PREPOSITIONS and verb.isalpha():
+        return (
+            f"{{s}} {third_person(verb)} {preposition} {{v}}",
+            f"{{s}} does not {verb} {preposition} {{v}}",
+        )
+    return "{s}'s {a} is {v}", "{s}'s {a} is not {v}"
+
+
+def third_person(verb: str) -> str:
+    """The present third person singular of a regular English verb (have: has)."""
+    if verb in ("have", "be"):
+        return {"have": "has", "be": "is"}[verb]
+    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if len(verb) > 1 and verb.endswith("y") and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
 
 
 __all__ = ["USER", "FactExtractor", "as_speaker", "render"]

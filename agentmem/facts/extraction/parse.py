@@ -28,7 +28,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from agentmem.facts.extraction import change, chat
+from agentmem.facts.extraction import change, chat, instead
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser
@@ -97,7 +97,8 @@ class ParseExtractor(FactExtractor):
             if sentence.text.rstrip().endswith("?"):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
-            readings = change.replaced(reread(sentence, _readings, self.nlp))
+            readings = list(reread(sentence, _readings, self.nlp))
+            readings = change.replaced(instead.rewrite(sentence, readings))
             for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)
                 fact = _fact(subject, attribute, value, negated, confidence, source, ends)
