@@ -17,7 +17,7 @@ from agentmem.facade.checks import (
     slot_of,
     with_dates,
 )
-from agentmem.facts import derived, resolver
+from agentmem.facts import derived, lookups, resolver
 from agentmem.long_term import LongTermMemory, WritePlan, episodes, event, new_id
 from agentmem.long_term.keyed import KeyedMemories
 from agentmem.long_term.plans import revise
@@ -115,8 +115,11 @@ class Records:
         ]
         extractor = derived.text_extractor(self.config.consolidation.extractor)
         records, own = derived.with_facts(candidates, facts, extractor, self.long_term)
+        ahead = lookups.read_ahead(records, self.long_term)  # beside other threads' adds
         with self._layers_lock:  # plan and write as one step: no other thread plans between
-            plan, results = resolver.resolve_many(records, self.long_term, actor=source)
+            plan, results = resolver.resolve_many(
+                records, self.long_term, actor=source, ahead=ahead
+            )
             self.long_term.apply(plan)
         return [results[i] for i in own]
 
