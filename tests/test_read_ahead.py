@@ -95,3 +95,17 @@ def test_write_to_another_user_leaves_the_early_read_in_use(mem, monkeypatch):
     assert held == [True]
     assert len(mem.list_memories("maren")) == 1
     assert record.access_count == 1
+
+
+def test_stamp_taken_while_two_writes_overlap_never_holds():
+    stamps = WriteStamps()
+    first, second = stamps.writing(["ines"]), stamps.writing(["ines"])
+    first.__enter__()
+    second.__enter__()
+    during = stamps.stamp(["ines"])
+    assert not stamps.unchanged(during)  # both may commit after a read made now
+    first.__exit__(None, None, None)
+    assert not stamps.unchanged(during)
+    second.__exit__(None, None, None)
+    assert not stamps.unchanged(during)
+    assert stamps.unchanged(stamps.stamp(["ines"]))

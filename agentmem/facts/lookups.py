@@ -90,7 +90,7 @@ class ReadAhead:
     """A batch's `read_stored`, made before the add lock, and the write stamp it holds under."""
 
     stored: StoredNearby
-    stamp: Stamp
+    stamp: Stamp | None
 
     def still_holds(self, long_term: LongTermMemory) -> bool:
         return long_term.writes.unchanged(self.stamp)

@@ -4,8 +4,9 @@ An add reads what its scope holds (same texts, nearest notes) before it takes th
 that plans and writes one add at a time, so that concurrent adds overlap their reads
 instead of queueing for them. Such a read is still exact when no write of this process
 to the same users began or was under way since it started; `LongTermMemory.apply` counts
-each write twice (as it begins, once it has committed), so an odd count is a write in
-flight. Writers in other processes are met as before: under the users' SQL write locks
+each write as it begins and again once it has committed (and queued its rows for the
+index), so a user with more writes begun than ended has one in flight. Writers in other
+processes are met as before: under the users' SQL write locks
 (`plans.absorb_concurrent_duplicates`).
 """
 
@@ -15,42 +16,49 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-Stamp = tuple[tuple[str, int], ...]
+Stamp = tuple[tuple[str, int], ...]  # (user, writes begun), taken with none in flight
 
 
 class WriteStamps:
-    """How many times each user's writes began and ended in this process."""
+    """How many writes to each user's rows began and ended in this process."""
 
     def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
+        self._begun: dict[str, int] = {}
+        self._ended: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def stamp(self, user_ids: Iterable[str]) -> Stamp:
-        """The users' counts now; take it before reading."""
+    def stamp(self, user_ids: Iterable[str]) -> Stamp | None:
+        """The users' counts now (None while a write to one of them is in flight: a read
+        then may miss it); take it before reading."""
         with self._lock:
-            return tuple((u, self._counts.get(u, 0)) for u in sorted(set(user_ids)))
+            users = sorted(set(user_ids))
+            if any(self._begun.get(u, 0) != self._ended.get(u, 0) for u in users):
+                return None
+            return tuple((u, self._begun.get(u, 0)) for u in users)
 
-    def unchanged(self, stamp: Stamp) -> bool:
+    def unchanged(self, stamp: Stamp | None) -> bool:
         """No write to the stamped users was in flight when the stamp was taken, and none
         began since: a read made after `stamp` still holds."""
+        if stamp is None:
+            return False
         with self._lock:
-            return all(n % 2 == 0 and self._counts.get(u, 0) == n for u, n in stamp)
+            return all(self._begun.get(u, 0) == n for u, n in stamp)
 
     @contextmanager
     def writing(self, user_ids: Iterable[str]) -> Iterator[None]:
         """Around a write to these users' rows, from before its first statement to after
         its commit or rollback."""
         users = sorted(set(user_ids))
-        self._bump(users)
+        self._count(self._begun, users)
         try:
             yield
         finally:
-            self._bump(users)
+            self._count(self._ended, users)
 
-    def _bump(self, users: list[str]) -> None:
+    def _count(self, counts: dict[str, int], users: list[str]) -> None:
         with self._lock:
             for u in users:
-                self._counts[u] = self._counts.get(u, 0) + 1
+                counts[u] = counts.get(u, 0) + 1
 
 
 __all__ = ["Stamp", "WriteStamps"]
