@@ -17,6 +17,7 @@ from agentmem.config import MemoryConfig
 from agentmem.consolidation import SUMMARIZERS, Consolidator, Summarizer, make_summarizer
 from agentmem.consolidation.worker import ConsolidationRunner
 from agentmem.context import ContextBuilder
+from agentmem.facade.add_writer import AddWriter
 from agentmem.facade.models import Models
 from agentmem.facade.records import Records
 from agentmem.facade.review import Review
@@ -95,6 +96,7 @@ class Memory(Records, Review, Models):
         )
         self.context_builder = ContextBuilder(self.long_term, counter, top_k=cfg.context_top_k)
         self._layers_lock = threading.RLock()
+        self._add_writer = AddWriter(self.long_term, self._layers_lock)
         self.consolidation_runner = ConsolidationRunner(
             self.short_term, self.consolidator, self._layers_lock, cfg
         )

@@ -9,6 +9,7 @@ from typing import Any
 from agentmem.checks import check_datetime, check_metadata, check_text
 from agentmem.config import MemoryConfig
 from agentmem.errors import ConflictStateError, ValidationError
+from agentmem.facade.add_writer import AddWriter
 from agentmem.facade.checks import (
     check_id,
     check_kind,
@@ -17,7 +18,7 @@ from agentmem.facade.checks import (
     slot_of,
     with_dates,
 )
-from agentmem.facts import derived, resolver
+from agentmem.facts import derived, lookups
 from agentmem.long_term import LongTermMemory, WritePlan, episodes, event, new_id
 from agentmem.long_term.keyed import KeyedMemories
 from agentmem.long_term.plans import revise
@@ -35,6 +36,7 @@ class Records:
     sensory: SensoryMemory
     short_term: ShortTermMemory
     _layers_lock: threading.RLock
+    _add_writer: AddWriter
 
     def add(
         self,
@@ -115,9 +117,8 @@ class Records:
         ]
         extractor = derived.text_extractor(self.config.consolidation.extractor)
         records, own = derived.with_facts(candidates, facts, extractor, self.long_term)
-        with self._layers_lock:  # plan and write as one step: no other thread plans between
-            plan, results = resolver.resolve_many(records, self.long_term, actor=source)
-            self.long_term.apply(plan)
+        ahead = lookups.read_ahead(records, self.long_term)  # beside other threads' adds
+        results = self._add_writer.add(records, ahead, source)  # planned in turn, under the lock
         return [results[i] for i in own]
 
     def _add_episodes(

@@ -1,7 +1,9 @@
 """What the resolver reads from the stored state before it decides: the note a fact's text
 was stored as (same text, same speaker), and the active memories of a note's kind nearest
 in meaning (same text first). `read_stored` reads them for a whole batch at once;
-`overlay` shows stored records as a batch's pending plan will leave them.
+`overlay` shows stored records as a batch's pending plan will leave them; `read_ahead`
+makes `read_stored`'s reads before the add lock, stamped (`long_term.write_stamps`) so that
+the resolver reads again only when a write to the same users came in between.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from agentmem.facts.derived import speaker_of
 from agentmem.long_term import LongTermMemory, WritePlan
 from agentmem.long_term.pending_index import PendingNeighbours
+from agentmem.long_term.write_stamps import Stamp
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord
 
@@ -82,6 +85,26 @@ def read_stored(
             if rest:
                 _nearest(rest, query, long_term, out)
     return out
+
+
+@dataclasses.dataclass
+class ReadAhead:
+    """A batch's `read_stored`, made before the add lock, and the write stamp it holds under."""
+
+    stored: StoredNearby
+    stamp: Stamp | None
+
+    def still_holds(self, long_term: LongTermMemory) -> bool:
+        return long_term.writes.unchanged(self.stamp)
+
+
+def read_ahead(candidates: Sequence[MemoryRecord], long_term: LongTermMemory) -> ReadAhead:
+    """`read_stored` for a batch, outside the lock that plans and writes one add at a time
+    (concurrent adds overlap their reads; the texts are embedded here, once, for the
+    neighbour query and the index alike)."""
+    stamp = long_term.writes.stamp(c.scope.user_id for c in candidates)
+    long_term.embedder.embed([c.text for c in candidates])
+    return ReadAhead(read_stored(candidates, long_term), stamp)
 
 
 def _same_text(

@@ -21,6 +21,7 @@ from agentmem.facts import conflicts, endings, generic_slot
 from agentmem.facts.conflicts import Decision
 from agentmem.facts.derived import changed_facts, retire_covered_notes
 from agentmem.facts.lookups import (
+    ReadAhead,
     StoredNearby,
     compared_by_meaning,
     neighbours,
@@ -85,10 +86,16 @@ def resolve(
 
 
 def resolve_many(
-    candidates: Sequence[MemoryRecord], long_term: LongTermMemory, *, actor: str = "user"
+    candidates: Sequence[MemoryRecord],
+    long_term: LongTermMemory,
+    *,
+    actor: str = "user",
+    ahead: ReadAhead | None = None,
 ) -> tuple[WritePlan, list[MemoryRecord]]:
-    """Resolve a batch in order, each candidate seeing the ones before it; one plan."""
-    stored = read_stored(candidates, long_term)  # one read for the batch, not one a fact
+    """Resolve a batch in order, each candidate seeing the ones before it; one plan.
+    `ahead` is the batch's `read_ahead`, used when no write came in between."""
+    fresh = ahead is not None and ahead.still_holds(long_term)
+    stored = ahead.stored if fresh else read_stored(candidates, long_term)  # once a batch
     plan, results, changed = WritePlan(), [], {}
     for candidate in candidates:
         part, record = resolve(candidate, long_term, actor=actor, pending=plan, stored=stored)

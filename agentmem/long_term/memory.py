@@ -27,6 +27,7 @@ from agentmem.long_term.plans import (  # noqa: F401  (WritePlan, event, new_id:
 )
 from agentmem.long_term.records import ScopedRecords, visible
 from agentmem.long_term.search import Searching
+from agentmem.long_term.write_stamps import WriteStamps
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.stores.vector import VectorIndex
 from agentmem.types import Episode, MemoryEvent, MemoryRecord, Scope
@@ -52,6 +53,7 @@ class LongTermMemory(ScopedRecords, Searching):
         )
         self._embedder = embedder
         self._recovering = threading.Lock()
+        self.writes = WriteStamps()  # reads ahead of the add lock check them (`write_stamps`)
         replaced = self._rebuild_replaced()
         if fresh_index and self._has_rows():
             self.reindex()
@@ -109,19 +111,21 @@ class LongTermMemory(ScopedRecords, Searching):
         ]
         vectors = self.embedder.embed([t for _, _, t in embedded]) if embedded else []
         by_id = {mid: (uid, vec) for (mid, uid, _), vec in zip(embedded, vectors, strict=True)}
-        with self.sql.begin() as conn:
-            self._serialise(conn, plan)
-            self.sql.insert_memories(conn, plan.inserts)
-            for memory_id, user_id, values in plan.updates:
-                self.sql.update_memory(conn, memory_id, user_id, **values)
-            self.sql.insert_events(conn, plan.events)
-            for item in plan.conflicts:
-                self.sql.insert_conflict(conn, item)
-            for conflict_id, user_id, values in plan.conflict_updates:
-                self.sql.update_conflict(conn, conflict_id, user_id, **values)
-        owners = {r.id: r.scope.user_id for r in plan.inserts}
-        owners.update((mid, uid) for mid, uid, _ in plan.updates)
-        self.indexer.submit(owners, {i: by_id[i] for i in owners if i in by_id})
+        # counted until the rows are queued for the index, where neighbour reads find them
+        with self.writes.writing(_users(plan)):
+            with self.sql.begin() as conn:
+                self._serialise(conn, plan)
+                self.sql.insert_memories(conn, plan.inserts)
+                for memory_id, user_id, values in plan.updates:
+                    self.sql.update_memory(conn, memory_id, user_id, **values)
+                self.sql.insert_events(conn, plan.events)
+                for item in plan.conflicts:
+                    self.sql.insert_conflict(conn, item)
+                for conflict_id, user_id, values in plan.conflict_updates:
+                    self.sql.update_conflict(conn, conflict_id, user_id, **values)
+            owners = {r.id: r.scope.user_id for r in plan.inserts}
+            owners.update((mid, uid) for mid, uid, _ in plan.updates)
+            self.indexer.submit(owners, {i: by_id[i] for i in owners if i in by_id})
 
     def _serialise(self, conn, plan: WritePlan) -> None:
         """Make the plan safe against writers that planned at the same time (threads,
@@ -283,6 +287,16 @@ class LongTermMemory(ScopedRecords, Searching):
         with self.sql.begin() as conn:
             events = self.sql.events_for(conn, ids, scope.user_id)
         return sorted(events, key=lambda e: e.created_at)  # stable: ties keep write order
+
+
+def _users(plan: WritePlan) -> set[str]:
+    """Every user whose rows the plan writes."""
+    return (
+        {r.scope.user_id for r in plan.inserts}
+        | {uid for _, uid, _ in plan.updates}
+        | {c.scope.user_id for c in plan.conflicts}
+        | {uid for _, uid, _ in plan.conflict_updates}
+    )
 
 
 __all__ = ["LongTermMemory", "WritePlan", "check_metadata", "check_text", "event", "new_id"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from agentmem.long_term.write_stamps import WriteStamps
 from agentmem.stores.sql import MemoryQuery, SQLStore
 from agentmem.types import Conflict, Episode, MemoryEvent, MemoryRecord, Scope
 
@@ -27,6 +28,7 @@ class ScopedRecords:
 
     sql: SQLStore
     indexer: Any
+    writes: WriteStamps
 
     @property
     def engine(self) -> Engine:
@@ -99,5 +101,5 @@ class ScopedRecords:
 
     def purge_rows(self, user_id: str) -> list[str]:
         """Hard-delete every SQL row of a user; returns the memory ids that were deleted."""
-        with self.sql.begin() as conn:
+        with self.writes.writing([user_id]), self.sql.begin() as conn:
             return self.sql.purge_user(conn, user_id)
