@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
+import torch.nn.functional as F
 
-from agentmem.kv.attention import QUERY_CHUNK, _joint_softmax
+from agentmem.kv.attention import QUERY_CHUNK, _attend_observed, _causal
+from agentmem.kv.policies.base import Policy
 from agentmem.llm.fakes import tiny_llm
 
 pytest.importorskip("transformers")
@@ -23,15 +27,49 @@ def test_multi_chunk_forward_equals_the_models_attention():
         torch.testing.assert_close(logits, reference, rtol=1e-4, atol=1e-4)
 
 
-def test_joint_softmax_is_the_softmax_of_the_concatenation():
+class _Extras(Policy):
+    """Keys beside the cache (some masked out), as CMP's tiers give them; keeps the weights it
+    is shown."""
+
+    needs_attention = True
+
+    def __init__(self, keys, values, mask):
+        self.kv, self.seen, self.extra_seen = (keys, values, mask), [], []
+
+    def has_extra(self, state) -> bool:
+        return True
+
+    def extra_kv(self, state, query):
+        return self.kv
+
+    def observe_extra(self, state, probs, q_start, q_total) -> None:
+        self.extra_seen.append(probs.clone())
+
+    def observe(self, state, probs, q_start, q_total) -> None:
+        self.seen.append(probs.clone())
+
+
+def test_extra_keys_share_one_softmax_with_the_cache():
+    """Extras and cached keys are attended as one key set: the output is softmax attention over
+    their concatenation (masked extras and the causal mask respected), and the weights the
+    policy is shown sum to one per query over both."""
     gen = torch.Generator().manual_seed(2)
-    scores = torch.randn(3, 2, 5, 11, generator=gen)
-    extra = torch.randn(3, 2, 5, 4, generator=gen)
-    scores[..., 7:] = float("-inf")
-    extra[0, :, :, 1] = float("-inf")
-    expected = torch.softmax(torch.cat([extra, scores], -1), -1)
-    _joint_softmax(scores, extra)
-    torch.testing.assert_close(torch.cat([extra, scores], -1), expected)
-    h2o_probs = scores.clone()
-    _joint_softmax(h2o_probs, None)
-    torch.testing.assert_close(h2o_probs.sum(-1), torch.ones(3, 2, 5))
+    kv_heads, group, q, n, m, d = 3, 2, 5, 11, 4, 8
+    query = torch.randn(1, kv_heads * group, q, d, generator=gen)
+    key, value = torch.randn(2, 1, kv_heads, n, d, generator=gen)
+    ek, ev = torch.randn(2, 1, kv_heads, m, d, generator=gen)
+    emask = torch.ones(kv_heads, m, dtype=torch.bool)
+    emask[0, 1] = False
+    policy = _Extras(ek, ev, emask)
+    out = _attend_observed(SimpleNamespace(policy=policy), None, query, key, value, d**-0.5)
+    keys = torch.cat([ek, key], 2).repeat_interleave(group, 1)
+    values = torch.cat([ev, value], 2).repeat_interleave(group, 1)
+    mask = torch.cat(
+        [emask[:, None, :].expand(-1, q, -1), _causal(q, n, 0, q, "cpu").expand(kv_heads, -1, -1)],
+        -1,
+    ).repeat_interleave(group, 0)
+    expected = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask, scale=d**-0.5)
+    torch.testing.assert_close(out, expected)
+    shown, extra = torch.cat(policy.seen, 2), torch.cat(policy.extra_seen, 2)
+    torch.testing.assert_close(shown.sum(-1) + extra.sum(-1), torch.ones(kv_heads, group, q))
+    assert (extra[0, :, :, 1] == 0).all() and (extra[1:, :, :, 1] > 0).all()

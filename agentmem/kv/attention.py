@@ -108,16 +108,16 @@ def _attend_observed(cache, state, query, key, value, scaling):
 
     The policy's extra keys are asked for per query chunk, so that a recall (CMP's) is chosen
     for the queries that will read it: each prefill chunk, the question, each decoded token.
-    Extra and cached keys are scored separately and share one softmax (no copy of the cache
-    or of the scores). A chunk reads only the keys up to its last query: the columns of later
-    queries are all masked, so computing them was a third of a bulk prefill's attention.
+    A chunk's extra and cached keys are scored as one key set and normalised by one fused
+    softmax (separate scores and a hand-written joint softmax took four passes over the
+    scores and two output matmuls: a tenth of CMP's prefill). A chunk reads only the keys up
+    to its last query: the columns of later queries are all masked, so computing them was a
+    third of a bulk prefill's attention.
     """
     policy = cache.policy
     _, q_heads, q_total, dim = query.shape
     kv_heads, n = key.shape[1], key.shape[2]
     group = q_heads // kv_heads
-    k = key[0].unsqueeze(1)  # (kv_heads, 1, n, d)
-    v = value[0].unsqueeze(1)
     qg = query[0].view(kv_heads, group, q_total, dim)
     has_extra = policy.has_extra(state)
     chunk = min(QUERY_CHUNK, policy.query_chunk(state, q_total) or QUERY_CHUNK)
@@ -125,28 +125,27 @@ def _attend_observed(cache, state, query, key, value, scaling):
     for start in range(0, q_total, chunk):
         stop = min(start + chunk, q_total)
         upto = n - q_total + stop  # keys this chunk may see
-        qc = qg[:, :, start:stop]
-        scores = _scores(qc, k[:, :, :upto], scaling)
-        # within the chunk's own tokens, query r sees token t <= r
-        own = torch.ones(stop - start, stop - start, dtype=torch.bool, device=query.device)
-        scores[..., upto - (stop - start) :].masked_fill_(own.triu(1), float("-inf"))
         extra = policy.extra_kv(state, query[:, :, start:stop]) if has_extra else None
-        es = None
+        keys, values, m = key[0, :, :upto], value[0, :, :upto], 0
         if extra is not None:
             ek, ev, emask = extra
-            es = _scores(qc, ek[0].unsqueeze(1), scaling)
-            if emask is not None:
-                es.masked_fill_(~emask[:, None, None, :], float("-inf"))
-        _joint_softmax(scores, es)
-        out = _grouped_matmul(scores.to(v.dtype), v[:, 0, :upto])
-        if es is not None:
-            out = out + _grouped_matmul(es.to(ev.dtype), ev[0])
-            policy.observe_extra(state, es, start, q_total)
+            m = ek.shape[2]
+            keys, values = torch.cat([ek[0], keys], 1), torch.cat([ev[0], values], 1)
+        scores = _scores(qg[:, :, start:stop], keys, scaling)  # (kv_heads, group, c, m + upto)
+        if stop - start > 1:  # within the chunk's own tokens, query r sees token t <= r
+            own = torch.ones(stop - start, stop - start, dtype=torch.bool, device=query.device)
+            scores[..., m + upto - (stop - start) :].masked_fill_(own.triu(1), float("-inf"))
+        if m and emask is not None:
+            scores[..., :m].masked_fill_(~emask[:, None, None, :], float("-inf"))
+        probs = scores.softmax(dim=-1)
+        outputs.append(_grouped_matmul(probs.to(values.dtype), values))
+        if m:
+            policy.observe_extra(state, probs[..., :m], start, q_total)
         if policy.needs_attention:
-            probs = scores if upto == n else F.pad(scores, (0, n - upto))
-            policy.observe(state, probs, start, q_total)
-        outputs.append(out)
-    out = torch.cat(outputs, dim=2)  # (kv_heads, group, q, d)
+            own_probs = probs[..., m:]
+            own_probs = own_probs if upto == n else F.pad(own_probs, (0, n - upto))
+            policy.observe(state, own_probs, start, q_total)
+    out = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=2)
     return out.reshape(1, q_heads, q_total, dim)
 
 
@@ -159,20 +158,7 @@ def _grouped_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _scores(q: torch.Tensor, k: torch.Tensor, scaling: float) -> torch.Tensor:
-    """Float32 ``q . k * scaling``: ``(kv_heads, group, c, d) x (kv_heads, 1, m, d)``."""
-    scores = _grouped_matmul(q, k[:, 0].transpose(-1, -2))
+    """Float32 ``q . k * scaling``: ``(kv_heads, group, c, d) x (kv_heads, m, d)``."""
+    scores = _grouped_matmul(q, k.transpose(-1, -2))
     scores = scores.float() if scores.dtype != torch.float32 else scores
     return scores.mul_(scaling)
-
-
-def _joint_softmax(scores: torch.Tensor, extra: torch.Tensor | None) -> None:
-    """Softmax over the concatenation of ``extra`` and ``scores`` (last dims), in place."""
-    top = scores.amax(dim=-1, keepdim=True)
-    if extra is not None:
-        top = torch.maximum(top, extra.amax(dim=-1, keepdim=True))
-    total = scores.sub_(top).exp_().sum(dim=-1, keepdim=True)
-    if extra is not None:
-        total += extra.sub_(top).exp_().sum(dim=-1, keepdim=True)
-    scores.div_(total)
-    if extra is not None:
-        extra.div_(total)

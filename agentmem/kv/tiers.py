@@ -103,6 +103,8 @@ class ColdStore:
         self.share = share
         self.reduce = "max"  # over the queries of a chunk: "max" or "mean" (of shares)
         self.opened = 0  # blocks whose exact keys the last bounded selection read
+        self._offsets = torch.arange(block_size)
+        self._head_base = torch.arange(heads)[:, None]
         self.path = path
         self.length = 0
         self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
@@ -195,10 +197,23 @@ class ColdStore:
         """Each block's score for the queries: the upper bound of ``q . k`` over the block
         (``"bound"``) or ``q`` against its mean key (``"mean"``), pooled over the queries.
 
-        ``query: (heads, group, q, d)`` -> ``(heads, blocks)``.
+        ``query: (heads, group, q, d)`` -> ``(heads, blocks)``. With ``share`` the logits
+        become log-shares in one fused log-softmax (a log-sum-exp and a subtraction took
+        three passes over the chunk's queries x blocks: a bulk prefill's recall).
         """
-        logits, norm = self._rep_logits(query.float().flatten(1, 2))
+        q = query.float().flatten(1, 2)
+        if self.share:
+            return self._pool(self._bounds(q).log_softmax(dim=2), None)
+        logits, norm = self._rep_logits(q)
         return self._pool(logits, norm)
+
+    def _bounds(self, q: torch.Tensor) -> torch.Tensor:
+        """``q: (heads, Q, d)`` -> the representatives' logits ``(heads, Q, blocks)``."""
+        kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
+        if self.representative == "mean":
+            return q @ kmax.transpose(1, 2)
+        kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
+        return q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
 
     def _rep_logits(self, q: torch.Tensor, norm=None) -> tuple[torch.Tensor, torch.Tensor]:
         """``q: (heads, Q, d)`` -> the representatives' logits ``(heads, Q, blocks)`` and each
@@ -206,25 +221,21 @@ class ColdStore:
         log-sum-exp of the query over the keys already on device), else the log-sum-exp of
         its logits over the blocks (``share``) or 0. One constant per query, so a bound minus
         it is still a bound."""
-        kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
-        if self.representative == "mean":
-            logits = q @ kmax.transpose(1, 2)
-        else:
-            kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
-            logits = q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
+        logits = self._bounds(q)
         if norm is not None:
             return logits, norm
         if not self.share:
             return logits, torch.zeros_like(logits[..., :1])
         return logits, logits.logsumexp(dim=2, keepdim=True)
 
-    def _pool(self, logits: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
+    def _pool(self, logits: torch.Tensor, norm: torch.Tensor | None) -> torch.Tensor:
         """``(heads, Q, m)`` -> ``(heads, m)``: the best over the queries of the raw logit
         (``share=False``) or of its share of each query's softmax (``share=True``): query heads
         of a group and queries of a chunk have logits on different scales, and a raw maximum
         lets the sharpest of them pick every block. Monotone in every logit, so pooled
-        bounds bound the pooled exact scores."""
-        logits = logits - norm
+        bounds bound the pooled exact scores. ``norm`` None: ``logits`` are normalised."""
+        if norm is not None:
+            logits = logits - norm
         if self.share and self.reduce == "mean":  # the attention mass the chunk would give
             return logits.exp().mean(dim=1)
         return logits.amax(dim=1)
@@ -238,18 +249,24 @@ class ColdStore:
     def _slots(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Slots ``(heads, b * block)`` of ``blocks: (heads, b)`` and whether each is attendable
         from here (inside the store and not already attended in tier 1)."""
-        offsets = torch.arange(self.block_size)
-        slots = (blocks[:, :, None] * self.block_size + offsets).flatten(1)
+        slots = (blocks[:, :, None] * self.block_size + self._offsets).flatten(1)
         valid = slots < self.length
         slots = slots.clamp(max=self.length - 1)
         valid &= ~self.in_warm.gather(1, slots)
         return slots, valid
 
+    def _rows(self, store: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+        """Rows ``(heads, m, d)`` of ``store: (heads, capacity, d)`` at ``slots: (heads, m)``, as
+        one row copy from the flattened store (a gather with an index expanded over ``d``
+        reads an index per element: the largest cost of a decoded token's recall)."""
+        flat = (slots + self._head_base * store.shape[1]).flatten()
+        return store.view(-1, self.dim).index_select(0, flat).view(self.heads, -1, self.dim)
+
     def _rescore(self, query: torch.Tensor, blocks: torch.Tensor, count: int) -> torch.Tensor:
         """The ``count`` of ``blocks`` whose exact keys score highest for ``query``, computed
         where the cold tier lives (only the candidates' keys are read)."""
         slots, valid = self._slots(blocks)
-        keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
+        keys = self._rows(self.k, slots)
         q = query.float().flatten(1, 2).to(keys.device)  # (heads, g*q, d)
         logits = (q @ keys.float().transpose(1, 2)).masked_fill(~valid[:, None], float("-inf"))
         exact = self._over_queries(logits)
@@ -266,7 +283,7 @@ class ColdStore:
             valid = F.pad(~self.in_warm, (0, pad), value=False)
         else:
             slots, valid = self._slots(blocks)
-            keys = self.k[:, : self.length].gather(1, slots[:, :, None].expand(-1, -1, self.dim))
+            keys = self._rows(self.k, slots)
         logits = q.to(keys.device) @ keys.float().transpose(1, 2)
         if blocks is None:
             logits = F.pad(logits, (0, pad))
@@ -371,8 +388,7 @@ class ColdStore:
             if pool > count:
                 top = self._rescore(query, top, count)
         slots, valid = self._slots(top)
-        i3 = slots[:, :, None].expand(-1, -1, self.dim)
-        k = self.k[:, : self.length].gather(1, i3).to(self.device)[None]
-        v = self.v[:, : self.length].gather(1, i3).to(self.device)[None]
+        k = self._rows(self.k, slots).to(self.device)[None]
+        v = self._rows(self.v, slots).to(self.device)[None]
         self.recalls.scatter_add_(1, slots, valid.long())
         return k, v, valid.to(self.device), slots

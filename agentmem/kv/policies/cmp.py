@@ -12,7 +12,8 @@ A hierarchy over the cache of each layer and KV head:
 Tokens move down as their STR significance decays (hot -> warm -> cold, never up). The
 budget bounds the device-resident bytes: hot + warm + representative keys + the recall
 slots, at their real sizes; tier 2 lies outside it and is reported separately. Every
-transition is logged per layer for ``token_path``.
+transition is logged per layer for ``token_path``. Per-step cost and what cut it: DESIGN.md
+(docs/design.md, CMP, "Per-step cost").
 """
 
 from __future__ import annotations
@@ -257,10 +258,11 @@ class CMP(Retention):
         tiers = state.extra["cmp"]
         n_warm = tiers.warm.length
         part = probs[..., :n_warm].sum(dim=(1, 2))
-        if q_start == 0 or tiers.warm_colsum is None:
-            tiers.warm_colsum = torch.zeros_like(part)
         tiers.group = probs.shape[1]
-        tiers.warm_colsum += part
+        if q_start == 0 or tiers.warm_colsum is None:
+            tiers.warm_colsum = part
+        else:
+            tiers.warm_colsum += part
 
     def finish(self, state, n_new: int) -> None:
         self._significance.finish(state, n_new)
