@@ -135,16 +135,3 @@ def test_sentences_without_a_moved_value_are_not_restated(text):
 
     sentence = next(load_pipeline()(text).sents)
     assert list(restatements(sentence)) == []
-
-
-def test_the_observe_path_bounds_a_rule_value_by_the_parse():
-    """The part that reads every observed turn (the rule table) keeps the constituent where
-    its value runs on, once the pipeline is loaded."""
-    load_pipeline()
-    quick = parse_extractor().quick
-    for text, fact in [
-        ("I love sailing with Tove in the summer.", ("likes", "sailing")),
-        ("I speak Welsh with my grandparents at home.", ("speaks", "Welsh")),
-    ]:
-        read = {(f.attribute, f.value) for f in quick.extract(text)}
-        assert fact in read and len(read) == 1, read

@@ -7,11 +7,7 @@ attribute, value) is read, positive, with the value equal after light normalisat
 (case, articles, "my", punctuation), and the stored sentence holds its `says` words.
 A fact of the right slot whose value holds the expected one and more is a run-on value.
 
-With --quick, the part of the extractor that reads every observed turn (the rule table,
-its values bounded by the parse) instead.
-
 Usage: python tests/readings_hand/readings_evaluate.py [--json PATH] [--show-failures]
-       [--quick]
 """
 
 from __future__ import annotations
@@ -26,7 +22,6 @@ from pathlib import Path
 import yaml
 
 from agentmem.facts.extraction import parse_extractor
-from agentmem.facts.extraction.pipeline import load_pipeline
 from agentmem.facts.vocabulary import canonical, canonical_subject
 
 CASES = Path(__file__).with_name("cases.yaml")
@@ -83,14 +78,9 @@ def judge(case: dict, facts) -> str:
     return verdict
 
 
-def run(quick: bool = False) -> dict:
-    """`quick`: the extractor's part that reads every observed turn, once the parse is
-    loaded (what `observe` stores before consolidation)."""
+def run() -> dict:
     cases = load()
     extractor = parse_extractor()
-    if quick:
-        load_pipeline()
-        extractor = extractor.quick
     facts = extractor.extract_many([c["text"] for c in cases])
     by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     runon, failures = 0, []
@@ -118,9 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--show-failures", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="the observe path's reading")
     args = parser.parse_args(argv)
-    report = run(args.quick)
+    report = run()
     for shape, v in sorted(report["by_shape"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
         print(f"  {shape:14} {v['accuracy']:.3f} ({v['cases']} sentences)")
     print(f"  run-on values  {report['run_on_values']}")

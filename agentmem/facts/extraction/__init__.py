@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.facts.extraction import parse as extraction_parse
-from agentmem.facts.extraction import pipeline, similar
+from agentmem.facts.extraction import similar
 from agentmem.facts.extraction.base import USER, FactExtractor, as_speaker, render
 from agentmem.facts.extraction.llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.facts.extraction.patterns import RULES, Rule
@@ -31,13 +31,6 @@ from agentmem.registry import Registry
 from agentmem.types import Fact
 
 log = logging.getLogger("agentmem.extraction")
-# Words that can begin an adjunct after a value: prepositions (not "of", which stays inside
-# a name: "Isle of Man"), relative pronouns and subordinators.
-ADJUNCT_STARTS = frozenset(
-    {"with", "on", "in", "at", "for", "since", "from", "to", "during", "after", "before"}
-    | {"until", "near", "by", "around", "because", "that", "which", "who", "when", "while"}
-    | {"where", "every", "now", "these", "lately", "than", "as", "like", "about"}
-)
 
 
 class LayeredExtractor(FactExtractor):
@@ -53,11 +46,10 @@ class LayeredExtractor(FactExtractor):
     def __init__(self, quick: FactExtractor, deep: FactExtractor) -> None:
         self._quick, self.deep = quick, deep
         self.name = f"{quick.name}+{deep.name}"
-        self._bounded = _Bounded(quick, deep)
 
     @property
     def quick(self) -> FactExtractor:
-        return self._bounded
+        return self._quick
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self.extract_many([text], source=source)[0]
@@ -76,43 +68,7 @@ class LayeredExtractor(FactExtractor):
     ) -> list[Fact]:
         """What the deep part reads in `text` beyond the quick part."""
         everything = self.extract(text, source=source, speaker=speaker)
-        return _new(self.quick.extract(text, source=source, speaker=speaker), everything)
-
-
-class _Bounded(FactExtractor):
-    """The rule table's reading, fast enough for every observed turn, with each value that
-    may run past its constituent ("hiking with my sister on weekends") cut to the parse's
-    (`_cut`). Only a text with such a value is parsed, and only once the pipeline is loaded:
-    an observed turn never waits for the load."""
-
-    fast = True
-
-    def __init__(self, rules: FactExtractor, deep: FactExtractor) -> None:
-        self._rules, self._deep = rules, deep
-        self.name = rules.name
-
-    def _extract(self, text: str, *, source: str) -> list[Fact]:
-        return self.extract_many([text], source=source)[0]
-
-    def _extract_batch(
-        self, texts: Sequence[str], source: str, speakers: Sequence[str | None]
-    ) -> list[list[Fact]]:
-        read = self._rules.extract_many(texts, source=source, speakers=speakers)
-        todo = [i for i, facts in enumerate(read) if any(_may_run_on(f.value) for f in facts)]
-        if todo and pipeline.loaded():
-            found = self._deep.extract_many(
-                [texts[i] for i in todo], source=source, speakers=[speakers[i] for i in todo]
-            )
-            for i, deep in zip(todo, found, strict=True):
-                read[i] = _cut(read[i], deep)
-        return read
-
-
-def _may_run_on(value: str) -> bool:
-    """A value of several words with one that can begin an adjunct (a preposition, a
-    relative pronoun, a subordinator): the only values the parse can cut."""
-    words = value.lower().split()
-    return len(words) > 1 and any(w in ADJUNCT_STARTS for w in words[1:])
+        return _new(self._quick.extract(text, source=source, speaker=speaker), everything)
 
 
 def _cut(known: list[Fact], found: list[Fact]) -> list[Fact]:

@@ -116,11 +116,6 @@ def available() -> bool:
     return load_pipeline() is not None
 
 
-def loaded() -> bool:
-    """The pipeline is loaded and usable now (never waits for a load under way)."""
-    return bool(_loaded) and _loaded[0] is not None
-
-
 @functools.cache
 def predicate_index() -> dict[str, str]:
     """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in)."""
@@ -150,7 +145,6 @@ __all__ = [
     "MODEL_PACKAGES",
     "available",
     "load_pipeline",
-    "loaded",
     "names_a_kind",
     "predicate_index",
     "preload",
