@@ -41,6 +41,24 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
+    def result_processor(self, dialect, coltype):
+        """On SQLite the stored text is ISO 8601 (SQLAlchemy's DateTime writes
+        `YYYY-MM-DD HH:MM:SS.ffffff`): read it with `datetime.fromisoformat` in one step,
+        instead of SQLAlchemy's regular expression followed by `process_result_value`
+        (a search reads hundreds of times; measured about a twentieth of its CPU)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def process(value):
+            if value is None:
+                return None
+            if isinstance(value, datetime):  # a value SQLite's adapters already converted
+                return value.replace(tzinfo=UTC)
+            return parse(value).replace(tzinfo=UTC)
+
+        return process
+
 
 def _scope_columns() -> list[Column]:
     return [

@@ -66,9 +66,9 @@ class MemoryQuery:
                 or_(m.valid_to.is_(None), m.valid_to > as_of),
             ]
         elif self.statuses:
-            parts.append(m.status.in_(_bind("statuses", list(self.statuses), expanding=True)))
+            parts.append(m.status.in_(_binds("status", self.statuses)))
         if self.kinds:
-            parts.append(m.kind.in_(_bind("kinds", list(self.kinds), expanding=True)))
+            parts.append(m.kind.in_(_binds("kind", self.kinds)))
         for column in ("session_id", "subject", "attribute"):
             if getattr(self, column) is not None:
                 parts.append(m[column] == _bind(column, getattr(self, column)))
@@ -109,8 +109,8 @@ class MemoryQuery:
         named = ("agent_id", "as_of", "session_id", "subject", "attribute")
         return (
             *(getattr(self, k) is not None for k in named),
-            self.as_of is None and bool(self.statuses),
-            bool(self.kinds),
+            len(_padded(list(self.statuses or ()))) if self.as_of is None else 0,
+            len(_padded(list(self.kinds or ()))),
             self.created_after is not None,
             self.created_before is not None,
             None if self.text_in is None else len(_padded(list(self.text_in))),
@@ -126,7 +126,8 @@ class MemoryQuery:
             out[key] = getattr(self, key)
         out.update(created_after=self.created_after, created_before=self.created_before)
         out["valid_after"] = self.active_or_valid_after
-        out.update(statuses=list(self.statuses or []), kinds=list(self.kinds or []))
+        for name, values in (("status", self.statuses), ("kind", self.kinds)):
+            out.update((f"{name}_in_{i}", v) for i, v in enumerate(_padded(list(values or ()))))
         if self.text_in is not None:
             out.update((f"text_{i}", t) for i, t in enumerate(_padded(list(self.text_in))))
         if self.value_words:
@@ -179,8 +180,16 @@ def _padded(texts: list[str]) -> list[str]:
     return texts + [texts[-1]] * (size - len(texts))
 
 
-def _bind(name: str, value: Any, type_=None, *, expanding: bool = False):
-    return bindparam(name, value, type_=type_, expanding=expanding)
+def _binds(name: str, values: Sequence[str]) -> list:
+    """One named parameter per value (`_padded`), not an expanding list: SQLAlchemy renders
+    an expanding list into the statement's text at every execution (measured: about a
+    tenth of a search's CPU), where named parameters keep one text per size class, which
+    SQLite also prepares once. The rendered SQL is the same `IN (?, ...)` either way."""
+    return [_bind(f"{name}_in_{i}", v) for i, v in enumerate(_padded(list(values)))]
+
+
+def _bind(name: str, value: Any, type_=None):
+    return bindparam(name, value, type_=type_)
 
 
 def _json_equals(element, value: Any, dialect: str) -> ColumnElement[bool]:
