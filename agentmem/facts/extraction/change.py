@@ -137,9 +137,9 @@ def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
         # only the slot and value are read: the subject is the clause's
         yield from ((a, v) for _, a, v, negated in copula(child, USER, False) if not negated)
     elif (child.dep_ == "xcomp" and child.pos_ == "VERB") or (
-        child.dep_ == "dobj" and _gerund(child)
+        child.dep_ == "dobj" and is_gerund(child)
     ):
-        ended = _ended_doing(child)  # "stopped playing tennis", "gave up climbing"
+        ended = ended_doing(child)  # "stopped playing tennis", "gave up climbing"
         yield from ended or _ended_after(child, pred, said)  # "was let go from X"
     elif child.dep_ == "dobj":
         yield from _ended_thing(child, pred, said)
@@ -197,20 +197,20 @@ def _guessed_slot(obj, pred, said: str) -> str:
         return ENDED_SLOT[entity_type(obj)]
     if said in LEAVING and (obj.pos_ == "PROPN" or said not in CEASING):
         return "works_at"
-    if _gerund(obj):
+    if is_gerund(obj):
         return "does"
     return "owns" if said in DISPOSING or said in SWITCHING else "does"
 
 
-def _ended_doing(verb) -> list[tuple[str, str]]:
+def ended_doing(verb) -> list[tuple[str, str]]:
     """What a gerund under a verb of ending names: its slot's value, else the activity
     ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
     ended = [(a, v) for a, v, _ in slots(verb)]
     ended = ended or held_or_done(verb, any_tense=True)
-    return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
+    return ended or ([("does", verb.lower_)] if is_gerund(verb) else [])
 
 
-def _gerund(token) -> bool:
+def is_gerund(token) -> bool:
     """An -ing form, also where the tagger made it a noun ("given up rowing")."""
     return token.tag_ == "VBG" or (token.tag_ == "NN" and token.lower_.endswith("ing"))
 
@@ -275,7 +275,7 @@ def _switched_slot(old, pred, said: str) -> str:
     or parting; the resolver moves it to the slot that holds the old value."""
     if said in LEAVING or said in PARTING:
         return _guessed_slot(old, pred, said)
-    return "does" if _gerund(old) else "owns"
+    return "does" if is_gerund(old) else "owns"
 
 
 def _new_slot(pred, new) -> str | None:
@@ -324,4 +324,13 @@ def owner_of_lost(pred) -> Iterator[Change]:
         yield whose, "has_pet", value, True, value
 
 
-__all__ = ["Change", "changes", "is_change", "owner_of_lost", "phrase", "replaced"]
+__all__ = [
+    "Change",
+    "changes",
+    "ended_doing",
+    "is_change",
+    "is_gerund",
+    "owner_of_lost",
+    "phrase",
+    "replaced",
+]
