@@ -27,8 +27,8 @@ test_holdings_are_read = reads_each(
         ("Yevgenia has a greenhouse.", ("Yevgenia", "owns", "greenhouse", False)),
         ("We've got a tandem bicycle.", ("user", "owns", "tandem bicycle", False)),
         ("I keep an old Land Rover.", ("user", "owns", "old Land Rover", False)),
-        ("Ulrich is seeing Marit.", ("Ulrich", "spouse", "Marit", False)),
-        ("I'm dating Esperanza.", ("user", "spouse", "Esperanza", False)),
+        ("Ulrich is seeing Marit.", ("Ulrich", "dating", "Marit", False)),
+        ("I'm dating Esperanza.", ("user", "dating", "Esperanza", False)),
         ("I sing with the Bach Choir.", ("user", "sing_with", "Bach Choir", False)),
         ("I swim.", ("user", "does", "swimming", False)),
     ]

@@ -45,7 +45,7 @@ HOME_LEAVING = frozenset({"move out", "move away"})
 LEAVING |= HOME_LEAVING | {"walk away", "let go"}
 CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
 CEASING |= {"quit"}
-PARTING = frozenset({"break up", "split", "split up", "divorce", "separate", "dump"})
+PARTING = frozenset({"break up", "break off", "split", "split up", "divorce", "separate", "dump"})
 DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
 DISPOSING |= {"trade", "give"}
 SWITCHING = frozenset({"switch", "swap", "change", "move", "convert", "trade", "replace"})
@@ -60,6 +60,8 @@ ENDED_PREPOSITIONS = frozenset({"from", "with", "of"})
 # Units of time and time away: "for a fortnight", "for the holidays" is how long one is away.
 SPANS = frozenset({"minute", "hour", "day", "night", "week", "weekend", "fortnight", "month"})
 SPANS |= {"year", "holiday", "vacation", "trip", "break", "while"}
+# Adverbs that place a departure in the day ("left the office early").
+HOURS = frozenset({"early", "late", "earlier", "later"})
 FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
 INTO = ("to", "into", "for", "with")
 PARTICLES = frozenset({"out", "away", "off", "up", "in"})
@@ -107,8 +109,10 @@ def _future(pred) -> bool:
 
 
 def _trip(pred) -> bool:
-    """ "left Paris for a weekend", "left Leeds at six": a time of day or a span away says a
-    departure, not a parting."""
+    """ "left Paris for a weekend", "left Leeds at six", "left work early": a time of day, a
+    span away or an hour's adverb says a departure, not a parting."""
+    if any(c.dep_ == "advmod" and c.lower_ in HOURS for c in pred.children):
+        return True
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("for", "at")):
         within = [t for t in prep.subtree if t.i != prep.i]
         kinds = {entity_type(t) for t in within}
@@ -260,9 +264,13 @@ def _switched(pred, subject: str, said: str) -> Iterator[Change]:
     old, towards = (_pobj(preps["from"]), INTO) if "from" in preps else (obj, ("for", "with"))
     if "from" in preps:  # "from X to Y" parsed with "to Y" under "from"
         preps |= {c.lower_: c for c in preps["from"].children if c.dep_ == "prep"}
+    elif obj is not None:  # "swapped Notion for Obsidian" parsed with "for Y" under X
+        preps = {c.lower_: c for c in obj.children if c.dep_ == "prep"} | preps
     new = next((_pobj(preps[p]) for p in towards if p in preps), None)
     if old is None or new is None or not (said in SWITCHING or _named(new)):
         return
+    if {entity_type(old), entity_type(new)} & {"DATE", "TIME"}:
+        return  # "moved the barbecue from Saturday to Sunday": a time, not a value held
     was, now = value_text(old, role=True), value_text(new, role=True)
     if was and now:
         attribute = _new_slot(pred, new) or _switched_slot(old, pred, said)
