@@ -12,26 +12,16 @@ from pathlib import Path
 import pytest
 
 from agentmem import Memory, Scope
-from agentmem.facts.conflicts import is_negated, normalise_value
-from agentmem.stores.sql import MemoryQuery
 
 sys.path.insert(0, str(Path(__file__).parent / "changes_hand"))
 from changes_evaluate import load, run  # noqa: E402
-from conflicts_evaluate import check_nothing_merged_or_lost  # noqa: E402
+from conflicts_evaluate import check_nothing_merged_or_lost, values  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def mem(tmp_path_factory, minilm):
     with Memory(home=tmp_path_factory.mktemp("change"), embedder=minilm) as memory:
         yield memory
-
-
-def _values(mem: Memory, scope: Scope) -> tuple[set[str], set[str]]:
-    """(current positive values, values kept as history) of the scope's facts."""
-    records = mem.long_term.find(MemoryQuery(user_id=scope.user_id, statuses=None))
-    facts = [r for r in records if r.kind == "fact" and not is_negated(r)]
-    now = {normalise_value(r.value) for r in facts if r.status == "active"}
-    return now, {normalise_value(r.value) for r in facts if r.status != "active"}
 
 
 ENDED = [  # (first, second, the value that must end)
@@ -76,7 +66,7 @@ def test_an_ending_ends_the_value_it_names(mem, first, second, gone):
     scope = Scope(f"end-{abs(hash(second))}")
     mem.add(first, scope)
     mem.add(second, scope)
-    now, before = _values(mem, scope)
+    now, before = values(mem, scope)
     assert not any(gone in v.split() or gone == v for v in now), now
     assert any(gone in v for v in before), before
 
@@ -86,7 +76,7 @@ def test_a_switch_ends_the_old_value_and_states_the_new(mem, first, second, old,
     scope = Scope(f"switch-{abs(hash(second))}")
     mem.add(first, scope)
     mem.add(second, scope)
-    now, before = _values(mem, scope)
+    now, before = values(mem, scope)
     assert not any(old in v for v in now), now
     assert any(old in v for v in before), before
     assert any(new in v for v in now), now
@@ -97,7 +87,7 @@ def test_no_change_keeps_the_value(mem, first, second, kept):
     scope = Scope(f"kept-{abs(hash(second))}")
     mem.add(first, scope)
     mem.add(second, scope)
-    now, _ = _values(mem, scope)
+    now, _ = values(mem, scope)
     assert kept in now, now
 
 

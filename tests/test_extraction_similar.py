@@ -55,11 +55,11 @@ def test_a_trip_states_no_home():
 def fresh_similar(monkeypatch):
     """The slot table unloaded, so the test sees where its embedder is exported."""
     monkeypatch.setattr(similar, "_CACHE_DIR", [])
-    similar._table.cache_clear()
-    similar._similar.cache_clear()
+    for cached in (similar._shared, similar._table, similar._similar):
+        cached.cache_clear()
     yield
-    similar._table.cache_clear()
-    similar._similar.cache_clear()
+    for cached in (similar._shared, similar._table, similar._similar):
+        cached.cache_clear()
 
 
 def test_the_embedder_export_stays_under_the_configured_home(tmp_path, monkeypatch, fresh_similar):

@@ -6,7 +6,8 @@ extractor can only guess ("I gave away my cat" for "I have a cat", "I broke up w
 for "I'm dating Sam", "I swapped Windows for Linux" for "I run Windows"). `Fact.ends`
 carries the name (`metadata["ends"]` on the record, `extraction_change`). The value it
 names is an active, positive fact of the same subject whose value holds every word of the
-name (a plural names its singular: "rabbits", "rabbit"): in the guessed slot if one is
+name (a plural names its singular: "rabbits", "rabbit"; where none does, a closed
+compound is named by its head: "the boat", "narrowboat"): in the guessed slot if one is
 there, else the one such fact the subject holds; several in other slots name nothing. A
 batch's plan not yet applied counts as stored (`lookups.overlay`): "I have a ferret." and
 "I gave my ferret away." in one `add_many` end the ferret.
@@ -16,6 +17,8 @@ batch's plan not yet applied counts as stored (`lookups.overlay`): "I have a fer
                   "Windows for Linux") takes that fact's slot
     end_replaced  in a multi-valued slot a new value does not end the old one by itself: the
                   decision also supersedes the fact it names
+    end_partners  a spouse (married, engaged: one at a time) ends the subject's `dating`
+                  partners; a new date ends no one unless the statement names who ended
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from agentmem.long_term import LongTermMemory, WritePlan
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord
 
+# Slots whose new value replaces only a value of the same slot ("renamed the dog Waffles"
+# ends the dog's name, never the dog).
+NAME_SLOTS = frozenset({"name", "pet_name"})
+
 
 def _words(value: str | None) -> frozenset[str]:
     return frozenset(_singular(w) for w in conflicts.normalise_value(value).split())
@@ -36,6 +43,16 @@ def _words(value: str | None) -> frozenset[str]:
 
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _compounded(name: frozenset[str], words: frozenset[str]) -> bool:
+    """Every word of the name is a word of the value or the head of a closed compound in it
+    ("the boat" names a "narrowboat", "the van" a "campervan")."""
+    return all(any(w == n or _head_of(w, n) for w in words) for n in name)
+
+
+def _head_of(word: str, head: str) -> bool:
+    return len(head) >= 3 and len(word) - len(head) >= 3 and word.endswith(head)
 
 
 def named(
@@ -56,15 +73,15 @@ def named(
     facts = long_term.find(query)
     if pending is not None:
         facts = overlay(facts, pending, lambda r: _same_subject(r, candidate))
-    held = [
+    current = [
         r
         for r in facts
-        if r.status == "active"
-        and not conflicts.is_negated(r)
-        and not r.metadata.get("held")
-        and name <= _words(r.value)
+        if r.status == "active" and not conflicts.is_negated(r) and not r.metadata.get("held")
     ]
-    held = [r for r in held if r.attribute == candidate.attribute] or held
+    held = [r for r in current if name <= _words(r.value)]
+    held = held or [r for r in current if _compounded(name, _words(r.value))]
+    same = [r for r in held if r.attribute == candidate.attribute]
+    held = same if same or candidate.attribute in NAME_SLOTS else held  # a name ends a name
     exact = [r for r in held if _words(r.value) == name]
     return exact[0] if len(exact) == 1 else held[0] if len(held) == 1 else None
 
@@ -106,4 +123,35 @@ def end_replaced(decision: Decision, candidate: MemoryRecord, ended: MemoryRecor
     )
 
 
-__all__ = ["end_replaced", "named", "reslot"]
+def end_partners(
+    decision: Decision,
+    candidate: MemoryRecord,
+    long_term: LongTermMemory,
+    pending: WritePlan | None = None,
+) -> None:
+    """Add to `decision` the superseding of the subject's current `dating` partners where
+    the candidate states a spouse: an exclusive partnership (married, engaged) ends the
+    others; a new date ends nothing by itself (`pending`: as in `named`)."""
+    if candidate.attribute != "spouse" or conflicts.is_negated(candidate) or not decision.store:
+        return
+    if candidate.metadata.get("held") or decision.candidate.get("status", "active") != "active":
+        return
+    query = MemoryQuery(
+        user_id=candidate.scope.user_id,
+        agent_id=candidate.scope.agent_id,
+        kinds=["fact"],
+        subject=candidate.subject,
+    )
+    facts = long_term.find(query)
+    if pending is not None:
+        facts = overlay(facts, pending, lambda r: _same_subject(r, candidate))
+    done = {c.record.id for c in decision.changes}
+    for r in facts:
+        if r.attribute == "dating" and r.status == "active" and not conflicts.is_negated(r):
+            if r.id not in done:
+                reason = f"{candidate.value} is {candidate.subject}'s spouse"
+                superseded = conflicts.superseded_values(r, candidate)
+                decision.changes.append(Change(r, "SUPERSEDE", superseded, reason))
+
+
+__all__ = ["end_partners", "end_replaced", "named", "reslot"]

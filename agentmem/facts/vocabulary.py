@@ -64,7 +64,23 @@ _NAMED: tuple[Attribute, ...] = (
         ),
     ),
     Attribute("job_title", synonyms=("works as", "job", "occupation", "profession", "role")),
-    Attribute("spouse", synonyms=("married to", "wife", "husband", "partner")),
+    # one partner at a time: married, engaged, a wife, a husband, a partner, a girlfriend
+    Attribute(
+        "spouse",
+        synonyms=(
+            "married to",
+            "engaged to",
+            "wife",
+            "husband",
+            "partner",
+            "girlfriend",
+            "boyfriend",
+            "fiance",
+            "fiancee",
+        ),
+    ),
+    # "I'm seeing Oskar", "Dagny is dating Felix": several at once; a spouse ends them all
+    Attribute("dating", multi=True),
     Attribute("birthday", synonyms=("born on", "birth date", "date of birth")),
     Attribute(
         "likes",

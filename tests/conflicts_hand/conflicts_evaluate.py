@@ -124,6 +124,13 @@ def check_nothing_merged_or_lost(report: dict) -> None:
     assert report["lost_texts"] == []
 
 
+def values(mem: Memory, scope: Scope) -> tuple[set[str], set[str]]:
+    """(current positive values, values kept as history) of the scope's facts, normalised."""
+    facts = [r for r in _records(mem, scope) if r.kind == "fact" and not is_negated(r)]
+    now = {normalise_value(r.value) for r in facts if r.status == "active"}
+    return now, {normalise_value(r.value) for r in facts if r.status != "active"}
+
+
 def main(argv: list[str] | None = None, cases: Path = CASES, doc: str = __doc__) -> int:
     """The script (`cases`, `doc`: another suite in this format and its script's docstring)."""
     args = hand_suite_arguments(doc, argv)

@@ -45,7 +45,7 @@ HOME_LEAVING = frozenset({"move out", "move away"})
 LEAVING |= HOME_LEAVING | {"walk away", "let go"}
 CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
 CEASING |= {"quit"}
-PARTING = frozenset({"break up", "split", "split up", "divorce", "separate", "dump"})
+PARTING = frozenset({"break up", "break off", "split", "split up", "divorce", "separate", "dump"})
 DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
 DISPOSING |= {"trade", "give"}
 SWITCHING = frozenset({"switch", "swap", "change", "move", "convert", "trade", "replace"})
@@ -60,6 +60,8 @@ ENDED_PREPOSITIONS = frozenset({"from", "with", "of"})
 # Units of time and time away: "for a fortnight", "for the holidays" is how long one is away.
 SPANS = frozenset({"minute", "hour", "day", "night", "week", "weekend", "fortnight", "month"})
 SPANS |= {"year", "holiday", "vacation", "trip", "break", "while"}
+# Adverbs that place a departure in the day ("left the office early").
+HOURS = frozenset({"early", "late", "earlier", "later"})
 FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
 INTO = ("to", "into", "for", "with")
 PARTICLES = frozenset({"out", "away", "off", "up", "in"})
@@ -107,8 +109,10 @@ def _future(pred) -> bool:
 
 
 def _trip(pred) -> bool:
-    """ "left Paris for a weekend", "left Leeds at six": a time of day or a span away says a
-    departure, not a parting."""
+    """ "left Paris for a weekend", "left Leeds at six", "left work early": a time of day, a
+    span away or an hour's adverb says a departure, not a parting."""
+    if any(c.dep_ == "advmod" and c.lower_ in HOURS for c in pred.children):
+        return True
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("for", "at")):
         within = [t for t in prep.subtree if t.i != prep.i]
         kinds = {entity_type(t) for t in within}
@@ -137,9 +141,9 @@ def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
         # only the slot and value are read: the subject is the clause's
         yield from ((a, v) for _, a, v, negated in copula(child, USER, False) if not negated)
     elif (child.dep_ == "xcomp" and child.pos_ == "VERB") or (
-        child.dep_ == "dobj" and _gerund(child)
+        child.dep_ == "dobj" and is_gerund(child)
     ):
-        ended = _ended_doing(child)  # "stopped playing tennis", "gave up climbing"
+        ended = ended_doing(child)  # "stopped playing tennis", "gave up climbing"
         yield from ended or _ended_after(child, pred, said)  # "was let go from X"
     elif child.dep_ == "dobj":
         yield from _ended_thing(child, pred, said)
@@ -197,20 +201,20 @@ def _guessed_slot(obj, pred, said: str) -> str:
         return ENDED_SLOT[entity_type(obj)]
     if said in LEAVING and (obj.pos_ == "PROPN" or said not in CEASING):
         return "works_at"
-    if _gerund(obj):
+    if is_gerund(obj):
         return "does"
     return "owns" if said in DISPOSING or said in SWITCHING else "does"
 
 
-def _ended_doing(verb) -> list[tuple[str, str]]:
+def ended_doing(verb) -> list[tuple[str, str]]:
     """What a gerund under a verb of ending names: its slot's value, else the activity
     ("playing tennis" -> tennis), else the gerund itself ("stopped swimming" -> swimming)."""
     ended = [(a, v) for a, v, _ in slots(verb)]
     ended = ended or held_or_done(verb, any_tense=True)
-    return ended or ([("does", verb.lower_)] if _gerund(verb) else [])
+    return ended or ([("does", verb.lower_)] if is_gerund(verb) else [])
 
 
-def _gerund(token) -> bool:
+def is_gerund(token) -> bool:
     """An -ing form, also where the tagger made it a noun ("given up rowing")."""
     return token.tag_ == "VBG" or (token.tag_ == "NN" and token.lower_.endswith("ing"))
 
@@ -260,9 +264,13 @@ def _switched(pred, subject: str, said: str) -> Iterator[Change]:
     old, towards = (_pobj(preps["from"]), INTO) if "from" in preps else (obj, ("for", "with"))
     if "from" in preps:  # "from X to Y" parsed with "to Y" under "from"
         preps |= {c.lower_: c for c in preps["from"].children if c.dep_ == "prep"}
+    elif obj is not None:  # "swapped Notion for Obsidian" parsed with "for Y" under X
+        preps = {c.lower_: c for c in obj.children if c.dep_ == "prep"} | preps
     new = next((_pobj(preps[p]) for p in towards if p in preps), None)
     if old is None or new is None or not (said in SWITCHING or _named(new)):
         return
+    if {entity_type(old), entity_type(new)} & {"DATE", "TIME"}:
+        return  # "moved the barbecue from Saturday to Sunday": a time, not a value held
     was, now = value_text(old, role=True), value_text(new, role=True)
     if was and now:
         attribute = _new_slot(pred, new) or _switched_slot(old, pred, said)
@@ -275,7 +283,7 @@ def _switched_slot(old, pred, said: str) -> str:
     or parting; the resolver moves it to the slot that holds the old value."""
     if said in LEAVING or said in PARTING:
         return _guessed_slot(old, pred, said)
-    return "does" if _gerund(old) else "owns"
+    return "does" if is_gerund(old) else "owns"
 
 
 def _new_slot(pred, new) -> str | None:
@@ -324,4 +332,13 @@ def owner_of_lost(pred) -> Iterator[Change]:
         yield whose, "has_pet", value, True, value
 
 
-__all__ = ["Change", "changes", "is_change", "owner_of_lost", "phrase", "replaced"]
+__all__ = [
+    "Change",
+    "changes",
+    "ended_doing",
+    "is_change",
+    "is_gerund",
+    "owner_of_lost",
+    "phrase",
+    "replaced",
+]

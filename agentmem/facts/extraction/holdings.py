@@ -7,18 +7,22 @@ verb's class names the slot, and the value is the object's constituent
 
     possessing  have, keep, rent, "have got" + object -> `owns` (a pet: `has_pet`):
                 "I have two ferrets", "We've got an allotment", "Tobias has a tortoise"
-    relating    date, see (progressive), go out with + a person -> `spouse`, the table's
-                partner: "I'm seeing Oskar", "Dagny is dating Felix"
+    relating    date, see (progressive), go out with + a person -> `dating` (several at
+                once): "I'm seeing Oskar", "Dagny is dating Felix"
+    wedding     marry, wed, get engaged/married to + a person, in any tense (the past
+                states the result) -> `spouse`, one at a time: "Kofi married Efua"
     related     any other verb + preposition + object the attribute table does not name ->
                 a slot named by the verb and the preposition, `volunteer_at`: "I volunteer
                 at the food bank", "I subscribe to The Economist" (`related_slot`)
 
+"have" is also a light verb ("a question", "a headache": not held, `extraction_holdable`).
 Several possessions hold at once (`owns`, `has_pet` and a verb-named slot are multi-valued:
-`vocabulary.is_multi_valued`); one partner replaces another. Not holdings: what one "has"
-at a time ("a meeting at noon": a time expression in the clause), an object the table
-names a slot for ("a sister", "a job": its own readers), a pronoun, "no X". The slot of a
-verb of change (`extraction_change`) is read there; the verbs the table reads (live, work,
-own ...) are read by `extraction_predicates` first.
+`vocabulary.is_multi_valued`); a spouse replaces the one before and ends every `dating`
+partner (`facts.endings`). Not holdings: what one "has" at a time ("a meeting at noon": a
+time expression in the clause), an object the table names a slot for ("a sister", "a job":
+its own readers), a pronoun, "no X". The slot of a verb of change (`extraction_change`) is
+read there; the verbs the table reads (live, work, own ...) are read by
+`extraction_predicates` first.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import re
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.activity import STATE_VERBS, activities, base_past, habitual
+from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PETS
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.values import value_text
@@ -38,7 +44,11 @@ RELATING = frozenset({"date", "see", "go out", "court"})
 # A verb whose present means a relationship only in the progressive ("I'm seeing Oskar";
 # "I see Oskar" is perceiving).
 PROGRESSIVE_ONLY = frozenset({"see"})
-OWN_SLOTS = frozenset({"owns", "has_pet", "spouse"})
+# Verbs and participles of an exclusive partnership, whose past states the result ("Kofi
+# married Efua", "I got engaged to Matteo"): the partner is the subject's spouse.
+WEDDING = frozenset({"marry", "wed"})
+WEDDED = frozenset({"married", "engaged", "wed"})
+OWN_SLOTS = frozenset({"owns", "has_pet", "spouse", "dating"})
 TIME_ENTITIES = frozenset({"DATE", "TIME"})
 _PETS = frozenset(re.split(r"\|", PETS))
 
@@ -56,14 +66,17 @@ def holdings(pred, *, any_tense: bool = False) -> Iterator[tuple[str, str]]:
     """(attribute, value) of what the verb states its subject holds (`any_tense`: under a
     verb of ending, whose gerund is untensed)."""
     phrase = _phrase(pred)
+    if wed := list(_wed(pred)):
+        yield from (("spouse", v) for v in wed)
+        return
     if not any_tense and not (_present(pred) or _got(pred)):
         return
     if phrase in POSSESSING or _got(pred):
         if not _timed(pred):
-            yield from _possessed(pred)
+            yield from _possessed(pred, light=phrase == "have" or _got(pred))
     elif phrase in RELATING:
         if phrase not in PROGRESSIVE_ONLY or pred.tag_ == "VBG" or any_tense:
-            yield from (("spouse", v) for v in _partners(pred))
+            yield from (("dating", v) for v in _partners(pred))
     elif phrase not in STATE_VERBS and (any_tense or _untimed_present(pred)):
         yield from _related(pred)
 
@@ -99,15 +112,21 @@ def _timed(pred) -> bool:
     return any(entity_type(t) in TIME_ENTITIES for t in pred.subtree if t.i != pred.i)
 
 
-def _possessed(pred) -> Iterator[tuple[str, str]]:
+def _possessed(pred, *, light: bool) -> Iterator[tuple[str, str]]:
+    """What "have", "keep", "rent" name as held (`light`: "have"/"got", whose object may be
+    a thing experienced, "a question", "a headache": `extraction_holdable`)."""
     obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
     for each in () if obj is None else (obj, *obj.conjuncts):
         if not _thing(each) or _denied(each):
             continue
         if predicate_index().get(each.lemma_.lower()):
             continue  # "a sister", "a job": a slot of its own, read by the table's readers
-        if value := value_text(each, adjective=True, role=True):  # the thing, not its name or place
-            yield ("has_pet" if each.lemma_.lower() in _PETS else "owns"), value
+        value = value_text(each, adjective=True, role=True)  # the thing, not its name or place
+        if value and (not light or each.pos_ == "PROPN" or holdable(value)):
+            pet = each.lemma_.lower() in _PETS
+            yield ("has_pet" if pet else "owns"), value
+            if pet and (named := called(each)):  # "a parrot named Captain", as the rules say it
+                yield "pet_name", f"{' '.join(n.text for n in named)} ({each.lemma_.lower()})"
 
 
 def _thing(token) -> bool:
@@ -130,6 +149,21 @@ def _partners(pred) -> Iterator[str]:
         for each in (obj, *obj.conjuncts):
             if _person(each) and (value := value_text(each)):
                 yield value
+
+
+def _wed(pred) -> Iterator[str]:
+    """The partner "married X", "wed X", "got engaged/married to X" names."""
+    if pred.lemma_.lower() in WEDDING:
+        objects = [c for c in pred.children if c.dep_ == "dobj"]
+    elif pred.lemma_.lower() == "get":
+        wedded = [c for c in pred.children if c.dep_ == "acomp" and c.lower_ in WEDDED]
+        preps = [p for w in wedded for p in w.children if p.dep_ == "prep" and p.lower_ == "to"]
+        objects = [c for p in preps for c in p.children if c.dep_ == "pobj"]
+    else:
+        return
+    for each in (e for obj in objects for e in (obj, *obj.conjuncts)):
+        if _person(each) and (value := value_text(each)):
+            yield value
 
 
 def _person(token) -> bool:

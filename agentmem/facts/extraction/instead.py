@@ -18,9 +18,14 @@ switching ("I've started cycling instead of driving"); negated clauses are left 
 from __future__ import annotations
 
 from agentmem.facts.extraction import chat
-from agentmem.facts.extraction.change import BEGINNING, SWITCHING, Change, phrase
-from agentmem.facts.extraction.change import _ended_doing as ended_doing
-from agentmem.facts.extraction.change import _gerund as gerund
+from agentmem.facts.extraction.change import (
+    BEGINNING,
+    SWITCHING,
+    Change,
+    ended_doing,
+    is_gerund,
+    phrase,
+)
 from agentmem.facts.extraction.negation import negated_clause
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS
 from agentmem.facts.extraction.subjects import subject_of
@@ -73,7 +78,7 @@ def rewrite(sentence, readings: list) -> list:
 
 
 def _endings(word, subject: str, readings: list) -> list[Change]:
-    if gerund(word):
+    if is_gerund(word):
         ended = ended_doing(word)
         if ended == [("does", word.lower_)] and any(c.dep_ == "dobj" for c in word.children):
             ended = [("does", value_text(word))]  # "taking the bus", not "taking"

@@ -12,6 +12,7 @@ gap where it belongs:
     inverted      "Lyon is where I live."         -> "I live in Lyon."
                   "The city I call home is Lyon." -> "I call Lyon home."
                   "Tallinn is the city I live in" -> "I live in Tallinn."
+                  "Tea is the drink I like best" -> "My favourite drink is Tea."
     for-owner     "Home for me is Lisbon."        -> "My home is Lisbon."
     shared        "I was born and raised in Cork" -> "I was born in Cork."
     colon         "My job: nurse at St Mary's."   -> "My job is nurse at St Mary's."
@@ -32,6 +33,7 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.rules import RuleExtractor
+from agentmem.facts.extraction.subjects import who
 
 Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 
@@ -47,6 +49,8 @@ RELATIVES = frozenset({"that", "who", "whom", "which", "what", "where"})
 CLAUSE_DEPS = ("ccomp", "relcl", "advcl", "acl", "csubj", "attr")
 OBJECT_DEPS = ("dobj", "attr", "acomp", "oprd", "dative", "xcomp", "ccomp")
 OWNERS = {"me": "my", "him": "his", "her": "her", "us": "our", "them": "their"}
+UNNAMED_KINDS = frozenset({"one", "thing", "stuff"})
+POSSESSIVES = {"i": "my", "we": "our", "he": "his", "she": "her", "they": "their"}
 PLACE_PREPOSITIONS = ("in", "at", "from")
 # What a verb that states nothing of its own may carry: "I was born (and raised in X)".
 BARE_VERB_DEPS = (
@@ -111,13 +115,35 @@ def _copular(be) -> Iterator[Restatement]:
         if holder.pos_ == "PROPN" or not (focus.pos_ in ("NOUN", "PROPN", "VERB") or _named(focus)):
             continue
         if (clause := _clause_of(holder)) is not None:
-            yield _restate(clause, focus)
+            yield _favoured(clause, holder, focus) or _restate(clause, focus)
             return
     for clause in _clauses(be):  # "Lyon is where I live": the clause hangs on the copula
         if clause.i > be.i and _opened_by_wh(clause) and _gap(clause)[0] is not None:
             yield _restate(clause, subj)
             return
     yield from _for_owner(be, subj, sides)
+
+
+def _favoured(clause, holder, focus) -> Restatement | None:
+    """ "Autumn is the season I like best", "The film Dev prefers is Heat": a kind described
+    by what a subject likes most is that subject's favourite of the kind -> "My favourite
+    season is Autumn" (not "I like Autumn best": one slot for both ways of saying it)."""
+    liking = predicate_index().get(clause.lemma_.lower()) == "likes"
+    most = any(c.dep_ == "advmod" and c.tag_ in ("RBS", "JJS") for c in clause.children)
+    subj = next((c for c in clause.children if c.dep_ == "nsubj"), None)
+    if not liking or not (most or clause.lemma_ == "prefer") or subj is None:
+        return None
+    if holder.lemma_.lower() in UNNAMED_KINDS:  # "the one I love best": no kind is named
+        return None
+    named = who(subj)
+    owner = POSSESSIVES.get(subj.lower_) or (f"{named}'s" if named not in (None, USER) else None)
+    kind = [t for t in holder.lefts if t.dep_ in ("compound", "amod")] + [holder]
+    inside = {t.i for t in clause.subtree} | {t.i for t in holder.subtree}
+    value = [t for t in focus.subtree if not t.is_punct and t.i not in inside - {focus.i}]
+    if owner is None or not value:
+        return None
+    text = f"{owner} favourite {_text(kind)} is {_text(value)}."
+    return Restatement(text[:1].upper() + text[1:], {t.i for t in value}, clause.i)
 
 
 def _demoted(root, be) -> Iterator[Restatement]:

@@ -8,7 +8,8 @@ map onto the one attribute table of `agentmem.facts.vocabulary` through the lemm
 synonym phrases, so "lives in", "is living in" and "lived in" all land on `lives_in`.
 Verbs of change (ending, parting, disposing, switching, beginning: "left", "gave away",
 "broke up with", "swapped X for Y", "took up") are read by `extraction_change`: a value
-ends, or a new one replaces it, and the fact names what ended (`Fact.ends`). A clause
+ends, or a new one replaces it, and the fact names what ended (`Fact.ends`); a renaming
+("renamed the dog Waffles") by `extraction_renaming`. A clause
 joined to another ("I left Initech; these days I work at Hooli") is read on its own, and a
 sentence that ends one value and states another of the same slot is one fact: the new value,
 naming the old.
@@ -16,7 +17,8 @@ naming the old.
 Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lemmas:
 `extraction_pipeline`; batched parses and the on-demand entity recogniser:
 `extraction_docs`; copular clauses: `extraction_copula`; an object's value:
-`extraction_values`; a verb's slots: `extraction_predicates`; predicates the table lacks, by
+`extraction_values`; a verb's slots: `extraction_predicates`; lasting facts told as past
+events ("grew up on a farm", "studied at X"): `extraction_origins`; predicates the table lacks, by
 meaning: `extraction_similar`; what a verb the table does not read states its subject holds
 or does (a possession, a partner, a verb-named relation, a pursuit): `extraction_holdings`.
 """
@@ -28,7 +30,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from agentmem.facts.extraction import change, chat, instead
+from agentmem.facts.extraction import change, chat, instead, renaming
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser
@@ -37,6 +39,7 @@ from agentmem.facts.extraction.holdings import held_or_done
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
+from agentmem.facts.extraction.origins import life_events
 from agentmem.facts.extraction.pipeline import (
     MODEL_PACKAGES,
     available,
@@ -147,6 +150,8 @@ def _asserted(pred) -> bool:
     for child in pred.children:
         if child.dep_ == "aux" and child.lower_ in MODALS:
             return False
+        if child.dep_ == "aux" and child.lower_ in ("'d", "’d") and pred.tag_ == "VB":
+            return False  # "'d" before a bare verb is "would" ("I'd move"), not "had"
         if child.dep_ == "mark" and child.lower_ in CONDITIONS:
             return False
     return True
@@ -169,12 +174,15 @@ def _clause(pred) -> Iterator[Reading]:
     elif pred.lemma_ == "be":
         yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from copula(pred, subject, negated)
+    elif renaming.is_renaming(pred):
+        yield from () if negated else renaming.renamed(pred, subject)
     elif change.is_change(pred) and (changed := list(change.changes(pred, subject))):
         yield from () if negated else changed  # "didn't quit", "never moved out": no change
     elif subject is None:
         return
     else:
         read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
+        read = read or [(subject, a, v, negated) for a, v in life_events(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         yield from read or ((subject, a, v, negated) for a, v in held_or_done(pred))

@@ -60,6 +60,9 @@ def _clean(value: str) -> str:
     value = re.sub(
         r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value, flags=re.I
     )
+    # a degree adverb after the value grades the verb: "I like Ravel best", "I like best"
+    value = re.sub(r"(?:^|\s+)(?:the )?(?:best|most|more|least)$", "", value, flags=re.I)
+    value = re.sub(r"^(?:best|most|more|least) (?:is|are|was|were)\b.*", "", value, flags=re.I)
     # a value never ends on a word that joins it to more: "I quit Telstra and joined Optus"
     value = re.sub(r"(?:\s+(?:and|or|but|of|for|the|with|to))+$", "", value, flags=re.I)
     words = value.split()

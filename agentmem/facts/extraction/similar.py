@@ -57,14 +57,27 @@ def _similar(predicate: str, preposition: str) -> str | None:
     return attributes[best] if float(sims[best]) >= THRESHOLD else None
 
 
+def embed(texts: list[str]) -> np.ndarray | None:
+    """Unit vectors of `texts` by the bundled embedder (loaded once, shared with the slot
+    table); None when it cannot load."""
+    embedder = _shared()
+    return None if embedder is None else np.asarray(embedder.embed(texts))
+
+
+@functools.cache
+def _shared():
+    with _LOCK:
+        return _embedder()
+
+
 @functools.cache
 def _table() -> dict[str, Any] | None:
     """preposition -> (attributes, unit vectors of the table's predicates ending in it);
     "" -> the embedder. None when the bundled embedder cannot load."""
+    embedder = _shared()
+    if embedder is None:
+        return None
     with _LOCK:
-        embedder = _embedder()
-        if embedder is None:
-            return None
         by_prep: dict[str, list[tuple[str, str]]] = {}
         for phrase, attribute in predicate_index().items():
             words = phrase.split()
@@ -95,4 +108,4 @@ def _embedder():
         return None
 
 
-__all__ = ["THRESHOLD", "similar_attribute", "use_cache_dir"]
+__all__ = ["THRESHOLD", "embed", "similar_attribute", "use_cache_dir"]

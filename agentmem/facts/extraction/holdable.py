@@ -1,0 +1,63 @@
+"""Whether what one "has" is a thing one holds, for the holdings reader (`extraction_holdings`).
+
+"I have a cello" states a possession; "I have a question", "I've got a splitting headache",
+"we had a great time" use "have" as a light verb: the noun is a thought, a state of the body
+or mind, an event or a span of time, and nothing is owned. English marks no difference in
+the grammar, and the small English pipeline carries no noun classes, so the noun's meaning
+decides: "I have a <noun>." is embedded by the bundled MiniLM and compared with two sets of
+kinds, things one can own (vehicles, animals, buildings, instruments, tools, land, a
+business, a document) and things one only experiences or takes part in (thoughts, emotions,
+illnesses, events, spans of time, difficulties, conversations, opportunities). The nearer
+kind decides; there is no tuned threshold. Checked on a list of nouns apart from the hand
+suites (`tests/test_extraction_holdable.py`). Without the bundled embedder every object
+counts as held, as before.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from agentmem.facts.extraction.similar import embed
+
+HOLDABLE_KINDS = (
+    "a vehicle",
+    "an animal or pet",
+    "a building or home",
+    "a musical instrument",
+    "a tool or device",
+    "furniture",
+    "a piece of land or garden",
+    "a business or shop",
+    "a ticket or document",
+    "clothing or jewellery",
+)
+EXPERIENCED_KINDS = (
+    "a thought or opinion",
+    "an emotion",
+    "an illness, pain or symptom",
+    "an event or appointment",
+    "a period of time",
+    "a difficulty",
+    "a conversation",
+    "an opportunity",
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def holdable(noun_phrase: str) -> bool:
+    """Whether "I have a `noun_phrase`" names a thing held rather than one experienced."""
+    kinds = _kinds()
+    vector = None if kinds is None else embed([f"I have a {noun_phrase}."])
+    if kinds is None or vector is None:
+        return True
+    held, experienced = kinds
+    return float((held @ vector[0]).max()) >= float((experienced @ vector[0]).max())
+
+
+@functools.cache
+def _kinds():
+    held, experienced = embed(list(HOLDABLE_KINDS)), embed(list(EXPERIENCED_KINDS))
+    return None if held is None or experienced is None else (held, experienced)
+
+
+__all__ = ["EXPERIENCED_KINDS", "HOLDABLE_KINDS", "holdable"]

@@ -1,0 +1,49 @@
+"""Life events of a subject's past that state a lasting fact, for the parse extractor
+(`extraction_parse`): where one grew up, was born or raised, where one studied.
+
+Most verbs in the simple past tell an event that no longer holds ("I went to Paris"); the
+verbs of origin and of schooling tell one that stays true of the subject for life, and
+name its place after a locative preposition, in the active ("Ingrid grew up on a farm near
+Tromsø") or the passive ("Aroha was raised in Rotorua by her grandparents"):
+
+    origin     grow up, be born, be raised, be brought up + in/on/at/near X -> `from`
+    schooling  study, graduate, train + at/in/from a named X -> `study_at` ... (`related_slot`;
+               "studied in the library" names no school)
+
+The value is the preposition's object as its constituent (`extraction_values`: "a farm",
+not "a farm near Tromsø"; the agent "by her grandparents" is no place). The attribute
+table reads "born in", "grew up in" itself (`extraction_predicates`); this reads the verbs
+of the class with any locative preposition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.values import value_text
+from agentmem.facts.vocabulary import related_slot
+
+ORIGIN = frozenset({"grow up", "bear", "raise", "bring up"})
+SCHOOLING = frozenset({"study", "graduate", "train"})
+PLACES = ("in", "on", "at", "near", "from")
+
+
+def life_events(pred) -> Iterator[tuple[str, str]]:
+    """(attribute, value) of the first place a verb of origin or schooling names."""
+    particle = next((c.lower_ for c in pred.children if c.dep_ == "prt"), "")
+    said = f"{pred.lemma_.lower()} {particle}".strip()
+    if said not in ORIGIN and said not in SCHOOLING:
+        return
+    for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in PLACES):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is None or obj.pos_ not in ("NOUN", "PROPN") or not (value := value_text(obj)):
+            continue
+        if said in SCHOOLING and obj.pos_ != "PROPN":  # "studied in the library": a place of
+            continue  # an evening; a school is named
+        slot = "from" if said in ORIGIN else related_slot(pred.lemma_.lower(), prep.lower_)
+        if slot is not None:
+            yield slot, value
+            return
+
+
+__all__ = ["life_events"]
