@@ -34,12 +34,13 @@ class _Extras(Policy):
     needs_attention = True
 
     def __init__(self, keys, values, mask):
-        self.kv, self.seen, self.extra_seen = (keys, values, mask), [], []
+        self.kv, self.seen, self.extra_seen, self.lse = (keys, values, mask), [], [], []
 
     def has_extra(self, state) -> bool:
         return True
 
-    def extra_kv(self, state, query):
+    def extra_kv(self, state, query, lse=None):
+        self.lse.append(lse)
         return self.kv
 
     def observe_extra(self, state, probs, q_start, q_total) -> None:
@@ -73,3 +74,51 @@ def test_extra_keys_share_one_softmax_with_the_cache():
     shown, extra = torch.cat(policy.seen, 2), torch.cat(policy.extra_seen, 2)
     torch.testing.assert_close(shown.sum(-1) + extra.sum(-1), torch.ones(kv_heads, group, q))
     assert (extra[0, :, :, 1] == 0).all() and (extra[1:, :, :, 1] > 0).all()
+
+
+class _Resident(_Extras):
+    """Resident keys (attended by every query) besides per-chunk extras, as CMP's warm tier."""
+
+    def __init__(self, resident, keys, values, mask):
+        super().__init__(keys, values, mask)
+        self.resident = resident
+
+    def resident_kv(self, state):
+        return self.resident
+
+
+@pytest.mark.parametrize("q", [1, 3])
+def test_resident_keys_come_first_and_a_single_query_hands_over_its_normaliser(q):
+    """Order [resident, extras, cache] under one softmax, as one key set would give; for a
+    single query the policy is handed the log-sum-exp of its scaled logits over the resident
+    and cached keys (what CMP's recall measures a block's share against), for a chunk none."""
+    gen = torch.Generator().manual_seed(3)
+    kv_heads, group, n, w, m, d = 2, 3, 9, 4, 5, 8
+    query = torch.randn(1, kv_heads * group, q, d, generator=gen)
+    key, value = torch.randn(2, 1, kv_heads, n, d, generator=gen)
+    rk, rv = torch.randn(2, 1, kv_heads, w, d, generator=gen)
+    ek, ev = torch.randn(2, 1, kv_heads, m, d, generator=gen)
+    emask = torch.ones(kv_heads, m, dtype=torch.bool)
+    emask[1, 0] = False
+    policy = _Resident((rk, rv), ek, ev, emask)
+    out = _attend_observed(SimpleNamespace(policy=policy), None, query, key, value, d**-0.5)
+    keys = torch.cat([rk, ek, key], 2).repeat_interleave(group, 1)
+    values = torch.cat([rv, ev, value], 2).repeat_interleave(group, 1)
+    mask = torch.cat(
+        [
+            torch.ones(kv_heads, q, w, dtype=torch.bool),
+            emask[:, None, :].expand(-1, q, -1),
+            _causal(q, n, 0, q, "cpu").expand(kv_heads, -1, -1),
+        ],
+        -1,
+    ).repeat_interleave(group, 0)
+    expected = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask, scale=d**-0.5)
+    torch.testing.assert_close(out, expected)
+    assert torch.cat(policy.extra_seen, 2).shape[-1] == w + m
+    (lse,) = policy.lse
+    if q > 1:
+        assert lse is None
+    else:
+        device = torch.cat([rk, key], 2)[0]  # (kv_heads, w + n, d)
+        logits = query[0].view(kv_heads, group, d) @ device.transpose(1, 2) * d**-0.5
+        torch.testing.assert_close(lse, logits.logsumexp(-1, keepdim=True))

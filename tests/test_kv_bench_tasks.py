@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -44,18 +45,44 @@ def test_passkey_case_places_the_key_at_the_depth(tiny):
 def test_speed_task_reports_ratios_against_the_full_cache(tiny, tmp_path):
     from agentmem.bench import kv
 
+    logged = []
     report = kv.run(
         llm=tiny, tasks=("speed",), speed_lengths=(120, 240), decode_tokens=3,
-        out_dir=tmp_path, log=lambda _m: None,
+        out_dir=tmp_path, log=logged.append,
     )  # fmt: skip
     rows = {(r["policy"], r["metric"]): r["value"] for r in report["results"]}
     for length in (120, 240):
-        assert rows[("full", f"decode_ratio_vs_full@{length}")] == 1.0
+        for ratio in ("decode", "prefill", "cpu_decode", "cpu_prefill"):
+            assert rows[("full", f"{ratio}_ratio_vs_full@{length}")] == 1.0
         for policy in ("cmp", "str"):
             assert rows[(policy, f"prefill_s@{length}")] > 0
+            assert rows[(policy, f"cpu_prefill_s@{length}")] > 0
+            assert rows[(policy, f"cpu_decode_ms_per_token@{length}")] > 0
+            cpu = rows[(policy, f"cpu_decode_ms_per_token@{length}")]
+            full = rows[("full", f"cpu_decode_ms_per_token@{length}")]
+            assert rows[(policy, f"cpu_decode_ratio_vs_full@{length}")] == pytest.approx(cpu / full)
             assert rows[(policy, f"decode_ratio_vs_full@{length}")] > 0
             assert rows[(policy, f"device_kv_ratio@{length}")] < 0.5
+    table = logged[-1].splitlines()
+    assert len(table) == 1 + 2 * 3 and table[1].split()[:2] == ["120", "cmp"]
     assert (tmp_path / "kv_speed.png").stat().st_size > 0
+
+
+def test_speed_configurations_take_turns_first():
+    from agentmem.bench.kv_speed import _rotations
+
+    orders = list(_rotations(["full", "cmp", "str"], 4))
+    assert [o[0] for o in orders] == ["full", "cmp", "str", "full"]
+    assert all(sorted(o) == ["cmp", "full", "str"] for o in orders)
+
+
+def test_cpu_time_counts_work_not_waiting():
+    from agentmem.bench.kv_speed import _timed
+
+    wall, cpu = _timed("cpu", lambda: time.sleep(0.05))
+    assert wall >= 0.05 and cpu < wall / 2
+    busy_wall, busy_cpu = _timed("cpu", lambda: sum(i * i for i in range(200_000)))
+    assert busy_cpu > 0
 
 
 def test_dev_and_heldout_texts_split_the_documentation_without_overlap():

@@ -71,13 +71,14 @@ def test_recalled_block_is_bit_exact(tiny, ids):
     st, ref = session.cache.states[0], full.cache.states[0]
     cold = st.extra["cmp"].cold
     query = torch.randn(2, 2, 1, ref.keys.shape[-1])
-    k, v, valid, slots = cold.recall(query, 2)
+    k, v, valid, slots, blocks = cold.recall(query, 2)
     positions = cold.pos.gather(1, slots)
     dim = ref.keys.shape[-1]
     assert torch.equal(k[0], ref.keys[0].gather(1, positions[:, :, None].expand(-1, -1, dim)))
     assert torch.equal(v[0], ref.values[0].gather(1, positions[:, :, None].expand(-1, -1, dim)))
     best = cold.block_scores(query).argmax(dim=1)
     assert torch.equal(slots[:, 0] // cold.block_size, best)
+    assert torch.equal(blocks, slots[:, :: cold.block_size] // cold.block_size)
     assert valid.dtype == torch.bool
 
 

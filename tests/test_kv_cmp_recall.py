@@ -49,7 +49,7 @@ def test_a_block_whose_keys_match_the_query_is_recalled(representative, candidat
     store.append(keys, keys.clone(), torch.arange(64).expand(heads, -1))
     store.in_warm.zero_()
     query = target[:, None, None, :]  # (heads, group=1, q=1, d)
-    _, _, valid, slots = store.recall(query, 2, candidates)
+    _, _, valid, slots, _ = store.recall(query, 2, candidates)
     for h, b in enumerate(planted):
         assert b in (slots[h] // block).tolist()
     assert valid.all()
@@ -65,8 +65,9 @@ def test_recall_finds_a_cold_token_for_a_query_aimed_at_it(tiny, ids):
     aim = torch.stack([exact[h, r] for h, r in enumerate(rows)])  # (heads, d)
     group = session.llm.model.config.num_attention_heads // st.keys.shape[1]
     query = (aim.repeat_interleave(group, 0) * 4)[None, :, None, :]
-    _, _, valid = session.policy.extra_kv(st, query)
+    _, _, recalled = session.policy.extra_kv(st, query)
     attended = torch.cat([tiers.warm.pos, tiers.cold.pos.gather(1, tiers.recalled)], 1)
+    valid = torch.cat([torch.ones_like(tiers.warm.pos, dtype=torch.bool), recalled], 1)
     for h, p in enumerate(wanted):
         assert p in attended[h][valid[h]].tolist()
 
@@ -76,9 +77,9 @@ def test_recall_is_chosen_per_query_chunk_and_per_decoded_token(tiny, ids):
     seen = []
     extra_kv = session.policy.extra_kv
 
-    def spy(state, query):
+    def spy(state, query, lse=None):
         seen.append(query.shape[2])
-        return extra_kv(state, query)
+        return extra_kv(state, query, lse)
 
     session.policy.extra_kv = spy
     session.feed_ids(ids[:20])  # one forward of 20 queries: chunks of 8, 8, 4 in every layer

@@ -27,6 +27,7 @@ import argparse
 import json
 import math
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -282,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "speed_lengths", "decode_tokens"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    log = (lambda _m: None) if args.json else (lambda m: print(m, flush=True))
+    # with --json, stdout carries the report alone; progress and tables go to stderr
+    stream = sys.stderr if args.json else sys.stdout
+    log = lambda m: print(m, file=stream, flush=True)  # noqa: E731
     report = run(out_dir=args.out, plot=True, threads=args.threads, log=log, **options)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -108,11 +108,13 @@ def _attend_observed(cache, state, query, key, value, scaling):
 
     The policy's extra keys are asked for per query chunk, so that a recall (CMP's) is chosen
     for the queries that will read it: each prefill chunk, the question, each decoded token.
-    A chunk's extra and cached keys are scored as one key set and normalised by one fused
-    softmax (separate scores and a hand-written joint softmax took four passes over the
-    scores and two output matmuls: a tenth of CMP's prefill). A chunk reads only the keys up
-    to its last query: the columns of later queries are all masked, so computing them was a
-    third of a bulk prefill's attention.
+    A chunk's resident, extra and cached keys are scored as one key set and normalised by one
+    fused softmax (separate scores and a hand-written joint softmax took four passes over the
+    scores and two output matmuls: a tenth of CMP's prefill). The resident and cached keys are
+    scored before the extras are chosen, so a single query's log-sum-exp over them is handed
+    to the policy (CMP's recall measured it again per decoded token). A chunk reads only the
+    keys up to its last query: the columns of later queries are all masked, so computing
+    them was a third of a bulk prefill's attention.
     """
     policy = cache.policy
     _, q_heads, q_total, dim = query.shape
@@ -120,23 +122,35 @@ def _attend_observed(cache, state, query, key, value, scaling):
     group = q_heads // kv_heads
     qg = query[0].view(kv_heads, group, q_total, dim)
     has_extra = policy.has_extra(state)
+    resident = policy.resident_kv(state) if has_extra else None
+    w = 0 if resident is None else resident[0].shape[2]
     chunk = min(QUERY_CHUNK, policy.query_chunk(state, q_total) or QUERY_CHUNK)
     outputs = []
     for start in range(0, q_total, chunk):
         stop = min(start + chunk, q_total)
         upto = n - q_total + stop  # keys this chunk may see
-        extra = policy.extra_kv(state, query[:, :, start:stop]) if has_extra else None
-        keys, values, m = key[0, :, :upto], value[0, :, :upto], 0
-        if extra is not None:
-            ek, ev, emask = extra
-            m = ek.shape[2]
-            keys, values = torch.cat([ek[0], keys], 1), torch.cat([ev[0], values], 1)
-        scores = _scores(qg[:, :, start:stop], keys, scaling)  # (kv_heads, group, c, m + upto)
+        keys, values = key[0, :, :upto], value[0, :, :upto]
+        if w:
+            keys = torch.cat([resident[0][0], keys], 1)
+        scores = _scores(qg[:, :, start:stop], keys, scaling)  # (kv_heads, group, c, w + upto)
         if stop - start > 1:  # within the chunk's own tokens, query r sees token t <= r
             own = torch.ones(stop - start, stop - start, dtype=torch.bool, device=query.device)
-            scores[..., m + upto - (stop - start) :].masked_fill_(own.triu(1), float("-inf"))
-        if m and emask is not None:
-            scores[..., :m].masked_fill_(~emask[:, None, None, :], float("-inf"))
+            scores[..., w + upto - (stop - start) :].masked_fill_(own.triu(1), float("-inf"))
+        extra = None
+        if has_extra:
+            lse = scores.flatten(1, 2).logsumexp(-1, keepdim=True) if stop - start == 1 else None
+            extra = policy.extra_kv(state, query[:, :, start:stop], lse)
+        parts = [] if resident is None else [resident[1][0]]
+        m = w
+        if extra is not None:
+            ek, ev, emask = extra
+            es = _scores(qg[:, :, start:stop], ek[0], scaling)
+            es.masked_fill_(~emask[:, None, None, :], float("-inf"))
+            scores = torch.cat([scores[..., :w], es, scores[..., w:]], -1)
+            parts.append(ev[0])
+            m += ek.shape[2]
+        if parts:
+            values = torch.cat([*parts, values], 1)
         probs = scores.softmax(dim=-1)
         outputs.append(_grouped_matmul(probs.to(values.dtype), values))
         if m:

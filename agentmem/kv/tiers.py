@@ -39,6 +39,11 @@ def quantize_bound(x: torch.Tensor, up: bool) -> tuple[torch.Tensor, torch.Tenso
     return q, scale
 
 
+def _on(x: torch.Tensor, device) -> torch.Tensor:
+    """``x`` on ``device``, without a dispatched no-op when it is there already."""
+    return x if x.device == torch.device(device) else x.to(device)
+
+
 def dequantize(q: torch.Tensor, scale: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return (q.float() * scale.float()).to(dtype)
 
@@ -141,6 +146,7 @@ class ColdStore:
             k[:, : self.length] = self.k[:, : self.length]
             v[:, : self.length] = self.v[:, : self.length]
         self.k, self.v = k, v
+        self._row_base = self._head_base * capacity  # each head's first row, flattened
 
     def _allocate(self, capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
         shape = (self.heads, capacity, self.dim)
@@ -208,12 +214,19 @@ class ColdStore:
         return self._pool(logits, norm)
 
     def _bounds(self, q: torch.Tensor) -> torch.Tensor:
-        """``q: (heads, Q, d)`` -> the representatives' logits ``(heads, Q, blocks)``."""
-        kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
+        """``q: (heads, Q, d)`` -> the representatives' logits ``(heads, Q, blocks)``.
+
+        A block's scale multiplies the products, ``q . (k s) = (q . k) s``, rather than its
+        keys: one pass over queries x blocks instead of one over blocks x d per step (the
+        representatives are the part of a decoded token's work that grows with the cache)."""
         if self.representative == "mean":
+            kmax = dequantize(self.rep_max, self.rep_max_s, torch.float32)
             return q @ kmax.transpose(1, 2)
-        kmin = dequantize(self.rep_min, self.rep_min_s, torch.float32)
-        return q.clamp(min=0) @ kmax.transpose(1, 2) + q.clamp(max=0) @ kmin.transpose(1, 2)
+        up = torch.bmm(q.clamp(min=0), self.rep_max.float().transpose(1, 2))
+        down = torch.bmm(q.clamp(max=0), self.rep_min.float().transpose(1, 2))
+        return up.mul_(self.rep_max_s.transpose(1, 2)).add_(
+            down.mul_(self.rep_min_s.transpose(1, 2))
+        )
 
     def _rep_logits(self, q: torch.Tensor, norm=None) -> tuple[torch.Tensor, torch.Tensor]:
         """``q: (heads, Q, d)`` -> the representatives' logits ``(heads, Q, blocks)`` and each
@@ -259,7 +272,13 @@ class ColdStore:
         """Rows ``(heads, m, d)`` of ``store: (heads, capacity, d)`` at ``slots: (heads, m)``, as
         one row copy from the flattened store (a gather with an index expanded over ``d``
         reads an index per element: the largest cost of a decoded token's recall)."""
-        flat = (slots + self._head_base * store.shape[1]).flatten()
+        return self._take(store, self._flat(slots))
+
+    def _flat(self, slots: torch.Tensor) -> torch.Tensor:
+        """Row indices into the flattened stores (keys and values share their capacity)."""
+        return (slots + self._row_base).flatten()
+
+    def _take(self, store: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
         return store.view(-1, self.dim).index_select(0, flat).view(self.heads, -1, self.dim)
 
     def _rescore(self, query: torch.Tensor, blocks: torch.Tensor, count: int) -> torch.Tensor:
@@ -284,12 +303,12 @@ class ColdStore:
         else:
             slots, valid = self._slots(blocks)
             keys = self._rows(self.k, slots)
-        logits = q.to(keys.device) @ keys.float().transpose(1, 2)
+        logits = torch.bmm(_on(q, keys.device), keys.float().transpose(1, 2))
         if blocks is None:
             logits = F.pad(logits, (0, pad))
         logits = logits.masked_fill(~valid[:, None], float("-inf"))
         best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
-        return self._pool(best, norm.to(keys.device))
+        return self._pool(best, _on(norm, keys.device))
 
     def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
         """The ``count`` blocks per head with the best exact scores, reading only what the
@@ -325,9 +344,9 @@ class ColdStore:
     def _held_exact(self, q: torch.Tensor, held, norm: torch.Tensor):
         """The blocks ``(heads, count)`` of a previous `recall`'s result ``held`` and their
         pooled exact scores, computed from its keys on the compute device (no tier-2 read)."""
-        keys, _, valid, slots = held
-        blocks = slots[:, :: self.block_size] // self.block_size
-        logits = (q @ keys[0].float().transpose(1, 2)).masked_fill(~valid[:, None], float("-inf"))
+        keys, _, valid, _, blocks = held
+        logits = torch.bmm(q, keys[0].float().transpose(1, 2))
+        logits = logits.masked_fill(~valid[:, None], float("-inf"))
         best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
         return blocks, self._pool(best, norm).cpu()
 
@@ -336,7 +355,10 @@ class ColdStore:
         the ``opened`` best others by bound (their exact keys read from tier 2) compete, and
         the ``count`` best exact scores are kept. Per token that is the bounds plus
         ``opened`` blocks of tier 2, whatever its length; a block outside the bounds' top
-        ``opened`` that would beat a held one is missed (rate measured in DESIGN.md)."""
+        ``opened`` that would beat a held one is missed (rate measured in DESIGN.md).
+
+        Returns the competing blocks ``(heads, c)``, ``held``'s first, and the indices
+        ``(heads, count)`` among them of the kept ones."""
         logits, norm = self._rep_logits(q, norm)
         bounds = self._pool(logits, norm)
         if held is None:  # e.g. after a compression: the first pool is the bounds' best
@@ -350,7 +372,7 @@ class ColdStore:
         if self.opened:
             chosen = torch.cat([chosen, more], 1)
             exact = torch.cat([exact, self._exact(q, more, norm)], 1)
-        return chosen.gather(1, exact.topk(count, dim=1).indices)
+        return chosen, exact.topk(count, dim=1).indices
 
     def recall(
         self, query: torch.Tensor, count: int, candidates: int = 1, held=None, norm=None,
@@ -364,7 +386,8 @@ class ColdStore:
         ``"mean"`` ones, the means choose ``count * candidates`` blocks and their exact keys
         the ``count`` among them. Returns keys, values ``(1, heads, count * block, d)`` on the
         compute device, a validity mask ``(heads, count * block)`` (padding and tokens
-        already attended in tier 1 are masked out) and the slots recalled. ``norm``
+        already attended in tier 1 are masked out), the slots recalled and their blocks
+        ``(heads, count)``. ``norm``
         ``(heads, group * q, 1)``: each query's normaliser of the bounded selection.
         ``opened`` (with ``"bound"`` representatives): `_two_stage` instead of the exact
         selection, reading ``opened`` blocks of tier 2 besides ``held``'s.
@@ -372,15 +395,18 @@ class ColdStore:
         count = min(count, self.blocks)
         pool = min(self.blocks, count * max(candidates, 1))
         two_stage = opened is not None and self.representative == "bound"
-        if two_stage or (pool > count and self.representative == "bound"):
-            q = query.float().flatten(1, 2)
-            if two_stage:
-                top = self._two_stage(q, count, opened, held, norm)
-            else:
-                top = self._bounded(q, count, pool, held, norm)
+        if two_stage:
+            chosen, pick = self._two_stage(query.float().flatten(1, 2), count, opened, held, norm)
+            # held's blocks come first among the candidates: it stands when all kept are its
+            if held is not None and held[3].shape[1] == count * self.block_size:
+                if bool((pick < count).all()):
+                    return held
+            top = chosen.gather(1, pick)
+        elif pool > count and self.representative == "bound":
+            top = self._bounded(query.float().flatten(1, 2), count, pool, held, norm)
             if held is not None and torch.equal(
                 top.sort(dim=1).values,
-                (held[3][:, :: self.block_size] // self.block_size).sort(dim=1).values,
+                held[4].sort(dim=1).values,
             ):
                 return held
         else:
@@ -388,7 +414,8 @@ class ColdStore:
             if pool > count:
                 top = self._rescore(query, top, count)
         slots, valid = self._slots(top)
-        k = self._rows(self.k, slots).to(self.device)[None]
-        v = self._rows(self.v, slots).to(self.device)[None]
+        flat = self._flat(slots)
+        k = self._take(self.k, flat).to(self.device)[None]
+        v = self._take(self.v, flat).to(self.device)[None]
         self.recalls.scatter_add_(1, slots, valid.long())
-        return k, v, valid.to(self.device), slots
+        return k, v, _on(valid, self.device), slots, top

@@ -85,12 +85,21 @@ class Policy:
         queries chooses how many share one choice."""
         return None
 
+    def resident_kv(self, state: LayerState) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Keys and values ``(1, kv_heads, w, d)`` that every query of the running forward
+        attends besides the cache, whatever the query (CMP's warm tier); None when none."""
+        return None
+
     def extra_kv(
-        self, state: LayerState, query: torch.Tensor
+        self, state: LayerState, query: torch.Tensor, lse: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """Keys, values ``(1, kv_heads, m, d)`` and mask ``(kv_heads, m)`` attended besides the
         cache for ``query: (1, q_heads, q, d)`` (one query chunk of the running forward: a
-        prefill chunk, a question or one decoded token); None when there are none."""
+        prefill chunk, a question or one decoded token); None when there are none.
+
+        ``lse: (kv_heads, group * q, 1)``, given for a single query (a decoded token): the
+        log-sum-exp of its scaled logits over the resident and cached keys, which the
+        attention has computed already."""
         return None
 
     def observe_extra(

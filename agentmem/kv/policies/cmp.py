@@ -193,33 +193,29 @@ class CMP(Retention):
             return None
         return self.recall_chunk
 
-    def extra_kv(self, state, query: torch.Tensor):
-        """Warm tokens (dequantised once per forward) and the cold blocks recalled for this
-        query chunk ``query: (1, q_heads, q, d)``."""
+    def resident_kv(self, state):
+        """Warm tokens ``(1, heads, w, d)``, dequantised once per forward."""
         tiers = state.extra.get("cmp")
-        if tiers is None:
+        if tiers is None or not tiers.warm.length:
             return None
-        keys, values, masks = [], [], []
-        if tiers.warm.length:
-            if tiers.warm_kv is None:
-                tiers.warm_kv = tiers.warm.dequantized()
-            k, v = tiers.warm_kv
-            keys.append(k), values.append(v)
-            masks.append(torch.ones(k.shape[1], k.shape[2], dtype=torch.bool, device=k.device))
-        if tiers.cold.length > tiers.warm.length and tiers.recall:
-            k, v, valid = self._recall(state, tiers, query)
-            keys.append(k), values.append(v), masks.append(valid)
-        if not keys:
-            return None
-        if len(keys) == 1:
-            return keys[0], values[0], masks[0]
-        return torch.cat(keys, 2), torch.cat(values, 2), torch.cat(masks, 1)
+        if tiers.warm_kv is None:
+            tiers.warm_kv = tiers.warm.dequantized()
+        return tiers.warm_kv
 
-    def _recall(self, state, tiers: _Tiers, query: torch.Tensor):
+    def extra_kv(self, state, query: torch.Tensor, lse: torch.Tensor | None = None):
+        """The cold blocks recalled for this query chunk ``query: (1, q_heads, q, d)``; ``lse``
+        (a decoded token's, from the attention) is the selection's normaliser when given."""
+        tiers = state.extra.get("cmp")
+        if tiers is None or not (tiers.cold.length > tiers.warm.length and tiers.recall):
+            return None
+        return self._recall(state, tiers, query, lse)
+
+    def _recall(self, state, tiers: _Tiers, query: torch.Tensor, lse=None):
         """The cold blocks for this query chunk. A decoded token starts from the held recall:
         with ``"bound"`` representatives its bounds say which other blocks may beat it and
         only those are read (the result is the exact selection); with ``"mean"`` ones it reads
-        the held blocks while fewer than ``reselect`` tokens have."""
+        the held blocks while fewer than ``reselect`` tokens have. ``lse``: the device
+        normaliser (`_device_norm`) as the attention computed it."""
         held = tiers.held
         width = min(tiers.recall, tiers.cold.blocks) * self.block_size
         decode = query.shape[2] == 1 and held is not None and held[0].shape[2] == width
@@ -237,7 +233,7 @@ class CMP(Retention):
         norm = None
         if bounded and self.recall_norm == "device" and not tiers.bulk:
             grouped = grouped * grouped.shape[-1] ** -0.5  # the attention's own scale
-            norm = self._device_norm(state, tiers, grouped)
+            norm = lse if lse is not None else self._device_norm(state, tiers, grouped)
         tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates, start, norm, opened)
         tiers.recalled = tiers.held[3]
         tiers.held_age = 1 if query.shape[2] == 1 else 0
@@ -247,11 +243,15 @@ class CMP(Retention):
     def _device_norm(state, tiers: _Tiers, grouped: torch.Tensor) -> torch.Tensor:
         """Per query ``(heads, group * q, 1)``: the log-sum-exp of its scaled logits over the
         keys it attends on device (hot and warm), so that a cold block scores as the share
-        of that query's attention it would take."""
+        of that query's attention it would take. (A chunk's queries are measured against every
+        hot key, the chunk's later tokens included; a decoded token's comes from the
+        attention, see `_recall`.)"""
         q = grouped.float().flatten(1, 2)
-        logits = [q @ state.keys[0].float().transpose(1, 2)]
-        if tiers.warm_kv is not None:
-            logits.append(q @ tiers.warm_kv[0][0].float().transpose(1, 2))
+        logits = [torch.bmm(q, state.keys[0].float().transpose(1, 2))]
+        if tiers.warm.length:
+            if tiers.warm_kv is None:
+                tiers.warm_kv = tiers.warm.dequantized()
+            logits.append(torch.bmm(q, tiers.warm_kv[0][0].float().transpose(1, 2)))
         return torch.cat(logits, 2).logsumexp(dim=2, keepdim=True)
 
     def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
