@@ -59,6 +59,16 @@ def test_remembered_lemmas_are_the_pipelines_first_time_and_again(nlp):
     assert ("leaves", "VERB", "leave") in roles and ("leaves", "NOUN", "leaf") in roles
 
 
+def test_rule_step_gives_spacys_forms_for_every_token(nlp):
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    rules = lemmas.RuleLemmas(lemmatizer)
+    tokens = [t for d in nlp.pipe(generated(40, seed=913), disable=["lemmatizer"]) for t in d]
+    assert [rules.lemmatize(t) for t in tokens] == [lemmatizer.rule_lemmatize(t) for t in tokens]
+    parser = docs.Parser(nlp)
+    fast = next(c for c in parser._after if isinstance(c, lemmas.FastLemmatizer))
+    assert isinstance(fast._lemmatize.__self__, lemmas.RuleLemmas)  # what the path runs
+
+
 def test_a_text_given_twice_is_parsed_once_and_read_alike(nlp):
     parser = docs.Parser(nlp)
     first, second = generated(2, seed=5)
