@@ -6,6 +6,7 @@ the cosine similarity.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -278,23 +279,42 @@ class HashEmbedder(Embedder):
     def _embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            for feature, weight in _features(text):
-                digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
-                value = int.from_bytes(digest, "little")
-                sign = 1.0 if value & 1 else -1.0
-                out[row, (value >> 1) % self.dimension] += sign * weight
+            words = [_word(w.lower(), self.dimension) for w in _TOKEN.findall(text)]
+            if not words:
+                words = [_word("", self.dimension, empty=True)]
+            # every word's feature, then every word's trigrams (the features' order), added
+            # one at a time in float32 (np.add.at), as `+=` a feature would add them
+            slots = np.concatenate([w[0] for w in words] + [w[1] for w in words])
+            values = np.concatenate([w[2] for w in words] + [w[3] for w in words])
+            np.add.at(out[row], slots, values)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return out / norms
 
 
-def _features(text: str) -> list[tuple[str, float]]:
-    words = [w.lower() for w in _TOKEN.findall(text)]
-    features = [("w:" + w, 1.0) for w in words]
-    for w in words:
-        padded = f"#{w}#"
-        features += [("t:" + padded[i : i + 3], 0.3) for i in range(max(1, len(padded) - 2))]
-    return features or [("empty", 1.0)]
+@functools.lru_cache(maxsize=1 << 16)
+def _word(word: str, dimension: int, empty: bool = False) -> tuple[np.ndarray, ...]:
+    """A lower-case word's cells and signed weights (remembered: a chat's words recur): its
+    own feature's slots, its trigrams' slots, then the values of each. `empty`: the one
+    feature of a text without words."""
+    own = [("empty" if empty else "w:" + word, 1.0)]
+    padded = f"#{word}#"
+    trigrams = [] if empty else [("t:" + padded[i : i + 3], 0.3) for i in range(len(padded) - 2)]
+    out: list[np.ndarray] = []
+    for features in (own, trigrams):
+        cells = [_cell(f, dimension) for f, _ in features]
+        out.append(np.array([slot for slot, _ in cells], dtype=np.intp))
+        out.append(np.array([s * w for (_, s), (_, w) in zip(cells, features, strict=True)]))
+    own_slots, own_values, tri_slots, tri_values = out
+    return (own_slots, tri_slots, own_values.astype(np.float32), tri_values.astype(np.float32))
+
+
+def _cell(feature: str, dimension: int) -> tuple[int, float]:
+    """The vector cell a feature adds to, and its sign: from a hash of the feature, so the
+    same on every machine."""
+    digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+    value = int.from_bytes(digest, "little")
+    return (value >> 1) % dimension, 1.0 if value & 1 else -1.0
 
 
 def make_embedder(

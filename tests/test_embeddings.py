@@ -1,3 +1,6 @@
+import hashlib
+import re
+
 import numpy as np
 
 from agentmem.adapters.embeddings import (
@@ -15,6 +18,37 @@ def test_hash_embedder_is_deterministic_and_normalised():
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0)
     assert v[0] @ v[1] > 0.99 and v[0] @ v[2] < 0.5
     assert a.embed([]).shape == (0, 384)
+
+
+def _hash_reference(text: str, dimension: int) -> np.ndarray:
+    """The hash embedder's definition, one feature at a time: each word ("w:" + word,
+    weight 1), then each word's trigrams of "#word#" (weight 0.3), hashed (blake2b, 8 bytes)
+    to a cell and a sign, added in float32 (before the rows are scaled to unit length)."""
+    words = [w.lower() for w in re.findall(r"\w+", text)]
+    features = [("w:" + w, 1.0) for w in words]
+    for w in words:
+        features += [("t:" + f"#{w}#"[i : i + 3], 0.3) for i in range(len(w))]
+    out = np.zeros(dimension, dtype=np.float32)
+    for feature, weight in features or [("empty", 1.0)]:
+        value = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+        out[(value >> 1) % dimension] += (1.0 if value & 1 else -1.0) * weight
+    return out
+
+
+def test_hash_embedder_gives_its_definitions_vectors_exactly():
+    texts = [
+        "Tamsin: we drove up to Inverness on Sat, car broke down twice lol",
+        "Tamsin: we drove up to Inverness on Sat, car broke down twice lol",  # cached now
+        "ÉLODIE'S café — naïve 東京 2024-03-05 #tags",
+        "a a a a a a a a b",  # a cell hit many times, in order
+        "?!",  # no word: the empty feature
+        "",
+    ]
+    for dimension in (384, 13):
+        got = HashEmbedder(dimension)._embed(texts)
+        expected = np.stack([_hash_reference(t, dimension) for t in texts])
+        norms = np.linalg.norm(expected, axis=1, keepdims=True)
+        assert np.array_equal(got, expected / np.where(norms == 0, 1.0, norms))
 
 
 def test_bundled_minilm_loads_offline_and_batches(minilm):

@@ -4,8 +4,10 @@ Concurrent callers (a server's adds) share one batched parse (`nlp.pipe`), which
 less per text than one parse each; a text whose parse fails fails its caller only. The
 entity recogniser (its own token encoder, nothing after it in the pipeline) is about half
 of a parse and only a few readings look at an entity type, so it runs on a doc only when a
-reading first asks for one (`entity_type`). The attribute ruler runs by lookup
-(`extraction_attributes`), with the components after it run on each doc in turn.
+reading first asks for one (`entity_type`), and so on the docs of texts a reading
+rewrites and parses again (`Parser.one`: a repaired possessive, a restated clause). The
+attribute ruler runs by lookup (`extraction_attributes`) and the lemmatizer remembers its
+outcomes (`extraction_lemmas`), each run on each doc in turn.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 from agentmem.adapters.coalesce import Coalescer
 from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.attributes import fast_ruler
+from agentmem.facts.extraction.lemmas import fast_lemmatizer
+from agentmem.facts.extraction.pipeline import ON_DEMAND
 
 BATCH = 64  # texts per parse call
-ON_DEMAND = ("ner",)
 _LATER = "agentmem_on_demand"  # Doc.user_data key: the components not yet run on the doc
 
 
@@ -33,19 +36,29 @@ class Parser:
         if self._ruler is not None:  # the ruler and what follows it run per doc, in order
             rest = nlp.pipe_names[nlp.pipe_names.index("attribute_ruler") :]
             self._disabled += [n for n in rest if n not in self._later]
-            self._after = [nlp.get_pipe(n) for n in rest[1:] if n not in self._later]
+            self._after = [
+                fast_lemmatizer(nlp.get_pipe(n)) for n in rest[1:] if n not in self._later
+            ]
         self._parses = Coalescer(self._parse, max_batch=BATCH, isolate=True)
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
         """Docs of `texts`, cleaned and repaired (`chat.repaired`), in batches: an add that
-        arrives during a long consolidation pass waits for one batch, not the whole pass."""
-        cleaned = [clean(t) for t in texts]
+        arrives during a long consolidation pass waits for one batch, not the whole pass.
+        A text given twice (a turn and the same turn as the context of the next one) is
+        parsed once; its positions share the doc."""
+        cleaned = list(dict.fromkeys(clean(t) for t in texts))
         docs = [
-            doc
+            chat.repaired(doc, self.one)  # "my dog's called Rex"
             for start in range(0, len(cleaned), BATCH)
             for doc in self._parses.run(cleaned[start : start + BATCH])
         ]
-        return [chat.repaired(doc, self.nlp) for doc in docs]  # "my dog's called Rex"
+        of = dict(zip(cleaned, docs, strict=True))
+        return [of[clean(t)] for t in texts]
+
+    def one(self, text: str) -> Any:
+        """The doc of one text a reading has rewritten, parsed on this path (the on-demand
+        components held back, as in `parse`), neither queued nor cleaned nor repaired."""
+        return self._parse([text])[0]
 
     def _parse(self, texts: list[str]) -> list[Any]:
         docs = list(self.nlp.pipe(texts, disable=self._disabled, batch_size=BATCH))

@@ -100,7 +100,7 @@ class ParseExtractor(FactExtractor):
             if sentence.text.rstrip().endswith("?"):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
-            readings = list(reread(sentence, _readings, self.nlp))
+            readings = list(reread(sentence, _readings, self._parser.one))
             readings = change.replaced(instead.rewrite(sentence, readings))
             for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)

