@@ -162,11 +162,11 @@ def test_ridge_maps_are_saved_with_the_fingerprint_and_reused(tiny, config):
     assert files[0].stat().st_mtime_ns == stamp
 
 
-@pytest.mark.parametrize("heads", ["max", "sum"])
-def test_selection_scores_are_the_models_own_layer_c_attention_pooled_over_heads(tiny, heads):
+@pytest.mark.parametrize(("heads", "tokens"), [("max", "max"), ("max", "sum"), ("sum", "sum")])
+def test_selection_scores_are_the_models_own_layer_c_attention_pooled(tiny, heads, tokens):
     """With traces evicted only at layers >= c the question's attention at c is the full
-    model's; the score is its mass on each evicted trace, per head over the question's tokens,
-    then the most attentive head's (or all heads' summed)."""
+    model's; the score is its mass on each evicted trace, per head its strongest question
+    token's (or all tokens' summed), then the most attentive head's (or all heads' summed)."""
     from agentmem.kv.reweave import select
 
     c, ids, question = 2, _ids(36, seed=21), _ids(5, seed=22)
@@ -178,7 +178,8 @@ def test_selection_scores_are_the_models_own_layer_c_attention_pooled_over_heads
         st.keep(keep.view(st.pos.shape[0], -1))
     candidates = select.evicted(s.cache)
     assert candidates.tolist() == gone.tolist()
-    got = select.score(s.weaver, select.read_question(s.weaver, question), candidates, heads)
+    read = select.read_question(s.weaver, question)
+    got = select.score(s.weaver, read, candidates, heads, tokens)
 
     model, n = tiny.model, len(ids)
     implementation = model.config._attn_implementation
@@ -190,7 +191,7 @@ def test_selection_scores_are_the_models_own_layer_c_attention_pooled_over_heads
         model.config._attn_implementation = implementation
     rows = out.attentions[c][0, :, n:, :n].float()  # (q_heads, question, context)
     rows = rows / rows.sum(dim=-1, keepdim=True)  # the score's softmax spans the context only
-    per_head = rows[:, :, gone].sum(dim=1)
+    per_head = rows[:, :, gone].amax(dim=1) if tokens == "max" else rows[:, :, gone].sum(dim=1)
     want = per_head.amax(dim=0) if heads == "max" else per_head.sum(dim=0)
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
 
@@ -211,6 +212,8 @@ def test_bad_options_are_refused_with_the_fix(tiny):
         ReweaveOptions.parse({"layers": 3})
     with pytest.raises(ConfigError, match="heads must be 'max' or 'sum', got 'mean'"):
         ReweaveOptions.parse({"heads": "mean"})
+    with pytest.raises(ConfigError, match="tokens must be 'max' or 'sum', got 'last'"):
+        ReweaveOptions.parse({"tokens": "last"})
     with pytest.raises(ConfigError, match="recall_tokens must be >= 1"):
         ReweaveOptions.parse({"recall_tokens": 0})
     with pytest.raises(ConfigError, match="must be < the model's 4 layers"):

@@ -7,8 +7,9 @@ its budget before the question (query-agnostic), and answers greedily:
 - ``alone``: the policy at the budget; ``alone+latent``: the policy with its budget raised by
   the latents' bytes; ``cmp``: CMP at the budget (its cold copies lie outside it);
 - ``cmr``: the policy plus reweaving, the latents' bytes taken out of the same budget;
-- ``cmr_sum``: the same, traces scored by all heads' attention summed (the earlier
-  selection; ``cmr`` scores by the most attentive head unless ``kv.reweave.heads`` says);
+- ``cmr_sum``: the same, traces scored by all heads' attention summed over all the
+  question's tokens (the first selection; ``cmr`` takes the strongest token per head and
+  the most attentive head unless ``kv.reweave.tokens``/``heads`` say);
 - ``oracle``: reweaving of exactly the needle's evicted tokens (the upper bound of selection);
 - ``filler``: the needle's rows dropped from every layer and head, then the oracle's
   positions rewoven from other tokens' latents (must fail: it measures whether the answer
@@ -153,7 +154,7 @@ def _recall(s, condition: str, question: list[int], oracle: list[int], rng) -> i
         return 0
     if condition in ("cmr", "cmr_sum"):
         if condition == "cmr_sum":  # this session's own weaver (a copy)
-            s.weaver.options = dataclasses.replace(s.weaver.options, heads="sum")
+            s.weaver.options = dataclasses.replace(s.weaver.options, heads="sum", tokens="sum")
         return s.weaver.recall(question)
     if condition == "filler":
         drop(s.cache, oracle)  # the control is about the latents: no needle row stays
