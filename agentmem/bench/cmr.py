@@ -7,8 +7,9 @@ its budget before the question (query-agnostic), and answers greedily:
 - ``alone``: the policy at the budget; ``alone+latent``: the policy with its budget raised by
   the latents' bytes; ``cmp``: CMP at the budget (its cold copies lie outside it);
 - ``cmr``: the policy plus reweaving, the latents' bytes taken out of the same budget;
-- ``cmr_sum``: the same, traces scored by all heads' attention summed (the earlier
-  selection; ``cmr`` scores by the most attentive head unless ``kv.reweave.heads`` says);
+- ``cmr_sum``: the same, traces scored by all heads' attention summed over all the
+  question's tokens (the first selection; ``cmr`` takes the strongest token per head and
+  the most attentive head unless ``kv.reweave.tokens``/``heads`` say);
 - ``oracle``: reweaving of exactly the needle's evicted tokens (the upper bound of selection);
 - ``filler``: the needle's rows dropped from every layer and head, then the oracle's
   positions rewoven from other tokens' latents (must fail: it measures whether the answer
@@ -25,19 +26,17 @@ weaver (no question, so only its reserved bytes can cost). Paired conditions are
 exact McNemar tests; accuracies carry 95% Wilson intervals.
 
 Output: ``cmr.json`` (``summary``, ``tests``, ``buckets``, ``records``), a table, ``cmr.png``.
+The command line and the resume bookkeeping: `agentmem.bench.cmr_cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import copy
 import dataclasses
-import hashlib
 import json
 import math
 import random
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,7 +44,7 @@ from typing import Any
 
 import torch
 
-from agentmem.bench import cmr_cases, cmr_stats, output, plots_common
+from agentmem.bench import cmr_cases, cmr_cli, cmr_stats, plots_common
 from agentmem.bench.kv import perplexity_text
 from agentmem.bench.kv_fork import _Fanout, _fork, _kl
 from agentmem.kv.policies import get_policy
@@ -84,13 +83,6 @@ def _policy(spec: str | dict, name: str | None = None):
 
 def _name(spec: str | dict) -> str:
     return spec if isinstance(spec, str) else spec["name"]
-
-
-def case_key(case) -> str:
-    """What identifies a case across runs: a hash of its text, question and answer (its index
-    depends on the lengths and case count asked, and the cases at an index change with them)."""
-    text = json.dumps([case.task, case.segments, case.question, case.answer])
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _prefill(llm, case, policy: str | dict, reweave: dict, chunk: int, conditions=CONDITIONS):
@@ -162,7 +154,7 @@ def _recall(s, condition: str, question: list[int], oracle: list[int], rng) -> i
         return 0
     if condition in ("cmr", "cmr_sum"):
         if condition == "cmr_sum":  # this session's own weaver (a copy)
-            s.weaver.options = dataclasses.replace(s.weaver.options, heads="sum")
+            s.weaver.options = dataclasses.replace(s.weaver.options, heads="sum", tokens="sum")
         return s.weaver.recall(question)
     if condition == "filler":
         drop(s.cache, oracle)  # the control is about the latents: no needle row stays
@@ -231,7 +223,7 @@ def run_case(llm, case, index, *, policy, budgets, conditions, reweave, chunk, m
             ref = probed if condition == "full" else ref
             if condition not in conditions:
                 continue
-            records.append({"task": case.task, "case": index, "case_key": case_key(case),
+            records.append({"task": case.task, "case": index, "case_key": cmr_cli.case_key(case),
                             "condition": condition, "budget": budget, "policy": policy,
                             "seed": seed,
                             "reweave": reweave, "answer": case.answer,
@@ -299,25 +291,25 @@ def run(
     started = time.perf_counter()
     records: list[dict] = []
     ppl: list[dict] = []
-    earlier = _resumed(partial, spec, seed, reweave)
+    earlier = cmr_cli.resumed(partial, spec, seed, reweave)
     for task in tasks:
         if task == "perplexity":
             ppl += perplexity(llm, ppl_length, budgets, spec, reweave, 32)
             log(f"perplexity done ({time.perf_counter() - started:.0f}s)")
             continue
         for i, case in enumerate(_cases(llm, task, lengths, length, cases, seed)):
-            kept = [r for r in earlier if r.get("case_key") == case_key(case)]
-            missing = _missing(kept, conditions, budgets)
+            kept = [r for r in earlier if r.get("case_key") == cmr_cli.case_key(case)]
+            missing = cmr_cli.missing(kept, conditions, budgets)
             records += kept
             if not missing:
                 continue
             done = run_case(llm, case, i, policy=spec, budgets=budgets,
                             conditions=missing, reweave=reweave, chunk=chunk,
                             max_new=max_new_tokens, seed=seed)  # fmt: skip
-            done = [r for r in done if (r["condition"], r["budget"]) not in _pairs(kept)]
+            done = [r for r in done if (r["condition"], r["budget"]) not in cmr_cli.pairs(kept)]
             records += done
             if partial is not None:  # an interrupted run keeps the cases it finished
-                _append_records(Path(partial), done)
+                cmr_cli.append_records(Path(partial), done)
             log(f"{case.task} case {i + 1} done ({time.perf_counter() - started:.0f}s)")
     summary = cmr_stats.summarise(records)
     report = {
@@ -351,104 +343,7 @@ def run(
     return report
 
 
-def _resumed(partial, policy: str | dict, seed: int, reweave: dict) -> list[dict]:
-    """The records an earlier run with the same policy (and options), seed and reweave options
-    left in ``partial`` (a resumed run asks only the conditions and budgets they lack; records
-    are matched to cases by ``case_key``, so older records without one are asked again)."""
-    if partial is None or not Path(partial).exists():
-        return []
-    rows = [json.loads(line) for line in Path(partial).read_text(encoding="utf-8").splitlines()]
-    same = {"policy": policy, "seed": seed, "reweave": reweave}
-    return [r for r in rows if all(r.get(k, same[k]) == v for k, v in same.items())]
-
-
-def _pairs(records: list[dict]) -> set[tuple[str, float]]:
-    return {(r["condition"], r["budget"]) for r in records}
-
-
-def _missing(kept: list[dict], conditions: Sequence[str], budgets: Sequence[float]) -> list[str]:
-    """The conditions lacking a record at some budget (``full`` only at 1.0)."""
-    done = _pairs(kept)
-    return [c for c in conditions
-            if any((c, b) not in done for b in ([1.0] if c == "full" else budgets))]  # fmt: skip
-
-
-def _append_records(path: Path, records: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r) + "\n")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``agentmem bench cmr [--quick] [--json] [--out DIR] ...``"""
-    parser = argparse.ArgumentParser(prog="agentmem bench cmr", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="passkey at 1k and rare words, 4 cases, budget 12.5%%")  # fmt: skip
-    output.add_output_flags(parser, "cmr", plot=True)
-    parser.add_argument("--no-plot", action="store_true", help="do not write cmr.png")
-    parser.add_argument("--tasks", nargs="+", choices=TASKS)
-    parser.add_argument("--lengths", type=int, nargs="+", help="passkey context lengths")
-    parser.add_argument("--length", type=int, help="context length of the other tasks")
-    parser.add_argument("--budgets", type=float, nargs="+")
-    parser.add_argument("--cases", type=int, help="cases per task and length")
-    parser.add_argument("--policy", help="the retention policy reweaving wraps (default str)")
-    parser.add_argument("--policy-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a policy option (repeatable), e.g. hold_pending=0")  # fmt: skip
-    parser.add_argument("--conditions", nargs="+", choices=CONDITIONS)
-    parser.add_argument("--layer", type=int, help="capture layer (default: the middle)")
-    parser.add_argument("--recall-tokens", type=int)
-    parser.add_argument("--latent", choices=("int8", "int4", "float32"), help="(default int8)")
-    parser.add_argument("--rank", type=int, help="store latents over this many principal dims")
-    parser.add_argument("--ppl-length", type=int)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0: default)")
-    args = parser.parse_args(argv)
-    options: dict[str, Any] = {}
-    if args.quick:
-        options.update(tasks=("passkey", "rareword"), lengths=(1024,), cases=4, budgets=(0.125,))
-    for name in ("tasks", "lengths", "length", "budgets", "cases", "policy", "conditions",
-                 "layer", "recall_tokens", "latent", "rank", "ppl_length", "seed"):  # fmt: skip
-        if getattr(args, name) is not None:
-            options[name] = getattr(args, name)
-    if args.policy_option:
-        options["policy_options"] = _options(parser, args.policy_option)
-    partial = Path(args.out) / "cmr.partial.jsonl" if args.out else None
-    report = run(plot=False, threads=args.threads, log=_progress, partial=partial, **options)
-    plot = None if args.no_plot or not report["summary"] else _plot
-    printed = {k: v for k, v in report.items() if k != "records"}
-    output.emit(args, report, _table, plot=plot, printed=printed)
-    return 0
-
-
-def _options(parser, pairs: Sequence[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs, each value read as JSON when it parses (numbers, true/false)."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            parser.error(f"--policy-option {pair!r}: write it as KEY=VALUE, e.g. hold_pending=0")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)  # stdout carries only the table or the JSON
-
-
-def _table(report: dict) -> str:
-    lines = [cmr_stats.table(report["summary"])]
-    for row in report["perplexity"]:
-        lines.append(f"{row['task']} {row['condition']} @{row['budget']}: ppl {row['ppl']:.3f}")
-    return "\n".join(lines)
-
-
-def _plot(report: dict, path: Path) -> None:
-    cmr_stats.plot(report["summary"], path)
-
+main = cmr_cli.main  # `agentmem bench cmr` calls this module's main
 
 if __name__ == "__main__":
     raise SystemExit(main())

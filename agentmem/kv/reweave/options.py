@@ -13,9 +13,10 @@ class ReweaveOptions:
     """``layer``: the capture layer c (None: the middle of the stack); ``recall_tokens``: rows
     rewoven per question at most; ``seeds``: top-scored traces expanded to their sentences;
     ``latent``: "int8" (per-row scale) or "float32" (exact, 4x the bytes); ``ridge``: the
-    ridge penalty of the lower-layer maps, relative to the mean feature variance; ``heads``:
-    how the question's attention heads score a trace, "max" (the most attentive head) or
-    "sum" (all heads together)."""
+    ridge penalty of the lower-layer maps, relative to the mean feature variance; ``tokens``:
+    how a query head's attention over the question's tokens scores a trace, "max" (its
+    strongest token) or "sum"; ``heads``: how the heads' scores combine, "max" (the most
+    attentive head) or "sum" (all heads together)."""
 
     layer: int | None = None
     recall_tokens: int = 64
@@ -24,6 +25,7 @@ class ReweaveOptions:
     rank: int | float | None = None
     ridge: float = 1e-3
     heads: Literal["max", "sum"] = "max"
+    tokens: Literal["max", "sum"] = "max"
 
     def __post_init__(self) -> None:
         if self.layer is not None and (isinstance(self.layer, bool) or self.layer < 0):
@@ -49,6 +51,8 @@ class ReweaveOptions:
             )
         if self.heads not in ("max", "sum"):
             raise ConfigError(f"kv.reweave.heads must be 'max' or 'sum', got {self.heads!r}")
+        if self.tokens not in ("max", "sum"):
+            raise ConfigError(f"kv.reweave.tokens must be 'max' or 'sum', got {self.tokens!r}")
         if self.ridge <= 0:
             raise ConfigError(f"kv.reweave.ridge must be > 0, got {self.ridge!r}")
 

@@ -127,7 +127,7 @@ class Weaver:
             wanted = torch.as_tensor(list(positions), dtype=torch.long, device=candidates.device)
             chosen = candidates[torch.isin(candidates, wanted)][:room]
         else:
-            scores = select.score(self, read, candidates, self.options.heads)
+            scores = select.score(self, read, candidates, self.options.heads, self.options.tokens)
             sentences = self.store.sentence.to(candidates.device)[candidates]
             chosen = select.expand(candidates, scores, sentences, self.options.seeds, room)
         if len(chosen):
