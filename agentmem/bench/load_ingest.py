@@ -45,8 +45,8 @@ def measure(data: str, names: list[str], kind: str, embedding: str, home: str) -
         load_pipeline()
         # so does the extraction's own MiniLM (slot matching, what "have" holds), whatever
         # the configured embedder: exported into the home once (about 15 s on a fresh
-        # home), then loaded once per process
-        similar.embed(["warm up"])
+        # home), then loaded once per process. A slot lookup loads it in every revision.
+        similar.similar_attribute("relocate", "to")
         return {c.name: _ingest(mem, c, f"locomo-{c.name}", kind) for c in conversations}
 
 
