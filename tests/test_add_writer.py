@@ -71,7 +71,9 @@ def test_group_of_users_stores_each_text_once(mem):
     assert not [r for r in results if isinstance(r, Exception)]
     assert len(writes) < len(adds)  # some adds were written together
     harriet = mem.list_memories("harriet")
-    assert [r.text for r in harriet] == [adds[1][0]]
+    # one memory, in the wording of whichever restatement queued first (threads 1-5 queue
+    # in an order of their own)
+    assert [r.text.lower() for r in harriet] == [adds[1][0].lower()]
     assert harriet[0].access_count == 2
     assert {results[i].id for i in (1, 2, 4)} == {harriet[0].id}
     assert sorted(r.text for r in mem.list_memories("tomas")) == sorted([adds[0][0], adds[3][0]])
