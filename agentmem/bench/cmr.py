@@ -37,6 +37,7 @@ import dataclasses
 import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -343,7 +344,10 @@ def run(
     return report
 
 
-main = cmr_cli.main  # `agentmem bench cmr` calls this module's main
+def main(argv: Sequence[str] | None = None) -> int:
+    """``agentmem bench cmr``: the command line (`agentmem.bench.cmr_cli`) over this module."""
+    return cmr_cli.main(sys.modules[__name__], argv)
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -55,10 +55,10 @@ def append_records(path: Path, records: list[dict]) -> None:
             f.write(json.dumps(r) + "\n")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``agentmem bench cmr [--quick] [--json] [--out DIR] ...``"""
-    from agentmem.bench import cmr  # it imports this module for the bookkeeping
-
+def main(cmr: Any, argv: Sequence[str] | None = None) -> int:
+    """``agentmem bench cmr [--quick] [--json] [--out DIR] ...`` over the benchmark module
+    `cmr` (`agentmem.bench.cmr`, which calls this; passed in, not imported, since it imports
+    this module for the bookkeeping and the module graph has no circles)."""
     parser = argparse.ArgumentParser(
         prog="agentmem bench cmr", description=cmr.__doc__.split("\n")[0]
     )
