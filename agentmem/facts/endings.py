@@ -64,15 +64,7 @@ def named(
     name = _words(candidate.metadata.get("ends"))
     if not name:
         return None
-    query = MemoryQuery(
-        user_id=candidate.scope.user_id,
-        agent_id=candidate.scope.agent_id,
-        kinds=["fact"],
-        subject=candidate.subject,
-    )
-    facts = long_term.find(query)
-    if pending is not None:
-        facts = overlay(facts, pending, lambda r: _same_subject(r, candidate))
+    facts = _subject_facts(candidate, long_term, pending)
     current = [
         r
         for r in facts
@@ -136,6 +128,19 @@ def end_partners(
         return
     if candidate.metadata.get("held") or decision.candidate.get("status", "active") != "active":
         return
+    facts = _subject_facts(candidate, long_term, pending)
+    done = {c.record.id for c in decision.changes}
+    for r in facts:
+        if r.attribute == "dating" and r.status == "active" and not conflicts.is_negated(r):
+            if r.id not in done:
+                reason = f"{candidate.value} is {candidate.subject}'s spouse"
+                superseded = conflicts.superseded_values(r, candidate)
+                decision.changes.append(Change(r, "SUPERSEDE", superseded, reason))
+
+
+def _subject_facts(candidate, long_term, pending) -> list[MemoryRecord]:
+    """The stored facts of the candidate's subject, with `pending` (a batch's plan not yet
+    applied) counted as stored."""
     query = MemoryQuery(
         user_id=candidate.scope.user_id,
         agent_id=candidate.scope.agent_id,
@@ -145,13 +150,7 @@ def end_partners(
     facts = long_term.find(query)
     if pending is not None:
         facts = overlay(facts, pending, lambda r: _same_subject(r, candidate))
-    done = {c.record.id for c in decision.changes}
-    for r in facts:
-        if r.attribute == "dating" and r.status == "active" and not conflicts.is_negated(r):
-            if r.id not in done:
-                reason = f"{candidate.value} is {candidate.subject}'s spouse"
-                superseded = conflicts.superseded_values(r, candidate)
-                decision.changes.append(Change(r, "SUPERSEDE", superseded, reason))
+    return facts
 
 
 __all__ = ["end_partners", "end_replaced", "named", "reslot"]
