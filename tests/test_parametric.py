@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 from agentmem import Memory  # noqa: E402
 from agentmem.errors import FingerprintMismatch, ModelError, ValidationError  # noqa: E402
 from agentmem.long_term import WritePlan, new_id  # noqa: E402
-from agentmem.parametric import corpus, promotion  # noqa: E402
+from agentmem.parametric import corpus, promotion, runners  # noqa: E402
 from agentmem.parametric import train as trainer  # noqa: E402
 from agentmem.parametric.dataset import (  # noqa: E402
     FactItem,
@@ -334,9 +334,9 @@ def test_trunk_runner_matches_full_forward():
     data = build_dataset(synthetic_facts(3, seed=0))
     examples = [base.codec.example_ids(e.prompt, e.answer) for e in data.train[:5]]
     replay = [base.codec.text_ids(t, 40) for t in corpus.REPLAY_TEXTS[:3]]
-    trunk = trainer._runner(model, base.codec, examples, replay)
-    full = trainer._FullRunner(model, base.codec, examples, replay)
-    assert isinstance(trunk, trainer._TrunkRunner) and trunk.start == 2
+    trunk = runners.runner_for(model, base.codec, examples, replay)
+    full = runners.FullRunner(model, base.codec, examples, replay)
+    assert isinstance(trunk, runners.TrunkRunner) and trunk.start == 2
     assert torch.allclose(trunk.fact_loss([0, 3, 4]), full.fact_loss([0, 3, 4]), atol=1e-4)
     assert torch.allclose(trunk.kl([0, 2]), full.kl([0, 2]), atol=1e-2)
     assert float(full.kl([0, 2])) > 1e-4
