@@ -211,12 +211,23 @@ def _fast_tokenizer(model_dir: Path, max_length: int):
     return tokenizer
 
 
-def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
-    """Export a sentence-transformers BERT directory to ONNX once; returns the file."""
+def onnx_file(model_dir: Path, cache_dir: Path) -> Path:
+    """Where `export_onnx` keeps the export of `model_dir` in `cache_dir`."""
     weights = model_dir / "model.safetensors"
     stamp = hashlib.sha256(f"{model_dir.resolve()}:{weights.stat().st_size}".encode())
-    target = cache_dir / f"embedder-{stamp.hexdigest()[:16]}.onnx"
-    if target.is_file() and target.stat().st_size > 0:
+    return cache_dir / f"embedder-{stamp.hexdigest()[:16]}.onnx"
+
+
+def is_exported(model_dir: Path, cache_dir: Path) -> bool:
+    """Whether `cache_dir` already holds the export (a load then costs about a second)."""
+    target = onnx_file(model_dir, cache_dir)
+    return target.is_file() and target.stat().st_size > 0
+
+
+def export_onnx(model_dir: Path, cache_dir: Path) -> Path:
+    """Export a sentence-transformers BERT directory to ONNX once; returns the file."""
+    target = onnx_file(model_dir, cache_dir)
+    if is_exported(model_dir, cache_dir):
         return target
     import torch
     from transformers import AutoModel, AutoTokenizer

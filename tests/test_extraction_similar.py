@@ -55,11 +55,10 @@ def test_a_trip_states_no_home():
 def fresh_similar(monkeypatch):
     """The slot table unloaded, so the test sees where its embedder is exported."""
     monkeypatch.setattr(similar, "_CACHE_DIR", [])
-    for cached in (similar._shared, similar._table, similar._similar):
-        cached.cache_clear()
+    similar.reset()
     yield
-    for cached in (similar._shared, similar._table, similar._similar):
-        cached.cache_clear()
+    similar.reset()
+    similar.preload_on_open(True)
 
 
 def test_the_embedder_export_stays_under_the_configured_home(tmp_path, monkeypatch, fresh_similar):
@@ -71,3 +70,42 @@ def test_the_embedder_export_stays_under_the_configured_home(tmp_path, monkeypat
     exported = [p for p in home.rglob("*") if p.is_file()]
     assert any(p.suffix == ".onnx" for p in exported), exported
     assert not (tmp_path / "user").exists()
+
+
+def _parse_memory(home):
+    return Memory(home=home, embedding={"model": "hash"}, consolidation={"extractor": "parse"})
+
+
+def test_a_memory_opened_where_the_export_is_loads_it_in_the_background(
+    tmp_path, monkeypatch, fresh_similar
+):
+    home = tmp_path / "home"
+    started = []
+    monkeypatch.setattr(similar, "preload", lambda real=similar.preload: started.append(real()))
+    with _parse_memory(home):  # a fresh home: nothing loads until a text needs it
+        assert started == [None]
+        assert not list(home.rglob("*.onnx"))
+        assert similar_attribute("relocate", "to") == "lives_in"  # exports and loads
+    similar.reset()
+    with _parse_memory(home):  # the export is there now: it loads as the Memory opens
+        started[-1].join()
+
+        def load_again():
+            raise AssertionError("the first use loaded the embedder again")
+
+        monkeypatch.setattr(similar, "_embedder", load_again)
+        assert similar_attribute("relocate", "to") == "lives_in"
+        assert similar_attribute("employ", "at") == "works_at"
+
+
+def test_a_command_of_the_cli_leaves_the_load_to_first_use(tmp_path, fresh_similar):
+    home = tmp_path / "home"
+    with _parse_memory(home):
+        similar_attribute("relocate", "to")  # the export, under the home
+    similar.reset()
+    similar.preload_on_open(False)
+    assert similar.preload() is None
+    similar.preload_on_open(True)
+    thread = similar.preload()
+    assert thread is not None
+    thread.join()

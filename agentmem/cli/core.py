@@ -122,7 +122,9 @@ def open_memory(existing: bool = False):
     """The Memory the global options describe. `existing`: refuse a home that holds no
     memory yet (a mistyped --home must not be created and reported healthy)."""
     from agentmem import Memory
+    from agentmem.facts.extraction import similar
 
+    similar.preload_on_open(False)  # one command: its texts load the parse's MiniLM on use
     if existing:
         check_home_exists()
     overrides = {"home": _state["home"]} if _state["home"] else {}

@@ -157,6 +157,7 @@ class _LazyParse(FactExtractor):
 
     def __init__(self) -> None:
         extraction_parse.preload()  # off the request path: the first add need not wait
+        similar.preload()  # the parse's MiniLM too, after the pipeline, where exported
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self.extract_many([text], source=source)[0]

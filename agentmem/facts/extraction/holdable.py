@@ -46,18 +46,19 @@ EXPERIENCED_KINDS = (
 @functools.lru_cache(maxsize=4096)
 def holdable(noun_phrase: str) -> bool:
     """Whether "I have a `noun_phrase`" names a thing held rather than one experienced."""
-    kinds = _kinds()
-    vector = None if kinds is None else embed([f"I have a {noun_phrase}."])
-    if kinds is None or vector is None:
+    sets = kinds()
+    vector = None if sets is None else embed([f"I have a {noun_phrase}."])
+    if sets is None or vector is None:
         return True
-    held, experienced = kinds
+    held, experienced = sets
     return float((held @ vector[0]).max()) >= float((experienced @ vector[0]).max())
 
 
 @functools.cache
-def _kinds():
+def kinds():
+    """The two sets of kinds, embedded (held, experienced); None without the embedder."""
     held, experienced = embed(list(HOLDABLE_KINDS)), embed(list(EXPERIENCED_KINDS))
     return None if held is None or experienced is None else (held, experienced)
 
 
-__all__ = ["EXPERIENCED_KINDS", "HOLDABLE_KINDS", "holdable"]
+__all__ = ["EXPERIENCED_KINDS", "HOLDABLE_KINDS", "holdable", "kinds"]

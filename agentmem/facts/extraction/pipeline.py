@@ -30,6 +30,7 @@ ON_DEMAND = ("ner",)
 
 
 _LOAD_LOCK = threading.Lock()
+_INDEX_LOCK = threading.Lock()
 _loaded: list[Any] = []  # [pipeline or None] once loaded
 
 
@@ -119,9 +120,16 @@ def available() -> bool:
     return load_pipeline() is not None
 
 
-@functools.cache
 def predicate_index() -> dict[str, str]:
-    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in)."""
+    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in).
+    Built once per process; a caller during the build (the extraction's MiniLM loading in
+    the background, `extraction_similar.preload`) waits for it."""
+    with _INDEX_LOCK:
+        return _predicate_index()
+
+
+@functools.cache
+def _predicate_index() -> dict[str, str]:
     nlp = load_pipeline()
     phrases = [(a.name, p) for a in ATTRIBUTES for p in (a.name.replace("_", " "), *a.synonyms)]
     index: dict[str, str] = {}

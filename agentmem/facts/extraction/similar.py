@@ -9,9 +9,11 @@ for X"; the verb's meaning is what the embedding judges. THRESHOLD was set on a 
 predicate phrases kept apart from the fact suites (`tests/test_extraction_similar.py`):
 synonyms reach 0.85 or more, near misses ("study at", "travel to") stay below 0.75.
 
-The embedder loads on the first unknown predicate (once per process, its ONNX export cached
-in the model directory of the Memory that configured it, `config.llm.cache_dir`); without
-the bundled model the table alone decides.
+The embedder loads once per process, its ONNX export cached in the model directory of the
+Memory that configured it (`config.llm.cache_dir`): in the background when a Memory opens
+on a home that holds the export (`preload`, after the parse's pipeline), else on the first
+text that needs it; a text that needs it while the background load runs waits for that load.
+Without the bundled model the table alone decides.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from agentmem.facts.extraction.pipeline import predicate_index
 
 log = logging.getLogger("agentmem.extraction")
 THRESHOLD = 0.8
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # the embedder loads under the table's load
+_LOADED: dict[str, Any] = {}  # "embedder", "table": loaded once per process
+_PRELOAD = [True]  # whether a Memory opening loads them in the background: `preload_on_open`
 _CACHE_DIR: list[Path] = []  # where the embedder's export goes: set by `use_cache_dir`
 
 
@@ -64,42 +68,100 @@ def embed(texts: list[str]) -> np.ndarray | None:
     return None if embedder is None else np.asarray(embedder.embed(texts))
 
 
-@functools.cache
-def _shared():
+def preload_on_open(enabled: bool) -> None:
+    """Whether opening a Memory starts `preload`. A one-shot command (the CLI) turns it off:
+    its process ends before a load would pay off, and its few texts load on first use."""
+    _PRELOAD[:] = [enabled]
+
+
+def preload() -> threading.Thread | None:
+    """Load the embedder and the slot table in a background thread, after the parse's
+    pipeline, when the configured cache directory already holds the export; the thread, or
+    None. A fresh home (most tests, a first run) is left to load on first use: its export
+    costs about 13 CPU-seconds, which a Memory that never meets an unlisted predicate or a
+    "have" would pay for nothing."""
+    if not _PRELOAD[0] or "table" in _LOADED or not _exported():
+        return None
+    thread = threading.Thread(target=_load_after_pipeline, name="agentmem-minilm-load")
+    thread.daemon = True
+    thread.start()
+    return thread
+
+
+def reset() -> None:
+    """Forget the loaded embedder, table and matches (tests that move the cache directory)."""
     with _LOCK:
-        return _embedder()
+        _LOADED.clear()
+        _similar.cache_clear()
 
 
-@functools.cache
+def _exported() -> bool:
+    from agentmem.adapters.embeddings import bundled_minilm_path, is_exported
+
+    try:
+        return is_exported(bundled_minilm_path(), _cache_dir())
+    except Exception:  # no bundled model: nothing to load
+        return False
+
+
+def _load_after_pipeline() -> None:
+    from agentmem.facts.extraction import holdable
+    from agentmem.facts.extraction.pipeline import load_pipeline
+
+    if load_pipeline() is not None:  # without it nothing reads a predicate
+        _table()
+        holdable.kinds()
+
+
+def _shared():
+    return _once("embedder", _embedder)
+
+
 def _table() -> dict[str, Any] | None:
     """preposition -> (attributes, unit vectors of the table's predicates ending in it);
     "" -> the embedder. None when the bundled embedder cannot load."""
+    return _once("table", _build_table)
+
+
+def _once(key: str, load) -> Any:
+    """`load()` once per process; callers during the load wait for it (one load)."""
+    if key not in _LOADED:
+        with _LOCK:
+            if key not in _LOADED:
+                _LOADED[key] = load()
+    return _LOADED[key]
+
+
+def _build_table() -> dict[str, Any] | None:
     embedder = _shared()
     if embedder is None:
         return None
-    with _LOCK:
-        by_prep: dict[str, list[tuple[str, str]]] = {}
-        for phrase, attribute in predicate_index().items():
-            words = phrase.split()
-            if len(words) >= 2 and "'s" not in words:
-                by_prep.setdefault(words[-1], []).append((phrase, attribute))
-        table: dict[str, Any] = {"": embedder}
-        for prep, pairs in by_prep.items():
-            vectors = embedder.embed([f"I {p}" for p, _ in pairs])
-            table[prep] = ([a for _, a in pairs], np.asarray(vectors))
-        return table
+    by_prep: dict[str, list[tuple[str, str]]] = {}
+    for phrase, attribute in predicate_index().items():
+        words = phrase.split()
+        if len(words) >= 2 and "'s" not in words:
+            by_prep.setdefault(words[-1], []).append((phrase, attribute))
+    table: dict[str, Any] = {"": embedder}
+    for prep, pairs in by_prep.items():
+        vectors = embedder.embed([f"I {p}" for p, _ in pairs])
+        table[prep] = ([a for _, a in pairs], np.asarray(vectors))
+    return table
+
+
+def _cache_dir() -> Path:
+    if not _CACHE_DIR:  # used outside a Memory: the user's cache directory
+        _CACHE_DIR.append(
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agentmem" / "models"
+        )
+    return _CACHE_DIR[0]
 
 
 def _embedder():
     from agentmem.adapters.embeddings import MODEL_LOAD_LOCK, OnnxMiniLMEmbedder
 
-    if not _CACHE_DIR:  # used outside a Memory: the user's cache directory
-        _CACHE_DIR.append(
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agentmem" / "models"
-        )
     try:
         with MODEL_LOAD_LOCK:
-            return OnnxMiniLMEmbedder(cache_dir=_CACHE_DIR[0], threads=1)
+            return OnnxMiniLMEmbedder(cache_dir=_cache_dir(), threads=1)
     except Exception:
         log.exception(
             "the bundled embedder could not load; predicates the attribute table does not "
@@ -108,4 +170,12 @@ def _embedder():
         return None
 
 
-__all__ = ["THRESHOLD", "embed", "similar_attribute", "use_cache_dir"]
+__all__ = [
+    "THRESHOLD",
+    "embed",
+    "preload",
+    "preload_on_open",
+    "reset",
+    "similar_attribute",
+    "use_cache_dir",
+]
