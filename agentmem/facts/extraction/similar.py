@@ -97,10 +97,11 @@ def reset() -> None:
 
 def _exported() -> bool:
     from agentmem.adapters.embeddings import bundled_minilm_path, is_exported
+    from agentmem.errors import ModelError
 
     try:
         return is_exported(bundled_minilm_path(), _cache_dir())
-    except Exception:  # no bundled model: nothing to load
+    except ModelError:  # no bundled model: nothing to preload (first use logs why)
         return False
 
 
