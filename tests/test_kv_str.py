@@ -162,3 +162,19 @@ def test_reconstruction_claims_at_most_rec_cap_of_the_text(tiny, cap, budget):
         from_rec = (st.pos < n // 2).sum(dim=1).float()
         expected = min(budget / 2, cap * n)
         assert torch.all((from_rec - expected).abs() <= 2), (cap, budget, from_rec.tolist())
+
+
+@pytest.mark.parametrize("prior", [4.0, 32.0])
+def test_prior_queries_shrinks_a_new_tokens_first_measure_toward_uniform(tiny, prior):
+    # one forward: token i of n is read by n - i queries; the prior adds ``prior`` readers
+    # that attend uniformly (relative value 1), so thinly read tokens move most
+    plain = tiny.session(get_policy("str"), 1.0, prefill_chunk=0)
+    plain.feed(TEXT)
+    shrunk = tiny.session(get_policy("str", prior_queries=prior), 1.0, prefill_chunk=0)
+    shrunk.feed(TEXT)
+    for st, ref in zip(shrunk.cache.states, plain.cache.states, strict=True):
+        n = st.length
+        seen = torch.arange(n, 0, -1, dtype=torch.float32)
+        torch.testing.assert_close(st.stat, (ref.stat * seen + prior) / (seen + prior))
+        newest = (ref.stat[:, -1] - 1.0).abs()
+        assert torch.all((st.stat[:, -1] - 1.0).abs() < newest)
