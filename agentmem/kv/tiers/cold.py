@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agentmem.kv.tiers.warm import _on, dequantize, quantize, quantize_bound
+from agentmem.kv.tiers.warm import dequantize, on_device, quantize, quantize_bound
 
 
 class ColdStore:
@@ -225,12 +225,12 @@ class ColdStore:
         else:
             slots, valid = self._slots(blocks)
             keys = self._rows(self.k, slots)
-        logits = torch.bmm(_on(q, keys.device), keys.float().transpose(1, 2))
+        logits = torch.bmm(on_device(q, keys.device), keys.float().transpose(1, 2))
         if blocks is None:
             logits = F.pad(logits, (0, pad))
         logits = logits.masked_fill(~valid[:, None], float("-inf"))
         best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
-        return self._pool(best, _on(norm, keys.device))
+        return self._pool(best, on_device(norm, keys.device))
 
     def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
         """The ``count`` blocks per head with the best exact scores, reading only what the
@@ -340,4 +340,4 @@ class ColdStore:
         k = self._take(self.k, flat).to(self.device)[None]
         v = self._take(self.v, flat).to(self.device)[None]
         self.recalls.scatter_add_(1, slots, valid.long())
-        return k, v, _on(valid, self.device), slots, top
+        return k, v, on_device(valid, self.device), slots, top

@@ -27,7 +27,7 @@ def quantize_bound(x: torch.Tensor, up: bool) -> tuple[torch.Tensor, torch.Tenso
     return q, scale
 
 
-def _on(x: torch.Tensor, device) -> torch.Tensor:
+def on_device(x: torch.Tensor, device) -> torch.Tensor:
     """``x`` on ``device``, without a dispatched no-op when it is there already."""
     return x if x.device == torch.device(device) else x.to(device)
 
