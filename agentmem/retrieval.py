@@ -55,10 +55,9 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from agentmem.checks import (
@@ -69,6 +68,7 @@ from agentmem.checks import (
 )
 from agentmem.config import SearchConfig
 from agentmem.errors import ValidationError
+from agentmem.exact_stats import pstdev
 from agentmem.period_query import outside_named_period
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import KINDS, SEARCH_MODES, STATUSES, Scope, as_utc, utcnow
@@ -197,7 +197,7 @@ def _standardised(hits: list[tuple[str, float]]) -> dict[str, float]:
     if not hits:
         return {}
     scores = [s for _, s in hits]
-    low, spread = min(scores), statistics.pstdev(scores)
+    low, spread = min(scores), pstdev(scores)
     if spread <= 1e-12:
         return {mid: 1.0 for mid, _ in hits}
     return {mid: (s - low) / spread for mid, s in hits}
@@ -235,8 +235,10 @@ def lift_neighbours(
                 fade = fading[distance] = decay ** (distance - 1)
             value = own * fade
             held = best.get(other)
-            if held is None or value > held:
-                best[other] = max(0.0, value) if held is None else value
+            if held is None:
+                best[other] = value if value > 0.0 else 0.0  # max(0.0, value)
+            elif value > held:
+                best[other] = value
     for mid, value in best.items():
         c = candidates.get(mid)
         if c is None:
@@ -300,15 +302,16 @@ def favour_best_occasions(
     holds the candidates that are conversation turns (said by someone); fewer days than
     that many: nothing changes."""
     best: dict[date, float] = {}
-    for mid, when in said_at.items():
-        day = when.date()
-        best[day] = max(best.get(day, 0.0), _relevance(candidates[mid]))
+    days = {mid: when.date() for mid, when in said_at.items()}
+    for mid, day in days.items():
+        relevance, held = _relevance(candidates[mid]), best.get(day, 0.0)
+        best[day] = relevance if relevance > held else held  # max(held, relevance)
     if len(best) <= config.occasion_days:
         return
     kept = set(sorted(best, key=lambda d: (-best[d], d))[: config.occasion_days])
     keep = 1.0 - config.occasion_weight
-    for mid, when in said_at.items():
-        if when.date() not in kept:
+    for mid, day in days.items():
+        if day not in kept:
             c = candidates[mid]
             for part in RELEVANCE_PARTS:
                 if part in c.explanation:
@@ -358,21 +361,26 @@ def final_scores(
     factor = scale * relevance_weight
     fade, half_life = -math.log(2), config.recency_half_life_days
     recency_weight, importance_weight = config.recency_weight, config.importance_weight
-    out = []
+    out, exp = [], math.exp
     for mid, c in kept.items():
         valid_from, importance = signals[mid][:2]
-        age_days = max(0.0, (now - as_utc(valid_from)).total_seconds() / 86400)
+        if valid_from.tzinfo is not UTC:
+            valid_from = as_utc(valid_from)
+        age_days = (now - valid_from).total_seconds() / 86400
+        if not age_days > 0.0:  # max(0.0, age_days)
+            age_days = 0.0
         parts = c.explanation
         score = 0.0  # summed in the order the parts are set, as `explain` lists them
         for part in RELEVANCE_PARTS:
             if part in parts:
-                parts[part] *= factor
-                score += parts[part]
-        parts["recency"] = recency_weight * math.exp(fade * age_days / half_life)
-        parts["importance"] = importance_weight * importance
-        score += parts["recency"]
-        score += parts["importance"]
-        out.append((mid, max(0.0, min(1.0, score))))
+                parts[part] = value = parts[part] * factor
+                score += value
+        parts["recency"] = recency = recency_weight * exp(fade * age_days / half_life)
+        parts["importance"] = weighed = importance_weight * importance
+        score += recency
+        score += weighed
+        score = score if score < 1.0 else 1.0  # max(0.0, min(1.0, score)), NaN alike
+        out.append((mid, score if score > 0.0 else 0.0))
     out.sort(key=lambda item: (-item[1], item[0]))
     return out
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from agentmem.stores import fulltext
+from agentmem.stores import fulltext, prepared
 from agentmem.stores.schema import memories
 
 Signal = tuple[datetime, float, Any]  # valid_from, importance, the speaker's name if named
@@ -45,6 +45,18 @@ class SearchReads:
             stmt = self._cache[full] = build(query.condition(dialect))
         return stmt
 
+    def reader(self, key: tuple, query, conn: Connection, build: Callable[[Any], Any]):
+        """`statement`, compiled once for the connection's dialect (`prepared.prepare`)."""
+        dialect = conn.dialect
+        if query.shape() is None:
+            return prepared.Direct(build(query.condition(dialect.name)))
+        full = ("prepared", *key, dialect.name, query.shape())
+        read = self._cache.get(full)
+        if read is None:
+            stmt = self.statement(key, query, dialect.name, build)
+            read = self._cache[full] = prepared.prepare(stmt, dialect)
+        return read
+
     def signals(self, conn: Connection, ids: Iterable[str], query) -> dict[str, Signal]:
         """(valid_from, importance, speaker) of the given memories that pass the filter."""
         ids = list(ids)
@@ -58,8 +70,8 @@ class SearchReads:
             )
 
         dialect = conn.dialect.name
-        stmt = self.statement(("signals",), query, dialect, build)
-        rows = conn.execute(stmt, {**query.params(), "ids": _id_list(ids, dialect)}).all()
+        read = self.reader(("signals",), query, conn, build)
+        rows = read.all(conn, {**query.params(), "ids": _id_list(ids, dialect)})
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def neighbours(
@@ -79,19 +91,22 @@ class SearchReads:
         if not ids or window < 1:
             return {}, {}
         dialect = conn.dialect.name
-        stmt = self.statement(
-            ("neighbours", window), query, dialect, lambda w: _neighbours(w, window, dialect)
+        read = self.reader(
+            ("neighbours", window), query, conn, lambda w: _neighbours(w, window, dialect)
         )
+        convert = _converter(read.processors[2:5])  # a place's (valid_from, importance, speaker)
         around: dict[str, list[tuple[str, int]]] = {}
         signals: dict[str, Signal] = {}
-        for r in conn.execute(stmt, {**query.params(), "ids": _id_list(ids, dialect)}).all():
+        for r in read.raw(conn, {**query.params(), "ids": _id_list(ids, dialect)}):
             places = around[r[0]] = []
             for i in range(2 * window):  # before 1, after 1, before 2, ...
-                mid, *signal = r[1 + 4 * i : 5 + 4 * i]
-                if mid is not None:
-                    places.append((mid, 1 + i // 2))
-                    if mid not in known:
-                        signals[mid] = tuple(signal)
+                at = 1 + 4 * i
+                mid = r[at]
+                if mid is None:
+                    continue
+                places.append((mid, 1 + i // 2))
+                if mid not in known and mid not in signals:  # only these are converted
+                    signals[mid] = convert(r[at + 1 : at + 4])
         return around, signals
 
     def fulltext(self, conn: Connection, text: str, query, limit: int) -> list[tuple[str, float]]:
@@ -101,13 +116,13 @@ class SearchReads:
         values = fulltext.bound_values(dialect, text, query.user_id)
         if values is None:
             return []
-        stmt = self.statement(
+        read = self.reader(
             ("fulltext", len(values), limit),
             query,
-            dialect,
+            conn,
             lambda where: fulltext.statement(dialect, len(values), where, limit),
         )
-        return fulltext.normalise(conn.execute(stmt, {**query.params(), **values}).all())
+        return fulltext.normalise(read.all(conn, {**query.params(), **values}))
 
     def records(self, conn: Connection, ids: list[str], query, to_record) -> dict[str, Any]:
         """Whole records of the given memories that pass the filter."""
@@ -121,9 +136,24 @@ class SearchReads:
             )
 
         dialect = conn.dialect.name
-        stmt = self.statement(("records",), query, dialect, build)
+        read = self.reader(("records",), query, conn, build)
         params = {**query.params(), "ids": _id_list(ids, dialect)}
-        return {r.id: to_record(r) for r in conn.execute(stmt, params).all()}
+        return {r.id: to_record(r) for r in read.all(conn, params)}
+
+
+def _converter(processors) -> Callable[[tuple], tuple]:
+    """Applies the result processors of a run of columns (the same at every place)."""
+    used = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if not used:
+        return tuple
+
+    def convert(values: tuple) -> tuple:
+        out = list(values)
+        for i, process in used:
+            out[i] = process(out[i])
+        return tuple(out)
+
+    return convert
 
 
 def _among_ids(column, dialect: str):
