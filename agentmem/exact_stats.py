@@ -5,9 +5,9 @@ the exact variance correctly. A search standardises two lists of scores with it,
 fractions cost about a tenth of a search's ranking. A float is an integer over a power of
 two, so over the largest denominator the sums are integer sums; the square root of the
 resulting fraction, rounded correctly, is the float `statistics.pstdev` returns (there is
-only one correctly rounded answer). The square root is CPython's own method
-(`statistics._float_sqrt_of_frac`, round-to-odd on `math.isqrt`), copied rather than
-imported, since it is private.
+only one correctly rounded answer). The square root takes the integer square root with
+extra bits and marks an inexact remainder in the lowest bit (round to odd), so the one
+rounding to a float is correct; `statistics` does the same internally, privately.
 """
 
 from __future__ import annotations
