@@ -81,7 +81,8 @@ def test_a_memory_opened_where_the_export_is_loads_it_in_the_background(
 ):
     home = tmp_path / "home"
     started = []
-    monkeypatch.setattr(similar, "preload", lambda real=similar.preload: started.append(real()))
+    real = similar.preload
+    monkeypatch.setattr(similar, "preload", lambda then=None: started.append(real(then)))
     with _parse_memory(home):  # a fresh home: nothing loads until a text needs it
         assert started == [None]
         assert not list(home.rglob("*.onnx"))

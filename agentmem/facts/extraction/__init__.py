@@ -20,8 +20,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from agentmem.facts.extraction import holdable, similar
 from agentmem.facts.extraction import parse as extraction_parse
-from agentmem.facts.extraction import similar
 from agentmem.facts.extraction.base import USER, FactExtractor, as_speaker, render
 from agentmem.facts.extraction.llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.facts.extraction.patterns import RULES, Rule
@@ -157,7 +157,7 @@ class _LazyParse(FactExtractor):
 
     def __init__(self) -> None:
         extraction_parse.preload()  # off the request path: the first add need not wait
-        similar.preload()  # the parse's MiniLM too, after the pipeline, where exported
+        similar.preload(then=holdable.kinds)  # the parse's MiniLM too, where exported
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
         return self.extract_many([text], source=source)[0]

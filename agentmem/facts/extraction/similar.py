@@ -22,6 +22,7 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +75,17 @@ def preload_on_open(enabled: bool) -> None:
     _PRELOAD[:] = [enabled]
 
 
-def preload() -> threading.Thread | None:
+def preload(then: Callable[[], object] | None = None) -> threading.Thread | None:
     """Load the embedder and the slot table in a background thread, after the parse's
-    pipeline, when the configured cache directory already holds the export; the thread, or
-    None. A fresh home (most tests, a first run) is left to load on first use: its export
-    costs about 13 CPU-seconds, which a Memory that never meets an unlisted predicate or a
-    "have" would pay for nothing."""
+    pipeline, then run `then` (what else is built on the embedder), when the configured cache
+    directory already holds the export; the thread, or None. A fresh home (most tests, a
+    first run) is left to load on first use: its export costs about 13 CPU-seconds, which a
+    Memory that never meets an unlisted predicate or a "have" would pay for nothing."""
     if not _PRELOAD[0] or "table" in _LOADED or not _exported():
         return None
-    thread = threading.Thread(target=_load_after_pipeline, name="agentmem-minilm-load")
+    thread = threading.Thread(
+        target=_load_after_pipeline, args=(then,), name="agentmem-minilm-load"
+    )
     thread.daemon = True
     thread.start()
     return thread
@@ -105,13 +108,13 @@ def _exported() -> bool:
         return False
 
 
-def _load_after_pipeline() -> None:
-    from agentmem.facts.extraction import holdable
+def _load_after_pipeline(then: Callable[[], object] | None) -> None:
     from agentmem.facts.extraction.pipeline import load_pipeline
 
     if load_pipeline() is not None:  # without it nothing reads a predicate
         _table()
-        holdable.kinds()
+        if then is not None:
+            then()
 
 
 def _shared():
