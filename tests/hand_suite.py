@@ -62,13 +62,16 @@ def _holds(words: list[str], value: str | None) -> bool:
 
 
 def _matching(records: list[MemoryRecord], expectation: str) -> list[MemoryRecord]:
-    """The positive facts of the expectation's subject whose value holds its words."""
-    subject, _, words = expectation.partition(":")
+    """The positive facts of the expectation's subject (and slot, where it names one:
+    "subject|slot: words") whose value holds its words."""
+    who, _, words = expectation.partition(":")
+    subject, _, slot = (p.strip() for p in who.partition("|"))
     return [
         r
         for r in records
         if r.kind == "fact"
-        and (r.subject or "").lower() == subject.strip()
+        and (r.subject or "").lower() == subject
+        and (not slot or r.attribute == slot)
         and not is_negated(r)
         and _holds(_words(words), r.value)
     ]
