@@ -15,7 +15,8 @@ from agentmem import Memory, Scope
 
 sys.path.insert(0, str(Path(__file__).parent / "changes_hand"))
 from changes_evaluate import load, run  # noqa: E402
-from conflicts_evaluate import check_nothing_merged_or_lost, values  # noqa: E402
+from conflicts_evaluate import values  # noqa: E402
+from hand_suite import check_nothing_merged_or_lost  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,12 @@ from conflicts_evaluate import (  # noqa: E402
     OUTCOMES,
     Item,
     _memory,
-    check_nothing_merged_or_lost,
     load,
     outcome,
     passed,
     run,
 )
+from hand_suite import check_nothing_merged_or_lost  # noqa: E402
 
 
 def test_the_suite_covers_every_outcome_and_kind_of_change():

@@ -12,11 +12,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "events_hand"))
-sys.path.insert(0, str(Path(__file__).parent / "conflicts_hand"))
-from conflicts_evaluate import check_nothing_merged_or_lost  # noqa: E402
 from events_evaluate import Case, check, load, run  # noqa: E402
-
-from agentmem import MemoryRecord, Scope  # noqa: E402
+from hand_suite import check_floor, check_nothing_merged_or_lost, fact_record  # noqa: E402
 
 FLOOR = {"all": 0.80, "batch:all": 0.80}  # measured 0.837 and 0.837 (0.453 before)
 
@@ -31,18 +28,8 @@ def test_the_suite_covers_events_preferences_origins_and_near_misses():
     assert sum(1 for c in cases if c.ends) >= 25
 
 
-def _fact(subject, value, status="active", negated=False) -> MemoryRecord:
-    return MemoryRecord(
-        id=f"{subject}-{value}-{status}-{negated}",
-        text=f"{subject} {value}",
-        scope=Scope("t"),
-        kind="fact",
-        subject=subject,
-        attribute="likes",
-        value=value,
-        status=status,
-        metadata={"negated": True} if negated else {},
-    )
+def _fact(subject, value, status="active", negated=False):
+    return fact_record(subject, value, "likes", status, negated)
 
 
 def test_expectations_are_read_from_the_records():
@@ -62,8 +49,7 @@ def test_expectations_are_read_from_the_records():
 def test_nothing_merged_or_lost_and_above_the_floor(tmp_path, minilm):
     report = run(embedder=minilm, home=tmp_path)
     check_nothing_merged_or_lost(report)
-    for key, floor in FLOOR.items():
-        assert report["by_category"][key]["accuracy"] >= floor, key
+    check_floor(report, FLOOR)
 
 
 @pytest.mark.slow

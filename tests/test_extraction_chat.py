@@ -27,7 +27,7 @@ test_chat_shapes_state_their_fact = reads_each(
         ("Galway is where my brother lives", ("user's brother", "lives_in", "Galway", False)),
         ("my brother ravi works at Stellar Foods", ("ravi", "works_at", "Stellar Foods", False)),
         ("i speak french and italian", ("user", "speaks", "italian", False)),
-        ("my cat's named Tofu", ("user", "pet_name", "Tofu", False)),
+        ("my cat's named Tofu", ("user", "pet_name", "Tofu (cat)", False)),
         ("Ilse's daughter is called Marit", ("Ilse", "has_child", "Marit", False)),
     ]
 )

@@ -8,13 +8,16 @@ carries the name (`metadata["ends"]` on the record, `extraction_change`). The va
 names is an active, positive fact of the same subject whose value holds every word of the
 name (a plural names its singular: "rabbits", "rabbit"; where none does, a closed
 compound is named by its head: "the boat", "narrowboat"): in the guessed slot if one is
-there, else the one such fact the subject holds; several in other slots name nothing. A
+there, else the one such fact the subject holds; several in other slots name nothing. Where
+the subject holds no such value, a thing of the subject's named by a possessive may ("my
+phone is a Samsung" is the `name` of "user's phone"): a switch from it ("I switched from my
+Samsung to an iPhone") ends it there and its new value takes that subject and slot. A
 batch's plan not yet applied counts as stored (`lookups.overlay`): "I have a ferret." and
 "I gave my ferret away." in one `add_many` end the ferret.
 
-    reslot        a retraction takes that fact's slot and value (its slot then decides it
-                  as a retraction of that value); a value that replaces another ("Linux" of
-                  "Windows for Linux") takes that fact's slot
+    reslot        a retraction takes that fact's subject, slot and value (its slot then
+                  decides it as a retraction of that value); a value that replaces another
+                  ("Linux" of "Windows for Linux") takes that fact's subject and slot
     end_replaced  in a multi-valued slot a new value does not end the old one by itself: the
                   decision also supersedes the fact it names
     end_partners  a spouse (married, engaged: one at a time) ends the subject's `dating`
@@ -65,6 +68,16 @@ def named(
     if not name:
         return None
     facts = _subject_facts(candidate, long_term, pending)
+    found = _holding(name, candidate, facts)
+    if found is None and candidate.attribute not in NAME_SLOTS:  # "switched from my Samsung"
+        found = _holding(name, candidate, _subject_facts(candidate, long_term, pending, True))
+    return found
+
+
+def _holding(
+    name: frozenset[str], candidate: MemoryRecord, facts: list[MemoryRecord]
+) -> MemoryRecord | None:
+    """The one current positive fact of `facts` whose value `name` names."""
     current = [
         r
         for r in facts
@@ -78,13 +91,21 @@ def named(
     return exact[0] if len(exact) == 1 else held[0] if len(held) == 1 else None
 
 
-def _same_subject(record: MemoryRecord, candidate: MemoryRecord) -> bool:
+def _same_subject(record: MemoryRecord, candidate: MemoryRecord, owned: bool = False) -> bool:
     return (
         record.kind == "fact"
-        and record.subject == candidate.subject
+        and _owner_of(record, candidate, owned)
         and record.scope.user_id == candidate.scope.user_id
         and record.scope.agent_id == candidate.scope.agent_id
     )
+
+
+def _owner_of(record: MemoryRecord, candidate: MemoryRecord, owned: bool) -> bool:
+    """`record` is of the candidate's subject, or (`owned`) of a thing of the subject's
+    named by a possessive ("user's phone", the subject "my phone is a Pixel" gives)."""
+    if not owned:
+        return record.subject == candidate.subject
+    return (record.subject or "").startswith(f"{candidate.subject}'s ")
 
 
 def reslot(
@@ -95,9 +116,10 @@ def reslot(
     ended = named(candidate, long_term, pending)
     if ended is None:
         return candidate, None
-    if conflicts.is_negated(candidate):
-        return dataclasses.replace(candidate, attribute=ended.attribute, value=ended.value), ended
-    return dataclasses.replace(candidate, attribute=ended.attribute), ended
+    moved = {"subject": ended.subject, "attribute": ended.attribute}  # "user's phone": its
+    if conflicts.is_negated(candidate):  # possessor's switch ends and replaces it there
+        return dataclasses.replace(candidate, **moved, value=ended.value), ended
+    return dataclasses.replace(candidate, **moved), ended
 
 
 def end_replaced(decision: Decision, candidate: MemoryRecord, ended: MemoryRecord | None) -> None:
@@ -138,18 +160,19 @@ def end_partners(
                 decision.changes.append(Change(r, "SUPERSEDE", superseded, reason))
 
 
-def _subject_facts(candidate, long_term, pending) -> list[MemoryRecord]:
-    """The stored facts of the candidate's subject, with `pending` (a batch's plan not yet
-    applied) counted as stored."""
+def _subject_facts(candidate, long_term, pending, owned: bool = False) -> list[MemoryRecord]:
+    """The stored facts of the candidate's subject (`owned`: of the things of the subject's
+    a possessive names, "user's phone"), with `pending` (a batch's plan not yet applied)
+    counted as stored."""
     query = MemoryQuery(
         user_id=candidate.scope.user_id,
         agent_id=candidate.scope.agent_id,
         kinds=["fact"],
-        subject=candidate.subject,
+        subject=None if owned else candidate.subject,
     )
-    facts = long_term.find(query)
+    facts = [r for r in long_term.find(query) if _owner_of(r, candidate, owned)]
     if pending is not None:
-        facts = overlay(facts, pending, lambda r: _same_subject(r, candidate))
+        facts = overlay(facts, pending, lambda r: _same_subject(r, candidate, owned))
     return facts
 
 

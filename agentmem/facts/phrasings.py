@@ -10,6 +10,7 @@ SAID: dict[str, tuple[str, str]] = {
     "age": ("{s} is {v} years old", "{s} is not {v} years old"),
     "lives_in": ("{s} lives in {v}", "{s} no longer lives in {v}"),
     "from": ("{s} is from {v}", "{s} is not from {v}"),
+    "born_in": ("{s} was born in {v}", "{s} was not born in {v}"),
     "works_at": ("{s} works at {v}", "{s} no longer works at {v}"),
     "job_title": ("{s} works as {v}", "{s} does not work as {v}"),
     "spouse": ("{s}'s partner is {v}", "{s}'s partner is no longer {v}"),
@@ -55,6 +56,19 @@ ASKED: dict[str, tuple[str, tuple[str, ...]]] = {
             "What is the birthplace of {s}?",
             "Where was {s} raised?",
             "{s} is originally from where?",
+        ),
+    ),
+    "born_in": (
+        "{s} was born in {v}.",
+        (
+            "Where was {s} born?",
+            "What is {s}'s birthplace?",
+            "In which place was {s} born?",
+            "Where is {s}'s place of birth?",
+            "Which town was {s} born in?",
+            "{s} was born where?",
+            "What city was {s} born in?",
+            "Where did {s} come into the world?",
         ),
     ),
     "works_at": (
@@ -143,6 +157,7 @@ ASKED: dict[str, tuple[str, tuple[str, ...]]] = {
 ASKED_WITH: dict[str, str] = {
     "lives_in": r"\b(?:live|living|lives|reside|based|home|city|address|moved?)\b",
     "from": r"\b(?:from|grow up|grew up|hometown|originally|born in)\b",
+    "born_in": r"\b(?:born|birthplace|birth)\b",
     "works_at": r"\b(?:work|works|working|job|employer|company|employed)\b",
     "job_title": (
         r"\b(?:work|works|working|job|employer|company|employed"

@@ -51,6 +51,9 @@ _NAMED: tuple[Attribute, ...] = (
         ),
     ),
     Attribute("from", synonyms=("comes from", "born in", "grew up in", "hometown")),
+    # where one was born: fixed for life, kept beside `from` (where one grew up or comes
+    # from), so "born in Accra but raised in Leeds" keeps both (`extraction_origins`)
+    Attribute("born_in", synonyms=("birthplace", "place of birth")),
     Attribute(
         "works_at",
         synonyms=(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,12 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "facts_eval_conv"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_evaluate import _kept, _memory, _records  # noqa: E402
 from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
+from hand_suite import (  # noqa: E402
+    Tally,
+    fact_lines,
+    print_merges_and_failures,
+    report,
+)
 
 from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated, normalise_value  # noqa: E402
@@ -87,41 +92,20 @@ def passed(got: str, expected: str) -> bool:
 
 
 def run(embedder="minilm", database_url=None, home=None, cases: Path = CASES) -> dict:
-    by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    tally = Tally()
     failures, silent, lost = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         with _memory(Path(home or tmp), embedder, database_url) as mem:
             for n, item in enumerate(load(cases)):
                 got, records = outcome(mem, item, Scope(f"conflicts-hand-{n}"))
                 ok = passed(got, item.expected)
-                for key in (item.category, item.expected, "all"):
-                    by[key][0] += ok
-                    by[key][1] += 1
+                tally.count(ok, (item.category, item.expected, "all"))
                 if got == "merged" and item.expected != "reinforce":
                     silent.append([item.first, item.second])
                 lost += [t for t in (item.first, item.second) if t not in _kept(records)]
                 if not ok:
-                    facts = sorted(
-                        f"{r.status}{'(neg)' if is_negated(r) else ''} "
-                        f"{r.subject}|{r.attribute}|{r.value}"
-                        for r in records
-                        if r.kind == "fact"
-                    )
-                    failures.append({**item.__dict__, "got": got, "facts": facts})
-    return {
-        "by_category": {k: {"accuracy": round(a / n, 3), "cases": n} for k, (a, n) in by.items()},
-        "silent_merges": silent,
-        "lost_texts": lost,
-        "failures": failures,
-    }
-
-
-def check_nothing_merged_or_lost(report: dict) -> None:
-    """What must always hold of a `run`: no distinct statement merged, no text lost (the
-    accuracy by category is printed, a figure, not a check)."""
-    print({k: v["accuracy"] for k, v in report["by_category"].items()})
-    assert report["silent_merges"] == []
-    assert report["lost_texts"] == []
+                    failures.append({**item.__dict__, "got": got, "facts": fact_lines(records)})
+    return report(tally, silent, lost, failures)
 
 
 def values(mem: Memory, scope: Scope) -> tuple[set[str], set[str]]:
@@ -134,16 +118,17 @@ def values(mem: Memory, scope: Scope) -> tuple[set[str], set[str]]:
 def main(argv: list[str] | None = None, cases: Path = CASES, doc: str = __doc__) -> int:
     """The script (`cases`, `doc`: another suite in this format and its script's docstring)."""
     args = hand_suite_arguments(doc, argv)
-    report = run(args.embedder, args.database_url, cases=cases)
-    print_accuracy(report["by_category"], "pairs")
-    print(f"  silent merges {len(report['silent_merges'])}, lost texts {len(report['lost_texts'])}")
-    if args.show_failures:
-        for f in report["failures"]:
-            print(
-                f"  - [{f['category']}] {f['first']!r} / {f['second']!r}: "
-                f"want {f['expected']}, got {f['got']}\n      {f['facts']}"
-            )
-    return saved(report, args.json)
+    scored = run(args.embedder, args.database_url, cases=cases)
+    print_accuracy(scored["by_category"], "pairs")
+    print_merges_and_failures(scored, args.show_failures, _pair_line)
+    return saved(scored, args.json)
+
+
+def _pair_line(f: dict) -> str:
+    return (
+        f"  - [{f['category']}] {f['first']!r} / {f['second']!r}: "
+        f"want {f['expected']}, got {f['got']}\n      {f['facts']}"
+    )
 
 
 if __name__ == "__main__":

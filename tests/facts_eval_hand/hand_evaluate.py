@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 import yaml
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_evaluate import _holds, _memory, _records, check_pair  # noqa: E402
 from conv_generate import Expect, Pair, Turn  # noqa: E402
 from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
+from hand_suite import Tally  # noqa: E402
 
 from agentmem import Memory, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated  # noqa: E402
@@ -89,14 +89,12 @@ def score(mem: Memory, case: dict, scope: Scope) -> list[str]:
 
 def run(embedder="minilm", database_url=None) -> dict:
     cases, near = load()
-    by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    tally = Tally()
     failures = []
     with tempfile.TemporaryDirectory() as tmp, _memory(Path(tmp), embedder, database_url) as mem:
         for n, case in enumerate(cases):
             problems = score(mem, case, Scope(f"hand-{n}"))
-            for key in (case["category"], "all"):
-                by[key][0] += not problems
-                by[key][1] += 1
+            tally.count(not problems, (case["category"], "all"))
             if problems:
                 failures.append(
                     {"category": case["category"], "turns": [t.text for t in case["turns"]]}
@@ -104,7 +102,7 @@ def run(embedder="minilm", database_url=None) -> dict:
                 )
         silent = [f for n, p in enumerate(near) if (f := check_pair(mem, p, Scope(f"hp-{n}")))]
     return {
-        "by_category": {k: {"accuracy": round(a / n, 3), "cases": n} for k, (a, n) in by.items()},
+        "by_category": tally.by_category(),
         "nearmiss_pairs": len(near),
         "silent_merges": silent,
         "failures": failures,

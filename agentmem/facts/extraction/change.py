@@ -8,12 +8,16 @@ lemmas (with their particle), grouped by what the ended thing was to the subject
     leaving     leave, quit, resign, retire, move out, be laid off/fired from ...: a place
                 or an employer (by the named object's entity type)
     ceasing     stop, give up, drop, ditch, cut out, abandon ...: a habit or activity
-    parting     break up with, split from, divorce, separate, dump ...: a partner (also the
-                one named beside the subject: "Jordan and I split up")
+    parting     break up with, split from, divorce, separate, dump, part (ways), fall out
+                ...: a partner, a name or a noun of the partner slots (also the parties of
+                a coordinated subject: "Jordan and I split up", "me and Paz parted ways",
+                `subjects.parties`); a thing as object divides it ("split the bill"), and
+                kin or company are no partner ("fell out with my brother")
     disposing   sell, give away, give X to Y, get rid of, rehome, lose, trade in ...: a
                 possession or a pet
     switching   "switched from X to Y", "swapped X for Y", "replaced X with Y", "left X for
-                Y" (Y a name): Y holds in place of X
+                Y" (Y a name), "upgraded from X to Y": Y holds in place of X (X named
+                without "old", "previous" ...: `HISTORY`)
     beginning   "took up X": X is done from now on ("started Xing": `_begun`)
 
 An ended value is a retraction; a value that replaces another carries the name of the one
@@ -34,7 +38,7 @@ from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdings import held_or_done
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
-from agentmem.facts.extraction.subjects import subject_of, who
+from agentmem.facts.extraction.subjects import parties, subject_of, who
 from agentmem.facts.extraction.values import value_text
 
 # subject, attribute, value, negated, ends (the value ended, as named)
@@ -46,10 +50,19 @@ LEAVING |= HOME_LEAVING | {"walk away", "let go"}
 CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
 CEASING |= {"quit"}
 PARTING = frozenset({"break up", "break off", "split", "split up", "divorce", "separate", "dump"})
+PARTING |= {"part", "fall out"}
+# A parting ends a partner: a name, or a noun of these slots ("my boyfriend"); another noun
+# is kin or company, whom no parting ends ("fell out with my brother").
+PARTNER_SLOTS = frozenset({"spouse", "dating"})
+# The object of an idiom of parting ("parted ways", "parted company"): no thing that ended.
+PARTING_OBJECTS = frozenset({"way", "ways", "company"})
 DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
 DISPOSING |= {"trade", "give"}
 SWITCHING = frozenset({"switch", "swap", "change", "move", "convert", "trade", "replace"})
-SWITCHING |= {"exchange", "trade in", "go"}
+SWITCHING |= {"exchange", "trade in", "go", "upgrade", "downgrade"}
+# Adjectives that place a thing in its owner's history, not name it ("our old Dyson", "my
+# previous phone"): the thing ended is named without them.
+HISTORY = frozenset({"old", "previous", "former", "current", "existing", "trusty"})
 BEGINNING = frozenset({"take up", "start", "begin"})
 ENDING = LEAVING | CEASING | PARTING | DISPOSING
 # A named object's entity type says which slot a verb of leaving ends when nothing else does.
@@ -126,6 +139,8 @@ def _trip(pred) -> bool:
 
 
 def _ended(pred, subject: str, said: str) -> Iterator[Change]:
+    if (said in PARTING or pred.lemma_ in PARTING) and _divides_a_thing(pred):
+        return  # "Oskar and I split the bill": no parting
     found = False
     for child in pred.children:
         for attribute, value in _what_ended(child, pred, said):
@@ -145,10 +160,22 @@ def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
     ):
         ended = ended_doing(child)  # "stopped playing tennis", "gave up climbing"
         yield from ended or _ended_after(child, pred, said)  # "was let go from X"
-    elif child.dep_ == "dobj":
+    elif child.dep_ == "dobj" and not (said in PARTING and child.lower_ in PARTING_OBJECTS):
         yield from _ended_thing(child, pred, said)
     elif child.dep_ in ("prep", "advmod") and (obj := _ended_object(child, said)) is not None:
         yield from _ended_thing(obj, pred, said)
+
+
+def _divides_a_thing(pred) -> bool:
+    """A verb of parting with a thing as its object ("split the bill", "separated the
+    eggs"): dividing it, not parting; a partner ("dumped Sam", "divorced her husband") or
+    the idiom's object ("parted ways") is a parting."""
+    for obj in (c for c in pred.children if c.dep_ == "dobj" and c.pos_ == "NOUN"):
+        if obj.lower_ not in PARTING_OBJECTS and (
+            predicate_index().get(obj.lemma_.lower()) not in PARTNER_SLOTS
+        ):
+            return True
+    return False
 
 
 def _ended_after(verb, pred, said: str) -> Iterator[tuple[str, str]]:
@@ -183,6 +210,8 @@ def _ended_thing(obj, pred, said: str) -> Iterator[tuple[str, str]]:
             yield attribute, value
             return
     named = obj.pos_ == "NOUN" and predicate_index().get(obj.lemma_.lower())
+    if said in PARTING and obj.pos_ == "NOUN" and named not in PARTNER_SLOTS:
+        return  # "fell out with my brother", "split from the band": no partner ends
     if named:
         yield named, ""  # "quit my job": the slot the noun names, every value of it
     elif value := value_text(obj, role=True):
@@ -220,10 +249,9 @@ def is_gerund(token) -> bool:
 
 
 def _parted(pred) -> Iterator[Change]:
-    """ "Jordan and I split up": each of the coordinated subjects parts from the others."""
-    subject = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    parties = [] if subject is None else [subject, *subject.conjuncts]
-    everyone = [_party(t) for t in parties]
+    """ "Jordan and I split up", "me and Leilani parted ways": each of the coordinated
+    subjects parts from the others."""
+    everyone = [_party(t) for t in parties(pred)]
     for one in (s for s in everyone if s is not None):
         for other in (s for s in everyone if s not in (None, one, USER)):
             yield one, "spouse", other, True, other
@@ -271,10 +299,18 @@ def _switched(pred, subject: str, said: str) -> Iterator[Change]:
         return
     if {entity_type(old), entity_type(new)} & {"DATE", "TIME"}:
         return  # "moved the barbecue from Saturday to Sunday": a time, not a value held
-    was, now = value_text(old, role=True), value_text(new, role=True)
+    was, now = _unplaced(value_text(old, role=True)), value_text(new, role=True)
     if was and now:
         attribute = _new_slot(pred, new) or _switched_slot(old, pred, said)
         yield subject, attribute, now, False, was
+
+
+def _unplaced(name: str) -> str:
+    """A thing's name without the adjectives that place it in its owner's history."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in HISTORY:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _switched_slot(old, pred, said: str) -> str:

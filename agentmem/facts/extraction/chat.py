@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
+from agentmem.facts.extraction.lexicon import pet_kind, pet_name
 from agentmem.facts.extraction.pipeline import LIGHT_VERBS, predicate_index
 from agentmem.facts.extraction.similar import similar_attribute
 
@@ -126,8 +127,9 @@ def lower_case_name(token) -> str | None:
 
 def naming(pred, who) -> Iterator[tuple[str, str, str]]:
     """(owner, attribute, name) of "my dog is called Rex", "Anna's son is named Leo": a
-    passive verb of naming gives its subject's name; a named relative or pet of an owner
-    is that relation of the owner where the vocabulary has one."""
+    passive verb of naming gives its subject's name; a named pet of an owner is the owner's
+    `pet_name`, with its kind ("Rex (dog)"); a named relative is that relation of the owner
+    where the vocabulary has one."""
     if pred.lemma_.lower() not in NAMING_VERBS or not any(
         c.dep_ == "auxpass" for c in pred.children
     ):
@@ -142,7 +144,9 @@ def naming(pred, who) -> Iterator[tuple[str, str, str]]:
     owner = next((c for c in thing.children if c.dep_ == "poss"), None)
     index, lemma = predicate_index(), thing.lemma_.lower()
     relation = index.get(f"{lemma} 's name") or index.get(lemma)
-    if owner is not None and relation and (whose := who(owner)):
+    if owner is not None and (kind := pet_kind(thing)) and (whose := who(owner)):
+        yield whose, "pet_name", pet_name(named.text, kind)  # "our cat is named Pepper"
+    elif owner is not None and relation and (whose := who(owner)):
         yield whose, relation, named.text
     elif (whom := who(thing)) is not None:
         yield whom, "name", named.text

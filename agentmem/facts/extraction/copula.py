@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.constituents import ADJUNCT_DEPS
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.lexicon import OCCUPATIONS
+from agentmem.facts.extraction.employment import NOT_EMPLOYERS
+from agentmem.facts.extraction.lexicon import OCCUPATIONS, pet_kind, pet_name
 from agentmem.facts.extraction.negation import is_negation, negates
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
@@ -50,9 +51,11 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
 
 
 def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
-    """'I'm from Cork'; 'these days I'm at Hooli': being *at* an organisation (the entity
-    type says it is one, not a place) is working there, unless a dated time bounds the stay
-    ("at Google this weekend", "today": a visit)."""
+    """'I'm from Cork'; 'these days I'm at Hooli': being *at* a named organisation is
+    working there, unless a dated time bounds the stay ("at Google this weekend", "today":
+    a visit). The recogniser's label decides only against: a name it calls a place ("at
+    Heathrow") is a visit; one it calls a person or a work of art ("at Accenture") is, in
+    this frame, an organisation it did not know (`extraction_employment`)."""
     dated = any(c.dep_ == "npadvmod" and entity_type(c) in ("DATE", "TIME") for c in pred.children)
     for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("from", "at")):
         obj = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -60,7 +63,7 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             continue
         if child.lower_ == "from":
             yield subject, "from", value, negated
-        elif obj.pos_ == "PROPN" and entity_type(obj) == "ORG" and not dated:
+        elif obj.pos_ == "PROPN" and entity_type(obj) not in NOT_EMPLOYERS and not dated:
             yield subject, "works_at", value, negated
 
 
@@ -116,9 +119,11 @@ def _favourite(subj, comp, negated: bool):
         whose, attribute = slot
         if not _namesvalue_text(attribute, value):  # "my older sister is 34": her age
             return False
+        kind = pet_kind(owner if thing.lemma_ == "name" else thing)
         for each in (value, *value.conjuncts) if whose else ():  # "my kids are Tam and Oli"
             if text := value_text(each, adjective=True):
-                yield whose, attribute, text, negated
+                named = pet_name(text, kind) if attribute == "pet_name" and kind else text
+                yield whose, attribute, named, negated
         return True
     return False
 
@@ -132,6 +137,7 @@ def _owned_slot(thing, owner) -> tuple[str | None, str] | None:
     if thing.lemma_ == "name" and owner.pos_ == "NOUN":
         grand = next((c for c in owner.children if c.dep_ == "poss"), None)
         relation = index.get(f"{owner.lemma_.lower()} 's name") or index.get(owner.lemma_.lower())
+        relation = "pet_name" if pet_kind(owner) else relation  # "our rabbit's name"
         if grand is not None and relation is not None:
             return who(grand), relation
     if thing.lemma_ == "name":
@@ -157,6 +163,7 @@ def _named(thing, owner) -> tuple[str | None, str]:
     """The slot a possessed noun's name fills: the owner's pet name or relation where the
     table has one ("my dog is Rex" -> pet_name), else the name of the owner's noun."""
     relation = predicate_index().get(f"{thing.lemma_.lower()} 's name")
+    relation = "pet_name" if pet_kind(thing) else relation  # "my hamster is Nibbles"
     return (who(owner), relation) if relation else (who(thing), "name")
 
 

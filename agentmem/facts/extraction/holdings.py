@@ -31,11 +31,13 @@ import re
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.activity import STATE_VERBS, activities, base_past, habitual
+from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PETS
 from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.subjects import parties, who
 from agentmem.facts.extraction.values import value_text
 from agentmem.facts.vocabulary import related_slot
 
@@ -49,6 +51,8 @@ PROGRESSIVE_ONLY = frozenset({"see"})
 WEDDING = frozenset({"marry", "wed"})
 WEDDED = frozenset({"married", "engaged", "wed"})
 OWN_SLOTS = frozenset({"owns", "has_pet", "spouse", "dating"})
+# Prepositions of how long a couple has lasted ("together since uni", "with Noor for years").
+LASTING = frozenset({"for", "since"})
 TIME_ENTITIES = frozenset({"DATE", "TIME"})
 _PETS = frozenset(re.split(r"\|", PETS))
 
@@ -166,6 +170,48 @@ def _wed(pred) -> Iterator[str]:
             yield value
 
 
+def together(pred) -> Iterator[tuple[str, str, str]]:
+    """(one, "spouse", other) of each pair of a coordinated subject that "is" or "got"
+    together ("Jasper and I are together", "Yusuf and I have been together since uni",
+    "Aleksander and I got together"): a couple, not company (another adjunct, "together in
+    this", "together at the cinema", is an occasion). The speaker is a value of no one's."""
+    if pred.lemma_.lower() not in ("be", "get") or not any(
+        c.dep_ in ("advmod", "prt", "acomp") and c.lower_ == "together" for c in pred.children
+    ):
+        return
+    if any(c.dep_ == "prep" and c.lower_ not in LASTING for c in pred.children):
+        return
+    everyone = [w for t in parties(pred) if (w := who(t) or _named_party(t)) is not None]
+    for one in everyone:
+        for other in (s for s in everyone if s not in (one, USER)):
+            yield one, "spouse", other
+
+
+def partner_with(pred, subject: str) -> Iterator[tuple[str, str]]:
+    """("spouse", name) of "I'm with Jasper", "I've been with Noor for two years", "Marisol
+    is with Kenji these days": being with a named person, with no adjunct but how long or
+    "now", is a couple; "with the kids", "with Priya at the cinema", "with Omar today" are
+    company (the entity type is not asked: the small recogniser calls names places)."""
+    for child in pred.children:
+        if child.dep_ == "prep" and child.lower_ not in ("with", *LASTING):
+            return
+        if child.dep_ == "npadvmod" and not _present_period(child):
+            return
+    for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "with"):
+        for obj in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
+            if who(obj) != subject and (value := value_text(obj)):
+                yield "spouse", value
+
+
+def _present_period(token) -> bool:
+    """ "these days", "nowadays": the present as a period, not an occasion ("today")."""
+    return token.lower_ in ("days", "nowadays") and entity_type(token) != "TIME"
+
+
+def _named_party(token) -> str | None:
+    return token.text if token.text[:1].isupper() and token.pos_ in ("PROPN", "NOUN") else None
+
+
 def _person(token) -> bool:
     return token.pos_ == "PROPN" or entity_type(token) == "PERSON"
 
@@ -186,4 +232,4 @@ def _related(pred) -> Iterator[tuple[str, str]]:
             yield slot, value
 
 
-__all__ = ["POSSESSING", "RELATING", "held_or_done", "holdings"]
+__all__ = ["POSSESSING", "RELATING", "held_or_done", "holdings", "partner_with", "together"]

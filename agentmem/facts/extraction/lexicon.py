@@ -85,6 +85,21 @@ PETS = (
     "retriever|labrador|poodle|terrier|beagle|husky|bulldog|spaniel|dachshund|corgi|"
     "chihuahua|pug|collie|shepherd|iguana|hedgehog|chinchilla|rat|mouse|canary"
 )
+PET_KINDS = frozenset(PETS.split("|"))
+
+
+def pet_kind(token) -> str | None:
+    """The kind a pet noun names ("the dog", "our puppy"), or None for another noun."""
+    kind = token.lemma_.lower()
+    return kind if kind in PET_KINDS else None
+
+
+def pet_name(name: str, kind: str) -> str:
+    """A pet's name as it is stored, with its kind ("Pepper (cat)", as the rule table writes
+    it): a later renaming of that kind names it (`facts.endings`)."""
+    return f"{name} ({kind})"
+
+
 COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
 
 __all__ = [
@@ -96,7 +111,10 @@ __all__ = [
     "NUMBERS",
     "OCCUPATIONS",
     "PETS",
+    "PET_KINDS",
     "SIBLINGS",
     "SPECIFIC_ATTRIBUTES",
+    "pet_kind",
+    "pet_name",
     "SPOUSES",
 ]

@@ -20,7 +20,9 @@ Subjects: `extraction_subjects`; the pipeline and the table's phrases in its lem
 `extraction_values`; a verb's slots: `extraction_predicates`; lasting facts told as past
 events ("grew up on a farm", "studied at X"): `extraction_origins`; predicates the table lacks, by
 meaning: `extraction_similar`; what a verb the table does not read states its subject holds
-or does (a possession, a partner, a verb-named relation, a pursuit): `extraction_holdings`.
+or does (a possession, a partner, a verb-named relation, a pursuit), and a couple said with
+"with" or "together": `extraction_holdings`; an employer read from the verb frame
+("interning for X", "started at X"): `extraction_employment`.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ from agentmem.facts.extraction import change, chat, instead, renaming
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser
+from agentmem.facts.extraction.employment import employer
 from agentmem.facts.extraction.frequency import frequency, habit_text
-from agentmem.facts.extraction.holdings import held_or_done
+from agentmem.facts.extraction.holdings import held_or_done, partner_with, together
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.negation import negated_clause
-from agentmem.facts.extraction.origins import life_events
+from agentmem.facts.extraction.origins import birthplace, life_events
 from agentmem.facts.extraction.pipeline import (
     MODEL_PACKAGES,
     available,
@@ -138,6 +141,8 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
         yield owner, attribute, name, False
     for owner, attribute, name in chat.listed_names(sentence, subject_of):
         yield owner, attribute, name, False
+    for owner, attribute, name in renaming.appositive_pets(sentence):
+        yield owner, attribute, name, False
     yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
     for pred in sentence:
         yield from change.owner_of_lost(pred)  # "my hamster passed away"
@@ -169,11 +174,17 @@ def _each_subject(pred) -> Iterator[Reading]:
 
 def _clause(pred) -> Iterator[Reading]:
     subject, negated = subject_of(pred) or chat.dropped_subject(pred), negated_clause(pred)
-    if demoted_copula(pred):
+    if couple := list(together(pred)):  # "Jasper and I are together"
+        yield from ((s, a, v, negated) for s, a, v in couple)
+    elif demoted_copula(pred):
         yield from kind_of(pred, subject, negated)
     elif pred.lemma_ == "be":
         yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from copula(pred, subject, negated)
+        partners = partner_with(pred, subject) if subject is not None else ()
+        yield from ((subject, a, v, negated) for a, v in partners)  # "I'm with Jasper"
+        if subject is not None:  # "I'm interning for Deloitte"
+            yield from ((subject, a, v, negated) for a, v in employer(pred))
     elif renaming.is_renaming(pred):
         yield from () if negated else renaming.renamed(pred, subject)
     elif change.is_change(pred) and (changed := list(change.changes(pred, subject))):
@@ -183,6 +194,8 @@ def _clause(pred) -> Iterator[Reading]:
     else:
         read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
         read = read or [(subject, a, v, negated) for a, v in life_events(pred)]
+        read += birthplace(pred, read)  # "born in Accra": also the birthplace
+        read = read or [(subject, a, v, negated) for a, v in employer(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         yield from read or ((subject, a, v, negated) for a, v in held_or_done(pred))

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.pipeline import LIGHT_VERBS, predicate_index
 from agentmem.facts.extraction.similar import similar_attribute
-from agentmem.facts.extraction.values import fits, value_text
+from agentmem.facts.extraction.values import fits, place_text, value_text
 
 # the dependencies of a clause's predicate: a sentence's root and the clauses joined to it
 PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
+# Slots whose value is a place: bounded by the named place (`values.place_text`).
+PLACE_SLOTS = frozenset({"lives_in", "from"})
 
 
 def slots(pred) -> Iterator[tuple[str, str, bool]]:
@@ -32,8 +34,9 @@ def slots(pred) -> Iterator[tuple[str, str, bool]]:
             attribute, negated = predicate(head, child.lower_, obj), False
             if attribute is None and child.lower_ == "from":  # "moved from X (to Y)"
                 attribute, negated = predicate(head, "to", obj), True
+            read = place_text if attribute in PLACE_SLOTS else value_text
             for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
-                if (value := value_text(each)) and fits(attribute, each):
+                if (value := read(each)) and fits(attribute, each):
                     yield attribute, value, negated
         elif _object(child) and (attribute := index.get(head)):
             for each in _conjoined(child, pred):
@@ -68,4 +71,4 @@ def predicate(head: str, preposition: str, obj) -> str | None:
     return attribute
 
 
-__all__ = ["PREDICATE_DEPS", "predicate", "slots"]
+__all__ = ["PLACE_SLOTS", "PREDICATE_DEPS", "predicate", "slots"]

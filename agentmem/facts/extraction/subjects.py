@@ -65,6 +65,29 @@ def co_subjects(pred) -> list[str]:
     return [w for c in subject.conjuncts if (w := who(c)) is not None]
 
 
+def parties(pred) -> list:
+    """The tokens of a verb's coordinated subject, also of the verb it is joined to
+    ("Valentina and I called it off and split up"), and the name the parser hung the clause
+    on ("Amara and I split; ...": "and I split" made a conjunct of "Amara")."""
+    verb = pred
+    while verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX") and not _subjects(verb):
+        verb = verb.head
+    parties = [t for s in _subjects(verb) for t in (s, *s.conjuncts)]
+    name = verb.head
+    if verb.dep_ == "conj" and name.pos_ == "PROPN" and any(c.dep_ == "cc" for c in name.children):
+        parties.append(name)
+    return parties
+
+
+def _subjects(verb) -> list:
+    """The verb's subjects; else a coordinated phrase before it that the parser hung on it
+    as an adjunct ("Paz and I parted ways": "Paz" an npadvmod)."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return subjects or [
+        c for c in verb.children if c.i < verb.i and c.dep_ in ("npadvmod", "dep") and c.conjuncts
+    ]
+
+
 def who(token) -> str | None:
     """The speaker, a name, an earlier-named person for he/she, or an owner's noun."""
     word = token.lower_
@@ -161,4 +184,4 @@ def relations(sentence, index: dict[str, str]) -> Iterator[tuple[str, str, str]]
             yield whose, attribute, named
 
 
-__all__ = ["antecedent", "looks_named", "relations", "subject_of", "who"]
+__all__ = ["antecedent", "looks_named", "parties", "relations", "subject_of", "who"]

@@ -9,6 +9,10 @@ from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import OCCUPATIONS
 
 MAX_VALUE_WORDS = 8
+# Prepositions that place a common noun within a wider place: "a farm in Tipperary", "a town
+# near Lyon", "a base outside Kabul", "a suburb of Melbourne", "a station by Dunedin".
+WITHIN = frozenset({"in", "near", "outside", "of", "on", "at", "by", "around"})
+PLACE_CHAIN = 3  # common nouns followed down a chain ("a flat on an estate in Hackney")
 VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 
 
@@ -49,6 +53,27 @@ def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
     return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
 
 
+def place_text(token) -> str:
+    """A place's value: a common noun placed by a chain of locative prepositions within a
+    named place is the first (most specific) proper noun on the chain ("a farm in
+    Tipperary" -> Tipperary, "a flat on an estate in Hackney" -> Hackney); a place with no
+    name on its chain ("a small town") is its constituent."""
+    if token.pos_ == "NOUN" and (named := _named_place(token, PLACE_CHAIN)) is not None:
+        return value_text(named)
+    return value_text(token)
+
+
+def _named_place(noun, depth: int):
+    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in WITHIN):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is not None and obj.pos_ == "PROPN":
+            return obj
+        if obj is not None and obj.pos_ == "NOUN" and depth > 1:
+            if (inner := _named_place(obj, depth - 1)) is not None:
+                return inner
+    return None
+
+
 def _path(t, root) -> list:
     """The tokens from `t` up to (not including) `root`."""
     path = []
@@ -58,4 +83,10 @@ def _path(t, root) -> list:
     return path
 
 
-__all__ = ["MAX_VALUE_WORDS", "VALUE_POS", "fits", "value_text"]
+__all__ = [
+    "MAX_VALUE_WORDS",
+    "VALUE_POS",
+    "fits",
+    "place_text",
+    "value_text",
+]
