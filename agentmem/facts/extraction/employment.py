@@ -10,8 +10,9 @@ The small entity recogniser names organisations as people, places or works of ar
                ("I'm interning for X": "interning" an adjective complement of "'m")
     beginning  start, begin + at + a name ("started at Spotify": a first day there)
 
-A name the recogniser calls a date or a time is not an employer ("started at Easter"); one
-it calls a place is (one works at an airport, and it calls "Spotify" a place); a negated,
+A name the recogniser calls a date or a time is not an employer ("started at Christmas");
+one it calls a place is (one works at an airport, and it calls "Spotify" a place), so a time
+name it takes for a place is read as one ("started at Easter": "Easter" a facility); a negated,
 hypothetical or future clause is not read (`extraction_parse`). The attribute table reads
 "work at", "work for" and "join" itself (`extraction_predicates`); "be at X" is read by the
 copula (`extraction_copula`).
