@@ -32,6 +32,8 @@ ON_DEMAND = ("ner",)
 _LOAD_LOCK = threading.Lock()
 _INDEX_LOCK = threading.Lock()
 _loaded: list[Any] = []  # [pipeline or None] once loaded
+_LOADER_LOCK = threading.Lock()  # not _LOAD_LOCK: the load holds that one for seconds
+_loader: list[threading.Thread] = []  # the background load `preload` started, at most one
 
 
 def load_pipeline() -> Any | None:
@@ -53,9 +55,17 @@ def reset() -> None:
 
 def preload() -> None:
     """Start loading the pipeline in a background thread (a few seconds), so the first
-    text that needs it does not pay for the load on its request."""
-    if not _loaded and importlib.util.find_spec("spacy") is not None:
-        threading.Thread(target=load_pipeline, name="agentmem-parse-load", daemon=True).start()
+    text that needs it does not pay for the load on its request. The thread is not a daemon:
+    a process that ends during the load waits for it rather than tear native code down
+    under it."""
+    if _loaded or importlib.util.find_spec("spacy") is None:
+        return
+    with _LOADER_LOCK:  # one loader at a time; a second Memory opening meanwhile starts none
+        if _loader and _loader[0].is_alive():
+            return
+        thread = threading.Thread(target=load_pipeline, name="agentmem-parse-load", daemon=False)
+        _loader[:] = [thread]
+        thread.start()
 
 
 def _load() -> Any | None:

@@ -13,7 +13,10 @@ The embedder loads once per process, its ONNX export cached in the model directo
 Memory that configured it (`config.llm.cache_dir`): in the background when a Memory opens
 on a home that holds the export (`preload`, after the parse's pipeline), else on the first
 text that needs it; a text that needs it while the background load runs waits for that load.
-Without the bundled model the table alone decides.
+The loading thread is not a daemon: a process that ends during the load waits for it, since
+ONNX Runtime's native threads torn down under a running session creation abort the process
+("terminate called without an active exception"). Without the bundled model the table alone
+decides.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ _LOCK = threading.RLock()  # the embedder loads under the table's load
 _LOADED: dict[str, Any] = {}  # "embedder", "table": loaded once per process
 _PRELOAD = [True]  # whether a Memory opening loads them in the background: `preload_on_open`
 _CACHE_DIR: list[Path] = []  # where the embedder's export goes: set by `use_cache_dir`
+_LOADER: list[threading.Thread] = []  # the running background load, at most one
+_LOADER_LOCK = threading.Lock()  # not _LOCK: the load holds that one for seconds
 
 
 def use_cache_dir(folder: Path) -> None:
@@ -83,11 +88,15 @@ def preload(then: Callable[[], object] | None = None) -> threading.Thread | None
     Memory that never meets an unlisted predicate or a "have" would pay for nothing."""
     if not _PRELOAD[0] or "table" in _LOADED or not _exported():
         return None
-    thread = threading.Thread(
-        target=_load_after_pipeline, args=(then,), name="agentmem-minilm-load"
-    )
-    thread.daemon = True
-    thread.start()
+    with _LOADER_LOCK:
+        if _LOADER and _LOADER[0].is_alive():  # a Memory opened before is loading them
+            return _LOADER[0]
+        # not a daemon: the interpreter's exit waits for the load (see the module's text)
+        thread = threading.Thread(
+            target=_load_after_pipeline, args=(then,), name="agentmem-minilm-load", daemon=False
+        )
+        _LOADER[:] = [thread]
+        thread.start()
     return thread
 
 
