@@ -4,6 +4,7 @@ paired cases, the summary table and the plot."""
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def summarise(records: list[dict]) -> list[dict]:
             "kl",
             "hidden_error_mean",
             "latency_s",
+            "reweave_s",
             "decode_ms_per_token",
             "device_kv_ratio",
             "latent_ratio",
@@ -44,6 +46,8 @@ def summarise(records: list[dict]) -> list[dict]:
         ):
             values = [r[key] for r in rs if r.get(key) is not None]
             row[key] = sum(values) / len(values) if values else None
+        # one loaded-machine stall moves a mean of 20 by seconds; the median is the typical case
+        row["latency_s_median"] = statistics.median(r["latency_s"] for r in rs)
         layers = [r["hidden_error"] for r in rs if r.get("hidden_error")]
         if layers:
             row["hidden_error_per_layer"] = [sum(v) / len(v) for v in zip(*layers, strict=True)]
@@ -57,18 +61,24 @@ PAIRS = (("cmr", "alone"), ("cmr", "alone+latent"), ("cmr", "cmp"), ("oracle", "
 
 
 def paired_tests(records: list[dict]) -> list[dict]:
-    """Exact McNemar of each pair of conditions on the same cases, per task and budget."""
+    """Exact McNemar of each pair of conditions on the same cases, per task and budget, and
+    the median over those cases of the latency ratio a/b (a case's conditions run one after
+    the other, so a pair shares the machine's load where separate means do not)."""
     by: dict[tuple, dict[str, bool]] = defaultdict(dict)
+    seconds: dict[tuple, dict[str, float]] = defaultdict(dict)
     for r in records:
         by[(r["task"], r["budget"], r["case"])][r["condition"]] = r["correct"]
+        seconds[(r["task"], r["budget"], r["case"])][r["condition"]] = r.get("latency_s") or 0.0
     tests = []
     cells = sorted({(t, b) for t, b, _ in by}, key=str)
     for task, budget in cells:
-        cases = [v for (t, b, _), v in by.items() if t == task and b == budget]
+        keys = [k for k in by if k[:2] == (task, budget)]
         for a, b in PAIRS:
-            pairs = [(v[a], v[b]) for v in cases if a in v and b in v]
+            both = [k for k in keys if a in by[k] and b in by[k]]
+            pairs = [(by[k][a], by[k][b]) for k in both]
             if not pairs:
                 continue
+            ratios = [seconds[k][a] / seconds[k][b] for k in both if seconds[k][b] > 0]
             wins = sum(x and not y for x, y in pairs)
             losses = sum(y and not x for x, y in pairs)
             tests.append({
@@ -76,6 +86,7 @@ def paired_tests(records: list[dict]) -> list[dict]:
                 "a_correct": sum(x for x, _ in pairs), "b_correct": sum(y for _, y in pairs),
                 "a_only": wins, "b_only": losses, "p_mcnemar": mcnemar(wins, losses),
                 "points": 100.0 * (wins - losses) / len(pairs),
+                "latency_ratio_median": statistics.median(ratios) if ratios else None,
             })  # fmt: skip
     return tests
 

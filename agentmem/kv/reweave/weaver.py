@@ -62,6 +62,11 @@ class Weaver:
             )
         return self._maps
 
+    def prepare(self) -> RidgeMaps:
+        """Fit or load the ridge maps now rather than at the first question (a fit takes
+        minutes on a CPU, once per model and capture layer)."""
+        return self.maps
+
     def fork(self, cache) -> Weaver:
         """A weaver over ``cache`` (a copy of this one's) with a copy of the traces."""
         other = Weaver(self.llm, cache, self.options)
