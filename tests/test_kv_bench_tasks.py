@@ -42,6 +42,38 @@ def test_passkey_case_places_the_key_at_the_depth(tiny):
     assert deep.context.index(deep.answer) > len(deep.context) * 0.6
 
 
+@pytest.mark.parametrize("task", ["passkey", "multikey"])
+def test_one_seed_draws_the_same_trials_and_another_seed_others(tiny, task):
+    from agentmem.bench.kv_tasks import trial_cases
+
+    def draw(seed):
+        return [(n, t, c.context, c.answer)
+                for n, t, c in trial_cases(task, tiny.tokenizer, (300, 500), 3, seed)]  # fmt: skip
+
+    first, again, other = draw(0), draw(0), draw(1)
+    assert first == again
+    assert [row[:2] for row in other] == [row[:2] for row in first]  # same lengths and trials
+    assert all(a[3] != b[3] for a, b in zip(first, other, strict=True))  # other needles
+
+
+def test_bench_seed_reaches_the_passkey_and_multikey_trials(tiny):
+    from agentmem.bench import kv
+
+    def figures(seed):
+        report = kv.run(
+            llm=tiny, tasks=("passkey", "multikey"), lengths=(160,), trials=1, seed=seed,
+            policies=("full", "str"), budgets=(0.25,), plot=False, log=lambda _m: None,
+        )  # fmt: skip
+        assert report["config"]["seed"] == seed
+        return {(r["task"], r["policy"], r["metric"]): r["value"] for r in report["results"]}
+
+    first, again, other = figures(0), figures(0), figures(5)
+    assert first == again
+    for key in (("passkey", "str", "hidden_rel_error_mean@160"),
+                ("multikey", "str", "kl_next_token@160")):  # fmt: skip
+        assert other[key] != first[key]
+
+
 def test_speed_task_reports_ratios_against_the_full_cache(tiny, tmp_path):
     from agentmem.bench import kv
 

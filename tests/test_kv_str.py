@@ -178,3 +178,34 @@ def test_prior_queries_shrinks_a_new_tokens_first_measure_toward_uniform(tiny, p
         torch.testing.assert_close(st.stat, (ref.stat * seen + prior) / (seen + prior))
         newest = (ref.stat[:, -1] - 1.0).abs()
         assert torch.all((st.stat[:, -1] - 1.0).abs() < newest)
+
+
+@pytest.mark.parametrize("peaks", [3, 8])
+def test_mass_gives_a_peaked_evidence_its_peaks_and_a_flat_one_the_rest(tiny, peaks):
+    # attention spread evenly (a shade more on newer tokens), repetition needing a few old
+    # tokens far more than the rest: by mass repetition claims its peaks and no more, where
+    # by rank it claims half of the slots whatever its spread
+    budget = 40
+    for combine, from_rec in (("mass", peaks), ("rank", budget // 2)):
+        policy = get_policy("str", pool_spans=False, sinks=0, combine=combine)
+        session = tiny.session(policy, 1.0, prefill_chunk=0)
+        session.feed(TEXT + " " + TEXT)
+        for st in session.cache.states:
+            st.stat.copy_(1.0 + 1e-3 * st.pos.float() / st.length)
+            table = torch.full((st.pos.shape[0], session.cache.tokens_seen), float("nan"))
+            rec = torch.where(st.pos < peaks, 50.0, 0.01 + 1e-4 * (st.length - st.pos).float())
+            st.extra["str_rec"] = table.scatter(1, st.pos, rec)
+            n = st.length
+            policy.compress(st, budget)
+            kept_old = (st.pos < n // 2).sum(dim=1)
+            assert torch.all((kept_old - from_rec).abs() <= 1), (combine, kept_old.tolist())
+            assert torch.all((st.pos < peaks).sum(dim=1) == peaks)
+
+
+def test_mass_with_key_norm_is_refused():
+    from agentmem.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="combine='mass'"):
+        get_policy("str", combine="mass", key_norm=True)
+    with pytest.raises(ConfigError, match="'rank' or 'mass'"):
+        get_policy("str", combine="sum")

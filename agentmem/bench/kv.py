@@ -16,6 +16,10 @@ Tasks (all in one process, on the same inputs):
 - ``cost``: prefill seconds, decode ms/token at the longest length (each policy at 25%),
   and time-to-first-token with and without an activation snapshot of a 1k-token prefix.
 
+The passkey and multikey cases (keys, names, the text around them) are drawn from ``seed``
+(``--seed``; 0 by default, the draw every earlier figure used): choose on one seed and judge
+once on another.
+
 Output: ``{"model", "device", "torch", "config", "results": [{"task", "policy", "budget",
 "metric", "value", "n"}]}`` as JSON, a PNG of score against budget per policy (``kv.png``)
 and one PNG per measure (``kv_<measure>.png``, see `agentmem.bench.kv_plots`).
@@ -154,6 +158,7 @@ def run(
     budgets: Sequence[float] = (1.0, 0.5, 0.25, 0.125),
     policies: Sequence[str] = ALL_POLICIES,
     trials: int = 20,
+    seed: int = 0,
     ppl_lengths: Sequence[int] = (1024, 4096),
     ppl_chunk: int = 32,
     ppl_parts: Sequence[str] = TEXT_PARTS,
@@ -179,11 +184,11 @@ def run(
     results: list[dict] = []
     started = time.perf_counter()
     if "passkey" in tasks:
-        results += passkey(llm, lengths, budgets, policies, trials, log=log)
+        results += passkey(llm, lengths, budgets, policies, trials, seed=seed, log=log)
     if "multikey" in tasks:
         from agentmem.bench.kv_tasks import retrieval
 
-        results += retrieval(llm, "multikey", lengths, budgets, policies, trials, log=log)
+        results += retrieval(llm, "multikey", lengths, budgets, policies, trials, seed, log)
     if "speed" in tasks:
         from agentmem.bench.kv_speed import speed
 
@@ -204,6 +209,7 @@ def run(
             "budgets": list(budgets),
             "policies": list(policies),
             "trials": trials,
+            "seed": seed,
             "ppl_lengths": list(ppl_lengths),
             "ppl_chunk": ppl_chunk,
             "ppl_parts": list(ppl_parts),
@@ -252,6 +258,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budgets", type=float, nargs="+")
     parser.add_argument("--policies", nargs="+")
     parser.add_argument("--trials", type=int)
+    parser.add_argument(
+        "--seed", type=int,
+        help="the draw of passkey and multikey cases (keys, names, text); 0 by default, the "
+        "draw of earlier figures: choose on one seed, judge once on another",
+    )  # fmt: skip
     parser.add_argument("--ppl-lengths", type=int, nargs="+")
     parser.add_argument(
         "--ppl-parts", nargs="+", choices=list(TEXT_PARTS),
@@ -279,8 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.figures:
         options.update(tasks=("passkey", "multikey", "speed", "perplexity"), trials=5)
         args.plot = True
-    for name in ("lengths", "budgets", "policies", "trials", "ppl_lengths", "ppl_parts", "tasks",
-                 "speed_lengths", "decode_tokens"):  # fmt: skip
+    for name in ("lengths", "budgets", "policies", "trials", "seed", "ppl_lengths", "ppl_parts",
+                 "tasks", "speed_lengths", "decode_tokens"):  # fmt: skip
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     # with --json, stdout carries the report alone; progress and tables go to stderr

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from agentmem.bench.kv_fork import FILLER, INTRO, _Fanout, _fork, _kl
@@ -97,6 +97,20 @@ def make_case(task: str, tokenizer, length: int, depth: float, rng: random.Rando
     raise ValueError(f"unknown retrieval task {task!r}; choose from {TASKS}")
 
 
+def trial_cases(
+    task: str, tokenizer, lengths: Sequence[int], trials: int, seed: int = 0
+) -> Iterator[tuple[int, int, Case]]:
+    """``(length, trial, case)`` for every trial of every length: depths spread evenly over
+    10-90%, keys, names and text drawn from one generator seeded with ``seed`` (a different
+    seed is a different draw of cases at the same depths; seed 0 is the benchmark's usual
+    draw)."""
+    rng = random.Random(seed)
+    for length in lengths:
+        for t in range(trials):
+            depth = 0.1 + 0.8 * (t / max(trials - 1, 1))
+            yield length, t, make_case(task, tokenizer, length, depth, rng)
+
+
 def evaluate_case(llm, case: Case, policies, budgets, make_policy=get_policy, decode=10):
     """``{(policy, budget): {metric: value}}`` for one case (see the module docstring)."""
     objs = {name: make_policy(name) for name in policies}
@@ -133,17 +147,13 @@ def retrieval(
 ) -> list[dict]:  # fmt: skip
     """Rows ``{"task", "policy", "budget", "metric": "<metric>@<length>", "value", "n"}``."""
     acc: dict[tuple, list[float]] = defaultdict(list)
-    rng = random.Random(seed)
-    for length in lengths:
-        for t in range(trials):
-            depth = 0.1 + 0.8 * (t / max(trials - 1, 1))
-            case = make_case(task, llm.tokenizer, length, depth, rng)
-            for (name, budget), metrics in evaluate_case(
-                llm, case, policies, budgets, make_policy
-            ).items():
-                for metric, value in metrics.items():
-                    acc[(name, budget, f"{metric}@{length}")].append(value)
-            log(f"{task} {length} trial {t + 1}/{trials} done")
+    for length, t, case in trial_cases(task, llm.tokenizer, lengths, trials, seed):
+        for (name, budget), metrics in evaluate_case(
+            llm, case, policies, budgets, make_policy
+        ).items():
+            for metric, value in metrics.items():
+                acc[(name, budget, f"{metric}@{length}")].append(value)
+        log(f"{task} {length} trial {t + 1}/{trials} done")
     rows = []
     for (p, b, m), v in sorted(acc.items(), key=lambda kv: str(kv[0])):
         row = {"task": task, "policy": p, "budget": b, "metric": m, "value": sum(v) / len(v),
