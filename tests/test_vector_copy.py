@@ -207,3 +207,35 @@ def test_a_copy_is_loaded_once_per_generation(mem):
     mem.search("a canary", "ann")
     assert copies._copies["ann"] is not held
     assert np.allclose(copies._copies["ann"].matrix, held.matrix)
+
+
+def _loader(n: int, dim: int = 8, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    ids, matrix = [f"m{i}" for i in range(n)], rng.normal(size=(n, dim)).astype(np.float32)
+    return lambda: (ids, matrix)
+
+
+def test_copies_are_bounded_by_bytes_least_recently_used_out():
+    from agentmem.stores.vector_copy import ExactCopies
+
+    one = 10 * 8 * 4 + 10 * 100  # ten vectors of 8 floats and their ids
+    copies = ExactCopies(max_bytes=2 * one)
+    query = np.ones((1, 8), dtype=np.float32)
+    for user in ("a", "b"):
+        assert len(copies.search(user, 1, query, 3, _loader(10))[0]) == 3
+    copies.search("a", 1, query, 3, _loader(10))  # "a" used last: "b" goes first
+    copies.search("c", 1, query, 3, _loader(10))
+    assert set(copies._copies) == {"a", "c"} and copies.held_bytes() == 2 * one
+
+
+def test_a_bump_by_another_writer_between_is_not_taken_for_this_one():
+    from agentmem.stores.vector_copy import ExactCopies
+
+    copies = ExactCopies()
+    query = np.ones((1, 8), dtype=np.float32)
+    copies.search("a", 5, query, 3, _loader(10))
+    copies.upsert("a", ["new"], np.ones((1, 8), dtype=np.float32))
+    copies.advanced("a", 5, 6)  # this process's bump, nobody else's between
+    assert copies._copies["a"].generation == 6 and "new" in copies._copies["a"].ids
+    copies.advanced("a", 7, 8)  # another writer bumped to 7 first
+    assert "a" not in copies._copies
