@@ -203,9 +203,11 @@ class VectorStore(Protocol):
         ...
 
     def query_many(
-        self, user_id: str, vectors: np.ndarray, k: int
+        self, user_id: str, vectors: np.ndarray, k: int, generation: int | None = None
     ) -> list[list[tuple[str, float]]]:
-        """`query` for each row of `vectors`, in one round trip to the index."""
+        """`query` for each row of `vectors`, in one round trip to the index; `generation`
+        (the scope's `index_generations` value) lets an index answer from a copy it keeps
+        while that value holds."""
         ...
 
     def statuses(self, user_id: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -117,6 +118,17 @@ memories = Table(
     Index("ix_memories_dirty", "index_dirty"),
     Index("ix_memories_session_order", "user_id", "session_id", "pk"),  # migration 0005
     # and, by dialect (migration 0004), an index on lower(text) for same-text lookups
+)
+
+# A scope's vector generation: bumped by every writer once its vectors reached the index,
+# read by each search to know whether an in-process copy of them is current
+# (`stores/vector_copy.py`). A new row starts at a time-based value, so a scope purged and
+# written again does not count through the numbers it had before.
+index_generations = Table(
+    "index_generations",
+    metadata,
+    Column("user_id", String(SCOPE_ID), primary_key=True),
+    Column("generation", BigInteger, nullable=False),
 )
 
 memory_events = Table(

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from agentmem.errors import StoreError
+from agentmem.stores.index_generations import Generations
 from agentmem.stores.schema import memories, metadata
 from agentmem.stores.search_reads import SearchReads, Signal
 from agentmem.stores.sql_audit import AuditTables
@@ -45,6 +46,7 @@ class SQLStore(EpisodeTable, AuditTables):
         self.url = url
         self.engine = make_engine(url, busy_timeout_ms, echo)
         self.search_reads = SearchReads()
+        self.generations = Generations()  # of each scope's vectors (`index_generations`)
         self.migrate()
 
     @property

@@ -28,6 +28,7 @@ import numpy as np
 from agentmem.errors import IndexDamagedError, StoreError
 from agentmem.stores import vector_exact
 from agentmem.stores.hnsw_files import damaged_collections, segment_dirs
+from agentmem.stores.vector_copy import ExactCopies
 from agentmem.types import MemoryRecord
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class VectorIndex:
         self._collections: dict[str, Any] = {}
         self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
         self._counts = vector_exact.Counts(ttl=MISSING_TTL)
+        self.copies = ExactCopies()  # small scopes searched exactly in this process
         self._lock = threading.Lock()
         for name, reason in self.damaged.items():
             log.warning("vector collection %s is damaged (%s); replacing it", name, reason)
@@ -108,6 +110,7 @@ class VectorIndex:
             self._collections.clear()
             self._missing.clear()
             self._counts.forget()
+            self.copies.forget()
             close = getattr(self.client, "close", None)
             if close is not None:
                 close()
@@ -161,6 +164,7 @@ class VectorIndex:
             with self._lock:
                 self._collections.pop(user_id, None)
             self._counts.forget(user_id)
+            self.copies.forget(user_id)
             if any(sign in str(exc).lower() for sign in DAMAGE_SIGNS):
                 raise IndexDamagedError(user_id, str(exc).strip()) from exc
             raise
@@ -174,6 +178,7 @@ class VectorIndex:
             self._collections.pop(user_id, None)
             self._missing.pop(user_id, None)
         self._counts.forget(user_id)
+        self.copies.forget(user_id)
         try:
             self.client.delete_collection(_collection_name(self.prefix, user_id))
         except NotFoundError:
@@ -186,13 +191,18 @@ class VectorIndex:
         for i, record in enumerate(records):
             groups[record.scope.user_id].append(i)
         for user_id, rows in groups.items():
+            ids, embeddings = [records[i].id for i in rows], np.asarray(vectors[rows], np.float32)
             try:
                 with self._guard(user_id):
                     self._collection(user_id).upsert(
-                        ids=[records[i].id for i in rows],
-                        embeddings=np.asarray(vectors[rows], dtype=np.float32),
+                        ids=ids,
+                        embeddings=embeddings,
                         metadatas=[_metadata(records[i]) for i in rows],
                     )
+                self.copies.upsert(user_id, ids, embeddings)
+            except BaseException:
+                self.copies.forget(user_id)
+                raise
             finally:
                 self._counts.forget(user_id)
 
@@ -220,12 +230,20 @@ class VectorIndex:
         return self.query_many(user_id, np.asarray([vector]), k)[0]
 
     def query_many(
-        self, user_id: str, vectors: np.ndarray, k: int
+        self, user_id: str, vectors: np.ndarray, k: int, generation: int | None = None
     ) -> list[list[tuple[str, float]]]:
-        """`query` for each row of `vectors`, in one round trip to the index."""
+        """`query` for each row of `vectors`, in one round trip to the index. Given the
+        scope's `generation` (`index_generations`, read by the caller), a small scope is
+        answered exactly from this process's copy of its vectors (`vector_copy`)."""
         col = self._collection(user_id, create=False)
         if col is None or len(vectors) == 0:
             return [[] for _ in vectors]
+        if generation is not None:
+            with self._guard(user_id):
+                load = lambda: self._copy_source(col, np.shape(vectors)[-1])  # noqa: E731
+                exact = self.copies.search(user_id, generation, vectors, k, load)
+            if exact is not None:
+                return exact
         from chromadb.errors import ChromaError
 
         try:
@@ -251,6 +269,29 @@ class VectorIndex:
         with self._guard(user_id):
             count = lambda: self._counts.get(user_id, col)  # noqa: E731
             return vector_exact.complete(col, vectors, k, answers, count)
+
+    def _copy_source(self, col: Any, width: int) -> tuple[list[str], np.ndarray] | None:
+        """A collection's ids and vectors for `vector_copy`, or None when it holds more
+        than a copy may (counted first) or measures distance other than by cosine."""
+        from chromadb.errors import ChromaError
+
+        space = ((getattr(col, "configuration_json", None) or {}).get("hnsw") or {}).get("space")
+        try:
+            if space != "cosine" or col.count() * width > self.copies.max_floats:
+                return None
+            got = col.get(include=["embeddings"])
+        except ChromaError as exc:
+            # Embedded Chroma's reader of this process does not see the vectors another
+            # process wrote ("Error finding id" for their ids, while its queries answer
+            # without them): the query answers, as before, until the next generation.
+            log.info("no in-process copy of %s: %s", col.name, exc)
+            return None
+        ids, stored = list(got["ids"]), got.get("embeddings")
+        if not ids:
+            return [], np.zeros((0, width), dtype=np.float32)
+        if stored is None or any(v is None or len(v) != width for v in stored):
+            return None
+        return ids, np.asarray(stored, dtype=np.float32)
 
     def statuses(self, user_id: str) -> dict[str, str]:
         """The status each of a user's vectors carries in its metadata (for inspection)."""
@@ -302,6 +343,10 @@ class VectorIndex:
             try:
                 with self._guard(user_id):
                     col.delete(ids=list(ids))
+                self.copies.delete(user_id, ids)
+            except BaseException:
+                self.copies.forget(user_id)
+                raise
             finally:
                 self._counts.forget(user_id)
 
@@ -311,6 +356,7 @@ class VectorIndex:
             self._collections.pop(user_id, None)
             self._missing.pop(user_id, None)
         self._counts.forget(user_id)
+        self.copies.forget(user_id)
         name = _collection_name(self.prefix, user_id)
         if name in {c.name for c in self._own_collections()}:
             path = self._open_args[2]
@@ -325,6 +371,7 @@ class VectorIndex:
             self._collections.clear()
             self._missing.clear()
         self._counts.forget()
+        self.copies.forget()
         for col in self._own_collections():
             self.client.delete_collection(col.name)
 
@@ -332,6 +379,7 @@ class VectorIndex:
         """Release the client (Chroma shares one system per path within a process)."""
         with self._lock:
             self._collections.clear()
+        self.copies.forget()
         close = getattr(self.client, "close", None)
         if close is not None:
             close()

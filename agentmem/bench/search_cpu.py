@@ -6,7 +6,8 @@ Fills one SQLite database (hash embedder) with conversation turns over a few use
 sessions, with speakers, then runs the same queries in child processes that import
 agentmem from this tree and from the baseline revision (exported with `git archive`) in
 turn, `--rounds` times, and reports CPU per search (`time.process_time`) and whether every
-answer (ids and their order) is identical.
+answer (ids and their order) is identical. `--users 200` spreads the same memories over
+200 users, as the service bench (`bench load`) does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _config(home: Path) -> dict[str, Any]:
     return {"home": str(home), "embedding": {"model": "hash"}}
 
 
-def fill(home: Path, memories: int, seed: int) -> None:
+def fill(home: Path, memories: int, seed: int, users: int = USERS) -> None:
     """Turns of a few sessions per user, each naming its speaker."""
     from agentmem import Memory
     from agentmem.long_term import WritePlan, event, new_id
@@ -44,7 +45,7 @@ def fill(home: Path, memories: int, seed: int) -> None:
             for i in range(start, min(memories, start + 500)):
                 speaker = SPEAKERS[i % len(SPEAKERS)]
                 text = f"{speaker}: I " + " ".join(rng.sample(WORDS, 6)) + f" #{i}"
-                scope = Scope(f"user{i % USERS}", session_id=f"s{(i // USERS) // 40}")
+                scope = Scope(f"user{i % users}", session_id=f"s{(i // users) // 40}")
                 records.append(
                     MemoryRecord(
                         id=new_id(),
@@ -64,14 +65,14 @@ def fill(home: Path, memories: int, seed: int) -> None:
             mem.long_term.apply(WritePlan(inserts=records, events=events))
 
 
-def queries(n: int, seed: int) -> list[tuple[str, str]]:
+def queries(n: int, seed: int, users: int = USERS) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         words = rng.sample(WORDS, 3)
         if rng.random() < 0.3:  # some questions name a speaker
             words.insert(0, rng.choice(SPEAKERS))
-        out.append((" ".join(words), f"user{rng.randrange(USERS)}"))
+        out.append((" ".join(words), f"user{rng.randrange(users)}"))
     return out
 
 
@@ -81,8 +82,9 @@ def measure(home: Path, qs: list[tuple[str, str]], warmup: int) -> dict[str, Any
 
     from agentmem import Memory
 
+    warm = qs[:warmup] + list({user: (text, user) for text, user in qs}.values())
     with Memory(**_config(home)) as mem:
-        for text, user in qs[:warmup]:
+        for text, user in warm:  # every user once: first reads of a scope are not measured
             mem.search(text, user, top_k=10)
         cpu = time.process_time()
         answers = [
@@ -94,7 +96,8 @@ def measure(home: Path, qs: list[tuple[str, str]], warmup: int) -> dict[str, Any
 
 def _child(tree: Path | None, home: Path, args: argparse.Namespace) -> dict[str, Any]:
     call = (
-        f"bench.measure(Path({str(home)!r}), bench.queries({args.searches}, {args.seed}), "
+        f"bench.measure(Path({str(home)!r}), "
+        f"bench.queries({args.searches}, {args.seed}, {args.users}), "
         f"{args.warmup})"
     )
     return revisions.run_child("search_cpu", call, tree)
@@ -105,12 +108,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--memories", type=int, default=2000)
     p.add_argument("--searches", type=int, default=300)
     p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--users", type=int, default=USERS)
     args = p.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="agentmem-search-cpu-"))
     try:
         (home / "baseline").mkdir()
         base = revisions.export(args.baseline, home / "baseline")
-        fill(home / "data", args.memories, args.seed)
+        fill(home / "data", args.memories, args.seed, args.users)
         data = {"baseline": revisions.data_for(base, home / "data", home / "data-baseline")}
         load_before = os.getloadavg()
         runs: dict[str, list] = {"baseline": [], "this": []}
@@ -131,6 +135,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     result = {
         "memories": args.memories,
+        "users": args.users,
         "searches": args.searches,
         "cpu_ms_per_search": cpu,
         "ratio_this_over_baseline": round(min(cpu["this"]) / min(cpu["baseline"]), 3),

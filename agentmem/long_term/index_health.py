@@ -90,6 +90,8 @@ def repair(long_term: Any, health: IndexHealth) -> int:
             conn.execute(memories.update().where(memories.c.id.in_(chunk)).values(index_dirty=True))
     for uid, ids in health.stray.items():
         long_term.index.delete(uid, ids)
+    if health.stray:
+        long_term.indexed([], users=list(health.stray))
     health.repaired = long_term.repair() + sum(len(v) for v in health.stray.values())
     return health.repaired
 

@@ -68,6 +68,7 @@ class IndexSync:
         self._outstanding = 0
         self._queued: Counter[str] = Counter()  # ids in jobs not yet written to the index
         self._unmarked: set[str] = set()  # indexed, `index_dirty` not yet cleared in SQL
+        self._written: set[str] = set()  # users whose vectors changed, generation not bumped
         self._marking = threading.Lock()
         self._marked_at = time.monotonic()
         self._hurry = threading.Event()  # set while a flush waits: no gathering delay
@@ -203,6 +204,7 @@ class IndexSync:
             _let_others_run()
         with self._lock:
             self._unmarked.update(r.id for r in records)
+            self._written.update(r.scope.user_id for r in with_vectors + to_embed)
         if time.monotonic() - self._marked_at >= MARK_INTERVAL:
             self._mark()
 
@@ -225,15 +227,28 @@ class IndexSync:
 
     def _mark(self) -> None:
         """Clear `index_dirty` of the rows indexed since the last time, except those queued
-        again (a newer write of theirs is not in the index yet)."""
+        again (a newer write of theirs is not in the index yet); and, in the same write,
+        bump the vector generation of the users whose vectors changed, so that other
+        processes' copies of them are reloaded (`stores/vector_copy.py`): they learn of
+        this process's vectors at most `MARK_INTERVAL` after the index has them."""
         with self._marking:
             with self._lock:
                 done = [i for i in self._unmarked if not self._queued.get(i)]
                 self._unmarked.difference_update(done)
+                users, self._written = self._written, set()
             self._marked_at = time.monotonic()
-            if done:
+            if not (done or users):
+                return
+            try:
                 with self.sql.begin() as conn:
                     self.sql.mark_indexed(conn, done)
+                    bumped = self.sql.generations.bump(conn, users)
+            except BaseException:
+                with self._lock:
+                    self._written.update(users)
+                raise
+            for user_id, (before, after) in bumped.items():
+                self.index.copies.advanced(user_id, before, after)
 
     def _done(self, jobs: list) -> None:
         with self._lock:

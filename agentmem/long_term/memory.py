@@ -165,10 +165,20 @@ class LongTermMemory(ScopedRecords, Searching):
                 rebuilt.add(exc.user_id)
                 self._reset(exc)
                 continue
-            with self.sql.begin() as conn:
-                self.sql.mark_indexed(conn, [r.id for r in dirty])
+            self.indexed(dirty)
             repaired += len(dirty)
             log.info("repaired %d vector index entries from SQL", len(dirty))
+
+    def indexed(self, records: Sequence[MemoryRecord], users: Sequence[str] = ()) -> None:
+        """The index has these records' vectors (and other changes to `users`' vectors):
+        clear their marks and bump the users' vector generations (`vector_copy`)."""
+        with self.sql.begin() as conn:
+            self.sql.mark_indexed(conn, [r.id for r in records])
+            bumped = self.sql.generations.bump(
+                conn, {r.scope.user_id for r in records} | set(users)
+            )
+        for user_id, (before, after) in bumped.items():
+            self._index.copies.advanced(user_id, before, after)
 
     def check_index(self, user_id: str | None = None, *, deep: bool = True, fix: bool = True):
         """Compare SQL with the vector index id by id (`deep`: and test that every vector is
@@ -216,8 +226,7 @@ class LongTermMemory(ScopedRecords, Searching):
             batches = list(self.sql.iter_all_memories(conn))
         for batch in batches:
             self._index.upsert(batch, self.embedder.embed([r.text for r in batch]))
-            with self.sql.begin() as conn:
-                self.sql.mark_indexed(conn, [r.id for r in batch])
+            self.indexed(batch)
             total += len(batch)
         return total
 

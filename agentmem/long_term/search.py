@@ -39,12 +39,17 @@ class Searching:
         n = max(settings.candidates, top_k)
         fulltext: list[tuple[str, float]] = []
         semantic: list[tuple[str, float]] = []
-        if mode in ("hybrid", "semantic"):
-            current_only = query.as_of is None and list(query.statuses or []) == ["active"]
-            width = n if current_only and not _narrowing(query) else n * 4
-            vector = self.embedder.embed_query(text)
-            semantic = self.nearest(scope.user_id, vector, width, active_only=current_only)
+        semantic_mode = mode in ("hybrid", "semantic")
+        vector = self.embedder.embed_query(text) if semantic_mode else None
         with self.sql.begin() as conn:  # the index first: every SQL read on one connection
+            if semantic_mode:
+                current_only = query.as_of is None and list(query.statuses or []) == ["active"]
+                width = n if current_only and not _narrowing(query) else n * 4
+                # which copy of the scope's vectors is current (`stores/vector_copy.py`)
+                generation = self.sql.generations.read(conn, scope.user_id)
+                semantic = self.nearest(
+                    scope.user_id, vector, width, active_only=current_only, generation=generation
+                )
             if mode in ("hybrid", "fulltext"):
                 fulltext = self.sql.fulltext(conn, text, query, n)
             # Rank on the few columns ranking needs; load whole records for the winners only.
@@ -92,7 +97,13 @@ class Searching:
         signals.update({mid: around[mid] for mid in kept if mid not in signals})
 
     def nearest(
-        self, user_id: str, vector: np.ndarray, k: int, *, active_only: bool = True
+        self,
+        user_id: str,
+        vector: np.ndarray,
+        k: int,
+        *,
+        active_only: bool = True,
+        generation: int | None = None,
     ) -> list[tuple[str, float]]:
         """The memories of a user nearest to `vector`, from the index and from the writes
         still queued for it (those win: they are newer). With `active_only` there are up to
@@ -101,17 +112,29 @@ class Searching:
 
         Equal scores are ordered by id: the index returns ties in the order its graph
         happens to visit them, which differs between a live index and the same one
-        reloaded, and a rank-fused search must not change its answer across a restart."""
-        return self.nearest_many(user_id, np.asarray([vector]), k, active_only=active_only)[0]
+        reloaded, and a rank-fused search must not change its answer across a restart.
+
+        With the scope's vector `generation` (read on the caller's SQL connection) a small
+        scope is answered exactly from this process's copy of its vectors."""
+        vectors = np.asarray([vector])
+        return self.nearest_many(
+            user_id, vectors, k, active_only=active_only, generation=generation
+        )[0]
 
     def nearest_many(
-        self, user_id: str, vectors: np.ndarray, k: int, *, active_only: bool = True
+        self,
+        user_id: str,
+        vectors: np.ndarray,
+        k: int,
+        *,
+        active_only: bool = True,
+        generation: int | None = None,
     ) -> list[list[tuple[str, float]]]:
         """`nearest` for each row of `vectors`, with one query to the index."""
         width = k + min(k, 50) if active_only else k
         # the queue first: a write that leaves it meanwhile is then found in the index
         pending = self.indexer.pending_many(user_id, vectors, width)
-        indexed = self._query_index(user_id, vectors, width)
+        indexed = self._query_index(user_id, vectors, width, generation)
         out = []
         for queued, stored in zip(pending, indexed, strict=True):
             seen = {i for i, _ in queued}
@@ -120,13 +143,13 @@ class Searching:
         return out
 
     def _query_index(
-        self, user_id: str, vectors: np.ndarray, k: int
+        self, user_id: str, vectors: np.ndarray, k: int, generation: int | None = None
     ) -> list[list[tuple[str, float]]]:
         """Query the index; a collection reported damaged is asked once more (with a fresh
         handle: another process may have just rebuilt it), then rebuilt from SQL."""
         for attempt in range(3):
             try:
-                return self._index.query_many(user_id, vectors, k)
+                return self._index.query_many(user_id, vectors, k, generation)
             except IndexDamagedError as damage:
                 if attempt == 1:
                     self.recover(damage)
