@@ -156,6 +156,26 @@ def print_merges_and_failures(
             print(line(f))
 
 
+def script_main(
+    doc: str,
+    run: Callable[..., dict],
+    argv: list[str] | None = None,
+    unit: str = "cases",
+    line: Callable[[dict], str] | None = None,
+) -> int:
+    """A suite's script: its arguments (`doc`: the script's docstring), `run` with the
+    embedder and database chosen, the accuracy by category in `unit`, the merges and lost
+    texts, each failure as `line` writes it (`case_line` by default), and the JSON report
+    where asked."""
+    from eval_report import hand_suite_arguments, print_accuracy, saved
+
+    args = hand_suite_arguments(doc, argv)
+    report = run(args.embedder, args.database_url)
+    print_accuracy(report["by_category"], unit)
+    print_merges_and_failures(report, args.show_failures, line or case_line)
+    return saved(report, args.json)
+
+
 def case_line(f: dict) -> str:
     """A failure of a suite scored by `run_in_modes`."""
     return f"  - [{f['category']}/{f['mode']}] {f['say']}: missed {f['missed']}\n      {f['facts']}"
@@ -202,5 +222,6 @@ __all__ = [
     "print_merges_and_failures",
     "report",
     "run_in_modes",
+    "script_main",
     "stored",
 ]

@@ -22,6 +22,7 @@ Usage: python tests/conflicts_hand/conflicts_evaluate.py [--embedder minilm|hash
 
 from __future__ import annotations
 
+import functools
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -32,12 +33,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parents[1] / "facts_eval_conv"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from conv_evaluate import _kept, _memory, _records  # noqa: E402
-from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
 from hand_suite import (  # noqa: E402
     Tally,
     fact_lines,
-    print_merges_and_failures,
     report,
+    script_main,
 )
 
 from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
@@ -117,11 +117,8 @@ def values(mem: Memory, scope: Scope) -> tuple[set[str], set[str]]:
 
 def main(argv: list[str] | None = None, cases: Path = CASES, doc: str = __doc__) -> int:
     """The script (`cases`, `doc`: another suite in this format and its script's docstring)."""
-    args = hand_suite_arguments(doc, argv)
-    scored = run(args.embedder, args.database_url, cases=cases)
-    print_accuracy(scored["by_category"], "pairs")
-    print_merges_and_failures(scored, args.show_failures, _pair_line)
-    return saved(scored, args.json)
+    suite = functools.partial(run, cases=cases)
+    return script_main(doc, suite, argv, "pairs", _pair_line)
 
 
 def _pair_line(f: dict) -> str:

@@ -28,12 +28,10 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
 from hand_suite import (  # noqa: E402
-    case_line,
     missed_holds_and_ends,
-    print_merges_and_failures,
     run_in_modes,
+    script_main,
 )
 
 from agentmem import MemoryRecord  # noqa: E402
@@ -72,11 +70,7 @@ def run(embedder="minilm", database_url=None, home=None, cases: Path = CASES) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = hand_suite_arguments(__doc__, argv)
-    report = run(args.embedder, args.database_url)
-    print_accuracy(report["by_category"], "cases")
-    print_merges_and_failures(report, args.show_failures, case_line)
-    return saved(report, args.json)
+    return script_main(__doc__, run, argv)
 
 
 if __name__ == "__main__":

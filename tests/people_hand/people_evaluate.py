@@ -18,8 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1] / "events_hand"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 import events_evaluate  # noqa: E402
-from eval_report import hand_suite_arguments, print_accuracy, saved  # noqa: E402
-from hand_suite import case_line, print_merges_and_failures  # noqa: E402
+from hand_suite import script_main  # noqa: E402
 
 CASES = Path(__file__).with_name("cases.yaml")
 
@@ -33,11 +32,7 @@ def run(embedder="minilm", database_url=None, home=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = hand_suite_arguments(__doc__, argv)
-    report = run(args.embedder, args.database_url)
-    print_accuracy(report["by_category"], "cases")
-    print_merges_and_failures(report, args.show_failures, case_line)
-    return saved(report, args.json)
+    return script_main(__doc__, run, argv)
 
 
 if __name__ == "__main__":

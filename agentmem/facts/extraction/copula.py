@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.constituents import ADJUNCT_DEPS
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.employment import NOT_EMPLOYERS
+from agentmem.facts.extraction.employment import NOT_EMPLOYERS, TIMES
 from agentmem.facts.extraction.lexicon import OCCUPATIONS, pet_kind, pet_name
-from agentmem.facts.extraction.negation import is_negation, negates
+from agentmem.facts.extraction.negation import ends_a_state, is_negation, negates
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
 from agentmem.facts.extraction.values import fits, value_text
@@ -55,16 +55,32 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
     working there, unless a dated time bounds the stay ("at Google this weekend", "today":
     a visit). The recogniser's label decides only against: a name it calls a place ("at
     Heathrow") is a visit; one it calls a person or a work of art ("at Accenture") is, in
-    this frame, an organisation it did not know (`extraction_employment`)."""
-    dated = any(c.dep_ == "npadvmod" and entity_type(c) in ("DATE", "TIME") for c in pred.children)
+    this frame, an organisation it did not know (`extraction_employment`). Said to have ended
+    ("I'm no longer at Lidl", "not ... anymore"; not "not at Lidl today"), the stay names
+    what ends whatever the label: the name, carried as the ending (`facts.endings`), ends
+    the subject's stored value that holds it, in its slot."""
+    dated = any(c.dep_ == "npadvmod" and _a_time(c) for c in pred.children)
     for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("from", "at")):
         obj = next((c for c in child.children if c.dep_ == "pobj"), None)
         if obj is None or not (value := value_text(obj)):
             continue
         if child.lower_ == "from":
             yield subject, "from", value, negated
-        elif obj.pos_ == "PROPN" and entity_type(obj) not in NOT_EMPLOYERS and not dated:
+        elif obj.pos_ != "PROPN" or dated:
+            continue
+        elif negated and ends_a_state(pred) and entity_type(obj) not in TIMES:
+            yield subject, "works_at", value, True, value
+        elif entity_type(obj) not in NOT_EMPLOYERS:
             yield subject, "works_at", value, negated
+
+
+def _a_time(adjunct) -> bool:
+    """A noun adjunct of the copula that dates the stay: one the recogniser calls a date or a
+    time, or a bare noun ("today", "tonight": a noun standing alone as an adjunct names when,
+    where the recogniser left it unlabelled)."""
+    return entity_type(adjunct) in ("DATE", "TIME") or (
+        adjunct.pos_ == "NOUN" and not list(adjunct.children)
+    )
 
 
 def demoted_copula(pred) -> bool:

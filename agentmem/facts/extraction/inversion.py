@@ -33,7 +33,7 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.rules import RuleExtractor
-from agentmem.facts.extraction.subjects import who
+from agentmem.facts.extraction.subjects import joined_to_subject, who
 
 Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 
@@ -169,6 +169,7 @@ def _topicalised(pred) -> Iterator[Restatement]:
         and (c.pos_ != "ADJ" or entity_type(c) in ("NORP", "LANGUAGE"))  # "Spanish I speak"
         and entity_type(c) not in ("DATE", "TIME", "PERSON")  # a time; whom one addresses
         and c.left_edge.i in (pred.sent.start, _after_conjunction(pred))
+        and not joined_to_subject(c, [subj])  # "Ana and I broke up": a second subject
     ]
     if fronted and not any(_has_object(c) for c in pred.children if c.dep_ == "prep"):
         yield _restate(pred, fronted[0])

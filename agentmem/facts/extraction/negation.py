@@ -15,6 +15,17 @@ def negated_clause(pred) -> bool:
     return negates(pred) or any(negates(a) for a in auxiliaries)
 
 
+def ends_a_state(pred) -> bool:
+    """Whether the clause's negation says that a state ended ("no longer", "anymore", "any
+    more"), not that it fails to hold at some moment ("I'm not at Lidl today")."""
+    auxiliaries = [c for c in pred.children if c.dep_ in ("aux", "auxpass")]
+    return any(
+        is_negation(child) and child.dep_ != "neg" and child.lower_ != "never"
+        for token in (pred, *auxiliaries)
+        for child in token.children
+    )
+
+
 def negates(token) -> bool:
     """A negation among the token's own dependents."""
     return any(is_negation(child) for child in token.children)
@@ -29,4 +40,4 @@ def is_negation(child) -> bool:
     return child.lower_ == "more" and any(c.lower_ == "any" for c in child.children)
 
 
-__all__ = ["is_negation", "negated_clause", "negates"]
+__all__ = ["ends_a_state", "is_negation", "negated_clause", "negates"]

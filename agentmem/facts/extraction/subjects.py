@@ -80,12 +80,22 @@ def parties(pred) -> list:
 
 
 def _subjects(verb) -> list:
-    """The verb's subjects; else a coordinated phrase before it that the parser hung on it
-    as an adjunct ("Paz and I parted ways": "Paz" an npadvmod)."""
+    """The verb's subjects, with a coordinated phrase before it that the parser hung on it
+    as an adjunct: joined to nothing where the verb has no subject ("Paz and I parted
+    ways": "Paz" an npadvmod with "I" its conjunct), or whose "and" stands right before the
+    subject ("Ana and I broke up": "Ana" an npadvmod, "I" the subject)."""
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-    return subjects or [
-        c for c in verb.children if c.i < verb.i and c.dep_ in ("npadvmod", "dep") and c.conjuncts
-    ]
+    adjuncts = [c for c in verb.children if c.i < verb.i and c.dep_ in ("npadvmod", "dep")]
+    if not subjects:
+        return [c for c in adjuncts if c.conjuncts]
+    return subjects + [c for c in adjuncts if joined_to_subject(c, subjects)]
+
+
+def joined_to_subject(phrase, subjects) -> bool:
+    """Whether `phrase` ends in a conjunction that stands right before one of `subjects`:
+    a coordinated subject the parser hung elsewhere ("Ana and I broke up"), not a topic."""
+    starts = {s.left_edge.i for s in subjects}
+    return any(k.dep_ == "cc" and k.i > phrase.i and k.i + 1 in starts for k in phrase.children)
 
 
 def who(token) -> str | None:
@@ -111,11 +121,15 @@ def who(token) -> str | None:
 
 
 def looks_named(token) -> bool:
-    """A capitalised singular noun with no determiner or modifier: in English a singular
-    common noun takes a determiner, so this is a name the tagger did not know ("Alice")."""
-    if token.pos_ != "NOUN" or token.tag_ != "NN" or not token.is_title:
+    """A name the tagger did not know: a capitalised singular noun with no determiner or
+    modifier (in English a singular common noun takes one: "Alice"), or a capitalised
+    adjective standing as a clause's subject, which an adjective never is (the small tagger
+    makes a sentence-initial unknown name an adjective: "Ingrid lives in Malmo")."""
+    if not token.is_title or any(c.dep_ in MODIFIER_DEPS for c in token.children):
         return False
-    return not any(c.dep_ in MODIFIER_DEPS for c in token.children)
+    if token.pos_ == "ADJ":
+        return token.dep_ in ("nsubj", "nsubjpass")
+    return token.pos_ == "NOUN" and token.tag_ == "NN"
 
 
 def name(token) -> str:
@@ -184,4 +198,12 @@ def relations(sentence, index: dict[str, str]) -> Iterator[tuple[str, str, str]]
             yield whose, attribute, named
 
 
-__all__ = ["antecedent", "looks_named", "parties", "relations", "subject_of", "who"]
+__all__ = [
+    "antecedent",
+    "joined_to_subject",
+    "looks_named",
+    "parties",
+    "relations",
+    "subject_of",
+    "who",
+]
