@@ -56,12 +56,14 @@ def test_a_trip_states_no_home():
 
 @pytest.fixture
 def fresh_similar(monkeypatch):
-    """The slot table unloaded, so the test sees where its embedder is exported."""
+    """The slot table unloaded, so the test sees where its embedder is exported, and loads
+    on open switched on (an earlier test may have run a CLI command, which switches them off
+    for its process)."""
     monkeypatch.setattr(similar, "_CACHE_DIR", [])
+    monkeypatch.setattr(similar, "_PRELOAD", [True])
     similar.reset()
     yield
     similar.reset()
-    similar.preload_on_open(True)
 
 
 def _parse_memory(home):
