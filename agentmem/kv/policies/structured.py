@@ -37,9 +37,8 @@ attention EMA itself.
 its rank, so an evidence claims slots while its next token carries more of its total than the
 other's does. By rank attention takes half the slots however flat it is; over repetitive
 filler those slots hold filler while repetition's few peaks (the needle's sentence) go.
-Passkey at 1k, 6.25%, compressed before the question, first 3 trials of seed 0: rank 0 of 3,
-mass 3 of 3, KVzip 2 of 3; dev ppl@512 at 6.25 / 25%: 24.02 / 16.89 against 22.93 / 17.21.
-Mixed, so an option (the judged figures: DESIGN.md's STR section).
+Mixed (more passkeys at 6.25%, worse perplexity), so an option; figures in docs/design.md's
+STR section.
 
 Thin attention evidence. A new token's first measure averages over the queries after it in
 its forward, a handful for the newest (one forward of a 1k-token context: the last token is
@@ -47,12 +46,9 @@ read by one query, mostly itself), and near queries attend more, so the newest t
 forward outrank older ones judged by many readers: at 6.25% of a 1k passkey context the
 attention half of the kept slots of a layer was the last filler sentence, contiguous.
 ``prior_queries`` shrinks that first measure toward uniform as if that many more queries had
-read the token uniformly. Off by default, since the measurement is mixed (dev text, 512
-tokens, chunks of 32): 32 prior queries 24.23 / 16.80 at 6.25 / 25% against 22.93 / 17.21
-without (at 6.25% the next chunk reads the newest tokens the shrink gives away); passkey
-answers at 6.25% (1k, the 3-trial schedule of seed 0) 1 of 3 with 8 or 32 prior queries as
-without, KVzip 2 of 3. Judged once on held-out text at 25% (512 tokens, full 15.91): 17.60
-with 32 prior queries, 17.91 without.
+read the token uniformly. Off by default, since the measurement is mixed (better at 25%,
+worse at 6.25%, where the next chunk reads the newest tokens the shrink gives away; figures
+in docs/design.md's STR section).
 
 Pending tokens. A repetition runs once ``min_pass`` tokens are pending, so the newest tokens
 (at ask time: the question and the reply being decoded) have no reconstruction evidence yet,
