@@ -5,12 +5,16 @@ pair goes through `Memory.add` in its own scope; the outcome is read from the st
 records of the two texts:
 
     merged     the second text has no record of its own (absorbed into the first's)
+
     keep_both  every record of the first text is still current
     supersede  a record of the first ended, and a current positive fact of the second holds
                another value
     reinforce  the second was merged, or a record of the first ended and a current fact of
                the second holds the same value
     retract    a record of the first ended, and the second holds no other current value
+
+A text's records are the one stored with its words and the facts derived from it (a
+statement of several facts is kept as a note whose facts name it in `derived_from`).
 
 A pair passes when its outcome is the expected one ("merged" passes for "reinforce"). A
 silent merge is a merged pair whose expected outcome is not "reinforce": a distinct
@@ -69,12 +73,20 @@ def _positive(records: list[MemoryRecord]) -> list[MemoryRecord]:
     return [r for r in records if r.kind == "fact" and r.status == "active" and not is_negated(r)]
 
 
+def _of_text(records: list[MemoryRecord], text: str) -> list[MemoryRecord]:
+    """The records a text left: the one stored with its words and the facts derived from that
+    one (a statement of several facts is kept as a note, each fact naming it in
+    `metadata["derived_from"]`: "I left X; these days I work at Y")."""
+    own = [r for r in records if r.text == text]
+    ids = {r.id for r in own}
+    return own + [r for r in records if r.metadata.get("derived_from") in ids and r not in own]
+
+
 def outcome(mem: Memory, item: Item, scope: Scope) -> tuple[str, list[MemoryRecord]]:
     """What the two adds did to the stored records, and the records."""
     a, b = mem.add(item.first, scope), mem.add(item.second, scope)
     records = _records(mem, scope)
-    first = [r for r in records if r.text == item.first]
-    second = [r for r in records if r.text == item.second]
+    first, second = _of_text(records, item.first), _of_text(records, item.second)
     if not second or a.id == b.id:
         return "merged", records
     ended = [r for r in first if r.status != "active"]
