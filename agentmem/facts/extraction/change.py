@@ -34,6 +34,7 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.copula import copula
+from agentmem.facts.extraction.dismissal import by_employer
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdings import held_or_done
 from agentmem.facts.extraction.pipeline import predicate_index
@@ -48,12 +49,14 @@ LEAVING = frozenset({"leave", "quit", "resign", "retire", "fire", "sack", "move 
 HOME_LEAVING = frozenset({"move out", "move away"})
 LEAVING |= HOME_LEAVING | {"walk away", "let go"}
 CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
-CEASING |= {"quit"}
+CEASING |= {"quit", "call off"}
 PARTING = frozenset({"break up", "break off", "split", "split up", "divorce", "separate", "dump"})
 PARTING |= {"part", "fall out"}
 # A parting ends a partner: a name, or a noun of these slots ("my boyfriend"); another noun
 # is kin or company, whom no parting ends ("fell out with my brother").
 PARTNER_SLOTS = frozenset({"spouse", "dating"})
+# The union of a couple, as the object of a verb of ending ("ended our marriage").
+UNIONS = frozenset({"marriage", "relationship", "engagement", "romance"})
 # The object of an idiom of parting ("parted ways", "parted company"): no thing that ended.
 PARTING_OBJECTS = frozenset({"way", "ways", "company"})
 DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
@@ -102,8 +105,8 @@ def is_change(pred) -> bool:
 def changes(pred, subject: str | None) -> Iterator[Change]:
     """What a clause of change states of `subject`: retractions and values that replace
     (without a subject the parser could name, only the parties of a parting)."""
-    if _future(pred) or _trip(pred):
-        return
+    if _future(pred) or _trip(pred) or by_employer(pred):
+        return  # "Initech laid my sister off": the employer's act (`extraction_dismissal`)
     said = phrase(pred)
     if subject is None:
         yield from _parted(pred) if said in PARTING or pred.lemma_ in PARTING else ()
@@ -141,6 +144,9 @@ def _trip(pred) -> bool:
 def _ended(pred, subject: str, said: str) -> Iterator[Change]:
     if (said in PARTING or pred.lemma_ in PARTING) and _divides_a_thing(pred):
         return  # "Oskar and I split the bill": no parting
+    if _ends_a_union(pred):
+        yield from _parted(pred)  # "Dev and I ended our marriage"
+        return
     found = False
     for child in pred.children:
         for attribute, value in _what_ended(child, pred, said):
@@ -164,6 +170,12 @@ def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
         yield from _ended_thing(child, pred, said)
     elif child.dep_ in ("prep", "advmod") and (obj := _ended_object(child, said)) is not None:
         yield from _ended_thing(obj, pred, said)
+
+
+def _ends_a_union(pred) -> bool:
+    """A verb of ending whose object is the couple's union ("ended our marriage", "called
+    off the engagement", "broke off our relationship"): a parting of the clause's parties."""
+    return any(c.dep_ == "dobj" and c.lemma_.lower() in UNIONS for c in pred.children)
 
 
 def _divides_a_thing(pred) -> bool:

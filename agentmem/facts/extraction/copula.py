@@ -17,6 +17,7 @@ from agentmem.facts.vocabulary import canonical
 
 Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
+STATE_ADVERBS = frozenset({"now", "nowadays", "currently"})
 
 
 def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -28,26 +29,31 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     if comp is None:
         yield from _placed(pred, subject, negated)
         return
-    index = predicate_index()
-    for child in (c for c in comp.children if c.dep_ == "prep"):
-        attribute = index.get(f"{comp.lower_} {child.lower_}") or index.get(
-            f"{comp.lemma_.lower()} {child.lower_}"
-        )
-        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-        if attribute and obj is not None and (value := value_text(obj)):
-            yield subject, attribute, value, negated
-            return
+    if (yield from _related(comp, subject, negated)):
+        return
     if comp.lower_ == "old" or (comp.like_num and comp.text.isdigit()):  # "34 years old", "34"
         number = next((t for t in comp.subtree if t.text.isdigit()), None)
         if number is not None and 0 < int(number.text) < 130:
             yield subject, "age", number.text, negated
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
         yield subject, "job_title", value_text(comp, role=True), negated
+        yield from ((subject, "works_at", v, negated) for v in _employer_of_role(comp))
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
         if value := value_text(comp):
             yield subject, "is_a", value, negated
     elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
+
+
+def _employer_of_role(role) -> Iterator[str]:
+    """The employer a role is held at or for ("a lawyer at Baker McKenzie", "a nurse for the
+    health board"): a name, or a noun of a place of work (`extraction_values.fits`)."""
+    for prep in (c for c in role.children if c.dep_ == "prep" and c.lower_ in ("at", "for")):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is not None and entity_type(obj) not in NOT_EMPLOYERS and fits("works_at", obj):
+            if value := value_text(obj):
+                yield value
+                return
 
 
 def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -70,8 +76,21 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             continue
         elif negated and ends_a_state(pred) and entity_type(obj) not in TIMES:
             yield subject, "works_at", value, True, value
-        elif entity_type(obj) not in NOT_EMPLOYERS:
+        elif entity_type(obj) not in NOT_EMPLOYERS or (
+            entity_type(obj) == "GPE" and _a_new_state(pred)
+        ):
             yield subject, "works_at", value, negated
+
+
+def _a_new_state(pred) -> bool:
+    """Whether the stay is said to be the subject's present state ("now", "these days",
+    "nowadays", "currently"), where a name the recogniser calls a city or country is an
+    organisation it did not know: one is *in* a city, not at it ("now I'm at Datadog")."""
+    return any(
+        child.lower_ in STATE_ADVERBS
+        or (child.lemma_ == "day" and any(c.lower_ in ("these", "those") for c in child.children))
+        for child in pred.children
+    )
 
 
 def _a_time(adjunct) -> bool:
@@ -93,9 +112,27 @@ def demoted_copula(pred) -> bool:
 
 
 def kind_of(pred, subject: str | None, negated: bool) -> Iterator[Reading]:
-    """The kind a demoted copula's complement names, as "I am vegetarian" reads it."""
-    if subject is not None and names_a_kind(pred.lower_):
-        yield subject, "is_a", pred.text, negated
+    """What a demoted copula's complement says, as the copula reads it: a kind ("I am
+    vegetarian"), or a relation by its preposition ("Hana is married to Kaito", where the
+    tagger made "is" a passive auxiliary of "married")."""
+    if subject is not None and not (yield from _related(pred, subject, negated)):
+        if names_a_kind(pred.lower_):
+            yield subject, "is_a", pred.text, negated
+
+
+def _related(comp, subject: str, negated: bool):
+    """A complement with a preposition the table reads ("married to X", "engaged to X"):
+    the reading; returns whether there was one."""
+    index = predicate_index()
+    for child in (c for c in comp.children if c.dep_ == "prep"):
+        attribute = index.get(f"{comp.lower_} {child.lower_}") or index.get(
+            f"{comp.lemma_.lower()} {child.lower_}"
+        )
+        obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if attribute and obj is not None and (value := value_text(obj)):
+            yield subject, attribute, value, negated
+            return True
+    return False
 
 
 def _bare(comp) -> bool:

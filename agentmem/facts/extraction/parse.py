@@ -35,13 +35,14 @@ from typing import Any
 from agentmem.facts.extraction import change, chat, instead, renaming
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
+from agentmem.facts.extraction.dismissal import dismissed
 from agentmem.facts.extraction.docs import Parser
 from agentmem.facts.extraction.employment import employer
 from agentmem.facts.extraction.frequency import frequency, habit_text
 from agentmem.facts.extraction.holdings import held_or_done, partner_with, together
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
-from agentmem.facts.extraction.negation import negated_clause
+from agentmem.facts.extraction.negation import ends_a_state, negated_clause
 from agentmem.facts.extraction.origins import birthplace, life_events
 from agentmem.facts.extraction.pipeline import (
     MODEL_PACKAGES,
@@ -146,6 +147,8 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
     yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
     for pred in sentence:
         yield from change.owner_of_lost(pred)  # "my hamster passed away"
+        if _asserted(pred) and not negated_clause(pred):
+            yield from dismissed(pred)  # "IKEA made me redundant"
 
 
 def _asserted(pred) -> bool:
@@ -198,7 +201,18 @@ def _clause(pred) -> Iterator[Reading]:
         read = read or [(subject, a, v, negated) for a, v in employer(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
-        yield from read or ((subject, a, v, negated) for a, v in held_or_done(pred))
+        read = read or [(subject, a, v, negated) for a, v in held_or_done(pred)]
+        yield from _ended_states(pred, read)
+
+
+def _ended_states(pred, readings: list[Reading]) -> Iterator[Reading]:
+    """A negated reading said to have ended ("I don't work for the council any more", "no
+    longer live in Brighton") names what ended, as a verb of leaving does: the stored value
+    that holds its words ends ("the council" ends "the city council"), and a new value of
+    the same slot in the sentence replaces it (`change.replaced`)."""
+    ended = negated_clause(pred) and ends_a_state(pred)
+    for reading in readings:
+        yield (*reading, reading[2]) if ended and reading[3] else reading
 
 
 __all__ = [

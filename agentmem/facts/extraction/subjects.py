@@ -37,7 +37,8 @@ def subject_of(pred) -> str | None:
     """The subject of a verb: its own, a relative clause's head, or a conjoined verb's."""
     # a name first where the parser gave two subjects ("my cousin Teodor" split in two)
     subjects = sorted(
-        (c for c in pred.children if c.dep_ in SUBJECT_DEPS), key=lambda c: c.pos_ != "PROPN"
+        (c for c in _with_auxiliaries(pred) if c.dep_ in SUBJECT_DEPS),
+        key=lambda c: c.pos_ != "PROPN",
     )
     for child in subjects[:1]:
         if child.tag_ in RELATIVE_TAGS and pred.dep_ == "relcl":
@@ -46,6 +47,14 @@ def subject_of(pred) -> str | None:
     if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
         return subject_of(pred.head)
     return None
+
+
+def _with_auxiliaries(pred) -> list:
+    """The verb's dependents, and its auxiliaries' where the parser hung the subject on one
+    ("Ilse is engaged to Bram": "Ilse" under "is", the passive auxiliary of "engaged")."""
+    children = list(pred.children)
+    auxiliaries = [c for c in children if c.dep_ in ("aux", "auxpass")]
+    return children + [c for aux in auxiliaries for c in aux.children]
 
 
 def _described(head) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from agentmem.facts.extraction.constituents import called, constituent
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import OCCUPATIONS
+from agentmem.facts.extraction.workplace import workplace
 
 MAX_VALUE_WORDS = 8
 # Prepositions that place a common noun within a wider place: "a farm in Tipperary", "a town
@@ -17,7 +18,8 @@ VALUE_POS = frozenset({"NOUN", "PROPN", "NUM", "VERB", "X"})
 
 
 def fits(attribute: str, obj) -> bool:
-    """Job titles are occupations; 'I work at home' names no employer. What one works
+    """Job titles are occupations; 'I work at home' names no employer, "at a bakery" does
+    (`extraction_workplace`: the noun's kind decides). What one works
     *as* is a role whether or not the list knows it ("works as a sommelier"): the
     preposition, not the word, says so; a possessed noun ("as my hobby") is no role."""
     if attribute == "job_title":
@@ -25,7 +27,10 @@ def fits(attribute: str, obj) -> bool:
             return not any(c.dep_ == "poss" for c in obj.children)
         return obj.lemma_.lower() in OCCUPATIONS
     if attribute == "works_at":
-        return obj.pos_ == "PROPN" or entity_type(obj) == "ORG" or called(obj) is not None
+        if obj.pos_ == "PROPN" or entity_type(obj) == "ORG" or called(obj) is not None:
+            return True
+        # "a bakery", "the city council": a common noun names an employer by its kind
+        return obj.pos_ == "NOUN" and workplace(obj.doc[obj.left_edge.i : obj.i + 1].text)
     return True
 
 
@@ -46,11 +51,19 @@ def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
     words = constituent(token)
     if role:
         words = [t for t in words if not any(a.dep_ == "prep" for a in _path(t, token))]
-    while words and (words[0].dep_ in ("det", "poss", "predet") or words[0].lower_ == "my"):
+    while words and (_determiner(words[0]) or words[0].lower_ == "my"):
         words = words[1:]
     text = "".join(t.text_with_ws for t in words[:-1]) + (words[-1].text if words else "")
     text = text.strip(" ,.;:-!")
     return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
+
+
+def _determiner(token) -> bool:
+    """A determiner or a possessive pronoun; a possessing noun is part of the name ("the
+    children's hospital", "St Mary's")."""
+    if token.dep_ == "poss":
+        return token.pos_ in ("PRON", "DET") or not any(c.dep_ == "case" for c in token.children)
+    return token.dep_ in ("det", "predet")
 
 
 def place_text(token) -> str:
