@@ -266,3 +266,27 @@ def test_a_conflict_lookup_reads_the_copy_and_sees_a_just_written_note(mem):
     assert near[0][0].id == written.id
     assert counting.queries == 0
     assert index.copies._copies.get("ann") is not None
+
+
+def test_a_write_landing_while_another_is_merged_is_kept(monkeypatch):
+    """An upsert builds its matrix outside the lock searches take; a write installed in the
+    meantime is merged into, never overwritten."""
+    from agentmem.stores import vector_copy
+    from agentmem.stores.vector_copy import ExactCopies
+
+    copies = ExactCopies()
+    query = np.ones((1, 8), dtype=np.float32)
+    copies.search("a", 1, query, 3, _loader(10))
+    real, landed = vector_copy._merged, []
+
+    def merged_while_another_lands(copy, ids, fresh):
+        if not landed:
+            landed.append(True)
+            copies.upsert("a", ["other"], np.full((1, 8), 2.0, dtype=np.float32))
+        return real(copy, ids, fresh)
+
+    monkeypatch.setattr(vector_copy, "_merged", merged_while_another_lands)
+    copies.upsert("a", ["mine"], np.ones((1, 8), dtype=np.float32))
+    held = copies._copies["a"]
+    assert {"mine", "other"} <= set(held.ids) and len(held.ids) == 12
+    assert held.matrix.shape == (12, 8) and copies.held_bytes() == held.nbytes
