@@ -103,29 +103,24 @@ class ExactCopies:
         return copy
 
     def upsert(self, user_id: str, ids: Sequence[str], vectors: np.ndarray) -> None:
-        """This process wrote these vectors to the scope's collection."""
+        """This process wrote these vectors to the scope's collection. The new matrix is
+        built outside the lock every search takes (a copy of a large scope takes
+        milliseconds) and installed only over the copy it was built from."""
+        fresh = unit_rows(vectors)
         with self._lock:
             self._touch(user_id)
             copy = self._copies.get(user_id)
-            if copy is None or copy.matrix is None:
-                return
-            at = {mid: row for row, mid in enumerate(copy.ids)}
-            matrix, order = copy.matrix.copy(), list(copy.ids)
-            fresh = unit_rows(vectors)
-            if fresh.shape[1] != matrix.shape[1] and len(order):
-                self._drop(user_id)  # another width: the collection would refuse it too
-                return
-            new = [i for i, mid in enumerate(ids) if mid not in at]
-            for i, mid in enumerate(ids):
-                if mid in at:
-                    matrix[at[mid]] = fresh[i]
-            if new:
-                matrix = np.concatenate([matrix.reshape(-1, fresh.shape[1]), fresh[new]])
-                order += [ids[i] for i in new]
-            if matrix.size > self.max_floats:
-                self._drop(user_id)
-                return
-            self._put(user_id, Copy(copy.generation, tuple(order), matrix))
+        while copy is not None and copy.matrix is not None:
+            merged = _merged(copy, ids, fresh)
+            with self._lock:
+                now = self._copies.get(user_id)
+                if now is copy:
+                    if merged is None or merged.matrix.size > self.max_floats:
+                        self._drop(user_id)  # another width, or over the bound
+                    else:
+                        self._put(user_id, merged)
+                    return
+            copy = now  # another write or stamp replaced it meanwhile: merge into that
 
     def delete(self, user_id: str, ids: Sequence[str]) -> None:
         with self._lock:
@@ -175,6 +170,24 @@ class ExactCopies:
         old = self._copies.pop(user_id, None)
         if old is not None:
             self._bytes -= old.nbytes
+
+
+def _merged(copy: Copy, ids: Sequence[str], fresh: np.ndarray) -> Copy | None:
+    """`copy` with the unit rows `fresh` of `ids` written over or added; None when their
+    width is not the copy's (the collection would refuse them too)."""
+    assert copy.matrix is not None
+    if fresh.shape[1] != copy.matrix.shape[1] and len(copy.ids):
+        return None
+    at = {mid: row for row, mid in enumerate(copy.ids)}
+    matrix, order = copy.matrix.copy(), list(copy.ids)
+    new = [i for i, mid in enumerate(ids) if mid not in at]
+    for i, mid in enumerate(ids):
+        if mid in at:
+            matrix[at[mid]] = fresh[i]
+    if new:
+        matrix = np.concatenate([matrix.reshape(-1, fresh.shape[1]), fresh[new]])
+        order += [ids[i] for i in new]
+    return Copy(copy.generation, tuple(order), matrix)
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:

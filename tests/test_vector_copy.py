@@ -239,3 +239,54 @@ def test_a_bump_by_another_writer_between_is_not_taken_for_this_one():
     assert copies._copies["a"].generation == 6 and "new" in copies._copies["a"].ids
     copies.advanced("a", 7, 8)  # another writer bumped to 7 first
     assert "a" not in copies._copies
+
+
+def test_a_conflict_lookup_reads_the_copy_and_sees_a_just_written_note(mem):
+    """The resolver's neighbour read (`facts/lookups.py`) takes the scope's generation as a
+    search does: answered by the copy, never by Chroma's query, and a note written a moment
+    ago (queued for the index, then in it) is among the nearest."""
+    from agentmem.facts import lookups
+    from agentmem.stores.sql import MemoryQuery
+
+    for t in _texts(12):
+        mem.add(t, "ann")
+    mem.flush()
+    long_term = mem.long_term
+    index = long_term.index
+    counting = index._collections["ann"] = _Counting(index._collection("ann"))
+    query = MemoryQuery(user_id="ann", kinds=["note"])
+    text = "The harbour crane in Valparaiso was repainted bright orange on Tuesday."
+    vector = long_term.embedder.embed(["Valparaiso's harbour crane got orange paint Tuesday."])
+
+    written = mem.add(text, "ann")
+    (near,) = lookups.nearest_of_kind(long_term, query, vector)
+    assert near[0][0].id == written.id
+    mem.flush()  # in the index now, its generation bumped: the copy follows
+    (near,) = lookups.nearest_of_kind(long_term, query, vector)
+    assert near[0][0].id == written.id
+    assert counting.queries == 0
+    assert index.copies._copies.get("ann") is not None
+
+
+def test_a_write_landing_while_another_is_merged_is_kept(monkeypatch):
+    """An upsert builds its matrix outside the lock searches take; a write installed in the
+    meantime is merged into, never overwritten."""
+    from agentmem.stores import vector_copy
+    from agentmem.stores.vector_copy import ExactCopies
+
+    copies = ExactCopies()
+    query = np.ones((1, 8), dtype=np.float32)
+    copies.search("a", 1, query, 3, _loader(10))
+    real, landed = vector_copy._merged, []
+
+    def merged_while_another_lands(copy, ids, fresh):
+        if not landed:
+            landed.append(True)
+            copies.upsert("a", ["other"], np.full((1, 8), 2.0, dtype=np.float32))
+        return real(copy, ids, fresh)
+
+    monkeypatch.setattr(vector_copy, "_merged", merged_while_another_lands)
+    copies.upsert("a", ["mine"], np.ones((1, 8), dtype=np.float32))
+    held = copies._copies["a"]
+    assert {"mine", "other"} <= set(held.ids) and len(held.ids) == 12
+    assert held.matrix.shape == (12, 8) and copies.held_bytes() == held.nbytes

@@ -4,11 +4,13 @@ Fills the store with N memories over many users (through the Python API, far fas
 over HTTP), measures `Memory.search` from threads of this process (the in-process
 ceiling), then runs `agentmem serve --workers N` on loopback and drives it with a raw
 asyncio HTTP/1.1 client, one keep-alive connection per simulated client (`rawhttp`),
-cheaper per request than the server. Every user is warmed on every worker first, and
-every cell draws its requests from its own seed. Per cell: req/s, p50/p95/p99, CPU per
-request of the service's processes, of the Chroma server and of the load generator, and
-which worker answered how many. Side by side: service over in-process at each
-concurrency, and search latency with and without a concurrent stream of adds.
+cheaper per request than the server. Every user is warmed on every worker first (and
+every worker has served one request of each op, the add storm's adds included, before
+the clock), and every cell draws its requests from its own seed. Per cell: req/s,
+p50/p95/p99, CPU per request of the service's processes, of the Chroma server and of
+the load generator, and which worker answered how many. Side by side: service over
+in-process at each concurrency, and search latency with and without a concurrent stream
+of adds.
 
 The workers share one database and a Chroma server (embedded Chroma is single-process).
 PostgreSQL and the Chroma server are started here when no URL is given, in a temp dir
@@ -195,7 +197,8 @@ def _cells(config, backend, marker, results, workers, storm, ops, requests, seco
         for user in range(USERS):  # warm: every user's collection and the embedder
             mem.search("warm", f"user{user}", top_k=10)
         service = Service(host, port, pgid, marker)
-        warm_ops = [OPS[op] for op in ops if op != "search"]
+        # the add storm runs whatever `ops` says: its adds are warmed with the other ops
+        warm_ops = [OPS[op] for op in dict.fromkeys([*ops, "add"]) if op != "search"]
         results.setdefault("warm_requests_per_worker", {})[backend] = service.warm(
             32, _search, warm_ops
         )

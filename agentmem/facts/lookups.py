@@ -153,8 +153,12 @@ def nearest_of_kind(
     """The NEIGHBOURS nearest active memories of `query`'s kind for each vector. The index
     holds every kind; where other kinds (a conversation's episodes) fill the nearest, the
     search widens (x8, up to WIDEST) for those vectors, so they do not crowd out the notes
-    and facts a candidate must be compared with."""
-    hits = long_term.nearest_many(query.user_id, vectors, width, active_only=True)
+    and facts a candidate must be compared with. A small scope is answered exactly from
+    this process's copy of its vectors, as a search's is (`stores/vector_copy.py`)."""
+    generation = _generation(long_term, query.user_id)
+    hits = long_term.nearest_many(
+        query.user_id, vectors, width, active_only=True, generation=generation
+    )
     found = long_term.matching({i for h in hits for i, _ in h}, query)
     near = [[(found[i], s) for i, s in h if i in found][:NEIGHBOURS] for h in hits]
     short = [
@@ -167,6 +171,13 @@ def nearest_of_kind(
         for j, n in zip(short, wider, strict=True):
             near[j] = n
     return near
+
+
+def _generation(long_term: LongTermMemory, user_id: str) -> int:
+    """The scope's vector generation (`index_generations`): which copy of its vectors is
+    current. Without it the index is asked (Chroma's query, ~2 ms CPU at any size)."""
+    with long_term.sql.begin() as conn:
+        return long_term.sql.generations.read(conn, user_id)
 
 
 def neighbours(

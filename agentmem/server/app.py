@@ -7,6 +7,9 @@ OpenAI-compatible `/v1/chat/completions` that adds memory to any chat client.
 
 Every route but `/healthz` and the OpenAPI pages needs `Authorization: Bearer <key>`
 (`auth`); the routes live in `routes_memory` and `routes_chat`, their bodies in `schemas`.
+A well-formed request to one of the busiest routes is answered by `lean` (the same
+handler and answer, without FastAPI's per-request work); every other request, and every
+refusal, is FastAPI's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from agentmem.server import routes_chat, routes_memory  # noqa: E402
 from agentmem.server.auth import ApiKeys, resolve_api_keys  # noqa: E402
 from agentmem.server.contract import document_errors, methods_of  # noqa: E402
 from agentmem.server.json_route import JSONRoute  # noqa: E402
+from agentmem.server.lean import LeanRoutes, LeanTable  # noqa: E402
 
 
 # --- the app --------------------------------------------------------------------------------
@@ -75,14 +79,16 @@ def create_app(
     app.router.route_class = JSONRoute  # plain-dict answers encoded in the endpoint's thread
     app.state.memory = memory
     app.state.api_keys = keys
-    app.add_middleware(BodyLimit, limit=limit)
+    lean = LeanTable()  # the busiest routes, answered without FastAPI's per-request work
+    app.add_middleware(LeanRoutes, table=lean, app_of_record=app)
+    app.add_middleware(BodyLimit, limit=limit)  # added last: outside, so it bounds both
     _errors(app)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    routes_memory.register(app.router, memory)
+    routes_memory.register(app.router, memory, lean)
     routes_chat.register(app.router, memory)
     server_docs.install(app)
     document_errors(app)

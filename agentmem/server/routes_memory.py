@@ -1,4 +1,8 @@
-"""The memory routes: memories, search, the memory flow (observe, context) and conflicts."""
+"""The memory routes: memories, search, the memory flow (observe, context) and conflicts.
+
+The POST routes whose only inputs are one JSON body and the caller's key are also entered
+in the app's lean table (`lean`): the same function answers there, called as
+`handler(body, users)`."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi.responses import Response
 
 from agentmem.server.auth import Caller, check_user
 from agentmem.server.fields import Kind, Status
+from agentmem.server.lean import LeanTable
 from agentmem.server.schemas import (
     SCOPE_ID_PATTERN,
     ContextIn,
@@ -29,16 +34,17 @@ AgentQ = Annotated[
 ]
 
 
-def register(api: APIRouter, mem: Any) -> None:
+def register(api: APIRouter, mem: Any, lean: LeanTable) -> None:
     """The routes over `mem` on `api` (the app's own router, so that they share its
     dependencies and route class, and FastAPI versions that include sub-routers lazily
     still list them in `app.routes`); each answers for the users of the caller's key only."""
-    _memories(api, mem)
-    _flow(api, mem)
+    _memories(api, mem, lean)
+    _flow(api, mem, lean)
     _conflicts(api, mem)
 
 
-def _memories(api: APIRouter, mem: Any) -> None:
+def _memories(api: APIRouter, mem: Any, lean: LeanTable) -> None:
+    @lean.post("/v1/memories", MemoryIn, status=201)
     @api.post("/v1/memories", status_code=201, tags=["memories"])
     def create_memory(body: MemoryIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
@@ -89,6 +95,7 @@ def _memories(api: APIRouter, mem: Any) -> None:
             "events": [e.to_dict() for e in mem.history(memory_id, user_id)],
         }
 
+    @lean.post("/v1/search", SearchIn)
     @api.post("/v1/search", tags=["memories"])
     def search(body: SearchIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
@@ -109,12 +116,14 @@ def _memories(api: APIRouter, mem: Any) -> None:
         }
 
 
-def _flow(api: APIRouter, mem: Any) -> None:
+def _flow(api: APIRouter, mem: Any, lean: LeanTable) -> None:
+    @lean.post("/v1/observe", ObserveIn)
     @api.post("/v1/observe", tags=["memory flow"])
     def observe(body: ObserveIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
         return mem.observe(body.role, body.content, body.scope(), metadata=body.metadata).to_dict()
 
+    @lean.post("/v1/context", ContextIn)
     @api.post("/v1/context", tags=["memory flow"])
     def context(body: ContextIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
