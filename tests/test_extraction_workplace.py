@@ -80,3 +80,16 @@ def test_a_new_value_beside_an_ended_one_replaces_it():
     facts = _facts("I live in Harrogate.", "I don't live in Harrogate any more; I live in Ripon.")
     assert ("active", "lives_in", "Ripon") in facts
     assert ("superseded", "lives_in", "Harrogate") in facts
+
+
+def test_a_present_stay_is_a_home_only_beside_an_ended_one():
+    moved = _facts("I live in Swindon.", "I don't live in Swindon any more, I'm in Bristol now.")
+    assert ("active", "lives_in", "Bristol") in moved
+    assert ("superseded", "lives_in", "Swindon") in moved
+    trip = _facts("I live in Swindon.", "I'm in Lisbon now, the weather is lovely.")
+    assert ("active", "lives_in", "Swindon") in trip
+    assert not [f for f in trip if f[2] == "Lisbon"]
+
+
+def test_these_days_does_not_date_a_visit():
+    assert ("user", "works_at", "Quellbrook", False) in read("I'm at Quellbrook these days.")

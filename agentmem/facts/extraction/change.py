@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.copula import copula
+from agentmem.facts.extraction.copula import PRESENT_STAY, copula
 from agentmem.facts.extraction.dismissal import by_employer
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdings import held_or_done
@@ -361,8 +361,14 @@ def _begun(pred, subject: str, said: str) -> Iterator[Change]:
 
 def replaced(readings) -> list[Change]:
     """A sentence's readings, where it ends X and states Y of the same subject and slot ("I
-    left Initech; these days I work at Hooli") as one: Y, naming X as what it replaces."""
+    left Initech; these days I work at Hooli") as one: Y, naming X as what it replaces. A
+    present stay in a place (`copula.PRESENT_STAY`) is the subject's new home where the
+    sentence ends one ("not living in Brighton any more; I'm in Bath now"), else nothing."""
     out = [(*r, None) if len(r) == 4 else tuple(r) for r in readings]
+    homes = {r[0] for r in out if r[1] == "lives_in" and r[3] and r[4] is not None}
+    stays = [r for r in out if r[1] == PRESENT_STAY]
+    out = [r for r in out if r[1] != PRESENT_STAY]
+    out += [(r[0], "lives_in", *r[2:]) for r in stays if r[0] in homes]  # "I'm in Bath now"
     for ended in [r for r in out if r[3] and r[4] is not None]:
         new = [r for r in out if r[:2] == ended[:2] and not r[3] and r[4] is None]
         if len(new) == 1:

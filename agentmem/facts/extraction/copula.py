@@ -18,6 +18,12 @@ from agentmem.facts.vocabulary import canonical
 Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
 STATE_ADVERBS = frozenset({"now", "nowadays", "currently"})
+STAYS = ("from", "at", "in")
+# Being *in* a named place now ("I'm in Bath now") is where one lives only beside a home the
+# statement ends ("not living in Brighton any more; I'm in Bath now"); alone it may be a
+# trip. The reading's slot says so until `change.replaced` decides it.
+PRESENT_STAY = "lives_in (now)"
+NOT_HOMES = TIMES | {"ORG", "PERSON", "NORP"}
 
 
 def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -57,16 +63,17 @@ def _employer_of_role(role) -> Iterator[str]:
 
 
 def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
-    """'I'm from Cork'; 'these days I'm at Hooli': being *at* a named organisation is
-    working there, unless a dated time bounds the stay ("at Google this weekend", "today":
-    a visit). The recogniser's label decides only against: a name it calls a place ("at
-    Heathrow") is a visit; one it calls a person or a work of art ("at Accenture") is, in
-    this frame, an organisation it did not know (`extraction_employment`). Said to have ended
-    ("I'm no longer at Lidl", "not ... anymore"; not "not at Lidl today"), the stay names
-    what ends whatever the label: the name, carried as the ending (`facts.endings`), ends
-    the subject's stored value that holds it, in its slot."""
-    dated = any(c.dep_ == "npadvmod" and _a_time(c) for c in pred.children)
-    for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("from", "at")):
+    """'I'm from Cork'; 'these days I'm at Hooli'; 'I'm in Bath now'. Being *at* a named
+    organisation is working there, unless a dated time bounds the stay ("at Google this
+    weekend", "today": a visit). The recogniser's label decides only against: a name it
+    calls a place ("at Heathrow") is a visit; one it calls a person or a work of art ("at
+    Accenture") is, in this frame, an organisation it did not know
+    (`extraction_employment`). Said to have ended ("I'm no longer at Lidl", "not ...
+    anymore"; not "not at Lidl today"), the stay names what ends whatever the label: the
+    name, carried as the ending (`facts.endings`), ends the subject's stored value that
+    holds it, in its slot. Being *in* a named place now is a `PRESENT_STAY`."""
+    dated = any(c.dep_ == "npadvmod" and _a_time(c) and not _a_state(c) for c in pred.children)
+    for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in STAYS):
         obj = next((c for c in child.children if c.dep_ == "pobj"), None)
         if obj is None or not (value := value_text(obj)):
             continue
@@ -74,6 +81,9 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "from", value, negated
         elif obj.pos_ != "PROPN" or dated:
             continue
+        elif child.lower_ == "in":
+            if not negated and _a_new_state(pred) and entity_type(obj) not in NOT_HOMES:
+                yield subject, PRESENT_STAY, value, False  # a home only beside an ended one
         elif negated and ends_a_state(pred) and entity_type(obj) not in TIMES:
             yield subject, "works_at", value, True, value
         elif entity_type(obj) not in NOT_EMPLOYERS or (
@@ -86,10 +96,14 @@ def _a_new_state(pred) -> bool:
     """Whether the stay is said to be the subject's present state ("now", "these days",
     "nowadays", "currently"), where a name the recogniser calls a city or country is an
     organisation it did not know: one is *in* a city, not at it ("now I'm at Datadog")."""
-    return any(
-        child.lower_ in STATE_ADVERBS
-        or (child.lemma_ == "day" and any(c.lower_ in ("these", "those") for c in child.children))
-        for child in pred.children
+    return any(_a_state(child) for child in pred.children)
+
+
+def _a_state(adjunct) -> bool:
+    """ "now", "these days", "nowadays", "currently": an adjunct of the present state, never
+    a date that bounds a visit."""
+    return adjunct.lower_ in STATE_ADVERBS or (
+        adjunct.lemma_ == "day" and any(c.lower_ in ("these", "those") for c in adjunct.children)
     )
 
 
