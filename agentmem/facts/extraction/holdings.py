@@ -54,7 +54,7 @@ OWN_SLOTS = frozenset({"owns", "has_pet", "spouse", "dating"})
 # Prepositions of how long a couple has lasted ("together since uni", "with Noor for years").
 LASTING = frozenset({"for", "since"})
 TIME_ENTITIES = frozenset({"DATE", "TIME"})
-PET_KINDS = frozenset(re.split(r"\|", PETS))
+_PETS = frozenset(re.split(r"\|", PETS))
 
 
 def held_or_done(pred, *, any_tense: bool = False) -> list[tuple[str, str]]:
@@ -128,7 +128,7 @@ def _possessed(pred, *, light: bool) -> Iterator[tuple[str, str]]:
             continue  # "a sister", "a job": a slot of its own, read by the table's readers
         value = value_text(each, adjective=True, role=True)  # the thing, not its name or place
         if value and (not light or each.pos_ == "PROPN" or holdable(value)):
-            pet = each.lemma_.lower() in PET_KINDS
+            pet = each.lemma_.lower() in _PETS
             yield ("has_pet" if pet else "owns"), value
             if pet and (named := called(each)):  # "a parrot named Captain", as the rules say it
                 yield "pet_name", f"{' '.join(n.text for n in named)} ({each.lemma_.lower()})"
@@ -233,12 +233,4 @@ def _related(pred) -> Iterator[tuple[str, str]]:
             yield slot, value
 
 
-__all__ = [
-    "PET_KINDS",
-    "POSSESSING",
-    "RELATING",
-    "held_or_done",
-    "holdings",
-    "partner_with",
-    "together",
-]
+__all__ = ["POSSESSING", "RELATING", "held_or_done", "holdings", "partner_with", "together"]

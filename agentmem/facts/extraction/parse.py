@@ -32,7 +32,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from agentmem.facts.extraction import change, chat, instead, negation, renaming
+from agentmem.facts.extraction import change, chat, instead, losses, negation, renaming, replacement
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.docs import Parser
@@ -103,7 +103,7 @@ class ParseExtractor(FactExtractor):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
             readings = list(reread(sentence, _readings, self._parser.one))
-            readings = change.replaced(instead.rewrite(sentence, readings))
+            readings = replacement.replaced(instead.rewrite(sentence, readings))
             for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)
                 fact = _fact(subject, attribute, value, negated, confidence, source, ends)
@@ -146,7 +146,7 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
         yield owner, attribute, name, False
     yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
     for pred in sentence:
-        yield from change.owner_of_lost(pred)  # "my hamster passed away"
+        yield from losses.owner_of_lost(pred)  # "my hamster passed away"
 
 
 def _asserted(pred) -> bool:
