@@ -22,11 +22,18 @@ batch's plan not yet applied counts as stored (`lookups.overlay`): "I have a fer
                   decision also supersedes the fact it names
     end_partners  a spouse (married, engaged: one at a time) ends the subject's `dating`
                   partners; a new date ends no one unless the statement names who ended
+    end_pet       a pet is its kind and its name: an ending of one ends the other, where
+                  the subject holds one such ("We rehomed Max" for "a dog called Max" ends
+                  the dog; "our gecko died" ends "Ziggy (gecko)")
+    end_diet      `is_a` holds several kinds at once ("vegan", "a Buddhist"), but one diet
+                  of how much animal food one eats: a new one ends the one before ("I'm
+                  vegetarian now" ends "pescatarian"); "gluten-free", "keto" are no such diet
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from agentmem.facts import conflicts
 from agentmem.facts.conflicts import Change, Decision
@@ -137,6 +144,84 @@ def end_replaced(decision: Decision, candidate: MemoryRecord, ended: MemoryRecor
     )
 
 
+def end_pet(
+    decision: Decision,
+    candidate: MemoryRecord,
+    ended: MemoryRecord | None,
+    long_term: LongTermMemory,
+    pending: WritePlan | None = None,
+) -> None:
+    """Add to `decision` the superseding of the other half of a pet whose name or kind a
+    retraction ends: the one `has_pet` fact of the name's kind ("Max (dog)": "dog"), or
+    the one `pet_name` of the kind ended (`pending`: as in `named`)."""
+    if ended is None or not conflicts.is_negated(candidate) or not decision.store:
+        return
+    if ended.attribute == "pet_name" and (kind := _PET_KIND.search(ended.value or "")):
+        other = "has_pet", lambda value: _words(value) == _words(kind.group(1))
+    elif ended.attribute == "has_pet":
+        other = "pet_name", lambda value: _pet_kind(value) == _words(ended.value)
+    else:
+        return
+    facts = _subject_facts(candidate, long_term, pending)
+    held = [
+        r
+        for r in facts
+        if r.attribute == other[0]
+        and r.status == "active"
+        and not conflicts.is_negated(r)
+        and other[1](r.value)
+    ]
+    if len(held) == 1 and held[0].id not in {c.record.id for c in decision.changes}:
+        reason = f"{ended.value} ended: the pet is no longer {candidate.subject}'s"
+        superseded = conflicts.superseded_values(held[0], candidate)
+        decision.changes.append(Change(held[0], "SUPERSEDE", superseded, reason))
+
+
+_PET_KIND = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _pet_kind(value: str | None) -> frozenset[str]:
+    kind = _PET_KIND.search(value or "")
+    return _words(kind.group(1)) if kind else frozenset()
+
+
+# Diets that say how much animal food one eats: one holds at a time.
+DIETS = frozenset(
+    {"vegan", "vegetarian", "pescatarian", "pescetarian", "flexitarian", "omnivore"}
+    | {"omnivorous", "carnivore", "fruitarian", "pollotarian"}
+)
+
+
+def end_diet(
+    decision: Decision,
+    candidate: MemoryRecord,
+    long_term: LongTermMemory,
+    pending: WritePlan | None = None,
+) -> None:
+    """Add to `decision` the superseding of the subject's current diet of another kind
+    where the candidate states one (`DIETS`; `pending`: as in `named`)."""
+    if candidate.attribute != "is_a" or conflicts.is_negated(candidate) or not decision.store:
+        return
+    if candidate.metadata.get("held") or decision.candidate.get("status", "active") != "active":
+        return
+    diet = _diet(candidate.value)
+    if diet is None:
+        return
+    done = {c.record.id for c in decision.changes}
+    for r in _subject_facts(candidate, long_term, pending):
+        if r.attribute != "is_a" or r.status != "active" or conflicts.is_negated(r):
+            continue
+        if _diet(r.value) not in (None, diet) and r.id not in done:
+            reason = f"{candidate.value} is {candidate.subject}'s diet now"
+            superseded = conflicts.superseded_values(r, candidate)
+            decision.changes.append(Change(r, "SUPERSEDE", superseded, reason))
+
+
+def _diet(value: str | None) -> str | None:
+    found = {w for w in conflicts.normalise_value(value).split() if w in DIETS}
+    return found.pop() if len(found) == 1 else None
+
+
 def end_partners(
     decision: Decision,
     candidate: MemoryRecord,
@@ -176,4 +261,4 @@ def _subject_facts(candidate, long_term, pending, owned: bool = False) -> list[M
     return facts
 
 
-__all__ = ["end_partners", "end_replaced", "named", "reslot"]
+__all__ = ["DIETS", "end_diet", "end_partners", "end_pet", "end_replaced", "named", "reslot"]

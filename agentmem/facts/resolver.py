@@ -72,6 +72,8 @@ def resolve(
         generic_slot.absorb_twins(decision, candidate, long_term)
         endings.end_replaced(decision, candidate, ended)
         endings.end_partners(decision, candidate, long_term, pending)
+        endings.end_pet(decision, candidate, ended, long_term, pending)
+        endings.end_diet(decision, candidate, long_term, pending)
     elif compared_by_meaning(candidate):
         near = neighbours(candidate, long_term, pending, stored)
         decision = conflicts.decide_note(candidate, near, config)

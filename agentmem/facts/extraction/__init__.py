@@ -23,6 +23,7 @@ from typing import Any
 from agentmem.facts.extraction import holdable, similar
 from agentmem.facts.extraction import parse as extraction_parse
 from agentmem.facts.extraction.base import USER, FactExtractor, as_speaker, render
+from agentmem.facts.extraction.lexicon import PET_KINDS
 from agentmem.facts.extraction.llm import LLMExtractor, local_model_completion, parse_facts
 from agentmem.facts.extraction.patterns import RULES, Rule
 from agentmem.facts.extraction.rules import RuleExtractor, clauses
@@ -59,8 +60,10 @@ class LayeredExtractor(FactExtractor):
     ) -> list[list[Fact]]:
         quick = self._quick.extract_many(texts, source=source, speakers=speakers)
         deep = self.deep.extract_many(texts, source=source, speakers=speakers)
+        quick, deep = ([[_as_pet(f) for f in q] for q in both] for both in (quick, deep))
         return [
-            _ends(cut := _cut(q, d), d) + _new(cut, d) for q, d in zip(quick, deep, strict=True)
+            _ends(cut := _cut(_unended(q, d), d), d) + _new(cut, d)
+            for q, d in zip(quick, deep, strict=True)
         ]
 
     def extract_more(
@@ -106,6 +109,37 @@ def _ends(known: list[Fact], found: list[Fact]) -> list[Fact]:
     rules read the retraction, the parse what it ends, `extraction_change`)."""
     ends = {_key(f): f.ends for f in found if f.ends is not None}
     return [dataclasses.replace(f, ends=ends[_key(f)]) if _key(f) in ends else f for f in known]
+
+
+def _as_pet(fact: Fact) -> Fact:
+    """A possession that is an animal kept as a pet ("I own a hamster") in the slot the
+    parse reads pets in (`has_pet`), so one text states one fact of it."""
+    words = fact.value.lower().split()
+    if canonical(fact.attribute) != "owns" or not words or words[-1] not in PET_KINDS:
+        return fact
+    text = render(fact.subject, "has_pet", fact.value, fact.negated)
+    return dataclasses.replace(fact, attribute="has_pet", text=text)
+
+
+def _unended(known: list[Fact], found: list[Fact]) -> list[Fact]:
+    """`known` without the positive facts whose value the same text says ended ("My hamster
+    passed away": the rules read "my hamster" as a pet had, the parse its death)."""
+    from agentmem.facts.conflicts import normalise_value
+
+    ended = [
+        (f.subject.lower(), set(normalise_value(f.ends).split()))
+        for f in found
+        if f.negated and f.ends
+    ]
+    return [
+        f
+        for f in known
+        if f.negated
+        or not any(
+            s == f.subject.lower() and words and words <= set(normalise_value(f.value).split())
+            for s, words in ended
+        )
+    ]
 
 
 def _key(f: Fact) -> tuple[str, str, str, bool]:

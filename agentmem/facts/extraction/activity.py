@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.negation import is_negation
 
 # Verbs whose object (or, for "go", gerund) is itself the activity.
 ACTIVITY_VERBS = frozenset({"play", "do", "practise", "practice", "go"})
@@ -46,11 +47,23 @@ def habitual(pred) -> bool:
     """Simple present, or a progressive ('am learning', 'have been surfing')."""
     if pred.tag_ in ("VBP", "VBZ"):
         return True
+    if pred.tag_ in ("VBD", "VBN") and pred.lower_ == pred.lemma_.lower() and _finite_base(pred):
+        return True  # "I no longer knit", its base form tagged a participle
     if pred.tag_ == "VB":  # do-support: "I don't do crosswords", "she does not swim"
-        return any(
+        return _finite_base(pred) or any(
             c.dep_ == "aux" and c.lemma_ == "do" and c.tag_ in ("VBP", "VBZ") for c in pred.children
         )
     return pred.tag_ == "VBG" and any(c.dep_ == "aux" and c.lemma_ == "be" for c in pred.children)
+
+
+def _finite_base(pred) -> bool:
+    """A base form with its own subject, no auxiliary and a negation before it: a present
+    the tagger read as a bare verb after "no longer", "never" ("I no longer knit", "we
+    never fly"); an infinitive has no subject of its own, an imperative none at all."""
+    if any(c.dep_ in ("aux", "auxpass") for c in pred.children):
+        return False
+    subject = next((c for c in pred.children if c.dep_ == "nsubj"), None)
+    return subject is not None and any(is_negation(c) and c.i < pred.i for c in pred.children)
 
 
 def activities(pred, *, any_tense: bool = False) -> Iterator[str]:

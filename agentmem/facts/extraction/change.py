@@ -19,6 +19,8 @@ lemmas (with their particle), grouped by what the ended thing was to the subject
                 Y" (Y a name), "upgraded from X to Y": Y holds in place of X (X named
                 without "old", "previous" ...: `HISTORY`)
     beginning   "took up X": X is done from now on ("started Xing": `_begun`)
+    past habit  "used to X": X ended, as under "stopped"; a past "had to" carries out
+                the verb of change it governs ("had to rehome Max": `obliged`)
 
 An ended value is a retraction; a value that replaces another carries the name of the one
 it replaces. Either way `Fact.ends` names what ended, as the text names it, and the resolver
@@ -26,6 +28,9 @@ ends the subject's stored value it names, in whichever slot holds it
 (`agentmem.facts.endings`): the slot given here is a guess from the verb class and the
 object. Not changes: a trip or a departure ("left Paris for a weekend", "left at six"), a
 change that is negated, hypothetical or future (`_asserted` in the parse, and `future`).
+The classes' lemma sets are `extraction_change_verbs`; a value taken in an ended one's place
+in a second clause ("sold the Golf and got a Fiat") is `extraction_replacement`'s, a pet's
+death `extraction_losses`'.
 """
 
 from __future__ import annotations
@@ -33,73 +38,73 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.copula import PRESENT_STAY, copula
+from agentmem.facts.extraction.change_verbs import (
+    BEGINNING,
+    CEASING,
+    DISPOSING,
+    ENDED_PREPOSITIONS,
+    ENDED_SLOT,
+    ENDING,
+    FUTURE,
+    HOME_LEAVING,
+    HOURS,
+    LEAVING,
+    PARTICLES,
+    PARTING,
+    PARTING_OBJECTS,
+    PARTNER_SLOTS,
+    SPANS,
+    SWITCHING,
+    TIES,
+    UNIONS,
+    Change,
+    is_gerund,
+    particle_prep,
+    phrase,
+    pobj,
+)
+from agentmem.facts.extraction.copula import copula
 from agentmem.facts.extraction.dismissal import by_employer
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdings import held_or_done
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
+from agentmem.facts.extraction.replacement import switched, then_taken
 from agentmem.facts.extraction.subjects import parties, subject_of, who
 from agentmem.facts.extraction.values import value_text
 
-# subject, attribute, value, negated, ends (the value ended, as named)
-Change = tuple[str, str, str, bool, str | None]
-
-LEAVING = frozenset({"leave", "quit", "resign", "retire", "fire", "sack", "move out", "lay off"})
-HOME_LEAVING = frozenset({"move out", "move away"})
-LEAVING |= HOME_LEAVING | {"walk away", "let go"}
-CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
-CEASING |= {"quit", "call off"}
-PARTING = frozenset({"break up", "break off", "split", "split up", "divorce", "separate", "dump"})
-PARTING |= {"part", "fall out"}
-# A parting ends a partner: a name, or a noun of these slots ("my boyfriend"); another noun
-# is kin or company, whom no parting ends ("fell out with my brother").
-PARTNER_SLOTS = frozenset({"spouse", "dating"})
-# The union of a couple, as the object of a verb of ending ("ended our marriage").
-UNIONS = frozenset({"marriage", "relationship", "engagement", "romance"})
-# The object of an idiom of parting ("parted ways", "parted company"): no thing that ended.
-PARTING_OBJECTS = frozenset({"way", "ways", "company"})
-DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
-DISPOSING |= {"trade", "give"}
-SWITCHING = frozenset({"switch", "swap", "change", "move", "convert", "trade", "replace"})
-SWITCHING |= {"exchange", "trade in", "go", "upgrade", "downgrade"}
-# Adjectives that place a thing in its owner's history, not name it ("our old Dyson", "my
-# previous phone"): the thing ended is named without them.
-HISTORY = frozenset({"old", "previous", "former", "current", "existing", "trusty"})
-BEGINNING = frozenset({"take up", "start", "begin"})
-ENDING = LEAVING | CEASING | PARTING | DISPOSING
-# A named object's entity type says which slot a verb of leaving ends when nothing else does.
-ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
-# Where the ended thing stands after the verb: "resigned from X", "broke up with X", "got
-# rid of X", "moved out of X".
-ENDED_PREPOSITIONS = frozenset({"from", "with", "of"})
-# Units of time and time away: "for a fortnight", "for the holidays" is how long one is away.
-SPANS = frozenset({"minute", "hour", "day", "night", "week", "weekend", "fortnight", "month"})
-SPANS |= {"year", "holiday", "vacation", "trip", "break", "while"}
-# Adverbs that place a departure in the day ("left the office early").
-HOURS = frozenset({"early", "late", "earlier", "later"})
-FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
-INTO = ("to", "into", "for", "with")
-PARTICLES = frozenset({"out", "away", "off", "up", "in"})
-
-
-def phrase(pred) -> str:
-    """A verb with its particle ("give up", "move out": 'out of' parsed as a preposition)."""
-    particle = [
-        c.lower_
-        for c in pred.children
-        if c.dep_ == "prt"
-        or (c.dep_ in ("prep", "advmod") and c.lower_ in PARTICLES and c.i == pred.i + 1)
-    ]
-    if pred.lemma_.lower() == "let" and any(c.lower_ == "go" for c in pred.children):
-        particle = ["go"]
-    return " ".join([pred.lemma_.lower(), *particle[:1]])
-
 
 def is_change(pred) -> bool:
-    """A verb of ending, parting, disposing, switching or beginning (by lemma and particle)."""
+    """A verb of ending, parting, disposing, switching or beginning (by lemma and particle),
+    or "used to" (a habit now past)."""
     said = phrase(pred)
-    return said in ENDING or said in SWITCHING or said in BEGINNING or pred.lemma_ in ENDING
+    ending = said in ENDING or pred.lemma_ in ENDING or _used_to(pred)
+    return ending or said in SWITCHING or said in BEGINNING
+
+
+def _used_to(pred) -> bool:
+    """ "I used to bake bread", "Noor used to be vegan": what the subject did or was, and no
+    longer does (the past habit ends, as under "stopped")."""
+    return (
+        pred.lower_ == "used"
+        and not any(c.dep_ == "dobj" for c in pred.children)
+        and any(_to_infinitive(c) for c in pred.children if c.dep_ == "xcomp")
+    )
+
+
+def _to_infinitive(verb) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
+def obliged(pred):
+    """The verb of change a past "had to" carries out ("We had to rehome our parrot": the
+    parrot was rehomed), else None; a present "have to" is an obligation still ahead."""
+    if pred.lemma_.lower() != "have" or pred.tag_ != "VBD":
+        return None
+    return next(
+        (c for c in pred.children if c.dep_ == "xcomp" and _to_infinitive(c) and is_change(c)),
+        None,
+    )
 
 
 def changes(pred, subject: str | None) -> Iterator[Change]:
@@ -111,13 +116,19 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
     if subject is None:
         yield from _parted(pred) if said in PARTING or pred.lemma_ in PARTING else ()
         return
-    swapped = list(_switched(pred, subject, said))
+    swapped = list(switched(pred, subject, said, lambda old: _guessed_slot(old, pred, said)))
     if swapped:
         yield from swapped
     elif said in BEGINNING or pred.lemma_ in ("start", "begin"):
         yield from _begun(pred, subject, said)
-    elif said in ENDING or pred.lemma_ in ENDING:
-        yield from _ended(pred, subject, said)
+    elif said in ENDING or pred.lemma_ in ENDING or _used_to(pred):
+        ended = list(_ended(pred, subject, said))
+        taken = [] if any(r[1] == "spouse" for r in ended) else list(then_taken(pred))
+        if len(ended) == 1 and len(taken) == 1:  # "dropped keto and went paleo": Y for X
+            yield subject, *taken[0], False, ended[0][4]
+            return
+        yield from ended
+        yield from ((subject, a, v, False, None) for a, v in taken if ended)
 
 
 def _future(pred) -> bool:
@@ -162,7 +173,7 @@ def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
         # only the slot and value are read: the subject is the clause's
         yield from ((a, v) for _, a, v, negated in copula(child, USER, False) if not negated)
     elif (child.dep_ == "xcomp" and child.pos_ == "VERB") or (
-        child.dep_ == "dobj" and is_gerund(child)
+        child.dep_ in ("dobj", "xcomp") and is_gerund(child)  # "quit smoking", NN
     ):
         ended = ended_doing(child)  # "stopped playing tennis", "gave up climbing"
         yield from ended or _ended_after(child, pred, said)  # "was let go from X"
@@ -170,6 +181,12 @@ def _what_ended(child, pred, said: str) -> Iterator[tuple[str, str]]:
         yield from _ended_thing(child, pred, said)
     elif child.dep_ in ("prep", "advmod") and (obj := _ended_object(child, said)) is not None:
         yield from _ended_thing(obj, pred, said)
+    elif _is_particle(child, pred) and (obj := pobj(child)) is not None:
+        yield from _ended_thing(obj, pred, said)  # "traded in my Corolla": "in" a preposition
+
+
+def _is_particle(child, pred) -> bool:
+    return (particle := particle_prep(pred)) is not None and particle.i == child.i
 
 
 def _ends_a_union(pred) -> bool:
@@ -211,16 +228,16 @@ def _ended_object(prep, said: str):
 
 def _ended_thing(obj, pred, said: str) -> Iterator[tuple[str, str]]:
     """An ended object: the place or employer of "my job at X" / "the house in X", else the
-    object itself in the slot its kind suggests ("my cat", "Initech", "Sam")."""
-    for prep in (c for c in (*obj.children, *pred.children) if c.dep_ == "prep"):
-        inner = next((c for c in prep.children if c.dep_ == "pobj"), None)
-        if inner is None or not (value := value_text(inner)):
-            continue
-        attribute = predicate(f"{obj.lemma_.lower()}", prep.lower_, inner)
-        attribute = attribute or ENDED_SLOT.get(entity_type(inner))
-        if attribute:
-            yield attribute, value
+    object itself in the slot its kind suggests ("my cat", "Initech", "Sam"). A thing
+    disposed of ends itself too ("sold the cottage in Cornwall": the cottage)."""
+    placed = next(_placed(obj, pred), None)
+    if placed is not None:
+        yield placed
+        if said not in DISPOSING or obj.pos_ != "NOUN":
             return
+    if (service := _service(obj)) is not None and (value := value_text(service)):
+        yield "does", value  # "cancelled my Netflix subscription": Netflix, used no more
+        return
     named = obj.pos_ == "NOUN" and predicate_index().get(obj.lemma_.lower())
     if said in PARTING and obj.pos_ == "NOUN" and named not in PARTNER_SLOTS:
         return  # "fell out with my brother", "split from the band": no partner ends
@@ -230,10 +247,32 @@ def _ended_thing(obj, pred, said: str) -> Iterator[tuple[str, str]]:
         yield _guessed_slot(obj, pred, said), value
 
 
+def _service(obj):
+    """The service or body a noun of membership names ("my Netflix subscription", "the gym
+    membership", "my Strava account"): what a cancelled tie ends."""
+    if obj.lemma_.lower() not in TIES:
+        return None
+    named = [c for c in obj.children if c.dep_ == "compound" and c.i < obj.i]
+    return named[-1] if named else None
+
+
+def _placed(obj, pred) -> Iterator[tuple[str, str]]:
+    for prep in (c for c in (*obj.children, *pred.children) if c.dep_ == "prep"):
+        inner = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if inner is None or inner.i == obj.i or not (value := value_text(inner)):
+            continue
+        attribute = predicate(f"{obj.lemma_.lower()}", prep.lower_, inner)
+        attribute = attribute or ENDED_SLOT.get(entity_type(inner))
+        if attribute:
+            yield attribute, value
+
+
 def _guessed_slot(obj, pred, said: str) -> str:
     """The slot an ended object most likely held (the resolver finds the one that holds it)."""
-    if said in PARTING or (obj.pos_ == "PROPN" and entity_type(obj) == "PERSON"):
-        return "spouse"
+    if said in PARTING or (
+        obj.pos_ == "PROPN" and entity_type(obj) == "PERSON" and said in LEAVING
+    ):
+        return "spouse"  # a person is parted from or left, never sold ("sold the Clio")
     if said in HOME_LEAVING:
         return "lives_in"
     if (parallel := _parallel_slot(pred)) is not None:
@@ -253,11 +292,6 @@ def ended_doing(verb) -> list[tuple[str, str]]:
     ended = [(a, v) for a, v, _ in slots(verb)]
     ended = ended or held_or_done(verb, any_tense=True)
     return ended or ([("does", verb.lower_)] if is_gerund(verb) else [])
-
-
-def is_gerund(token) -> bool:
-    """An -ing form, also where the tagger made it a noun ("given up rowing")."""
-    return token.tag_ == "VBG" or (token.tag_ == "NN" and token.lower_.endswith("ing"))
 
 
 def _parted(pred) -> Iterator[Change]:
@@ -293,58 +327,7 @@ def _parallel_slot(pred) -> str | None:
     return stated.pop() if len(stated) == 1 else None
 
 
-# --- switching and beginning ---------------------------------------------------------------
-
-
-def _switched(pred, subject: str, said: str) -> Iterator[Change]:
-    """ "from X to Y", "X for Y", "X with Y": Y, naming X as what it replaces."""
-    preps = {c.lower_: c for c in pred.children if c.dep_ == "prep"}
-    obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
-    # "from X to Y"; "X for Y", "X with Y" ("moved the party to Saturday" swaps nothing)
-    old, towards = (_pobj(preps["from"]), INTO) if "from" in preps else (obj, ("for", "with"))
-    if "from" in preps:  # "from X to Y" parsed with "to Y" under "from"
-        preps |= {c.lower_: c for c in preps["from"].children if c.dep_ == "prep"}
-    elif obj is not None:  # "swapped Notion for Obsidian" parsed with "for Y" under X
-        preps = {c.lower_: c for c in obj.children if c.dep_ == "prep"} | preps
-    new = next((_pobj(preps[p]) for p in towards if p in preps), None)
-    if old is None or new is None or not (said in SWITCHING or _named(new)):
-        return
-    if {entity_type(old), entity_type(new)} & {"DATE", "TIME"}:
-        return  # "moved the barbecue from Saturday to Sunday": a time, not a value held
-    was, now = _unplaced(value_text(old, role=True)), value_text(new, role=True)
-    if was and now:
-        attribute = _new_slot(pred, new) or _switched_slot(old, pred, said)
-        yield subject, attribute, now, False, was
-
-
-def _unplaced(name: str) -> str:
-    """A thing's name without the adjectives that place it in its owner's history."""
-    words = name.split()
-    while len(words) > 1 and words[0].lower() in HISTORY:
-        words = words[1:]
-    return " ".join(words)
-
-
-def _switched_slot(old, pred, said: str) -> str:
-    """A switch of brands, tools or pastimes as much as of employers ("switched from
-    Samsung to a Pixel"): a slot that holds many values, unless the verb is one of leaving
-    or parting; the resolver moves it to the slot that holds the old value."""
-    if said in LEAVING or said in PARTING:
-        return _guessed_slot(old, pred, said)
-    return "does" if is_gerund(old) else "owns"
-
-
-def _new_slot(pred, new) -> str | None:
-    head = phrase(pred)
-    return predicate(head, "to", new) if new.pos_ == "PROPN" else None
-
-
-def _named(token) -> bool:
-    return token.pos_ == "PROPN" or entity_type(token) in ("PERSON", "ORG", "GPE")
-
-
-def _pobj(prep):
-    return None if prep is None else next((c for c in prep.children if c.dep_ == "pobj"), None)
+# --- beginning ---------------------------------------------------------------------------
 
 
 def _begun(pred, subject: str, said: str) -> Iterator[Change]:
@@ -359,40 +342,11 @@ def _begun(pred, subject: str, said: str) -> Iterator[Change]:
             yield subject, "does", value, False, None
 
 
-def replaced(readings) -> list[Change]:
-    """A sentence's readings, where it ends X and states Y of the same subject and slot ("I
-    left Initech; these days I work at Hooli") as one: Y, naming X as what it replaces. A
-    present stay in a place (`copula.PRESENT_STAY`) is the subject's new home where the
-    sentence ends one ("not living in Brighton any more; I'm in Bath now"), else nothing."""
-    out = [(*r, None) if len(r) == 4 else tuple(r) for r in readings]
-    homes = {r[0] for r in out if r[1] == "lives_in" and r[3] and r[4] is not None}
-    stays = [r for r in out if r[1] == PRESENT_STAY]
-    out = [r for r in out if r[1] != PRESENT_STAY]
-    out += [(r[0], "lives_in", *r[2:]) for r in stays if r[0] in homes]  # "I'm in Bath now"
-    for ended in [r for r in out if r[3] and r[4] is not None]:
-        new = [r for r in out if r[:2] == ended[:2] and not r[3] and r[4] is None]
-        if len(new) == 1:
-            out = [(*r[:4], ended[4]) if r is new[0] else r for r in out if r is not ended]
-    return out
-
-
-def owner_of_lost(pred) -> Iterator[Change]:
-    """ "My hamster passed away", "our dog died": the owner's pet or thing ends."""
-    if phrase(pred) not in ("pass away", "die"):
-        return
-    thing = next((c for c in pred.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"), None)
-    owner = None if thing is None else next((c for c in thing.children if c.dep_ == "poss"), None)
-    if owner is not None and (whose := who(owner)) is not None and (value := value_text(thing)):
-        yield whose, "has_pet", value, True, value
-
-
 __all__ = [
     "Change",
     "changes",
     "ended_doing",
     "is_change",
     "is_gerund",
-    "owner_of_lost",
     "phrase",
-    "replaced",
 ]

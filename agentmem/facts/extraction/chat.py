@@ -12,6 +12,8 @@ conversation that the written-prose readings miss.
     lower-case name   "my sister jess works at X": a bare noun the relation noun modifies
     contracted "is"   "my dog's called Rex": an "'s" the tagger took for a possessive but
                       that a participle follows is "is" (or "has"); the text is parsed again
+    "X here"          "Vegetarian here", "Night owl here, obviously": a verbless sentence
+                      whose head is a kind with "here" says the speaker is one
 
 Each is read from the dependency parse, never from the words of one phrasing.
 """
@@ -22,7 +24,7 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.lexicon import pet_kind, pet_name
-from agentmem.facts.extraction.pipeline import LIGHT_VERBS, predicate_index
+from agentmem.facts.extraction.pipeline import LIGHT_VERBS, names_a_kind, predicate_index
 from agentmem.facts.extraction.similar import similar_attribute
 
 # Verbs of having or starting something: the mirror of the parse's verbs of ending.
@@ -152,6 +154,19 @@ def naming(pred, who) -> Iterator[tuple[str, str, str]]:
         yield whom, "name", named.text
 
 
+def here_is(sentence) -> Iterator[tuple[str, str, str]]:
+    """(speaker, "is_a", kind) of a verbless "X here" ("Vegetarian here, for the record"):
+    chat's way of saying "I am X"; the head has no subject and no verb governs it."""
+    root = sentence.root
+    if root.pos_ not in ("ADJ", "NOUN", "PROPN") or not names_a_kind(root.lower_):
+        return
+    if any(c.dep_ in SUBJECT_DEPS for c in root.children):
+        return
+    if any(c.dep_ == "advmod" and c.lower_ == "here" and c.i == root.i + 1 for c in root.children):
+        words = [t for t in root.lefts if t.dep_ == "compound"] + [root]
+        yield USER, "is_a", " ".join(t.text if t.pos_ == "PROPN" else t.lower_ for t in words)
+
+
 def repaired(doc, nlp):
     """`doc`, or the text parsed again with "is"/"has" for each possessive "'s" followed by
     a participle: English puts a noun phrase after a possessive, never a verb form."""
@@ -174,6 +189,7 @@ __all__ = [
     "begun_place",
     "cleft",
     "dropped_subject",
+    "here_is",
     "listed_names",
     "lower_case_name",
     "naming",

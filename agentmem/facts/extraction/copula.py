@@ -34,6 +34,7 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         return
     if comp is None:
         yield from _placed(pred, subject, negated)
+        yield from _on_a_diet(pred, subject, negated)
         return
     if (yield from _related(comp, subject, negated)):
         return
@@ -105,6 +106,23 @@ def _a_state(adjunct) -> bool:
     return adjunct.lower_ in STATE_ADVERBS or (
         adjunct.lemma_ == "day" and any(c.lower_ in ("these", "those") for c in adjunct.children)
     )
+
+
+def _on_a_diet(pred, subject: str, negated: bool) -> Iterator[Reading]:
+    """ "I'm on a keto diet", "Ravi is on the paleo diet": the kind of diet one keeps, as
+    "I'm vegan" states one (`is_a`); a diet of no named kind ("on a diet") states none."""
+    for child in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "on"):
+        diet = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if diet is None or diet.lemma_.lower() != "diet":
+            continue
+        kinds = [
+            c
+            for c in diet.children
+            if c.i < diet.i
+            and (c.dep_ == "compound" or (c.dep_ == "amod" and names_a_kind(c.lower_)))
+        ]
+        if kinds:
+            yield subject, "is_a", " ".join(k.lower_ for k in kinds), negated
 
 
 def _a_time(adjunct) -> bool:

@@ -103,8 +103,9 @@ def _untimed_present(pred) -> bool:
 
 
 def _got(pred) -> bool:
-    """ "I've got a Vespa": a present possession in the perfect of "get"."""
-    if pred.lemma_.lower() != "get" or pred.tag_ != "VBN":
+    """ "I've got a Vespa": a present possession in the perfect of "get" (also where the
+    tagger read the participle as a past: "I've got two rabbits", "got" VBD)."""
+    if pred.lemma_.lower() != "get" or pred.tag_ not in ("VBN", "VBD"):
         return False
     return any(
         c.dep_ == "aux" and c.lemma_ == "have" and c.tag_ in ("VBP", "VBZ") for c in pred.children

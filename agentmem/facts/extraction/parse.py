@@ -32,7 +32,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from agentmem.facts.extraction import change, chat, instead, renaming
+from agentmem.facts.extraction import change, chat, instead, losses, negation, renaming, replacement
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.dismissal import dismissed
@@ -42,7 +42,6 @@ from agentmem.facts.extraction.frequency import frequency, habit_text
 from agentmem.facts.extraction.holdings import held_or_done, partner_with, together
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.mistagged import noun_verbs
-from agentmem.facts.extraction.negation import ends_a_state, negated_clause
 from agentmem.facts.extraction.origins import birthplace, life_events
 from agentmem.facts.extraction.pipeline import (
     MODEL_PACKAGES,
@@ -105,7 +104,7 @@ class ParseExtractor(FactExtractor):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
             readings = list(reread(sentence, _readings, self._parser.one))
-            readings = change.replaced(instead.rewrite(sentence, readings))
+            readings = replacement.replaced(instead.rewrite(sentence, readings))
             for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)
                 fact = _fact(subject, attribute, value, negated, confidence, source, ends)
@@ -142,18 +141,20 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
         yield owner, attribute, name, False
     for owner, attribute, name in chat.listed_names(sentence, subject_of):
         yield owner, attribute, name, False
+    for owner, attribute, kind in chat.here_is(sentence):  # "Vegetarian here"
+        yield owner, attribute, kind, False
     for owner, attribute, name in renaming.appositive_pets(sentence):
         yield owner, attribute, name, False
     yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
     for pred in sentence:
-        yield from change.owner_of_lost(pred)  # "my hamster passed away"
-        if _asserted(pred) and not negated_clause(pred):
+        yield from losses.owner_of_lost(pred)  # "my hamster passed away"
+        if _asserted(pred) and not negation.negated_clause(pred):
             yield from dismissed(pred)  # "IKEA made me redundant"
 
 
 def _asserted(pred) -> bool:
     """Not a hypothetical, a condition, a wish, a question or a past state."""
-    if pred.tag_ == "VBD" and pred.lemma_ in STATIVE_VERBS:
+    if pred.tag_ == "VBD" and pred.lemma_ in STATIVE_VERBS and change.obliged(pred) is None:
         return False
     for child in pred.children:
         if child.dep_ == "aux" and child.lower_ in MODALS:
@@ -176,7 +177,7 @@ def _each_subject(pred) -> Iterator[Reading]:
 
 
 def _clause(pred) -> Iterator[Reading]:
-    subject, negated = subject_of(pred) or chat.dropped_subject(pred), negated_clause(pred)
+    subject, negated = subject_of(pred) or chat.dropped_subject(pred), negation.negated_clause(pred)
     if couple := list(together(pred)):  # "Jasper and I are together"
         yield from ((s, a, v, negated) for s, a, v in couple)
     elif demoted_copula(pred):
@@ -192,6 +193,8 @@ def _clause(pred) -> Iterator[Reading]:
         yield from () if negated else renaming.renamed(pred, subject)
     elif change.is_change(pred) and (changed := list(change.changes(pred, subject))):
         yield from () if negated else changed  # "didn't quit", "never moved out": no change
+    elif (done := change.obliged(pred)) is not None:  # "we had to rehome our parrot"
+        yield from () if negated else change.changes(done, subject)
     elif subject is None:
         return
     else:
@@ -202,17 +205,19 @@ def _clause(pred) -> Iterator[Reading]:
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         read = read or [(subject, a, v, negated) for a, v in held_or_done(pred)]
-        yield from _ended_states(pred, read)
+        yield from _ended_states(pred, read) if negated else read
 
 
-def _ended_states(pred, readings: list[Reading]) -> Iterator[Reading]:
-    """A negated reading said to have ended ("I don't work for the council any more", "no
-    longer live in Brighton") names what ended, as a verb of leaving does: the stored value
-    that holds its words ends ("the council" ends "the city council"), and a new value of
-    the same slot in the sentence replaces it (`change.replaced`)."""
-    ended = negated_clause(pred) and ends_a_state(pred)
-    for reading in readings:
-        yield (*reading, reading[2]) if ended and reading[3] else reading
+def _ended_states(pred, read: list[Reading]) -> Iterator[tuple]:
+    """A clause whose negation says a state ended ("no longer", "anymore": "I don't keep
+    hens anymore", "I no longer swim") names each value as ended, so that the stored value
+    it names ends in whichever wording it was stored ("hens" ends "hen", "swimming" ends
+    "swimming every morning"); a plain "not" retracts the value alone."""
+    if not negation.ends_a_state(pred):
+        yield from read
+        return
+    yield from ((s, a, v, True, v) for s, a, v, neg in read if neg)
+    yield from (r for r in read if not r[3])
 
 
 __all__ = [

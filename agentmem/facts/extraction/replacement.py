@@ -1,0 +1,172 @@
+"""A value taken in the place of one that ended, for the parse extractor
+(`extraction_parse`, with `extraction_change`).
+
+English says that Y replaced X in one sentence in three ways: a verb of switching with its
+two values ("switched from X to Y", "swapped X for Y", "replaced X with Y", "traded in X
+for Y": `switched`, called by `extraction_change` for its verb classes); two clauses, one
+ending X and one stating Y of the same subject and slot ("I left Initech; these days I work
+at Hooli": `replaced`); and a verb of ending joined to a past verb of acquiring or becoming
+("sold the Golf and got an electric Fiat", "dropped keto and went paleo": `then_taken`).
+Each is one fact: Y, naming X as what it replaces (`Fact.ends`). A positive
+reading of a value the same sentence ends ("My dog Biscuit died" also reads the dog's name)
+is dropped: the ending is what the sentence says of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from agentmem.facts.extraction.change_verbs import (
+    HISTORY,
+    INTO,
+    LEAVING,
+    PARTING,
+    SWITCHING,
+    Change,
+    is_gerund,
+    particle_prep,
+    phrase,
+    pobj,
+)
+from agentmem.facts.extraction.copula import PRESENT_STAY
+from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.lexicon import PET_KINDS
+from agentmem.facts.extraction.pipeline import names_a_kind
+from agentmem.facts.extraction.predicates import predicate
+from agentmem.facts.extraction.values import value_text
+
+# Verbs that take a new thing or way in place of one ended in the clause before ("sold the
+# Golf and got an electric Fiat", "dropped keto and went paleo"): acquiring and becoming.
+ACQUIRING = frozenset({"get", "buy", "adopt", "acquire", "lease", "pick up"})
+BECOMING = frozenset({"go", "become", "turn"})
+COMPLEMENTS = ("acomp", "attr", "oprd", "dobj")
+
+
+def then_taken(pred) -> Iterator[tuple[str, str]]:
+    """What a verb joined to a verb of ending takes up in the ended value's place: a thing
+    got or bought (`owns`, a pet `has_pet`), a way become ("went paleo": `is_a`)."""
+    for verb in pred.conjuncts:
+        if verb.i < pred.i or verb.tag_ not in ("VBD", "VBN"):  # done, not planned
+            continue
+        obj = next((c for c in verb.children if c.dep_ in COMPLEMENTS), None)
+        if obj is None or not (value := value_text(obj, role=True) or obj.text):
+            continue
+        if _phrase(verb) in ACQUIRING and obj.dep_ == "dobj" and obj.pos_ in ("NOUN", "PROPN"):
+            yield ("has_pet" if obj.lemma_.lower() in PET_KINDS else "owns"), value
+        elif verb.lemma_.lower() in BECOMING and _a_kind(obj):
+            yield "is_a", value
+
+
+def _phrase(verb) -> str:
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
+    return f"{verb.lemma_.lower()} {particle}".strip()
+
+
+def _a_kind(token) -> bool:
+    """A bare adjective or noun of kind ("went paleo", "went vegan" with "vegan" a noun)."""
+    bare = not any(c.dep_ == "det" for c in token.children)
+    return bare and (token.pos_ == "ADJ" or (token.pos_ == "NOUN" and names_a_kind(token.lower_)))
+
+
+def replaced(readings) -> list[Change]:
+    """A sentence's readings, where it ends X and states Y of the same subject and slot ("I
+    left Initech; these days I work at Hooli") as one: Y, naming X as what it replaces. A
+    present stay in a place (`copula.PRESENT_STAY`) is the subject's new home where the
+    sentence ends one ("not living in Brighton any more; I'm in Bath now"), else nothing."""
+    out = [(*r, None) if len(r) == 4 else tuple(r) for r in readings]
+    homes = {r[0] for r in out if r[1] == "lives_in" and r[3] and r[4] is not None}
+    stays = [r for r in out if r[1] == PRESENT_STAY]
+    out = [r for r in out if r[1] != PRESENT_STAY]
+    out += [(r[0], "lives_in", *r[2:]) for r in stays if r[0] in homes]  # "I'm in Bath now"
+    out = [r for r in out if not _ended_here(r, out)]
+    for ended in [r for r in out if r[3] and r[4] is not None]:
+        new = [r for r in out if r[:2] == ended[:2] and not r[3] and r[4] is None]
+        if len({r[2].lower() for r in new}) == 1:  # one value, maybe read twice
+            twins = [r for r in new if r is not new[0]]
+            out = [(*r[:4], ended[4]) if r is new[0] else r for r in out if r is not ended]
+            out = [r for r in out if not any(r is t for t in twins)]
+    return out
+
+
+def _ended_here(reading, readings) -> bool:
+    """A positive reading whose value the sentence ends ("My dog Biscuit died" reads the
+    dog's name beside its ending): the ending is what the sentence says of it."""
+    subject, _, value, negated, _ = reading
+    if negated:
+        return False
+    words = set(value.lower().replace("(", "").replace(")", "").split())
+    return any(
+        r[3] and r[4] and r[0] == subject and set(r[4].lower().split()) <= words for r in readings
+    )
+
+
+# --- switching: "from X to Y", "X for Y", "X with Y" -----------------------------------
+
+
+def switched(pred, subject: str, said: str, guess: Callable[[Any], str]) -> Iterator[Change]:
+    """ "from X to Y", "X for Y", "X with Y": Y, naming X as what it replaces (`guess`:
+    the slot a verb of ending would give X, for a switch by a verb of leaving or parting)."""
+    preps = {c.lower_: c for c in pred.children if c.dep_ == "prep"}
+    obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
+    if obj is None and (particle := particle_prep(pred)) is not None:
+        obj = pobj(particle)  # "traded in the Prius for a Kia"
+    # "from X to Y"; "X for Y", "X with Y" ("moved the party to Saturday" swaps nothing)
+    old, towards = (pobj(preps["from"]), INTO) if "from" in preps else (obj, ("for", "with"))
+    if "from" in preps:  # "from X to Y" parsed with "to Y" under "from"
+        preps |= {c.lower_: c for c in preps["from"].children if c.dep_ == "prep"}
+    elif obj is not None:  # "swapped Notion for Obsidian" parsed with "for Y" under X
+        preps = {c.lower_: c for c in obj.children if c.dep_ == "prep"} | preps
+    new = next((pobj(preps[p]) for p in towards if p in preps), None)
+    if new is None and "from" in preps:
+        new = _infinitive_to(pred)  # "from vegetarian to strictly vegan", "vegan" a verb
+    if old is None or new is None or not (said in SWITCHING or _named(new)):
+        return
+    if {entity_type(old), entity_type(new)} & {"DATE", "TIME"}:
+        return  # "moved the barbecue from Saturday to Sunday": a time, not a value held
+    was = _unplaced(value_text(old, role=True))
+    now = new.text if new.dep_ in ("advcl", "xcomp") else value_text(new, role=True)
+    if was and now:
+        attribute = _new_slot(pred, new) or _switched_slot(old, said, guess)
+        yield subject, attribute, now, False, was
+
+
+def _infinitive_to(pred):
+    """The word after "to" where the parser took "to" for an infinitive's marker: "switched
+    from vegetarian to strictly vegan" ("vegan" a verb under "switched"); only an adjective
+    or noun misread as a verb (no object, no clause of its own)."""
+    for child in pred.children:
+        marked = any(c.dep_ == "aux" and c.lower_ == "to" for c in child.children)
+        own = any(c.dep_ in ("dobj", "nsubj", "prep", "ccomp") for c in child.children)
+        if child.dep_ in ("advcl", "xcomp") and marked and not own and child.i > pred.i:
+            return child
+    return None
+
+
+def _unplaced(name: str) -> str:
+    """A thing's name without the adjectives that place it in its owner's history."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in HISTORY:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _switched_slot(old, said: str, guess: Callable[[Any], str]) -> str:
+    """A switch of brands, tools or pastimes as much as of employers ("switched from
+    Samsung to a Pixel"): a slot that holds many values, unless the verb is one of leaving
+    or parting; the resolver moves it to the slot that holds the old value."""
+    if said in LEAVING or said in PARTING:
+        return guess(old)
+    return "does" if is_gerund(old) else "owns"
+
+
+def _new_slot(pred, new) -> str | None:
+    head = phrase(pred)
+    return predicate(head, "to", new) if new.pos_ == "PROPN" else None
+
+
+def _named(token) -> bool:
+    return token.pos_ == "PROPN" or entity_type(token) in ("PERSON", "ORG", "GPE")
+
+
+__all__ = ["ACQUIRING", "BECOMING", "replaced", "switched", "then_taken"]
