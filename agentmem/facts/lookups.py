@@ -155,7 +155,9 @@ def nearest_of_kind(
     search widens (x8, up to WIDEST) for those vectors, so they do not crowd out the notes
     and facts a candidate must be compared with. A small scope is answered exactly from
     this process's copy of its vectors, as a search's is (`stores/vector_copy.py`)."""
-    generation = _generation(long_term, query.user_id)
+    # the scope's generation: a small scope is answered from the exact in-process copy
+    # (without it the index is asked, Chroma's query, ~2 ms CPU at any size)
+    generation = long_term.vector_generation(query.user_id)
     hits = long_term.nearest_many(
         query.user_id, vectors, width, active_only=True, generation=generation
     )
@@ -171,13 +173,6 @@ def nearest_of_kind(
         for j, n in zip(short, wider, strict=True):
             near[j] = n
     return near
-
-
-def _generation(long_term: LongTermMemory, user_id: str) -> int:
-    """The scope's vector generation (`index_generations`): which copy of its vectors is
-    current. Without it the index is asked (Chroma's query, ~2 ms CPU at any size)."""
-    with long_term.sql.begin() as conn:
-        return long_term.sql.generations.read(conn, user_id)
 
 
 def neighbours(

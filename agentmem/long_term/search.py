@@ -96,6 +96,12 @@ class Searching:
         # a neighbour passes the filter: its signals were read with it
         signals.update({mid: around[mid] for mid in kept if mid not in signals})
 
+    def vector_generation(self, user_id: str) -> int:
+        """The scope's vector generation (`index_generations`), read on a connection of its
+        own: which copy of its vectors is current, to pass to `nearest_many`."""
+        with self.sql.begin() as conn:
+            return self.sql.generations.read(conn, user_id)
+
     def nearest(
         self,
         user_id: str,
