@@ -71,6 +71,10 @@ keeps the first layers whole (`agentmem.kv.policies.allocation`), and ``rec_cap`
 reconstruction's claim to a share of the text. Each was measured on the dev text and none
 wins at every budget (figures in DESIGN.md's STR definition), so all three are off by default.
 
+Merging (``merge``, off by default; ``str_merge`` in the registry): the evicted rows are folded
+into kept rows of similar key, which then stand for their attention
+(`agentmem.kv.policies.merging`; figures in docs/design.md's STR section).
+
 Its persistence probability is ``p = sigmoid((s - tau) / T)`` with ``tau`` chosen so that
 ``sum(p)`` equals the budget; retention keeps by ``p``: deterministic top-k
 (``sampling="topk"``) or Bernoulli draws from a seeded generator. It is structured:
@@ -101,6 +105,7 @@ import torch
 from agentmem.errors import ConfigError
 from agentmem.kv.policies.allocation import allocate, layer_curve
 from agentmem.kv.policies.base import Policy
+from agentmem.kv.policies.merging import merge_evicted, rows_within
 from agentmem.kv.policies.reconstruction import repeat_scores
 
 
@@ -168,9 +173,19 @@ class STR(Retention):
     hold_pending: float = 0.5
     prior_queries: float = 0.0
     combine: Literal["rank", "mass"] = "rank"
+    # evicted rows folded into kept ones (`agentmem.kv.policies.merging`); "none": dropped
+    merge: Literal["none", "key", "position"] = "none"
+    merge_weight: Literal["count", "attention"] = "count"
+    merge_min_sim: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.merge not in ("none", "key", "position"):
+            raise ConfigError(f"str.merge must be 'none', 'key' or 'position', got {self.merge!r}")
+        if self.merge_weight not in ("count", "attention"):
+            raise ConfigError(
+                f"str.merge_weight must be 'count' or 'attention', got {self.merge_weight!r}"
+            )
         if self.combine not in ("rank", "mass"):
             raise ConfigError(f"str.combine must be 'rank' or 'mass', got {self.combine!r}")
         if self.combine == "mass" and self.key_norm:
@@ -264,8 +279,22 @@ class STR(Retention):
         allotted = state.extra.pop("str_rows", None)
         if allotted is not None and allotted[0] == budget:
             budget = allotted[1]
+        if self.merge != "none" and (state.length > budget or state.log_mass is not None):
+            budget = rows_within(state, budget)  # the masses are paid for in rows
         state.extra["str_budget"] = budget
         super().compress(state, budget)
+
+    def retain(self, state, keep: torch.Tensor) -> None:
+        """Keep the rows at ``keep``, folding the others into them when ``merge`` says so."""
+        if self.merge == "none":
+            state.keep(keep)
+        else:
+            merge_evicted(state, keep, self.merge, self.merge_weight, self.merge_min_sim)
+
+    def device_bytes(self, state) -> int:
+        """Keys, values and, once rows were merged into, their masses."""
+        mass = 0 if state.log_mass is None else state.log_mass.nbytes
+        return state.keys.nbytes + state.values.nbytes + mass
 
     def _repeat(self, cache, budget: int) -> None:
         if not self.reconstruct or cache.rereader is None or not cache.states:
