@@ -66,7 +66,8 @@ def test_a_row_merged_into_an_identical_key_keeps_its_share_of_attention(tiny, k
 
 
 def test_every_evicted_token_is_folded_in_by_position(tiny):
-    session, _ = _fed(tiny, get_policy("str", merge="position"), budget=0.3, chunk=8)
+    policy = get_policy("str", merge="position", merge_weight="count")
+    session, _ = _fed(tiny, policy, budget=0.3, chunk=8)
     seen = session.cache.tokens_seen
     for st in session.cache.states:
         assert st.length < seen

@@ -20,6 +20,9 @@ and weighs as ``weight`` says: ``"count"``, each row by the tokens it stands for
 ``"attention"``, each row by the attention it received (the policy's statistic, CaM's
 weights), the growth capped at the count's so that a kept row with little measured attention
 cannot take a large mass. Keys stay as they are (a kept token keeps its position).
+Counting adds log(count) to a row's logit for every query, whether or not the query would
+have read the merged tokens: on the dev text it multiplied perplexity at 6.25% (docs/design.md,
+STR), so the defaults are "key", "attention" and 0.8.
 
 The mass costs 4 bytes per row and KV head: ``rows_within`` gives the rows a budget of tokens
 pays for once masses are held beside them.
@@ -27,14 +30,55 @@ pays for once masses are held beside them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
+from agentmem.errors import ConfigError
 from agentmem.kv.state import LayerState
 
 MASS_BYTES = 4  # one float32 log-mass per row and KV head
+
+
+@dataclass
+class Merging:
+    """The fields and hooks of a policy that merges what it evicts (STR mixes it in before
+    its base, so that ``retain`` and ``device_bytes`` here take the base's place). ``merge``
+    "none" drops evicted rows as before; the defaults of the other two were chosen on the dev
+    text (docs/design.md's STR section)."""
+
+    merge: Literal["none", "key", "position"] = "none"
+    merge_weight: Literal["count", "attention"] = "attention"
+    merge_min_sim: float = 0.8
+
+    def check_merge(self) -> None:
+        if self.merge not in ("none", "key", "position"):
+            raise ConfigError(f"merge must be 'none', 'key' or 'position', got {self.merge!r}")
+        if self.merge_weight not in ("count", "attention"):
+            raise ConfigError(
+                f"merge_weight must be 'count' or 'attention', got {self.merge_weight!r}"
+            )
+
+    def merge_rows(self, state: LayerState, budget: int) -> int:
+        """Rows to keep for a budget of ``budget`` tokens: fewer once masses are held, since
+        they are paid for in rows; ``budget`` itself while nothing is merged or evicted."""
+        if self.merge == "none" or (state.length <= budget and state.log_mass is None):
+            return budget
+        return rows_within(state, budget)
+
+    def retain(self, state: LayerState, keep: torch.Tensor) -> None:
+        """Keep the rows at ``keep``, folding the others into them unless ``merge`` is none."""
+        if self.merge == "none":
+            state.keep(keep)
+        else:
+            merge_evicted(state, keep, self.merge, self.merge_weight, self.merge_min_sim)
+
+    def device_bytes(self, state: LayerState) -> int:
+        """Keys, values and, once rows were merged into, their masses."""
+        mass = 0 if state.log_mass is None else state.log_mass.nbytes
+        return state.keys.nbytes + state.values.nbytes + mass
 
 
 def rows_within(state: LayerState, budget: int) -> int:
@@ -103,4 +147,4 @@ def _targets(
     return to, (sim >= min_sim).float()
 
 
-__all__ = ["MASS_BYTES", "merge_evicted", "rows_within"]
+__all__ = ["MASS_BYTES", "Merging", "merge_evicted", "rows_within"]

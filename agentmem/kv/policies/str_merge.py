@@ -17,8 +17,6 @@ class STRMerge(STR):
 
     name: ClassVar[str] = "str_merge"
     merge: Literal["none", "key", "position"] = "key"
-    merge_weight: Literal["count", "attention"] = "attention"
-    merge_min_sim: float = 0.8
 
 
 __all__ = ["STRMerge"]

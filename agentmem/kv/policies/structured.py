@@ -57,13 +57,9 @@ evidence against tokens judged by a whole repetition, a question was evicted at 
 budget (tests/test_kv_str_pending.py). They are held instead: the newest pending tokens, up
 to ``hold_pending`` (0.5) of the budget, are kept as sinks are, and once more are pending than
 that, the repetition runs at the next compression rather than waiting for ``min_pass``, so
-every token is either held or judged by repetition. `bench kv` passkey at 1k tokens (12
-trials, seed 0) at 6.25 / 12.5 / 25%: 1 / 8 / 12 of 12 with the hold (full 12); on the first
-3 of those trials side by side, without the hold 0 / 0 / 3, with it 0 / 3 / 3 (KVzip
-2 / 3 / 3, TOVA 0 / 0 / 0). Perplexity at 25% on `bench kv`'s dev
-text (1k tokens, chunks of 32) is unchanged, 13.645 with and without the hold (full 10.155,
-KVzip 14.31, TOVA 14.08): a chunk of 32 is repeated at once, so nothing is pending at a
-compression. ``hold_pending=0`` ranks pending tokens by the other evidence, as before.
+every token is either held or judged by repetition (passkey answers gained at 12.5%,
+perplexity unchanged: a chunk of 32 is repeated at once; figures in docs/design.md's STR
+section). ``hold_pending=0`` ranks pending tokens by the other evidence, as before.
 
 The budget is a total over layers. By default each layer keeps the same rows; ``layer_floor``
 below 1 lets layers compete for the total by their attention curves and ``dense_layers``
@@ -105,7 +101,7 @@ import torch
 from agentmem.errors import ConfigError
 from agentmem.kv.policies.allocation import allocate, layer_curve
 from agentmem.kv.policies.base import Policy
-from agentmem.kv.policies.merging import merge_evicted, rows_within
+from agentmem.kv.policies.merging import Merging
 from agentmem.kv.policies.reconstruction import repeat_scores
 
 
@@ -152,7 +148,7 @@ class Retention(Policy):
 
 
 @dataclass
-class STR(Retention):
+class STR(Merging, Retention):
     """Significance (attention received | reconstruction importance | key norm) ->
     persistence -> span-structured retention."""
 
@@ -174,18 +170,10 @@ class STR(Retention):
     prior_queries: float = 0.0
     combine: Literal["rank", "mass"] = "rank"
     # evicted rows folded into kept ones (`agentmem.kv.policies.merging`); "none": dropped
-    merge: Literal["none", "key", "position"] = "none"
-    merge_weight: Literal["count", "attention"] = "count"
-    merge_min_sim: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.merge not in ("none", "key", "position"):
-            raise ConfigError(f"str.merge must be 'none', 'key' or 'position', got {self.merge!r}")
-        if self.merge_weight not in ("count", "attention"):
-            raise ConfigError(
-                f"str.merge_weight must be 'count' or 'attention', got {self.merge_weight!r}"
-            )
+        self.check_merge()
         if self.combine not in ("rank", "mass"):
             raise ConfigError(f"str.combine must be 'rank' or 'mass', got {self.combine!r}")
         if self.combine == "mass" and self.key_norm:
@@ -279,22 +267,9 @@ class STR(Retention):
         allotted = state.extra.pop("str_rows", None)
         if allotted is not None and allotted[0] == budget:
             budget = allotted[1]
-        if self.merge != "none" and (state.length > budget or state.log_mass is not None):
-            budget = rows_within(state, budget)  # the masses are paid for in rows
+        budget = self.merge_rows(state, budget)
         state.extra["str_budget"] = budget
         super().compress(state, budget)
-
-    def retain(self, state, keep: torch.Tensor) -> None:
-        """Keep the rows at ``keep``, folding the others into them when ``merge`` says so."""
-        if self.merge == "none":
-            state.keep(keep)
-        else:
-            merge_evicted(state, keep, self.merge, self.merge_weight, self.merge_min_sim)
-
-    def device_bytes(self, state) -> int:
-        """Keys, values and, once rows were merged into, their masses."""
-        mass = 0 if state.log_mass is None else state.log_mass.nbytes
-        return state.keys.nbytes + state.values.nbytes + mass
 
     def _repeat(self, cache, budget: int) -> None:
         if not self.reconstruct or cache.rereader is None or not cache.states:
