@@ -169,7 +169,6 @@ class STR(Merging, Retention):
     hold_pending: float = 0.5
     prior_queries: float = 0.0
     combine: Literal["rank", "mass"] = "rank"
-    # evicted rows folded into kept ones (`agentmem.kv.policies.merging`); "none": dropped
 
     def __post_init__(self) -> None:
         super().__post_init__()
