@@ -14,6 +14,9 @@ from agentmem.llm.fakes import tiny_llm
 
 pytest.importorskip("transformers")
 
+# the layer state these fakes read: rows of one token each (nothing merged into them)
+_UNMERGED = SimpleNamespace(row_log_mass=lambda: None)
+
 
 def test_multi_chunk_forward_equals_the_models_attention():
     llm = tiny_llm()
@@ -62,7 +65,7 @@ def test_extra_keys_share_one_softmax_with_the_cache():
     emask = torch.ones(kv_heads, m, dtype=torch.bool)
     emask[0, 1] = False
     policy = _Extras(ek, ev, emask)
-    out = _attend_observed(SimpleNamespace(policy=policy), None, query, key, value, d**-0.5)
+    out = _attend_observed(SimpleNamespace(policy=policy), _UNMERGED, query, key, value, d**-0.5)
     keys = torch.cat([ek, key], 2).repeat_interleave(group, 1)
     values = torch.cat([ev, value], 2).repeat_interleave(group, 1)
     mask = torch.cat(
@@ -101,7 +104,7 @@ def test_resident_keys_come_first_and_a_single_query_hands_over_its_normaliser(q
     emask = torch.ones(kv_heads, m, dtype=torch.bool)
     emask[1, 0] = False
     policy = _Resident((rk, rv), ek, ev, emask)
-    out = _attend_observed(SimpleNamespace(policy=policy), None, query, key, value, d**-0.5)
+    out = _attend_observed(SimpleNamespace(policy=policy), _UNMERGED, query, key, value, d**-0.5)
     keys = torch.cat([rk, ek, key], 2).repeat_interleave(group, 1)
     values = torch.cat([rv, ev, value], 2).repeat_interleave(group, 1)
     mask = torch.cat(

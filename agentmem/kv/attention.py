@@ -7,7 +7,8 @@ untouched outside that block.
 
 The function computes ordinary softmax attention of the new queries over
 ``[policy extras (e.g. CMP's warm and recalled tokens), cached tokens, new tokens]`` with a
-bottom-right causal mask (cached tokens are all in the past, whatever their positions), and,
+bottom-right causal mask (cached tokens are all in the past, whatever their positions), the
+cached rows' ``log_mass`` added to their logits when a policy has merged tokens into them, and,
 for policies that need them, hands the attention weights to the policy chunk by chunk, so
 nothing ever materialises a full ``q x n`` matrix for every head at once.
 """
@@ -81,7 +82,7 @@ def managed_attention_forward(
     policy = cache.policy
     if policy.needs_queries:
         policy.observe_queries(state, module, query)
-    if not policy.needs_attention and not policy.has_extra(state):
+    if not policy.needs_attention and not policy.has_extra(state) and state.log_mass is None:
         out = _sdpa(query, key, value, scaling)
     else:
         out = _attend_observed(cache, state, query, key, value, scaling)
@@ -125,6 +126,7 @@ def _attend_observed(cache, state, query, key, value, scaling):
     resident = policy.resident_kv(state) if has_extra else None
     w = 0 if resident is None else resident[0].shape[2]
     chunk = min(QUERY_CHUNK, policy.query_chunk(state, q_total) or QUERY_CHUNK)
+    mass = state.row_log_mass()
     outputs = []
     for start in range(0, q_total, chunk):
         stop = min(start + chunk, q_total)
@@ -133,6 +135,8 @@ def _attend_observed(cache, state, query, key, value, scaling):
         if w:
             keys = torch.cat([resident[0][0], keys], 1)
         scores = _scores(qg[:, :, start:stop], keys, scaling)  # (kv_heads, group, c, w + upto)
+        if mass is not None:  # a merged row stands for several tokens' attention
+            scores[..., w:] += mass[:, None, None, :upto]
         if stop - start > 1:  # within the chunk's own tokens, query r sees token t <= r
             own = torch.ones(stop - start, stop - start, dtype=torch.bool, device=query.device)
             scores[..., w + upto - (stop - start) :].masked_fill_(own.triu(1), float("-inf"))

@@ -3,7 +3,8 @@
     from agentmem.kv.policies import get_policy
     policy = get_policy("str", recent=32)
 
-Names: full, streaming_llm, h2o, snapkv, tova, knorm, expected_attention, kvzip, str, cmp.
+Names: full, streaming_llm, h2o, snapkv, tova, knorm, expected_attention, kvzip, str,
+str_merge, cmp.
 ``register_policy`` adds more.
 """
 
@@ -20,6 +21,7 @@ from agentmem.kv.policies.h2o import H2O
 from agentmem.kv.policies.knorm import Knorm
 from agentmem.kv.policies.kvzip import KVzip
 from agentmem.kv.policies.snapkv import SnapKV
+from agentmem.kv.policies.str_merge import STRMerge
 from agentmem.kv.policies.streaming_llm import StreamingLLM
 from agentmem.kv.policies.structured import STR
 from agentmem.kv.policies.tova import TOVA
@@ -41,7 +43,8 @@ def register_policy(cls: type[Policy]) -> type[Policy]:
     return cls
 
 
-for _cls in (FullCache, StreamingLLM, H2O, SnapKV, TOVA, Knorm, ExpectedAttention, KVzip, STR, CMP):
+_ALL = (FullCache, StreamingLLM, H2O, SnapKV, TOVA, Knorm, ExpectedAttention, KVzip, STR, STRMerge)
+for _cls in (*_ALL, CMP):
     register_policy(_cls)
 
 ALIASES = {
@@ -69,6 +72,6 @@ def get_policy(name: str | Policy | dict[str, Any], **params: Any) -> Policy:
 
 __all__ = [
     "CMP", "H2O", "KVzip", "POLICIES", "STR", "TOVA", "ExpectedAttention", "FullCache", "Knorm",
-    "Policy", "SnapKV", "StreamingLLM",
+    "Policy", "STRMerge", "SnapKV", "StreamingLLM",
     "get_policy", "register_policy",
 ]  # fmt: skip

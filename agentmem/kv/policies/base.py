@@ -136,6 +136,11 @@ class Policy:
         protected = self.protected(state, budget)
         scores = torch.where(protected, torch.full_like(scores, PROTECTED), scores)
         keep = self.select(state, scores, budget)
+        self.retain(state, keep)
+
+    def retain(self, state: LayerState, keep: torch.Tensor) -> None:
+        """Keep the rows at ``keep: (kv_heads, budget)`` (sorted) and drop the others; a
+        policy that folds the dropped rows into the kept ones overrides this."""
         state.keep(keep)
 
     def select(self, state: LayerState, scores: torch.Tensor, budget: int) -> torch.Tensor:

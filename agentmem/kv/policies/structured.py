@@ -57,19 +57,19 @@ evidence against tokens judged by a whole repetition, a question was evicted at 
 budget (tests/test_kv_str_pending.py). They are held instead: the newest pending tokens, up
 to ``hold_pending`` (0.5) of the budget, are kept as sinks are, and once more are pending than
 that, the repetition runs at the next compression rather than waiting for ``min_pass``, so
-every token is either held or judged by repetition. `bench kv` passkey at 1k tokens (12
-trials, seed 0) at 6.25 / 12.5 / 25%: 1 / 8 / 12 of 12 with the hold (full 12); on the first
-3 of those trials side by side, without the hold 0 / 0 / 3, with it 0 / 3 / 3 (KVzip
-2 / 3 / 3, TOVA 0 / 0 / 0). Perplexity at 25% on `bench kv`'s dev
-text (1k tokens, chunks of 32) is unchanged, 13.645 with and without the hold (full 10.155,
-KVzip 14.31, TOVA 14.08): a chunk of 32 is repeated at once, so nothing is pending at a
-compression. ``hold_pending=0`` ranks pending tokens by the other evidence, as before.
+every token is either held or judged by repetition (passkey answers gained at 12.5%,
+perplexity unchanged: a chunk of 32 is repeated at once; figures in docs/design.md's STR
+section). ``hold_pending=0`` ranks pending tokens by the other evidence, as before.
 
 The budget is a total over layers. By default each layer keeps the same rows; ``layer_floor``
 below 1 lets layers compete for the total by their attention curves and ``dense_layers``
 keeps the first layers whole (`agentmem.kv.policies.allocation`), and ``rec_cap`` bounds
 reconstruction's claim to a share of the text. Each was measured on the dev text and none
 wins at every budget (figures in DESIGN.md's STR definition), so all three are off by default.
+
+Merging (``merge``, off by default; ``str_merge`` in the registry): the evicted rows are folded
+into kept rows of similar key, which then stand for their attention
+(`agentmem.kv.policies.merging`; figures in docs/design.md's STR section).
 
 Its persistence probability is ``p = sigmoid((s - tau) / T)`` with ``tau`` chosen so that
 ``sum(p)`` equals the budget; retention keeps by ``p``: deterministic top-k
@@ -101,6 +101,7 @@ import torch
 from agentmem.errors import ConfigError
 from agentmem.kv.policies.allocation import allocate, layer_curve
 from agentmem.kv.policies.base import Policy
+from agentmem.kv.policies.merging import Merging
 from agentmem.kv.policies.reconstruction import repeat_scores
 
 
@@ -147,7 +148,7 @@ class Retention(Policy):
 
 
 @dataclass
-class STR(Retention):
+class STR(Merging, Retention):
     """Significance (attention received | reconstruction importance | key norm) ->
     persistence -> span-structured retention."""
 
@@ -171,6 +172,7 @@ class STR(Retention):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.check_merge()
         if self.combine not in ("rank", "mass"):
             raise ConfigError(f"str.combine must be 'rank' or 'mass', got {self.combine!r}")
         if self.combine == "mass" and self.key_norm:
@@ -264,6 +266,7 @@ class STR(Retention):
         allotted = state.extra.pop("str_rows", None)
         if allotted is not None and allotted[0] == budget:
             budget = allotted[1]
+        budget = self.merge_rows(state, budget)
         state.extra["str_budget"] = budget
         super().compress(state, budget)
 
