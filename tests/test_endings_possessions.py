@@ -95,6 +95,7 @@ KEPT = [  # (first, second, the value that must stay current)
     ("I use Netflix.", "I cancelled my dentist appointment.", "netflix"),
     ("I'm vegetarian.", "I'm also gluten-free.", "vegetarian"),
     ("I keep hens.", "I don't keep them in the house.", "hen"),
+    ("I'm vegetarian.", "I'm a vegan activist.", "vegetarian"),  # an activist, not a diet
 ]
 
 

@@ -218,8 +218,10 @@ def end_diet(
 
 
 def _diet(value: str | None) -> str | None:
-    found = {w for w in conflicts.normalise_value(value).split() if w in DIETS}
-    return found.pop() if len(found) == 1 else None
+    """The diet a kind names: its head word ("strictly vegan", "a vegetarian"), not a word
+    that describes another kind ("a vegan chef" is a chef)."""
+    words = conflicts.normalise_value(value).split()
+    return words[-1] if words and words[-1] in DIETS else None
 
 
 def end_partners(
