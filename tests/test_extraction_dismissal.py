@@ -46,3 +46,23 @@ def test_the_subject_of_a_dismissal_has_not_left():
 def test_a_role_held_at_an_employer_names_the_employer():
     facts = read("Dmitri is an analyst at Hargreaves Lansdown.")
     assert ("Dmitri", "works_at", "Hargreaves Lansdown", False) in facts
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        ("I'm a line cook at a steakhouse.", ("user", "works_at", "steakhouse", False)),
+        ("I'm a vegan baker at a cafe.", ("user", "works_at", "cafe", False)),  # on the copula
+        (
+            "Ayla is a pharmacist at the county hospital.",
+            ("Ayla", "works_at", "county hospital", False),
+        ),
+    ],
+)
+def test_a_place_of_work_after_a_role_is_the_employer(text, fact):
+    assert fact in read(text)
+
+
+@pytest.mark.parametrize("text", ["I'm a teacher at heart.", "I'm a nurse at night."])
+def test_a_role_at_a_time_or_in_spirit_names_no_employer(text):
+    assert not [r for r in read(text) if r[1] == "works_at"]

@@ -54,8 +54,11 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
 
 def _employer_of_role(role) -> Iterator[str]:
     """The employer a role is held at or for ("a lawyer at Baker McKenzie", "a nurse for the
-    health board"): a name, or a noun of a place of work (`extraction_values.fits`)."""
-    for prep in (c for c in role.children if c.dep_ == "prep" and c.lower_ in ("at", "for")):
+    health board"): a name, or a noun of a place of work (`extraction_values.fits`); the
+    parser hangs the place on the role or on the copula ("I'm a baker at a cafe")."""
+    owners = (role, role.head) if role.dep_ == "attr" else (role,)
+    preps = [c for t in owners for c in t.children if c.dep_ == "prep"]
+    for prep in (c for c in preps if c.lower_ in ("at", "for")):
         obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
         if obj is not None and entity_type(obj) not in NOT_EMPLOYERS and fits("works_at", obj):
             if value := value_text(obj):
