@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,17 @@ def test_every_store_with_user_data_is_purged():
     """The stores purge walks: a store added to agentmem joins this list or this test fails."""
     names = [name for name, _ in lifecycle.USER_STORES]
     assert names == ["memories", "vector_index", "kv_snapshots", "last_chat", "adapters"]
+
+
+def test_a_purge_right_after_writes_leaves_no_vector_generation(mem, alice):
+    mem.add("warm the parser up", Scope("carol"))
+    mem.flush()  # marks now: the next writes stay unmarked for up to a second
+    for i in range(5):
+        mem.add(f"Note {i}: the greenhouse needs a new hinge", alice)
+    indexer, deadline = mem.long_term.indexer, time.monotonic() + 60
+    while indexer._outstanding and time.monotonic() < deadline:
+        time.sleep(0.01)  # then indexed, not yet marked: the window the purge must close
+    mem.purge(alice)
+    mem.flush()
+    assert _rows_of(mem, "alice")["index_generations"] == 0
+    assert mem.long_term.index.count("alice") == 0

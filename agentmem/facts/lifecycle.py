@@ -101,7 +101,11 @@ def purge(long_term: LongTermMemory, scope: Scope, owner: Any = None) -> dict[st
     what each removed.
 
     `owner` is the Memory being purged (adapters loaded into its live model are unloaded).
+    The vector indexer is flushed first: a write of the user still queued, or indexed but
+    not yet marked, would otherwise land after the purge (a vector in a dropped collection,
+    a generation row bumped back into `index_generations`).
     """
+    long_term.flush()
     removed = {name: remove(long_term, owner, scope.user_id) for name, remove in USER_STORES}
     log.info("purged user %r: %s", scope.user_id, removed)
     return removed
