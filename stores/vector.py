@@ -289,7 +289,17 @@ class VectorIndex:
         ids, stored = list(got["ids"]), got.get("embeddings")
         if not ids:
             return [], np.zeros((0, width), dtype=np.float32)
-        if stored is None or any(v is None or len(v) != width for v in stored):
+        if stored is None or len(stored) != len(ids):
+            # A Chroma server answering while other processes write has returned ids with
+            # fewer vectors than ids (CI: a copy of n ids and no columns failed a search).
+            log.info(
+                "no in-process copy of %s: vectors for %d of %d ids",
+                col.name,
+                0 if stored is None else len(stored),
+                len(ids),
+            )
+            return None
+        if any(v is None or len(v) != width for v in stored):
             return None
         return ids, np.asarray(stored, dtype=np.float32)
 

@@ -290,3 +290,30 @@ def test_a_write_landing_while_another_is_merged_is_kept(monkeypatch):
     held = copies._copies["a"]
     assert {"mine", "other"} <= set(held.ids) and len(held.ids) == 12
     assert held.matrix.shape == (12, 8) and copies.held_bytes() == held.nbytes
+
+
+class _Lagging:
+    """A collection whose `get` returns ids without all their vectors, as a Chroma server
+    did while three processes wrote it (the vectors lag the ids)."""
+
+    name = "lagging"
+    configuration_json = {"hnsw": {"space": "cosine"}}
+
+    def __init__(self, embeddings: list) -> None:
+        self.embeddings = embeddings
+
+    def count(self) -> int:
+        return 3
+
+    def get(self, include: list[str]) -> dict:
+        return {"ids": ["a", "b", "c"], "embeddings": self.embeddings}
+
+
+@pytest.mark.parametrize("embeddings", [[], [[1.0, 0.0, 0.0, 0.0]], None])
+def test_ids_without_their_vectors_give_no_copy(index, embeddings):
+    """No copy is made from an answer missing vectors: the search asks the index instead
+    of failing on a matrix without rows or columns."""
+    assert index._copy_source(_Lagging(embeddings), 4) is None
+    whole = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
+    ids, matrix = index._copy_source(_Lagging(whole), 4)
+    assert ids == ["a", "b", "c"] and matrix.shape == (3, 4)
