@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from agentmem import Memory, Scope
+from agentmem import Memory
 
 sys.path.insert(0, str(Path(__file__).parent / "changes_hand"))
+from change_cases import replaces_each, said_in_turn  # noqa: E402
 from changes_evaluate import load, run  # noqa: E402
-from conflicts_evaluate import values  # noqa: E402
 from hand_suite import check_nothing_merged_or_lost  # noqa: E402
 
 
@@ -64,31 +64,17 @@ KEPT = [  # (first, second, the value that must stay current)
 
 @pytest.mark.parametrize("first,second,gone", ENDED)
 def test_an_ending_ends_the_value_it_names(mem, first, second, gone):
-    scope = Scope(f"end-{abs(hash(second))}")
-    mem.add(first, scope)
-    mem.add(second, scope)
-    now, before = values(mem, scope)
+    now, before = said_in_turn(mem, "end", first, second)
     assert not any(gone in v.split() or gone == v for v in now), now
     assert any(gone in v for v in before), before
 
 
-@pytest.mark.parametrize("first,second,old,new", SWITCHED)
-def test_a_switch_ends_the_old_value_and_states_the_new(mem, first, second, old, new):
-    scope = Scope(f"switch-{abs(hash(second))}")
-    mem.add(first, scope)
-    mem.add(second, scope)
-    now, before = values(mem, scope)
-    assert not any(old in v for v in now), now
-    assert any(old in v for v in before), before
-    assert any(new in v for v in now), now
+test_a_switch_ends_the_old_value_and_states_the_new = replaces_each(SWITCHED, "switch")
 
 
 @pytest.mark.parametrize("first,second,kept", KEPT)
 def test_no_change_keeps_the_value(mem, first, second, kept):
-    scope = Scope(f"kept-{abs(hash(second))}")
-    mem.add(first, scope)
-    mem.add(second, scope)
-    now, _ = values(mem, scope)
+    now, _ = said_in_turn(mem, "kept", first, second)
     assert kept in now, now
 
 

@@ -8,17 +8,12 @@ tables."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from change_cases import replaces_each, said_in_turn
 from parse_reading import read, reads_each
 
-from agentmem import Memory, Scope
+from agentmem import Memory
 from agentmem.facts.extraction import parse
-
-sys.path.insert(0, str(Path(__file__).parent / "conflicts_hand"))
-from conflicts_evaluate import values  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 
@@ -81,10 +76,7 @@ REPLACED = [  # (first, second, old value, new value)
 
 
 def test_the_same_kind_said_as_chat_restates_it(mem):
-    scope = Scope("restated-kind")
-    mem.add("I'm a pescatarian.", scope)
-    mem.add("Pescatarian here, as it happens.", scope)
-    now, _ = values(mem, scope)
+    now, _ = said_in_turn(mem, "restated", "I'm a pescatarian.", "Pescatarian here, as it happens.")
     assert now == {"pescatarian"}
 
 
@@ -101,31 +93,17 @@ KEPT = [  # (first, second, the value that must stay current)
 
 @pytest.mark.parametrize("first,second,gone", ENDED)
 def test_an_ending_ends_the_pet_thing_or_habit(mem, first, second, gone):
-    scope = Scope(f"ended-{abs(hash(second))}")
-    mem.add(first, scope)
-    mem.add(second, scope)
-    now, before = values(mem, scope)
+    now, before = said_in_turn(mem, "ended", first, second)
     assert not any(gone in v for v in now), now
     assert any(gone in v for v in before), before
 
 
-@pytest.mark.parametrize("first,second,old,new", REPLACED)
-def test_a_replacement_ends_the_old_and_states_the_new(mem, first, second, old, new):
-    scope = Scope(f"replaced-{abs(hash(second))}")
-    mem.add(first, scope)
-    mem.add(second, scope)
-    now, before = values(mem, scope)
-    assert not any(old in v for v in now), now
-    assert any(old in v for v in before), before
-    assert any(new in v for v in now), now
+test_a_replacement_ends_the_old_and_states_the_new = replaces_each(REPLACED, "replaced")
 
 
 @pytest.mark.parametrize("first,second,kept", KEPT)
 def test_what_is_no_ending_keeps_the_value(mem, first, second, kept):
-    scope = Scope(f"kept-{abs(hash(second))}")
-    mem.add(first, scope)
-    mem.add(second, scope)
-    now, _ = values(mem, scope)
+    now, _ = said_in_turn(mem, "kept", first, second)
     assert any(kept in v for v in now), now
 
 
