@@ -111,6 +111,13 @@ def _as_pg(cmd: list[str]) -> list[str]:
     return [runuser, "-u", PG_USER, "--", *cmd]
 
 
+def _run_pg(bindir: Path, program: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    """One of PostgreSQL's programs, its output captured (as the postgres user under root)."""
+    return subprocess.run(
+        _as_pg([str(bindir / program), *args]), capture_output=True, text=True, timeout=timeout
+    )
+
+
 @contextmanager
 def postgres_server() -> Iterator[PostgresServer]:
     """A fresh PostgreSQL cluster on 127.0.0.1, trust auth, fast and non-durable settings."""
@@ -123,61 +130,27 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.chown(sockdir, PG_USER)
     port = free_port()
     try:
-        init = subprocess.run(
-            _as_pg(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(datadir),
-                    "-U",
-                    PG_USER,
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                ]
-            ),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        init = _run_pg(
+            bindir, "initdb", "-D", str(datadir), "-U", PG_USER, "--auth=trust", "-E", "UTF8",
+            "--no-sync", timeout=120,
+        )  # fmt: skip
         if init.returncode != 0:
             raise ServerUnavailable(f"initdb failed:\n{init.stdout}\n{init.stderr}")
         options = (
             f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        start = subprocess.run(
-            _as_pg(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(datadir),
-                    "-l",
-                    str(log),
-                    "-o",
-                    options,
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            ),
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
+        start = _run_pg(
+            bindir, "pg_ctl", "-D", str(datadir), "-l", str(log), "-o", options, "-w", "-t", "60",
+            "start", timeout=90,
+        )  # fmt: skip
         if start.returncode != 0:
             raise ServerUnavailable(f"pg_ctl start failed:\n{start.stderr}\n{_tail(log)}")
         yield PostgresServer(port=port, datadir=datadir, bin=bindir)
     finally:
         if (datadir / "postmaster.pid").exists():
-            subprocess.run(
-                _as_pg(
-                    [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w", "stop"]
-                ),
-                capture_output=True,
-                timeout=60,
+            _run_pg(
+                bindir, "pg_ctl", "-D", str(datadir), "-m", "immediate", "-w", "stop", timeout=60
             )
         shutil.rmtree(root, ignore_errors=True)
 
