@@ -38,6 +38,21 @@ def mem_sql(request, home):
         yield m
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_mem_sql(request, tmp_path_factory):
+    """One Memory for a whole module (hash embedder, words counted as tokens) on SQLite,
+    then on a fresh PostgreSQL database."""
+    from agentmem.short_term import word_counter
+
+    home = tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
+    config = {"home": home, "embedding": {"model": "hash"}}
+    if request.param == "postgresql":
+        name = home.name.replace("-", "_")
+        config["database_url"] = request.getfixturevalue("postgres").create_database(name)
+    with Memory(**config, token_counter=word_counter) as m:
+        yield m
+
+
 @pytest.fixture
 def alice():
     return Scope(user_id="alice")

@@ -70,19 +70,10 @@ metadata = st.dictionaries(
 )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def mem(request, tmp_path_factory):
-    home = tmp_path_factory.mktemp("hostile")
-    config = {"home": home, "embedding": {"model": "hash"}}
-    if request.param == "postgresql":
-        config["database_url"] = request.getfixturevalue("postgres").create_database(
-            "hostile_" + home.name.replace("-", "_")
-        )
-    from agentmem.short_term import word_counter
-
-    with Memory(**config, token_counter=word_counter) as m:
-        m.add("bob's secret: the vault code is 4711", "bob", {"secret": True})
-        yield m
+@pytest.fixture(scope="module")
+def mem(module_mem_sql):
+    module_mem_sql.add("bob's secret: the vault code is 4711", "bob", {"secret": True})
+    return module_mem_sql
 
 
 def _bob_untouched(mem: Memory) -> None:

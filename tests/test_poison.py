@@ -25,18 +25,9 @@ def _nested(depth: int, leaf: object = 1) -> object:
     return value
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def mem(request, tmp_path_factory):
-    home = tmp_path_factory.mktemp("poison")
-    config = {"home": home, "embedding": {"model": "hash"}}
-    if request.param == "postgresql":
-        config["database_url"] = request.getfixturevalue("postgres").create_database(
-            "poison_" + home.name.replace("-", "_")
-        )
-    from agentmem.short_term import word_counter
-
-    with Memory(**config, token_counter=word_counter) as m:
-        yield m
+@pytest.fixture(scope="module")
+def mem(module_mem_sql):
+    return module_mem_sql
 
 
 @pytest.fixture(scope="module")
