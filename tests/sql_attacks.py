@@ -90,6 +90,7 @@ REFUSED = [
     "SELECT last_insert_rowid()",
     # SQL run from a string, over the real tables
     "SELECT query_to_xml('select * from public.memories', true, true, '')",
+    "SELECT query_to_xml('select * from memories', true, true, '')",
     "SELECT table_to_xml('memories', true, true, '')",
     "SELECT database_to_xml(true, true, '')",
     "SELECT * FROM ts_stat('select text_tsv from memories')",

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, text
 
-from agentmem import Memory, QueryRefusedError, Scope
+from agentmem import Memory, Scope
 from agentmem.long_term import WritePlan
 from agentmem.short_term import word_counter
 from agentmem.stores import protocols
@@ -324,82 +324,6 @@ def test_observe_and_purge(mem, alice, bob):
     assert mem.sql("SELECT count(*) AS n FROM memories", alice) == [{"n": 0}]
     assert mem.sql("SELECT count(*) AS n FROM episodes", alice) == [{"n": 0}]
     assert mem.sql("SELECT count(*) AS n FROM memories", bob) == [{"n": 1}]
-
-
-# --- read-only SQL ---------------------------------------------------------------------
-def test_readonly_sql_sees_own_rows(mem, alice, bob):
-    mem.add_many(["I live in Berlin", "Pack the red scarves"], alice)
-    mem.add("I live in Oslo", bob)
-    rows = mem.sql(
-        "SELECT m.text, e.op FROM memories m JOIN memory_events e "
-        "ON e.memory_id = m.id ORDER BY m.text",
-        alice,
-    )
-    assert rows == [
-        {"text": "I live in Berlin", "op": "ADD"},
-        {"text": "Pack the red scarves", "op": "ADD"},
-    ]
-    assert mem.sql(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-        "WHERE i < 3) SELECT count(*) AS c FROM n",
-        alice,
-    ) == [{"c": 3}]
-    assert mem.sql("SELECT count(*) AS n FROM memories WHERE user_id = 'bob'", alice) == [{"n": 0}]
-
-
-# Comments, quoted names and TABLE now parse and run confined to the scope: see
-# tests/sql_attacks.py (CONFINED) for those and the full catalogue of refusals.
-REFUSED = [
-    "DELETE FROM memories",
-    "UPDATE memories SET text = 'x'",
-    "DROP TABLE memories",
-    "INSERT INTO memories (id) VALUES ('x')",
-    "ATTACH DATABASE '/tmp/x.db' AS x",
-    "PRAGMA table_info(memories)",
-    "SELECT * FROM memories; DELETE FROM memories",
-    "SELECT 1; SELECT 2",
-    "SELECT * FROM sqlite_master",
-    "SELECT * FROM alembic_version",
-    "SELECT * FROM memories_fts",
-    "SELECT * FROM main.memories",
-    "SELECT * FROM public.memories",
-    "SELECT * FROM PUBLIC . memories",
-    "SELECT * FROM pg_catalog.pg_tables",
-    "SELECT * FROM information_schema.tables",
-    "SELECT pg_read_file('/etc/passwd')",
-    "SELECT pg_sleep(5)",
-    "SELECT current_setting('data_directory')",
-    "SELECT query_to_xml('select * from memories', true, true, '')",
-    "SELECT table_to_xml('memories', true, true, '')",
-    "SELECT * FROM ts_stat('select text_tsv from memories')",
-    "SELECT set_config('search_path', 'x', false)",
-    "SELECT lo_import('/etc/passwd')",
-    "SELECT dblink('dbname=postgres', 'select 1')",
-    "SELECT * FROM ONLY memories",
-    "SELECT load_extension('x')",
-    "SELECT nextval('memories_pk_seq')",
-    "WITH x AS (DELETE FROM memories RETURNING *) SELECT * FROM x",
-    "COPY memories TO '/tmp/x'",
-    "SELECT * INTO copy FROM memories",
-    "VACUUM",
-    "EXPLAIN SELECT 1",
-    "",
-    "SELECT 'unterminated",
-    "LOCK TABLE memories",
-    "SET search_path TO x",
-    "VALUES (1)",
-]
-
-
-def test_readonly_sql_refusals(mem, alice, bob):
-    mem.add("I live in Oslo", bob)
-    for statement in REFUSED:
-        with pytest.raises(QueryRefusedError):
-            mem.sql(statement, alice)
-    assert mem.sql("SELECT count(*) AS n FROM memories", bob) == [{"n": 1}]
-    assert mem.sql("SELECT 'DROP TABLE memories; --' AS s", alice) == [
-        {"s": "DROP TABLE memories; --"}
-    ]
 
 
 @pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**62, 1.5, True, "2147483648"])
