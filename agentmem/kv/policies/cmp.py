@@ -26,7 +26,8 @@ from typing import ClassVar, Literal
 import torch
 
 from agentmem.errors import ConfigError
-from agentmem.kv.policies.structured import STR, Retention
+from agentmem.kv.policies.retention import Retention
+from agentmem.kv.policies.structured import STR
 from agentmem.kv.tiers import ColdStore, WarmTier
 
 HOT, WARM, COLD = 0, 1, 2
