@@ -1,7 +1,8 @@
 """What the hand-written suites' scorers share (tests/*_hand): the tally by category, the
-loop that stores each case in its own scope through `Memory.add` and through one
-`Memory.add_many` batch, the reading of "subject: words" expectations from the stored
-records, the report's shape and its printed tail, and the invariants every suite checks.
+cases said as texts with "subject: words" expectations (their loading and their reading
+from the stored records), the loop that stores each case in its own scope through
+`Memory.add` and through one `Memory.add_many` batch, the report's shape and its printed
+tail, and the invariants every suite checks (and the two tests that check them).
 
 A report is a dict: `by_category` ({category: {"accuracy", "cases"}}), `silent_merges`,
 `lost_texts` and `failures` (each a dict the script prints one line of).
@@ -14,7 +15,10 @@ import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).parent / "facts_eval_conv"))
 from conv_evaluate import _kept, _memory, _records  # noqa: E402
@@ -23,6 +27,7 @@ from agentmem import Memory, MemoryRecord, Scope  # noqa: E402
 from agentmem.facts.conflicts import is_negated  # noqa: E402
 
 MODES = ("add", "batch")
+ARTICLES = frozenset({"a", "an", "the"})
 
 
 class Tally:
@@ -89,6 +94,58 @@ def missed_holds_and_ends(case, records: list[MemoryRecord]) -> list[str]:
         if _active(found) or not [r for r in found if r.status != "active"]:
             missed.append(f"ends {e}")
     return missed
+
+
+@dataclass(frozen=True)
+class SaidCase:
+    """Texts said in turn (`say`) and the "subject: words" expectations of the records."""
+
+    category: str
+    say: tuple[str, ...]
+    holds: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
+    once: tuple[str, ...] = ()
+    exact: tuple[str, ...] = ()
+    lacks: tuple[str, ...] = ()
+
+
+def load_said(cases: Path, expectations: tuple[str, ...]) -> list[SaidCase]:
+    """The cases of a suite's file ({category: [{say, and some of `expectations`}]})."""
+    spec = yaml.safe_load(cases.read_text())
+    out = []
+    for category, rows in spec.items():
+        for row in rows:
+            extra = set(row) - {"say", *expectations}
+            if extra or not row.get("say") or not any(row.get(e) for e in expectations):
+                raise ValueError(f"bad case {row!r}: say, and one of {expectations}")
+            expected = {e: tuple(row.get(e, ())) for e in expectations}
+            out.append(SaidCase(category, tuple(row["say"]), **expected))
+    return out
+
+
+def _bare(text: str | None) -> list[str]:
+    return [w for w in _words(text) if w not in ARTICLES]
+
+
+def missed_said(case: SaidCase, records: list[MemoryRecord]) -> list[str]:
+    """The expectations of `case` the records do not meet: `holds` and `ends`, and
+
+    once   exactly one active positive fact of the subject holds the words
+    exact  an active positive fact of the subject whose value is the words (articles aside)
+    lacks  no active positive fact of the subject holds the words
+    """
+    missed = missed_holds_and_ends(case, records)
+    missed += [f"once {e}" for e in case.once if len(_active(_matching(records, e))) != 1]
+    for e in case.exact:
+        want = _bare(e.partition(":")[2])
+        if not [r for r in _active(_matching(records, e)) if _bare(r.value) == want]:
+            missed.append(f"exact {e}")
+    return missed + [f"lacks {e}" for e in case.lacks if _active(_matching(records, e))]
+
+
+def expects_one_record(case: SaidCase) -> bool:
+    """A case that expects one record (`once`) may merge its texts."""
+    return bool(case.once)
 
 
 def stored(mem: Memory, case, scope: Scope, mode: str) -> tuple[list, list[MemoryRecord]]:
@@ -195,6 +252,23 @@ def check_floor(report: dict, floor: dict[str, float]) -> None:
         assert report["by_category"][key]["accuracy"] >= least, key
 
 
+def invariant_tests(run: Callable[..., dict], floor: dict[str, float] | None = None):
+    """A suite's two tests of `run`: nothing merged or lost and each category of `floor` at
+    least its floor, on SQLite; nothing merged or lost on PostgreSQL (marked slow)."""
+    import pytest  # the scripts run without it
+
+    def on_sqlite(tmp_path, minilm) -> None:
+        report = run(embedder=minilm, home=tmp_path)
+        check_nothing_merged_or_lost(report)
+        check_floor(report, floor or {})
+
+    @pytest.mark.slow
+    def on_postgres(tmp_path, minilm, pg_url) -> None:
+        check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+
+    return on_sqlite, on_postgres
+
+
 def fact_record(subject, value, attribute="owns", status="active", negated=False) -> MemoryRecord:
     """A stored fact as a unit test of a reading builds it."""
     return MemoryRecord(
@@ -211,14 +285,20 @@ def fact_record(subject, value, attribute="owns", status="active", negated=False
 
 
 __all__ = [
+    "ARTICLES",
     "MODES",
+    "SaidCase",
     "Tally",
     "case_line",
     "check_floor",
     "check_nothing_merged_or_lost",
+    "expects_one_record",
     "fact_lines",
     "fact_record",
+    "invariant_tests",
+    "load_said",
     "missed_holds_and_ends",
+    "missed_said",
     "print_merges_and_failures",
     "report",
     "run_in_modes",

@@ -16,7 +16,7 @@ from agentmem import Memory
 sys.path.insert(0, str(Path(__file__).parent / "changes_hand"))
 from change_cases import replaces_each, said_in_turn  # noqa: E402
 from changes_evaluate import load, run  # noqa: E402
-from hand_suite import check_nothing_merged_or_lost  # noqa: E402
+from hand_suite import invariant_tests  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +86,7 @@ def test_the_held_out_suite_covers_every_kind_of_change():
     assert len({(i.first, i.second) for i in items}) == len(items)
 
 
-def test_changes_merge_nothing_and_lose_nothing_on_sqlite(tmp_path, minilm):
-    check_nothing_merged_or_lost(run(embedder=minilm, home=tmp_path))
-
-
-@pytest.mark.slow
-def test_changes_merge_nothing_and_lose_nothing_on_postgres(tmp_path, minilm, pg_url):
-    check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+(
+    test_changes_merge_nothing_and_lose_nothing_on_sqlite,
+    test_changes_merge_nothing_and_lose_nothing_on_postgres,
+) = invariant_tests(run)

@@ -10,8 +10,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from agentmem import Scope
 
 sys.path.insert(0, str(Path(__file__).parent / "conflicts_hand"))
@@ -24,7 +22,7 @@ from conflicts_evaluate import (  # noqa: E402
     passed,
     run,
 )
-from hand_suite import check_nothing_merged_or_lost  # noqa: E402
+from hand_suite import invariant_tests  # noqa: E402
 
 
 def test_the_suite_covers_every_outcome_and_kind_of_change():
@@ -53,10 +51,6 @@ def _readings(mem) -> None:
     assert passed(got, "reinforce") and not passed(got, "keep_both")
 
 
-def test_nothing_merged_or_lost_on_sqlite(tmp_path, minilm):
-    check_nothing_merged_or_lost(run(embedder=minilm, home=tmp_path))
-
-
-@pytest.mark.slow
-def test_nothing_merged_or_lost_on_postgres(tmp_path, minilm, pg_url):
-    check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+test_nothing_merged_or_lost_on_sqlite, test_nothing_merged_or_lost_on_postgres = invariant_tests(
+    run
+)

@@ -9,11 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).parent / "events_hand"))
 from events_evaluate import Case, check, load, run  # noqa: E402
-from hand_suite import check_floor, check_nothing_merged_or_lost, fact_record  # noqa: E402
+from hand_suite import fact_record, invariant_tests  # noqa: E402
 
 FLOOR = {"all": 0.80, "batch:all": 0.80}  # measured 0.837 and 0.837 (0.453 before)
 
@@ -46,12 +44,6 @@ def test_expectations_are_read_from_the_records():
     assert check(lacks, [_fact("user", "most")]) == ["lacks user: most"]
 
 
-def test_nothing_merged_or_lost_and_above_the_floor(tmp_path, minilm):
-    report = run(embedder=minilm, home=tmp_path)
-    check_nothing_merged_or_lost(report)
-    check_floor(report, FLOOR)
-
-
-@pytest.mark.slow
-def test_nothing_merged_or_lost_on_postgres(tmp_path, minilm, pg_url):
-    check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+test_nothing_merged_or_lost_and_above_the_floor, test_nothing_merged_or_lost_on_postgres = (
+    invariant_tests(run, FLOOR)
+)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).parent / "people_hand"))
 sys.path.insert(0, str(Path(__file__).parent / "events_hand"))
 from events_evaluate import Case, check  # noqa: E402
-from hand_suite import check_floor, check_nothing_merged_or_lost, fact_record  # noqa: E402
+from hand_suite import fact_record, invariant_tests  # noqa: E402
 from people_evaluate import load, run  # noqa: E402
 
 FLOOR = {"all": 0.85, "batch:all": 0.85}  # measured 0.914 and 0.914 (0.457 before)
@@ -40,12 +38,6 @@ def test_a_slot_named_with_the_subject_is_read():
     assert check(case, [fact_record("user", "Monzo", "works_at", "superseded")]) != []
 
 
-def test_nothing_merged_or_lost_and_above_the_floor(tmp_path, minilm):
-    report = run(embedder=minilm, home=tmp_path)
-    check_nothing_merged_or_lost(report)
-    check_floor(report, FLOOR)
-
-
-@pytest.mark.slow
-def test_nothing_merged_or_lost_on_postgres(tmp_path, minilm, pg_url):
-    check_nothing_merged_or_lost(run(embedder=minilm, database_url=pg_url, home=tmp_path))
+test_nothing_merged_or_lost_and_above_the_floor, test_nothing_merged_or_lost_on_postgres = (
+    invariant_tests(run, FLOOR)
+)

@@ -22,47 +22,18 @@ Usage: python tests/holdings_hand/holdings_evaluate.py [--embedder minilm|hash]
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from hand_suite import (  # noqa: E402
-    missed_holds_and_ends,
-    run_in_modes,
-    script_main,
-)
-
-from agentmem import MemoryRecord  # noqa: E402
+from hand_suite import SaidCase, load_said, missed_holds_and_ends, run_in_modes, script_main  # noqa: E402
 
 CASES = Path(__file__).with_name("cases.yaml")
-
-
-@dataclass(frozen=True)
-class Case:
-    category: str
-    say: tuple[str, ...]
-    holds: tuple[str, ...] = ()
-    ends: tuple[str, ...] = ()
+Case = SaidCase
+check = missed_holds_and_ends
 
 
 def load(cases: Path = CASES) -> list[Case]:
-    spec = yaml.safe_load(cases.read_text())
-    out = []
-    for category, rows in spec.items():
-        for row in rows:
-            extra = set(row) - {"say", "holds", "ends"}
-            if extra or not row.get("say") or not (row.get("holds") or row.get("ends")):
-                raise ValueError(f"bad case {row!r}: say, and holds and/or ends")
-            holds, ends = tuple(row.get("holds", ())), tuple(row.get("ends", ()))
-            out.append(Case(category, tuple(row["say"]), holds, ends))
-    return out
-
-
-def check(case: Case, records: list[MemoryRecord]) -> list[str]:
-    """The expectations of `case` the records do not meet."""
-    return missed_holds_and_ends(case, records)
+    return load_said(cases, ("holds", "ends"))
 
 
 def run(embedder="minilm", database_url=None, home=None, cases: Path = CASES) -> dict:
