@@ -35,17 +35,6 @@ NOT_YET = {
     "Heavy metal Tomasz loves; jazz he tolerates.",
     "I cook a lot, and curries I love.",
     "What I can't bear is coriander.",
-    "Our broadband is with Plusnet.",
-    "My pension is with Aviva.",
-    "My phone contract is with Vodafone.",
-    "My current account is with Monzo.",
-    "Our energy supply is with Octopus these days.",
-    "My savings are with Marcus.",
-    "Our mobile plan is with Three.",
-    "My gym membership is with PureGym.",
-    "My ISA is with Vanguard.",
-    "Our water is with Thames Water.",
-    "My domain is with Namecheap.",
 }
 
 
