@@ -24,17 +24,9 @@ def reads(text: str) -> set[tuple[str, str, str, bool]]:
 
 # read wrongly before the code that reads them (taken off as each mechanism lands)
 NOT_YET = {
-    "Olives I detest.",
-    "Sushi I adore, but olives I loathe.",
-    "Board games I love, but poker I hate.",
     "Horror films my sister really hates.",
-    "Mandarin I speak at work, Cantonese at home.",
-    "Hiking, we both love.",
-    "Country music I've always hated.",
     "Tofu, Hana likes; seitan, she avoids.",
     "Heavy metal Tomasz loves; jazz he tolerates.",
-    "I cook a lot, and curries I love.",
-    "What I can't bear is coriander.",
 }
 
 
@@ -87,6 +79,24 @@ FRONTED_NOT = [
 
 def _holds(found, subject, attributes, value) -> bool:
     return any((subject, a, value, False) in found for a in attributes.split("/"))
+
+
+# a phrase before the clause that is no object of its verb: no fact takes it as a value
+NO_VALUE = [
+    ("The day I left, it rained.", "day"),
+    ("Smiling, I nodded.", "smiling"),
+    ("Tomasz, I love this song.", "tomasz"),
+    ("The film I saw was dull.", "film"),
+    ("I met the man I love at a wedding.", "man"),
+    ("Tea and the biscuits I bought are on the table.", "biscuits"),
+    ("Last night I cooked for everyone.", "night"),
+    ("Honestly, I hate it.", "honestly"),
+]
+
+
+@pytest.mark.parametrize("text, word", _cases(NO_VALUE))
+def test_a_phrase_that_is_no_object_is_no_value(text, word):
+    assert not any(word in v.split() for _, _, v, _ in reads(text))
 
 
 @pytest.mark.parametrize("text, fact", _cases(FRONTED))

@@ -100,7 +100,8 @@ def restate(clause, focus, skip: frozenset[int] | set[int] = frozenset()) -> Res
     before = [t for t in words if t.i < at]
     after = [t for t in words if t.i >= at]
     moved = text_of(focus_words)
-    if clause.dep_ in ("ROOT", "conj") and focus.head.i == clause.i:  # a fronted object
+    fronted = clause.dep_ in ("ROOT", "conj") and focus.head.i == clause.i
+    if fronted or (clause.dep_ == "relcl" and clause.head.i == focus.i):  # a fronted object
         moved = _lowered(focus_words)
     if preposition and focus.dep_ != "prep":
         moved = f"{preposition} {moved}"
@@ -132,10 +133,16 @@ def has_object(prep) -> bool:
 
 
 def text_of(tokens) -> str:
+    """The tokens' words in order, a space where a word was left out between two
+    ("at work, Cantonese" without its comma is "at work Cantonese", not "workCantonese")."""
     tokens = sorted(tokens, key=lambda t: t.i)
     if not tokens:
         return ""
-    return ("".join(t.text_with_ws for t in tokens[:-1]) + tokens[-1].text).strip()
+    pieces = [
+        t.text_with_ws if t.whitespace_ or after.i == t.i + 1 else t.text + " "
+        for t, after in zip(tokens, tokens[1:], strict=False)
+    ]
+    return ("".join(pieces) + tokens[-1].text).strip()
 
 
 __all__ = [

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.fronted import topicalised
+from agentmem.facts.extraction.fronted import relative_fronted, topicalised
 from agentmem.facts.extraction.gaps import (
     Restatement,
     clauses,
@@ -40,6 +40,7 @@ from agentmem.facts.extraction.gaps import (
     restate,
     text_of,
 )
+from agentmem.facts.extraction.mistagged import adjective_noun
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.rules import RuleExtractor
 from agentmem.facts.extraction.subjects import who
@@ -70,7 +71,7 @@ def reread(sentence, read, nlp) -> Iterator[Reading]:
     """The sentence's readings (`read`), with each restatement read in place of the moved
     words: by the parse (`read` of its parse by `nlp`) and, being in canonical order, by
     the rule table."""
-    restated = list(restatements(sentence))
+    restated = list(restatements(sentence, nlp))
     moved = {sentence.doc[i].lower_ for r in restated for i in r.moved}
     for reading in read(sentence, skip={r.clause for r in restated}):
         if not set(reading[2].lower().split()) & moved:
@@ -82,24 +83,29 @@ def reread(sentence, read, nlp) -> Iterator[Reading]:
             yield USER, fact.attribute, fact.value, fact.negated
 
 
-def restatements(sentence) -> Iterator[Restatement]:
-    """The canonical clause of each clause with a moved value."""
+def restatements(sentence, parse=None) -> Iterator[Restatement]:
+    """The canonical clause of each clause with a moved value; `parse` (text -> doc), where
+    given, tells a noun the tagger made an adjective (`mistagged.adjective_noun`)."""
     for token in sentence:
         if token.lemma_ == "be" and token.dep_ in ("ROOT", "conj"):
-            yield from _copular(token)
+            yield from _copular(token, parse)
         elif token.pos_ == "VERB" and token.dep_ in ("ROOT", "conj"):
             yield from topicalised(token)
             yield from _shared(token)
         if token.lemma_ == "be" and token.dep_ == "aux" and token.head.dep_ == "ROOT":
             yield from _demoted(token.head, token)  # "what I enjoy is knitting": 'knitting' root
     yield from _colon(sentence)
+    yield from relative_fronted(sentence)
 
 
 # --- shapes -----------------------------------------------------------------------------------
-def _copular(be) -> Iterator[Restatement]:
+def _copular(be, parse=None) -> Iterator[Restatement]:
     subj = next((c for c in be.children if c.dep_ in ("nsubj", "csubj")), None)
     sides = [c for c in be.children if c.dep_ in ("attr", "prep", "acomp") and c.i > be.i]
     if subj is None:
+        return
+    if any(c.dep_ == "neg" for c in be.children):  # "What I hate isn't garlic": no value
+        yield from _for_owner(be, subj, sides)  # "Home for me isn't X" keeps its "not"
         return
     if subj.lower_ == "it" and subj.i < be.i:  # it-cleft: focus after "be", clause after it
         for focus in (s for s in sides if _cleft_focus(s)):
@@ -109,9 +115,17 @@ def _copular(be) -> Iterator[Restatement]:
         return
     # the side that holds the gapped clause (a subject clause, or a common noun: a clause
     # on a name describes the name), and the noun phrase that fills the gap
-    nouns = [s for s in sides if s.dep_ == "attr" or _named(s)]
+    # (a pseudo-cleft's focus fills an object's gap, so an "adjective" there that a frame
+    # shows to be a noun is one: "What I can't bear is coriander")
+    mistaken = {
+        s.i
+        for s in sides
+        if s.dep_ == "acomp" and subj.dep_ == "csubj" and adjective_noun(s, parse)
+    }
+    nouns = [s for s in sides if s.dep_ == "attr" or _named(s) or s.i in mistaken]
     for holder, focus in [(subj, s) for s in nouns] + [(s, subj) for s in nouns]:
-        if holder.pos_ == "PROPN" or not (focus.pos_ in ("NOUN", "PROPN", "VERB") or _named(focus)):
+        named = focus.pos_ in ("NOUN", "PROPN", "VERB") or _named(focus) or focus.i in mistaken
+        if holder.pos_ == "PROPN" or not named:
             continue
         if (clause := _clause_of(holder)) is not None:
             yield _favoured(clause, holder, focus) or restate(clause, focus)
