@@ -91,6 +91,8 @@ NO_VALUE = [
     ("Tea and the biscuits I bought are on the table.", "biscuits"),
     ("Last night I cooked for everyone.", "night"),
     ("Honestly, I hate it.", "honestly"),
+    ("What happened next was so awesome.", "awesome"),
+    ("What I ate was really spicy.", "spicy"),
 ]
 
 

@@ -117,11 +117,7 @@ def _copular(be, parse=None) -> Iterator[Restatement]:
     # on a name describes the name), and the noun phrase that fills the gap
     # (a pseudo-cleft's focus fills an object's gap, so an "adjective" there that a frame
     # shows to be a noun is one: "What I can't bear is coriander")
-    mistaken = {
-        s.i
-        for s in sides
-        if s.dep_ == "acomp" and subj.dep_ == "csubj" and adjective_noun(s, parse)
-    }
+    mistaken = {s.i for s in sides if _mistaken_focus(s, subj, parse)}
     nouns = [s for s in sides if s.dep_ == "attr" or _named(s) or s.i in mistaken]
     for holder, focus in [(subj, s) for s in nouns] + [(s, subj) for s in nouns]:
         named = focus.pos_ in ("NOUN", "PROPN", "VERB") or _named(focus) or focus.i in mistaken
@@ -135,6 +131,19 @@ def _copular(be, parse=None) -> Iterator[Restatement]:
             yield restate(clause, subj)
             return
     yield from _for_owner(be, subj, sides)
+
+
+def _mistaken_focus(side, subj, parse) -> bool:
+    """A pseudo-cleft's focus the tagger made an adjective: the clause's "what" is its
+    object, the word has no degree word ("so awesome" is an adjective) and is a noun in a
+    noun's frame."""
+    if side.dep_ != "acomp" or subj.dep_ != "csubj" or subj.left_edge.lower_ != "what":
+        return False
+    if subj.left_edge.dep_ not in ("dobj", "pobj") or any(
+        c.dep_ == "advmod" for c in side.children
+    ):
+        return False
+    return adjective_noun(side, parse)
 
 
 def _favoured(clause, holder, focus) -> Restatement | None:
