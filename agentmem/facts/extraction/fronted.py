@@ -98,7 +98,7 @@ def opens_clause(token) -> bool:
     if token.i == token.sent.start:
         return True
     before = token.doc[token.i - 1]
-    return before.pos_ == "CCONJ" or before.text in (",", ";", ":", "-", "–", "—")
+    return before.pos_ == "CCONJ" or before.text in (",", ";", ":", "–", "—")
 
 
 def _fronted_noun(token, words=None) -> bool:
