@@ -35,9 +35,9 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdable import holdable
-from agentmem.facts.extraction.lexicon import PETS
+from agentmem.facts.extraction.lexicon import PETS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
-from agentmem.facts.extraction.subjects import parties, who
+from agentmem.facts.extraction.subjects import looks_named, parties, who
 from agentmem.facts.extraction.values import value_text
 from agentmem.facts.vocabulary import related_slot
 
@@ -192,7 +192,12 @@ def partner_with(pred, subject: str) -> Iterator[tuple[str, str]]:
     """("spouse", name) of "I'm with Jasper", "I've been with Noor for two years", "Marisol
     is with Kenji these days": being with a named person, with no adjunct but how long or
     "now", is a couple; "with the kids", "with Priya at the cinema", "with Omar today" are
-    company (the entity type is not asked: the small recogniser calls names places)."""
+    company (the entity type is not asked: the small recogniser calls names places). The
+    subject must be a person (`names_a_person`): "Our broadband is with Plusnet" names a
+    provider."""
+    subj = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is not None and not (names_a_person(subj) or looks_named(subj)):
+        return
     for child in pred.children:
         if child.dep_ == "prep" and child.lower_ not in ("with", *LASTING):
             return

@@ -45,6 +45,15 @@ SIBLINGS = {
     "siblings": "sibling",
 }
 SPOUSES = "wife|husband|partner|spouse|girlfriend|boyfriend|fiancee|fiancée|fiance|fiancé"
+# nouns of a person one is related to or lives among (besides kin, spouses, occupations)
+RELATIONS = frozenset(
+    """
+mum mom mother dad father parent parents grandma granny nan nana grandmother grandad grandpa
+grandfather grandparent aunt auntie uncle cousin niece nephew stepmum stepmom stepdad stepson
+stepdaughter friend mate pal buddy bestie neighbour neighbor flatmate roommate housemate
+colleague coworker boss ex person guy woman man lady bloke
+""".split()
+)
 NUMBERS = {
     "a": 1,
     "an": 1,
@@ -94,6 +103,22 @@ def pet_kind(token) -> str | None:
     return kind if kind in PET_KINDS else None
 
 
+def names_a_person(token) -> bool:
+    """A subject that can be one of a couple: a personal pronoun, a name, or a noun of a
+    person (kin, a partner, a relation, an occupation): "my broadband", "our pension" are
+    things, and "is with Plusnet" of a thing names its provider, not a partner."""
+    if token.pos_ in ("PRON", "PROPN"):
+        return token.lower_ not in ("it", "this", "that", "which")
+    word = token.lower_
+    return (
+        word in RELATIONS
+        or word in CHILDREN
+        or word in SIBLINGS
+        or word in SPOUSES.split("|")
+        or token.lemma_.lower() in OCCUPATIONS
+    )
+
+
 def pet_name(name: str, kind: str) -> str:
     """A pet's name as it is stored, with its kind ("Pepper (cat)", as the rule table writes
     it): a later renaming of that kind names it (`facts.endings`)."""
@@ -112,8 +137,10 @@ __all__ = [
     "OCCUPATIONS",
     "PETS",
     "PET_KINDS",
+    "RELATIONS",
     "SIBLINGS",
     "SPECIFIC_ATTRIBUTES",
+    "names_a_person",
     "pet_kind",
     "pet_name",
     "SPOUSES",

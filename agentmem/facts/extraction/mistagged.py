@@ -9,11 +9,18 @@ and whose -s-less form with its preposition is a predicate of the attribute tabl
 as that verb, with the subject the position gives it. So is a base form joined to a verb
 ("I live in Hobart and work at Telstra": "work" tagged as a noun conjunct of "live"): the
 second verb of a coordination shares the first one's subject.
+
+A noun the tagger made an adjective where only a noun phrase can stand (the focus of a
+pseudo-cleft, which fills an object's gap: "What I can't bear is coriander") is told from
+a true adjective ("What I said is true") by the word alone in a frame that admits only a
+noun ("A coriander is here."): `adjective_noun`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.subjects import name, subject_of
@@ -45,6 +52,19 @@ def noun_verbs(sentence) -> Iterator[tuple[str, str, str, bool]]:
                 and fits(attribute, obj)
             ):
                 yield subject, attribute, value, False
+
+
+def adjective_noun(token, parse: Callable[[str], Any] | None) -> bool:
+    """An adjective-tagged word that `parse` (text -> doc) tags a noun in a noun's frame."""
+    if parse is None or token.pos_ != "ADJ" or not token.is_alpha:
+        return False
+    return _noun_in_frame(token.lower_, parse)
+
+
+@functools.lru_cache(maxsize=1024)
+def _noun_in_frame(word: str, parse) -> bool:
+    doc = parse(f"A {word} is here.")
+    return any(t.lower_ == word and t.pos_ == "NOUN" for t in doc)
 
 
 def _subject(noun, sentence) -> str | None:
@@ -81,4 +101,4 @@ def _verb_forms(noun) -> tuple[str, ...]:
     return ()
 
 
-__all__ = ["noun_verbs"]
+__all__ = ["adjective_noun", "noun_verbs"]

@@ -1,0 +1,153 @@
+"""A fronted object ("Tea, I love"), restated in canonical order for `extraction_inversion`.
+
+English moves a verb's object to the front of its clause for contrast or emphasis; the
+verb is left with its object slot empty. The fronted phrase opens its clause (the sentence,
+or what follows a comma, a semicolon or a conjunction: "..., but opera I hate"), and the
+small parser hangs it in one of three ways, each restated with the phrase in the gap
+(`extraction_gaps`):
+
+    a dependent of the verb   "Tea, I love." "Mandarin I speak at work."
+    a noun with a relative    "Olives I detest." "..., and curries I love.": the clause is
+    clause on it              parsed as a relative clause without a relative word on a noun
+                              that is no argument of anything (a sentence's root, a verb's
+                              conjunct or adverbial noun); a relative clause on an argument
+                              ("the city I live in is Lyon", "I met the man I love")
+                              describes the noun and is not one, nor is one on a noun
+                              with a determiner ("The day I left, it rained")
+    a bare participle         "Hiking, we both love.": a gerund with nothing of its own,
+                              before a verb the attribute table reads with an object
+
+Not fronted objects: a time ("Last summer we ..."), whom one addresses ("Tomasz, I love
+this song": the verb has its object), a second subject ("Ana and I ..."), a phrase with a
+question word or a clause of its own. The verb's negation, modal or condition stays in the
+restatement, where the readers judge it as in any sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.gaps import RELATIVES, Restatement, has_object, restate
+from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.subjects import joined_to_subject
+
+OBJECT_DEPS = ("dobj", "attr", "acomp", "oprd", "dative", "xcomp", "ccomp")
+QUESTION_TAGS = ("WP", "WRB", "WDT", "WP$")
+NOT_OBJECTS = ("DATE", "TIME", "PERSON")  # a time; whom one addresses
+# where a noun with a relative clause is no argument: a verbless sentence's root, a verb's
+# conjunct ("..., but opera I hate"), an adverbial noun ("Board games I love, but ...")
+UNBOUND_DEPS = ("ROOT", "conj", "npadvmod", "dep")
+
+
+def topicalised(pred) -> Iterator[Restatement]:
+    """'Tea, I love': a phrase before the subject, the verb's object slot empty."""
+    subj = next((c for c in pred.children if c.dep_ == "nsubj"), None)
+    if subj is None or _has_own_object(pred):
+        return
+    fronted = [
+        c
+        for c in pred.children
+        if c.i < subj.i
+        and (_fronted_noun(c) or _bare_gerund(c, pred))
+        and opens_clause(c.left_edge)
+        and not joined_to_subject(c, [subj])  # "Ana and I broke up": a second subject
+    ]
+    placed = any(has_object(c) for c in pred.children if c.dep_ == "prep")
+    if fronted and (not placed or _takes_object(pred)):  # "Mandarin I speak at work"
+        yield restate(pred, fronted[0], skip=_outside(pred, fronted[0]))
+
+
+def relative_fronted(sentence) -> Iterator[Restatement]:
+    """'Olives I detest', 'but opera I hate': the clause parsed as a relative clause on the
+    fronted noun, the noun no argument of anything."""
+    for noun in sentence:
+        if noun.pos_ not in ("NOUN", "PROPN") or noun.dep_ not in UNBOUND_DEPS:
+            continue
+        if noun.dep_ in ("conj", "npadvmod", "dep") and noun.head.pos_ not in ("VERB", "AUX"):
+            continue  # "tea and the biscuits I bought": a conjunct of an object
+        clause = next((c for c in noun.children if c.dep_ == "relcl" and c.i > noun.i), None)
+        if clause is None or not opens_clause(noun.left_edge) or _determined(noun):
+            continue
+        inside = {t.i for t in clause.subtree}
+        own = [t for t in noun.subtree if t.i not in inside and not t.is_punct]
+        if not _fronted_noun(noun, own):
+            continue
+        if clause.left_edge.i != max(t.i for t in own) + 1 or not _gapped(clause):
+            continue
+        yield restate(clause, noun)
+
+
+def _outside(pred, fronted) -> set[int]:
+    """The words of the verb's tree outside the fronted clause: before the fronted phrase
+    ("Board games I love, but [poker I hate]"), and a gapped clause after it ("Mandarin I
+    speak at work, [Cantonese at home]")."""
+    before = {t.i for t in pred.subtree if t.i < fronted.left_edge.i}
+    after = {
+        t.i
+        for c in pred.children
+        if c.dep_ in ("dep", "parataxis") and c.i > pred.i
+        for t in c.subtree
+    }
+    return before | after
+
+
+def opens_clause(token) -> bool:
+    """The token begins a clause: the sentence's first word, or one after a comma, a
+    semicolon, a colon or a coordinating conjunction."""
+    if token.i == token.sent.start:
+        return True
+    before = token.doc[token.i - 1]
+    return before.pos_ == "CCONJ" or before.text in (",", ";", ":", "–", "—")
+
+
+def _fronted_noun(token, words=None) -> bool:
+    """A noun phrase (its `words`: the token's subtree unless given) that can be an object."""
+    return (
+        token.pos_ in ("NOUN", "PROPN", "ADJ")
+        and token.tag_ != "VBG"
+        and not any(t.tag_ in QUESTION_TAGS or t.pos_ == "VERB" for t in words or token.subtree)
+        and (token.pos_ != "ADJ" or entity_type(token) in ("NORP", "LANGUAGE"))  # "Spanish"
+        and entity_type(token) not in NOT_OBJECTS
+    )
+
+
+def _determined(noun) -> bool:
+    """A common noun with a determiner before a relative clause is an adverbial or a
+    description ("The day I left, ...", "Every time I call, ...", "The man I love."), not a
+    fronted object: those are bare ("Olives I detest", "Board games I love")."""
+    return noun.pos_ == "NOUN" and any(c.dep_ in ("det", "predet") for c in noun.children)
+
+
+def _bare_gerund(token, pred) -> bool:
+    """'Hiking, we both love': a gerund with nothing of its own and a comma after it; a
+    participle before a clause is otherwise its adjunct ("Smiling, I nodded")."""
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return (
+        token.tag_ == "VBG"
+        and not list(token.children)
+        and following is not None
+        and following.text == ","
+        and _takes_object(pred)
+    )
+
+
+def _takes_object(pred) -> bool:
+    """The attribute table reads the verb with a direct object ("speak", "love")."""
+    return pred.lemma_.lower() in predicate_index()
+
+
+def _has_own_object(pred) -> bool:
+    return any(c.dep_ in OBJECT_DEPS and c.i > pred.i for c in pred.children)
+
+
+def _gapped(clause) -> bool:
+    """A clause with a subject, no relative word and no object of its own."""
+    return (
+        any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+        and not any(t.lower_ in RELATIVES and t.i < clause.i for t in clause.subtree)
+        and not _has_own_object(clause)
+    )
+
+
+__all__ = ["opens_clause", "relative_fronted", "topicalised"]
