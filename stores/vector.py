@@ -278,7 +278,7 @@ class VectorIndex:
         """A collection's ids and vectors for `vector_copy`, or None when it holds more
         than a copy may (`rows`) or measures distance other than by cosine. A scope last
         loaded here at half the bound or less is read at once, at most `rows + 1` vectors
-        (the count was over half of a reload's CPU, and other processes' writes reload a
+        (the count was about half of a reload's CPU, and other processes' writes reload a
         scope at every generation); any other is counted first, so a large one is not read."""
         from chromadb.errors import ChromaError
 
