@@ -80,6 +80,7 @@ class VectorIndex:
         self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
         self._counts = vector_exact.Counts(ttl=MISSING_TTL)
         self.copies = ExactCopies()  # small scopes searched exactly in this process
+        self._small: set[str] = set()  # users whose last load was at most half a copy's bound
         self._lock = threading.Lock()
         for name, reason in self.damaged.items():
             log.warning("vector collection %s is damaged (%s); replacing it", name, reason)
@@ -240,7 +241,8 @@ class VectorIndex:
             return [[] for _ in vectors]
         if generation is not None:
             with self._guard(user_id):
-                load = lambda: self._copy_source(col, np.shape(vectors)[-1])  # noqa: E731
+                width = np.shape(vectors)[-1]
+                load = lambda: self._copy_source(col, width, user_id)  # noqa: E731
                 exact = self.copies.search(user_id, generation, vectors, k, load)
             if exact is not None:
                 return exact
@@ -270,16 +272,26 @@ class VectorIndex:
             count = lambda: self._counts.get(user_id, col)  # noqa: E731
             return vector_exact.complete(col, vectors, k, answers, count)
 
-    def _copy_source(self, col: Any, width: int) -> tuple[list[str], np.ndarray] | None:
+    def _copy_source(
+        self, col: Any, width: int, user_id: str | None = None
+    ) -> tuple[list[str], np.ndarray] | None:
         """A collection's ids and vectors for `vector_copy`, or None when it holds more
-        than a copy may (counted first) or measures distance other than by cosine."""
+        than a copy may (`rows`) or measures distance other than by cosine. A scope last
+        loaded here at half the bound or less is read at once, at most `rows + 1` vectors
+        (the count was about half of a reload's CPU, and other processes' writes reload a
+        scope at every generation); any other is counted first, so a large one is not read."""
         from chromadb.errors import ChromaError
 
         space = ((getattr(col, "configuration_json", None) or {}).get("hnsw") or {}).get("space")
+        rows = self.copies.max_floats // width
+        small = user_id is not None and user_id in self._small
         try:
-            if space != "cosine" or col.count() * width > self.copies.max_floats:
+            if space != "cosine" or (not small and col.count() > rows):
                 return None
-            got = col.get(include=["embeddings"])
+            if small:
+                got = col.get(include=["embeddings"], limit=rows + 1)
+            else:
+                got = col.get(include=["embeddings"])
         except ChromaError as exc:
             # Embedded Chroma's reader of this process does not see the vectors another
             # process wrote ("Error finding id" for their ids, while its queries answer
@@ -287,6 +299,10 @@ class VectorIndex:
             log.info("no in-process copy of %s: %s", col.name, exc)
             return None
         ids, stored = list(got["ids"]), got.get("embeddings")
+        if user_id is not None:
+            (self._small.add if 2 * len(ids) <= rows else self._small.discard)(user_id)
+        if len(ids) > rows:
+            return None
         if not ids:
             return [], np.zeros((0, width), dtype=np.float32)
         if stored is None or len(stored) != len(ids):

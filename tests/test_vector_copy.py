@@ -5,6 +5,7 @@ and that copy answers as Chroma does: after every kind of write, and after anoth
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -317,3 +318,60 @@ def test_ids_without_their_vectors_give_no_copy(index, embeddings):
     whole = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
     ids, matrix = index._copy_source(_Lagging(whole), 4)
     assert ids == ["a", "b", "c"] and matrix.shape == (3, 4)
+
+
+class _CountingReads:
+    """A real collection whose count and get calls are counted."""
+
+    def __init__(self, col) -> None:
+        self._col, self.counts, self.gets = col, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self._col, name)
+
+    def count(self) -> int:
+        self.counts += 1
+        return self._col.count()
+
+    def get(self, **kwargs):
+        self.gets += 1
+        return self._col.get(**kwargs)
+
+
+def _renumbered(records: list, start: int) -> list:
+    return [
+        dataclasses.replace(r, id=f"{r.scope.user_id}-{start + i}") for i, r in enumerate(records)
+    ]
+
+
+def test_a_small_scope_is_reloaded_in_one_read(index):
+    """A scope this process last loaded well under the bound is loaded again, at its next
+    generation, by one read (no count), and the copy still answers as Chroma does."""
+    texts = _texts(30)
+    index.upsert(_records(texts, "bea"), EMBED.embed(texts))
+    counting = index._collections["bea"] = _CountingReads(index._collection("bea"))
+    query = EMBED.embed(["an iguana near Hobart"])
+    index.query_many("bea", query, 5, generation=0)
+    assert (counting.counts, counting.gets) == (1, 1)
+    more = _texts(6, "later ")
+    index.upsert(_renumbered(_records(more, "bea"), 30), EMBED.embed(more))
+    index.query_many("bea", query, 5, generation=1)  # as after another process's write
+    assert (counting.counts, counting.gets) == (1, 2)
+    _same(index.query_many("bea", query, 5, generation=1), index.query_many("bea", query, 5))
+
+
+def test_a_scope_grown_over_the_bound_since_its_last_load_is_asked_of_chroma(index):
+    """The one read of a scope loaded small before tells a scope now over the bound too:
+    no copy, the query asked of Chroma, as with a count."""
+    texts = _texts(20)
+    index.upsert(_records(texts, "cid"), EMBED.embed(texts))
+    query = EMBED.embed(["a canary in Oaxaca"])
+    index.query_many("cid", query, 5, generation=0)
+    index.copies.max_floats = 45 * EMBED.dimension  # the first load was under half of it
+    more = _texts(30, "later ")
+    index.upsert(_renumbered(_records(more, "cid"), 20), EMBED.embed(more))
+    index.copies.forget("cid")  # as when another process wrote them
+    counting = index._collections["cid"] = _Counting(index._collection("cid"))
+    answer = index.query_many("cid", query, 5, generation=1)
+    assert counting.queries == 1 and index.copies.held_bytes() == 0
+    _same(answer, index.query_many("cid", query, 5))

@@ -39,7 +39,7 @@ from agentmem.server import routes_chat, routes_memory  # noqa: E402
 from agentmem.server.auth import ApiKeys, resolve_api_keys  # noqa: E402
 from agentmem.server.contract import document_errors, methods_of  # noqa: E402
 from agentmem.server.json_route import JSONRoute  # noqa: E402
-from agentmem.server.lean import LeanRoutes, LeanTable  # noqa: E402
+from agentmem.server.lean import LeanRoutes, LeanTable, replay_body  # noqa: E402
 
 
 # --- the app --------------------------------------------------------------------------------
@@ -172,16 +172,7 @@ class BodyLimit:
             more = message.get("more_body", False)
             if len(body) > self.limit:
                 return await self._too_large(scope, receive, send)
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": bytes(body), "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(bytes(body), receive), send)
 
     async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
         response = _error(

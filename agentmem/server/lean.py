@@ -91,7 +91,7 @@ class LeanRoutes:
             more = message.get("more_body", False)
         value = _validated(route.model, body)
         if value is None:
-            return await self.app(scope, _replay(body, receive), send)
+            return await self.app(scope, replay_body(body, receive), send)
         try:
             answer = await self._run(route.handler, value, users)
         except Exception as exc:
@@ -147,7 +147,8 @@ def _validated(model: type[BaseModel], body: bytes) -> BaseModel | None:
         return None
 
 
-def _replay(body: bytes, receive: Any) -> Callable[[], Any]:
+def replay_body(body: bytes, receive: Any) -> Callable[[], Any]:
+    """An ASGI `receive` that gives the body already read once, then defers to `receive`."""
     sent = False
 
     async def replayed() -> dict:
