@@ -18,7 +18,7 @@ from agentmem.facts.extraction import parse
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
 
 SCHOOLING = ("study_at", "study_in", "study_from", "graduate_from", "graduate_at")
-TODO = pytest.mark.xfail(strict=True, reason="not read yet")
+TODO = pytest.mark.xfail(strict=True, reason="the parse misreads the clause")
 
 EDUCATION = [
     ("Priya studied engineering at Chalmers.", "Priya", "Chalmers"),
@@ -39,7 +39,7 @@ EDUCATION = [
     ("I'm doing a PhD at Utrecht.", "user", "Utrecht"),
     ("Ravi went to uni in Manchester.", "Ravi", "Manchester"),
 ]
-EDUCATION_NOW = {"Oskar graduated from Uppsala University in 2010."}
+MISTAGGED = {"Caoimhe studies medicine at Galway."}  # the verb tagged a noun
 
 NOT_SCHOOLING = [
     "Priya studied the map at the station.",
@@ -71,17 +71,6 @@ ORIGIN = [
     ("Ilse spent her girlhood in Delft.", "Ilse", "Delft"),
     ("My dad grew up on a farm in Kerry.", "user's dad", "Kerry"),
 ]
-ORIGIN_LATER = {
-    "Rosa spent her childhood in Seville.",
-    "I spent my early years in Nairobi.",
-    "Declan spent his boyhood in Cork.",
-    "My mum spent her teens in Glasgow.",
-    "Ahmed spent his youth in Alexandria.",
-    "We spent our childhood on Orkney.",
-    "Sione spent his formative years in Auckland.",
-    "Ilse spent her girlhood in Delft.",
-}
-
 NOT_ORIGIN = [
     "Rosa spent her holidays in Seville.",
     "I spent my summers in Cornwall.",
@@ -91,15 +80,11 @@ NOT_ORIGIN = [
 ]
 
 
-def _marked(cases, working: set[str], *, later: bool) -> list:
-    def mark(text):
-        todo = (text in working) if later else (text not in working)
-        return [TODO] if todo else []
-
-    return [pytest.param(*c, marks=mark(c[0])) for c in cases]
+def _marked(cases, failing: set[str]) -> list:
+    return [pytest.param(*c, marks=[TODO] if c[0] in failing else []) for c in cases]
 
 
-@pytest.mark.parametrize("text, subject, value", _marked(EDUCATION, EDUCATION_NOW, later=False))
+@pytest.mark.parametrize("text, subject, value", _marked(EDUCATION, MISTAGGED))
 def test_where_one_studied(text, subject, value):
     assert [r for r in read(text) if r[0] == subject and r[1] in SCHOOLING and r[2] == value]
 
@@ -109,7 +94,7 @@ def test_no_school_read(text):
     assert not [r for r in read(text) if r[1] in SCHOOLING]
 
 
-@pytest.mark.parametrize("text, subject, value", _marked(ORIGIN, ORIGIN_LATER, later=True))
+@pytest.mark.parametrize("text, subject, value", ORIGIN)
 def test_where_one_grew_up(text, subject, value):
     assert (subject, "from", value, False) in read(text)
 
