@@ -1,5 +1,6 @@
 """Copular clauses for the parse extractor (`extraction_parse`): "X is Y" -- favourites
-either way round, names, ages, occupations, kinds, "from", "married to"."""
+either way round, names, ages, occupations, kinds, "from", "married to", and the provider
+of a held service ("Our broadband is with Virgin Media": `_provided`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from agentmem.facts.extraction.constituents import ADJUNCT_DEPS
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.employment import NOT_EMPLOYERS, TIMES
-from agentmem.facts.extraction.lexicon import OCCUPATIONS, pet_kind, pet_name
+from agentmem.facts.extraction.lexicon import OCCUPATIONS, names_a_person, pet_kind, pet_name
 from agentmem.facts.extraction.negation import ends_a_state, is_negation, negates
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.subjects import looks_named, who
@@ -19,6 +20,7 @@ Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
 STATE_ADVERBS = frozenset({"now", "nowadays", "currently"})
 STAYS = ("from", "at", "in")
+PROVIDED = ("with", "through")
 # Being *in* a named place now ("I'm in Bath now") is where one lives only beside a home the
 # statement ends ("not living in Brighton any more; I'm in Bath now"); alone it may be a
 # trip. The reading's slot says so until `change.replaced` decides it.
@@ -31,6 +33,8 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     subj = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     comp = next((c for c in pred.children if c.dep_ in ("attr", "acomp")), None)
     if (yield from _favourite(subj, comp, negated)) or subject is None:
+        return
+    if comp is None and (yield from _provided(pred, subj, negated)):
         return
     if comp is None:
         yield from _placed(pred, subject, negated)
@@ -94,6 +98,43 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             entity_type(obj) == "GPE" and _a_new_state(pred)
         ):
             yield subject, "works_at", value, negated
+
+
+def _provided(pred, subj, negated: bool):
+    """ "Our broadband is with Virgin Media", "my mortgage is through Halifax": an owned
+    thing (no person: "my sister is with Tom" is a couple; no pet) is *with* or *through* a named
+    organisation, its provider: `<thing>_provider` of the owner, one at a time, so a later
+    provider replaces it and a switch that names it ends it (`facts.endings`). Returns
+    whether it read one."""
+    owner = next((c for c in subj.children if c.dep_ == "poss"), None) if subj else None
+    if owner is None or subj.pos_ != "NOUN" or names_a_person(subj) or pet_kind(subj):
+        return False
+    if (whose := who(owner)) is None:
+        return False
+    things = [subj] + [c for c in subj.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
+    for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in PROVIDED):
+        for obj in (c for c in prep.children if c.dep_ == "pobj" and _a_name(c)):
+            if entity_type(obj) in TIMES or not (value := value_text(obj, adjective=True)):
+                continue
+            ended = (value,) if negated and ends_a_state(pred) else ()
+            for thing in things:  # "our gas and electricity are with EDF"
+                yield (whose, _service(thing) + "_provider", value, negated, *ended)
+            return True
+    return False
+
+
+def _a_name(token) -> bool:
+    """A proper noun, or a capitalised word inside the sentence the small tagger took for a
+    common noun or an adjective ("with Direct Line", "with Hyperoptic")."""
+    if token.pos_ == "PROPN":
+        return True
+    return token.pos_ in ("NOUN", "ADJ") and token.is_title and token.i > token.sent.start
+
+
+def _service(noun) -> str:
+    """The slot's name for a service: the noun with its compounds ("car_insurance")."""
+    words = [t for t in noun.children if t.dep_ == "compound" and t.i < noun.i] + [noun]
+    return "_".join(t.lemma_.lower() for t in words)
 
 
 def _a_new_state(pred) -> bool:
