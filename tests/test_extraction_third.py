@@ -55,9 +55,7 @@ LEMMAS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "sentence, word, lemma", _cases(LEMMAS, failing={0, 1, 2, 3, 4, 5, 6, 7, 9})
-)
+@pytest.mark.parametrize("sentence, word, lemma", _cases(LEMMAS))
 def test_a_verb_form_lemmatises_to_its_verb(sentence, word, lemma):
     assert _lemma(sentence, word) == lemma
 
@@ -67,7 +65,7 @@ DISLIKES = [
     ("Oskar has always hated opera.", ("Oskar", "dislikes", "opera", False)),
     ("Country music I've always hated.", ("user", "dislikes", "country music", False)),
     ("Priya hates her hat.", ("Priya", "dislikes", "hat", False)),
-    ("Grandpa Joe hated cabbage.", ("Grandpa Joe", "dislikes", "cabbage", False)),
+    ("Grandpa Joe hates cabbage.", ("Grandpa Joe", "dislikes", "cabbage", False)),
 ]
 
 
@@ -79,6 +77,12 @@ def test_hating_reads_as_a_dislike(text, fact):
 def test_a_hat_the_noun_is_no_dislike():
     assert not any(a == "dislikes" for _, a, _, _ in read("I bought a hat in Lima."))
     assert not any(a == "dislikes" for _, a, _, _ in read("Her hat is red."))
+
+
+def test_a_past_dislike_is_no_present_one():
+    """A past state is not asserted now (`parse._asserted`): "hated" read as "hat" did."""
+    assert read("Grandpa Joe hated cabbage.") == set()
+    assert read("Mia detested school.") == set()
 
 
 # -- 2. a sentence-initial name the tagger mistags ---------------------------------------
@@ -150,9 +154,7 @@ ATTITUDES = [
 ]
 
 
-@pytest.mark.parametrize(
-    "text, fact", _cases(ATTITUDES, failing={0, 1, 2, 3, 4, 5, 6, 11, 13, 14, 15})
-)
+@pytest.mark.parametrize("text, fact", _cases(ATTITUDES, failing={4}))
 def test_a_verb_of_liking_reads_for_any_subject(text, fact):
     found = read(text)
     subject, attribute, value, negated = fact
