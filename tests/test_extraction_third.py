@@ -93,7 +93,7 @@ NAMES = [
     ("Siobhan works at Ryanair.", ("Siobhan", "works_at", "Ryanair", False)),
     ("Thandiwe lives in Durban.", ("Thandiwe", "lives_in", "Durban", False)),
     ("Oluwaseun moved to Lagos.", ("Oluwaseun", "moves_to", "Lagos", False)),
-    ("Xiomara lived in Cali.", ("Xiomara", "lives_in", "Cali", False)),
+    ("Xiomara lives in Cali.", ("Xiomara", "lives_in", "Cali", False)),
     ("Anneliese works at Siemens.", ("Anneliese", "works_at", "Siemens", False)),
     ("Kofi lives in Kumasi.", ("Kofi", "lives_in", "Kumasi", False)),
     ("Dagrun lives in Bergen.", ("Dagrun", "lives_in", "Bergen", False)),
@@ -107,7 +107,7 @@ NAMES = [
 ]
 
 
-@pytest.mark.parametrize("text, fact", _cases(NAMES, failing={0, 1, 5, 6, 8, 11, 14}))
+@pytest.mark.parametrize("text, fact", _cases(NAMES, failing={14}))
 def test_a_sentence_initial_name_is_the_subject(text, fact):
     found = read(text)
     # the move and the home are both the place; either slot names it
@@ -123,6 +123,11 @@ NOT_NAMES = [
     "Nurses work at hospitals.",
     "Old friends live nearby.",
     "Many students live in Coimbra.",
+    "Politics bores me.",
+    "Short lives in poverty.",
+    "Brave lives in danger.",
+    "Hard lives in Bergen.",
+    "Mathematics works in mysterious ways.",
 ]
 
 

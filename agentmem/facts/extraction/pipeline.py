@@ -161,6 +161,23 @@ def _predicate_index() -> dict[str, str]:
     return index
 
 
+@functools.cache
+def _adjectives() -> frozenset[str]:
+    nlp = load_pipeline()
+    if nlp is None or "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or "lemma_index" not in lookups:
+        return frozenset()
+    return frozenset(lookups.get_table("lemma_index").get("adj", ()))
+
+
+def known_adjective(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as an adjective ("brave", "short"), as
+    a name the tagger made one ("Dagrun", "Bea") is not."""
+    return word.lower() in _adjectives()
+
+
 @functools.lru_cache(maxsize=4096)
 def names_a_kind(adjective: str) -> bool:
     """An adjective that is also the name of a kind of person ("vegetarian", "diabetic",
@@ -176,6 +193,7 @@ __all__ = [
     "MODEL_PACKAGES",
     "ON_DEMAND",
     "available",
+    "known_adjective",
     "load_pipeline",
     "names_a_kind",
     "predicate_index",
