@@ -8,6 +8,14 @@ time. That was about a seventh of a parse's CPU. Here every outcome is remembere
 same key, so a word seen before in the same role costs a dict lookup; a lookup lemmatizer
 (text alone) is keyed the same way. Tokens that already hold a lemma (set by the attribute
 ruler's exceptions) keep it unless the lemmatizer overwrites, as in spaCy.
+
+Where a verb's suffix rules give two forms that are both words, spaCy takes the last rule's
+("hates": "hate" by -s, "hat" by -es; "hoped": "hope" and "hop"), and a verb of liking
+read as "hat". `spelled` orders them by English spelling instead: -es follows only a
+sibilant or an "o" ("watches", "goes"; a hat "hats"), and a short closed syllable doubles
+its consonant before -ed/-ing ("hopped", "coding" is "code" since "cod" would be
+"codding"). `respelled` puts that order into a pipeline's own lemmatizer, so every path
+(the parse, the attribute index, spaCy's pipe) gives the same lemma.
 """
 
 from __future__ import annotations
@@ -17,6 +25,49 @@ from typing import Any
 _MAX_KEYS = 200_000  # distinct (text, part of speech, morphology) remembered before starting over
 _MODES = ("rule", "lookup")  # modes whose lemma is a function of the key
 _RULE_TABLES = ("lemma_index", "lemma_exc", "lemma_rules")
+_SIBILANT_ENDS = ("s", "x", "z", "ch", "sh", "o")  # stems that take -es, not -s
+_VOWELS = frozenset("aeiou")
+_UNDOUBLED = frozenset("wxy")  # final consonants English never doubles
+
+
+def spelled(word: str, forms: list[str]) -> list[str]:
+    """`forms` (a lemmatizer's candidates for `word`) with those English spelling would
+    not have inflected to `word` moved after the rest, otherwise in their order."""
+    if len(forms) < 2:
+        return forms
+    return sorted(forms, key=lambda form: _misspelt(word.lower(), form, forms))
+
+
+def _misspelt(word: str, form: str, forms: list[str]) -> bool:
+    if word == form + "es":  # "hat" + es: a stem not ending in a sibilant takes -s
+        return not form.endswith(_SIBILANT_ENDS)
+    if word in (form + "ed", form + "ing"):  # "hop" + ed: "hopped", so "hoped" is "hope"
+        return form + "e" in forms and _short_closed(form)
+    return False
+
+
+def _short_closed(stem: str) -> bool:
+    """A stem ending in one vowel and one consonant, whose consonant a suffix doubles."""
+    return (
+        len(stem) >= 2
+        and stem[-1] not in _VOWELS
+        and stem[-1] not in _UNDOUBLED
+        and stem[-2] in _VOWELS
+        and (len(stem) == 2 or stem[-3] not in _VOWELS)
+    )
+
+
+def respelled(lemmatizer: Any) -> None:
+    """Order a spaCy rule lemmatizer's forms by `spelled`, on this instance."""
+    if getattr(lemmatizer, "mode", None) != "rule" or getattr(lemmatizer, "_respelled", False):
+        return
+    rule = lemmatizer.lemmatize
+
+    def lemmatize(token: Any) -> list[str]:
+        return spelled(token.text, rule(token))
+
+    lemmatizer.lemmatize = lemmatize
+    lemmatizer._respelled = True
 
 
 class FastLemmatizer:
@@ -48,7 +99,7 @@ class FastLemmatizer:
 class RuleLemmas:
     """spaCy's `Lemmatizer.rule_lemmatize`, step for step, with each part of speech's word
     index as a set: spaCy's is a list, searched from the start for every form a suffix rule
-    builds (most of a new word's cost)."""
+    builds (most of a new word's cost); its forms ordered by `spelled`."""
 
     def __init__(self, lemmatizer: Any) -> None:
         self._lemmatizer = lemmatizer
@@ -82,7 +133,7 @@ class RuleLemmas:
         for form in exceptions.get(lower, []):
             if form not in forms:
                 forms.insert(0, form)
-        return forms or oov_forms or [string]
+        return spelled(lower, forms) or oov_forms or [string]
 
     def _of(self, univ_pos: str) -> tuple[set, Any, Any] | None:
         """The index (as a set), exceptions and suffix rules of a part of speech; None
@@ -120,4 +171,4 @@ def fast_lemmatizer(component: Any) -> Any:
     return FastLemmatizer(component)
 
 
-__all__ = ["FastLemmatizer", "RuleLemmas", "fast_lemmatizer"]
+__all__ = ["FastLemmatizer", "RuleLemmas", "fast_lemmatizer", "respelled", "spelled"]

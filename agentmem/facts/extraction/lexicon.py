@@ -6,6 +6,14 @@ from __future__ import annotations
 
 import re
 
+# Verbs of attitude, by the slot their object fills: one list the rule table's rows ("I adore
+# rugby") and the parse's attribute index ("My dad adores rugby") both read, so a verb read
+# for the speaker reads for any subject.
+ATTITUDE_VERBS = {
+    "likes": ("like", "love", "enjoy", "adore", "prefer"),
+    "dislikes": ("dislike", "hate", "detest", "loathe", "despise"),
+}
+
 OCCUPATIONS = frozenset(
     """
 engineer developer programmer teacher professor doctor nurse designer manager lawyer accountant

@@ -8,7 +8,10 @@ a name that is the root of a verbless sentence, or coordinated with a copula's c
 and whose -s-less form with its preposition is a predicate of the attribute table is read
 as that verb, with the subject the position gives it. So is a base form joined to a verb
 ("I live in Hobart and work at Telstra": "work" tagged as a noun conjunct of "live"): the
-second verb of a coordination shares the first one's subject.
+second verb of a coordination shares the first one's subject. A verbless sentence whose
+root is such a noun, opened by a capitalised word the tagger hung on it as an adjective
+("Dagrun lives in Bergen": "Dagrun" an amod of "lives"), has that word as its subject,
+unless the lexicon lists it as an adjective ("Short lives in poverty").
 
 A noun the tagger made an adjective where only a noun phrase can stand (the focus of a
 pseudo-cleft, which fills an object's gap: "What I can't bear is coriander") is told from
@@ -22,7 +25,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.pipeline import known_adjective, predicate_index
 from agentmem.facts.extraction.subjects import name, subject_of
 from agentmem.facts.extraction.values import fits, value_text
 
@@ -78,6 +81,11 @@ def _subject(noun, sentence) -> str | None:
     verbless = not any(t.pos_ in ("VERB", "AUX") for t in sentence)
     if verbless and head.dep_ == "ROOT" and head.pos_ == "PROPN" and noun.i == head.i + 1:
         return name(head)
+    if verbless and noun.dep_ == "ROOT":  # "Dagrun lives in Bergen": "Dagrun" an amod of it
+        first = sentence[0]
+        if first.i == noun.i - 1 and first.dep_ == "amod" and first.head.i == noun.i:
+            named = first.is_title and first.pos_ in ("ADJ", "PROPN")
+            return name(first) if named and not known_adjective(first.text) else None
     return None
 
 

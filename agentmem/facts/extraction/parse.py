@@ -41,6 +41,7 @@ from agentmem.facts.extraction.employment import employer
 from agentmem.facts.extraction.frequency import frequency, habit_text
 from agentmem.facts.extraction.holdings import held_or_done, partner_with, together
 from agentmem.facts.extraction.inversion import reread
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
 from agentmem.facts.extraction.mistagged import noun_verbs
 from agentmem.facts.extraction.origins import birthplace, life_events
 from agentmem.facts.extraction.pipeline import (
@@ -64,8 +65,8 @@ CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "bef
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
-    {"be", "live", "reside", "work", "like", "love", "enjoy", "hate", "dislike", "prefer"}
-    | {"speak", "own", "have", "know", "belong", "stay"}
+    {"be", "live", "reside", "work", "speak", "own", "have", "know", "belong", "stay"}
+    | {verb for verbs in ATTITUDE_VERBS.values() for verb in verbs}
 )
 
 

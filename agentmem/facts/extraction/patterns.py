@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentmem.facts.extraction.lexicon import COUNT, PETS, SPOUSES
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS, COUNT, PETS, SPOUSES
 
 
 @dataclass(frozen=True)
@@ -324,13 +324,14 @@ RULES: tuple[Rule, ...] = (
     ),
     # likes and dislikes
     Rule(
-        _I + r"(?:do not like|do not enjoy|dislike|hate|detest|loathe|cannot stand|am not a "
-        r"(?:big )?fan of|despise|cannot bear) " + _LIST,
+        _I + r"(?:do not like|do not enjoy|" + "|".join(ATTITUDE_VERBS["dislikes"]) + "|"
+        r"cannot stand|am not a (?:big )?fan of|cannot bear) " + _LIST,
         "dislikes",
         split=True,
     ),
     Rule(
-        _I + r"(?:like|love|enjoy|adore|am into|am a (?:big |huge )?fan of|am passionate "
+        _I + r"(?:" + "|".join(ATTITUDE_VERBS["likes"]) + "|"
+        r"am into|am a (?:big |huge )?fan of|am passionate "
         r"about|prefer|am obsessed with) (?!to (?:think|say|know|ask|tell|hear|see)\b)" + _LIST,
         "likes",
         split=True,

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from agentmem.facts.extraction.lemmas import respelled
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
 from agentmem.facts.vocabulary import ATTRIBUTES
 
 log = logging.getLogger("agentmem.extraction")
@@ -79,7 +81,10 @@ def _load() -> Any | None:
         return None
     for name in MODEL_PACKAGES:
         if importlib.util.find_spec(name) is not None:
-            return spacy.load(name)
+            nlp = spacy.load(name)
+            if "lemmatizer" in nlp.pipe_names:
+                respelled(nlp.get_pipe("lemmatizer"))  # "hates" is "hate", not "hat"
+            return nlp
     log.warning(
         "no English spaCy model package (%s) is installed; facts come from the rule "
         "extractor only (pip install 'agentmem[parse]')",
@@ -131,7 +136,8 @@ def available() -> bool:
 
 
 def predicate_index() -> dict[str, str]:
-    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in).
+    """Lemmatised synonym phrases of the attribute table -> attribute ("live in" -> lives_in),
+    and the verbs of attitude the rule rows read (`lexicon.ATTITUDE_VERBS`).
     Built once per process; a caller during the build (the extraction's MiniLM loading in
     the background, `extraction_similar.preload`) waits for it."""
     with _INDEX_LOCK:
@@ -149,7 +155,27 @@ def _predicate_index() -> dict[str, str]:
             continue
         for form in (" ".join(t.lemma_.lower() for t in words), " ".join(t.lower_ for t in words)):
             index.setdefault(form, name)
+    for name, verbs in ATTITUDE_VERBS.items():  # the rows' verbs of liking, for any subject
+        for verb in verbs:
+            index.setdefault(verb, name)
     return index
+
+
+@functools.cache
+def _adjectives() -> frozenset[str]:
+    nlp = load_pipeline()
+    if nlp is None or "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or "lemma_index" not in lookups:
+        return frozenset()
+    return frozenset(lookups.get_table("lemma_index").get("adj", ()))
+
+
+def known_adjective(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as an adjective ("brave", "short"), as
+    a name the tagger made one ("Dagrun", "Bea") is not."""
+    return word.lower() in _adjectives()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -167,6 +193,7 @@ __all__ = [
     "MODEL_PACKAGES",
     "ON_DEMAND",
     "available",
+    "known_adjective",
     "load_pipeline",
     "names_a_kind",
     "predicate_index",

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from agentmem.facts.extraction import chat
 from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.pipeline import known_adjective, predicate_index
 
 # The speaker, and "we": a household or couple the speaker belongs to, whose home, pets and
 # possessions are the speaker's ("we sold the house in Leeds", "our dog").
@@ -31,6 +31,7 @@ LOOKBACK = 200  # tokens searched for the referent of "he"/"she"
 # Prepositions whose object may be a person: company, address, topic, agent.
 PERSON_PREPOSITIONS = frozenset({"with", "into", "to", "about", "by", "for", "from"})
 MODIFIER_DEPS = ("det", "poss", "amod", "compound", "nummod", "predet")
+FINITE_TAGS = ("VBZ", "VBD", "VBP")  # verbs that take a subject of their own
 
 
 def subject_of(pred) -> str | None:
@@ -44,8 +45,22 @@ def subject_of(pred) -> str | None:
         if child.tag_ in RELATIVE_TAGS and pred.dep_ == "relcl":
             return _described(pred.head)
         return who(child)
+    if (named := mistagged_subject(pred)) is not None:
+        return named
     if pred.dep_ == "conj" and pred.head.pos_ in ("VERB", "AUX"):
         return subject_of(pred.head)
+    return None
+
+
+def mistagged_subject(pred) -> str | None:
+    """The name the tagger made an adjective on a finite verb that has no subject ("Bea
+    lives in Coimbra": "Bea" an amod of "lives"): an adjective modifies a noun, never a
+    verb, so a capitalised one before the verb stands where its subject does."""
+    if pred.pos_ != "VERB" or pred.tag_ not in FINITE_TAGS:
+        return None
+    for child in pred.children:
+        if child.dep_ == "amod" and child.i < pred.i and looks_named(child):
+            return None if known_adjective(child.text) else name(child)
     return None
 
 
@@ -133,11 +148,17 @@ def looks_named(token) -> bool:
     """A name the tagger did not know: a capitalised singular noun with no determiner or
     modifier (in English a singular common noun takes one: "Alice"), or a capitalised
     adjective standing as a clause's subject, which an adjective never is (the small tagger
-    makes a sentence-initial unknown name an adjective: "Ingrid lives in Malmo")."""
+    makes a sentence-initial unknown name an adjective: "Ingrid lives in Malmo"; or an
+    adjective of a verb, `mistagged_subject`), or a capitalised "plural" that is the subject
+    of a verb in the third person singular, which no plural is ("Beatriz lives in Coimbra",
+    "Beatriz" tagged a plural noun; "Dogs live here" agrees and stays a plural)."""
     if not token.is_title or any(c.dep_ in MODIFIER_DEPS for c in token.children):
         return False
     if token.pos_ == "ADJ":
-        return token.dep_ in ("nsubj", "nsubjpass")
+        return token.dep_ in SUBJECT_DEPS or (token.dep_ == "amod" and token.head.pos_ == "VERB")
+    if token.pos_ == "NOUN" and token.tag_ == "NNS":
+        verb = token.head
+        return token.dep_ in SUBJECT_DEPS and verb.pos_ == "VERB" and verb.tag_ == "VBZ"
     return token.pos_ == "NOUN" and token.tag_ == "NN"
 
 
