@@ -82,9 +82,9 @@ def test_recall_is_chosen_per_query_chunk_and_per_decoded_token(tiny, ids):
         return extra_kv(state, query, lse)
 
     session.policy.extra_kv = spy
-    session.feed_ids(ids[:20])  # one forward of 20 queries: chunks of 8, 8, 4 in every layer
+    session.feed_ids(ids[:20])  # one forward of 20 queries: chunks of 8, 8, 3 and the last
     layers = len(session.cache.states)
-    assert seen == [8, 8, 4] * layers
+    assert seen == [8, 8, 3, 1] * layers  # the last query chooses alone
     seen.clear()
     for token in (7, 8, 9):
         session.feed_ids([token])

@@ -115,7 +115,9 @@ def _attend_observed(cache, state, query, key, value, scaling):
     scored before the extras are chosen, so a single query's log-sum-exp over them is handed
     to the policy (CMP's recall measured it again per decoded token). A chunk reads only the
     keys up to its last query: the columns of later queries are all masked, so computing
-    them was a third of a bulk prefill's attention.
+    them was a third of a bulk prefill's attention. When the policy asks
+    (`Policy.last_query_alone`), the forward's last query, whose output the next token is read
+    from, forms a chunk of its own, so its extras are not chosen for the others.
     """
     policy = cache.policy
     _, q_heads, q_total, dim = query.shape
@@ -127,9 +129,11 @@ def _attend_observed(cache, state, query, key, value, scaling):
     w = 0 if resident is None else resident[0].shape[2]
     chunk = min(QUERY_CHUNK, policy.query_chunk(state, q_total) or QUERY_CHUNK)
     mass = state.row_log_mass()
+    edges = list(range(0, q_total, chunk))
+    if q_total - 1 > edges[-1] and policy.last_query_alone(state, q_total):
+        edges.append(q_total - 1)  # the query the next token is read from chooses alone
     outputs = []
-    for start in range(0, q_total, chunk):
-        stop = min(start + chunk, q_total)
+    for start, stop in zip(edges, [*edges[1:], q_total], strict=True):
         upto = n - q_total + stop  # keys this chunk may see
         keys, values = key[0, :, :upto], value[0, :, :upto]
         if w:

@@ -85,6 +85,11 @@ class Policy:
         queries chooses how many share one choice."""
         return None
 
+    def last_query_alone(self, state: LayerState, q_total: int) -> bool:
+        """Whether the last query of a forward of ``q_total`` gets a chunk of its own (the one
+        whose output the next token is read from; see `agentmem.kv.attention`)."""
+        return False
+
     def resident_kv(self, state: LayerState) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Keys and values ``(1, kv_heads, w, d)`` that every query of the running forward
         attends besides the cache, whatever the query (CMP's warm tier); None when none."""

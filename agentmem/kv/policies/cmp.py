@@ -194,6 +194,13 @@ class CMP(Retention):
             return None
         return self.recall_chunk
 
+    def last_query_alone(self, state, q_total: int) -> bool:
+        """In a short forward (a question, a turn) the last query recalls for itself: in one
+        chunk of shares pooled by max, the other queries' best blocks pushed the needle's block
+        out of the recall in layers 19-25 (passkey 1k, the one case full answered and CMP
+        did not; alone it ranks inside and the case is answered). See DESIGN.md, CMP."""
+        return self.query_chunk(state, q_total) is not None
+
     def resident_kv(self, state):
         """Warm tokens ``(1, heads, w, d)``, dequantised once per forward."""
         tiers = state.extra.get("cmp")
