@@ -5,6 +5,7 @@ test that each replacement of a table ends the old value and states the new one.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,21 @@ def said_in_turn(mem: Memory, tag: str, first: str, second: str) -> Values:
     return values(mem, scope)
 
 
+def facts_after(*texts: str) -> set[tuple[str, str, str]]:
+    """(status, attribute, value) of the positive facts, active and superseded, after
+    `texts` are added in turn to one scope of a fresh home (hash embedder)."""
+    with tempfile.TemporaryDirectory() as home:
+        with Memory(home=home, embedding={"model": "hash"}) as mem:
+            for text in texts:
+                mem.add(text, scope="u")
+            return {
+                (status, r.attribute, r.value)
+                for status in ("active", "superseded")
+                for r in mem.list_memories("u", kind="fact", status=status)
+                if not r.metadata.get("negated")
+            }
+
+
 def replaces_each(cases: list[tuple[str, str, str, str]], tag: str):
     """A test, parametrized over `cases` (first, second, old value, new value), that the
     second text ends the old value (kept as history) and states the new one."""
@@ -40,4 +56,4 @@ def replaces_each(cases: list[tuple[str, str, str, str]], tag: str):
     return test
 
 
-__all__ = ["Values", "replaces_each", "said_in_turn"]
+__all__ = ["Values", "facts_after", "replaces_each", "said_in_turn"]

@@ -9,12 +9,10 @@ a thing with no owner.
 
 from __future__ import annotations
 
-import tempfile
-
 import pytest
+from change_cases import facts_after
 from parse_reading import read
 
-from agentmem import Memory
 from agentmem.facts.extraction import parse
 
 pytestmark = pytest.mark.skipif(not parse.available(), reason="needs agentmem[parse]")
@@ -73,18 +71,6 @@ def test_no_provider_read(text):
     assert not [r for r in read(text) if r[1].endswith("_provider")]
 
 
-def _facts(*texts: str) -> set[tuple[str, str, str]]:
-    mem = Memory(home=tempfile.mkdtemp(), embedding={"model": "hash"})
-    for text in texts:
-        mem.add(text, scope="u")
-    return {
-        (status, r.attribute, r.value)
-        for status in ("active", "superseded")
-        for r in mem.list_memories("u", kind="fact", status=status)
-        if not r.metadata.get("negated")
-    }
-
-
 @pytest.mark.parametrize(
     "first, then, slot, old, new",
     [
@@ -112,7 +98,7 @@ def _facts(*texts: str) -> set[tuple[str, str, str]]:
     ],
 )
 def test_a_new_provider_ends_the_old(first, then, slot, old, new):
-    facts = _facts(first, then)
+    facts = facts_after(first, then)
     assert ("active", slot, new) in facts
     assert ("superseded", slot, old) in facts
     assert ("active", slot, old) not in facts

@@ -7,12 +7,10 @@ fall on the other side ("a garage", "a bank"): the share is asserted, not every 
 
 from __future__ import annotations
 
-import tempfile
-
 import pytest
+from change_cases import facts_after
 from parse_reading import read
 
-from agentmem import Memory
 from agentmem.facts.extraction import parse
 from agentmem.facts.extraction.workplace import workplace
 
@@ -58,35 +56,29 @@ def test_no_employer_read(text):
     assert not [r for r in read(text) if r[1] == "works_at"]
 
 
-def _facts(*texts: str) -> set[tuple[str, str, str]]:
-    mem = Memory(home=tempfile.mkdtemp(), embedding={"model": "hash"})
-    for text in texts:
-        mem.add(text, scope="u")
-    return {
-        (status, r.attribute, r.value)
-        for status in ("active", "superseded")
-        for r in mem.list_memories("u", kind="fact", status=status)
-        if not r.metadata.get("negated")
-    }
-
-
 def test_an_ended_state_named_in_part_ends_the_stored_value():
-    facts = _facts("I work at an animal hospital in Truro.", "I no longer work at the hospital.")
+    facts = facts_after(
+        "I work at an animal hospital in Truro.", "I no longer work at the hospital."
+    )
     assert ("superseded", "works_at", "animal hospital") in facts
     assert ("active", "works_at", "animal hospital") not in facts
 
 
 def test_a_new_value_beside_an_ended_one_replaces_it():
-    facts = _facts("I live in Harrogate.", "I don't live in Harrogate any more; I live in Ripon.")
+    facts = facts_after(
+        "I live in Harrogate.", "I don't live in Harrogate any more; I live in Ripon."
+    )
     assert ("active", "lives_in", "Ripon") in facts
     assert ("superseded", "lives_in", "Harrogate") in facts
 
 
 def test_a_present_stay_is_a_home_only_beside_an_ended_one():
-    moved = _facts("I live in Swindon.", "I don't live in Swindon any more, I'm in Bristol now.")
+    moved = facts_after(
+        "I live in Swindon.", "I don't live in Swindon any more, I'm in Bristol now."
+    )
     assert ("active", "lives_in", "Bristol") in moved
     assert ("superseded", "lives_in", "Swindon") in moved
-    trip = _facts("I live in Swindon.", "I'm in Lisbon now, the weather is lovely.")
+    trip = facts_after("I live in Swindon.", "I'm in Lisbon now, the weather is lovely.")
     assert ("active", "lives_in", "Swindon") in trip
     assert not [f for f in trip if f[2] == "Lisbon"]
 
