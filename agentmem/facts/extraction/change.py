@@ -41,6 +41,7 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.change_verbs import (
     BEGINNING,
     CEASING,
+    DAYS,
     DISPOSING,
     ENDED_PREPOSITIONS,
     ENDED_SLOT,
@@ -136,10 +137,14 @@ def _future(pred) -> bool:
 
 
 def _trip(pred) -> bool:
-    """ "left Paris for a weekend", "left Leeds at six", "left work early": a time of day, a
-    span away or an hour's adverb says a departure, not a parting."""
+    """ "left Paris for a weekend", "left Leeds at six", "left work early", "left the office
+    early today", "left Oslo this morning": a time of day, a span away or an hour's adverb
+    (also of a day: `_in_the_day`) says a departure, not a parting."""
     if any(c.dep_ == "advmod" and c.lower_ in HOURS for c in pred.children):
         return True
+    adverbials = [c for c in pred.children if c.dep_ in ("npadvmod", "advmod")]
+    if pred.lemma_.lower() == "leave" and any(_in_the_day(c) for c in adverbials):
+        return True  # "left Oslo this morning"; "quit Initech this morning" is a quitting
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("for", "at")):
         within = [t for t in prep.subtree if t.i != prep.i]
         kinds = {entity_type(t) for t in within}
@@ -147,6 +152,17 @@ def _trip(pred) -> bool:
         if "TIME" in kinds or span or (prep.lower_ == "for" and "DATE" in kinds):
             return True
     return False
+
+
+def _in_the_day(adverbial) -> bool:
+    """An adverbial of the verb that places it at a time of day ("this morning", "tonight")
+    or at an hour of a day ("early today", "late yesterday"; not "late last year"): a
+    one-off departure."""
+    within = list(adverbial.subtree)
+    if any(entity_type(t) == "TIME" for t in within):
+        return True
+    day = any(t.lemma_.lower() in DAYS for t in within)
+    return day and any(t.dep_ == "advmod" and t.lower_ in HOURS for t in within)
 
 
 # --- ending --------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ SPANS = frozenset({"minute", "hour", "day", "night", "week", "weekend", "fortnig
 SPANS |= {"year", "holiday", "vacation", "trip", "break", "while"}
 # Adverbs that place a departure in the day ("left the office early").
 HOURS = frozenset({"early", "late", "earlier", "later"})
+# A day and its parts, which an hour's adverb places a departure in ("early today").
+DAYS = frozenset({"today", "tonight", "yesterday", "morning", "afternoon", "evening", "night"})
 FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
 INTO = ("to", "into", "for", "with")
 PARTICLES = frozenset({"out", "away", "off", "up", "in"})
@@ -110,6 +112,7 @@ __all__ = [
     "TIES",
     "SPANS",
     "HOURS",
+    "DAYS",
     "FUTURE",
     "INTO",
     "PARTICLES",

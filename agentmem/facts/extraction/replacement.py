@@ -38,9 +38,19 @@ from agentmem.facts.extraction.values import value_text
 
 # Verbs that take a new thing or way in place of one ended in the clause before ("sold the
 # Golf and got an electric Fiat", "dropped keto and went paleo"): acquiring and becoming.
-ACQUIRING = frozenset({"get", "buy", "adopt", "acquire", "lease", "pick up"})
+ACQUIRING = frozenset({"get", "buy", "adopt", "acquire", "lease", "pick up", "rent"})
 BECOMING = frozenset({"go", "become", "turn"})
 COMPLEMENTS = ("acomp", "attr", "oprd", "dobj")
+# Nouns of a dwelling: one acquired or rented "in" a place says the subject lives there now
+# ("bought a flat in York", "rented a room in Porto").
+DWELLINGS = frozenset({"house", "flat", "apartment", "home", "place", "room", "cottage"})
+DWELLINGS |= {"bungalow", "condo", "studio", "villa", "townhouse", "maisonette", "bedsit"}
+DWELLINGS |= {"farmhouse", "semi", "terrace", "loft", "houseboat", "caravan"}
+# Verbs and idioms of settling in a place ("settled in Cork", "put down roots in Perth",
+# "set up home in Graz"): the place is the subject's home from now on.
+SETTLING = frozenset({"settle", "settle down", "relocate"})
+SETTLING_IDIOMS = frozenset({("put", "root"), ("set", "home"), ("make", "home")})
+PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def then_taken(pred) -> Iterator[tuple[str, str]]:
@@ -49,6 +59,9 @@ def then_taken(pred) -> Iterator[tuple[str, str]]:
     for verb in pred.conjuncts:
         if verb.i < pred.i or verb.tag_ not in ("VBD", "VBN"):  # done, not planned
             continue
+        if (home := settled_in(verb)) is not None:
+            yield "lives_in", home
+            continue
         obj = next((c for c in verb.children if c.dep_ in COMPLEMENTS), None)
         if obj is None or not (value := value_text(obj, role=True) or obj.text):
             continue
@@ -56,6 +69,24 @@ def then_taken(pred) -> Iterator[tuple[str, str]]:
             yield ("has_pet" if obj.lemma_.lower() in PET_KINDS else "owns"), value
         elif verb.lemma_.lower() in BECOMING and _a_kind(obj):
             yield "is_a", value
+
+
+def settled_in(verb) -> str | None:
+    """The place a verb of settling or of acquiring a dwelling puts the subject in ("settled
+    in Cork", "put down roots in Perth", "bought a flat in York", "rented a room in Porto"),
+    else None."""
+    said = _phrase(verb)
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    idiom = obj is not None and (verb.lemma_.lower(), obj.lemma_.lower()) in SETTLING_IDIOMS
+    dwelling = obj is not None and said in ACQUIRING and obj.lemma_.lower() in DWELLINGS
+    if not (said in SETTLING or idiom or dwelling):
+        return None
+    holders = [verb] if obj is None else [verb, obj]
+    for prep in (c for h in holders for c in h.children if c.dep_ == "prep"):
+        place = pobj(prep)
+        if prep.lower_ == "in" and place is not None and entity_type(place) in PLACES:
+            return value_text(place) or None
+    return None
 
 
 def _phrase(verb) -> str:
@@ -161,12 +192,16 @@ def _switched_slot(old, said: str, guess: Callable[[Any], str]) -> str:
 
 
 def _new_slot(pred, new) -> str | None:
-    head = phrase(pred)
-    return predicate(head, "to", new) if new.pos_ == "PROPN" else None
+    """The slot the verb gives "to Y": a home only where Y is a place ("moved from Vim to VS
+    Code" is a switch of tools, its slot the old value's)."""
+    if new.pos_ != "PROPN":
+        return None
+    attribute = predicate(phrase(pred), "to", new)
+    return None if attribute == "lives_in" and entity_type(new) not in PLACES else attribute
 
 
 def _named(token) -> bool:
     return token.pos_ == "PROPN" or entity_type(token) in ("PERSON", "ORG", "GPE")
 
 
-__all__ = ["ACQUIRING", "BECOMING", "replaced", "switched", "then_taken"]
+__all__ = ["ACQUIRING", "BECOMING", "DWELLINGS", "replaced", "settled_in", "switched", "then_taken"]
