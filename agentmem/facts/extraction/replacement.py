@@ -32,6 +32,7 @@ from agentmem.facts.extraction.change_verbs import (
 from agentmem.facts.extraction.copula import PRESENT_STAY
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import PET_KINDS
+from agentmem.facts.extraction.negation import ends_a_state, negated_clause
 from agentmem.facts.extraction.pipeline import names_a_kind
 from agentmem.facts.extraction.predicates import predicate
 from agentmem.facts.extraction.values import value_text
@@ -120,6 +121,45 @@ def replaced(readings) -> list[Change]:
     return out
 
 
+def it_is_now(sentence, readings) -> list:
+    """`readings`, where a clause says a value no longer holds and another names its
+    successor by a pronoun ("Sushi isn't my favourite food anymore, it's ramen", "my car is
+    no longer the Golf, it's a Tesla now"): the successor in the ended value's slot, naming
+    it as what it replaces; the negated reading is dropped. Only one value ended and one
+    named."""
+    ended = [r for r in readings if len(r) == 4 and r[3]]
+    if len(ended) != 1 or not any(_ends_a_state(p) for p in sentence):
+        return readings
+    now = [v for p in sentence if (v := _pronoun_copula(p)) is not None]
+    if len(now) != 1:
+        return readings
+    subject, attribute, value, _ = ended[0]
+    kept = [r for r in readings if r is not ended[0]]
+    return [*kept, (subject, attribute, now[0], False, value)]
+
+
+def _ends_a_state(pred) -> bool:
+    """A copula whose negation says a state ended, about a thing named by a possessive
+    ("my favourite food", "my car"): what "it" can name in the clause after ("I'm not vegan
+    anymore, it's too hard" names no value)."""
+    if pred.lemma_ != "be" or not negated_clause(pred) or not ends_a_state(pred):
+        return False
+    nouns = [c for c in pred.children if c.dep_ in ("nsubj", "attr")]
+    return any(c.dep_ == "poss" for n in nouns for c in n.children)
+
+
+def _pronoun_copula(pred) -> str | None:
+    """The complement of a positive "it's Z" / "that's Z" clause, else None."""
+    if pred.lemma_ != "be" or negated_clause(pred):
+        return None
+    if not any(c.dep_ == "nsubj" and c.lower_ in ("it", "that") for c in pred.children):
+        return None
+    attr = next((c for c in pred.children if c.dep_ in ("attr", "acomp")), None)
+    if attr is None or any(c.dep_ == "advmod" for c in attr.children):
+        return None  # "it's too expensive": a judgement, no value
+    return value_text(attr, role=True) or attr.text
+
+
 def _ended_here(reading, readings) -> bool:
     """A positive reading whose value the sentence ends ("My dog Biscuit died" reads the
     dog's name beside its ending): the ending is what the sentence says of it."""
@@ -204,4 +244,13 @@ def _named(token) -> bool:
     return token.pos_ == "PROPN" or entity_type(token) in ("PERSON", "ORG", "GPE")
 
 
-__all__ = ["ACQUIRING", "BECOMING", "DWELLINGS", "replaced", "settled_in", "switched", "then_taken"]
+__all__ = [
+    "ACQUIRING",
+    "BECOMING",
+    "DWELLINGS",
+    "it_is_now",
+    "replaced",
+    "settled_in",
+    "switched",
+    "then_taken",
+]
