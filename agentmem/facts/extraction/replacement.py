@@ -85,9 +85,15 @@ def settled_in(verb) -> str | None:
     holders = [verb] if obj is None else [verb, obj]
     for prep in (c for h in holders for c in h.children if c.dep_ == "prep"):
         place = pobj(prep)
-        if prep.lower_ == "in" and place is not None and entity_type(place) in PLACES:
+        if prep.lower_ == "in" and place is not None and _a_place(place):
             return value_text(place) or None
     return None
+
+
+def _a_place(token) -> bool:
+    """A place by its entity type, or a name the tagger gave none ("a cottage in Bath")."""
+    kind = entity_type(token)
+    return kind in PLACES or (token.pos_ == "PROPN" and not kind)
 
 
 def _phrase(verb) -> str:
