@@ -123,3 +123,33 @@ def test_it_is_now_names_the_successor_of_an_ended_value(first, second, old, new
 def test_a_judgement_after_an_ended_state_is_no_value():
     facts = facts_after("I'm vegan.", "I'm not vegan anymore, it's too hard.")
     assert not any("hard" in v for _, _, v in facts), facts
+
+
+@pytest.mark.parametrize(
+    "first,second,old,new",
+    [
+        (
+            "My job: accountant.",
+            "Not an accountant anymore, I retrained as a carpenter.",
+            "accountant",
+            "carpenter",
+        ),
+        ("Mo is a banker.", "Mo requalified as a teacher last year.", "banker", "teacher"),
+        (
+            "My brother is a nurse.",
+            "My brother qualified as a midwife in June.",
+            "nurse",
+            "midwife",
+        ),
+    ],
+)
+def test_a_done_qualifying_names_the_new_job(first, second, old, new):
+    facts = facts_after(first, second)
+    assert any(s == "active" and a == "job_title" and v == new for s, a, v in facts), facts
+    assert not any(s == "active" and v == old for s, _, v in facts), facts
+
+
+def test_qualifying_still_under_way_is_no_job_yet():
+    facts = facts_after("I'm a banker.", "I'm retraining as a plumber.")
+    assert ("active", "job_title", "banker") in facts, facts
+    assert not any(v == "plumber" for _, _, v in facts), facts

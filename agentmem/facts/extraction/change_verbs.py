@@ -32,6 +32,9 @@ SWITCHING |= {"exchange", "trade in", "go", "upgrade", "downgrade"}
 # previous phone"): the thing ended is named without them.
 HISTORY = frozenset({"old", "previous", "former", "current", "existing", "trusty"})
 BEGINNING = frozenset({"take up", "start", "begin"})
+# Verbs of qualifying for an occupation: done ("retrained as a carpenter", "qualified as a
+# midwife"), the occupation is the subject's job from now on.
+QUALIFYING = frozenset({"retrain", "requalify", "qualify", "reskill"})
 ENDING = LEAVING | CEASING | PARTING | DISPOSING
 # A named object's entity type says which slot a verb of leaving ends when nothing else does.
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
@@ -106,6 +109,7 @@ __all__ = [
     "SWITCHING",
     "HISTORY",
     "BEGINNING",
+    "QUALIFYING",
     "ENDING",
     "ENDED_SLOT",
     "ENDED_PREPOSITIONS",
