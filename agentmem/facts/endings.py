@@ -7,7 +7,9 @@ for "I'm dating Sam", "I swapped Windows for Linux" for "I run Windows"). `Fact.
 carries the name (`metadata["ends"]` on the record, `extraction_change`). The value it
 names is an active, positive fact of the same subject whose value holds every word of the
 name (a plural names its singular: "rabbits", "rabbit"; where none does, a closed
-compound is named by its head: "the boat", "narrowboat"): in the guessed slot if one is
+compound is named by its head: "the boat", "narrowboat"; where none does either, the one
+activity whose own statement names it: "I write code in Vim" for a switch from Vim, `_done_with`):
+in the guessed slot if one is
 there, else the one such fact the subject holds; several in other slots name nothing. Where
 the subject holds no such value, a thing of the subject's named by a possessive may ("my
 phone is a Samsung" is the `name` of "user's phone"): a switch from it ("I switched from my
@@ -92,10 +94,23 @@ def _holding(
     ]
     held = [r for r in current if name <= _words(r.value)]
     held = held or [r for r in current if _compounded(name, _words(r.value))]
+    held = held or _done_with(name, current)
     same = [r for r in held if r.attribute == candidate.attribute]
     held = same if same or candidate.attribute in NAME_SLOTS else held  # a name ends a name
     exact = [r for r in held if _words(r.value) == name]
     return exact[0] if len(exact) == 1 else held[0] if len(held) == 1 else None
+
+
+def _done_with(name: frozenset[str], current: list[MemoryRecord]) -> list[MemoryRecord]:
+    """The one activity whose statement names what it is done with or to, where no value
+    does: "I write code in Vim" is stored as the activity "writing code", "We eat a lot of
+    red meat" as "eating"; a switch from Vim or a stop to buying red meat ends it."""
+    done = [
+        r
+        for r in current
+        if r.attribute == "does" and name <= _words(r.text) and not name <= _words(r.value)
+    ]
+    return done if len(done) == 1 else []
 
 
 def _same_subject(record: MemoryRecord, candidate: MemoryRecord, owned: bool = False) -> bool:

@@ -62,7 +62,7 @@ class LayeredExtractor(FactExtractor):
         deep = self.deep.extract_many(texts, source=source, speakers=speakers)
         quick, deep = ([[_as_pet(f) for f in q] for q in both] for both in (quick, deep))
         return [
-            _ends(cut := _cut(_unended(q, d), d), d) + _new(cut, d)
+            _ends(cut := _cut(_unswitched(_unended(q, d), d), d), d) + _new(cut, d)
             for q, d in zip(quick, deep, strict=True)
         ]
 
@@ -138,6 +138,29 @@ def _unended(known: list[Fact], found: list[Fact]) -> list[Fact]:
         or not any(
             s == f.subject.lower() and words and words <= set(normalise_value(f.value).split())
             for s, words in ended
+        )
+    ]
+
+
+def _unswitched(known: list[Fact], found: list[Fact]) -> list[Fact]:
+    """`known` without the facts, in another slot, of the two values the parse reads as a
+    switch ("I moved from Vim to VS Code": the rules read a move of home, the parse a
+    switch of tools, whose slot is the old value's, `extraction_replacement`)."""
+    from agentmem.facts.conflicts import normalise_value
+
+    switches = [
+        (f.subject.lower(), canonical(f.attribute), {normalise_value(v) for v in (f.value, f.ends)})
+        for f in found
+        if not f.negated and f.ends
+    ]
+    return [
+        f
+        for f in known
+        if not any(
+            s == f.subject.lower()
+            and a != canonical(f.attribute)
+            and normalise_value(f.value) in vs
+            for s, a, vs in switches
         )
     ]
 

@@ -19,6 +19,7 @@ lemmas (with their particle), grouped by what the ended thing was to the subject
                 Y" (Y a name), "upgraded from X to Y": Y holds in place of X (X named
                 without "old", "previous" ...: `HISTORY`)
     beginning   "took up X": X is done from now on ("started Xing": `_begun`)
+    qualifying  "retrained as X", "requalified as X" (done): X is the job now (`_qualified`)
     past habit  "used to X": X ended, as under "stopped"; a past "had to" carries out
                 the verb of change it governs ("had to rehome Max": `obliged`)
 
@@ -41,6 +42,7 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.change_verbs import (
     BEGINNING,
     CEASING,
+    DAYS,
     DISPOSING,
     ENDED_PREPOSITIONS,
     ENDED_SLOT,
@@ -53,6 +55,7 @@ from agentmem.facts.extraction.change_verbs import (
     PARTING,
     PARTING_OBJECTS,
     PARTNER_SLOTS,
+    QUALIFYING,
     SPANS,
     SWITCHING,
     TIES,
@@ -79,7 +82,7 @@ def is_change(pred) -> bool:
     or "used to" (a habit now past)."""
     said = phrase(pred)
     ending = said in ENDING or pred.lemma_ in ENDING or _used_to(pred)
-    return ending or said in SWITCHING or said in BEGINNING
+    return ending or said in SWITCHING or said in BEGINNING or _qualified(pred) is not None
 
 
 def _used_to(pred) -> bool:
@@ -117,7 +120,9 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
         yield from _parted(pred) if said in PARTING or pred.lemma_ in PARTING else ()
         return
     swapped = list(switched(pred, subject, said, lambda old: _guessed_slot(old, pred, said)))
-    if swapped:
+    if (job := _qualified(pred)) is not None:
+        yield subject, "job_title", job, False, None
+    elif swapped:
         yield from swapped
     elif said in BEGINNING or pred.lemma_ in ("start", "begin"):
         yield from _begun(pred, subject, said)
@@ -131,15 +136,32 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
         yield from ((subject, a, v, False, None) for a, v in taken if ended)
 
 
+def _qualified(pred) -> str | None:
+    """The occupation a done verb of qualifying names ("I retrained as a carpenter", "Mo
+    requalified as a teacher"): the subject's job now; "I'm retraining as a plumber" is not
+    yet one."""
+    lemma = pred.lemma_.lower()
+    lemma = lemma[:-2] + "y" if lemma.endswith("ie") else lemma  # "requalified": "requalifie"
+    if lemma not in QUALIFYING or pred.tag_ not in ("VBD", "VBN"):
+        return None
+    as_ = next((c for c in pred.children if c.dep_ == "prep" and c.lower_ == "as"), None)
+    job = pobj(as_)
+    return None if job is None or job.pos_ != "NOUN" else (value_text(job, role=True) or None)
+
+
 def _future(pred) -> bool:
     return any(c.dep_ == "aux" and c.lower_ in FUTURE for c in pred.children)
 
 
 def _trip(pred) -> bool:
-    """ "left Paris for a weekend", "left Leeds at six", "left work early": a time of day, a
-    span away or an hour's adverb says a departure, not a parting."""
+    """ "left Paris for a weekend", "left Leeds at six", "left work early", "left the office
+    early today", "left Oslo this morning": a time of day, a span away or an hour's adverb
+    (also of a day: `_in_the_day`) says a departure, not a parting."""
     if any(c.dep_ == "advmod" and c.lower_ in HOURS for c in pred.children):
         return True
+    adverbials = [c for c in pred.children if c.dep_ in ("npadvmod", "advmod")]
+    if pred.lemma_.lower() == "leave" and any(_in_the_day(c) for c in adverbials):
+        return True  # "left Oslo this morning"; "quit Initech this morning" is a quitting
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in ("for", "at")):
         within = [t for t in prep.subtree if t.i != prep.i]
         kinds = {entity_type(t) for t in within}
@@ -147,6 +169,17 @@ def _trip(pred) -> bool:
         if "TIME" in kinds or span or (prep.lower_ == "for" and "DATE" in kinds):
             return True
     return False
+
+
+def _in_the_day(adverbial) -> bool:
+    """An adverbial of the verb that places it at a time of day ("this morning", "tonight")
+    or at an hour of a day ("early today", "late yesterday"; not "late last year"): a
+    one-off departure."""
+    within = list(adverbial.subtree)
+    if any(entity_type(t) == "TIME" for t in within):
+        return True
+    day = any(t.lemma_.lower() in DAYS for t in within)
+    return day and any(t.dep_ == "advmod" and t.lower_ in HOURS for t in within)
 
 
 # --- ending --------------------------------------------------------------------------------

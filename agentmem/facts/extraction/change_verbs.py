@@ -32,6 +32,9 @@ SWITCHING |= {"exchange", "trade in", "go", "upgrade", "downgrade"}
 # previous phone"): the thing ended is named without them.
 HISTORY = frozenset({"old", "previous", "former", "current", "existing", "trusty"})
 BEGINNING = frozenset({"take up", "start", "begin"})
+# Verbs of qualifying for an occupation: done ("retrained as a carpenter", "qualified as a
+# midwife"), the occupation is the subject's job from now on.
+QUALIFYING = frozenset({"retrain", "requalify", "qualify", "reskill"})
 ENDING = LEAVING | CEASING | PARTING | DISPOSING
 # A named object's entity type says which slot a verb of leaving ends when nothing else does.
 ENDED_SLOT = {"ORG": "works_at", "GPE": "lives_in", "LOC": "lives_in", "FAC": "lives_in"}
@@ -45,6 +48,8 @@ SPANS = frozenset({"minute", "hour", "day", "night", "week", "weekend", "fortnig
 SPANS |= {"year", "holiday", "vacation", "trip", "break", "while"}
 # Adverbs that place a departure in the day ("left the office early").
 HOURS = frozenset({"early", "late", "earlier", "later"})
+# A day and its parts, which an hour's adverb places a departure in ("early today").
+DAYS = frozenset({"today", "tonight", "yesterday", "morning", "afternoon", "evening", "night"})
 FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
 INTO = ("to", "into", "for", "with")
 PARTICLES = frozenset({"out", "away", "off", "up", "in"})
@@ -104,12 +109,14 @@ __all__ = [
     "SWITCHING",
     "HISTORY",
     "BEGINNING",
+    "QUALIFYING",
     "ENDING",
     "ENDED_SLOT",
     "ENDED_PREPOSITIONS",
     "TIES",
     "SPANS",
     "HOURS",
+    "DAYS",
     "FUTURE",
     "INTO",
     "PARTICLES",

@@ -105,7 +105,8 @@ class ParseExtractor(FactExtractor):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
             readings = list(reread(sentence, _readings, self._parser.one))
-            readings = replacement.replaced(instead.rewrite(sentence, readings))
+            readings = replacement.it_is_now(sentence, instead.rewrite(sentence, readings))
+            readings = replacement.replaced(readings)
             for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)
                 fact = _fact(subject, attribute, value, negated, confidence, source, ends)

@@ -65,6 +65,16 @@ _STOP_WORDS = (
     r"until|after|before|for|from|near|last|this|next|in (?:19|20)\d\d"
 )
 _END = r"\s*[,;:.!?()\"]|\s+-\s|$"
+# A departure placed in a day ("left the office early today", "left at 6pm", "this morning")
+# is a one-off event, no leaving of an employer or a home (as `extraction_change._trip`).
+_DAY_PART = r"(?:tonight|(?:this|last|yesterday) (?:morning|afternoon|evening|night))"
+_NOT_ONE_OFF = (
+    r"(?![^,;.!?]*\b(?:(?:early|late|earlier|later) (?:today|yesterday|"
+    + _DAY_PART
+    + r")|"
+    + _DAY_PART
+    + r"|at \d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?\b))"
+)
 _STOP = r"(?=\s+(?:" + _STOP_WORDS + r")\b|" + _END + r")"
 # a job title also ends before where and for whom: "a nurse at St Mary's", "a nurse in Oslo"
 _TITLE = r"(?:(?:a|an|the) )?([\w -]+?)(?=\s+(?:at|in|by|on|" + _STOP_WORDS + r")\b|" + _END + r")"
@@ -148,7 +158,10 @@ RULES: tuple[Rule, ...] = (
         negated=True,
     ),
     Rule(
-        _I + r"(?:have )?(?:left|quit|resigned from|retired from|was laid off from|was fired "
+        _I
+        + r"(?:have )?(?:left"
+        + _NOT_ONE_OFF
+        + r"|quit|resigned from|retired from|was laid off from|was fired "
         r"from|got fired from|got laid off from)(?: my (?:job|position|role) (?:at|with))? " + _ORG,
         "works_at",
         negated=True,

@@ -32,15 +32,26 @@ from agentmem.facts.extraction.change_verbs import (
 from agentmem.facts.extraction.copula import PRESENT_STAY
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import PET_KINDS
+from agentmem.facts.extraction.negation import ends_a_state, negated_clause
 from agentmem.facts.extraction.pipeline import names_a_kind
 from agentmem.facts.extraction.predicates import predicate
 from agentmem.facts.extraction.values import value_text
 
 # Verbs that take a new thing or way in place of one ended in the clause before ("sold the
 # Golf and got an electric Fiat", "dropped keto and went paleo"): acquiring and becoming.
-ACQUIRING = frozenset({"get", "buy", "adopt", "acquire", "lease", "pick up"})
+ACQUIRING = frozenset({"get", "buy", "adopt", "acquire", "lease", "pick up", "rent"})
 BECOMING = frozenset({"go", "become", "turn"})
 COMPLEMENTS = ("acomp", "attr", "oprd", "dobj")
+# Nouns of a dwelling: one acquired or rented "in" a place says the subject lives there now
+# ("bought a flat in York", "rented a room in Porto").
+DWELLINGS = frozenset({"house", "flat", "apartment", "home", "place", "room", "cottage"})
+DWELLINGS |= {"bungalow", "condo", "studio", "villa", "townhouse", "maisonette", "bedsit"}
+DWELLINGS |= {"farmhouse", "semi", "terrace", "loft", "houseboat", "caravan"}
+# Verbs and idioms of settling in a place ("settled in Cork", "put down roots in Perth",
+# "set up home in Graz"): the place is the subject's home from now on.
+SETTLING = frozenset({"settle", "settle down", "relocate"})
+SETTLING_IDIOMS = frozenset({("put", "root"), ("set", "home"), ("make", "home")})
+PLACES = frozenset({"GPE", "LOC", "FAC"})
 
 
 def then_taken(pred) -> Iterator[tuple[str, str]]:
@@ -49,6 +60,9 @@ def then_taken(pred) -> Iterator[tuple[str, str]]:
     for verb in pred.conjuncts:
         if verb.i < pred.i or verb.tag_ not in ("VBD", "VBN"):  # done, not planned
             continue
+        if (home := settled_in(verb)) is not None:
+            yield "lives_in", home
+            continue
         obj = next((c for c in verb.children if c.dep_ in COMPLEMENTS), None)
         if obj is None or not (value := value_text(obj, role=True) or obj.text):
             continue
@@ -56,6 +70,30 @@ def then_taken(pred) -> Iterator[tuple[str, str]]:
             yield ("has_pet" if obj.lemma_.lower() in PET_KINDS else "owns"), value
         elif verb.lemma_.lower() in BECOMING and _a_kind(obj):
             yield "is_a", value
+
+
+def settled_in(verb) -> str | None:
+    """The place a verb of settling or of acquiring a dwelling puts the subject in ("settled
+    in Cork", "put down roots in Perth", "bought a flat in York", "rented a room in Porto"),
+    else None."""
+    said = _phrase(verb)
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    idiom = obj is not None and (verb.lemma_.lower(), obj.lemma_.lower()) in SETTLING_IDIOMS
+    dwelling = obj is not None and said in ACQUIRING and obj.lemma_.lower() in DWELLINGS
+    if not (said in SETTLING or idiom or dwelling):
+        return None
+    holders = [verb] if obj is None else [verb, obj]
+    for prep in (c for h in holders for c in h.children if c.dep_ == "prep"):
+        place = pobj(prep)
+        if prep.lower_ == "in" and place is not None and _a_place(place):
+            return value_text(place) or None
+    return None
+
+
+def _a_place(token) -> bool:
+    """A place by its entity type, or a name the tagger gave none ("a cottage in Bath")."""
+    kind = entity_type(token)
+    return kind in PLACES or (token.pos_ == "PROPN" and not kind)
 
 
 def _phrase(verb) -> str:
@@ -87,6 +125,45 @@ def replaced(readings) -> list[Change]:
             out = [(*r[:4], ended[4]) if r is new[0] else r for r in out if r is not ended]
             out = [r for r in out if not any(r is t for t in twins)]
     return out
+
+
+def it_is_now(sentence, readings) -> list:
+    """`readings`, where a clause says a value no longer holds and another names its
+    successor by a pronoun ("Sushi isn't my favourite food anymore, it's ramen", "my car is
+    no longer the Golf, it's a Tesla now"): the successor in the ended value's slot, naming
+    it as what it replaces; the negated reading is dropped. Only one value ended and one
+    named."""
+    ended = [r for r in readings if len(r) == 4 and r[3]]
+    if len(ended) != 1 or not any(_ends_a_state(p) for p in sentence):
+        return readings
+    now = [v for p in sentence if (v := _pronoun_copula(p)) is not None]
+    if len(now) != 1:
+        return readings
+    subject, attribute, value, _ = ended[0]
+    kept = [r for r in readings if r is not ended[0]]
+    return [*kept, (subject, attribute, now[0], False, value)]
+
+
+def _ends_a_state(pred) -> bool:
+    """A copula whose negation says a state ended, about a thing named by a possessive
+    ("my favourite food", "my car"): what "it" can name in the clause after ("I'm not vegan
+    anymore, it's too hard" names no value)."""
+    if pred.lemma_ != "be" or not negated_clause(pred) or not ends_a_state(pred):
+        return False
+    nouns = [c for c in pred.children if c.dep_ in ("nsubj", "attr")]
+    return any(c.dep_ == "poss" for n in nouns for c in n.children)
+
+
+def _pronoun_copula(pred) -> str | None:
+    """The complement of a positive "it's Z" / "that's Z" clause, else None."""
+    if pred.lemma_ != "be" or negated_clause(pred):
+        return None
+    if not any(c.dep_ == "nsubj" and c.lower_ in ("it", "that") for c in pred.children):
+        return None
+    attr = next((c for c in pred.children if c.dep_ in ("attr", "acomp")), None)
+    if attr is None or any(c.dep_ == "advmod" for c in attr.children):
+        return None  # "it's too expensive": a judgement, no value
+    return value_text(attr, role=True) or attr.text
 
 
 def _ended_here(reading, readings) -> bool:
@@ -161,12 +238,25 @@ def _switched_slot(old, said: str, guess: Callable[[Any], str]) -> str:
 
 
 def _new_slot(pred, new) -> str | None:
-    head = phrase(pred)
-    return predicate(head, "to", new) if new.pos_ == "PROPN" else None
+    """The slot the verb gives "to Y": a home only where Y is a place ("moved from Vim to VS
+    Code" is a switch of tools, its slot the old value's)."""
+    if new.pos_ != "PROPN":
+        return None
+    attribute = predicate(phrase(pred), "to", new)
+    return None if attribute == "lives_in" and entity_type(new) not in PLACES else attribute
 
 
 def _named(token) -> bool:
     return token.pos_ == "PROPN" or entity_type(token) in ("PERSON", "ORG", "GPE")
 
 
-__all__ = ["ACQUIRING", "BECOMING", "replaced", "switched", "then_taken"]
+__all__ = [
+    "ACQUIRING",
+    "BECOMING",
+    "DWELLINGS",
+    "it_is_now",
+    "replaced",
+    "settled_in",
+    "switched",
+    "then_taken",
+]
