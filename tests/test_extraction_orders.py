@@ -26,7 +26,6 @@ def reads(text: str) -> set[tuple[str, str, str, bool]]:
 NOT_YET = {
     "Horror films my sister really hates.",
     "Tofu, Hana likes; seitan, she avoids.",
-    "Heavy metal Tomasz loves; jazz he tolerates.",
 }
 
 

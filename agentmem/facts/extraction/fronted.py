@@ -47,7 +47,7 @@ def topicalised(pred) -> Iterator[Restatement]:
         return
     fronted = [
         c
-        for c in pred.children
+        for c in (*pred.children, *_joined_to_name(subj, pred))
         if c.i < subj.i
         and (_fronted_noun(c) or _bare_gerund(c, pred))
         and opens_clause(c.left_edge)
@@ -56,6 +56,16 @@ def topicalised(pred) -> Iterator[Restatement]:
     placed = any(has_object(c) for c in pred.children if c.dep_ == "prep")
     if fronted and (not placed or _takes_object(pred)):  # "Mandarin I speak at work"
         yield restate(pred, fronted[0], skip=_outside(pred, fronted[0]))
+
+
+def _joined_to_name(subj, pred) -> list:
+    """'Heavy metal Tomasz loves': a fronted phrase the parser made a compound of the name
+    after it, the subject. A name's own parts are capitalised ("Anna Maria loves ..."); a
+    lower-case head before it is a phrase of its own, and the verb, one the attribute table
+    reads with an object, has none."""
+    if not subj.is_title or subj.pos_ not in ("NOUN", "PROPN") or not _takes_object(pred):
+        return []
+    return [c for c in subj.children if c.dep_ == "compound" and c.i < subj.i and c.is_lower]
 
 
 def relative_fronted(sentence) -> Iterator[Restatement]:
@@ -106,10 +116,16 @@ def _fronted_noun(token, words=None) -> bool:
     return (
         token.pos_ in ("NOUN", "PROPN", "ADJ")
         and token.tag_ != "VBG"
-        and not any(t.tag_ in QUESTION_TAGS or t.pos_ == "VERB" for t in words or token.subtree)
+        and not any(t.tag_ in QUESTION_TAGS or _verb_of_clause(t) for t in words or token.subtree)
         and (token.pos_ != "ADJ" or entity_type(token) in ("NORP", "LANGUAGE"))  # "Spanish"
         and entity_type(token) not in NOT_OBJECTS
     )
+
+
+def _verb_of_clause(token) -> bool:
+    """A verb with a clause of its own; a participle modifying the noun is part of the
+    phrase ("cold brew coffee", "smoked salmon": 'brew' and 'smoked' adjectives)."""
+    return token.pos_ == "VERB" and token.dep_ not in ("amod", "compound")
 
 
 def _determined(noun) -> bool:
