@@ -40,6 +40,7 @@ FRAMES = [
     "My best friend {n} speaks Korean.",
     "{n} hates mushrooms.",
     "{n} grew up in Cluj.",
+    "{n}'s sister lives in Cork.",
 ]
 MARKED = [
     "Eun-ji",
@@ -75,6 +76,11 @@ def test_marked_name_reads_as_a_plain_name(frame: str, name: str) -> None:
 )
 def test_ordinary_hyphenated_word_is_no_name(text: str) -> None:
     assert masked(text, known_word) == (text, {})
+
+
+def test_owner_with_two_names_is_the_owner() -> None:
+    got = reads("Siobhan Kelly's sister lives in Cork.")
+    assert ("Siobhan Kelly's sister", "lives_in", "cork", False) in got, got
 
 
 def test_name_is_written_back_everywhere() -> None:
@@ -118,6 +124,8 @@ IDIOMS = [
     ("We rescued a cat last spring.", ("user", "has_pet", "cat")),
     ("My sister got a puppy.", ("user's sister", "has_pet", "puppy")),
     ("Kofi adopted a tortoise.", ("Kofi", "has_pet", "tortoise")),
+    ("We took in a stray kitten called Mochi.", ("user", "pet_name", "mochi (kitten)")),
+    ("Last year my parents adopted an alpaca.", ("user's parents", "has_pet", "alpaca")),
     # alumni
     ("Yuki is a graduate of Keio University.", ("Yuki", "study_at", "keio university")),
     ("Mehmet is an alumnus of Bogazici University.", ("Mehmet", "study_at", "bogazici university")),
@@ -161,6 +169,8 @@ IDIOM_NEAR_MISSES = [
     ("I can live without coffee.", "likes"),
     ("I could live without the commute.", "likes"),
     ("Lisbon is home to many artists.", "lives_in"),
+    ("Anna is home now.", "lives_in"),
+    ("I called Mum home for dinner.", "lives_in"),
     ("We adopted a new policy.", "has_pet"),
     ("They rescued a hiker.", "has_pet"),
     ("Yuki is a fan of Keio University.", "study_at"),

@@ -5,9 +5,12 @@ A small closed class, each read by its construction, not by its words:
     dependence     "can't live without coffee", "couldn't do without her bike": a negated
                    "can"/"could" with "live"/"do"/"manage"/"cope"/"survive" without X ->
                    `likes` X (a plain "can live without X" says the opposite: nothing)
-    calling home   "I call Lisbon home", "Lisbon is home now", "Ghent is our home" ->
-                   `lives_in` (of the speaker, or of the owner "home" has); "home to" is
-                   another sense ("Lisbon is home to many artists")
+    calling home   "I call Lisbon home" (the simple present: "I called Mum home" is a
+                   summons; no name the recogniser calls a person), "Lisbon is home now",
+                   "Ghent is our home" -> `lives_in` (of the speaker, or of the owner "home"
+                   has); a bare "X is home" only of a name the recogniser calls a place
+                   ("Anna is home now" says where Anna is); "home to" is another sense
+                   ("Lisbon is home to many artists")
     acquiring      adopt, rescue, foster, get, buy, take in an animal -> `has_pet`: the past
                    states the result, as a wedding's does; an animal by the pet lexicon or,
                    after a verb whose object is a being (adopt, rescue, foster, take in), for
@@ -28,9 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.constituents import called
+from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdable import an_animal
 from agentmem.facts.extraction.holdings import holds_now
-from agentmem.facts.extraction.lexicon import names_a_person, pet_kind
+from agentmem.facts.extraction.lexicon import names_a_person, pet_kind, pet_name
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import who
 from agentmem.facts.extraction.values import value_text
@@ -41,6 +46,7 @@ ACQUIRING = frozenset({"adopt", "rescue", "foster", "get", "buy", "take"})
 SAVING = frozenset({"adopt", "rescue", "foster", "take"})  # verbs whose object is a being
 ALUMNI = frozenset({"graduate", "alumnus", "alumna", "alumni", "alum"})
 SWITCHING = frozenset({"switch", "move", "transfer", "change"})
+PLACES = ("GPE", "LOC", "FAC")
 Said = tuple[str, str, bool]  # attribute, value, negated
 
 
@@ -75,6 +81,8 @@ def copular(be, subj) -> list[tuple[str, str, str, bool]]:
             if any(c.dep_ == "prep" and c.lower_ == "to" for c in side.children):
                 continue  # "home to many artists"
             owner = next((c for c in side.children if c.dep_ == "poss"), None)
+            if not (_a_place(subj) or (owner is not None and entity_type(subj) != "PERSON")):
+                continue  # "Anna is home now": where Anna is
             whose = "user" if owner is None else who(owner)
             if whose is not None and (value := value_text(subj)):
                 out.append((whose, "lives_in", value, negated))
@@ -83,6 +91,11 @@ def copular(be, subj) -> list[tuple[str, str, str, bool]]:
             if (whose := who(subj)) is not None and school:
                 out.append((whose, "study_at", school, negated))
     return out
+
+
+def _a_place(token) -> bool:
+    """A name the recogniser calls a place: "Anna is home now" is where Anna is."""
+    return token.pos_ == "PROPN" and entity_type(token) in PLACES
 
 
 def _school(noun) -> str:
@@ -121,8 +134,10 @@ def _called_home(pred) -> Iterator[Said]:
         return
     places = [c for c in pred.children if c.dep_ == "dobj" and c.i != home.i]
     places += [c for c in home.children if c.dep_ == "compound"]
+    present = pred.tag_ in ("VBP", "VBZ")  # "I called Mum home": a summons, an event
     for place in places:
-        if place.pos_ == "PROPN" and (value := value_text(place) or place.text):
+        if place.pos_ == "PROPN" and entity_type(place) != "PERSON" and present:
+            value = value_text(place) or place.text
             yield "lives_in", value, any(c.dep_ == "neg" for c in pred.children)
 
 
@@ -138,6 +153,9 @@ def _acquired(pred) -> Iterator[Said]:
         living = pred.lemma_.lower() in SAVING  # a noun the pet lexicon lacks, by meaning
         if pet_kind(each) or (living and an_animal(each.lemma_.lower())):
             yield "has_pet", value_text(each, adjective=True, role=True) or each.text, False
+            if named := called(each):  # "got another cat named Bailey", as holdings says it
+                name = " ".join(n.text for n in named)
+                yield "pet_name", pet_name(name, each.lemma_.lower()), False
 
 
 def _switched(pred) -> Iterator[Said]:

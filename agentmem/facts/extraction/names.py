@@ -26,7 +26,7 @@ from agentmem.types import Fact
 _CAPITAL = r"[A-Z][a-z]+"
 MARKED_NAME = re.compile(
     rf"(?<![\w'’-])(?:{_CAPITAL}(?:-{_CAPITAL})+|[A-Z]['’]{_CAPITAL}|[A-Z][a-z]{{1,4}}-[a-z]{{2,5}})"
-    r"(?![\w'’-])"
+    r"(?=['’]s\b|[^\w'’-]|$)"  # a possessive "'s" after the name is not part of it
 )
 # plain given names the tagger reads as names in any position; one per marked name
 STAND_INS = (
