@@ -71,10 +71,12 @@ def unmasked(facts: list[Fact], names: dict[str, str]) -> list[Fact]:
     """`facts` with each stand-in written back as the name it stood for."""
     if not names:
         return facts
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    # in any case: a reader may lower a word ("user's anna fan club"); the text used none
+    lookup = {stand_in.lower(): name for stand_in, name in names.items()}
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
 
     def back(text: str | None) -> str | None:
-        return None if text is None else pattern.sub(lambda m: names[m.group(1)], text)
+        return None if text is None else pattern.sub(lambda m: lookup[m.group(1).lower()], text)
 
     return [
         dataclasses.replace(

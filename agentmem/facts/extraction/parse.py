@@ -229,6 +229,7 @@ def _clause(pred) -> Iterator[Reading]:
 
 
 def _subject_token(pred):
+    """The clause's nominal subject, as a token."""
     return next((c for c in pred.children if c.dep_ == "nsubj"), None)
 
 
