@@ -193,7 +193,15 @@ FRONTED = [
     ("Spicy Thai food Ingrid adores.", ("Ingrid", "likes", "spicy thai food")),
     ("Modern art my mother hates.", ("user's mother", "dislikes", "modern art")),
     ("Cold brew coffee I really love.", ("user", "likes", "cold brew coffee")),
+    # added after the code: the head the tagger makes the verb, a second subject
+    ("Jazz my dad adores.", ("user's dad", "likes", "jazz")),
+    ("Spicy food my brother loathes.", ("user's brother", "dislikes", "spicy food")),
 ]
+
+
+@pytest.mark.parametrize("text", ["Tom says my sister loves.", "Records show my sister loves."])
+def test_clause_after_a_verb_is_no_fronted_object(text) -> None:
+    assert not {r for r in reads(text) if r[1] in ("likes", "dislikes")}
 
 
 @pytest.mark.parametrize("text, fact", FRONTED)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.fronted import relative_fronted, topicalised
+from agentmem.facts.extraction.fronted import relative_fronted, topicalised, verb_made_of_fronted
 from agentmem.facts.extraction.gaps import (
     SUPERLATIVES,
     Restatement,
@@ -97,6 +97,7 @@ def restatements(sentence, parse=None) -> Iterator[Restatement]:
             yield from _demoted(token.head, token)  # "what I enjoy is knitting": 'knitting' root
     yield from _colon(sentence)
     yield from relative_fronted(sentence)
+    yield from verb_made_of_fronted(sentence)  # "Horror films my sister really hates"
 
 
 # --- shapes -----------------------------------------------------------------------------------

@@ -186,6 +186,11 @@ def known_adverb(word: str) -> bool:
     return word.lower() in _listed("adv")
 
 
+def known_noun(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as a noun."""
+    return word.lower() in _listed("noun")
+
+
 def known_word(word: str) -> bool:
     """A word the pipeline's English lexicon lists as a noun, verb, adjective or adverb."""
     return any(word.lower() in _listed(pos) for pos in ("noun", "verb", "adj", "adv"))
@@ -203,6 +208,7 @@ def names_a_kind(adjective: str) -> bool:
 
 __all__ = [
     "known_adverb",
+    "known_noun",
     "known_word",
     "LIGHT_VERBS",
     "MODEL_PACKAGES",
