@@ -24,9 +24,7 @@ def reads(text: str) -> set[tuple[str, str, str, bool]]:
 
 # read wrongly before the code that reads them (taken off as each mechanism lands)
 NOT_YET = {
-    "Horror films my sister really hates.",
     "Tofu, Hana likes; seitan, she avoids.",
-    "Heavy metal Tomasz loves; jazz he tolerates.",
 }
 
 

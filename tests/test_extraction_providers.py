@@ -61,10 +61,7 @@ def test_provider_read(text, subject, slot, value):
         "The parcel is with DHL.",
         "I'm with Jasper.",
         "My brother is with Priya at the cinema.",
-        pytest.param(
-            "My heart is with Liverpool.",
-            marks=pytest.mark.xfail(strict=True, reason="the parse carries no noun classes"),
-        ),
+        "My heart is with Liverpool.",
     ],
 )
 def test_no_provider_read(text):

@@ -12,6 +12,7 @@ from agentmem.facts.extraction.employment import NOT_EMPLOYERS, TIMES
 from agentmem.facts.extraction.lexicon import OCCUPATIONS, names_a_person, pet_kind, pet_name
 from agentmem.facts.extraction.negation import ends_a_state, is_negation, negates
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
+from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import looks_named, who
 from agentmem.facts.extraction.values import fits, value_text
 from agentmem.facts.vocabulary import canonical
@@ -112,6 +113,8 @@ def _provided(pred, subj, negated: bool):
     if (whose := who(owner)) is None:
         return False
     things = [subj] + [c for c in subj.children if c.dep_ == "conj" and c.pos_ == "NOUN"]
+    if not all(serviced(_service(t).replace("_", " ")) for t in things):
+        return False  # "my heart is with Liverpool": an allegiance, no provider
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ in PROVIDED):
         for obj in (c for c in prep.children if c.dep_ == "pobj" and _a_name(c)):
             if entity_type(obj) in TIMES or not (value := value_text(obj, adjective=True)):

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.gaps import RELATIVES, Restatement, has_object, restate
-from agentmem.facts.extraction.pipeline import predicate_index
+from agentmem.facts.extraction.pipeline import known_noun, predicate_index
 from agentmem.facts.extraction.subjects import joined_to_subject
 
 OBJECT_DEPS = ("dobj", "attr", "acomp", "oprd", "dative", "xcomp", "ccomp")
@@ -42,12 +42,14 @@ UNBOUND_DEPS = ("ROOT", "conj", "npadvmod", "dep")
 
 def topicalised(pred) -> Iterator[Restatement]:
     """'Tea, I love': a phrase before the subject, the verb's object slot empty."""
-    subj = next((c for c in pred.children if c.dep_ == "nsubj"), None)
+    # the last subject: a fronted noun the parser made a second subject ("Spicy food my
+    # brother loathes") stands before it
+    subj = next((c for c in reversed(list(pred.children)) if c.dep_ == "nsubj"), None)
     if subj is None or _has_own_object(pred):
         return
     fronted = [
         c
-        for c in pred.children
+        for c in (*pred.children, *_joined_to_name(subj, pred))
         if c.i < subj.i
         and (_fronted_noun(c) or _bare_gerund(c, pred))
         and opens_clause(c.left_edge)
@@ -56,6 +58,16 @@ def topicalised(pred) -> Iterator[Restatement]:
     placed = any(has_object(c) for c in pred.children if c.dep_ == "prep")
     if fronted and (not placed or _takes_object(pred)):  # "Mandarin I speak at work"
         yield restate(pred, fronted[0], skip=_outside(pred, fronted[0]))
+
+
+def _joined_to_name(subj, pred) -> list:
+    """'Heavy metal Tomasz loves': a fronted phrase the parser made a compound of the name
+    after it, the subject. A name's own parts are capitalised ("Anna Maria loves ..."); a
+    lower-case head before it is a phrase of its own, and the verb, one the attribute table
+    reads with an object, has none."""
+    if not subj.is_title or subj.pos_ not in ("NOUN", "PROPN") or not _takes_object(pred):
+        return []
+    return [c for c in subj.children if c.dep_ == "compound" and c.i < subj.i and c.is_lower]
 
 
 def relative_fronted(sentence) -> Iterator[Restatement]:
@@ -76,6 +88,37 @@ def relative_fronted(sentence) -> Iterator[Restatement]:
         if clause.left_edge.i != max(t.i for t in own) + 1 or not _gapped(clause):
             continue
         yield restate(clause, noun)
+
+
+def verb_made_of_fronted(sentence) -> Iterator[Restatement]:
+    """'Horror films my sister really hates', 'Jazz my dad adores': the tagger made the
+    fronted noun phrase's head the sentence's verb and the clause after it its complement.
+    The "verb" opens the sentence, is a word the lexicon lists as a noun in a form a noun
+    has (an -s plural read as VBZ, a bare one as VB: "Records show ..." is a verb), has no
+    subject but a common noun; the clause has a subject, no object of its own, runs to the
+    sentence's end, and its verb is one the attribute table reads with an object."""
+    root = sentence.root
+    if root.pos_ != "VERB" or root.left_edge.i != sentence.start or not _noun_word(root):
+        return
+    if root.tag_ not in ("VBZ", "VB"):  # a plural "-s" noun read as a verb, or a bare one
+        return
+    if any(c.dep_ == "nsubj" and c.pos_ != "NOUN" for c in root.children):
+        return  # "Tom says my sister loves ...": a verb with its own subject
+    for clause in (c for c in root.children if c.dep_ == "ccomp" and c.i > root.i):
+        if not any(c.dep_ == "nsubj" for c in clause.children) or _has_own_object(clause):
+            continue
+        if clause.right_edge.i < sentence.end - 2 or not _takes_object(clause):
+            continue
+        if any(c.dep_ == "prep" for c in clause.children):
+            continue
+        yield restate(clause, root)
+        return
+
+
+def _noun_word(token) -> bool:
+    """A word the lexicon lists as a noun (a plural by its singular: "films")."""
+    word = token.lower_
+    return known_noun(word) or (word.endswith("s") and known_noun(word[:-1]))
 
 
 def _outside(pred, fronted) -> set[int]:
@@ -106,10 +149,16 @@ def _fronted_noun(token, words=None) -> bool:
     return (
         token.pos_ in ("NOUN", "PROPN", "ADJ")
         and token.tag_ != "VBG"
-        and not any(t.tag_ in QUESTION_TAGS or t.pos_ == "VERB" for t in words or token.subtree)
+        and not any(t.tag_ in QUESTION_TAGS or _verb_of_clause(t) for t in words or token.subtree)
         and (token.pos_ != "ADJ" or entity_type(token) in ("NORP", "LANGUAGE"))  # "Spanish"
         and entity_type(token) not in NOT_OBJECTS
     )
+
+
+def _verb_of_clause(token) -> bool:
+    """A verb with a clause of its own; a participle modifying the noun is part of the
+    phrase ("cold brew coffee", "smoked salmon": 'brew' and 'smoked' adjectives)."""
+    return token.pos_ == "VERB" and token.dep_ not in ("amod", "compound")
 
 
 def _determined(noun) -> bool:
@@ -150,4 +199,4 @@ def _gapped(clause) -> bool:
     )
 
 
-__all__ = ["opens_clause", "relative_fronted", "topicalised"]
+__all__ = ["opens_clause", "relative_fronted", "topicalised", "verb_made_of_fronted"]

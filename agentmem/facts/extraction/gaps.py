@@ -33,6 +33,11 @@ def opened_by_wh(clause) -> bool:
     return clause.left_edge.lower_ in ("what", "where")
 
 
+# the superlative degree of a verb of liking ("the food I like best", "... loves the most"),
+# which the parser may make the verb's object
+SUPERLATIVES = frozenset({"most", "best"})
+
+
 def gap(clause):
     """(relative word or None, index the focus goes before, preposition it needs): where
     the clause's missing value belongs."""
@@ -58,7 +63,9 @@ def gap(clause):
     if stranded:
         return relative or clause, max(s.i for s in stranded) + 1, ""
     if any(
-        c.dep_ in ("dobj", "attr", "oprd", "acomp", "ccomp", "xcomp") and c.lower_ not in RELATIVES
+        c.dep_ in ("dobj", "attr", "oprd", "acomp", "ccomp", "xcomp")
+        and c.lower_ not in RELATIVES
+        and c.lower_ not in SUPERLATIVES  # "the band he loves most": a degree, no object
         for c in clause.children
     ):
         return (None, None, "") if relative is None else (relative, after_verb(clause), "")
@@ -100,7 +107,9 @@ def restate(clause, focus, skip: frozenset[int] | set[int] = frozenset()) -> Res
     before = [t for t in words if t.i < at]
     after = [t for t in words if t.i >= at]
     moved = text_of(focus_words)
-    fronted = clause.dep_ in ("ROOT", "conj") and focus.head.i == clause.i
+    fronted = clause.dep_ in ("ROOT", "conj") and (
+        focus.head.i == clause.i or (focus.head.dep_ == "nsubj" and focus.head.head.i == clause.i)
+    )
     if fronted or (clause.dep_ == "relcl" and clause.head.i == focus.i):  # a fronted object
         moved = _lowered(focus_words)
     if preposition and focus.dep_ != "prep":

@@ -54,6 +54,36 @@ def holdable(noun_phrase: str) -> bool:
     return float((held @ vector[0]).max()) >= float((experienced @ vector[0]).max())
 
 
+ANIMAL_KINDS = ("an animal or pet", "a breed of dog or cat")
+OTHER_KINDS = (
+    *(k for k in HOLDABLE_KINDS if "animal" not in k),
+    *EXPERIENCED_KINDS,
+    "a person",
+    "a child",
+    "a plan, rule or policy",
+    "a method or approach",
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def an_animal(noun: str) -> bool:
+    """Whether "a `noun`" is nearer an animal than any other kind of thing, person or idea
+    ("a greyhound", "an alpaca"; "a child", "a policy" are not). False without the embedder:
+    then the pet lexicon alone names animals."""
+    sets = _animal_kinds()
+    vector = None if sets is None else embed([f"a {noun}"])
+    if sets is None or vector is None:
+        return False
+    animal, other = sets
+    return float((animal @ vector[0]).max()) >= float((other @ vector[0]).max())
+
+
+@functools.cache
+def _animal_kinds():
+    animal, other = embed(list(ANIMAL_KINDS)), embed(list(OTHER_KINDS))
+    return None if animal is None or other is None else (animal, other)
+
+
 @functools.cache
 def kinds():
     """The two sets of kinds, embedded (held, experienced); None without the embedder."""
@@ -61,4 +91,4 @@ def kinds():
     return None if held is None or experienced is None else (held, experienced)
 
 
-__all__ = ["EXPERIENCED_KINDS", "HOLDABLE_KINDS", "holdable", "kinds"]
+__all__ = ["ANIMAL_KINDS", "EXPERIENCED_KINDS", "HOLDABLE_KINDS", "an_animal", "holdable", "kinds"]

@@ -102,6 +102,11 @@ def _untimed_present(pred) -> bool:
     return pred.tag_ in ("VBP", "VBZ") or any(c.lower_ == "been" for c in pred.children)
 
 
+def holds_now(pred) -> bool:
+    """ "I've got a Vespa": the perfect of "get" states a present possession."""
+    return _got(pred)
+
+
 def _got(pred) -> bool:
     """ "I've got a Vespa": a present possession in the perfect of "get" (also where the
     tagger read the participle as a past: "I've got two rabbits", "got" VBD)."""
@@ -238,4 +243,12 @@ def _related(pred) -> Iterator[tuple[str, str]]:
             yield slot, value
 
 
-__all__ = ["POSSESSING", "RELATING", "held_or_done", "holdings", "partner_with", "together"]
+__all__ = [
+    "POSSESSING",
+    "RELATING",
+    "held_or_done",
+    "holdings",
+    "holds_now",
+    "partner_with",
+    "together",
+]

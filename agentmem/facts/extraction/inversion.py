@@ -30,8 +30,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.fronted import relative_fronted, topicalised
+from agentmem.facts.extraction.fronted import relative_fronted, topicalised, verb_made_of_fronted
 from agentmem.facts.extraction.gaps import (
+    SUPERLATIVES,
     Restatement,
     clauses,
     gap,
@@ -96,6 +97,7 @@ def restatements(sentence, parse=None) -> Iterator[Restatement]:
             yield from _demoted(token.head, token)  # "what I enjoy is knitting": 'knitting' root
     yield from _colon(sentence)
     yield from relative_fronted(sentence)
+    yield from verb_made_of_fronted(sentence)  # "Horror films my sister really hates"
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def _favoured(clause, holder, focus) -> Restatement | None:
     by what a subject likes most is that subject's favourite of the kind -> "My favourite
     season is Autumn" (not "I like Autumn best": one slot for both ways of saying it)."""
     liking = predicate_index().get(clause.lemma_.lower()) == "likes"
-    most = any(c.dep_ == "advmod" and c.tag_ in ("RBS", "JJS") for c in clause.children)
+    most = any(_most(c) for c in clause.children)
     subj = next((c for c in clause.children if c.dep_ == "nsubj"), None)
     if not liking or not (most or clause.lemma_ == "prefer") or subj is None:
         return None
@@ -159,6 +161,8 @@ def _favoured(clause, holder, focus) -> Restatement | None:
         return None
     named = who(subj)
     owner = POSSESSIVES.get(subj.lower_) or (f"{named}'s" if named not in (None, USER) else None)
+    if any(c.dep_ == "poss" for c in subj.children):  # "my son": said as the text says it
+        owner = f"{text_of(list(subj.subtree))}'s"
     kind = [t for t in holder.lefts if t.dep_ in ("compound", "amod")] + [holder]
     inside = {t.i for t in clause.subtree} | {t.i for t in holder.subtree}
     value = [t for t in focus.subtree if not t.is_punct and t.i not in inside - {focus.i}]
@@ -166,6 +170,12 @@ def _favoured(clause, holder, focus) -> Restatement | None:
         return None
     text = f"{owner} favourite {text_of(kind)} is {text_of(value)}."
     return Restatement(text[:1].upper() + text[1:], {t.i for t in value}, clause.i)
+
+
+def _most(token) -> bool:
+    """The verb's degree "most" or "best" ("the food I like best", "the band he loves the
+    most"), whatever tag or role the parser gave it; "least" is the other end."""
+    return token.dep_ in ("advmod", "dobj", "npadvmod") and token.lower_ in SUPERLATIVES
 
 
 def _demoted(root, be) -> Iterator[Restatement]:

@@ -11,7 +11,7 @@ import re
 # for the speaker reads for any subject.
 ATTITUDE_VERBS = {
     "likes": ("like", "love", "enjoy", "adore", "prefer"),
-    "dislikes": ("dislike", "hate", "detest", "loathe", "despise"),
+    "dislikes": ("dislike", "hate", "detest", "loathe", "despise", "abhor"),
 }
 
 OCCUPATIONS = frozenset(

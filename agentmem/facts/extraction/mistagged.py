@@ -25,11 +25,13 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
 from agentmem.facts.extraction.pipeline import known_adjective, predicate_index
-from agentmem.facts.extraction.subjects import name, subject_of
-from agentmem.facts.extraction.values import fits, value_text
+from agentmem.facts.extraction.subjects import name, subject_of, who
+from agentmem.facts.extraction.values import MAX_VALUE_WORDS, fits, value_text
 
 COMPLEMENT_DEPS = ("attr", "acomp", "dobj")
+PHRASE_POS = frozenset({"DET", "PRON", "ADJ", "NOUN", "PROPN", "NUM", "X"})
 
 
 def noun_verbs(sentence) -> Iterator[tuple[str, str, str, bool]]:
@@ -55,6 +57,44 @@ def noun_verbs(sentence) -> Iterator[tuple[str, str, str, bool]]:
                 and fits(attribute, obj)
             ):
                 yield subject, attribute, value, False
+
+
+def attitude_nouns(sentence) -> Iterator[tuple[str, str, str, bool]]:
+    """(subject, likes/dislikes, value, False) of a verb of liking in the third person that
+    the tagger joined as a word into a verbless noun phrase ("Our neighbour detests jazz":
+    'detests' a compound of 'jazz'; "Grete loathes tarragon": 'Grete' an adjective of it).
+    Such a verb is transitive by meaning, so the words before it are its subject (a name, or
+    a possessed noun) and the noun phrase after it, to the sentence's end, its object."""
+    if any(t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") for t in sentence):
+        return
+    for verb in sentence:
+        attribute = _attitude(verb)
+        if attribute is None or verb.i == sentence.start:
+            continue
+        before = verb.doc[verb.i - 1]
+        subject = who(before)
+        if subject is None and before.is_title and before.i == sentence.start:
+            subject = None if known_adjective(before.text) else before.text
+        words = [t for t in verb.doc[verb.i + 1 : sentence.end] if not t.is_punct]
+        if subject is None or not words or len(words) > MAX_VALUE_WORDS:
+            continue
+        if any(t.pos_ not in PHRASE_POS for t in words):
+            continue  # a clause of its own after the verb, not one noun phrase
+        while words and words[0].pos_ in ("DET", "PRON"):
+            words = words[1:]
+        if words:
+            yield subject, attribute, " ".join(t.text for t in words), False
+        return
+
+
+def _attitude(token) -> str | None:
+    """The slot of a third-person form of a verb of liking or disliking ("adores",
+    "loathes"), where the tagger did not read it as the clause's verb."""
+    word = token.lower_
+    if not word.endswith("s") or token.dep_ in ("ROOT", "conj") and token.pos_ == "VERB":
+        return None
+    stems = {word[:-1], word[:-2]} if word.endswith("es") else {word[:-1]}
+    return next((a for a, verbs in ATTITUDE_VERBS.items() if stems & set(verbs)), None)
 
 
 def adjective_noun(token, parse: Callable[[str], Any] | None) -> bool:
@@ -109,4 +149,4 @@ def _verb_forms(noun) -> tuple[str, ...]:
     return ()
 
 
-__all__ = ["adjective_noun", "noun_verbs"]
+__all__ = ["adjective_noun", "attitude_nouns", "noun_verbs"]

@@ -32,7 +32,16 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from agentmem.facts.extraction import change, chat, instead, losses, negation, renaming, replacement
+from agentmem.facts.extraction import (
+    change,
+    chat,
+    idioms,
+    instead,
+    losses,
+    negation,
+    renaming,
+    replacement,
+)
 from agentmem.facts.extraction.base import FactExtractor, as_speaker, render
 from agentmem.facts.extraction.copula import Reading, copula, demoted_copula, kind_of
 from agentmem.facts.extraction.dismissal import dismissed
@@ -42,11 +51,13 @@ from agentmem.facts.extraction.frequency import frequency, habit_text
 from agentmem.facts.extraction.holdings import held_or_done, partner_with, together
 from agentmem.facts.extraction.inversion import reread
 from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
-from agentmem.facts.extraction.mistagged import noun_verbs
+from agentmem.facts.extraction.mistagged import attitude_nouns, noun_verbs
+from agentmem.facts.extraction.names import masked, unmasked
 from agentmem.facts.extraction.origins import birthplace, life_events
 from agentmem.facts.extraction.pipeline import (
     MODEL_PACKAGES,
     available,
+    known_word,
     load_pipeline,
     predicate_index,
     preload,
@@ -87,15 +98,17 @@ class ParseExtractor(FactExtractor):
         self._parser = Parser(self.nlp)
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
-        return self._read(self._parser.parse([text])[0], source)
+        text, names = masked(text, known_word)
+        return unmasked(self._read(self._parser.parse([text])[0], source), names)
 
     def _extract_batch(self, texts, source, speakers) -> list[list[Fact]]:
         """One batched parse for many texts (several times faster than one by one)."""
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        docs = self._parser.parse([texts[i] for i in todo])
-        for i, doc in zip(todo, docs, strict=True):
-            out[i] = as_speaker(self._read(doc, source), speakers[i])
+        plain = [masked(texts[i], known_word) for i in todo]
+        docs = self._parser.parse([text for text, _ in plain])
+        for i, doc, (_, names) in zip(todo, docs, plain, strict=True):
+            out[i] = as_speaker(unmasked(self._read(doc, source), names), speakers[i])
         return out
 
     def _read(self, doc, source: str) -> list[Fact]:
@@ -148,6 +161,7 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
     for owner, attribute, name in renaming.appositive_pets(sentence):
         yield owner, attribute, name, False
     yield from noun_verbs(sentence)  # "Ines Carvalho lives in Krakow", "lives" as a noun
+    yield from attitude_nouns(sentence)  # "Our neighbour detests jazz", "detests" as a noun
     for pred in sentence:
         yield from losses.owner_of_lost(pred)  # "my hamster passed away"
         if _asserted(pred) and not negation.negated_clause(pred):
@@ -159,8 +173,8 @@ def _asserted(pred) -> bool:
     if pred.tag_ == "VBD" and pred.lemma_ in STATIVE_VERBS and change.obliged(pred) is None:
         return False
     for child in pred.children:
-        if child.dep_ == "aux" and child.lower_ in MODALS:
-            return False
+        if child.dep_ == "aux" and child.lower_ in MODALS and not idioms.depended(pred):
+            return False  # "couldn't live without X" is no hypothetical: a dependence
         if child.dep_ == "aux" and child.lower_ in ("'d", "’d") and pred.tag_ == "VB":
             return False  # "'d" before a bare verb is "would" ("I'd move"), not "had"
         if child.dep_ == "mark" and child.lower_ in CONDITIONS:
@@ -184,6 +198,8 @@ def _clause(pred) -> Iterator[Reading]:
         yield from ((s, a, v, negated) for s, a, v in couple)
     elif demoted_copula(pred):
         yield from kind_of(pred, subject, negated)
+    elif pred.lemma_ == "be" and (said := idioms.copular(pred, _subject_token(pred))):
+        yield from said  # "Lisbon is home now", "Yuki is a graduate of Keio"
     elif pred.lemma_ == "be":
         yield from ((s, a, v, negated) for s, a, v in chat.cleft(pred, who))
         yield from copula(pred, subject, negated)
@@ -191,6 +207,8 @@ def _clause(pred) -> Iterator[Reading]:
         yield from ((subject, a, v, negated) for a, v in partners)  # "I'm with Jasper"
         if subject is not None:  # "I'm interning for Deloitte"
             yield from ((subject, a, v, negated) for a, v in employer(pred))
+    elif subject is not None and (said := idioms.stated(pred)):  # "can't live without tea"
+        yield from ((subject, a, v, n) for a, v, n in said)
     elif renaming.is_renaming(pred):
         yield from () if negated else renaming.renamed(pred, subject)
     elif change.is_change(pred) and (changed := list(change.changes(pred, subject))):
@@ -207,7 +225,13 @@ def _clause(pred) -> Iterator[Reading]:
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
         read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
         read = read or [(subject, a, v, negated) for a, v in held_or_done(pred)]
+        read += [(subject, a, v, n) for a, v, n in idioms.also_stated(pred)]  # "adopted a cat"
         yield from _ended_states(pred, read) if negated else read
+
+
+def _subject_token(pred):
+    """The clause's nominal subject, as a token."""
+    return next((c for c in pred.children if c.dep_ == "nsubj"), None)
 
 
 def _ended_states(pred, read: list[Reading]) -> Iterator[tuple]:

@@ -162,20 +162,38 @@ def _predicate_index() -> dict[str, str]:
 
 
 @functools.cache
-def _adjectives() -> frozenset[str]:
+def _listed(pos: str) -> frozenset[str]:
+    """The words the pipeline's lemmatizer lists under a part of speech ("adj", "adv",
+    "noun", "verb"); none where it carries no such lists."""
     nlp = load_pipeline()
     if nlp is None or "lemmatizer" not in nlp.pipe_names:
         return frozenset()
     lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
     if lookups is None or "lemma_index" not in lookups:
         return frozenset()
-    return frozenset(lookups.get_table("lemma_index").get("adj", ()))
+    return frozenset(lookups.get_table("lemma_index").get(pos, ()))
 
 
 def known_adjective(word: str) -> bool:
     """A word the pipeline's English lexicon lists as an adjective ("brave", "short"), as
     a name the tagger made one ("Dagrun", "Bea") is not."""
-    return word.lower() in _adjectives()
+    return word.lower() in _listed("adj")
+
+
+def known_adverb(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as an adverb ("dearly", "too", "here"),
+    as a noun the tagger made one ("detests cilantro") is not."""
+    return word.lower() in _listed("adv")
+
+
+def known_noun(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as a noun."""
+    return word.lower() in _listed("noun")
+
+
+def known_word(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as a noun, verb, adjective or adverb."""
+    return any(word.lower() in _listed(pos) for pos in ("noun", "verb", "adj", "adv"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -189,6 +207,9 @@ def names_a_kind(adjective: str) -> bool:
 
 
 __all__ = [
+    "known_adverb",
+    "known_noun",
+    "known_word",
     "LIGHT_VERBS",
     "MODEL_PACKAGES",
     "ON_DEMAND",

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentmem.facts.extraction.pipeline import LIGHT_VERBS, predicate_index
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
+from agentmem.facts.extraction.pipeline import (
+    LIGHT_VERBS,
+    known_adjective,
+    known_adverb,
+    predicate_index,
+)
 from agentmem.facts.extraction.similar import similar_attribute
 from agentmem.facts.extraction.values import fits, place_text, value_text
 
@@ -19,6 +25,10 @@ from agentmem.facts.extraction.values import fits, place_text, value_text
 PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
 # Slots whose value is a place: bounded by the named place (`values.place_text`).
 PLACE_SLOTS = frozenset({"lives_in", "from"})
+# Verbs of liking and disliking: transitive by meaning, so what follows is their object.
+ATTITUDE = frozenset(verb for verbs in ATTITUDE_VERBS.values() for verb in verbs)
+# The roles the tagger gives such an object when it misreads its class.
+MISREAD_OBJECT_DEPS = frozenset({"advmod", "npadvmod", "amod", "acomp", "oprd", "attr", "dep"})
 
 
 def slots(pred) -> Iterator[tuple[str, str, bool]]:
@@ -38,9 +48,10 @@ def slots(pred) -> Iterator[tuple[str, str, bool]]:
             for each in (obj, *obj.conjuncts) if obj is not None and attribute else ():
                 if (value := read(each)) and fits(attribute, each):
                     yield attribute, value, negated
-        elif _object(child) and (attribute := index.get(head)):
+        elif (_object(child) or _mistagged_object(child, pred)) and (attribute := index.get(head)):
+            misread = not _object(child)  # an adjective's tag says nothing of it here
             for each in _conjoined(child, pred):
-                if (value := value_text(each)) and fits(attribute, each):
+                if (value := value_text(each, adjective=misread)) and fits(attribute, each):
                     yield attribute, value, False
         elif child.dep_ == "xcomp" and child.pos_ == "VERB" and (attribute := index.get(head)):
             if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
@@ -52,6 +63,20 @@ def _object(child) -> bool:
     """A verb's object: a direct object, or a language or nationality adjective the parser
     hung on the verb as a clause ("i speak korean and german": 'korean' as advcl)."""
     return child.dep_ == "dobj" or (child.dep_ in ("advcl", "oprd") and child.pos_ == "ADJ")
+
+
+def _mistagged_object(child, pred) -> bool:
+    """A verb of attitude's object the tagger made an adverb, an adjective or a word of no
+    class ("detests cilantro", "abhors cilantro": 'cilantro' an advmod): the phrase right after
+    a verb with no object of its own, of no verb, and no adverb the lexicon lists ("adores
+    dearly", "loves it too" keep theirs)."""
+    if pred.lemma_.lower() not in ATTITUDE or child.dep_ not in MISREAD_OBJECT_DEPS:
+        return False
+    if child.pos_ in ("VERB", "AUX") or child.left_edge.i != pred.i + 1:
+        return False
+    if any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in pred.children):
+        return False
+    return child.is_alpha and not known_adverb(child.text) and not known_adjective(child.text)
 
 
 def _conjoined(obj, pred) -> list:

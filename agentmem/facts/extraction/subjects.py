@@ -140,7 +140,12 @@ def who(token) -> str | None:
     owner = next((c for c in token.children if c.dep_ == "poss"), None)
     if owner is None or (whose := who(owner)) is None:
         return None
-    words = [t for t in token.subtree if t.dep_ in ("amod", "compound") or t.i == token.i]
+    owners = {t.i for t in owner.subtree}  # "Siobhan Kelly's sister": the owner's name is hers
+    words = [
+        t
+        for t in token.subtree
+        if (t.dep_ in ("amod", "compound") and t.i not in owners) or t.i == token.i
+    ]
     return f"{whose}'s " + " ".join(t.lower_ for t in sorted(words, key=lambda t: t.i))
 
 
