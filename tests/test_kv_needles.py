@@ -24,7 +24,8 @@ def _draw(tokenizer, seed, lengths=(400, 700), trials=6):
 
 
 def test_one_seed_draws_the_same_cases_and_another_seed_others(tiny):
-    first, again, other = _draw(tiny.tokenizer, 0), _draw(tiny.tokenizer, 0), _draw(tiny.tokenizer, 1)
+    tok = tiny.tokenizer
+    first, again, other = _draw(tok, 0), _draw(tok, 0), _draw(tok, 1)
     assert first == again
     assert [row[:2] for row in other] == [row[:2] for row in first]
     assert sum(a[2] != b[2] for a, b in zip(first, other, strict=True)) == len(first)

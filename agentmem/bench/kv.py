@@ -277,7 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "by default",
     )  # fmt: skip
     parser.add_argument(
-        "--tasks", nargs="+", choices=["passkey", "multikey", "needles2", "perplexity", "cost", "speed"]
+        "--tasks",
+        nargs="+",
+        choices=["passkey", "multikey", "needles2", "perplexity", "cost", "speed"],
     )
     parser.add_argument("--speed-lengths", type=int, nargs="+")
     parser.add_argument("--decode-tokens", type=int, help="tokens decoded per speed measurement")

@@ -78,8 +78,12 @@ def _needle(form: str, rng: random.Random) -> tuple[str, str, str]:
             f"The combination of {who}'s {thing} had been set to {code}.",
             f"{who} always opened the {thing} by dialling {code}.",
         ))  # fmt: skip
-        question = rng.choice((f"What digits open {who}'s {thing}?",
-                               f"Which number unlocks the {thing} that belongs to {who}?"))
+        question = rng.choice(
+            (
+                f"What digits open {who}'s {thing}?",
+                f"Which number unlocks the {thing} that belongs to {who}?",
+            )
+        )
         return needle, question, code
     if form == "name":
         role, name = rng.choice(ROLES), rng.choice(GIVEN)
@@ -102,8 +106,12 @@ def _needle(form: str, rng: random.Random) -> tuple[str, str, str]:
             f"{who} liked no {category} more than the {word}.",
             f"Asked to name a favourite {category}, {who} said the {word} without hesitation.",
         ))  # fmt: skip
-        question = rng.choice((f"Which {category} did {who} prefer above all others?",
-                               f"What {category} does {who} love best?"))
+        question = rng.choice(
+            (
+                f"Which {category} did {who} prefer above all others?",
+                f"What {category} does {who} love best?",
+            )
+        )
         return needle, question, word
     if form == "phrase":
         phrase, place = rng.choice(PHRASES), rng.choice(PLACES)

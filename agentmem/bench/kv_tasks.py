@@ -6,6 +6,7 @@
   spread depths in natural text (the held-out half of Python's own documentation,
   ``pydoc_data``); the question
   asks for one of them, so the other three are distractors of the same shape.
+- ``needles2``: one fact in other forms, asked in other words (`agentmem.bench.kv_needles`).
 
 Each case is prefilled once with the full cache while every policy records its statistics;
 each policy then compresses a copy to its budget (query-agnostic: before the question) and
