@@ -105,3 +105,32 @@ def test_a_negative_decode_open_is_refused():
 
     with pytest.raises(ConfigError, match="decode_open"):
         get_policy("cmp", decode_open=-1)
+
+
+def _spread_and_one_match(seed: int, target: int, dim: int = 32):
+    """Blocks of keys that spread wide (loose bounds, no key near the query) and one block of
+    small keys with one key matching the query: the best block exactly, far down by bound."""
+    gen = torch.Generator().manual_seed(seed)
+    heads, block, n = 1, 8, 480
+    keys = torch.randn(heads, n, dim, generator=gen)
+    query = torch.randn(dim, generator=gen)
+    keys[0, target * block : (target + 1) * block] *= 0.1
+    keys[0, target * block + int(seed) % block] = query / query.norm() * 4.0
+    return _store(keys, block), query[None, None, None], block
+
+
+@pytest.mark.parametrize(("seed", "target"), [(0, 11), (1, 37), (2, 52), (3, 3)])
+def test_the_default_decode_selection_finds_a_matching_block_the_bounds_rank_low(seed, target):
+    """The class: the block holding the answer has one key that matches the decoded token's
+    query among blocks whose keys spread wide. Its bound ranks below theirs, so a two-stage
+    selection that opens the bounds' best misses it; CMP's default (``decode_open`` 0, the
+    exact bounded selection) recalls it, as the exhaustive scoring does."""
+    store, query, block = _spread_and_one_match(seed, target)
+    count = 4
+    held = store.recall(torch.randn(1, 1, 1, query.shape[-1]), count, candidates=2)
+    exact = store.recall(query, count, candidates=2, held=held)
+    assert target in _blocks(exact, block)[0]
+    assert _blocks(exact, block) == _exhaustive(store, query, count)
+    two_stage = store.recall(query, count, candidates=2, held=held, opened=count)
+    assert target not in _blocks(two_stage, block)[0]
+    assert get_policy("cmp").decode_open == 0.0

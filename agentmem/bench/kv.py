@@ -9,6 +9,9 @@ Tasks (all in one process, on the same inputs):
   (on device / in any tier), device KV bytes, and the error propagation of the question's
   forward pass against the full cache (per-layer relative hidden error, next-token KL).
 - ``multikey``: four key-value needles, one asked (see `agentmem.bench.kv_tasks`).
+- ``needles2``: one fact in other forms (code, name, date, word, quoted phrase, count) in
+  prose, chat or a list, asked in other words, scored by normalised containment (see
+  `agentmem.bench.kv_needles`).
 - ``speed``: prefill and decode time of full / CMP 12.5% / STR 25% at ~2k, ~4k, ~7k tokens,
   as ratios to the full cache (see `agentmem.bench.kv_speed`).
 - ``perplexity``: Python's own documentation text (``pydoc_data``), fed in chunks of
@@ -189,6 +192,10 @@ def run(
         from agentmem.bench.kv_tasks import retrieval
 
         results += retrieval(llm, "multikey", lengths, budgets, policies, trials, seed, log)
+    if "needles2" in tasks:
+        from agentmem.bench.kv_tasks import retrieval
+
+        results += retrieval(llm, "needles2", lengths, budgets, policies, trials, seed, log)
     if "speed" in tasks:
         from agentmem.bench.kv_speed import speed
 
@@ -270,7 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "by default",
     )  # fmt: skip
     parser.add_argument(
-        "--tasks", nargs="+", choices=["passkey", "multikey", "perplexity", "cost", "speed"]
+        "--tasks",
+        nargs="+",
+        choices=["passkey", "multikey", "needles2", "perplexity", "cost", "speed"],
     )
     parser.add_argument("--speed-lengths", type=int, nargs="+")
     parser.add_argument("--decode-tokens", type=int, help="tokens decoded per speed measurement")

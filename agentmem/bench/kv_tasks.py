@@ -6,6 +6,7 @@
   spread depths in natural text (the held-out half of Python's own documentation,
   ``pydoc_data``); the question
   asks for one of them, so the other three are distractors of the same shape.
+- ``needles2``: one fact in other forms, asked in other words (`agentmem.bench.kv_needles`).
 
 Each case is prefilled once with the full cache while every policy records its statistics;
 each policy then compresses a copy to its budget (query-agnostic: before the question) and
@@ -31,7 +32,7 @@ NAMES = (
     "amber", "falcon", "harbor", "juniper", "lantern", "meadow", "orchid", "pepper", "quartz",
     "raven", "saffron", "thistle", "velvet", "willow", "cobalt", "ember", "glacier", "hazel",
 )  # fmt: skip
-TASKS = ("passkey", "multikey")
+TASKS = ("passkey", "multikey", "needles2")
 
 
 @dataclass
@@ -39,6 +40,15 @@ class Case:
     context: str
     question: str
     answer: str  # also the text whose tokens are marked for survival
+    normalised: bool = False  # scored by `kv_needles.answered` (normalised containment)
+
+    def right(self, reply: str) -> bool:
+        """Whether ``reply`` holds the answer: exactly, or normalised when ``normalised``."""
+        if self.normalised:
+            from agentmem.bench.kv_needles import answered
+
+            return answered(self.answer, reply)
+        return self.answer in reply
 
 
 def _count(tokenizer, text: str) -> int:
@@ -103,7 +113,12 @@ def trial_cases(
     """``(length, trial, case)`` for every trial of every length: depths spread evenly over
     10-90%, keys, names and text drawn from one generator seeded with ``seed`` (a different
     seed is a different draw of cases at the same depths; seed 0 is the benchmark's usual
-    draw)."""
+    draw). ``needles2`` draws its own cases (`agentmem.bench.kv_needles.trial_cases`)."""
+    if task == "needles2":
+        from agentmem.bench import kv_needles
+
+        yield from kv_needles.trial_cases(tokenizer, lengths, trials, seed)
+        return
     rng = random.Random(seed)
     for length in lengths:
         for t in range(trials):
@@ -111,8 +126,12 @@ def trial_cases(
             yield length, t, make_case(task, tokenizer, length, depth, rng)
 
 
-def evaluate_case(llm, case: Case, policies, budgets, make_policy=get_policy, decode=10):
+def evaluate_case(llm, case: Case, policies, budgets, make_policy=get_policy, decode=None):
     """``{(policy, budget): {metric: value}}`` for one case (see the module docstring)."""
+    if decode is None:
+        from agentmem.bench.kv_needles import DECODE
+
+        decode = DECODE if case.normalised else 10
     objs = {name: make_policy(name) for name in policies}
     prefilled = llm.session(_Fanout(objs), 1.0, prefill_chunk=0)
     prefilled.feed(case.context, mark=case.answer)
@@ -129,7 +148,7 @@ def evaluate_case(llm, case: Case, policies, budgets, make_policy=get_policy, de
             errs = [float((h - r).norm() / r.norm().clamp_min(1e-9))
                     for h, r in zip(hidden[1:], ref_hidden[1:], strict=True)]  # fmt: skip
             out[(name, budget)] = {
-                "accuracy": float(case.answer in answer),
+                "accuracy": float(case.right(answer)),
                 "survival_device": stats["survival_device"],
                 "survival_any_tier": stats["survival_any_tier"],
                 "device_kv_ratio": stats["device_kv_ratio"],

@@ -100,12 +100,18 @@ class CMP(Retention):
     # would take attention from what the query reads already). Dev multikey (above): blocks
     # normaliser kept 2/7 of full's answers, device 7/7; gold-block recall in DESIGN.md.
     recall_norm: Literal["blocks", "device"] = "device"
-    # A decoded token's selection (with "bound" representatives): the held blocks and the
-    # ``decode_open`` x recall best others by bound are scored exactly, the best kept
-    # (`ColdStore._two_stage`); 0: the exact bounded selection, which at 4k read every cold
-    # key per decoded token (the bounds prune almost nothing on 64-dim keys) and decoded
-    # 1.34x the full cache. Question chunks keep the exact selection.
-    decode_open: float = 1.0
+    # A decoded token's selection (with "bound" representatives): 0, the exact bounded
+    # selection (`ColdStore._bounded`, as question chunks); > 0, the held blocks and the
+    # ``decode_open`` x recall best others by bound scored exactly, the best kept
+    # (`ColdStore._two_stage`). The bounds rank a block whose one key matches the query
+    # below blocks whose keys spread wide, so the answer's block, never held (the question
+    # recalled it in few heads), is not opened at the token that should copy it. needles2
+    # (dev, seed 1, 1k, 12.5%, 12 cases; full 9/12): two-stage 1.0 answered 4/12, exact
+    # 6/12 (docs/design.md, CMP); 2.0 and 4.0 each lost one of 3 probed cases exact
+    # kept. Cost: at 4k the exact selection read every cold key per decoded token (the
+    # bounds prune almost nothing on 64-dim keys): 1.34x the full cache's decode, measured
+    # before the per-step cuts of 12-01.
+    decode_open: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
