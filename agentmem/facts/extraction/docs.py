@@ -7,7 +7,9 @@ of a parse and only a few readings look at an entity type, so it runs on a doc o
 reading first asks for one (`entity_type`), and so on the docs of texts a reading
 rewrites and parses again (`Parser.one`: a repaired possessive, a restated clause). The
 attribute ruler runs by lookup (`extraction_attributes`) and the lemmatizer remembers its
-outcomes (`extraction_lemmas`), each run on each doc in turn.
+outcomes (`extraction_lemmas`), each run on each doc in turn. A text typed in the chat
+register is read as prose first (`extraction_register`: "im", "i", lower-case names, a
+left-out "I"; the texts that open with a subjectless report parsed again in one batch).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmem.adapters.coalesce import Coalescer
-from agentmem.facts.extraction import chat
+from agentmem.facts.extraction import chat, register
 from agentmem.facts.extraction.attributes import fast_ruler
 from agentmem.facts.extraction.lemmas import fast_lemmatizer
 from agentmem.facts.extraction.pipeline import ON_DEMAND
@@ -40,20 +42,44 @@ class Parser:
                 fast_lemmatizer(nlp.get_pipe(n)) for n in rest[1:] if n not in self._later
             ]
         self._parses = Coalescer(self._parse, max_batch=BATCH, isolate=True)
+        # the chat register's names and left-out subjects (`register`)
+        self._lexicon, self._name_parts = register.lexicon(nlp), register.name_parts(nlp)
+        self._verbs = register.verbs(nlp)
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
-        """Docs of `texts`, cleaned and repaired (`chat.repaired`), in batches: an add that
-        arrives during a long consolidation pass waits for one batch, not the whole pass.
-        A text given twice (a turn and the same turn as the context of the next one) is
-        parsed once; its positions share the doc."""
-        cleaned = list(dict.fromkeys(clean(t) for t in texts))
+        """Docs of `texts`, cleaned, read as prose where written in the chat register
+        (`register`: "im", "i", lower-case names, a left-out "I") and repaired
+        (`chat.repaired`), in batches: an add that arrives during a long consolidation pass
+        waits for one batch, not the whole pass. A text given twice (a turn and the same
+        turn as the context of the next one) is parsed once; its positions share the doc."""
+        prepared = {
+            t: register.normalised(clean(t), self._lexicon, self._name_parts)
+            for t in dict.fromkeys(texts)
+        }
+        cleaned = list(dict.fromkeys(prepared.values()))
         docs = [
-            chat.repaired(doc, self.one)  # "my dog's called Rex"
+            doc
             for start in range(0, len(cleaned), BATCH)
             for doc in self._parses.run(cleaned[start : start + BATCH])
         ]
+        docs = [chat.repaired(doc, self.one) for doc in self._with_subjects(docs)]
         of = dict(zip(cleaned, docs, strict=True))
-        return [of[clean(t)] for t in texts]
+        return [of[prepared[t]] for t in texts]
+
+    def _with_subjects(self, docs: list[Any]) -> list[Any]:
+        """`docs`, each with its left-out "I" restored ("moved to X": `register`), the texts
+        that need it parsed again in one batch, a restoration the parse does not bear out
+        dropped."""
+        again = {
+            i: t for i, doc in enumerate(docs) if (t := register.with_subject(doc, self._verbs))
+        }
+        if not again:
+            return docs
+        redone = dict(zip(again, self._parse(list(again.values())), strict=True))
+        return [
+            redone[i] if i in redone and register.borne_out(redone[i]) else doc
+            for i, doc in enumerate(docs)
+        ]
 
     def one(self, text: str) -> Any:
         """The doc of one text a reading has rewritten, parsed on this path (the on-demand

@@ -1,0 +1,341 @@
+"""The chat register, read as prose: what the parse extractor does to a text typed the way
+people type in a chat box before its parse, and to a clause whose subject the writer left out.
+
+    contractions   "im", "ive", "dont", "didnt", "isnt", "theyre": the closed class of
+                   English contractions written without their apostrophe, restored ("I'm",
+                   "don't"); forms that are also words ("its", "ill", "id", "were", "well",
+                   "lets", "shell", "wed") are left as written
+    "i"            the pronoun in lower case is "I"
+    openings       left in lower case: the tagger reads a capitalised opening word as part
+                   of a name ("Quit Brackwell in june", "Dumped Luca"), a lower-case one as
+                   the verb it is
+    truecasing     in a text written without any capital letter, a word that is no ordinary
+                   English word is taken for a name and capitalised ("tesco", "jamie",
+                   "datadog"): ordinary words are those of the pipeline's own lexicon (the
+                   lemmatizer's index and exceptions, by its suffix rules: "ditched" is
+                   "ditch"; with a productive prefix: "rehome", "outgrew"), its stop words,
+                   and the closed class of chat's interjections and abbreviations ("lol",
+                   "tbh", "gonna"); a noun that follows such a name runs it on ("pellworth
+                   insurance", "petra lind"), an adverb or a verb ends it ("jamie
+                   yesterday", "jamie works"); a text with capitals is left as its writer
+                   cased it
+    implied "I"    a sentence that opens with its verb (after adverbs: "really like"), or
+                   with the verb's auxiliary or negation ("dont have", "was laid off"), and
+                   has no subject is the speaker's report where the verb is past ("moved to
+                   leeds last year"), of state or attitude ("live in X", "love hiking"), or
+                   of a habit ("swim twice a week", "play football on sundays"): it is
+                   parsed again with "I" before it, and kept where that parse reads the "I"
+                   as the verb's subject. A present verb of action alone is a request to the
+                   assistant ("write a poem", "play some jazz"), as is one with an addressee
+                   ("tell me a joke"), a question or "please": left as they are.
+
+The memory keeps the text as written; only the parse reads the restored text, so a value
+the truecasing restored is stored canonically capitalised ("Tesco"), and a name that is
+also a word of the lexicon ("bath", "reading", "leeds", "tom": the lexicon's index lists
+proper nouns in lower case) keeps the writer's lower case, read as the tagger reads it.
+Costs a few regular-expression passes and set look-ups per text; the implied "I" costs one
+more batched parse of the texts that open with a subjectless verb.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
+
+# Contractions written without an apostrophe that are no English word themselves.
+CONTRACTIONS = {
+    "im": "I'm",
+    "ive": "I've",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "cant": "can't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "wont": "won't",
+    "hasnt": "hasn't",
+    "havent": "haven't",
+    "hadnt": "hadn't",
+    "aint": "ain't",
+    "mustnt": "mustn't",
+    "neednt": "needn't",
+    "thats": "that's",
+    "whats": "what's",
+    "theres": "there's",
+    "hes": "he's",
+    "shes": "she's",
+    "theyre": "they're",
+    "youre": "you're",
+    "weve": "we've",
+    "theyve": "they've",
+    "youve": "you've",
+    "youll": "you'll",
+    "theyll": "they'll",
+    "itll": "it'll",
+    "youd": "you'd",
+    "theyd": "they'd",
+    "wouldve": "would've",
+    "couldve": "could've",
+    "shouldve": "should've",
+}
+# Chat's interjections and abbreviations: ordinary words of the register, never names.
+CHAT_WORDS = frozenset(
+    {"lol", "lmao", "omg", "tbh", "btw", "imo", "imho", "idk", "fyi", "afaik", "brb", "thx"}
+    | {"pls", "plz", "ok", "okay", "yeah", "yep", "yup", "nope", "nah", "haha", "hah", "hmm"}
+    | {"gonna", "wanna", "gotta", "kinda", "sorta", "dunno", "ya", "ur", "u", "ty", "np"}
+    | {"tho", "cuz", "coz", "bc", "rn", "atm", "irl", "asap", "ugh", "wow", "oh", "ah", "uh"}
+    | {"um", "erm", "aww", "yay", "meh", "whoa", "hey", "hi", "hello", "thanks", "cheers"}
+)
+WORD = re.compile(r"(?<![\w'])[A-Za-z]+(?:'[A-Za-z]+)?(?![\w'])")
+# Productive prefixes of English verbs and adjectives ("rehome", "unfollow", "outgrew").
+PREFIXES = ("re", "un", "dis", "mis", "over", "under", "out", "pre", "co", "non", "de")
+# Words that make an opening verb a request to the assistant, not a report.
+ADDRESSEE = frozenset({"me", "us"})
+REQUESTS = frozenset({"please", "pls", "plz"})  # anywhere in the sentence
+BIDDING = frozenset({"let", "let's"})  # opening the sentence
+FINITE_OR_BASE = frozenset({"VB", "VBP", "VBD", "VBN"})
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"})
+# Verbs of state and attitude: said in the present with no subject, a report ("live in X",
+# "love hiking"), where a verb of action is a request ("write a poem").
+STATES = frozenset(
+    {"be", "live", "reside", "work", "own", "have", "know", "belong", "speak", "rent", "stay"}
+    | {verb for verbs in ATTITUDE_VERBS.values() for verb in verbs}
+)
+# The times that recur in the plural ("on sundays", "in the evenings"), and with a
+# quantifier ("every day", "twice a week").
+TIMES_OF_WEEK = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend"}
+    | {"weekday", "morning", "afternoon", "evening", "night", "lunchtime", "holiday"}
+)
+TIMES = TIMES_OF_WEEK | {"day", "week", "month", "year", "time", "fortnight"}
+
+
+def normalised(
+    text: str,
+    ordinary: Callable[[str], bool] | None = None,
+    name_part: Callable[[str], bool] | None = None,
+) -> str:
+    """`text` with its chat-register spellings restored (see the module's doc): the
+    contractions, "I", and, in a text written without capitals, the names among its words.
+    `ordinary` says whether a lower-case word is an English word, `name_part` whether a
+    noun that follows a name may be its next word ("pellworth insurance", "petra lind"); by
+    default both by the loaded pipeline's lexicon (no truecasing where none is loaded)."""
+    lowercase = not any(c.isupper() for c in text)
+    if ordinary is None:
+        ordinary, name_part = _pipeline_lexicon()
+    last_name_end = [-1]  # where the last word made a name ends
+
+    def word(m: re.Match) -> str:
+        w = m.group()
+        if w in CONTRACTIONS:
+            return CONTRACTIONS[w]
+        if w == "i" or w.startswith("i'"):
+            return "I" + w[1:]
+        stem = w.split("'")[0]  # "jamie's" is "jamie" and its "'s"
+        if not lowercase or ordinary is None or len(stem) < 2:
+            return w
+        after_name = text[last_name_end[0] : m.start()].isspace()
+        if not ordinary(stem) or (after_name and name_part is not None and name_part(stem)):
+            last_name_end[0] = m.end() if stem == w else -1
+            return w[0].upper() + w[1:]
+        return w
+
+    return WORD.sub(word, text)
+
+
+def with_subject(doc: Any, verbs: frozenset[str] = frozenset()) -> str | None:
+    """The text of `doc` with "I" before each sentence that opens with a subjectless verb
+    of the speaker's own report, or None where there is none (`verbs`: the lexicon's verbs,
+    for an opening verb the tagger took for another part of speech, as it may at a
+    sentence's start: "live in Ystad" tagged as an adverb)."""
+    at = [s.start for s in doc.sents if _reports_without_subject(s, verbs)]
+    if not at:
+        return None
+    text, parts, start = doc.text, [], 0
+    for i in at:
+        token = doc[i]
+        first = token.text
+        if first[0].isupper() and first not in ("I", "I'm", "I've"):
+            first = first[0].lower() + first[1:]  # "Moved to ..." -> "I moved to ..."
+        parts += [text[start : token.idx], "I ", first]
+        start = token.idx + len(token.text)
+    return "".join(parts) + text[start:]
+
+
+def borne_out(doc: Any) -> bool:
+    """Whether the parse of a text `with_subject` wrote reads each "I" it put in as the
+    subject of a verb."""
+    return all(
+        t.dep_ in ("nsubj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX")
+        for s in doc.sents
+        if (t := s[0]).text == "I"
+    )
+
+
+def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
+    """A sentence that opens with its main verb (after any adverbs: "really like", "just
+    moved"), or with that verb's auxiliary or negation ("dont have", "was laid off"), with
+    no subject, no addressee ("tell me ...") and no question mark, and that reports rather
+    than asks: in the past ("moved to X", "got fired"), or in the present of a verb of state
+    or attitude ("live in X", "dont have a cat", "love hiking"), or of a habit ("play
+    football on sundays", "bake bread every weekend"). A present verb of action alone is an
+    imperative ("write a poem", "play some jazz")."""
+    root = sentence.root
+    if sentence.text.rstrip().endswith("?") or sentence[0].lower_ in BIDDING:
+        return False
+    if any(t.lower_ in REQUESTS for t in sentence):
+        return False
+    if any(c.dep_ in SUBJECT_DEPS for c in root.children):
+        return False
+    if any(t.lower_ in ADDRESSEE for t in root.children):
+        return False
+    first = next((t for t in sentence if not (t.dep_ == "advmod" and t.i < t.head.i)), root)
+    if first.i == root.i or (first.head.i == root.i and first.dep_ in ("aux", "auxpass")):
+        if root.pos_ in ("VERB", "AUX") and first.tag_ in FINITE_OR_BASE:
+            past = first.tag_ in ("VBD", "VBN") or root.tag_ in ("VBD", "VBN")
+            return past or root.lemma_.lower() in STATES or _habitual(root)
+    # a verb of the lexicon the tagger took for another part of speech: "live in X" as an
+    # adverb, "work at X" as a noun (of state, or of a habit), "love hiking" as a noun's
+    # modifier (of state only: "dog food every week" is no report); the parse with "I" must
+    # bear it out (`borne_out`)
+    if first.lower_ not in verbs:
+        return False
+    if first.i == root.i:
+        return first.lower_ in STATES or _habitual(root)
+    return first.head.i == root.i and first.lower_ in STATES
+
+
+def _habitual(verb) -> bool:
+    """A clause with an adverbial of repetition: "usually", "every morning", "twice a
+    week", "most evenings", "on sundays" (the adverbs and quantifiers
+    `extraction_frequency` reads a habit's frequency by, on a time noun; a recurring time in
+    the plural)."""
+    from agentmem.facts.extraction.frequency import ADVERBS, QUANTIFIERS  # it imports docs
+
+    for token in verb.subtree:
+        if token.dep_ == "advmod" and token.lower_ in ADVERBS:
+            return True
+        lemma = token.lemma_.lower()
+        if lemma in TIMES_OF_WEEK and token.tag_ == "NNS":
+            return True
+        if lemma in TIMES and any(t.lower_ in QUANTIFIERS for t in token.subtree):
+            return True
+    return False
+
+
+def lexicon(nlp: Any) -> Callable[[str], bool]:
+    """Whether a lower-case word is an English word by `nlp`'s lexicon (see `normalised`):
+    built once per pipeline."""
+    return _lexicon_of(nlp)
+
+
+@functools.cache
+def verbs(nlp: Any) -> frozenset[str]:
+    """The base forms of verbs in `nlp`'s lexicon (the lemmatizer's index)."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or "lemma_index" not in lookups.tables:
+        return frozenset()
+    return frozenset(lookups.get_table("lemma_index").get("verb", ()))
+
+
+def _pipeline_lexicon() -> tuple[Callable[[str], bool] | None, Callable[[str], bool] | None]:
+    from agentmem.facts.extraction.pipeline import load_pipeline
+
+    nlp = load_pipeline()
+    return (None, None) if nlp is None else (lexicon(nlp), name_parts(nlp))
+
+
+@functools.cache
+def name_parts(nlp: Any) -> Callable[[str], bool]:
+    """Whether a lower-case word may continue a name it follows ("pellworth insurance",
+    "halden bank", "petra lind"): a noun of `nlp`'s lexicon (or its plural) that is no
+    adverb ("jamie yesterday"), no stop word and no inflected verb ("jamie works",
+    "jamie said")."""
+    index, exc = _tables(nlp)
+    nouns, adverbs, verbs_ = (frozenset(index.get(p, ())) for p in ("noun", "adv", "verb"))
+    verb_forms = frozenset(exc.get("verb", {}))
+    stop = frozenset(w.lower() for w in nlp.Defaults.stop_words) | CHAT_WORDS
+
+    @functools.lru_cache(maxsize=8192)
+    def continues(word: str) -> bool:
+        word = word.lower()
+        if word in stop or word in adverbs or word in verb_forms:
+            return False
+        for suffix, base in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", "")):
+            if word.endswith(suffix) and word[: -len(suffix)] + base in verbs_:
+                return False
+        return word in nouns or (word.endswith("s") and word[:-1] in nouns)
+
+    return continues
+
+
+def _tables(nlp: Any) -> tuple[dict, dict]:
+    """The lemmatizer's index and exceptions of `nlp` by part of speech ({} where none)."""
+    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
+    lookups = getattr(lemmatizer, "lookups", None)
+    tables = lookups.tables if lookups is not None else []
+    parts = ("noun", "verb", "adj", "adv")
+    return tuple(
+        {p: lookups.get_table(name).get(p, {}) for p in parts} if name in tables else {}
+        for name in ("lemma_index", "lemma_exc")
+    )
+
+
+@functools.cache
+def _lexicon_of(nlp: Any) -> Callable[[str], bool]:
+    """Whether a lower-case word is an English word by `nlp`'s lexicon (see `normalised`)."""
+    words: set[str] = set(CHAT_WORDS) | {w.lower() for w in nlp.Defaults.stop_words}
+    rules: list[tuple[str, str]] = []
+    if "lemmatizer" in nlp.pipe_names:
+        lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+        tables = lookups.tables if lookups is not None else []
+        if "lemma_index" in tables:
+            for entries in lookups.get_table("lemma_index").values():
+                words.update(entries)
+        if "lemma_exc" in tables:
+            for forms in lookups.get_table("lemma_exc").values():
+                words.update(forms)
+        if "lemma_rules" in tables:
+            for table in lookups.get_table("lemma_rules").values():
+                rules += [(old, new) for old, new in table if old.isalpha()]
+
+    def inflected(word: str) -> bool:
+        if word in words:
+            return True
+        return any(
+            word.endswith(old) and len(word) > len(old) + 1 and word[: -len(old)] + new in words
+            for old, new in rules
+        )
+
+    @functools.lru_cache(maxsize=8192)
+    def ordinary(word: str) -> bool:
+        word = word.lower()
+        return inflected(word) or any(
+            word.startswith(p) and len(word) > len(p) + 2 and inflected(word[len(p) :])
+            for p in PREFIXES
+        )
+
+    return ordinary
+
+
+__all__ = [
+    "CHAT_WORDS",
+    "CONTRACTIONS",
+    "lexicon",
+    "name_parts",
+    "normalised",
+    "borne_out",
+    "verbs",
+    "with_subject",
+]
