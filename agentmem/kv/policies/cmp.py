@@ -93,9 +93,11 @@ class CMP(Recall, Retention):
     # recalled it in few heads), is not opened at the token that should copy it. needles2
     # (dev, seed 1, 1k, 12.5%, 12 cases; full 9/12): two-stage 1.0 answered 4/12, exact
     # 6/12 (docs/design.md, CMP); 2.0 and 4.0 each lost one of 3 probed cases exact
-    # kept. Cost: at 4k the exact selection read every cold key per decoded token (the
-    # bounds prune almost nothing on 64-dim keys): 1.34x the full cache's decode, measured
-    # before the per-step cuts of 12-01.
+    # kept. Cost at 4k (`bench kv` speed flow, one run, process CPU per decoded token):
+    # exact 1.12x full, two-stage 0.99x; the exact selection reads every cold key per
+    # decoded token (the bounds prune almost nothing on 64-dim keys), so after loose bounds
+    # it skips them (`ColdStore._bounded`, same blocks): 1.16x -> 1.09x, two-stage 1.03x,
+    # in one later run. Below the full cache's decode: not reached with the exact selection.
     decode_open: float = 0.0
 
     def __post_init__(self) -> None:
