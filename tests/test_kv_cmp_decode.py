@@ -23,9 +23,9 @@ def _blocks(recalled, block: int) -> list[set[int]]:
     return [set((row // block).tolist()) for row in recalled[3]]
 
 
-def _exhaustive(store: ColdStore, query: torch.Tensor, count: int) -> list[set[int]]:
+def _exhaustive(store: ColdStore, query: torch.Tensor, count: int, norm=None) -> list[set[int]]:
     q = query.float().flatten(1, 2)
-    _, norm = store._rep_logits(q)
+    _, norm = store._rep_logits(q, norm)
     every = torch.arange(store.blocks).expand(store.heads, -1)
     return [set(r.tolist()) for r in store._exact(q, every, norm).topk(count, dim=1).indices]
 
@@ -134,3 +134,44 @@ def test_the_default_decode_selection_finds_a_matching_block_the_bounds_rank_low
     two_stage = store.recall(query, count, candidates=2, held=held, opened=count)
     assert target not in _blocks(two_stage, block)[0]
     assert get_policy("cmp").decode_open == 0.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_after_loose_bounds_a_decoded_token_scores_every_block_and_stays_exact(seed):
+    """Random 48-dim keys: the bounds of a selection from a held recall prune under half the
+    blocks, so the next decoded tokens skip them and score every block; each result is still
+    the exhaustive exact selection, and new blocks make the bounds asked again."""
+    gen = torch.Generator().manual_seed(100 + seed)
+    heads, dim, block, count = 3, 48, 8, 5
+    store = _store(torch.randn(heads, 500, dim, generator=gen), block)
+    query = torch.randn(heads, 3, 1, dim, generator=gen)
+    norm = torch.full((heads, 3, 1), 4.0)  # a decoded token's normaliser (the attention's)
+    held = store.recall(query, count, candidates=2, norm=norm)
+    assert not store.loose  # a fresh selection (no held recall) never marks the bounds loose
+    for _ in range(4):
+        query = query + 0.7 * torch.randn(heads, 3, 1, dim, generator=gen)
+        held = store.recall(query, count, candidates=2, held=held, norm=norm)
+        assert store.loose
+        assert _blocks(held, block) == _exhaustive(store, query, count, norm)
+    assert store.opened == store.blocks
+    more = torch.randn(heads, 16, dim, generator=gen)
+    store.append(more, more.clone(), torch.arange(500, 516).expand(heads, -1))
+    store.in_warm.zero_()
+    assert not store.loose
+
+
+@pytest.mark.parametrize(("seed", "target"), [(4, 7), (5, 29), (6, 44)])
+def test_the_skip_of_loose_bounds_keeps_a_block_with_one_matching_key(seed, target):
+    """The one-sharp-key class again, now at a decoded token after loose bounds: the answer's
+    block is recalled as the exhaustive scoring recalls it."""
+    store, query, block = _spread_and_one_match(seed, target)
+    count = 4
+    gen = torch.Generator().manual_seed(seed)
+    norm = torch.full((1, 1, 1), 3.0)
+    first = torch.randn(1, 1, 1, query.shape[-1], generator=gen)
+    held = store.recall(first, count, candidates=2, norm=norm)
+    held = store.recall(first.flip(-1), count, 2, held, norm)
+    assert store.loose
+    got = store.recall(query, count, candidates=2, held=held, norm=norm)
+    assert target in _blocks(got, block)[0]
+    assert _blocks(got, block) == _exhaustive(store, query, count, norm)

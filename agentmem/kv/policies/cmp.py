@@ -19,13 +19,14 @@ transition is logged per layer for ``token_path``. Per-step cost and what cut it
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
 
 import torch
 
 from agentmem.errors import ConfigError
+from agentmem.kv.policies.cmp_recall import Recall, _Tiers
 from agentmem.kv.policies.retention import Retention
 from agentmem.kv.policies.structured import STR
 from agentmem.kv.tiers import ColdStore, WarmTier
@@ -34,23 +35,7 @@ HOT, WARM, COLD = 0, 1, 2
 
 
 @dataclass
-class _Tiers:
-    warm: WarmTier
-    cold: ColdStore
-    events: list[tuple[int, int, int, torch.Tensor]] = field(default_factory=list)
-    compressions: int = 0
-    recalled: torch.Tensor | None = None  # slots recalled for the running forward
-    warm_colsum: torch.Tensor | None = None
-    group: int = 1  # query heads per KV head, seen in the attention weights
-    recall: int = 0  # blocks recalled per query chunk under the current budget
-    warm_kv: tuple[torch.Tensor, torch.Tensor] | None = None  # dequantised for one forward
-    bulk: bool = False  # the running forward is a bulk prefill (see ``query_chunk``)
-    held: tuple | None = None  # the last recall (keys, values, mask, slots), kept on device
-    held_age: int = 0  # decoded tokens that have read ``held``
-
-
-@dataclass
-class CMP(Retention):
+class CMP(Recall, Retention):
     """Hot / warm (int8) / cold (offloaded, recalled by representative key) tiers.
 
     Which hot tokens move down is STR's decision: the first seven fields are an STR scorer's
@@ -108,9 +93,11 @@ class CMP(Retention):
     # recalled it in few heads), is not opened at the token that should copy it. needles2
     # (dev, seed 1, 1k, 12.5%, 12 cases; full 9/12): two-stage 1.0 answered 4/12, exact
     # 6/12 (docs/design.md, CMP); 2.0 and 4.0 each lost one of 3 probed cases exact
-    # kept. Cost: at 4k the exact selection read every cold key per decoded token (the
-    # bounds prune almost nothing on 64-dim keys): 1.34x the full cache's decode, measured
-    # before the per-step cuts of 12-01.
+    # kept. Cost at 4k (`bench kv` speed flow, one run, process CPU per decoded token):
+    # exact 1.12x full, two-stage 0.99x; the exact selection reads every cold key per
+    # decoded token (the bounds prune almost nothing on 64-dim keys), so after loose bounds
+    # it skips them (`ColdStore._bounded`, same blocks): 1.16x -> 1.09x, two-stage 1.03x,
+    # in one later run. Below the full cache's decode: not reached with the exact selection.
     decode_open: float = 0.0
 
     def __post_init__(self) -> None:
@@ -180,94 +167,7 @@ class CMP(Retention):
     def select(self, state, scores: torch.Tensor, budget: int) -> torch.Tensor:
         return self._significance.select(state, scores, budget)
 
-    # --- attention: extra keys and statistics -----------------------------------------------
-    def has_extra(self, state) -> bool:
-        tiers = state.extra.get("cmp")
-        if tiers is None:
-            return False
-        return tiers.warm.length > 0 or (tiers.cold.length > tiers.warm.length and tiers.recall > 0)
-
-    def query_chunk(self, state, q_total: int | None = None) -> int | None:
-        """``recall_chunk`` queries share one recall in a short forward (a question, a turn,
-        a decoded token); a bulk prefill keeps the attention's chunks, because a selection
-        has a fixed cost and 16-query chunks made prefill 2-3x the full cache's (measured at
-        2k-4k tokens), while lookups happen in the short forwards. For the same reason a bulk
-        prefill's recall skips the exact rescoring of candidates (9% of CMP's 4k prefill)."""
-        bulk = q_total is not None and q_total > 4 * self.recall_chunk
-        if "cmp" in state.extra:
-            state.extra["cmp"].bulk = bulk
-        if not self.has_extra(state) or bulk:
-            return None
-        return self.recall_chunk
-
-    def last_query_alone(self, state, q_total: int) -> bool:
-        """In a short forward (a question, a turn) the last query recalls for itself: in one
-        chunk of shares pooled by max, the other queries' best blocks pushed the needle's block
-        out of the recall in layers 19-25 (passkey 1k, the one case full answered and CMP
-        did not; alone it ranks inside and the case is answered). See DESIGN.md, CMP."""
-        return self.query_chunk(state, q_total) is not None
-
-    def resident_kv(self, state):
-        """Warm tokens ``(1, heads, w, d)``, dequantised once per forward."""
-        tiers = state.extra.get("cmp")
-        if tiers is None or not tiers.warm.length:
-            return None
-        if tiers.warm_kv is None:
-            tiers.warm_kv = tiers.warm.dequantized()
-        return tiers.warm_kv
-
-    def extra_kv(self, state, query: torch.Tensor, lse: torch.Tensor | None = None):
-        """The cold blocks recalled for this query chunk ``query: (1, q_heads, q, d)``; ``lse``
-        (a decoded token's, from the attention) is the selection's normaliser when given."""
-        tiers = state.extra.get("cmp")
-        if tiers is None or not (tiers.cold.length > tiers.warm.length and tiers.recall):
-            return None
-        return self._recall(state, tiers, query, lse)
-
-    def _recall(self, state, tiers: _Tiers, query: torch.Tensor, lse=None):
-        """The cold blocks for this query chunk. A decoded token starts from the held recall:
-        with ``"bound"`` representatives its bounds say which other blocks may beat it and
-        only those are read (the result is the exact selection); with ``"mean"`` ones it reads
-        the held blocks while fewer than ``reselect`` tokens have. ``lse``: the device
-        normaliser (`_device_norm`) as the attention computed it."""
-        held = tiers.held
-        width = min(tiers.recall, tiers.cold.blocks) * self.block_size
-        decode = query.shape[2] == 1 and held is not None and held[0].shape[2] == width
-        bounded = self.representative == "bound" and self.candidates > 1
-        if decode and not bounded and tiers.held_age < self.reselect:
-            tiers.held_age += 1
-            return held[:3]
-        heads = state.keys.shape[1]
-        grouped = query[0].view(heads, -1, query.shape[2], query.shape[3])
-        candidates = 1 if tiers.bulk else self.candidates
-        start = held if decode and bounded else None
-        opened = None
-        if bounded and query.shape[2] == 1 and self.decode_open > 0:
-            opened = math.ceil(self.decode_open * min(tiers.recall, tiers.cold.blocks))
-        norm = None
-        if bounded and self.recall_norm == "device" and not tiers.bulk:
-            grouped = grouped * grouped.shape[-1] ** -0.5  # the attention's own scale
-            norm = lse if lse is not None else self._device_norm(state, tiers, grouped)
-        tiers.held = tiers.cold.recall(grouped, tiers.recall, candidates, start, norm, opened)
-        tiers.recalled = tiers.held[3]
-        tiers.held_age = 1 if query.shape[2] == 1 else 0
-        return tiers.held[:3]
-
-    @staticmethod
-    def _device_norm(state, tiers: _Tiers, grouped: torch.Tensor) -> torch.Tensor:
-        """Per query ``(heads, group * q, 1)``: the log-sum-exp of its scaled logits over the
-        keys it attends on device (hot and warm), so that a cold block scores as the share
-        of that query's attention it would take. (A chunk's queries are measured against every
-        hot key, the chunk's later tokens included; a decoded token's comes from the
-        attention, see `_recall`.)"""
-        q = grouped.float().flatten(1, 2)
-        logits = [torch.bmm(q, state.keys[0].float().transpose(1, 2))]
-        if tiers.warm.length:
-            if tiers.warm_kv is None:
-                tiers.warm_kv = tiers.warm.dequantized()
-            logits.append(torch.bmm(q, tiers.warm_kv[0][0].float().transpose(1, 2)))
-        return torch.cat(logits, 2).logsumexp(dim=2, keepdim=True)
-
+    # --- attention: statistics of the warm tier (the recall: `Recall`) ---------------------
     def observe_extra(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
         tiers = state.extra["cmp"]
         n_warm = tiers.warm.length

@@ -30,6 +30,9 @@ class ColdStore:
         self.share = share
         self.reduce = "max"  # over the queries of a chunk: "max" or "mean" (of shares)
         self.opened = 0  # blocks whose exact keys the last bounded selection read
+        # The bounds of the last selection from a held recall pruned under half the blocks:
+        # the next one skips them and scores every block (see `_bounded`).
+        self.loose = False
         self._offsets = torch.arange(block_size)
         self._head_base = torch.arange(heads)[:, None]
         self.path = path
@@ -90,6 +93,7 @@ class ColdStore:
         self.k[:, start : start + m] = keys.to("cpu")
         self.v[:, start : start + m] = values.to("cpu")
         self.length += m
+        self.loose = False  # new blocks: their bounds are asked again
         cpu_pos = pos.to("cpu")
         self.pos = torch.cat([self.pos, cpu_pos], 1)
         self.in_warm = torch.cat([self.in_warm, torch.ones_like(cpu_pos, dtype=torch.bool)], 1)
@@ -242,8 +246,15 @@ class ColdStore:
         ``held``: a previous `recall`'s result (keys ``(1, heads, count * block, d)`` on the
         compute device, values, validity, slots): its blocks, scored there, replace the
         first pool, so a decoded token whose bounds leave that selection standing reads
-        nothing from tier 2.
+        nothing from tier 2. When the last selection from a held recall opened more than
+        half the blocks (``loose``: min/max bounds over 64-dim keys prune almost nothing),
+        the next ones (with ``norm`` given, as a decoded token's is) skip the bounds and
+        the held blocks' scores and score every block in one pass: the same exact result
+        for less work, until an `append` brings new blocks and the bounds are asked again.
         """
+        if held is not None and self.loose and norm is not None:
+            self.opened = self.blocks
+            return self._exact(q, None, norm).topk(count, dim=1).indices
         logits, norm = self._rep_logits(q, norm)
         bounds = self._pool(logits, norm)
         if held is None:
@@ -255,6 +266,7 @@ class ColdStore:
         kth = exact.topk(count, dim=1).values[:, -1:]
         need = int((bounds > kth).sum(dim=1).max())  # per head, the unopened that may enter
         self.opened = chosen.shape[1] + need
+        self.loose = held is not None and self.opened > self.blocks // 2
         if self.opened > self.blocks // 2:  # one pass over the store beats gathering most of it
             return self._exact(q, None, norm).topk(count, dim=1).indices
         if need:
