@@ -6,6 +6,11 @@ people type in a chat box before its parse, and to a clause whose subject the wr
                    "don't"); forms that are also words ("its", "ill", "id", "were", "well",
                    "lets", "shell", "wed") are left as written
     "i"            the pronoun in lower case is "I"
+    possessives    a kinship noun plus "s" before a kinship noun or a kind of pet ("my
+                   sisters husband", "my dads dog") is a possessive, before anything else
+                   the plural it looks like ("my sisters live in York"); in a text with no
+                   capitals, so is a name the lexicon does not know that ends in a
+                   consonant ("tariqs wife"; "jonas" may end in its own "s": left)
     openings       left in lower case: the tagger reads a capitalised opening word as part
                    of a name ("Quit Brackwell in june", "Dumped Luca"), a lower-case one as
                    the verb it is
@@ -29,7 +34,8 @@ people type in a chat box before its parse, and to a clause whose subject the wr
                    assistant ("write a poem", "play some jazz"), as is one with an addressee
                    ("tell me a joke"), a question or "please": left as they are.
 
-The memory keeps the text as written; only the parse reads the restored text, so a value
+The memory keeps the text as written; only the parse reads the whole restored text (the
+rule extractor reads the parts that need no lexicon, `respelt`), so a value
 the truecasing restored is stored canonically capitalised ("Tesco"), and a name that is
 also a word of the lexicon ("bath", "reading", "leeds", "tom": the lexicon's index lists
 proper nouns in lower case) keeps the writer's lower case, read as the tagger reads it.
@@ -44,7 +50,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
+from agentmem.facts.extraction.lexicon import (
+    ATTITUDE_VERBS,
+    CHILDREN,
+    PET_KINDS,
+    RELATIONS,
+    SIBLINGS,
+    SPOUSES,
+)
 
 # Contractions written without an apostrophe that are no English word themselves.
 CONTRACTIONS = {
@@ -94,6 +107,27 @@ CHAT_WORDS = frozenset(
     | {"gonna", "wanna", "gotta", "kinda", "sorta", "dunno", "ya", "ur", "u", "ty", "np"}
     | {"tho", "cuz", "coz", "bc", "rn", "atm", "irl", "asap", "ugh", "wow", "oh", "ah", "uh"}
     | {"um", "erm", "aww", "yay", "meh", "whoa", "hey", "hi", "hello", "thanks", "cheers"}
+)
+# Nouns of kin (children, siblings, spouses, relations): a kinship noun plus "s" directly
+# before another ("my sisters husband", "my mums boyfriend") or before a kind of pet ("my
+# dads dog") is a possessive typed without its apostrophe; before anything else it is the
+# plural it looks like ("my sisters live in York").
+KIN = frozenset(w for w in (*CHILDREN, *SIBLINGS, *SPOUSES.split("|"), *RELATIONS) if w.isalpha())
+KIN_POSSESSIVE = re.compile(
+    r"(?<![\w'])(?P<kin>"
+    + "|".join(sorted((w for w in KIN if not w.endswith("s")), key=len, reverse=True))
+    + r")s(?=\s+(?:"
+    + "|".join(sorted(KIN | PET_KINDS, key=len, reverse=True))
+    + r")\b)",
+    re.I,
+)
+# A name the lexicon does not know plus "s" before the same nouns ("tariqs wife"), where
+# the name ends in a consonant other than "s": after a vowel the "s" is as often the
+# name's own ending ("jonas", "marcus", "chris"), so those are left as written.
+NAME_POSSESSIVE = re.compile(
+    r"(?<![\w'])(?P<name>[a-z]+[b-df-hj-np-rt-z])s(?=\s+(?:"
+    + "|".join(sorted(KIN | PET_KINDS, key=len, reverse=True))
+    + r")\b)"
 )
 WORD = re.compile(r"(?<![\w'])[A-Za-z]+(?:'[A-Za-z]+)?(?![\w'])")
 # Productive prefixes of English verbs and adjectives ("rehome", "unfollow", "outgrew").
@@ -149,7 +183,23 @@ def normalised(
             return w[0].upper() + w[1:]
         return w
 
+    text = KIN_POSSESSIVE.sub(r"\g<kin>'s", text)
+    if lowercase and ordinary is not None:
+        text = NAME_POSSESSIVE.sub(lambda m: _possessive(m, ordinary), text)
     return WORD.sub(word, text)
+
+
+def _possessive(m: re.Match, ordinary: Callable[[str], bool]) -> str:
+    """A name's possessive typed without its apostrophe, where neither the word nor its
+    "s"-less form is an English word ("tariqs", "tariq"); else the word as written."""
+    name = m.group("name")
+    return m.group() if ordinary(m.group()) or ordinary(name) else f"{name}'s"
+
+
+def respelt(text: str) -> str:
+    """`text` with the parts of `normalised` that need no lexicon: the contractions, "I"
+    and the kinship possessives ("my sisters husband"); what the rule extractor reads."""
+    return normalised(text, lambda w: True)
 
 
 def with_subject(doc: Any, verbs: frozenset[str] = frozenset()) -> str | None:
@@ -332,9 +382,11 @@ def _lexicon_of(nlp: Any) -> Callable[[str], bool]:
 __all__ = [
     "CHAT_WORDS",
     "CONTRACTIONS",
+    "KIN_POSSESSIVE",
     "lexicon",
     "name_parts",
     "normalised",
+    "respelt",
     "borne_out",
     "verbs",
     "with_subject",

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from agentmem.facts.extraction import register
 from agentmem.facts.extraction.base import USER, FactExtractor, render
 from agentmem.facts.extraction.lexicon import (
     CHILDREN,
@@ -234,6 +235,7 @@ def compile_rule(rule: Rule) -> _Compiled:
 # --- the engine ---------------------------------------------------------------------------
 def _normalise(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = register.respelt(text)  # "im", "dont", "my sisters husband": as the parse reads
     for pattern, replacement in CONTRACTIONS:
         text = pattern.sub(replacement, text)
     text = re.sub(r"\bi\b", "I", text)  # casual lower-case "i live in Paris"
