@@ -133,6 +133,9 @@ def test_a_request_to_the_assistant_is_no_report(text):
         "suggest somewhere to eat in ystad",
         "summarise this thread",
         "play something relaxing",
+        "take the recycling out on thursdays",
+        "ring grandma every sunday",
+        "check the boiler pressure once a month",
     ],
 )
 def test_an_instruction_in_the_present_states_nothing_of_the_speaker(text):
@@ -145,11 +148,10 @@ def test_an_instruction_in_the_present_states_nothing_of_the_speaker(text):
     [
         ("really love bouldering", "likes", "bouldering"),
         ("hate mornings tbh", "dislikes", "mornings"),
-        ("go swimming every saturday", "does", "swimming"),
         ("just moved to ystad", "lives_in", "ystad"),
     ],
 )
-def test_a_state_a_habit_or_a_past_event_without_its_i_is_the_speakers(text, attribute, value):
+def test_a_state_or_a_past_event_without_its_i_is_the_speakers(text, attribute, value):
     facts = read(text)
     assert any(s == "user" and a == attribute and value in v.lower() for s, a, v, _ in facts), facts
 

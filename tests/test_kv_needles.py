@@ -32,7 +32,8 @@ def test_one_seed_draws_the_same_cases_and_another_seed_others(tiny):
 
 
 def test_cases_are_well_formed(tiny):
-    from agentmem.bench.kv_needles import FORMS, KINDS, normalise, trial_cases
+    from agentmem.bench.kv_case import normalise
+    from agentmem.bench.kv_needles import FORMS, KINDS, trial_cases
 
     seen, depths = set(), []
     for length, t, case in trial_cases(tiny.tokenizer, (600, 1200), 18, seed=3):
@@ -89,15 +90,14 @@ def test_an_unknown_form_or_kind_is_refused(tiny):
     ],
 )
 def test_answers_are_scored_by_normalised_containment(gold, reply, right):
-    from agentmem.bench.kv_needles import answered
-    from agentmem.bench.kv_tasks import Case
+    from agentmem.bench.kv_case import Case, answered
 
     assert answered(gold, reply) is right
     assert Case("", "", gold, normalised=True).right(reply) is right
 
 
 def test_the_older_tasks_keep_exact_containment():
-    from agentmem.bench.kv_tasks import Case
+    from agentmem.bench.kv_case import Case
 
     assert Case("", "", "4471").right(" 4471.")
     assert not Case("", "", "4471").right(" 4 4 7 1")

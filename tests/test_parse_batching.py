@@ -68,6 +68,10 @@ class GatedPipeline:
         self.extractor: parse.ParseExtractor | None = None
         self.entered = threading.Event()
 
+    def __getattr__(self, name: str):
+        # everything else (the language's defaults and vocabulary) is the real pipeline's
+        return getattr(self.nlp, name)
+
     def pipe(self, texts, **kwargs):
         texts = list(texts)
         if not self.calls:

@@ -9,17 +9,16 @@ needle's wording ("Ilse's locker combination is 4471" / "What digits open Ilse's
 Cases are drawn from ``random.Random(seed)``: the trial index picks the needle's form and the
 haystack's kind (every pair of the two occurs over 18 trials), the seed picks the people,
 values, phrasings, haystack sentences and the order of depths. An answer is right when the
-gold string, normalised (`normalise`: case, punctuation, the spacing of digits), is contained
-in the normalised decoded reply.
+gold string, normalised (`kv_case.normalise`: case, punctuation, the spacing of digits), is
+contained in the normalised decoded reply.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator, Sequence
 
-from agentmem.bench.kv_tasks import Case
+from agentmem.bench.kv_case import Case
 
 FORMS = ("code", "name", "date", "word", "phrase", "count")
 KINDS = ("narrative", "chat", "list")
@@ -238,15 +237,3 @@ def trial_cases(
         for t in range(trials):
             form, kind = FORMS[t % len(FORMS)], KINDS[(t + t // len(FORMS)) % len(KINDS)]
             yield length, t, needle_case(tokenizer, length, form, kind, depths[t], rng)
-
-
-def normalise(text: str) -> str:
-    """Lower case, punctuation as spaces, one space between words, none between digits
-    ("4,471" and "4 4 7 1" both read "4471")."""
-    words = " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-    return re.sub(r"(?<=\d) (?=\d)", "", words)
-
-
-def answered(gold: str, reply: str) -> bool:
-    """Whether the normalised ``gold`` is contained in the normalised ``reply``."""
-    return normalise(gold) in normalise(reply)

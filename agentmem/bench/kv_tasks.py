@@ -22,8 +22,8 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
+from agentmem.bench.kv_case import Case
 from agentmem.bench.kv_fork import FILLER, INTRO, _Fanout, _fork, _kl
 from agentmem.bench.kv_text import perplexity_text
 from agentmem.kv.policies import get_policy
@@ -33,22 +33,6 @@ NAMES = (
     "raven", "saffron", "thistle", "velvet", "willow", "cobalt", "ember", "glacier", "hazel",
 )  # fmt: skip
 TASKS = ("passkey", "multikey", "needles2")
-
-
-@dataclass
-class Case:
-    context: str
-    question: str
-    answer: str  # also the text whose tokens are marked for survival
-    normalised: bool = False  # scored by `kv_needles.answered` (normalised containment)
-
-    def right(self, reply: str) -> bool:
-        """Whether ``reply`` holds the answer: exactly, or normalised when ``normalised``."""
-        if self.normalised:
-            from agentmem.bench.kv_needles import answered
-
-            return answered(self.answer, reply)
-        return self.answer in reply
 
 
 def _count(tokenizer, text: str) -> int:

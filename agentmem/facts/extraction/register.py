@@ -27,12 +27,15 @@ people type in a chat box before its parse, and to a clause whose subject the wr
     implied "I"    a sentence that opens with its verb (after adverbs: "really like"), or
                    with the verb's auxiliary or negation ("dont have", "was laid off"), and
                    has no subject is the speaker's report where the verb is past ("moved to
-                   leeds last year"), of state or attitude ("live in X", "love hiking"), or
-                   of a habit ("swim twice a week", "play football on sundays"): it is
-                   parsed again with "I" before it, and kept where that parse reads the "I"
-                   as the verb's subject. A present verb of action alone is a request to the
-                   assistant ("write a poem", "play some jazz"), as is one with an addressee
-                   ("tell me a joke"), a question or "please": left as they are.
+                   leeds last year"), or of state or attitude ("live in X", "love
+                   hiking"): it is parsed again with "I" before it, and kept where that
+                   parse reads the "I" as the verb's subject. A present verb of action is
+                   a request to the assistant or a note of one's own ("write a poem", "play
+                   some jazz"), even with a time that recurs ("water the plants every
+                   tuesday", "pick up the parcel on fridays": a reminder as often as a
+                   habit, and a reminder read as a habit would put a false fact in the
+                   user's memory), as is one with an addressee ("tell me a joke"), a
+                   question or "please": left as they are.
 
 The memory keeps the text as written; only the parse reads the whole restored text (the
 rule extractor reads the parts that need no lexicon, `respelt`), so a value
@@ -144,13 +147,6 @@ STATES = frozenset(
     {"be", "live", "reside", "work", "own", "have", "know", "belong", "speak", "rent", "stay"}
     | {verb for verbs in ATTITUDE_VERBS.values() for verb in verbs}
 )
-# The times that recur in the plural ("on sundays", "in the evenings"), and with a
-# quantifier ("every day", "twice a week").
-TIMES_OF_WEEK = frozenset(
-    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend"}
-    | {"weekday", "morning", "afternoon", "evening", "night", "lunchtime", "holiday"}
-)
-TIMES = TIMES_OF_WEEK | {"day", "week", "month", "year", "time", "fortnight"}
 
 
 def normalised(
@@ -236,9 +232,9 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
     moved"), or with that verb's auxiliary or negation ("dont have", "was laid off"), with
     no subject, no addressee ("tell me ...") and no question mark, and that reports rather
     than asks: in the past ("moved to X", "got fired"), or in the present of a verb of state
-    or attitude ("live in X", "dont have a cat", "love hiking"), or of a habit ("play
-    football on sundays", "bake bread every weekend"). A present verb of action alone is an
-    imperative ("write a poem", "play some jazz")."""
+    or attitude ("live in X", "dont have a cat", "love hiking"). A present verb of action
+    is an imperative, with or without a time that recurs ("write a poem", "water the
+    plants every tuesday")."""
     root = sentence.root
     if sentence.text.rstrip().endswith("?") or sentence[0].lower_ in BIDDING:
         return False
@@ -252,34 +248,16 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
     if first.i == root.i or (first.head.i == root.i and first.dep_ in ("aux", "auxpass")):
         if root.pos_ in ("VERB", "AUX") and first.tag_ in FINITE_OR_BASE:
             past = first.tag_ in ("VBD", "VBN") or root.tag_ in ("VBD", "VBN")
-            return past or root.lemma_.lower() in STATES or _habitual(root)
+            return past or root.lemma_.lower() in STATES
     # a verb of the lexicon the tagger took for another part of speech: "live in X" as an
-    # adverb, "work at X" as a noun (of state, or of a habit), "love hiking" as a noun's
+    # adverb, "work at X" as a noun (of state), "love hiking" as a noun's
     # modifier (of state only: "dog food every week" is no report); the parse with "I" must
     # bear it out (`borne_out`)
     if first.lower_ not in verbs:
         return False
     if first.i == root.i:
-        return first.lower_ in STATES or _habitual(root)
+        return first.lower_ in STATES
     return first.head.i == root.i and first.lower_ in STATES
-
-
-def _habitual(verb) -> bool:
-    """A clause with an adverbial of repetition: "usually", "every morning", "twice a
-    week", "most evenings", "on sundays" (the adverbs and quantifiers
-    `extraction_frequency` reads a habit's frequency by, on a time noun; a recurring time in
-    the plural)."""
-    from agentmem.facts.extraction.frequency import ADVERBS, QUANTIFIERS  # it imports docs
-
-    for token in verb.subtree:
-        if token.dep_ == "advmod" and token.lower_ in ADVERBS:
-            return True
-        lemma = token.lemma_.lower()
-        if lemma in TIMES_OF_WEEK and token.tag_ == "NNS":
-            return True
-        if lemma in TIMES and any(t.lower_ in QUANTIFIERS for t in token.subtree):
-            return True
-    return False
 
 
 def lexicon(nlp: Any) -> Callable[[str], bool]:
