@@ -5,8 +5,11 @@ that states several ("I left Initech; these days I work at Hooli as a plumber") 
 as itself (a note, which is what was said) and each fact it states as a fact of its own
 that names the note it came from (`metadata["derived_from"]`; the note lists them in
 `metadata["facts"]`). The facts meet the scope's other facts in conflict resolution, slot
-by slot. When a later text replaces or restates every fact an earlier note stated, the
-earlier note is superseded by the later one (it stays as history).
+by slot. When a later text replaces or restates every fact an earlier note stated, and
+changes at least one of them (another value, or a negation), the earlier note is superseded
+by the later one (it stays as history). A text that only restates the note's values, in
+whatever construction ("My dog is named Rolo" / "My dog's name is Rolo"), reinforces its
+facts and leaves the note as it was.
 
 "I" is the speaker of the text when its metadata names one (`metadata["speaker"]`), so
 two speakers of one conversation are two subjects whose facts never conflict.
@@ -22,6 +25,7 @@ from typing import Any
 from agentmem.errors import ValidationError
 from agentmem.facts import referents
 from agentmem.facts.extraction.base import FactExtractor
+from agentmem.facts.fact_values import is_negated, normalise_value
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id, speaker_of
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Fact, MemoryRecord
@@ -125,27 +129,43 @@ def derived_fact(note: MemoryRecord, fact: Fact) -> MemoryRecord:
     return as_fact(record, fact)
 
 
-def changed_facts(candidate: MemoryRecord, part: WritePlan) -> dict[str, tuple[str, str]]:
+# A stored record a text touched -> (user, the id of the text, the event's op, the fact
+# the text stated).
+Changed = dict[str, tuple[str, str, str, MemoryRecord]]
+
+
+def changed_facts(candidate: MemoryRecord, part: WritePlan) -> Changed:
     """Stored records that `candidate`'s plan supersedes or restates -> (user, the id of
-    the text the candidate came from)."""
+    the text the candidate came from, the op, the candidate)."""
     text_id = candidate.metadata.get("derived_from") or candidate.id
     return {
-        e.memory_id: (e.scope.user_id, text_id)
+        e.memory_id: (e.scope.user_id, text_id, e.op, candidate)
         for e in part.events
         if e.op in ("SUPERSEDE", "REINFORCE", "MERGE")
     }
 
 
-def retire_covered_notes(
-    plan: WritePlan, changed: dict[str, tuple[str, str]], long_term: LongTermMemory
-) -> None:
+def _changes(op: str, new: MemoryRecord, old: MemoryRecord | None) -> bool:
+    """Whether `new` changed `old` (superseded it by another value or by a negation)
+    rather than restating its value, in whatever slot or construction ("My son is named
+    Ben" / "My son's name is Ben"; a more or less specific wording of the value)."""
+    if op != "SUPERSEDE" or old is None:
+        return False
+    if is_negated(new) != is_negated(old):
+        return True
+    a, b = set(normalise_value(new.value).split()), set(normalise_value(old.value).split())
+    return not (a and b and (a <= b or b <= a))
+
+
+def retire_covered_notes(plan: WritePlan, changed: Changed, long_term: LongTermMemory) -> None:
     """Supersede each stored note whose every fact `plan` supersedes or restates (see
-    `changed_facts`), by the text that did it ("I work at Initech as a plumber" by "I left
-    Initech; these days I work at Hooli as a plumber")."""
+    `changed_facts`) and at least one of which it changes, by the text that did it ("I work
+    at Initech as a plumber" by "I left Initech; these days I work at Hooli as a plumber");
+    a note whose facts were only restated stays (it is still true as said)."""
     if not changed:
         return
     by_user: dict[str, set[str]] = {}
-    for memory_id, (user_id, _) in changed.items():
+    for memory_id, (user_id, *_) in changed.items():
         by_user.setdefault(user_id, set()).add(memory_id)
     inserted = {r.id: r for r in plan.inserts}
     for user_id, ids in by_user.items():
@@ -156,6 +176,8 @@ def retire_covered_notes(
             listed = note.metadata.get("facts") or []
             if note.kind != "note" or not listed or not set(listed) <= set(changed):
                 continue
+            if not any(_changes(*changed[i][2:], facts.get(i)) for i in listed):
+                continue  # every fact restated, none changed: the note still holds
             by = {changed[i][1] for i in listed}
             if len(by) == 1 and (new := inserted.get(by.pop())) is not None:
                 _supersede_note(plan, note, new)

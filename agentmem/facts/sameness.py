@@ -6,11 +6,15 @@ content word is anything but the few words that never change what a sentence ass
 "please"), so two texts that differ in a noun, verb, adjective, name, number, date,
 pronoun, preposition or negation are never one memory ("Book the dentist for Tuesday" /
 "... Thursday", "Send it to Anna" / "Send it from Anna"). What may differ: case,
-punctuation, those words, and British/American spelling. A note must keep its content
-words in the same order ("Anna owes Marco 5 pounds" is not "Marco owes Anna 5 pounds");
-a fact, whose subject and value its slot already fixes, may reorder them and may differ
-in the words that only name its slot ("live", "reside", "based" all say `lives_in`),
-which the caller passes as `allowed`.
+punctuation, those words, British/American spelling, and the apostrophe of a contraction
+("im" is "I'm", "dont" is "don't": chat's spellings, `extraction.register.CONTRACTIONS`).
+A note must keep its content words in the same order ("Anna owes Marco 5 pounds" is not
+"Marco owes Anna 5 pounds"); a fact, whose subject and value its slot already fixes, may
+reorder them and may differ in the words that only name its slot ("live", "reside",
+"based" all say `lives_in`), which the caller passes as `allowed`, and in the words of
+the construction that states a slot and value (`CONSTRUCTION_WORDS`: "My son is named
+Ben" / "My son's name is Ben" / "My son goes by Ben"; "I live in Leeds" / "Leeds is
+where I live"), with a possessive "'s" read as the noun it follows.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import functools
 import re
 from collections.abc import Iterable
 
+from agentmem.facts.extraction.register import CONTRACTIONS
 from agentmem.facts.vocabulary import american, slot_words
 from agentmem.types import MemoryRecord
 
@@ -30,12 +35,23 @@ FUNCTION_WORDS = frozenset(
     currently nowadays now
     """.split()
 )
+# The words of the constructions that state a slot's value without adding to it: the
+# verbs and nouns of naming ("is named", "'s name is", "is called", "goes by", "is known
+# as") and the wh-words of a pseudo-cleft ("Leeds is where I live", "tea is what I drink",
+# "Hooli is who I work for"). Said of a fact whose slot and value already match, they
+# change nothing it asserts.
+CONSTRUCTION_WORDS = frozenset(
+    """
+    name names named call calls called go goes by known as
+    where what who which
+    """.split()
+)
 SELF_WORDS = frozenset({"i", "me", "my", "mine", "myself", "user"})
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 
 
 def _normal(word: str) -> str:
-    word = word.lower()
+    word = CONTRACTIONS.get(word.lower(), word).lower()  # chat's "im", "dont": "I'm", "don't"
     if word.endswith("n't"):
         return "not"
     if "'" in word and not word.endswith("'s"):
@@ -56,6 +72,11 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(content_sequence(text))
 
 
+def _unpossessed(words: frozenset[str]) -> frozenset[str]:
+    """`words` with a possessive "'s" read as its noun ("son's" -> "son")."""
+    return frozenset(w.removesuffix("'s") for w in words)
+
+
 def stem(word: str) -> str:
     """A crude stem for matching slot words: lives/living/lived/live -> liv."""
     word = _normal(word)
@@ -71,7 +92,7 @@ def same_content(a: str, b: str, allowed: Iterable[str] = (), *, ordered: bool =
     up to the words in `allowed`."""
     if ordered:
         return content_sequence(a) == content_sequence(b)
-    difference = content_words(a) ^ content_words(b)
+    difference = _unpossessed(content_words(a)) ^ _unpossessed(content_words(b))
     if not difference:
         return True
     stems = {stem(w) for w in allowed}
@@ -80,7 +101,8 @@ def same_content(a: str, b: str, allowed: Iterable[str] = (), *, ordered: bool =
 
 def _slot_and_subject_words(new: MemoryRecord, old: MemoryRecord) -> set[str]:
     allowed = slot_words(old.attribute or "") | slot_words(new.attribute or "")
-    return allowed | SELF_WORDS | {*(new.subject or "").split(), *(old.subject or "").split()}
+    subjects = {*(new.subject or "").split(), *(old.subject or "").split()}
+    return allowed | CONSTRUCTION_WORDS | SELF_WORDS | subjects
 
 
 def restates(new: MemoryRecord, old: MemoryRecord) -> bool:
@@ -93,11 +115,12 @@ def says_more(new: MemoryRecord, old: MemoryRecord) -> bool:
     """Whether `new`'s text has content words that `old`'s lacks, beyond the words that
     name the slot or the subject: it says something `old` does not."""
     stems = {stem(w) for w in _slot_and_subject_words(new, old)}
-    extra = content_words(new.text) - content_words(old.text)
+    extra = _unpossessed(content_words(new.text)) - _unpossessed(content_words(old.text))
     return any(stem(w) not in stems for w in extra)
 
 
 __all__ = [
+    "CONSTRUCTION_WORDS",
     "FUNCTION_WORDS",
     "content_sequence",
     "content_words",

@@ -128,19 +128,11 @@ def lower_case_name(token) -> str | None:
 
 
 def naming(pred, who) -> Iterator[tuple[str, str, str]]:
-    """(owner, attribute, name) of "my dog is called Rex", "Anna's son is named Leo": a
-    passive verb of naming gives its subject's name; a named pet of an owner is the owner's
-    `pet_name`, with its kind ("Rex (dog)"); a named relative is that relation of the owner
-    where the vocabulary has one."""
-    if pred.lemma_.lower() not in NAMING_VERBS or not any(
-        c.dep_ == "auxpass" for c in pred.children
-    ):
-        return
-    thing = next((c for c in pred.children if c.dep_ == "nsubjpass"), None)
-    named = next(
-        (c for c in pred.children if c.dep_ in ("oprd", "attr", "dobj") and c.pos_ == "PROPN"),
-        None,
-    )
+    """(owner, attribute, name) of "my dog is called Rex", "Anna's son is named Leo", "my
+    sister goes by Jess", "my brother is known as Sam": a verb of naming gives its
+    subject's name; a named pet of an owner is the owner's `pet_name`, with its kind ("Rex
+    (dog)"); a named relative is that relation of the owner where the vocabulary has one."""
+    thing, named = _named_by(pred)
     if thing is None or named is None:
         return
     owner = next((c for c in thing.children if c.dep_ == "poss"), None)
@@ -152,6 +144,24 @@ def naming(pred, who) -> Iterator[tuple[str, str, str]]:
         yield whose, relation, named.text
     elif (whom := who(thing)) is not None:
         yield whom, "name", named.text
+
+
+def _named_by(pred):
+    """(the thing named, its name) of a clause of naming, or (None, None): a passive verb
+    of naming ("is called Rex", "is named Leo"), "go by" a name, or the passive "known as"
+    a name."""
+    verb = pred.lemma_.lower()
+    passive = any(c.dep_ == "auxpass" for c in pred.children)
+    subject = next((c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if verb in NAMING_VERBS and passive:
+        kids = (c for c in pred.children if c.dep_ in ("oprd", "attr", "dobj"))
+    elif (verb == "go" and not passive) or (verb == "know" and passive):
+        by = "by" if verb == "go" else "as"
+        preps = (c for c in pred.children if c.dep_ == "prep" and c.lower_ == by)
+        kids = (o for p in preps for o in p.children if o.dep_ == "pobj")
+    else:
+        return None, None
+    return subject, next((c for c in kids if c.pos_ == "PROPN"), None)
 
 
 def here_is(sentence) -> Iterator[tuple[str, str, str]]:

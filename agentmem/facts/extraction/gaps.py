@@ -49,10 +49,6 @@ def gap(clause):
         ),
         None,
     )
-    if relative is not None and relative.lower_ == "where":
-        return relative, after_verb(clause), place_preposition(clause)
-    if relative is not None and relative.dep_ in ("nsubj", "nsubjpass"):
-        return relative, clause.left_edge.i, ""
     stranded = [
         c
         for t in (clause, *clause.children)
@@ -60,6 +56,12 @@ def gap(clause):
         if c.dep_ == "prep"
         and not any(x.dep_ == "pobj" and x.lower_ not in RELATIVES for x in c.children)
     ]
+    if relative is not None and relative.lower_ == "where" and not stranded:
+        return relative, after_verb(clause), place_preposition(clause)
+    if relative is not None and relative.lower_ == "where":  # "where I'm from": its own
+        return relative, max(s.i for s in stranded) + 1, ""
+    if relative is not None and relative.dep_ in ("nsubj", "nsubjpass"):
+        return relative, clause.left_edge.i, ""
     if stranded:
         return relative or clause, max(s.i for s in stranded) + 1, ""
     if any(

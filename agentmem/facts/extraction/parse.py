@@ -218,12 +218,14 @@ def _clause(pred) -> Iterator[Reading]:
     elif subject is None:
         return
     else:
-        read = [(subject, a, v, negated or departed) for a, v, departed in slots(pred)]
+        named = [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
+        read = [] if named else slots(pred)  # "goes by Jess": a name, not a slot `go_by`
+        read = [(subject, a, v, negated or departed) for a, v, departed in read]
         read = read or [(subject, a, v, negated) for a, v in life_events(pred)]
         read += birthplace(pred, read)  # "born in Accra": also the birthplace
         read = read or [(subject, a, v, negated) for a, v in employer(pred)]
         read += [(subject, a, v, negated) for a, v in chat.begun_place(pred, value_text)]
-        read += [(s, a, v, negated) for s, a, v in chat.naming(pred, who)]
+        read += named
         read = read or [(subject, a, v, negated) for a, v in held_or_done(pred)]
         read += [(subject, a, v, n) for a, v, n in idioms.also_stated(pred)]  # "adopted a cat"
         yield from _ended_states(pred, read) if negated else read
