@@ -132,11 +132,7 @@ IDIOMS = [
     ("I'm an alumna of Smith College.", ("user", "study_at", "smith college")),
     ("My wife is a Cornell graduate.", ("user's wife", "study_at", "cornell")),
     # superlative relatives as favourites
-    pytest.param(
-        "The sport Dominik enjoys most is cricket.",
-        ("Dominik", "favorite_sport", "cricket"),
-        marks=pytest.mark.xfail(strict=True, reason="parsed with 'is' a clause of 'enjoys'"),
-    ),
+    ("The sport Dominik enjoys most is cricket.", ("Dominik", "favorite_sport", "cricket")),
     ("The food I like best is ramen.", ("user", "favorite_food", "ramen")),
     ("The band my son loves most is Queen.", ("user's son", "favorite_band", "queen")),
     ("The city I love most is Kyoto.", ("user", "favorite_city", "kyoto")),

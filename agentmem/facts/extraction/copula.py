@@ -9,7 +9,14 @@ from collections.abc import Iterator
 from agentmem.facts.extraction.constituents import ADJUNCT_DEPS
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.employment import NOT_EMPLOYERS, TIMES
-from agentmem.facts.extraction.lexicon import OCCUPATIONS, names_a_person, pet_kind, pet_name
+from agentmem.facts.extraction.lexicon import (
+    NUMBER_NOUNS,
+    OCCUPATIONS,
+    PLACE_PREDICATES,
+    names_a_person,
+    pet_kind,
+    pet_name,
+)
 from agentmem.facts.extraction.negation import ends_a_state, is_negation, negates
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.services import serviced
@@ -45,8 +52,10 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         return
     if comp.lower_ == "old" or (comp.like_num and comp.text.isdigit()):  # "34 years old", "34"
         number = next((t for t in comp.subtree if t.text.isdigit()), None)
-        if number is not None and 0 < int(number.text) < 130:
+        if number is not None and 0 < int(number.text) < 130 and _ages(subj, comp):
             yield subject, "age", number.text, negated
+    elif comp.lower_ in PLACE_PREDICATES or comp.lower_ in NUMBER_NOUNS:
+        return  # "Anna is home now": where she is; "my flat is number 4": the number it bears
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
         yield subject, "job_title", value_text(comp, role=True), negated
         yield from ((subject, "works_at", v, negated) for v in _employer_of_role(comp))
@@ -55,6 +64,21 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "is_a", value, negated
     elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
+
+
+def _ages(subj, comp) -> bool:
+    """Whether "<subject> is N" gives the subject's age: with an age cue ("34 years old"),
+    of any subject; a bare number only of one that has an age, a person or a pet ("I'm 34",
+    "Tom is 41", "my cat is 3"), never of a thing or of the number it bears ("my locker
+    number is 121", "my flat is number 4", "my bus is the 42")."""
+    if comp.lower_ == "old":
+        return True
+    if subj is None or subj.lower_ in NUMBER_NOUNS or comp.lower_ in NUMBER_NOUNS:
+        return False
+    if any(c.dep_ in ("det", "compound") for c in comp.children):  # "the 42", "number 4"
+        return False
+    thing = subj.pos_ == "NOUN" and subj.text.islower()  # a name the tagger took for a noun
+    return not thing or names_a_person(subj) or pet_kind(subj) is not None
 
 
 def _employer_of_role(role) -> Iterator[str]:

@@ -28,7 +28,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.gaps import RELATIVES, Restatement, has_object, restate
+from agentmem.facts.extraction.gaps import (
+    RELATIVES,
+    SUPERLATIVES,
+    Restatement,
+    has_object,
+    restate,
+)
 from agentmem.facts.extraction.pipeline import known_noun, predicate_index
 from agentmem.facts.extraction.subjects import joined_to_subject
 
@@ -199,4 +205,36 @@ def _gapped(clause) -> bool:
     )
 
 
-__all__ = ["opens_clause", "relative_fronted", "topicalised", "verb_made_of_fronted"]
+def reduced_relative(sentence) -> Iterator[Restatement]:
+    """'The sport Dominik enjoys most is cricket', 'The city Marta loves most is Porto': an
+    opening "The <noun>" with a relative clause of liking and degree ("most", "best") whose
+    "that" the writer left out, then "be" and the value. The small parser misreads it after
+    a name (the noun a compound of the name, "is" a clause of the verb); restated with its
+    "that", which it parses as the relative clause it is (`inversion._favoured` then reads
+    the favourite). A parse that already hangs the clause on the noun is left alone."""
+    words = [t for t in sentence if not t.is_punct]
+    if len(words) < 6 or words[0].lower_ != "the" or not words[1].text.islower():
+        return
+    if words[1].pos_ not in ("NOUN", "PROPN") or words[2].lower_ in RELATIVES:
+        return
+    at = next((n for n, t in enumerate(words) if n > 3 and t.lower_ in SUPERLATIVES), None)
+    if at is None or at + 2 >= len(words) or words[at + 1].lemma_ != "be":
+        return
+    verb = words[at - 2] if words[at - 1].lower_ == "the" else words[at - 1]
+    if verb.i - sentence.start <= 2 or predicate_index().get(verb.lemma_.lower()) != "likes":
+        return
+    be = words[at + 1]
+    if verb.dep_ == "relcl" and verb.head == words[1] and be.dep_ == "ROOT":
+        return  # parsed as it is meant
+    rest = sentence.doc[words[2].i : sentence.end].text
+    text = f"{words[0].text} {words[1].text} that {rest}"
+    yield Restatement(text, {t.i for t in words[at + 2 :]}, verb.i)
+
+
+__all__ = [
+    "opens_clause",
+    "reduced_relative",
+    "relative_fronted",
+    "topicalised",
+    "verb_made_of_fronted",
+]

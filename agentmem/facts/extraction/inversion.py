@@ -30,7 +30,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.fronted import relative_fronted, topicalised, verb_made_of_fronted
+from agentmem.facts.extraction.fronted import (
+    reduced_relative,
+    relative_fronted,
+    topicalised,
+    verb_made_of_fronted,
+)
 from agentmem.facts.extraction.gaps import (
     SUPERLATIVES,
     Restatement,
@@ -98,6 +103,10 @@ def restatements(sentence, parse=None) -> Iterator[Restatement]:
     yield from _colon(sentence)
     yield from relative_fronted(sentence)
     yield from verb_made_of_fronted(sentence)  # "Horror films my sister really hates"
+    for relative in reduced_relative(sentence) if parse is not None else ():
+        for each in parse(relative.text).sents:  # "The sport that Dominik enjoys most is ..."
+            for inner in restatements(each, parse):
+                yield Restatement(inner.text, relative.moved, relative.clause)
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -136,16 +145,19 @@ def _copular(be, parse=None) -> Iterator[Restatement]:
 
 
 def _mistaken_focus(side, subj, parse) -> bool:
-    """A pseudo-cleft's focus the tagger made an adjective: the clause's "what" is its
-    object, the word has no degree word ("so awesome" is an adjective) and is a noun in a
-    noun's frame."""
-    if side.dep_ != "acomp" or subj.dep_ != "csubj" or subj.left_edge.lower_ != "what":
+    """A focus the tagger made an adjective where an object's gap needs a noun: a
+    pseudo-cleft's whose "what" is its clause's object, or one after a noun described by
+    what someone likes most ("The sport that Dominik enjoys most is cricket."); the word has
+    no degree word ("so awesome" is an adjective) and is a noun in a noun's frame."""
+    if side.dep_ != "acomp" or any(c.dep_ == "advmod" for c in side.children):
         return False
-    if subj.left_edge.dep_ not in ("dobj", "pobj") or any(
-        c.dep_ == "advmod" for c in side.children
-    ):
+    cleft = subj.dep_ == "csubj" and subj.left_edge.lower_ == "what"
+    if cleft and subj.left_edge.dep_ not in ("dobj", "pobj"):
         return False
-    return adjective_noun(side, parse)
+    liked = subj.pos_ == "NOUN" and any(
+        c.dep_ == "relcl" and any(_most(x) for x in c.children) for c in subj.children
+    )
+    return (cleft or liked) and adjective_noun(side, parse)
 
 
 def _favoured(clause, holder, focus) -> Restatement | None:

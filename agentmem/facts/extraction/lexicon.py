@@ -62,6 +62,18 @@ stepdaughter friend mate pal buddy bestie neighbour neighbor flatmate roommate h
 colleague coworker boss ex person guy woman man lady bloke
 """.split()
 )
+# Words that say where someone is, not what they are, as the predicate of "be" ("Anna is
+# home now", "Dad's upstairs", "the kids are indoors"): the adverbs of place that answer
+# "where?" and may stand alone after "be". The tagger sometimes takes one for a noun.
+PLACE_PREDICATES = frozenset(
+    """
+home away abroad overseas back out in off up upstairs downstairs indoors outdoors inside
+outside aboard onboard ashore offshore nearby elsewhere around about online offline
+""".split()
+)
+# Nouns that name a number a thing bears ("my locker number is 121", "flat no. 4"): what
+# follows them in "is N" is that number, never an age.
+NUMBER_NOUNS = frozenset({"number", "no", "no.", "num", "nr", "#", "code", "pin", "extension"})
 NUMBERS = {
     "a": 1,
     "an": 1,
@@ -142,6 +154,8 @@ __all__ = [
     "NOT_EMPLOYERS",
     "NOT_VALUES",
     "NUMBERS",
+    "NUMBER_NOUNS",
+    "PLACE_PREDICATES",
     "OCCUPATIONS",
     "PETS",
     "PET_KINDS",

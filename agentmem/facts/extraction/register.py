@@ -22,8 +22,10 @@ people type in a chat box before its parse, and to a clause whose subject the wr
                    and the closed class of chat's interjections and abbreviations ("lol",
                    "tbh", "gonna"); a noun that follows such a name runs it on ("pellworth
                    insurance", "petra lind"), an adverb or a verb ends it ("jamie
-                   yesterday", "jamie works"); a text with capitals is left as its writer
-                   cased it
+                   yesterday", "jamie works"), and so does a noun of kin or a kind of pet
+                   (`KIN`, `PET_KINDS`), which names someone's relation, never a part of a
+                   name ("chris wife", "jen husband", "tariq dog"); a text with capitals is
+                   left as its writer cased it
     implied "I"    a sentence that opens with its verb (after adverbs: "really like"), or
                    with the verb's auxiliary or negation ("dont have", "was laid off"), and
                    has no subject is the speaker's report where the verb is past ("moved to
@@ -289,11 +291,12 @@ def name_parts(nlp: Any) -> Callable[[str], bool]:
     """Whether a lower-case word may continue a name it follows ("pellworth insurance",
     "halden bank", "petra lind"): a noun of `nlp`'s lexicon (or its plural) that is no
     adverb ("jamie yesterday"), no stop word and no inflected verb ("jamie works",
-    "jamie said")."""
+    "jamie said"), no noun of kin or kind of pet ("chris wife": a relation of Chris)."""
     index, exc = _tables(nlp)
     nouns, adverbs, verbs_ = (frozenset(index.get(p, ())) for p in ("noun", "adv", "verb"))
     verb_forms = frozenset(exc.get("verb", {}))
     stop = frozenset(w.lower() for w in nlp.Defaults.stop_words) | CHAT_WORDS
+    stop |= {f"{w}s" for w in KIN | PET_KINDS} | KIN | PET_KINDS  # "ana cats", "jen kids"
 
     @functools.lru_cache(maxsize=8192)
     def continues(word: str) -> bool:
