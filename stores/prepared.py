@@ -45,6 +45,7 @@ class Prepared:
         self.processors: tuple[Processor, ...] = tuple(
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
         )
+        self._used = tuple((i, p) for i, p in enumerate(self.processors) if p is not None)
         self._row_type = namedtuple("Row", [c.key for c in columns], rename=True)
 
     def raw(self, conn: Connection, params: dict[str, Any]) -> list[tuple]:
@@ -62,13 +63,14 @@ class Prepared:
 
     def all(self, conn: Connection, params: dict[str, Any]) -> list:
         """Every row processed, with its columns by name as well as by place."""
-        used = [(i, p) for i, p in enumerate(self.processors) if p is not None]
-        make, out = self._row_type._make, []
-        for row in self.raw(conn, params):
-            if used:
-                row = list(row)
-                for i, process in used:
-                    row[i] = process(row[i])
+        make, used, rows = self._row_type._make, self._used, self.raw(conn, params)
+        if not used:
+            return [make(row) for row in rows]
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, process in used:
+                row[i] = process(row[i])
             out.append(make(row))
         return out
 

@@ -35,6 +35,10 @@ class MemoryStore(Protocol):
         """One transaction; committed on success, rolled back on any exception."""
         ...
 
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A connection for reads only, with nothing to commit."""
+        ...
+
     def lock_user(self, conn: Connection, user_id: str) -> None:
         """Hold the write lock for `user_id`'s rows until this transaction ends."""
         ...
@@ -67,6 +71,18 @@ class MemoryStore(Protocol):
         window: int = 1,
         known: Container[str] = (),
     ) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Any]]: ...
+
+    def ranking_reads(
+        self,
+        conn: Connection,
+        ids: Iterable[str],
+        near: Iterable[str],
+        query: MemoryQuery,
+        window: int = 1,
+    ) -> tuple[dict[str, Any], dict[str, list[tuple[str, int]]], dict[str, Any]]:
+        """`ranking_signals` of `ids` and `session_neighbours` of those also in `near`,
+        in one read."""
+        ...
 
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str

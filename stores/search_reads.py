@@ -18,7 +18,7 @@ from collections.abc import Callable, Container, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal_column, null, select
+from sqlalchemy import and_, bindparam, case, func, literal_column, null, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.sql.visitors import replacement_traverse
@@ -47,10 +47,10 @@ class SearchReads:
 
     def reader(self, key: tuple, query, conn: Connection, build: Callable[[Any], Any]):
         """`statement`, compiled once for the connection's dialect (`prepared.prepare`)."""
-        dialect = conn.dialect
-        if query.shape() is None:
+        dialect, shape = conn.dialect, query.shape()
+        if shape is None:
             return prepared.Direct(build(query.condition(dialect.name)))
-        full = ("prepared", *key, dialect.name, query.shape())
+        full = ("prepared", *key, dialect.name, shape)
         read = self._cache.get(full)
         if read is None:
             stmt = self.statement(key, query, dialect.name, build)
@@ -109,6 +109,44 @@ class SearchReads:
                     signals[mid] = convert(r[at + 1 : at + 4])
         return around, signals
 
+    def ranking(
+        self, conn: Connection, ids: Iterable[str], near: Iterable[str], query, window: int
+    ) -> tuple[dict[str, Signal], dict[str, list[tuple[str, int]]], dict[str, Signal]]:
+        """`signals` and `neighbours` in one statement: the signals of the given memories
+        that pass the filter; for each of them that is also in `near` and said in a
+        session, its places up to `window` before and after it (as `neighbours` gives
+        them); and the signals of those places that are not among the first. A search
+        reads the signals of every memory a signal found, and the places of those it
+        expects to rank (the rest: `neighbours`)."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}, {}, {}
+        dialect = conn.dialect.name
+        window = max(window, 0)
+        read = self.reader(("ranking", window), query, conn, lambda w: _ranking(w, window, dialect))
+        own, convert = _converter(read.processors[1:4]), _converter(read.processors[5:8])
+        given = set(ids)
+        first = [mid for mid in dict.fromkeys(near) if mid in given]
+        if dialect == "sqlite":  # the ids to place first, and how many they are
+            chosen = set(first)
+            ids, near_value = first + [mid for mid in ids if mid not in chosen], len(first)
+        else:
+            near_value = first
+        params = {**query.params(), "ids": _id_list(ids, dialect), "near": near_value}
+        signals: dict[str, Signal] = {}
+        around: dict[str, list[tuple[str, int]]] = {}
+        found: dict[str, tuple] = {}  # a place's unconverted signals
+        for r in read.raw(conn, params):
+            signals[r[0]] = own(r[1:4])
+            for i in range(2 * window):  # before 1, after 1, before 2, ...
+                at = 4 + 4 * i
+                mid = r[at]
+                if mid is not None:
+                    around.setdefault(r[0], []).append((mid, 1 + i // 2))
+                    found.setdefault(mid, r[at + 1 : at + 4])
+        places = {mid: convert(v) for mid, v in found.items() if mid not in signals}
+        return signals, around, places
+
     def fulltext(self, conn: Connection, text: str, query, limit: int) -> list[tuple[str, float]]:
         """(memory id, full-text score in [0, 1]) best first, for the memories passing the
         query's filter."""
@@ -156,14 +194,14 @@ def _converter(processors) -> Callable[[tuple], tuple]:
     return convert
 
 
-def _among_ids(column, dialect: str):
+def _among_ids(column, dialect: str, name: str = "ids"):
     """`column` is one of the ids bound as `ids` (`_id_list`). SQLite reads them from one
     JSON array: the statement's text is then the same for any number of ids, so neither
     SQLAlchemy (which renders an expanding list anew for every execution) nor SQLite
     (which prepares each new text) repeats its work."""
     if dialect != "sqlite":
-        return column.in_(bindparam("ids", expanding=True))
-    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("ids"))))
+        return column.in_(bindparam(name, expanding=True))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(name))))
 
 
 def _id_list(ids: list[str], dialect: str):
@@ -207,6 +245,55 @@ def _neighbours(where, window: int, dialect: str):
     not whole sessions; it yields the pk, by which the place's row is joined without a
     search of the id index."""
     hit = memories.alias("hit")
+    hits = (
+        select(hit.c.id, *(p.label(f"place{i}") for i, p in enumerate(_places(where, hit, window))))
+        .where(
+            _among_ids(hit.c.id, dialect),
+            _by_id(ClauseAdapter(hit).traverse(where), hit, dialect),
+            hit.c.session_id.is_not(None),
+            hit.c.kind != "summary",
+        )
+        .subquery("hits")
+    )
+    return _with_places(hits, [hits.c.id], 2 * window, dialect)
+
+
+def _ranking(where, window: int, dialect: str):
+    """Each given id that passes the filter with its signals, and, for the first `near`
+    of them (SQLite: a count of the ids, which come first; PostgreSQL: a list) that are
+    said in a session and are no summary, the places of `_neighbours` (NULL for the
+    others: the CASE runs no correlated read for them). On SQLite the ids are read as
+    the rows of `json_each`, whose `key` is the place in the list: a test of membership
+    in a second list, repeated at each place, cost more than the places' reads."""
+    hit = memories.alias("hit")
+    if dialect == "sqlite":
+        given = func.json_each(bindparam("ids")).table_valued("value", "key").alias("given")
+        source = given.join(hit, hit.c.id == given.c.value)
+        among, wanted = true(), given.c.key < bindparam("near")
+    else:
+        source, among = hit, _among_ids(hit.c.id, dialect)
+        wanted = _among_ids(hit.c.id, dialect, "near")
+    said = and_(hit.c.session_id.is_not(None), hit.c.kind != "summary", wanted)
+    places = [case((said, p), else_=null()) for p in _places(where, hit, window)]
+    hits = (
+        select(
+            hit.c.id,
+            hit.c.valid_from,
+            hit.c.importance,
+            _speaker(dialect, hit).label("speaker"),
+            *(p.label(f"place{i}") for i, p in enumerate(places)),
+        )
+        .select_from(source)
+        .where(among, _by_id(ClauseAdapter(hit).traverse(where), hit, dialect))
+        .subquery("hits")
+    )
+    own = [hits.c.id, hits.c.valid_from, hits.c.importance, hits.c.speaker]
+    return _with_places(hits, own, len(places), dialect)
+
+
+def _places(where, hit, window: int) -> list:
+    """The pk of the admitted non-summary row at each place before and after `hit` in its
+    session (before 1, after 1, before 2, ...), each a correlated read."""
     m = memories.c
 
     def place(before: bool, distance: int):
@@ -221,22 +308,16 @@ def _neighbours(where, window: int, dialect: str):
             .scalar_subquery()
         )
 
-    places = [place(before, d) for d in range(1, window + 1) for before in (True, False)]
-    hits = (
-        select(hit.c.id, *(p.label(f"place{i}") for i, p in enumerate(places)))
-        .where(
-            _among_ids(hit.c.id, dialect),
-            _by_id(ClauseAdapter(hit).traverse(where), hit, dialect),
-            hit.c.session_id.is_not(None),
-            hit.c.kind != "summary",
-        )
-        .subquery("hits")
-    )
-    columns, joined = [hits.c.id], hits
-    for i in range(len(places)):
+    return [place(before, d) for d in range(1, window + 1) for before in (True, False)]
+
+
+def _with_places(hits, columns: list, count: int, dialect: str):
+    """`columns` of `hits`, then the id and signals of the row at each of its `count`
+    places (the columns place0, place1, ... of `hits`)."""
+    columns, joined = list(columns), hits
+    for i in range(count):
         row = memories.alias(f"row{i}")
-        place = hits.c[f"place{i}"]
-        joined = joined.outerjoin(row, row.c.pk == place)
+        joined = joined.outerjoin(row, row.c.pk == hits.c[f"place{i}"])
         # the id from the joined row, not another mention of the place: SQLite flattens
         # `hits` into this query, and each mention runs its correlated read again
         columns += [row.c.id, row.c.valid_from, row.c.importance, _speaker(dialect, row)]

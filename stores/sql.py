@@ -96,6 +96,15 @@ class SQLStore(EpisodeTable, AuditTables):
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only, with nothing to commit: on SQLite (whose driver
+        opens no transaction for a read) each read sees what was committed before it, as
+        inside `begin`; on PostgreSQL the transaction the first read opens is rolled back
+        as the connection goes back to the pool."""
+        with self.engine.connect() as conn:
+            yield conn
+
     def lock_user(self, conn: Connection, user_id: str) -> None:
         """Hold the write lock for `user_id`'s rows until this transaction ends.
 
@@ -158,6 +167,20 @@ class SQLStore(EpisodeTable, AuditTables):
         that pass the query's filter; and the ranking signals of those neighbours not in
         `known` (those the caller has). Summaries are not turns and take no part."""
         return self.search_reads.neighbours(conn, ids, query, window, known)
+
+    def ranking_reads(
+        self,
+        conn: Connection,
+        ids: Iterable[str],
+        near: Iterable[str],
+        query: MemoryQuery,
+        window: int = 1,
+    ) -> tuple[dict[str, Signal], dict[str, list[tuple[str, int]]], dict[str, Signal]]:
+        """`ranking_signals` of `ids` and `session_neighbours` of those of them also in
+        `near`, in one read: (the signals of the memories of `ids` that pass the filter,
+        the places of each of `near` said in a session, the signals of the places not
+        among the first)."""
+        return self.search_reads.ranking(conn, ids, near, query, window)
 
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -55,8 +55,15 @@ def from_row(cls: type[T], row: Any) -> T:
     *values, user_id, agent_id, session_id = _columns_of(cls)(row)
     for i in empty:
         values[i] = values[i] or {}
-    values.insert(place, Scope(user_id=user_id, agent_id=agent_id, session_id=session_id))
+    values.insert(place, _scope(user_id, agent_id, session_id))
     return cls(*values)
+
+
+@lru_cache(maxsize=4096)
+def _scope(user_id: str, agent_id: str | None, session_id: str | None) -> Scope:
+    """One `Scope` per stored triple: a read's rows mostly share their user and session,
+    and a scope (frozen) is checked once rather than for every row."""
+    return Scope(user_id=user_id, agent_id=agent_id, session_id=session_id)
 
 
 def storable(key: str) -> bool:

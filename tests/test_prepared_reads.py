@@ -57,6 +57,7 @@ def _reads(conn, reads: SearchReads, ids: list[str], q: MemoryQuery, text: str):
     return (
         reads.signals(conn, ids, q),
         reads.neighbours(conn, ids, q, 2),
+        reads.ranking(conn, ids, ids[:6], q, 2),
         reads.fulltext(conn, text, q, 20),
         {k: tuple(v) for k, v in reads.records(conn, ids, q, lambda r: r).items()},
     )

@@ -41,7 +41,8 @@ class Searching:
         semantic: list[tuple[str, float]] = []
         semantic_mode = mode in ("hybrid", "semantic")
         vector = self.embedder.embed_query(text) if semantic_mode else None
-        with self.sql.begin() as conn:  # the index first: every SQL read on one connection
+        lift = mode == "hybrid" and settings.neighbour_weight > 0
+        with self.sql.reading() as conn:  # the index first: every SQL read on one connection
             if semantic_mode:
                 current_only = query.as_of is None and list(query.statuses or []) == ["active"]
                 width = n if current_only and not _narrowing(query) else n * 4
@@ -54,11 +55,17 @@ class Searching:
                 fulltext = self.sql.fulltext(conn, text, query, n)
             # Rank on the few columns ranking needs; load whole records for the winners only.
             found = dict.fromkeys(mid for hits in (fulltext, semantic) for mid, _ in hits)
-            signals = self.sql.ranking_signals(conn, found, query)
+            if lift:  # with the session neighbours of the likely candidates, in one read
+                near = dict.fromkeys(mid for hits in (fulltext, semantic[:n]) for mid, _ in hits)
+                signals, around, places = self.sql.ranking_reads(
+                    conn, found, near, query, settings.neighbour_window
+                )
+            else:
+                signals = self.sql.ranking_signals(conn, found, query)
             semantic_kept = [(i, s) for i, s in semantic if i in signals][:n]  # SQL filtered
             candidates = retrieval.fuse(mode, fulltext, semantic_kept, settings)
-            if mode == "hybrid" and settings.neighbour_weight > 0:
-                self._lift_neighbours(conn, candidates, signals, query)
+            if lift:
+                self._lift_neighbours(conn, candidates, signals, query, (near, around, places))
             said_by = _speakers(candidates, signals) if mode == "hybrid" else {}
             if mode == "hybrid" and settings.named_speaker_weight > 0:
                 retrieval.favour_named_speaker(candidates, said_by, text, settings)
@@ -84,22 +91,32 @@ class Searching:
             for mid, score in ranked
         ]
 
-    def _lift_neighbours(self, conn, candidates, signals, query: MemoryQuery) -> None:
-        """Lift each candidate towards its best session neighbour (see retrieval)."""
+    def _lift_neighbours(self, conn, candidates, signals, query: MemoryQuery, read) -> None:
+        """Lift each candidate towards its best session neighbour (see retrieval). `read`:
+        the memories whose places were read with the signals, their places and the
+        signals of those places; the places of a candidate not among them (a memory the
+        filter dropped let a later one into the cut) are read now."""
+        near, around, places = read
         kept = {mid: c for mid, c in candidates.items() if mid in signals}
         s = self.config.search
-        neighbours, around = self.sql.session_neighbours(
-            conn, kept, query, s.neighbour_window, known=signals
-        )
+        later = [mid for mid in kept if mid not in near]
+        if later:
+            known = {**signals, **places}
+            more, more_places = self.sql.session_neighbours(
+                conn, later, query, s.neighbour_window, known=known
+            )
+            around = {**around, **more}
+            places = {**places, **more_places}
+        neighbours = {mid: around[mid] for mid in kept if mid in around}
         retrieval.lift_neighbours(kept, neighbours, s.neighbour_weight, s.neighbour_decay)
         candidates.update(kept)
         # a neighbour passes the filter: its signals were read with it
-        signals.update({mid: around[mid] for mid in kept if mid not in signals})
+        signals.update({mid: places[mid] for mid in kept if mid not in signals})
 
     def vector_generation(self, user_id: str) -> int:
         """The scope's vector generation (`index_generations`), read on a connection of its
         own: which copy of its vectors is current, to pass to `nearest_many`."""
-        with self.sql.begin() as conn:
+        with self.sql.reading() as conn:
             return self.sql.generations.read(conn, user_id)
 
     def nearest(
