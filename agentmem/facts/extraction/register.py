@@ -240,6 +240,8 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
         return False
     if any(t.lower_ in REQUESTS for t in sentence):
         return False
+    if _opening_verb_as_name(sentence, verbs):
+        return True
     if any(c.dep_ in SUBJECT_DEPS for c in root.children):
         return False
     if any(t.lower_ in ADDRESSEE for t in root.children):
@@ -258,6 +260,41 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
     if first.i == root.i:
         return first.lower_ in STATES
     return first.head.i == root.i and first.lower_ in STATES
+
+
+def _opening_verb_as_name(sentence, verbs: frozenset[str]) -> bool:
+    """A sentence that opens with a capitalised verb of the lexicon the tagger took for a
+    name: the root itself ("Quit my job last week"), a name compounded with the root
+    ("Ditched Comcast for AT&T", "Dropped keto"), a verb made a modifier of the root noun
+    ("Cancelled Netflix", "Ditched yoga last month"), or the subject of a verb that cannot take
+    one ("Quit smoking cold turkey": "smoking" no finite verb); a name that is the subject
+    of a finite verb is a name ("Mark works at Aldi", "Bill Gates founded it")."""
+    first, root = sentence[0], sentence.root
+    modifier = first.dep_ in ("compound", "amod") and first.pos_ in ("VERB", "ADJ")
+    misread = first.pos_ == "PROPN" or modifier
+    if not first.text[:1].isupper() or not misread or not _a_verb(first.lower_, verbs):
+        return False
+    if first.i == root.i:
+        return True
+    if first.head.i != root.i or any(
+        c.dep_ in SUBJECT_DEPS and c.i != first.i for c in root.children
+    ):
+        return False
+    if first.dep_ in ("compound", "amod"):
+        return root.pos_ in ("NOUN", "PROPN")  # "Ditched yoga last month": yoga the root
+    return first.dep_ == "nsubj" and root.pos_ == "VERB" and root.tag_ in ("VBG", "VBN")
+
+
+def _a_verb(word: str, verbs: frozenset[str]) -> bool:
+    """A base form of the lexicon's verbs or its regular past ("ditched", "dropped",
+    "moved")."""
+    if word in verbs:
+        return True
+    if not word.endswith("ed"):
+        return False
+    stem = word[:-2]
+    undoubled = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
+    return any(s in verbs for s in (stem, word[:-1], undoubled))
 
 
 def lexicon(nlp: Any) -> Callable[[str], bool]:
