@@ -16,8 +16,9 @@ sys.path.insert(0, str(Path(__file__).parent / "changes_third"))
 from changes_third_evaluate import halves, load, run  # noqa: E402
 from hand_suite import invariant_tests  # noqa: E402
 
-# measured 0.706 dev (36 of 51), 0.680 judge (34 of 50), keep_both 0.909 (20 of 22)
-FLOOR = {"dev:all": 0.66, "judge:all": 0.64, "keep_both": 0.86, "distinct": 0.9}
+# measured 0.686 dev (35 of 51), 0.700 judge (35 of 50), keep_both 0.909 (20 of 22),
+# distinct 0.950 (19 of 20): two pairs fewer in a half, one fewer in keep_both or distinct
+FLOOR = {"dev:all": 0.64, "judge:all": 0.66, "keep_both": 0.86, "distinct": 0.9}
 
 
 def test_the_suite_covers_four_kinds_of_pair_in_two_halves():

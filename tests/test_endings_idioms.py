@@ -62,6 +62,8 @@ ONE_OFF = [  # (first, second): no ending
     ("I work at Lidl.", "I called it a day at the pub and went home."),
     ("I work at Aldi.", "I handed in my timesheet at Aldi."),
     ("I work at Boots.", "Left Boots early today, felt ill."),
+    ("I work at Aldi.", "I gave my landlord notice."),
+    ("I work at Aldi.", "I gave notice to the landlord."),
 ]
 
 

@@ -73,7 +73,8 @@ def idiom_object(pred):
 def left_by_idiom(pred, subject: str, ended_thing) -> Iterator[Change]:
     """What an idiom of leaving ends: the thing after a preposition of the verb or of its
     fixed object (read by `ended_thing`, the change reader's reading of an ended object),
-    else, for a notice, the subject's employer (every value of the slot)."""
+    else, for a notice given to no one named, the subject's employer (every value of the
+    slot)."""
     obj = idiom_object(pred)
     if obj is None or obj.lower_ == "ship":
         return  # "jumped ship to X": an implied switch
@@ -84,8 +85,10 @@ def left_by_idiom(pred, subject: str, ended_thing) -> Iterator[Change]:
         for attribute, value in ended_thing(thing):
             found = True
             yield subject, attribute, value, True, value
-    if not found and obj.lemma_.lower() in NOTICE:
-        yield subject, "works_at", "", True, None
+    given_to = any(c.dep_ == "dative" or c.lower_ == "to" for c in pred.children)
+    given_to = given_to or any(c.dep_ == "compound" for c in obj.children)  # "landlord notice"
+    if not found and obj.lemma_.lower() in NOTICE and not given_to:
+        yield subject, "works_at", "", True, None  # "gave my landlord notice": a tenancy
 
 
 def is_implied_switch(pred) -> bool:
