@@ -53,6 +53,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from agentmem.facts.extraction.chat import PAST_TIMES
 from agentmem.facts.extraction.lexicon import (
     ATTITUDE_VERBS,
     CHILDREN,
@@ -263,8 +264,8 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
 
 
 def _opening_verb_as_name(sentence, verbs: frozenset[str]) -> bool:
-    """A sentence that opens with a capitalised verb of the lexicon the tagger took for a
-    name: the root itself ("Quit my job last week"), a name compounded with the root
+    """A sentence that opens with a capitalised verb of the lexicon in the past the tagger
+    took for a name: the root itself ("Quit my job last week"), a name compounded with the root
     ("Ditched Comcast for AT&T", "Dropped keto"), a verb made a modifier of the root noun
     ("Cancelled Netflix", "Ditched yoga last month"), or the subject of a verb that cannot take
     one ("Quit smoking cold turkey": "smoking" no finite verb); a name that is the subject
@@ -272,7 +273,10 @@ def _opening_verb_as_name(sentence, verbs: frozenset[str]) -> bool:
     first, root = sentence[0], sentence.root
     modifier = first.dep_ in ("compound", "amod") and first.pos_ in ("VERB", "ADJ")
     misread = first.pos_ == "PROPN" or modifier
-    if not first.text[:1].isupper() or not misread or not _a_verb(first.lower_, verbs):
+    past = _past(first.lower_, verbs) or (
+        first.lower_ in verbs and any(t.lower_ in PAST_TIMES for t in sentence)
+    )  # a bare form is past only by a time in the past ("Quit my job last week")
+    if not first.text[:1].isupper() or not misread or not past:
         return False
     if first.i == root.i:
         return True
@@ -285,11 +289,9 @@ def _opening_verb_as_name(sentence, verbs: frozenset[str]) -> bool:
     return first.dep_ == "nsubj" and root.pos_ == "VERB" and root.tag_ in ("VBG", "VBN")
 
 
-def _a_verb(word: str, verbs: frozenset[str]) -> bool:
-    """A base form of the lexicon's verbs or its regular past ("ditched", "dropped",
-    "moved")."""
-    if word in verbs:
-        return True
+def _past(word: str, verbs: frozenset[str]) -> bool:
+    """A regular past of the lexicon's verbs ("ditched", "dropped", "moved"); a bare form
+    opening a sentence is as often a request ("Book the dentist for Tuesday")."""
     if not word.endswith("ed"):
         return False
     stem = word[:-2]

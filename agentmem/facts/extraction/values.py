@@ -47,9 +47,12 @@ def lower_case_name(obj) -> bool:
     """A bare singular common noun (no article, possessive, adjective or number) in a text
     typed all in lower case, where English would put an article before a common noun: a
     name the writer did not capitalise ("works at apple", "works for shell"); a noun
-    English puts bare after a preposition is none ("works at home", `BARE_NOUNS`)."""
+    English puts bare after a preposition is none ("works at home", `BARE_NOUNS`), nor the
+    object of a role's preposition ("a teacher at heart")."""
     if obj.pos_ != "NOUN" or obj.tag_ != "NN" or obj.lower_ in BARE_NOUNS:
         return False
+    if obj.head.head.pos_ != "VERB":
+        return False  # "a teacher at heart": a role's adjunct, no verb of working
     if any(t.text[:1].isupper() and t.lower_ != "i" for t in obj.doc):
         return False  # a text that capitalises its names ("I" aside: the register's)
     return not any(c.dep_ in ("det", "poss", "amod", "nummod", "compound") for c in obj.children)
