@@ -39,6 +39,8 @@ import re
 
 from agentmem.facts import conflicts
 from agentmem.facts.conflicts import Change, Decision
+from agentmem.facts.extraction.leaving import IMPLIED
+from agentmem.facts.implied import switched_from
 from agentmem.facts.lookups import overlay
 from agentmem.long_term import LongTermMemory, WritePlan
 from agentmem.stores.sql import MemoryQuery
@@ -73,6 +75,8 @@ def named(
     """The stored fact `candidate`'s `ends` names (None: none, or no one fact); `pending`,
     a batch's plan not yet applied, counts as stored ("I have a ferret." and "I gave my
     ferret away." in one `add_many`)."""
+    if candidate.metadata.get("ends") == IMPLIED:  # "switched over to T-Mobile"
+        return switched_from(candidate, _subject_facts(candidate, long_term, pending))
     name = _words(candidate.metadata.get("ends"))
     if not name:
         return None

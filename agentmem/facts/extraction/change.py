@@ -55,6 +55,7 @@ from agentmem.facts.extraction.change_verbs import (
     PARTING,
     PARTING_OBJECTS,
     PARTNER_SLOTS,
+    POSTS_LEFT,
     QUALIFYING,
     SPANS,
     SWITCHING,
@@ -70,6 +71,12 @@ from agentmem.facts.extraction.copula import copula
 from agentmem.facts.extraction.dismissal import by_employer
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdings import held_or_done
+from agentmem.facts.extraction.leaving import (
+    idiom_object,
+    implied_switch,
+    is_implied_switch,
+    left_by_idiom,
+)
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
 from agentmem.facts.extraction.replacement import switched, then_taken
@@ -82,6 +89,7 @@ def is_change(pred) -> bool:
     or "used to" (a habit now past)."""
     said = phrase(pred)
     ending = said in ENDING or pred.lemma_ in ENDING or _used_to(pred)
+    ending = ending or idiom_object(pred) is not None or is_implied_switch(pred)
     return ending or said in SWITCHING or said in BEGINNING or _qualified(pred) is not None
 
 
@@ -120,7 +128,10 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
         yield from _parted(pred) if said in PARTING or pred.lemma_ in PARTING else ()
         return
     swapped = list(switched(pred, subject, said, lambda old: _guessed_slot(old, pred, said)))
-    if (job := _qualified(pred)) is not None:
+    swapped = swapped or list(implied_switch(pred, subject))  # "switched over to T-Mobile"
+    if idiom_object(pred) is not None and not swapped:  # "called it quits at the food bank"
+        yield from left_by_idiom(pred, subject, lambda obj: _ended_thing(obj, pred, "leave"))
+    elif (job := _qualified(pred)) is not None:
         yield subject, "job_title", job, False, None
     elif swapped:
         yield from swapped
@@ -249,7 +260,8 @@ def _ended_after(verb, pred, said: str) -> Iterator[tuple[str, str]]:
 def _ended_object(prep, said: str):
     """The object of "from X", "with X" (a partner: "broke up with X"), "of X" (also one
     preposition down: "moved out of X")."""
-    if prep.lower_ not in ENDED_PREPOSITIONS and prep.lower_ not in PARTICLES:
+    as_post = prep.lower_ == "as" and said in POSTS_LEFT  # "stepped down as chair"
+    if prep.lower_ not in ENDED_PREPOSITIONS and prep.lower_ not in PARTICLES and not as_post:
         return None
     if prep.lower_ == "with" and said not in PARTING:
         return None

@@ -13,8 +13,13 @@ Change = tuple[str, str, str, bool, str | None]
 LEAVING = frozenset({"leave", "quit", "resign", "retire", "fire", "sack", "move out", "lay off"})
 HOME_LEAVING = frozenset({"move out", "move away"})
 LEAVING |= HOME_LEAVING | {"walk away", "let go"}
+# Phrasal verbs of leaving a post, a team or a course ("stepped down as chair", "bowed out
+# of the league", "dropped out of college", "packed in the job").
+LEAVING |= {"step down", "stand down", "bow out", "drop out", "pack in"}
+# Verbs of leaving a post, whose "as X" names the post left ("stepped down as chair").
+POSTS_LEFT = frozenset({"step down", "stand down", "resign", "retire", "quit", "bow out"})
 CEASING = frozenset({"stop", "give up", "drop", "ditch", "abandon", "cut out", "cancel", "end"})
-CEASING |= {"quit", "call off"}
+CEASING |= {"quit", "call off", "pack in"}
 PARTING = frozenset({"break up", "break off", "split", "split up", "divorce", "separate", "dump"})
 PARTING |= {"part", "fall out"}
 # A parting ends a partner: a name, or a noun of these slots ("my boyfriend"); another noun
@@ -52,7 +57,7 @@ HOURS = frozenset({"early", "late", "earlier", "later"})
 DAYS = frozenset({"today", "tonight", "yesterday", "morning", "afternoon", "evening", "night"})
 FUTURE = frozenset({"will", "'ll", "wo", "gonna"})
 INTO = ("to", "into", "for", "with")
-PARTICLES = frozenset({"out", "away", "off", "up", "in"})
+PARTICLES = frozenset({"out", "away", "off", "up", "in", "down"})
 
 
 def phrase(pred) -> str:
@@ -109,6 +114,7 @@ __all__ = [
     "SWITCHING",
     "HISTORY",
     "BEGINNING",
+    "POSTS_LEFT",
     "QUALIFYING",
     "ENDING",
     "ENDED_SLOT",

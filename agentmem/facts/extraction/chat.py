@@ -31,16 +31,42 @@ from agentmem.facts.extraction.similar import similar_attribute
 BEGINNING_VERBS = frozenset({"have", "get", "start", "begin", "land", "take", "accept"})
 NAMING_VERBS = frozenset({"call", "name"})
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "expl", "csubj")
+# Words of an adverbial that place a clause in the past.
+PAST_TIMES = frozenset({"yesterday", "ago", "last"})
 
 
 def dropped_subject(pred) -> str | None:
     """The speaker, for a past-tense main verb with no subject of its own ("just moved to
-    X"): chat drops "I" from reports; an imperative ("book the dentist") is not past."""
-    if pred.dep_ != "ROOT" or pred.pos_ != "VERB" or pred.tag_ not in ("VBD", "VBN"):
-        return None
+    X"): chat drops "I" from reports; an imperative ("book the dentist") is not past. Also
+    a past clause hung on a main clause that has no subject either ("walked away from X,
+    been at Y since": both the speaker's), a perfect "been" without its "have" ("been at
+    Y ever since"), and a verb whose past is its bare form, which a time in the past makes
+    a report ("quit subway yesterday", "put in my notice last week")."""
     if any(c.dep_ in SUBJECT_DEPS or c.dep_ == "aux" for c in pred.children):
         return None
-    return USER
+    if pred.dep_ in ("advcl", "conj") and pred.head.dep_ == "ROOT":
+        if any(c.dep_ in SUBJECT_DEPS for c in pred.head.children):
+            return None
+    elif pred.dep_ != "ROOT":
+        return None
+    been = pred.lemma_ == "be" and pred.tag_ == "VBN"
+    if pred.pos_ != "VERB" and not been:
+        return None
+    if pred.tag_ in ("VBD", "VBN") or (pred.tag_ == "VB" and _in_the_past(pred)):
+        return USER
+    return None
+
+
+def _in_the_past(pred) -> bool:
+    """An adverbial of the verb that places it in the past ("yesterday", "last week", "two
+    days ago"), or a coordinated verb in the past ("put in my notice and walked out")."""
+    if any(c.dep_ == "conj" and c.tag_ == "VBD" for c in pred.children):
+        return True
+    for child in (c for c in pred.children if c.dep_ in ("npadvmod", "advmod")):
+        words = {t.lower_ for t in child.subtree}
+        if words & PAST_TIMES:
+            return True
+    return False
 
 
 def begun_place(pred, value_of) -> Iterator[tuple[str, str]]:

@@ -18,6 +18,9 @@ A small closed class, each read by its construction, not by its words:
                    "adopted a child", "rescued a hiker" are no pets); "have got" is a
                    possession, read by the holdings reader
     alumni         "a graduate / an alumnus of X", "a Cornell graduate" -> `study_at` X
+    becoming       "went vegan", "turned vegetarian" (done): a bare kind after "go" or
+                   "turn" is what the subject is now -> `is_a` ("went quiet", "turned red"
+                   are states, no kinds: `pipeline.names_a_kind`)
     switching      "switched our mortgage to Nationwide", "moved my pension to Aviva": a
                    possessed service (`extraction_services`) moved to a named organisation ->
                    `<service>_provider`, as "our mortgage is with Nationwide" says it; the
@@ -36,6 +39,7 @@ from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdable import an_animal
 from agentmem.facts.extraction.holdings import holds_now
 from agentmem.facts.extraction.lexicon import names_a_person, pet_kind, pet_name
+from agentmem.facts.extraction.pipeline import names_a_kind
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import who
 from agentmem.facts.extraction.values import value_text
@@ -46,6 +50,7 @@ ACQUIRING = frozenset({"adopt", "rescue", "foster", "get", "buy", "take"})
 SAVING = frozenset({"adopt", "rescue", "foster", "take"})  # verbs whose object is a being
 ALUMNI = frozenset({"graduate", "alumnus", "alumna", "alumni", "alum"})
 SWITCHING = frozenset({"switch", "move", "transfer", "change"})
+BECOMING = frozenset({"go", "turn"})
 PLACES = ("GPE", "LOC", "FAC")
 Said = tuple[str, str, bool]  # attribute, value, negated
 
@@ -63,13 +68,26 @@ def stated(pred) -> list[Said]:
 
 def also_stated(pred) -> list[Said]:
     """What a verb's idiom states beside what the other readers take from the clause: an
-    animal acquired, a service switched."""
+    animal acquired, a service switched, a kind become."""
     lemma = pred.lemma_.lower()
     if lemma in ACQUIRING:
         return list(_acquired(pred))
     if lemma in SWITCHING:
         return list(_switched(pred))
+    if lemma in BECOMING and pred.tag_ in ("VBD", "VBN"):
+        return list(_became(pred))
     return []
+
+
+def _became(pred) -> Iterator[Said]:
+    """ "went vegan", "turned vegetarian": a bare kind as the verb's complement."""
+    if any(c.dep_ == "prep" and c.lower_ == "to" for c in pred.children):
+        return  # "went to the gym"
+    for kind in (c for c in pred.children if c.dep_ in ("dobj", "acomp", "oprd", "attr")):
+        bare = not any(c.dep_ in ("det", "poss") for c in kind.children)
+        typed = kind.pos_ in ("ADJ", "NOUN") or (kind.pos_ == "PROPN" and kind.text.islower())
+        if bare and typed and names_a_kind(kind.lower_):  # "vegetarian" tagged a name
+            yield "is_a", kind.lower_, False
 
 
 def copular(be, subj) -> list[tuple[str, str, str, bool]]:

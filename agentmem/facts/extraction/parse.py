@@ -148,7 +148,9 @@ def _fact(subject, attribute, value, negated, confidence, source, ends) -> Fact:
 def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterator[Reading]:
     """The sentence's readings; the predicates in `skip` are read from a restatement."""
     for pred in sentence:
-        if pred.dep_ not in PREDICATE_DEPS or pred.i in skip or not _asserted(pred):
+        if pred.i in skip or not _asserted(pred):
+            continue
+        if pred.dep_ not in PREDICATE_DEPS and not _dropped_change(pred):
             continue
         if pred.pos_ in ("VERB", "AUX") or demoted_copula(pred):
             yield from _each_subject(pred)
@@ -166,6 +168,12 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
         yield from losses.owner_of_lost(pred)  # "my hamster passed away"
         if _asserted(pred) and not negation.negated_clause(pred):
             yield from dismissed(pred)  # "IKEA made me redundant"
+
+
+def _dropped_change(pred) -> bool:
+    """A subjectless clause of change hung on a subjectless main clause: "Walked away from
+    X, been at Y since", "Bowed out of the league, ..." (chat drops the speaker)."""
+    return pred.dep_ == "advcl" and chat.dropped_subject(pred) and change.is_change(pred)
 
 
 def _asserted(pred) -> bool:

@@ -55,6 +55,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from agentmem.facts.extraction.chat import PAST_TIMES
 from agentmem.facts.extraction.lexicon import (
     ATTITUDE_VERBS,
     CHILDREN,
@@ -242,6 +243,8 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
         return False
     if any(t.lower_ in REQUESTS for t in sentence):
         return False
+    if _opening_verb_as_name(sentence, verbs):
+        return True
     if any(c.dep_ in SUBJECT_DEPS for c in root.children):
         return False
     if any(t.lower_ in ADDRESSEE for t in root.children):
@@ -260,6 +263,42 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
     if first.i == root.i:
         return first.lower_ in STATES
     return first.head.i == root.i and first.lower_ in STATES
+
+
+def _opening_verb_as_name(sentence, verbs: frozenset[str]) -> bool:
+    """A sentence that opens with a capitalised verb of the lexicon in the past the tagger
+    took for a name: the root itself ("Quit my job last week"), a name compounded with the root
+    ("Ditched Comcast for AT&T", "Dropped keto"), a verb made a modifier of the root noun
+    ("Cancelled Netflix", "Ditched yoga last month"), or the subject of a verb that cannot take
+    one ("Quit smoking cold turkey": "smoking" no finite verb); a name that is the subject
+    of a finite verb is a name ("Mark works at Aldi", "Bill Gates founded it")."""
+    first, root = sentence[0], sentence.root
+    modifier = first.dep_ in ("compound", "amod") and first.pos_ in ("VERB", "ADJ")
+    misread = first.pos_ == "PROPN" or modifier
+    past = _past(first.lower_, verbs) or (
+        first.lower_ in verbs and any(t.lower_ in PAST_TIMES for t in sentence)
+    )  # a bare form is past only by a time in the past ("Quit my job last week")
+    if not first.text[:1].isupper() or not misread or not past:
+        return False
+    if first.i == root.i:
+        return True
+    if first.head.i != root.i or any(
+        c.dep_ in SUBJECT_DEPS and c.i != first.i for c in root.children
+    ):
+        return False
+    if first.dep_ in ("compound", "amod"):
+        return root.pos_ in ("NOUN", "PROPN")  # "Ditched yoga last month": yoga the root
+    return first.dep_ == "nsubj" and root.pos_ == "VERB" and root.tag_ in ("VBG", "VBN")
+
+
+def _past(word: str, verbs: frozenset[str]) -> bool:
+    """A regular past of the lexicon's verbs ("ditched", "dropped", "moved"); a bare form
+    opening a sentence is as often a request ("Book the dentist for Tuesday")."""
+    if not word.endswith("ed"):
+        return False
+    stem = word[:-2]
+    undoubled = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
+    return any(s in verbs for s in (stem, word[:-1], undoubled))
 
 
 def lexicon(nlp: Any) -> Callable[[str], bool]:

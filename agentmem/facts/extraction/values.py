@@ -30,8 +30,32 @@ def fits(attribute: str, obj) -> bool:
         if obj.pos_ == "PROPN" or entity_type(obj) == "ORG" or called(obj) is not None:
             return True
         # "a bakery", "the city council": a common noun names an employer by its kind
-        return obj.pos_ == "NOUN" and workplace(obj.doc[obj.left_edge.i : obj.i + 1].text)
+        if obj.pos_ == "NOUN" and workplace(obj.doc[obj.left_edge.i : obj.i + 1].text):
+            return True
+        return lower_case_name(obj)
     return True
+
+
+# Nouns English puts bare after "at" or "for" without naming anything ("at home", "at
+# night", "at work", "at school", "for now"): no name in lower case.
+BARE_NOUNS = frozenset({"home", "work", "night", "school", "college", "university", "church"})
+BARE_NOUNS |= {"sea", "lunch", "dinner", "breakfast", "weekend", "present", "noon", "midnight"}
+BARE_NOUNS |= {"dawn", "dusk", "times", "least", "first", "last", "now", "free", "cost", "random"}
+
+
+def lower_case_name(obj) -> bool:
+    """A bare singular common noun (no article, possessive, adjective or number) in a text
+    typed all in lower case, where English would put an article before a common noun: a
+    name the writer did not capitalise ("works at apple", "works for shell"); a noun
+    English puts bare after a preposition is none ("works at home", `BARE_NOUNS`), nor the
+    object of a role's preposition ("a teacher at heart")."""
+    if obj.pos_ != "NOUN" or obj.tag_ != "NN" or obj.lower_ in BARE_NOUNS:
+        return False
+    if obj.head.head.pos_ != "VERB":
+        return False  # "a teacher at heart": a role's adjunct, no verb of working
+    if any(t.text[:1].isupper() and t.lower_ != "i" for t in obj.doc):
+        return False  # a text that capitalises its names ("I" aside: the register's)
+    return not any(c.dep_ in ("det", "poss", "amod", "nummod", "compound") for c in obj.children)
 
 
 def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
@@ -99,7 +123,9 @@ def _path(t, root) -> list:
 __all__ = [
     "MAX_VALUE_WORDS",
     "VALUE_POS",
+    "BARE_NOUNS",
     "fits",
+    "lower_case_name",
     "place_text",
     "value_text",
 ]
