@@ -175,3 +175,62 @@ def test_the_skip_of_loose_bounds_keeps_a_block_with_one_matching_key(seed, targ
     got = store.recall(query, count, candidates=2, held=held, norm=norm)
     assert target in _blocks(got, block)[0]
     assert _blocks(got, block) == _exhaustive(store, query, count, norm)
+
+
+def _pair(keys: torch.Tensor, block: int, tmp_path) -> tuple[ColdStore, ColdStore]:
+    """The same keys in memory (the transposed float copy, `ColdStore.kt`) and on disk (no
+    copy: the row-layout pass)."""
+    heads, n, dim = keys.shape
+    stores = []
+    for path in (None, tmp_path / "cold"):
+        store = ColdStore(heads, dim, torch.float32, "cpu", block, path, "bound", True)
+        store.append(keys, -keys, torch.arange(n).expand(heads, -1))
+        store.in_warm.zero_()
+        stores.append(store)
+    assert stores[0].kt is not None and stores[1].kt is None
+    return stores[0], stores[1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_pass_over_transposed_keys_selects_as_the_row_pass(seed, tmp_path):
+    """Every block scored in one pass: over the transposed copy with the validity as a cached
+    bias, or over the rows; the same blocks, through tokens moving in and out of tier 1 (the
+    bias follows ``in_warm``) and an append of a part block."""
+    gen = torch.Generator().manual_seed(200 + seed)
+    heads, dim, block, count = 3, 40, 8, 5
+    fast, rows = _pair(torch.randn(heads, 301, dim, generator=gen), block, tmp_path)
+    norm = torch.full((heads, 2, 1), 2.0)
+    for step in range(5):
+        query = torch.randn(heads, 2, 1, dim, generator=gen).flatten(1, 2)
+        if step == 2:  # tokens move to tier 1 in one head: their slots leave the selection
+            for store in (fast, rows):
+                store.in_warm[1, 40:120] = True
+        if step == 3:
+            more = torch.randn(heads, 13, dim, generator=gen)
+            for store in (fast, rows):
+                store.append(more, more.clone(), torch.arange(301, 314).expand(heads, -1))
+                store.in_warm[:, -13:] = False
+        got = fast._exact(query, None, norm).topk(count, dim=1).indices
+        want = rows._exact(query, None, norm).topk(count, dim=1).indices
+        assert [set(r.tolist()) for r in got] == [set(r.tolist()) for r in want]
+        every = torch.arange(fast.blocks).expand(heads, -1)
+        exhaustive = fast._exact(query, every, norm).topk(count, dim=1).indices
+        assert [set(r.tolist()) for r in got] == [set(r.tolist()) for r in exhaustive]
+    assert not set(range(5, 15)) & {b for b in got[1].tolist()}  # blocks wholly in tier 1
+
+
+@pytest.mark.parametrize(("seed", "target"), [(7, 5), (8, 23), (9, 58)])
+def test_the_transposed_pass_keeps_a_block_with_one_matching_key(seed, target, tmp_path):
+    """The one-sharp-key class at a decoded token after loose bounds, in memory (transposed
+    pass) and on disk (row pass): both recall the answer's block, as the exhaustive scoring."""
+    store, query, block = _spread_and_one_match(seed, target)
+    keys = store.k[:, : store.length].clone()
+    count, norm = 4, torch.full((1, 1, 1), 3.0)
+    for s in _pair(keys, block, tmp_path):
+        first = torch.randn(1, 1, 1, query.shape[-1], generator=torch.Generator().manual_seed(seed))
+        held = s.recall(first, count, candidates=2, norm=norm)
+        held = s.recall(first.flip(-1), count, 2, held, norm)
+        assert s.loose
+        got = s.recall(query, count, candidates=2, held=held, norm=norm)
+        assert target in _blocks(got, block)[0]
+        assert _blocks(got, block) == _exhaustive(s, query, count, norm)

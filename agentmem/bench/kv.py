@@ -45,7 +45,8 @@ import torch
 
 from agentmem.bench.kv_fork import FILLER, INTRO, QUESTION
 from agentmem.bench.kv_text import TEXT_PARTS, perplexity_text
-from agentmem.kv.policies import POLICIES, get_policy
+from agentmem.bench.kv_variants import check_variants, make_variant, parse_config
+from agentmem.errors import ConfigError
 
 ALL_POLICIES = (
     "full", "streaming_llm", "h2o", "snapkv", "tova", "knorm", "expected_attention", "kvzip", "str",
@@ -72,7 +73,7 @@ def _row(task: str, policy: str, budget: float, metric: str, value: float, n: in
 def passkey(llm, lengths, budgets, policies, trials, seed=0, log=print) -> list[dict]:
     from agentmem.bench.kv_tasks import retrieval
 
-    return retrieval(llm, "passkey", lengths, budgets, policies, trials, seed, log)
+    return retrieval(llm, "passkey", lengths, budgets, policies, trials, seed, log, make_variant)
 
 
 # The metric of each part: held-out text is what policies are judged on (``ppl@``); dev text is
@@ -92,7 +93,7 @@ def perplexity(llm, lengths, budgets, policies, chunk=32, log=print, parts=TEXT_
             ids, spans = ids_all[: length + 1], spans_all[:length]
             for name in policies:
                 for budget in [1.0] if name == "full" else budgets:
-                    s = llm.session(get_policy(name), budget, prefill_chunk=chunk)
+                    s = llm.session(make_variant(name), budget, prefill_chunk=chunk)
                     logits = s.feed_ids(ids[:-1], spans, return_logits=True)
                     nll = torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]))
                     metric = f"{PPL_METRIC[part]}@{length}"
@@ -107,7 +108,7 @@ def cost(llm, length, policies, decode_tokens=16, prefix_tokens=1024, log=print)
     _, context = _passkey_case(llm.tokenizer, length, 0.5, rng)
     for name in policies:
         budget = 1.0 if name == "full" else 0.25
-        s = llm.session(get_policy(name), budget, prefill_chunk=0)
+        s = llm.session(make_variant(name), budget, prefill_chunk=0)
         started = time.perf_counter()
         s.feed(context)
         prefill = time.perf_counter() - started
@@ -167,6 +168,7 @@ def run(
     ppl_parts: Sequence[str] = TEXT_PARTS,
     tasks: Sequence[str] = ("passkey", "multikey", "perplexity", "cost"),
     speed_lengths: Sequence[int] = (2048, 4096, 7168),
+    speed_configs: Sequence[tuple[str, float]] | None = None,
     decode_tokens: int = 32,
     out_dir: str | Path | None = None,
     plot: bool = True,
@@ -175,12 +177,17 @@ def run(
     threads: int | None = 2,
     log: Callable[[str], Any] = print,
 ) -> dict:
-    """Run the benchmark; writes ``kv.json`` (and ``kv.png``) into ``out_dir`` when given."""
+    """Run the benchmark; writes ``kv.json`` (and ``kv.png``) into ``out_dir`` when given.
+
+    ``policies`` are names or variants (``cmp[decode_open=1]``, `agentmem.bench.kv_variants`);
+    ``speed_configs``: the speed task's ``(policy or variant, budget)`` pairs (default
+    `agentmem.bench.kv_speed.CONFIGS`). A bad one is a `ConfigError` before the model loads."""
+    from agentmem.bench.kv_speed import CONFIGS
     from agentmem.llm.runtime import LocalLLM
 
-    unknown = [p for p in policies if p not in POLICIES]
-    if unknown:
-        raise ValueError(f"unknown policies {unknown}; choose from {sorted(POLICIES)}")
+    policies = check_variants(policies)
+    speed_configs = [(spec, float(b)) for spec, b in (speed_configs or CONFIGS)]
+    check_variants(spec for spec, _ in speed_configs)
     if threads:
         torch.set_num_threads(threads)
     llm = llm or LocalLLM.load(config)
@@ -191,15 +198,19 @@ def run(
     if "multikey" in tasks:
         from agentmem.bench.kv_tasks import retrieval
 
-        results += retrieval(llm, "multikey", lengths, budgets, policies, trials, seed, log)
+        results += retrieval(
+            llm, "multikey", lengths, budgets, policies, trials, seed, log, make_variant
+        )
     if "needles2" in tasks:
         from agentmem.bench.kv_tasks import retrieval
 
-        results += retrieval(llm, "needles2", lengths, budgets, policies, trials, seed, log)
+        results += retrieval(
+            llm, "needles2", lengths, budgets, policies, trials, seed, log, make_variant
+        )
     if "speed" in tasks:
         from agentmem.bench.kv_speed import speed
 
-        results += speed(llm, speed_lengths, decode_tokens=decode_tokens, log=log)
+        results += speed(llm, speed_lengths, speed_configs, decode_tokens=decode_tokens, log=log)
     if "perplexity" in tasks:
         results += perplexity(
             llm, ppl_lengths, budgets, policies, chunk=ppl_chunk, log=log, parts=ppl_parts
@@ -222,6 +233,7 @@ def run(
             "ppl_parts": list(ppl_parts),
             "threads": threads,
             "tasks": list(tasks),
+            "speed_configs": [list(c) for c in speed_configs],
             "seconds": round(time.perf_counter() - started, 1),
         },  # fmt: skip
         "results": results,
@@ -263,7 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", metavar="DIR", help="also write kv.json and kv.png into DIR")
     parser.add_argument("--lengths", type=int, nargs="+")
     parser.add_argument("--budgets", type=float, nargs="+")
-    parser.add_argument("--policies", nargs="+")
+    parser.add_argument(
+        "--policies", nargs="+",
+        help="policy names or variants with options in brackets, side by side on the same "
+        "cases: full cmp 'cmp[decode_open=1]' (options: the policy's fields)",
+    )  # fmt: skip
     parser.add_argument("--trials", type=int)
     parser.add_argument(
         "--seed", type=int,
@@ -282,6 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=["passkey", "multikey", "needles2", "perplexity", "cost", "speed"],
     )
     parser.add_argument("--speed-lengths", type=int, nargs="+")
+    parser.add_argument(
+        "--speed-configs", nargs="+", metavar="SPEC@BUDGET",
+        help="the speed task's configurations, e.g. full@1 cmp@0.125 'cmp[decode_open=1]@0.125' "
+        "(default full@1 cmp@0.125 str@0.25)",
+    )  # fmt: skip
     parser.add_argument("--decode-tokens", type=int, help="tokens decoded per speed measurement")
     parser.add_argument("--device", help="'cpu', 'cuda' or 'auto' (the config's llm.device)")
     parser.add_argument(
@@ -290,6 +311,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
     options: dict[str, Any] = {}
+    try:
+        if args.policies:
+            check_variants(args.policies)
+        if args.speed_configs:
+            options["speed_configs"] = [parse_config(c) for c in args.speed_configs]
+    except ConfigError as exc:
+        parser.error(str(exc))
     if args.quick:
         options.update(lengths=(1024,), trials=3, budgets=(0.5, 0.25, 0.125), ppl_lengths=(1024,))
     if args.device:

@@ -25,7 +25,9 @@ from collections.abc import Callable, Sequence
 import torch
 
 from agentmem.bench.kv_tasks import passkey_case
+from agentmem.bench.kv_variants import make_variant
 
+# (policy or variant, budget): `agentmem.bench.kv_variants`, ``bench kv --speed-configs``
 CONFIGS: tuple[tuple[str, float], ...] = (("full", 1.0), ("cmp", 0.125), ("str", 0.25))
 
 
@@ -63,7 +65,7 @@ def measure(llm, context: str, question: str, configs, decode_tokens: int,
     (robust to a stall) and the mean by CPU time (which a stall does not inflate), so the CPU
     figure includes the steps that compress the cache (one in several for CMP), which the
     median leaves out."""
-    sessions = {c: llm.session(c[0], c[1], prefill_chunk=0) for c in configs}
+    sessions = {c: llm.session(make_variant(c[0]), c[1], prefill_chunk=0) for c in configs}
     ids = llm.encode(context)
     chunks = [ids[lo : lo + prefill_chunk] for lo in range(0, len(ids), prefill_chunk)]
     prefill = {c: [0.0, 0.0] for c in configs}

@@ -97,7 +97,9 @@ class CMP(Recall, Retention):
     # exact 1.12x full, two-stage 0.99x; the exact selection reads every cold key per
     # decoded token (the bounds prune almost nothing on 64-dim keys), so after loose bounds
     # it skips them (`ColdStore._bounded`, same blocks): 1.16x -> 1.09x, two-stage 1.03x,
-    # in one later run. Below the full cache's decode: not reached with the exact selection.
+    # in one later run; that pass over transposed keys with a cached validity bias
+    # (`ColdStore.kt`, same blocks) 1.09x -> 1.01x CPU, wall 1.00x -> 0.89x, in one run.
+    # Below the full cache's decode CPU: not reached with the exact selection.
     decode_open: float = 0.0
 
     def __post_init__(self) -> None:

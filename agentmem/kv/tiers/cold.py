@@ -38,6 +38,12 @@ class ColdStore:
         self.path = path
         self.length = 0
         self.k = self.v = None  # (heads, capacity, d) on CPU, or memory-mapped
+        # The keys again, float32 and transposed ``(heads, d, capacity)`` (in memory, only when
+        # the tier is: not for a store on disk), for the one pass a decoded token's selection
+        # makes over every block: a product with ``d`` rows of contiguous keys and the validity
+        # as a cached additive bias is one op where the row layout took four (see `_exact`).
+        self.kt: torch.Tensor | None = None
+        self._bias: tuple[tuple, torch.Tensor] | None = None
         self.pos = torch.zeros(heads, 0, dtype=torch.long)
         self.in_warm = torch.zeros(heads, 0, dtype=torch.bool)
         self.recalls = torch.zeros(heads, 0, dtype=torch.long)
@@ -58,7 +64,8 @@ class ColdStore:
     def nbytes(self) -> int:
         if self.k is None:
             return 0
-        return 2 * self.heads * self.length * self.dim * self.k.element_size()
+        transposed = 0 if self.kt is None else self.heads * self.length * self.dim * 4
+        return 2 * self.heads * self.length * self.dim * self.k.element_size() + transposed
 
     def _reserve(self, extra: int) -> None:
         need = self.length + extra
@@ -66,10 +73,16 @@ class ColdStore:
         if need <= capacity:
             return
         capacity = max(need, 2 * capacity, 256)
+        capacity += (-capacity) % self.block_size  # whole blocks: `_exact` reads the last one
         k, v = self._allocate(capacity)
         if self.k is not None:
             k[:, : self.length] = self.k[:, : self.length]
             v[:, : self.length] = self.v[:, : self.length]
+        if self.path is None:  # zeros past the length: finite, masked by the bias
+            kt = torch.zeros(self.heads, self.dim, capacity)
+            if self.kt is not None:
+                kt[:, :, : self.length] = self.kt[:, :, : self.length]
+            self.kt = kt
         self.k, self.v = k, v
         self._row_base = self._head_base * capacity  # each head's first row, flattened
 
@@ -92,6 +105,8 @@ class ColdStore:
         start = self.length
         self.k[:, start : start + m] = keys.to("cpu")
         self.v[:, start : start + m] = values.to("cpu")
+        if self.kt is not None:
+            self.kt[:, :, start : start + m] = keys.to("cpu").float().transpose(1, 2)
         self.length += m
         self.loose = False  # new blocks: their bounds are asked again
         cpu_pos = pos.to("cpu")
@@ -222,6 +237,11 @@ class ColdStore:
         """Pooled exact scores ``(heads, b)`` of ``blocks: (heads, b)`` (``None``: every block,
         in one pass over the store), each query's best key of the block (tokens attended in
         tier 1 left out), read where the cold tier lives."""
+        if blocks is None and self.kt is not None:
+            n = self.blocks * self.block_size
+            logits = torch.baddbmm(self._valid_bias(), on_device(q, "cpu"), self.kt[:, :, :n])
+            best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
+            return self._pool(best, on_device(norm, "cpu"))
         if blocks is None:
             keys = self.k[:, : self.length]
             pad = (-self.length) % self.block_size
@@ -235,6 +255,18 @@ class ColdStore:
         logits = logits.masked_fill(~valid[:, None], float("-inf"))
         best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
         return self._pool(best, on_device(norm, keys.device))
+
+    def _valid_bias(self) -> torch.Tensor:
+        """``(heads, 1, blocks * block)``: 0 where a slot is attendable from here, -inf past the
+        length or where tier 1 attends the token; rebuilt only when the length or
+        ``in_warm`` changes (its version counter counts in-place writes)."""
+        key = (self.length, id(self.in_warm), self.in_warm._version)
+        if self._bias is None or self._bias[0] != key:
+            pad = self.blocks * self.block_size - self.length
+            valid = F.pad(~self.in_warm, (0, pad), value=False)
+            bias = torch.zeros(valid.shape).masked_fill_(~valid, float("-inf"))
+            self._bias = key, bias[:, None]
+        return self._bias[1]
 
     def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
         """The ``count`` blocks per head with the best exact scores, reading only what the
