@@ -71,3 +71,23 @@ ONE_OFF = [  # (first, second): no ending
 def test_a_one_off_that_looks_like_an_ending_ends_nothing(first, second):
     facts = facts_after(first, second)
     assert not [f for f in facts if f[0] == "superseded"], facts
+
+
+SWITCHES_TO_A_COMMON_THING = [  # (first, second): a change of habit beside a named thing
+    ("I work at Chase.", "I switched to oat milk last month."),
+    ("I use Verizon.", "I switched to decaf."),
+    ("My brother works for Deloitte.", "My brother switched to a standing desk."),
+    ("I go to Leeds University.", "I switched to a vegetarian diet."),
+    ("i play in a band called the rollers", "switched to decaf coffee"),
+]
+
+
+@pytest.mark.parametrize("first,second", SWITCHES_TO_A_COMMON_THING)
+def test_a_switch_to_a_common_thing_replaces_no_named_one(first, second):
+    facts = facts_after(first, second)
+    assert not [f for f in facts if f[0] == "superseded"], facts
+
+
+def test_a_lower_case_switch_to_a_name_the_lexicon_does_not_know_replaces():
+    facts = facts_after("i use verizon", "switched over to tmobile last week")
+    assert [f for f in facts if f[0] == "superseded"], facts

@@ -318,6 +318,11 @@ def verbs(nlp: Any) -> frozenset[str]:
     return frozenset(lookups.get_table("lemma_index").get("verb", ()))
 
 
+def lexicon_of_pipeline() -> Callable[[str], bool] | None:
+    """`lexicon` of the loaded parse pipeline; None where none is loaded."""
+    return _pipeline_lexicon()[0]
+
+
 def _pipeline_lexicon() -> tuple[Callable[[str], bool] | None, Callable[[str], bool] | None]:
     from agentmem.facts.extraction.pipeline import load_pipeline
 
@@ -404,6 +409,7 @@ __all__ = [
     "CONTRACTIONS",
     "KIN_POSSESSIVE",
     "lexicon",
+    "lexicon_of_pipeline",
     "name_parts",
     "normalised",
     "respelt",

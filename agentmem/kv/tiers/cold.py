@@ -43,7 +43,7 @@ class ColdStore:
         # makes over every block: a product with ``d`` rows of contiguous keys and the validity
         # as a cached additive bias is one op where the row layout took four (see `_exact`).
         self.kt: torch.Tensor | None = None
-        self._bias: tuple[tuple, torch.Tensor] | None = None
+        self._bias: tuple[torch.Tensor, tuple, torch.Tensor] | None = None  # in_warm, key, bias
         self.pos = torch.zeros(heads, 0, dtype=torch.long)
         self.in_warm = torch.zeros(heads, 0, dtype=torch.bool)
         self.recalls = torch.zeros(heads, 0, dtype=torch.long)
@@ -259,14 +259,15 @@ class ColdStore:
     def _valid_bias(self) -> torch.Tensor:
         """``(heads, 1, blocks * block)``: 0 where a slot is attendable from here, -inf past the
         length or where tier 1 attends the token; rebuilt only when the length or
-        ``in_warm`` changes (its version counter counts in-place writes)."""
-        key = (self.length, id(self.in_warm), self.in_warm._version)
-        if self._bias is None or self._bias[0] != key:
+        ``in_warm`` changes (held, not its id: a new tensor may reuse a freed one's id; its
+        version counter counts in-place writes)."""
+        key = (self.length, self.in_warm._version)
+        if self._bias is None or self._bias[0] is not self.in_warm or self._bias[1] != key:
             pad = self.blocks * self.block_size - self.length
             valid = F.pad(~self.in_warm, (0, pad), value=False)
             bias = torch.zeros(valid.shape).masked_fill_(~valid, float("-inf"))
-            self._bias = key, bias[:, None]
-        return self._bias[1]
+            self._bias = self.in_warm, key, bias[:, None]
+        return self._bias[2]
 
     def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
         """The ``count`` blocks per head with the best exact scores, reading only what the
