@@ -182,3 +182,35 @@ def test_a_favourite_by_a_relative_without_its_that(text, fact):
 )
 def test_a_relative_of_degree_without_liking_names_no_favourite(text):
     assert not any(a.startswith("favorite") for _, a, _, _ in read(text)), read(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my daughter is 12",
+        "My cat is 3.",
+        "My nephew is 4 and loves trains.",
+        "My grandson is 15 years old.",
+        "my stepsisters are 9 and 11",
+    ],
+)
+def test_a_number_said_of_a_being_is_no_value_of_a_slot_named_by_it(text):
+    """The rule row "my X is Y" with a number in Y gives Y as X's value ("my locker number
+    is 121"); of a person or an animal the number is an age, never a fact named by kin."""
+    from agentmem.facts.extraction.rules import RuleExtractor
+
+    attributes = {f.attribute for f in RuleExtractor().extract(text)}
+    assert not attributes - {"age"}, attributes
+
+
+@pytest.mark.parametrize(
+    "text,attribute",
+    [
+        ("my locker number is 121", "locker_number"),
+        ("My phone number is 555-1234.", "phone_number"),
+    ],
+)
+def test_a_number_said_of_a_thing_stays_its_value(text, attribute):
+    from agentmem.facts.extraction.rules import RuleExtractor
+
+    assert attribute in {f.attribute for f in RuleExtractor().extract(text)}

@@ -58,7 +58,9 @@ RELATIONS = frozenset(
     """
 mum mom mother dad father parent parents grandma granny nan nana grandmother grandad grandpa
 grandfather grandparent aunt auntie uncle cousin niece nephew stepmum stepmom stepdad stepson
-stepdaughter friend mate pal buddy bestie neighbour neighbor flatmate roommate housemate
+stepdaughter stepbrother stepsister grandson granddaughter grandchild grandkid godson
+goddaughter godfather godmother godparent friend mate pal buddy bestie neighbour neighbor
+flatmate roommate housemate
 colleague coworker boss ex person guy woman man lady bloke
 """.split()
 )
@@ -136,6 +138,21 @@ def names_a_person(token) -> bool:
         or word in SIBLINGS
         or word in SPOUSES.split("|")
         or token.lemma_.lower() in OCCUPATIONS
+    )
+
+
+def names_a_being(word: str) -> bool:
+    """Whether a lower-case noun (or its plural) names a person or an animal: kin, a
+    partner, a relation, an occupation or a kind of pet ("daughter", "nephews", "cat")."""
+    forms = {word, word[:-1]} if word.endswith("s") else {word}
+    return any(
+        w in RELATIONS
+        or w in CHILDREN
+        or w in SIBLINGS
+        or w in SPOUSES.split("|")
+        or w in OCCUPATIONS
+        or w in PET_KINDS
+        for w in forms
     )
 
 

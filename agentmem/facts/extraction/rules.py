@@ -29,6 +29,7 @@ from agentmem.facts.extraction.lexicon import (
     SIBLINGS,
     SPECIFIC_ATTRIBUTES,
     SPOUSES,
+    names_a_being,
 )
 from agentmem.facts.extraction.patterns import RULES, Rule
 from agentmem.facts.extraction.sentences import (
@@ -165,9 +166,15 @@ def _favourite(m: re.Match[str]) -> list[Reading]:
 
 
 def _generic(m: re.Match[str]) -> list[Reading]:
+    """ "my X is Y" with a number or an address in Y ("my locker number is 121", "my email
+    is ..."): Y is X's. Not where X is a person or an animal ("my daughter is 12", "my
+    nephew is 4 and loves trains"): a number said of a being is its age, which the parse
+    reads with its subject, and the rest of Y is no value of a slot named by kin."""
     attribute = canonical(m.group("attr"))
     value = _clean(m.group("value"))
     if not value or not re.search(r"[\d@]", value) or attribute in SPECIFIC_ATTRIBUTES:
+        return []
+    if names_a_being(m.group("attr").split()[-1].lower()):
         return []
     return [(attribute, value, False)]
 
