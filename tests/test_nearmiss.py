@@ -17,7 +17,7 @@ import pytest
 from agentmem import Memory, Scope
 
 sys.path.insert(0, str(Path(__file__).parent / "nearmiss"))
-from generate import Pair, generate  # noqa: E402
+from generate import Pair, check, generate  # noqa: E402
 
 PAIRS = generate(per_template=14)
 PG_SHARE = 4  # every 4th pair on PostgreSQL
@@ -29,26 +29,8 @@ def test_the_suite_is_large_and_varied():
     assert set(kinds) >= {"date", "number", "name", "negation", "content", "same"}
 
 
-def _check(mem: Memory, pair: Pair, scope: Scope) -> str | None:
-    """What went wrong with one pair, or None."""
-    a = mem.add(pair.first, scope)
-    b = mem.add(pair.second, scope)
-    texts = {r["text"] for r in mem.sql("SELECT text FROM memories", scope)}
-    if pair.should_merge:
-        merged = b.id == a.id and len([t for t in texts if t in (pair.first, pair.second)]) == 1
-        return None if merged else f"not merged: {pair.first!r} / {pair.second!r}"
-    if b.id == a.id or b.text != pair.second or a.text != pair.first:
-        return f"{pair.category}: add returned another memory: {pair.first!r} / {pair.second!r}"
-    if not {pair.first, pair.second} <= texts:
-        return f"{pair.category}: a text was not stored: {pair.first!r} / {pair.second!r}"
-    absorbed = [e for e in mem.history(a.id, scope) if e.op in ("MERGE", "REINFORCE")]
-    if absorbed:
-        return f"{pair.category}: silently merged: {pair.first!r} / {pair.second!r}"
-    return None
-
-
 def _run(mem: Memory, pairs: list[Pair], prefix: str) -> list[str]:
-    failures = [_check(mem, pair, Scope(f"{prefix}{n}")) for n, pair in enumerate(pairs)]
+    failures = [check(mem, pair, Scope(f"{prefix}{n}")) for n, pair in enumerate(pairs)]
     return [f for f in failures if f]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "chat_register")]
-from generate import Pair, generate  # noqa: E402
+from generate import Pair, check, generate  # noqa: E402
 from make_dev import chat  # noqa: E402
 
 
@@ -38,26 +38,6 @@ def chat_pairs(pairs: list[Pair] | None = None) -> list[Pair]:
         if first != second or pair.should_merge:
             out.setdefault((first, second), Pair(pair.category, first, second))
     return list(out.values())
-
-
-def check(mem, pair: Pair, scope) -> str | None:
-    """What went wrong with one pair added in turn to `scope`, or None: a distinct pair
-    must give two memories, each returned for its own add, both texts stored, neither
-    absorbed; a "same" pair must merge."""
-    a = mem.add(pair.first, scope)
-    b = mem.add(pair.second, scope)
-    texts = {r["text"] for r in mem.sql("SELECT text FROM memories", scope)}
-    if pair.should_merge:
-        merged = b.id == a.id and len([t for t in texts if t in (pair.first, pair.second)]) == 1
-        return None if merged else f"not merged: {pair.first!r} / {pair.second!r}"
-    if b.id == a.id or b.text != pair.second or a.text != pair.first:
-        return f"{pair.category}: add returned another memory: {pair.first!r} / {pair.second!r}"
-    if not {pair.first, pair.second} <= texts:
-        return f"{pair.category}: a text was not stored: {pair.first!r} / {pair.second!r}"
-    absorbed = [e for e in mem.history(a.id, scope) if e.op in ("MERGE", "REINFORCE")]
-    if absorbed:
-        return f"{pair.category}: silently merged: {pair.first!r} / {pair.second!r}"
-    return None
 
 
 def main() -> int:

@@ -71,3 +71,23 @@ def generate(seed: int = 20261130, per_template: int = 14) -> list[Pair]:
             second = second[0].upper() + second[1:] if rng.random() < 0.5 else second
             pairs.setdefault((first, second), Pair("same", first, second))
     return list(pairs.values())
+
+
+def check(mem, pair: Pair, scope) -> str | None:
+    """What went wrong with one pair added in turn to `scope`, or None: a distinct pair
+    must give two memories, each returned for its own add, both texts stored, neither
+    absorbed; a "same" pair must merge."""
+    a = mem.add(pair.first, scope)
+    b = mem.add(pair.second, scope)
+    texts = {r["text"] for r in mem.sql("SELECT text FROM memories", scope)}
+    if pair.should_merge:
+        merged = b.id == a.id and len([t for t in texts if t in (pair.first, pair.second)]) == 1
+        return None if merged else f"not merged: {pair.first!r} / {pair.second!r}"
+    if b.id == a.id or b.text != pair.second or a.text != pair.first:
+        return f"{pair.category}: add returned another memory: {pair.first!r} / {pair.second!r}"
+    if not {pair.first, pair.second} <= texts:
+        return f"{pair.category}: a text was not stored: {pair.first!r} / {pair.second!r}"
+    absorbed = [e for e in mem.history(a.id, scope) if e.op in ("MERGE", "REINFORCE")]
+    if absorbed:
+        return f"{pair.category}: silently merged: {pair.first!r} / {pair.second!r}"
+    return None

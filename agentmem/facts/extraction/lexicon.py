@@ -131,29 +131,19 @@ def names_a_person(token) -> bool:
     things, and "is with Plusnet" of a thing names its provider, not a partner."""
     if token.pos_ in ("PRON", "PROPN"):
         return token.lower_ not in ("it", "this", "that", "which")
-    word = token.lower_
-    return (
-        word in RELATIONS
-        or word in CHILDREN
-        or word in SIBLINGS
-        or word in SPOUSES.split("|")
-        or token.lemma_.lower() in OCCUPATIONS
-    )
+    return _relative(token.lower_) or token.lemma_.lower() in OCCUPATIONS
+
+
+def _relative(word: str) -> bool:
+    """A lower-case noun of kin, a partner or a relation ("daughter", "wife", "neighbour")."""
+    return word in RELATIONS or word in CHILDREN or word in SIBLINGS or word in SPOUSES.split("|")
 
 
 def names_a_being(word: str) -> bool:
     """Whether a lower-case noun (or its plural) names a person or an animal: kin, a
     partner, a relation, an occupation or a kind of pet ("daughter", "nephews", "cat")."""
     forms = {word, word[:-1]} if word.endswith("s") else {word}
-    return any(
-        w in RELATIONS
-        or w in CHILDREN
-        or w in SIBLINGS
-        or w in SPOUSES.split("|")
-        or w in OCCUPATIONS
-        or w in PET_KINDS
-        for w in forms
-    )
+    return any(_relative(w) or w in OCCUPATIONS or w in PET_KINDS for w in forms)
 
 
 def pet_name(name: str, kind: str) -> str:
