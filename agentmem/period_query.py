@@ -53,8 +53,15 @@ class Period:
         )
 
 
+# Every rule above needs a digit (a day or a year) or a month written in full: a query
+# with neither names no period, and is told so by one scan instead of one per rule.
+_MAY_NAME = re.compile(rf"\d|{_FULL_MONTH}", re.I)
+
+
 def named_periods(query: str) -> list[Period]:
     """The calendar periods a query names, each read once by the most specific rule."""
+    if _MAY_NAME.search(query) is None:
+        return []
     found: list[Period] = []
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:

@@ -58,6 +58,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from agentmem.checks import (
@@ -174,17 +175,20 @@ def fuse(
         "fulltext": ("fulltext",),
         "semantic": ("semantic",),
     }[mode]
-    standard = {
-        "fulltext": _standardised(fulltext),
-        "semantic": _standardised(semantic),
-    }
-    weights = {"fulltext": config.fulltext_weight, "semantic": 1.0 - config.fulltext_weight}
+    if mode == "hybrid" and config.fusion == "zscore":
+        weighted = (
+            ("fulltext", config.fulltext_weight, _standardised(fulltext)),
+            ("semantic", 1.0 - config.fulltext_weight, _standardised(semantic)),
+        )
+        for c in candidates.values():
+            parts = c.explanation
+            for signal, weight, standard in weighted:
+                parts[signal] = weight * standard.get(c.id, 0.0)
+        return candidates
     for c in candidates.values():
         for signal in signals:
             if mode != "hybrid":
                 part = getattr(c, signal) or 0.0
-            elif config.fusion == "zscore":
-                part = weights[signal] * standard[signal].get(c.id, 0.0)
             else:
                 part = _contribution(c, signal, len(signals), config)
             c.explanation[signal] = part
@@ -320,7 +324,13 @@ def favour_best_occasions(
 
 
 def _names(query: str, name: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", query, re.IGNORECASE) is not None
+    return _name_pattern(name).search(query) is not None
+
+
+@lru_cache(maxsize=1024)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """The name as a whole word, any case (a store's speakers are few and recur)."""
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
 
 
 def _relevance(c: Candidate) -> float:

@@ -14,8 +14,10 @@ so a neighbour that joins the candidates costs no further round trip.
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from collections.abc import Callable, Container, Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, literal_column, null, select, true
@@ -110,21 +112,36 @@ class SearchReads:
         return around, signals
 
     def ranking(
-        self, conn: Connection, ids: Iterable[str], near: Iterable[str], query, window: int
-    ) -> tuple[dict[str, Signal], dict[str, list[tuple[str, int]]], dict[str, Signal]]:
+        self,
+        conn: Connection,
+        ids: Iterable[str],
+        near: Iterable[str],
+        query,
+        window: int,
+        whole: bool = False,
+    ) -> tuple[
+        dict[str, Signal], dict[str, list[tuple[str, int]]], dict[str, Signal], WholeRows | None
+    ]:
         """`signals` and `neighbours` in one statement: the signals of the given memories
         that pass the filter; for each of them that is also in `near` and said in a
         session, its places up to `window` before and after it (as `neighbours` gives
         them); and the signals of those places that are not among the first. A search
         reads the signals of every memory a signal found, and the places of those it
-        expects to rank (the rest: `neighbours`)."""
+        expects to rank (the rest: `neighbours`). With `whole`, the same statement also
+        brings each given memory's whole row (`WholeRows`: records made on demand, so only
+        the winners' rows are converted), and `records` need not run for them."""
         ids = list(dict.fromkeys(ids))
         if not ids:
-            return {}, {}, {}
+            return {}, {}, {}, (WholeRows({}, None) if whole else None)
         dialect = conn.dialect.name
         window = max(window, 0)
-        read = self.reader(("ranking", window), query, conn, lambda w: _ranking(w, window, dialect))
-        own, convert = _converter(read.processors[1:4]), _converter(read.processors[5:8])
+        read = self.reader(
+            ("ranking", window, whole),
+            query,
+            conn,
+            lambda w: _ranking(w, window, dialect, whole),
+        )
+        own, convert = _signal(read.processors[1:4]), _signal(read.processors[5:8])
         given = set(ids)
         first = [mid for mid in dict.fromkeys(near) if mid in given]
         if dialect == "sqlite":  # the ids to place first, and how many they are
@@ -135,17 +152,26 @@ class SearchReads:
         params = {**query.params(), "ids": _id_list(ids, dialect), "near": near_value}
         signals: dict[str, Signal] = {}
         around: dict[str, list[tuple[str, int]]] = {}
-        found: dict[str, tuple] = {}  # a place's unconverted signals
-        for r in read.raw(conn, params):
-            signals[r[0]] = own(r[1:4])
-            for i in range(2 * window):  # before 1, after 1, before 2, ...
-                at = 4 + 4 * i
+        found: dict[str, tuple] = {}  # a place's row and where its signals start
+        rows = read.raw(conn, params)
+        spots = [(4 + 4 * i, 1 + i // 2) for i in range(2 * window)]  # before 1, after 1, ...
+        for r in rows:
+            signals[r[0]] = own(r, 1)
+            mine = None
+            for at, distance in spots:
                 mid = r[at]
                 if mid is not None:
-                    around.setdefault(r[0], []).append((mid, 1 + i // 2))
-                    found.setdefault(mid, r[at + 1 : at + 4])
-        places = {mid: convert(v) for mid, v in found.items() if mid not in signals}
-        return signals, around, places
+                    if mine is None:
+                        mine = around[r[0]] = []
+                    mine.append((mid, distance))
+                    if mid not in found:
+                        found[mid] = (r, at + 1)
+        places = {mid: convert(*v) for mid, v in found.items() if mid not in signals}
+        if not whole:
+            return signals, around, places, None
+        start = 4 + 8 * window  # the whole row follows the places
+        held = {r[0]: r[start:] for r in rows}
+        return signals, around, places, WholeRows(held, read.processors[start:])
 
     def fulltext(self, conn: Connection, text: str, query, limit: int) -> list[tuple[str, float]]:
         """(memory id, full-text score in [0, 1]) best first, for the memories passing the
@@ -177,6 +203,45 @@ class SearchReads:
         read = self.reader(("records",), query, conn, build)
         params = {**query.params(), "ids": _id_list(ids, dialect)}
         return {r.id: to_record(r) for r in read.all(conn, params)}
+
+
+class WholeRows:
+    """Memories' whole rows as a read returned them, made into records on demand: a
+    search converts the rows of the few it returns, not of every candidate."""
+
+    def __init__(self, rows: dict[str, tuple], processors) -> None:
+        self._rows = rows
+        self._processors = processors
+
+    def __contains__(self, memory_id: object) -> bool:
+        return memory_id in self._rows
+
+    def records(self, ids: Iterable[str], to_record) -> dict[str, Any]:
+        """`to_record` of the rows held of `ids` (a row with its columns by name)."""
+        wanted = [mid for mid in ids if mid in self._rows]
+        if not wanted:
+            return {}
+        convert = _converter(self._processors)
+        make = _whole_row()._make
+        return {mid: to_record(make(convert(self._rows[mid]))) for mid in wanted}
+
+
+@cache
+def _whole_row():
+    """The row type of a memory's columns, by name as well as by place."""
+    return namedtuple("Row", [c.key for c in memories.columns], rename=True)
+
+
+def _signal(processors) -> Callable[[tuple, int], Signal]:
+    """Reads a `Signal` from a row's three columns at a given place, applying their
+    result processors: on SQLite only the time has one (the common case, written out)."""
+    when, importance, speaker = processors
+    if importance is None and speaker is None:
+        if when is None:
+            return lambda r, at: (r[at], r[at + 1], r[at + 2])
+        return lambda r, at: (when(r[at]), r[at + 1], r[at + 2])
+    convert = _converter(processors)
+    return lambda r, at: convert(r[at : at + 3])
 
 
 def _converter(processors) -> Callable[[tuple], tuple]:
@@ -258,13 +323,14 @@ def _neighbours(where, window: int, dialect: str):
     return _with_places(hits, [hits.c.id], 2 * window, dialect)
 
 
-def _ranking(where, window: int, dialect: str):
+def _ranking(where, window: int, dialect: str, whole: bool = False):
     """Each given id that passes the filter with its signals, and, for the first `near`
     of them (SQLite: a count of the ids, which come first; PostgreSQL: a list) that are
     said in a session and are no summary, the places of `_neighbours` (NULL for the
     others: the CASE runs no correlated read for them). On SQLite the ids are read as
     the rows of `json_each`, whose `key` is the place in the list: a test of membership
-    in a second list, repeated at each place, cost more than the places' reads."""
+    in a second list, repeated at each place, cost more than the places' reads. With
+    `whole`, every column of the given memory follows the places."""
     hit = memories.alias("hit")
     if dialect == "sqlite":
         given = func.json_each(bindparam("ids")).table_valued("value", "key").alias("given")
@@ -282,13 +348,15 @@ def _ranking(where, window: int, dialect: str):
             hit.c.importance,
             _speaker(dialect, hit).label("speaker"),
             *(p.label(f"place{i}") for i, p in enumerate(places)),
+            *((c.label(f"whole_{c.key}") for c in hit.c) if whole else ()),
         )
         .select_from(source)
         .where(among, _by_id(ClauseAdapter(hit).traverse(where), hit, dialect))
         .subquery("hits")
     )
     own = [hits.c.id, hits.c.valid_from, hits.c.importance, hits.c.speaker]
-    return _with_places(hits, own, len(places), dialect)
+    rest = [hits.c[f"whole_{c.key}"] for c in memories.c] if whole else []
+    return _with_places(hits, own, len(places), dialect, rest)
 
 
 def _places(where, hit, window: int) -> list:
@@ -311,9 +379,9 @@ def _places(where, hit, window: int) -> list:
     return [place(before, d) for d in range(1, window + 1) for before in (True, False)]
 
 
-def _with_places(hits, columns: list, count: int, dialect: str):
+def _with_places(hits, columns: list, count: int, dialect: str, after: list = ()):
     """`columns` of `hits`, then the id and signals of the row at each of its `count`
-    places (the columns place0, place1, ... of `hits`)."""
+    places (the columns place0, place1, ... of `hits`), then the columns `after`."""
     columns, joined = list(columns), hits
     for i in range(count):
         row = memories.alias(f"row{i}")
@@ -321,4 +389,4 @@ def _with_places(hits, columns: list, count: int, dialect: str):
         # the id from the joined row, not another mention of the place: SQLite flattens
         # `hits` into this query, and each mention runs its correlated read again
         columns += [row.c.id, row.c.valid_from, row.c.importance, _speaker(dialect, row)]
-    return select(*columns).select_from(joined)
+    return select(*columns, *after).select_from(joined)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from agentmem.errors import StoreError
 from agentmem.stores.index_generations import Generations
 from agentmem.stores.schema import memories, metadata
-from agentmem.stores.search_reads import SearchReads, Signal
+from agentmem.stores.search_reads import SearchReads, Signal, WholeRows
 from agentmem.stores.sql_audit import AuditTables
 from agentmem.stores.sql_engine import make_engine
 from agentmem.stores.sql_episodes import EpisodeTable
@@ -180,7 +180,24 @@ class SQLStore(EpisodeTable, AuditTables):
         `near`, in one read: (the signals of the memories of `ids` that pass the filter,
         the places of each of `near` said in a session, the signals of the places not
         among the first)."""
-        return self.search_reads.ranking(conn, ids, near, query, window)
+        return self.search_reads.ranking(conn, ids, near, query, window)[:3]
+
+    def ranking_reads_whole(
+        self,
+        conn: Connection,
+        ids: Iterable[str],
+        near: Iterable[str],
+        query: MemoryQuery,
+        window: int = 1,
+    ) -> tuple[dict[str, Signal], dict[str, list[tuple[str, int]]], dict[str, Signal], WholeRows]:
+        """`ranking_reads`, with the whole rows of the memories of `ids` that pass the filter
+        from the same statement: `WholeRows.records(ids, ...)` gives the records that
+        `get_memories` would (for a search whose candidates are few, one read fewer)."""
+        return self.search_reads.ranking(conn, ids, near, query, window, whole=True)
+
+    def whole_records(self, rows: WholeRows, ids: Iterable[str]) -> dict[str, MemoryRecord]:
+        """The records of `ids` among `rows` (`ranking_reads_whole`)."""
+        return rows.records(ids, _memory)
 
     def get_memories_by_id(
         self, conn: Connection, ids: Sequence[str], user_id: str

@@ -193,8 +193,9 @@ def _merged(copy: Copy, ids: Sequence[str], fresh: np.ndarray) -> Copy | None:
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
     """`matrix` as float32 rows of length one (a zero row stays zero)."""
     out = np.array(matrix, dtype=np.float32, ndmin=2)
-    if out.size:
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    if out.size:  # each row's norm as `np.linalg.norm(out, axis=1)` computes it, less its checks
+        norms = np.sqrt(np.add.reduce(out * out, axis=1, keepdims=True))
+        out /= np.maximum(norms, 1e-12)
     return out
 
 
@@ -204,10 +205,15 @@ def nearest(copy: Copy, vectors: np.ndarray, k: int) -> list[list[tuple[str, flo
     n = len(copy.ids)
     if n == 0 or k <= 0:
         return [[] for _ in vectors]
-    sims = np.clip(unit_rows(vectors) @ copy.matrix.T, 0.0, 1.0)
-    out = []
+    sims = unit_rows(vectors) @ copy.matrix.T
+    np.clip(sims, 0.0, 1.0, out=sims)
+    out, ids = [], copy.ids
     for row in sims:
-        top = np.argpartition(-row, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.argsort(-row[top], kind="stable")]
-        out.append([(copy.ids[i], float(row[i])) for i in top])
+        if k < n:
+            top = np.argpartition(-row, k - 1)[:k]
+            top = top[np.argsort(-row[top], kind="stable")]
+        else:
+            top = np.argsort(-row, kind="stable")
+        scores = row.tolist()  # the float of each float32, as float() gives it
+        out.append([(ids[i], scores[i]) for i in top.tolist()])
     return out

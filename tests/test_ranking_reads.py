@@ -16,6 +16,7 @@ import pytest
 
 from agentmem import Memory, Scope
 from agentmem.retrieval import build_query
+from agentmem.stores.search_reads import WholeRows
 
 ENTRIES = [
     "lamp trimmed and wick replaced",
@@ -93,6 +94,14 @@ def test_one_read_gives_what_the_two_reads_give(tmp_path, request, database):
                         signals, around, places = sql.ranking_reads(
                             conn, asked + asked[:2], near, query, window
                         )
+                        *whole, rows = sql.ranking_reads_whole(
+                            conn, asked + asked[:2], near, query, window
+                        )
+                        records = sql.get_memories(conn, asked, query)
+                    assert whole == [signals, around, places]
+                    # the whole rows make the records a read of their own gives
+                    assert sql.whole_records(rows, asked) == records
+                    assert list(sql.whole_records(rows, near)) == [m for m in near if m in records]
                     with sql.begin() as conn:
                         want_signals = sql.ranking_signals(conn, asked, query)
                         want_around, want_places = sql.session_neighbours(
@@ -149,7 +158,11 @@ def test_search_answers_as_it_did_with_the_two_reads(tmp_path, monkeypatch, seed
             )
             return signals, around, places
 
+        def two_reads_no_rows(conn, ids, near, query, window):
+            return (*two_reads(conn, ids, near, query, window), WholeRows({}, ()))
+
         monkeypatch.setattr(sql, "ranking_reads", two_reads)
+        monkeypatch.setattr(sql, "ranking_reads_whole", two_reads_no_rows)
         slow = [mem.search(q, explain=True, **a) for (q, *_), a in zip(cases, asks, strict=True)]
     assert any(fast)
     for got, want in zip(fast, slow, strict=True):

@@ -8,11 +8,12 @@ the session the question does not name speaks of it with more of the question's 
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime
 
 import pytest
 
-from agentmem import Memory
+from agentmem import Memory, period_query
 from agentmem.period_query import Period, named_periods
 from agentmem.types import Scope
 
@@ -89,3 +90,27 @@ def test_the_turn_said_in_the_named_period_comes_first(tmp_path, weight):
 )
 def test_named_periods(query, expected):
     assert named_periods(query) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "what did the ferryman say on 14 March 2022",
+        "Anything from mid-october about the orchard?",
+        "the quarrel of 1998",
+        "did Ines call on Feb. 3rd, 2024 or later",
+        "Since JULY the bees have been restless",
+        "the 4th of dec",
+        "what did Oskar fix last week?",
+        "may the rain hold off for the picnic",
+        "remind me what the vet said",
+        "sorted the 5 crates by size",
+    ],
+)
+def test_the_quick_refusal_finds_what_every_rule_finds(query, monkeypatch):
+    """A query is refused at once only when no rule could read a period in it: with and
+    without the quick scan, the same periods (phrasings with and without digits, named
+    months, abbreviations, and none)."""
+    quick = named_periods(query)
+    monkeypatch.setattr(period_query, "_MAY_NAME", re.compile(""))  # matches every query
+    assert quick == named_periods(query)

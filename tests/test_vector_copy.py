@@ -375,3 +375,26 @@ def test_a_scope_grown_over_the_bound_since_its_last_load_is_asked_of_chroma(ind
     answer = index.query_many("cid", query, 5, generation=1)
     assert counting.queries == 1 and index.copies.held_bytes() == 0
     _same(answer, index.query_many("cid", query, 5))
+
+
+def test_unit_rows_and_cosines_are_those_of_numpys_own_norm_bit_for_bit():
+    """Rows of any length (tiny, huge, zero, one, many) come out as `np.linalg.norm`
+    would make them, and the nearest are those a plain sort of the cosines gives."""
+    from agentmem.stores.vector_copy import Copy, nearest, unit_rows
+
+    rng = np.random.default_rng(5)
+    for scale in (1e-30, 1e-3, 1.0, 7.5, 1e15):
+        rows = (rng.normal(size=(6, 33)) * scale).astype(np.float32)
+        rows[2] = 0.0
+        want = np.array(rows, dtype=np.float32)
+        want /= np.maximum(np.linalg.norm(want, axis=1, keepdims=True), 1e-12)
+        assert unit_rows(rows).tobytes() == want.tobytes()
+    matrix = unit_rows(rng.normal(size=(40, 33)))
+    ids = tuple(f"m{i}" for i in range(40))
+    query = rng.normal(size=(2, 33))
+    sims = np.clip(unit_rows(query) @ matrix.T, 0.0, 1.0)
+    for k in (1, 7, 40, 90):
+        got = nearest(Copy(1, ids, matrix), query, k)
+        for row, hits in zip(sims, got, strict=True):
+            order = sorted(range(40), key=lambda i: -row[i])[:k]  # stable, as argsort's
+            assert [(ids[i], float(row[i])) for i in order] == hits

@@ -73,6 +73,32 @@ def run_child(module: str, call: str, tree: Path | None) -> dict[str, Any]:
     """Evaluate `call`, an expression over this tree's `agentmem.bench.<module>` imported as
     `bench` (and `Path`), in a child on one thread, with agentmem from `tree` (an `export`)
     or from this tree when None; returns the JSON it prints."""
+    args, env, cwd = _child(module, call, tree)
+    out = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_child(module: str, call: str, tree: Path | None) -> subprocess.Popen:
+    """`run_child`, started and not waited for: its stdin and stdout are pipes (text), for
+    a `call` that takes turns at the parent's word; the last line it prints is the JSON
+    of `call` (`finish_child`)."""
+    args, env, cwd = _child(module, call, tree)
+    return subprocess.Popen(
+        args, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
+def finish_child(child: subprocess.Popen) -> dict[str, Any]:
+    """The JSON result of a `start_child` child, once it has ended (it must succeed)."""
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.close()
+    out = child.stdout.read()
+    if child.wait() != 0:
+        raise subprocess.CalledProcessError(child.returncode, child.args, out)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _child(module: str, call: str, tree: Path | None) -> tuple[list[str], dict, Path | None]:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     name = f"agentmem.bench.{module}"
     if tree is not None:
@@ -85,15 +111,7 @@ def run_child(module: str, call: str, tree: Path | None) -> dict[str, Any]:
     )
     # run inside the tree: `python -c` puts the working directory first on sys.path, so a
     # child started in this checkout imported this tree's agentmem whatever PYTHONPATH said
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return [sys.executable, "-c", code], env, tree
 
 
 def parser(doc: str, *, rounds: int, seed: int) -> argparse.ArgumentParser:

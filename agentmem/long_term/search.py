@@ -55,11 +55,22 @@ class Searching:
                 fulltext = self.sql.fulltext(conn, text, query, n)
             # Rank on the few columns ranking needs; load whole records for the winners only.
             found = dict.fromkeys(mid for hits in (fulltext, semantic) for mid, _ in hits)
+            rows = None  # whole rows read with the ranking read (few candidates)
             if lift:  # with the session neighbours of the likely candidates, in one read
                 near = dict.fromkeys(mid for hits in (fulltext, semantic[:n]) for mid, _ in hits)
-                signals, around, places = self.sql.ranking_reads(
-                    conn, found, near, query, settings.neighbour_window
-                )
+                window = settings.neighbour_window
+                # candidates no more than the answer holds are its winners but for those the
+                # filter drops: their whole rows come with this read, instead of a read of
+                # the winners' rows after (each row more costs SQLite about as much as a
+                # tenth of that read: README, "Load")
+                if len(found) <= top_k:
+                    signals, around, places, rows = self.sql.ranking_reads_whole(
+                        conn, found, near, query, window
+                    )
+                else:
+                    signals, around, places = self.sql.ranking_reads(
+                        conn, found, near, query, window
+                    )
             else:
                 signals = self.sql.ranking_signals(conn, found, query)
             semantic_kept = [(i, s) for i, s in semantic if i in signals][:n]  # SQL filtered
@@ -81,7 +92,11 @@ class Searching:
                 settings,
                 scale_to_best=mode == "hybrid" and settings.fusion == "zscore",
             )[:top_k]
-            records = self.sql.get_memories(conn, [mid for mid, _ in ranked], query)
+            winners = [mid for mid, _ in ranked]
+            records = {} if rows is None else self.sql.whole_records(rows, winners)
+            if len(records) < len(winners):  # a neighbour that joined, or no rows read
+                left = [mid for mid in winners if mid not in records]
+                records.update(self.sql.get_memories(conn, left, query))
         return [
             SearchHit(
                 record=records[mid],
