@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agentmem import Memory
-from agentmem.retrieval import Candidate, favour_best_occasions
+from agentmem.retrieval import Candidate
+from agentmem.retrieval_factors import favour_best_occasions
 from agentmem.types import Scope
 
 OUTINGS = [  # (the outing, what was done there, the detail asked about, its words)

@@ -14,7 +14,8 @@ import pytest
 
 from agentmem import Memory
 from agentmem.config import SearchConfig
-from agentmem.retrieval import Candidate, favour_named_speaker
+from agentmem.retrieval import Candidate
+from agentmem.retrieval_factors import favour_named_speaker
 
 PEOPLE = [("Oksana", "Tiago"), ("Wendell", "Marisol"), ("Ingrid", "Kwame")]
 THINGS = [

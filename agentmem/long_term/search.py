@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from agentmem import retrieval
+from agentmem import retrieval, retrieval_factors
 from agentmem.errors import IndexDamagedError
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Scope, SearchHit
@@ -79,13 +79,13 @@ class Searching:
                 self._lift_neighbours(conn, candidates, signals, query, (near, around, places))
             said_by = _speakers(candidates, signals) if mode == "hybrid" else {}
             if mode == "hybrid" and settings.named_speaker_weight > 0:
-                retrieval.favour_named_speaker(candidates, said_by, text, settings)
+                retrieval_factors.favour_named_speaker(candidates, said_by, text, settings)
             if mode == "hybrid" and settings.named_period_weight > 0:
                 said_at = {mid: signals[mid][0] for mid in candidates if mid in signals}
-                retrieval.favour_named_period(candidates, said_at, text, settings)
+                retrieval_factors.favour_named_period(candidates, said_at, text, settings)
             if mode == "hybrid" and settings.occasion_weight > 0:
                 turns = {mid: signals[mid][0] for mid in said_by}  # conversation turns
-                retrieval.favour_best_occasions(candidates, turns, settings)
+                retrieval_factors.favour_best_occasions(candidates, turns, settings)
             ranked = retrieval.final_scores(
                 candidates,
                 signals,
