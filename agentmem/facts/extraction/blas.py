@@ -8,8 +8,8 @@ half of a parse's CPU). `use_numpy_blas` gives the pipeline's layers an Ops whos
 numpy's (`numpy.dot`) inside a `one_thread` section, and BLIS's outside one. The products
 differ in rounding only: every tag, head, dependency, lemma, morphology and entity of the
 2,760 LoCoMo dev turns agreed, and so did every fact read from 3,174 texts (those turns and
-the generated fact cases); `tests/test_parse_blas.py` keeps a sample of the check. The parser's transition
-loop multiplies in C through thinc's own BLIS table, which this leaves as it is.
+the generated fact cases); `tests/test_parse_blas.py` keeps a sample of the check. The
+parser's transition loop multiplies in C through thinc's own BLIS table, left as it is.
 
 Inside a section numpy's BLAS runs one thread: the pipeline's products are small (tens of
 rows), and a second thread waiting on a busy core costs more than it brings (a 40 x 288 x 96
