@@ -10,6 +10,7 @@ attribute ruler runs by lookup (`extraction_attributes`) and the lemmatizer reme
 outcomes (`extraction_lemmas`), each run on each doc in turn. A text typed in the chat
 register is read as prose first (`extraction_register`: "im", "i", lower-case names, a
 left-out "I"; the texts that open with a subjectless report parsed again in one batch).
+Each parse multiplies on numpy's BLAS at one thread (`extraction_blas`), with the same docs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from agentmem.adapters.coalesce import Coalescer
 from agentmem.facts.extraction import chat, register
 from agentmem.facts.extraction.attributes import fast_ruler
+from agentmem.facts.extraction.blas import one_thread
 from agentmem.facts.extraction.lemmas import fast_lemmatizer
 from agentmem.facts.extraction.pipeline import ON_DEMAND
 
@@ -87,7 +89,8 @@ class Parser:
         return self._parse([text])[0]
 
     def _parse(self, texts: list[str]) -> list[Any]:
-        docs = list(self.nlp.pipe(texts, disable=self._disabled, batch_size=BATCH))
+        with one_thread():  # the products on numpy's BLAS, one thread (`extraction_blas`)
+            docs = list(self.nlp.pipe(texts, disable=self._disabled, batch_size=BATCH))
         if self._ruler is not None:
             for doc in docs:
                 self._ruler(doc)
@@ -103,8 +106,10 @@ def entity_type(token) -> str:
     """The token's entity type, running the on-demand components on its doc first. Every
     reading of an entity type goes through here: `token.ent_type_` alone may be unset."""
     later = token.doc.user_data.pop(_LATER, ())
-    for _, component in later:
-        component(token.doc)
+    if later:
+        with one_thread():
+            for _, component in later:
+                component(token.doc)
     return token.ent_type_
 
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from agentmem.facts.extraction.blas import one_thread, use_numpy_blas
 from agentmem.facts.extraction.lemmas import respelled
 from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
 from agentmem.facts.vocabulary import ATTRIBUTES
@@ -82,6 +83,7 @@ def _load() -> Any | None:
     for name in MODEL_PACKAGES:
         if importlib.util.find_spec(name) is not None:
             nlp = spacy.load(name)
+            use_numpy_blas(nlp)  # the same parse, its products on numpy's BLAS (`blas`)
             if "lemmatizer" in nlp.pipe_names:
                 respelled(nlp.get_pipe("lemmatizer"))  # "hates" is "hate", not "hat"
             return nlp
@@ -149,7 +151,9 @@ def _predicate_index() -> dict[str, str]:
     nlp = load_pipeline()
     phrases = [(a.name, p) for a in ATTRIBUTES for p in (a.name.replace("_", " "), *a.synonyms)]
     index: dict[str, str] = {}
-    for (name, _), doc in zip(phrases, nlp.pipe(p for _, p in phrases), strict=True):
+    with one_thread():
+        docs = list(nlp.pipe(p for _, p in phrases))
+    for (name, _), doc in zip(phrases, docs, strict=True):
         words = [t for t in doc if t.lower_ not in ("i", "my", "a", "an", "the")]
         if not words or words[0].lemma_.lower() in LIGHT_VERBS:
             continue
@@ -202,7 +206,8 @@ def names_a_kind(adjective: str) -> bool:
     "Catholic"), which the tagger reads as a noun after "a"; states ("tired", "busy",
     "happy") stay adjectives there."""
     nlp = load_pipeline()
-    doc = nlp(f"I am a {adjective}.", disable=[n for n in ON_DEMAND if n in nlp.pipe_names])
+    with one_thread():
+        doc = nlp(f"I am a {adjective}.", disable=[n for n in ON_DEMAND if n in nlp.pipe_names])
     return len(doc) == 5 and doc[3].pos_ in ("NOUN", "PROPN") and doc[3].dep_ == "attr"
 
 
