@@ -122,6 +122,7 @@ class ParseExtractor(FactExtractor):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
             readings = list(reread(sentence, _readings, self._parser.one))
+            readings = present.settled(readings, bool(instead.replaced_words(sentence)))
             readings = replacement.it_is_now(sentence, instead.rewrite(sentence, readings))
             readings = replacement.replaced(readings)
             for subject, attribute, value, negated, ends in readings:

@@ -47,6 +47,21 @@ def replacing(pred, readings: list) -> list:
     ]
 
 
+def settled(readings: list, contrasted: bool) -> list:
+    """`readings` of one sentence, without `IMPLIED` on a clause's value where the sentence
+    names what it replaces itself: an ending beside it ("I left Initech; these days I work
+    at Hooli") or a value set against it (`contrasted`: "instead of poker these days"),
+    which the sentence's own reading of the replacement joins to it
+    (`extraction_replacement`, `extraction_instead`). A verbless switch keeps it."""
+    named = contrasted or any(len(r) == 5 and r[3] and r[4] for r in readings)
+    if not named:
+        return readings
+    return [
+        r[:4] if len(r) == 5 and r[4] == IMPLIED and r[1] != "switched_to" else r
+        for r in readings
+    ]
+
+
 def fragment(sentence) -> Iterator[Change]:
     """ "Brave now", "lidl these days", "it's Monzo these days": a name said to hold now
     with no verb of its own, as a switch to it with the old value unsaid."""
@@ -121,4 +136,4 @@ def _in_another_clause(token, pred) -> bool:
     return False
 
 
-__all__ = ["ADDITIVE", "MOMENT", "fragment", "replacing", "said_now"]
+__all__ = ["ADDITIVE", "MOMENT", "fragment", "replacing", "said_now", "settled"]
