@@ -57,8 +57,7 @@ def settled(readings: list, contrasted: bool) -> list:
     if not named:
         return readings
     return [
-        r[:4] if len(r) == 5 and r[4] == IMPLIED and r[1] != "switched_to" else r
-        for r in readings
+        r[:4] if len(r) == 5 and r[4] == IMPLIED and r[1] != "switched_to" else r for r in readings
     ]
 
 
