@@ -31,6 +31,9 @@ UNIONS = frozenset({"marriage", "relationship", "engagement", "romance"})
 PARTING_OBJECTS = frozenset({"way", "ways", "company"})
 DISPOSING = frozenset({"sell", "sell off", "give away", "rid", "rehome", "lose", "trade in"})
 DISPOSING |= {"trade", "give"}
+# Ending an account, a subscription or a membership ("deleted my TikTok", "terminated my
+# PureGym membership", "deactivated my Facebook").
+DISPOSING |= {"delete", "deactivate", "terminate", "unsubscribe"}
 SWITCHING = frozenset({"switch", "swap", "change", "move", "convert", "trade", "replace"})
 SWITCHING |= {"exchange", "trade in", "go", "upgrade", "downgrade"}
 # Adjectives that place a thing in its owner's history, not name it ("our old Dyson", "my

@@ -199,9 +199,12 @@ def _on_a_diet(pred, subject: str, negated: bool) -> Iterator[Reading]:
 def _a_time(adjunct) -> bool:
     """A noun adjunct of the copula that dates the stay: one the recogniser calls a date or a
     time, or a bare noun ("today", "tonight": a noun standing alone as an adjunct names when,
-    where the recogniser left it unlabelled)."""
+    where the recogniser left it unlabelled); chat's interjections ("omg", "lol", "tbh"),
+    which the tagger makes such nouns, date nothing."""
+    from agentmem.facts.extraction.register import CHAT_WORDS
+
     return entity_type(adjunct) in ("DATE", "TIME") or (
-        adjunct.pos_ == "NOUN" and not list(adjunct.children)
+        adjunct.pos_ == "NOUN" and not list(adjunct.children) and adjunct.lower_ not in CHAT_WORDS
     )
 
 

@@ -15,7 +15,10 @@ Two closed classes, read from the parse, not from one phrasing:
                           clause does not name (no "from", no object); the fact carries
                           `IMPLIED` as what it ends, and the resolver ends the subject's
                           stored value the switch replaces (`agentmem.facts.implied`); a
-                          switch to a place states the new home
+                          switch to a place states the new home; a move of post ("jumped
+                          ship to X", "transferred to X", "moved over to X": `transferred_to`)
+                          may replace an employer or a school, a switch of tool or provider
+                          (`switched_to`) never does
 
 Phrasal verbs of leaving and ceasing ("step down", "stand down", "bow out", "drop out",
 "pack in") are members of the verb classes of `extraction_change_verbs`.
@@ -51,6 +54,11 @@ ENDED_AFTER = frozenset({"at", "from", "with", "on", "in", "as", "of"})
 IMPLIED_SWITCH = frozenset({"switch", "switch over", "migrate", "transfer", "change"})
 IMPLIED_SWITCH |= {"change over", "move over", "convert", "swap over", "go over"}
 PLACES = frozenset({"GPE", "LOC"})
+# Of those, the verbs of moving one's post or place of study ("transferred to Coimbra",
+# "moved over to Revolut"); the others ("switched", "migrated", "changed over") take a
+# tool, a provider or a product, which never fills an employer's slot: the new value is
+# stored as `transferred_to` or `switched_to` (`agentmem.facts.implied`).
+MOVES = frozenset({"transfer", "move over", "go over"})
 
 
 def idiom_object(pred):
@@ -115,13 +123,15 @@ def implied_switch(pred, subject: str) -> Iterator[Change]:
     if entity_type(new) in PLACES and (value := value_text(new)):
         yield subject, "lives_in", value, False, None  # "transferred to Leeds": a new home
     elif value := value_text(new):
-        yield subject, "switched_to", value, False, IMPLIED
+        moved = idiom is not None or phrase(pred) in MOVES  # "jumped ship to X": a post
+        yield subject, "transferred_to" if moved else "switched_to", value, False, IMPLIED
 
 
 __all__ = [
     "IDIOMS",
     "IMPLIED",
     "IMPLIED_SWITCH",
+    "MOVES",
     "idiom_object",
     "implied_switch",
     "is_implied_switch",

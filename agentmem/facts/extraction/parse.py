@@ -33,12 +33,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentmem.facts.extraction import (
+    bygone,
     change,
     chat,
     idioms,
     instead,
     losses,
+    membership,
     negation,
+    present,
     renaming,
     replacement,
 )
@@ -66,6 +69,7 @@ from agentmem.facts.extraction.pipeline import (
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, slots
 from agentmem.facts.extraction.sentences import HEDGE
 from agentmem.facts.extraction.subjects import co_subjects, relations, subject_of, who
+from agentmem.facts.extraction.symbols import as_breaks
 from agentmem.facts.extraction.values import value_text
 from agentmem.types import Fact
 
@@ -98,14 +102,14 @@ class ParseExtractor(FactExtractor):
         self._parser = Parser(self.nlp)
 
     def _extract(self, text: str, *, source: str) -> list[Fact]:
-        text, names = masked(text, known_word)
+        text, names = masked(as_breaks(text), known_word)
         return unmasked(self._read(self._parser.parse([text])[0], source), names)
 
     def _extract_batch(self, texts, source, speakers) -> list[list[Fact]]:
         """One batched parse for many texts (several times faster than one by one)."""
         out: list[list[Fact]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        plain = [masked(texts[i], known_word) for i in todo]
+        plain = [masked(as_breaks(texts[i]), known_word) for i in todo]  # emoji: a full stop
         docs = self._parser.parse([text for text, _ in plain])
         for i, doc, (_, names) in zip(todo, docs, plain, strict=True):
             out[i] = as_speaker(unmasked(self._read(doc, source), names), speakers[i])
@@ -118,6 +122,7 @@ class ParseExtractor(FactExtractor):
                 continue
             confidence = CONFIDENCE * (0.75 if HEDGE.search(sentence.text) else 1.0)
             readings = list(reread(sentence, _readings, self._parser.one))
+            readings = present.settled(readings, bool(instead.replaced_words(sentence)))
             readings = replacement.it_is_now(sentence, instead.rewrite(sentence, readings))
             readings = replacement.replaced(readings)
             for subject, attribute, value, negated, ends in readings:
@@ -168,6 +173,10 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
         yield from losses.owner_of_lost(pred)  # "my hamster passed away"
         if _asserted(pred) and not negation.negated_clause(pred):
             yield from dismissed(pred)  # "IKEA made me redundant"
+        if _asserted(pred) or pred.tag_ == "VBD":  # "was a phase", "was my last shift"
+            yield from bygone.ended(pred, subject_of(pred) or chat.dropped_subject(pred))
+    yield from bygone.former(sentence)  # "my ex-employer Accenture"
+    yield from present.fragment(sentence)  # "Brave now, firefox kept crashing"
 
 
 def _dropped_change(pred) -> bool:
@@ -194,7 +203,8 @@ def _each_subject(pred) -> Iterator[Reading]:
     """The clause's readings, for each of its coordinated subjects ("Ana and I live in Rome")."""
     others = co_subjects(pred)
     first = subject_of(pred) if others else None
-    for reading in _clause(pred):
+    read = membership.as_membership(pred, [*_clause(pred), *membership.belongs(pred)])
+    for reading in present.replacing(pred, read):  # "I'm at KPMG now"
         yield reading
         if reading[0] == first:  # not the one a clause of parting names ("Tariq and Noor")
             yield from ((other, *reading[1:]) for other in others if other not in reading[:3])

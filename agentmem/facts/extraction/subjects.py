@@ -26,6 +26,11 @@ from agentmem.facts.extraction.pipeline import known_adjective, predicate_index
 SPEAKER = frozenset({"i", "me", "my", "we", "us", "our"})
 RELATIVE_TAGS = ("WP", "WDT")  # who, that, which
 ANAPHORS = frozenset({"he", "she", "him", "her"})
+# Words of kin one calls a parent or grandparent by, used as their name ("Mum's at the
+# hospital now", "Dad sold the Volvo", "Grandad gave up driving"): the speaker's.
+KIN_NAMES = frozenset({"mum", "mom", "mam", "mummy", "mommy", "dad", "daddy", "ma", "pa"})
+KIN_NAMES |= {"nan", "nana", "nanna", "gran", "granny", "grandma", "grandad", "granddad"}
+KIN_NAMES |= {"grandpa", "grandmother", "grandfather", "mother", "father"}
 SUBJECT_DEPS = ("nsubj", "nsubjpass")
 LOOKBACK = 200  # tokens searched for the referent of "he"/"she"
 # Prepositions whose object may be a person: company, address, topic, agent.
@@ -131,6 +136,8 @@ def who(token) -> str | None:
         return None
     if word in ANAPHORS:
         return antecedent(token)
+    if word in KIN_NAMES and token.text[:1].isupper() and not _determined(token):
+        return f"{USER}'s {word}"  # "Mum's at the hospital now": the speaker's mum
     if token.pos_ == "PROPN" or looks_named(token):
         return name(token)
     if token.pos_ != "NOUN":
@@ -147,6 +154,10 @@ def who(token) -> str | None:
         if (t.dep_ in ("amod", "compound") and t.i not in owners) or t.i == token.i
     ]
     return f"{whose}'s " + " ".join(t.lower_ for t in sorted(words, key=lambda t: t.i))
+
+
+def _determined(token) -> bool:
+    return any(c.dep_ in ("det", "poss", "amod", "compound") for c in token.children)
 
 
 def looks_named(token) -> bool:
