@@ -65,7 +65,8 @@ def test_recall_finds_a_cold_token_for_a_query_aimed_at_it(tiny, ids):
     aim = torch.stack([exact[h, r] for h, r in enumerate(rows)])  # (heads, d)
     group = session.llm.model.config.num_attention_heads // st.keys.shape[1]
     query = (aim.repeat_interleave(group, 0) * 4)[None, :, None, :]
-    _, _, recalled = session.policy.extra_kv(st, query)
+    valid = session.policy.extra_kv(st, query)[2]
+    recalled = valid[:, : tiers.recalled.shape[1]]  # the block summaries follow
     attended = torch.cat([tiers.warm.pos, tiers.cold.pos.gather(1, tiers.recalled)], 1)
     valid = torch.cat([torch.ones_like(tiers.warm.pos, dtype=torch.bool), recalled], 1)
     for h, p in enumerate(wanted):

@@ -151,8 +151,10 @@ def _attend_observed(cache, state, query, key, value, scaling):
         parts = [] if resident is None else [resident[1][0]]
         m = w
         if extra is not None:
-            ek, ev, emask = extra
+            ek, ev, emask = extra[:3]
             es = _scores(qg[:, :, start:stop], ek[0], scaling)
+            if len(extra) > 3:  # rows standing for several tokens (CMP's block summaries)
+                es += extra[3][:, None, None, :]
             es.masked_fill_(~emask[:, None, None, :], float("-inf"))
             scores = torch.cat([scores[..., :w], es, scores[..., w:]], -1)
             parts.append(ev[0])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import torch
 
 from agentmem.kv.tiers import ColdStore, WarmTier
+from agentmem.kv.tiers.summary import BlockSummary
 
 
 @dataclass
@@ -27,6 +28,7 @@ class _Tiers:
     bulk: bool = False  # the running forward is a bulk prefill (see ``query_chunk``)
     held: tuple | None = None  # the last recall (keys, values, mask, slots), kept on device
     held_age: int = 0  # decoded tokens that have read ``held``
+    summary: BlockSummary | None = None  # the unrecalled blocks' summaries (``summarize``)
 
 
 class Recall:
@@ -72,11 +74,34 @@ class Recall:
 
     def extra_kv(self, state, query: torch.Tensor, lse: torch.Tensor | None = None):
         """The cold blocks recalled for this query chunk ``query: (1, q_heads, q, d)``; ``lse``
-        (a decoded token's, from the attention) is the selection's normaliser when given."""
+        (a decoded token's, from the attention) is the selection's normaliser when given.
+        With ``summarize``, the other blocks' summaries follow, with their log-masses."""
         tiers = state.extra.get("cmp")
         if tiers is None or not (tiers.cold.length > tiers.warm.length and tiers.recall):
             return None
-        return self._recall(state, tiers, query, lse)
+        recalled = self._recall(state, tiers, query, lse)
+        if tiers.summary is None:
+            return recalled
+        return self._with_summaries(tiers, recalled)
+
+    @staticmethod
+    def _with_summaries(tiers: _Tiers, recalled):
+        """``recalled`` (keys, values, validity) and, after it, one summary row per group of
+        cold blocks (`BlockSummary`) weighted by its tokens that this chunk neither recalled
+        nor reads in tier 1: ``(keys, values, validity, log_mass)``, the recalled rows' 0."""
+        keys, values, valid = recalled
+        summary = tiers.summary
+        sk, sv, count, per_block = summary.rows(tiers.cold)
+        chosen = tiers.held[4].to(count.device)
+        left = count.scatter_add(1, chosen // summary.group, -per_block.gather(1, chosen))
+        open_ = left > 0.5  # attended exactly already: the recall, or tier 1
+        zero = torch.zeros(valid.shape, dtype=left.dtype, device=left.device)
+        return (
+            torch.cat([keys, sk[None].to(keys.dtype)], 2),
+            torch.cat([values, sv[None].to(values.dtype)], 2),
+            torch.cat([valid, open_.to(valid.device)], 1),
+            torch.cat([zero, left.clamp_min(1.0).log()], 1),
+        )
 
     def _recall(self, state, tiers: _Tiers, query: torch.Tensor, lse=None):
         """The cold blocks for this query chunk. A decoded token starts from the held recall:
