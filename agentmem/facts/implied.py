@@ -113,7 +113,7 @@ def names_a_thing(value: str) -> bool:
     words = [w for w in value.split() if w.lower() not in _ARTICLES]
     if any(w[:1].isupper() for w in words):
         return True
-    from agentmem.facts.extraction.register import lexicon_of_pipeline
+    from agentmem.facts.extraction.word_lexicon import lexicon_of_pipeline
 
     ordinary = lexicon_of_pipeline()
     return ordinary is not None and any(w.isalpha() and not ordinary(w) for w in words)

@@ -201,7 +201,7 @@ def _a_time(adjunct) -> bool:
     time, or a bare noun ("today", "tonight": a noun standing alone as an adjunct names when,
     where the recogniser left it unlabelled); chat's interjections ("omg", "lol", "tbh"),
     which the tagger makes such nouns, date nothing."""
-    from agentmem.facts.extraction.register import CHAT_WORDS
+    from agentmem.facts.extraction.word_lexicon import CHAT_WORDS
 
     return entity_type(adjunct) in ("DATE", "TIME") or (
         adjunct.pos_ == "NOUN" and not list(adjunct.children) and adjunct.lower_ not in CHAT_WORDS
