@@ -245,6 +245,9 @@ class Fact(_Record):
     # what a statement of change ends, as it names it ("left Initech", "swapped Windows for
     # Linux": Windows): the subject's stored value it names ends (`agentmem.facts.endings`)
     ends: str | None = None
+    # the text says the value holds beside the subject's others ("I also work at KPMG"): the
+    # stored value of a single-valued slot stays active (`agentmem.facts.extraction.additions`)
+    added: bool = False
 
 
 @dataclass

@@ -110,8 +110,8 @@ def decide_fact(
     """
     timeline = sorted(timeline, key=lambda r: (as_utc(r.valid_from), as_utc(r.recorded_at)))
     attribute = candidate.attribute or ""
-    if is_multi(attribute, config):
-        return _decide_multi(candidate, timeline, config)
+    if is_multi(attribute, config) or candidate.metadata.get("added"):
+        return _decide_multi(candidate, timeline, config)  # "I also work at KPMG": beside
     later = [r for r in timeline if as_utc(r.valid_from) > as_utc(candidate.valid_from)]
     if later:
         return _decide_history(candidate, timeline, later[0])

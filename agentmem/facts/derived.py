@@ -80,6 +80,8 @@ def as_fact(candidate: MemoryRecord, fact: Fact) -> MemoryRecord:
         metadata.setdefault("episode_id", fact.episode_id)
     if fact.ends:
         metadata["ends"] = fact.ends
+    if fact.added:
+        metadata["added"] = True
     return dataclasses.replace(
         candidate,
         kind="fact",

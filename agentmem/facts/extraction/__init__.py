@@ -106,8 +106,11 @@ def _within(part: list[str], words: list[str]) -> bool:
 
 def _ends(known: list[Fact], found: list[Fact]) -> list[Fact]:
     """`known`, each taking what the same fact of `found` says it ends ("I left Initech": the
-    rules read the retraction, the parse what it ends, `extraction_change`)."""
+    rules read the retraction, the parse what it ends, `extraction_change`) and whether it
+    adds its value beside the others (`extraction_additions`)."""
     ends = {_key(f): f.ends for f in found if f.ends is not None}
+    added = {_key(f) for f in found if f.added}  # "I also work at KPMG" (`additions`)
+    known = [dataclasses.replace(f, added=True) if _key(f) in added else f for f in known]
     return [dataclasses.replace(f, ends=ends[_key(f)]) if _key(f) in ends else f for f in known]
 
 

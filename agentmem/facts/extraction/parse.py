@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentmem.facts.extraction import (
+    additions,
     bygone,
     change,
     chat,
@@ -125,9 +126,12 @@ class ParseExtractor(FactExtractor):
             readings = present.settled(readings, bool(instead.replaced_words(sentence)))
             readings = replacement.it_is_now(sentence, instead.rewrite(sentence, readings))
             readings = replacement.replaced(readings)
+            clauses = additions.added_clauses(sentence)
             for subject, attribute, value, negated, ends in readings:
                 key = (subject, attribute, value.lower(), negated)
                 fact = _fact(subject, attribute, value, negated, confidence, source, ends)
+                if not negated and not ends and additions.adds(sentence, value, clauses):
+                    fact = dataclasses.replace(fact, added=True)  # "I also work at KPMG"
                 if attribute == "does" and not negated and (often := frequency(sentence)):
                     fact = dataclasses.replace(fact, text=habit_text(subject, value, often))
                 facts.setdefault(key, fact)
