@@ -106,12 +106,22 @@ def _verb_templates(attribute: str) -> tuple[str, str]:
     preposition (`vocabulary.related_slot`: "volunteer_at") as that verb ("Ana volunteers at
     the shelter"), any other as "S's attribute is V"."""
     verb, _, preposition = attribute.rpartition("_")
+    if preposition in SLOT_PREPOSITIONS and verb.isalpha() and is_past_form(verb):
+        # a slot named by what happened ("switched_to", "transferred_to"): said as an event
+        return f"{{s}} {verb} {preposition} {{v}}", f"{{s}} has not {verb} {preposition} {{v}}"
     if preposition in SLOT_PREPOSITIONS and verb.isalpha():
         return (
             f"{{s}} {third_person(verb)} {preposition} {{v}}",
             f"{{s}} does not {verb} {preposition} {{v}}",
         )
     return "{s}'s {a} is {v}", "{s}'s {a} is not {v}"
+
+
+def is_past_form(verb: str) -> bool:
+    """Whether a slot's verb is a regular past form ("switched", "transferred"), whose past
+    participle is the same word, rather than a base form that ends the same way ("need",
+    "shed", "embed")."""
+    return len(verb) > 4 and verb.endswith("ed") and not verb.endswith(("eed", "bed"))
 
 
 def third_person(verb: str) -> str:
