@@ -84,7 +84,7 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         yield from (v for t in things if t is not None and (v := _activity_words(t)))
         return
     if objects:
-        yield from (f"{_gerund(pred)} {v}" for o in objects if (v := _noun_words(o)))
+        yield from (f"{_gerund(pred)} {v}" for o in objects if (v := _object_words(o)))
         return
     if any(c.dep_ in MODIFIER_DEPS for c in pred.children) and _untold(pred):
         yield _gerund(pred)
@@ -151,6 +151,14 @@ def _noun_words(noun) -> str:
         return ""
     words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ not in ("det", "poss", "predet")]
     return " ".join(t.lower_ if t.pos_ == "NOUN" else t.text for t in words)
+
+
+def _object_words(obj) -> str:
+    """An object's value words; an amount written with digits ("run 5k", "swim 2km", tagged
+    anything from a number to a pronoun) is the measure of the activity and kept as typed."""
+    if obj.text[:1].isdigit() and not any(c.dep_ == "prep" for c in obj.children):
+        return obj.text
+    return _noun_words(obj)
 
 
 def _named_kind(token) -> bool:

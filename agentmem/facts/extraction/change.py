@@ -77,6 +77,7 @@ from agentmem.facts.extraction.leaving import (
     is_implied_switch,
     left_by_idiom,
 )
+from agentmem.facts.extraction.negation import is_negation
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
 from agentmem.facts.extraction.replacement import switched, then_taken
@@ -90,7 +91,8 @@ def is_change(pred) -> bool:
     said = phrase(pred)
     ending = said in ENDING or pred.lemma_ in ENDING or _used_to(pred)
     ending = ending or idiom_object(pred) is not None or is_implied_switch(pred)
-    return ending or said in SWITCHING or said in BEGINNING or _qualified(pred) is not None
+    begun = said in BEGINNING or taken_to(pred) is not None
+    return ending or said in SWITCHING or begun or _qualified(pred) is not None
 
 
 def _used_to(pred) -> bool:
@@ -137,6 +139,8 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
         yield from swapped
     elif said in BEGINNING or pred.lemma_ in ("start", "begin"):
         yield from _begun(pred, subject, said)
+    elif (pursuit := taken_to(pred)) is not None and not _negated(pred):
+        yield subject, "does", pursuit.lower_, False, None
     elif said in ENDING or pred.lemma_ in ENDING or _used_to(pred):
         ended = list(_ended(pred, subject, said))
         taken = [] if any(r[1] == "spouse" for r in ended) else list(then_taken(pred))
@@ -374,6 +378,34 @@ def _parallel_slot(pred) -> str | None:
 
 # --- beginning ---------------------------------------------------------------------------
 
+# Phrasal verbs of taking to a pursuit that name it only by an -ing form ("picked up
+# knitting", "I've been getting into running"); with another object they say other things
+# ("picked up the kids", "got into Harvard", "got into trouble").
+TAKING_TO = frozenset({"pick up", "get into"})
+
+
+def taken_to(pred):
+    """The gerund a verb of taking to a pursuit names ("picked up knitting"), else None."""
+    lemma = pred.lemma_.lower()
+    for child in pred.children:
+        if child.dep_ == "prt" and f"{lemma} {child.lower_}" in TAKING_TO:
+            found = [c for c in pred.children if c.dep_ in ("dobj", "xcomp")]
+        elif child.dep_ == "prep" and f"{lemma} {child.lower_}" in TAKING_TO:
+            found = [c for c in child.children if c.dep_ == "pobj"]
+        else:
+            continue
+        return next((c for c in found if is_gerund(c) and not _has_object(c)), None)
+    return None
+
+
+def _has_object(verb) -> bool:
+    """A gerund with its own object or complement ("picked up smoking again" has none)."""
+    return any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children)
+
+
+def _negated(pred) -> bool:
+    return any(is_negation(c) for c in pred.children)
+
 
 def _begun(pred, subject: str, said: str) -> Iterator[Change]:
     """'took up pottery', 'started working at Hooli', 'began learning Korean'."""
@@ -381,10 +413,12 @@ def _begun(pred, subject: str, said: str) -> Iterator[Change]:
         if child.dep_ == "xcomp" and child.pos_ == "VERB":
             found = [(a, v) for a, v, negated in slots(child) if not negated]
             found = found or held_or_done(child, any_tense=True)
+            if not found and is_gerund(child) and not _has_object(child):
+                found = [("does", child.lower_)]  # "took up baking during lockdown"
             yield from ((subject, a, v, False, None) for a, v in found)
             return
-        if child.dep_ == "dobj" and said == "take up" and (value := value_text(child)):
-            yield subject, "does", value, False, None
+        if child.dep_ in ("dobj", "xcomp") and said == "take up" and (value := value_text(child)):
+            yield subject, "does", value, False, None  # "took up climbing": xcomp, a noun
 
 
 __all__ = [

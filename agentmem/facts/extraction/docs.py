@@ -46,7 +46,7 @@ class Parser:
         self._parses = Coalescer(self._parse, max_batch=BATCH, isolate=True)
         # the chat register's names and left-out subjects (`register`)
         self._lexicon, self._name_parts = register.lexicon(nlp), register.name_parts(nlp)
-        self._verbs = register.verbs(nlp)
+        self._verbs, self._past = register.verbs(nlp), register.past_forms(nlp)
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
         """Docs of `texts`, cleaned, read as prose where written in the chat register
@@ -73,7 +73,9 @@ class Parser:
         that need it parsed again in one batch, a restoration the parse does not bear out
         dropped."""
         again = {
-            i: t for i, doc in enumerate(docs) if (t := register.with_subject(doc, self._verbs))
+            i: t
+            for i, doc in enumerate(docs)
+            if (t := register.with_subject(doc, self._verbs, self._past))
         }
         if not again:
             return docs

@@ -62,6 +62,7 @@ from agentmem.facts.extraction.word_lexicon import (
     lexicon,
     lexicon_of_pipeline,
     name_parts,
+    past_forms,
     pipeline_lexicon,
     verbs,
 )
@@ -186,12 +187,15 @@ def respelt(text: str) -> str:
     return normalised(text, lambda w: True)
 
 
-def with_subject(doc: Any, verbs: frozenset[str] = frozenset()) -> str | None:
+def with_subject(
+    doc: Any, verbs: frozenset[str] = frozenset(), past: frozenset[str] = frozenset()
+) -> str | None:
     """The text of `doc` with "I" before each sentence that opens with a subjectless verb
     of the speaker's own report, or None where there is none (`verbs`: the lexicon's verbs,
     for an opening verb the tagger took for another part of speech, as it may at a
-    sentence's start: "live in Ystad" tagged as an adverb)."""
-    at = [s.start for s in doc.sents if _reports_without_subject(s, verbs)]
+    sentence's start: "live in Ystad" tagged as an adverb; `past`: the lexicon's irregular
+    past forms, for one the tagger took for a base: "Took up fencing")."""
+    at = [s.start for s in doc.sents if _reports_without_subject(s, verbs, past)]
     if not at:
         return None
     text, parts, start = doc.text, [], 0
@@ -215,7 +219,9 @@ def borne_out(doc: Any) -> bool:
     )
 
 
-def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
+def _reports_without_subject(
+    sentence, verbs: frozenset[str], past_forms: frozenset[str] = frozenset()
+) -> bool:
     """A sentence that opens with its main verb (after any adverbs: "really like", "just
     moved"), or with that verb's auxiliary or negation ("dont have", "was laid off"), with
     no subject, no addressee ("tell me ...") and no question mark, and that reports rather
@@ -238,6 +244,7 @@ def _reports_without_subject(sentence, verbs: frozenset[str]) -> bool:
     if first.i == root.i or (first.head.i == root.i and first.dep_ in ("aux", "auxpass")):
         if root.pos_ in ("VERB", "AUX") and first.tag_ in FINITE_OR_BASE:
             past = first.tag_ in ("VBD", "VBN") or root.tag_ in ("VBD", "VBN")
+            past = past or first.lower_ in past_forms  # "Took up fencing" tagged a base
             return past or root.lemma_.lower() in STATES
     # a verb of the lexicon the tagger took for another part of speech: "live in X" as an
     # adverb, "work at X" as a noun (of state), "love hiking" as a noun's
@@ -294,6 +301,7 @@ __all__ = [
     "lexicon_of_pipeline",
     "name_parts",
     "normalised",
+    "past_forms",
     "respelt",
     "borne_out",
     "verbs",

@@ -55,7 +55,9 @@ def renamed(pred, subject: str | None) -> Iterator[Change]:
     naming = pred.lemma_.lower() in NAMING
     if pred.lemma_.lower() == "rename" or naming:
         words = [t for c in pred.children if c.dep_ in OBJECT_DEPS for t in c.subtree]
-        names = [t for t in words if t.pos_ == "PROPN"]
+        # the name a naming gives follows its verb ("we call my mum Mags"); a proper noun
+        # before it is an adverbial ("Every Sunday I call my mum") or a subject
+        names = [t for t in words if t.pos_ == "PROPN" and t.i > pred.i]
         things = [t for t in words if t.pos_ in ("NOUN", "ADJ") and t.dep_ != "poss"]
         new, thing = (names[-1] if names else None), (things[0] if things else None)
     else:

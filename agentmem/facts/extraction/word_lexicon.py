@@ -48,6 +48,23 @@ def verbs(nlp: Any) -> frozenset[str]:
     return frozenset(lookups.get_table("lemma_index").get("verb", ()))
 
 
+@functools.cache
+def past_forms(nlp: Any) -> frozenset[str]:
+    """The irregular past forms of verbs in `nlp`'s lexicon ("took", "went", "began"): the
+    lemmatizer's exceptions that are no base form of a verb themselves ("found", "saw" and
+    "left" as bases stay out: "found" a company)."""
+    index, exc = _tables(nlp)
+    bases = frozenset(index.get("verb", ()))
+    return frozenset(
+        form
+        for form, lemmas in exc.get("verb", {}).items()
+        if form.isalpha()
+        and form not in bases
+        and not form.endswith(("ing", "s"))
+        and all(lemma not in (form, "be") for lemma in lemmas)
+    )
+
+
 def lexicon_of_pipeline() -> Callable[[str], bool] | None:
     """`lexicon` of the loaded parse pipeline; None where none is loaded."""
     return pipeline_lexicon()[0]

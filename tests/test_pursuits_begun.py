@@ -1,0 +1,74 @@
+"""Pursuits taken up and habits measured, read by the parse extractor (the default of
+consolidation), in phrasings written apart from the ones the code was tried on:
+
+- a phrasal verb of taking to a pursuit ("pick up", "get into") names it by an -ing form;
+  with a noun it says something else (an errand, an admission, an illness);
+- "take up" with its pursuit parsed as a complement;
+- an amount written with digits is the measure of a habit ("run 5k"), not a value lost;
+- a proper noun before a verb of naming is no name it gives ("Every Sunday I call my mum").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentmem.facts.extraction import make_extractor
+
+
+@pytest.fixture(scope="module")
+def read():
+    extractor = make_extractor("parse")
+    return lambda text: {
+        (f.subject, f.attribute, f.value, f.negated) for f in extractor.extract(text)
+    }
+
+
+TAKEN = [  # (text, subject, activity)
+    ("Grandpa picked up woodturning when he retired.", "user's grandpa", "woodturning"),
+    ("Honestly I've been getting into bouldering lately.", "user", "bouldering"),
+    ("Lena got into rowing at uni.", "Lena", "rowing"),
+    ("Took up fencing in January.", "user", "fencing"),
+    ("My partner took up baking during lockdown.", "user's partner", "baking"),
+]
+
+
+@pytest.mark.parametrize("text,subject,activity", TAKEN)
+def test_a_pursuit_taken_up_is_what_its_subject_does(read, text, subject, activity):
+    assert (subject, "does", activity, False) in read(text)
+
+
+NOT_PURSUITS = [
+    "Could you pick up some bread later?",
+    "My cousin got into Cambridge.",
+    "We picked up Dan from the station.",
+    "He got into trouble at school.",
+    "I never got into jogging.",
+    "I haven't picked up painting yet.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_PURSUITS)
+def test_other_objects_and_negations_state_no_pursuit(read, text):
+    assert not [f for f in read(text) if f[1] == "does" and not f[3]], read(text)
+
+
+@pytest.mark.parametrize(
+    "text,subject,activity",
+    [
+        ("I run 10k most Sundays.", "user", "running 10k"),
+        ("Omar rows 5k before work.", "Omar", "rowing 5k"),
+    ],
+)
+def test_an_amount_in_digits_measures_the_habit(read, text, subject, activity):
+    assert (subject, "does", activity, False) in read(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Every Thursday I phone my nan.", "Most Fridays I call my brother."]
+)
+def test_a_day_before_a_verb_of_naming_is_no_name(read, text):
+    assert not [f for f in read(text) if f[1] == "name"], read(text)
+
+
+def test_a_name_after_a_verb_of_naming_is_still_given(read):
+    assert ("user's brother", "name", "Pip", False) in read("We all call my brother Pip.")
