@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
 from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
@@ -28,6 +29,9 @@ PLACE_SLOTS = frozenset({"lives_in", "from"})
 # Verbs of liking and disliking: transitive by meaning, so what follows is their object.
 ATTITUDE = frozenset(verb for verbs in ATTITUDE_VERBS.values() for verb in verbs)
 # The roles the tagger gives such an object when it misreads its class.
+# Parts of the day and week that a verb takes as its object to say when ("work nights").
+TIMES = frozenset({"morning", "afternoon", "evening", "night", "weekend", "weekday", "shift"})
+TIMES |= {"day", "week", "weekdays", "lunchtime", "overnight"}
 MISREAD_OBJECT_DEPS = frozenset({"advmod", "npadvmod", "amod", "acomp", "oprd", "attr", "dep"})
 
 
@@ -37,7 +41,8 @@ def slots(pred) -> Iterator[tuple[str, str, bool]]:
     base = pred.lemma_.lower()
     particle = " ".join(c.lower_ for c in pred.children if c.dep_ == "prt")
     head = f"{base} {particle}".strip()
-    moved = any(c.dep_ == "dobj" for c in pred.children)  # "moved the meeting to Friday"
+    # "moved the meeting to Friday": an object moved; "work nights at the hospital": a time
+    moved = any(c.dep_ == "dobj" and not when(c) for c in pred.children)
     for child in pred.children:
         if child.dep_ in ("prep", "dative", "agent") and not moved:
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -57,6 +62,12 @@ def slots(pred) -> Iterator[tuple[str, str, bool]]:
             if not any(c.dep_ == "aux" for c in child.children):  # "love hiking", not "plan to"
                 if value := value_text(child):
                     yield attribute, value, False
+
+
+def when(noun) -> bool:
+    """A noun that says when, as a verb's object ("work nights", "work Saturdays", "do
+    weekends"): a date or time by the parse's entities, or a part of the day or week."""
+    return entity_type(noun) in ("DATE", "TIME") or noun.lemma_.lower() in TIMES
 
 
 def _object(child) -> bool:

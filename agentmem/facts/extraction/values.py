@@ -58,6 +58,10 @@ def lower_case_name(obj) -> bool:
     return not any(c.dep_ in ("det", "poss", "amod", "nummod", "compound") for c in obj.children)
 
 
+# Marks written between two words of one value with no space around them.
+JOINERS = frozenset({"-", "/", "–"})
+
+
 def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
     """The object's constituent, without leading determiners; 'the village of Ashcombe' and
     'a town called Ballina' -> the name. A `role` ends before where and for whom ("a nurse
@@ -77,9 +81,24 @@ def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
         words = [t for t in words if not any(a.dep_ == "prep" for a in _path(t, token))]
     while words and (_determiner(words[0]) or words[0].lower_ == "my"):
         words = words[1:]
+    words = _with_joiners(words)
     text = "".join(t.text_with_ws for t in words[:-1]) + (words[-1].text if words else "")
     text = text.strip(" ,.;:-!")
     return text if text and len(text.split()) <= MAX_VALUE_WORDS else ""
+
+
+def _with_joiners(words: list) -> list:
+    """`words` with the hyphens and slashes written between two of them, which the parse
+    hangs elsewhere ("first-year teacher" read as "firstyear teacher" without them)."""
+    at = {t.i for t in words}
+    doc = words[0].doc if words else None
+    joiners = [
+        doc[i]
+        for i in range(min(at, default=0) + 1, max(at, default=0))
+        if i not in at and doc[i].text in JOINERS and i - 1 in at and i + 1 in at
+        and not doc[i - 1].whitespace_
+    ]  # fmt: skip
+    return sorted([*words, *joiners], key=lambda t: t.i) if joiners else words
 
 
 def _determiner(token) -> bool:

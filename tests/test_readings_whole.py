@@ -1,0 +1,56 @@
+"""Readings the parse extractor kept whole or dropped, in phrasings written apart from the
+ones the code was tried on:
+
+- a time as a verb's object ("work nights") leaves the verb's place of work to be read, where
+  a moved object ("moved the meeting to Friday") still reads no slot;
+- an amount after "is" ("about 40 minutes", "three bedrooms") is no kind the subject is;
+- a value written with a hyphen keeps it ("first-year", "part-time") and is read once.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentmem.facts.extraction import make_extractor
+
+
+@pytest.fixture(scope="module")
+def read():
+    extractor = make_extractor("parse")
+    return lambda text: {(f.subject, f.attribute, f.value) for f in extractor.extract(text)}
+
+
+@pytest.mark.parametrize(
+    "text,subject,place",
+    [
+        ("Mostly I work nights at the care home.", "user", "care home"),
+        ("My dad works weekends at the garage.", "user's dad", "garage"),
+        ("Kofi works Sundays at a bakery.", "Kofi", "bakery"),
+    ],
+)
+def test_a_time_as_object_leaves_the_place_of_work(read, text, subject, place):
+    assert (subject, "works_at", place) in read(text)
+
+
+def test_a_moved_object_still_reads_no_slot(read):
+    assert not [f for f in read("We moved the party to Leeds.") if f[1] == "lives_in"]
+
+
+@pytest.mark.parametrize(
+    "text", ["My walk to school is about 20 minutes.", "Our house is three bedrooms."]
+)
+def test_an_amount_is_no_kind(read, text):
+    assert not [f for f in read(text) if f[1] == "is_a"], read(text)
+
+
+@pytest.mark.parametrize(
+    "text,attribute,value",
+    [
+        ("My brother is a second-year student.", "job_title", "second-year student"),
+        ("My mum is a part-time nurse.", "job_title", "part-time nurse"),
+        ("I really love lo-fi music.", "likes", "lo-fi music"),
+    ],
+)
+def test_a_hyphenated_value_keeps_its_hyphen_once(read, text, attribute, value):
+    values = {v for _, a, v in read(text) if a == attribute}
+    assert value in values and value.replace("-", "") not in values, values
