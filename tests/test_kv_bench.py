@@ -21,7 +21,8 @@ def test_bench_kv_writes_json_and_plot(tmp_path):
     saved = json.loads((tmp_path / "kv.json").read_text())
     assert set(saved) >= {"model", "device", "torch", "results"}
     for row in saved["results"]:
-        extra = {"wilson95"} if row["metric"].startswith("accuracy@") else set()
+        answers = row["metric"].startswith(("accuracy@", "kept_of_full@"))
+        extra = {"wilson95"} if answers else set()
         assert set(row) == {"task", "policy", "budget", "metric", "value", "n"} | extra
         if extra:
             low, high = row["wilson95"]

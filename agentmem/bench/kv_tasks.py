@@ -148,23 +148,35 @@ def retrieval(
     llm, task: str, lengths: Sequence[int], budgets: Sequence[float], policies: Sequence[str],
     trials: int, seed: int = 0, log: Callable[[str], object] = print, make_policy=get_policy,
 ) -> list[dict]:  # fmt: skip
-    """Rows ``{"task", "policy", "budget", "metric": "<metric>@<length>", "value", "n"}``."""
+    """Rows ``{"task", "policy", "budget", "metric": "<metric>@<length>", "value", "n"}``;
+    with "full" among the policies, ``kept_of_full@<length>`` is the share of the cases the
+    full cache answers that the policy answers too (``n``: the cases full answers)."""
     acc: dict[tuple, list[float]] = defaultdict(list)
     for length, t, case in trial_cases(task, llm.tokenizer, lengths, trials, seed):
-        for (name, budget), metrics in evaluate_case(
-            llm, case, policies, budgets, make_policy
-        ).items():
+        results = evaluate_case(llm, case, policies, budgets, make_policy)
+        for (name, budget), metrics in results.items():
             for metric, value in metrics.items():
                 acc[(name, budget, f"{metric}@{length}")].append(value)
+        for (name, budget), kept in kept_of_full(results).items():
+            acc[(name, budget, f"kept_of_full@{length}")].append(kept)
         log(f"{task} {length} trial {t + 1}/{trials} done")
     rows = []
     for (p, b, m), v in sorted(acc.items(), key=lambda kv: str(kv[0])):
         row = {"task": task, "policy": p, "budget": b, "metric": m, "value": sum(v) / len(v),
                "n": len(v)}  # fmt: skip
-        if m.startswith("accuracy@"):
+        if m.startswith(("accuracy@", "kept_of_full@")):
             row["wilson95"] = list(wilson(sum(v), len(v)))
         rows.append(row)
     return rows
+
+
+def kept_of_full(results: dict) -> dict[tuple[str, float], float]:
+    """Of one case's ``evaluate_case`` results: where the full cache answers it, whether each
+    other policy answers it too (1.0 or 0.0); nothing where full does not answer."""
+    full = results.get(("full", 1.0))
+    if full is None or full["accuracy"] != 1.0:
+        return {}
+    return {key: m["accuracy"] for key, m in results.items() if key[0] != "full"}
 
 
 def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
