@@ -34,8 +34,6 @@ PROVIDED = ("with", "through")
 # trip. The reading's slot says so until `change.replaced` decides it.
 PRESENT_STAY = "lives_in (now)"
 NOT_HOMES = TIMES | {"ORG", "PERSON", "NORP"}
-# Entity types of amounts, which no subject is a kind of.
-AMOUNTS = frozenset({"QUANTITY", "MONEY", "PERCENT", "CARDINAL", "TIME", "DATE"})
 
 
 def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -258,7 +256,7 @@ def _is_kind(comp) -> bool:
     ('part of this journey', 'a mix of excited'), a possession or a long description."""
     joined = [c.i for c in comp.children if c.dep_ in ("cc", "conj")]  # "... and lives in"
     words = [t for t in comp.subtree if t.i < min(joined, default=len(comp.doc))]
-    if any(c.dep_ == "nummod" for c in comp.children) or entity_type(comp) in AMOUNTS:
+    if comp.like_num or any(c.dep_ == "nummod" for c in comp.children):
         return False  # "my commute is about 40 minutes": an amount, not a kind
     return len(words) <= 4 and not any(t.dep_ in ("prep", "poss", "relcl", "acl") for t in words)
 
