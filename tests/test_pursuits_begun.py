@@ -5,7 +5,8 @@ consolidation), in phrasings written apart from the ones the code was tried on:
   with a noun it says something else (an errand, an admission, an illness);
 - "take up" with its pursuit parsed as a complement;
 - an amount written with digits is the measure of a habit ("run 5k"), not a value lost;
-- a proper noun before a verb of naming is no name it gives ("Every Sunday I call my mum").
+- a proper noun before a verb of naming is no name it gives ("Every Sunday I call my mum");
+- the number a person turned is their age ("my nephew turned 7").
 """
 
 from __future__ import annotations
@@ -72,3 +73,23 @@ def test_a_day_before_a_verb_of_naming_is_no_name(read, text):
 
 def test_a_name_after_a_verb_of_naming_is_still_given(read):
     assert ("user's brother", "name", "Pip", False) in read("We all call my brother Pip.")
+
+
+def test_a_bare_number_measures_no_habit(read):
+    assert not [f for f in read("Our cat turns 9 next week.") if f[1] == "does"]
+
+
+@pytest.mark.parametrize(
+    "text,subject,age",
+    [
+        ("My niece turned 12 on Saturday.", "user's niece", "12"),
+        ("Ravi turned 50 last month.", "Ravi", "50"),
+        ("I just turned 33.", "user", "33"),
+    ],
+)
+def test_the_number_a_person_turned_is_their_age(read, text, subject, age):
+    assert (subject, "age", age, False) in read(text)
+
+
+def test_a_number_a_thing_turned_is_no_age(read):
+    assert not [f for f in read("The lorry turned 2 corners.") if f[1] == "age"]

@@ -4,7 +4,8 @@ ones the code was tried on:
 - a time as a verb's object ("work nights") leaves the verb's place of work to be read, where
   a moved object ("moved the meeting to Friday") still reads no slot;
 - an amount after "is" ("about 40 minutes", "three bedrooms") is no kind the subject is;
-- a value written with a hyphen keeps it ("first-year", "part-time") and is read once.
+- a value written with a hyphen keeps it ("first-year", "part-time") and is read once;
+- a person who died ("my nan passed away") is no pet or thing lost.
 """
 
 from __future__ import annotations
@@ -54,3 +55,14 @@ def test_an_amount_is_no_kind(read, text):
 def test_a_hyphenated_value_keeps_its_hyphen_once(read, text, attribute, value):
     values = {v for _, a, v in read(text) if a == attribute}
     assert value in values and value.replace("-", "") not in values, values
+
+
+@pytest.mark.parametrize(
+    "text", ["My nan passed away in the autumn.", "Sadly my colleague died last week."]
+)
+def test_a_person_who_died_is_no_pet_lost(read, text):
+    assert not [f for f in read(text) if f[1] in ("has_pet", "pet_name")], read(text)
+
+
+def test_a_pet_that_died_still_ends(read):
+    assert ("user", "has_pet", "rabbit") in read("Our rabbit passed away on Sunday.")

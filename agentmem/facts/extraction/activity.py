@@ -154,10 +154,12 @@ def _noun_words(noun) -> str:
 
 
 def _object_words(obj) -> str:
-    """An object's value words; an amount written with digits ("run 5k", "swim 2km", tagged
-    anything from a number to a pronoun) is the measure of the activity and kept as typed."""
-    if obj.text[:1].isdigit() and not any(c.dep_ == "prep" for c in obj.children):
-        return obj.text
+    """An object's value words; an amount written with digits and its unit ("run 5k", "swim
+    2km", tagged anything from a number to a pronoun) is the measure of the activity and kept
+    as typed; a bare number ("turns 3") measures nothing."""
+    text = obj.text
+    if text[:1].isdigit() and not text.isdigit() and any(ch.isalpha() for ch in text):
+        return text if not any(c.dep_ == "prep" for c in obj.children) else ""
     return _noun_words(obj)
 
 

@@ -43,6 +43,7 @@ from agentmem.facts.extraction.pipeline import names_a_kind
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import who
 from agentmem.facts.extraction.values import value_text
+from agentmem.facts.extraction.word_lexicon import lexicon_of_pipeline
 
 DEPENDING = frozenset({"live", "do", "manage", "cope", "survive"})
 ABLE = frozenset({"can", "could", "ca"})  # "ca" of "can't"
@@ -80,14 +81,43 @@ def also_stated(pred) -> list[Said]:
 
 
 def _became(pred) -> Iterator[Said]:
-    """ "went vegan", "turned vegetarian": a bare kind as the verb's complement."""
+    """ "went vegan", "turned vegetarian": a bare kind as the verb's complement; "turned 40":
+    a bare number a person or an animal turned is their age."""
     if any(c.dep_ == "prep" and c.lower_ == "to" for c in pred.children):
         return  # "went to the gym"
+    if pred.lemma_.lower() == "turn" and (age := _age_turned(pred)) is not None:
+        yield "age", age, False
+        return
     for kind in (c for c in pred.children if c.dep_ in ("dobj", "acomp", "oprd", "attr")):
         bare = not any(c.dep_ in ("det", "poss") for c in kind.children)
         typed = kind.pos_ in ("ADJ", "NOUN") or (kind.pos_ == "PROPN" and kind.text.islower())
         if bare and typed and names_a_kind(kind.lower_):  # "vegetarian" tagged a name
             yield "is_a", kind.lower_, False
+
+
+def _age_turned(pred) -> str | None:
+    """The number a being turned ("I turned 40", "my nephew just turned 7"), else None
+    ("the bus turned 3 corners", "sales turned 10%": no being, or a counted thing)."""
+    subject = next((c for c in pred.children if c.dep_ == "nsubj"), None)
+    if subject is None or not (names_a_person(subject) or pet_kind(subject) or _a_name(subject)):
+        return None
+    for c in pred.children:
+        if (
+            c.dep_ in ("dobj", "attr", "npadvmod", "oprd")
+            and c.text.isdigit()
+            and not list(c.children)
+        ):
+            return c.text if 0 < int(c.text) < 130 else None
+    return None
+
+
+def _a_name(token) -> bool:
+    """A capitalised word the tagger took for a common noun that is no word of the lexicon
+    ("Ravi turned 50": 'Ravi' tagged NN)."""
+    if not token.text[:1].isupper() or token.tag_ != "NN":
+        return False
+    known = lexicon_of_pipeline()
+    return known is not None and not known(token.lower_)
 
 
 def copular(be, subj) -> list[tuple[str, str, str, bool]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.change import Change, phrase
-from agentmem.facts.extraction.lexicon import PET_KINDS
+from agentmem.facts.extraction.lexicon import PET_KINDS, names_a_person
 from agentmem.facts.extraction.subjects import who
 from agentmem.facts.extraction.values import value_text
 
@@ -30,6 +30,8 @@ def owner_of_lost(pred) -> Iterator[Change]:
     # "my cat Tofu", the kind parsed as the verb's adjunct right before the name
     kinds += [c for c in pred.children if c.pos_ == "NOUN" and c.i == subject.i - 1]
     for thing in kinds:
+        if thing.pos_ == "NOUN" and names_a_person(thing):
+            continue  # "my grandad passed away": a person, no pet or thing that was had
         owner = next((c for c in thing.children if c.dep_ == "poss"), None)
         whose = None if owner is None else who(owner)
         if whose is None:
