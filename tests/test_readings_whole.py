@@ -5,7 +5,8 @@ ones the code was tried on:
   a moved object ("moved the meeting to Friday") still reads no slot;
 - an amount after "is" ("about 40 minutes", "three bedrooms") is no kind the subject is;
 - a value written with a hyphen keeps it ("first-year", "part-time") and is read once;
-- a person who died ("my nan passed away") is no pet or thing lost.
+- a person who died ("my nan passed away") is no pet or thing lost;
+- "'s" before what cannot begin a noun phrase is "is" ("my partner's from Cork").
 """
 
 from __future__ import annotations
@@ -66,3 +67,19 @@ def test_a_person_who_died_is_no_pet_lost(read, text):
 
 def test_a_pet_that_died_still_ends(read):
     assert ("user", "has_pet", "rabbit") in read("Our rabbit passed away on Sunday.")
+
+
+@pytest.mark.parametrize(
+    "text,fact",
+    [
+        ("My flatmate's from Gdansk.", ("user's flatmate", "from", "Gdansk")),
+        ("My cousin's 19.", ("user's cousin", "age", "19")),
+        ("My wife's the head teacher.", ("user's wife", "job_title", "head teacher")),
+    ],
+)
+def test_an_is_written_as_s_before_no_noun_phrase(read, text, fact):
+    assert fact in read(text), read(text)
+
+
+def test_a_possessive_before_its_noun_phrase_stays_one(read):
+    assert not [f for f in read("My uncle's 3 dogs are loud.") if f[1] == "age"]

@@ -205,12 +205,10 @@ def here_is(sentence) -> Iterator[tuple[str, str, str]]:
 
 def repaired(doc, nlp):
     """`doc`, or the text parsed again with "is"/"has" for each possessive "'s" followed by
-    a participle: English puts a noun phrase after a possessive, never a verb form."""
-    spans = [
-        t
-        for t in doc[:-1]
-        if t.tag_ == "POS" and t.lower_ == "'s" and doc[t.i + 1].tag_ in ("VBN", "VBG")
-    ]
+    what cannot begin the noun phrase a possessive needs: a participle ("my dad's retired"),
+    a preposition ("my partner's from Cork"), a determiner ("Sam's a nurse") or a number
+    that ends the phrase ("my brother's 25")."""
+    spans = [t for t in doc[:-1] if t.tag_ == "POS" and t.lower_ == "'s" and _no_phrase(t)]
     if not spans:
         return doc
     parts, start = [], 0
@@ -219,6 +217,16 @@ def repaired(doc, nlp):
         parts += [doc.text[start : t.idx], f" {verb}"]
         start = t.idx + len(t.text)
     return nlp(doc.text[:0].join(parts) + doc.text[start:])
+
+
+def _no_phrase(clitic) -> bool:
+    """Whether the word after a possessive "'s" cannot begin a noun phrase it possesses."""
+    doc = clitic.doc
+    after = doc[clitic.i + 1]
+    if after.tag_ in ("VBN", "VBG", "DT") or (after.tag_ == "IN" and after.lower_ != "of"):
+        return True
+    following = doc[after.i + 1] if after.i + 1 < len(doc) else None
+    return after.tag_ == "CD" and (following is None or following.pos_ not in ("NOUN", "PROPN"))
 
 
 __all__ = [
