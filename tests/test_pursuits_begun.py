@@ -93,3 +93,19 @@ def test_the_number_a_person_turned_is_their_age(read, text, subject, age):
 
 def test_a_number_a_thing_turned_is_no_age(read):
     assert not [f for f in read("The lorry turned 2 corners.") if f[1] == "age"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My nephew got into medical school.",
+        "We got into town at six.",
+        "They got into debt after the wedding.",
+        "Jo got into the semi-finals.",
+        "I picked up the bill at dinner.",
+        "Can you pick up the washing on your way?",
+        "I picked up the dry cleaning.",
+    ],
+)
+def test_what_else_is_got_into_or_picked_up_is_no_pursuit(read, text):
+    assert not [f for f in read(text) if f[1] == "does" and not f[3]], read(text)

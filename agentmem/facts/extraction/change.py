@@ -139,8 +139,8 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
         yield from swapped
     elif said in BEGINNING or pred.lemma_ in ("start", "begin"):
         yield from _begun(pred, subject, said)
-    elif (pursuit := taken_to(pred)) is not None and not _negated(pred):
-        yield subject, "does", pursuit.lower_, False, None
+    elif (taken := taken_to(pred)) is not None and not _negated(pred):
+        yield subject, "does", taken, False, None
     elif said in ENDING or pred.lemma_ in ENDING or _used_to(pred):
         ended = list(_ended(pred, subject, said))
         taken = [] if any(r[1] == "spouse" for r in ended) else list(then_taken(pred))
@@ -384,8 +384,16 @@ def _parallel_slot(pred) -> str | None:
 TAKING_TO = frozenset({"pick up", "get into"})
 
 
-def taken_to(pred):
-    """The gerund a verb of taking to a pursuit names ("picked up knitting"), else None."""
+# What makes an -ing form a noun of a thing ("the shopping", "dry cleaning", "my washing").
+NOUN_MARKS = frozenset({"det", "amod", "compound", "poss"})
+
+
+def taken_to(pred) -> str | None:
+    """The pursuit a verb of taking to one names by an -ing form ("picked up knitting", "got
+    into running"), else None ("picked up the kids", "got into Harvard"; "the shopping",
+    "dry cleaning": -ing nouns of things). A noun is left unread: telling "got into chess"
+    from "got into port" or "picked up the ukulele" from "picked up the tab" by MiniLM's
+    nearest kind misread too many errands and arrivals as pursuits."""
     lemma = pred.lemma_.lower()
     for child in pred.children:
         if child.dep_ == "prt" and f"{lemma} {child.lower_}" in TAKING_TO:
@@ -394,7 +402,10 @@ def taken_to(pred):
             found = [c for c in child.children if c.dep_ == "pobj"]
         else:
             continue
-        return next((c for c in found if is_gerund(c) and not _has_object(c)), None)
+        for thing in (c for c in found if is_gerund(c) and not _has_object(c)):
+            if not any(c.dep_ in NOUN_MARKS for c in thing.children):
+                return thing.lower_
+        return None
     return None
 
 
