@@ -18,7 +18,7 @@ lemmas (with their particle), grouped by what the ended thing was to the subject
     switching   "switched from X to Y", "swapped X for Y", "replaced X with Y", "left X for
                 Y" (Y a name), "upgraded from X to Y": Y holds in place of X (X named
                 without "old", "previous" ...: `HISTORY`)
-    beginning   "took up X": X is done from now on ("started Xing": `_begun`)
+    beginning   "took up X": X is done from now on ("started Xing": `extraction_beginning`)
     qualifying  "retrained as X", "requalified as X" (done): X is the job now (`_qualified`)
     past habit  "used to X": X ended, as under "stopped"; a past "had to" carries out
                 the verb of change it governs ("had to rehome Max": `obliged`)
@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
+from agentmem.facts.extraction.beginning import begun, taken_to
 from agentmem.facts.extraction.change_verbs import (
     BEGINNING,
     CEASING,
@@ -77,7 +78,7 @@ from agentmem.facts.extraction.leaving import (
     is_implied_switch,
     left_by_idiom,
 )
-from agentmem.facts.extraction.negation import is_negation
+from agentmem.facts.extraction.negation import negated_clause
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
 from agentmem.facts.extraction.replacement import switched, then_taken
@@ -138,8 +139,8 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
     elif swapped:
         yield from swapped
     elif said in BEGINNING or pred.lemma_ in ("start", "begin"):
-        yield from _begun(pred, subject, said)
-    elif (taken := taken_to(pred)) is not None and not _negated(pred):
+        yield from begun(pred, subject, said)
+    elif (taken := taken_to(pred)) is not None and not negated_clause(pred):
         yield subject, "does", taken, False, None
     elif said in ENDING or pred.lemma_ in ENDING or _used_to(pred):
         ended = list(_ended(pred, subject, said))
@@ -374,62 +375,6 @@ def _parallel_slot(pred) -> str | None:
     }
     stated.discard("job_title")  # "... at Hooli as a plumber": the place, not the role, ends
     return stated.pop() if len(stated) == 1 else None
-
-
-# --- beginning ---------------------------------------------------------------------------
-
-# Phrasal verbs of taking to a pursuit that name it only by an -ing form ("picked up
-# knitting", "I've been getting into running"); with another object they say other things
-# ("picked up the kids", "got into Harvard", "got into trouble").
-TAKING_TO = frozenset({"pick up", "get into"})
-
-
-# What makes an -ing form a noun of a thing ("the shopping", "dry cleaning", "my washing").
-NOUN_MARKS = frozenset({"det", "amod", "compound", "poss"})
-
-
-def taken_to(pred) -> str | None:
-    """The pursuit a verb of taking to one names by an -ing form ("picked up knitting", "got
-    into running"), else None ("picked up the kids", "got into Harvard"; "the shopping",
-    "dry cleaning": -ing nouns of things). A noun is left unread: telling "got into chess"
-    from "got into port" or "picked up the ukulele" from "picked up the tab" by MiniLM's
-    nearest kind misread too many errands and arrivals as pursuits."""
-    lemma = pred.lemma_.lower()
-    for child in pred.children:
-        if child.dep_ == "prt" and f"{lemma} {child.lower_}" in TAKING_TO:
-            found = [c for c in pred.children if c.dep_ in ("dobj", "xcomp")]
-        elif child.dep_ == "prep" and f"{lemma} {child.lower_}" in TAKING_TO:
-            found = [c for c in child.children if c.dep_ == "pobj"]
-        else:
-            continue
-        for thing in (c for c in found if is_gerund(c) and not _has_object(c)):
-            if not any(c.dep_ in NOUN_MARKS for c in thing.children):
-                return thing.lower_
-        return None
-    return None
-
-
-def _has_object(verb) -> bool:
-    """A gerund with its own object or complement ("picked up smoking again" has none)."""
-    return any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children)
-
-
-def _negated(pred) -> bool:
-    return any(is_negation(c) for c in pred.children)
-
-
-def _begun(pred, subject: str, said: str) -> Iterator[Change]:
-    """'took up pottery', 'started working at Hooli', 'began learning Korean'."""
-    for child in pred.children:
-        if child.dep_ == "xcomp" and child.pos_ == "VERB":
-            found = [(a, v) for a, v, negated in slots(child) if not negated]
-            found = found or held_or_done(child, any_tense=True)
-            if not found and is_gerund(child) and not _has_object(child):
-                found = [("does", child.lower_)]  # "took up baking during lockdown"
-            yield from ((subject, a, v, False, None) for a, v in found)
-            return
-        if child.dep_ in ("dobj", "xcomp") and said == "take up" and (value := value_text(child)):
-            yield subject, "does", value, False, None  # "took up climbing": xcomp, a noun
 
 
 __all__ = [

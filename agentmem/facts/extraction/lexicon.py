@@ -153,6 +153,7 @@ def pet_name(name: str, kind: str) -> str:
 
 
 COUNT = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 __all__ = [
     "CHILDREN",
@@ -169,6 +170,7 @@ __all__ = [
     "RELATIONS",
     "SIBLINGS",
     "SPECIFIC_ATTRIBUTES",
+    "WEEKDAYS",
     "names_a_person",
     "pet_kind",
     "pet_name",

@@ -10,6 +10,8 @@ since a recent day ("haven't been to the gym since Monday") it is a gap, not an 
 
 from __future__ import annotations
 
+from agentmem.facts.extraction.lexicon import WEEKDAYS
+
 
 def negated_clause(pred) -> bool:
     """'not', 'never', 'anymore', 'no longer' (whose 'no' hangs off 'longer'), on the verb
@@ -31,7 +33,7 @@ def ends_a_state(pred) -> bool:
 
 # Points of time that make "hasn't ... since" a gap of days, not an ending.
 RECENT = frozenset({"today", "tonight", "yesterday", "morning", "afternoon", "evening", "night"})
-RECENT |= {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+RECENT |= WEEKDAYS
 RECENT |= {"week", "weekend", "lunch", "breakfast", "dinner"}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS
+from agentmem.facts.extraction.lexicon import ATTITUDE_VERBS, WEEKDAYS
 from agentmem.facts.extraction.pipeline import (
     LIGHT_VERBS,
     known_adjective,
@@ -27,13 +27,10 @@ PREDICATE_DEPS = ("ROOT", "conj", "ccomp", "parataxis", "relcl")
 PLACE_SLOTS = frozenset({"lives_in", "from"})
 # Verbs of liking and disliking: transitive by meaning, so what follows is their object.
 ATTITUDE = frozenset(verb for verbs in ATTITUDE_VERBS.values() for verb in verbs)
-# The roles the tagger gives such an object when it misreads its class.
 # Parts of the day and week that a verb takes as its object to say when ("work nights").
 TIMES = frozenset({"morning", "afternoon", "evening", "night", "weekend", "weekday", "shift"})
 TIMES |= {"day", "week", "weekdays", "lunchtime", "overnight"}
-DAY_NAMES = frozenset(
-    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-)
+# The roles the tagger gives such an object when it misreads its class.
 MISREAD_OBJECT_DEPS = frozenset({"advmod", "npadvmod", "amod", "acomp", "oprd", "attr", "dep"})
 
 
@@ -71,7 +68,7 @@ def when(noun) -> bool:
     weekends"): a part of the day or week, or a day's name. By the word, not the entity
     recogniser, which a verb's object would otherwise run on every text for (5 ms a text)."""
     word = noun.lower_
-    return noun.lemma_.lower() in TIMES or word in DAY_NAMES or word.rstrip("s") in DAY_NAMES
+    return noun.lemma_.lower() in TIMES or word in WEEKDAYS or word.rstrip("s") in WEEKDAYS
 
 
 def _object(child) -> bool:
