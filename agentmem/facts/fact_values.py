@@ -71,6 +71,11 @@ def classify(new: MemoryRecord, old: MemoryRecord, *, multi: bool) -> tuple[str,
     if neg_new and not neg_old:
         if not nv or nv == ov:
             return "retraction", "negation_of_value"
+        # a negation said in fewer words ("deleted my TikTok" of "a TikTok account", "not
+        # vegan anymore" of "strictly vegan") denies every value it covers; one said in more
+        # ("I don't like dark chocolate") leaves the broader value ("I like chocolate")
+        if set(nv.split()) < set(ov.split()):
+            return "retraction", "negation_of_broader_value"
         return "independent", "negation_of_other_value"
     if neg_old and not neg_new:
         if not ov or nv == ov:

@@ -41,6 +41,8 @@ _NAMED: tuple[Attribute, ...] = (
         synonyms=(
             "lives in",
             "live in",
+            "live at",  # an address: "I live at 12 Baker Street"
+            "lives at",
             "moved to",
             "resides in",
             "based in",

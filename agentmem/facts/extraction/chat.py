@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.base import USER
-from agentmem.facts.extraction.lexicon import pet_kind, pet_name
+from agentmem.facts.extraction.lexicon import names_a_being, pet_kind, pet_name
 from agentmem.facts.extraction.pipeline import LIGHT_VERBS, names_a_kind, predicate_index
 from agentmem.facts.extraction.similar import similar_attribute
 
@@ -146,8 +146,11 @@ def lower_case_name(token) -> str | None:
     index = predicate_index()
     owned = any(c.dep_ == "poss" for c in token.children)  # "my" hung on the name or on
     for relation in (c for c in token.children if c.dep_ == "compound" and c.i < token.i):
-        if index.get(relation.lemma_.lower()) and (
-            owned or any(c.dep_ == "poss" for c in relation.children)
+        word = relation.lemma_.lower()
+        if (
+            index.get(word)
+            and names_a_being(word)  # "my home number": a thing's noun, no one named
+            and (owned or any(c.dep_ == "poss" for c in relation.children))
         ):  # the relation noun ("my sister jess", parsed either way)
             return token.text
     return None

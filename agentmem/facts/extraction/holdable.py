@@ -6,11 +6,11 @@ or mind, an event or a span of time, and nothing is owned. English marks no diff
 the grammar, and the small English pipeline carries no noun classes, so the noun's meaning
 decides: "I have a <noun>." is embedded by the bundled MiniLM and compared with two sets of
 kinds, things one can own (vehicles, animals, buildings, instruments, tools, land, a
-business, a document) and things one only experiences or takes part in (thoughts, emotions,
-illnesses, events, spans of time, difficulties, conversations, opportunities). The nearer
-kind decides; there is no tuned threshold. Checked on a list of nouns apart from the hand
-suites (`tests/test_extraction_holdable.py`). Without the bundled embedder every object
-counts as held, as before.
+business, a document, an account or membership) and things one only experiences or takes
+part in (thoughts, emotions, illnesses, events, spans of time, difficulties, conversations,
+opportunities). The nearer kind decides; there is no tuned threshold. Checked on a list of
+nouns apart from the hand suites (`tests/test_extraction_holdable.py`). Without the bundled
+embedder every object counts as held, as before.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ HOLDABLE_KINDS = (
     "a business or shop",
     "a ticket or document",
     "clothing or jewellery",
+    "an account, subscription or membership",
 )
 EXPERIENCED_KINDS = (
     "a thought or opinion",

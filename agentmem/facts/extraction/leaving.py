@@ -30,6 +30,8 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.change_verbs import Change, phrase, pobj
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.lexicon import names_a_being
+from agentmem.facts.extraction.replacement import infinitive_to
 from agentmem.facts.extraction.values import value_text
 
 # What an implied switch names as ended: the stored value the resolver finds.
@@ -113,6 +115,9 @@ def implied_switch(pred, subject: str) -> Iterator[Change]:
     idiom = idiom_object(pred)
     if not is_implied_switch(pred):
         return
+    if (changed := _changed_value(pred)) is not None:
+        yield subject, "name", changed, False, None  # "my address has changed to X": its value
+        return
     preps = {c.lower_: c for c in pred.children if c.dep_ == "prep"}
     objects = [c for c in pred.children if c.dep_ == "dobj" and (idiom is None or c.i != idiom.i)]
     if "from" in preps or objects or "to" not in preps:
@@ -125,6 +130,51 @@ def implied_switch(pred, subject: str) -> Iterator[Change]:
     elif value := value_text(new):
         moved = idiom is not None or phrase(pred) in MOVES  # "jumped ship to X": a post
         yield subject, "transferred_to" if moved else "switched_to", value, False, IMPLIED
+
+
+def _changed_value(pred) -> str | None:
+    """The value a thing of its owner "changed to" ("my billing address has changed to X",
+    "our wifi password changed to bluefinch42", "to" then parsed as an infinitive's), which
+    it now holds as "my address is X" says it; None for a person, an animal or a body that
+    changes (`_owned_thing`), or a clause that names what it changed from."""
+    if not _owned_thing(pred):
+        return None
+    if any(c.dep_ == "dobj" or (c.dep_ == "prep" and c.lower_ == "from") for c in pred.children):
+        return None
+    to = next((c for c in pred.children if c.dep_ == "prep" and c.lower_ == "to"), None)
+    new = pobj(to) if to is not None else infinitive_to(pred)
+    if new is None:
+        return None
+    if new.dep_ in ("advcl", "xcomp"):
+        return new.text  # the word, without the "to" hung on it
+    return _number_run(new) or value_text(new) or None
+
+
+def _number_run(token) -> str:
+    """A number written in groups ("07700 900456"), which the parse splits into several
+    words: the groups from `token` on; "" where `token` is no number."""
+    if not token.text.isdigit():
+        return ""
+    start, end = token.i, token.i + 1
+    while start > 0 and token.doc[start - 1].text.isdigit():
+        start -= 1
+    while end < len(token.doc) and token.doc[end].text.isdigit():
+        end += 1
+    return token.doc[start:end].text
+
+
+def _owned_thing(pred) -> bool:
+    """A thing of its owner that "changed to" a value ("my delivery address has changed to
+    X", "our landline number changed to ..."): the value is now the thing's own, as "my
+    address is X" says it; a person, an animal or a body that changes takes up something
+    new instead ("my sister changed to Firefox")."""
+    if pred.lemma_.lower() != "change":
+        return False
+    subject = next((c for c in pred.children if c.dep_ == "nsubj"), None)
+    if subject is None or subject.pos_ != "NOUN":
+        return False
+    owned = any(c.dep_ == "poss" for c in subject.children)
+    return owned and not names_a_being(subject.lower_)
 
 
 __all__ = [

@@ -39,7 +39,7 @@ def owner_of_lost(pred) -> Iterator[Change]:
         name = _pet_name(subject, thing)
         if name is not None:
             yield whose, "pet_name", name, True, name
-        elif value := value_text(thing):
+        elif value := value_text(thing, unowned=True):
             yield whose, "has_pet", value, True, value
 
 

@@ -391,9 +391,11 @@ RULES: tuple[Rule, ...] = (
         check="dated",
     ),
     Rule(_I + r"will ((?!be\b)\w+ .+?)(?=\s*[,;.!?]|$)", "plans", check="dated"),
-    # numbers and other "my X is Y" statements
+    # numbers and other "my X is Y" statements, and "my X (has) changed to Y"
     Rule(
-        r"\bmy (?P<attr>[a-z]+(?: [a-z]+){0,2}) (?:is|are|was) (?P<value>.+?)"
+        r"\bmy (?P<attr>[a-z]+(?: (?!has\b|have\b)[a-z]+){0,2}) "
+        r"(?:is|are|was|(?:has |have )?changed to) "
+        r"(?P<value>.+?)"
         r"(?=\s*[,;!?]|\.(?:\s|$)|$)",
         build="generic",
     ),

@@ -108,6 +108,16 @@ CONTRACTIONS = {
     "couldve": "could've",
     "shouldve": "should've",
 }
+# Chat's clipped nouns of kin and partners, read as the nouns they clip ("my bf", "the
+# hubby", "my sis's flat"); the relations and slots are keyed by the full nouns.
+CLIPPINGS = {
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "hubby": "husband",
+    "wifey": "wife",
+    "bro": "brother",
+    "sis": "sister",
+}
 KIN_POSSESSIVE = re.compile(
     r"(?<![\w'])(?P<kin>"
     + "|".join(sorted((w for w in KIN if not w.endswith("s")), key=len, reverse=True))
@@ -124,6 +134,19 @@ NAME_POSSESSIVE = re.compile(
     + "|".join(sorted(KIN | PET_KINDS, key=len, reverse=True))
     + r")\b)"
 )
+# One word joined to the speaker by "and" ("me and tyler", "tyler and i"): a person, so a
+# name, in a text with no capitals, unless it is a word of another class that joins the
+# speaker (a pronoun, a determiner, a noun of kin: "me and him", "me and mum").
+JOINED_TO_SPEAKER = re.compile(
+    r"(?<![\w'])(?:(?:me|i) (?:and|&) (?P<after>[a-z]+)(?![\w'])"
+    r"|(?P<before>[a-z]+) and (?:i|me)(?![\w']))"
+)
+NOT_JOINED_NAMES = frozenset(
+    {"him", "her", "them", "you", "he", "she", "they", "we", "us", "everyone", "everybody"}
+    | {"my", "his", "your", "our", "their", "the", "a", "an", "this", "that", "all", "both"}
+    | {"then", "so", "but", "now", "yeah", "ok", "also"}
+)
+PARTICLE_AFTER = re.compile(r"\s+(?:up|out|off|down|away)\b")
 WORD = re.compile(r"(?<![\w'])[A-Za-z]+(?:'[A-Za-z]+)?(?![\w'])")
 ADDRESSEE = frozenset({"me", "us"})
 REQUESTS = frozenset({"please", "pls", "plz"})  # anywhere in the sentence
@@ -160,9 +183,14 @@ def normalised(
         if w == "i" or w.startswith("i'"):
             return "I" + w[1:]
         stem = w.split("'")[0]  # "jamie's" is "jamie" and its "'s"
+        if (full := CLIPPINGS.get(stem.lower())) is not None:
+            return full + w[len(stem) :]
         if not lowercase or ordinary is None or len(stem) < 2:
             return w
         after_name = text[last_name_end[0] : m.start()].isspace()
+        # a word with a particle after it is a phrasal verb, which ends the name ("me and
+        # mia split up")
+        after_name = after_name and PARTICLE_AFTER.match(text, m.end()) is None
         if not ordinary(stem) or (after_name and name_part is not None and name_part(stem)):
             last_name_end[0] = m.end() if stem == w else -1
             return w[0].upper() + w[1:]
@@ -171,7 +199,22 @@ def normalised(
     text = KIN_POSSESSIVE.sub(r"\g<kin>'s", text)
     if lowercase and ordinary is not None:
         text = NAME_POSSESSIVE.sub(lambda m: _possessive(m, ordinary), text)
+        text = JOINED_TO_SPEAKER.sub(_joined_name, text)
     return WORD.sub(word, text)
+
+
+def _joined_name(m: re.Match) -> str:
+    """The match with its one word joined to the speaker capitalised as a name, where it
+    can be one (see `JOINED_TO_SPEAKER`)."""
+    group = "after" if m.group("after") is not None else "before"
+    word = m.group(group)
+    if word in NOT_JOINED_NAMES or word in KIN or word in PET_KINDS or word in CHAT_WORDS:
+        return m.group()
+    if word in CONTRACTIONS or len(word) < 2:
+        return m.group()
+    at = m.start(group) - m.start()
+    whole = m.group()
+    return whole[:at] + word.capitalize() + whole[at + len(word) :]
 
 
 def _possessive(m: re.Match, ordinary: Callable[[str], bool]) -> str:
@@ -295,6 +338,7 @@ def _past(word: str, verbs: frozenset[str]) -> bool:
 
 __all__ = [
     "CHAT_WORDS",
+    "CLIPPINGS",
     "CONTRACTIONS",
     "KIN_POSSESSIVE",
     "lexicon",

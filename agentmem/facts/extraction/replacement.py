@@ -196,7 +196,7 @@ def switched(pred, subject: str, said: str, guess: Callable[[Any], str]) -> Iter
         preps = {c.lower_: c for c in obj.children if c.dep_ == "prep"} | preps
     new = next((pobj(preps[p]) for p in towards if p in preps), None)
     if new is None and "from" in preps:
-        new = _infinitive_to(pred)  # "from vegetarian to strictly vegan", "vegan" a verb
+        new = infinitive_to(pred)  # "from vegetarian to strictly vegan", "vegan" a verb
     if old is None or new is None or not (said in SWITCHING or _named(new)):
         return
     if {entity_type(old), entity_type(new)} & {"DATE", "TIME"}:
@@ -208,7 +208,7 @@ def switched(pred, subject: str, said: str, guess: Callable[[Any], str]) -> Iter
         yield subject, attribute, now, False, was
 
 
-def _infinitive_to(pred):
+def infinitive_to(pred):
     """The word after "to" where the parser took "to" for an infinitive's marker: "switched
     from vegetarian to strictly vegan" ("vegan" a verb under "switched"); only an adjective
     or noun misread as a verb (no object, no clause of its own)."""
@@ -254,6 +254,7 @@ __all__ = [
     "ACQUIRING",
     "BECOMING",
     "DWELLINGS",
+    "infinitive_to",
     "it_is_now",
     "replaced",
     "settled_in",

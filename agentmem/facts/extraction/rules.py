@@ -43,6 +43,11 @@ from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
 
 MAX_VALUE_WORDS = 8
+PRESENT_TIMES = r"now|currently|nowadays|these days|at the moment|right now|at present"
+# Adjectives of an owner's slot that say which of its values is meant: the current one
+# ("my new number is ..."; the slot is "number"), or one no longer held ("my old email").
+CURRENT_VALUE = frozenset({"new", "current", "present"})
+PAST_VALUE = frozenset({"old", "previous", "former", "last", "ex"})
 # What follows a retraction's value that the rows cannot judge: a span or a purpose ("for a
 # weekend", "for work"), a time ("at six"), an infinitive of purpose ("to visit my aunt").
 # The row defers; the parse reads the clause (`extraction_change`: a trip is no change).
@@ -59,6 +64,9 @@ def _split(value: str) -> list[str]:
 def _clean(value: str) -> str:
     value = re.sub(r"\s+", " ", value).strip(" \t'\"`-.,;:!?")
     value = re.sub(r"^(?:a|an|some|my)\s+", "", value, flags=re.I)
+    # a time that places the value in the present is no part of it ("my email is now X",
+    # "my number is X these days"): it says the value holds, which the slot says already
+    value = re.sub(rf"^(?:{PRESENT_TIMES})\s+|\s+(?:{PRESENT_TIMES})$", "", value, flags=re.I)
     value = re.sub(
         r"\s+(?:a lot|so much|very much|too|as well|a bit|lately)$", "", value, flags=re.I
     )
@@ -170,11 +178,16 @@ def _generic(m: re.Match[str]) -> list[Reading]:
     is ..."): Y is X's. Not where X is a person or an animal ("my daughter is 12", "my
     nephew is 4 and loves trains"): a number said of a being is its age, which the parse
     reads with its subject, and the rest of Y is no value of a slot named by kin."""
-    attribute = canonical(m.group("attr"))
+    words = m.group("attr").split()
+    if words[0].lower() in PAST_VALUE:
+        return []  # "my old number was ...": no value the owner holds
+    if words[0].lower() in CURRENT_VALUE and len(words) > 1:
+        words = words[1:]
+    attribute = canonical(" ".join(words))
     value = _clean(m.group("value"))
     if not value or not re.search(r"[\d@]", value) or attribute in SPECIFIC_ATTRIBUTES:
         return []
-    if names_a_being(m.group("attr").split()[-1].lower()):
+    if names_a_being(words[-1].lower()):
         return []
     return [(attribute, value, False)]
 

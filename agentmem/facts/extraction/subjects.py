@@ -138,9 +138,10 @@ def who(token) -> str | None:
         return antecedent(token)
     if word in KIN_NAMES and token.text[:1].isupper() and not _determined(token):
         return f"{USER}'s {word}"  # "Mum's at the hospital now": the speaker's mum
-    if token.pos_ == "PROPN" or looks_named(token):
+    role = _owned_acronym(token)
+    if not role and (token.pos_ == "PROPN" or looks_named(token)):
         return name(token)
-    if token.pos_ != "NOUN":
+    if token.pos_ != "NOUN" and not role:
         return None
     if (named := appositive_name(token) or chat.lower_case_name(token)) is not None:
         return named
@@ -154,6 +155,18 @@ def who(token) -> str | None:
         if (t.dep_ in ("amod", "compound") and t.i not in owners) or t.i == token.i
     ]
     return f"{whose}'s " + " ".join(t.lower_ for t in sorted(words, key=lambda t: t.i))
+
+
+def _owned_acronym(token) -> bool:
+    """An abbreviation in capitals that a possessive owns ("my GP", "our CEO", "her PA"): a
+    role, which the tagger makes a name; a name takes no possessive."""
+    word = token.text
+    return (
+        len(word) > 1
+        and word.isalpha()
+        and word.isupper()
+        and any(c.dep_ == "poss" for c in token.children)
+    )
 
 
 def _determined(token) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from agentmem.facts.extraction.constituents import called, constituent
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import OCCUPATIONS
+from agentmem.facts.extraction.word_lexicon import CHAT_WORDS
 from agentmem.facts.extraction.workplace import workplace
 
 MAX_VALUE_WORDS = 8
@@ -62,10 +63,11 @@ def lower_case_name(obj) -> bool:
 JOINERS = frozenset({"-", "/", "–"})
 
 
-def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
+def value_text(token, *, adjective: bool = False, role: bool = False, unowned: bool = False) -> str:
     """The object's constituent, without leading determiners; 'the village of Ashcombe' and
     'a town called Ballina' -> the name. A `role` ends before where and for whom ("a nurse
-    in Hobart" -> nurse, "a professor of law" -> professor)."""
+    in Hobart" -> nurse, "a professor of law" -> professor); an `unowned` value leaves out
+    its owner, the fact's subject ("my aunt's parrot" -> parrot)."""
     if token.pos_ == "NOUN" and not role:
         for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
             name = next((c for c in prep.children if c.pos_ == "PROPN"), None)
@@ -77,10 +79,15 @@ def value_text(token, *, adjective: bool = False, role: bool = False) -> str:
     if token.pos_ not in VALUE_POS and not ((adjective or named_kind) and token.pos_ == "ADJ"):
         return ""  # "it", "how much", "a few": no value of its own
     words = constituent(token)
+    if unowned:
+        owners = {t.i for c in token.children if c.dep_ == "poss" for t in c.subtree}
+        words = [t for t in words if t.i not in owners]
     if role:
         words = [t for t in words if not any(a.dep_ == "prep" for a in _path(t, token))]
     while words and (_determiner(words[0]) or words[0].lower_ == "my"):
         words = words[1:]
+    while words and words[-1].lower_ in CHAT_WORDS:  # "deleted my tiktok lol"; "lol" alone
+        words = words[:-1]
     words = _with_joiners(words)
     text = "".join(t.text_with_ws for t in words[:-1]) + (words[-1].text if words else "")
     text = text.strip(" ,.;:-!")
