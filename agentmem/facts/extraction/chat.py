@@ -210,8 +210,14 @@ def repaired(doc, nlp):
     """`doc`, or the text parsed again with "is"/"has" for each possessive "'s" followed by
     what cannot begin the noun phrase a possessive needs: a participle ("my dad's retired"),
     a preposition ("my partner's from Cork"), a determiner ("Sam's a nurse") or a number
-    that ends the phrase ("my brother's 25")."""
-    spans = [t for t in doc[:-1] if t.tag_ == "POS" and t.lower_ == "'s" and _no_phrase(t)]
+    that ends the phrase ("my brother's 25"); and each "'s" taken for the passive's "is"
+    before "got" ("he's got a Tesla now"), which is "has": "is got" is no English."""
+    spans = [
+        t
+        for t in doc[:-1]
+        if t.lower_ == "'s"
+        and ((t.tag_ == "POS" and _no_phrase(t)) or (t.dep_ == "auxpass" and _got(doc[t.i + 1])))
+    ]
     if not spans:
         return doc
     parts, start = [], 0
@@ -220,6 +226,10 @@ def repaired(doc, nlp):
         parts += [doc.text[start : t.idx], f" {verb}"]
         start = t.idx + len(t.text)
     return nlp(doc.text[:0].join(parts) + doc.text[start:])
+
+
+def _got(token) -> bool:
+    return token.lower_ in ("got", "gotten")
 
 
 def _no_phrase(clitic) -> bool:

@@ -13,6 +13,7 @@ from agentmem.facts.extraction.lexicon import (
     NUMBER_NOUNS,
     OCCUPATIONS,
     PLACE_PREDICATES,
+    names_a_being,
     names_a_person,
     pet_kind,
     pet_name,
@@ -34,6 +35,7 @@ PROVIDED = ("with", "through")
 # trip. The reading's slot says so until `change.replaced` decides it.
 PRESENT_STAY = "lives_in (now)"
 NOT_HOMES = TIMES | {"ORG", "PERSON", "NORP"}
+OWNERS_OF = frozenset({"mine", "ours", "yours", "his", "hers", "theirs"})
 
 
 def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -60,7 +62,7 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         yield subject, "job_title", value_text(comp, role=True), negated
         yield from ((subject, "works_at", v, negated) for v in _employer_of_role(comp))
     elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
-        if value := value_text(comp):
+        if value := value_text(comp, role=any(_of_owner(c) for c in comp.children)):
             yield subject, "is_a", value, negated
     elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
@@ -114,6 +116,8 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "from", value, negated
         elif obj.pos_ != "PROPN" or dated:
             continue
+        elif child.lower_ == "in" and _placed_thing(pred):
+            yield subject, "lives_in", value, negated  # "our office is in Shoreditch": where
         elif child.lower_ == "in":
             if not negated and _a_new_state(pred) and entity_type(obj) not in NOT_HOMES:
                 yield subject, PRESENT_STAY, value, False  # a home only beside an ended one
@@ -123,6 +127,19 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             entity_type(obj) == "GPE" and _a_new_state(pred)
         ):
             yield subject, "works_at", value, negated
+
+
+def _placed_thing(pred) -> bool:
+    """A thing of its owner that is *in* a named place ("our office is in Shoreditch", "my
+    parents' house is in Didsbury"): a thing takes no trips, so that is where it stands,
+    as "based in" says it; a person or an animal in a place may be visiting, and so may a
+    thing there *for* something ("my car is in Leeds for repairs")."""
+    if any(t.dep_ == "prep" and t.lower_ == "for" for t in pred.subtree):
+        return False
+    subj = next((c for c in pred.children if c.dep_ == "nsubj"), None)
+    if subj is None or subj.pos_ != "NOUN" or names_a_being(subj.lower_):
+        return False
+    return any(c.dep_ == "poss" for c in subj.children)
 
 
 def _provided(pred, subj, negated: bool):
@@ -258,7 +275,16 @@ def _is_kind(comp) -> bool:
     words = [t for t in comp.subtree if t.i < min(joined, default=len(comp.doc))]
     if comp.like_num or any(c.dep_ == "nummod" for c in comp.children):
         return False  # "my commute is about 40 minutes": an amount, not a kind
+    words = [t for t in words if not _of_owner(t)]  # "a client of ours": a kind all the same
     return len(words) <= 4 and not any(t.dep_ in ("prep", "poss", "relcl", "acl") for t in words)
+
+
+def _of_owner(token) -> bool:
+    """A word of "of ours", "of mine": the owner a kind belongs to, no relation it names."""
+    if token.dep_ == "prep" and token.lower_ == "of":
+        objects = [c for c in token.children if c.dep_ == "pobj"]
+        return len(objects) == 1 and objects[0].lower_ in OWNERS_OF
+    return token.dep_ == "pobj" and token.lower_ in OWNERS_OF and token.head.lower_ == "of"
 
 
 def _favourite(subj, comp, negated: bool):

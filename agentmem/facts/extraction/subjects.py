@@ -136,8 +136,8 @@ def who(token) -> str | None:
         return None
     if word in ANAPHORS:
         return antecedent(token)
-    if word in KIN_NAMES and token.text[:1].isupper() and not _determined(token):
-        return f"{USER}'s {word}"  # "Mum's at the hospital now": the speaker's mum
+    if (kin := _kin_named(token)) is not None:
+        return kin  # "Mum's at the hospital now": the speaker's mum
     role = _owned_acronym(token)
     if not role and (token.pos_ == "PROPN" or looks_named(token)):
         return name(token)
@@ -217,11 +217,19 @@ def antecedent(token) -> str | None:
     one is ("Caroline said she ...", "Alice moved. She ..."); none when two could be ("Tom met
     Ana and she ..."). The objects of prepositions (places, employers) are not counted."""
     names = {
-        name(t)
+        _kin_named(t) or name(t)
         for t in token.doc[max(0, token.i - LOOKBACK) : token.i]
         if (t.pos_ == "PROPN" or looks_named(t)) and _may_refer(t)
     }
     return names.pop() if len(names) == 1 else None
+
+
+def _kin_named(token) -> str | None:
+    """A noun of kin used as a name ("Dad got rid of the Volvo, he's got a Tesla now"): the
+    speaker's relative, as `who` reads it, for the pronoun that points back to it too."""
+    if token.lower_ in KIN_NAMES and token.text[:1].isupper() and not _determined(token):
+        return f"{USER}'s {token.lower_}"
+    return None
 
 
 def _may_refer(t) -> bool:
