@@ -6,7 +6,9 @@ ones the code was tried on:
 - an amount after "is" ("about 40 minutes", "three bedrooms") is no kind the subject is;
 - a value written with a hyphen keeps it ("first-year", "part-time") and is read once;
 - a person who died ("my nan passed away") is no pet or thing lost;
-- "'s" before what cannot begin a noun phrase is "is" ("my partner's from Cork").
+- "'s" before what cannot begin a noun phrase is "is" ("my partner's from Cork");
+- a clause placed on one day ("tonight", "this evening") is an occasion, no habit or
+  pursuit, where a time that recurs ("every morning") is one.
 """
 
 from __future__ import annotations
@@ -83,3 +85,27 @@ def test_an_is_written_as_s_before_no_noun_phrase(read, text, fact):
 
 def test_a_possessive_before_its_noun_phrase_stays_one(read):
     assert not [f for f in read("My uncle's 3 dogs are loud.") if f[1] == "age"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm taking the kids to the zoo today.",
+        "We're having a barbecue tonight.",
+        "I'm baking bread this afternoon.",
+        "I play squash tomorrow.",
+    ],
+)
+def test_one_occasion_is_no_habit(read, text):
+    assert not [f for f in read(text) if f[1] == "does"], read(text)
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("I bake bread every Sunday.", "baking bread"),
+        ("I'm learning Portuguese.", "learning Portuguese"),
+    ],
+)
+def test_a_recurring_time_or_a_pursuit_is_still_read(read, text, value):
+    assert ("user", "does", value) in read(text), read(text)

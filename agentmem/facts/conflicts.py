@@ -5,7 +5,9 @@ canonical attribute). Each pair is classified as
 
     duplicate      same value, same polarity          -> reinforce (or merge a paraphrase);
                    merged only when the texts have the same content words (`sameness`),
-                   otherwise the new wording is stored and the old one kept as history
+                   otherwise the new wording is stored and the old one kept as history;
+                   in a slot of many values, two texts that each name someone or somewhere
+                   the other does not both hold ("with Hana" / "with Ines")
     refinement     a more specific value              -> supersede ("Berlin" -> "Kreuzberg, Berlin")
     contradiction  another value of a single-valued attribute, or a re-assertion after a negation
     retraction     a negation of the current value    -> supersede with the negation
@@ -22,6 +24,7 @@ values, slots, the classification of a pair) are `fact_values.py`'s.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +44,7 @@ from agentmem.facts.fact_values import (  # re-exported: callers read them from 
     slot_of,
     synonyms,
 )
-from agentmem.facts.sameness import restates, same_content, says_more
+from agentmem.facts.sameness import restates, same_content, says_more, stem
 from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord, as_utc
 
@@ -329,8 +332,12 @@ def _decide_multi(
 ) -> Decision:
     """Multi-valued attributes accumulate; only a negation (or its reversal) conflicts."""
     active = [r for r in timeline if r.status == "active"]
+    beside = False
     for old in active:
         cls, rule = classify(c, old, multi=True)
+        if cls == "duplicate" and rule == "same_value" and _each_says_more(c, old):
+            beside = True  # "lend my bike to Pavel" / "to Olga": one value, two memories
+            continue
         if cls == "duplicate":
             return _duplicate(c, old, rule)
         if cls in ("retraction", "contradiction"):
@@ -350,7 +357,32 @@ def _decide_multi(
                     if r is not old and not is_negated(r)
                 ]
             return decision
+    if beside:
+        return Decision(
+            "independent",
+            "same_value_other_details",
+            "the same value in a text whose details differ from the stored one's both ways; "
+            "both hold",
+        )
     return Decision("independent", "multi_valued", "another value of a multi-valued attribute")
+
+
+def _each_says_more(c: MemoryRecord, old: MemoryRecord) -> bool:
+    """Whether each text names someone or somewhere the other does not ("to Pavel" / "to
+    Olga", "in the Alps" / "in the Lake District"): neither restates nor refines the other,
+    so a slot of many values keeps both. Other words that differ are wording ("on Sundays"
+    / "every Sunday") or an update of the same habit ("2 km" / "3 km": the later holds)."""
+    mine, theirs = _names(c.text), _names(old.text)
+    return bool(mine - theirs) and bool(theirs - mine)
+
+
+def _names(text: str) -> set[str]:
+    """The stems of a text's capitalised words past each sentence's first ("I" aside)."""
+    out: set[str] = set()
+    for sentence in re.split(r"[.!?]\s+", text):
+        words = re.findall(r"[\w'-]+", sentence)[1:]
+        out |= {stem(w.lower()) for w in words if w[:1].isupper() and w != "I"}
+    return out
 
 
 def decide_note(

@@ -12,6 +12,10 @@ from the clause's tense and shape, not from a list of hobbies:
     verb alone           with a time or manner modifier ("swim every morning" -> swimming),
                          or bare in the present ("I knit" -> knitting)
 
+A clause placed on one day ("I'm watching the match tonight", "I play squash tomorrow",
+"this evening") is an occasion, no habit or pursuit; a time that recurs ("every morning",
+"on Sundays") is a habit's.
+
 Verbs of state (wanting, knowing, owning, perceiving) state no activity in any tense, and
 the verbs the attribute table already reads (live, work, like ...) are read there first.
 A verb of ending ("stopped playing tennis") retracts the activity its gerund names.
@@ -40,6 +44,9 @@ STATE_VERBS = frozenset(
     | {"reckon", "recall", "wonder", "care", "matter", "count", "depend", "bother"}
 )
 MODIFIER_DEPS = ("npadvmod", "advmod", "prep")
+# Adverbs of one day, and the parts of a day or week "this" makes one occasion of.
+ONE_DAY = frozenset({"today", "tonight", "tomorrow", "yesterday"})
+DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night", "weekend", "week"})
 _VOWELS = "aeiou"
 
 
@@ -77,6 +84,8 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         return
     if not any_tense and not (habitual(pred) or (base_past(pred) and _bare(pred))):
         return
+    if not any_tense and _one_occasion(pred):
+        return  # "I'm watching the match tonight", "I play five-a-side today": no habit
     obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
     objects = (obj, *obj.conjuncts) if obj is not None else ()  # "tea and coffee": two
     if lemma in ACTIVITY_VERBS:
@@ -90,6 +99,21 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         yield _gerund(pred)
     elif _bare(pred) and (_untold(pred) or base_past(pred)):
         yield _gerund(pred)  # "I knit", "Ines climbs": the verb alone is the pursuit
+
+
+def _one_occasion(pred) -> bool:
+    """A clause placed on one day ("tonight", "today", "tomorrow", "this evening", "this
+    weekend"): what it says happens then, where "every evening", "at night" or "on
+    Sundays" recur."""
+    for c in pred.children:
+        if c.dep_ not in ("npadvmod", "advmod"):
+            continue
+        if c.lower_ in ONE_DAY:
+            return True
+        near = any(d.dep_ == "det" and d.lower_ == "this" for d in c.children)
+        if near and c.lemma_.lower() in DAY_PARTS:
+            return True
+    return False
 
 
 def _bare(pred) -> bool:
