@@ -1,7 +1,9 @@
 """Every stored fact reads as a plain English sentence: a slot named by what happened
 ("switched_to", "transferred_to") is said in the past, not conjugated as a present verb
 ("The user switcheds to Firefox"), in what the parse extractor (the default of
-consolidation) reads and in `render` for slots of any verb."""
+consolidation) reads and in `render` for slots of any verb; what "my X is Y" names of a
+thing of the owner is the thing's value ("The user's billing address is ..."), of a person
+or an animal its name."""
 
 from __future__ import annotations
 
@@ -36,3 +38,16 @@ def test_a_switch_is_stored_as_a_sentence_in_the_past(text, word, wrong):
 )
 def test_a_slot_named_by_a_verb_is_said_with_that_verb(attribute, negated, sentence):
     assert render("Ana", attribute, "Brave", negated) == sentence
+
+
+@pytest.mark.parametrize(
+    "subject,negated,sentence",
+    [
+        ("user's postcode", False, "The user's postcode is LS6 2AB"),
+        ("user's locker code", True, "The user's locker code is not LS6 2AB"),
+        ("user's nephew", False, "The user's nephew's name is LS6 2AB"),
+        ("user's hamster", False, "The user's hamster's name is LS6 2AB"),
+    ],
+)
+def test_a_things_value_is_no_name_it_has(subject, negated, sentence):
+    assert render(subject, "name", "LS6 2AB", negated) == sentence

@@ -97,8 +97,20 @@ def render(subject: str, attribute: str, value: str, negated: bool = False) -> s
         else subject
     )
     positive, negative = _TEMPLATES.get(attribute) or _verb_templates(attribute)
+    if attribute == "name" and _owned_thing(subject):
+        positive, negative = "{s} is {v}", "{s} is not {v}"  # "The user's GP is Dr Singh"
     text = (negative if negated else positive).format(s=s, a=attribute.replace("_", " "), v=value)
     return text[0].upper() + text[1:]
+
+
+def _owned_thing(subject: str) -> bool:
+    """A subject named by its owner and a noun of no person or animal ("user's billing
+    address", "user's gp"): what "my X is Y" names is the thing's value, not a name it has
+    ("The user's billing address is 5 Quay Street", not "... address's name is ...")."""
+    from agentmem.facts.extraction.lexicon import names_a_being
+
+    owner, sep, noun = subject.rpartition("'s ")
+    return bool(owner and sep and noun) and not names_a_being(noun.split()[-1].lower())
 
 
 def _verb_templates(attribute: str) -> tuple[str, str]:
