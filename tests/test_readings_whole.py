@@ -8,7 +8,9 @@ ones the code was tried on:
 - a person who died ("my nan passed away") is no pet or thing lost;
 - "'s" before what cannot begin a noun phrase is "is" ("my partner's from Cork");
 - a clause placed on one day ("tonight", "this evening") is an occasion, no habit or
-  pursuit, where a time that recurs ("every morning") is one.
+  pursuit, where a time that recurs ("every morning") is one;
+- a month, a year or a decade after "born in" / "grew up in" is when, not where, and a
+  birthday of a month and a year is read whole ("May 1990", not "May 19").
 """
 
 from __future__ import annotations
@@ -109,3 +111,21 @@ def test_one_occasion_is_no_habit(read, text):
 )
 def test_a_recurring_time_or_a_pursuit_is_still_read(read, text, value):
     assert ("user", "does", value) in read(text), read(text)
+
+
+@pytest.mark.parametrize(
+    "text,place",
+    [
+        ("I was born in October.", None),
+        ("Tomasz was born in Gdansk in 1979.", "Gdansk"),
+        ("I grew up in the 80s in Swansea.", "Swansea"),
+    ],
+)
+def test_a_time_is_no_place(read, text, place):
+    places = {v for _, a, v in read(text) if a in ("from", "born_in", "lives_in")}
+    assert places == ({place} if place else set()), places
+
+
+def test_a_birthday_of_a_month_and_year_is_whole(read):
+    days = {v for _, a, v in read("I was born in August 1993 in Hull.") if a == "birthday"}
+    assert days == {"August 1993"}, days

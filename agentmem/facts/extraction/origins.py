@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentmem.facts.extraction.values import place_text, value_text
+from agentmem.facts.extraction.values import a_time, place_text, value_text
 from agentmem.facts.vocabulary import related_slot
 
 ORIGIN = frozenset({"grow up", "bear", "raise", "bring up"})
@@ -98,6 +98,8 @@ def _first_place(pred, heads: list, *, origin: bool) -> Iterator[tuple[str, str]
     for prep in (c for h in heads for c in h.children if c.dep_ == "prep"):
         obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
         if prep.lower_ not in PLACES or obj is None or obj.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if a_time(obj):  # "born in March": when, not where
             continue
         if not origin and obj.pos_ != "PROPN":  # "studied in the library": a place of
             continue  # an evening; a school is named

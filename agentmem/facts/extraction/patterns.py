@@ -242,8 +242,8 @@ RULES: tuple[Rule, ...] = (
     Rule(r"\bmy (?:hometown|home town|home country) is " + _PLACE, "from", check="place"),
     Rule(
         _I + r"was born (?:in|on) ((?:\d{1,2}(?:st|nd|rd|th)? )?(?:of )?(?:[A-Z][a-z]+ )?"
-        r"\d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d\d|(?:19|20)\d\d|[A-Z][a-z]+ \d{1,2}(?:st|nd|"
-        r"rd|th)?)",
+        r"\d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d\d|(?:19|20)\d\d|[A-Z][a-z]+ (?:19|20)\d\d\b"
+        r"|[A-Z][a-z]+ \d{1,2}(?:st|nd|rd|th)?\b)",
         "birthday",
     ),
     Rule(r"\bmy birthday is (?:on )?" + _VAL, "birthday"),

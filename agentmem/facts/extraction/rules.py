@@ -29,6 +29,7 @@ from agentmem.facts.extraction.lexicon import (
     SIBLINGS,
     SPECIFIC_ATTRIBUTES,
     SPOUSES,
+    WEEKDAYS,
     names_a_being,
 )
 from agentmem.facts.extraction.patterns import RULES, Rule
@@ -39,6 +40,7 @@ from agentmem.facts.extraction.sentences import (
     HYPOTHETICAL,
     TIME,
 )
+from agentmem.facts.extraction.values import MONTHS
 from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
 
@@ -85,6 +87,10 @@ def _clean(value: str) -> str:
 
 # --- checks: a cleaned value -> is it one? ------------------------------------------------
 def _is_place(value: str) -> bool:
+    """A name or a "the" phrase; a month, a weekday or a year is when ("born in March")."""
+    first = value.split()[0].lower() if value.split() else ""
+    if first in MONTHS or first in WEEKDAYS or first.isdigit():
+        return False
     return value[:1].isupper() or value.lower().startswith("the ")
 
 

@@ -4,9 +4,11 @@ adjuncts after it), and whether it fits a slot."""
 
 from __future__ import annotations
 
+import calendar
+
 from agentmem.facts.extraction.constituents import called, constituent
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.lexicon import OCCUPATIONS
+from agentmem.facts.extraction.lexicon import OCCUPATIONS, WEEKDAYS
 from agentmem.facts.extraction.word_lexicon import CHAT_WORDS
 from agentmem.facts.extraction.workplace import workplace
 
@@ -27,6 +29,8 @@ def fits(attribute: str, obj) -> bool:
         if obj.head.lower_ == "as" and obj.pos_ == "NOUN":
             return not any(c.dep_ == "poss" for c in obj.children)
         return obj.lemma_.lower() in OCCUPATIONS
+    if attribute in ("lives_in", "from", "born_in") and a_time(obj):
+        return False  # "born in March", "in 1988": when, not where
     if attribute == "works_at":
         if obj.pos_ == "PROPN" or entity_type(obj) == "ORG" or called(obj) is not None:
             return True
@@ -35,6 +39,18 @@ def fits(attribute: str, obj) -> bool:
             return True
         return lower_case_name(obj)
     return True
+
+
+MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
+MONTHS |= {m.lower() for m in calendar.month_abbr if m}
+
+
+def a_time(token) -> bool:
+    """A month ("March"), a weekday, a year or decade or other bare number ("1988"): a word of
+    when, by the word (no entity recogniser, which would run on every place read)."""
+    word = token.lower_
+    number = word.lstrip("'").removesuffix("s")  # a decade: "the 90s", "the '80s"
+    return word in MONTHS or word in WEEKDAYS or number.isdigit()
 
 
 # Nouns English puts bare after "at" or "for" without naming anything ("at home", "at
