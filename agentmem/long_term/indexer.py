@@ -127,6 +127,22 @@ class IndexSync:
                     self._hurry.clear()
         self._mark()
 
+    def settle(self, ids: Collection[str]) -> None:
+        """Wait until these memories are in the index (others' writes queued meanwhile are
+        not waited for), then bump the generation of the users written, so that every
+        process's next search of them finds them: a write answered for another process
+        (`server/writer.py`) is then read back there as it is here."""
+        with self._idle:
+            self._flushing += 1
+            self._hurry.set()
+            try:
+                self._idle.wait_for(lambda: not any(i in self._queued for i in ids))
+            finally:
+                self._flushing -= 1
+                if not self._flushing:
+                    self._hurry.clear()
+        self._mark()
+
     def close(self) -> None:
         self.flush()
         self._queue.put(_STOP)
