@@ -79,7 +79,7 @@ def _add(conn, user: str, text: str):
     return _send(conn, "POST", "/v1/memories", {"user_id": user, "text": text})
 
 
-def _search(conn, user: str, query: str, mode="semantic") -> list[str]:
+def _search(conn, user: str, query: str, mode: str = "semantic") -> list[str]:
     response, body = _send(
         conn, "POST", "/v1/search", {"user_id": user, "query": query, "mode": mode}
     )
@@ -177,17 +177,26 @@ def test_errors_from_the_writer_keep_their_status_and_message(service):
     assert response.getheader("X-Agentmem-Writer") is None  # errors go through the handlers
 
 
-def test_a_search_right_after_an_add_finds_it_on_every_worker(service):
+def test_a_search_right_after_an_add_finds_it(service):
+    """The worker that answered the add finds it by meaning at once (it holds the vector
+    the writer handed over); every worker finds it by text at once and by meaning once the
+    writer's index write reached it (about a second: as one worker finds another's)."""
     port, _proc, _log = service
     conns = _connections(port)
     for conn in conns.values():  # each worker holds the scope's copy before the add
         _search(conn, "raw", "the otter lives by the mill race")
-    for i, conn in enumerate(conns.values()):
-        response, record = _add(conn, "raw", f"The otter {i} lives by the mill race {i}")
+    for i, (worker, conn) in enumerate(conns.items()):
+        text = f"The otter {i} lives by the mill race {i}"
+        response, record = _add(conn, "raw", text)
         assert response.status == 201
-        for other_w, other in conns.items():
-            found = _search(other, "raw", f"The otter {i} lives by the mill race {i}")
-            assert found[:1] == [record["id"]], f"worker {other_w}"
+        assert _search(conn, "raw", text)[:1] == [record["id"]]
+        for other in conns.values():
+            assert _search(other, "raw", text, "hybrid")[:1] == [record["id"]]
+        for other_worker, other in conns.items():
+            deadline = time.monotonic() + 10
+            while _search(other, "raw", text)[:1] != [record["id"]]:
+                assert time.monotonic() < deadline, f"worker {other_worker} after {worker}"
+                time.sleep(0.1)
 
 
 def test_a_killed_writer_fails_what_it_held_and_the_next_add_starts_another(service):
@@ -245,8 +254,11 @@ def test_one_worker_over_an_embedded_index_gets_a_chroma_server_for_its_writer(t
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _gone(child)  # SIGTERM to the group: the writer stopped with its worker
-    ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    assert str(tmp_path / "h") not in ps
+    ps = subprocess.run(["ps", "-eo", "pid=,pgid=,stat=,args="], capture_output=True, text=True)
+    rows = [line.split(None, 3) for line in ps.stdout.splitlines()]
+    left = [r for r in rows if r[1] == str(proc.pid) and not r[2].startswith("Z")]
+    assert left == []  # nothing of the service's process group is left
+    assert not any(str(tmp_path / "h") in r[-1] for r in rows)  # nor its Chroma server
 
 
 def test_the_setting_decides_where_the_writer_runs():
@@ -261,3 +273,26 @@ def test_the_setting_decides_where_the_writer_runs():
     assert not serving.writer_wanted(off, 2)
     with pytest.raises(ConfigError, match="server.writer_process: .*'auto', 'on' or 'off'.*'yes'"):
         MemoryConfig.create(server={"writer_process": "yes"})
+
+
+def test_handed_over_vectors_are_held_for_a_while(tmp_path):
+    """`handover` gives the vectors still waiting for the index (none once flushed, the
+    generation then moved); `hold` searches them from the overlay until their time."""
+    import numpy as np
+
+    from agentmem import Memory
+
+    with Memory(home=tmp_path / "h", embedding={"model": "hash"}) as mem:
+        indexer = mem.long_term.indexer
+        record = mem.add("The kestrel hovers over the verge", "hal")
+        handed = indexer.handover([record.id, "unknown"])
+        assert list(handed) == [record.id] and handed[record.id][0] == "hal"
+        mem.flush()
+        assert indexer.handover([record.id]) == {}
+        assert mem.long_term.vector_generation("hal") > 0
+        vector = np.ones(handed[record.id][1].shape, dtype=np.float32)
+        vector /= np.linalg.norm(vector)
+        indexer.hold({"held": ("hal", vector)}, seconds=0.3)
+        assert [i for i, _ in indexer.pending("hal", vector, 3)] == ["held"]
+        time.sleep(0.4)
+        assert indexer.pending("hal", vector, 3) == []

@@ -80,11 +80,6 @@ class LongTermMemory(ScopedRecords, Searching):
         """Wait until the vector index holds every write made so far."""
         self.indexer.flush()
 
-    def settle(self, ids: Sequence[str]) -> None:
-        """Wait until the index holds these memories and other processes' searches see
-        them (their users' vector generations moved)."""
-        self.indexer.settle(ids)
-
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:  # loading the model costs a second or two: only when needed

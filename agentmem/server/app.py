@@ -66,7 +66,7 @@ def create_app(
     )
     keys = resolve_api_keys(memory.config, api_keys)
     limit = max_body_bytes or memory.config.api.max_body_bytes
-    writer = _writer(memory.config) if writer_process else None
+    writer = _writer(memory) if writer_process else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -108,15 +108,15 @@ def create_app(
     return app
 
 
-def _writer(config: Any) -> Any:
+def _writer(memory: Any) -> Any:
     from agentmem.server.writer import WriterProcess
 
-    if config.chroma.host is None:
+    if memory.config.chroma.host is None:
         raise ConfigError(
             "a writer process needs the vector index on a Chroma server (an embedded index "
             "belongs to one process): set chroma.host, or serve with --no-writer-process"
         )
-    return WriterProcess(config)
+    return WriterProcess(memory.config, hold=memory.long_term.indexer.hold)
 
 
 async def _one_value_per_query_key(request: Request) -> None:

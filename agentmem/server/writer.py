@@ -3,7 +3,7 @@ CPU priority, so that their CPU does not land on the searches the worker answers
 
 An add costs about 10 ms of Python (the extraction's parse, the early read, conflict
 planning, SQL); a search in the same process waits for the interpreter while it runs, so
-8 clients adding beside 8 searching raised the searches' p95 4.7-4.9x (README, "Load").
+8 clients adding beside 8 searching raised the searches' p95 4.7-5.3x (README, "Load").
 Each worker starts one `WriterProcess` (multiprocessing's 'spawn': never a fork of a
 process with threads), which opens its own `Memory` over the worker's config: the same
 database and the same Chroma server, shared by several processes as several workers share
@@ -11,14 +11,16 @@ them. The child runs at `NICE` above its worker and answers many requests at onc
 of `THREADS`), so that concurrent adds are still planned together and written in one
 transaction (`facade.add_writer`).
 
-Protocol, over one `multiprocessing` Pipe: the worker sends `(id, method, args, kwargs)`,
-the child answers `(id, True, value)` or `(id, False, error)` once the call returned, that
-is after its transaction committed, and once the written memories' vectors are in the index
-and their users' vector generations moved (`IndexSync.settle`), so that a search in any
-process right after the answer finds them (in process, an overlay of pending vectors
-does that for the writing process only); `None` asks it to finish what it holds and exit. A
-worker's request thread waits on a `Future` (no interpreter held); one reader thread takes
-the answers. agentmem's errors cross as (class, message, attributes) and are rebuilt as
+Protocol, over one `multiprocessing` Pipe: the worker sends `(id, method, args, kwargs)`;
+the child answers `(id, True, (value, vectors))` or `(id, False, error)` once the call
+returned, that is after its transaction committed. `vectors` are those of the written
+memories that its index writer has not written yet (`IndexSync.handover`): the worker
+searches them from its own overlay until they reach it through the index
+(`IndexSync.hold`), so that its next search finds them as if it had written them (the
+other workers find them as they find each other's writes, once the index has them and
+their users' generations moved). `None` asks the child to finish what it holds and exit.
+A worker's request thread waits on a `Future` (no interpreter held); one reader thread
+takes the answers. agentmem's errors cross as (class, message, attributes) and are rebuilt as
 the same class, so a route answers with the status and message it gives in process; any
 other exception becomes a RuntimeError naming it (a 500, as it was).
 
@@ -39,6 +41,7 @@ import os
 import pickle
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -77,8 +80,11 @@ class _Child:
 class WriterProcess:
     """A worker's handle on its writer child: `call` runs one of `WRITES` there."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, hold: Callable[[dict], None] | None = None) -> None:
+        """A child over `config`; `hold` takes the vectors of the memories it wrote that
+        are not in the index yet (`IndexSync.hold` of the worker's Memory)."""
         self._config = config
+        self._hold = hold
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._closed = False
@@ -103,6 +109,9 @@ class WriterProcess:
         ok, value = done.result()
         if not ok:
             raise value
+        value, vectors = value
+        if vectors and self._hold is not None:
+            self._hold(vectors)
         return Answer(value, child.pid)
 
     def ready(self, timeout: float = READY_S) -> tuple[int, int]:
@@ -210,10 +219,8 @@ def _child_main(conn: Connection, config: Any, worker: int) -> None:
     def serve(rid: int, method: str, args: tuple, kwargs: dict) -> None:
         try:
             value = getattr(memory, method)(*args, **kwargs)
-            # read-after-write in every process: the worker's own search, and the other
-            # workers', find the memory through the index, not this process's overlay
-            memory.long_term.settle([r.id for r in (value if isinstance(value, list) else [value])])
-            answer = (rid, True, value)
+            ids = [r.id for r in (value if isinstance(value, list) else [value])]
+            answer = (rid, True, (value, memory.long_term.indexer.handover(ids)))
         except Exception as exc:  # noqa: BLE001 (answered to the worker that asked)
             if not isinstance(exc, AgentMemError):
                 log.exception("writer process: %s failed", method)
