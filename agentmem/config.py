@@ -26,6 +26,7 @@ from agentmem.config_sections import (  # noqa: F401 - re-exported: import secti
     LLMConfig,
     LoRAConfig,
     SearchConfig,
+    ServerConfig,
     ShortTermConfig,
     SQLConfig,
 )
@@ -52,6 +53,7 @@ class MemoryConfig(BaseSettings):
     lora: LoRAConfig = Field(default_factory=LoRAConfig)
     conflicts: ConflictsConfig = Field(default_factory=ConflictsConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
     sql: SQLConfig = Field(default_factory=SQLConfig)
 
     @field_validator("home", mode="before")

@@ -1,5 +1,6 @@
 """The sections of MemoryConfig: one pydantic model per group of settings (search,
-embedding, chroma, llm, kv, short_term, consolidation, lora, api, sql, conflicts).
+embedding, chroma, llm, kv, short_term, consolidation, lora, api, server, sql,
+conflicts).
 
 `agentmem.config` composes them and loads them from keyword arguments, AGENTMEM_* variables
 or a TOML file; import them from there.
@@ -254,6 +255,18 @@ class ApiConfig(_Section):
     )
     max_body_bytes: int = Field(1_000_000, gt=0, description="larger requests get 413")
     max_new_tokens: int = Field(256, gt=0, description="cap on a chat request's max_tokens")
+
+
+class ServerConfig(_Section):
+    """How `agentmem serve` lays out its processes."""
+
+    writer_process: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="adds and updates run in a writer process beside each worker, at lower "
+        "CPU priority, so that searches do not wait behind them: 'auto' where the vector "
+        "index is a Chroma server (chroma.host, or --workers above 1), 'on' always (one "
+        "worker over an embedded index then serves it from a Chroma server), 'off' never",
+    )
 
 
 class SQLConfig(_Section):

@@ -77,7 +77,8 @@ class VectorIndex:
         self.client = self._connect()
         self.prefix, self.ef_search, self.max_neighbors = prefix, ef_search, max_neighbors
         self._collections: dict[str, Any] = {}
-        self._missing: dict[str, float] = {}  # user -> when a lookup found no collection
+        # user -> (when, at which generation) a lookup found no collection
+        self._missing: dict[str, tuple[float, int | None]] = {}
         self._counts = vector_exact.Counts(ttl=MISSING_TTL)
         self.copies = ExactCopies()  # small scopes searched exactly in this process
         self._small: set[str] = set()  # users whose last load was at most half a copy's bound
@@ -125,7 +126,10 @@ class VectorIndex:
     def collection_name(self, user_id: str) -> str:
         return _collection_name(self.prefix, user_id)
 
-    def _collection(self, user_id: str, create: bool = True):
+    def _collection(self, user_id: str, create: bool = True, generation: int | None = None):
+        """The user's collection (made when `create`). A lookup that found none is reused
+        for `MISSING_TTL` seconds, but not past a move of the scope's vector `generation`
+        (given by a search): another process's vectors reached the index meanwhile."""
         from chromadb.errors import NotFoundError
 
         with self._lock:
@@ -141,13 +145,17 @@ class VectorIndex:
                     metadata={"user_id": user_id},
                 )
             else:
-                missing_since = self._missing.get(user_id)
-                if missing_since is not None and time.monotonic() - missing_since < MISSING_TTL:
+                since, seen = self._missing.get(user_id, (None, None))
+                if (
+                    since is not None
+                    and time.monotonic() - since < MISSING_TTL
+                    and (generation is None or generation == seen)
+                ):
                     return None  # asked a moment ago; another process may create it later
                 try:
                     col = self.client.get_collection(name, embedding_function=None)
                 except NotFoundError:
-                    self._missing[user_id] = time.monotonic()
+                    self._missing[user_id] = (time.monotonic(), generation)
                     return None
             self._missing.pop(user_id, None)
             self._collections[user_id] = col
@@ -236,7 +244,7 @@ class VectorIndex:
         """`query` for each row of `vectors`, in one round trip to the index. Given the
         scope's `generation` (`index_generations`, read by the caller), a small scope is
         answered exactly from this process's copy of its vectors (`vector_copy`)."""
-        col = self._collection(user_id, create=False)
+        col = self._collection(user_id, create=False, generation=generation)
         if col is None or len(vectors) == 0:
             return [[] for _ in vectors]
         if generation is not None:

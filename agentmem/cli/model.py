@@ -94,6 +94,15 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="log every request")
     ] = False,
+    writer_process: Annotated[
+        bool | None,
+        typer.Option(
+            "--writer-process/--no-writer-process",
+            help="run adds and updates in a lower-priority process beside each worker "
+            "(default: server.writer_process, 'auto': where the index is a Chroma server)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn)."""
     from agentmem.errors import require
@@ -110,13 +119,14 @@ def serve(
             "[yellow]warning:[/] no API keys configured, so every request gets "
             "401; set AGENTMEM_API_KEYS='key:user1,user2' or pass --api-keys"
         )
-    with serving.shared_index(config, workers):  # embedded Chroma belongs to one process
+    writer = serving.writer_wanted(config, workers, writer_process)
+    with serving.shared_index(config, workers, writer):  # embedded Chroma: one process
         err_console.print(
             f"agentmem serving on http://{host}:{sockets[0].getsockname()[1]} with {workers} "
-            "worker(s) (OpenAPI at /docs)"
+            f"worker(s){' and their writer processes' if writer else ''} (OpenAPI at /docs)"
         )
         code = serving.run(
-            lambda: create_app(config, api_keys=keys),
+            lambda: create_app(config, api_keys=keys, writer_process=writer),
             sockets,
             access_log=access_log,
             log_level="info" if debugging() else "warning",

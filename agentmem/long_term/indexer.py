@@ -12,7 +12,9 @@ Clearing the marks is itself an SQL write, and SQLite has one writer at a time: 
 observed turn indexed, clearing them after each small batch made `observe` wait on the
 lock. So marks are cleared at most every `MARK_INTERVAL` seconds (and by `flush`), never
 for a row queued again meanwhile (its newer write is marked after its own upsert); a crash
-before then only re-indexes rows already indexed (upserts are idempotent).
+before then only re-indexes rows already indexed (upserts are idempotent). The last writes
+before a pause are marked `MARK_INTERVAL` into it: other processes learn of vectors through
+the marking write's generation bump, and waited for the next write (or for ever) before.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -45,6 +47,10 @@ WRITE_CHUNK = 64
 # after each such call, so a large backlog is not held back until all of it is embedded.
 EMBED_CHUNK = 256
 BATCH_DELAY = 0.25  # seconds a batch gathers writes before the worker takes it
+# Seconds a process holds the vectors of writes another process made for it (`hold`): they
+# reach it through the index about BATCH_DELAY + MARK_INTERVAL later; the margin covers
+# a writer process starved of CPU at its lower priority.
+HOLD_S = 30.0
 
 
 class IndexSync:
@@ -73,6 +79,8 @@ class IndexSync:
         self._marked_at = time.monotonic()
         self._hurry = threading.Event()  # set while a flush waits: no gathering delay
         self._flushing = 0
+        # id -> (user, vector, until) of vectors held for another process's writes (`hold`)
+        self._held: OrderedDict[str, tuple[str, np.ndarray, float]] = OrderedDict()
         self._thread = threading.Thread(target=self._run, name="agentmem-indexer", daemon=True)
         self._thread.start()
 
@@ -104,6 +112,8 @@ class IndexSync:
     ) -> list[list[tuple[str, float]]]:
         """`pending` for each row of `vectors`, over one snapshot of the queue."""
         with self._lock:
+            if self._held:
+                self._expire_held()
             items = list(self._pending.get(user_id, {}).items())
         if not items:
             return [[] for _ in vectors]
@@ -113,6 +123,49 @@ class IndexSync:
         return [
             [(ids[j], float(row[j])) for j in order] for row, order in zip(sims, best, strict=True)
         ]
+
+    def handover(self, ids: Collection[str]) -> dict[str, tuple[str, np.ndarray]]:
+        """For a process that writes for another (`server/writer.py`): the vectors of these
+        memories still waiting for the index, id -> (user, vector), for the other process
+        to `hold`. Those already in the index have their users' generations moved now if
+        they were not yet, so the other process's next search loads them from the index."""
+        with self._lock:
+            found = {
+                i: (user, vectors[i])
+                for user, vectors in self._pending.items()
+                for i in ids
+                if i in vectors
+            }
+            late = bool(self._written) and len(found) < len(ids)
+        if late:
+            self._mark()
+        return found
+
+    def hold(self, vectors: dict[str, tuple[str, np.ndarray]], seconds: float = HOLD_S) -> None:
+        """Search these vectors (id -> (user, vector)) from the overlay for `seconds`: the
+        memories another process just wrote for this one (`handover`), which reach this
+        process through the index once that process has written them and moved their
+        users' generations, about `BATCH_DELAY` + `MARK_INTERVAL` later."""
+        until = time.monotonic() + seconds
+        with self._lock:
+            for memory_id, (user_id, vector) in vectors.items():
+                self._pending[user_id][memory_id] = vector
+                self._held[memory_id] = (user_id, vector, until)
+                self._held.move_to_end(memory_id)
+
+    def _expire_held(self) -> None:
+        """Drop held vectors past their time (under `_lock`)."""
+        now = time.monotonic()
+        while self._held:
+            memory_id, (user_id, vector, until) = next(iter(self._held.items()))
+            if until > now:
+                return
+            del self._held[memory_id]
+            user = self._pending.get(user_id)
+            if user is not None and user.get(memory_id) is vector:
+                del user[memory_id]
+                if not user:
+                    del self._pending[user_id]
 
     def flush(self) -> None:
         """Wait until everything submitted so far is in the index (and marked in SQL)."""
@@ -135,7 +188,11 @@ class IndexSync:
     def _run(self) -> None:
         FOREGROUND.enlist()  # not a lowered priority: see agentmem.long_term.foreground
         while True:
-            first = self._queue.get()
+            try:  # written but not marked: marked once the queue stays empty that long
+                first = self._queue.get(timeout=MARK_INTERVAL if self._unmarked_work() else None)
+            except queue.Empty:
+                self._mark()
+                continue
             if first is _STOP:
                 return
             # Let writes gather into one batch: the writer's Python work contends with the
@@ -162,6 +219,10 @@ class IndexSync:
                 )
             finally:
                 self._done(jobs)
+
+    def _unmarked_work(self) -> bool:
+        with self._lock:
+            return bool(self._written or self._unmarked)
 
     def _recover(self, damage: IndexDamagedError) -> None:
         """Rebuild the damaged collection (the rows of these jobs are still marked in SQL,

@@ -32,6 +32,7 @@ require("fastapi", "server")
 from fastapi import Depends, FastAPI, HTTPException, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
+from starlette.concurrency import run_in_threadpool  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 from agentmem.server import docs as server_docs  # noqa: E402
@@ -48,8 +49,13 @@ def create_app(
     *,
     api_keys: ApiKeys | str | None = None,
     max_body_bytes: int | None = None,
+    writer_process: bool = False,
 ) -> FastAPI:
-    """The service over a Memory (kept open by the caller) or a config (opened here)."""
+    """The service over a Memory (kept open by the caller) or a config (opened here).
+
+    `writer_process`: adds and updates run in a child process over the same config
+    (`server/writer.py`), started here and stopped with the app; the index must then be
+    one that several processes can open (a Chroma server)."""
     from agentmem import Memory, __version__
 
     owned = not isinstance(memory_or_config, Memory)
@@ -60,12 +66,19 @@ def create_app(
     )
     keys = resolve_api_keys(memory.config, api_keys)
     limit = max_body_bytes or memory.config.api.max_body_bytes
+    writer = _writer(memory) if writer_process else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
-        if owned:
-            memory.close()
+        if writer is not None:  # a child that cannot open its Memory stops the worker
+            await run_in_threadpool(writer.ready)
+        try:
+            yield
+        finally:
+            if writer is not None:
+                await run_in_threadpool(writer.close)
+            if owned:
+                memory.close()
 
     app = FastAPI(
         title="agentmem",
@@ -88,11 +101,22 @@ def create_app(
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    routes_memory.register(app.router, memory, lean)
+    routes_memory.register(app.router, memory, lean, writer)
     routes_chat.register(app.router, memory)
     server_docs.install(app)
     document_errors(app)
     return app
+
+
+def _writer(memory: Any) -> Any:
+    from agentmem.server.writer import WriterProcess
+
+    if memory.config.chroma.host is None:
+        raise ConfigError(
+            "a writer process needs the vector index on a Chroma server (an embedded index "
+            "belongs to one process): set chroma.host, or serve with --no-writer-process"
+        )
+    return WriterProcess(memory.config, hold=memory.long_term.indexer.hold)
 
 
 async def _one_value_per_query_key(request: Request) -> None:

@@ -6,6 +6,7 @@ in the app's lean table (`lean`): the same function answers there, called as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from fastapi.responses import Response
 
 from agentmem.server.auth import Caller, check_user
 from agentmem.server.fields import Kind, Status
+from agentmem.server.json_route import dumps
 from agentmem.server.lean import LeanTable
 from agentmem.server.schemas import (
     SCOPE_ID_PATTERN,
@@ -25,6 +27,7 @@ from agentmem.server.schemas import (
     SearchIn,
     record_out,
 )
+from agentmem.server.writer import HEADER
 from agentmem.types import MAX_SCOPE_ID, Scope
 
 MemoryIdP = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
@@ -34,24 +37,52 @@ AgentQ = Annotated[
 ]
 
 
-def register(api: APIRouter, mem: Any, lean: LeanTable) -> None:
+def register(api: APIRouter, mem: Any, lean: LeanTable, writer: Any = None) -> None:
     """The routes over `mem` on `api` (the app's own router, so that they share its
     dependencies and route class, and FastAPI versions that include sub-routers lazily
-    still list them in `app.routes`); each answers for the users of the caller's key only."""
-    _memories(api, mem, lean)
+    still list them in `app.routes`); each answers for the users of the caller's key only.
+    With a `writer` (`server/writer.py`), adds and updates run in the writer process."""
+    _memories(api, mem, lean, _written(mem, writer))
     _flow(api, mem, lean)
     _conflicts(api, mem)
 
 
-def _memories(api: APIRouter, mem: Any, lean: LeanTable) -> None:
+def _written(mem: Any, writer: Any) -> Callable[..., Any]:
+    """`write(status, method, *args, **kwargs)`: the record `mem.<method>` returns, as the
+    route's answer; run by `writer` when there is one, its pid in `X-Agentmem-Writer`.
+    Adds and updates parse text and plan conflicts (most of an add's CPU); deletes and
+    conflict resolutions stay in the worker (a row or two), and so do observe and chat,
+    whose working context the worker caches."""
+    if writer is None:
+        return lambda _status, method, *args, **kwargs: record_out(
+            getattr(mem, method)(*args, **kwargs)
+        )
+
+    def write(status: int, method: str, *args: Any, **kwargs: Any) -> Response:
+        answer = writer.call(method, *args, **kwargs)
+        return Response(
+            dumps(record_out(answer.value)),
+            status_code=status,
+            media_type="application/json",
+            headers={HEADER: str(answer.pid)},
+        )
+
+    return write
+
+
+def _memories(api: APIRouter, mem: Any, lean: LeanTable, write: Callable[..., Any]) -> None:
     @lean.post("/v1/memories", MemoryIn, status=201)
     @api.post("/v1/memories", status_code=201, tags=["memories"])
     def create_memory(body: MemoryIn, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
-        return record_out(
-            mem.add(
-                body.text, body.scope(), body.metadata, kind=body.kind, importance=body.importance
-            )
+        return write(
+            201,
+            "add",
+            body.text,
+            body.scope(),
+            body.metadata,
+            kind=body.kind,
+            importance=body.importance,
         )
 
     @api.get("/v1/memories", tags=["memories"])
@@ -79,7 +110,7 @@ def _memories(api: APIRouter, mem: Any, lean: LeanTable) -> None:
     @api.put("/v1/memories/{memory_id}", tags=["memories"])  # PATCH under another name
     def update_memory(memory_id: MemoryIdP, body: MemoryPatch, users: Caller) -> dict[str, Any]:
         check_user(users, body.user_id)
-        return record_out(mem.update(memory_id, body.text, body.user_id, metadata=body.metadata))
+        return write(200, "update", memory_id, body.text, body.user_id, metadata=body.metadata)
 
     @api.delete("/v1/memories/{memory_id}", status_code=204, tags=["memories"])
     def delete_memory(memory_id: MemoryIdP, users: Caller, user_id: UserQ) -> Response:

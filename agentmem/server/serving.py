@@ -7,7 +7,8 @@ SO_REUSEPORT, and the kernel hashes each new connection to one of them. The sock
 bound in the parent before any worker starts, so a busy port fails once, up front.
 
 Every response names the process that answered in `X-Agentmem-Worker` (its pid), so a
-client or a benchmark can count how the work was spread.
+client or a benchmark can count how the work was spread; an add or update run by the
+worker's writer process (`writer.py`) also names that process in `X-Agentmem-Writer`.
 """
 
 from __future__ import annotations
@@ -212,12 +213,23 @@ def _wait_heartbeat(
     raise ConfigError(f"the Chroma server did not answer within {timeout:.0f} s; see {log}")
 
 
+def writer_wanted(config: Any, workers: int, choice: bool | None = None) -> bool:
+    """Whether each worker hands its writes to a writer process (`server/writer.py`):
+    `choice` (the CLI's flag) over `server.writer_process`; 'auto' where a second process
+    can open the index, a Chroma server (configured, or started for several workers)."""
+    setting = config.server.writer_process if choice is None else ("on" if choice else "off")
+    if setting == "auto":
+        return config.chroma.host is not None or workers > 1
+    return setting == "on"
+
+
 @contextmanager
-def shared_index(config: Any, workers: int) -> Iterator[None]:
-    """With several workers and an embedded index, serve that index's directory from a
-    Chroma server for the time of the block and point `config` at it."""
+def shared_index(config: Any, workers: int, writer: bool = False) -> Iterator[None]:
+    """With several processes over an embedded index (several workers, or a worker and its
+    writer process), serve that index's directory from a Chroma server for the time of the
+    block and point `config` at it."""
     chroma = config.chroma
-    if workers == 1 or chroma.host is not None:
+    if (workers == 1 and not writer) or chroma.host is not None:
         yield
         return
     with chroma_server(chroma.path) as port:
