@@ -168,7 +168,10 @@ def canonical(attribute: str, extra: dict[str, str] | None = None) -> str:
 
 # Prepositions that name a slot with their verb ("volunteer at" -> `volunteer_at`).
 SLOT_PREPOSITIONS = frozenset({"at", "to", "in", "on", "with", "for", "from", "about", "into"})
-SLOT_PREPOSITIONS |= {"of", "by", "under", "over"}
+SLOT_PREPOSITIONS |= {"of", "by", "under", "over", "near", "outside"}
+
+
+ADJECTIVE_PREPOSITIONS = frozenset({"of", "to", "at", "about", "in", "on", "with"})
 
 
 def related_slot(verb: str, preposition: str) -> str | None:
@@ -177,6 +180,15 @@ def related_slot(verb: str, preposition: str) -> str | None:
     if preposition not in SLOT_PREPOSITIONS or not verb.isalpha():
         return None
     return f"{verb}_{preposition}"
+
+
+def adjective_slot(adjective: str, preposition: str) -> str | None:
+    """The slot an adjective and its preposition name where the table names none ("scared
+    of" -> `be_scared_of`, said "The user is scared of heights"); None for a preposition
+    that names no lasting relation ("late for work", "ready for it": an occasion)."""
+    if preposition not in ADJECTIVE_PREPOSITIONS or not adjective.isalpha():
+        return None
+    return f"be_{adjective}_{preposition}"
 
 
 def is_multi_valued(attribute: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:

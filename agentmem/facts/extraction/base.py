@@ -118,6 +118,10 @@ def _verb_templates(attribute: str) -> tuple[str, str]:
     preposition (`vocabulary.related_slot`: "volunteer_at") as that verb ("Ana volunteers at
     the shelter"), any other as "S's attribute is V"."""
     verb, _, preposition = attribute.rpartition("_")
+    if verb.startswith("be_") and preposition in SLOT_PREPOSITIONS:
+        # an adjective and its preposition (`vocabulary.adjective_slot`: "be_scared_of")
+        said = f"{verb[3:].replace('_', ' ')} {preposition}"
+        return f"{{s}} is {said} {{v}}", f"{{s}} is not {said} {{v}}"
     if preposition in SLOT_PREPOSITIONS and verb.isalpha() and is_past_form(verb):
         # a slot named by what happened ("switched_to", "transferred_to"): said as an event
         return f"{{s}} {verb} {preposition} {{v}}", f"{{s}} has not {verb} {preposition} {{v}}"

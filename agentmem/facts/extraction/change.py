@@ -83,7 +83,7 @@ from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.predicates import PREDICATE_DEPS, predicate, slots
 from agentmem.facts.extraction.replacement import switched, then_taken
 from agentmem.facts.extraction.subjects import parties, subject_of, who
-from agentmem.facts.extraction.values import value_text
+from agentmem.facts.extraction.values import a_time, value_text
 
 
 def is_change(pred) -> bool:
@@ -143,13 +143,34 @@ def changes(pred, subject: str | None) -> Iterator[Change]:
     elif (taken := taken_to(pred)) is not None and not negated_clause(pred):
         yield subject, "does", taken, False, None
     elif said in ENDING or pred.lemma_ in ENDING or _used_to(pred):
-        ended = list(_ended(pred, subject, said))
+        ended = list(_ended(pred, subject, said)) or list(_post_left(pred, subject, said))
         taken = [] if any(r[1] == "spouse" for r in ended) else list(then_taken(pred))
         if len(ended) == 1 and len(taken) == 1:  # "dropped keto and went paleo": Y for X
             yield subject, *taken[0], False, ended[0][4]
             return
         yield from ended
         yield from ((subject, a, v, False, None) for a, v in taken if ended)
+
+
+def _post_left(pred, subject: str, said: str) -> Iterator[Change]:
+    """ "I retired last year", "she resigned in May", "Dad stepped down": a verb of leaving
+    a post with nothing named after it (no object, no preposition but a time's) ends the
+    subject's employer, every value of the slot, as a notice given does."""
+    if said not in POSTS_LEFT and pred.lemma_.lower() not in POSTS_LEFT:  # "retire in May"
+        return
+    named = [c for c in pred.children if c.dep_ in ("dobj", "xcomp", "ccomp", "prt", "attr")]
+    places = [c for c in pred.children if c.dep_ == "prep" and not _a_time_after(c)]
+    # "quit early today to catch the game": a day's departure, for a purpose, is no leaving
+    purpose = any(c.dep_ == "advcl" for c in pred.children)
+    day = any(t.lower_ in DAYS or t.lower_ in HOURS for c in pred.children for t in c.subtree)
+    if not named and not places and not purpose and not day:
+        yield subject, "works_at", "", True, None
+
+
+def _a_time_after(prep) -> bool:
+    """A preposition whose object is a time ("in May", "after 30 years", "at 60")."""
+    obj = pobj(prep)
+    return obj is not None and (a_time(obj) or entity_type(obj) in ("DATE", "TIME"))
 
 
 def _qualified(pred) -> str | None:

@@ -22,8 +22,8 @@ from agentmem.facts.extraction.negation import ends_a_state, is_negation, negate
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import looks_named, who
-from agentmem.facts.extraction.values import fits, value_text
-from agentmem.facts.vocabulary import canonical
+from agentmem.facts.extraction.values import a_time, fits, value_text
+from agentmem.facts.vocabulary import adjective_slot, canonical
 
 Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 FAVOURITE = frozenset({"favourite", "favorite", "fav", "favourit"})
@@ -244,15 +244,27 @@ def kind_of(pred, subject: str | None, negated: bool) -> Iterator[Reading]:
 
 
 def _related(comp, subject: str, negated: bool):
-    """A complement with a preposition the table reads ("married to X", "engaged to X"):
-    the reading; returns whether there was one."""
+    """A complement with a preposition the table reads ("married to X", "engaged to X"),
+    or an adjective with its preposition where the table names none ("scared of heights",
+    "intolerant to gluten", "proud of my son": `adjective_slot`): the reading; returns
+    whether there was one."""
     index = predicate_index()
+    # the adjective's own preposition only: one the parser hung on the copula is as often
+    # the clause's adjunct ("not vegan at home any more", "happy in Leeds")
     for child in (c for c in comp.children if c.dep_ == "prep"):
         attribute = index.get(f"{comp.lower_} {child.lower_}") or index.get(
             f"{comp.lemma_.lower()} {child.lower_}"
         )
+        adjectival = attribute is None and comp.pos_ == "ADJ"
+        if adjectival:
+            attribute = adjective_slot(comp.lower_, child.lower_)
         obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-        if attribute and obj is not None and (value := value_text(obj)):
+        if obj is None and adjectival:  # "nervous about flying": the gerund is the object
+            obj = next((c for c in child.children if c.dep_ == "pcomp" and c.tag_ == "VBG"), None)
+        if adjectival and obj is not None and (a_time(obj) or obj.like_num):
+            continue  # "due on the 12th", "free on Fridays": when, no relation
+        value = "" if obj is None else value_text(obj) or (obj.text if obj.tag_ == "VBG" else "")
+        if attribute and value:
             yield subject, attribute, value, negated
             return True
     return False

@@ -38,8 +38,8 @@ from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PETS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.subjects import looks_named, parties, who
-from agentmem.facts.extraction.values import value_text
-from agentmem.facts.vocabulary import related_slot
+from agentmem.facts.extraction.values import BARE_NOUNS, value_text
+from agentmem.facts.vocabulary import SLOT_PREPOSITIONS, related_slot
 
 POSSESSING = frozenset({"have", "keep", "rent"})
 RELATING = frozenset({"date", "see", "go out", "court"})
@@ -83,6 +83,23 @@ def holdings(pred, *, any_tense: bool = False) -> Iterator[tuple[str, str]]:
             yield from (("dating", v) for v in _partners(pred))
     elif phrase not in STATE_VERBS and (any_tense or _untimed_present(pred)):
         yield from _related(pred)
+    elif _slot_verb(phrase) and (any_tense or _untimed_present(pred)):
+        yield from _related(pred, OTHER_RELATIONS)
+
+
+# The prepositions a verb of the table ("live", "work") takes for a relation the table does
+# not read: company and nearness. The table's own ("in", "at", "for", "from") with another
+# object name a field, a manner or a time ("work in finance", "works in mysterious ways",
+# "work in shifts"), which stay unread.
+OTHER_RELATIONS = frozenset({"with", "near", "outside", "by", "on", "under"})
+
+
+def _slot_verb(phrase: str) -> bool:
+    """A verb the table reads with some preposition ("live in", "work at"): with one of
+    `OTHER_RELATIONS` it names another relation ("live with my parents", "live near
+    Bristol", "work with horses"), read as any verb with its preposition is."""
+    index = predicate_index()
+    return any(f"{phrase} {p}" in index for p in SLOT_PREPOSITIONS)
 
 
 def _phrase(pred) -> str:
@@ -227,18 +244,23 @@ def _person(token) -> bool:
     return token.pos_ == "PROPN" or entity_type(token) == "PERSON"
 
 
-def _related(pred) -> Iterator[tuple[str, str]]:
-    """A verb the table does not read, with a preposition and its object and no object of
-    its own: a slot named by both ("volunteer at", "subscribe to")."""
+def _related(pred, prepositions: frozenset[str] | None = None) -> Iterator[tuple[str, str]]:
+    """A verb the table does not read, with a preposition (of `prepositions`, where given)
+    and its object and no object of its own: a slot named by both ("volunteer at",
+    "subscribe to")."""
     if any(c.dep_ == "dobj" for c in pred.children):
         return
     head = pred.lemma_.lower()
     for prep in (c for c in pred.children if c.dep_ == "prep"):
+        if prepositions is not None and prep.lower_ not in prepositions:
+            continue
         if predicate_index().get(f"{head} {prep.lower_}"):
             continue
         obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
         if obj is None or obj.pos_ not in ("NOUN", "PROPN") or entity_type(obj) in TIME_ENTITIES:
             continue
+        if obj.lower_ in BARE_NOUNS and not list(obj.children):
+            continue  # "work from home", "live at home": a bare noun names nothing
         if (slot := related_slot(head, prep.lower_)) and (value := value_text(obj)):
             yield slot, value
 

@@ -30,6 +30,7 @@ from agentmem.facts.extraction.change import FUTURE, Change
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import pet_kind, pet_name
 from agentmem.facts.extraction.subjects import name, subject_of, who
+from agentmem.facts.extraction.values import value_text
 
 NAMING = frozenset({"name", "call"})
 PRESENT_ONLY = frozenset({"call"})  # "called my mum Sarah": a telephone call
@@ -69,6 +70,12 @@ def renamed(pred, subject: str | None) -> Iterator[Change]:
         return
     if entity_type(new) in ("DATE", "TIME"):
         return  # "we call the vet Monday"
+    if thing.pos_ == "PRON":  # "I've changed my name to Sarah Jones": the owner's own name
+        # "my sister changed her name to Bea": "her" is the clause's subject's
+        whose = subject if thing.lower_ in ("his", "her", "their") else who(thing)
+        if whose is not None:
+            yield whose, "name", value_text(new) or new.text, False, None
+        return
     if kind := pet_kind(thing):
         yield subject, "pet_name", pet_name(new.text, kind), False, None if naming else kind
     elif not naming or any(c.dep_ == "poss" for c in thing.children):

@@ -50,7 +50,7 @@ def a_time(token) -> bool:
     when, by the word (no entity recogniser, which would run on every place read)."""
     word = token.lower_
     number = word.lstrip("'").removesuffix("s")  # a decade: "the 90s", "the '80s"
-    return word in MONTHS or word in WEEKDAYS or number.isdigit()
+    return word in MONTHS or word.removesuffix("s") in WEEKDAYS or number.isdigit()
 
 
 # Nouns English puts bare after "at" or "for" without naming anything ("at home", "at
