@@ -114,3 +114,14 @@ def local_llm():
         )
     )
     return LocalLLM.load(MemoryConfig.create(home=cache, llm={"cache_dir": cache}))
+
+
+@pytest.fixture(scope="session")
+def read_facts():
+    """What the parse extractor reads in a text: {(subject, attribute, value, negated)}."""
+    from agentmem.facts.extraction import make_extractor
+
+    extractor = make_extractor("parse")
+    return lambda text: {
+        (f.subject, f.attribute, f.value, f.negated) for f in extractor.extract(text)
+    }

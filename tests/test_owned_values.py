@@ -21,15 +21,6 @@ from __future__ import annotations
 import pytest
 
 from agentmem import Memory
-from agentmem.facts.extraction import make_extractor
-
-
-@pytest.fixture(scope="module")
-def read():
-    extractor = make_extractor("parse")
-    return lambda text: {
-        (f.subject, f.attribute, f.value, f.negated) for f in extractor.extract(text)
-    }
 
 
 @pytest.mark.parametrize(
@@ -44,26 +35,26 @@ def read():
         ("My uncle's tortoise died in the spring.", ("user's uncle", "has_pet", "tortoise", True)),
     ],
 )
-def test_reads(read, text, fact):
-    assert fact in read(text), read(text)
+def test_reads(read_facts, text, fact):
+    assert fact in read_facts(text), read_facts(text)
 
 
-def test_an_interjection_is_no_value(read):
-    values = {v for _, _, v, _ in read("cancelled my spotify lol")}
+def test_an_interjection_is_no_value(read_facts):
+    values = {v for _, _, v, _ in read_facts("cancelled my spotify lol")}
     assert "Spotify" in values and not [v for v in values if "lol" in v.lower()], values
 
 
-def test_a_pronoun_joined_to_the_speaker_is_no_name(read):
-    assert not [f for f in read("me and him broke up") if f[2].lower() == "him"]
+def test_a_pronoun_joined_to_the_speaker_is_no_name(read_facts):
+    assert not [f for f in read_facts("me and him broke up") if f[2].lower() == "him"]
 
 
-def test_a_time_of_the_present_is_no_part_of_the_value(read):
-    values = {v for _, a, v, _ in read("My work email is now sam@example.org") if a != "name"}
+def test_a_time_of_the_present_is_no_part_of_the_value(read_facts):
+    values = {v for _, a, v, _ in read_facts("My work email is now sam@example.org") if a != "name"}
     assert values == {"sam@example.org"}, values
 
 
-def test_an_old_value_is_not_held(read):
-    assert not [f for f in read("My old landline was 0113 496 0000.") if not f[3]]
+def test_an_old_value_is_not_held(read_facts):
+    assert not [f for f in read_facts("My old landline was 0113 496 0000.") if not f[3]]
 
 
 @pytest.mark.parametrize(
@@ -78,12 +69,12 @@ def test_an_old_value_is_not_held(read):
         ("My home number has changed to 0161 496 0101.", "user's home number", "0161 496 0101"),
     ],
 )
-def test_a_thing_that_changed_to_a_value_holds_it(read, text, subject, value):
-    assert (subject, "name", value, False) in read(text), read(text)
+def test_a_thing_that_changed_to_a_value_holds_it(read_facts, text, subject, value):
+    assert (subject, "name", value, False) in read_facts(text), read_facts(text)
 
 
-def test_a_person_who_changes_to_something_takes_it_up(read):
-    facts = read("My cousin changed to Chrome.")
+def test_a_person_who_changes_to_something_takes_it_up(read_facts):
+    facts = read_facts("My cousin changed to Chrome.")
     assert ("user's cousin", "switched_to", "Chrome", False) in facts, facts
 
 

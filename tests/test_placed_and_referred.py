@@ -14,15 +14,6 @@ from __future__ import annotations
 import pytest
 
 from agentmem import Memory
-from agentmem.facts.extraction import make_extractor
-
-
-@pytest.fixture(scope="module")
-def read():
-    extractor = make_extractor("parse")
-    return lambda text: {
-        (f.subject, f.attribute, f.value, f.negated) for f in extractor.extract(text)
-    }
 
 
 @pytest.mark.parametrize(
@@ -38,13 +29,13 @@ def read():
         ("Kestrel Foods is a supplier of ours.", ("Kestrel Foods", "is_a", "supplier")),
     ],
 )
-def test_reads(read, text, fact):
-    assert (*fact, False) in read(text), read(text)
+def test_reads(read_facts, text, fact):
+    assert (*fact, False) in read_facts(text), read_facts(text)
 
 
 @pytest.mark.parametrize("text", ["My cousin is in Madrid.", "My boat is in Poole for the winter."])
-def test_a_visit_is_no_place_of_standing(read, text):
-    assert not [f for f in read(text) if f[1] == "lives_in"], read(text)
+def test_a_visit_is_no_place_of_standing(read_facts, text):
+    assert not [f for f in read_facts(text) if f[1] == "lives_in"], read_facts(text)
 
 
 def test_a_kind_of_ours_ends(tmp_path):

@@ -13,15 +13,6 @@ from __future__ import annotations
 import pytest
 
 from agentmem import Memory
-from agentmem.facts.extraction import make_extractor
-
-
-@pytest.fixture(scope="module")
-def read():
-    extractor = make_extractor("parse")
-    return lambda text: {
-        (f.subject, f.attribute, f.value, f.negated) for f in extractor.extract(text)
-    }
 
 
 @pytest.mark.parametrize(
@@ -33,8 +24,8 @@ def read():
         ("My aunt changed her name to Ruth.", ("user's aunt", "name", "Ruth", False)),
     ],
 )
-def test_reads(read, text, fact):
-    assert fact in read(text), read(text)
+def test_reads(read_facts, text, fact):
+    assert fact in read_facts(text), read_facts(text)
 
 
 def test_retiring_ends_the_employer_and_nothing_else(tmp_path):

@@ -24,7 +24,6 @@ values, slots, the classification of a pair) are `fact_values.py`'s.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +43,7 @@ from agentmem.facts.fact_values import (  # re-exported: callers read them from 
     slot_of,
     synonyms,
 )
-from agentmem.facts.sameness import restates, same_content, says_more, stem
+from agentmem.facts.sameness import names_in, restates, same_content, says_more
 from agentmem.long_term.plans import reinforced_confidence
 from agentmem.types import MemoryRecord, as_utc
 
@@ -372,17 +371,8 @@ def _each_says_more(c: MemoryRecord, old: MemoryRecord) -> bool:
     Olga", "in the Alps" / "in the Lake District"): neither restates nor refines the other,
     so a slot of many values keeps both. Other words that differ are wording ("on Sundays"
     / "every Sunday") or an update of the same habit ("2 km" / "3 km": the later holds)."""
-    mine, theirs = _names(c.text), _names(old.text)
+    mine, theirs = names_in(c.text), names_in(old.text)
     return bool(mine - theirs) and bool(theirs - mine)
-
-
-def _names(text: str) -> set[str]:
-    """The stems of a text's capitalised words past each sentence's first ("I" aside)."""
-    out: set[str] = set()
-    for sentence in re.split(r"[.!?]\s+", text):
-        words = re.findall(r"[\w'-]+", sentence)[1:]
-        out |= {stem(w.lower()) for w in words if w[:1].isupper() and w != "I"}
-    return out
 
 
 def decide_note(

@@ -119,11 +119,22 @@ def says_more(new: MemoryRecord, old: MemoryRecord) -> bool:
     return any(stem(w) not in stems for w in extra)
 
 
+def names_in(text: str) -> set[str]:
+    """The stems of a text's names: its capitalised words past each sentence's first ("I"
+    aside)."""
+    out: set[str] = set()
+    for sentence in re.split(r"[.!?]\s+", text):
+        words = re.findall(r"[\w'-]+", sentence)[1:]
+        out |= {stem(w.lower()) for w in words if w[:1].isupper() and w != "I"}
+    return out
+
+
 __all__ = [
     "CONSTRUCTION_WORDS",
     "FUNCTION_WORDS",
     "content_sequence",
     "content_words",
+    "names_in",
     "restates",
     "same_content",
     "says_more",

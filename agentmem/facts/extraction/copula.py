@@ -13,8 +13,8 @@ from agentmem.facts.extraction.lexicon import (
     NUMBER_NOUNS,
     OCCUPATIONS,
     PLACE_PREDICATES,
-    names_a_being,
     names_a_person,
+    owned_thing,
     pet_kind,
     pet_name,
 )
@@ -136,10 +136,7 @@ def _placed_thing(pred) -> bool:
     thing there *for* something ("my car is in Leeds for repairs")."""
     if any(t.dep_ == "prep" and t.lower_ == "for" for t in pred.subtree):
         return False
-    subj = next((c for c in pred.children if c.dep_ == "nsubj"), None)
-    if subj is None or subj.pos_ != "NOUN" or names_a_being(subj.lower_):
-        return False
-    return any(c.dep_ == "poss" for c in subj.children)
+    return owned_thing(next((c for c in pred.children if c.dep_ == "nsubj"), None))
 
 
 def _provided(pred, subj, negated: bool):

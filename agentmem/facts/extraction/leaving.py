@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.change_verbs import Change, phrase, pobj
 from agentmem.facts.extraction.docs import entity_type
-from agentmem.facts.extraction.lexicon import names_a_being
+from agentmem.facts.extraction.lexicon import owned_thing
 from agentmem.facts.extraction.replacement import infinitive_to
 from agentmem.facts.extraction.values import value_text
 
@@ -170,11 +170,7 @@ def _owned_thing(pred) -> bool:
     new instead ("my sister changed to Firefox")."""
     if pred.lemma_.lower() != "change":
         return False
-    subject = next((c for c in pred.children if c.dep_ == "nsubj"), None)
-    if subject is None or subject.pos_ != "NOUN":
-        return False
-    owned = any(c.dep_ == "poss" for c in subject.children)
-    return owned and not names_a_being(subject.lower_)
+    return owned_thing(next((c for c in pred.children if c.dep_ == "nsubj"), None))
 
 
 __all__ = [

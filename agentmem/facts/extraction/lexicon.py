@@ -146,6 +146,15 @@ def names_a_being(word: str) -> bool:
     return any(_relative(w) or w in OCCUPATIONS or w in PET_KINDS for w in forms)
 
 
+def owned_thing(noun) -> bool:
+    """A noun a possessive owns that names no person or animal ("my delivery address", "our
+    office"): a thing of its owner, which holds a value and stands somewhere, as a person
+    or a pet does not."""
+    if noun is None or noun.pos_ != "NOUN" or names_a_being(noun.lower_):
+        return False
+    return any(c.dep_ == "poss" for c in noun.children)
+
+
 def pet_name(name: str, kind: str) -> str:
     """A pet's name as it is stored, with its kind ("Pepper (cat)", as the rule table writes
     it): a later renaming of that kind names it (`facts.endings`)."""
@@ -172,6 +181,7 @@ __all__ = [
     "SPECIFIC_ATTRIBUTES",
     "WEEKDAYS",
     "names_a_person",
+    "owned_thing",
     "pet_kind",
     "pet_name",
     "SPOUSES",

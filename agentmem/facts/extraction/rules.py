@@ -29,7 +29,6 @@ from agentmem.facts.extraction.lexicon import (
     SIBLINGS,
     SPECIFIC_ATTRIBUTES,
     SPOUSES,
-    WEEKDAYS,
     names_a_being,
 )
 from agentmem.facts.extraction.patterns import RULES, Rule
@@ -40,7 +39,7 @@ from agentmem.facts.extraction.sentences import (
     HYPOTHETICAL,
     TIME,
 )
-from agentmem.facts.extraction.values import MONTHS
+from agentmem.facts.extraction.values import time_word
 from agentmem.facts.vocabulary import canonical
 from agentmem.types import Fact
 
@@ -88,8 +87,7 @@ def _clean(value: str) -> str:
 # --- checks: a cleaned value -> is it one? ------------------------------------------------
 def _is_place(value: str) -> bool:
     """A name or a "the" phrase; a month, a weekday or a year is when ("born in March")."""
-    first = value.split()[0].lower() if value.split() else ""
-    if first in MONTHS or first in WEEKDAYS or first.isdigit():
+    if value.split() and time_word(value.split()[0].lower()):
         return False
     return value[:1].isupper() or value.lower().startswith("the ")
 

@@ -48,8 +48,13 @@ MONTHS |= {m.lower() for m in calendar.month_abbr if m}
 def a_time(token) -> bool:
     """A month ("March"), a weekday, a year or decade or other bare number ("1988"): a word of
     when, by the word (no entity recogniser, which would run on every place read)."""
-    word = token.lower_
-    number = word.lstrip("'").removesuffix("s")  # a decade: "the 90s", "the '80s"
+    return time_word(token.lower_)
+
+
+def time_word(word: str) -> bool:
+    """`a_time` of a lower-case word: a month, a weekday (or its plural), or a number, a
+    year or a decade ("the 90s", "the '80s")."""
+    number = word.lstrip("'").removesuffix("s")
     return word in MONTHS or word.removesuffix("s") in WEEKDAYS or number.isdigit()
 
 
