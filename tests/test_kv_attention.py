@@ -37,7 +37,8 @@ class _Extras(Policy):
     needs_attention = True
 
     def __init__(self, keys, values, mask):
-        self.kv, self.seen, self.extra_seen, self.lse = (keys, values, mask), [], [], []
+        bias = torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))  # `Policy.extra_kv`
+        self.kv, self.seen, self.extra_seen, self.lse = (keys, values, bias), [], [], []
 
     def has_extra(self, state) -> bool:
         return True

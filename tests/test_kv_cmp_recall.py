@@ -49,10 +49,10 @@ def test_a_block_whose_keys_match_the_query_is_recalled(representative, candidat
     store.append(keys, keys.clone(), torch.arange(64).expand(heads, -1))
     store.in_warm.zero_()
     query = target[:, None, None, :]  # (heads, group=1, q=1, d)
-    _, _, valid, slots, _ = store.recall(query, 2, candidates)
+    _, _, bias, slots, _ = store.recall(query, 2, candidates)
     for h, b in enumerate(planted):
         assert b in (slots[h] // block).tolist()
-    assert valid.all()
+    assert (bias == 0).all()
 
 
 def test_recall_finds_a_cold_token_for_a_query_aimed_at_it(tiny, ids):
@@ -65,8 +65,8 @@ def test_recall_finds_a_cold_token_for_a_query_aimed_at_it(tiny, ids):
     aim = torch.stack([exact[h, r] for h, r in enumerate(rows)])  # (heads, d)
     group = session.llm.model.config.num_attention_heads // st.keys.shape[1]
     query = (aim.repeat_interleave(group, 0) * 4)[None, :, None, :]
-    valid = session.policy.extra_kv(st, query)[2]
-    recalled = valid[:, : tiers.recalled.shape[1]]  # the block summaries follow
+    bias = session.policy.extra_kv(st, query)[2]
+    recalled = bias[:, : tiers.recalled.shape[1]] == 0  # the block summaries follow
     attended = torch.cat([tiers.warm.pos, tiers.cold.pos.gather(1, tiers.recalled)], 1)
     valid = torch.cat([torch.ones_like(tiers.warm.pos, dtype=torch.bool), recalled], 1)
     for h, p in enumerate(wanted):

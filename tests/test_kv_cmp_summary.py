@@ -38,7 +38,8 @@ def _store(n: int, heads: int = 2, dim: int = 8, block: int = 4, seed: int = 0) 
 def test_a_summary_is_the_mean_of_its_tokens_outside_tier_one(group):
     store = _store(22)  # 6 blocks of 4, the last one partial
     store.in_warm[0, 1] = store.in_warm[1, 9] = True  # attended in tier 1: left out
-    keys, values, count, per_block = BlockSummary(2, 8, "cpu", torch.float32, group).rows(store)
+    keys, values, count, taken = BlockSummary(2, 8, "cpu", torch.float32, group).rows(store)
+    keys, values, per_block = keys[0], values[0], -taken
     size = group * store.block_size
     for h in range(2):
         for g in range(keys.shape[1]):
@@ -67,22 +68,22 @@ def test_summaries_follow_moves_to_tier_one_and_appends():
 
 @pytest.mark.parametrize("group", [1, 2])
 def test_a_recalled_block_is_not_counted_again_in_its_summary(group):
-    """The log-mass of a group is the log of its tokens neither recalled nor in tier 1; a
-    group whose every token is attended exactly is masked out."""
+    """The bias of a group's row is the log of its tokens neither recalled nor in tier 1; a
+    group whose every token is attended exactly is masked out (-inf)."""
     store = _store(32)  # 8 blocks of 4
     tiers = _Tiers(WarmTier(2, 8, "cpu", torch.float32), store)
     tiers.summary = BlockSummary(2, 8, "cpu", torch.float32, group)
     recalled = store.recall(torch.randn(2, 1, 1, 8), 2)
     tiers.held = recalled
-    keys, _, valid, mass = Recall._with_summaries(tiers, recalled[:3])
+    keys, _, mass = Recall._with_summaries(tiers, recalled[:3])
     exact = recalled[0].shape[2]
-    assert keys.shape[2] == exact + 8 // group and mass.shape == valid.shape
+    assert keys.shape[2] == exact + 8 // group and mass.shape == (2, exact + 8 // group)
     assert (mass[:, :exact] == 0).all()
     for h in range(2):
         taken = {int(b) for b in recalled[4][h]}
         for g in range(8 // group):
             left = sum(4 for b in range(g * group, (g + 1) * group) if b not in taken)
-            assert bool(valid[h, exact + g]) == (left > 0)
+            assert bool(mass[h, exact + g].isfinite()) == (left > 0)
             if left:
                 assert mass[h, exact + g].exp().round() == left
 
@@ -127,3 +128,27 @@ def test_one_token_summaries_bring_the_attention_near_the_full_cache(tiny, seed)
 def test_a_bad_summary_group_is_refused():
     with pytest.raises(Exception, match="summary_group"):
         get_policy("cmp", summary_group=0)
+
+
+@pytest.mark.parametrize("group", [1, 3])
+def test_summaries_kept_up_to_date_equal_summaries_built_anew(group):
+    """Tokens leaving tier 1 and blocks appended, as compressions go, are added to the kept
+    sums; the rows equal those of a summary built from the whole store at every step."""
+    gen = torch.Generator().manual_seed(7)
+    store = _store(22)
+    store.in_warm.fill_(True)
+    kept = BlockSummary(2, 8, "cpu", torch.float32, group)
+    for step in range(6):
+        if step % 2:
+            n = 4 + step
+            store.append(
+                torch.randn(2, n, 8, generator=gen),
+                torch.randn(2, n, 8, generator=gen),
+                torch.arange(store.length, store.length + n).expand(2, -1),
+            )
+        leaving = torch.rand(store.in_warm.shape, generator=gen) < 0.3
+        store.in_warm &= ~leaving  # in place: tier 1 drops some tokens to tier 2 alone
+        got = kept.rows(store)
+        want = BlockSummary(2, 8, "cpu", torch.float32, group).rows(store)
+        for a, b in zip(got, want, strict=True):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)

@@ -123,7 +123,7 @@ def _attend_observed(cache, state, query, key, value, scaling):
     _, q_heads, q_total, dim = query.shape
     kv_heads, n = key.shape[1], key.shape[2]
     group = q_heads // kv_heads
-    qg = query[0].view(kv_heads, group, q_total, dim)
+    qg = query[0].view(kv_heads, group, q_total, dim) * scaling  # scaled once, not each score
     has_extra = policy.has_extra(state)
     resident = policy.resident_kv(state) if has_extra else None
     w = 0 if resident is None else resident[0].shape[2]
@@ -133,12 +133,14 @@ def _attend_observed(cache, state, query, key, value, scaling):
     if q_total - 1 > edges[-1] and policy.last_query_alone(state, q_total):
         edges.append(q_total - 1)  # the query the next token is read from chooses alone
     outputs = []
+    whole = len(edges) == 1  # one chunk (a decoded token): no slicing
     for start, stop in zip(edges, [*edges[1:], q_total], strict=True):
         upto = n - q_total + stop  # keys this chunk may see
-        keys, values = key[0, :, :upto], value[0, :, :upto]
+        keys, values = (key[0], value[0]) if upto == n else (key[0, :, :upto], value[0, :, :upto])
         if w:
             keys = torch.cat([resident[0][0], keys], 1)
-        scores = _scores(qg[:, :, start:stop], keys, scaling)  # (kv_heads, group, c, w + upto)
+        q_chunk = qg if whole else qg[:, :, start:stop]
+        scores = _scores(q_chunk, keys)  # (kv_heads, group, c, w + upto)
         if mass is not None:  # a merged row stands for several tokens' attention
             scores[..., w:] += mass[:, None, None, :upto]
         if stop - start > 1:  # within the chunk's own tokens, query r sees token t <= r
@@ -147,22 +149,21 @@ def _attend_observed(cache, state, query, key, value, scaling):
         extra = None
         if has_extra:
             lse = scores.flatten(1, 2).logsumexp(-1, keepdim=True) if stop - start == 1 else None
-            extra = policy.extra_kv(state, query[:, :, start:stop], lse)
+            extra = policy.extra_kv(state, query if whole else query[:, :, start:stop], lse)
         parts = [] if resident is None else [resident[1][0]]
         m = w
         if extra is not None:
-            ek, ev, emask = extra[:3]
-            es = _scores(qg[:, :, start:stop], ek[0], scaling)
-            if len(extra) > 3:  # rows standing for several tokens (CMP's block summaries)
-                es += extra[3][:, None, None, :]
-            es.masked_fill_(~emask[:, None, None, :], float("-inf"))
+            ek, ev, ebias = extra
+            es = _scores(q_chunk, ek[0])
+            es += ebias[:, None, None, :]
             scores = torch.cat([scores[..., :w], es, scores[..., w:]], -1)
             parts.append(ev[0])
             m += ek.shape[2]
         if parts:
             values = torch.cat([*parts, values], 1)
         probs = scores.softmax(dim=-1)
-        outputs.append(_grouped_matmul(probs.to(values.dtype), values))
+        probs_v = probs if probs.dtype == values.dtype else probs.to(values.dtype)
+        outputs.append(_grouped_matmul(probs_v, values))
         if m:
             policy.observe_extra(state, probs[..., :m], start, q_total)
         if policy.needs_attention:
@@ -181,8 +182,7 @@ def _grouped_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.bmm(a.reshape(heads, group * c, m), b).view(heads, group, c, -1)
 
 
-def _scores(q: torch.Tensor, k: torch.Tensor, scaling: float) -> torch.Tensor:
-    """Float32 ``q . k * scaling``: ``(kv_heads, group, c, d) x (kv_heads, m, d)``."""
+def _scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Float32 ``q . k`` (``q`` scaled already): ``(kv_heads, group, c, d) x (kv_heads, m, d)``."""
     scores = _grouped_matmul(q, k.transpose(-1, -2))
-    scores = scores.float() if scores.dtype != torch.float32 else scores
-    return scores.mul_(scaling)
+    return scores.float() if scores.dtype != torch.float32 else scores

@@ -98,11 +98,11 @@ class Policy:
     def extra_kv(
         self, state: LayerState, query: torch.Tensor, lse: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, ...] | None:
-        """Keys, values ``(1, kv_heads, m, d)`` and mask ``(kv_heads, m)`` attended besides the
-        cache for ``query: (1, q_heads, q, d)`` (one query chunk of the running forward: a
-        prefill chunk, a question or one decoded token); None when there are none. A fourth
-        element ``(kv_heads, m)``, when present, is each row's log-mass (added to its scores:
-        a row standing for several tokens, as CMP's block summaries do).
+        """Keys, values ``(1, kv_heads, m, d)`` and an additive bias ``(kv_heads, m)`` attended
+        besides the cache for ``query: (1, q_heads, q, d)`` (one query chunk of the running
+        forward: a prefill chunk, a question or one decoded token); None when there are none.
+        The bias is added to each row's scores: 0 for a token, -inf for a row masked out, the
+        log of a count for a row standing for that many tokens (CMP's block summaries).
 
         ``lse: (kv_heads, group * q, 1)``, given for a single query (a decoded token): the
         log-sum-exp of its scaled logits over the resident and cached keys, which the

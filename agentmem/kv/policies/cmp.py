@@ -204,9 +204,9 @@ class CMP(Recall, Retention):
         if tiers is None or tiers.warm_colsum is None or n_new == 0:
             return
         attended = state.length + tiers.warm.length
-        received = tiers.warm_colsum / (n_new * tiers.group) * attended
+        received = tiers.warm_colsum * (attended / (n_new * tiers.group))
         rate = 1.0 - (1.0 - self.alpha) ** n_new
-        tiers.warm.stat = (1.0 - rate) * tiers.warm.stat + rate * received
+        tiers.warm.stat = tiers.warm.stat.lerp(received, rate)
         tiers.warm_colsum = None
 
     # --- placement ----------------------------------------------------------------------------
@@ -255,11 +255,17 @@ class CMP(Recall, Retention):
             # and costs more than half of a 12.5% budget.)
             return
         tiers = self._tiers(state)
+        # Between compressions only tier 0 grows, a token per decoded step: the tokens that
+        # still fit are counted once, not the device bytes summed again per layer and step.
+        shape = (budget, tiers.cold.length, tiers.warm.length)
+        if tiers.room is not None and tiers.room[0] == shape and state.length <= tiers.room[1]:
+            return
         tiers.recall = self.recall_count(budget)
-        full_bytes = (
-            budget * state.keys.shape[1] * 2 * state.keys.shape[-1] * state.keys.element_size()
-        )
-        if self.device_bytes(state) <= full_bytes:
+        per_token = state.keys.shape[1] * 2 * state.keys.shape[-1] * state.keys.element_size()
+        full_bytes = budget * per_token
+        spare = full_bytes - self.device_bytes(state)
+        if spare >= 0:
+            tiers.room = shape, state.length + spare // per_token
             return
         hot_cap, warm_cap = self.capacities(state, budget)
         tiers.compressions += 1

@@ -12,6 +12,7 @@ import torch
 
 from agentmem.kv.tiers import ColdStore, WarmTier
 from agentmem.kv.tiers.summary import BlockSummary
+from agentmem.kv.tiers.warm import on_device
 
 
 @dataclass
@@ -26,9 +27,10 @@ class _Tiers:
     recall: int = 0  # blocks recalled per query chunk under the current budget
     warm_kv: tuple[torch.Tensor, torch.Tensor] | None = None  # dequantised for one forward
     bulk: bool = False  # the running forward is a bulk prefill (see ``query_chunk``)
-    held: tuple | None = None  # the last recall (keys, values, mask, slots), kept on device
+    held: tuple | None = None  # the last recall (keys, values, bias, slots, blocks), on device
     held_age: int = 0  # decoded tokens that have read ``held``
     summary: BlockSummary | None = None  # the unrecalled blocks' summaries (``summarize``)
+    room: tuple | None = None  # (budget, cold, warm lengths), the tier-0 length that fits them
 
 
 class Recall:
@@ -86,21 +88,19 @@ class Recall:
 
     @staticmethod
     def _with_summaries(tiers: _Tiers, recalled):
-        """``recalled`` (keys, values, validity) and, after it, one summary row per group of
-        cold blocks (`BlockSummary`) weighted by its tokens that this chunk neither recalled
-        nor reads in tier 1: ``(keys, values, validity, log_mass)``, the recalled rows' 0."""
-        keys, values, valid = recalled
+        """``recalled`` (keys, values, bias) and, after it, one summary row per group of cold
+        blocks (`BlockSummary`) weighted by its tokens that this chunk neither recalled nor
+        reads in tier 1: its bias is the log of their count (a row standing for that many
+        tokens; -inf, masked, where none is left: a group the recall and tier 1 read whole)."""
+        keys, values, bias = recalled
         summary = tiers.summary
-        sk, sv, count, per_block = summary.rows(tiers.cold)
-        chosen = tiers.held[4].to(count.device)
-        left = count.scatter_add(1, chosen // summary.group, -per_block.gather(1, chosen))
-        open_ = left > 0.5  # attended exactly already: the recall, or tier 1
-        zero = torch.zeros(valid.shape, dtype=left.dtype, device=left.device)
+        sk, sv, count, negative = summary.rows(tiers.cold)
+        chosen = on_device(tiers.held[4], count.device)
+        left = count.scatter_add(1, chosen // summary.group, negative.gather(1, chosen))
         return (
-            torch.cat([keys, sk[None].to(keys.dtype)], 2),
-            torch.cat([values, sv[None].to(values.dtype)], 2),
-            torch.cat([valid, open_.to(valid.device)], 1),
-            torch.cat([zero, left.clamp_min(1.0).log()], 1),
+            torch.cat([keys, sk], 2),
+            torch.cat([values, sv], 2),
+            torch.cat([bias, on_device(left.log(), bias.device)], 1),
         )
 
     def _recall(self, state, tiers: _Tiers, query: torch.Tensor, lse=None):

@@ -191,9 +191,11 @@ class STR(Merging, Retention):
     def observe(self, state, probs: torch.Tensor, q_start: int, q_total: int) -> None:
         """Sum the weights each token receives over the forward's queries and the head group."""
         colsum = state.extra.get("str_colsum")
+        part = probs.sum(dim=(1, 2))
         if q_start == 0 or colsum is None or colsum.shape != state.stat.shape:
-            colsum = torch.zeros_like(state.stat)
-        state.extra["str_colsum"] = colsum + probs.sum(dim=(1, 2))
+            state.extra["str_colsum"] = part
+        else:
+            state.extra["str_colsum"] = colsum + part
         state.extra["str_group"] = probs.shape[1]
 
     def finish(self, state, n_new: int) -> None:
@@ -204,21 +206,21 @@ class STR(Merging, Retention):
         n = colsum.shape[1]
         old = n - n_new
         group = state.extra.get("str_group", 1)
-        seen_by = torch.cat(
-            [
-                torch.full((old,), float(n_new), device=colsum.device),
-                torch.arange(n_new, 0, -1, device=colsum.device, dtype=torch.float32),
-            ]
-        )
-        received = colsum / (seen_by * group) * n
+        # a token is read by every new query after it: the old ones by all n_new, the new ones
+        # by n_new, n_new - 1, ..., 1 (the old ones' share in one scalar: a decoded token's
+        # update is then a few ops on the rows, whatever their number)
         rate = 1.0 - (1.0 - self.alpha) ** n_new
         stat = state.stat
-        stat[:, :old] = (1.0 - rate) * stat[:, :old] + rate * received[:, :old]
+        stat[:, :old].lerp_(colsum[:, :old] * (n / (n_new * group)), rate)
         # a new token's first measure averages over the few queries after it; with
         # ``prior_queries`` it is shrunk toward uniform (1) as if that many more had read it
         # uniformly, so a handful of near readers do not outrank a token judged by many
-        fresh, seen = received[:, old:], seen_by[old:]
         prior = self.prior_queries
+        if n_new == 1 and not prior:  # a decoded token: read by itself once
+            stat[:, old:] = colsum[:, old:] * (n / group)
+            return
+        seen = torch.arange(n_new, 0, -1, device=colsum.device, dtype=torch.float32)
+        fresh = colsum[:, old:] / (seen * group) * n
         stat[:, old:] = (fresh * seen + prior) / (seen + prior) if prior else fresh
 
     # --- reconstruction importance -------------------------------------------------------------

@@ -43,10 +43,9 @@ class ColdStore:
         # makes over every block: a product with ``d`` rows of contiguous keys and the validity
         # as a cached additive bias is one op where the row layout took four (see `_exact`).
         self.kt: torch.Tensor | None = None
-        self._bias: tuple[torch.Tensor, tuple, torch.Tensor] | None = None  # in_warm, key, bias
+        self._bias: tuple | None = None  # in_warm, its key, `_validity`'s bias, as 3-D
         self.pos = torch.zeros(heads, 0, dtype=torch.long)
         self.in_warm = torch.zeros(heads, 0, dtype=torch.bool)
-        self.recalls = torch.zeros(heads, 0, dtype=torch.long)
         self.rep_max = torch.zeros(heads, 0, dim, dtype=torch.int8, device=device)
         self.rep_min = self.rep_max.clone()
         self.rep_max_s = torch.zeros(heads, 0, 1, dtype=torch.float32, device=device)
@@ -84,6 +83,7 @@ class ColdStore:
                 kt[:, :, : self.length] = self.kt[:, :, : self.length]
             self.kt = kt
         self.k, self.v = k, v
+        self._flat_kv = k.view(-1, self.dim), v.view(-1, self.dim)  # rows of every head
         self._row_base = self._head_base * capacity  # each head's first row, flattened
 
     def _allocate(self, capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,7 +112,6 @@ class ColdStore:
         cpu_pos = pos.to("cpu")
         self.pos = torch.cat([self.pos, cpu_pos], 1)
         self.in_warm = torch.cat([self.in_warm, torch.ones_like(cpu_pos, dtype=torch.bool)], 1)
-        self.recalls = torch.cat([self.recalls, torch.zeros_like(cpu_pos)], 1)
         self._update_reps(start // self.block_size)
         slots = torch.arange(start, start + m).expand(self.heads, -1)
         return slots
@@ -201,13 +200,12 @@ class ColdStore:
         return self._pool(logits, logits.logsumexp(dim=2, keepdim=True))
 
     def _slots(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Slots ``(heads, b * block)`` of ``blocks: (heads, b)`` and whether each is attendable
-        from here (inside the store and not already attended in tier 1)."""
+        """Slots ``(heads, b * block)`` of ``blocks: (heads, b)`` and each one's additive bias:
+        0 where it is attendable from here, -inf past the length or where tier 1 attends the
+        token (`_validity`)."""
         slots = (blocks[:, :, None] * self.block_size + self._offsets).flatten(1)
-        valid = slots < self.length
-        slots = slots.clamp(max=self.length - 1)
-        valid &= ~self.in_warm.gather(1, slots)
-        return slots, valid
+        bias = self._validity().gather(1, slots)
+        return slots.clamp_(max=self.length - 1), bias
 
     def _rows(self, store: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
         """Rows ``(heads, m, d)`` of ``store: (heads, capacity, d)`` at ``slots: (heads, m)``, as
@@ -225,10 +223,10 @@ class ColdStore:
     def _rescore(self, query: torch.Tensor, blocks: torch.Tensor, count: int) -> torch.Tensor:
         """The ``count`` of ``blocks`` whose exact keys score highest for ``query``, computed
         where the cold tier lives (only the candidates' keys are read)."""
-        slots, valid = self._slots(blocks)
+        slots, bias = self._slots(blocks)
         keys = self._rows(self.k, slots)
         q = query.float().flatten(1, 2).to(keys.device)  # (heads, g*q, d)
-        logits = (q @ keys.float().transpose(1, 2)).masked_fill(~valid[:, None], float("-inf"))
+        logits = torch.baddbmm(bias[:, None], q, keys.float().transpose(1, 2))
         exact = self._over_queries(logits)
         best = exact.view(self.heads, blocks.shape[1], self.block_size).amax(dim=2)
         return blocks.gather(1, best.topk(count, dim=1).indices)
@@ -240,33 +238,42 @@ class ColdStore:
         if blocks is None and self.kt is not None:
             n = self.blocks * self.block_size
             logits = torch.baddbmm(self._valid_bias(), on_device(q, "cpu"), self.kt[:, :, :n])
-            best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
-            return self._pool(best, on_device(norm, "cpu"))
+            return self._pool(self._block_max(logits), on_device(norm, "cpu"))
         if blocks is None:
             keys = self.k[:, : self.length]
             pad = (-self.length) % self.block_size
-            valid = F.pad(~self.in_warm, (0, pad), value=False)
+            bias = self._validity()
         else:
-            slots, valid = self._slots(blocks)
+            slots, bias = self._slots(blocks)
             keys = self._rows(self.k, slots)
         logits = torch.bmm(on_device(q, keys.device), keys.float().transpose(1, 2))
         if blocks is None:
             logits = F.pad(logits, (0, pad))
-        logits = logits.masked_fill(~valid[:, None], float("-inf"))
-        best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
-        return self._pool(best, on_device(norm, keys.device))
+        logits += bias[:, None]
+        return self._pool(self._block_max(logits), on_device(norm, keys.device))
+
+    def _block_max(self, logits: torch.Tensor) -> torch.Tensor:
+        """``(heads, Q, blocks * block)`` -> each block's best ``(heads, Q, blocks)``: a max pool
+        over windows of ``block_size`` (a reduction over a trailing axis of 8 took three
+        times as long; at 4k tokens it was a tenth of a decoded token's selection)."""
+        return F.max_pool1d(logits, self.block_size)
 
     def _valid_bias(self) -> torch.Tensor:
-        """``(heads, 1, blocks * block)``: 0 where a slot is attendable from here, -inf past the
-        length or where tier 1 attends the token; rebuilt only when the length or
-        ``in_warm`` changes (held, not its id: a new tensor may reuse a freed one's id; its
-        version counter counts in-place writes)."""
+        """`_validity` as ``(heads, 1, blocks * block)``, for a product with the queries."""
+        self._validity()
+        return self._bias[3]
+
+    def _validity(self) -> torch.Tensor:
+        """Each slot's additive bias, ``(heads, blocks * block)``: 0 where it is attendable from
+        here, -inf past the length or where tier 1 attends the token; rebuilt only when the
+        length or ``in_warm`` changes (held, not its id: a new tensor may reuse a freed one's
+        id; its version counter counts in-place writes)."""
         key = (self.length, self.in_warm._version)
         if self._bias is None or self._bias[0] is not self.in_warm or self._bias[1] != key:
             pad = self.blocks * self.block_size - self.length
             valid = F.pad(~self.in_warm, (0, pad), value=False)
             bias = torch.zeros(valid.shape).masked_fill_(~valid, float("-inf"))
-            self._bias = self.in_warm, key, bias[:, None]
+            self._bias = self.in_warm, key, bias, bias[:, None]
         return self._bias[2]
 
     def _bounded(self, q: torch.Tensor, count: int, pool: int, held=None, norm=None):
@@ -277,7 +284,7 @@ class ColdStore:
         representatives; the result equals an exact scoring of every block.
 
         ``held``: a previous `recall`'s result (keys ``(1, heads, count * block, d)`` on the
-        compute device, values, validity, slots): its blocks, scored there, replace the
+        compute device, values, bias, slots): its blocks, scored there, replace the
         first pool, so a decoded token whose bounds leave that selection standing reads
         nothing from tier 2. When the last selection from a held recall opened more than
         half the blocks (``loose``: min/max bounds over 64-dim keys prune almost nothing),
@@ -311,11 +318,9 @@ class ColdStore:
     def _held_exact(self, q: torch.Tensor, held, norm: torch.Tensor):
         """The blocks ``(heads, count)`` of a previous `recall`'s result ``held`` and their
         pooled exact scores, computed from its keys on the compute device (no tier-2 read)."""
-        keys, _, valid, _, blocks = held
-        logits = torch.bmm(q, keys[0].float().transpose(1, 2))
-        logits = logits.masked_fill(~valid[:, None], float("-inf"))
-        best = logits.view(*logits.shape[:2], -1, self.block_size).amax(dim=3)
-        return blocks, self._pool(best, norm).cpu()
+        keys, _, bias, _, blocks = held
+        logits = torch.baddbmm(bias[:, None], q, keys[0].float().transpose(1, 2))
+        return blocks, self._pool(self._block_max(logits), norm).cpu()
 
     def _two_stage(self, q: torch.Tensor, count: int, opened: int, held, norm=None):
         """A decoded token's selection: the ``held`` blocks (scored on the compute device) and
@@ -352,8 +357,8 @@ class ColdStore:
         recall's result, returned as it is if it still stands); with
         ``"mean"`` ones, the means choose ``count * candidates`` blocks and their exact keys
         the ``count`` among them. Returns keys, values ``(1, heads, count * block, d)`` on the
-        compute device, a validity mask ``(heads, count * block)`` (padding and tokens
-        already attended in tier 1 are masked out), the slots recalled and their blocks
+        compute device, an additive bias ``(heads, count * block)`` (0, or -inf for padding
+        and tokens already attended in tier 1), the slots recalled and their blocks
         ``(heads, count)``. ``norm``
         ``(heads, group * q, 1)``: each query's normaliser of the bounded selection.
         ``opened`` (with ``"bound"`` representatives): `_two_stage` instead of the exact
@@ -368,21 +373,22 @@ class ColdStore:
             if held is not None and held[3].shape[1] == count * self.block_size:
                 if bool((pick < count).all()):
                     return held
-            top = chosen.gather(1, pick)
+            top = chosen.gather(1, pick).sort(dim=1).values
         elif pool > count and self.representative == "bound":
             top = self._bounded(query.float().flatten(1, 2), count, pool, held, norm)
-            if held is not None and torch.equal(
-                top.sort(dim=1).values,
-                held[4].sort(dim=1).values,
-            ):
+            # a recall's blocks are in slot order, so a held one is compared by one sort
+            # (and the rows are read in the order they lie in the store)
+            top = top.sort(dim=1).values
+            if held is not None and torch.equal(top, held[4]):
                 return held
         else:
             top = self.block_scores(query).topk(pool, dim=1).indices.cpu()  # (heads, pool)
             if pool > count:
                 top = self._rescore(query, top, count)
-        slots, valid = self._slots(top)
+            top = top.sort(dim=1).values
+        slots, bias = self._slots(top)
         flat = self._flat(slots)
-        k = self._take(self.k, flat).to(self.device)[None]
-        v = self._take(self.v, flat).to(self.device)[None]
-        self.recalls.scatter_add_(1, slots, valid.long())
-        return k, v, on_device(valid, self.device), slots, top
+        rows = (1, self.heads, -1, self.dim)
+        k = on_device(self._flat_kv[0].index_select(0, flat).view(rows), self.device)
+        v = on_device(self._flat_kv[1].index_select(0, flat).view(rows), self.device)
+        return k, v, on_device(bias, self.device), slots, top
