@@ -40,10 +40,11 @@ def test_the_question_and_the_reply_survive_a_small_budget(tiny):
         steps += 1
         newest = set(range(first, session.tokens_seen))
         budget = session.cache.budget_tokens
+        ahead = int(session.policy.slack * budget)  # evicted ahead of the next tokens
         for layer in _positions(session):
             for row in layer:
                 assert newest <= row
-                assert len(row) == budget
+                assert budget - ahead <= len(row) <= budget
     assert steps == 6
     assert session.tokens_seen - first <= session.policy.held(session.cache.budget_tokens)
 
@@ -82,3 +83,34 @@ def test_sinks_and_held_tokens_never_outnumber_a_tiny_budget(tiny, budget):
 def test_hold_pending_over_one_is_refused():
     with pytest.raises(ConfigError, match="hold_pending"):
         get_policy("str", hold_pending=1.5)
+
+
+@pytest.mark.parametrize("slack", [0.0, 0.25])
+def test_decoded_tokens_select_once_per_slack_not_once_per_token(tiny, slack):
+    """Each selection rescores the whole cache: with ``slack`` a decoded token's overflow
+    evicts that share of the budget, so the next selections are that many tokens apart; with
+    none, every decoded token selects."""
+    session = tiny.session(get_policy("str", slack=slack), 40, prefill_chunk=0)
+    session.feed(STORY)
+    selections = []
+    select = session.policy.select
+
+    def counted(state, scores, budget):
+        selections.append(state.index)
+        return select(state, scores, budget)
+
+    session.policy.select = counted
+    steps = 0
+    for _ in session.decode(12):
+        steps += 1
+    per_layer = selections.count(0)
+    if slack:
+        assert per_layer <= -(-steps // int(slack * 40))  # one per 10 decoded tokens at most
+    else:
+        assert per_layer == steps
+    assert all(st.length <= 40 for st in session.cache.states)
+
+
+def test_a_slack_outside_zero_to_one_is_refused():
+    with pytest.raises(ConfigError, match="slack"):
+        get_policy("str", slack=1.5)

@@ -144,10 +144,18 @@ class STR(Merging, Retention):
     hold_pending: float = 0.5
     prior_queries: float = 0.0
     combine: Literal["rank", "mass"] = "rank"
+    # A compression that would evict fewer than ``slack`` x the budget (a decoded token, a
+    # short turn) evicts that many, so the next one is that many tokens away: a selection
+    # rescores every cached token, and paid per decoded token it made STR's decode 1.3x the
+    # full cache's at 2k-7k (README, "KV memory: CMP figures"). 0: every overflow evicts
+    # just itself.
+    slack: float = 1 / 16
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.check_merge()
+        if not 0.0 <= self.slack < 1.0:
+            raise ConfigError(f"str.slack must be in [0, 1), got {self.slack!r}")
         if self.combine not in ("rank", "mass"):
             raise ConfigError(f"str.combine must be 'rank' or 'mass', got {self.combine!r}")
         if self.combine == "mass" and self.key_norm:
@@ -244,6 +252,9 @@ class STR(Merging, Retention):
             budget = allotted[1]
         budget = self.merge_rows(state, budget)
         state.extra["str_budget"] = budget
+        ahead = int(self.slack * budget)
+        if 0 < state.length - budget < ahead:
+            budget -= ahead  # evict ahead of the next decoded tokens (``slack``)
         super().compress(state, budget)
 
     def _repeat(self, cache, budget: int) -> None:
