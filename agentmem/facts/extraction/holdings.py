@@ -32,13 +32,14 @@ from collections.abc import Iterator
 
 from agentmem.facts.extraction.activity import STATE_VERBS, activities, base_past, habitual
 from agentmem.facts.extraction.base import USER
+from agentmem.facts.extraction.change_verbs import SPANS
 from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PETS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.subjects import looks_named, parties, who
-from agentmem.facts.extraction.values import BARE_NOUNS, value_text
+from agentmem.facts.extraction.values import BARE_NOUNS, a_time, value_text
 from agentmem.facts.vocabulary import SLOT_PREPOSITIONS, related_slot
 
 POSSESSING = frozenset({"have", "keep", "rent"})
@@ -54,6 +55,8 @@ OWN_SLOTS = frozenset({"owns", "has_pet", "spouse", "dating"})
 # Prepositions of how long a couple has lasted ("together since uni", "with Noor for years").
 LASTING = frozenset({"for", "since"})
 TIME_ENTITIES = frozenset({"DATE", "TIME"})
+# Nouns of a length of time ("for two years", "for ages", "for a long time", "for decades").
+DURATIONS = SPANS | {"time", "age", "decade", "century", "eternity", "moment", "now"}
 _PETS = frozenset(re.split(r"\|", PETS))
 
 
@@ -221,14 +224,31 @@ def partner_with(pred, subject: str) -> Iterator[tuple[str, str]]:
     if subj is not None and not (names_a_person(subj) or looks_named(subj)):
         return
     for child in pred.children:
-        if child.dep_ == "prep" and child.lower_ not in ("with", *LASTING):
+        if child.dep_ == "prep" and not (child.lower_ == "with" or _how_long(child)):
             return
         if child.dep_ == "npadvmod" and not _present_period(child):
             return
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "with"):
         for obj in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
+            purpose = (c for c in obj.children if c.dep_ == "prep" and c.lower_ == "for")
+            if any(not _how_long(c) for c in purpose):
+                continue  # "with Octopus for gas": a provider, for a purpose
             if who(obj) != subject and (value := value_text(obj)):
                 yield "spouse", value
+
+
+def _how_long(prep) -> bool:
+    """A preposition of how long: "since" anything ("since March", "since we met"); "for" a
+    span of time ("for two years", "for a while"), not a purpose ("with Vodafone for my
+    phone": a provider)."""
+    if prep.lower_ == "since":
+        return True
+    if prep.lower_ not in LASTING:
+        return False
+    span = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
+    return span is not None and (
+        entity_type(span) in TIME_ENTITIES or span.lemma_.lower() in DURATIONS or a_time(span)
+    )
 
 
 def _present_period(token) -> bool:
