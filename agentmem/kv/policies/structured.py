@@ -146,9 +146,9 @@ class STR(Merging, Retention):
     combine: Literal["rank", "mass"] = "rank"
     # A compression that would evict fewer than ``slack`` x the budget (a decoded token, a
     # short turn) evicts that many, so the next one is that many tokens away: a selection
-    # rescores every cached token, and paid per decoded token it made STR's decode 1.3x the
-    # full cache's at 2k-7k (README, "KV memory: CMP figures"). 0: every overflow evicts
-    # just itself.
+    # rescores every cached token, and paid per decoded token it made STR's decode 1.15x the
+    # full cache's at 4k (0.70x with 1/16; docs/design.md, STR, "Eviction ahead"). 0: every
+    # overflow evicts just itself.
     slack: float = 1 / 16
 
     def __post_init__(self) -> None:
