@@ -83,7 +83,6 @@ class ColdStore:
                 kt[:, :, : self.length] = self.kt[:, :, : self.length]
             self.kt = kt
         self.k, self.v = k, v
-        self._flat_kv = k.view(-1, self.dim), v.view(-1, self.dim)  # rows of every head
         self._row_base = self._head_base * capacity  # each head's first row, flattened
 
     def _allocate(self, capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -388,7 +387,6 @@ class ColdStore:
             top = top.sort(dim=1).values
         slots, bias = self._slots(top)
         flat = self._flat(slots)
-        rows = (1, self.heads, -1, self.dim)
-        k = on_device(self._flat_kv[0].index_select(0, flat).view(rows), self.device)
-        v = on_device(self._flat_kv[1].index_select(0, flat).view(rows), self.device)
+        k = on_device(self._take(self.k, flat), self.device)[None]
+        v = on_device(self._take(self.v, flat), self.device)[None]
         return k, v, on_device(bias, self.device), slots, top
