@@ -10,7 +10,12 @@ from the clause's tense and shape, not from a list of hobbies:
     verb + object        the verb's gerund with its object ("bake sourdough" -> baking
                          sourdough)
     verb alone           with a time or manner modifier ("swim every morning" -> swimming),
-                         or bare in the present ("I knit" -> knitting)
+                         a clause of its own ("I've been surfing since I was a kid"), or
+                         bare in the present ("I knit" -> knitting)
+
+A verb whose past is written as its base ("knit", "cut", "put") is tagged as a past: bare,
+or with a time that recurs ("I knit every evening", "we cut firewood each autumn"), it says
+what its subject does, since a single past occasion does not recur.
 
 A clause placed on one day ("I'm watching the match tonight", "I play squash tomorrow",
 "this evening") is an occasion, no habit or pursuit; a time that recurs ("every morning",
@@ -26,7 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.frequency import repetition
 from agentmem.facts.extraction.negation import is_negation
+from agentmem.facts.extraction.values import time_of_day
 
 # Verbs whose object (or, for "go", gerund) is itself the activity.
 ACTIVITY_VERBS = frozenset({"play", "do", "practise", "practice", "go"})
@@ -43,7 +50,9 @@ STATE_VERBS = frozenset(
     | {"promise", "swear", "bet", "apologise", "apologize", "admit", "confess", "insist"}
     | {"reckon", "recall", "wonder", "care", "matter", "count", "depend", "bother"}
 )
-MODIFIER_DEPS = ("npadvmod", "advmod", "prep")
+# What modifies a verb alone ("swim every morning", "swim at the lido", "have been surfing
+# since I was a kid"): the habit stands whatever the time, place or circumstance.
+MODIFIER_DEPS = ("npadvmod", "advmod", "prep", "advcl")
 # Adverbs of one day, and the parts of a day or week "this" makes one occasion of.
 ONE_DAY = frozenset({"today", "tonight", "tomorrow", "yesterday"})
 DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night", "weekend", "week"})
@@ -82,7 +91,7 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
     if _went(pred):  # "I go fishing" parsed with "go" as the gerund's auxiliary
         yield pred.lower_
         return
-    if not any_tense and not (habitual(pred) or (base_past(pred) and _bare(pred))):
+    if not any_tense and not (habitual(pred) or (base_past(pred) and _bare_or_recurring(pred))):
         return
     if not any_tense and _one_occasion(pred):
         return  # "I'm watching the match tonight", "I play five-a-side today": no habit
@@ -95,7 +104,7 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
     if objects:
         yield from (f"{_gerund(pred)} {v}" for o in objects if (v := _object_words(o)))
         return
-    if any(c.dep_ in MODIFIER_DEPS for c in pred.children) and _untold(pred):
+    if any(c.dep_ in MODIFIER_DEPS for c in pred.children) and (_untold(pred) or base_past(pred)):
         yield _gerund(pred)
     elif _bare(pred) and (_untold(pred) or base_past(pred)):
         yield _gerund(pred)  # "I knit", "Ines climbs": the verb alone is the pursuit
@@ -123,6 +132,12 @@ def _bare(pred) -> bool:
     )
 
 
+def _bare_or_recurring(pred) -> bool:
+    """Bare ("I knit."), or with a time that recurs ("I knit every evening", "in the
+    evenings", "on Sundays"): what a base-form past says of now, not of one occasion."""
+    return _bare(pred) or any(repetition(c) for c in pred.children)
+
+
 def base_past(pred) -> bool:
     """A verb whose past is written as its base ("knit", "put"), tagged past; with "I",
     "we" or "they" alone it says what they do."""
@@ -134,10 +149,13 @@ def base_past(pred) -> bool:
 
 
 def _went(pred) -> bool:
-    """A gerund whose auxiliary is a present "go": the parser's reading of "I go fishing"."""
+    """A gerund whose auxiliary is a present "go": the parser's reading of "I go fishing".
+    (An auxiliary's lemma is its form where the lemmatizer knows no auxiliary "go": "goes".)"""
     return pred.tag_ == "VBG" and any(
-        c.dep_ == "aux" and c.lemma_ == "go" and c.tag_ in ("VBP", "VBZ") for c in pred.children
-    )
+        c.dep_ == "aux" and "go" in (c.lemma_, c.lower_.removesuffix("es"))
+        and c.tag_ in ("VBP", "VBZ")
+        for c in pred.children
+    )  # fmt: skip
 
 
 def _untold(pred) -> bool:
@@ -163,8 +181,9 @@ def _activity_words(token) -> str:
     """A gerund with its object ('fishing', 'playing chess'), or a noun's value words."""
     if token.tag_ != "VBG":
         return _noun_words(token)
-    obj = next((c for c in token.children if c.dep_ == "dobj"), None)
-    return f"{token.lower_} {_noun_words(obj) if obj is not None else ''}".strip()
+    obj = next((c for c in token.children if c.dep_ == "dobj" and not time_of_day(c)), None)
+    return f"{token.lower_} {_noun_words(obj) if obj is not None else ''}".strip()  # not "most
+    # weekends", which the parser may make the gerund's object: when, not what
 
 
 def _noun_words(noun) -> str:
@@ -174,6 +193,8 @@ def _noun_words(noun) -> str:
     if noun.pos_ not in ("NOUN", "PROPN") and not _named_kind(noun):
         return ""
     words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ not in ("det", "poss", "predet")]
+    if any(c.dep_ == "poss" for c in noun.children):  # "our own firewood": "own" stresses whose
+        words = [t for t in words if t.lower_ != "own"]
     return " ".join(t.lower_ if t.pos_ == "NOUN" else t.text for t in words)
 
 

@@ -36,6 +36,10 @@ PROVIDED = ("with", "through")
 PRESENT_STAY = "lives_in (now)"
 NOT_HOMES = TIMES | {"ORG", "PERSON", "NORP"}
 OWNERS_OF = frozenset({"mine", "ours", "yours", "his", "hers", "theirs"})
+# What one is "into" as a stretch of time, not a liking ("into my third year", "an hour into
+# the film" is the other way round).
+INTO_SPANS = frozenset({"year", "month", "week", "day", "hour", "minute", "term", "semester"})
+INTO_SPANS |= {"season", "decade", "night", "morning", "evening", "afternoon", "weekend"}
 
 
 def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
@@ -45,6 +49,8 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     if (yield from _favourite(subj, comp, negated)) or subject is None:
         return
     if comp is None and (yield from _provided(pred, subj, negated)):
+        return
+    if (yield from _into(pred, comp, subject, negated)):
         return
     if comp is None:
         yield from _placed(pred, subject, negated)
@@ -61,11 +67,32 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
         yield subject, "job_title", value_text(comp, role=True), negated
         yield from ((subject, "works_at", v, negated) for v in _employer_of_role(comp))
-    elif comp.pos_ in ("NOUN", "PROPN") and comp.dep_ == "attr" and _is_kind(comp):
-        if value := value_text(comp, role=any(_of_owner(c) for c in comp.children)):
+    elif (comp.pos_ in ("NOUN", "PROPN") or _nominal(comp)) and comp.dep_ == "attr":
+        if not _is_kind(comp):
+            return
+        role = any(_of_owner(c) for c in comp.children)
+        if value := value_text(comp, role=role, adjective=comp.pos_ == "ADJ"):
             yield subject, "is_a", value, negated
     elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
+
+
+def _into(pred, comp, subject: str, negated: bool):
+    """ "I'm into jazz": being *into* something is liking it, whatever adverbs or
+    intensifiers stand between ("really into", "not really into", "super into", where the
+    parser makes the intensifier the complement and hangs "into" on it); not a time one is
+    into ("into my third year"). Returns whether the clause was one."""
+    heads = [pred] if comp is None else [pred, comp] if comp.dep_ == "acomp" else []
+    for prep in (c for h in heads for c in h.children if c.dep_ == "prep" and c.lower_ == "into"):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is None or a_time(obj) or entity_type(obj) in TIMES:
+            continue
+        if obj.lemma_.lower() in INTO_SPANS:
+            continue
+        if value := value_text(obj):
+            yield subject, "likes", value, negated
+            return True
+    return False
 
 
 def _ages(subj, comp) -> bool:
@@ -285,7 +312,27 @@ def _is_kind(comp) -> bool:
     if comp.like_num or any(c.dep_ == "nummod" for c in comp.children):
         return False  # "my commute is about 40 minutes": an amount, not a kind
     words = [t for t in words if not _of_owner(t)]  # "a client of ours": a kind all the same
+    manner = {t.i for c in comp.children if _manner(c) for t in c.subtree}
+    words = [t for t in words if t.i not in manner]  # "a glassblower by trade"
     return len(words) <= 4 and not any(t.dep_ in ("prep", "poss", "relcl", "acl") for t in words)
+
+
+def _nominal(comp) -> bool:
+    """A complement tagged as an adjective that an indefinite article makes a noun: "a" with
+    an adjective and no noun after it is no English phrase, so the tagger misread a noun
+    ("I'm a luthier": 'luthier' read as a comparative like 'happier')."""
+    return comp.pos_ == "ADJ" and any(
+        c.dep_ == "det" and c.lower_ in ("a", "an") for c in comp.children
+    )
+
+
+def _manner(token) -> bool:
+    """ "by" with a bare common noun: how the subject is the kind ("a glassblower by trade",
+    "Irish by birth"), an adverbial, no part of the kind."""
+    if token.dep_ != "prep" or token.lower_ != "by":
+        return False
+    objects = [c for c in token.children if c.dep_ == "pobj"]
+    return len(objects) == 1 and objects[0].pos_ == "NOUN" and not list(objects[0].children)
 
 
 def _of_owner(token) -> bool:

@@ -8,14 +8,16 @@ the frequency is the verb's adverbial of repetition:
     a frequency adverb        "usually", "often", "daily"         (advmod)
     a quantified time noun    "every morning", "most evenings",   (npadvmod, its subtree
                               "twice a week", "three times a month"  holds a quantifier)
-    a plural time noun        "on Tuesdays", "in the evenings", "Sundays" (a date or time
-                              entity in the plural: a day that recurs)
+    a plural time noun        "on Tuesdays", "in the evenings", "Sundays" (a part of the day
+                              or week, a weekday, or a date or time entity, in the plural:
+                              a time that recurs)
 """
 
 from __future__ import annotations
 
 from agentmem.facts.extraction.base import render
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.values import time_of_day
 
 ADVERBS = frozenset(
     {"usually", "often", "always", "regularly", "sometimes", "daily", "weekly", "monthly"}
@@ -31,12 +33,14 @@ def frequency(sentence) -> str:
     for token in sentence:
         if token.head.pos_ not in ("VERB", "AUX") or token.head.i == token.i:
             continue
-        if (phrase := _repetition(token)) and phrase not in found:
+        if (phrase := repetition(token)) and phrase not in found:
             found.append(phrase)
     return ", ".join(found)
 
 
-def _repetition(token) -> str:
+def repetition(token) -> str:
+    """The adverbial of repetition `token` heads ("every morning", "on Sundays", "often"),
+    or "" where it is none."""
     if token.dep_ == "advmod" and token.lower_ in ADVERBS:
         return token.lower_
     words = list(token.subtree)
@@ -44,7 +48,8 @@ def _repetition(token) -> str:
         return _text(words)
     if token.dep_ in ("prep", "npadvmod"):
         noun = next((c for c in token.children if c.dep_ == "pobj"), token)
-        if noun.tag_ in ("NNS", "NNPS") and entity_type(noun) in ("DATE", "TIME"):
+        plural = noun.tag_ in ("NNS", "NNPS")
+        if plural and (time_of_day(noun) or entity_type(noun) in ("DATE", "TIME")):
             return _text(words)
     return ""
 
@@ -60,4 +65,4 @@ def habit_text(subject: str, value: str, often: str) -> str:
     return f"{text} ({often})" if often else text
 
 
-__all__ = ["ADVERBS", "QUANTIFIERS", "frequency", "habit_text"]
+__all__ = ["ADVERBS", "QUANTIFIERS", "frequency", "habit_text", "repetition"]

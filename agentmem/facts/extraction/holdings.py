@@ -39,7 +39,7 @@ from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PETS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.subjects import looks_named, parties, who
-from agentmem.facts.extraction.values import BARE_NOUNS, a_time, value_text
+from agentmem.facts.extraction.values import BARE_NOUNS, a_time, time_of_day, value_text
 from agentmem.facts.vocabulary import SLOT_PREPOSITIONS, related_slot
 
 POSSESSING = frozenset({"have", "keep", "rent"})
@@ -278,6 +278,8 @@ def _related(pred, prepositions: frozenset[str] | None = None) -> Iterator[tuple
             continue
         obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
         if obj is None or obj.pos_ not in ("NOUN", "PROPN") or entity_type(obj) in TIME_ENTITIES:
+            continue
+        if time_of_day(obj):  # "swim in the evenings", "paint at weekends": when, not a slot
             continue
         if obj.lower_ in BARE_NOUNS and not list(obj.children):
             continue  # "work from home", "live at home": a bare noun names nothing

@@ -234,10 +234,11 @@ def with_subject(
     doc: Any, verbs: frozenset[str] = frozenset(), past: frozenset[str] = frozenset()
 ) -> str | None:
     """The text of `doc` with "I" before each sentence that opens with a subjectless verb
-    of the speaker's own report, or None where there is none (`verbs`: the lexicon's verbs,
-    for an opening verb the tagger took for another part of speech, as it may at a
-    sentence's start: "live in Ystad" tagged as an adverb; `past`: the lexicon's irregular
-    past forms, for one the tagger took for a base: "Took up fencing")."""
+    of the speaker's own report ("I'm" before an -ing form), or None where there is none
+    (`verbs`: the lexicon's verbs, for an opening verb the tagger took for another part
+    of speech, as it may at a sentence's start: "live in Ystad" tagged as an adverb;
+    `past`: the lexicon's irregular past forms, for one the tagger took for a base: "Took
+    up fencing")."""
     at = [s.start for s in doc.sents if _reports_without_subject(s, verbs, past)]
     if not at:
         return None
@@ -247,7 +248,9 @@ def with_subject(
         first = token.text
         if first[0].isupper() and first not in ("I", "I'm", "I've"):
             first = first[0].lower() + first[1:]  # "Moved to ..." -> "I moved to ..."
-        parts += [text[start : token.idx], "I ", first]
+        root = token.sent.root
+        subject = "I'm " if _progressive_report(root, root) else "I "
+        parts += [text[start : token.idx], subject, first]
         start = token.idx + len(token.text)
     return "".join(parts) + text[start:]
 
@@ -284,6 +287,8 @@ def _reports_without_subject(
     if any(t.lower_ in ADDRESSEE for t in root.children):
         return False
     first = next((t for t in sentence if not (t.dep_ == "advmod" and t.i < t.head.i)), root)
+    if _progressive_report(first, root):
+        return True
     if first.i == root.i or (first.head.i == root.i and first.dep_ in ("aux", "auxpass")):
         if root.pos_ in ("VERB", "AUX") and first.tag_ in FINITE_OR_BASE:
             past = first.tag_ in ("VBD", "VBN") or root.tag_ in ("VBD", "VBN")
@@ -298,6 +303,18 @@ def _reports_without_subject(
     if first.i == root.i:
         return first.lower_ in STATES
     return first.head.i == root.i and first.lower_ in STATES
+
+
+def _progressive_report(first, root) -> bool:
+    """A sentence that opens (after adverbs) with its main verb's -ing form and no auxiliary
+    ("Currently working as a barista", "Living in Leeds these days"): chat's progressive with
+    "I'm" left out. A request is never an -ing form, so it reports."""
+    return (
+        first.i == root.i
+        and root.tag_ == "VBG"
+        and root.pos_ == "VERB"
+        and not any(c.dep_ in ("aux", "auxpass") for c in root.children)
+    )
 
 
 def _opening_verb_as_name(sentence, verbs: frozenset[str]) -> bool:

@@ -85,6 +85,16 @@ def _clean(value: str) -> str:
 
 
 # --- checks: a cleaned value -> is it one? ------------------------------------------------
+# A stretch of time counted ("my second month here", "three weeks", "the 4th year"): what one
+# is "into" by how long, no liking.
+SPAN = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|last|final|few|\d+(?:st|nd|rd|th)?|one|two|"
+    r"three|four|five|six|seven|eight|nine|ten)\s+(?:day|week|month|year|term|semester|"
+    r"season|decade|hour|minute)s?\b",
+    re.I,
+)
+
+
 def _is_place(value: str) -> bool:
     """A name or a "the" phrase; a month, a weekday or a year is when ("born in March")."""
     if value.split() and time_word(value.split()[0].lower()):
@@ -115,7 +125,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "occupation": _is_occupation,
     "org": _is_org,
     "employer": _is_employer,
-    "not_time": lambda value: not TIME.fullmatch(value),
+    "not_time": lambda value: not TIME.fullmatch(value) and not SPAN.search(value),
     "dated": lambda value: bool(TIME.search(value)),
     # "I bought a car" says too little; "I bought a house in Rome" is about a home
     "not_car_or_house": lambda value: value.split()[0].lower() not in ("car", "house"),

@@ -58,6 +58,22 @@ def time_word(word: str) -> bool:
     return word in MONTHS or word.removesuffix("s") in WEEKDAYS or number.isdigit()
 
 
+# Parts of the day and week: "in the evenings", "at weekends" say when, never what or where.
+DAY_TIMES = frozenset({"morning", "afternoon", "evening", "night", "weekend", "weekday"})
+DAY_TIMES |= {"lunchtime", "daytime", "nighttime", "overnight"}
+
+
+def time_of_day(token) -> bool:
+    """A part of the day or week, or a weekday, singular or plural ("the evenings",
+    "weekends", "Sundays"): a word of when, by the word (`a_time` keeps to dates)."""
+    word = token.lower_
+    return (
+        token.lemma_.lower() in DAY_TIMES
+        or word in DAY_TIMES
+        or word.removesuffix("s") in (DAY_TIMES | WEEKDAYS)
+    )
+
+
 # Nouns English puts bare after "at" or "for" without naming anything ("at home", "at
 # night", "at work", "at school", "for now"): no name in lower case.
 BARE_NOUNS = frozenset({"home", "work", "night", "school", "college", "university", "church"})
