@@ -96,3 +96,66 @@ def test_a_subjectless_progressive_is_the_speakers_report(read_facts, text, attr
 @pytest.mark.parametrize("text", ["Going to the dentist later.", "Running late, sorry!"])
 def test_a_subjectless_progressive_of_one_occasion_states_nothing(read_facts, text):
     assert not read_facts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I've been pescatarian for about five years.", "pescatarian"),
+        ("I have been a midwife since 2009.", "midwife"),
+    ],
+)
+def test_a_kind_held_for_a_while_is_a_kind_held(read_facts, text, kind):
+    facts = read_facts(text)
+    assert any(v == kind and a in ("is_a", "job_title") for _, a, v, _ in facts), facts
+
+
+@pytest.mark.parametrize(
+    "text", ["Our wedding anniversary is in June.", "My name day is in September."]
+)
+def test_a_month_something_falls_in_is_no_place(read_facts, text):
+    assert not [f for f in read_facts(text) if f[1] == "lives_in"]
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [
+        ("I play seven-a-side on Wednesdays.", "seven-a-side"),
+        ("I do a bit of woodturning in the garage.", "woodturning"),
+        ("I do loads of baking at Christmas.", "baking"),
+        ("I go climbing now and again.", "climbing"),
+        ("We go for a hike most Sundays.", "hiking"),
+        pytest.param(
+            "Most weekends we go for a hike.",
+            "hiking",
+            marks=pytest.mark.xfail(
+                strict=True, reason="open: the parser makes the fronted time the sentence's root"
+            ),
+        ),
+    ],
+)
+def test_an_activity_is_what_is_done_not_its_amount(read_facts, text, activity):
+    facts = read_facts(text)
+    assert ("user", "does", activity, False) in facts, facts
+
+
+def test_now_and_then_is_how_often_not_a_change(read_facts):
+    from agentmem.facts.extraction import make_extractor
+
+    facts = make_extractor("parse").extract("I go bowling every now and then.")
+    assert [f.ends for f in facts if f.attribute == "does"] == [None], facts
+
+
+@pytest.mark.parametrize(
+    ("text", "liked", "negated"),
+    [
+        ("I'm a huge Celtic fan.", "Celtic", False),
+        ("I'm a real opera lover.", "opera", False),
+        ("I'm not much of a rugby fan, to be honest.", "rugby", True),
+        ("My uncle is a big fan of westerns.", "westerns", False),
+    ],
+)
+def test_a_fan_of_something_likes_it(read_facts, text, liked, negated):
+    facts = read_facts(text)
+    assert any(a == "likes" and v == liked and n == negated for _, a, v, n in facts), facts
+    assert not [f for f in facts if f[1] == "is_a" and "fan" in f[2]], facts

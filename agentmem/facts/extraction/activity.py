@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.frequency import repetition
 from agentmem.facts.extraction.negation import is_negation
+from agentmem.facts.extraction.pipeline import known_verb
 from agentmem.facts.extraction.values import time_of_day
 
 # Verbs whose object (or, for "go", gerund) is itself the activity.
@@ -53,6 +54,9 @@ STATE_VERBS = frozenset(
 # What modifies a verb alone ("swim every morning", "swim at the lido", "have been surfing
 # since I was a kid"): the habit stands whatever the time, place or circumstance.
 MODIFIER_DEPS = ("npadvmod", "advmod", "prep", "advcl")
+# Nouns of amount, which measure the noun of their "of" ("a bit of gardening").
+QUANTITY_NOUNS = frozenset({"bit", "lot", "lots", "spot", "load", "loads", "ton", "tons"})
+QUANTITY_NOUNS |= {"bunch", "couple", "little", "amount", "deal", "fair"}
 # Adverbs of one day, and the parts of a day or week "this" makes one occasion of.
 ONE_DAY = frozenset({"today", "tonight", "tomorrow", "yesterday"})
 DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night", "weekend", "week"})
@@ -97,6 +101,9 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         return  # "I'm watching the match tonight", "I play five-a-side today": no habit
     obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
     objects = (obj, *obj.conjuncts) if obj is not None else ()  # "tea and coffee": two
+    if lemma == "go" and (went := outing(pred)):
+        yield went  # "go for a run": running
+        return
     if lemma in ACTIVITY_VERBS:
         things = (_gerund_child(pred),) if lemma == "go" else objects
         yield from (v for t in things if t is not None and (v := _activity_words(t)))
@@ -108,6 +115,21 @@ def activities(pred, *, any_tense: bool = False) -> Iterator[str]:
         yield _gerund(pred)
     elif _bare(pred) and (_untold(pred) or base_past(pred)):
         yield _gerund(pred)  # "I knit", "Ines climbs": the verb alone is the pursuit
+
+
+def outing(pred) -> str:
+    """ "go for a run", "go for a swim": the activity a noun of action names after "go for
+    a" (a noun that is also a verb of the lexicon), as its gerund; "" where there is none
+    ("go for a pizza", "go for the job")."""
+    if pred.lemma_.lower() != "go":
+        return ""
+    for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "for"):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if obj is None or obj.tag_ != "NN" or not known_verb(obj.lemma_):
+            continue
+        if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in obj.children):
+            return gerund_of(obj.lemma_.lower())
+    return ""
 
 
 def _one_occasion(pred) -> bool:
@@ -186,16 +208,42 @@ def _activity_words(token) -> str:
     # weekends", which the parser may make the gerund's object: when, not what
 
 
+def _quantified(noun):
+    """The noun a quantity noun measures ("a bit of gardening", "a lot of baking", "a spot of
+    fishing"): what is done is the "of" object, not the amount; else the noun itself."""
+    if noun.lemma_.lower() not in QUANTITY_NOUNS:
+        return noun
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    if of is None:
+        return noun
+    obj = next((c for c in of.children if c.dep_ in ("pobj", "pcomp")), None)
+    return obj if obj is not None else noun
+
+
 def _noun_words(noun) -> str:
     """A noun with the words before it ('board games', 'the cello' -> cello), not what
     follows ('climbing on weekends' is climbing: the time belongs to the habit). A language
     named by its adjective is a noun here ("learning korean": 'korean' tagged ADJ)."""
-    if noun.pos_ not in ("NOUN", "PROPN") and not _named_kind(noun):
+    measured = _quantified(noun)
+    gerund = measured is not noun and measured.tag_ == "VBG"  # "a lot of baking"
+    noun = measured
+    if noun.pos_ not in ("NOUN", "PROPN") and not _named_kind(noun) and not gerund:
         return ""
-    words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ not in ("det", "poss", "predet")]
+    words = [t for t in noun.subtree if t.i <= noun.i and not _determines(t)]
     if any(c.dep_ == "poss" for c in noun.children):  # "our own firewood": "own" stresses whose
         words = [t for t in words if t.lower_ != "own"]
-    return " ".join(t.lower_ if t.pos_ == "NOUN" else t.text for t in words)
+    spelled = [(t.lower_ if t.pos_ == "NOUN" else t.text) + t.whitespace_ for t in words]
+    return "".join(spelled).strip()  # as written: "five-a-side", not "five - a - side"
+
+
+def _determines(token) -> bool:
+    """A determiner or possessive of the phrase; not one hyphenated inside a compound (the
+    "a" of "five-a-side", which the parser tags as one)."""
+    if token.dep_ not in ("det", "poss", "predet"):
+        return False
+    doc = token.doc
+    glued = token.i > 0 and doc[token.i - 1].text == "-" and not doc[token.i - 1].whitespace_
+    return not (glued and not token.whitespace_)
 
 
 def _object_words(obj) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from agentmem.facts.extraction.constituents import ADJUNCT_DEPS
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.employment import NOT_EMPLOYERS, TIMES
+from agentmem.facts.extraction.holdings import how_long
 from agentmem.facts.extraction.lexicon import (
     NUMBER_NOUNS,
     OCCUPATIONS,
@@ -36,6 +37,11 @@ PROVIDED = ("with", "through")
 PRESENT_STAY = "lives_in (now)"
 NOT_HOMES = TIMES | {"ORG", "PERSON", "NORP"}
 OWNERS_OF = frozenset({"mine", "ours", "yours", "his", "hers", "theirs"})
+# Words that hedge the noun after their "of a" ("not much of a cook", "a bit of a foodie").
+HEDGES = frozenset({"much", "bit", "something", "kind", "sort"})
+# Nouns of one who likes something: "an Arsenal fan", "a jazz lover", "a film buff".
+ADMIRERS = frozenset({"fan", "lover", "enthusiast", "buff", "aficionado", "devotee", "nut"})
+ADMIRERS |= {"addict", "junkie", "fanatic", "supporter", "admirer", "connoisseur"}
 # What one is "into" as a stretch of time, not a liking ("into my third year", "an hour into
 # the film" is the other way round).
 INTO_SPANS = frozenset({"year", "month", "week", "day", "hour", "minute", "term", "semester"})
@@ -56,6 +62,11 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         yield from _placed(pred, subject, negated)
         yield from _on_a_diet(pred, subject, negated)
         return
+    hedged = _hedged(comp)  # "not much of a cook": a kind, no job
+    attr, hedge = comp.dep_ == "attr" or hedged is not comp, hedged is not comp
+    comp = hedged
+    if attr and (yield from _admirer(comp, subject, negated)):
+        return
     if (yield from _related(comp, subject, negated)):
         return
     if comp.lower_ == "old" or (comp.like_num and comp.text.isdigit()):  # "34 years old", "34"
@@ -64,10 +75,10 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "age", number.text, negated
     elif comp.lower_ in PLACE_PREDICATES or comp.lower_ in NUMBER_NOUNS:
         return  # "Anna is home now": where she is; "my flat is number 4": the number it bears
-    elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS:
+    elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS and not hedge:
         yield subject, "job_title", value_text(comp, role=True), negated
         yield from ((subject, "works_at", v, negated) for v in _employer_of_role(comp))
-    elif (comp.pos_ in ("NOUN", "PROPN") or _nominal(comp)) and comp.dep_ == "attr":
+    elif (comp.pos_ in ("NOUN", "PROPN") or _nominal(comp)) and attr:
         if not _is_kind(comp):
             return
         role = any(_of_owner(c) for c in comp.children)
@@ -75,6 +86,44 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
             yield subject, "is_a", value, negated
     elif comp.pos_ == "ADJ" and _bare(comp) and names_a_kind(comp.lower_):
         yield subject, "is_a", comp.text, negated or negates(comp)  # not "I am tired"
+
+
+def _admirer(comp, subject: str, negated: bool):
+    """ "I'm a massive Arsenal fan", "a jazz lover", "a big fan of opera": a noun of one who
+    likes something names what is liked, before it (its compound) or after it ("of");
+    the subject likes that, and is no kind "massive Arsenal fan". Returns whether it was
+    one."""
+    if comp.lemma_.lower() not in ADMIRERS:
+        return False
+    # the compound names what is liked ("opera" of "a real opera lover", not "real"), or a
+    # name the tagger made an adjective right before the noun ("a huge Celtic fan")
+    liked = [c for c in comp.children if c.dep_ == "compound"]
+    before = comp.doc[comp.i - 1] if comp.i > comp.sent.start else None
+    if not liked and before is not None and before.dep_ == "amod" and before.text[:1].isupper():
+        liked = [before]
+    of = next((c for c in comp.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    objects = [c for c in of.children if c.dep_ == "pobj"] if of is not None else []
+    if liked and not objects:
+        words = [t for c in liked for t in c.subtree if t is c or t.dep_ == "compound"]
+        value = "".join(t.text_with_ws for t in sorted(words, key=lambda t: t.i)).strip()
+    else:
+        value = value_text(objects[0]) if objects else ""
+    if not value:
+        return False
+    yield subject, "likes", value, negated
+    return True
+
+
+def _hedged(comp):
+    """The noun a hedge stands before ("not much of a cook", "a bit of a foodie", "something
+    of an expert", "kind of a nerd"): what the subject is said to be; else `comp`."""
+    if comp.lemma_.lower() not in HEDGES:
+        return comp
+    of = next((c for c in comp.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    noun = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    if noun is None or not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children):
+        return comp
+    return noun
 
 
 def _into(pred, comp, subject: str, negated: bool):
@@ -141,7 +190,7 @@ def _placed(pred, subject: str, negated: bool) -> Iterator[Reading]:
             continue
         if child.lower_ == "from":
             yield subject, "from", value, negated
-        elif obj.pos_ != "PROPN" or dated:
+        elif obj.pos_ != "PROPN" or dated or a_time(obj):  # "my birthday's in October": when
             continue
         elif child.lower_ == "in" and _placed_thing(pred):
             yield subject, "lives_in", value, negated  # "our office is in Shoreditch": where
@@ -327,8 +376,11 @@ def _nominal(comp) -> bool:
 
 
 def _manner(token) -> bool:
-    """ "by" with a bare common noun: how the subject is the kind ("a glassblower by trade",
-    "Irish by birth"), an adverbial, no part of the kind."""
+    """An adverbial the parser hung on the kind, no part of it: "by" with a bare common noun,
+    how the subject is the kind ("a glassblower by trade", "Irish by birth"), or how long it
+    has been ("vegan for three years", "a nurse since 2015": `holdings.how_long`)."""
+    if token.dep_ == "prep" and how_long(token):
+        return True
     if token.dep_ != "prep" or token.lower_ != "by":
         return False
     objects = [c for c in token.children if c.dep_ == "pobj"]

@@ -30,7 +30,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from agentmem.facts.extraction.activity import STATE_VERBS, activities, base_past, habitual
+from agentmem.facts.extraction.activity import (
+    STATE_VERBS,
+    activities,
+    base_past,
+    habitual,
+    outing,
+)
 from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.change_verbs import SPANS
 from agentmem.facts.extraction.constituents import called
@@ -224,20 +230,20 @@ def partner_with(pred, subject: str) -> Iterator[tuple[str, str]]:
     if subj is not None and not (names_a_person(subj) or looks_named(subj)):
         return
     for child in pred.children:
-        if child.dep_ == "prep" and not (child.lower_ == "with" or _how_long(child)):
+        if child.dep_ == "prep" and not (child.lower_ == "with" or how_long(child)):
             return
         if child.dep_ == "npadvmod" and not _present_period(child):
             return
     for prep in (c for c in pred.children if c.dep_ == "prep" and c.lower_ == "with"):
         for obj in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
             purpose = (c for c in obj.children if c.dep_ == "prep" and c.lower_ == "for")
-            if any(not _how_long(c) for c in purpose):
+            if any(not how_long(c) for c in purpose):
                 continue  # "with Octopus for gas": a provider, for a purpose
             if who(obj) != subject and (value := value_text(obj)):
                 yield "spouse", value
 
 
-def _how_long(prep) -> bool:
+def how_long(prep) -> bool:
     """A preposition of how long: "since" anything ("since March", "since we met"); "for" a
     span of time ("for two years", "for a while"), not a purpose ("with Vodafone for my
     phone": a provider)."""
@@ -268,8 +274,8 @@ def _related(pred, prepositions: frozenset[str] | None = None) -> Iterator[tuple
     """A verb the table does not read, with a preposition (of `prepositions`, where given)
     and its object and no object of its own: a slot named by both ("volunteer at",
     "subscribe to")."""
-    if any(c.dep_ == "dobj" for c in pred.children):
-        return
+    if any(c.dep_ == "dobj" for c in pred.children) or outing(pred):
+        return  # "go for a run" is an activity (`activity.outing`), no slot `go_for`
     head = pred.lemma_.lower()
     for prep in (c for c in pred.children if c.dep_ == "prep"):
         if prepositions is not None and prep.lower_ not in prepositions:
@@ -293,6 +299,7 @@ __all__ = [
     "held_or_done",
     "holdings",
     "holds_now",
+    "how_long",
     "partner_with",
     "together",
 ]

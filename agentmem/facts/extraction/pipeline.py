@@ -195,6 +195,11 @@ def known_noun(word: str) -> bool:
     return word.lower() in _listed("noun")
 
 
+def known_verb(word: str) -> bool:
+    """A word the pipeline's English lexicon lists as a verb."""
+    return word.lower() in _listed("verb")
+
+
 def known_word(word: str) -> bool:
     """A word the pipeline's English lexicon lists as a noun, verb, adjective or adverb."""
     return any(word.lower() in _listed(pos) for pos in ("noun", "verb", "adj", "adv"))

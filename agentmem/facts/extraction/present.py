@@ -108,8 +108,19 @@ def _present(adjunct) -> bool:
     if adjunct.dep_ not in ("advmod", "npadvmod"):
         return False
     if adjunct.lower_ in STATE_ADVERBS:
+        if _now_and_then(adjunct):
+            return False
         return not any(c.lower_ in MOMENT for c in adjunct.children) and not _after_moment(adjunct)
     return adjunct.lemma_ == "day" and any(c.lower_ == "these" for c in adjunct.children)
+
+
+def _now_and_then(adjunct) -> bool:
+    """ "now and then", "now and again": how often, not the present state (the parser may
+    join "then" to "now" or hang both on the verb)."""
+    if adjunct.lower_ != "now" or adjunct.i + 2 >= len(adjunct.doc):
+        return False
+    doc = adjunct.doc
+    return doc[adjunct.i + 1].lower_ == "and" and doc[adjunct.i + 2].lower_ in ("then", "again")
 
 
 def _after_moment(adjunct) -> bool:
