@@ -159,3 +159,32 @@ def test_a_fan_of_something_likes_it(read_facts, text, liked, negated):
     facts = read_facts(text)
     assert any(a == "likes" and v == liked and n == negated for _, a, v, n in facts), facts
     assert not [f for f in facts if f[1] == "is_a" and "fan" in f[2]], facts
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "age"),
+    [
+        ("I'm fifty-three.", "user", "53"),
+        ("My nephew is nine.", "user's nephew", "9"),
+        ("I turned sixty in the spring.", "user", "60"),
+        ("I'm twenty-seven years old.", "user", "27"),
+    ],
+)
+def test_an_age_in_words_is_an_age(read_facts, text, subject, age):
+    assert (subject, "age", age, False) in read_facts(text)
+
+
+@pytest.mark.parametrize("text", ["I'm one of four.", "My flat is number nine."])
+def test_a_number_counted_or_borne_is_no_age(read_facts, text):
+    assert not [f for f in read_facts(text) if f[1] == "age"]
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("I make a living as a sign-language interpreter.", "sign-language interpreter"),
+        ("I earn my living as a dog groomer.", "dog groomer"),
+    ],
+)
+def test_the_role_one_earns_a_living_as_is_a_job(read_facts, text, role):
+    assert ("user", "job_title", role, False) in read_facts(text)

@@ -23,7 +23,7 @@ from agentmem.facts.extraction.negation import ends_a_state, is_negation, negate
 from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import looks_named, who
-from agentmem.facts.extraction.values import a_time, fits, value_text
+from agentmem.facts.extraction.values import a_time, fits, number_value, value_text
 from agentmem.facts.vocabulary import adjective_slot, canonical
 
 Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
@@ -69,10 +69,15 @@ def copula(pred, subject: str, negated: bool) -> Iterator[Reading]:
         return
     if (yield from _related(comp, subject, negated)):
         return
-    if comp.lower_ == "old" or (comp.like_num and comp.text.isdigit()):  # "34 years old", "34"
-        number = next((t for t in comp.subtree if t.text.isdigit()), None)
-        if number is not None and 0 < int(number.text) < 130 and _ages(subj, comp):
-            yield subject, "age", number.text, negated
+    if comp.lower_ == "old" or (comp.like_num and number_value(comp) is not None):  # "34"
+        # "34 years old", "seven", "forty-two"
+        numeral = next(
+            (t for t in comp.subtree if t.tag_ == "CD" and t.head.tag_ != "CD"), None
+        )  # the number's head: "four" of "thirty-four years old"
+        number = number_value(comp) if comp.like_num else numeral and number_value(numeral)
+        counted = any(c.dep_ == "prep" for c in comp.children)  # "one of five"
+        if number is not None and 0 < number < 130 and _ages(subj, comp) and not counted:
+            yield subject, "age", str(number), negated
     elif comp.lower_ in PLACE_PREDICATES or comp.lower_ in NUMBER_NOUNS:
         return  # "Anna is home now": where she is; "my flat is number 4": the number it bears
     elif comp.pos_ == "NOUN" and comp.lemma_.lower() in OCCUPATIONS and not hedge:
@@ -153,8 +158,8 @@ def _ages(subj, comp) -> bool:
         return True
     if subj is None or subj.lower_ in NUMBER_NOUNS or comp.lower_ in NUMBER_NOUNS:
         return False
-    if any(c.dep_ in ("det", "compound") for c in comp.children):  # "the 42", "number 4"
-        return False
+    if any(c.dep_ == "det" or (c.dep_ == "compound" and c.tag_ != "CD") for c in comp.children):
+        return False  # "the 42", "number 4"; not "forty-two"
     thing = subj.pos_ == "NOUN" and subj.text.islower()  # a name the tagger took for a noun
     return not thing or names_a_person(subj) or pet_kind(subj) is not None
 

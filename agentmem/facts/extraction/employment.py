@@ -32,10 +32,16 @@ BEGINNING = frozenset({"start", "begin"})
 TIMES = frozenset({"DATE", "TIME", "EVENT"})
 # Being *at* a place is a visit ("I'm at Heathrow"): there the label of a place counts.
 NOT_EMPLOYERS = TIMES | {"GPE", "LOC", "FAC"}
+# Nouns of what work earns one ("make a living", "earn my keep"): "as" after them names a role.
+LIVELIHOOD = frozenset({"living", "keep", "livelihood", "crust", "wage", "wages"})
 
 
 def employer(pred) -> Iterator[tuple[str, str]]:
-    """("works_at", name) of a frame of working or beginning at a named place of work."""
+    """("works_at", name) of a frame of working or beginning at a named place of work; the
+    role one earns one's living as (`livelihood`)."""
+    if role := livelihood(pred):
+        yield "job_title", role
+        return
     for verb in (pred, *(c for c in pred.children if c.dep_ == "acomp")):
         lemmas = _lemmas(verb)
         if lemmas & WORKING:
@@ -53,6 +59,20 @@ def employer(pred) -> Iterator[tuple[str, str]]:
                 return
 
 
+def livelihood(pred) -> str:
+    """The role in "make my living as a translator", "earn a living as a locksmith", "earn
+    my keep as a tutor": a verb whose object is a noun of livelihood, with "as" and a noun
+    (on the verb or on the object); "" where there is none."""
+    obj = next((c for c in pred.children if c.dep_ == "dobj"), None)
+    if obj is None or obj.lemma_.lower() not in LIVELIHOOD:
+        return ""
+    for prep in (c for t in (pred, obj) for c in t.children if c.dep_ == "prep"):
+        role = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if prep.lower_ == "as" and role is not None and role.pos_ == "NOUN":
+            return value_text(role, role=True)
+    return ""
+
+
 def _lemmas(verb) -> set[str]:
     """The verb's lemma, and for an -ing form the verb it is formed on, where the tagger
     took the participle for an adjective ("interning") or the lemmatiser guessed ("temping"
@@ -63,4 +83,4 @@ def _lemmas(verb) -> set[str]:
     return lemmas
 
 
-__all__ = ["NOT_EMPLOYERS", "TIMES", "employer"]
+__all__ = ["LIVELIHOOD", "NOT_EMPLOYERS", "TIMES", "employer", "livelihood"]

@@ -42,7 +42,7 @@ from agentmem.facts.extraction.lexicon import names_a_person, pet_kind, pet_name
 from agentmem.facts.extraction.pipeline import names_a_kind
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import who
-from agentmem.facts.extraction.values import value_text
+from agentmem.facts.extraction.values import number_value, value_text
 from agentmem.facts.extraction.word_lexicon import lexicon_of_pipeline
 
 DEPENDING = frozenset({"live", "do", "manage", "cope", "survive"})
@@ -102,12 +102,12 @@ def _age_turned(pred) -> str | None:
     if subject is None or not (names_a_person(subject) or pet_kind(subject) or _a_name(subject)):
         return None
     for c in pred.children:
-        if (
-            c.dep_ in ("dobj", "attr", "npadvmod", "oprd")
-            and c.text.isdigit()
-            and not list(c.children)
-        ):
-            return c.text if 0 < int(c.text) < 130 else None
+        if c.dep_ not in ("dobj", "attr", "npadvmod", "oprd"):
+            continue
+        if any(g.tag_ != "CD" and g.dep_ != "punct" for g in c.children):
+            continue  # "turned 3 corners"
+        if (number := number_value(c)) is not None:  # "40", "thirty", "forty-two"
+            return str(number) if 0 < number < 130 else None
     return None
 
 

@@ -74,6 +74,40 @@ def time_of_day(token) -> bool:
     )
 
 
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+_ONES += " fifteen sixteen seventeen eighteen nineteen"
+UNITS = {w: i for i, w in enumerate(_ONES.split())}
+TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy".split())}
+TENS |= {"eighty": 80, "ninety": 90}
+
+
+def number_value(token) -> int | None:
+    """The whole number a numeral spells, with the numerals the parser hung on it ("42",
+    "seven", "forty-two", "twenty one"): digits, or English number words below a thousand;
+    None where it is no such number ("a few", "1.5", "3rd")."""
+    if token.text.isdigit():
+        return int(token.text)
+    parts, todo = [token], [token]
+    while todo:  # the numerals the parser hung on it ("forty" of "forty-two"), not an "of"
+        for c in todo.pop().children:
+            if c.dep_ in ("compound", "nummod", "quantmod", "cc") and c.i < token.i:
+                parts.append(c)
+                todo.append(c)
+    parts.sort(key=lambda t: t.i)
+    current = 0
+    for word in (t.lower_ for t in parts):
+        for piece in word.split("-"):
+            if piece in UNITS:
+                current += UNITS[piece]
+            elif piece in TENS:
+                current += TENS[piece]
+            elif piece == "hundred" and current:
+                current *= 100
+            elif piece != "and":
+                return None
+    return current if token.tag_ == "CD" else None
+
+
 # Nouns English puts bare after "at" or "for" without naming anything ("at home", "at
 # night", "at work", "at school", "for now"): no name in lower case.
 BARE_NOUNS = frozenset({"home", "work", "night", "school", "college", "university", "church"})
