@@ -8,7 +8,8 @@ carries the name (`metadata["ends"]` on the record, `extraction_change`). The va
 names is an active, positive fact of the same subject whose value holds every word of the
 name (a plural names its singular: "rabbits", "rabbit"; where none does, a closed
 compound is named by its head: "the boat", "narrowboat"; where none does either, the one
-activity whose own statement names it: "I write code in Vim" for a switch from Vim, `_done_with`):
+activity whose own statement names it: "I write code in Vim" for a switch from Vim, `_done_with`;
+then the doer an activity's -ing names: "teaching" a "teacher", `_agent_of`):
 in the guessed slot if one is
 there, else the one such fact the subject holds; several in other slots name nothing. Where
 the subject holds no such value, a thing of the subject's named by a possessive may ("my
@@ -46,6 +47,9 @@ from agentmem.long_term import LongTermMemory, WritePlan
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import MemoryRecord
 
+# How English names the doer of an activity from its verb ("teach" -> "teacher", "nurse",
+# "translator", "cyclist"), matched against the activity's -ing form.
+AGENT_ENDINGS = ("er", "or", "ist", "e", "")
 # Slots whose new value replaces only a value of the same slot ("renamed the dog Waffles"
 # ends the dog's name, never the dog).
 NAME_SLOTS = frozenset({"name", "pet_name"})
@@ -99,10 +103,26 @@ def _holding(
     held = [r for r in current if name <= _words(r.value)]
     held = held or [r for r in current if _compounded(name, _words(r.value))]
     held = held or _done_with(name, current)
+    held = held or [r for r in current if _agent_of(name, _words(r.value))]
     same = [r for r in held if r.attribute == candidate.attribute]
     held = same if same or candidate.attribute in NAME_SLOTS else held  # a name ends a name
     exact = [r for r in held if _words(r.value) == name]
     return exact[0] if len(exact) == 1 else held[0] if len(held) == 1 else None
+
+
+def _agent_of(name: frozenset[str], words: frozenset[str]) -> bool:
+    """A one-word value that is the doer of the activity a one-word name is the -ing of
+    ("teaching" names a "teacher", "nursing" a "nurse", "smoking" a "smoker", "translating" a
+    "translator"): the same stem, the one with -ing, the other with -er, -or, -ist or a
+    silent -e. "I retired from teaching" ends "I'm a teacher"."""
+    if len(name) != 1 or len(words) != 1:
+        return False
+    (activity,), (doer,) = tuple(name), tuple(words)
+    if not activity.endswith("ing") or len(activity) < 6:
+        return False
+    stem = activity[:-3]
+    stems = {stem, stem[:-1]} if len(stem) > 3 and stem[-1] == stem[-2] else {stem}  # runn
+    return any(doer == f"{s}{end}" for s in stems for end in AGENT_ENDINGS)
 
 
 def _done_with(name: frozenset[str], current: list[MemoryRecord]) -> list[MemoryRecord]:

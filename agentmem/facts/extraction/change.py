@@ -285,16 +285,19 @@ def _ended_after(verb, pred, said: str) -> Iterator[tuple[str, str]]:
 
 def _ended_object(prep, said: str):
     """The object of "from X", "with X" (a partner: "broke up with X"), "of X" (also one
-    preposition down: "moved out of X")."""
+    preposition down: "moved out of X"), "on X" after "give up"."""
     as_post = prep.lower_ == "as" and said in POSTS_LEFT  # "stepped down as chair"
-    if prep.lower_ not in ENDED_PREPOSITIONS and prep.lower_ not in PARTICLES and not as_post:
+    given_up = prep.lower_ == "on" and said == "give up"  # "gave up on French"
+    ended = prep.lower_ in ENDED_PREPOSITIONS or prep.lower_ in PARTICLES
+    if not (ended or as_post or given_up):
         return None
     if prep.lower_ == "with" and said not in PARTING:
         return None
     if prep.lower_ in PARTICLES:  # "out of X"
         inner = next((c for c in prep.children if c.dep_ == "prep"), None)
         return None if inner is None else _ended_object(inner, said)
-    return next((c for c in prep.children if c.dep_ == "pobj"), None)
+    # a gerund is its own clause's verb: "retired from teaching"
+    return next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
 
 
 def _ended_thing(obj, pred, said: str) -> Iterator[tuple[str, str]]:

@@ -41,6 +41,7 @@ from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.change_verbs import SPANS
 from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
+from agentmem.facts.extraction.employment import LIVELIHOOD
 from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PETS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
@@ -286,6 +287,8 @@ def _related(pred, prepositions: frozenset[str] | None = None) -> Iterator[tuple
         if obj is None or obj.pos_ not in ("NOUN", "PROPN") or entity_type(obj) in TIME_ENTITIES:
             continue
         if time_of_day(obj):  # "swim in the evenings", "paint at weekends": when, not a slot
+            continue
+        if obj.lemma_.lower() in LIVELIHOOD:  # "bake for a living": how, not a slot
             continue
         if obj.lower_ in BARE_NOUNS and not list(obj.children):
             continue  # "work from home", "live at home": a bare noun names nothing
