@@ -188,3 +188,13 @@ def test_a_number_counted_or_borne_is_no_age(read_facts, text):
 )
 def test_the_role_one_earns_a_living_as_is_a_job(read_facts, text, role):
     assert ("user", "job_title", role, False) in read_facts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "child"),
+    [("We've got three boys.", "3 boys"), ("I have two little girls.", "2 girls")],
+)
+def test_boys_and_girls_one_has_are_children_never_possessions(read_facts, text, child):
+    facts = read_facts(text)  # the rule table's plural kin once raised a KeyError here
+    assert ("user", "has_child", child, False) in facts, facts
+    assert not [f for f in facts if f[1] == "owns"], facts

@@ -43,10 +43,16 @@ from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.employment import LIVELIHOOD
 from agentmem.facts.extraction.holdable import holdable
-from agentmem.facts.extraction.lexicon import PETS, names_a_person
+from agentmem.facts.extraction.lexicon import CHILDREN, PETS, SIBLINGS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.subjects import looks_named, parties, who
-from agentmem.facts.extraction.values import BARE_NOUNS, a_time, time_of_day, value_text
+from agentmem.facts.extraction.values import (
+    BARE_NOUNS,
+    a_time,
+    number_value,
+    time_of_day,
+    value_text,
+)
 from agentmem.facts.vocabulary import SLOT_PREPOSITIONS, related_slot
 
 POSSESSING = frozenset({"have", "keep", "rent"})
@@ -156,14 +162,32 @@ def _possessed(pred, *, light: bool) -> Iterator[tuple[str, str]]:
     for each in () if obj is None else (obj, *obj.conjuncts):
         if not _thing(each) or _denied(each):
             continue
+        if kin := _kin(each):  # "we have two boys", "my sister has a daughter"
+            yield kin
+            continue
         if predicate_index().get(each.lemma_.lower()):
             continue  # "a sister", "a job": a slot of its own, read by the table's readers
+        if each.pos_ == "NOUN" and names_a_person(each):
+            continue  # "two girls", "a boy": a person is had as kin, never owned
         value = value_text(each, adjective=True, role=True)  # the thing, not its name or place
         if value and (not light or each.pos_ == "PROPN" or holdable(value)):
             pet = each.lemma_.lower() in _PETS
             yield ("has_pet" if pet else "owns"), value
             if pet and (named := called(each)):  # "a parrot named Captain", as the rules say it
                 yield "pet_name", f"{' '.join(n.text for n in named)} ({each.lemma_.lower()})"
+
+
+def _kin(noun) -> tuple[str, str] | None:
+    """("has_child" or "has_sibling", value) of a noun of children or siblings had, as the
+    rule table words it for "I have ...": the kind for one ("a boy": son), the count and the
+    noun as said for more ("two boys": 2 boys); None for any other noun."""
+    word = noun.lower_
+    kind = CHILDREN.get(word) or SIBLINGS.get(word)
+    if kind is None:
+        return None
+    count = next((number_value(c) for c in noun.children if c.dep_ == "nummod"), None) or 1
+    attribute = "has_child" if word in CHILDREN else "has_sibling"
+    return attribute, kind if count == 1 else f"{count} {word}"
 
 
 def _thing(token) -> bool:

@@ -42,7 +42,9 @@ CHILDREN = {
     "baby": "child",
     "twins": "child",
     "boy": "son",
+    "boys": "son",
     "girl": "daughter",
+    "girls": "daughter",
 }
 SIBLINGS = {
     "brother": "brother",
