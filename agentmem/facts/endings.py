@@ -40,6 +40,7 @@ import re
 
 from agentmem.facts import conflicts
 from agentmem.facts.conflicts import Change, Decision
+from agentmem.facts.extraction.base import render
 from agentmem.facts.extraction.leaving import IMPLIED
 from agentmem.facts.implied import switched_from
 from agentmem.facts.lookups import overlay
@@ -164,8 +165,20 @@ def reslot(
         return candidate, None
     moved = {"subject": ended.subject, "attribute": ended.attribute}  # "user's phone": its
     if conflicts.is_negated(candidate):  # possessor's switch ends and replaces it there
-        return dataclasses.replace(candidate, **moved, value=ended.value), ended
-    return dataclasses.replace(candidate, **moved), ended
+        moved["value"] = ended.value
+    return _rendered_again(candidate, dataclasses.replace(candidate, **moved)), ended
+
+
+def _rendered_again(before: MemoryRecord, after: MemoryRecord) -> MemoryRecord:
+    """`after` with its sentence rendered for its new slot where `before`'s text was the
+    rendering of its old one (a fact derived from a note): "no longer works at Volvo" read
+    from "got rid of the Volvo" is "does not own" once it ends the car."""
+    negated = conflicts.is_negated(before)
+    old = render(before.subject or "", before.attribute or "", before.value or "", negated)
+    if before.text != old:
+        return after
+    text = render(after.subject or "", after.attribute or "", after.value or "", negated)
+    return dataclasses.replace(after, text=text)
 
 
 def end_replaced(decision: Decision, candidate: MemoryRecord, ended: MemoryRecord | None) -> None:

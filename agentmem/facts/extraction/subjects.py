@@ -215,13 +215,20 @@ def appositive_name(token) -> str | None:
 def antecedent(token) -> str | None:
     """The referent of 'he'/'she': the one person named before it in the text, when exactly
     one is ("Caroline said she ...", "Alice moved. She ..."); none when two could be ("Tom met
-    Ana and she ..."). The objects of prepositions (places, employers) are not counted."""
+    Ana and she ..."). The objects of prepositions (places, employers) and names with an
+    article (things: "a Volvo") are not counted."""
     names = {
         _kin_named(t) or name(t)
         for t in token.doc[max(0, token.i - LOOKBACK) : token.i]
-        if (t.pos_ == "PROPN" or looks_named(t)) and _may_refer(t)
+        if (t.pos_ == "PROPN" or looks_named(t)) and _may_refer(t) and not _with_article(t)
     }
     return names.pop() if len(names) == 1 else None
+
+
+def _with_article(token) -> bool:
+    """A name with an article is a thing's ("drives a Volvo", "the Tesla"): a person's name
+    takes none, so no pronoun of a person points back to it."""
+    return any(c.dep_ == "det" and c.lower_ in ("a", "an", "the") for c in token.children)
 
 
 def _kin_named(token) -> str | None:
