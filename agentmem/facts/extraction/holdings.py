@@ -42,7 +42,7 @@ from agentmem.facts.extraction.change_verbs import SPANS
 from agentmem.facts.extraction.constituents import called
 from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.employment import LIVELIHOOD
-from agentmem.facts.extraction.holdable import holdable
+from agentmem.facts.extraction.holdable import an_animal, holdable
 from agentmem.facts.extraction.lexicon import CHILDREN, PETS, SIBLINGS, names_a_person
 from agentmem.facts.extraction.pipeline import predicate_index
 from agentmem.facts.extraction.subjects import looks_named, parties, who
@@ -171,10 +171,18 @@ def _possessed(pred, *, light: bool) -> Iterator[tuple[str, str]]:
             continue  # "two girls", "a boy": a person is had as kin, never owned
         value = value_text(each, adjective=True, role=True)  # the thing, not its name or place
         if value and (not light or each.pos_ == "PROPN" or holdable(value)):
-            pet = each.lemma_.lower() in _PETS
+            pet = each.lemma_.lower() in _PETS or _named_animal(each)
             yield ("has_pet" if pet else "owns"), value
             if pet and (named := called(each)):  # "a parrot named Captain", as the rules say it
                 yield "pet_name", f"{' '.join(n.text for n in named)} ({each.lemma_.lower()})"
+
+
+def _named_animal(noun) -> bool:
+    """A kind of animal the pet lexicon lacks, given a name ("a cockapoo named Bean", "an
+    axolotl called Gus"): a named animal one has is a pet. By the embedder's kinds
+    (`holdable.an_animal`); only named, since a bare word ("a teddy") may be a toy."""
+    common = noun.pos_ == "NOUN" or (noun.pos_ == "PROPN" and noun.text.islower())  # "whippet"
+    return common and called(noun) is not None and an_animal(noun.lemma_.lower())
 
 
 def _kin(noun) -> tuple[str, str] | None:
