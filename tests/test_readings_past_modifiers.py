@@ -225,3 +225,14 @@ def test_a_named_animal_one_has_is_a_pet(read_facts, text, owner, kind, name):
 def test_a_named_thing_one_has_is_no_pet(read_facts):
     facts = read_facts("I have a campervan called Dolly.")
     assert not [f for f in facts if f[1] in ("has_pet", "pet_name")], facts
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Anouk is allergic to shellfish.", ("Anouk", "allergic_to", "shellfish", False)),
+        ("Joy turned fifty in March.", ("Joy", "age", "50", False)),
+    ],
+)
+def test_facts_of_a_named_person_past_the_taggers_guess(read_facts, text, fact):
+    assert fact in read_facts(text)

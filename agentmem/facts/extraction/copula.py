@@ -20,7 +20,7 @@ from agentmem.facts.extraction.lexicon import (
     pet_name,
 )
 from agentmem.facts.extraction.negation import ends_a_state, is_negation, negates
-from agentmem.facts.extraction.pipeline import names_a_kind, predicate_index
+from agentmem.facts.extraction.pipeline import known_verb, names_a_kind, predicate_index
 from agentmem.facts.extraction.services import serviced
 from agentmem.facts.extraction.subjects import looks_named, who
 from agentmem.facts.extraction.values import a_time, fits, number_value, value_text
@@ -345,7 +345,25 @@ def _related(comp, subject: str, negated: bool):
         if attribute and value:
             yield subject, attribute, value, negated
             return True
+    if (misread := _infinitive_noun(comp)) is not None:
+        to, noun = misread  # "allergic to shellfish" parsed as "to" + a verb
+        attribute = index.get(f"{comp.lemma_.lower()} to") or adjective_slot(comp.lower_, "to")
+        if attribute and (value := noun.text):
+            yield subject, attribute, value, negated
+            return True
     return False
+
+
+def _infinitive_noun(comp):
+    """("to", the noun) where the parser read an adjective's "to" and its noun as an
+    infinitive ("allergic to shellfish": 'shellfish' tagged a verb): a word that the
+    lexicon lists as no verb after the adjective's "to" is the preposition's object."""
+    for clause in (c for c in comp.children if c.dep_ == "xcomp" and c.tag_ == "VB"):
+        to = next((c for c in clause.children if c.dep_ == "aux" and c.lower_ == "to"), None)
+        if to is not None and to.i == comp.i + 1 and clause.i == to.i + 1:
+            if not known_verb(clause.lower_) and clause.is_alpha:
+                return to, clause
+    return None
 
 
 def _bare(comp) -> bool:

@@ -99,7 +99,9 @@ def _age_turned(pred) -> str | None:
     """The number a being turned ("I turned 40", "my nephew just turned 7"), else None
     ("the bus turned 3 corners", "sales turned 10%": no being, or a counted thing)."""
     subject = next((c for c in pred.children if c.dep_ == "nsubj"), None)
-    if subject is None or not (names_a_person(subject) or pet_kind(subject) or _a_name(subject)):
+    if subject is None or not (
+        names_a_person(subject) or pet_kind(subject) or _a_name(subject) or _bare_name(subject)
+    ):
         return None
     for c in pred.children:
         if c.dep_ not in ("dobj", "attr", "npadvmod", "oprd"):
@@ -109,6 +111,17 @@ def _age_turned(pred) -> str | None:
         if (number := number_value(c)) is not None:  # "40", "thirty", "forty-two"
             return str(number) if 0 < number < 130 else None
     return None
+
+
+def _bare_name(token) -> bool:
+    """A capitalised singular noun with no word of its own before it ("Grace turned forty":
+    a singular common noun takes an article, so 'Grace' here is a name, whatever the
+    lexicon also lists)."""
+    return (
+        token.text[:1].isupper()
+        and token.tag_ == "NN"
+        and not any(c.i < token.i for c in token.children)
+    )
 
 
 def _a_name(token) -> bool:
