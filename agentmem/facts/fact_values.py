@@ -17,6 +17,7 @@ from agentmem.config import ConflictsConfig
 from agentmem.facts.vocabulary import (
     canonical,
     canonical_subject,
+    count_of,
     is_multi_valued,
     normalise_phrase,
 )
@@ -90,9 +91,22 @@ def classify(new: MemoryRecord, old: MemoryRecord, *, multi: bool) -> tuple[str,
         return "refinement", "more_specific_value"
     if new_words and new_words < old_words:
         return "duplicate", "less_specific_value"
+    if recounted(nv.split(), ov.split()):
+        return "contradiction", "another_count"
     if multi:
         return "independent", "multi_valued"
     return "contradiction", "single_valued"
+
+
+def recounted(new: list[str], old: list[str]) -> bool:
+    """Two counts of one kind ("2 kids" / "3 kids", "four guitars" / "5 guitars"): a holder
+    has one number of a kind at a time, so in a slot of many values ("has_child": "a son",
+    "2 daughters") the newer count of the kind replaces the older; another kind ("2 sons")
+    stands beside it."""
+    if len(new) < 2 or new[1:] != old[1:]:
+        return False
+    now, before = count_of(new[0]), count_of(old[0])
+    return now is not None and before is not None and now != before
 
 
 def is_ambiguous(new: MemoryRecord, old: MemoryRecord) -> bool:

@@ -29,7 +29,7 @@ from agentmem.facts.lookups import (
     read_stored,
     stated_before,
 )
-from agentmem.facts.vocabulary import canonical, canonical_subject
+from agentmem.facts.vocabulary import canonical, canonical_subject, count_of
 from agentmem.long_term import LongTermMemory, WritePlan, event, new_id
 from agentmem.stores.sql import MemoryQuery
 from agentmem.types import Conflict, MemoryRecord, Scope, as_utc
@@ -142,8 +142,9 @@ def slot_facts(
 
     A multi-valued slot (likes, owns: hundreds of values) is decided against its active
     values alone, and among them only by those that can meet the candidate: a value whose
-    normal form holds every word of the candidate's (the same value, a wider wording) or a
-    negation (an empty one denies every value). The SQL filter is a superset of those;
+    normal form holds every word of the candidate's (the same value, a wider wording; a
+    count's kind: "2 kids" meets "3 kids", `fact_values.recounted`) or a negation (an empty
+    one denies every value). The SQL filter is a superset of those;
     `decide_fact` classifies them as it would the whole slot. A negation without a value
     meets every value. A single-valued slot is decided against its current value unless
     the slot holds a value from after the candidate's time; then its whole timeline is read
@@ -153,6 +154,8 @@ def slot_facts(
     attribute = candidate.attribute or ""
     if conflicts.is_multi(attribute, config):
         words = conflicts.normalise_value(candidate.value).split()
+        if len(words) > 1 and count_of(words[0]) is not None:
+            words = words[1:]  # "3 kids" meets "2 kids", another count of its kind
         return slot_timeline(
             long_term, scope, subject, attribute, pending, statuses=("active",), value_words=words
         )

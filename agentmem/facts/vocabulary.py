@@ -217,3 +217,22 @@ def slot_words(attribute: str) -> frozenset[str]:
     phrases = [name.replace("_", " ")]
     phrases += [s for s, a in _SYNONYMS.items() if a == name]
     return frozenset(w for p in phrases for w in p.split())
+
+
+# English number words below a hundred ("forty-two" is TENS + UNITS).
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+_ONES += " fifteen sixteen seventeen eighteen nineteen"
+UNITS = {w: i for i, w in enumerate(_ONES.split())}
+TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy".split())}
+TENS |= {"eighty": 80, "ninety": 90}
+
+
+def count_of(word: str) -> int | None:
+    """The whole number a word spells ("3", "three", "forty-two"); None where it is none."""
+    if word.isdigit():
+        return int(word)
+    pieces = word.lower().split("-")
+    if len(pieces) == 1:
+        return UNITS.get(pieces[0], TENS.get(pieces[0]))
+    tens, unit = pieces if len(pieces) == 2 else ("", "")
+    return TENS[tens] + UNITS[unit] if tens in TENS and 0 < UNITS.get(unit, 0) < 10 else None

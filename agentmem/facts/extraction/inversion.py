@@ -57,6 +57,8 @@ Reading = tuple[str, str, str, bool]  # subject, attribute, value, negated
 _RULES = RuleExtractor()
 OWNERS = {"me": "my", "him": "his", "her": "her", "us": "our", "them": "their"}
 UNNAMED_KINDS = frozenset({"one", "thing", "stuff"})
+# The speaker's own places, which English names bare ("home is Leeds", "at home").
+OWN_PLACES = frozenset({"home"})
 POSSESSIVES = {"i": "my", "we": "our", "he": "his", "she": "her", "they": "their"}
 # What a verb that states nothing of its own may carry: "I was born (and raised in X)".
 BARE_VERB_DEPS = (
@@ -225,15 +227,35 @@ def _ends_at_and(pred) -> bool:
 
 
 def _for_owner(be, subj, sides) -> Iterator[Restatement]:
-    """'Home for me is Lisbon': a noun "for" someone is theirs ("my home")."""
+    """'Home for me is Lisbon': a noun "for" someone is theirs ("my home"); a noun of one's
+    own places said bare ("Home is Lisbon these days", `OWN_PLACES`) is the speaker's. The
+    other side may be parsed as a second subject ("Home for me is Swansea": 'Swansea'
+    nsubj after the copula)."""
+    if subj.pos_ != "NOUN":
+        return
+    sides = sides or [c for c in be.children if c.dep_ == "nsubj" and c.i > be.i]
     prep = next((c for c in subj.children if c.dep_ == "prep" and c.lower_ == "for"), None)
     owner = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep else None
-    if owner is None or not sides or subj.pos_ != "NOUN":
+    if not sides:
         return
-    whose = OWNERS.get(owner.lower_) or (f"{owner.text}'s" if owner.pos_ == "PROPN" else None)
+    if owner is None:
+        whose = "my" if _own_place(subj) else None
+    else:
+        whose = OWNERS.get(owner.lower_) or (f"{owner.text}'s" if owner.pos_ == "PROPN" else None)
     if whose:
         rest = [t for t in be.subtree if t.i >= be.i and not t.is_punct]
         yield Restatement(f"{whose} {subj.lower_} {text_of(rest)}.", set(), be.i)
+
+
+def _own_place(noun) -> bool:
+    """A noun of the speaker's own places said with no article or owner ("Home is Leeds
+    now"): English drops its "my" as it drops the article of "at home". ("Work is Google"
+    is not read so: the parse takes it for the name of a thing called "work".)"""
+    return (
+        noun.lower_ in OWN_PLACES
+        and noun.tag_ == "NN"
+        and not any(c.dep_ in ("det", "poss", "amod", "compound") for c in noun.children)
+    )
 
 
 def _colon(sentence) -> Iterator[Restatement]:

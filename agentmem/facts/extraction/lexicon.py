@@ -133,7 +133,8 @@ def names_a_person(token) -> bool:
     things, and "is with Plusnet" of a thing names its provider, not a partner."""
     if token.pos_ in ("PRON", "PROPN"):
         return token.lower_ not in ("it", "this", "that", "which")
-    return _relative(token.lower_) or token.lemma_.lower() in OCCUPATIONS
+    lemma = token.lemma_.lower()  # "nephews", "cousins": the plural of a relation
+    return _relative(token.lower_) or _relative(lemma) or lemma in OCCUPATIONS
 
 
 def _relative(word: str) -> bool:

@@ -1,9 +1,12 @@
-"""A pet or a thing lost by death, for the parse extractor (`extraction_parse`).
+"""A pet or a thing lost by death or taken away, for the parse extractor (`extraction_parse`).
 
 "My hamster passed away", "our dog died": the owner's pet or thing ends (`has_pet`, named
 as ended, `Fact.ends`). A pet named beside its kind ("Biscuit, my dog, died", "my cat Tofu
 passed away", the kind an appositive or the parser's adjunct before the name) ends by its
-name; `facts.endings.end_pet` ends the kind of the pet whose name ends.
+name; `facts.endings.end_pet` ends the kind of the pet whose name ends. A thing taken from
+its owner by someone else ("my bike was stolen", "the bank repossessed our van", "my car got
+written off": `TAKING`) is no longer owned; the owner is the thing's possessor, not the
+clause's subject.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentmem.facts.extraction.change import Change, phrase
+from agentmem.facts.extraction.change_verbs import FUTURE
+from agentmem.facts.extraction.holdable import holdable
 from agentmem.facts.extraction.lexicon import PET_KINDS, names_a_person
+from agentmem.facts.extraction.negation import negated_clause
 from agentmem.facts.extraction.subjects import who
 from agentmem.facts.extraction.values import value_text
 
@@ -52,4 +58,29 @@ def _pet_name(subject, thing) -> str | None:
     return named[0].text if len(named) == 1 and thing.lemma_.lower() in PET_KINDS else None
 
 
-__all__ = ["owner_of_lost"]
+# Verbs of a thing taken from its owner or destroyed for good, by someone else.
+TAKING = frozenset({"steal", "repossess", "write off", "total"})
+
+
+def owner_of_taken(pred) -> Iterator[Change]:
+    """ "My bike was stolen", "someone stole my bike", "the bank repossessed our van", "our
+    car got written off": the possessor of the thing taken no longer owns it. Only a thing
+    one holds (`holdable`: "stole my idea" takes nothing owned), taken, not a taking to
+    come or tried ("my bike will be stolen", "tried to steal my bike")."""
+    if phrase(pred) not in TAKING or negated_clause(pred) or pred.dep_ == "xcomp":
+        return  # "tried to steal my scooter": an attempt, governed by another verb
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in FUTURE for c in pred.children):
+        return
+    for thing in pred.children:
+        if thing.dep_ not in ("nsubjpass", "dobj") or thing.pos_ != "NOUN":
+            continue
+        if names_a_person(thing):
+            continue
+        owner = next((c for c in thing.children if c.dep_ == "poss"), None)
+        whose = None if owner is None else who(owner)
+        value = value_text(thing, unowned=True)
+        if whose is not None and value and holdable(value):
+            yield whose, "owns", value, True, value
+
+
+__all__ = ["TAKING", "owner_of_lost", "owner_of_taken"]

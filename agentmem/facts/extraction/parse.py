@@ -78,6 +78,8 @@ log = logging.getLogger("agentmem.extraction")
 CONFIDENCE = 0.8
 MODALS = frozenset({"would", "could", "should", "might", "may", "must", "shall"})
 CONDITIONS = frozenset({"if", "unless", "whether", "when", "once", "until", "before"})
+# Adverbs of an event that came close and did not happen ("nearly stolen", "almost quit").
+NEAR_MISSES = frozenset({"nearly", "almost"})
 # Stative verbs: in the past tense they describe what was, not what is ("I lived in Rome",
 # "I was 17"); verbs of change in the past tense ("I moved to", "I joined") state a result.
 STATIVE_VERBS = frozenset(
@@ -177,6 +179,7 @@ def _readings(sentence, skip: set[int] | frozenset[int] = frozenset()) -> Iterat
         yield from losses.owner_of_lost(pred)  # "my hamster passed away"
         if _asserted(pred) and not negation.negated_clause(pred):
             yield from dismissed(pred)  # "IKEA made me redundant"
+            yield from losses.owner_of_taken(pred)  # "my bike was stolen"
         if _asserted(pred) or pred.tag_ == "VBD":  # "was a phase", "was my last shift"
             yield from bygone.ended(pred, subject_of(pred) or chat.dropped_subject(pred))
     yield from bygone.former(sentence)  # "my ex-employer Accenture"
@@ -200,6 +203,8 @@ def _asserted(pred) -> bool:
             return False  # "'d" before a bare verb is "would" ("I'd move"), not "had"
         if child.dep_ == "mark" and child.lower_ in CONDITIONS:
             return False
+        if child.dep_ == "advmod" and child.lower_ in NEAR_MISSES:
+            return False  # "my bike was nearly stolen", "I almost quit": it did not happen
     return True
 
 

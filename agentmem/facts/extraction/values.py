@@ -11,6 +11,7 @@ from agentmem.facts.extraction.docs import entity_type
 from agentmem.facts.extraction.lexicon import OCCUPATIONS, WEEKDAYS
 from agentmem.facts.extraction.word_lexicon import CHAT_WORDS
 from agentmem.facts.extraction.workplace import workplace
+from agentmem.facts.vocabulary import TENS, UNITS
 
 MAX_VALUE_WORDS = 8
 # Prepositions that place a common noun within a wider place: "a farm in Tipperary", "a town
@@ -72,13 +73,6 @@ def time_of_day(token) -> bool:
         or word in DAY_TIMES
         or word.removesuffix("s") in (DAY_TIMES | WEEKDAYS)
     )
-
-
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
-_ONES += " fifteen sixteen seventeen eighteen nineteen"
-UNITS = {w: i for i, w in enumerate(_ONES.split())}
-TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy".split())}
-TENS |= {"eighty": 80, "ninety": 90}
 
 
 def number_value(token) -> int | None:
