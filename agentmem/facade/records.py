@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from agentmem.facade.checks import (
     slot_of,
     with_dates,
 )
-from agentmem.facts import derived, lookups
+from agentmem.facts import derived, endings, lookups
 from agentmem.long_term import LongTermMemory, WritePlan, episodes, event, new_id
 from agentmem.long_term.keyed import KeyedMemories
 from agentmem.long_term.plans import revise
@@ -116,7 +117,8 @@ class Records:
             for t, m in zip(texts, metadatas, strict=True)
         ]
         extractor = derived.text_extractor(self.config.consolidation.extractor)
-        records, own = derived.with_facts(candidates, facts, extractor, self.long_term)
+        stands = functools.partial(endings.stands, long_term=self.long_term)
+        records, own = derived.with_facts(candidates, facts, extractor, self.long_term, stands)
         ahead = lookups.read_ahead(records, self.long_term)  # beside other threads' adds
         results = self._add_writer.add(records, ahead, source)  # planned in turn, under the lock
         return [results[i] for i in own]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from agentmem.errors import ValidationError
@@ -47,12 +47,23 @@ def with_facts(
     given: Sequence[Fact | dict[str, Any] | None],
     extractor: FactExtractor,
     long_term: LongTermMemory,
+    stands: Callable[[MemoryRecord, list[MemoryRecord]], bool] | None = None,
 ) -> tuple[list[MemoryRecord], list[int]]:
     """The records `candidates` become (facts, notes and the facts derived from them), and
     the position of each candidate's own record in that list. `long_term` holds the texts
-    stored before, which "he"/"she" may point back to (`referents`)."""
+    stored before, which "he"/"she" may point back to (`referents`). A fact read from a
+    text holds only where `stands(fact, earlier)` says so, `earlier` the facts read from
+    the batch's texts before it (`endings.stands`: "Luna passed away" ends a pet only where
+    one of that name is stored or stated earlier); given facts always hold."""
     todo = [i for i, c in enumerate(candidates) if given[i] is None and c.kind in READ_KINDS]
     found = referents.read(extractor, candidates, todo, long_term)
+    if stands is not None:
+        kept, earlier = [], []
+        for i, facts in zip(todo, found, strict=True):
+            read = [with_fact(candidates[i], f) for f in facts]
+            kept.append([f for f, r in zip(facts, read, strict=True) if stands(r, earlier)])
+            earlier += read
+        found = kept
     facts_of: dict[int, list[Fact]] = dict(zip(todo, found, strict=True))
     out: list[MemoryRecord] = []
     positions: list[int] = []

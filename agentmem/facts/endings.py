@@ -92,6 +92,26 @@ def named(
     return found
 
 
+def unkinded(candidate: MemoryRecord) -> bool:
+    """A name ended without its kind ("Luna passed away": `pet_name` "Luna", no "(cat)"):
+    the text does not say what the name is."""
+    value = candidate.value or ""
+    return (
+        candidate.attribute == "pet_name" and conflicts.is_negated(candidate) and "(" not in value
+    )
+
+
+def stands(candidate: MemoryRecord, earlier: list[MemoryRecord], long_term: LongTermMemory) -> bool:
+    """Whether a fact read from a text holds: an ending of a name without its kind holds
+    where it names a stored value or one read from an earlier text of its batch
+    (`earlier`: "I have a cat called Luna." and "Luna passed away." in one `add_many`), and
+    states nothing otherwise (the name may be a person's); every other fact holds."""
+    if not unkinded(candidate) or named(candidate, long_term) is not None:
+        return True
+    said = [r for r in earlier if _same_subject(r, candidate)]
+    return _holding(_words(candidate.metadata.get("ends")), candidate, said) is not None
+
+
 def _holding(
     name: frozenset[str], candidate: MemoryRecord, facts: list[MemoryRecord]
 ) -> MemoryRecord | None:
@@ -204,14 +224,15 @@ def end_pet(
     pending: WritePlan | None = None,
 ) -> None:
     """Add to `decision` the superseding of the other half of a pet whose name or kind a
-    retraction ends: the one `has_pet` fact of the name's kind ("Max (dog)": "dog"), or
-    the one `pet_name` of the kind ended (`pending`: as in `named`)."""
+    retraction ends: the one `has_pet` fact of the name's kind ("Max (dog)": "dog"; a kind
+    said in fewer words, "Nibbles (pig)": "guinea pig"), or the one `pet_name` of the kind
+    ended (`pending`: as in `named`)."""
     if ended is None or not conflicts.is_negated(candidate) or not decision.store:
         return
     if ended.attribute == "pet_name" and (kind := _PET_KIND.search(ended.value or "")):
-        other = "has_pet", lambda value: _words(value) == _words(kind.group(1))
+        other = "has_pet", lambda value: _kind_of(_words(kind.group(1)), _words(value))
     elif ended.attribute == "has_pet":
-        other = "pet_name", lambda value: _pet_kind(value) == _words(ended.value)
+        other = "pet_name", lambda value: _kind_of(_pet_kind(value), _words(ended.value))
     else:
         return
     facts = _subject_facts(candidate, long_term, pending)
@@ -230,6 +251,12 @@ def end_pet(
 
 
 _PET_KIND = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _kind_of(kind: frozenset[str], value: frozenset[str]) -> bool:
+    """A pet's kind, named in as many words as a pet's value or fewer ("pig" of "guinea
+    pig")."""
+    return bool(kind) and kind <= value
 
 
 def _pet_kind(value: str | None) -> frozenset[str]:

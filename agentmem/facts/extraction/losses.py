@@ -3,7 +3,9 @@
 "My hamster passed away", "our dog died": the owner's pet or thing ends (`has_pet`, named
 as ended, `Fact.ends`). A pet named beside its kind ("Biscuit, my dog, died", "my cat Tofu
 passed away", the kind an appositive or the parser's adjunct before the name) ends by its
-name; `facts.endings.end_pet` ends the kind of the pet whose name ends. A thing taken from
+name; `facts.endings.end_pet` ends the kind of the pet whose name ends. A name alone
+("Luna passed away") ends the speaker's pet of that name if one is stored, and states
+nothing otherwise (`facts.endings.unkinded`). A thing taken from
 its owner by someone else ("my bike was stolen", "the bank repossessed our van", "my car got
 written off": `TAKING`) is no longer owned; the owner is the thing's possessor, not the
 clause's subject.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentmem.facts.extraction.base import USER
 from agentmem.facts.extraction.change import Change, phrase
 from agentmem.facts.extraction.change_verbs import FUTURE
 from agentmem.facts.extraction.holdable import holdable
@@ -35,6 +38,8 @@ def owner_of_lost(pred) -> Iterator[Change]:
     kinds += [c for c in subject.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
     # "my cat Tofu", the kind parsed as the verb's adjunct right before the name
     kinds += [c for c in pred.children if c.pos_ == "NOUN" and c.i == subject.i - 1]
+    if kinds in ([], [subject]) and _bare_name(subject):  # "Luna passed away": whose, what
+        yield USER, "pet_name", subject.text, True, subject.text
     for thing in kinds:
         if thing.pos_ == "NOUN" and names_a_person(thing):
             continue  # "my grandad passed away": a person, no pet or thing that was had
@@ -47,6 +52,19 @@ def owner_of_lost(pred) -> Iterator[Change]:
             yield whose, "pet_name", name, True, name
         elif value := value_text(thing, unowned=True):
             yield whose, "has_pet", value, True, value
+
+
+def _bare_name(subject) -> bool:
+    """A name alone ("Luna", not "Aunt Rose", "my Luna" or "Luna's cat"): the text does not
+    say what it names; the speaker's pet of that name, where one is stored, ends
+    (`facts.endings.unkinded`), and where none is, the text states no fact (the name may be
+    a person's)."""
+    return (
+        subject.text[:1].isupper()  # "Nibbles" may be tagged the plural of a noun
+        and subject.pos_ in ("PROPN", "NOUN")
+        and not list(subject.children)
+        and subject.ent_type_ not in ("ORG", "GPE", "LOC", "FAC", "DATE")
+    )
 
 
 def _pet_name(subject, thing) -> str | None:
