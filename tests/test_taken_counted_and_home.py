@@ -81,6 +81,7 @@ def test_an_abstract_thing_taken_is_no_possession_ended():
         ("We've got 2 kids.", "We've got 3 kids now.", "2 kids", "3 kids"),
         ("I own three bikes.", "I own 4 bikes these days.", "three bikes", "4 bikes"),
         ("I have 2 daughters.", "I have 5 daughters.", "2 daughters", "5 daughters"),
+        ("I've got two rabbits.", "I've got four rabbits now.", "two rabbits", "four rabbits"),
     ],
 )
 def test_a_new_count_of_a_kind_replaces_the_old(first, second, old, new):
@@ -94,6 +95,12 @@ def test_a_count_of_another_kind_stands_beside():
     facts = _facts("I have two sons.", "I have three daughters.")
     current = {v for s, _, v, n in facts if s == "active" and not n}
     assert {"2 sons", "3 daughters"} <= current, facts
+
+
+def test_one_count_in_digits_and_in_words_is_one_value():
+    facts = _facts("I have two hamsters.", "I have 2 hamsters.")
+    current = [v for s, a, v, n in facts if s == "active" and a == "has_pet" and not n]
+    assert len(current) == 1 and "hamsters" in current[0], facts
 
 
 def test_relations_had_in_the_plural_are_never_owned():

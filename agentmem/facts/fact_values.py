@@ -91,8 +91,9 @@ def classify(new: MemoryRecord, old: MemoryRecord, *, multi: bool) -> tuple[str,
         return "refinement", "more_specific_value"
     if new_words and new_words < old_words:
         return "duplicate", "less_specific_value"
-    if recounted(nv.split(), ov.split()):
-        return "contradiction", "another_count"
+    if (counts := _counts(nv.split(), ov.split())) is not None:  # "3 kids" / "2 kids"
+        now, before = counts
+        return ("duplicate", "same_count") if now == before else ("contradiction", "another_count")
     if multi:
         return "independent", "multi_valued"
     return "contradiction", "single_valued"
@@ -102,11 +103,18 @@ def recounted(new: list[str], old: list[str]) -> bool:
     """Two counts of one kind ("2 kids" / "3 kids", "four guitars" / "5 guitars"): a holder
     has one number of a kind at a time, so in a slot of many values ("has_child": "a son",
     "2 daughters") the newer count of the kind replaces the older; another kind ("2 sons")
-    stands beside it."""
+    stands beside it, and one count in digits and in words ("2 cats" / "two cats") is one
+    value."""
+    counts = _counts(new, old)
+    return counts is not None and counts[0] != counts[1]
+
+
+def _counts(new: list[str], old: list[str]) -> tuple[int, int] | None:
+    """The counts of two values' words that count one kind, else None."""
     if len(new) < 2 or new[1:] != old[1:]:
-        return False
+        return None
     now, before = count_of(new[0]), count_of(old[0])
-    return now is not None and before is not None and now != before
+    return None if now is None or before is None else (now, before)
 
 
 def is_ambiguous(new: MemoryRecord, old: MemoryRecord) -> bool:

@@ -327,7 +327,7 @@ RULES: tuple[Rule, ...] = (
         build="relatives",
     ),
     Rule(
-        _I + r"(?:have|own|got|adopted) (?:a|an|one|two|three|\d+) (?:(?:[\w-]+ ){0,2}?)"
+        _I + r"(?:have|own|got|adopted) (?P<num>a|an|one|two|three|\d+) (?:(?:[\w-]+ ){0,2}?)"
         r"(?P<kind>" + PETS + r")\b" + _NAMED,
         build="pet",
     ),

@@ -135,7 +135,9 @@ CHECKS: dict[str, Callable[[str], bool]] = {
 # --- builders: a match -> several facts ---------------------------------------------------
 def _pet(m: re.Match[str]) -> list[Reading]:
     kind = _clean(m.group("kind"))
-    out = [("has_pet", kind, False)] if kind else []
+    count = (m.groupdict().get("num") or "").lower()
+    had = f"{count} {kind}" if kind and count not in ("", "a", "an", "one") else kind
+    out = [("has_pet", had, False)] if kind else []  # "two cats" as said, as the parse says it
     name = m.groupdict().get("name")
     if name and _is_name(name):
         out.append(("pet_name", f"{name} ({kind})" if kind else name, False))
