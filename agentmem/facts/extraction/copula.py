@@ -345,8 +345,7 @@ def _related(comp, subject: str, negated: bool):
         if attribute and value:
             yield subject, attribute, value, negated
             return True
-    if (misread := _infinitive_noun(comp)) is not None:
-        to, noun = misread  # "allergic to shellfish" parsed as "to" + a verb
+    if (noun := _infinitive_noun(comp)) is not None:  # "allergic to shellfish": "to" + a verb
         attribute = index.get(f"{comp.lemma_.lower()} to") or adjective_slot(comp.lower_, "to")
         if attribute and (value := noun.text):
             yield subject, attribute, value, negated
@@ -355,14 +354,14 @@ def _related(comp, subject: str, negated: bool):
 
 
 def _infinitive_noun(comp):
-    """("to", the noun) where the parser read an adjective's "to" and its noun as an
+    """The noun where the parser read an adjective's "to" and its noun as an
     infinitive ("allergic to shellfish": 'shellfish' tagged a verb): a word that the
     lexicon lists as no verb after the adjective's "to" is the preposition's object."""
     for clause in (c for c in comp.children if c.dep_ == "xcomp" and c.tag_ == "VB"):
         to = next((c for c in clause.children if c.dep_ == "aux" and c.lower_ == "to"), None)
         if to is not None and to.i == comp.i + 1 and clause.i == to.i + 1:
             if not known_verb(clause.lower_) and clause.is_alpha:
-                return to, clause
+                return clause
     return None
 
 
